@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a file descriptor in large blocks and hands out its lines in place, each followed by
+/// at least 64 readable bytes (what simdjson needs), so the decoder parses them without copying.
+/// Lines of any length are supported: the buffer grows to the longest line.
+public final class LineReader {
+    private var buffer: UnsafeMutableRawPointer
+    private var capacity: Int
+    private var start = 0      // first byte not yet handed out
+    private var end = 0        // bytes filled
+    private var eof = false
+    private let fd: Int32
+    private let ownsDescriptor: Bool
+    /// Bytes read so far.
+    public private(set) var bytesRead = 0
+
+    private static let padding = 64
+
+    /// Opens `path` for reading ("-" is standard input).
+    public init(path: String, blockSize: Int = 1 << 20) throws(DecodeError) {
+        if path == "-" {
+            fd = 0
+            ownsDescriptor = false
+        } else {
+            let opened = open(path, O_RDONLY)
+            guard opened >= 0 else { throw DecodeError(.unreadableInput(path: path, errno: errno)) }
+            var info = stat()
+            if fstat(opened, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
+                close(opened)
+                throw DecodeError(.unreadableInput(path: path, errno: EISDIR))
+            }
+            fd = opened
+            ownsDescriptor = true
+        }
+        capacity = blockSize
+        buffer = .allocate(byteCount: capacity + Self.padding, alignment: 64)
+        self.path = path
+    }
+
+    /// Reads from an already open descriptor (not closed by the reader).
+    public init(descriptor: Int32, blockSize: Int = 1 << 20) {
+        fd = descriptor
+        ownsDescriptor = false
+        capacity = blockSize
+        buffer = .allocate(byteCount: capacity + Self.padding, alignment: 64)
+        path = "fd \(descriptor)"
+    }
+
+    private let path: String
+
+    deinit {
+        if ownsDescriptor { close(fd) }
+        buffer.deallocate()
+    }
+
+    /// Calls `body` with each line (without its newline) and how many bytes are readable from
+    /// the line's start. Throws when reading fails.
+    public func forEachLine(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        while true {
+            // Hand out every complete line in the buffer.
+            while start < end {
+                let base = buffer + start
+                let available = end - start
+                guard let nl = memchr(base, 0x0A, available) else { break }
+                let length = UnsafeRawPointer(nl) - UnsafeRawPointer(base)
+                try body(UnsafeRawBufferPointer(start: base, count: length), capacity + Self.padding - start)
+                start += length + 1
+            }
+            if eof {
+                if start < end {
+                    // Last line without a newline.
+                    memset(buffer + end, 0, Self.padding)
+                    let length = end - start
+                    start = end
+                    try body(UnsafeRawBufferPointer(start: buffer + start - length, count: length), capacity + Self.padding - (start - length))
+                }
+                return
+            }
+            try fill()
+        }
+    }
+
+    /// Moves the partial line to the front (growing when it fills the buffer) and reads more.
+    private func fill() throws {
+        let partial = end - start
+        if start > 0 {
+            memmove(buffer, buffer + start, partial)
+            start = 0
+            end = partial
+        }
+        if end == capacity {
+            let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2 + Self.padding, alignment: 64)
+            grown.copyMemory(from: buffer, byteCount: end)
+            buffer.deallocate()
+            buffer = grown
+            capacity *= 2
+        }
+        while true {
+            let n = read(fd, buffer + end, capacity - end)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DecodeError(.unreadableInput(path: path, errno: errno))
+            }
+            if n == 0 { eof = true } else { end += n; bytesRead += n }
+            // Bytes past `end` are stale but readable; simdjson only needs them to exist.
+            return
+        }
+    }
+}

@@ -1,0 +1,8 @@
+import ArgumentParser
+
+/// Every subcommand, in `--help` order. Each lives in its own file under Commands/.
+enum QFluxSubcommands {
+    static let all: [any ParsableCommand.Type] = [
+        DecodeCommand.self,
+    ]
+}
