@@ -584,7 +584,8 @@ qf_status parse_market(qf_parser *p, qf_event_kind kind, ondemand::value v, qf_p
     }
 }
 
-/// Recognises a payload whose event name we never saw, by its shape. Rewinds the document.
+/// Recognises a payload whose event name we never saw, by its shape. Leaves the document
+/// consumed: the caller iterates the buffer again (rewind() is unsafe after an error).
 qf_event_kind classify_shape(ondemand::document &doc) {
     qf_event_kind kind = QF_EVENT_UNKNOWN;
     ondemand::json_type type;
@@ -640,7 +641,6 @@ qf_event_kind classify_shape(ondemand::document &doc) {
             else if (asset && data && index) kind = QF_EVENT_LOAD_HISTORY_PERIOD;
         }
     }
-    doc.rewind();
     return kind;
 }
 
@@ -663,6 +663,7 @@ qf_status parse_payload(qf_parser *p, int32_t kind_in, const uint8_t *data, size
     if (kind == QF_EVENT_UNKNOWN) {
         kind = classify_shape(doc);
         if (kind == QF_EVENT_UNKNOWN) return QF_E_SHAPE;
+        QF_TRY(p->payload.parser.iterate(data, len, len + QF_PADDING).get(doc));
     }
     ondemand::value root;
     QF_TRY(doc.get_value().get(root));

@@ -5,8 +5,59 @@
 #define QF_LWS_H
 
 #include <libwebsockets.h>
+#include <string.h>
 
 /** LWS_PRE: bytes libwebsockets needs before the data passed to lws_write. */
 static inline size_t qf_lws_pre(void) { return (size_t)LWS_PRE; }
+
+/** LWS_SERVER_OPTION_DISABLE_IPV6 as a plain integer (the macro is a 64-bit shift). */
+static inline uint64_t qf_lws_option_disable_ipv6(void) { return (uint64_t)LWS_SERVER_OPTION_DISABLE_IPV6; }
+
+/** LWS_SERVER_OPTION_VALIDATE_UTF8: reject text frames that are not UTF-8. */
+static inline uint64_t qf_lws_option_validate_utf8(void) { return (uint64_t)LWS_SERVER_OPTION_VALIDATE_UTF8; }
+
+/**
+ * Writes an HTTP response head (status, content type, length, no caching) on a server wsi.
+ * Returns 0 on success, nonzero on failure (close the connection then).
+ */
+static inline int qf_lws_write_http_head(struct lws *wsi, unsigned int status,
+                                         const char *content_type, size_t content_length)
+{
+    unsigned char buf[LWS_PRE + 1024];
+    unsigned char *start = &buf[LWS_PRE];
+    unsigned char *p = start;
+    unsigned char *end = &buf[sizeof(buf) - 1];
+    static const char no_cache[] = "no-store";
+    if (lws_add_http_common_headers(wsi, status, content_type, (lws_filepos_t)content_length, &p, end))
+        return 1;
+    if (lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                     (const unsigned char *)no_cache, (int)strlen(no_cache), &p, end))
+        return 1;
+    return lws_finalize_write_http_header(wsi, start, &p, end);
+}
+
+/**
+ * Copies the request path (without the query) into dest, NUL-terminated.
+ * Returns its length, or -1 when absent or too long.
+ */
+static inline int qf_lws_request_path(struct lws *wsi, char *dest, int len)
+{
+    int n = lws_hdr_copy(wsi, dest, len, WSI_TOKEN_GET_URI);
+    if (n < 0 || n >= len) return -1;
+    return n;
+}
+
+/**
+ * Copies the value of the query argument `name` (given with its '=', e.g. "EIO=") into dest.
+ * Returns the value's length, or -1 when absent.
+ */
+static inline int qf_lws_query_arg(struct lws *wsi, const char *name, char *dest, int len)
+{
+    const char *v = lws_get_urlarg_by_name(wsi, name, dest, len);
+    if (!v) return -1;
+    size_t n = strlen(v);
+    memmove(dest, v, n + 1);
+    return (int)n;
+}
 
 #endif /* QF_LWS_H */
