@@ -6,6 +6,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ---------------------------------------------------------------------------------------------
  * Base64: four 256-entry tables hold each character's 6-bit value already shifted into place for
@@ -89,8 +92,8 @@ ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
 }
 
 /* ---------------------------------------------------------------------------------------------
- * JSON string unescaping: copy runs between backslashes with memcpy (memchr finds them), so a
- * 350-byte perf-log message with ~20 escapes costs ~20 short copies instead of 350 branches.
+ * JSON string unescaping, 16 bytes per step (SSE2): a perf-log message has an escape every ~8
+ * bytes, where a memchr call per run cost more than the copying (measured: 2.5x slower).
  * ------------------------------------------------------------------------------------------- */
 
 static inline int hex4(const uint8_t *p, uint32_t *out) {
@@ -127,54 +130,83 @@ static inline uint8_t *put_utf8(uint8_t *o, uint32_t cp) {
     return o;
 }
 
+/* Handles the escape at p (p[0] == '\\'); advances p and o. Returns 0 on a bad escape. */
+static inline int unescape_one(const uint8_t **pp, const uint8_t *end, uint8_t **oo) {
+    const uint8_t *p = *pp + 1;
+    uint8_t *o = *oo;
+    if (p >= end) return 0;
+    uint8_t c = *p++;
+    switch (c) {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '/': *o++ = '/'; break;
+    case 'b': *o++ = '\b'; break;
+    case 'f': *o++ = '\f'; break;
+    case 'n': *o++ = '\n'; break;
+    case 'r': *o++ = '\r'; break;
+    case 't': *o++ = '\t'; break;
+    case 'u': {
+        uint32_t cp;
+        if (end - p < 4 || !hex4(p, &cp)) return 0;
+        p += 4;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            uint32_t lo;
+            if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2, &lo) &&
+                lo >= 0xDC00 && lo <= 0xDFFF) {
+                p += 6;
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            } else {
+                cp = 0xFFFD; /* lone high surrogate: replacement character */
+            }
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+            cp = 0xFFFD; /* lone low surrogate */
+        }
+        /* 6 escape bytes produce at most 4 output bytes: dst of `len` bytes suffices. */
+        o = put_utf8(o, cp);
+        break;
+    }
+    default:
+        return 0;
+    }
+    *pp = p;
+    *oo = o;
+    return 1;
+}
+
 ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst) {
     const uint8_t *p = src, *end = src + len;
     uint8_t *o = dst;
-    while (p < end) {
-        const uint8_t *bs = (const uint8_t *)memchr(p, '\\', (size_t)(end - p));
-        if (!bs) {
-            memcpy(o, p, (size_t)(end - p));
-            o += end - p;
-            break;
+#if defined(__SSE2__)
+    /* 16 bytes at a time: store them unconditionally, then find the first backslash. The store
+       never passes dst + len, because the output never runs ahead of the input. */
+    const __m128i backslash = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        _mm_storeu_si128((__m128i *)o, v);
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, backslash));
+        if (mask == 0) {
+            p += 16;
+            o += 16;
+            continue;
         }
-        size_t run = (size_t)(bs - p);
-        memcpy(o, p, run);
-        o += run;
-        p = bs + 1;
-        if (p >= end) return -1;
-        uint8_t c = *p++;
-        switch (c) {
-        case '"': *o++ = '"'; break;
-        case '\\': *o++ = '\\'; break;
-        case '/': *o++ = '/'; break;
-        case 'b': *o++ = '\b'; break;
-        case 'f': *o++ = '\f'; break;
-        case 'n': *o++ = '\n'; break;
-        case 'r': *o++ = '\r'; break;
-        case 't': *o++ = '\t'; break;
-        case 'u': {
-            uint32_t cp;
-            if (end - p < 4 || !hex4(p, &cp)) return -1;
-            p += 4;
-            if (cp >= 0xD800 && cp <= 0xDBFF) {
-                uint32_t lo;
-                if (end - p >= 6 && p[0] == '\\' && p[1] == 'u' && hex4(p + 2, &lo) &&
-                    lo >= 0xDC00 && lo <= 0xDFFF) {
-                    p += 6;
-                    cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-                } else {
-                    cp = 0xFFFD; /* lone high surrogate: replacement character */
-                }
-            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                cp = 0xFFFD; /* lone low surrogate */
-            }
-            /* 6 escape bytes produce at most 4 output bytes: dst of `len` bytes suffices. */
-            o = put_utf8(o, cp);
-            break;
-        }
-        default:
+        unsigned k = (unsigned)__builtin_ctz(mask);
+        p += k;
+        o += k;
+        /* The escapes of a nested JSON string, inline; the rest out of line. */
+        if (p + 1 < end && (p[1] == '"' || p[1] == '\\')) {
+            *o++ = p[1];
+            p += 2;
+        } else if (!unescape_one(&p, end, &o)) {
             return -1;
         }
+    }
+#endif
+    while (p < end) {
+        if (*p != '\\') {
+            *o++ = *p++;
+            continue;
+        }
+        if (!unescape_one(&p, end, &o)) return -1;
     }
     return (ptrdiff_t)(o - dst);
 }

@@ -5,8 +5,8 @@ internal import CSupport
 /// and in `ShimResults.swift`.
 final class ShimParser {
     private let parser: OpaquePointer
-    var frame = qf_frame()
-    var payload = qf_payload()
+    @exclusivity(unchecked) var frame = qf_frame()
+    @exclusivity(unchecked) var payload = qf_payload()
     private(set) var ticks: UnsafeMutablePointer<qf_tick>
     private(set) var candles: UnsafeMutablePointer<qf_candle>
     private(set) var charts: UnsafeMutablePointer<qf_chart>

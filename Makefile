@@ -1,0 +1,37 @@
+# qflux – the two commands of the README, and a few more.
+#   make demo    set up, build (release) and run the live demo stream on http://127.0.0.1:3001/
+#   make test    set up and run every test (what CI runs)
+SWIFT ?= swift
+
+.PHONY: setup setup-test build release demo test bench bench-quick fuzz clean
+
+setup:
+	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh --test
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release
+
+demo: release
+	@scripts/demo.sh
+
+test: setup-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: release
+	.build/release/qflux-bench
+
+bench-quick: release
+	.build/release/qflux-bench --quick
+
+fuzz: setup
+	scripts/fuzz.sh 60
+
+clean:
+	rm -rf .build .build-*

@@ -1,0 +1,101 @@
+import FastDecode
+
+/// Decode throughput: the synthetic corpus through `MarketDecoder`, in place, per form; and the
+/// original tool's Python pipeline (stdlib json ×3 + base64, and orjson) on the same bytes.
+struct DecodeStage: BenchStage {
+    let name = "decode"
+    let summary = "CDP / perf-log JSONL → ticks (MarketDecoder) vs the Python pipelines on the same corpus"
+
+    func run(_ context: BenchContext) throws -> [Figure] {
+        var figures: [Figure] = []
+        let frames = context.quick ? 100_000 : 400_000
+        var perfLogRate = Double.nan
+        for form in [CDPFrameEncoder.Form.perfLog, .cdp] {
+            let label = form == .perfLog ? "perf-log" : "CDP"
+            let corpus = CorpusGenerator(form: form, frames: frames)
+            let decoder = try MarketDecoder()
+            let (samples, sink) = corpus.withPaddedBytes { raw in
+                measure(warmups: 1, runs: context.runs) {
+                    var ticks = 0
+                    forEachLine(raw) { line, readable in
+                        decoder.decode(line: line, readable: readable) { event in
+                            if case .tick = event { ticks += 1 }
+                        }
+                    }
+                    return ticks
+                }
+            }
+            // The C shim alone (frame parse + payload decode, no Socket.IO state, no events).
+            let (shimSamples, _) = corpus.withPaddedBytes { raw in
+                measure(warmups: 1, runs: context.runs) { ShimOnly.parseAll(raw) }
+            }
+            figures.append(Figure(stage: name, name: "\(label) C shim line parse only", value: shimSamples.median / Double(corpus.lines) * 1e9,
+                                  unit: "ns", spreadPercent: shimSamples.spreadPercent))
+            let expected = corpus.ticks * (context.runs + 1)
+            guard sink == expected else {
+                throw BenchError("decode (\(label)): decoded \(sink) ticks, expected \(expected)")
+            }
+            let seconds = samples.median
+            let bytes = Double(corpus.bytes.count)
+            let perEntry = seconds / Double(corpus.lines) * 1e9
+            let mbps = bytes / seconds / 1e6
+            if form == .perfLog { perfLogRate = Double(corpus.lines) / seconds }
+            let avg = Int(bytes / Double(corpus.lines))
+            figures.append(Figure(stage: name, name: "\(label) throughput (avg entry \(avg) B)", value: mbps, unit: "MB/s",
+                                  spreadPercent: samples.spreadPercent, target: form == .perfLog ? .atLeast(1000) : nil))
+            figures.append(Figure(stage: name, name: "\(label) per entry", value: perEntry, unit: "ns",
+                                  spreadPercent: samples.spreadPercent,
+                                  target: form == .perfLog ? .atMost(400 * Double(avg) / 405) : nil,
+                                  note: form == .perfLog ? "target scaled from 400 ns per 405-byte entry" : nil))
+            figures.append(Figure(stage: name, name: "\(label) entries/s", value: Double(corpus.lines) / seconds, unit: "entries/s",
+                                  spreadPercent: samples.spreadPercent))
+            if form == .perfLog, context.pythonBaselines {
+                figures += try pythonBaselines(corpus: corpus, qfluxEntriesPerSecond: perfLogRate, context: context)
+            }
+        }
+        return figures
+    }
+
+    private func pythonBaselines(corpus: CorpusGenerator, qfluxEntriesPerSecond: Double, context: BenchContext) throws -> [Figure] {
+        guard let python = PythonBaseline.findPython() else {
+            return [Figure(stage: name, name: "Python baselines", value: .nan, unit: "", note: "python3 not found: skipped")]
+        }
+        let file = try context.temporaryFile(named: "corpus.perflog.jsonl", contents: corpus.bytes)
+        var figures: [Figure] = []
+        for variant in [PythonBaseline.Variant.stdlib, .orjson] {
+            let result = try PythonBaseline.run(python: python, variant: variant, file: file, runs: context.quick ? 1 : 3)
+            guard let result else {
+                figures.append(Figure(stage: name, name: "Python \(variant.rawValue) pipeline", value: .nan, unit: "",
+                                      note: "\(variant.rawValue) not installed: skipped"))
+                continue
+            }
+            if result.ticks != corpus.ticks {
+                throw BenchError("Python \(variant.rawValue) baseline found \(result.ticks) ticks, expected \(corpus.ticks)")
+            }
+            let rate = Double(corpus.lines) / result.seconds
+            figures.append(Figure(stage: name, name: "Python \(variant.rawValue) pipeline (same perf-log corpus)", value: rate,
+                                  unit: "entries/s"))
+            figures.append(Figure(stage: name, name: "qflux ÷ Python \(variant.rawValue)", value: qfluxEntriesPerSecond / rate, unit: "×",
+                                  target: .atLeast(variant == .stdlib ? 20 : 5)))
+        }
+        return figures
+    }
+}
+
+/// Calls `body` for each newline-terminated line of `raw` with how many bytes are readable from
+/// its start (the buffer is padded by 64 bytes).
+func forEachLine(_ raw: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, Int) -> Void) {
+    guard let base = raw.baseAddress else { return }
+    var start = 0
+    let end = raw.count
+    while start < end {
+        let p = memchr(base + start, 0x0A, end - start)
+        let lineEnd = p.map { UnsafeRawPointer($0) - base } ?? end
+        body(UnsafeRawBufferPointer(start: base + start, count: lineEnd - start), end + 64 - start)
+        start = lineEnd + 1
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
