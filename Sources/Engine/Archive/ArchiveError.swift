@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An archive failure: what went wrong (`code`), the OS error when there was one (`errno`),
+/// and the file it happened to.
+public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What kind of failure.
+    public enum Code: String, Sendable {
+        /// Creating the data directory or a chunk's folder failed.
+        case createDirectory
+        /// Creating a chunk file failed.
+        case createFile
+        /// `write(2)` failed (disk full, read-only file system, removed directory…).
+        case write
+        /// `fsync(2)` failed.
+        case sync
+        /// Renaming a closed chunk failed.
+        case rename
+        /// Opening or reading a chunk failed.
+        case read
+        /// An `LZ4F_*` call failed.
+        case lz4
+        /// The chunk does not start with a qflux archive header.
+        case notAnArchive
+        /// The header names a format version or encoding this build does not know.
+        case unsupportedFormat
+        /// A record could not be decoded.
+        case badRecord
+        /// The directory is missing or holds no chunks.
+        case noChunks
+    }
+
+    /// What kind of failure.
+    public var code: Code
+    /// The `errno` of the failing system call, when there was one.
+    public var errno: Int32?
+    /// The file or directory involved.
+    public var path: String
+    /// More detail (e.g. the LZ4 error name).
+    public var detail: String?
+
+    /// Creates an error.
+    public init(_ code: Code, path: String, errno: Int32? = nil, detail: String? = nil) {
+        self.code = code
+        self.errno = errno
+        self.path = path
+        self.detail = detail
+    }
+
+    /// One line: `write failed: /data/x.qfa.lz4.open: No space left on device (errno 28)`.
+    public var description: String {
+        var text = "\(code.rawValue) failed: \(path)"
+        if let detail { text += ": \(detail)" }
+        if let e = errno { text += ": \(String(cString: strerror(e))) (errno \(e))" }
+        return text
+    }
+}

@@ -1,0 +1,20 @@
+/// What a chunk holds.
+public enum ArchiveKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+    /// Ticks: time and price.
+    case ticks = 1
+    /// Candles of one timeframe.
+    case candles = 2
+
+    /// `ticks` / `candles`.
+    public var description: String { self == .ticks ? "ticks" : "candles" }
+}
+
+/// What `--collect-stream` asks to archive.
+public enum ArchiveCollect: String, Sendable, CaseIterable {
+    case tick, candle, both, none
+
+    /// Whether ticks are archived.
+    public var ticks: Bool { self == .tick || self == .both }
+    /// Whether closed candles are archived.
+    public var candles: Bool { self == .candle || self == .both }
+}

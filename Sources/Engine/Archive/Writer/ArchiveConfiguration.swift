@@ -1,0 +1,48 @@
+/// Where and what the archive writer stores (`--data-dir`, `--collect-stream`,
+/// `--tick-chunk-size`, `--candle-chunk-size`).
+public struct ArchiveConfiguration: Sendable, Equatable {
+    /// The data directory (created when missing).
+    public var directory: String
+    /// Which streams are archived.
+    public var collect: ArchiveCollect
+    /// Ticks per chunk before it is closed and a new one started (default 1000).
+    public var tickChunkSize: Int
+    /// Candles per chunk (default 100).
+    public var candleChunkSize: Int
+    /// Longest time, in seconds, appended records wait before reaching the disk (default 1 s).
+    public var flushInterval: Double
+
+    /// A configuration; chunk sizes below 1 are raised to 1.
+    public init(directory: String, collect: ArchiveCollect = .both, tickChunkSize: Int = 1000,
+                candleChunkSize: Int = 100, flushInterval: Double = 1.0) {
+        self.directory = directory
+        self.collect = collect
+        self.tickChunkSize = max(1, tickChunkSize)
+        self.candleChunkSize = max(1, candleChunkSize)
+        self.flushInterval = flushInterval
+    }
+}
+
+/// What the writer has done so far.
+public struct ArchiveWriterStatistics: Sendable, Equatable {
+    /// Ticks accepted.
+    public var ticks = 0
+    /// Candles accepted.
+    public var candles = 0
+    /// Records lost to disk errors (appended while a stream was failing, or not yet written when
+    /// the error happened).
+    public var droppedRecords = 0
+    /// Compressed bytes written.
+    public var bytesWritten = 0
+    /// Chunks created.
+    public var chunksOpened = 0
+    /// Chunks closed (renamed to their final name).
+    public var chunksClosed = 0
+    /// Errors thrown.
+    public var errors = 0
+    /// Records accepted (ticks + candles).
+    public var records: Int { ticks + candles }
+
+    /// All zero.
+    public init() {}
+}

@@ -1,0 +1,184 @@
+import FastDecode
+import Logging
+
+/// Archives ticks and closed candles as LZ4 chunk files (see docs/archive-format.md).
+///
+/// Called from one thread (the engine's). Appends encode into a reused buffer per stream – no
+/// allocation per tick in steady state; ``flushIfDue(now:)`` (call it at least once a second)
+/// writes what was appended as complete LZ4 blocks, so after a crash every closed chunk is intact
+/// and the open one is readable up to the last flush. A disk error throws an ``ArchiveError``
+/// (counted in ``statistics``); the failing stream then drops records for one flush interval and
+/// starts a new chunk on the next append after it, so the caller can keep streaming.
+public final class ArchiveWriter {
+    /// The configuration.
+    public let configuration: ArchiveConfiguration
+    /// What was written, dropped and failed so far (read it on the writer's thread).
+    public private(set) var statistics = ArchiveWriterStatistics()
+
+    private let assets: AssetDirectory
+    private let logger: Logger
+    private var tickStreams: [ChunkStream?] = []
+    private var candleStreams: [CandleKey: ChunkStream] = [:]
+    private var allStreams: [ChunkStream] = []
+    private var now: Double = 0
+    private var lastFlush: Double = -.infinity
+    private var closed = false
+
+    private struct CandleKey: Hashable {
+        var asset: UInt32
+        var seconds: Int
+    }
+
+    /// A writer storing under `configuration.directory` (created now when missing).
+    public init(configuration: ArchiveConfiguration, assets: AssetDirectory, logger: Logger) throws(ArchiveError) {
+        self.configuration = configuration
+        self.assets = assets
+        self.logger = logger
+        if configuration.collect != .none {
+            try ChunkStream.makeDirectories(configuration.directory)
+        }
+    }
+
+    deinit {
+        if !closed { try? close() }
+    }
+
+    /// Archives one tick (no-op unless ticks are collected).
+    @inline(__always)
+    public func append(_ tick: Tick) throws(ArchiveError) {
+        guard configuration.collect.ticks else { return }
+        let index = Int(tick.asset.rawValue)
+        let stream: ChunkStream
+        if index < tickStreams.count, let s = tickStreams[index] {
+            stream = s
+        } else {
+            stream = makeTickStream(index)
+        }
+        if !stream.isOpen { guard try start(stream, time: tick.time) else { return } }
+        stream.tickEncoder.encode(time: tick.time, price: tick.price, into: stream.staged)
+        statistics.ticks += 1
+        try recorded(stream)
+    }
+
+    /// Archives one closed candle (no-op unless candles are collected). A revised candle may be
+    /// appended again: readers keep the last record for a given start.
+    public func append(_ candle: Candle) throws(ArchiveError) {
+        guard configuration.collect.candles else { return }
+        let key = CandleKey(asset: candle.asset.rawValue, seconds: candle.timeframe.seconds)
+        let stream: ChunkStream
+        if let s = candleStreams[key] {
+            stream = s
+        } else {
+            stream = ChunkStream(directory: configuration.directory, asset: assets.name(of: candle.asset),
+                                 kind: .candles, timeframeSeconds: candle.timeframe.seconds,
+                                 chunkSize: configuration.candleChunkSize)
+            candleStreams[key] = stream
+            allStreams.append(stream)
+        }
+        if !stream.isOpen { guard try start(stream, time: Double(candle.start)) else { return } }
+        stream.candleEncoder.encode(CandleRecord(start: candle.start, open: candle.open, high: candle.high,
+                                                 low: candle.low, close: candle.close, ticks: candle.ticks),
+                                    into: stream.staged)
+        statistics.candles += 1
+        try recorded(stream)
+    }
+
+    /// Writes staged records of every stream when `flushInterval` has passed since the last
+    /// flush. `now` is monotonic seconds (any clock, as long as it only moves forward).
+    public func flushIfDue(now: Double) throws(ArchiveError) {
+        self.now = now
+        guard now - lastFlush >= configuration.flushInterval else { return }
+        lastFlush = now
+        try flush()
+    }
+
+    /// Writes staged records of every stream now. Throws the first error after trying all.
+    public func flush() throws(ArchiveError) {
+        var first: ArchiveError?
+        for stream in allStreams where stream.isOpen {
+            do {
+                try stream.writeStaged(stats: &statistics)
+            } catch {
+                fail(stream, error)
+                if first == nil { first = error }
+            }
+        }
+        if let first { throw first }
+    }
+
+    /// Writes everything and closes every chunk (renamed to its final name). The writer can be
+    /// used again afterwards (new chunks). Throws the first error after trying all.
+    public func close() throws(ArchiveError) {
+        closed = true
+        var first: ArchiveError?
+        for stream in allStreams where stream.isOpen {
+            do {
+                try stream.closeChunk(stats: &statistics)
+            } catch {
+                fail(stream, error)
+                if first == nil { first = error }
+            }
+        }
+        if let first { throw first }
+    }
+
+    // MARK: - Internals
+
+    private func makeTickStream(_ index: Int) -> ChunkStream {
+        if index >= tickStreams.count {
+            tickStreams.append(contentsOf: repeatElement(nil, count: index + 1 - tickStreams.count))
+        }
+        let stream = ChunkStream(directory: configuration.directory, asset: assets.name(of: AssetID(rawValue: UInt32(index))),
+                                 kind: .ticks, timeframeSeconds: 0, chunkSize: configuration.tickChunkSize)
+        tickStreams[index] = stream
+        allStreams.append(stream)
+        return stream
+    }
+
+    /// Opens a chunk for the stream; false when the stream is suspended after an error (the
+    /// record is dropped).
+    private func start(_ stream: ChunkStream, time: Double) throws(ArchiveError) -> Bool {
+        if now < stream.suspendedUntil {
+            statistics.droppedRecords += 1
+            return false
+        }
+        closed = false
+        do {
+            try stream.open(firstTime: time, stats: &statistics)
+            logger.debug("archive chunk opened", metadata: ["asset": "\(stream.asset)", "kind": "\(stream.kind)"])
+        } catch {
+            statistics.droppedRecords += 1
+            fail(stream, error)
+            throw error
+        }
+        return true
+    }
+
+    @inline(__always)
+    private func recorded(_ stream: ChunkStream) throws(ArchiveError) {
+        stream.chunkRecords += 1
+        stream.stagedRecords += 1
+        if stream.chunkRecords >= stream.chunkSize {
+            do {
+                try stream.closeChunk(stats: &statistics)
+            } catch {
+                fail(stream, error)
+                throw error
+            }
+        } else if stream.staged.count >= 60_000 {
+            do {
+                try stream.writeStaged(stats: &statistics)
+            } catch {
+                fail(stream, error)
+                throw error
+            }
+        }
+    }
+
+    private func fail(_ stream: ChunkStream, _ error: ArchiveError) {
+        statistics.errors += 1
+        stream.abandon(stats: &statistics, until: now + configuration.flushInterval)
+        logger.error("archive write failed; dropping \(stream.asset) \(stream.kind) records for \(configuration.flushInterval) s",
+                     metadata: ["error": "\(error)"])
+    }
+}
