@@ -4,5 +4,6 @@ import ArgumentParser
 enum QFluxSubcommands {
     static let all: [any ParsableCommand.Type] = [
         DecodeCommand.self,
+        ReplayCommand.self,
     ]
 }

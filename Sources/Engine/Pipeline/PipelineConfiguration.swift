@@ -1,0 +1,26 @@
+/// How a ``MarketPipeline`` runs.
+public struct PipelineConfiguration: Sendable {
+    /// What to do when the decode → engine ring is full.
+    public enum Backpressure: Sendable {
+        /// Wait for room: nothing is lost (replay of files).
+        case wait
+        /// Never block the source: count the event as dropped (live sources).
+        case drop
+    }
+
+    /// Candle timeframes formed for every asset.
+    public var timeframes: [Timeframe] = [.oneMinute]
+    /// How far back late ticks may revise closed candles.
+    public var lateness: LatenessWindow = .default
+    /// Closed candles kept per asset and timeframe for clients that ask for history.
+    public var keepClosedCandles = 500
+    /// Archive collection; nil collects nothing.
+    public var archive: ArchiveConfiguration?
+    /// Decode → engine ring capacity (events). 65,536 holds ~13 s of Chrome's peak frame rate.
+    public var ringCapacity = 1 << 16
+    /// Ring policy when full.
+    public var backpressure: Backpressure = .wait
+
+    /// The defaults: 1m candles, no archive, waiting backpressure.
+    public init() {}
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Engine
+import FastDecode
+import Logging
+
+/// `qflux replay`: the whole pipeline offline on recorded JSONL, as fast as it goes.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Run recorded CDP / perf-log JSONL through the whole pipeline: candles, archive, summary.",
+        discussion: """
+        Reads the files (standard input when none or '-') as fast as it can, decodes them, forms \
+        candles for every asset and timeframe in tick time, and archives ticks and/or candles \
+        with --collect-stream. Nothing is lost: the reader waits when the engine is behind.
+
+        --print candles writes every closed candle as a JSON line:
+          {"type":"candle","asset":"EURUSD_otc","timeframe":60,"time":1756866720,"open":…,"high":…,"low":…,"close":…,"ticks":N}
+        Revised candles (a late tick, or history, changed a closed candle) are printed again with \
+        "revised":true. A summary goes to standard error.
+        """
+    )
+
+    @Argument(help: "JSONL files to replay; none or '-' reads standard input.")
+    var files: [String] = []
+
+    @OptionGroup var candles: CandleOptions
+    @OptionGroup var collect: CollectOptions
+
+    @Option(help: "What to print on standard output: candles, ticks or none.")
+    var print: PrintMode = .none
+
+    @Flag(name: .shortAndLong, help: "Print no summary on standard error.")
+    var quiet = false
+
+    enum PrintMode: String, ExpressibleByArgument, CaseIterable { case candles, ticks, none }
+
+    func run() throws {
+        let logger = Logger(label: "qflux.replay")
+        var config = PipelineConfiguration()
+        config.timeframes = try candles.timeframes()
+        config.lateness = .candles(candles.lateCandles)
+        config.archive = collect.archive
+        config.backpressure = .wait
+        let printer = CandlePrinter(enabled: print == .candles)
+        let pipeline: MarketPipeline
+        do {
+            pipeline = try MarketPipeline(configuration: config, sink: printer, logger: logger)
+        } catch {
+            throw CleanExit.message("qflux replay: cannot open the archive: \(error)")
+        }
+        printer.assets = pipeline.assets
+        let feeder = try pipeline.makeFeeder()
+        pipeline.start()
+        let started = monotonicSeconds()
+        var bytes = 0
+        var tickWriter = JSONLineWriter(capacity: 1 << 17)
+        for path in files.isEmpty ? ["-"] : files {
+            let reader: LineReader
+            do { reader = try LineReader(path: path) } catch { throw ValidationError("\(error)") }
+            if print == .ticks {
+                try reader.forEachLine { line, readable in
+                    feeder.feed(line: line, readable: readable) { event in
+                        if case .tick = event {
+                            tickWriter.event(event, assets: pipeline.assets)
+                            tickWriter.newline()
+                        }
+                    }
+                    if tickWriter.bytes.count > 1 << 16 { StandardStreams.out(tickWriter.bytes); tickWriter.removeAll() }
+                }
+            } else {
+                try reader.forEachLine { line, readable in feeder.feed(line: line, readable: readable) }
+            }
+            bytes += reader.bytesRead
+        }
+        StandardStreams.out(tickWriter.bytes)
+        let summary: PipelineSummary
+        do {
+            summary = try pipeline.finish()
+        } catch {
+            printer.flush()
+            throw CleanExit.message("qflux replay: archive error: \(error)")
+        }
+        printer.flush()
+        let elapsed = monotonicSeconds() - started
+        if !quiet {
+            StandardStreams.err(ReplaySummary.text(decode: feeder.decoder.stats, pipeline: summary, bytes: bytes, seconds: elapsed,
+                                                   directory: collect.archive?.directory))
+        }
+    }
+}
+
+/// Prints closed (and revised) candles as JSON lines, from the engine thread.
+final class CandlePrinter: PipelineSink {
+    let enabled: Bool
+    var assets: AssetDirectory?
+    private var writer = JSONLineWriter(capacity: 1 << 17)
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func pipeline(candleEvents: [CandleEvent]) {
+        guard enabled, let assets else { return }
+        for event in candleEvents {
+            switch event {
+            case let .closed(c): CandleJSON.write(c, revised: false, assets: assets, into: &writer)
+            case let .revised(c): CandleJSON.write(c, revised: true, assets: assets, into: &writer)
+            case .updated: continue
+            }
+        }
+        if writer.bytes.count > 1 << 16 { flush() }
+    }
+
+    func pipeline(chart: ChartFocus) {}
+
+    func flush() {
+        StandardStreams.out(writer.bytes)
+        writer.removeAll()
+    }
+}
+
+/// The candle JSON line shared by `replay` and `export --format jsonl`.
+enum CandleJSON {
+    static func write(_ c: Candle, revised: Bool, assets: AssetDirectory, into w: inout JSONLineWriter) {
+        w.raw("{\"type\":\"candle\",\"asset\":")
+        w.string(assets.name(of: c.asset))
+        w.raw(",\"timeframe\":"); w.integer(Int64(c.timeframe.seconds))
+        w.raw(",\"time\":"); w.integer(c.start)
+        w.raw(",\"open\":"); w.number(c.open)
+        w.raw(",\"high\":"); w.number(c.high)
+        w.raw(",\"low\":"); w.number(c.low)
+        w.raw(",\"close\":"); w.number(c.close)
+        w.raw(",\"ticks\":"); w.integer(Int64(c.ticks))
+        if revised { w.raw(",\"revised\":true") }
+        w.raw("}")
+        w.newline()
+    }
+}
+
+/// The human summary of a replay.
+enum ReplaySummary {
+    static func text(decode: DecodeStats, pipeline: PipelineSummary, bytes: Int, seconds: Double, directory: String?) -> String {
+        var lines: [String] = []
+        let ticksPerSecond = seconds > 0 ? Double(decode.ticks) / seconds : 0
+        lines.append("qflux replay: \(decode.lines) lines, \(DecodeSummary.format(Double(bytes) / 1e6)) MB, \(decode.ticks) ticks in \(DecodeSummary.format(seconds * 1000)) ms (\(Int(ticksPerSecond)) ticks/s)")
+        let c = pipeline.candles
+        lines.append("  candles: \(pipeline.counters.candlesClosed) closed, \(c.lateRevised) revised by late ticks, \(c.lateDropped) late ticks dropped, \(c.duplicates) duplicate ticks, \(pipeline.counters.histories) history snapshots (\(c.historyCandles) candles, \(c.historyTicks) ticks)")
+        if let a = pipeline.archive, let directory {
+            let perTick = a.ticks > 0 ? Double(a.bytesWritten) / Double(a.ticks) : 0
+            lines.append("  archive: \(a.ticks) ticks, \(a.candles) candles → \(a.chunksClosed) chunks, \(DecodeSummary.format(Double(a.bytesWritten) / 1e3)) kB in \(directory)\(a.ticks > 0 ? " (\(DecodeSummary.format(perTick)) B/record)" : "")\(a.errors > 0 ? ", \(a.errors) ERRORS" : "")")
+        }
+        lines.append("  malformed: \(decode.malformedTotal)\(decode.malformedTotal > 0 ? " (" + MalformedKind.allCases.filter { decode.malformed($0) > 0 }.map { "\($0) \(decode.malformed($0))" }.joined(separator: ", ") + ")" : "")")
+        return lines.joined(separator: "\n")
+    }
+}
