@@ -87,8 +87,10 @@ final class ChunkDecompressor {
             pos += consumed
             if feed < available { continue }
             if hint != 0 {
-                // The file ended inside a block: keep only what complete blocks gave.
-                output.count = mark
+                // The file ends here. A hint above a block header's 4 bytes means it ended inside
+                // a block: drop what that block gave (an uncompressed block is copied out before
+                // its checksum is checked), keep what complete blocks gave.
+                if hint > 4 { output.count = mark }
                 return .truncated
             }
         }

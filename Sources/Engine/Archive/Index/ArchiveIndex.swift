@@ -1,0 +1,133 @@
+import Foundation
+
+/// What a data directory holds: every chunk's summary, grouped into series (asset, kind,
+/// timeframe). Building it reads every chunk (decompression runs at GB/s).
+public struct ArchiveIndex: Sendable {
+    /// One asset's chunks of one kind and timeframe.
+    public struct Series: Sendable {
+        public var asset: String
+        public var kind: ArchiveKind
+        /// Seconds (0 for ticks).
+        public var timeframeSeconds: Int
+        /// Chunk summaries sorted by file name (first record time, then sequence).
+        public var chunks: [ChunkSummary]
+        public var records: Int { chunks.reduce(0) { $0 + $1.records } }
+        public var compressedBytes: Int { chunks.reduce(0) { $0 + $1.compressedBytes } }
+        public var firstTime: Double { chunks.map(\.firstTime).filter { !$0.isNaN }.min() ?? .nan }
+        public var lastTime: Double { chunks.map(\.lastTime).filter { !$0.isNaN }.max() ?? .nan }
+        /// Chunks still carrying `.open` (being written or orphaned).
+        public var openChunks: Int { chunks.filter(\.isOpen).count }
+    }
+
+    /// The directory.
+    public var directory: String
+    /// Every readable chunk, sorted by path.
+    public var chunks: [ChunkSummary]
+    /// Chunk files that could not be read at all, with the reason.
+    public var unreadable: [(path: String, error: ArchiveError)]
+    /// Chunks grouped, sorted by asset, kind, timeframe.
+    public var series: [Series]
+
+    /// Paths of every chunk file (closed and open) under `directory`, sorted. Throws when the
+    /// directory is missing or holds no chunk.
+    public static func chunkPaths(in directory: String) throws(ArchiveError) -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else {
+            throw ArchiveError(.noChunks, path: directory, errno: ENOENT)
+        }
+        guard isDir.boolValue else { throw ArchiveError(.noChunks, path: directory, errno: ENOTDIR) }
+        var out: [String] = []
+        let e = FileManager.default.enumerator(atPath: directory)
+        while let f = e?.nextObject() as? String {
+            if ChunkNaming.isChunk(f) { out.append(directory + "/" + f) }
+        }
+        if out.isEmpty {
+            throw ArchiveError(.noChunks, path: directory, detail: "not a qflux archive (no *.qfa.lz4 chunks)")
+        }
+        return out.sorted()
+    }
+
+    /// Reads every chunk's header and records (for counts and time ranges).
+    public static func scan(directory: String) throws(ArchiveError) -> ArchiveIndex {
+        let paths = try chunkPaths(in: directory)
+        let reader = try ArchiveReader()
+        var chunks: [ChunkSummary] = []
+        var unreadable: [(String, ArchiveError)] = []
+        for path in paths {
+            do {
+                chunks.append(try reader.scan(path, ticks: { _ in }, candles: { _ in }))
+            } catch {
+                unreadable.append((path, error))
+            }
+        }
+        return ArchiveIndex(directory: directory, chunks: chunks, unreadable: unreadable, series: group(chunks))
+    }
+
+    /// Groups summaries into series.
+    public static func group(_ chunks: [ChunkSummary]) -> [Series] {
+        var map: [String: Series] = [:]
+        for c in chunks where !c.header.asset.isEmpty {
+            let key = "\(c.header.asset)\u{0}\(c.header.kind.rawValue)\u{0}\(c.header.timeframeSeconds)"
+            map[key, default: Series(asset: c.header.asset, kind: c.header.kind,
+                                     timeframeSeconds: Int(c.header.timeframeSeconds), chunks: [])].chunks.append(c)
+        }
+        return map.values.map { s in
+            var s = s
+            s.chunks.sort { ($0.path as NSString).lastPathComponent < ($1.path as NSString).lastPathComponent }
+            return s
+        }.sorted {
+            ($0.asset, $0.kind.rawValue, $0.timeframeSeconds) < ($1.asset, $1.kind.rawValue, $1.timeframeSeconds)
+        }
+    }
+}
+
+/// `qflux verify`: every chunk's LZ4 checksums, header and records.
+public enum ArchiveVerifier {
+    /// A damaged chunk and why.
+    public struct Problem: Sendable {
+        public var path: String
+        public var reason: String
+    }
+
+    /// The outcome.
+    public struct Report: Sendable {
+        /// Chunks checked.
+        public var chunks = 0
+        /// Records readable.
+        public var records = 0
+        /// Damaged chunks (checksum failures, bad headers or records, closed chunks cut short).
+        public var damaged: [Problem] = []
+        /// `.open` chunks that end before their frame does: being written, or orphaned by a
+        /// crash; readable up to their last complete block. Not damage.
+        public var truncatedOpen: [ChunkSummary] = []
+    }
+
+    /// Checks every chunk under `directory`.
+    public static func verify(directory: String) throws(ArchiveError) -> Report {
+        let paths = try ArchiveIndex.chunkPaths(in: directory)
+        let reader = try ArchiveReader()
+        var report = Report()
+        for path in paths {
+            report.chunks += 1
+            let summary: ChunkSummary
+            do {
+                summary = try reader.scan(path, ticks: { _ in }, candles: { _ in })
+            } catch {
+                report.damaged.append(Problem(path: path, reason: "\(error.code.rawValue): \(error.detail ?? "\(error)")"))
+                continue
+            }
+            report.records += summary.records
+            switch summary.condition {
+            case .complete:
+                break
+            case .truncated where summary.isOpen:
+                report.truncatedOpen.append(summary)
+            case .truncated:
+                report.damaged.append(Problem(path: path, reason: "cut short (closed chunk without its frame end); \(summary.records) records readable"))
+            case let .damaged(why):
+                report.damaged.append(Problem(path: path, reason: "\(why); \(summary.records) records readable before it"))
+            }
+        }
+        return report
+    }
+}
