@@ -49,6 +49,12 @@ public final class MarketPipeline: @unchecked Sendable {
         batch.reserveCapacity(8192)
     }
 
+    /// Sets the sink (before ``start()``); the pipeline keeps a weak reference.
+    public func attach(sink: any PipelineSink) {
+        precondition(!started.load(ordering: .relaxed), "attach the sink before starting")
+        self.sink = sink
+    }
+
     /// The one feeder of this pipeline (a decoder writing into the ring).
     public func makeFeeder(maxMessageBytes: Int = 256 << 20) throws(DecodeError) -> PipelineFeeder {
         precondition(!feederMade, "a pipeline has one feeder (single producer)")

@@ -3,7 +3,7 @@ import FastDecode
 /// The source side of a ``MarketPipeline``: decodes lines on the source's thread and hands the
 /// events to the engine thread through the lock-free ring. One feeder per pipeline, used by one
 /// thread at a time.
-public final class PipelineFeeder {
+public final class PipelineFeeder: @unchecked Sendable {  // handed to one source thread
     /// The decoder (its statistics describe everything fed).
     public let decoder: MarketDecoder
     @usableFromInline let ring: SPSCRing<DecodedEvent>
