@@ -1,3 +1,5 @@
+import FastDecode
+
 /// A candle plus the tick times that decide which tick may set its open and close.
 ///
 /// Open is the price of the earliest-time tick (first arrival wins a tie); close is the price of
@@ -45,5 +47,3 @@ struct TrackedCandle: Sendable {
         return true
     }
 }
-
-import FastDecode
