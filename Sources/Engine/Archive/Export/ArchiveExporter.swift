@@ -1,0 +1,310 @@
+import FastDecode
+
+/// What `qflux export` writes.
+public struct ExportOptions: Sendable {
+    /// Output text format.
+    public enum Format: String, Sendable, CaseIterable { case csv, jsonl }
+    /// How CSV timestamps are written.
+    public enum TimeStyle: String, Sendable, CaseIterable { case iso, epoch }
+
+    /// Ticks or candles; `nil` picks candles when a timeframe is given, else ticks when there
+    /// are any, else candles.
+    public var kind: ArchiveKind?
+    /// Asset spelling, matched ignoring case and punctuation; `nil` for all.
+    public var asset: String?
+    /// Candle timeframe: stored candles of it, or resampled from smaller candles or ticks.
+    public var timeframe: Timeframe?
+    /// Records at or after this epoch second.
+    public var from: Double?
+    /// Records before this epoch second.
+    public var to: Double?
+    public var format: Format
+    public var time: TimeStyle
+
+    /// Options.
+    public init(kind: ArchiveKind? = nil, asset: String? = nil, timeframe: Timeframe? = nil, from: Double? = nil,
+                to: Double? = nil, format: Format = .csv, time: TimeStyle = .iso) {
+        self.kind = kind
+        self.asset = asset
+        self.timeframe = timeframe
+        self.from = from
+        self.to = to
+        self.format = format
+        self.time = time
+    }
+}
+
+/// What an export did.
+public struct ExportSummary: Sendable {
+    /// Rows written.
+    public var rows = 0
+    /// Chunks read.
+    public var chunks = 0
+    /// Chunks that ended early (read up to their last complete block).
+    public var truncated: [String] = []
+    /// Chunks with damage (read up to the damage).
+    public var damaged: [String] = []
+    /// Assets exported.
+    public var assets: [String] = []
+}
+
+/// Reads chunks of a data directory and writes ticks or candles as CSV or JSON lines into a
+/// reused byte buffer, handed to `sink` in pieces of about 1 MB (no String per row).
+public final class ArchiveExporter {
+    private let directory: String
+    private let options: ExportOptions
+    private let sink: (UnsafeRawBufferPointer) -> Bool
+    private let progress: ((Int, Int) -> Void)?
+    private let out = ByteBuffer(capacity: 1 << 21)
+    private var json = JSONLineWriter(capacity: 1 << 10)
+    private var numbers = DecimalWriter()
+    private var priceNumbers = DecimalWriter()
+    private var timestamps = TimestampWriter()
+    private var sinkOpen = true
+    private var summary = ExportSummary()
+
+    /// An exporter. `sink` receives output bytes (returns false when the reader went away);
+    /// `progress` gets (compressed bytes read, total) after each chunk.
+    public init(directory: String, options: ExportOptions,
+                sink: @escaping (UnsafeRawBufferPointer) -> Bool, progress: ((Int, Int) -> Void)? = nil) {
+        self.directory = directory
+        self.options = options
+        self.sink = sink
+        self.progress = progress
+    }
+
+    /// Runs the export. Throws for a missing directory, a directory without chunks, no data for
+    /// the asset, or several timeframes without `--timeframe`.
+    public func run() throws(ArchiveError) -> ExportSummary {
+        let index = try ArchiveIndex.scan(directory: directory)
+        for (path, _) in index.unreadable { summary.damaged.append(path) }
+        var series = index.series
+        if let asset = options.asset {
+            let key = AssetDirectory.looseKey(asset)
+            let exact = series.filter { $0.asset == asset }
+            series = exact.isEmpty ? series.filter { AssetDirectory.looseKey($0.asset) == key } : exact
+            if series.isEmpty {
+                let known = Set(index.series.map(\.asset)).sorted().joined(separator: ", ")
+                throw ArchiveError(.noChunks, path: directory, detail: "no data for asset '\(asset)' (have: \(known))")
+            }
+        }
+        let kind = options.kind ?? (options.timeframe != nil ? .candles : (series.contains { $0.kind == .ticks } ? .ticks : .candles))
+        let assets = Array(Set(series.map(\.asset))).sorted()
+        let total = series.reduce(0) { $0 + $1.compressedBytes }
+        var done = 0
+        let reader = try ArchiveReader()
+        if kind == .ticks {
+            if options.timeframe != nil {
+                throw ArchiveError(.noChunks, path: directory, detail: "--timeframe makes candles; drop --kind ticks")
+            }
+            let ticks = series.filter { $0.kind == .ticks }
+            guard !ticks.isEmpty else { throw ArchiveError(.noChunks, path: directory, detail: "no tick chunks") }
+            summary.assets = Array(Set(ticks.map(\.asset))).sorted()
+            if options.format == .csv { header("timestamp,asset,price\n") }
+            for s in ticks {
+                let name = csvField(s.asset)
+                for chunk in s.chunks {
+                    try readTicks(reader, chunk, asset: s.asset, csvName: name)
+                    done += chunk.compressedBytes
+                    progress?(done, total)
+                }
+            }
+        } else {
+            let withAsset = assets.count > 1
+            if options.format == .csv { header(withAsset ? "timestamp,asset,open,close,high,low\n" : "timestamp,open,close,high,low\n") }
+            let target: Int
+            if let tf = options.timeframe {
+                target = tf.seconds
+            } else {
+                let tfs = Set(series.filter { $0.kind == .candles }.map(\.timeframeSeconds)).sorted()
+                guard let only = tfs.first else { throw ArchiveError(.noChunks, path: directory, detail: "no candle chunks") }
+                if tfs.count > 1 {
+                    let names = tfs.map { Timeframe(seconds: $0).description }.joined(separator: ", ")
+                    throw ArchiveError(.noChunks, path: directory, detail: "several timeframes (\(names)): choose one with --timeframe")
+                }
+                target = only
+            }
+            for asset in assets {
+                let mine = series.filter { $0.asset == asset }
+                // Sources: stored candles of the timeframe, else the largest smaller one that
+                // divides it, else ticks.
+                let candleSources = mine.filter { $0.kind == .candles && target % $0.timeframeSeconds == 0 }
+                    .sorted { $0.timeframeSeconds > $1.timeframeSeconds }
+                var bucket = CandleBucket(seconds: Int64(target))
+                if let best = candleSources.first {
+                    var latest: [Int64: CandleRecord] = [:] // a revised candle: the last record wins
+                    for chunk in best.chunks {
+                        let s = try reader.scan(chunk.path, ticks: { _ in }, candles: { latest[$0.start] = $0 })
+                        note(s)
+                        done += chunk.compressedBytes
+                        progress?(done, total)
+                    }
+                    for start in latest.keys.sorted() { bucket.add(latest[start]!) }
+                } else if let ticks = mine.first(where: { $0.kind == .ticks }) {
+                    for chunk in ticks.chunks {
+                        let s = try reader.scan(chunk.path, ticks: { bucket.add($0) }, candles: { _ in })
+                        note(s)
+                        done += chunk.compressedBytes
+                        progress?(done, total)
+                    }
+                } else {
+                    continue
+                }
+                summary.assets.append(asset)
+                let name = csvField(asset)
+                for start in bucket.candles.keys.sorted() {
+                    if let f = options.from, Double(start) < f { continue }
+                    if let t = options.to, Double(start) >= t { continue }
+                    writeCandle(bucket.candles[start]!, asset: asset, csvName: withAsset ? name : nil, timeframe: target)
+                }
+            }
+        }
+        drain(force: true)
+        return summary
+    }
+
+    // MARK: - Ticks
+
+    private func readTicks(_ reader: ArchiveReader, _ chunk: ChunkSummary, asset: String, csvName: [UInt8]) throws(ArchiveError) {
+        let from = options.from ?? -.infinity, to = options.to ?? .infinity
+        if chunk.lastTime < from || chunk.firstTime >= to { return }
+        let csv = options.format == .csv, iso = options.time == .iso
+        let s = try reader.scan(chunk.path, ticks: { t in
+            guard t.time >= from, t.time < to else { return }
+            if csv {
+                if iso { timestamps.write(t.time, to: out) } else { numbers.write(t.time, to: out) }
+                out.reserve(csvName.count + 40)
+                out.put(UInt8(ascii: ","))
+                csvName.withUnsafeBytes { out.append($0) }
+                out.put(UInt8(ascii: ","))
+                priceNumbers.write(t.price, to: out)
+                out.put(0x0A)
+            } else {
+                json.removeAll()
+                json.raw("{\"type\":\"tick\",\"asset\":")
+                json.string(asset)
+                json.raw(",\"time\":"); json.number(t.time)
+                json.raw(",\"price\":"); json.number(t.price)
+                json.raw("}")
+                json.newline()
+                json.bytes.withUnsafeBytes { out.append($0) }
+            }
+            summary.rows += 1
+            if out.count >= 1 << 20 { drain(force: false) }
+        }, candles: { _ in })
+        note(s)
+    }
+
+    // MARK: - Candles
+
+    private func writeCandle(_ c: CandleRecord, asset: String, csvName: [UInt8]?, timeframe: Int) {
+        if options.format == .csv {
+            if options.time == .iso { timestamps.write(Double(c.start), to: out) } else { DecimalWriter.writeInteger(c.start, to: out) }
+            out.reserve(16 + (csvName?.count ?? 0))
+            if let csvName {
+                out.put(UInt8(ascii: ","))
+                csvName.withUnsafeBytes { out.append($0) }
+            }
+            for v in [c.open, c.close, c.high, c.low] {
+                out.reserve(1)
+                out.put(UInt8(ascii: ","))
+                priceNumbers.write(v, to: out)
+            }
+            out.reserve(1)
+            out.put(0x0A)
+        } else {
+            json.removeAll()
+            json.raw("{\"type\":\"candle\",\"asset\":"); json.string(asset)
+            json.raw(",\"timeframe\":"); json.integer(Int64(timeframe))
+            json.raw(",\"time\":"); json.integer(c.start)
+            json.raw(",\"open\":"); json.number(c.open)
+            json.raw(",\"high\":"); json.number(c.high)
+            json.raw(",\"low\":"); json.number(c.low)
+            json.raw(",\"close\":"); json.number(c.close)
+            json.raw(",\"ticks\":"); json.integer(Int64(c.ticks))
+            json.raw("}")
+            json.newline()
+            json.bytes.withUnsafeBytes { out.append($0) }
+        }
+        summary.rows += 1
+        if out.count >= 1 << 20 { drain(force: false) }
+    }
+
+    // MARK: - Output
+
+    private func note(_ s: ChunkSummary) {
+        summary.chunks += 1
+        switch s.condition {
+        case .complete: break
+        case .truncated: summary.truncated.append(s.path)
+        case .damaged: summary.damaged.append(s.path)
+        }
+    }
+
+    private func header(_ text: String) {
+        out.append(Array(text.utf8))
+    }
+
+    /// A CSV field: quoted when it holds a comma, quote or newline.
+    private func csvField(_ text: String) -> [UInt8] {
+        let b = Array(text.utf8)
+        guard b.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else { return b }
+        var q: [UInt8] = [UInt8(ascii: "\"")]
+        for c in b {
+            if c == UInt8(ascii: "\"") { q.append(c) }
+            q.append(c)
+        }
+        return q + [UInt8(ascii: "\"")]
+    }
+
+    private func drain(force: Bool) {
+        if sinkOpen, out.count > 0 { sinkOpen = sink(out.bytes) }
+        out.removeAll()
+    }
+}
+
+/// Candles formed from ticks or smaller candles, keyed by start (out-of-order input goes to the
+/// candle its time belongs to; open/close follow time order).
+struct CandleBucket {
+    let seconds: Int64
+    var candles: [Int64: CandleRecord] = [:]
+    private var openAt: [Int64: Double] = [:]
+    private var closeAt: [Int64: Double] = [:]
+
+    init(seconds: Int64) { self.seconds = seconds }
+
+    private func start(_ t: Double) -> Int64 {
+        UTCTime.floorDiv(Int64(t.rounded(.down)), seconds) * seconds
+    }
+
+    mutating func add(_ t: TickRecord) {
+        guard t.time.isFinite else { return }
+        let s = start(t.time)
+        if var c = candles[s] {
+            c.high = max(c.high, t.price)
+            c.low = min(c.low, t.price)
+            c.ticks += 1
+            if t.time < openAt[s]! { c.open = t.price; openAt[s] = t.time }
+            if t.time >= closeAt[s]! { c.close = t.price; closeAt[s] = t.time }
+            candles[s] = c
+        } else {
+            candles[s] = CandleRecord(start: s, open: t.price, high: t.price, low: t.price, close: t.price, ticks: 1)
+            openAt[s] = t.time
+            closeAt[s] = t.time
+        }
+    }
+
+    /// Adds a smaller candle (call in start order).
+    mutating func add(_ c: CandleRecord) {
+        let s = start(Double(c.start))
+        if var m = candles[s] {
+            m.high = max(m.high, c.high)
+            m.low = min(m.low, c.low)
+            m.close = c.close
+            m.ticks += c.ticks
+            candles[s] = m
+        } else {
+            candles[s] = CandleRecord(start: s, open: c.open, high: c.high, low: c.low, close: c.close, ticks: c.ticks)
+        }
+    }
+}

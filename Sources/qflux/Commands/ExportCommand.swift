@@ -1,0 +1,113 @@
+import ArgumentParser
+import Engine
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `qflux export` (alias `decompress`): archive chunks → CSV or JSON lines.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export archived ticks or candles as CSV or JSON lines.",
+        discussion: """
+        Reads the LZ4 chunks under DIR (written by `qflux stream` / `qflux replay` with \
+        --collect-stream) and writes one row per record, asset by asset, oldest first.
+
+        CSV columns are the original tool's: ticks `timestamp,asset,price`; candles \
+        `timestamp,open,close,high,low`, with an `asset` column after `timestamp` when several \
+        assets are exported. Timestamps are UTC `2025-09-03 00:33:50.962Z` (fractional seconds \
+        only when the tick has them), or epoch seconds with --time epoch. JSON lines use the field \
+        names of `qflux decode`: {"type":"tick","asset":…,"time":…,"price":…} and \
+        {"type":"candle","asset":…,"timeframe":60,"time":<start>,"open":…,"high":…,"low":…,"close":…,"ticks":N}; \
+        their times are always epoch seconds. Prices are written exactly as archived.
+
+        A candle archived several times (revised) is exported once, as its last record. Chunks \
+        cut short by a crash are read up to their last complete block; a note on standard error \
+        lists them, and damaged chunks.
+        """,
+        aliases: ["decompress"]
+    )
+
+    @Argument(help: "The data directory (the --data-dir of stream/replay).")
+    var directory: String
+
+    @Option(help: "What to export: ticks or candles (default: candles with --timeframe, else ticks when there are any).")
+    var kind: KindArgument?
+
+    @Option(help: "Only this asset; case and punctuation are ignored (EURUSD_OTC, eur/usd otc).")
+    var asset: String?
+
+    @Option(help: "Candle timeframe (5s, 1m, 4h, 1d or seconds): stored candles of it, or resampled from smaller candles or ticks.")
+    var timeframe: String?
+
+    @Option(help: "Start (inclusive): epoch seconds or ISO-8601 UTC (2025-09-03, 2025-09-03T00:33:50Z).")
+    var from: String?
+
+    @Option(help: "End (exclusive): epoch seconds or ISO-8601 UTC.")
+    var to: String?
+
+    @Option(help: "Output format: csv or jsonl.")
+    var format: ExportOptions.Format = .csv
+
+    @Option(help: "CSV timestamps: iso (UTC, 2025-09-03 00:33:50Z) or epoch (seconds).")
+    var time: ExportOptions.TimeStyle = .iso
+
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "No summary or notes on standard error.")
+    var quiet = false
+
+    func run() throws {
+        var options = ExportOptions(kind: kind?.value, asset: asset, format: format, time: time)
+        if let timeframe {
+            guard let tf = Timeframe(parsing: timeframe) else { throw ValidationError("--timeframe: '\(timeframe)' is not a timeframe (5s, 1m, 4h, 1d or seconds)") }
+            options.timeframe = tf
+        }
+        if let from {
+            guard let t = UTCTime.parse(from) else { throw ValidationError("--from: '\(from)' is neither epoch seconds nor ISO-8601") }
+            options.from = t
+        }
+        if let to {
+            guard let t = UTCTime.parse(to) else { throw ValidationError("--to: '\(to)' is neither epoch seconds nor ISO-8601") }
+            options.to = t
+        }
+        var fd: Int32 = 1
+        if let output {
+            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if fd < 0 { throw ValidationError("cannot write \(output): \(String(cString: strerror(errno)))") }
+        }
+        defer { if fd != 1 { close(fd) } }
+        var bytesOut = 0
+        let started = monotonicSeconds()
+        var progress = ArchiveProgress(label: "export", enabled: !quiet && StandardStreams.stderrIsTerminal)
+        let exporter = ArchiveExporter(directory: directory, options: options, sink: { bytes in
+            bytesOut += bytes.count
+            return StandardStreams.write(bytes, to: fd)
+        }, progress: { done, total in progress.update(done, total) })
+        let summary: ExportSummary
+        do {
+            summary = try exporter.run()
+        } catch {
+            progress.finish()
+            throw ValidationError(ArchiveMessages.line(error))
+        }
+        progress.finish()
+        if !quiet {
+            let seconds = monotonicSeconds() - started
+            for path in summary.truncated { StandardStreams.err("note: \(path) ends early (crash or still being written): read up to its last complete block") }
+            for path in summary.damaged { StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)") }
+            let mb = Double(bytesOut) / 1e6
+            StandardStreams.err("qflux export: \(summary.rows) rows from \(summary.chunks) chunks (\(summary.assets.count) assets), \(DecodeSummary.format(mb)) MB in \(DecodeSummary.format(seconds * 1000)) ms (\(DecodeSummary.format(seconds > 0 ? mb / seconds : 0)) MB/s)")
+        }
+    }
+}
+
+/// `--kind ticks|candles`.
+enum KindArgument: String, ExpressibleByArgument, CaseIterable {
+    case ticks, candles
+    var value: ArchiveKind { self == .ticks ? .ticks : .candles }
+}
+
+extension ExportOptions.Format: ExpressibleByArgument {}
+extension ExportOptions.TimeStyle: ExpressibleByArgument {}
