@@ -57,3 +57,9 @@ struct ArchiveProgress {
         shown = false
     }
 }
+
+/// A one-line command failure (printed as `Error: …`, exit status 1, no usage text).
+struct ArchiveCommandError: Error, CustomStringConvertible {
+    let description: String
+    init(_ error: ArchiveError) { description = ArchiveMessages.line(error) }
+}

@@ -90,7 +90,7 @@ struct ExportCommand: ParsableCommand {
             summary = try exporter.run()
         } catch {
             progress.finish()
-            throw ValidationError(ArchiveMessages.line(error))
+            throw ArchiveCommandError(error)
         }
         progress.finish()
         if !quiet {

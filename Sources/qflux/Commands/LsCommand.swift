@@ -21,7 +21,7 @@ struct LsCommand: ParsableCommand {
         do {
             index = try ArchiveIndex.scan(directory: directory)
         } catch {
-            throw ValidationError(ArchiveMessages.line(error))
+            throw ArchiveCommandError(error)
         }
         var rows: [[String]] = [["ASSET", "KIND", "TF", "FROM (UTC)", "TO (UTC)", "RECORDS", "CHUNKS", "OPEN", "SIZE", "B/REC"]]
         var records = 0, bytes = 0, chunks = 0

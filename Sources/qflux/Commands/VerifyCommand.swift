@@ -25,7 +25,7 @@ struct VerifyCommand: ParsableCommand {
         do {
             report = try ArchiveVerifier.verify(directory: directory)
         } catch {
-            throw ValidationError(ArchiveMessages.line(error))
+            throw ArchiveCommandError(error)
         }
         var text = ""
         for p in report.damaged { text += "DAMAGED \(p.path): \(p.reason)\n" }

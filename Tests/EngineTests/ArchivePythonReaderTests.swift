@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+import FastDecode
+@testable import Engine
+
+@Suite("Archive Python reader")
+struct ArchivePythonReaderTests {
+    static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/qfa_ticks.py").path
+    static let docPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/archive-format.md").path
+
+    @Test("the documented reader and the script copy agree and have at most 5 lines")
+    func docMatchesScript() throws {
+        let doc = try String(contentsOfFile: Self.docPath, encoding: .utf8)
+        let script = try String(contentsOfFile: Self.scriptPath, encoding: .utf8)
+        let start = try #require(doc.range(of: "```python\n"))
+        let end = try #require(doc.range(of: "\n```", range: start.upperBound..<doc.endIndex))
+        let documented = String(doc[start.upperBound..<end.lowerBound])
+        #expect(documented + "\n" == script)
+        #expect(documented.split(separator: "\n").count <= 5)
+    }
+
+    @Test("python3 with lz4.frame decodes tick chunks written here, exactly")
+    func pythonDecodes() throws {
+        let (check, why) = try ArchiveTestData.run("/usr/bin/env", ["python3", "-c", "import lz4.frame"])
+        guard check == 0 else {
+            Issue.record("python3 with the lz4 package is needed for this test (pip install lz4): \(why)")
+            return
+        }
+        let dir = TempDir()
+        let assets = AssetDirectory()
+        let ids = ["EURUSD_otc", "#AAPL"].map(assets.register)
+        var ticks = ArchiveTestData.randomWalk(assets: [ids[0]], count: 700, seed: 17)
+        var t = 1_756_866_000.0
+        for (i, v) in ArchiveTestData.oddDoubles.enumerated() {
+            t += [1, 0.001, 0.000001, 0.37][i % 4]
+            ticks.append(Tick(asset: ids[1], time: t, price: v))
+        }
+        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .tick, tickChunkSize: 500),
+                                       assets: assets, logger: ArchiveTestData.logger)
+        for (i, tick) in ticks.enumerated() {
+            try writer.append(tick)
+            if i % 50 == 0 { try writer.flush() }
+        }
+        try writer.close()
+        let reader = try ArchiveReader()
+        let chunks = dir.chunks()
+        #expect(chunks.count == 3)
+        for path in chunks {
+            let (status, output) = try ArchiveTestData.run("/usr/bin/env", ["python3", Self.scriptPath, path])
+            #expect(status == 0, "\(output)")
+            let lines = output.split(separator: "\n")
+            let records = try reader.read(path).ticks
+            #expect(lines.count == records.count)
+            for (line, r) in zip(lines, records) {
+                let parts = line.split(separator: " ").map { parsePython(String($0)) }
+                #expect(parts.count == 2)
+                guard parts.count == 2, let pt = parts[0], let pp = parts[1] else {
+                    Issue.record("unparsable line: \(line)")
+                    continue
+                }
+                #expect(pt.bitPattern == r.time.bitPattern || (pt.isNaN && r.time.isNaN), "\(line) vs \(r)")
+                #expect(pp.bitPattern == r.price.bitPattern || (pp.isNaN && r.price.isNaN), "\(line) vs \(r)")
+            }
+        }
+    }
+
+    private func parsePython(_ s: String) -> Double? {
+        switch s {
+        case "inf": return .infinity
+        case "-inf": return -.infinity
+        case "nan": return .nan
+        default: return Double(s)
+        }
+    }
+}
