@@ -89,6 +89,8 @@ public final class ArchiveExporter {
             }
         }
         let kind = options.kind ?? (options.timeframe != nil ? .candles : (series.contains { $0.kind == .ticks } ? .ticks : .candles))
+        // Candles without --timeframe come from stored candles only.
+        if kind == .candles, options.timeframe == nil { series = series.filter { $0.kind == .candles } }
         let assets = Array(Set(series.map(\.asset))).sorted()
         let total = series.reduce(0) { $0 + $1.compressedBytes }
         var done = 0
