@@ -32,7 +32,7 @@ extension ServerCore {
 
     func healthJSON() -> [UInt8] {
         let h = dataSource.health()
-        let st = counters.snapshot()
+        let st = stats()
         var w = JSONWriter(capacity: 400)
         w.raw("{\"status\":\"ok\",\"uptime_seconds\":"); w.number((uptimeSeconds * 1000).rounded() / 1000)
         w.raw(",\"source\":{\"kind\":"); w.string(status.kind.rawValue)
@@ -51,7 +51,7 @@ extension ServerCore {
     }
 
     func metricsText() -> String {
-        let st = counters.snapshot()
+        let st = stats()
         var out = ""
         func metric(_ name: String, _ type: String, _ help: String, _ value: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
@@ -70,6 +70,7 @@ extension ServerCore {
         metric("qflux_server_refused_max_clients_total", "counter", "Upgrades refused at the client limit.", String(st.refusedMaxClients))
         metric("qflux_server_auth_failures_total", "counter", "Connects refused for a wrong or missing token.", String(st.authFailures))
         metric("qflux_server_ping_timeouts_total", "counter", "Clients dropped for not answering a ping.", String(st.pingTimeouts))
+        metric("qflux_server_handoff_drops_total", "counter", "Candle updates refused because the engine ring was full.", String(st.handoffDrops))
         metric("qflux_server_max_queue_depth", "gauge", "Deepest client queue seen.", String(st.maxQueueDepth))
         out += dataSource.metricsText()
         return out

@@ -10,7 +10,7 @@ final class ServerCore: @unchecked Sendable {
     let config: StreamServerConfig
     let dataSource: any StreamServerDataSource
     let directory: AssetDirectory
-    let inbox = ServerInbox()
+    let inbox: ServerInbox
     let counters = ServerCounters()
     let logger: Logger
     let worker = DispatchQueue(label: "qflux.server.data")
@@ -42,9 +42,13 @@ final class ServerCore: @unchecked Sendable {
         self.directory = directory
         self.status = status
         self.logger = logger
+        inbox = ServerInbox(capacity: config.handoffCapacity)
     }
 
     deinit { writeBuffer?.deallocate() }
+
+    /// The counters now, with the ring's drop count.
+    func stats() -> StreamServerStats { counters.snapshot(handoffDrops: inbox.candles.dropped) }
 
     // MARK: sessions
 
@@ -119,9 +123,14 @@ final class ServerCore: @unchecked Sendable {
 
     /// Takes the inbox and routes it (network thread, on `LWS_CALLBACK_EVENT_WAIT_CANCELLED`).
     func drain() {
-        inbox.take(candles: &candleScratch, inputs: &inputScratch)
+        inbox.takeInputs(&inputScratch)
         for input in inputScratch { handle(input) }
-        if !candleScratch.isEmpty { route(candleScratch) }
+        candleScratch.removeAll(keepingCapacity: true)
+        var scratch = candleScratch
+        candleScratch = []
+        inbox.candles.popBatch(max: inbox.candles.capacity) { scratch.append($0) }
+        if !scratch.isEmpty { route(scratch) }
+        candleScratch = scratch
         if stopping.load(ordering: .acquiring), !closingAll {
             closingAll = true
             for s in sessions.values {
@@ -154,8 +163,6 @@ final class ServerCore: @unchecked Sendable {
         case .deliver(let client, let frames):
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
-        case .stop:
-            break
         }
     }
 

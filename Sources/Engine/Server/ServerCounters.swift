@@ -22,7 +22,7 @@ final class ServerCounters: Sendable {
         a.wrappingAdd(n, ordering: .relaxed)
     }
 
-    func snapshot() -> StreamServerStats {
+    func snapshot(handoffDrops: Int) -> StreamServerStats {
         StreamServerStats(
             clients: clients.load(ordering: .relaxed),
             connectionsTotal: connectionsTotal.load(ordering: .relaxed),
@@ -38,7 +38,8 @@ final class ServerCounters: Sendable {
             authFailures: authFailures.load(ordering: .relaxed),
             pingTimeouts: pingTimeouts.load(ordering: .relaxed),
             maxQueueDepth: maxQueueDepth.load(ordering: .relaxed),
-            batches: batches.load(ordering: .relaxed))
+            batches: batches.load(ordering: .relaxed),
+            handoffDrops: UInt64(handoffDrops))
     }
 }
 
@@ -74,4 +75,6 @@ public struct StreamServerStats: Sendable, Equatable {
     public var maxQueueDepth: Int
     /// Batches handed over by the engine.
     public var batches: UInt64
+    /// Candle updates refused because the engine→network ring was full.
+    public var handoffDrops: UInt64
 }

@@ -2,11 +2,6 @@ import CSupport
 import FastDecode
 import Synchronization
 
-/// A libwebsockets context pointer that may be handed across threads (only used under the inbox lock).
-struct ContextHandle: @unchecked Sendable {
-    let pointer: OpaquePointer
-}
-
 /// Work for the network thread, other than candle updates.
 enum ServerInput: Sendable {
     case status(SourceStatus)
@@ -14,55 +9,66 @@ enum ServerInput: Sendable {
     case assetDetected(AssetID)
     /// Frames built off the network thread for one client (replies needing the data source).
     case deliver(client: UInt64, frames: [[UInt8]])
-    case stop
 }
 
-/// The handoff from other threads to the network thread: a `Mutex`-protected batch, swapped out
-/// whole by the network thread; one lock and one `lws_cancel_service` per batch.
+/// The handoff from other threads to the network thread.
+///
+/// - Candle updates: a lock-free ``SPSCRing`` (one producer: the engine thread); a batch is
+///   staged, published with one store and announced with one `lws_cancel_service`.
+/// - Rare control inputs (status, errors, replies built by the worker queue): a `Mutex`-protected
+///   array swapped out whole by the network thread.
+/// - The wake-up itself takes no lock: publishers register in `wakers` while they use the context
+///   pointer, and ``detach()`` waits for them before the context is destroyed.
 final class ServerInbox: Sendable {
-    struct State {
-        var candles: [Candle] = []
-        var inputs: [ServerInput] = []
-        var context: ContextHandle?
+    let candles: SPSCRing<Candle>
+    private let inputs = Mutex<[ServerInput]>([])
+    private let target = Atomic<Int>(0)
+    private let wakers = Atomic<Int>(0)
+
+    init(capacity: Int) {
+        candles = SPSCRing(capacity: capacity)
     }
 
-    let state = Mutex(State())
-
-    /// Appends a batch of candle updates and wakes the network thread once.
-    func post<C: Collection>(candles: C) where C.Element == Candle {
-        guard !candles.isEmpty else { return }
-        state.withLock { s in
-            s.candles.append(contentsOf: candles)
-            if let c = s.context { lws_cancel_service(c.pointer) }
-        }
+    /// Stages a batch of candle updates, publishes it once and wakes the network thread once.
+    /// Engine thread only (single producer). Returns how many were refused because the ring was full.
+    @discardableResult
+    func post<C: Collection>(candles batch: C) -> Int where C.Element == Candle {
+        guard !batch.isEmpty else { return 0 }
+        var refused = 0
+        for c in batch where !candles.push(c) { refused += 1 }
+        candles.publish()
+        wake()
+        return refused
     }
 
     /// Appends one control input and wakes the network thread.
     func post(_ input: ServerInput) {
-        state.withLock { s in
-            s.inputs.append(input)
-            if let c = s.context { lws_cancel_service(c.pointer) }
-        }
+        inputs.withLock { $0.append(input) }
+        wake()
     }
 
-    /// Wakes the network thread without posting anything.
+    /// Wakes the network thread (`lws_cancel_service`), if the server runs.
     func wake() {
-        state.withLock { s in
-            if let c = s.context { lws_cancel_service(c.pointer) }
-        }
+        wakers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        let p = target.load(ordering: .sequentiallyConsistent)
+        if p != 0, let context = OpaquePointer(bitPattern: p) { lws_cancel_service(context) }
+        wakers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
     }
 
-    /// Takes everything posted so far, leaving `spare` arrays (emptied) in place for reuse.
-    func take(candles spareCandles: inout [Candle], inputs spareInputs: inout [ServerInput]) {
-        spareCandles.removeAll(keepingCapacity: true)
-        spareInputs.removeAll(keepingCapacity: true)
-        state.withLock { s in
-            swap(&s.candles, &spareCandles)
-            swap(&s.inputs, &spareInputs)
-        }
+    /// Takes the control inputs posted so far, leaving `spare` (emptied) in place for reuse.
+    func takeInputs(_ spare: inout [ServerInput]) {
+        spare.removeAll(keepingCapacity: true)
+        inputs.withLock { swap(&$0, &spare) }
     }
 
-    func setContext(_ c: ContextHandle?) {
-        state.withLock { $0.context = c }
+    /// Lets ``wake()`` reach `context`.
+    func attach(_ context: OpaquePointer) {
+        target.store(Int(bitPattern: UnsafeRawPointer(context)), ordering: .sequentiallyConsistent)
+    }
+
+    /// Stops wake-ups and waits until no publisher still uses the context pointer.
+    func detach() {
+        target.store(0, ordering: .sequentiallyConsistent)
+        while wakers.load(ordering: .sequentiallyConsistent) != 0 { sched_yield() }
     }
 }

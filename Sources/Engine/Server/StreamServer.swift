@@ -45,7 +45,7 @@ public final class StreamServer: @unchecked Sendable {
     public var boundPort: Int { lifecycle.withLock { $0.port } }
 
     /// The server's counters now.
-    public var stats: StreamServerStats { core.counters.snapshot() }
+    public var stats: StreamServerStats { core.stats() }
 
     /// Binds and starts the network thread.
     public func start() throws {
@@ -90,10 +90,11 @@ public final class StreamServer: @unchecked Sendable {
             life.protocols = protocols
             life.strings = [name, iface]
             life.port = port
-            core.inbox.setContext(ContextHandle(pointer: context))
+            core.inbox.attach(context)
 
             let done = DispatchSemaphore(value: 0)
             let handle = ContextHandle(pointer: context)
+
             let core = self.core
             let thread = Thread {
                 while true {
@@ -127,7 +128,7 @@ public final class StreamServer: @unchecked Sendable {
                 finished = true
             }
         }
-        core.inbox.setContext(nil)
+        core.inbox.detach()
         lifecycle.withLock { life in
             lws_context_destroy(context)
             life.protocols?.deinitialize(count: 2)
@@ -142,10 +143,17 @@ public final class StreamServer: @unchecked Sendable {
         while done.wait(timeout: .now() + .milliseconds(20)) != .success { lws_cancel_service(context) }
     }
 
+    /// A libwebsockets context pointer handed to the network thread.
+    private struct ContextHandle: @unchecked Sendable {
+        let pointer: OpaquePointer
+    }
+
     // MARK: publishing (engine thread)
 
     /// Hands a batch of candle updates (the forming candles after ticks, any timeframes) to the
-    /// network thread: one lock and one wake-up per call, whatever the batch size.
+    /// network thread through a lock-free SPSC ring: one publish and one wake-up per call, whatever
+    /// the batch size. Call it from one thread only (the engine thread). Updates that find the ring
+    /// full are dropped and counted (``StreamServerStats/handoffDrops``).
     public func publish<C: Collection>(_ candles: C) where C.Element == Candle {
         core.inbox.post(candles: candles)
     }

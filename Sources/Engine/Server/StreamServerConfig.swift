@@ -14,6 +14,9 @@ public struct StreamServerConfig: Sendable {
     public var slowClientGrace: Double = 5
     /// Most WebSocket clients at once; more are refused.
     public var maxClients: Int = 1000
+    /// Candle updates the engine→network ring holds; a batch that finds it full loses the rest
+    /// (counted as `handoffDrops`).
+    public var handoffCapacity: Int = 1 << 16
     /// Engine.IO ping interval in seconds.
     public var pingInterval: Double = 25
     /// Engine.IO ping timeout in seconds.

@@ -73,10 +73,19 @@ extension ServerCore {
         lws_callback_on_writable(s.wsi)
     }
 
-    /// Closes a client from outside its own callbacks (libwebsockets closes it on its next turn).
+    /// Closes a client from outside its own callbacks, abortively: linger 0 makes the close a
+    /// reset that discards what the kernel still holds for it (a client that does not read would
+    /// otherwise keep megabytes queued and a graceful close pending). libwebsockets frees the
+    /// connection on its next turn.
     func kill(_ s: ClientSession) {
         guard !s.killed else { return }
         s.killed = true
+        let fd = lws_get_socket_fd(s.wsi)
+        if fd >= 0 {
+            var off = linger(l_onoff: 1, l_linger: 0)
+            _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, socklen_t(MemoryLayout<linger>.size))
+            shutdown(fd, Int32(SHUT_RD))
+        }
         lws_set_timeout(s.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
     }
 
@@ -86,11 +95,13 @@ extension ServerCore {
 
     private func acceptUpgrade(_ wsi: OpaquePointer) -> Bool {
         var buf = [CChar](repeating: 0, count: 256)
-        let n = qf_lws_request_path(wsi, &buf, Int32(buf.count))
-        let path = n >= 0 ? String(cString: buf) : ""
+        func text(_ n: Int32) -> String? {
+            n < 0 ? nil : String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        let path = text(qf_lws_request_path(wsi, &buf, Int32(buf.count))) ?? ""
         guard path == "/socket.io/" || path == "/socket.io" else { return false }
-        if qf_lws_query_arg(wsi, "EIO=", &buf, Int32(buf.count)) >= 0, String(cString: buf) != "4" { return false }
-        if qf_lws_query_arg(wsi, "transport=", &buf, Int32(buf.count)) >= 0, String(cString: buf) != "websocket" {
+        if let eio = text(qf_lws_query_arg(wsi, "EIO=", &buf, Int32(buf.count))), eio != "4" { return false }
+        if let transport = text(qf_lws_query_arg(wsi, "transport=", &buf, Int32(buf.count))), transport != "websocket" {
             return false
         }
         if sessions.count >= config.maxClients || closingAll {
@@ -131,7 +142,8 @@ extension ServerCore {
             guard write(s.wsi, frame.bytes, LWS_WRITE_TEXT) else { return -1 }
             counters.add(counters.messagesSent)
             counters.add(counters.bytesSent, UInt64(frame.bytes.count))
-            if s.queue.count < s.queue.limit { s.overLimitSince = nil }
+            // hysteresis: a client only stops counting as slow once it has caught up by half
+            if s.queue.count <= s.queue.limit / 2 { s.overLimitSince = nil }
             // ask again even when empty: a close-after-flush waits for lws to send what it buffered
             if !s.queue.isEmpty || s.closeAfterFlush { requestWrite(s) }
             return 0
@@ -145,7 +157,11 @@ extension ServerCore {
 
     private func http(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?) -> Int32 {
         guard let user else { return -1 }
-        let path = input.map { String(cString: $0.assumingMemoryBound(to: CChar.self)) } ?? "/"
+        var path = "/"
+        if let input {
+            let c = input.assumingMemoryBound(to: UInt8.self)
+            path = String(decoding: UnsafeBufferPointer(start: c, count: strlen(input.assumingMemoryBound(to: CChar.self))), as: UTF8.self)
+        }
         var key = user.load(as: UInt64.self)
         if key == 0 {
             key = nextSessionID
