@@ -48,15 +48,13 @@ struct ServerPageTests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: browser)
         p.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-                       "--virtual-time-budget=4000", "--dump-dom", "http://127.0.0.1:\(server.boundPort)/"]
+                       "--virtual-time-budget=10000", "--dump-dom", "http://127.0.0.1:\(server.boundPort)/"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
-        // keep publishing while the page loads: history (3 fake candles) + the live forming candle
-        let reader = Thread { }
-        _ = reader
-        var dom = Data()
+        // keep publishing (every ms: virtual time runs ahead of real time) while the page loads:
+        // history gives 3 fake candles, the live forming candle makes 4
         let done = DispatchSemaphore(value: 0)
         let box = DataBox()
         DispatchQueue.global().async {
@@ -64,14 +62,13 @@ struct ServerPageTests {
             done.signal()
         }
         let deadline = Date().addingTimeInterval(60)
-        while done.wait(timeout: .now() + .milliseconds(50)) == .timedOut {
+        while done.wait(timeout: .now() + .milliseconds(1)) == .timedOut {
             server.publish(CollectionOfOne(Candle(asset: eur, timeframe: .oneMinute, start: 1_700_000_400,
                                                   open: 1.1, high: 1.3, low: 1.0, close: 1.23456, ticks: 5)))
             if Date() > deadline { p.terminate() }
         }
         p.waitUntilExit()
-        dom = box.get()
-        let text = String(decoding: dom, as: UTF8.self)
+        let text = String(decoding: box.get(), as: UTF8.self)
         #expect(text.contains("<span id=\"count\">4</span>"), "\(text.prefix(3000))")
         #expect(text.contains("<span id=\"last\">1.23456</span>"))
         #expect(text.contains("<span id=\"status\" class=\"ok\">connected</span>"))
