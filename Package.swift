@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: ["Engine", "FastDecode"],
-            path: "Tests/EngineTests"
+            path: "Tests/EngineTests",
+            exclude: ["Scripts"]
         ),
     ],
     cxxLanguageStandard: .cxx17

@@ -3,6 +3,10 @@ import Dispatch
 import Engine
 import Foundation
 import Logging
+import Synchronization
+
+/// The signal that asked `qflux stream` to stop (0: none yet).
+let stopSignal = Atomic<Int32>(0)
 
 /// `qflux stream`: the live stream – a source, candles, archive, and the Socket.IO server front
 /// with its built-in chart page.
@@ -83,17 +87,11 @@ struct StreamCommand: ParsableCommand {
         if let demoSeed { config.demo.seed = demoSeed }
         config.demo.tickLogPath = demoTickLog
 
-        // Signals are taken synchronously from a dispatch source, never in a handler.
-        signal(SIGINT, SIG_IGN)
-        signal(SIGTERM, SIG_IGN)
+        // SIGINT/SIGTERM only set a flag (async-signal-safe); the main thread polls it. (On Linux a
+        // dispatch signal source never sees an ignored signal, so that route can't be used.)
         signal(SIGPIPE, SIG_IGN)
-        let stopRequested = DispatchSemaphore(value: 0)
-        let sources = [SIGINT, SIGTERM].map { sig -> DispatchSourceSignal in
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler { stopRequested.signal() }
-            s.resume()
-            return s
-        }
+        signal(SIGINT) { sig in stopSignal.store(sig, ordering: .relaxed) }
+        signal(SIGTERM) { sig in stopSignal.store(sig, ordering: .relaxed) }
 
         let stream: LiveStream
         do {
@@ -106,7 +104,7 @@ struct StreamCommand: ParsableCommand {
         if let archive = collect.archive {
             StandardStreams.err("qflux stream: archiving \(archive.collect.rawValue) to \(archive.directory)")
         }
-        stopRequested.wait()
+        while stopSignal.load(ordering: .relaxed) == 0 { usleep(100_000) }
         StandardStreams.err("qflux stream: stopping – flushing candles and archive…")
         let summary: PipelineSummary
         do {
@@ -114,7 +112,6 @@ struct StreamCommand: ParsableCommand {
         } catch {
             throw CleanExit.message("qflux stream: archive error while closing: \(error)")
         }
-        _ = sources
         let c = summary.counters
         StandardStreams.err("qflux stream: stopped: \(c.ticks) ticks, \(c.candlesClosed) candles closed, \(summary.ringDropped) dropped\(summary.archive.map { ", archived \($0.ticks) ticks and \($0.candles) candles in \($0.chunksClosed) chunks" } ?? "")")
     }
