@@ -13,6 +13,7 @@
 
 #include <simdjson.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -259,16 +260,10 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
     return QF_OK;
 }
 
-/// The perf-log path: `message` is a JSON string holding {"message":{CDP event},"webview":…}.
-qf_status parse_perflog_message(qf_parser *p, std::string_view escaped, qf_frame *out) {
-    if (escaped.size() > p->max_bytes) return QF_E_TOO_LARGE;
-    if (!p->inner_buf.reserve(escaped.size())) return QF_E_INTERNAL;
-    ptrdiff_t n = qf_json_unescape(reinterpret_cast<const uint8_t *>(escaped.data()), escaped.size(),
-                                   p->inner_buf.data);
-    if (n < 0) return QF_E_JSON;
+/// Parses the unescaped perf-log message in inner_buf: {"message":{CDP event},"webview":…}.
+qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
     ondemand::document doc;
-    QF_TRY(p->inner.parser.iterate(p->inner_buf.data, static_cast<size_t>(n),
-                                   p->inner_buf.capacity + QF_PADDING).get(doc));
+    QF_TRY(p->inner.parser.iterate(p->inner_buf.data, n, p->inner_buf.capacity + QF_PADDING).get(doc));
     ondemand::object root;
     QF_TRY(doc.get_object().get(root));
     CdpFields f;
@@ -290,6 +285,86 @@ qf_status parse_perflog_message(qf_parser *p, std::string_view escaped, qf_frame
     return finish_frame(p, f, out);
 }
 
+/// The perf-log path through simdjson: `message` is a JSON string holding the CDP event.
+qf_status parse_perflog_message(qf_parser *p, std::string_view escaped, qf_frame *out) {
+    if (escaped.size() > p->max_bytes) return QF_E_TOO_LARGE;
+    if (!p->inner_buf.reserve(escaped.size())) return QF_E_INTERNAL;
+    ptrdiff_t n = qf_json_unescape(reinterpret_cast<const uint8_t *>(escaped.data()), escaped.size(),
+                                   p->inner_buf.data);
+    if (n < 0) return QF_E_JSON;
+    return parse_perflog_inner(p, static_cast<size_t>(n), out);
+}
+
+/// Outcome of the flat perf-log scan.
+enum class FlatScan { parsed, fallback, malformed };
+
+inline const uint8_t *skip_space(const uint8_t *p, const uint8_t *end) {
+    while (p < end && is_space(*p)) p++;
+    return p;
+}
+
+/// The fast path for Selenium perf-log entries, which are flat objects of plain keys, short
+/// strings and numbers around one long `message` string: validates that flat shape itself and
+/// unescapes `message` straight into inner_buf in the same pass, so the outer level costs one
+/// scan instead of a simdjson parse plus a second pass over the string. Anything else (nested
+/// values, escapes outside `message`, non-ASCII outside `message`) falls back to simdjson.
+FlatScan scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size_t *inner_len) {
+    const uint8_t *q = line, *end = line + len;
+    q = skip_space(q, end);
+    if (q == end || *q != '{') return FlatScan::fallback;
+    q++;
+    bool has_message = false;
+    while (true) {
+        q = skip_space(q, end);
+        if (q == end || *q != '"') return FlatScan::fallback;
+        const uint8_t *key = ++q;
+        while (q < end && *q != '"') {
+            if (*q == '\\' || *q < 0x20 || *q >= 0x80) return FlatScan::fallback;
+            q++;
+        }
+        if (q == end) return FlatScan::fallback;
+        std::string_view name(reinterpret_cast<const char *>(key), static_cast<size_t>(q - key));
+        q = skip_space(q + 1, end);
+        if (q == end || *q != ':') return FlatScan::fallback;
+        q = skip_space(q + 1, end);
+        if (q == end) return FlatScan::fallback;
+        if (name == "message") {
+            if (*q != '"' || has_message) return FlatScan::fallback;
+            size_t room = static_cast<size_t>(end - q);
+            if (!p->inner_buf.reserve(room)) return FlatScan::fallback;
+            const uint8_t *after = nullptr;
+            ptrdiff_t n = qf_json_unescape_string(q + 1, end, p->inner_buf.data, &after);
+            if (n < 0) return FlatScan::malformed;
+            *inner_len = static_cast<size_t>(n);
+            has_message = true;
+            q = after;
+        } else if (*q == '"') {
+            q++;
+            while (q < end && *q != '"') {
+                if (*q == '\\' || *q < 0x20 || *q >= 0x80) return FlatScan::fallback;
+                q++;
+            }
+            if (q == end) return FlatScan::fallback;
+            q++;
+        } else {
+            // A number or a literal: [-+.0-9eE] or letters of true/false/null.
+            const uint8_t *start = q;
+            while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == '.' ||
+                               *q == 'e' || *q == 'E' || (*q >= 'a' && *q <= 'z')))
+                q++;
+            if (q == start) return FlatScan::fallback;
+        }
+        q = skip_space(q, end);
+        if (q == end) return FlatScan::fallback;
+        if (*q == ',') { q++; continue; }
+        if (*q == '}') { q++; break; }
+        return FlatScan::fallback;
+    }
+    q = skip_space(q, end);
+    if (q != end || !has_message) return FlatScan::fallback;
+    return FlatScan::parsed;
+}
+
 qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t readable, qf_frame *out) {
     *out = qf_frame{};
     out->opcode = -1;
@@ -305,6 +380,18 @@ qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t reada
         std::memset(p->line_copy.data + len, 0, QF_PADDING);
         line = p->line_copy.data;
         readable = len + QF_PADDING;
+    }
+    // Perf-log entries: the flat fast path (falls back to simdjson for any other shape).
+    // (Raw CDP events start with {"method" or {"id"; those go straight to simdjson.)
+    static constexpr std::string_view cdp_method = "{\"method\"", cdp_id = "{\"id\"";
+    std::string_view head(reinterpret_cast<const char *>(line), len < 10 ? len : 10);
+    if (head.compare(0, cdp_method.size(), cdp_method) != 0 && head.compare(0, cdp_id.size(), cdp_id) != 0) {
+        size_t inner_len = 0;
+        switch (scan_flat_perflog(p, line, len, &inner_len)) {
+        case FlatScan::parsed: return parse_perflog_inner(p, inner_len, out);
+        case FlatScan::malformed: return QF_E_JSON;
+        case FlatScan::fallback: break;
+        }
     }
     ondemand::document doc;
     QF_TRY(p->outer.parser.iterate(line, len, readable).get(doc));
@@ -560,6 +647,60 @@ qf_status parse_charts(qf_parser *p, ondemand::array arr, qf_payload *out) {
     return n > out->charts_cap ? QF_E_CAPACITY : QF_OK;
 }
 
+/// The fast path for the payload nearly every live frame carries: `[["ASSET",TIME,PRICE],…]`
+/// with no whitespace, no escapes in the asset and plain JSON numbers. The shape is checked
+/// byte by byte; numbers are parsed exactly with std::from_chars (libstdc++'s fast_float). Any
+/// other shape returns false and the caller parses the payload with simdjson.
+bool parse_stream_flat(const uint8_t *data, size_t len, bool allow_empty, qf_payload *out, qf_status *status) {
+    const char *q = reinterpret_cast<const char *>(data), *end = q + len;
+    if (len < 2 || q[0] != '[') return false;
+    q++;
+    size_t n = 0;
+    if (*q == ']') {
+        if (!allow_empty || q + 1 != end) return false;
+    } else {
+        while (true) {
+            if (end - q < 4 || q[0] != '[' || q[1] != '"') return false;
+            q += 2;
+            const char *asset = q;
+            while (q < end && *q != '"') {
+                if (*q == '\\' || static_cast<unsigned char>(*q) < 0x20 || static_cast<unsigned char>(*q) >= 0x80) return false;
+                q++;
+            }
+            if (q == end || q == asset) return false;
+            size_t asset_len = static_cast<size_t>(q - asset);
+            q++;
+            double v[2];
+            for (int k = 0; k < 2; k++) {
+                if (q == end || *q != ',') return false;
+                q++;
+                // JSON numbers only: from_chars would also accept "inf", "nan", hex.
+                if (q == end || !((*q >= '0' && *q <= '9') || *q == '-')) return false;
+                auto r = std::from_chars(q, end, v[k]);
+                if (r.ec != std::errc()) return false;
+                q = r.ptr;
+            }
+            if (q == end || *q != ']') return false;
+            q++;
+            if (n < out->ticks_cap) {
+                out->ticks[n] = qf_tick{qf_bytes{reinterpret_cast<const uint8_t *>(asset), asset_len},
+                                        normalize_epoch(v[0]), v[1]};
+            }
+            n++;
+            if (q == end) return false;
+            if (*q == ',') { q++; continue; }
+            if (*q == ']') { q++; break; }
+            return false;
+        }
+        if (q != end) return false;
+    }
+    out->kind = QF_EVENT_UPDATE_STREAM;
+    out->ticks_needed = n;
+    out->n_ticks = n < out->ticks_cap ? n : out->ticks_cap;
+    *status = n > out->ticks_cap ? QF_E_CAPACITY : QF_OK;
+    return true;
+}
+
 /// Parses a market value of a known kind.
 qf_status parse_market(qf_parser *p, qf_event_kind kind, ondemand::value v, qf_payload *out) {
     switch (kind) {
@@ -657,6 +798,10 @@ void reset_payload(qf_payload *out) {
 qf_status parse_payload(qf_parser *p, int32_t kind_in, const uint8_t *data, size_t len, qf_payload *out) {
     reset_payload(out);
     if (len > p->max_bytes) return QF_E_TOO_LARGE;
+    if (kind_in == QF_EVENT_UPDATE_STREAM || kind_in == QF_EVENT_UNKNOWN) {
+        qf_status status;
+        if (parse_stream_flat(data, len, kind_in == QF_EVENT_UPDATE_STREAM, out, &status)) return status;
+    }
     ondemand::document doc;
     QF_TRY(p->payload.parser.iterate(data, len, len + QF_PADDING).get(doc));
     qf_event_kind kind = static_cast<qf_event_kind>(kind_in);

@@ -137,3 +137,61 @@ struct MalformedInputTests {
         #expect(run("trailing\\") == nil)
     }
 }
+
+@Suite("String unescaping kernels")
+struct UnescapeKernelTests {
+    /// The reference: Foundation's JSON parser on the same string literal.
+    static func reference(_ escaped: [UInt8]) -> [UInt8]? {
+        let doc = Data([UInt8(ascii: "[")] + [UInt8(ascii: "\"")] + escaped + [UInt8(ascii: "\"")] + [UInt8(ascii: "]")])
+        guard let array = try? JSONSerialization.jsonObject(with: doc) as? [String] else { return nil }
+        return Array(array[0].utf8)
+    }
+
+    @Test("qf_json_unescape_string agrees with Foundation on random strings across 64-byte blocks",
+          arguments: [UInt64(1), 2, 3, 4])
+    func randomStrings(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        let pieces: [[UInt8]] = [Array("a".utf8), Array("bc".utf8), Array("\\\"".utf8), Array("\\\\".utf8),
+                                 Array("\\/".utf8), Array("\\n".utf8), Array("\\u00e9".utf8), Array("\\ud83d\\ude00".utf8),
+                                 Array("é".utf8), Array("{".utf8), Array(":".utf8), Array("\\\\\\\"".utf8)]
+        for _ in 0..<400 {
+            var s: [UInt8] = []
+            let n = Int.random(in: 0...200, using: &rng)
+            while s.count < n { s += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
+            // Sometimes only the escapes the fast kernel handles.
+            if Bool.random(using: &rng) { s = s.filter { $0 != UInt8(ascii: "n") && $0 != UInt8(ascii: "u") } }
+            guard let expected = Self.reference(s) else { continue }   // filtering may break an escape
+            let input = s + [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "x"), count: 70)
+            var out = [UInt8](repeating: 0, count: input.count + 64)
+            var after: UnsafePointer<UInt8>?
+            let got: Int = input.withUnsafeBufferPointer { inp in
+                out.withUnsafeMutableBufferPointer { o in
+                    let r = qf_json_unescape_string(inp.baseAddress!, inp.baseAddress! + inp.count, o.baseAddress!, &after)
+                    if r >= 0 { #expect(after! - inp.baseAddress! == s.count + 1) }
+                    return r
+                }
+            }
+            #expect(got == expected.count, "input \(String(decoding: s, as: UTF8.self))")
+            if got >= 0 { #expect(Array(out.prefix(got)) == expected) }
+        }
+    }
+
+    @Test("unterminated strings, bad escapes and control bytes are rejected")
+    func rejects() {
+        func run(_ text: String) -> Int {
+            let input = Array(text.utf8)
+            var out = [UInt8](repeating: 0, count: input.count + 64)
+            var after: UnsafePointer<UInt8>?
+            return input.withUnsafeBufferPointer { inp in
+                out.withUnsafeMutableBufferPointer { o in
+                    qf_json_unescape_string(inp.baseAddress!, inp.baseAddress! + inp.count, o.baseAddress!, &after)
+                }
+            }
+        }
+        #expect(run(String(repeating: "a", count: 100)) == -2)
+        #expect(run(String(repeating: "a", count: 70) + "\\q\"") == -1)
+        #expect(run(String(repeating: "a", count: 70) + "\u{01}\"") == -3)
+        #expect(run(String(repeating: "\\\"", count: 40)) == -2)
+        #expect(run(String(repeating: "b", count: 63) + "\\\"" + "\"") == 64)
+    }
+}

@@ -184,6 +184,14 @@ static inline size_t qf_base64_decoded_max(size_t len) { return (len / 4) * 3 + 
  */
 ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst);
 
+/**
+ * Unescapes a JSON string's content starting at `src` (just after its opening quote) up to its
+ * closing quote, into `dst` (room for end - src + 64 bytes). On success returns the output
+ * length and sets *after to the byte after the closing quote. Returns -1 on an invalid escape,
+ * -2 when the string does not end before `end`, -3 on a raw control byte.
+ */
+ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_t *dst, const uint8_t **after);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,32 +11,51 @@ struct SocketState {
 }
 
 /// The sockets of one page (or capture), found by a hash of their `requestId` bytes without
-/// allocating. A 64-bit hash collision between two live request ids is not a practical concern.
+/// allocating or hashing twice: a page has a handful of sockets, so a short array searched from
+/// the most recently used entry beats a dictionary. A 64-bit hash collision between two live
+/// request ids is not a practical concern.
 struct SocketTable {
-    private var states: [UInt64: SocketState] = [:]
+    private var keys: [UInt64] = []
+    private var states: [SocketState] = []
+    private var lastHit = 0
     private var nextIndex: UInt32 = 0
 
+    /// Sockets tracked beyond this many are forgotten oldest first (pages that never close them).
+    static let limit = 256
+
     /// Number of sockets currently tracked.
-    var count: Int { states.count }
+    var count: Int { keys.count }
 
     /// The state for `requestId`, created on first sight. `isNew` tells whether it was created.
     mutating func withState<R>(
         _ requestId: UnsafeRawBufferPointer, _ body: (inout SocketState, _ isNew: Bool) -> R
     ) -> R {
         let key = Self.hash(requestId)
-        if states[key] != nil {
-            return body(&states[key]!, false)
+        if lastHit < keys.count, keys[lastHit] == key {
+            return body(&states[lastHit], false)
         }
-        var state = SocketState(ref: SocketRef(index: nextIndex))
-        nextIndex += 1
-        let result = body(&state, true)
-        states[key] = state
-        return result
+        if let i = keys.firstIndex(of: key) {
+            lastHit = i
+            return body(&states[i], false)
+        }
+        if keys.count >= Self.limit {
+            keys.removeFirst()
+            states.removeFirst()
+        }
+        keys.append(key)
+        states.append(SocketState(ref: SocketRef(index: nextIndex)))
+        nextIndex &+= 1
+        lastHit = keys.count - 1
+        return body(&states[lastHit], true)
     }
 
     /// Forgets a socket; returns its reference if it was known.
     mutating func remove(_ requestId: UnsafeRawBufferPointer) -> SocketRef? {
-        states.removeValue(forKey: Self.hash(requestId))?.ref
+        let key = Self.hash(requestId)
+        guard let i = keys.firstIndex(of: key) else { return nil }
+        keys.remove(at: i)
+        lastHit = 0
+        return states.remove(at: i).ref
     }
 
     private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
