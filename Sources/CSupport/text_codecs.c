@@ -274,9 +274,14 @@ static ptrdiff_t unescape_string_avx512(const uint8_t *src, const uint8_t *end, 
 }
 #endif
 
+static int force_portable = 0;
+
+void qf_codecs_force_portable(int on) { __atomic_store_n(&force_portable, on ? 1 : 0, __ATOMIC_RELAXED); }
+
 static int have_avx512_kernel(void) {
 #if defined(QF_HAVE_AVX512_KERNEL)
     static int cached = -1;
+    if (__atomic_load_n(&force_portable, __ATOMIC_RELAXED)) return 0;
     int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
     if (c < 0) {
         __builtin_cpu_init();
