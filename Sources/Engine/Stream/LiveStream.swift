@@ -2,17 +2,30 @@ import FastDecode
 import Foundation
 import Logging
 
-/// `qflux stream`: a source (the demo broker; Chrome over CDP later) feeding the pipeline, whose
-/// candle updates go to the Socket.IO server front once per engine batch.
+/// `qflux stream`: a source (the user's Chrome over CDP, or the demo broker) feeding the pipeline,
+/// whose candle updates go to the Socket.IO server front once per engine batch. Source status
+/// changes reach clients as `connection_status`, source errors as `stream_error`.
 public final class LiveStream: PipelineSink, @unchecked Sendable {
+    /// Which source feeds the stream.
+    public enum SourceChoice: Sendable, Equatable {
+        /// The built-in simulated broker (``Configuration/demo``).
+        case demo
+        /// The user's Chrome over the DevTools Protocol (``Configuration/chrome``).
+        case chrome
+    }
+
     /// How the stream runs.
     public struct Configuration: Sendable {
         /// Candles, archive, ring.
         public var pipeline = PipelineConfiguration()
         /// Bind address, port, token, limits.
         public var server = StreamServerConfig()
-        /// The demo source's settings (the only source in this build).
+        /// The source (default: the demo; `qflux stream` picks Chrome unless `--demo`).
+        public var source: SourceChoice = .demo
+        /// The demo source's settings.
         public var demo = DemoBroker.Configuration()
+        /// The Chrome source's settings.
+        public var chrome = ChromeSource.Configuration()
 
         /// Defaults: live backpressure (drop, never block the source).
         public init() { pipeline.backpressure = .drop }
@@ -23,22 +36,32 @@ public final class LiveStream: PipelineSink, @unchecked Sendable {
     private let pipeline: MarketPipeline
     private let feeder: PipelineFeeder
     private let server: StreamServer
-    private let demo: DemoBroker
-    private let startedAt = Date()
+    /// The source feeding the stream.
+    public let source: any LiveSource
     private var published: [Candle] = []
 
-    /// Prepares the stream: opens the archive and creates the server (nothing runs yet).
-    public init(configuration: Configuration, logger: Logger) throws {
+    /// Prepares the stream with the source ``Configuration/source`` names: opens the archive and
+    /// creates the server (nothing runs yet).
+    public convenience init(configuration: Configuration, logger: Logger) throws {
+        let source: any LiveSource = switch configuration.source {
+        case .demo: DemoBroker(configuration: configuration.demo)
+        case .chrome: ChromeSource(configuration: configuration.chrome, logger: logger)
+        }
+        try self.init(configuration: configuration, source: source, logger: logger)
+    }
+
+    /// Prepares the stream with a source of the caller's (``Configuration/source`` is ignored).
+    public init(configuration: Configuration, source: any LiveSource, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
+        self.source = source
         let assets = AssetDirectory()
         pipeline = try MarketPipeline(configuration: configuration.pipeline, assets: assets, logger: logger)
         feeder = try pipeline.makeFeeder()
-        demo = DemoBroker(configuration: configuration.demo)
-        let source = PipelineDataSource(pipeline: pipeline, archiveDirectory: configuration.pipeline.archive?.directory,
-                                        demo: demo)
-        server = StreamServer(config: configuration.server, dataSource: source, directory: assets,
-                              initialStatus: SourceStatus(kind: .demo, connected: true), logger: logger)
+        let data = PipelineDataSource(pipeline: pipeline, archiveDirectory: configuration.pipeline.archive?.directory,
+                                      source: source)
+        server = StreamServer(config: configuration.server, dataSource: data, directory: assets,
+                              initialStatus: SourceStatus(kind: source.kind, connected: false), logger: logger)
         pipeline.attach(sink: self)
         published.reserveCapacity(8192)
     }
@@ -46,17 +69,19 @@ public final class LiveStream: PipelineSink, @unchecked Sendable {
     /// The port the server listens on.
     public var port: Int { server.boundPort }
 
+    /// The engine's counters now.
+    public var counters: PipelineCounterSnapshot { pipeline.counters.snapshot }
+
     /// Starts the server, the engine and the source.
     public func start() throws {
         try server.start()
         pipeline.start()
-        try demo.start(feeder: feeder)
-        server.setSourceStatus(SourceStatus(kind: .demo, connected: true))
+        try source.start(feeder: feeder, events: ServerEvents(server: server, kind: source.kind))
     }
 
     /// Stops the source, drains and flushes the pipeline (archive closed), then closes clients.
     public func stop() throws -> PipelineSummary {
-        demo.stop()
+        source.stop()
         defer { server.stop() }
         return try pipeline.finish()
     }
@@ -72,5 +97,18 @@ public final class LiveStream: PipelineSink, @unchecked Sendable {
     public func pipeline(chart: ChartFocus) {
         server.publishAssetDetected(chart.asset)
     }
+}
 
+/// Source events → the server's `connection_status` / `stream_error`.
+private struct ServerEvents: LiveSourceEvents {
+    let server: StreamServer
+    let kind: SourceStatus.Kind
+
+    func sourceStatusChanged(connected: Bool) {
+        server.setSourceStatus(SourceStatus(kind: kind, connected: connected))
+    }
+
+    func sourceError(_ message: String) {
+        server.publishError(message)
+    }
 }

@@ -6,12 +6,12 @@ import Foundation
 final class PipelineDataSource: StreamServerDataSource, @unchecked Sendable {
     private let pipeline: MarketPipeline
     private let archiveDirectory: String?
-    private let demo: DemoBroker?
+    private let source: (any LiveSource)?
 
-    init(pipeline: MarketPipeline, archiveDirectory: String?, demo: DemoBroker?) {
+    init(pipeline: MarketPipeline, archiveDirectory: String?, source: (any LiveSource)?) {
         self.pipeline = pipeline
         self.archiveDirectory = archiveDirectory
-        self.demo = demo
+        self.source = source
     }
 
     public func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
@@ -55,7 +55,7 @@ final class PipelineDataSource: StreamServerDataSource, @unchecked Sendable {
         metric("qflux_ring_fill", "Decoded events waiting for the engine.", "gauge", pipeline.ringFill)
         metric("qflux_ring_capacity", "Decode-to-engine ring capacity.", "gauge", pipeline.ringCapacity)
         metric("qflux_ring_dropped_total", "Events dropped because the engine ring was full.", "counter", pipeline.ringDropped)
-        if let demo { metric("qflux_demo_ticks_total", "Ticks produced by the demo broker.", "counter", demo.ticksProduced) }
+        if let source { out += source.metricsText() }
         return out
     }
 }

@@ -19,18 +19,32 @@ struct StreamCommand: ParsableCommand {
         python-socketio's AsyncClient().connect(url, transports=['websocket'])) and a live chart \
         page at http://BIND:PORT/. Health: /health (JSON); metrics: /metrics (Prometheus).
 
-        --demo runs a built-in simulated broker (random-walk prices for several assets, rendered \
-        as PocketOption frames and decoded by the same path as Chrome's), so it works on a fresh \
-        machine with no Chrome and no broker account. Attaching to your own Chrome over the \
-        DevTools Protocol (--cdp) is the next step of qflux and not in this build.
+        By default the source is your own Chrome over the DevTools Protocol: start Chrome with \
+        --remote-debugging-port=9222 --user-data-dir=<a separate profile dir> (Chrome 136+ ignores \
+        the port on its default profile), log in to the broker there, and qflux attaches to the \
+        first page whose URL matches --target. It runs without Chrome (and says so), looks again \
+        every --chrome-poll seconds, and re-attaches by itself after Chrome restarts.
+
+        --demo runs a built-in simulated broker instead (random-walk prices for several assets, \
+        rendered as PocketOption frames and decoded by the same path as Chrome's), so it works on a \
+        fresh machine with no Chrome and no broker account.
 
         Ctrl-C (SIGINT) or SIGTERM stops the source, flushes every candle and archive chunk, \
         closes the clients and exits 0.
         """
     )
 
-    @Flag(help: "Use the built-in simulated broker as the source.")
+    @Flag(help: "Use the built-in simulated broker as the source instead of Chrome.")
     var demo = false
+
+    @Option(help: "Chrome's DevTools endpoint, HOST:PORT (Chrome started with --remote-debugging-port=PORT).")
+    var cdp: String = "127.0.0.1:9222"
+
+    @Option(help: "Attach to the page whose URL contains this text (default: pocketoption or po.market).")
+    var target: String?
+
+    @Option(name: .customLong("chrome-poll"), help: "Seconds between looks for Chrome or a matching page while not attached.")
+    var chromePoll: Double = 5
 
     @Option(name: .customLong("demo-rate"), help: "Demo ticks per second over all assets (0.1 … 100000).")
     var demoRate: Double = 16
@@ -57,12 +71,9 @@ struct StreamCommand: ParsableCommand {
     @OptionGroup var collect: CollectOptions
 
     func validate() throws {
-        guard demo else {
-            throw ValidationError("""
-            no source: attaching to Chrome over CDP (--cdp) is not in this build yet. \
-            Run the built-in demo broker with: qflux stream --demo
-            """)
-        }
+        do { _ = try CDPAddress(parsing: cdp) } catch { throw ValidationError("--cdp: \(error.cause)") }
+        guard (0.1...3600).contains(chromePoll) else { throw ValidationError("--chrome-poll must be between 0.1 and 3600 seconds") }
+        if let target, target.isEmpty { throw ValidationError("--target must not be empty") }
         guard (0.1...100_000).contains(demoRate) else { throw ValidationError("--demo-rate must be between 0.1 and 100000") }
         guard (1...1000).contains(demoAssets) else { throw ValidationError("--demo-assets must be between 1 and 1000") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -86,6 +97,10 @@ struct StreamCommand: ParsableCommand {
         config.demo.assets = demoAssets
         if let demoSeed { config.demo.seed = demoSeed }
         config.demo.tickLogPath = demoTickLog
+        config.source = demo ? .demo : .chrome
+        config.chrome.address = try CDPAddress(parsing: cdp)
+        if let target { config.chrome.matcher = TargetMatcher(patterns: [target]) }
+        config.chrome.pollInterval = chromePoll
 
         // SIGINT/SIGTERM only set a flag (async-signal-safe); the main thread polls it. (On Linux a
         // dispatch signal source never sees an ignored signal, so that route can't be used.)
@@ -100,7 +115,12 @@ struct StreamCommand: ParsableCommand {
         } catch {
             throw CleanExit.message("qflux stream: \(error)")
         }
-        StandardStreams.err("qflux stream: demo broker, \(demoAssets) assets at \(demoRate) ticks/s – open http://\(bind == "0.0.0.0" ? "127.0.0.1" : bind):\(stream.port)/ (Ctrl-C to stop)")
+        let page = "http://\(bind == "0.0.0.0" ? "127.0.0.1" : bind):\(stream.port)/"
+        if demo {
+            StandardStreams.err("qflux stream: demo broker, \(demoAssets) assets at \(demoRate) ticks/s – open \(page) (Ctrl-C to stop)")
+        } else {
+            StandardStreams.err("qflux stream: source Chrome at \(config.chrome.address), pages matching \(config.chrome.matcher.summary) – open \(page) (Ctrl-C to stop)")
+        }
         if let archive = collect.archive {
             StandardStreams.err("qflux stream: archiving \(archive.collect.rawValue) to \(archive.directory)")
         }
