@@ -66,6 +66,83 @@ struct ArchiveExportTests {
         #expect(throws: ArchiveError.self) { try Self.export(dir.path, ExportOptions(asset: "GBPUSD")) }
     }
 
+    /// Straightforward reference text for the tick CSV: Foundation's calendar for the date, the
+    /// Double's shortest `description` for fractions and prices (the test keeps values where that
+    /// is plain decimal notation).
+    static func referenceCSV(_ rows: [(asset: String, tick: Tick)], iso: Bool) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        func plain(_ v: Double) -> String {
+            let d = v.description
+            return d.hasSuffix(".0") ? String(d.dropLast(2)) : d
+        }
+        var text = "timestamp,asset,price\n"
+        for (asset, t) in rows {
+            if iso {
+                let whole = t.time.rounded(.down)
+                text += formatter.string(from: Date(timeIntervalSince1970: whole))
+                let d = t.time.description
+                if let dot = d.firstIndex(of: "."), d[d.index(after: dot)...] != "0" { text += d[dot...] }
+                text += "Z"
+            } else {
+                text += plain(t.time)
+            }
+            text += ",\(asset),\(plain(t.price))\n"
+        }
+        return text
+    }
+
+    @Test("a large tick export is byte-for-byte the reference formatter's text (ISO and epoch)")
+    func largeExportMatchesReference() throws {
+        let dir = TempDir()
+        let assets = AssetDirectory()
+        let names = ["EURUSD_otc", "#AAPL_otc", "USDJPY_otc", "ADA-USD_otc"]
+        let ids = names.map { assets.register($0) }
+        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .tick, tickChunkSize: 5_000),
+                                       assets: assets, logger: ArchiveTestData.logger)
+        var rng = SeededRNG(seed: 77)
+        var ms = Int64(1_756_857_600_000) - 3_000 // 3 s before midnight: day changes inside
+        var prices = [1.08342, 188.405, 146.618, 0.496667]
+        let decimals = [5, 3, 3, 6]
+        var perAsset: [[Tick]] = names.map { _ in [] }
+        for i in 0..<120_000 {
+            let a = Int.random(in: 0..<names.count, using: &rng)
+            // mostly ms gaps; sometimes whole, half and quarter seconds; spans about 2 days
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0: ms = (ms / 1000 + 1) * 1000
+            case 1: ms = (ms / 500 + 1) * 500
+            case 2: ms = (ms / 250 + 1) * 250
+            default: ms += Int64.random(in: 1...2_800, using: &rng)
+            }
+            let scale = pow(10.0, Double(decimals[a]))
+            prices[a] = ((prices[a] * scale).rounded() + Double(Int.random(in: -30...30, using: &rng))) / scale
+            var price = prices[a]
+            if i % 9_973 == 0 { price = 0.1 + 0.2 } // 17 significant digits
+            if i % 7_919 == 0 { price = 42 }         // integral
+            let tick = Tick(asset: ids[a], time: Double(ms) / 1000, price: price)
+            try writer.append(tick)
+            perAsset[a].append(tick)
+        }
+        try writer.close()
+        var rows: [(asset: String, tick: Tick)] = []
+        for a in names.indices.sorted(by: { names[$0] < names[$1] }) {
+            rows += perAsset[a].map { (names[a], $0) }
+        }
+        for iso in [true, false] {
+            let (csv, summary) = try Self.export(dir.path, ExportOptions(kind: .ticks, time: iso ? .iso : .epoch))
+            #expect(summary.rows == rows.count)
+            let reference = Self.referenceCSV(rows, iso: iso)
+            #expect(csv.utf8.count == reference.utf8.count)
+            if csv != reference {
+                let got = csv.split(separator: "\n"), want = reference.split(separator: "\n")
+                let bad = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }
+                Issue.record("iso \(iso): first difference at line \(bad?.offset ?? -1): \(bad.map { "\($0.element.0) != \($0.element.1)" } ?? "lengths differ")")
+            }
+        }
+    }
+
     @Test("CSV export throughput (figure printed; asserts only that it runs to the end)")
     func throughput() throws {
         let dir = TempDir()

@@ -170,30 +170,64 @@ public final class ArchiveExporter {
     private func readTicks(_ reader: ArchiveReader, _ chunk: ChunkSummary, asset: String, csvName: [UInt8]) throws(ArchiveError) {
         let from = options.from ?? -.infinity, to = options.to ?? .infinity
         if chunk.lastTime < from || chunk.firstTime >= to { return }
-        let csv = options.format == .csv, iso = options.time == .iso
+        if options.format == .csv {
+            try readTicksCSV(reader, chunk, csvName: csvName, from: from, to: to)
+            return
+        }
         let s = try reader.scan(chunk.path, ticks: { t in
             guard t.time >= from, t.time < to else { return }
-            if csv {
-                if iso { timestamps.write(t.time, to: out) } else { numbers.write(t.time, to: out) }
-                out.reserve(csvName.count + 40)
-                out.put(UInt8(ascii: ","))
-                csvName.withUnsafeBytes { out.append($0) }
-                out.put(UInt8(ascii: ","))
-                priceNumbers.write(t.price, to: out)
-                out.put(0x0A)
-            } else {
-                json.removeAll()
-                json.raw("{\"type\":\"tick\",\"asset\":")
-                json.string(asset)
-                json.raw(",\"time\":"); json.number(t.time)
-                json.raw(",\"price\":"); json.number(t.price)
-                json.raw("}")
-                json.newline()
-                json.bytes.withUnsafeBytes { out.append($0) }
-            }
+            json.removeAll()
+            json.raw("{\"type\":\"tick\",\"asset\":")
+            json.string(asset)
+            json.raw(",\"time\":"); json.number(t.time)
+            json.raw(",\"price\":"); json.number(t.price)
+            json.raw("}")
+            json.newline()
+            json.bytes.withUnsafeBytes { out.append($0) }
             summary.rows += 1
             if out.count >= 1 << 20 { drain(force: false) }
         }, candles: { _ in })
+        note(s)
+    }
+
+    /// CSV tick rows, written through a local pointer into `out` (no class access per byte, so
+    /// no exclusivity checks), with the formatters' state held locally for the chunk.
+    private func readTicksCSV(_ reader: ArchiveReader, _ chunk: ChunkSummary, csvName: [UInt8],
+                              from: Double, to: Double) throws(ArchiveError) {
+        let limit = 1 << 20
+        let rowMax = TimestampWriter.maxLength + DecimalWriter.maxLength + csvName.count + 4
+        out.reserve(limit + rowMax)
+        let base = out.base
+        var p = base + out.count
+        var stamps = timestamps, epochs = numbers, prices = priceNumbers
+        let iso = options.time == .iso
+        var rows = 0
+        let s = try csvName.withUnsafeBufferPointer { name throws(ArchiveError) -> ChunkSummary in
+            let nameBase = name.baseAddress!, nameCount = name.count
+            return try reader.scan(chunk.path, ticks: { t in
+                guard t.time >= from, t.time < to else { return }
+                if iso { stamps.write(t.time, at: &p) } else { epochs.write(t.time, at: &p) }
+                p.pointee = UInt8(ascii: ",")
+                (p + 1).update(from: nameBase, count: nameCount)
+                p += nameCount + 1
+                p.pointee = UInt8(ascii: ",")
+                p += 1
+                prices.write(t.price, at: &p)
+                p.pointee = 0x0A
+                p += 1
+                rows += 1
+                if p - base >= limit {
+                    out.count = p - base
+                    drain(force: false)
+                    p = base
+                }
+            }, candles: { _ in })
+        }
+        out.count = p - base
+        timestamps = stamps
+        numbers = epochs
+        priceNumbers = prices
+        summary.rows += rows
         note(s)
     }
 

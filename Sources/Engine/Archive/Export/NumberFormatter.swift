@@ -1,10 +1,16 @@
-/// Writes Doubles as their shortest round-trip decimal into a byte buffer without building a
-/// String in the common case (≤ 15 significant digits, 1e-4 ≤ |v| < 1e15): the same text as
-/// `JSONLineWriter.number` (integral values without a fraction). Other values fall back to
-/// Swift's `description`. Remembers the last scale, so a column of prices costs one or two
-/// exactness checks per value.
+/// Writes Doubles as their shortest round-trip decimal without building a String in the common
+/// case (≤ 15 significant digits, 1e-4 ≤ |v| < 1e15): the same text as `JSONLineWriter.number`
+/// (integral values without a fraction). Other values fall back to Swift's `description`.
+/// Remembers the last scale, so a column of prices costs one or two exactness checks per value.
+///
+/// The hot entry points write through a caller-held pointer (`write(_:at:)`): no class access,
+/// so no exclusivity check and no bounds bookkeeping per byte. The caller guarantees room for
+/// ``maxLength`` bytes.
 struct DecimalWriter {
     private var lastK = 0
+
+    /// Longest text ``write(_:at:)`` produces (Swift's `description` of any Double is ≤ 24).
+    static let maxLength = 32
 
     /// The integer and decimal scale of `v` when it has ≤ 15 significant digits.
     @inline(__always)
@@ -24,97 +30,152 @@ struct DecimalWriter {
         return nil
     }
 
-    /// Appends `v`.
+    /// Writes `v` at `p` and advances it (room for ``maxLength`` bytes required).
     @inline(__always)
-    mutating func write(_ v: Double, to out: ByteBuffer) {
-        out.reserve(32)
+    mutating func write(_ v: Double, at p: inout UnsafeMutablePointer<UInt8>) {
         if let (a, k) = decimal(v) {
-            Self.writeScaled(a, k, to: out)
+            Self.writeScaled(a, k, at: &p)
         } else {
-            out.append(Array(v.description.utf8))
+            Self.writeDescription(v, at: &p)
         }
     }
 
-    /// Writes `a / 10^k` in plain decimal notation.
-    @inline(__always)
-    static func writeScaled(_ a: Int64, _ k: Int, to out: ByteBuffer) {
-        var m = a.magnitude
-        if a < 0 { out.put(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0) // 32 bytes of scratch
-        withUnsafeMutableBytes(of: &digits) { d in
-            var n = 0
-            repeat {
-                d[n] = UInt8(ascii: "0") + UInt8(m % 10)
-                m /= 10
-                n += 1
-            } while m > 0
-            while n <= k { d[n] = UInt8(ascii: "0"); n += 1 }
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                if i == k - 1 { out.put(UInt8(ascii: ".")) }
-                out.put(d[i])
-            }
+    /// Appends `v` to `out`.
+    mutating func write(_ v: Double, to out: ByteBuffer) {
+        out.reserve(Self.maxLength)
+        var p = out.base + out.count
+        write(v, at: &p)
+        out.count = p - out.base
+    }
+
+    @inline(never)
+    static func writeDescription(_ v: Double, at p: inout UnsafeMutablePointer<UInt8>) {
+        var text = v.description
+        text.withUTF8 { u in
+            let n = min(u.count, maxLength)
+            p.update(from: u.baseAddress!, count: n)
+            p += n
         }
+    }
+
+    /// Writes `a / 10^k` in plain decimal notation (at most 1 + 17 + 1 + 15 digits… callers keep
+    /// |a| < 10^17 and k ≤ 15, so at most 20 bytes) at `p` and advances it.
+    @inline(__always)
+    static func writeScaled(_ a: Int64, _ k: Int, at p: inout UnsafeMutablePointer<UInt8>) {
+        var m = a.magnitude
+        if a < 0 { p.pointee = UInt8(ascii: "-"); p += 1 }
+        // Digits needed: those of m, at least k + 1 (a leading 0 before the point).
+        var digits = 1
+        var t = m
+        while t >= 10 { t /= 10; digits += 1 }
+        if digits <= k { digits = k + 1 }
+        let length = digits + (k > 0 ? 1 : 0)
+        var q = p + length
+        var i = 0
+        while i < digits {
+            if i == k && k > 0 { q -= 1; q.pointee = UInt8(ascii: ".") }
+            q -= 1
+            q.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: m % 10)
+            m /= 10
+            i += 1
+        }
+        p += length
     }
 
     /// Appends an integer.
-    @inline(__always)
     static func writeInteger(_ v: Int64, to out: ByteBuffer) {
         out.reserve(24)
-        writeScaled(v, 0, to: out)
+        var p = out.base + out.count
+        writeScaled(v, 0, at: &p)
+        out.count = p - out.base
     }
 }
 
-/// Writes UTC timestamps `YYYY-MM-DD HH:MM:SS[.fff]Z`, caching the date of the last day.
+/// Writes UTC timestamps `YYYY-MM-DD HH:MM:SS[.fff]Z`. Keeps the text of the last whole second:
+/// a tick in the same second copies it, a new second of the same day rewrites the six clock
+/// digits, a new day formats the date once.
 struct TimestampWriter {
+    private var second: Int64 = .min
     private var day: Int64 = .min
-    private var date: (UInt64, UInt64) = (0, 0) // "YYYY-MM-DD " (11 bytes)
+    /// "YYYY-MM-DD HH:MM:SS" of `second` (32 bytes of room; `dateLength` + 8 used).
+    private var text: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    private var dateLength = 0
     private var decimals = DecimalWriter()
 
-    /// Appends epoch seconds `t` as UTC, with its fractional digits when it has any.
-    mutating func write(_ t: Double, to out: ByteBuffer) {
-        out.reserve(40)
+    /// Longest text ``write(_:at:)`` produces.
+    static let maxLength = 56
+
+    /// Writes epoch seconds `t` as UTC, with its fractional digits when it has any, at `p` and
+    /// advances it (room for ``maxLength`` bytes required).
+    @inline(__always)
+    mutating func write(_ t: Double, at p: inout UnsafeMutablePointer<UInt8>) {
         var seconds: Int64
         var fraction: Int64 = 0
         var k = 0
         if t >= 0, let (a, scale) = decimals.decimal(t) {
-            let p = Int64(ScaledColumn.pow10[scale])
-            seconds = a / p
-            fraction = a % p
-            k = scale
+            if scale == 0 {
+                seconds = a
+            } else {
+                var pk: Int64 = 10
+                for _ in 1..<scale { pk &*= 10 }
+                seconds = a / pk
+                fraction = a - seconds * pk
+                k = scale
+            }
         } else {
             seconds = t.isFinite ? Int64(max(min(t, 9e12), -9e12).rounded(.down)) : 0
         }
+        if seconds != second { newSecond(seconds) }
+        let length = dateLength + 8
+        withUnsafeBytes(of: &text) { raw in
+            UnsafeMutableRawPointer(p).copyMemory(from: raw.baseAddress!, byteCount: 32)
+        }
+        p += length
+        if k > 0 {
+            p.pointee = UInt8(ascii: ".")
+            var q = p + k
+            var f = fraction
+            while q > p {
+                q.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: f % 10)
+                f /= 10
+                q -= 1
+            }
+            p += k + 1
+        }
+        p.pointee = UInt8(ascii: "Z")
+        p += 1
+    }
+
+    /// Appends `t` to `out`.
+    mutating func write(_ t: Double, to out: ByteBuffer) {
+        out.reserve(Self.maxLength)
+        var p = out.base + out.count
+        write(t, at: &p)
+        out.count = p - out.base
+    }
+
+    @inline(never)
+    private mutating func newSecond(_ seconds: Int64) {
+        second = seconds
         let d = UTCTime.floorDiv(seconds, 86400)
         if d != day {
             day = d
             let (y, m, dd) = UTCTime.civil(days: d)
-            let text = Array((String(y) + "-" + (m < 10 ? "0" : "") + String(m) + "-" + (dd < 10 ? "0" : "") + String(dd) + " ").utf8)
-            withUnsafeMutableBytes(of: &date) { buf in
-                for i in 0..<min(text.count, 16) { buf[i] = text[i] }
-                if text.count < 16 { buf[text.count] = 0 }
+            let date = Array((String(y) + "-" + (m < 10 ? "0" : "") + String(m) + "-" + (dd < 10 ? "0" : "") + String(dd) + " ").utf8)
+            dateLength = min(date.count, 24)
+            withUnsafeMutableBytes(of: &text) { buf in
+                for i in 0..<dateLength { buf[i] = date[i] }
             }
-        }
-        withUnsafeBytes(of: &date) { buf in
-            for b in buf where b != 0 { out.put(b) }
         }
         let rem = Int(seconds - d * 86400)
-        Self.two(rem / 3600, out); out.put(UInt8(ascii: ":"))
-        Self.two(rem / 60 % 60, out); out.put(UInt8(ascii: ":"))
-        Self.two(rem % 60, out)
-        if k > 0 {
-            out.put(UInt8(ascii: "."))
-            var p = Int64(ScaledColumn.pow10[k - 1])
-            while p > 0 {
-                out.put(UInt8(ascii: "0") + UInt8(fraction / p % 10))
-                p /= 10
-            }
+        let h = rem / 3600, mi = rem / 60 % 60, s = rem % 60
+        let at = dateLength
+        withUnsafeMutableBytes(of: &text) { buf in
+            buf[at] = UInt8(ascii: "0") + UInt8(h / 10); buf[at + 1] = UInt8(ascii: "0") + UInt8(h % 10)
+            buf[at + 2] = UInt8(ascii: ":")
+            buf[at + 3] = UInt8(ascii: "0") + UInt8(mi / 10); buf[at + 4] = UInt8(ascii: "0") + UInt8(mi % 10)
+            buf[at + 5] = UInt8(ascii: ":")
+            buf[at + 6] = UInt8(ascii: "0") + UInt8(s / 10); buf[at + 7] = UInt8(ascii: "0") + UInt8(s % 10)
         }
-        out.put(UInt8(ascii: "Z"))
-    }
-
-    @inline(__always)
-    private static func two(_ v: Int, _ out: ByteBuffer) {
-        out.put(UInt8(ascii: "0") + UInt8(v / 10))
-        out.put(UInt8(ascii: "0") + UInt8(v % 10))
     }
 }
