@@ -1,0 +1,143 @@
+import Engine
+import FastDecode
+import Foundation
+import Logging
+
+/// Server fan-out: N raw Socket.IO clients (Python, several processes) focused on one asset while
+/// the engine side publishes `candle_update`s at a fixed rate, each carrying its wall-clock send
+/// time; figures are deliveries/s and send→receive latency percentiles. The same clients then
+/// measure the original tool's stack (Flask-SocketIO) pushing the same events, when installed.
+struct FanoutStage: BenchStage {
+    let name = "fanout"
+    let summary = "Socket.IO fan-out to N clients: deliveries/s, latency p50/p99 (vs Flask-SocketIO)"
+
+    func run(_ context: BenchContext) throws -> [Figure] {
+        let clients = context.quick ? 200 : 1000
+        let rate = context.quick ? 50.0 : 100.0
+        let seconds = context.quick ? 4.0 : 8.0
+        let script = try context.temporaryFile(named: "fanout_client.py", contents: Array(FanoutScripts.client.utf8))
+        var figures: [Figure] = []
+
+        // qflux's server front.
+        let directory = AssetDirectory()
+        let asset = directory.register("BENCH_otc")
+        var config = StreamServerConfig()
+        config.port = 0
+        config.maxClients = clients + 10
+        let server = StreamServer(config: config, dataSource: EmptySource(), directory: directory,
+                                  initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
+        try server.start()
+        defer { server.stop() }
+        let publisher = Thread {
+            // Wait until the clients are connected, then publish at the rate.
+            let start = now()
+            while server.stats.clients < clients && now() - start < 15 { usleep(20_000) }
+            let begin = now()
+            var i: Int64 = 0
+            while now() - begin < seconds {
+                i += 1
+                let t = Date().timeIntervalSince1970
+                server.publish([Candle(asset: asset, timeframe: .oneMinute, start: i * 60, open: t, high: t, low: t, close: t, ticks: 1)])
+                let next = begin + Double(i) / rate
+                let wait = next - now()
+                if wait > 0 { usleep(UInt32(wait * 1e6)) }
+            }
+        }
+        let result = try runClients(script: script, port: server.boundPort, clients: clients, seconds: seconds + 4, startPublisher: publisher)
+        let expected = Double(clients) * rate * seconds
+        figures.append(Figure(stage: name, name: "qflux: \(clients) clients × \(Int(rate)) updates/s, delivered", value: Double(result.received) / expected * 100,
+                              unit: "%", note: "\(result.received) of \(Int(expected)) (\(result.connected) connected)"))
+        figures.append(Figure(stage: name, name: "qflux deliveries/s", value: Double(result.received) / seconds, unit: "msg/s"))
+        figures.append(Figure(stage: name, name: "qflux latency p50", value: result.percentile(0.50), unit: "ms"))
+        figures.append(Figure(stage: name, name: "qflux latency p99", value: result.percentile(0.99), unit: "ms", target: .atMost(10),
+                              note: "includes the Python clients' own queueing"))
+
+        // The original tool's stack.
+        if let flask = try? startFlask(rate: rate, clients: clients, seconds: seconds, context: context) {
+            defer { flask.process.terminate(); flask.process.waitUntilExit() }
+            let r = try runClients(script: script, port: flask.port, clients: clients, seconds: seconds + 4, startPublisher: nil)
+            figures.append(Figure(stage: name, name: "Flask-SocketIO: delivered", value: Double(r.received) / expected * 100,
+                                  unit: "%", note: "\(r.received) of \(Int(expected)) (\(r.connected) connected)"))
+            figures.append(Figure(stage: name, name: "Flask-SocketIO deliveries/s", value: Double(r.received) / seconds, unit: "msg/s"))
+            figures.append(Figure(stage: name, name: "Flask-SocketIO latency p50", value: r.percentile(0.5), unit: "ms"))
+            figures.append(Figure(stage: name, name: "Flask-SocketIO latency p99", value: r.percentile(0.99), unit: "ms"))
+            if r.received > 0 {
+                figures.append(Figure(stage: name, name: "qflux ÷ Flask-SocketIO deliveries/s", value: Double(result.received) / Double(r.received), unit: "×"))
+            }
+        } else {
+            figures.append(Figure(stage: name, name: "Flask-SocketIO baseline", value: .nan, unit: "", note: "flask-socketio not installed (pip install flask-socketio simple-websocket): skipped"))
+        }
+        return figures
+    }
+
+    struct ClientResult {
+        var received = 0
+        var connected = 0
+        var latencies: [Double] = []
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return .nan }
+            let s = latencies.sorted()
+            return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
+        }
+    }
+
+    /// Runs the client script in two processes (one per core), splitting the connections.
+    private func runClients(script: String, port: Int, clients: Int, seconds: Double, startPublisher: Thread?) throws -> ClientResult {
+        var processes: [(Process, Pipe)] = []
+        for share in [clients / 2, clients - clients / 2] {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["python3", script, "127.0.0.1", String(port), String(share), String(seconds), "BENCH_otc"]
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            processes.append((p, pipe))
+        }
+        startPublisher?.start()
+        var total = ClientResult()
+        for (p, pipe) in processes {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                  let received = obj["received"] as? Int else {
+                throw BenchError("fanout client failed: \(String(decoding: data.prefix(300), as: UTF8.self))")
+            }
+            total.received += received
+            total.connected += obj["connected"] as? Int ?? 0
+            total.latencies += (obj["latencies_ms"] as? [Double]) ?? []
+        }
+        return total
+    }
+
+    private func startFlask(rate: Double, clients: Int, seconds: Double, context: BenchContext) throws -> (process: Process, port: Int) {
+        let script = try context.temporaryFile(named: "flask_server.py", contents: Array(FanoutScripts.flaskServer.utf8))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", script, String(rate), "BENCH_otc", String(clients), String(seconds)]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        // Read "ready PORT" (or fail when the process ends: flask-socketio missing).
+        var line = Data()
+        while true {
+            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty { throw BenchError("flask server did not start") }
+            if byte == Data([0x0A]) { break }
+            line.append(byte)
+        }
+        let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
+        guard parts.count == 2, parts[0] == "ready", let port = Int(parts[1]) else { throw BenchError("flask server: \(line)") }
+        usleep(300_000)
+        return (p, port)
+    }
+}
+
+/// A data source with nothing to report: the fan-out stage only publishes.
+private struct EmptySource: StreamServerDataSource {
+    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory { CandleHistory(candles: [], source: "bench") }
+    func availableFiles() throws -> [AvailableFile] { [] }
+    func health() -> HealthSnapshot { HealthSnapshot(ticks: 0) }
+    func metricsText() -> String { "" }
+}
