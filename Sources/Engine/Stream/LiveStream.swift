@@ -69,6 +69,9 @@ public final class LiveStream: PipelineSink, @unchecked Sendable {
     /// The port the server listens on.
     public var port: Int { server.boundPort }
 
+    /// The server's counters now (clients, messages sent, drops).
+    public var serverStats: StreamServerStats { server.stats }
+
     /// The engine's counters now.
     public var counters: PipelineCounterSnapshot { pipeline.counters.snapshot }
 
