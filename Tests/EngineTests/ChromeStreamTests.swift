@@ -129,6 +129,59 @@ struct ChromeStreamTests {
             #expect(seen[asset]?.isSuperset(of: [2, 4]) == true, "\(asset): generations \(seen[asset] ?? [])")
         }
     }
+
+    @Test("a second matching tab: the attached one stays; when it closes, the other is attached; nothing is double counted")
+    func secondTab() throws {
+        guard pythonClientsAvailable(), let browser = chromiumBinary() else { return }
+        let broker = try FakeBroker()
+        let cdpPort = freeLocalPort()
+        let stream = try makeChromeStream(cdpPort: cdpPort)
+        try stream.start()
+        var running = true
+        defer { if running { _ = try? stream.stop() } }
+        let chrome = try #require(stream.source as? ChromeSource)
+        let chromium = try HeadlessChromium(binary: browser, debuggingPort: cdpPort, urls: [broker.pageURL(tab: 1)])
+        defer { chromium.kill() }
+        try #require(waitUntil(25) { chrome.stats.connected && broker.state("open") == 2 })
+        let first = try #require(chrome.attachedTarget)
+        #expect(first.url.hasSuffix("tab=1"))
+        // headless Chromium takes one URL: open the second tab over the DevTools HTTP API
+        let opened = try HTTPGet.get(address: "127.0.0.1", port: cdpPort, hostHeader: "127.0.0.1:\(cdpPort)",
+                                     path: "/json/new?\(broker.pageURL(tab: 2))", method: "PUT", connectTimeout: 1, timeout: 5)
+        #expect(opened.status == 200)
+        #expect(waitUntil(15) { broker.state("open") == 4 }, "second tab did not connect")
+        // Chrome lists the newest tab first; qflux stays on the page it has
+        let listed = try TargetDiscovery.list(at: CDPAddress(host: "127.0.0.1", port: cdpPort)).targets
+        #expect(TargetMatcher(patterns: ["pocketoption-fake"]).pick(listed)?.url.hasSuffix("tab=2") == true)
+        broker.control("release")
+        #expect(waitUntil(15) { broker.state("ticks") >= 300 })
+        broker.control("hold")
+        #expect(chrome.attachedTarget?.id == first.id)
+        var ticks = try broker.ticks()
+        let tab1 = ticks.filter { $0.tab == "1" }.count
+        #expect(tab1 > 0 && tab1 < ticks.count, "both tabs streamed")
+        #expect(waitUntil(10) { stream.counters.ticks >= tab1 })
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(stream.counters.ticks == tab1, "qflux took \(stream.counters.ticks) ticks; tab 1 sent \(tab1) of \(ticks.count)")
+
+        // the attached tab closes: qflux reports it and attaches to the other
+        _ = try HTTPGet.get(address: "127.0.0.1", port: cdpPort, hostHeader: "127.0.0.1:\(cdpPort)",
+                            path: "/json/close/\(first.id)", connectTimeout: 1, timeout: 5)
+        #expect(waitUntil(15) { chrome.attachedTarget?.url.hasSuffix("tab=2") == true && broker.state("open") == 2 })
+        broker.control("release")
+        let before = broker.state("ticks")
+        #expect(waitUntil(15) { broker.state("ticks") >= before + 150 })
+        broker.control("hold")
+        ticks = try broker.ticks()
+        let expected = tab1 + ticks.filter { $0.tab == "2" && $0.generation == 2 }.count
+        #expect(waitUntil(10) { stream.counters.ticks >= expected })
+        Thread.sleep(forTimeInterval: 0.3)
+        let summary = try stream.stop()
+        running = false
+        chromium.kill()
+        #expect(summary.counters.ticks == expected)
+        #expect(chrome.stats.attaches == 2 && chrome.stats.detaches == 1)
+    }
 }
 
 /// A live stream whose source is Chrome at 127.0.0.1:`cdpPort`, attaching to the fake broker's page,

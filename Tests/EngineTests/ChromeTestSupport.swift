@@ -156,7 +156,8 @@ final class FakeBroker {
         try String(contentsOf: record, encoding: .utf8).split(separator: "\n").map { line in
             let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             return RecordedTick(asset: o["asset"] as! String, time: (o["time"] as! NSNumber).doubleValue,
-                                price: (o["price"] as! NSNumber).doubleValue, generation: o["gen"] as! Int)
+                                price: (o["price"] as! NSNumber).doubleValue, generation: o["gen"] as! Int,
+                                tab: o["tab"] as? String ?? "")
         }
     }
 }
@@ -166,6 +167,7 @@ struct RecordedTick {
     var time: Double
     var price: Double
     var generation: Int
+    var tab: String
 }
 
 /// `Scripts/chrome_stream_client.py` in the background until ``finish()``.

@@ -44,6 +44,7 @@ public final class ChromeSource: LiveSource, @unchecked Sendable {
     private let wakeUp = DispatchSemaphore(value: 0)
     private let current = Mutex<CDPConnection?>(nil)
     private let running = Mutex<DispatchSemaphore?>(nil)
+    private let attached = Mutex<ChromeTarget?>(nil)
     private var lastNote = ""
 
     /// A source that does nothing until ``start(feeder:events:)``.
@@ -59,6 +60,9 @@ public final class ChromeSource: LiveSource, @unchecked Sendable {
 
     /// Counters (any thread).
     public var stats: ChromeSourceStats { statistics.snapshot }
+
+    /// The page attached now, if any (any thread).
+    public var attachedTarget: ChromeTarget? { attached.withLock { $0 } }
 
     /// Starts the source thread.
     public func start(feeder: PipelineFeeder, events: (any LiveSourceEvents)?) throws {
@@ -164,6 +168,7 @@ public final class ChromeSource: LiveSource, @unchecked Sendable {
             return
         }
         statistics.attaches.add(1, ordering: .relaxed)
+        attached.withLock { $0 = target }
         statistics.connected.store(true, ordering: .releasing)
         lastNote = ""
         logger.info("Chrome: attached to \(page) (\(target.title.isEmpty ? "untitled" : target.title)) at \(configuration.address)")
@@ -172,6 +177,7 @@ public final class ChromeSource: LiveSource, @unchecked Sendable {
         while !isStopping, !connection.isClosed { connection.serviceOnce() }
 
         statistics.connected.store(false, ordering: .releasing)
+        attached.withLock { $0 = nil }
         if isStopping { return }
         statistics.detaches.add(1, ordering: .relaxed)
         var why = "connection lost"

@@ -90,13 +90,13 @@ enum HTTPGet {
         return fd
     }
 
-    /// GETs `path` from `address:port` (numeric address; `hostHeader` is sent as Host).
+    /// GETs (or `method`s) `path` from `address:port` (numeric address; `hostHeader` is sent as Host).
     /// Connect within `connectTimeout` s; the whole answer within `timeout` s.
-    static func get(address: String, port: Int, hostHeader: String, path: String,
+    static func get(address: String, port: Int, hostHeader: String, path: String, method: String = "GET",
                     connectTimeout: Double, timeout: Double, maxBytes: Int = 32 << 20) throws(ChromeError) -> Response {
         let fd = try connect(address: address, port: port, timeout: connectTimeout)
         defer { close(fd) }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nAccept: application/json\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array("\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nAccept: application/json\r\nConnection: close\r\n\r\n".utf8)
         var sent = 0
         while sent < request.count {
             let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }

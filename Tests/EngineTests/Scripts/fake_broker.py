@@ -20,8 +20,9 @@ from aiohttp import web, WSMsgType
 PAGE = """<!doctype html><html><head><title>PocketOption fake</title></head><body>
 <p id="s">connecting</p>
 <script>
+const tab = new URLSearchParams(location.search).get("tab") || "";
 function open(role) {
-  const ws = new WebSocket("ws://" + location.host + "/socket.io/?EIO=4&transport=websocket&role=" + role);
+  const ws = new WebSocket("ws://" + location.host + "/socket.io/?EIO=4&transport=websocket&role=" + role + "&tab=" + tab);
   ws.binaryType = "arraybuffer";
   ws.onmessage = (m) => {
     if (typeof m.data !== "string") return;
@@ -50,18 +51,22 @@ class Broker:
         self.opened = 0
         self.base = math.floor(time.time() / 60) * 60 - 3600
         self.rng = random.Random(11)
-        self.price = {a: 1.0 + i * 0.25 for i, a in enumerate(["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"])}
+        self.price = {}
 
-    def next_ticks(self, role, conn):
+    def next_ticks(self, role, tab, conn):
         out = []
         for _ in range(self.rng.randint(1, 3)):
+            # a second tab (?tab=2) gets assets of its own (EURUSD2_otc, …) so tests can tell the tabs apart
             asset = self.rng.choice(ROLE_ASSETS[role])
-            self.price[asset] = round(self.price[asset] + self.rng.choice([-1, 1]) * self.rng.randint(1, 9) * 1e-5, 5)
+            if tab not in ("", "1"):
+                asset = asset.replace("_otc", tab + "_otc")
+            price = self.price.get(asset, 1.0 + len(self.price) * 0.25)
+            self.price[asset] = round(price + self.rng.choice([-1, 1]) * self.rng.randint(1, 9) * 1e-5, 5)
             self.seq += 1
             t = round(self.base + 60 * self.generation + self.seq * 0.005, 3)
             out.append([asset, t, self.price[asset]])
             self.record.write(json.dumps({"asset": asset, "time": t, "price": self.price[asset],
-                                          "gen": self.generation, "conn": conn}) + "\n")
+                                          "gen": self.generation, "conn": conn, "tab": tab}) + "\n")
         self.ticks += len(out)
         return out
 
@@ -69,6 +74,7 @@ class Broker:
         ws = web.WebSocketResponse(heartbeat=None, max_msg_size=0)
         await ws.prepare(request)
         role = request.query.get("role", "trade")
+        tab = request.query.get("tab", "")
         await ws.send_str('0{"sid":"fake%d","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}' % self.opened)
         msg = await ws.receive()
         if msg.type != WSMsgType.TEXT or not msg.data.startswith("40"):
@@ -91,8 +97,7 @@ class Broker:
             last_ping = time.monotonic()
             while not ws.closed:
                 if not self.holding:
-                    gen = self.generation
-                    ticks = self.next_ticks(role, conn)
+                    ticks = self.next_ticks(role, tab, conn)
                     self.record.flush()
                     await ws.send_str('451-["updateStream",{"_placeholder":true,"num":0}]')
                     await ws.send_bytes(json.dumps(ticks).encode())
