@@ -10,6 +10,7 @@
 // No exception may leave this file: every entry point is noexcept and wraps its body in try/catch.
 
 #include "qf_decode.h"
+#include "cdp_fields.h"
 
 #include <simdjson.h>
 
@@ -25,6 +26,9 @@ using namespace simdjson;
 using simdjson::ondemand::raw_json_string;
 
 namespace {
+
+/// Benchmarks and tests: 0 turns the hand-written fast paths off (simdjson for everything).
+int fast_paths_enabled = 1;
 
 /// A growable byte buffer with QF_PADDING spare bytes that never shrinks.
 struct PaddedBuffer {
@@ -135,17 +139,7 @@ struct qf_parser {
 
 namespace {
 
-/// Fields collected while walking a CDP event, decoded once the walk is complete.
-struct CdpFields {
-    std::string_view method;
-    std::string_view request_id;
-    std::string_view url;
-    std::string_view payload_raw;  // escaped content of payloadData
-    double timestamp = std::numeric_limits<double>::quiet_NaN();
-    int64_t opcode = -1;
-    int64_t reply_id = -1;
-    bool has_method = false, has_params = false, has_payload = false, has_reply = false;
-};
+using qf::CdpFields;
 
 qf_status walk_response(ondemand::object response, CdpFields &f) {
     for (auto field_result : response) {
@@ -262,6 +256,17 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
 
 /// Parses the unescaped perf-log message in inner_buf: {"message":{CDP event},"webview":…}.
 qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
+    if (__atomic_load_n(&fast_paths_enabled, __ATOMIC_RELAXED)) {
+        CdpFields f;
+        switch (qf::scan_cdp(p->inner_buf.data, p->inner_buf.data + n, true, f)) {
+        case qf::ScanResult::parsed:
+            if (!f.has_method && !f.has_reply) return QF_E_NOT_CDP;
+            out->form = QF_FORM_PERFLOG;
+            return finish_frame(p, f, out);
+        case qf::ScanResult::malformed: return QF_E_JSON;
+        case qf::ScanResult::fallback: break;
+        }
+    }
     ondemand::document doc;
     QF_TRY(p->inner.parser.iterate(p->inner_buf.data, n, p->inner_buf.capacity + QF_PADDING).get(doc));
     ondemand::object root;
@@ -381,16 +386,29 @@ qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t reada
         line = p->line_copy.data;
         readable = len + QF_PADDING;
     }
-    // Perf-log entries: the flat fast path (falls back to simdjson for any other shape).
-    // (Raw CDP events start with {"method" or {"id"; those go straight to simdjson.)
+    // Perf-log entries: the flat fast path; raw CDP events (they start with {"method" or {"id"):
+    // the direct scanner. Both fall back to simdjson for any shape they don't take.
     static constexpr std::string_view cdp_method = "{\"method\"", cdp_id = "{\"id\"";
     std::string_view head(reinterpret_cast<const char *>(line), len < 10 ? len : 10);
-    if (head.compare(0, cdp_method.size(), cdp_method) != 0 && head.compare(0, cdp_id.size(), cdp_id) != 0) {
+    bool fast = __atomic_load_n(&fast_paths_enabled, __ATOMIC_RELAXED) != 0;
+    if (!fast) {
+        // simdjson only (below)
+    } else if (head.compare(0, cdp_method.size(), cdp_method) != 0 && head.compare(0, cdp_id.size(), cdp_id) != 0) {
         size_t inner_len = 0;
         switch (scan_flat_perflog(p, line, len, &inner_len)) {
         case FlatScan::parsed: return parse_perflog_inner(p, inner_len, out);
         case FlatScan::malformed: return QF_E_JSON;
         case FlatScan::fallback: break;
+        }
+    } else {
+        // Raw CDP events: the direct scanner, simdjson for anything it leaves.
+        CdpFields f;
+        switch (qf::scan_cdp(line, line + len, false, f)) {
+        case qf::ScanResult::parsed:
+            out->form = QF_FORM_CDP;
+            return finish_frame(p, f, out);
+        case qf::ScanResult::malformed: return QF_E_JSON;
+        case qf::ScanResult::fallback: break;
         }
     }
     ondemand::document doc;
@@ -798,7 +816,8 @@ void reset_payload(qf_payload *out) {
 qf_status parse_payload(qf_parser *p, int32_t kind_in, const uint8_t *data, size_t len, qf_payload *out) {
     reset_payload(out);
     if (len > p->max_bytes) return QF_E_TOO_LARGE;
-    if (kind_in == QF_EVENT_UPDATE_STREAM || kind_in == QF_EVENT_UNKNOWN) {
+    if ((kind_in == QF_EVENT_UPDATE_STREAM || kind_in == QF_EVENT_UNKNOWN) &&
+        __atomic_load_n(&fast_paths_enabled, __ATOMIC_RELAXED)) {
         qf_status status;
         if (parse_stream_flat(data, len, kind_in == QF_EVENT_UPDATE_STREAM, out, &status)) return status;
     }
@@ -920,6 +939,8 @@ qf_status qf_parse_payload(qf_parser *parser, int32_t kind, const uint8_t *data,
         return QF_E_INTERNAL;
     }
 }
+
+void qf_decode_set_fast_paths(int on) { __atomic_store_n(&fast_paths_enabled, on ? 1 : 0, __ATOMIC_RELAXED); }
 
 const char *qf_status_name(qf_status status) {
     switch (status) {

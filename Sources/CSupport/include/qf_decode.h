@@ -192,6 +192,10 @@ ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst);
  */
 ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_t *dst, const uint8_t **after);
 
+/** Tests and benchmarks: 0 makes qf_parse_line / qf_parse_payload use simdjson for every document
+    (no hand-written fast paths for perf-log entries, CDP events and tick arrays). Default 1. */
+void qf_decode_set_fast_paths(int on);
+
 /** Tests and benchmarks: 1 makes the codecs skip their AVX-512 kernels (portable SSE2/scalar). */
 void qf_codecs_force_portable(int on);
 

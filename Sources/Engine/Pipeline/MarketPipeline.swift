@@ -156,7 +156,7 @@ public final class MarketPipeline: @unchecked Sendable {
         }
         counters.candlesClosed.add(closed, ordering: .relaxed)
         counters.candleUpdates.add(updates, ordering: .relaxed)
-        recent.apply(batch)
+        if configuration.keepsRecentCandles { recent.apply(batch) }
         sink?.pipeline(candleEvents: batch)
         batch.removeAll(keepingCapacity: true)
         maybeFlushArchive()

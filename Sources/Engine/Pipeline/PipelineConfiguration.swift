@@ -14,6 +14,9 @@ public struct PipelineConfiguration: Sendable {
     public var lateness: LatenessWindow = .default
     /// Closed candles kept per asset and timeframe for clients that ask for history.
     public var keepClosedCandles = 500
+    /// Whether the engine keeps recent candles for clients (``MarketPipeline/recent``); off for
+    /// offline replay, where nobody asks.
+    public var keepsRecentCandles = true
     /// Archive collection; nil collects nothing.
     public var archive: ArchiveConfiguration?
     /// Decode → engine ring capacity (events). 65,536 holds ~13 s of Chrome's peak frame rate.

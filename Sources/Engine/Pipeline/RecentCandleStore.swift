@@ -6,7 +6,24 @@ import Synchronization
 /// lock; readers copy what they need.
 public final class RecentCandleStore: Sendable {
     private struct Key: Hashable { var asset: AssetID; var timeframe: Timeframe }
-    private struct Series { var closed: [Candle] = []; var forming: Candle? }
+    private struct Series {
+        var closed: [Candle] = []
+        var forming: Candle?
+
+        mutating func close(_ c: Candle, keep: Int) {
+            if forming?.start == c.start { forming = nil }
+            closed.append(c)
+            if closed.count > keep * 2 { closed.removeFirst(closed.count - keep) }
+        }
+
+        mutating func revise(_ c: Candle) {
+            if let i = closed.lastIndex(where: { $0.start <= c.start }) {
+                if closed[i].start == c.start { closed[i] = c } else { closed.insert(c, at: i + 1) }
+            } else {
+                closed.insert(c, at: 0)
+            }
+        }
+    }
     private let state: Mutex<[Key: Series]>
     private let keep: Int
 
@@ -23,22 +40,15 @@ public final class RecentCandleStore: Sendable {
             for event in events {
                 let c = event.candle
                 let key = Key(asset: c.asset, timeframe: c.timeframe)
-                var series = map[key] ?? Series()
+                // Mutate in place (a copied Series would copy its array on every append).
                 switch event {
                 case .updated:
-                    series.forming = c
+                    map[key, default: Series()].forming = c
                 case .closed:
-                    if series.forming?.start == c.start { series.forming = nil }
-                    series.closed.append(c)
-                    if series.closed.count > keep * 2 { series.closed.removeFirst(series.closed.count - keep) }
+                    map[key, default: Series()].close(c, keep: keep)
                 case .revised:
-                    if let i = series.closed.lastIndex(where: { $0.start <= c.start }) {
-                        if series.closed[i].start == c.start { series.closed[i] = c } else { series.closed.insert(c, at: i + 1) }
-                    } else {
-                        series.closed.insert(c, at: 0)
-                    }
+                    map[key, default: Series()].revise(c)
                 }
-                map[key] = series
             }
         }
     }

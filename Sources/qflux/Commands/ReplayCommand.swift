@@ -41,6 +41,7 @@ struct ReplayCommand: ParsableCommand {
         config.lateness = .candles(candles.lateCandles)
         config.archive = collect.archive
         config.backpressure = .wait
+        config.keepsRecentCandles = false
         let printer = CandlePrinter(enabled: print == .candles)
         let pipeline: MarketPipeline
         do {

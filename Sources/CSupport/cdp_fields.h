@@ -1,0 +1,36 @@
+// cdp_fields.h – internal to CSupport: the fields the shim takes from a CDP event, and the
+// simdjson-free scanner for the common shapes (see cdp_scan.cpp).
+#ifndef QF_CDP_FIELDS_H
+#define QF_CDP_FIELDS_H
+
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+namespace qf {
+
+/// Fields collected while walking a CDP event, decoded once the walk is complete.
+struct CdpFields {
+    std::string_view method;
+    std::string_view request_id;
+    std::string_view url;
+    std::string_view payload_raw;  // escaped content of payloadData
+    double timestamp = std::numeric_limits<double>::quiet_NaN();
+    int64_t opcode = -1;
+    int64_t reply_id = -1;
+    bool has_method = false, has_params = false, has_payload = false, has_reply = false;
+};
+
+/// What the scanner made of a document.
+enum class ScanResult { parsed, fallback, malformed };
+
+/// Scans a CDP event object `{"method":…,"params":{…}}` (or `{"id":…}`), or with `wrapped` a
+/// perf-log message `{"message":{CDP event},"webview":…}`, filling `f`. Handles objects, plain
+/// ASCII strings (escapes only inside payloadData, kept raw), numbers and literals, in any key
+/// order and with any whitespace; arrays, non-ASCII or escaped keys and other surprises return
+/// `fallback` (the caller uses simdjson), a structure that cannot be JSON returns `malformed`.
+ScanResult scan_cdp(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f);
+
+}  // namespace qf
+
+#endif

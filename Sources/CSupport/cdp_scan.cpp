@@ -1,0 +1,228 @@
+// cdp_scan.cpp – a small, strict scanner for the CDP events qflux reads, in place of a general
+// JSON parser: nearly every line is a Network.webSocketFrameReceived event of a dozen fields, and
+// walking them directly costs a fraction of building simdjson's structural index first. Every
+// byte is checked against the JSON grammar for the subset it accepts; anything outside that
+// subset returns ScanResult::fallback and the line goes through simdjson instead.
+
+#include "cdp_fields.h"
+
+#include <charconv>
+#include <cstddef>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace qf {
+namespace {
+
+enum class Path { root, params, response, other };
+
+struct Scanner {
+    const uint8_t *p;
+    const uint8_t *end;
+    CdpFields &f;
+    bool fallback = false;   // leave it to simdjson
+    bool malformed = false;  // definitely not JSON
+
+    bool fail_fallback() { fallback = true; return false; }
+    bool fail_malformed() { malformed = true; return false; }
+
+    void space() {
+        while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    }
+
+    bool expect(uint8_t c) {
+        space();
+        if (p == end) return fail_malformed();
+        if (*p != c) return fail_fallback();
+        p++;
+        return true;
+    }
+
+    /// Finds the first byte at or after `q` that is a quote, a backslash, a control byte or
+    /// non-ASCII: 16 bytes per step (the input has at least 64 readable bytes past `end`).
+    static const uint8_t *next_special(const uint8_t *q, const uint8_t *end) {
+#if defined(__SSE2__)
+        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+        const __m128i low = _mm_set1_epi8(0x1F);
+        while (q < end) {
+            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(q));
+            // signed compare: bytes >= 0x80 are negative, so v <= 0x1F catches them and controls.
+            __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                           _mm_cmpgt_epi8(_mm_add_epi8(low, _mm_set1_epi8(1)), v));
+            unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+            if (mask) return q + __builtin_ctz(mask);
+            q += 16;
+        }
+        return end;
+#else
+        while (q < end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
+        return q;
+#endif
+    }
+
+    /// A string without escapes or non-ASCII: the key names and ids of CDP.
+    bool plain_string(std::string_view &out) {
+        if (p == end || *p != '"') return fail_fallback();
+        const uint8_t *start = ++p;
+        const uint8_t *q = next_special(p, end);
+        if (q >= end) return fail_malformed();
+        if (*q != '"') return *q < 0x20 ? fail_malformed() : fail_fallback();
+        out = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(q - start));
+        p = q + 1;
+        return true;
+    }
+
+    /// Any string: escapes allowed (kept raw; validated when decoded), non-ASCII left to simdjson.
+    bool raw_string(std::string_view &out) {
+        if (p == end || *p != '"') return fail_fallback();
+        const uint8_t *start = ++p;
+        const uint8_t *q = p;
+        while (true) {
+            q = next_special(q, end);
+            if (q >= end) return fail_malformed();
+            uint8_t c = *q;
+            if (c == '"') break;
+            if (c == '\\') {
+                q += 2;  // the escaped byte is checked when the string is decoded
+                continue;
+            }
+            return c < 0x20 ? fail_malformed() : fail_fallback();
+        }
+        out = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(q - start));
+        p = q + 1;
+        return true;
+    }
+
+    bool number(double &out) {
+        if (p == end) return fail_malformed();
+        if (!((*p >= '0' && *p <= '9') || *p == '-')) return fail_fallback();
+        auto r = std::from_chars(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end), out);
+        if (r.ec != std::errc()) return fail_fallback();
+        p = reinterpret_cast<const uint8_t *>(r.ptr);
+        return true;
+    }
+
+    bool integer(int64_t &out) {
+        if (p == end) return fail_malformed();
+        auto r = std::from_chars(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end), out);
+        if (r.ec != std::errc()) return fail_fallback();
+        p = reinterpret_cast<const uint8_t *>(r.ptr);
+        // 1.0 or 1e3 where an integer belongs: let simdjson decide.
+        if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return fail_fallback();
+        return true;
+    }
+
+    bool literal() {
+        static constexpr std::string_view words[] = {"true", "false", "null"};
+        for (auto w : words) {
+            if (static_cast<size_t>(end - p) >= w.size() && std::memcmp(p, w.data(), w.size()) == 0) {
+                p += w.size();
+                return true;
+            }
+        }
+        return fail_fallback();
+    }
+
+    /// Skips a value we don't need (strings, numbers, literals, nested objects; arrays → simdjson).
+    bool skip_value(int depth) {
+        space();
+        if (p == end) return fail_malformed();
+        std::string_view ignored;
+        double d;
+        switch (*p) {
+        case '"': return raw_string(ignored);
+        case '{': return object(Path::other, depth + 1);
+        case 't': case 'f': case 'n': return literal();
+        default: return number(d);
+        }
+    }
+
+    bool object(Path path, int depth) {
+        if (depth > 8) return fail_fallback();
+        if (!expect('{')) return false;
+        space();
+        if (p < end && *p == '}') { p++; return true; }
+        while (true) {
+            space();
+            std::string_view key;
+            if (!plain_string(key)) return false;
+            if (!expect(':')) return false;
+            space();
+            if (!member(path, key, depth)) return false;
+            space();
+            if (p == end) return fail_malformed();
+            if (*p == ',') { p++; continue; }
+            if (*p == '}') { p++; return true; }
+            return fail_malformed();
+        }
+    }
+
+    bool member(Path path, std::string_view key, int depth) {
+        switch (path) {
+        case Path::root:
+            if (key == "method") { f.has_method = true; return plain_string(f.method); }
+            if (key == "params") { f.has_params = true; return object(Path::params, depth + 1); }
+            if (key == "id") { f.has_reply = true; return integer(f.reply_id); }
+            break;
+        case Path::params:
+            if (key == "requestId") return plain_string(f.request_id);
+            if (key == "timestamp") return number(f.timestamp);
+            if (key == "response") return object(Path::response, depth + 1);
+            if (key == "url") return plain_string(f.url);
+            break;
+        case Path::response:
+            if (key == "opcode") return integer(f.opcode);
+            if (key == "payloadData") { f.has_payload = true; return raw_string(f.payload_raw); }
+            break;
+        case Path::other:
+            break;
+        }
+        return skip_value(depth);
+    }
+};
+
+}  // namespace
+
+ScanResult scan_cdp(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f) {
+    Scanner s{begin, end, f};
+    bool ok;
+    if (wrapped) {
+        // {"message":{CDP event},"webview":"…"} in any order.
+        ok = s.expect('{');
+        bool found = false;
+        while (ok) {
+            s.space();
+            std::string_view key;
+            if (!(ok = s.plain_string(key))) break;
+            if (!(ok = s.expect(':'))) break;
+            s.space();
+            if (key == "message") {
+                if (found) { ok = s.fail_fallback(); break; }
+                found = true;
+                ok = s.object(Path::root, 1);
+            } else {
+                ok = s.skip_value(1);
+            }
+            if (!ok) break;
+            s.space();
+            if (s.p == s.end) { ok = s.fail_malformed(); break; }
+            if (*s.p == ',') { s.p++; continue; }
+            if (*s.p == '}') { s.p++; break; }
+            ok = s.fail_malformed();
+        }
+        if (ok && !found) ok = s.fail_fallback();
+    } else {
+        s.space();
+        ok = s.object(Path::root, 0);
+    }
+    if (ok) {
+        s.space();
+        if (s.p != s.end) return ScanResult::fallback;  // trailing bytes: let simdjson judge
+        return ScanResult::parsed;
+    }
+    return s.malformed ? ScanResult::malformed : ScanResult::fallback;
+}
+
+}  // namespace qf
