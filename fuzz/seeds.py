@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Generates the fuzzers' seed corpora from the test fixtures (nothing is committed but this).
+
+    fuzz/seeds.py OUT_DIR [QFLUX_BINARY]
+
+OUT_DIR/<target>/ gets one file per seed:
+  line      CDP and perf-log lines from Tests/FastDecodeTests/Fixtures (a sample of each kind)
+  event     Socket.IO event arrays (selector 0) and binary attachments (selectors 1-5: every kind)
+  codecs    base64 payloadData strings and escaped perf-log message strings
+  engineio  Engine.IO / Socket.IO client messages the server front parses (whole and fragmented)
+  archive   chunk files written by `qflux replay --collect-stream both` over the fixtures (with
+            QFLUX_BINARY), a truncated copy of each, and each decoded stream
+"""
+import base64, hashlib, json, pathlib, subprocess, sys, tempfile
+
+try:
+    import lz4.frame
+except ImportError:  # the decoded-stream seeds need python lz4 (scripts/setup.sh --test installs it)
+    lz4 = None
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "Tests" / "FastDecodeTests" / "Fixtures"
+
+
+def put(out: pathlib.Path, data: bytes):
+    out.mkdir(parents=True, exist_ok=True)
+    (out / hashlib.sha1(data).hexdigest()[:16]).write_bytes(data)
+
+
+def strip_header(text: str) -> str:
+    i = 0
+    while i < len(text) and text[i].isdigit():
+        i += 1
+    if i < len(text) and text[i] == "-":
+        i += 1
+    return text[i:]
+
+
+def main():
+    out = pathlib.Path(sys.argv[1])
+    qflux = sys.argv[2] if len(sys.argv) > 2 else None
+    seen_shapes = {}
+    for path in sorted(FIXTURES.glob("*.jsonl")):
+        if path.name.endswith(".ticks.jsonl"):
+            continue
+        perflog = ".perflog." in path.name
+        for n, raw in enumerate(path.read_bytes().splitlines()):
+            entry = json.loads(raw)
+            cdp = json.loads(entry["message"])["message"] if perflog else entry
+            resp = cdp.get("params", {}).get("response", {})
+            payload = resp.get("payloadData")
+            opcode = resp.get("opcode")
+            key = (perflog, cdp.get("method"), opcode, (payload or "")[:12])
+            # A sample: the first few lines of every (form, method, opcode, payload start).
+            seen_shapes[key] = seen_shapes.get(key, 0) + 1
+            if seen_shapes[key] <= 3:
+                put(out / "line", raw)
+            if payload is None or seen_shapes[key] > 6:
+                continue
+            if opcode == 1:
+                put(out / "event", b"\x00" + strip_header(payload).encode())
+                if perflog:
+                    put(out / "codecs", json.dumps(entry["message"])[1:-1].encode())
+            else:
+                put(out / "codecs", payload.encode())
+                body = base64.b64decode(payload)
+                for selector in range(1, 6):
+                    put(out / "event", bytes([selector]) + body)
+                put(out / "event", bytes([0x81]) + body)  # small result buffers
+    # Hand-written shapes the fixtures lack.
+    for sel, text in [(0, '["loadHistoryPeriodFast",{"asset":"EURUSD_otc","index":1756866000,"data":[{"time":1756866000,"open":1.1,"close":1.2,"high":1.3,"low":1.0}],"period":60}]'),
+                      (0, '["updateCharts",[{"chart_id":"graph","settings":"{\\"symbol\\":\\"EURUSD_otc\\",\\"chartPeriod\\":4,\\"fastTimeframe\\":5}"}]]'),
+                      (0, '["successauth",{"id":"x"}]'),
+                      (0, '["updateStream",{"_placeholder":true,"num":0}]')]:
+        put(out / "event", bytes([sel]) + text.encode())
+
+    for msg in ["40", '40{"token":"secret"}', "41", '42["start_stream",{"asset":"EURUSD_otc","timeframe":60}]',
+                '421["get_available_data"]', '42["change_asset",{"asset":"GBPUSD"}]', '42["stop_stream"]',
+                '42/admin,7["x",1,2.5,null,true,{"a":[]}]', "43/admin,12[1]", "2probe", "3", "5", "6", "1",
+                '42["a","\\u00e9\\ud83d\\ude00"]']:
+        put(out / "engineio", b"\x80" + msg.encode())  # whole message, then a reuse check
+        put(out / "engineio", b"\x02" + msg.encode())  # in 3-byte fragments
+
+    if qflux:
+        with tempfile.TemporaryDirectory() as tmp:
+            inputs = [str(p) for p in sorted(FIXTURES.glob("*.cdp.jsonl"))]
+            subprocess.run([qflux, "replay", *inputs, "--quiet", "--timeframes", "5s,1m", "--collect-stream", "both",
+                            "--data-dir", tmp, "--tick-chunk-size", "40", "--candle-chunk-size", "10"],
+                           check=True, stdout=subprocess.DEVNULL)
+            for chunk in sorted(pathlib.Path(tmp).rglob("*.lz4*"))[:40]:
+                data = chunk.read_bytes()
+                put(out / "archive", b"\x00" + data)  # the file as written
+                put(out / "archive", b"\x00" + data[: len(data) * 2 // 3])  # cut short (a crash)
+                if lz4 and not chunk.name.endswith(".open"):
+                    put(out / "archive", b"\x01" + lz4.frame.decompress(data))  # the decoded stream
+    for d in sorted(out.iterdir()):
+        print(f"seeds: {d.name}: {len(list(d.iterdir()))} files", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
