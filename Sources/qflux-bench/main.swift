@@ -6,6 +6,12 @@ import Foundation
 
 let stages: [any BenchStage] = [
     DecodeStage(),
+    RingStage(),
+    CandleStage(),
+    ArchiveStage(),
+    ExportStage(),
+    ReplayStage(),
+    FanoutStage(),
 ]
 
 var options = BenchOptions.parse(CommandLine.arguments.dropFirst(), stages: stages)

@@ -16,13 +16,14 @@ struct ReplayStage: BenchStage {
             let corpus = CorpusGenerator(form: form, frames: frames)
             var ticks = 0
             let (samples, _) = try corpus.withPaddedBytes { raw in
-                try measureThrowing(runs: context.runs) {
+                try measureThrowing(warmups: 1, runs: context.runs) { _ in
                     var config = PipelineConfiguration()
                     config.timeframes = [Timeframe(seconds: 5), .oneMinute]
                     config.keepsRecentCandles = false
                     if archived {
                         config.archive = ArchiveConfiguration(directory: try context.temporaryDirectory(named: "replay-archive").path,
                                                               collect: .both)
+                        config.archive?.fsyncOnClose = false
                     }
                     let pipeline = try MarketPipeline(configuration: config, logger: Logger(label: "bench"))
                     let feeder = try pipeline.makeFeeder()
@@ -41,17 +42,4 @@ struct ReplayStage: BenchStage {
         }
         return figures
     }
-}
-
-/// `measure` for work that throws.
-func measureThrowing(runs: Int, _ body: () throws -> Int) throws -> (Samples, Int) {
-    var samples = Samples()
-    var sink = 0
-    sink &+= try body()   // warm-up
-    for _ in 0..<runs {
-        let t0 = now()
-        sink &+= try body()
-        samples.seconds.append(now() - t0)
-    }
-    return (samples, sink)
 }

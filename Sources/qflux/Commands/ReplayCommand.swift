@@ -2,6 +2,9 @@ import ArgumentParser
 import Engine
 import FastDecode
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `qflux replay`: the whole pipeline offline on recorded JSONL, as fast as it goes.
 struct ReplayCommand: ParsableCommand {
@@ -40,6 +43,8 @@ struct ReplayCommand: ParsableCommand {
         config.timeframes = try candles.timeframes()
         config.lateness = .candles(candles.lateCandles)
         config.archive = collect.archive
+        // A replay closes many chunks quickly: no fsync per chunk, one sync(2) at the end.
+        config.archive?.fsyncOnClose = false
         config.backpressure = .wait
         config.keepsRecentCandles = false
         let printer = CandlePrinter(enabled: print == .candles)
@@ -82,6 +87,7 @@ struct ReplayCommand: ParsableCommand {
             throw CleanExit.message("qflux replay: archive error: \(error)")
         }
         printer.flush()
+        if config.archive != nil { sync() }
         let elapsed = monotonicSeconds() - started
         if !quiet {
             StandardStreams.err(ReplaySummary.text(decode: feeder.decoder.stats, pipeline: summary, bytes: bytes, seconds: elapsed,

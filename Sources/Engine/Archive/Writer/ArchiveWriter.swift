@@ -71,7 +71,7 @@ public final class ArchiveWriter {
         } else {
             stream = ChunkStream(directory: configuration.directory, asset: assets.name(of: candle.asset),
                                  kind: .candles, timeframeSeconds: candle.timeframe.seconds,
-                                 chunkSize: configuration.candleChunkSize)
+                                 chunkSize: configuration.candleChunkSize, durable: configuration.fsyncOnClose)
             candleStreams[key] = stream
             allStreams.append(stream)
         }
@@ -129,7 +129,8 @@ public final class ArchiveWriter {
             tickStreams.append(contentsOf: repeatElement(nil, count: index + 1 - tickStreams.count))
         }
         let stream = ChunkStream(directory: configuration.directory, asset: assets.name(of: AssetID(rawValue: UInt32(index))),
-                                 kind: .ticks, timeframeSeconds: 0, chunkSize: configuration.tickChunkSize)
+                                 kind: .ticks, timeframeSeconds: 0, chunkSize: configuration.tickChunkSize,
+                                 durable: configuration.fsyncOnClose)
         tickStreams[index] = stream
         allStreams.append(stream)
         return stream

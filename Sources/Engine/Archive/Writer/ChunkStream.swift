@@ -24,7 +24,11 @@ final class ChunkStream {
     /// After an error: no new chunk before this monotonic time.
     var suspendedUntil: Double = -.infinity
 
-    init(directory: String, asset: String, kind: ArchiveKind, timeframeSeconds: Int, chunkSize: Int) {
+    /// fsync chunks before they are renamed closed.
+    let durable: Bool
+
+    init(directory: String, asset: String, kind: ArchiveKind, timeframeSeconds: Int, chunkSize: Int, durable: Bool = true) {
+        self.durable = durable
         self.asset = asset
         self.kind = kind
         self.timeframeSeconds = timeframeSeconds
@@ -51,6 +55,7 @@ final class ChunkStream {
             if access(final, F_OK) == 0 { continue }
             do {
                 file = try LZ4ChunkFile(openPath: final + ".open", finalPath: final, scratch: scratch)
+                file?.durable = durable
             } catch let e where e.code == .createFile && e.errno == EEXIST {
                 continue
             } catch {

@@ -109,6 +109,9 @@ final class LZ4ChunkFile {
         try writeOut(at: blockStart, keep: true)
     }
 
+    /// Whether ``close()`` fsyncs the file and its folder (``ArchiveConfiguration/fsyncOnClose``).
+    var durable = true
+
     /// Ends the frame (end mark + content checksum), fsyncs, closes and renames to the final name.
     func close() throws(ArchiveError) {
         out.removeAll()
@@ -118,11 +121,11 @@ final class LZ4ChunkFile {
         out.count = 8
         blockStart = -1
         try writeOut(at: bytesWritten)
-        if fsync(fd) != 0 { throw ArchiveError(.sync, path: openPath, errno: Glibc.errno) }
+        if durable, fsync(fd) != 0 { throw ArchiveError(.sync, path: openPath, errno: Glibc.errno) }
         Glibc.close(fd)
         fd = -1
         if rename(openPath, finalPath) != 0 { throw ArchiveError(.rename, path: finalPath, errno: Glibc.errno) }
-        Self.syncDirectory(of: finalPath)
+        if durable { Self.syncDirectory(of: finalPath) }
     }
 
     /// Closes the descriptor without ending the frame (after an error): the `.open` file stays
