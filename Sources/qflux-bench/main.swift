@@ -12,6 +12,7 @@ let stages: [any BenchStage] = [
     ExportStage(),
     ReplayStage(),
     FanoutStage(),
+    LatencyStage(),
 ]
 
 var options = BenchOptions.parse(CommandLine.arguments.dropFirst(), stages: stages)

@@ -8,10 +8,13 @@ public final class PipelineFeeder: @unchecked Sendable {  // handed to one sourc
     public let decoder: MarketDecoder
     @usableFromInline let ring: SPSCRing<DecodedEvent>
     @usableFromInline let wait: Bool
+    let wakeup: EngineWakeup
 
-    init(decoder: MarketDecoder, ring: SPSCRing<DecodedEvent>, backpressure: PipelineConfiguration.Backpressure) {
+    init(decoder: MarketDecoder, ring: SPSCRing<DecodedEvent>, backpressure: PipelineConfiguration.Backpressure,
+         wakeup: EngineWakeup) {
         self.decoder = decoder
         self.ring = ring
+        self.wakeup = wakeup
         self.wait = backpressure == .wait
     }
 
@@ -26,6 +29,7 @@ public final class PipelineFeeder: @unchecked Sendable {  // handed to one sourc
             decoder.decode(line: line, readable: readable) { event in ring.push(event) }
             ring.publish()
         }
+        wakeup.notify()
     }
 
     /// Like ``feed(line:readable:)``, showing each event to `observe` (on this thread) first.
@@ -37,6 +41,7 @@ public final class PipelineFeeder: @unchecked Sendable {  // handed to one sourc
             if wait { ring.pushWaiting(event) } else { ring.push(event) }
         }
         if !wait { ring.publish() }
+        wakeup.notify()
     }
 
     /// Events dropped because the ring was full (live sources only).

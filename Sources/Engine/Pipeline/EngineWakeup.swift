@@ -1,0 +1,36 @@
+import Dispatch
+import Synchronization
+
+/// Lets the engine thread sleep when the ring is empty and wakes it as soon as the source
+/// publishes, without a lock or a syscall per publish: the producer only signals when the
+/// engine has said it is parked (a fence and an atomic load per publish otherwise).
+final class EngineWakeup: Sendable {
+    private let parked = Atomic<Bool>(false)
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    /// Producer side, after publishing: wakes the engine if it is parked.
+    @inline(__always)
+    func notify() {
+        // Store (the ring's tail) then load (parked) on this side, store (parked) then load (the
+        // tail) on the engine's: without a full fence both could miss the other (a lost wake-up,
+        // bounded by the park timeout).
+        atomicMemoryFence(ordering: .sequentiallyConsistent)
+        if parked.load(ordering: .relaxed), parked.exchange(false, ordering: .acquiringAndReleasing) {
+            semaphore.signal()
+        }
+    }
+
+    /// Engine side: parks until notified or `timeout` seconds pass. `stillEmpty` is checked after
+    /// announcing the park, so a publish racing with it is never missed.
+    func park(timeout: Double, stillEmpty: () -> Bool) {
+        parked.store(true, ordering: .sequentiallyConsistent)
+        guard stillEmpty() else {
+            if !parked.exchange(false, ordering: .acquiringAndReleasing) { semaphore.wait() }  // consume the signal sent meanwhile
+            return
+        }
+        if semaphore.wait(timeout: .now() + timeout) == .timedOut {
+            // Timed out: withdraw the park; if a producer took it meanwhile, its signal is pending.
+            if !parked.exchange(false, ordering: .acquiringAndReleasing) { semaphore.wait() }
+        }
+    }
+}
