@@ -153,13 +153,21 @@ final class ServerCore: @unchecked Sendable {
             detected = a
             let name = assetName(a)
             broadcast("asset_detected", ServerPayloads.assetStamp(name))
-            if followers > 0 {
-                for s in sessions.values where s.focus == .follow {
-                    emit(s, "asset_changed", ServerPayloads.assetStamp(name))
-                    scheduleHistory(s, asset: a, timeframe: .oneMinute)
+            var moved = false
+            for s in sessions.values {
+                switch s.focus {
+                case .follow:
+                    break
+                case .asset(let current) where config.followChart && current != a:
+                    s.focus = .asset(a)
+                default:
+                    continue
                 }
-                rebuildRoutes()
+                emit(s, "asset_changed", ServerPayloads.assetStamp(name))
+                scheduleHistory(s, asset: a, timeframe: .oneMinute)
+                moved = true
             }
+            if moved { rebuildRoutes() }
         case .deliver(let client, let frames):
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }

@@ -6,6 +6,10 @@ public struct StreamServerConfig: Sendable {
     public var port: Int = 3001
     /// When set, Socket.IO clients must connect with auth `{"token": …}`.
     public var token: String?
+    /// `--follow-chart`: when the broker's chart shows another asset, every client streaming an
+    /// asset moves to it (`asset_changed` + history). Off: only clients that started a stream
+    /// without naming an asset follow the chart; everyone gets `asset_detected`.
+    public var followChart = false
     /// Largest inbound WebSocket message in bytes; a larger one closes that client.
     public var maxInboundMessageBytes: Int = 64 * 1024
     /// Messages queued per client before it counts as slow.

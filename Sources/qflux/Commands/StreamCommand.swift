@@ -67,6 +67,10 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Shared secret clients must send in the Socket.IO connect payload: auth={\"token\": …}.")
     var token: String?
 
+    @Flag(name: .customLong("follow-chart"),
+          help: "When the broker's chart switches asset, move every streaming client to it (asset_changed + history).")
+    var followChart = false
+
     @OptionGroup var candles: CandleOptions
     @OptionGroup var collect: CollectOptions
 
@@ -93,6 +97,7 @@ struct StreamCommand: ParsableCommand {
         config.server.bindAddress = bind
         config.server.port = port
         config.server.token = token
+        config.server.followChart = followChart
         config.demo.ticksPerSecond = demoRate
         config.demo.assets = demoAssets
         if let demoSeed { config.demo.seed = demoSeed }

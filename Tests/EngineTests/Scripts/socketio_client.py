@@ -69,6 +69,22 @@ async def basic(url, token):
     return out
 
 
+async def follow(url):
+    # start_stream on one asset, then wait for the chart-driven asset_changed and its candles.
+    sio = socketio.AsyncClient(reconnection=False)
+    rec = Recorder(sio)
+    out = {}
+    await sio.connect(url, transports=["websocket"], wait_timeout=5)
+    await sio.emit("start_stream", {"asset": "EURUSD_otc"})
+    out["stream_started"] = await rec.wait("stream_started")
+    print("started", flush=True)
+    out["asset_detected"] = await rec.wait("asset_detected")
+    out["asset_changed"] = await rec.wait("asset_changed")
+    out["candle"] = await rec.wait("candle_update", lambda d: d["asset"] == "GBPUSD")
+    await sio.disconnect()
+    return out
+
+
 async def auth(url, token):
     out = {}
     for label, tok in (("wrong", "not-" + token), ("missing", None), ("right", token)):
@@ -219,6 +235,8 @@ def main():
     args = sys.argv[3:]
     if scenario == "basic":
         result = asyncio.run(basic(url, args[0] if args else None))
+    elif scenario == "follow":
+        result = asyncio.run(follow(url))
     elif scenario == "auth":
         result = asyncio.run(auth(url, args[0]))
     elif scenario == "many":
