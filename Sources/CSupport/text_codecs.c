@@ -364,3 +364,23 @@ ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_
     }
     return -2;
 }
+
+int qf_jsonl_next(const uint8_t *buffer, size_t len, size_t *offset, int final, qf_bytes *line) {
+    if (!buffer || !offset || !line || *offset >= len) return 0;
+    const uint8_t *start = buffer + *offset;
+    size_t left = len - *offset;
+    const uint8_t *nl = (const uint8_t *)memchr(start, '\n', left);
+    size_t n;
+    if (nl) {
+        n = (size_t)(nl - start);
+        *offset += n + 1;
+    } else {
+        if (!final) return 0;
+        n = left;
+        *offset = len;
+    }
+    if (n > 0 && start[n - 1] == '\r') n--;
+    line->ptr = start;
+    line->len = n;
+    return 1;
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CSupport
 @testable import FastDecode
 
 @Suite("Input granularity and interleaving")
@@ -78,5 +79,25 @@ struct SplitAndShuffleTests {
         let full = decodeAll(lines)
         #expect(result.ticks == full.ticks)
         #expect(result.decoder.stats.attachmentsByShape == 1)
+    }
+}
+
+@Suite("qf_jsonl_next")
+struct JSONLIterationTests {
+    @Test("lines in place, CRLF, a partial last line kept until final")
+    func lines() {
+        let text = Array("{\"a\":1}\r\n\n{\"b\":2}\n{\"c\"".utf8)
+        var offset = 0
+        var line = qf_bytes()
+        var got: [String] = []
+        text.withUnsafeBufferPointer { buf in
+            while qf_jsonl_next(buf.baseAddress, buf.count, &offset, 0, &line) == 1 {
+                got.append(String(decoding: UnsafeRawBufferPointer(start: line.ptr, count: line.len), as: UTF8.self))
+            }
+            #expect(got == ["{\"a\":1}", "", "{\"b\":2}"])
+            #expect(qf_jsonl_next(buf.baseAddress, buf.count, &offset, 1, &line) == 1)
+            #expect(String(decoding: UnsafeRawBufferPointer(start: line.ptr, count: line.len), as: UTF8.self) == "{\"c\"")
+            #expect(qf_jsonl_next(buf.baseAddress, buf.count, &offset, 1, &line) == 0)
+        }
     }
 }

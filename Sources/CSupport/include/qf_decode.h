@@ -165,6 +165,16 @@ qf_status qf_parse_event(qf_parser *parser, const uint8_t *data, size_t len, qf_
 qf_status qf_parse_payload(qf_parser *parser, int32_t kind, const uint8_t *data, size_t len,
                            qf_payload *out);
 
+/**
+ * JSONL iteration over a buffer holding many lines: finds the line starting at *offset (up to its
+ * '\n', or the end of the buffer when `final` is 1), stores it in *line without the newline (a
+ * trailing '\r' is dropped too) and advances *offset past it. Returns 1 when a line was found,
+ * 0 when the rest holds no complete line (with `final` 0: keep it and read more). Lines are
+ * handed out in place: with QF_PADDING readable bytes after the buffer, each can go to
+ * qf_parse_line without a copy.
+ */
+int qf_jsonl_next(const uint8_t *buffer, size_t len, size_t *offset, int final, qf_bytes *line);
+
 /** A short, static, human name for a status ("truncated or invalid JSON", …). */
 const char *qf_status_name(qf_status status);
 

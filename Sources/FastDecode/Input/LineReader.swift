@@ -1,3 +1,4 @@
+internal import CSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -63,25 +64,17 @@ public final class LineReader {
     /// the line's start. Throws when reading fails.
     public func forEachLine(_ body: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         while true {
-            // Hand out every complete line in the buffer.
-            while start < end {
-                let base = buffer + start
-                let available = end - start
-                guard let nl = memchr(base, 0x0A, available) else { break }
-                let length = UnsafeRawPointer(nl) - UnsafeRawPointer(base)
-                try body(UnsafeRawBufferPointer(start: base, count: length), capacity + Self.padding - start)
-                start += length + 1
+            // Hand out every complete line in the buffer (the last one too, at end of input).
+            if eof { memset(buffer + end, 0, Self.padding) }
+            var offset = start
+            var line = qf_bytes()
+            let base = buffer.assumingMemoryBound(to: UInt8.self)
+            while qf_jsonl_next(base, end, &offset, eof ? 1 : 0, &line) == 1 {
+                let lineStart = UnsafeRawPointer(line.ptr!) - UnsafeRawPointer(buffer)
+                start = offset
+                try body(UnsafeRawBufferPointer(start: line.ptr, count: line.len), capacity + Self.padding - lineStart)
             }
-            if eof {
-                if start < end {
-                    // Last line without a newline.
-                    memset(buffer + end, 0, Self.padding)
-                    let length = end - start
-                    start = end
-                    try body(UnsafeRawBufferPointer(start: buffer + start - length, count: length), capacity + Self.padding - (start - length))
-                }
-                return
-            }
+            if eof { return }
             try fill()
         }
     }
