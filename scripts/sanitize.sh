@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the test suite under sanitizers, each build in its own scratch path:
+#   scripts/sanitize.sh [address|thread]…     default: both
+#   address  every test, `swift test --sanitize=address` (.build-rel-asan), leaks checked
+#            (suppressions: scripts/sanitizers/lsan.supp)
+#   thread   the concurrent parts – ring, pipeline, server, live stream, archive kill/fault
+#            tests – under `swift test --sanitize=thread` (.build-rel-tsan)
+#            (suppressions: scripts/sanitizers/tsan.supp)
+# Child processes the tests start (the built qflux) are sanitized too. Exit status non-zero on
+# any failure or sanitizer report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/opt/swift/usr/bin:$PATH"
+MODES=("$@")
+[ ${#MODES[@]} -gt 0 ] || MODES=(address thread)
+SUPP="$PWD/scripts/sanitizers"
+TSAN_FILTER=${TSAN_FILTER:-'Ring|Pipeline|Server|Stream|Reliability|ArchiveKill|Chrome'}
+mkdir -p .build-sanitize-logs
+
+run() { # run MODE SCRATCH [FILTER]
+  local mode=$1 scratch=$2 filter=${3:-}
+  local log=.build-sanitize-logs/$mode.log
+  local start=$(date +%s)
+  echo "sanitize: building for $mode ($scratch)" >&2
+  swift build --build-tests --scratch-path "$scratch" --sanitize="$mode" >"$log.build" 2>&1 || {
+    tail -30 "$log.build" >&2; echo "sanitize: $mode build failed" >&2; return 1; }
+  echo "sanitize: testing under $mode${filter:+ (filter $filter)}" >&2
+  local args=(test --skip-build --scratch-path "$scratch" --sanitize="$mode")
+  [ -n "$filter" ] && args+=(--filter "$filter")
+  local status=0
+  swift "${args[@]}" >"$log" 2>&1 || status=$?
+  local reports
+  reports=$(grep -c -E "ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" || true)
+  grep -E "Test run with|Executed .* tests" "$log" | tail -2 >&2 || true
+  echo "sanitize: $mode: exit $status, $reports sanitizer reports, $(( $(date +%s) - start )) s (log: $log)" >&2
+  if [ "$status" != 0 ] || [ "$reports" != 0 ]; then
+    grep -E -A12 "ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" | head -60 >&2
+    grep -E "✘" "$log" | head -20 >&2 || true
+    return 1
+  fi
+}
+
+failed=()
+for m in "${MODES[@]}"; do
+  case $m in
+    address)
+      export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+      export LSAN_OPTIONS="suppressions=$SUPP/lsan.supp:print_suppressions=0"
+      run address .build-rel-asan || failed+=(address) ;;
+    thread)
+      export TSAN_OPTIONS="suppressions=$SUPP/tsan.supp:halt_on_error=0:second_deadlock_stack=1"
+      run thread .build-rel-tsan "$TSAN_FILTER" || failed+=(thread) ;;
+    *) echo "sanitize: unknown mode $m (address, thread)" >&2; exit 2 ;;
+  esac
+done
+if [ ${#failed[@]} -gt 0 ]; then echo "sanitize: FAILED: ${failed[*]}" >&2; exit 1; fi
+echo "sanitize: clean (${MODES[*]})" >&2
