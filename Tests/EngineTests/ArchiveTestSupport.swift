@@ -3,18 +3,8 @@ import Logging
 import FastDecode
 @testable import Engine
 
-/// A seeded generator (SplitMix64) so failures reproduce.
-struct SeededRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Seeded random numbers (the engine's SplitMix64) so failures reproduce.
+typealias SeededRNG = SplitMix64
 
 /// A temporary directory removed when the value is dropped.
 final class TempDir {

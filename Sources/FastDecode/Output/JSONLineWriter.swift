@@ -77,6 +77,25 @@ public struct JSONLineWriter {
     /// Appends a newline.
     public mutating func newline() { bytes.append(0x0A) }
 
+    /// Appends a candle line (with newline) in the format shared by `qflux replay --print candles`
+    /// and `qflux export --format jsonl`:
+    /// `{"type":"candle","asset":…,"timeframe":60,"time":<start>,"open":…,"high":…,"low":…,"close":…,"ticks":N}`
+    /// (`"revised":true` appended for a candle a late tick or history changed after it closed).
+    public mutating func candle(asset: String, timeframe: Int, start: Int64, open: Double, high: Double, low: Double,
+                                close: Double, ticks: Int, revised: Bool = false) {
+        raw("{\"type\":\"candle\",\"asset\":"); string(asset)
+        raw(",\"timeframe\":"); integer(Int64(timeframe))
+        raw(",\"time\":"); integer(start)
+        raw(",\"open\":"); number(open)
+        raw(",\"high\":"); number(high)
+        raw(",\"low\":"); number(low)
+        raw(",\"close\":"); number(close)
+        raw(",\"ticks\":"); integer(Int64(ticks))
+        if revised { raw(",\"revised\":true") }
+        raw("}")
+        newline()
+    }
+
     /// Appends one decoded event as a JSON object (no newline). Socket events are written as
     /// `{"type":"socket_opened","socket":N}` / `socket_closed`.
     public mutating func event(_ event: DecodedEvent, assets: AssetDirectory) {

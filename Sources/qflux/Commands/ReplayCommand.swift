@@ -106,10 +106,14 @@ final class CandlePrinter: PipelineSink {
 
     func pipeline(candleEvents: [CandleEvent]) {
         guard enabled, let assets else { return }
+        var revised = false
         for event in candleEvents {
             switch event {
-            case let .closed(c): CandleJSON.write(c, revised: false, assets: assets, into: &writer)
-            case let .revised(c): CandleJSON.write(c, revised: true, assets: assets, into: &writer)
+            case .closed, .revised:
+                let c = event.candle
+                if case .revised = event { revised = true } else { revised = false }
+                writer.candle(asset: assets.name(of: c.asset), timeframe: c.timeframe.seconds, start: c.start, open: c.open,
+                              high: c.high, low: c.low, close: c.close, ticks: c.ticks, revised: revised)
             case .updated: continue
             }
         }
@@ -121,24 +125,6 @@ final class CandlePrinter: PipelineSink {
     func flush() {
         StandardStreams.out(writer.bytes)
         writer.removeAll()
-    }
-}
-
-/// The candle JSON line shared by `replay` and `export --format jsonl`.
-enum CandleJSON {
-    static func write(_ c: Candle, revised: Bool, assets: AssetDirectory, into w: inout JSONLineWriter) {
-        w.raw("{\"type\":\"candle\",\"asset\":")
-        w.string(assets.name(of: c.asset))
-        w.raw(",\"timeframe\":"); w.integer(Int64(c.timeframe.seconds))
-        w.raw(",\"time\":"); w.integer(c.start)
-        w.raw(",\"open\":"); w.number(c.open)
-        w.raw(",\"high\":"); w.number(c.high)
-        w.raw(",\"low\":"); w.number(c.low)
-        w.raw(",\"close\":"); w.number(c.close)
-        w.raw(",\"ticks\":"); w.integer(Int64(c.ticks))
-        if revised { w.raw(",\"revised\":true") }
-        w.raw("}")
-        w.newline()
     }
 }
 

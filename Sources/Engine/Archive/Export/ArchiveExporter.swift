@@ -250,16 +250,8 @@ public final class ArchiveExporter {
             out.put(0x0A)
         } else {
             json.removeAll()
-            json.raw("{\"type\":\"candle\",\"asset\":"); json.string(asset)
-            json.raw(",\"timeframe\":"); json.integer(Int64(timeframe))
-            json.raw(",\"time\":"); json.integer(c.start)
-            json.raw(",\"open\":"); json.number(c.open)
-            json.raw(",\"high\":"); json.number(c.high)
-            json.raw(",\"low\":"); json.number(c.low)
-            json.raw(",\"close\":"); json.number(c.close)
-            json.raw(",\"ticks\":"); json.integer(Int64(c.ticks))
-            json.raw("}")
-            json.newline()
+            json.candle(asset: asset, timeframe: timeframe, start: c.start, open: c.open, high: c.high, low: c.low,
+                        close: c.close, ticks: c.ticks)
             json.bytes.withUnsafeBytes { out.append($0) }
         }
         summary.rows += 1
