@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""N python-socketio clients on one qflux stream, for scripts/soak.sh.
+
+    scripts/soak_clients.py URL N SECONDS [OFFSET]
+
+Each client connects over WebSocket, starts a stream for one of the server's assets (client i of
+this process takes asset OFFSET+i of `get_assets`, round robin) and counts candle_update events. Every 5 s one JSON line goes to stdout: {"t", "connected", "updates",
+"disconnects"}; the last line has "final": true. Exit 1 when a client could not connect or was
+disconnected (unless the server went away).
+"""
+import asyncio, json, sys, time
+
+import socketio
+
+async def main(url, n, seconds, offset):
+    updates = [0] * n
+    disconnects = [0]
+    clients = []
+
+    def make(i):
+        sio = socketio.AsyncClient(reconnection=False)
+
+        @sio.on("candle_update")
+        async def on_candle(data):
+            updates[i] += 1
+
+        @sio.event
+        async def disconnect(*args):
+            disconnects[0] += 1
+
+        return sio
+
+    async def connect(i):
+        sio = make(i)
+        await sio.connect(url, transports=["websocket"], wait_timeout=20)
+        await sio.emit("start_stream", {"asset": assets[(offset + i) % len(assets)]})
+        return sio
+
+    probe = socketio.AsyncClient(reconnection=False)
+    await probe.connect(url, transports=["websocket"], wait_timeout=20)
+    assets = []
+    for _ in range(50):  # the directory fills as the demo's first ticks arrive
+        assets = (await probe.call("get_assets", {}, timeout=10))["assets"]
+        if assets:
+            break
+        await asyncio.sleep(0.2)
+    await probe.disconnect()
+    start = time.monotonic()
+    results = await asyncio.gather(*(connect(i) for i in range(n)), return_exceptions=True)
+    failed = [r for r in results if isinstance(r, Exception)]
+    clients = [r for r in results if not isinstance(r, Exception)]
+    if failed:
+        print(json.dumps({"error": "%d clients failed to connect: %s" % (len(failed), failed[0])}), flush=True)
+    while time.monotonic() - start < seconds:
+        await asyncio.sleep(5)
+        connected = sum(1 for c in clients if c.connected)
+        print(json.dumps({"t": round(time.monotonic() - start, 1), "connected": connected,
+                          "updates": sum(updates), "disconnects": disconnects[0]}), flush=True)
+    connected = sum(1 for c in clients if c.connected)
+    dropped = disconnects[0]
+    print(json.dumps({"final": True, "connected": connected, "updates": sum(updates),
+                      "clients_with_updates": sum(1 for u in updates if u > 0), "disconnects": disconnects[0]}), flush=True)
+    await asyncio.gather(*(c.disconnect() for c in clients if c.connected), return_exceptions=True)
+    return 0 if not failed and dropped == 0 else 1
+
+
+if __name__ == "__main__":
+    offset = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    sys.exit(asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), offset)))
