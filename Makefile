@@ -1,9 +1,11 @@
 # qflux – the two commands of the README, and a few more.
 #   make demo    set up, build (release) and run the live demo stream on http://127.0.0.1:3001/
-#   make test    set up and run every test (what CI runs)
+#   make test    set up and run every test (what CI runs first)
+#   make reliability   short fuzzing pass, sanitizer runs and a 2-minute soak (CI runs it after
+#                      make test; see docs/reliability.md)
 SWIFT ?= swift
 
-.PHONY: setup setup-test build release demo test bench bench-quick fuzz clean
+.PHONY: setup setup-test build release demo test bench bench-quick fuzz fuzz-ci sanitize soak soak-long reliability clean
 
 setup:
 	@scripts/setup.sh
@@ -32,6 +34,20 @@ bench-quick: release
 
 fuzz: setup
 	scripts/fuzz.sh 60
+
+fuzz-ci: setup-test
+	scripts/fuzz.sh 30
+
+sanitize: setup-test
+	scripts/sanitize.sh
+
+soak: setup-test
+	SOAK_CONFIG=$${SOAK_CONFIG:-debug} scripts/soak.sh 2
+
+soak-long: setup-test
+	scripts/soak.sh 30
+
+reliability: fuzz-ci sanitize soak
 
 clean:
 	rm -rf .build .build-*

@@ -72,8 +72,10 @@ build() {
 # Seeds: archive seeds need a qflux binary to write chunks (debug build, own scratch path).
 SEEDS="$OUT/seeds"
 if [ ! -d "$SEEDS" ] || newer "$SEEDS/.stamp" fuzz/seeds.py Tests/FastDecodeTests/Fixtures/*.jsonl; then
-  QFLUX=""
-  if swift build --scratch-path .build-fuzz --product qflux >&2; then
+  # QFLUX=path overrides; else the debug build `make test` leaves, else one of our own.
+  QFLUX=${QFLUX:-}
+  if [ -z "$QFLUX" ] && [ -x .build/debug/qflux ]; then QFLUX=.build/debug/qflux; fi
+  if [ -z "$QFLUX" ] && swift build --scratch-path .build-fuzz --product qflux >&2; then
     QFLUX=$(swift build --scratch-path .build-fuzz --show-bin-path)/qflux
   fi
   rm -rf "$SEEDS"
