@@ -47,37 +47,61 @@ struct ServerPageTests {
         defer { try? FileManager.default.removeItem(at: profile) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: browser)
+        // Real time, not --virtual-time-budget (which raced the WebSocket on loaded machines): the
+        // page is read over the DevTools Protocol until it shows the candles or 30 s pass.
         p.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-                       "--virtual-time-budget=10000", "--dump-dom", "http://127.0.0.1:\(server.boundPort)/"]
-        let out = Pipe()
-        p.standardOutput = out
+                       "--remote-debugging-port=0", "http://127.0.0.1:\(server.boundPort)/"]
+        p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        // keep publishing (every ms: virtual time runs ahead of real time) while the page loads:
-        // history gives 3 fake candles, the live forming candle makes 4
-        let done = DispatchSemaphore(value: 0)
-        let box = DataBox()
-        DispatchQueue.global().async {
-            box.set(out.fileHandleForReading.readDataToEndOfFile())
-            done.signal()
+        defer { p.terminate(); p.waitUntilExit() }
+        // Chromium writes the port it picked to DevToolsActivePort in the profile.
+        var devtoolsPort: Int?
+        let portDeadline = Date().addingTimeInterval(20)
+        while devtoolsPort == nil, Date() < portDeadline {
+            if let text = try? String(contentsOf: profile.appendingPathComponent("DevToolsActivePort"), encoding: .utf8) {
+                devtoolsPort = text.split(separator: "\n").first.flatMap { Int($0) }
+            }
+            if devtoolsPort == nil { Thread.sleep(forTimeInterval: 0.1) }
         }
-        let deadline = Date().addingTimeInterval(60)
-        while done.wait(timeout: .now() + .milliseconds(1)) == .timedOut {
+        let port = try #require(devtoolsPort, "Chromium did not report its DevTools port")
+        // Keep publishing the live candle while the probe waits: history gives 3 fake candles,
+        // the live forming candle makes 4.
+        let run = try runScriptWhile("page_probe.py", args: [String(port), "4", "30"], timeout: 45) {
             server.publish(CollectionOfOne(Candle(asset: eur, timeframe: .oneMinute, start: 1_700_000_400,
                                                   open: 1.1, high: 1.3, low: 1.0, close: 1.23456, ticks: 5)))
-            if Date() > deadline { p.terminate() }
         }
-        p.waitUntilExit()
-        let text = String(decoding: box.get(), as: UTF8.self)
-        #expect(text.contains("<span id=\"count\">4</span>"), "\(text.prefix(3000))")
-        #expect(text.contains("<span id=\"last\">1.23456</span>"))
-        #expect(text.contains("<span id=\"status\" class=\"ok\">connected</span>"))
+        let state = try #require(run.result, "probe: \(run.stdout) \(run.stderr.suffix(400))")
+        #expect(state["count"] as? String == "4", "\(state)")
+        #expect(state["last"] as? String == "1.23456")
+        #expect(state["status"] as? String == "connected")
+        #expect(state["statusClass"] as? String == "ok")
     }
 }
 
-final class DataBox: @unchecked Sendable {
-    private var data = Data()
-    private let lock = NSLock()
-    func set(_ d: Data) { lock.lock(); data = d; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+/// Runs a script from Scripts/ with python3, calling `tick` every 20 ms until it exits (killed
+/// after `timeout` seconds).
+func runScriptWhile(_ name: String, args: [String], timeout: Double, tick: () -> Void) throws -> ScriptRun {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", serverScriptsDirectory.appendingPathComponent(name).path] + args
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-script-\(UUID())")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
+    FileManager.default.createFile(atPath: out.path, contents: nil)
+    FileManager.default.createFile(atPath: err.path, contents: nil)
+    p.standardOutput = try FileHandle(forWritingTo: out)
+    p.standardError = try FileHandle(forWritingTo: err)
+    try p.run()
+    let deadline = Date().addingTimeInterval(timeout)
+    var timedOut = false
+    while p.isRunning {
+        if Date() > deadline { timedOut = true; p.terminate(); break }
+        tick()
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    p.waitUntilExit()
+    return ScriptRun(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                     stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", timedOut: timedOut)
 }
