@@ -27,7 +27,6 @@ struct ReliabilityFaultTests {
         try #require(child.port() != nil, "stream did not start: \(child.stderr)")
         // Run until ~3 s of ticks were produced (slower under sanitizers), then kill.
         waitUntil(timeout: 30) { lineCount(dir.path + "/ticks.jsonl") >= Int(Self.rate * 3) }
-        let killedAt = Date().timeIntervalSince1970
         let exit = try #require(child.stop(SIGKILL, timeout: 5))
         #expect(exit.reason == .uncaughtSignal && exit.status == SIGKILL)
 
@@ -53,7 +52,10 @@ struct ReliabilityFaultTests {
             let same = zip(ticks, kept).prefix { $0 == $1 }.count
             #expect(same == kept.count, "\(asset): only \(same) of \(kept.count) archived ticks match the demo's")
             lost += ticks.count - kept.count
-            if let last = kept.last { #expect(killedAt - last.time < 2.0, "\(asset): last archived tick \(killedAt - last.time) s before the kill") }
+            // In tick time (the demo's clock, which lags under sanitizers): ≤ ~1 s of ticks missing.
+            if let last = kept.last, let produced = ticks.last {
+                #expect(produced.time - last.time < 1.6, "\(asset): archive ends \(produced.time - last.time) s before the demo's last tick")
+            }
         }
         // Flushes happen every second: at most ~1 s of ticks (plus the engine's batch) are lost.
         #expect(Double(lost) <= Self.rate * 1.5, "lost \(lost) ticks at \(Self.rate)/s")
