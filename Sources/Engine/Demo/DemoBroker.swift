@@ -107,6 +107,7 @@ public final class DemoBroker: @unchecked Sendable {
                 encoder.frame(requestId: socket, timestamp: cdpTime, opcode: 1,
                               payload: Array(#"451-["updateHistoryNewFast",{"_placeholder":true,"num":0}]"#.utf8), into: &lines)
                 encoder.frame(requestId: socket, timestamp: cdpTime, opcode: 2, payload: Array(body.utf8), into: &lines)
+                flush()  // one asset's history at a time: keeps the start-up peak (and RSS) small
             }
         }
         flush()
