@@ -10,28 +10,10 @@ import Glibc
 /// through its standard input and is SIGKILLed mid-stream.
 @Suite("Archive kill -9")
 struct ArchiveKillTests {
-    /// The `qflux` executable of this build: next to the test bundle (any scratch path), else
-    /// `.build/debug/qflux` of the package.
-    static func qfluxBinary() -> String? {
-        var candidates: [String] = []
-        if let exe = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var dir = (exe as NSString).deletingLastPathComponent
-            // …/debug/qfluxPackageTests.xctest (Linux) or …/debug/X.xctest/Contents/MacOS/X
-            while dir.count > 1, !FileManager.default.fileExists(atPath: dir + "/qflux") {
-                guard dir.hasSuffix(".xctest") || dir.contains(".xctest/") else { break }
-                dir = (dir as NSString).deletingLastPathComponent
-            }
-            candidates.append(dir + "/qflux")
-        }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        candidates.append(package.appendingPathComponent(".build/debug/qflux").path)
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     @Test("SIGKILL while archiving: closed chunks intact, the open one read to its last block, ≤ ~1 s lost",
           .timeLimit(.minutes(1)))
     func killMidStream() throws {
-        guard let qflux = Self.qfluxBinary() else {
+        guard let qflux = qfluxBinaryPath() else {
             Issue.record("qflux binary not found next to the tests or in .build/debug: build it first (swift build --build-tests)")
             return
         }

@@ -10,7 +10,7 @@ struct CLITests {
     struct Run { var status: Int32; var stdout: String; var stderr: String }
 
     static func qflux(_ args: [String], stdin: Data? = nil) throws -> Run {
-        guard let binary = ArchiveKillTests.qfluxBinary() else {
+        guard let binary = qfluxBinaryPath() else {
             throw CLIError(message: "qflux binary not found: build it first (swift build --build-tests)")
         }
         let p = Process()

@@ -2,19 +2,6 @@ import Foundation
 import Testing
 @testable import Engine
 
-/// The `qflux` executable built with these tests: next to the test bundle (same scratch path and
-/// configuration, so sanitizer runs test a sanitized binary), else the package's `.build/debug`.
-/// Records an issue when there is none (`swift build` builds it; `swift test` does too).
-func builtQflux() -> String? {
-    let bundleDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let candidates = [bundleDir.appendingPathComponent("qflux").path,
-                      packageRoot.appendingPathComponent(".build/debug/qflux").path]
-    if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
-    Issue.record("no built qflux binary (looked at \(candidates)); run swift build first")
-    return nil
-}
-
 /// A `qflux` child process with its standard error captured in a file.
 final class QfluxChild {
     let process = Process()
