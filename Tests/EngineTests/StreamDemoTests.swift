@@ -77,29 +77,5 @@ struct StreamDemoTests {
 
 /// Runs a script from Scripts/ with python3, killing it after `timeout` seconds.
 func runScript(_ name: String, args: [String], timeout: Double) throws -> ScriptRun {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", serverScriptsDirectory.appendingPathComponent(name).path] + args
-    let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-script-\(UUID()).out")
-    let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-script-\(UUID()).err")
-    FileManager.default.createFile(atPath: outFile.path, contents: nil)
-    FileManager.default.createFile(atPath: errFile.path, contents: nil)
-    defer {
-        try? FileManager.default.removeItem(at: outFile)
-        try? FileManager.default.removeItem(at: errFile)
-    }
-    p.standardOutput = try FileHandle(forWritingTo: outFile)
-    p.standardError = try FileHandle(forWritingTo: errFile)
-    try p.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    var timedOut = false
-    while p.isRunning {
-        if Date() > deadline { timedOut = true; p.terminate(); break }
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-    p.waitUntilExit()
-    return ScriptRun(status: p.terminationStatus,
-                     stdout: (try? String(contentsOf: outFile, encoding: .utf8)) ?? "",
-                     stderr: (try? String(contentsOf: errFile, encoding: .utf8)) ?? "",
-                     timedOut: timedOut)
+    try runScriptWhile(name, args: args, timeout: timeout) {}
 }

@@ -92,18 +92,15 @@ public final class ChromeSource: LiveSource, @unchecked Sendable {
     /// Prometheus lines: messages, bytes, largest message, attaches, detaches, connected.
     public func metricsText() -> String {
         let s = stats
-        var out = ""
-        func metric(_ name: String, _ help: String, _ type: String, _ value: Int) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
-        }
-        metric("qflux_chrome_connected", "1 while attached to a matching page.", "gauge", s.connected ? 1 : 0)
-        metric("qflux_chrome_messages_total", "DevTools messages received.", "counter", s.messages)
-        metric("qflux_chrome_bytes_total", "DevTools message bytes received.", "counter", s.bytes)
-        metric("qflux_chrome_largest_message_bytes", "Largest DevTools message received.", "gauge", s.largestMessage)
-        metric("qflux_chrome_oversize_total", "DevTools messages dropped for size.", "counter", s.oversize)
-        metric("qflux_chrome_attaches_total", "Pages attached.", "counter", s.attaches)
-        metric("qflux_chrome_detaches_total", "Attached pages lost.", "counter", s.detaches)
-        return out
+        var out = PrometheusText()
+        out.add("qflux_chrome_connected", .gauge, "1 while attached to a matching page.", s.connected ? 1 : 0)
+        out.add("qflux_chrome_messages_total", .counter, "DevTools messages received.", s.messages)
+        out.add("qflux_chrome_bytes_total", .counter, "DevTools message bytes received.", s.bytes)
+        out.add("qflux_chrome_largest_message_bytes", .gauge, "Largest DevTools message received.", s.largestMessage)
+        out.add("qflux_chrome_oversize_total", .counter, "DevTools messages dropped for size.", s.oversize)
+        out.add("qflux_chrome_attaches_total", .counter, "Pages attached.", s.attaches)
+        out.add("qflux_chrome_detaches_total", .counter, "Attached pages lost.", s.detaches)
+        return out.text
     }
 
     // MARK: the source thread

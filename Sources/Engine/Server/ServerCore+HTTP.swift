@@ -52,27 +52,24 @@ extension ServerCore {
 
     func metricsText() -> String {
         let st = stats()
-        var out = ""
-        func metric(_ name: String, _ type: String, _ help: String, _ value: String) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
-        }
-        metric("qflux_server_uptime_seconds", "gauge", "Seconds since the server started.", String(uptimeSeconds))
-        metric("qflux_server_clients", "gauge", "WebSocket clients connected.", String(st.clients))
-        metric("qflux_server_connections_total", "counter", "WebSocket clients accepted.", String(st.connectionsTotal))
-        metric("qflux_server_messages_sent_total", "counter", "WebSocket messages written.", String(st.messagesSent))
-        metric("qflux_server_bytes_sent_total", "counter", "WebSocket payload bytes written.", String(st.bytesSent))
-        metric("qflux_server_candle_updates_in_total", "counter", "Candle updates received from the engine.", String(st.candleUpdatesIn))
-        metric("qflux_server_coalesced_total", "counter", "Queued candle updates replaced by a newer one.", String(st.coalesced))
-        metric("qflux_server_drops_total", "counter", "Messages dropped because a client queue was full.", String(st.drops))
-        metric("qflux_server_slow_disconnects_total", "counter", "Clients disconnected for staying at their queue limit.", String(st.slowDisconnects))
-        metric("qflux_server_inbound_errors_total", "counter", "Malformed or oversize client messages.", String(st.inboundErrors))
-        metric("qflux_server_oversize_messages_total", "counter", "Client messages over the size limit.", String(st.oversizeMessages))
-        metric("qflux_server_refused_max_clients_total", "counter", "Upgrades refused at the client limit.", String(st.refusedMaxClients))
-        metric("qflux_server_auth_failures_total", "counter", "Connects refused for a wrong or missing token.", String(st.authFailures))
-        metric("qflux_server_ping_timeouts_total", "counter", "Clients dropped for not answering a ping.", String(st.pingTimeouts))
-        metric("qflux_server_handoff_drops_total", "counter", "Candle updates refused because the engine ring was full.", String(st.handoffDrops))
-        metric("qflux_server_max_queue_depth", "gauge", "Deepest client queue seen.", String(st.maxQueueDepth))
-        out += dataSource.metricsText()
-        return out
+        var out = PrometheusText()
+        out.add("qflux_server_uptime_seconds", .gauge, "Seconds since the server started.", uptimeSeconds)
+        out.add("qflux_server_clients", .gauge, "WebSocket clients connected.", st.clients)
+        out.add("qflux_server_connections_total", .counter, "WebSocket clients accepted.", st.connectionsTotal)
+        out.add("qflux_server_messages_sent_total", .counter, "WebSocket messages written.", st.messagesSent)
+        out.add("qflux_server_bytes_sent_total", .counter, "WebSocket payload bytes written.", st.bytesSent)
+        out.add("qflux_server_candle_updates_in_total", .counter, "Candle updates received from the engine.", st.candleUpdatesIn)
+        out.add("qflux_server_coalesced_total", .counter, "Queued candle updates replaced by a newer one.", st.coalesced)
+        out.add("qflux_server_drops_total", .counter, "Messages dropped because a client queue was full.", st.drops)
+        out.add("qflux_server_slow_disconnects_total", .counter, "Clients disconnected for staying at their queue limit.", st.slowDisconnects)
+        out.add("qflux_server_inbound_errors_total", .counter, "Malformed or oversize client messages.", st.inboundErrors)
+        out.add("qflux_server_oversize_messages_total", .counter, "Client messages over the size limit.", st.oversizeMessages)
+        out.add("qflux_server_refused_max_clients_total", .counter, "Upgrades refused at the client limit.", st.refusedMaxClients)
+        out.add("qflux_server_auth_failures_total", .counter, "Connects refused for a wrong or missing token.", st.authFailures)
+        out.add("qflux_server_ping_timeouts_total", .counter, "Clients dropped for not answering a ping.", st.pingTimeouts)
+        out.add("qflux_server_handoff_drops_total", .counter, "Candle updates refused because the engine ring was full.", st.handoffDrops)
+        out.add("qflux_server_max_queue_depth", .gauge, "Deepest client queue seen.", st.maxQueueDepth)
+        out.append(dataSource.metricsText())
+        return out.text
     }
 }

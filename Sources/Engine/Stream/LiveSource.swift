@@ -32,6 +32,8 @@ extension DemoBroker: LiveSource {
 
     /// The number of ticks produced.
     public func metricsText() -> String {
-        "# HELP qflux_demo_ticks_total Ticks produced by the demo broker.\n# TYPE qflux_demo_ticks_total counter\nqflux_demo_ticks_total \(ticksProduced)\n"
+        var out = PrometheusText()
+        out.add("qflux_demo_ticks_total", .counter, "Ticks produced by the demo broker.", ticksProduced)
+        return out.text
     }
 }

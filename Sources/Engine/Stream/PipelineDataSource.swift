@@ -43,19 +43,16 @@ final class PipelineDataSource: StreamServerDataSource, @unchecked Sendable {
 
     public func metricsText() -> String {
         let c = pipeline.counters.snapshot
-        var out = ""
-        func metric(_ name: String, _ help: String, _ type: String, _ value: Int) {
-            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(value)\n"
-        }
-        metric("qflux_ticks_total", "Live ticks that reached the candle former.", "counter", c.ticks)
-        metric("qflux_history_snapshots_total", "Broker history snapshots applied.", "counter", c.histories)
-        metric("qflux_candles_closed_total", "Candles closed, all timeframes.", "counter", c.candlesClosed)
-        metric("qflux_candle_updates_total", "Forming-candle updates, all timeframes.", "counter", c.candleUpdates)
-        metric("qflux_archive_errors_total", "Archive write errors.", "counter", c.archiveErrors)
-        metric("qflux_ring_fill", "Decoded events waiting for the engine.", "gauge", pipeline.ringFill)
-        metric("qflux_ring_capacity", "Decode-to-engine ring capacity.", "gauge", pipeline.ringCapacity)
-        metric("qflux_ring_dropped_total", "Events dropped because the engine ring was full.", "counter", pipeline.ringDropped)
-        if let source { out += source.metricsText() }
-        return out
+        var out = PrometheusText()
+        out.add("qflux_ticks_total", .counter, "Live ticks that reached the candle former.", c.ticks)
+        out.add("qflux_history_snapshots_total", .counter, "Broker history snapshots applied.", c.histories)
+        out.add("qflux_candles_closed_total", .counter, "Candles closed, all timeframes.", c.candlesClosed)
+        out.add("qflux_candle_updates_total", .counter, "Forming-candle updates, all timeframes.", c.candleUpdates)
+        out.add("qflux_archive_errors_total", .counter, "Archive write errors.", c.archiveErrors)
+        out.add("qflux_ring_fill", .gauge, "Decoded events waiting for the engine.", pipeline.ringFill)
+        out.add("qflux_ring_capacity", .gauge, "Decode-to-engine ring capacity.", pipeline.ringCapacity)
+        out.add("qflux_ring_dropped_total", .counter, "Events dropped because the engine ring was full.", pipeline.ringDropped)
+        if let source { out.append(source.metricsText()) }
+        return out.text
     }
 }
