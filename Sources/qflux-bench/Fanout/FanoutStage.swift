@@ -3,7 +3,7 @@ import FastDecode
 import Foundation
 import Logging
 
-/// Server fan-out: N raw Socket.IO clients (Python, several processes) focused on one asset while
+/// Server fan-out: N Socket.IO clients (libwebsockets, in this process) focused on one asset while
 /// the engine side publishes `candle_update`s at a fixed rate, each carrying its wall-clock send
 /// time; figures are deliveries/s and send→receive latency percentiles. The same clients then
 /// measure the original tool's stack (Flask-SocketIO) pushing the same events, when installed.
@@ -15,7 +15,6 @@ struct FanoutStage: BenchStage {
         let clients = context.quick ? 200 : 1000
         let rate = context.quick ? 50.0 : 100.0
         let seconds = context.quick ? 4.0 : 8.0
-        let script = try context.temporaryFile(named: "fanout_client.py", contents: Array(FanoutScripts.client.utf8))
         var figures: [Figure] = []
 
         // qflux's server front.
@@ -43,19 +42,19 @@ struct FanoutStage: BenchStage {
                 if wait > 0 { usleep(UInt32(wait * 1e6)) }
             }
         }
-        let result = try runClients(script: script, port: server.boundPort, clients: clients, seconds: seconds + 4, startPublisher: publisher)
+        let result = try runNative(port: server.boundPort, clients: clients, seconds: seconds + 4, startPublisher: publisher)
         let expected = Double(clients) * rate * seconds
         figures.append(Figure(stage: name, name: "qflux: \(clients) clients × \(Int(rate)) updates/s, delivered", value: Double(result.received) / expected * 100,
                               unit: "%", note: "\(result.received) of \(Int(expected)) (\(result.connected) connected)"))
         figures.append(Figure(stage: name, name: "qflux deliveries/s", value: Double(result.received) / seconds, unit: "msg/s"))
         figures.append(Figure(stage: name, name: "qflux latency p50", value: result.percentile(0.50), unit: "ms"))
         figures.append(Figure(stage: name, name: "qflux latency p99", value: result.percentile(0.99), unit: "ms", target: .atMost(10),
-                              note: "includes the Python clients' own queueing"))
+                              note: "clients: libwebsockets, one thread, same machine"))
 
         // The original tool's stack.
         if let flask = try? startFlask(rate: rate, clients: clients, seconds: seconds, context: context) {
             defer { flask.process.terminate(); flask.process.waitUntilExit() }
-            let r = try runClients(script: script, port: flask.port, clients: clients, seconds: seconds + 4, startPublisher: nil)
+            let r = try runNative(port: flask.port, clients: clients, seconds: seconds + 4, startPublisher: nil)
             figures.append(Figure(stage: name, name: "Flask-SocketIO: delivered", value: Double(r.received) / expected * 100,
                                   unit: "%", note: "\(r.received) of \(Int(expected)) (\(r.connected) connected)"))
             figures.append(Figure(stage: name, name: "Flask-SocketIO deliveries/s", value: Double(r.received) / seconds, unit: "msg/s"))
@@ -81,33 +80,12 @@ struct FanoutStage: BenchStage {
         }
     }
 
-    /// Runs the client script in two processes (one per core), splitting the connections.
-    private func runClients(script: String, port: Int, clients: Int, seconds: Double, startPublisher: Thread?) throws -> ClientResult {
-        var processes: [(Process, Pipe)] = []
-        for share in [clients / 2, clients - clients / 2] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["python3", script, "127.0.0.1", String(port), String(share), String(seconds), "BENCH_otc"]
-            let pipe = Pipe()
-            p.standardOutput = pipe
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            processes.append((p, pipe))
-        }
+    /// Runs the clients in this process: one libwebsockets context serviced on this thread.
+    private func runNative(port: Int, clients: Int, seconds: Double, startPublisher: Thread?) throws -> ClientResult {
+        let native = try NativeFanoutClients(port: port, clients: clients, asset: "BENCH_otc", sampleEvery: 7)
         startPublisher?.start()
-        var total = ClientResult()
-        for (p, pipe) in processes {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let received = obj["received"] as? Int else {
-                throw BenchError("fanout client failed: \(String(decoding: data.prefix(300), as: UTF8.self))")
-            }
-            total.received += received
-            total.connected += obj["connected"] as? Int ?? 0
-            total.latencies += (obj["latencies_ms"] as? [Double]) ?? []
-        }
-        return total
+        native.run(until: now() + seconds)
+        return ClientResult(received: native.received, connected: native.connected, latencies: native.latenciesMs)
     }
 
     private func startFlask(rate: Double, clients: Int, seconds: Double, context: BenchContext) throws -> (process: Process, port: Int) {
