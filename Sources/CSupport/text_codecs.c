@@ -173,6 +173,18 @@ static inline int unescape_one(const uint8_t **pp, const uint8_t *end, uint8_t *
     return 1;
 }
 
+/* Takes the escape at p (p[0] == '\\'): the two escapes of a nested JSON string (\" and \\)
+   inline, every other one through unescape_one. Returns 0 on a bad escape. */
+static inline int take_escape(const uint8_t **pp, const uint8_t *end, uint8_t **oo) {
+    const uint8_t *p = *pp;
+    if (p + 1 < end && (p[1] == '"' || p[1] == '\\')) {
+        *(*oo)++ = p[1];
+        *pp = p + 2;
+        return 1;
+    }
+    return unescape_one(pp, end, oo);
+}
+
 ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst) {
     const uint8_t *p = src, *end = src + len;
     uint8_t *o = dst;
@@ -192,13 +204,7 @@ ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst) {
         unsigned k = (unsigned)__builtin_ctz(mask);
         p += k;
         o += k;
-        /* The escapes of a nested JSON string, inline; the rest out of line. */
-        if (p + 1 < end && (p[1] == '"' || p[1] == '\\')) {
-            *o++ = p[1];
-            p += 2;
-        } else if (!unescape_one(&p, end, &o)) {
-            return -1;
-        }
+        if (!take_escape(&p, end, &o)) return -1;
     }
 #endif
     while (p < end) {
@@ -308,7 +314,7 @@ ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_
             o = stop_out;
             /* A pair split across blocks: take it here and go on with the fast kernel. */
             if (p < end && *p == '\\') {
-                if (!unescape_one(&p, end, &o)) return -1;
+                if (!take_escape(&p, end, &o)) return -1;
                 continue;
             }
             break;  /* a block the kernel leaves to the portable code */
@@ -340,12 +346,7 @@ ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_
             return (ptrdiff_t)(o - dst);
         }
         if (*p < 0x20) return -3;
-        if (p + 1 < end && (p[1] == '"' || p[1] == '\\')) {
-            *o++ = p[1];
-            p += 2;
-        } else if (!unescape_one(&p, end, &o)) {
-            return -1;
-        }
+        if (!take_escape(&p, end, &o)) return -1;
     }
 #endif
     while (p < end) {

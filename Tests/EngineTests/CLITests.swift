@@ -7,36 +7,11 @@ struct CLITests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("FastDecodeTests/Fixtures")
 
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
-
-    static func qflux(_ args: [String], stdin: Data? = nil) throws -> Run {
+    static func qflux(_ args: [String], stdin: Data? = nil) throws -> ScriptRun {
         guard let binary = qfluxBinaryPath() else {
             throw CLIError(message: "qflux binary not found: build it first (swift build --build-tests)")
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-cli-\(UUID())")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: out)
-        p.standardError = try FileHandle(forWritingTo: err)
-        if let stdin {
-            let pipe = Pipe()
-            p.standardInput = pipe
-            try p.run()
-            pipe.fileHandleForWriting.write(stdin)
-            try pipe.fileHandleForWriting.close()
-        } else {
-            p.standardInput = FileHandle.nullDevice
-            try p.run()
-        }
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: try String(contentsOf: out, encoding: .utf8),
-                   stderr: try String(contentsOf: err, encoding: .utf8))
+        return try runProcess(binary, args, stdin: stdin, timeout: 60)
     }
 
     struct CLIError: Error, CustomStringConvertible { var message: String; var description: String { message } }

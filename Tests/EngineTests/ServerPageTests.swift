@@ -82,10 +82,18 @@ struct ServerPageTests {
 /// Runs a script from Scripts/ with python3, calling `tick` every 20 ms until it exits (killed
 /// after `timeout` seconds).
 func runScriptWhile(_ name: String, args: [String], timeout: Double, tick: () -> Void) throws -> ScriptRun {
+    try runProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent(name).path] + args,
+                   timeout: timeout, tick: tick)
+}
+
+/// Runs a program with its output captured in files (no pipe to fill up), optionally feeding
+/// `stdin`, calling `tick` every 20 ms while it runs and terminating it after `timeout` seconds.
+func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: Double,
+                tick: () -> Void = {}) throws -> ScriptRun {
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", serverScriptsDirectory.appendingPathComponent(name).path] + args
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-script-\(UUID())")
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-run-\(UUID())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
     let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
@@ -93,7 +101,13 @@ func runScriptWhile(_ name: String, args: [String], timeout: Double, tick: () ->
     FileManager.default.createFile(atPath: err.path, contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: out)
     p.standardError = try FileHandle(forWritingTo: err)
+    let input = stdin.map { _ in Pipe() }
+    p.standardInput = input ?? FileHandle.nullDevice
     try p.run()
+    if let input, let stdin {
+        input.fileHandleForWriting.write(stdin)
+        try input.fileHandleForWriting.close()
+    }
     let deadline = Date().addingTimeInterval(timeout)
     var timedOut = false
     while p.isRunning {

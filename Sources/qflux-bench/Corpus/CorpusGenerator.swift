@@ -74,9 +74,6 @@ struct CorpusGenerator {
             }
         }
         lines = bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-        bytes.append(contentsOf: repeatElement(0, count: 64))  // padding after the last line
-        bytes.removeLast(64)
-        bytes.reserveCapacity(bytes.count + 64)
     }
 
     /// The corpus with 64 bytes of padding readable after the end.

@@ -49,11 +49,9 @@ enum PythonBaseline {
     print(f"{best} {ticks}")
     """#
 
+    /// `/usr/bin/env`, which finds `python3` on PATH; nil when it is missing.
     static func findPython() -> String? {
-        for candidate in ["/usr/bin/env"] where FileManager.default.isExecutableFile(atPath: candidate) {
-            return candidate
-        }
-        return nil
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/env") ? "/usr/bin/env" : nil
     }
 
     /// Runs one variant; nil when the variant's module is missing.
