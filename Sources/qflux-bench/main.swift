@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 
 // qflux-bench: throughput and latency of every stage, side by side with the alternatives.

@@ -1,4 +1,9 @@
+import Archive
 import ArgumentParser
+import Candles
+import ChromeCDP
+import Engine
+import SocketIOServer
 
 /// The `qflux` command: live PocketOption market data from Chrome, candles, archives, export.
 @main

@@ -1,7 +1,13 @@
-import Foundation
-import Testing
-import FastDecode
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
+@testable import Demo
 @testable import Engine
+import FastDecode
+import Foundation
+@testable import Ring
+@testable import SocketIOServer
+import Testing
 
 @Suite("Archive crash safety and damage")
 struct ArchiveCrashTests {

@@ -1,7 +1,12 @@
-import Foundation
-import Testing
-import FastDecode
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
+@testable import Demo
 @testable import Engine
+import FastDecode
+import Foundation
+@testable import SocketIOServer
+import Testing
 
 @Suite("Archive round trips")
 struct ArchiveRoundTripTests {

@@ -1,7 +1,9 @@
+@testable import Archive
+@testable import Demo
+@testable import Engine
+import FastDecode
 import Foundation
 import Logging
-import FastDecode
-@testable import Engine
 
 /// Seeded random numbers (the engine's SplitMix64) so failures reproduce.
 typealias SeededRNG = SplitMix64

@@ -1,4 +1,10 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
+import Engine
 import Foundation
+import SocketIOServer
 import Testing
 
 /// The `qflux` executable as users run it: outputs, summaries, exit statuses, help.

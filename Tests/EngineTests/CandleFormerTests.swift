@@ -1,7 +1,11 @@
-import Foundation
-import FastDecode
-import Testing
+@testable import Archive
+@testable import Candles
+@testable import Demo
 @testable import Engine
+import FastDecode
+import Foundation
+@testable import SocketIOServer
+import Testing
 
 @Suite("CandleFormer")
 struct CandleFormerTests {

@@ -1,6 +1,10 @@
-import Foundation
-import FastDecode
+@testable import Archive
+@testable import Candles
+@testable import Demo
 @testable import Engine
+import FastDecode
+import Foundation
+@testable import SocketIOServer
 
 /// Seeded random numbers (the engine's SplitMix64) so failures reproduce.
 typealias SeededRandom = SplitMix64

@@ -1,9 +1,15 @@
-import Foundation
-import Logging
-import Synchronization
-import Testing
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
+@testable import Demo
 @testable import Engine
 import FastDecode
+import Foundation
+import Logging
+@testable import MarketSource
+@testable import SocketIOServer
+import Synchronization
+import Testing
 
 /// The Chrome source's parts that need no browser: addresses, the target list, the matcher, the
 /// discovery timeouts, fragment reassembly, and a source that waits for a Chrome that never comes.

@@ -1,8 +1,13 @@
-import Foundation
-import Logging
-import Testing
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
+@testable import Demo
 @testable import Engine
 import FastDecode
+import Foundation
+import Logging
+@testable import SocketIOServer
+import Testing
 
 /// `qflux stream` with the Chrome source, end to end: a fake PocketOption broker (Scripts/fake_broker.py)
 /// serves a page; real headless Chromium opens it; the stream attaches over CDP; a python-socketio

@@ -1,6 +1,10 @@
-import Foundation
-import Testing
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
 @testable import Engine
+import Foundation
+@testable import SocketIOServer
+import Testing
 
 /// A child process the test owns: output to temp files, SIGKILLed by pid when the test is done
 /// (or when this object goes away), so nothing outlives a test.

@@ -1,9 +1,14 @@
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
+@testable import Demo
+@testable import Engine
+import FastDecode
 import Foundation
 import Logging
+@testable import SocketIOServer
 import Synchronization
 import Testing
-import FastDecode
-@testable import Engine
 
 /// Faults around the live stream with collection on, run against the real `qflux` binary as a
 /// child process: SIGKILL while collecting, SIGTERM, a disk that fills up (RLIMIT_FSIZE), and an

@@ -1,8 +1,13 @@
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
+@testable import Demo
+@testable import Engine
+import FastDecode
 import Foundation
 import Logging
+@testable import SocketIOServer
 import Testing
-import FastDecode
-@testable import Engine
 
 /// Security defaults of `qflux stream`: loopback only unless told otherwise, the optional token
 /// wired from the command line, and no client-supplied path reaching outside the archive

@@ -1,6 +1,10 @@
-import Foundation
-import Testing
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
 @testable import Engine
+import Foundation
+@testable import SocketIOServer
+import Testing
 
 /// A `qflux` child process with its standard error captured in a file.
 final class QfluxChild {

@@ -1,7 +1,11 @@
+@testable import Archive
+@testable import ChromeCDP
+@testable import Engine
 import Foundation
+@testable import Ring
+@testable import SocketIOServer
 import Synchronization
 import Testing
-@testable import Engine
 
 @Suite("SPSCRing")
 struct RingTests {

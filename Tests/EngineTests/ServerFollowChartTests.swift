@@ -1,7 +1,12 @@
-import Foundation
-import Testing
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
 @testable import Engine
 import FastDecode
+import Foundation
+@testable import Ring
+@testable import SocketIOServer
+import Testing
 
 @Suite("Server: --follow-chart", .serialized)
 struct ServerFollowChartTests {

@@ -1,6 +1,12 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
 import Foundation
+import Ring
+import SocketIOServer
 import Testing
 
 /// Real python-socketio clients against an in-process StreamServer on 127.0.0.1.

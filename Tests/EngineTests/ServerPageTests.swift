@@ -1,6 +1,11 @@
+import Archive
+import Candles
+import ChromeCDP
 import Engine
 import FastDecode
 import Foundation
+import Ring
+import SocketIOServer
 import Testing
 
 /// HTTP on the server port: the page (headless Chromium), /health, /metrics, polling refusal, 404.

@@ -1,4 +1,9 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
+import SocketIOServer
 import Testing
 
 /// The Engine.IO / Socket.IO state machine, fed whole, split at every byte, and with garbage.

@@ -1,7 +1,12 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
 import Foundation
 import Logging
+import SocketIOServer
 import Synchronization
 import Testing
 

@@ -1,8 +1,13 @@
-import Foundation
-import Logging
-import Testing
+@testable import Archive
+@testable import Candles
+@testable import ChromeCDP
+@testable import Demo
 @testable import Engine
 import FastDecode
+import Foundation
+import Logging
+@testable import SocketIOServer
+import Testing
 
 /// `qflux stream --demo` end to end: the demo broker's frames go through the decoder, the ring,
 /// the candle former and the server to a real python-socketio client, whose candle updates must

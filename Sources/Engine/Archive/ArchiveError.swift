@@ -4,9 +4,9 @@ import Glibc
 
 /// An archive failure: what went wrong (`code`), the OS error when there was one (`errno`),
 /// and the file it happened to.
-public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure.
-    public enum Code: String, Sendable {
+    package enum Code: String, Sendable {
         /// Creating the data directory or a chunk's folder failed.
         case createDirectory
         /// Creating a chunk file failed.
@@ -32,16 +32,16 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable 
     }
 
     /// What kind of failure.
-    public var code: Code
+    package var code: Code
     /// The `errno` of the failing system call, when there was one.
-    public var errno: Int32?
+    package var errno: Int32?
     /// The file or directory involved.
-    public var path: String
+    package var path: String
     /// More detail (e.g. the LZ4 error name).
-    public var detail: String?
+    package var detail: String?
 
     /// Creates an error.
-    public init(_ code: Code, path: String, errno: Int32? = nil, detail: String? = nil) {
+    package init(_ code: Code, path: String, errno: Int32? = nil, detail: String? = nil) {
         self.code = code
         self.errno = errno
         self.path = path
@@ -49,7 +49,7 @@ public struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable 
     }
 
     /// One line: `write failed: /data/x.qfa.lz4.open: No space left on device (errno 28)`.
-    public var description: String {
+    package var description: String {
         var text = "\(code.rawValue) failed: \(path)"
         if let detail { text += ": \(detail)" }
         if let e = errno { text += ": \(String(cString: strerror(e))) (errno \(e))" }

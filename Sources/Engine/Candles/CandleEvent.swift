@@ -1,5 +1,5 @@
 /// What the ``CandleFormer`` reports. Consumers key candles by (asset, timeframe, start).
-public enum CandleEvent: Equatable, Sendable {
+@usableFromInline package enum CandleEvent: Equatable, Sendable {
     /// The forming (not yet closed) candle changed: after every tick merged into it, and once
     /// per timeframe after a history snapshot changed it.
     case updated(Candle)
@@ -14,7 +14,7 @@ public enum CandleEvent: Equatable, Sendable {
 
     /// The candle the event carries.
     @inlinable
-    public var candle: Candle {
+    package var candle: Candle {
         switch self {
         case .updated(let c), .closed(let c), .revised(let c): return c
         }
@@ -22,7 +22,7 @@ public enum CandleEvent: Equatable, Sendable {
 }
 
 /// How far back a late tick may still change a closed candle (see `docs/candles.md`).
-public enum LatenessWindow: Equatable, Sendable {
+@usableFromInline package enum LatenessWindow: Equatable, Sendable {
     /// A tick may revise the candles of the `n` periods just before the forming candle's period
     /// (`n = 0`: late ticks are never merged).
     case candles(Int)
@@ -31,33 +31,33 @@ public enum LatenessWindow: Equatable, Sendable {
     case seconds(Double)
 
     /// One closed candle back.
-    public static let `default` = LatenessWindow.candles(1)
+    @usableFromInline package static let `default` = LatenessWindow.candles(1)
 }
 
 /// Counters kept by a ``CandleFormer``. "Per timeframe" counters count once for every timeframe
 /// a tick was applied to (a tick late for `1m` may still be on time for `5m`).
-public struct CandleStats: Equatable, Sendable {
+@usableFromInline package struct CandleStats: Equatable, Sendable {
     /// Live ticks taken in (finite time and price, not a repeat of history).
-    public var ticks = 0
+    @usableFromInline package var ticks = 0
     /// Ticks (live or history) with a non-finite time or price, ignored.
-    public var invalid = 0
+    @usableFromInline package var invalid = 0
     /// Ticks ignored as repeats: live ticks no newer than the newest tick of an applied history
     /// snapshot, and history ticks inside the time range already merged for their asset.
-    public var duplicates = 0
+    @usableFromInline package var duplicates = 0
     /// Per timeframe: ticks merged into the forming candle although older than its latest tick
     /// (they change high/low/count, never close).
-    public var outOfOrder = 0
+    @usableFromInline package var outOfOrder = 0
     /// Per timeframe: late ticks merged into a closed candle (each emits `.revised`).
-    public var lateRevised = 0
+    @usableFromInline package var lateRevised = 0
     /// Per timeframe: late ticks outside the lateness window (or older than every kept candle).
-    public var lateDropped = 0
+    @usableFromInline package var lateDropped = 0
     /// Candles closed (per timeframe).
-    public var closed = 0
+    @usableFromInline package var closed = 0
     /// History ticks merged.
-    public var historyTicks = 0
+    @usableFromInline package var historyTicks = 0
     /// Broker history candles stored or merged (per timeframe they were used for).
-    public var historyCandles = 0
+    @usableFromInline package var historyCandles = 0
 
     /// All zero.
-    public init() {}
+    @usableFromInline package init() {}
 }

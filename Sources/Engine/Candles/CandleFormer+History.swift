@@ -19,7 +19,7 @@ extension CandleFormer {
     /// 3. **Events**: `.closed` as ticks cross periods, then one `.revised` per closed candle
     ///    changed (oldest first) and one `.updated` per timeframe whose forming candle changed.
     ///    No `.updated` per history tick.
-    public mutating func seed(_ history: HistorySnapshot, _ emit: (CandleEvent) -> Void) {
+    package mutating func seed(_ history: HistorySnapshot, _ emit: (CandleEvent) -> Void) {
         let asset = history.asset
         let a = Int(asset.rawValue)
         if a >= assets.count { addAssets(upTo: a) }

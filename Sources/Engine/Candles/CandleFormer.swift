@@ -20,7 +20,7 @@ import FastDecode
 /// and, once an asset's closed-candle buffers are full, no allocation.
 ///
 /// Not thread-safe: one engine thread owns a former.
-public struct CandleFormer: Sendable {
+@usableFromInline package struct CandleFormer: Sendable {
     /// Per (asset, timeframe): the forming candle and its period bounds.
     @usableFromInline
     struct Slot: Sendable {
@@ -47,13 +47,13 @@ public struct CandleFormer: Sendable {
     }
 
     /// The timeframes formed, in the order given (duplicates removed).
-    public let timeframes: [Timeframe]
+    @usableFromInline package let timeframes: [Timeframe]
     /// How far back late ticks may revise closed candles.
-    public let latenessWindow: LatenessWindow
+    @usableFromInline package let latenessWindow: LatenessWindow
     /// Closed candles kept per asset and timeframe.
-    public let keepClosed: Int
+    @usableFromInline package let keepClosed: Int
     /// Counters.
-    public var stats: CandleStats { counters }
+    @usableFromInline package var stats: CandleStats { counters }
     @usableFromInline var counters = CandleStats()
 
     @usableFromInline let tfCount: Int
@@ -69,7 +69,7 @@ public struct CandleFormer: Sendable {
     ///   - latenessWindow: how far back a late tick may revise a closed candle.
     ///   - keepClosed: closed candles kept per asset and timeframe for ``recentCandles(asset:timeframe:)``
     ///     and for revisions (a candle no longer kept cannot be revised).
-    public init(timeframes: [Timeframe] = [.oneMinute],
+    @usableFromInline package init(timeframes: [Timeframe] = [.oneMinute],
                 latenessWindow: LatenessWindow = .default,
                 keepClosed: Int = 500) {
         var seen = Set<Timeframe>()
@@ -88,7 +88,7 @@ public struct CandleFormer: Sendable {
     /// closed candle a late tick changed. Ticks with a non-finite time or price are counted and
     /// ignored; ticks no newer than an applied history snapshot's newest tick are repeats.
     @inlinable
-    public mutating func add(_ tick: Tick, _ emit: (CandleEvent) -> Void) {
+    package mutating func add(_ tick: Tick, _ emit: (CandleEvent) -> Void) {
         let t = tick.time
         let p = tick.price
         guard t.isFinite && p.isFinite else { counters.invalid &+= 1; return }
@@ -215,7 +215,7 @@ public struct CandleFormer: Sendable {
 
     /// Closes every forming candle (emitting `.closed`), e.g. at the end of a replay. A later tick
     /// of a flushed period is a late tick.
-    public mutating func flush(_ emit: (CandleEvent) -> Void) {
+    @usableFromInline package mutating func flush(_ emit: (CandleEvent) -> Void) {
         for j in slots.indices { closeForming(slot: j, emit) }
     }
 
@@ -230,14 +230,14 @@ public struct CandleFormer: Sendable {
     }
 
     /// The forming candle of an asset and timeframe, if any.
-    public func forming(asset: AssetID, timeframe: Timeframe) -> Candle? {
+    @usableFromInline package func forming(asset: AssetID, timeframe: Timeframe) -> Candle? {
         guard let j = slotIndex(asset: asset, timeframe: timeframe), slots[j].hasForming else { return nil }
         return slots[j].forming.candle
     }
 
     /// The kept closed candles followed by the forming one, oldest first (at most
     /// `keepClosed + 1`).
-    public func recentCandles(asset: AssetID, timeframe: Timeframe) -> [Candle] {
+    @usableFromInline package func recentCandles(asset: AssetID, timeframe: Timeframe) -> [Candle] {
         guard let j = slotIndex(asset: asset, timeframe: timeframe) else { return [] }
         var out = closed[j].candles
         if slots[j].hasForming { out.append(slots[j].forming.candle) }
@@ -245,5 +245,5 @@ public struct CandleFormer: Sendable {
     }
 
     /// Number of asset ids seen (the largest id plus one).
-    public var assetCount: Int { assets.count }
+    @usableFromInline package var assetCount: Int { assets.count }
 }

@@ -1,3 +1,4 @@
+import MarketSource
 import FastDecode
 import Foundation
 import Synchronization
@@ -6,39 +7,39 @@ import Synchronization
 /// form (`451-["updateStream",…]` + base64 binary attachment, an `updateCharts` and an
 /// `updateHistoryNewFast` at start), fed through the same decoder as Chrome's frames. Runs on
 /// its own thread, paced to a tick rate; needs no Chrome and no broker account.
-public final class DemoBroker: @unchecked Sendable {
+package final class DemoBroker: @unchecked Sendable {
     /// How the demo runs.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Ticks per second over all assets (default: ~2 per asset per second).
-        public var ticksPerSecond: Double = 16
+        package var ticksPerSecond: Double = 16
         /// Assets simulated.
-        public var assets: Int = 8
+        package var assets: Int = 8
         /// Seed of the random walk.
-        public var seed: UInt64 = UInt64(UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
+        package var seed: UInt64 = UInt64(UInt32(truncatingIfNeeded: Int(Date().timeIntervalSince1970)))
         /// Minutes of history sent at start for each asset (an `updateHistoryNewFast`).
-        public var historyMinutes: Int = 60
+        package var historyMinutes: Int = 60
         /// When set, every tick produced is written here as a JSON line (`{"asset","time","price"}`):
         /// tests compare what clients receive against it.
-        public var tickLogPath: String?
+        package var tickLogPath: String?
 
         /// Defaults.
-        public init() {}
+        package init() {}
     }
 
     private let configuration: Configuration
     private let stopFlag = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     /// Ticks produced so far.
-    public var ticksProduced: Int { produced.load(ordering: .relaxed) }
+    package var ticksProduced: Int { produced.load(ordering: .relaxed) }
     private let produced = Atomic<Int>(0)
 
     /// A demo broker (not yet running).
-    public init(configuration: Configuration) {
+    package init(configuration: Configuration) {
         self.configuration = configuration
     }
 
     /// Starts producing into `feeder` on a new thread.
-    public func start(feeder: PipelineFeeder) throws {
+    package func start(feeder: any FrameFeeder) throws {
         var file: UnsafeMutablePointer<FILE>?
         if let path = configuration.tickLogPath {
             guard let f = fopen(path, "w") else {
@@ -57,13 +58,13 @@ public final class DemoBroker: @unchecked Sendable {
     }
 
     /// Stops producing and waits for the thread to end.
-    public func stop() {
+    package func stop() {
         stopFlag.store(true, ordering: .releasing)
         done.wait()
         done.signal()  // stop() may be called again
     }
 
-    private func run(feeder: PipelineFeeder, log: UnsafeMutablePointer<FILE>?) {
+    private func run(feeder: any FrameFeeder, log: UnsafeMutablePointer<FILE>?) {
         var market = SimulatedMarket(assetCount: configuration.assets, seed: configuration.seed)
         var encoder = CDPFrameEncoder(form: .cdp)
         var lines: [UInt8] = []
@@ -160,8 +161,8 @@ private struct TickLogHandle: @unchecked Sendable {
 }
 
 /// The demo could not start.
-public struct DemoError: Error, CustomStringConvertible, Sendable {
+package struct DemoError: Error, CustomStringConvertible, Sendable {
     /// What went wrong.
-    public var message: String
-    public var description: String { message }
+    package var message: String
+    package var description: String { message }
 }

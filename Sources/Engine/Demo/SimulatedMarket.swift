@@ -3,25 +3,25 @@ import FastDecode
 /// A seeded random-walk market: several assets with realistic 5-decimal (or 3-decimal for JPY
 /// and stock-like) prices. Drives the demo broker and the benchmark corpus; the same seed gives
 /// the same ticks on every machine.
-public struct SimulatedMarket: Sendable {
+package struct SimulatedMarket: Sendable {
     /// One simulated asset.
-    public struct Asset: Sendable {
+    package struct Asset: Sendable {
         /// Broker spelling, e.g. `EURUSD_otc`.
-        public var name: String
+        package var name: String
         /// Current price.
-        public var price: Double
+        package var price: Double
         /// Decimal places of quotes.
-        public var decimals: Int
+        package var decimals: Int
         /// Relative volatility per tick.
-        public var volatility: Double
+        package var volatility: Double
     }
 
     /// The assets, in a fixed order.
-    public private(set) var assets: [Asset]
+    package private(set) var assets: [Asset]
     private var rng: SplitMix64
 
     /// The default demo assets.
-    public static let defaultAssets: [Asset] = [
+    package static let defaultAssets: [Asset] = [
         Asset(name: "EURUSD_otc", price: 1.08342, decimals: 5, volatility: 0.00004),
         Asset(name: "GBPUSD_otc", price: 1.31712, decimals: 5, volatility: 0.00005),
         Asset(name: "USDJPY_otc", price: 146.618, decimals: 3, volatility: 0.00005),
@@ -33,7 +33,7 @@ public struct SimulatedMarket: Sendable {
     ]
 
     /// A market of `count` assets (defaults first, then generated names), seeded.
-    public init(assetCount count: Int = defaultAssets.count, seed: UInt64 = 1) {
+    package init(assetCount count: Int = defaultAssets.count, seed: UInt64 = 1) {
         var list = Array(Self.defaultAssets.prefix(count))
         var i = 0
         while list.count < count {
@@ -45,7 +45,7 @@ public struct SimulatedMarket: Sendable {
     }
 
     /// Moves asset `index` one step and returns its new quoted price.
-    public mutating func step(_ index: Int) -> Double {
+    package mutating func step(_ index: Int) -> Double {
         var a = assets[index]
         // Approximately normal step: sum of three uniforms.
         let u = (rng.unit() + rng.unit() + rng.unit() - 1.5) * 2
@@ -59,23 +59,23 @@ public struct SimulatedMarket: Sendable {
     }
 
     /// A uniformly random asset index.
-    public mutating func randomAsset() -> Int { Int(rng.next() % UInt64(assets.count)) }
+    package mutating func randomAsset() -> Int { Int(rng.next() % UInt64(assets.count)) }
 
     /// A uniform Double in [0, 1).
-    public mutating func unit() -> Double { rng.unit() }
+    package mutating func unit() -> Double { rng.unit() }
 
     private static let powersOfTen: [Double] = (0...9).map { var v = 1.0; for _ in 0..<$0 { v *= 10 }; return v }
 }
 
 /// SplitMix64: a tiny, fast, seedable generator.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// A generator with the given seed.
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
     /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -84,5 +84,5 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform Double in [0, 1).
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
+    package mutating func unit() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

@@ -18,7 +18,7 @@ import Synchronization
 ///
 /// Elements need not be trivial: they are moved in and out, and the ring's `deinit` destroys
 /// whatever is still inside. The ring is `Sendable` when its elements are.
-public final class SPSCRing<Element> {
+@usableFromInline package final class SPSCRing<Element> {
     /// The producer's cache line: the published tail plus producer-private state.
     @usableFromInline
     struct ProducerSide: ~Copyable {
@@ -60,10 +60,10 @@ public final class SPSCRing<Element> {
     @usableFromInline let consumer: UnsafeMutablePointer<ConsumerSide>
 
     /// Number of slots (a power of two).
-    public let capacity: Int
+    @usableFromInline package let capacity: Int
 
     /// Creates a ring with at least `capacity` slots (rounded up to a power of two, minimum 2).
-    public init(capacity: Int) {
+    @usableFromInline package init(capacity: Int) {
         precondition(capacity > 0 && capacity <= 1 << 40, "SPSCRing capacity out of range")
         var c = 2
         while c < capacity { c <<= 1 }
@@ -98,20 +98,20 @@ public final class SPSCRing<Element> {
 
     /// Published elements waiting for the consumer. Approximate when read while the ring is in
     /// use (for metrics: "ring fill"); exact when both sides are idle.
-    public var count: Int {
+    @usableFromInline package var count: Int {
         let head = consumer.pointee.head.load(ordering: .relaxed)
         let tail = producer.pointee.tail.load(ordering: .relaxed)
         return min(max(tail &- head, 0), capacity)
     }
 
     /// Elements refused by ``push(_:)`` / ``tryPush(_:)`` because the ring was full.
-    public var dropped: Int { producer.pointee.dropped.load(ordering: .relaxed) }
+    @usableFromInline package var dropped: Int { producer.pointee.dropped.load(ordering: .relaxed) }
 
     // MARK: - Producer
 
     /// Staged elements not yet visible to the consumer (producer thread only).
     @inlinable
-    public var stagedCount: Int {
+    package var stagedCount: Int {
         producer.pointee.staged &- producer.pointee.tail.load(ordering: .relaxed)
     }
 
@@ -120,7 +120,7 @@ public final class SPSCRing<Element> {
     /// ``publish()`` at least once per `capacity` pushes. Producer thread only.
     @inlinable
     @discardableResult
-    public func push(_ element: consuming Element) -> Bool {
+    @usableFromInline package func push(_ element: consuming Element) -> Bool {
         guard stage(element) else {
             let d = producer.pointee.dropped.load(ordering: .relaxed)
             producer.pointee.dropped.store(d &+ 1, ordering: .relaxed)
@@ -132,7 +132,7 @@ public final class SPSCRing<Element> {
     /// Makes every staged element visible to the consumer (one release store). Producer thread
     /// only.
     @inlinable
-    public func publish() {
+    package func publish() {
         producer.pointee.tail.store(producer.pointee.staged, ordering: .releasing)
     }
 
@@ -140,7 +140,7 @@ public final class SPSCRing<Element> {
     /// Live feeds use this: a full ring means the consumer fell behind and the tick is dropped.
     @inlinable
     @discardableResult
-    public func tryPush(_ element: consuming Element) -> Bool {
+    @usableFromInline package func tryPush(_ element: consuming Element) -> Bool {
         guard push(element) else { return false }
         publish()
         return true
@@ -152,7 +152,7 @@ public final class SPSCRing<Element> {
     /// if `cancelled()` becomes true while waiting. Producer thread only.
     @inlinable
     @discardableResult
-    public func pushWaiting(_ element: consuming Element, until cancelled: () -> Bool = { false }) -> Bool {
+    @usableFromInline package func pushWaiting(_ element: consuming Element, until cancelled: () -> Bool = { false }) -> Bool {
         if !hasRoom() {
             publish()
             var backoff = SpinBackoff()
@@ -191,7 +191,7 @@ public final class SPSCRing<Element> {
     /// slots with one release store. Returns how many were taken. Consumer thread only.
     @inlinable
     @discardableResult
-    public func popBatch(max: Int, _ body: (Element) throws -> Void) rethrows -> Int {
+    @usableFromInline package func popBatch(max: Int, _ body: (Element) throws -> Void) rethrows -> Int {
         let head = consumer.pointee.head.load(ordering: .relaxed)
         var available = consumer.pointee.cachedTail &- head
         if available < max {
@@ -215,7 +215,7 @@ public final class SPSCRing<Element> {
 
     /// Takes one published element, or `nil` when none is visible. Consumer thread only.
     @inlinable
-    public func tryPop() -> Element? {
+    package func tryPop() -> Element? {
         let head = consumer.pointee.head.load(ordering: .relaxed)
         if consumer.pointee.cachedTail &- head <= 0 {
             consumer.pointee.cachedTail = producer.pointee.tail.load(ordering: .acquiring)

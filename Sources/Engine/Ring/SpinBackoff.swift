@@ -10,25 +10,25 @@ import Darwin
 ///
 /// Spinning keeps hand-off latency low when the other side is about to act; sleeping keeps an
 /// idle or blocked side from burning a core on this 2-core class of machine.
-public struct SpinBackoff: Sendable {
+@usableFromInline package struct SpinBackoff: Sendable {
     /// Polls answered by spinning before the first yield.
-    public var spins: Int
+    @usableFromInline package var spins: Int
     /// Polls answered by `sched_yield` before the first sleep.
-    public var yields: Int
+    @usableFromInline package var yields: Int
     /// Longest sleep, microseconds.
-    public var maxSleepMicroseconds: UInt32
+    @usableFromInline package var maxSleepMicroseconds: UInt32
     /// Polls since the last ``reset()``.
-    public private(set) var attempts = 0
+    @usableFromInline package private(set) var attempts = 0
 
     /// Creates a backoff (defaults: 64 spins, 16 yields, sleeps of 50 µs doubling up to 1 ms).
-    public init(spins: Int = 64, yields: Int = 16, maxSleepMicroseconds: UInt32 = 1_000) {
+    @usableFromInline package init(spins: Int = 64, yields: Int = 16, maxSleepMicroseconds: UInt32 = 1_000) {
         self.spins = spins
         self.yields = yields
         self.maxSleepMicroseconds = maxSleepMicroseconds
     }
 
     /// Waits once, longer the more often it was called since the last reset.
-    public mutating func wait() {
+    @usableFromInline package mutating func wait() {
         let n = attempts
         attempts += 1
         if n < spins { return }
@@ -38,5 +38,5 @@ public struct SpinBackoff: Sendable {
     }
 
     /// Starts over with spinning.
-    public mutating func reset() { attempts = 0 }
+    @usableFromInline package mutating func reset() { attempts = 0 }
 }

@@ -1,5 +1,10 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
+import SocketIOServer
 
 /// A deterministic (seeded) synthetic capture with the mix real PocketOption sessions show:
 /// mostly one tick per binary frame behind a `451-["updateStream",…]` header, some multi-tick

@@ -1,3 +1,8 @@
+import Archive
+import Candles
+import ChromeCDP
+import Engine
+import SocketIOServer
 /// The Python side of the fan-out stage (the baseline server), written to the scratch directory at run time.
 enum FanoutScripts {
     /// The original tool's stack: Flask-SocketIO (threading mode, simple-websocket): once all

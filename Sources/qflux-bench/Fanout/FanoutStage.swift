@@ -1,7 +1,13 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
 import Foundation
 import Logging
+import Ring
+import SocketIOServer
 
 /// Server fan-out: N Socket.IO clients (libwebsockets, in this process) focused on one asset while
 /// the engine side publishes `candle_update`s at a fixed rate, each carrying its wall-clock send

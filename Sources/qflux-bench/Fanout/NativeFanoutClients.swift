@@ -1,5 +1,10 @@
+import Archive
 import CSupport
+import ChromeCDP
+import Demo
+import Engine
 import Foundation
+import SocketIOServer
 
 /// Many Socket.IO clients in one libwebsockets client context (C speed, one thread), for
 /// fan-out figures that measure the server rather than the clients: each connects over the

@@ -1,3 +1,5 @@
+import Archive
+import ChromeCDP
 import Foundation
 
 /// Command-line options of qflux-bench (kept dependency-free: the bench links only the engine).

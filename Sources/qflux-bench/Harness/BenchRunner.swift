@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 
 /// Runs the selected stages and prints their figures (table or JSON).

@@ -1,3 +1,5 @@
+import Archive
+import ChromeCDP
 import Foundation
 
 /// One benchmark stage: measures something real and returns its figures.

@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import Candles
 import Glibc
 #endif
 

@@ -1,3 +1,7 @@
+import Archive
+import ChromeCDP
+import Engine
+import SocketIOServer
 /// The synthetic CDP endpoint and Socket.IO client of the latency stage, in one asyncio process
 /// (one clock): serves `/json/list` and a DevTools WebSocket that answers `Network.enable`, then,
 /// once told qflux's port on stdin, connects a python-socketio client, focuses on one asset and

@@ -1,7 +1,12 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
 import Foundation
 import Logging
+import SocketIOServer
 
 /// CDP event → Socket.IO client latency through `qflux stream`: a synthetic DevTools endpoint
 /// (Python, aiohttp) feeds `updateStream` frames to the real Chrome source (libwebsockets

@@ -1,6 +1,11 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
 import Logging
+import SocketIOServer
 
 /// Archive throughput and size: seeded ticks (`SimulatedMarket`, 15 assets) through
 /// `ArchiveWriter` at replay speed (write MB/s, ticks/s, bytes per tick), read back with

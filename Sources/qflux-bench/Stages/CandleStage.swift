@@ -1,5 +1,10 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
+import SocketIOServer
 
 /// The candle former alone: 1 asset × 1m and 50 assets × 6 timeframes.
 struct CandleStage: BenchStage {

@@ -1,5 +1,10 @@
+import Archive
 import CSupport
+import Candles
+import ChromeCDP
+import Engine
 import FastDecode
+import SocketIOServer
 
 /// Decode throughput: the synthetic corpus through `MarketDecoder`, in place, per form; and the
 /// original tool's Python pipeline (stdlib json ×3 + base64, and orjson) on the same bytes.

@@ -1,6 +1,11 @@
+import Archive
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
 import Logging
+import SocketIOServer
 
 /// Export throughput: a seeded tick archive (15 assets, `SimulatedMarket`) through
 /// `ArchiveExporter` as CSV (ISO timestamps, the default) and as JSON lines, output counted and

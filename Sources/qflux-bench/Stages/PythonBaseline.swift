@@ -1,4 +1,9 @@
+import Archive
+import Candles
+import Demo
+import Engine
 import Foundation
+import SocketIOServer
 
 /// The original tool's decode pipeline in Python, run on the same corpus file: `json.loads` on
 /// the perf-log entry, on its `message`, `base64.b64decode` of binary payloads, `json.loads` of

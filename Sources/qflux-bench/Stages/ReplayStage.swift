@@ -1,6 +1,10 @@
+import Archive
+import Candles
+import ChromeCDP
 import Engine
 import FastDecode
 import Logging
+import SocketIOServer
 
 /// End to end offline: corpus → decoder → ring → engine thread (candles, 1m + 5s) → archive
 /// (optional), as `qflux replay` runs it. One tick per frame, as in real captures: each tick

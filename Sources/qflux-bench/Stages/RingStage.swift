@@ -1,6 +1,10 @@
+import Archive
+import ChromeCDP
 import Engine
 import FastDecode
 import Foundation
+import Ring
+import SocketIOServer
 
 /// Cross-thread throughput of the SPSC ring with 24-byte ticks: a producer thread pushing and
 /// publishing per batch, the engine-side consumer popping batches.

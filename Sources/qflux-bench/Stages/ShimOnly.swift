@@ -1,3 +1,4 @@
+import Archive
 import CSupport
 
 /// The C shim's line parser alone, for attributing decode time between C and Swift.

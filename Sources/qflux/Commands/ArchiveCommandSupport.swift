@@ -1,4 +1,7 @@
+import Archive
+import ChromeCDP
 import Engine
+import SocketIOServer
 
 /// One-line messages for archive errors, shared by export, ls and verify.
 enum ArchiveMessages {

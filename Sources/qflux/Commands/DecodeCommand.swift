@@ -1,5 +1,11 @@
+import Archive
 import ArgumentParser
+import Candles
+import ChromeCDP
+import Demo
+import Engine
 import FastDecode
+import SocketIOServer
 
 /// `qflux decode`: recorded CDP / perf-log JSONL → one JSON object per market event.
 struct DecodeCommand: ParsableCommand {

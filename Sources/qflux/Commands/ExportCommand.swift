@@ -1,5 +1,10 @@
+import Archive
 import ArgumentParser
+import Candles
+import ChromeCDP
+import Demo
 import Engine
+import SocketIOServer
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,10 @@
+import Archive
 import ArgumentParser
+import Candles
+import ChromeCDP
+import Demo
 import Engine
+import SocketIOServer
 
 /// `qflux ls`: what an archive holds.
 struct LsCommand: ParsableCommand {

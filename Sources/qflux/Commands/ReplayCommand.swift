@@ -1,7 +1,13 @@
+import Archive
 import ArgumentParser
+import Candles
+import ChromeCDP
+import Demo
 import Engine
 import FastDecode
 import Logging
+import Ring
+import SocketIOServer
 #if canImport(Glibc)
 import Glibc
 #endif

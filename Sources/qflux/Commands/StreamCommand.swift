@@ -1,8 +1,14 @@
+import Archive
 import ArgumentParser
+import Candles
+import ChromeCDP
+import Demo
 import Dispatch
 import Engine
 import Foundation
 import Logging
+import Ring
+import SocketIOServer
 import Synchronization
 
 /// The signal that asked `qflux stream` to stop (0: none yet).

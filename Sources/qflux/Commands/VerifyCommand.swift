@@ -1,4 +1,6 @@
+import Archive
 import ArgumentParser
+import ChromeCDP
 import Engine
 
 /// `qflux verify`: checks every chunk; non-zero exit on damage.

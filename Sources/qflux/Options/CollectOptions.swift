@@ -1,5 +1,8 @@
+import Archive
 import ArgumentParser
+import Candles
 import Engine
+import SocketIOServer
 
 extension ArchiveCollect: ExpressibleByArgument {}
 

@@ -1,5 +1,8 @@
 #if canImport(Glibc)
+import Archive
+import ChromeCDP
 import Glibc
+import SocketIOServer
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)

@@ -1,28 +1,29 @@
+import Candles
 import FastDecode
 
 /// What `qflux export` writes.
-public struct ExportOptions: Sendable {
+package struct ExportOptions: Sendable {
     /// Output text format.
-    public enum Format: String, Sendable, CaseIterable { case csv, jsonl }
+    package enum Format: String, Sendable, CaseIterable { case csv, jsonl }
     /// How CSV timestamps are written.
-    public enum TimeStyle: String, Sendable, CaseIterable { case iso, epoch }
+    package enum TimeStyle: String, Sendable, CaseIterable { case iso, epoch }
 
     /// Ticks or candles; `nil` picks candles when a timeframe is given, else ticks when there
     /// are any, else candles.
-    public var kind: ArchiveKind?
+    package var kind: ArchiveKind?
     /// Asset spelling, matched ignoring case and punctuation; `nil` for all.
-    public var asset: String?
+    package var asset: String?
     /// Candle timeframe: stored candles of it, or resampled from smaller candles or ticks.
-    public var timeframe: Timeframe?
+    package var timeframe: Timeframe?
     /// Records at or after this epoch second.
-    public var from: Double?
+    package var from: Double?
     /// Records before this epoch second.
-    public var to: Double?
-    public var format: Format
-    public var time: TimeStyle
+    package var to: Double?
+    package var format: Format
+    package var time: TimeStyle
 
     /// Options.
-    public init(kind: ArchiveKind? = nil, asset: String? = nil, timeframe: Timeframe? = nil, from: Double? = nil,
+    package init(kind: ArchiveKind? = nil, asset: String? = nil, timeframe: Timeframe? = nil, from: Double? = nil,
                 to: Double? = nil, format: Format = .csv, time: TimeStyle = .iso) {
         self.kind = kind
         self.asset = asset
@@ -35,22 +36,22 @@ public struct ExportOptions: Sendable {
 }
 
 /// What an export did.
-public struct ExportSummary: Sendable {
+package struct ExportSummary: Sendable {
     /// Rows written.
-    public var rows = 0
+    package var rows = 0
     /// Chunks read.
-    public var chunks = 0
+    package var chunks = 0
     /// Chunks that ended early (read up to their last complete block).
-    public var truncated: [String] = []
+    package var truncated: [String] = []
     /// Chunks with damage (read up to the damage).
-    public var damaged: [String] = []
+    package var damaged: [String] = []
     /// Assets exported.
-    public var assets: [String] = []
+    package var assets: [String] = []
 }
 
 /// Reads chunks of a data directory and writes ticks or candles as CSV or JSON lines into a
 /// reused byte buffer, handed to `sink` in pieces of about 1 MB (no String per row).
-public final class ArchiveExporter {
+package final class ArchiveExporter {
     private let directory: String
     private let options: ExportOptions
     private let sink: (UnsafeRawBufferPointer) -> Bool
@@ -65,7 +66,7 @@ public final class ArchiveExporter {
 
     /// An exporter. `sink` receives output bytes (returns false when the reader went away);
     /// `progress` gets (compressed bytes read, total) after each chunk.
-    public init(directory: String, options: ExportOptions,
+    package init(directory: String, options: ExportOptions,
                 sink: @escaping (UnsafeRawBufferPointer) -> Bool, progress: ((Int, Int) -> Void)? = nil) {
         self.directory = directory
         self.options = options
@@ -75,7 +76,7 @@ public final class ArchiveExporter {
 
     /// Runs the export. Throws for a missing directory, a directory without chunks, no data for
     /// the asset, or several timeframes without `--timeframe`.
-    public func run() throws(ArchiveError) -> ExportSummary {
+    package func run() throws(ArchiveError) -> ExportSummary {
         let index = try ArchiveIndex.scan(directory: directory)
         for (path, _) in index.unreadable { summary.damaged.append(path) }
         var series = index.series

@@ -1,20 +1,20 @@
 /// What a chunk holds.
-public enum ArchiveKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
+package enum ArchiveKind: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     /// Ticks: time and price.
     case ticks = 1
     /// Candles of one timeframe.
     case candles = 2
 
     /// `ticks` / `candles`.
-    public var description: String { self == .ticks ? "ticks" : "candles" }
+    package var description: String { self == .ticks ? "ticks" : "candles" }
 }
 
 /// What `--collect-stream` asks to archive.
-public enum ArchiveCollect: String, Sendable, CaseIterable {
+package enum ArchiveCollect: String, Sendable, CaseIterable {
     case tick, candle, both, none
 
     /// Whether ticks are archived.
-    public var ticks: Bool { self == .tick || self == .both }
+    package var ticks: Bool { self == .tick || self == .both }
     /// Whether closed candles are archived.
-    public var candles: Bool { self == .candle || self == .both }
+    package var candles: Bool { self == .candle || self == .both }
 }

@@ -1,15 +1,15 @@
 /// A growable byte buffer that is reused: `removeAll()` keeps the storage, so steady-state
 /// appends allocate nothing. Owned by one thread.
-public final class ByteBuffer {
+@usableFromInline package final class ByteBuffer {
     /// Start of the bytes.
-    public private(set) var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline package private(set) var base: UnsafeMutablePointer<UInt8>
     /// Bytes held.
-    public var count: Int = 0
+    @usableFromInline package var count: Int = 0
     /// Bytes allocated.
-    public private(set) var capacity: Int
+    @usableFromInline package private(set) var capacity: Int
 
     /// A buffer with room for `capacity` bytes.
-    public init(capacity: Int) {
+    @usableFromInline package init(capacity: Int) {
         self.capacity = max(capacity, 64)
         base = .allocate(capacity: self.capacity)
     }
@@ -18,7 +18,7 @@ public final class ByteBuffer {
 
     /// Makes room for `extra` more bytes.
     @inlinable
-    public func reserve(_ extra: Int) {
+    @usableFromInline package func reserve(_ extra: Int) {
         if count + extra > capacity { grow(count + extra) }
     }
 
@@ -34,29 +34,29 @@ public final class ByteBuffer {
     }
 
     /// Forgets the bytes, keeps the storage.
-    @inlinable public func removeAll() { count = 0 }
+    @inlinable package func removeAll() { count = 0 }
 
     /// The bytes as a raw buffer (valid until the next append).
-    @inlinable public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+    @inlinable package var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
 
     /// Appends one byte (room must have been reserved).
-    @inlinable public func put(_ b: UInt8) {
+    @inlinable package func put(_ b: UInt8) {
         base[count] = b
         count += 1
     }
 
     /// Appends bytes, growing when needed.
-    @inlinable public func append(_ bytes: UnsafeRawBufferPointer) {
+    @inlinable package func append(_ bytes: UnsafeRawBufferPointer) {
         reserve(bytes.count)
         if bytes.count > 0 { UnsafeMutableRawPointer(base + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
         count += bytes.count
     }
 
     /// Appends an array of bytes.
-    public func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
+    @usableFromInline package func append(_ bytes: [UInt8]) { bytes.withUnsafeBytes { append($0) } }
 
     /// Appends an unsigned LEB128 varint (room for 10 bytes must have been reserved).
-    @inlinable public func putVarint(_ value: UInt64) {
+    @inlinable package func putVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             base[count] = UInt8(truncatingIfNeeded: v) | 0x80

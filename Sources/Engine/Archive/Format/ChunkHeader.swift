@@ -1,28 +1,28 @@
 /// The versioned header at the start of every chunk's decompressed stream (see
 /// docs/archive-format.md): magic `QFAR`, format version, kind, encoding, timeframe, asset name.
-public struct ChunkHeader: Equatable, Sendable {
+package struct ChunkHeader: Equatable, Sendable {
     /// `QFAR`.
-    public static let magic: [UInt8] = Array("QFAR".utf8)
+    package static let magic: [UInt8] = Array("QFAR".utf8)
     /// The format version this build writes and reads.
-    public static let currentVersion: UInt8 = 1
+    package static let currentVersion: UInt8 = 1
     /// Encoding 1: scaled-delta varint columns.
-    public static let scaledDeltaEncoding: UInt8 = 1
+    package static let scaledDeltaEncoding: UInt8 = 1
     /// Bytes before the asset name.
-    public static let fixedSize = 14
+    package static let fixedSize = 14
 
     /// Format version.
-    public var version: UInt8
+    package var version: UInt8
     /// Ticks or candles.
-    public var kind: ArchiveKind
+    package var kind: ArchiveKind
     /// Record encoding.
-    public var encoding: UInt8
+    package var encoding: UInt8
     /// Candle timeframe in seconds (0 for ticks).
-    public var timeframeSeconds: UInt32
+    package var timeframeSeconds: UInt32
     /// The broker's spelling of the asset.
-    public var asset: String
+    package var asset: String
 
     /// A header of the current version and encoding.
-    public init(kind: ArchiveKind, asset: String, timeframeSeconds: UInt32) {
+    package init(kind: ArchiveKind, asset: String, timeframeSeconds: UInt32) {
         self.version = Self.currentVersion
         self.kind = kind
         self.encoding = Self.scaledDeltaEncoding
@@ -31,7 +31,7 @@ public struct ChunkHeader: Equatable, Sendable {
     }
 
     /// The header's bytes.
-    public var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out = Self.magic
         out += [version, kind.rawValue, encoding, 0]
         withUnsafeBytes(of: timeframeSeconds.littleEndian) { out += $0 }
@@ -42,7 +42,7 @@ public struct ChunkHeader: Equatable, Sendable {
 
     /// Parses a header; returns it and its length. Throws `notAnArchive` / `unsupportedFormat`,
     /// or `badRecord` when the bytes end inside the header.
-    public static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) -> (ChunkHeader, Int) {
+    package static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) -> (ChunkHeader, Int) {
         guard bytes.count >= 4, bytes.prefix(4).elementsEqual(magic) else {
             throw ArchiveError(.notAnArchive, path: path, detail: bytes.count < 4 ? "no header" : "bad magic")
         }

@@ -1,17 +1,18 @@
+import Candles
 /// File and folder names of chunks (see docs/archive-format.md):
 /// `EURUSD_otc/ticks/EURUSD_otc_ticks_20250903T003350Z_000001.qfa.lz4` and
 /// `EURUSD_otc/candles_1m/EURUSD_otc_candles_1m_20250903T003300Z_000001.qfa.lz4`; a chunk being
 /// written ends in `.open`.
-public enum ChunkNaming {
+package enum ChunkNaming {
     /// Extension of a closed chunk.
-    public static let closedSuffix = ".qfa.lz4"
+    package static let closedSuffix = ".qfa.lz4"
     /// Extension of a chunk being written (or orphaned by a crash).
-    public static let openSuffix = ".qfa.lz4.open"
+    package static let openSuffix = ".qfa.lz4.open"
 
     /// A file-name-safe spelling of an asset: ASCII letters, digits, `-` and `_` are kept, every
     /// other byte becomes `%XX` (`#AAPL` → `%23AAPL`, `EUR/USD` → `EUR%2FUSD`). The header keeps
     /// the real name.
-    public static func safeName(_ asset: String) -> String {
+    package static func safeName(_ asset: String) -> String {
         var out = ""
         for b in asset.utf8 {
             switch b {
@@ -29,24 +30,24 @@ public enum ChunkNaming {
     }
 
     /// `ticks` or `candles_1m`: the folder under the asset's and the name part.
-    public static func kindPart(_ kind: ArchiveKind, timeframeSeconds: Int) -> String {
+    package static func kindPart(_ kind: ArchiveKind, timeframeSeconds: Int) -> String {
         kind == .ticks ? "ticks" : "candles_\(Timeframe(seconds: max(timeframeSeconds, 1)))"
     }
 
     /// The folder of a stream, relative to the data directory.
-    public static func folder(asset: String, kind: ArchiveKind, timeframeSeconds: Int) -> String {
+    package static func folder(asset: String, kind: ArchiveKind, timeframeSeconds: Int) -> String {
         "\(safeName(asset))/\(kindPart(kind, timeframeSeconds: timeframeSeconds))"
     }
 
     /// A closed chunk's file name (no folder) for a chunk whose first record is at `time`.
-    public static func fileName(asset: String, kind: ArchiveKind, timeframeSeconds: Int, time: Double, sequence: Int) -> String {
+    package static func fileName(asset: String, kind: ArchiveKind, timeframeSeconds: Int, time: Double, sequence: Int) -> String {
         let seq = String(sequence)
         let padded = String(repeating: "0", count: max(0, 6 - seq.count)) + seq
         return "\(safeName(asset))_\(kindPart(kind, timeframeSeconds: timeframeSeconds))_\(UTCTime.compactStamp(time))_\(padded)\(closedSuffix)"
     }
 
     /// Whether a file name is a chunk, closed or open.
-    public static func isChunk(_ name: String) -> Bool {
+    package static func isChunk(_ name: String) -> Bool {
         name.hasSuffix(closedSuffix) || name.hasSuffix(openSuffix)
     }
 }

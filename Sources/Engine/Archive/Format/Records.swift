@@ -1,30 +1,30 @@
 /// A tick as stored in a chunk (the asset is the chunk's).
-public struct TickRecord: Equatable, Sendable {
+@usableFromInline package struct TickRecord: Equatable, Sendable {
     /// Epoch seconds, exactly as appended.
-    public var time: Double
+    @usableFromInline package var time: Double
     /// Price, exactly as appended.
-    public var price: Double
+    @usableFromInline package var price: Double
 
     /// Creates a record.
-    @inlinable public init(time: Double, price: Double) {
+    @inlinable package init(time: Double, price: Double) {
         self.time = time
         self.price = price
     }
 }
 
 /// A candle as stored in a chunk (asset and timeframe are the chunk's).
-public struct CandleRecord: Equatable, Sendable {
+@usableFromInline package struct CandleRecord: Equatable, Sendable {
     /// Start, epoch seconds.
-    public var start: Int64
-    public var open: Double
-    public var high: Double
-    public var low: Double
-    public var close: Double
+    @usableFromInline package var start: Int64
+    @usableFromInline package var open: Double
+    @usableFromInline package var high: Double
+    @usableFromInline package var low: Double
+    @usableFromInline package var close: Double
     /// Ticks merged into the candle.
-    public var ticks: Int
+    @usableFromInline package var ticks: Int
 
     /// Creates a record.
-    @inlinable public init(start: Int64, open: Double, high: Double, low: Double, close: Double, ticks: Int) {
+    @inlinable package init(start: Int64, open: Double, high: Double, low: Double, close: Double, ticks: Int) {
         self.start = start
         self.open = open
         self.high = high

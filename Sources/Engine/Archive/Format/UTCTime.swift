@@ -1,10 +1,10 @@
 import Foundation
 
 /// UTC calendar arithmetic without Foundation (proleptic Gregorian, Howard Hinnant's algorithms).
-public enum UTCTime {
+@usableFromInline package enum UTCTime {
     /// (year, month, day) of a day count since 1970-01-01.
     @inlinable
-    public static func civil(days: Int64) -> (year: Int64, month: Int, day: Int) {
+    package static func civil(days: Int64) -> (year: Int64, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -18,7 +18,7 @@ public enum UTCTime {
 
     /// Days since 1970-01-01 of a calendar date.
     @inlinable
-    public static func days(year: Int64, month: Int, day: Int) -> Int64 {
+    package static func days(year: Int64, month: Int, day: Int) -> Int64 {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -30,13 +30,13 @@ public enum UTCTime {
 
     /// Floor division.
     @inlinable
-    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    package static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
     /// `20250903T003350Z` for whole seconds of `time`.
-    public static func compactStamp(_ time: Double) -> String {
+    @usableFromInline package static func compactStamp(_ time: Double) -> String {
         let s = time.isFinite ? Int64(max(min(time, 9e12), -9e12).rounded(.down)) : 0
         let days = floorDiv(s, 86400)
         let rem = Int(s - days * 86400)
@@ -47,7 +47,7 @@ public enum UTCTime {
     }
 
     /// `2025-09-03 00:33:50Z` for whole seconds (for human output).
-    public static func humanStamp(_ seconds: Int64) -> String {
+    @usableFromInline package static func humanStamp(_ seconds: Int64) -> String {
         let days = floorDiv(seconds, 86400)
         let rem = Int(seconds - days * 86400)
         let (y, m, d) = civil(days: days)
@@ -57,7 +57,7 @@ public enum UTCTime {
 
     /// Parses epoch seconds (`1756869696.775`; above 1e12 means milliseconds) or ISO-8601 UTC
     /// (`2025-09-03`, `2025-09-03T00:33:50Z`, `2025-09-03 00:33:50.5`, `…+02:00`).
-    public static func parse(_ text: String) -> Double? {
+    @usableFromInline package static func parse(_ text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces)
         if let v = Double(t), v.isFinite, !t.contains("-") || t.hasPrefix("-") {
             return abs(v) > 1e12 ? v / 1000 : v

@@ -2,35 +2,35 @@ import Foundation
 
 /// What a data directory holds: every chunk's summary, grouped into series (asset, kind,
 /// timeframe). Building it reads every chunk (decompression runs at GB/s).
-public struct ArchiveIndex: Sendable {
+package struct ArchiveIndex: Sendable {
     /// One asset's chunks of one kind and timeframe.
-    public struct Series: Sendable {
-        public var asset: String
-        public var kind: ArchiveKind
+    package struct Series: Sendable {
+        package var asset: String
+        package var kind: ArchiveKind
         /// Seconds (0 for ticks).
-        public var timeframeSeconds: Int
+        package var timeframeSeconds: Int
         /// Chunk summaries sorted by file name (first record time, then sequence).
-        public var chunks: [ChunkSummary]
-        public var records: Int { chunks.reduce(0) { $0 + $1.records } }
-        public var compressedBytes: Int { chunks.reduce(0) { $0 + $1.compressedBytes } }
-        public var firstTime: Double { chunks.map(\.firstTime).filter { !$0.isNaN }.min() ?? .nan }
-        public var lastTime: Double { chunks.map(\.lastTime).filter { !$0.isNaN }.max() ?? .nan }
+        package var chunks: [ChunkSummary]
+        package var records: Int { chunks.reduce(0) { $0 + $1.records } }
+        package var compressedBytes: Int { chunks.reduce(0) { $0 + $1.compressedBytes } }
+        package var firstTime: Double { chunks.map(\.firstTime).filter { !$0.isNaN }.min() ?? .nan }
+        package var lastTime: Double { chunks.map(\.lastTime).filter { !$0.isNaN }.max() ?? .nan }
         /// Chunks still carrying `.open` (being written or orphaned).
-        public var openChunks: Int { chunks.filter(\.isOpen).count }
+        package var openChunks: Int { chunks.filter(\.isOpen).count }
     }
 
     /// The directory.
-    public var directory: String
+    package var directory: String
     /// Every readable chunk, sorted by path.
-    public var chunks: [ChunkSummary]
+    package var chunks: [ChunkSummary]
     /// Chunk files that could not be read at all, with the reason.
-    public var unreadable: [(path: String, error: ArchiveError)]
+    package var unreadable: [(path: String, error: ArchiveError)]
     /// Chunks grouped, sorted by asset, kind, timeframe.
-    public var series: [Series]
+    package var series: [Series]
 
     /// Paths of every chunk file (closed and open) under `directory`, sorted. Throws when the
     /// directory is missing or holds no chunk.
-    public static func chunkPaths(in directory: String) throws(ArchiveError) -> [String] {
+    package static func chunkPaths(in directory: String) throws(ArchiveError) -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else {
             throw ArchiveError(.noChunks, path: directory, errno: ENOENT)
@@ -48,7 +48,7 @@ public struct ArchiveIndex: Sendable {
     }
 
     /// Reads every chunk's header and records (for counts and time ranges).
-    public static func scan(directory: String) throws(ArchiveError) -> ArchiveIndex {
+    package static func scan(directory: String) throws(ArchiveError) -> ArchiveIndex {
         let paths = try chunkPaths(in: directory)
         let reader = try ArchiveReader()
         var chunks: [ChunkSummary] = []
@@ -64,7 +64,7 @@ public struct ArchiveIndex: Sendable {
     }
 
     /// Groups summaries into series.
-    public static func group(_ chunks: [ChunkSummary]) -> [Series] {
+    package static func group(_ chunks: [ChunkSummary]) -> [Series] {
         var map: [String: Series] = [:]
         for c in chunks where !c.header.asset.isEmpty {
             let key = "\(c.header.asset)\u{0}\(c.header.kind.rawValue)\u{0}\(c.header.timeframeSeconds)"
@@ -82,28 +82,28 @@ public struct ArchiveIndex: Sendable {
 }
 
 /// `qflux verify`: every chunk's LZ4 checksums, header and records.
-public enum ArchiveVerifier {
+package enum ArchiveVerifier {
     /// A damaged chunk and why.
-    public struct Problem: Sendable {
-        public var path: String
-        public var reason: String
+    package struct Problem: Sendable {
+        package var path: String
+        package var reason: String
     }
 
     /// The outcome.
-    public struct Report: Sendable {
+    package struct Report: Sendable {
         /// Chunks checked.
-        public var chunks = 0
+        package var chunks = 0
         /// Records readable.
-        public var records = 0
+        package var records = 0
         /// Damaged chunks (checksum failures, bad headers or records, closed chunks cut short).
-        public var damaged: [Problem] = []
+        package var damaged: [Problem] = []
         /// `.open` chunks that end before their frame does: being written, or orphaned by a
         /// crash; readable up to their last complete block. Not damage.
-        public var truncatedOpen: [ChunkSummary] = []
+        package var truncatedOpen: [ChunkSummary] = []
     }
 
     /// Checks every chunk under `directory`.
-    public static func verify(directory: String) throws(ArchiveError) -> Report {
+    package static func verify(directory: String) throws(ArchiveError) -> Report {
         let paths = try ArchiveIndex.chunkPaths(in: directory)
         let reader = try ArchiveReader()
         var report = Report()

@@ -1,46 +1,46 @@
 /// What one chunk holds and how much of it could be read.
-public struct ChunkSummary: Sendable {
+package struct ChunkSummary: Sendable {
     /// The file.
-    public var path: String
+    package var path: String
     /// The header (asset, kind, timeframe).
-    public var header: ChunkHeader
+    package var header: ChunkHeader
     /// Whether the file still has its `.open` suffix (being written, or orphaned by a crash).
-    public var isOpen: Bool
+    package var isOpen: Bool
     /// How far it could be read.
-    public var condition: ChunkCondition
+    package var condition: ChunkCondition
     /// Records read.
-    public var records: Int
+    package var records: Int
     /// Earliest and latest record time (tick time or candle start), epoch seconds.
-    public var firstTime: Double
-    public var lastTime: Double
+    package var firstTime: Double
+    package var lastTime: Double
     /// File size.
-    public var compressedBytes: Int
+    package var compressedBytes: Int
     /// Decompressed size of what could be read.
-    public var decodedBytes: Int
+    package var decodedBytes: Int
 }
 
 /// A chunk read in full: summary plus records.
-public struct ArchiveChunk: Sendable {
+package struct ArchiveChunk: Sendable {
     /// Header, condition, counts.
-    public var summary: ChunkSummary
+    package var summary: ChunkSummary
     /// The ticks (tick chunks).
-    public var ticks: [TickRecord] = []
+    package var ticks: [TickRecord] = []
     /// The candles (candle chunks), in file order (revisions included).
-    public var candles: [CandleRecord] = []
+    package var candles: [CandleRecord] = []
 }
 
 /// Reads chunk files, tolerating truncation: a chunk cut short (a crash while writing) yields
 /// the records of its complete blocks and ``ChunkCondition/truncated``; a damaged one yields the
 /// records before the damage and ``ChunkCondition/damaged(_:)``. Reuses its buffers across reads;
 /// use one reader per thread.
-public struct ArchiveReader {
+package struct ArchiveReader {
     private let decompressor: ChunkDecompressor
 
     /// A reader.
-    public init() throws(ArchiveError) { decompressor = try ChunkDecompressor() }
+    package init() throws(ArchiveError) { decompressor = try ChunkDecompressor() }
 
     /// Reads one chunk into memory.
-    public func read(_ path: String) throws(ArchiveError) -> ArchiveChunk {
+    package func read(_ path: String) throws(ArchiveError) -> ArchiveChunk {
         var ticks: [TickRecord] = []
         var candles: [CandleRecord] = []
         let summary = try scan(path, ticks: { ticks.append($0) }, candles: { candles.append($0) })
@@ -50,7 +50,7 @@ public struct ArchiveReader {
     /// Streams one chunk's records to the closures (no array built). Throws when the file cannot
     /// be read or does not start with a qflux header; damage after the header is reported in the
     /// summary's condition.
-    public func scan(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void) throws(ArchiveError) -> ChunkSummary {
+    package func scan(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void) throws(ArchiveError) -> ChunkSummary {
         try decompressor.load(path)
         var condition = decompressor.decompress()
         let bytes = decompressor.output.bytes

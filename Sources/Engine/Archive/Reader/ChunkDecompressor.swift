@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// How far a chunk's LZ4 frame could be read.
-public enum ChunkCondition: Equatable, Sendable, CustomStringConvertible {
+package enum ChunkCondition: Equatable, Sendable, CustomStringConvertible {
     /// The whole frame, content checksum verified, every record complete.
     case complete
     /// The file ends before the frame does (a chunk being written, or orphaned by a crash):
@@ -13,7 +13,7 @@ public enum ChunkCondition: Equatable, Sendable, CustomStringConvertible {
     /// A checksum failed or the bytes make no sense; the records before the damage were read.
     case damaged(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .complete: "complete"
         case .truncated: "truncated"

@@ -1,23 +1,23 @@
 /// Where and what the archive writer stores (`--data-dir`, `--collect-stream`,
 /// `--tick-chunk-size`, `--candle-chunk-size`).
-public struct ArchiveConfiguration: Sendable, Equatable {
+package struct ArchiveConfiguration: Sendable, Equatable {
     /// The data directory (created when missing).
-    public var directory: String
+    package var directory: String
     /// Which streams are archived.
-    public var collect: ArchiveCollect
+    package var collect: ArchiveCollect
     /// Ticks per chunk before it is closed and a new one started (default 1000).
-    public var tickChunkSize: Int
+    package var tickChunkSize: Int
     /// Candles per chunk (default 100).
-    public var candleChunkSize: Int
+    package var candleChunkSize: Int
     /// Longest time, in seconds, appended records wait before reaching the disk (default 1 s).
-    public var flushInterval: Double
+    package var flushInterval: Double
     /// Whether a chunk is fsynced (file and folder) before it is renamed closed: closed chunks
     /// then survive a power cut, not only a crash. Replays turn it off and sync once at the end
     /// (a replay of a capture can be run again; fsyncing every 1000-tick chunk made it disk-bound).
-    public var fsyncOnClose = true
+    package var fsyncOnClose = true
 
     /// A configuration; chunk sizes below 1 are raised to 1.
-    public init(directory: String, collect: ArchiveCollect = .both, tickChunkSize: Int = 1000,
+    package init(directory: String, collect: ArchiveCollect = .both, tickChunkSize: Int = 1000,
                 candleChunkSize: Int = 100, flushInterval: Double = 1.0) {
         self.directory = directory
         self.collect = collect
@@ -28,25 +28,25 @@ public struct ArchiveConfiguration: Sendable, Equatable {
 }
 
 /// What the writer has done so far.
-public struct ArchiveWriterStatistics: Sendable, Equatable {
+package struct ArchiveWriterStatistics: Sendable, Equatable {
     /// Ticks accepted.
-    public var ticks = 0
+    package var ticks = 0
     /// Candles accepted.
-    public var candles = 0
+    package var candles = 0
     /// Records lost to disk errors (appended while a stream was failing, or not yet written when
     /// the error happened).
-    public var droppedRecords = 0
+    package var droppedRecords = 0
     /// Compressed bytes written.
-    public var bytesWritten = 0
+    package var bytesWritten = 0
     /// Chunks created.
-    public var chunksOpened = 0
+    package var chunksOpened = 0
     /// Chunks closed (renamed to their final name).
-    public var chunksClosed = 0
+    package var chunksClosed = 0
     /// Errors thrown.
-    public var errors = 0
+    package var errors = 0
     /// Records accepted (ticks + candles).
-    public var records: Int { ticks + candles }
+    package var records: Int { ticks + candles }
 
     /// All zero.
-    public init() {}
+    package init() {}
 }

@@ -1,3 +1,4 @@
+import Candles
 import FastDecode
 import Logging
 
@@ -9,11 +10,11 @@ import Logging
 /// and the open one is readable up to the last flush. A disk error throws an ``ArchiveError``
 /// (counted in ``statistics``); the failing stream then drops records for one flush interval and
 /// starts a new chunk on the next append after it, so the caller can keep streaming.
-public final class ArchiveWriter {
+package final class ArchiveWriter {
     /// The configuration.
-    public let configuration: ArchiveConfiguration
+    package let configuration: ArchiveConfiguration
     /// What was written, dropped and failed so far (read it on the writer's thread).
-    public private(set) var statistics = ArchiveWriterStatistics()
+    package private(set) var statistics = ArchiveWriterStatistics()
 
     private let assets: AssetDirectory
     private let logger: Logger
@@ -30,7 +31,7 @@ public final class ArchiveWriter {
     }
 
     /// A writer storing under `configuration.directory` (created now when missing).
-    public init(configuration: ArchiveConfiguration, assets: AssetDirectory, logger: Logger) throws(ArchiveError) {
+    package init(configuration: ArchiveConfiguration, assets: AssetDirectory, logger: Logger) throws(ArchiveError) {
         self.configuration = configuration
         self.assets = assets
         self.logger = logger
@@ -45,7 +46,7 @@ public final class ArchiveWriter {
 
     /// Archives one tick (no-op unless ticks are collected).
     @inline(__always)
-    public func append(_ tick: Tick) throws(ArchiveError) {
+    package func append(_ tick: Tick) throws(ArchiveError) {
         guard configuration.collect.ticks else { return }
         let index = Int(tick.asset.rawValue)
         let stream: ChunkStream
@@ -62,7 +63,7 @@ public final class ArchiveWriter {
 
     /// Archives one closed candle (no-op unless candles are collected). A revised candle may be
     /// appended again: readers keep the last record for a given start.
-    public func append(_ candle: Candle) throws(ArchiveError) {
+    package func append(_ candle: Candle) throws(ArchiveError) {
         guard configuration.collect.candles else { return }
         let key = CandleKey(asset: candle.asset.rawValue, seconds: candle.timeframe.seconds)
         let stream: ChunkStream
@@ -85,7 +86,7 @@ public final class ArchiveWriter {
 
     /// Writes staged records of every stream when `flushInterval` has passed since the last
     /// flush. `now` is monotonic seconds (any clock, as long as it only moves forward).
-    public func flushIfDue(now: Double) throws(ArchiveError) {
+    package func flushIfDue(now: Double) throws(ArchiveError) {
         self.now = now
         guard now - lastFlush >= configuration.flushInterval else { return }
         lastFlush = now
@@ -93,7 +94,7 @@ public final class ArchiveWriter {
     }
 
     /// Writes staged records of every stream now. Throws the first error after trying all.
-    public func flush() throws(ArchiveError) {
+    package func flush() throws(ArchiveError) {
         var first: ArchiveError?
         for stream in allStreams where stream.isOpen {
             do {
@@ -108,7 +109,7 @@ public final class ArchiveWriter {
 
     /// Writes everything and closes every chunk (renamed to its final name). The writer can be
     /// used again afterwards (new chunks). Throws the first error after trying all.
-    public func close() throws(ArchiveError) {
+    package func close() throws(ArchiveError) {
         closed = true
         var first: ArchiveError?
         for stream in allStreams where stream.isOpen {

@@ -1,0 +1,224 @@
+import Archive
+import Candles
+import FastDecode
+import Foundation
+import Logging
+import Ring
+import Synchronization
+
+/// Ticks → candles → archive and subscribers. A source thread feeds decoded events through a
+/// lock-free SPSC ring (``PipelineFeeder``); the engine thread forms candles for every asset and
+/// timeframe, appends ticks and closed candles to the archive (flushed at least every second)
+/// and hands each batch of candle events to the sink. Replay and live streaming share it.
+package final class MarketPipeline: @unchecked Sendable {
+    /// How it runs.
+    package let configuration: PipelineConfiguration
+    /// Asset names (shared with the decoder, the server and the CLI).
+    package let assets: AssetDirectory
+    /// Counters readable from any thread.
+    package let counters = PipelineCounters()
+    /// Recent candles readable from any thread.
+    package let recent: RecentCandleStore
+
+    private let ring: SPSCRing<DecodedEvent>
+    private let logger: Logger
+    private weak var sink: (any PipelineSink)?
+    private let inputFinished = Atomic<Bool>(false)
+    private let wakeup = EngineWakeup()
+    private let done = DispatchSemaphore(value: 0)
+    private let started = Atomic<Bool>(false)
+    private var feederMade = false
+
+    // Engine thread only.
+    private var former: CandleFormer
+    private var archive: ArchiveWriter?
+    private var batch: [CandleEvent] = []
+    private var lastFlushCheck = 0.0
+    private var result: Result<PipelineSummary, ArchiveError>?
+
+    /// Creates a pipeline; opens the archive when collection is on.
+    package init(configuration: PipelineConfiguration, assets: AssetDirectory = AssetDirectory(),
+                sink: (any PipelineSink)? = nil, logger: Logger) throws(ArchiveError) {
+        self.configuration = configuration
+        self.assets = assets
+        self.sink = sink
+        self.logger = logger
+        ring = SPSCRing(capacity: configuration.ringCapacity)
+        recent = RecentCandleStore(keep: configuration.keepClosedCandles)
+        former = CandleFormer(timeframes: configuration.timeframes, latenessWindow: configuration.lateness,
+                              keepClosed: configuration.keepClosedCandles)
+        if let archiveConfiguration = configuration.archive, archiveConfiguration.collect != .none {
+            archive = try ArchiveWriter(configuration: archiveConfiguration, assets: assets, logger: logger)
+        }
+        batch.reserveCapacity(8192)
+    }
+
+    /// Sets the sink (before ``start()``); the pipeline keeps a weak reference.
+    package func attach(sink: any PipelineSink) {
+        precondition(!started.load(ordering: .relaxed), "attach the sink before starting")
+        self.sink = sink
+    }
+
+    /// The one feeder of this pipeline (a decoder writing into the ring).
+    package func makeFeeder(maxMessageBytes: Int = 256 << 20) throws(DecodeError) -> PipelineFeeder {
+        precondition(!feederMade, "a pipeline has one feeder (single producer)")
+        feederMade = true
+        return PipelineFeeder(decoder: try MarketDecoder(assets: assets, maxMessageBytes: maxMessageBytes),
+                              ring: ring, backpressure: configuration.backpressure, wakeup: wakeup)
+    }
+
+    /// Starts the engine thread.
+    package func start() {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let thread = Thread { [self] in
+            self.runEngine()
+            self.done.signal()
+        }
+        thread.name = "qflux-engine"
+        thread.start()
+    }
+
+    /// Marks the end of input, waits until the engine has drained the ring, closes every candle
+    /// and the archive. Throws the archive's first close error, if any.
+    package func finish() throws(ArchiveError) -> PipelineSummary {
+        start()
+        inputFinished.store(true, ordering: .releasing)
+        wakeup.notify()
+        done.wait()
+        switch result! {
+        case let .success(summary): return summary
+        case let .failure(error): throw error
+        }
+    }
+
+    /// Decode → engine events waiting in the ring (for metrics).
+    package var ringFill: Int { ring.count }
+    /// Ring capacity.
+    package var ringCapacity: Int { ring.capacity }
+    /// Events dropped because the ring was full.
+    package var ringDropped: Int { ring.dropped }
+    /// Archive statistics (engine thread's view; exact after ``finish()``).
+    package var archiveStatistics: ArchiveWriterStatistics? { archive?.statistics }
+
+    // MARK: - Engine thread
+
+    private func runEngine() {
+        // Spin briefly when the ring runs dry (bursts), then park until the source publishes:
+        // an idle engine costs no CPU and wakes within microseconds (no sleep-polling latency).
+        var idleRounds = 0
+        while true {
+            let n = ring.popBatch(max: 4096) { event in handle(event) }
+            if n > 0 {
+                endBatch()
+                idleRounds = 0
+                continue
+            }
+            maybeFlushArchive()
+            if inputFinished.load(ordering: .acquiring) {
+                // Input ended: one last look at the ring, then close everything.
+                if ring.popBatch(max: Int.max, { handle($0) }) > 0 { endBatch(); continue }
+                former.flush { batch.append($0) }
+                endBatch()
+                result = closeArchive()
+                return
+            }
+            idleRounds += 1
+            if idleRounds < 64 { continue }
+            if idleRounds < 80 { sched_yield(); continue }
+            // Wake at least every 0.25 s: the archive flushes at least every second.
+            wakeup.park(timeout: 0.25) { ring.count == 0 && !inputFinished.load(ordering: .acquiring) }
+            idleRounds = 60
+        }
+    }
+
+    @inline(__always)
+    private func handle(_ event: DecodedEvent) {
+        switch event {
+        case let .tick(tick):
+            former.add(tick) { batch.append($0) }
+            if let archive {
+                do throws(ArchiveError) { try archive.append(tick) } catch { archiveFailed(error) }
+            }
+            counters.ticks.add(1, ordering: .relaxed)
+            counters.lastTickTimeBits.store(tick.time.bitPattern, ordering: .relaxed)
+        case let .history(history):
+            former.seed(history) { batch.append($0) }
+            counters.histories.add(1, ordering: .relaxed)
+        case let .chart(chart):
+            counters.charts.add(1, ordering: .relaxed)
+            sink?.pipeline(chart: chart)
+        case .socketOpened, .socketClosed:
+            break
+        }
+    }
+
+    private func endBatch() {
+        guard !batch.isEmpty else { return }
+        var closed = 0
+        var updates = 0
+        for event in batch {
+            switch event {
+            case .updated: updates += 1
+            case .closed, .revised:
+                if case .closed = event { closed += 1 }
+                if let archive {
+                    do throws(ArchiveError) { try archive.append(event.candle) } catch { archiveFailed(error) }
+                }
+            }
+        }
+        counters.candlesClosed.add(closed, ordering: .relaxed)
+        counters.candleUpdates.add(updates, ordering: .relaxed)
+        if configuration.keepsRecentCandles { recent.apply(batch) }
+        sink?.pipeline(candleEvents: batch)
+        batch.removeAll(keepingCapacity: true)
+        maybeFlushArchive()
+    }
+
+    private func maybeFlushArchive() {
+        guard let archive else { return }
+        let now = monotonicNow()
+        guard now - lastFlushCheck >= 0.05 else { return }
+        lastFlushCheck = now
+        do throws(ArchiveError) { try archive.flushIfDue(now: now) } catch { archiveFailed(error) }
+    }
+
+    private func archiveFailed(_ error: ArchiveError) {
+        let count = counters.archiveErrors.add(1, ordering: .relaxed).newValue
+        if count == 1 || count % 1000 == 0 {
+            logger.error("archive write failed; streaming continues", metadata: ["error": "\(error)", "errors": "\(count)"])
+        }
+    }
+
+    private func closeArchive() -> Result<PipelineSummary, ArchiveError> {
+        var summary = PipelineSummary(counters: counters.snapshot, candles: former.stats, archive: nil,
+                                      ringDropped: ring.dropped)
+        guard let archive else { return .success(summary) }
+        do throws(ArchiveError) {
+            try archive.close()
+        } catch {
+            summary.archive = archive.statistics
+            return .failure(error)
+        }
+        summary.archive = archive.statistics
+        return .success(summary)
+    }
+}
+
+/// What a pipeline did, for summaries.
+package struct PipelineSummary: Sendable {
+    /// Engine counters.
+    package var counters: PipelineCounterSnapshot
+    /// Candle former counters (late, duplicates, …).
+    package var candles: CandleStats
+    /// Archive statistics, when collecting.
+    package var archive: ArchiveWriterStatistics?
+    /// Events dropped at the ring (live sources).
+    package var ringDropped: Int
+}
+
+/// Monotonic seconds (the archive's flush clock; never used as tick time).
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

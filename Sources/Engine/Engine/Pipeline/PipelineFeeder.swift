@@ -1,0 +1,51 @@
+import FastDecode
+import MarketSource
+import Ring
+
+/// The source side of a ``MarketPipeline``: decodes lines on the source's thread and hands the
+/// events to the engine thread through the lock-free ring. One feeder per pipeline, used by one
+/// thread at a time.
+@usableFromInline package final class PipelineFeeder: FrameFeeder, @unchecked Sendable {  // handed to one source thread
+    /// The decoder (its statistics describe everything fed).
+    @usableFromInline package let decoder: MarketDecoder
+    @usableFromInline let ring: SPSCRing<DecodedEvent>
+    @usableFromInline let wait: Bool
+    let wakeup: EngineWakeup
+
+    init(decoder: MarketDecoder, ring: SPSCRing<DecodedEvent>, backpressure: PipelineConfiguration.Backpressure,
+         wakeup: EngineWakeup) {
+        self.decoder = decoder
+        self.ring = ring
+        self.wakeup = wakeup
+        self.wait = backpressure == .wait
+    }
+
+    /// Decodes one line (CDP event or perf-log entry) and queues its events; publishes them to
+    /// the engine once per line. `readable`: bytes readable from the line's start (see
+    /// ``MarketDecoder/decode(line:readable:_:)``).
+    @usableFromInline package func feed(line: UnsafeRawBufferPointer, readable: Int) {
+        let ring = self.ring
+        if wait {
+            decoder.decode(line: line, readable: readable) { event in ring.pushWaiting(event) }
+        } else {
+            decoder.decode(line: line, readable: readable) { event in ring.push(event) }
+            ring.publish()
+        }
+        wakeup.notify()
+    }
+
+    /// Like ``feed(line:readable:)``, showing each event to `observe` (on this thread) first.
+    @usableFromInline package func feed(line: UnsafeRawBufferPointer, readable: Int, observe: (DecodedEvent) -> Void) {
+        let ring = self.ring
+        let wait = self.wait
+        decoder.decode(line: line, readable: readable) { event in
+            observe(event)
+            if wait { ring.pushWaiting(event) } else { ring.push(event) }
+        }
+        if !wait { ring.publish() }
+        wakeup.notify()
+    }
+
+    /// Events dropped because the ring was full (live sources only).
+    @usableFromInline package var dropped: Int { ring.dropped }
+}

@@ -1,0 +1,134 @@
+import Candles
+import ChromeCDP
+import Demo
+import FastDecode
+import Foundation
+import Logging
+import MarketSource
+import Metrics
+import SocketIOServer
+
+/// `qflux stream`: a source (the user's Chrome over CDP, or the demo broker) feeding the pipeline,
+/// whose candle updates go to the Socket.IO server front once per engine batch. Source status
+/// changes reach clients as `connection_status`, source errors as `stream_error`.
+package final class LiveStream: PipelineSink, @unchecked Sendable {
+    /// Which source feeds the stream.
+    package enum SourceChoice: Sendable, Equatable {
+        /// The built-in simulated broker (``Configuration/demo``).
+        case demo
+        /// The user's Chrome over the DevTools Protocol (``Configuration/chrome``).
+        case chrome
+    }
+
+    /// How the stream runs.
+    package struct Configuration: Sendable {
+        /// Candles, archive, ring.
+        package var pipeline = PipelineConfiguration()
+        /// Bind address, port, token, limits.
+        package var server = StreamServerConfig()
+        /// The source (default: the demo; `qflux stream` picks Chrome unless `--demo`).
+        package var source: SourceChoice = .demo
+        /// The demo source's settings.
+        package var demo = DemoBroker.Configuration()
+        /// The Chrome source's settings.
+        package var chrome = ChromeSource.Configuration()
+
+        /// Defaults: live backpressure (drop, never block the source).
+        package init() { pipeline.backpressure = .drop }
+    }
+
+    private let configuration: Configuration
+    private let logger: Logger
+    private let pipeline: MarketPipeline
+    private let feeder: PipelineFeeder
+    private let server: StreamServer
+    /// The source feeding the stream.
+    package let source: any LiveSource
+    private var published: [Candle] = []
+
+    /// Prepares the stream with the source ``Configuration/source`` names: opens the archive and
+    /// creates the server (nothing runs yet).
+    package convenience init(configuration: Configuration, logger: Logger) throws {
+        let source: any LiveSource = switch configuration.source {
+        case .demo: DemoBroker(configuration: configuration.demo)
+        case .chrome: ChromeSource(configuration: configuration.chrome, logger: logger)
+        }
+        try self.init(configuration: configuration, source: source, logger: logger)
+    }
+
+    /// Prepares the stream with a source of the caller's (``Configuration/source`` is ignored).
+    package init(configuration: Configuration, source: any LiveSource, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        self.source = source
+        let assets = AssetDirectory()
+        pipeline = try MarketPipeline(configuration: configuration.pipeline, assets: assets, logger: logger)
+        feeder = try pipeline.makeFeeder()
+        let data = PipelineDataSource(pipeline: pipeline, archiveDirectory: configuration.pipeline.archive?.directory,
+                                      source: source)
+        server = StreamServer(config: configuration.server, dataSource: data, directory: assets,
+                              initialStatus: SourceStatus(kind: SourceStatus.Kind(source.kind), connected: false), logger: logger)
+        pipeline.attach(sink: self)
+        published.reserveCapacity(8192)
+    }
+
+    /// The port the server listens on.
+    package var port: Int { server.boundPort }
+
+    /// The server's counters now (clients, messages sent, drops).
+    package var serverStats: StreamServerStats { server.stats }
+
+    /// The engine's counters now.
+    package var counters: PipelineCounterSnapshot { pipeline.counters.snapshot }
+
+    /// Starts the server, the engine and the source.
+    package func start() throws {
+        try server.start()
+        pipeline.start()
+        try source.start(feeder: feeder, events: ServerEvents(server: server, kind: SourceStatus.Kind(source.kind)))
+    }
+
+    /// Stops the source, drains and flushes the pipeline (archive closed), then closes clients.
+    package func stop() throws -> PipelineSummary {
+        source.stop()
+        defer { server.stop() }
+        return try pipeline.finish()
+    }
+
+    // MARK: PipelineSink (engine thread)
+
+    package func pipeline(candleEvents: [CandleEvent]) {
+        published.removeAll(keepingCapacity: true)
+        for event in candleEvents { published.append(event.candle) }
+        server.publish(published)
+    }
+
+    package func pipeline(chart: ChartFocus) {
+        server.publishAssetDetected(chart.asset)
+    }
+}
+
+/// Source events → the server's `connection_status` / `stream_error`.
+private struct ServerEvents: LiveSourceEvents {
+    let server: StreamServer
+    let kind: SourceStatus.Kind
+
+    func sourceStatusChanged(connected: Bool) {
+        server.setSourceStatus(SourceStatus(kind: kind, connected: connected))
+    }
+
+    func sourceError(_ message: String) {
+        server.publishError(message)
+    }
+}
+
+extension SourceStatus.Kind {
+    /// The server's name for a source kind.
+    init(_ kind: SourceKind) {
+        switch kind {
+        case .chrome: self = .chrome
+        case .demo: self = .demo
+        case .replay: self = .replay
+        }
+    }
+}

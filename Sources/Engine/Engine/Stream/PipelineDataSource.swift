@@ -1,0 +1,63 @@
+import Archive
+import Candles
+import FastDecode
+import Foundation
+import MarketSource
+import Metrics
+import SocketIOServer
+
+/// The server's view of the engine: recent candles, archive files, health and metrics, all
+/// readable from the server's threads without waiting on the engine.
+final class PipelineDataSource: StreamServerDataSource, @unchecked Sendable {
+    private let pipeline: MarketPipeline
+    private let archiveDirectory: String?
+    private let source: (any LiveSource)?
+
+    init(pipeline: MarketPipeline, archiveDirectory: String?, source: (any LiveSource)?) {
+        self.pipeline = pipeline
+        self.archiveDirectory = archiveDirectory
+        self.source = source
+    }
+
+    package func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
+        CandleHistory(candles: pipeline.recent.candles(asset: asset, timeframe: timeframe), source: "qflux")
+    }
+
+    package func availableFiles() throws -> [AvailableFile] {
+        guard let archiveDirectory else { return [] }
+        let root = URL(fileURLWithPath: archiveDirectory).standardizedFileURL.path
+        guard FileManager.default.fileExists(atPath: root) else { return [] }
+        let paths: [String]
+        do { paths = try ArchiveIndex.chunkPaths(in: root) } catch { throw error }
+        return paths.compactMap { path in
+            // <dir>/<asset>/<kind[_tf]>/<file>: only paths inside the data directory are listed.
+            guard path.hasPrefix(root + "/") else { return nil }
+            let relative = String(path.dropFirst(root.count + 1))
+            let parts = relative.split(separator: "/").map(String.init)
+            guard parts.count == 3 else { return nil }
+            let kind = parts[1]
+            let timeframe = kind.hasPrefix("candles_") ? String(kind.dropFirst("candles_".count)) : "ticks"
+            return AvailableFile(filename: parts[2], asset: parts[0], timeframe: timeframe, path: relative)
+        }
+    }
+
+    package func health() -> HealthSnapshot {
+        let c = pipeline.counters.snapshot
+        return HealthSnapshot(ticks: UInt64(c.ticks), candleUpdates: UInt64(c.candleUpdates), lastTickTime: c.lastTickTime)
+    }
+
+    package func metricsText() -> String {
+        let c = pipeline.counters.snapshot
+        var out = PrometheusText()
+        out.add("qflux_ticks_total", .counter, "Live ticks that reached the candle former.", c.ticks)
+        out.add("qflux_history_snapshots_total", .counter, "Broker history snapshots applied.", c.histories)
+        out.add("qflux_candles_closed_total", .counter, "Candles closed, all timeframes.", c.candlesClosed)
+        out.add("qflux_candle_updates_total", .counter, "Forming-candle updates, all timeframes.", c.candleUpdates)
+        out.add("qflux_archive_errors_total", .counter, "Archive write errors.", c.archiveErrors)
+        out.add("qflux_ring_fill", .gauge, "Decoded events waiting for the engine.", pipeline.ringFill)
+        out.add("qflux_ring_capacity", .gauge, "Decode-to-engine ring capacity.", pipeline.ringCapacity)
+        out.add("qflux_ring_dropped_total", .counter, "Events dropped because the engine ring was full.", pipeline.ringDropped)
+        if let source { out.append(source.metricsText()) }
+        return out.text
+    }
+}

@@ -1,0 +1,77 @@
+import Candles
+import FastDecode
+import Metrics
+
+/// An HTTP answer built on the network thread.
+struct HTTPAnswer {
+    var status: UInt32
+    var contentType: String
+    var body: [UInt8]
+}
+
+/// `GET /`, `/health`, `/metrics`, the polling refusal and 404s.
+extension ServerCore {
+    func httpAnswer(path: String) -> HTTPAnswer {
+        switch path {
+        case "/", "/index.html":
+            return HTTPAnswer(status: 200, contentType: "text/html; charset=utf-8", body: Array(LivePage.html.utf8))
+        case "/health":
+            return HTTPAnswer(status: 200, contentType: "application/json", body: healthJSON())
+        case "/metrics":
+            return HTTPAnswer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(metricsText().utf8))
+        case "/socket.io", "/socket.io/":
+            var w = JSONWriter()
+            w.raw("{\"code\":3,\"message\":\"Bad request: only the websocket transport is supported. Connect to /socket.io/?EIO=4&transport=websocket (python-socketio: connect(url, transports=['websocket']); socket.io-client: {transports: ['websocket']})\"}")
+            return HTTPAnswer(status: 400, contentType: "application/json", body: w.bytes)
+        default:
+            var w = JSONWriter()
+            w.raw("{\"error\":\"not found\",\"path\":"); w.string(path); w.raw("}")
+            return HTTPAnswer(status: 404, contentType: "application/json", body: w.bytes)
+        }
+    }
+
+    var uptimeSeconds: Double { Double(monotonicNanos() - startedAt) / 1e9 }
+
+    func healthJSON() -> [UInt8] {
+        let h = dataSource.health()
+        let st = stats()
+        var w = JSONWriter(capacity: 400)
+        w.raw("{\"status\":\"ok\",\"uptime_seconds\":"); w.number((uptimeSeconds * 1000).rounded() / 1000)
+        w.raw(",\"source\":{\"kind\":"); w.string(status.kind.rawValue)
+        w.raw(",\"connected\":"); w.raw(status.connected ? "true" : "false"); w.raw("}")
+        w.raw(",\"chrome\":"); w.string(status.kind == .chrome && status.connected ? "connected" : "not connected")
+        w.raw(",\"clients\":"); w.int(st.clients)
+        w.raw(",\"ticks\":"); w.int(h.ticks)
+        w.raw(",\"candle_updates\":"); w.int(h.candleUpdates)
+        w.raw(",\"last_tick_time\":")
+        if let t = h.lastTickTime { w.number(t) } else { w.raw("null") }
+        w.raw(",\"messages_sent\":"); w.int(st.messagesSent)
+        w.raw(",\"drops\":"); w.int(st.drops)
+        w.raw(",\"slow_disconnects\":"); w.int(st.slowDisconnects)
+        w.raw("}")
+        return w.bytes
+    }
+
+    func metricsText() -> String {
+        let st = stats()
+        var out = PrometheusText()
+        out.add("qflux_server_uptime_seconds", .gauge, "Seconds since the server started.", uptimeSeconds)
+        out.add("qflux_server_clients", .gauge, "WebSocket clients connected.", st.clients)
+        out.add("qflux_server_connections_total", .counter, "WebSocket clients accepted.", st.connectionsTotal)
+        out.add("qflux_server_messages_sent_total", .counter, "WebSocket messages written.", st.messagesSent)
+        out.add("qflux_server_bytes_sent_total", .counter, "WebSocket payload bytes written.", st.bytesSent)
+        out.add("qflux_server_candle_updates_in_total", .counter, "Candle updates received from the engine.", st.candleUpdatesIn)
+        out.add("qflux_server_coalesced_total", .counter, "Queued candle updates replaced by a newer one.", st.coalesced)
+        out.add("qflux_server_drops_total", .counter, "Messages dropped because a client queue was full.", st.drops)
+        out.add("qflux_server_slow_disconnects_total", .counter, "Clients disconnected for staying at their queue limit.", st.slowDisconnects)
+        out.add("qflux_server_inbound_errors_total", .counter, "Malformed or oversize client messages.", st.inboundErrors)
+        out.add("qflux_server_oversize_messages_total", .counter, "Client messages over the size limit.", st.oversizeMessages)
+        out.add("qflux_server_refused_max_clients_total", .counter, "Upgrades refused at the client limit.", st.refusedMaxClients)
+        out.add("qflux_server_auth_failures_total", .counter, "Connects refused for a wrong or missing token.", st.authFailures)
+        out.add("qflux_server_ping_timeouts_total", .counter, "Clients dropped for not answering a ping.", st.pingTimeouts)
+        out.add("qflux_server_handoff_drops_total", .counter, "Candle updates refused because the engine ring was full.", st.handoffDrops)
+        out.add("qflux_server_max_queue_depth", .gauge, "Deepest client queue seen.", st.maxQueueDepth)
+        out.append(dataSource.metricsText())
+        return out.text
+    }
+}

@@ -1,0 +1,80 @@
+import Synchronization
+
+/// Counters of the server front, written on the network thread and readable from any thread.
+final class ServerCounters: Sendable {
+    let clients = Atomic<Int>(0)
+    let connectionsTotal = Atomic<UInt64>(0)
+    let messagesSent = Atomic<UInt64>(0)
+    let bytesSent = Atomic<UInt64>(0)
+    let candleUpdatesIn = Atomic<UInt64>(0)
+    let coalesced = Atomic<UInt64>(0)
+    let drops = Atomic<UInt64>(0)
+    let slowDisconnects = Atomic<UInt64>(0)
+    let inboundErrors = Atomic<UInt64>(0)
+    let oversizeMessages = Atomic<UInt64>(0)
+    let refusedMaxClients = Atomic<UInt64>(0)
+    let authFailures = Atomic<UInt64>(0)
+    let pingTimeouts = Atomic<UInt64>(0)
+    let maxQueueDepth = Atomic<Int>(0)
+    let batches = Atomic<UInt64>(0)
+
+    func add(_ a: borrowing Atomic<UInt64>, _ n: UInt64 = 1) {
+        a.wrappingAdd(n, ordering: .relaxed)
+    }
+
+    func snapshot(handoffDrops: Int) -> StreamServerStats {
+        StreamServerStats(
+            clients: clients.load(ordering: .relaxed),
+            connectionsTotal: connectionsTotal.load(ordering: .relaxed),
+            messagesSent: messagesSent.load(ordering: .relaxed),
+            bytesSent: bytesSent.load(ordering: .relaxed),
+            candleUpdatesIn: candleUpdatesIn.load(ordering: .relaxed),
+            coalesced: coalesced.load(ordering: .relaxed),
+            drops: drops.load(ordering: .relaxed),
+            slowDisconnects: slowDisconnects.load(ordering: .relaxed),
+            inboundErrors: inboundErrors.load(ordering: .relaxed),
+            oversizeMessages: oversizeMessages.load(ordering: .relaxed),
+            refusedMaxClients: refusedMaxClients.load(ordering: .relaxed),
+            authFailures: authFailures.load(ordering: .relaxed),
+            pingTimeouts: pingTimeouts.load(ordering: .relaxed),
+            maxQueueDepth: maxQueueDepth.load(ordering: .relaxed),
+            batches: batches.load(ordering: .relaxed),
+            handoffDrops: UInt64(handoffDrops))
+    }
+}
+
+/// A snapshot of the server's counters (also served on `/metrics`).
+package struct StreamServerStats: Sendable, Equatable {
+    /// WebSocket clients connected now.
+    package var clients: Int
+    /// WebSocket clients accepted since start.
+    package var connectionsTotal: UInt64
+    /// WebSocket messages written.
+    package var messagesSent: UInt64
+    /// Payload bytes written to WebSocket clients.
+    package var bytesSent: UInt64
+    /// Candle updates received from the engine.
+    package var candleUpdatesIn: UInt64
+    /// Queued `candle_update`s replaced by a newer one for the same candle.
+    package var coalesced: UInt64
+    /// Messages dropped because a client's queue was full.
+    package var drops: UInt64
+    /// Clients disconnected for staying at their queue limit.
+    package var slowDisconnects: UInt64
+    /// Malformed or oversize client messages (each closed its client).
+    package var inboundErrors: UInt64
+    /// Client messages over the size limit.
+    package var oversizeMessages: UInt64
+    /// WebSocket upgrades refused because of the client limit.
+    package var refusedMaxClients: UInt64
+    /// Socket.IO connects refused for a wrong or missing token.
+    package var authFailures: UInt64
+    /// Clients dropped for not answering a ping in time.
+    package var pingTimeouts: UInt64
+    /// The deepest any client queue has been.
+    package var maxQueueDepth: Int
+    /// Batches handed over by the engine.
+    package var batches: UInt64
+    /// Candle updates refused because the engine→network ring was full.
+    package var handoffDrops: UInt64
+}

@@ -1,0 +1,76 @@
+import CSupport
+import Candles
+import FastDecode
+import Ring
+import Synchronization
+
+/// Work for the network thread, other than candle updates.
+enum ServerInput: Sendable {
+    case status(SourceStatus)
+    case error(String)
+    case assetDetected(AssetID)
+    /// Frames built off the network thread for one client (replies needing the data source).
+    case deliver(client: UInt64, frames: [[UInt8]])
+}
+
+/// The handoff from other threads to the network thread.
+///
+/// - Candle updates: a lock-free ``SPSCRing`` (one producer: the engine thread); a batch is
+///   staged, published with one store and announced with one `lws_cancel_service`.
+/// - Rare control inputs (status, errors, replies built by the worker queue): a `Mutex`-protected
+///   array swapped out whole by the network thread.
+/// - The wake-up itself takes no lock: publishers register in `wakers` while they use the context
+///   pointer, and ``detach()`` waits for them before the context is destroyed.
+final class ServerInbox: Sendable {
+    let candles: SPSCRing<Candle>
+    private let inputs = Mutex<[ServerInput]>([])
+    private let target = Atomic<Int>(0)
+    private let wakers = Atomic<Int>(0)
+
+    init(capacity: Int) {
+        candles = SPSCRing(capacity: capacity)
+    }
+
+    /// Stages a batch of candle updates, publishes it once and wakes the network thread once.
+    /// Engine thread only (single producer). Returns how many were refused because the ring was full.
+    @discardableResult
+    func post<C: Collection>(candles batch: C) -> Int where C.Element == Candle {
+        guard !batch.isEmpty else { return 0 }
+        var refused = 0
+        for c in batch where !candles.push(c) { refused += 1 }
+        candles.publish()
+        wake()
+        return refused
+    }
+
+    /// Appends one control input and wakes the network thread.
+    func post(_ input: ServerInput) {
+        inputs.withLock { $0.append(input) }
+        wake()
+    }
+
+    /// Wakes the network thread (`lws_cancel_service`), if the server runs.
+    func wake() {
+        wakers.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        let p = target.load(ordering: .sequentiallyConsistent)
+        if p != 0, let context = OpaquePointer(bitPattern: p) { lws_cancel_service(context) }
+        wakers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Takes the control inputs posted so far, leaving `spare` (emptied) in place for reuse.
+    func takeInputs(_ spare: inout [ServerInput]) {
+        spare.removeAll(keepingCapacity: true)
+        inputs.withLock { swap(&$0, &spare) }
+    }
+
+    /// Lets ``wake()`` reach `context`.
+    func attach(_ context: OpaquePointer) {
+        target.store(Int(bitPattern: UnsafeRawPointer(context)), ordering: .sequentiallyConsistent)
+    }
+
+    /// Stops wake-ups and waits until no publisher still uses the context pointer.
+    func detach() {
+        target.store(0, ordering: .sequentiallyConsistent)
+        while wakers.load(ordering: .sequentiallyConsistent) != 0 { sched_yield() }
+    }
+}

@@ -1,0 +1,115 @@
+import Candles
+import FastDecode
+import Foundation
+
+/// The JSON payloads of the server's events (see docs/server-protocol.md).
+enum ServerPayloads {
+    static func candle(_ c: Candle, asset: String, into w: inout JSONWriter) {
+        w.raw("{\"asset\":"); w.string(asset)
+        w.raw(",\"timeframe\":"); w.string(c.timeframe.description)
+        w.raw(",\"timestamp\":"); w.int(c.start)
+        w.raw(",\"open\":"); w.number(c.open)
+        w.raw(",\"high\":"); w.number(c.high)
+        w.raw(",\"low\":"); w.number(c.low)
+        w.raw(",\"close\":"); w.number(c.close)
+        w.raw(",\"volume\":"); w.int(c.ticks)
+        w.raw(",\"date\":"); w.string(ISO8601Text.seconds(c.start))
+        w.raw("}")
+    }
+
+    /// `42["candle_update",{…}]`
+    static func candleUpdateFrame(_ c: Candle, asset: String) -> [UInt8] {
+        var w = JSONWriter(capacity: 220)
+        w.raw("42[\"candle_update\",")
+        candle(c, asset: asset, into: &w)
+        w.raw("]")
+        return w.bytes
+    }
+
+    static func now() -> String { ISO8601Text.millis(wallClock()) }
+
+    static func wallClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// `{"asset":…,"timestamp":…}` (asset `null` when nil).
+    static func assetStamp(_ asset: String?) -> [UInt8] {
+        var w = JSONWriter(capacity: 80)
+        w.raw("{\"asset\":")
+        if let asset { w.string(asset) } else { w.raw("null") }
+        w.raw(",\"timestamp\":"); w.string(now())
+        w.raw("}")
+        return w.bytes
+    }
+
+    /// `{"timestamp":…}`
+    static func stamp() -> [UInt8] {
+        var w = JSONWriter(capacity: 48)
+        w.raw("{\"timestamp\":"); w.string(now()); w.raw("}")
+        return w.bytes
+    }
+
+    /// `{"error":…[,"timestamp":…]}`
+    static func error(_ message: String, timestamp: Bool) -> [UInt8] {
+        var w = JSONWriter(capacity: 80)
+        w.raw("{\"error\":"); w.string(message)
+        if timestamp { w.raw(",\"timestamp\":"); w.string(now()) }
+        w.raw("}")
+        return w.bytes
+    }
+
+    static func connectionStatus(_ s: SourceStatus) -> [UInt8] {
+        var w = JSONWriter(capacity: 120)
+        w.raw("{\"status\":\"connected\",\"chrome\":")
+        w.string(s.kind == .chrome && s.connected ? "connected" : "not connected")
+        w.raw(",\"source\":"); w.string(s.kind.rawValue)
+        w.raw(",\"source_connected\":"); w.raw(s.connected ? "true" : "false")
+        w.raw(",\"timestamp\":"); w.string(now())
+        w.raw("}")
+        return w.bytes
+    }
+
+    static func stringList(_ key: String, _ items: [String]) -> [UInt8] {
+        var w = JSONWriter(capacity: 32 + items.count * 16)
+        w.raw("{"); w.key(key); w.raw("[")
+        for (i, s) in items.enumerated() {
+            if i > 0 { w.comma() }
+            w.string(s)
+        }
+        w.raw("]}")
+        return w.bytes
+    }
+
+    static func history(asset: String, timeframe: Timeframe, _ h: CandleHistory) -> [UInt8] {
+        var w = JSONWriter(capacity: 128 + h.candles.count * 200)
+        w.raw("{\"asset\":"); w.string(asset)
+        w.raw(",\"timeframe\":"); w.string(timeframe.description)
+        w.raw(",\"candles\":[")
+        for (i, c) in h.candles.enumerated() {
+            if i > 0 { w.comma() }
+            candle(c, asset: asset, into: &w)
+        }
+        w.raw("],\"count\":"); w.int(h.candles.count)
+        w.raw(",\"source\":"); w.string(h.source)
+        w.raw(",\"timestamp\":"); w.string(now())
+        w.raw("}")
+        return w.bytes
+    }
+
+    static func availableData(_ files: [AvailableFile]) -> [UInt8] {
+        var w = JSONWriter(capacity: 64 + files.count * 120)
+        w.raw("{\"files\":[")
+        for (i, f) in files.enumerated() {
+            if i > 0 { w.comma() }
+            w.raw("{\"filename\":"); w.string(f.filename)
+            w.raw(",\"asset\":"); w.string(f.asset)
+            w.raw(",\"timeframe\":"); w.string(f.timeframe)
+            w.raw(",\"path\":"); w.string(f.path)
+            w.raw("}")
+        }
+        w.raw("]}")
+        return w.bytes
+    }
+}

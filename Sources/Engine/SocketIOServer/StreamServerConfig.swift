@@ -1,0 +1,57 @@
+/// Settings of a ``StreamServer``.
+package struct StreamServerConfig: Sendable {
+    /// Address to bind (default `127.0.0.1`).
+    package var bindAddress: String = "127.0.0.1"
+    /// TCP port (default 3001; 0 picks a free port, see ``StreamServer/boundPort``).
+    package var port: Int = 3001
+    /// When set, Socket.IO clients must connect with auth `{"token": …}`.
+    package var token: String?
+    /// `--follow-chart`: when the broker's chart shows another asset, every client streaming an
+    /// asset moves to it (`asset_changed` + history). Off: only clients that started a stream
+    /// without naming an asset follow the chart; everyone gets `asset_detected`.
+    package var followChart = false
+    /// Largest inbound WebSocket message in bytes; a larger one closes that client.
+    package var maxInboundMessageBytes: Int = 64 * 1024
+    /// Messages queued per client before it counts as slow.
+    package var clientQueueLimit: Int = 1024
+    /// How long a client may stay at its queue limit before it is disconnected, in seconds.
+    package var slowClientGrace: Double = 5
+    /// Most WebSocket clients at once; more are refused.
+    package var maxClients: Int = 1000
+    /// Candle updates the engine→network ring holds; a batch that finds it full loses the rest
+    /// (counted as `handoffDrops`).
+    package var handoffCapacity: Int = 1 << 16
+    /// Engine.IO ping interval in seconds.
+    package var pingInterval: Double = 25
+    /// Engine.IO ping timeout in seconds.
+    package var pingTimeout: Double = 20
+
+    /// Defaults: 127.0.0.1:3001, no token.
+    package init() {}
+}
+
+/// An error starting the server, with the libwebsockets step that failed.
+package struct StreamServerError: Error, CustomStringConvertible, Sendable {
+    /// What failed.
+    package enum Code: String, Sendable {
+        /// `lws_create_context` failed (address in use, bad bind address, …).
+        case createContext
+        /// The listening port could not be read back.
+        case listenPort
+        /// The server is already running.
+        case alreadyRunning
+    }
+
+    /// What failed.
+    package var code: Code
+    /// Details (address, port, errno text).
+    package var cause: String
+
+    /// Creates an error.
+    package init(code: Code, cause: String) {
+        self.code = code
+        self.cause = cause
+    }
+
+    package var description: String { "stream server: \(code.rawValue): \(cause)" }
+}

@@ -1,0 +1,95 @@
+import Candles
+import FastDecode
+import Metrics
+
+/// What the server asks of the engine. Implemented by the pipeline.
+///
+/// Threading: ``recentCandles(asset:timeframe:)`` and ``availableFiles()`` run on the server's
+/// worker queue (never on the network thread), so they may take locks or read the disk.
+/// ``health()`` and ``metricsText()`` run on the network thread while answering `/health` and
+/// `/metrics`: they must return at once (read counters; no disk, no waiting on the engine).
+package protocol StreamServerDataSource: Sendable {
+    /// Recent candles of `asset` at `timeframe`, oldest first (the forming one last, if any).
+    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory
+    /// The archive files a client may ask about (`get_available_data`).
+    func availableFiles() throws -> [AvailableFile]
+    /// Figures for `/health`.
+    func health() -> HealthSnapshot
+    /// Extra Prometheus text appended to `/metrics` (complete lines, each ending in `\n`).
+    func metricsText() -> String
+}
+
+/// Candles for `historical_candles_loaded`.
+package struct CandleHistory: Sendable, Equatable {
+    /// Oldest first.
+    package var candles: [Candle]
+    /// Where they came from, sent as `source` (e.g. `"memory"`, `"archive"`, `"broker"`).
+    package var source: String
+
+    /// Creates a history.
+    package init(candles: [Candle], source: String) {
+        self.candles = candles
+        self.source = source
+    }
+}
+
+/// One entry of `available_data`.
+package struct AvailableFile: Sendable, Equatable {
+    /// File name without directories.
+    package var filename: String
+    /// Asset name.
+    package var asset: String
+    /// `"ticks"` or a timeframe name such as `"1m"`.
+    package var timeframe: String
+    /// Full path.
+    package var path: String
+
+    /// Creates an entry.
+    package init(filename: String, asset: String, timeframe: String, path: String) {
+        self.filename = filename
+        self.asset = asset
+        self.timeframe = timeframe
+        self.path = path
+    }
+}
+
+/// Engine figures for `/health`.
+package struct HealthSnapshot: Sendable, Equatable {
+    /// Ticks the engine has taken in.
+    package var ticks: UInt64
+    /// Candle updates the engine has formed.
+    package var candleUpdates: UInt64
+    /// Epoch seconds of the newest tick (broker time), if any.
+    package var lastTickTime: Double?
+
+    /// Creates a snapshot.
+    package init(ticks: UInt64, candleUpdates: UInt64 = 0, lastTickTime: Double? = nil) {
+        self.ticks = ticks
+        self.candleUpdates = candleUpdates
+        self.lastTickTime = lastTickTime
+    }
+}
+
+/// Where prices come from, as shown in `connection_status` and `/health`.
+package struct SourceStatus: Sendable, Equatable {
+    /// The kind of source.
+    package enum Kind: String, Sendable {
+        /// Chrome through the DevTools Protocol.
+        case chrome
+        /// The built-in demo generator.
+        case demo
+        /// Replay of recorded data.
+        case replay
+    }
+
+    /// The kind of source.
+    package var kind: Kind
+    /// Whether the source is delivering (for `chrome`: connected to Chrome).
+    package var connected: Bool
+
+    /// Creates a status.
+    package init(kind: Kind, connected: Bool) {
+        self.kind = kind
+        self.connected = connected
+    }
+}
