@@ -176,8 +176,10 @@ import Synchronization
         return staged &- producer.pointee.cachedHead < capacity
     }
 
+    /// Writes `element` into the next slot without publishing it; `false` when the ring is full
+    /// (nothing is counted: the caller decides what a full ring means). Producer thread only.
     @inlinable
-    func stage(_ element: consuming Element) -> Bool {
+    @usableFromInline package func stage(_ element: consuming Element) -> Bool {
         guard hasRoom() else { return false }
         let staged = producer.pointee.staged
         (storage + (staged & mask)).initialize(to: element)

@@ -15,6 +15,8 @@ package struct ArchiveConfiguration: Sendable, Equatable {
     /// then survive a power cut, not only a crash. Replays turn it off and sync once at the end
     /// (a replay of a capture can be run again; fsyncing every 1000-tick chunk made it disk-bound).
     package var fsyncOnClose = true
+    /// Fault injection for tests of a slow disk: seconds slept before every fsync (0 = none).
+    package var injectedSyncDelay: Double = 0
 
     /// A configuration; chunk sizes below 1 are raised to 1.
     package init(directory: String, collect: ArchiveCollect = .both, tickChunkSize: Int = 1000,

@@ -72,7 +72,8 @@ package final class ArchiveWriter {
         } else {
             stream = ChunkStream(directory: configuration.directory, asset: assets.name(of: candle.asset),
                                  kind: .candles, timeframeSeconds: candle.timeframe.seconds,
-                                 chunkSize: configuration.candleChunkSize, durable: configuration.fsyncOnClose)
+                                 chunkSize: configuration.candleChunkSize, durable: configuration.fsyncOnClose,
+                                 syncDelay: configuration.injectedSyncDelay)
             candleStreams[key] = stream
             allStreams.append(stream)
         }
@@ -131,7 +132,8 @@ package final class ArchiveWriter {
         }
         let stream = ChunkStream(directory: configuration.directory, asset: assets.name(of: AssetID(rawValue: UInt32(index))),
                                  kind: .ticks, timeframeSeconds: 0, chunkSize: configuration.tickChunkSize,
-                                 durable: configuration.fsyncOnClose)
+                                 durable: configuration.fsyncOnClose,
+                                 syncDelay: configuration.injectedSyncDelay)
         tickStreams[index] = stream
         allStreams.append(stream)
         return stream

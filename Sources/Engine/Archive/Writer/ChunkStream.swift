@@ -26,9 +26,13 @@ final class ChunkStream {
 
     /// fsync chunks before they are renamed closed.
     let durable: Bool
+    /// Seconds slept before every fsync (``ArchiveConfiguration/injectedSyncDelay``).
+    let syncDelay: Double
 
-    init(directory: String, asset: String, kind: ArchiveKind, timeframeSeconds: Int, chunkSize: Int, durable: Bool = true) {
+    init(directory: String, asset: String, kind: ArchiveKind, timeframeSeconds: Int, chunkSize: Int,
+         durable: Bool = true, syncDelay: Double = 0) {
         self.durable = durable
+        self.syncDelay = syncDelay
         self.asset = asset
         self.kind = kind
         self.timeframeSeconds = timeframeSeconds
@@ -56,6 +60,7 @@ final class ChunkStream {
             do {
                 file = try LZ4ChunkFile(openPath: final + ".open", finalPath: final, scratch: scratch)
                 file?.durable = durable
+                file?.syncDelay = syncDelay
             } catch let e where e.code == .createFile && e.errno == EEXIST {
                 continue
             } catch {

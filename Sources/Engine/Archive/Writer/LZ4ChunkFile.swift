@@ -111,6 +111,8 @@ final class LZ4ChunkFile {
 
     /// Whether ``close()`` fsyncs the file and its folder (``ArchiveConfiguration/fsyncOnClose``).
     var durable = true
+    /// Seconds slept before every fsync: fault injection for tests (``ArchiveConfiguration/injectedSyncDelay``).
+    var syncDelay: Double = 0
 
     /// Ends the frame (end mark + content checksum), fsyncs, closes and renames to the final name.
     func close() throws(ArchiveError) {
@@ -121,11 +123,11 @@ final class LZ4ChunkFile {
         out.count = 8
         blockStart = -1
         try writeOut(at: bytesWritten)
-        if durable, fsync(fd) != 0 { throw ArchiveError(.sync, path: openPath, errno: Glibc.errno) }
+        if durable, Self.sync(fd, delay: syncDelay) != 0 { throw ArchiveError(.sync, path: openPath, errno: Glibc.errno) }
         Glibc.close(fd)
         fd = -1
         if rename(openPath, finalPath) != 0 { throw ArchiveError(.rename, path: finalPath, errno: Glibc.errno) }
-        if durable { Self.syncDirectory(of: finalPath) }
+        if durable { Self.syncDirectory(of: finalPath, delay: syncDelay) }
     }
 
     /// Closes the descriptor without ending the frame (after an error): the `.open` file stays
@@ -151,13 +153,19 @@ final class LZ4ChunkFile {
     }
 
     /// fsync of the folder so the rename itself is durable (best effort).
-    static func syncDirectory(of path: String) {
+    static func syncDirectory(of path: String, delay: Double = 0) {
         guard let slash = path.lastIndex(of: "/") else { return }
         let dir = String(path[..<slash])
         let dfd = Glibc.open(dir.isEmpty ? "/" : dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
-            _ = fsync(dfd)
+            _ = sync(dfd, delay: delay)
             Glibc.close(dfd)
         }
+    }
+
+    /// `fsync(2)`, after `delay` seconds of injected slowness (tests).
+    private static func sync(_ fd: Int32, delay: Double) -> Int32 {
+        if delay > 0 { usleep(UInt32(min(delay, 10) * 1_000_000)) }
+        return fsync(fd)
     }
 }

@@ -8,9 +8,14 @@ import Synchronization
 
 /// Ticks → candles → archive and subscribers. A source thread feeds decoded events through a
 /// lock-free SPSC ring (``PipelineFeeder``); the engine thread forms candles for every asset and
-/// timeframe, appends ticks and closed candles to the archive (flushed at least every second)
-/// and hands each batch of candle events to the sink. Replay and live streaming share it.
-package final class MarketPipeline: @unchecked Sendable {
+/// timeframe, hands ticks and closed candles to the archive thread through another SPSC ring
+/// (``ArchiveSink``: the engine never waits on the disk) and each batch of candle events to the
+/// sink. Replay and live streaming share it.
+///
+/// Threads: the feeder is the source thread's; ``start()`` starts the engine thread (and the
+/// archive thread); the engine-only state below is touched by no other thread. ``finish()`` joins
+/// them. Counters and ``recent`` are safe from any thread.
+package final class MarketPipeline: @unchecked Sendable {  // engine state: engine thread only
     /// How it runs.
     package let configuration: PipelineConfiguration
     /// Asset names (shared with the decoder, the server and the CLI).
@@ -24,16 +29,18 @@ package final class MarketPipeline: @unchecked Sendable {
     private let logger: Logger
     private weak var sink: (any PipelineSink)?
     private let inputFinished = Atomic<Bool>(false)
-    private let wakeup = EngineWakeup()
+    private let wakeup = ThreadWakeup()
     private let done = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
     private var feederMade = false
+    /// The longest the idle engine sleeps before it looks at the ring again (a wake-up normally
+    /// comes from the feeder within microseconds).
+    static let idleParkSeconds = 0.25
 
     // Engine thread only.
     private var former: CandleFormer
-    private var archive: ArchiveWriter?
+    private let archive: ArchiveSink?
     private var batch: [CandleEvent] = []
-    private var lastFlushCheck = 0.0
     private var result: Result<PipelineSummary, ArchiveError>?
 
     /// Creates a pipeline; opens the archive when collection is on.
@@ -48,7 +55,10 @@ package final class MarketPipeline: @unchecked Sendable {
         former = CandleFormer(timeframes: configuration.timeframes, latenessWindow: configuration.lateness,
                               keepClosed: configuration.keepClosedCandles)
         if let archiveConfiguration = configuration.archive, archiveConfiguration.collect != .none {
-            archive = try ArchiveWriter(configuration: archiveConfiguration, assets: assets, logger: logger)
+            archive = try ArchiveSink(configuration: archiveConfiguration, assets: assets, ringCapacity: configuration.archiveRingCapacity,
+                                      waitWhenFull: configuration.backpressure == .wait, counters: counters, logger: logger)
+        } else {
+            archive = nil
         }
         batch.reserveCapacity(8192)
     }
@@ -67,9 +77,10 @@ package final class MarketPipeline: @unchecked Sendable {
                               ring: ring, backpressure: configuration.backpressure, wakeup: wakeup)
     }
 
-    /// Starts the engine thread.
+    /// Starts the engine thread (and the archive thread when collecting).
     package func start() {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        archive?.start()
         let thread = Thread { [self] in
             self.runEngine()
             self.done.signal()
@@ -97,8 +108,12 @@ package final class MarketPipeline: @unchecked Sendable {
     package var ringCapacity: Int { ring.capacity }
     /// Events dropped because the ring was full.
     package var ringDropped: Int { ring.dropped }
-    /// Archive statistics (engine thread's view; exact after ``finish()``).
-    package var archiveStatistics: ArchiveWriterStatistics? { archive?.statistics }
+    /// Archive statistics (after ``finish()``; nil when not collecting).
+    package private(set) var archiveStatistics: ArchiveWriterStatistics?
+    /// Records waiting for the disk (ring + held back), for metrics; 0 when not collecting.
+    package var archiveBacklog: Int { archive?.backlogCount ?? 0 }
+    /// The archive sink's counters, when collecting.
+    var archiveCounters: ArchiveSinkCounters? { archive?.counters }
 
     // MARK: - Engine thread
 
@@ -113,7 +128,6 @@ package final class MarketPipeline: @unchecked Sendable {
                 idleRounds = 0
                 continue
             }
-            maybeFlushArchive()
             if inputFinished.load(ordering: .acquiring) {
                 // Input ended: one last look at the ring, then close everything.
                 if ring.popBatch(max: Int.max, { handle($0) }) > 0 { endBatch(); continue }
@@ -125,8 +139,7 @@ package final class MarketPipeline: @unchecked Sendable {
             idleRounds += 1
             if idleRounds < 64 { continue }
             if idleRounds < 80 { sched_yield(); continue }
-            // Wake at least every 0.25 s: the archive flushes at least every second.
-            wakeup.park(timeout: 0.25) { ring.count == 0 && !inputFinished.load(ordering: .acquiring) }
+            wakeup.park(timeout: Self.idleParkSeconds) { ring.count == 0 && !inputFinished.load(ordering: .acquiring) }
             idleRounds = 60
         }
     }
@@ -136,9 +149,7 @@ package final class MarketPipeline: @unchecked Sendable {
         switch event {
         case let .tick(tick):
             former.add(tick) { batch.append($0) }
-            if let archive {
-                do throws(ArchiveError) { try archive.append(tick) } catch { archiveFailed(error) }
-            }
+            archive?.append(.tick(tick))
             counters.ticks.add(1, ordering: .relaxed)
             counters.lastTickTimeBits.store(tick.time.bitPattern, ordering: .relaxed)
         case let .history(history):
@@ -153,6 +164,7 @@ package final class MarketPipeline: @unchecked Sendable {
     }
 
     private func endBatch() {
+        defer { archive?.endBatch() }
         guard !batch.isEmpty else { return }
         var closed = 0
         var updates = 0
@@ -161,9 +173,7 @@ package final class MarketPipeline: @unchecked Sendable {
             case .updated: updates += 1
             case .closed, .revised:
                 if case .closed = event { closed += 1 }
-                if let archive {
-                    do throws(ArchiveError) { try archive.append(event.candle) } catch { archiveFailed(error) }
-                }
+                archive?.append(.candle(event.candle))
             }
         }
         counters.candlesClosed.add(closed, ordering: .relaxed)
@@ -171,35 +181,17 @@ package final class MarketPipeline: @unchecked Sendable {
         if configuration.keepsRecentCandles { recent.apply(batch) }
         sink?.pipeline(candleEvents: batch)
         batch.removeAll(keepingCapacity: true)
-        maybeFlushArchive()
-    }
-
-    private func maybeFlushArchive() {
-        guard let archive else { return }
-        let now = monotonicNow()
-        guard now - lastFlushCheck >= 0.05 else { return }
-        lastFlushCheck = now
-        do throws(ArchiveError) { try archive.flushIfDue(now: now) } catch { archiveFailed(error) }
-    }
-
-    private func archiveFailed(_ error: ArchiveError) {
-        let count = counters.archiveErrors.add(1, ordering: .relaxed).newValue
-        if count == 1 || count % 1000 == 0 {
-            logger.error("archive write failed; streaming continues", metadata: ["error": "\(error)", "errors": "\(count)"])
-        }
     }
 
     private func closeArchive() -> Result<PipelineSummary, ArchiveError> {
         var summary = PipelineSummary(counters: counters.snapshot, candles: former.stats, archive: nil,
                                       ringDropped: ring.dropped)
         guard let archive else { return .success(summary) }
-        do throws(ArchiveError) {
-            try archive.close()
-        } catch {
-            summary.archive = archive.statistics
-            return .failure(error)
-        }
-        summary.archive = archive.statistics
+        let (statistics, error) = archive.finish()
+        archiveStatistics = statistics
+        summary.archive = statistics
+        summary.counters = counters.snapshot  // archive errors counted while closing
+        if let error { return .failure(error) }
         return .success(summary)
     }
 }

@@ -25,6 +25,8 @@ package struct PipelineConfiguration: Sendable {
     package var ringCapacity = 1 << 16
     /// Ring policy when full.
     package var backpressure: Backpressure = .wait
+    /// Engine → archive thread ring capacity (records; rounded up to a power of two).
+    package var archiveRingCapacity = ArchiveSink.defaultRingCapacity
 
     /// The defaults: 1m candles, no archive, waiting backpressure.
     package init() {}

@@ -10,10 +10,10 @@ import Ring
     @usableFromInline package let decoder: MarketDecoder
     @usableFromInline let ring: SPSCRing<DecodedEvent>
     @usableFromInline let wait: Bool
-    let wakeup: EngineWakeup
+    let wakeup: ThreadWakeup
 
     init(decoder: MarketDecoder, ring: SPSCRing<DecodedEvent>, backpressure: PipelineConfiguration.Backpressure,
-         wakeup: EngineWakeup) {
+         wakeup: ThreadWakeup) {
         self.decoder = decoder
         self.ring = ring
         self.wakeup = wakeup

@@ -57,6 +57,18 @@ final class PipelineDataSource: StreamServerDataSource, @unchecked Sendable {
         out.add("qflux_ring_fill", .gauge, "Decoded events waiting for the engine.", pipeline.ringFill)
         out.add("qflux_ring_capacity", .gauge, "Decode-to-engine ring capacity.", pipeline.ringCapacity)
         out.add("qflux_ring_dropped_total", .counter, "Events dropped because the engine ring was full.", pipeline.ringDropped)
+        if let archive = pipeline.archiveCounters {
+            out.add("qflux_archive_records_written_total", .counter, "Records the archive thread handed to the writer.",
+                    archive.written.load(ordering: .relaxed))
+            out.add("qflux_archive_backlog", .gauge, "Records waiting for the disk (archive ring + held back).",
+                    pipeline.archiveBacklog)
+            out.add("qflux_archive_held_back_total", .counter, "Records held back in memory because the archive ring was full (slow disk).",
+                    archive.spilled.load(ordering: .relaxed))
+            out.add("qflux_archive_held_back_peak", .gauge, "The most records held back at once.",
+                    archive.heldBackPeak.load(ordering: .relaxed))
+            out.add("qflux_archive_dropped_total", .counter, "Records dropped because the archive backlog was full.",
+                    archive.dropped.load(ordering: .relaxed))
+        }
         if let source { out.append(source.metricsText()) }
         return out.text
     }

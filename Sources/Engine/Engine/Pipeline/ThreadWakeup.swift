@@ -1,18 +1,19 @@
 import Dispatch
 import Synchronization
 
-/// Lets the engine thread sleep when the ring is empty and wakes it as soon as the source
-/// publishes, without a lock or a syscall per publish: the producer only signals when the
-/// engine has said it is parked (a fence and an atomic load per publish otherwise).
-final class EngineWakeup: Sendable {
+/// Lets a ring's consumer thread (the engine, a sink) sleep when its ring is empty and wakes it as
+/// soon as the producer publishes, without a lock or a syscall per publish: the producer only
+/// signals when the consumer has said it is parked (a fence and an atomic load per publish
+/// otherwise).
+final class ThreadWakeup: Sendable {
     private let parked = Atomic<Bool>(false)
     private let semaphore = DispatchSemaphore(value: 0)
 
-    /// Producer side, after publishing: wakes the engine if it is parked.
+    /// Producer side, after publishing: wakes the consumer if it is parked.
     @inline(__always)
     func notify() {
         // Store (the ring's tail) then load (parked) on this side, store (parked) then load (the
-        // tail) on the engine's: without a full fence both could miss the other (a lost wake-up,
+        // tail) on the consumer's: without a full fence both could miss the other (a lost wake-up,
         // bounded by the park timeout).
         atomicMemoryFence(ordering: .sequentiallyConsistent)
         if parked.load(ordering: .relaxed), parked.exchange(false, ordering: .acquiringAndReleasing) {
@@ -20,7 +21,7 @@ final class EngineWakeup: Sendable {
         }
     }
 
-    /// Engine side: parks until notified or `timeout` seconds pass. `stillEmpty` is checked after
+    /// Consumer side: parks until notified or `timeout` seconds pass. `stillEmpty` is checked after
     /// announcing the park, so a publish racing with it is never missed.
     func park(timeout: Double, stillEmpty: () -> Bool) {
         parked.store(true, ordering: .sequentiallyConsistent)
