@@ -39,7 +39,7 @@
 @usableFromInline package struct CandleStats: Equatable, Sendable {
     /// Live ticks taken in (finite time and price, not a repeat of history).
     @usableFromInline package var ticks = 0
-    /// Ticks (live or history) with a non-finite time or price, ignored.
+    /// Ticks (live or history) whose time or price is outside `MarketLimits` (not finite, ≤ 0, absurd), ignored.
     @usableFromInline package var invalid = 0
     /// Ticks ignored as repeats: live ticks no newer than the newest tick of an applied history
     /// snapshot, and history ticks inside the time range already merged for their asset.

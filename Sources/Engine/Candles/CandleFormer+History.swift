@@ -31,7 +31,7 @@ extension CandleFormer {
         var newestTick = -Double.infinity
         for point in history.ticks {
             let t = point.time, p = point.price
-            guard t.isFinite && p.isFinite else { counters.invalid += 1; continue }
+            guard MarketLimits.isSane(time: t, price: p) else { counters.invalid += 1; continue }
             if t > newestTick { newestTick = t }
             if t >= knownFirst && t <= knownLast {
                 counters.duplicates += 1
@@ -90,7 +90,8 @@ extension CandleFormer {
         var groups: [BrokerGroup] = []
         var broken = false
         for bc in candles {
-            guard bc.time.isFinite, bc.open.isFinite, bc.high.isFinite, bc.low.isFinite, bc.close.isFinite else { continue }
+            guard MarketLimits.isSane(time: bc.time), MarketLimits.isSane(price: bc.open), MarketLimits.isSane(price: bc.high),
+                  MarketLimits.isSane(price: bc.low), MarketLimits.isSane(price: bc.close) else { continue }
             let s = sub.start(of: bc.time)
             let g = tf.start(of: Double(s))
             if var last = groups.last, last.start == g, !broken {

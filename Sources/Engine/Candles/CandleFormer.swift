@@ -91,7 +91,7 @@ import FastDecode
     package mutating func add(_ tick: Tick, _ emit: (CandleEvent) -> Void) {
         let t = tick.time
         let p = tick.price
-        guard t.isFinite && p.isFinite else { counters.invalid &+= 1; return }
+        guard MarketLimits.isSane(time: t, price: p) else { counters.invalid &+= 1; return }
         let a = Int(tick.asset.rawValue)
         if a >= assets.count { addAssets(upTo: a) }
         if t <= assets[a].historyEnd { counters.duplicates &+= 1; return }

@@ -20,6 +20,9 @@ public enum MalformedKind: Int, CaseIterable, Sendable, CustomStringConvertible 
     case opcode
     /// The shim failed internally (allocation); the line was skipped.
     case internalError
+    /// A time or price outside ``MarketLimits`` (infinite, negative, `1e300`, …): that tick or
+    /// candle was skipped.
+    case absurdValue
 
     /// A stable snake_case name for summaries and metrics.
     public var description: String {
@@ -34,6 +37,7 @@ public enum MalformedKind: Int, CaseIterable, Sendable, CustomStringConvertible 
         case .engineIO: "engine_io"
         case .opcode: "opcode"
         case .internalError: "internal"
+        case .absurdValue: "absurd_value"
         }
     }
 }

@@ -170,6 +170,7 @@ public final class MarketDecoder {
         case QF_EVENT_UPDATE_STREAM:
             for i in 0..<p.n_ticks {
                 let t = p.ticks[i]
+                guard MarketLimits.isSane(time: t.time, price: t.price) else { stats.count(.absurdValue); continue }
                 let tick = Tick(asset: interner.intern(t.asset.raw), time: t.time, price: t.price)
                 stats.ticks += 1
                 emit(.tick(tick))
@@ -178,12 +179,20 @@ public final class MarketDecoder {
             let asset = interner.intern(p.asset.raw)
             var ticks = [PricePoint]()
             ticks.reserveCapacity(p.n_ticks)
-            for i in 0..<p.n_ticks { ticks.append(PricePoint(time: p.ticks[i].time, price: p.ticks[i].price)) }
+            for i in 0..<p.n_ticks {
+                let t = p.ticks[i]
+                guard MarketLimits.isSane(time: t.time, price: t.price) else { stats.count(.absurdValue); continue }
+                ticks.append(PricePoint(time: t.time, price: t.price))
+            }
             ticks.sort { $0.time < $1.time }
             var candles = [BrokerCandle]()
             candles.reserveCapacity(p.n_candles)
             for i in 0..<p.n_candles {
                 let c = p.candles[i]
+                guard MarketLimits.isSane(time: c.time), MarketLimits.isSane(price: c.open), MarketLimits.isSane(price: c.high),
+                      MarketLimits.isSane(price: c.low), MarketLimits.isSane(price: c.close),
+                      c.volume.isNaN || (c.volume.isFinite && c.volume >= 0)
+                else { stats.count(.absurdValue); continue }
                 candles.append(BrokerCandle(time: c.time, open: c.open, high: c.high, low: c.low, close: c.close,
                                             volume: c.volume.isNaN ? nil : c.volume))
             }

@@ -1,8 +1,8 @@
 internal import CSupport
 
 /// Owner of one C `qf_parser` (simdjson parsers and scratch buffers) and the result buffers the
-/// shim fills. Lives on one thread. All unsafe pointer work of FastDecode happens in this file
-/// and in `ShimResults.swift`.
+/// shim fills. Lives on one thread (its decoder's). Every use of the shim's C structures happens
+/// in this file.
 final class ShimParser {
     private let parser: OpaquePointer
     @exclusivity(unchecked) var frame = qf_frame()

@@ -41,11 +41,16 @@
         return "\(seconds)s"
     }
 
+    /// Beyond this many seconds, ``start(of:)`` saturates (2^53: every Double up to it is exact).
+    @usableFromInline static let largestTime = 9_007_199_254_740_992.0
+
     /// Start of the candle that contains `time` (epoch seconds): floor(t / period) · period.
     @inlinable
     package func start(of time: Double) -> Int64 {
         let p = Int64(seconds)
-        let whole = Int64((time).rounded(.down))
+        // Callers pass sane times (`MarketLimits`); still, no Double may trap here: saturate.
+        let bounded = time.isNaN ? 0 : min(max(time, -Self.largestTime), Self.largestTime)
+        let whole = Int64(bounded.rounded(.down))
         // floor division for negative times too
         let q = whole >= 0 ? whole / p : -((-whole + p - 1) / p)
         return q * p
