@@ -29,6 +29,8 @@ package struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable
         case badRecord
         /// The directory is missing or holds no chunks.
         case noChunks
+        /// Another process is writing to the data directory (its lock is held).
+        case locked
     }
 
     /// What kind of failure.
@@ -50,6 +52,10 @@ package struct ArchiveError: Error, CustomStringConvertible, Sendable, Equatable
 
     /// One line: `write failed: /data/x.qfa.lz4.open: No space left on device (errno 28)`.
     package var description: String {
+        if code == .locked {
+            return "\(path) is in use by another qflux writer" + (detail.map { " (\($0))" } ?? "")
+                + ": two writers would replace each other's chunks; use another --data-dir or stop the other process"
+        }
         var text = "\(code.rawValue) failed: \(path)"
         if let detail { text += ": \(detail)" }
         if let e = errno { text += ": \(String(cString: strerror(e))) (errno \(e))" }

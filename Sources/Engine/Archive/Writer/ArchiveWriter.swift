@@ -1,6 +1,10 @@
 import Candles
 import FastDecode
+import Foundation
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Archives ticks and closed candles as LZ4 chunk files (see docs/archive-format.md).
 ///
@@ -24,6 +28,8 @@ package final class ArchiveWriter {
     private var now: Double = 0
     private var lastFlush: Double = -.infinity
     private var closed = false
+    /// The data directory's lock, held from ``init`` until ``close()`` (and again from the next append).
+    private var lock: DataDirectoryLock?
 
     private struct CandleKey: Hashable {
         var asset: UInt32
@@ -37,6 +43,7 @@ package final class ArchiveWriter {
         self.logger = logger
         if configuration.collect != .none {
             try ChunkStream.makeDirectories(configuration.directory)
+            lock = try DataDirectoryLock(directory: configuration.directory)
         }
     }
 
@@ -108,10 +115,32 @@ package final class ArchiveWriter {
         if let first { throw first }
     }
 
+    /// Writes staged records, then fsyncs every open chunk file and its folder: every record
+    /// appended so far survives a crash or power cut. For callers that acknowledge records
+    /// elsewhere once they are durable (the Redis archiver node). Closed chunks were synced on close.
+    package func sync() throws(ArchiveError) {
+        try flush()
+        for stream in allStreams where stream.isOpen {
+            let folder = configuration.directory + "/" + ChunkNaming.folder(asset: stream.asset, kind: stream.kind,
+                                                                            timeframeSeconds: stream.timeframeSeconds)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for name in names where name.hasSuffix(ChunkNaming.openSuffix) {
+                let fd = Glibc.open(folder + "/" + name, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else { continue }
+                let failed = fsync(fd) != 0
+                Glibc.close(fd)
+                if failed { throw ArchiveError(.sync, path: folder + "/" + name, errno: Glibc.errno) }
+            }
+            let dfd = Glibc.open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if dfd >= 0 { _ = fsync(dfd); Glibc.close(dfd) }
+        }
+    }
+
     /// Writes everything and closes every chunk (renamed to its final name). The writer can be
     /// used again afterwards (new chunks). Throws the first error after trying all.
     package func close() throws(ArchiveError) {
         closed = true
+        defer { lock = nil }
         var first: ArchiveError?
         for stream in allStreams where stream.isOpen {
             do {
@@ -148,6 +177,7 @@ package final class ArchiveWriter {
         }
         closed = false
         do {
+            if lock == nil { lock = try DataDirectoryLock(directory: configuration.directory) }
             try stream.open(firstTime: time, stats: &statistics)
             logger.debug("archive chunk opened", metadata: ["asset": "\(stream.asset)", "kind": "\(stream.kind)"])
         } catch {
