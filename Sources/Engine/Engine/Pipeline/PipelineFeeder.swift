@@ -46,6 +46,21 @@ import Ring
         wakeup.notify()
     }
 
+    /// Queues already-decoded events (a Redis-fed source) and publishes them once.
+    package func feed(events: some Sequence<DecodedEvent>) {
+        let ring = self.ring
+        if wait {
+            for event in events { ring.pushWaiting(event) }
+        } else {
+            for event in events { ring.push(event) }
+            ring.publish()
+        }
+        wakeup.notify()
+    }
+
+    /// Asset names ↔ ids (the decoder's directory, shared with the engine).
+    package var assets: AssetDirectory { decoder.assets }
+
     /// Events dropped because the ring was full (live sources only).
     @usableFromInline package var dropped: Int { ring.dropped }
 }
