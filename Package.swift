@@ -50,7 +50,7 @@ let package = Package(
         concept("Ring", []),
         concept("Candles", ["FastDecode"]),
         concept("Archive", ["Candles", "FastDecode", "CSupport", logging]),
-        concept("MarketSource", []),
+        concept("MarketSource", ["FastDecode"]),
         concept("ChromeCDP", ["MarketSource", "Metrics", "FastDecode", "CSupport", logging]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),
         concept("SocketIOServer", ["Candles", "Ring", "Metrics", "FastDecode", "CSupport", logging]),
