@@ -7,7 +7,7 @@ import Synchronization
 /// form (`451-["updateStream",…]` + base64 binary attachment, an `updateCharts` and an
 /// `updateHistoryNewFast` at start), fed through the same decoder as Chrome's frames. Runs on
 /// its own thread, paced to a tick rate; needs no Chrome and no broker account.
-package final class DemoBroker: @unchecked Sendable {
+package final class DemoBroker: Sendable {
     /// How the demo runs.
     package struct Configuration: Sendable {
         /// Ticks per second over all assets (default: ~2 per asset per second).
@@ -40,17 +40,19 @@ package final class DemoBroker: @unchecked Sendable {
 
     /// Starts producing into `feeder` on a new thread.
     package func start(feeder: any FrameFeeder) throws {
-        var file: UnsafeMutablePointer<FILE>?
+        // The log is opened here (so a bad path fails the start) and handed to the demo thread as
+        // a descriptor; the thread owns its FILE from then on.
+        var logDescriptor: Int32 = -1
         if let path = configuration.tickLogPath {
-            guard let f = fopen(path, "w") else {
+            logDescriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard logDescriptor >= 0 else {
                 throw DemoError(message: "cannot write the demo tick log \(path): \(String(cString: strerror(errno)))")
             }
-            file = f
         }
-        let log = TickLogHandle(file: file)
-        let thread = Thread { [self] in
-            run(feeder: feeder, log: log.file)
-            if let f = log.file { fclose(f) }
+        let thread = Thread { [self, logDescriptor] in
+            let log = logDescriptor >= 0 ? fdopen(logDescriptor, "w") : nil
+            run(feeder: feeder, log: log)
+            if let log { fclose(log) }
             done.signal()
         }
         thread.name = "qflux-demo"
@@ -153,11 +155,6 @@ package final class DemoBroker: @unchecked Sendable {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
-}
-
-/// The tick log's FILE*, owned by the demo thread once started.
-private struct TickLogHandle: @unchecked Sendable {
-    let file: UnsafeMutablePointer<FILE>?
 }
 
 /// The demo could not start.

@@ -11,7 +11,7 @@ import SocketIOServer
 /// `qflux stream`: a source (the user's Chrome over CDP, or the demo broker) feeding the pipeline,
 /// whose candle updates go to the Socket.IO server front once per engine batch. Source status
 /// changes reach clients as `connection_status`, source errors as `stream_error`.
-package final class LiveStream: PipelineSink, @unchecked Sendable {
+package final class LiveStream: PipelineSink, @unchecked Sendable {  // `published`: engine thread only (PipelineSink calls); the rest is immutable
     /// Which source feeds the stream.
     package enum SourceChoice: Sendable, Equatable {
         /// The built-in simulated broker (``Configuration/demo``).

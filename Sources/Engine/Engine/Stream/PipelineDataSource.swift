@@ -8,7 +8,7 @@ import SocketIOServer
 
 /// The server's view of the engine: recent candles, archive files, health and metrics, all
 /// readable from the server's threads without waiting on the engine.
-final class PipelineDataSource: StreamServerDataSource, @unchecked Sendable {
+final class PipelineDataSource: StreamServerDataSource, Sendable {
     private let pipeline: MarketPipeline
     private let archiveDirectory: String?
     private let source: (any LiveSource)?
