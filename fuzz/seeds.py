@@ -71,7 +71,11 @@ def main():
     for sel, text in [(0, '["loadHistoryPeriodFast",{"asset":"EURUSD_otc","index":1756866000,"data":[{"time":1756866000,"open":1.1,"close":1.2,"high":1.3,"low":1.0}],"period":60}]'),
                       (0, '["updateCharts",[{"chart_id":"graph","settings":"{\\"symbol\\":\\"EURUSD_otc\\",\\"chartPeriod\\":4,\\"fastTimeframe\\":5}"}]]'),
                       (0, '["successauth",{"id":"x"}]'),
-                      (0, '["updateStream",{"_placeholder":true,"num":0}]')]:
+                      (0, '["updateStream",{"_placeholder":true,"num":0}]'),
+                      # Absurd numbers (hardening): overflowing, negative, non-JSON infinities.
+                      (2, '[["EURUSD_otc",1e300,1.1],["EURUSD_otc",-1e300,1e300],["X",1e19,-Infinity]]'),
+                      (2, '[["EURUSD_otc",-Infinity,NaN],["EURUSD_otc",1756866774.962,0],["A",9007199254740993,-0.0]]'),
+                      (3, '{"asset":"EURUSD_otc","period":60,"history":[[1e300,1.1],[-1,-1]],"candles":[[1e19,1,2,3,4,5]]}')]:
         put(out / "event", bytes([sel]) + text.encode())
 
     for msg in ["40", '40{"token":"secret"}', "41", '42["start_stream",{"asset":"EURUSD_otc","timeframe":60}]',
