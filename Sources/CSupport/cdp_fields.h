@@ -1,5 +1,5 @@
-// cdp_fields.h – internal to CSupport: the fields the shim takes from a CDP event, and the
-// simdjson-free scanner for the common shapes (see cdp_scan.cpp).
+// cdp_fields.h – internal to CSupport: the fields the line layer (line_decode.cpp) takes from a
+// CDP event, and the simdjson-free scanner for the common shapes (cdp_scan.cpp).
 #ifndef QF_CDP_FIELDS_H
 #define QF_CDP_FIELDS_H
 
@@ -18,10 +18,11 @@ struct CdpFields {
     double timestamp = std::numeric_limits<double>::quiet_NaN();
     int64_t opcode = -1;
     int64_t reply_id = -1;
-    bool has_method = false, has_params = false, has_payload = false, has_reply = false;
+    bool has_method = false, has_payload = false, has_reply = false;
 };
 
-/// What the scanner made of a document.
+/// What a hand-written scanner made of a document (scan_cdp, and line_decode.cpp's flat
+/// perf-log scan).
 enum class ScanResult { parsed, fallback, malformed };
 
 /// Scans a CDP event object `{"method":…,"params":{…}}` (or `{"id":…}`), or with `wrapped` a

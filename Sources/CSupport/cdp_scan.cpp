@@ -18,6 +18,10 @@ namespace {
 
 enum class Path { root, params, response, other };
 
+/// Deepest object nesting the scanner walks; CDP events nest 3 levels (event, params, response),
+/// a perf-log message one more. Deeper documents are left to simdjson.
+constexpr int kMaxDepth = 8;
+
 struct Scanner {
     const uint8_t *p;
     const uint8_t *end;
@@ -45,12 +49,12 @@ struct Scanner {
     static const uint8_t *next_special(const uint8_t *q, const uint8_t *end) {
 #if defined(__SSE2__)
         const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-        const __m128i low = _mm_set1_epi8(0x1F);
+        const __m128i space = _mm_set1_epi8(0x20);
         while (q < end) {
             __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(q));
-            // signed compare: bytes >= 0x80 are negative, so v <= 0x1F catches them and controls.
+            // signed compare: bytes >= 0x80 are negative, so v < 0x20 catches them and controls.
             __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                           _mm_cmpgt_epi8(_mm_add_epi8(low, _mm_set1_epi8(1)), v));
+                                           _mm_cmpgt_epi8(space, v));
             unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
             if (mask) return q + __builtin_ctz(mask);
             q += 16;
@@ -140,7 +144,7 @@ struct Scanner {
     }
 
     bool object(Path path, int depth) {
-        if (depth > 8) return fail_fallback();
+        if (depth > kMaxDepth) return fail_fallback();
         if (!expect('{')) return false;
         space();
         if (p < end && *p == '}') { p++; return true; }
@@ -163,7 +167,7 @@ struct Scanner {
         switch (path) {
         case Path::root:
             if (key == "method") { f.has_method = true; return plain_string(f.method); }
-            if (key == "params") { f.has_params = true; return object(Path::params, depth + 1); }
+            if (key == "params") return object(Path::params, depth + 1);
             if (key == "id") { f.has_reply = true; return integer(f.reply_id); }
             break;
         case Path::params:

@@ -1,8 +1,9 @@
 /*
- * text_codecs.c – base64 decoding and JSON string unescaping, the two byte transforms on the
- * decode path. Plain C, no allocation; both validate their input and report -1 when it is bad.
+ * text_codecs.c – base64 decoding and JSON string unescaping (qf_codecs.h), the two byte
+ * transforms on the decode path. Plain C, no allocation; both validate their input and report -1
+ * when it is bad.
  */
-#include "qf_decode.h"
+#include "qf_codecs.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -227,6 +228,9 @@ ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst) {
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
 #include <immintrin.h>
 #define QF_HAVE_AVX512_KERNEL 1
+/* unescape_string_avx512's result when it stops before the closing quote (at *stop_in /
+   *stop_out) and leaves the rest to the portable code. */
+#define QF_KERNEL_STOPPED (-4)
 
 __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,bmi2,popcnt")))
 static ptrdiff_t unescape_string_avx512(const uint8_t *src, const uint8_t *end, uint8_t *dst,
@@ -276,7 +280,7 @@ static ptrdiff_t unescape_string_avx512(const uint8_t *src, const uint8_t *end, 
     }
     *stop_in = p;
     *stop_out = o;
-    return -4;
+    return QF_KERNEL_STOPPED;
 }
 #endif
 
@@ -309,7 +313,7 @@ ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_
             const uint8_t *stop_in = p;
             uint8_t *stop_out = o;
             ptrdiff_t n = unescape_string_avx512(p, end, o, after, &stop_in, &stop_out);
-            if (n >= 0) return (o - dst) + n;
+            if (n != QF_KERNEL_STOPPED) return (o - dst) + n;
             p = stop_in;
             o = stop_out;
             /* A pair split across blocks: take it here and go on with the fast kernel. */
@@ -364,24 +368,4 @@ ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_
         if (!unescape_one(&p, end, &o)) return -1;
     }
     return -2;
-}
-
-int qf_jsonl_next(const uint8_t *buffer, size_t len, size_t *offset, int final, qf_bytes *line) {
-    if (!buffer || !offset || !line || *offset >= len) return 0;
-    const uint8_t *start = buffer + *offset;
-    size_t left = len - *offset;
-    const uint8_t *nl = (const uint8_t *)memchr(start, '\n', left);
-    size_t n;
-    if (nl) {
-        n = (size_t)(nl - start);
-        *offset += n + 1;
-    } else {
-        if (!final) return 0;
-        n = left;
-        *offset = len;
-    }
-    if (n > 0 && start[n - 1] == '\r') n--;
-    line->ptr = start;
-    line->len = n;
-    return 1;
 }

@@ -1,7 +1,7 @@
 // libFuzzer target: the two byte transforms, qf_base64_decode and qf_json_unescape, into
 // exact-size heap buffers (ASan catches a write past the documented bound), plus a round trip
 // check: valid base64 re-encoded must decode to the same bytes.
-#include "qf_decode.h"
+#include "qf_codecs.h"
 #include "fuzz_support.h"
 
 #include <cstdlib>

@@ -5,7 +5,7 @@
 //   1…5    qf_parse_payload with kind UNKNOWN (classify by shape), UPDATE_STREAM,
 //          HISTORY_NEW_FAST, LOAD_HISTORY_PERIOD, UPDATE_CHARTS
 // Bit 7 of the selector shrinks the caller's result buffers to 1 element (QF_E_CAPACITY path).
-#include "qf_decode.h"
+#include "qf_payloads.h"
 #include "fuzz_support.h"
 
 #include <cstring>

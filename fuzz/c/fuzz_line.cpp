@@ -2,7 +2,7 @@
 // decoded frame payload through qf_parse_event / qf_parse_payload exactly as the decoder does.
 // The input is handed over twice: with exactly `len` readable bytes (the shim copies it into
 // padded scratch) and, when it fits, in place with QF_PADDING readable bytes after it.
-#include "qf_decode.h"
+#include "qf_payloads.h"
 #include "fuzz_support.h"
 
 #include <cstring>

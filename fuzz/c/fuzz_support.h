@@ -1,6 +1,6 @@
 // Shared helpers for the C shim's libFuzzer targets.
 #pragma once
-#include "qf_decode.h"
+#include "qf_payloads.h"
 
 #include <cmath>
 #include <cstdlib>

@@ -3,6 +3,8 @@
 #define QF_CSUPPORT_H
 
 #include "qf_decode.h"
+#include "qf_payloads.h"
+#include "qf_codecs.h"
 #include "qf_lz4.h"
 #include "qf_lws.h"
 

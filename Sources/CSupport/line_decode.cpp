@@ -1,0 +1,408 @@
+// line_decode.cpp – the line layer of qf_decode.h: one JSONL line, a raw CDP event or a Selenium
+// perf-log entry, into a qf_frame (method, requestId, timestamp, opcode, decoded payload).
+//
+// Cost model: a Selenium perf-log entry holds the CDP event as an escaped JSON string. Instead of
+// asking simdjson to unescape it field by field, the line layer takes the raw token of `message`,
+// unescapes it once (qf_json_unescape_string, 16 or 64 bytes per step) into a padded buffer and
+// parses that as a second document. Text payloads are unescaped the same way; binary payloads go
+// straight from the raw token to the base64 decoder. Hand-written scanners take the common shapes
+// (scan_flat_perflog below for the perf-log wrapper, qf::scan_cdp in cdp_scan.cpp for the CDP
+// event); simdjson takes everything they leave. Every buffer is owned by the parser and only ever
+// grows, so steady-state decoding allocates nothing.
+//
+// No exception leaves this file: the extern "C" entry points run their bodies in qf::c_boundary.
+
+#include "cdp_fields.h"
+#include "shim_internal.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <string_view>
+
+using namespace simdjson;
+using simdjson::ondemand::raw_json_string;
+
+namespace {
+
+using qf::CdpFields;
+using qf::ScanResult;
+using qf::bytes_of;
+using qf::is_space;
+
+/// WebSocket opcode of a text frame (RFC 6455): its payloadData is the text, JSON-escaped. Every
+/// other opcode's payloadData is base64.
+constexpr int64_t kOpcodeText = 1;
+
+qf_method method_from_name(std::string_view m) {
+    static constexpr std::string_view network = "Network.";
+    if (m.substr(0, network.size()) != network) return QF_METHOD_OTHER;
+    std::string_view rest = m.substr(network.size());
+    if (rest == "webSocketFrameReceived") return QF_METHOD_FRAME_RECEIVED;
+    if (rest == "webSocketFrameSent") return QF_METHOD_FRAME_SENT;
+    if (rest == "webSocketCreated") return QF_METHOD_CREATED;
+    if (rest == "webSocketClosed") return QF_METHOD_CLOSED;
+    if (rest == "webSocketFrameError") return QF_METHOD_FRAME_ERROR;
+    return QF_METHOD_OTHER;
+}
+
+inline bool starts_with(const uint8_t *data, size_t len, std::string_view prefix) {
+    return len >= prefix.size() && std::memcmp(data, prefix.data(), prefix.size()) == 0;
+}
+
+inline const uint8_t *skip_space(const uint8_t *p, const uint8_t *end) {
+    while (p < end && is_space(*p)) p++;
+    return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simdjson path: walks a CDP event's fields into CdpFields.
+// ---------------------------------------------------------------------------------------------
+
+qf_status walk_response(ondemand::object response, CdpFields &f) {
+    for (auto field_result : response) {
+        ondemand::field field;
+        QF_TRY(std::move(field_result).get(field));
+        raw_json_string key = field.key();
+        if (key.unsafe_is_equal("opcode")) {
+            QF_TRY(field.value().get_int64().get(f.opcode));
+        } else if (key.unsafe_is_equal("payloadData")) {
+            std::string_view token;
+            token = field.value().raw_json_token();
+            if (!qf::string_token_content(token, f.payload_raw)) return QF_E_FIELD;
+            f.has_payload = true;
+        }
+    }
+    return QF_OK;
+}
+
+qf_status walk_params(ondemand::object params, CdpFields &f) {
+    for (auto field_result : params) {
+        ondemand::field field;
+        QF_TRY(std::move(field_result).get(field));
+        raw_json_string key = field.key();
+        if (key.unsafe_is_equal("requestId")) {
+            QF_TRY(field.value().get_string().get(f.request_id));
+        } else if (key.unsafe_is_equal("timestamp")) {
+            QF_TRY(field.value().get_double().get(f.timestamp));
+        } else if (key.unsafe_is_equal("response")) {
+            ondemand::object response;
+            QF_TRY(field.value().get_object().get(response));
+            qf_status s = walk_response(response, f);
+            if (s != QF_OK) return s;
+        } else if (key.unsafe_is_equal("url")) {
+            QF_TRY(field.value().get_string().get(f.url));
+        }
+    }
+    return QF_OK;
+}
+
+/// Walks the fields of a CDP event object ({method, params} or a reply {id, result}).
+qf_status walk_cdp(ondemand::object obj, CdpFields &f) {
+    for (auto field_result : obj) {
+        ondemand::field field;
+        QF_TRY(std::move(field_result).get(field));
+        raw_json_string key = field.key();
+        if (key.unsafe_is_equal("method")) {
+            QF_TRY(field.value().get_string().get(f.method));
+            f.has_method = true;
+        } else if (key.unsafe_is_equal("params")) {
+            ondemand::object params;
+            QF_TRY(field.value().get_object().get(params));
+            qf_status s = walk_params(params, f);
+            if (s != QF_OK) return s;
+        } else if (key.unsafe_is_equal("id")) {
+            QF_TRY(field.value().get_int64().get(f.reply_id));
+            f.has_reply = true;
+        }
+    }
+    return QF_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// From the collected fields to the qf_frame.
+// ---------------------------------------------------------------------------------------------
+
+/// Decodes the collected payloadData into the parser's frame_payload buffer.
+qf_status decode_frame_payload(qf_parser *p, const CdpFields &f, qf_frame *out) {
+    std::string_view raw = f.payload_raw;
+    if (raw.size() > p->max_bytes) return QF_E_TOO_LARGE;
+    // Unescaping never grows the text; base64 writes at most qf_base64_decoded_max bytes.
+    if (!p->frame_payload.reserve(std::max(raw.size(), qf_base64_decoded_max(raw.size())))) return QF_E_INTERNAL;
+    uint8_t *dst = p->frame_payload.data;
+    const uint8_t *src = reinterpret_cast<const uint8_t *>(raw.data());
+    ptrdiff_t n;
+    if (f.opcode == kOpcodeText) {
+        n = qf_json_unescape(src, raw.size(), dst);
+        if (n < 0) return QF_E_JSON;
+    } else {
+        if (std::memchr(src, '\\', raw.size()) != nullptr) {
+            // Base64 never needs escapes, but `\/` is legal JSON: unescape in place first.
+            ptrdiff_t m = qf_json_unescape(src, raw.size(), dst);
+            if (m < 0) return QF_E_JSON;
+            // Decoding in place is safe: output index never passes input index.
+            n = qf_base64_decode(dst, static_cast<size_t>(m), dst);
+        } else {
+            n = qf_base64_decode(src, raw.size(), dst);
+        }
+        if (n < 0) return QF_E_BASE64;
+    }
+    std::memset(dst + n, 0, QF_PADDING);
+    out->payload = qf_bytes{dst, static_cast<size_t>(n)};
+    out->has_payload = 1;
+    return QF_OK;
+}
+
+qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
+    if (f.has_method) {
+        out->method = method_from_name(f.method);
+        out->method_name = bytes_of(f.method);
+    } else if (f.has_reply) {
+        out->method = QF_METHOD_REPLY;
+        out->reply_id = f.reply_id;
+        return QF_OK;
+    } else {
+        return QF_E_NOT_CDP;
+    }
+    out->timestamp = f.timestamp;
+    out->request_id = bytes_of(f.request_id);
+    out->url = bytes_of(f.url);
+    out->opcode = static_cast<int32_t>(f.opcode);
+    bool frame_event = out->method == QF_METHOD_FRAME_RECEIVED || out->method == QF_METHOD_FRAME_SENT;
+    if (frame_event) {
+        if (!f.has_payload || f.opcode < 0 || f.request_id.empty()) return QF_E_FIELD;
+        return decode_frame_payload(p, f, out);
+    }
+    return QF_OK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Selenium perf-log entries: {"message":"{\"message\":{CDP event},\"webview\":…}","level":…}
+// ---------------------------------------------------------------------------------------------
+
+/// Parses the unescaped perf-log message in inner_buf: {"message":{CDP event},"webview":…}.
+qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
+    if (qf::fast_paths_enabled()) {
+        CdpFields f;
+        switch (qf::scan_cdp(p->inner_buf.data, p->inner_buf.data + n, true, f)) {
+        case ScanResult::parsed:
+            if (!f.has_method && !f.has_reply) return QF_E_NOT_CDP;
+            out->form = QF_FORM_PERFLOG;
+            return finish_frame(p, f, out);
+        case ScanResult::malformed: return QF_E_JSON;
+        case ScanResult::fallback: break;
+        }
+    }
+    ondemand::document doc;
+    QF_TRY(p->inner.iterate(p->inner_buf.data, n, p->inner_buf.capacity + QF_PADDING).get(doc));
+    ondemand::object root;
+    QF_TRY(doc.get_object().get(root));
+    CdpFields f;
+    bool found = false;
+    for (auto field_result : root) {
+        ondemand::field field;
+        QF_TRY(std::move(field_result).get(field));
+        if (field.key().unsafe_is_equal("message")) {
+            ondemand::object event;
+            if (field.value().get_object().get(event) != SUCCESS) return QF_E_NOT_CDP;
+            qf_status s = walk_cdp(event, f);
+            if (s != QF_OK) return s;
+            found = true;
+        }
+    }
+    if (!qf::doc_at_end(doc)) return QF_E_JSON;
+    if (!found) return QF_E_NOT_CDP;
+    out->form = QF_FORM_PERFLOG;
+    return finish_frame(p, f, out);
+}
+
+/// The perf-log path through simdjson: `message` is a JSON string holding the CDP event.
+qf_status parse_perflog_message(qf_parser *p, std::string_view escaped, qf_frame *out) {
+    if (escaped.size() > p->max_bytes) return QF_E_TOO_LARGE;
+    if (!p->inner_buf.reserve(escaped.size())) return QF_E_INTERNAL;
+    ptrdiff_t n = qf_json_unescape(reinterpret_cast<const uint8_t *>(escaped.data()), escaped.size(),
+                                   p->inner_buf.data);
+    if (n < 0) return QF_E_JSON;
+    return parse_perflog_inner(p, static_cast<size_t>(n), out);
+}
+
+/// The fast path for Selenium perf-log entries, which are flat objects of plain keys, short
+/// strings and numbers around one long `message` string: validates that flat shape itself and
+/// unescapes `message` straight into inner_buf in the same pass, so the outer level costs one
+/// scan instead of a simdjson parse plus a second pass over the string. Anything else (nested
+/// values, escapes outside `message`, non-ASCII outside `message`) falls back to simdjson.
+ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size_t *inner_len) {
+    const uint8_t *q = line, *end = line + len;
+    q = skip_space(q, end);
+    if (q == end || *q != '{') return ScanResult::fallback;
+    q++;
+    bool has_message = false;
+    while (true) {
+        q = skip_space(q, end);
+        if (q == end || *q != '"') return ScanResult::fallback;
+        const uint8_t *key = ++q;
+        while (q < end && *q != '"') {
+            if (!qf::is_plain_string_byte(*q)) return ScanResult::fallback;
+            q++;
+        }
+        if (q == end) return ScanResult::fallback;
+        std::string_view name(reinterpret_cast<const char *>(key), static_cast<size_t>(q - key));
+        q = skip_space(q + 1, end);
+        if (q == end || *q != ':') return ScanResult::fallback;
+        q = skip_space(q + 1, end);
+        if (q == end) return ScanResult::fallback;
+        if (name == "message") {
+            if (*q != '"' || has_message) return ScanResult::fallback;
+            size_t room = static_cast<size_t>(end - q);
+            if (!p->inner_buf.reserve(room)) return ScanResult::fallback;
+            const uint8_t *after = nullptr;
+            ptrdiff_t n = qf_json_unescape_string(q + 1, end, p->inner_buf.data, &after);
+            if (n < 0) return ScanResult::malformed;
+            *inner_len = static_cast<size_t>(n);
+            has_message = true;
+            q = after;
+        } else if (*q == '"') {
+            q++;
+            while (q < end && *q != '"') {
+                if (!qf::is_plain_string_byte(*q)) return ScanResult::fallback;
+                q++;
+            }
+            if (q == end) return ScanResult::fallback;
+            q++;
+        } else {
+            // A number or a literal: [-+.0-9eE] or letters of true/false/null.
+            const uint8_t *start = q;
+            while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == '.' ||
+                               *q == 'e' || *q == 'E' || (*q >= 'a' && *q <= 'z')))
+                q++;
+            if (q == start) return ScanResult::fallback;
+        }
+        q = skip_space(q, end);
+        if (q == end) return ScanResult::fallback;
+        if (*q == ',') { q++; continue; }
+        if (*q == '}') { q++; break; }
+        return ScanResult::fallback;
+    }
+    q = skip_space(q, end);
+    if (q != end || !has_message) return ScanResult::fallback;
+    return ScanResult::parsed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One line.
+// ---------------------------------------------------------------------------------------------
+
+/// Any line through simdjson: a raw CDP event, or a perf-log entry whose `message` string goes on
+/// to parse_perflog_message.
+qf_status parse_line_simdjson(qf_parser *p, const uint8_t *line, size_t len, size_t readable, qf_frame *out) {
+    ondemand::document doc;
+    QF_TRY(p->outer.iterate(line, len, readable).get(doc));
+    ondemand::object root;
+    if (doc.get_object().get(root) != SUCCESS) {
+        // Distinguish garbage from valid non-object JSON.
+        return QF_E_JSON;
+    }
+    CdpFields f;
+    std::string_view message;
+    bool has_message = false;
+    for (auto field_result : root) {
+        ondemand::field field;
+        QF_TRY(std::move(field_result).get(field));
+        raw_json_string key = field.key();
+        if (key.unsafe_is_equal("message")) {
+            std::string_view token;
+            token = field.value().raw_json_token();
+            if (!qf::string_token_content(token, message)) return QF_E_NOT_CDP;
+            has_message = true;
+        } else if (key.unsafe_is_equal("method")) {
+            QF_TRY(field.value().get_string().get(f.method));
+            f.has_method = true;
+        } else if (key.unsafe_is_equal("params")) {
+            ondemand::object params;
+            QF_TRY(field.value().get_object().get(params));
+            qf_status s = walk_params(params, f);
+            if (s != QF_OK) return s;
+        } else if (key.unsafe_is_equal("id")) {
+            QF_TRY(field.value().get_int64().get(f.reply_id));
+            f.has_reply = true;
+        }
+    }
+    if (!qf::doc_at_end(doc)) return QF_E_JSON;
+    if (has_message && !f.has_method) return parse_perflog_message(p, message, out);
+    out->form = QF_FORM_CDP;
+    return finish_frame(p, f, out);
+}
+
+qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t readable, qf_frame *out) {
+    *out = qf_frame{};
+    out->opcode = -1;
+    out->reply_id = -1;
+    out->timestamp = std::numeric_limits<double>::quiet_NaN();
+    while (len > 0 && is_space(line[len - 1])) len--;
+    while (len > 0 && is_space(line[0])) { line++; len--; readable--; }
+    if (len == 0) return QF_E_EMPTY;
+    if (len > p->max_bytes) return QF_E_TOO_LARGE;
+    if (readable < len + QF_PADDING) {
+        if (!p->line_copy.reserve(len)) return QF_E_INTERNAL;
+        std::memcpy(p->line_copy.data, line, len);
+        std::memset(p->line_copy.data + len, 0, QF_PADDING);
+        line = p->line_copy.data;
+        readable = len + QF_PADDING;
+    }
+    if (qf::fast_paths_enabled()) {
+        // Raw CDP events start with {"method" or {"id" (as Chrome writes them): the direct
+        // scanner. Anything else is taken for a perf-log entry: the flat scan. Both leave any
+        // shape they don't take to simdjson.
+        static constexpr std::string_view cdp_method = "{\"method\"", cdp_id = "{\"id\"";
+        if (starts_with(line, len, cdp_method) || starts_with(line, len, cdp_id)) {
+            CdpFields f;
+            switch (qf::scan_cdp(line, line + len, false, f)) {
+            case ScanResult::parsed:
+                out->form = QF_FORM_CDP;
+                return finish_frame(p, f, out);
+            case ScanResult::malformed: return QF_E_JSON;
+            case ScanResult::fallback: break;
+            }
+        } else {
+            size_t inner_len = 0;
+            switch (scan_flat_perflog(p, line, len, &inner_len)) {
+            case ScanResult::parsed: return parse_perflog_inner(p, inner_len, out);
+            case ScanResult::malformed: return QF_E_JSON;
+            case ScanResult::fallback: break;
+            }
+        }
+    }
+    return parse_line_simdjson(p, line, len, readable, out);
+}
+
+}  // namespace
+
+extern "C" {
+
+qf_status qf_parse_line(qf_parser *parser, const uint8_t *line, size_t len, size_t readable, qf_frame *out) {
+    if (!parser || !out || (!line && len)) return QF_E_ARGUMENT;
+    if (readable < len) readable = len;
+    return qf::c_boundary(QF_E_INTERNAL, [&] { return parse_line(parser, line, len, readable, out); });
+}
+
+int qf_jsonl_next(const uint8_t *buffer, size_t len, size_t *offset, int final, qf_bytes *line) {
+    if (!buffer || !offset || !line || *offset >= len) return 0;
+    const uint8_t *start = buffer + *offset;
+    size_t left = len - *offset;
+    const uint8_t *nl = static_cast<const uint8_t *>(std::memchr(start, '\n', left));
+    size_t n;
+    if (nl) {
+        n = static_cast<size_t>(nl - start);
+        *offset += n + 1;
+    } else {
+        if (!final) return 0;
+        n = left;
+        *offset = len;
+    }
+    if (n > 0 && start[n - 1] == '\r') n--;
+    line->ptr = start;
+    line->len = n;
+    return 1;
+}
+
+}  // extern "C"
