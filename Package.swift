@@ -50,10 +50,11 @@ let package = Package(
         concept("Ring", []),
         concept("Candles", ["FastDecode"]),
         concept("Archive", ["Candles", "FastDecode", "CSupport", logging]),
+        concept("LibWebSockets", ["CSupport"]),
         concept("MarketSource", ["FastDecode"]),
-        concept("ChromeCDP", ["MarketSource", "Metrics", "FastDecode", "CSupport", logging]),
+        concept("ChromeCDP", ["MarketSource", "LibWebSockets", "Metrics", "FastDecode", "CSupport", logging]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),
-        concept("SocketIOServer", ["Candles", "Ring", "Metrics", "FastDecode", "CSupport", logging]),
+        concept("SocketIOServer", ["Candles", "Ring", "LibWebSockets", "Metrics", "FastDecode", "CSupport", logging]),
         // The composition root: ring, pipeline, sinks, wiring.
         concept("Engine", [
             "Ring", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer", "Metrics",
@@ -71,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "qflux-bench",
             dependencies: [
-                "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer",
+                "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer", "LibWebSockets",
                 "FastDecode", "CSupport",
             ]
         ),

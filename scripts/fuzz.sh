@@ -53,8 +53,16 @@ build_swift() {
   echo "fuzz: building $name (swiftc, fuzzer+address, from the module's sources)" >&2
   mkdir -p "$BIN/module"
   printf 'module CSupport {\n    umbrella header "%s/CSupport.h"\n    export *\n}\n' "$INC" > "$BIN/module/module.modulemap"
-  "$SWIFTC" -sanitize=fuzzer,address -parse-as-library -g -O -module-name QFluxFuzz \
-    -I "$BIN/module" -Xcc -I"$INC" -use-ld=lld "${srcs[@]}" -llz4 -o "$BIN/fuzz_$name"
+  # Files of several SwiftPM targets become one module: drop the imports of sibling targets.
+  local flat="$BIN/src-$name" files=() i=0
+  rm -rf "$flat"; mkdir -p "$flat"
+  for s in "${srcs[@]}"; do
+    i=$((i + 1))
+    sed -E '/^import (Candles|FastDecode|Archive)$/d' "$s" > "$flat/$i-$(basename "$s")"
+    files+=("$flat/$i-$(basename "$s")")
+  done
+  "$SWIFTC" -sanitize=fuzzer,address -parse-as-library -g -O -module-name QFluxFuzz -package-name qflux \
+    -I "$BIN/module" -Xcc -I"$INC" -use-ld=lld "${files[@]}" -llz4 -o "$BIN/fuzz_$name"
 }
 
 build() {
@@ -62,9 +70,10 @@ build() {
     line|event|codecs) build_c "$1" ;;
     archive) build_swift archive fuzz/swift/ArchiveReaderFuzz.swift Sources/Engine/Archive/ArchiveError.swift \
                Sources/Engine/Archive/Format/*.swift Sources/Engine/Archive/Reader/*.swift \
-               Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Model/Timeframe.swift ;;
+               Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Candles/Model/Timeframe.swift \
+               Sources/FastDecode/Text/UTCTime.swift Sources/FastDecode/Text/DecimalWriter.swift ;;
     engineio) build_swift engineio fuzz/swift/EngineIOFuzz.swift \
-               Sources/Engine/Server/Protocol/{SocketIOParser,SocketIOPacket,JSONValue}.swift ;;
+               Sources/Engine/SocketIOServer/Protocol/{SocketIOParser,SocketIOPacket,JSONValue}.swift ;;
     *) echo "fuzz: unknown target $1" >&2; exit 2 ;;
   esac
 }

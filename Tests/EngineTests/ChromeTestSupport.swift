@@ -52,9 +52,9 @@ final class ChildProcess {
     var log: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
 }
 
-/// Polls `condition` every 50 ms for up to `timeout` seconds.
+/// Polls `condition` every 50 ms for up to `timeout` seconds; true once it holds.
 @discardableResult
-func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+func waitUntil(_ timeout: Double = 10, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }
@@ -65,24 +65,39 @@ func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
 
 /// A free TCP port on 127.0.0.1 (bound to 0, read back, closed).
 func freeLocalPort() -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var sa = sockaddr_in()
-    sa.sin_family = sa_family_t(AF_INET)
-    sa.sin_addr.s_addr = inet_addr("127.0.0.1")
-    sa.sin_port = 0
-    _ = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: sa.sin_port))
+    (try? LocalListener())?.port ?? 0
 }
 
-/// The Chromium binary, or a recorded failure saying how to install it.
-func chromiumBinary() -> String? {
-    let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-    if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
-    Issue.record("chromium is not installed: scripts/setup.sh --test (apt-get install -y chromium)")
-    return nil
+/// A TCP socket listening on 127.0.0.1 at a port the kernel picked; closed when dropped.
+final class LocalListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let size = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
+        guard fd >= 0, bound == 0, listen(fd, 1) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            throw ListenError(reason: reason)
+        }
+        var length = size
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(fd) }
+
+    struct ListenError: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { "cannot listen on 127.0.0.1: \(reason)" }
+    }
 }
 
 /// Headless Chromium with its own profile and DevTools port, showing `urls`.

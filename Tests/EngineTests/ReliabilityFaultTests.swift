@@ -16,6 +16,8 @@ import Testing
 @Suite("Reliability: crashes, signals and disk faults", .serialized)
 struct ReliabilityFaultTests {
     static let rate = 2000.0
+    /// The per-file size limit of the disk-full test (bytes): every write past it fails with EFBIG.
+    static let fileSizeLimit = 12288
 
     /// `qflux stream --demo` collecting ticks into `dir/data`, logging every tick to `dir/ticks.jsonl`.
     static func streamArgs(_ dir: TempDir, extra: [String] = []) -> [String] {
@@ -31,7 +33,7 @@ struct ReliabilityFaultTests {
         let child = try QfluxChild(qflux, Self.streamArgs(dir))
         try #require(child.port() != nil, "stream did not start: \(child.stderr)")
         // Run until ~3 s of ticks were produced (slower under sanitizers), then kill.
-        waitUntil(timeout: 30) { lineCount(dir.path + "/ticks.jsonl") >= Int(Self.rate * 3) }
+        waitUntil(30) { lineCount(dir.path + "/ticks.jsonl") >= Int(Self.rate * 3) }
         let exit = try #require(child.stop(SIGKILL, timeout: 5))
         #expect(exit.reason == .uncaughtSignal && exit.status == SIGKILL)
 
@@ -95,20 +97,17 @@ struct ReliabilityFaultTests {
         #expect(archived.values.reduce(0) { $0 + $1.count } == logged.count)
     }
 
-    @Test("disk full (RLIMIT_FSIZE): a clear error, streaming continues, flushed ticks stay readable, exit 0")
+    @Test("disk full (RLIMIT_FSIZE): a clear error, streaming continues, flushed ticks stay readable, exit 0",
+          .enabled(if: Dependency.prlimit, Dependency.needsPrlimit))
     func diskFull() throws {
-        guard let qflux = builtQflux() else { return }
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit") else {
-            Issue.record("prlimit (util-linux) is needed for the disk-full test")
-            return
-        }
+        guard let qflux = builtQflux(), let prlimit = Dependency.prlimitPath else { return }
         let dir = TempDir()
         // Chunks never rotate (1e9 ticks); every write past 12 KiB of a file fails with EFBIG, as on
         // a full disk (SIGXFSZ is ignored by the shell before exec: a full disk raises no signal).
         // No tick log here: it would hit the same per-file limit.
         let args = ["stream", "--demo", "--demo-rate", "8000", "--demo-assets", "4", "--demo-seed", "5", "--port", "0",
                     "--collect-stream", "tick", "--data-dir", dir.path + "/data", "--tick-chunk-size", "1000000000"]
-        let command = (["/usr/bin/prlimit", "--fsize=12288", qflux] + args).map { "'\($0)'" }.joined(separator: " ")
+        let command = ([prlimit, "--fsize=\(Self.fileSizeLimit)", qflux] + args).map { "'\($0)'" }.joined(separator: " ")
         let child = try QfluxChild("/bin/sh", ["-c", "trap '' XFSZ; exec \(command)"])
         let port = try #require(child.port(), "stream did not start: \(child.stderr)")
         #expect(child.waitFor("archive write failed; streaming continues", timeout: 30), "no archive error reported: \(child.stderr)")
@@ -137,7 +136,7 @@ struct ReliabilityFaultTests {
         var chunksPerAsset: [String: Int] = [:]
         for path in try ArchiveIndex.chunkPaths(in: dir.path + "/data") {
             let chunk = try reader.read(path)
-            #expect(chunk.summary.compressedBytes <= 12288)
+            #expect(chunk.summary.compressedBytes <= Self.fileSizeLimit)
             if case .damaged(let why) = chunk.summary.condition { Issue.record("\(path) damaged: \(why)") }
             #expect(zip(chunk.ticks, chunk.ticks.dropFirst()).allSatisfy { $0.time <= $1.time }, "\(path): ticks out of order")
             readable += chunk.ticks.count
@@ -215,10 +214,4 @@ final class CountingSink: PipelineSink, @unchecked Sendable {
 func lineCount(_ path: String) -> Int {
     guard let data = FileManager.default.contents(atPath: path) else { return 0 }
     return data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-}
-
-/// Polls `condition` every 10 ms for up to 10 s.
-func waitUntil(timeout: Double = 10, _ condition: () -> Bool) {
-    let deadline = Date().addingTimeInterval(timeout)
-    while !condition() && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
 }

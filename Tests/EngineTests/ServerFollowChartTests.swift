@@ -10,9 +10,9 @@ import Testing
 
 @Suite("Server: --follow-chart", .serialized)
 struct ServerFollowChartTests {
-    @Test("with followChart, a client streaming one asset moves to the asset the broker's chart shows")
+    @Test("with followChart, a client streaming one asset moves to the asset the broker's chart shows",
+          .enabled(if: Dependency.python, Dependency.needsPython))
     func followsChart() throws {
-        guard pythonClientsAvailable() else { return }
         let (server, dir) = try makeTestServer { $0.followChart = true }
         defer { server.stop() }
         let gbp = dir.lookup("GBPUSD")!

@@ -11,9 +11,8 @@ import Testing
 /// HTTP on the server port: the page (headless Chromium), /health, /metrics, polling refusal, 404.
 @Suite("Server HTTP and page", .serialized)
 struct ServerPageTests {
-    @Test("/health, /metrics, polling transport refused, 404")
+    @Test("/health, /metrics, polling transport refused, 404", .enabled(if: Dependency.python, Dependency.needsPython))
     func http() throws {
-        guard pythonClientsAvailable() else { return }
         let (server, _) = try makeTestServer()
         defer { server.stop() }
         let port = server.boundPort
@@ -38,13 +37,10 @@ struct ServerPageTests {
         #expect(!page.body.contains("http://") && !page.body.contains("https://"), "the page loads nothing external")
     }
 
-    @Test("headless Chromium shows published candles")
+    @Test("headless Chromium shows published candles",
+          .enabled(if: Dependency.chromium, Dependency.needsChromium), .enabled(if: Dependency.python, Dependency.needsPython))
     func chromium() throws {
-        let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        guard let browser = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            print("SKIPPED: chromium is not installed (apt-get install -y chromium); the page check did not run")
-            return
-        }
+        let browser = try #require(Dependency.chromiumPath)
         let (server, dir) = try makeTestServer()
         defer { server.stop() }
         let eur = dir.lookup("EURUSD_otc")!

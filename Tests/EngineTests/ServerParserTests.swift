@@ -3,6 +3,7 @@ import Candles
 import ChromeCDP
 import Demo
 import Engine
+import FastDecode
 import SocketIOServer
 import Testing
 
@@ -126,8 +127,8 @@ struct ServerParserTests {
         w.comma()
         w.number(.nan)
         #expect(String(decoding: w.bytes, as: UTF8.self) == "\"a\\nb\\u0001\\\\\",1.5,3,null")
-        #expect(ISO8601Text.seconds(1_700_000_040) == "2023-11-14T22:14:00Z")
-        #expect(ISO8601Text.seconds(0) == "1970-01-01T00:00:00Z")
-        #expect(ISO8601Text.millis(951_782_400.25) == "2000-02-29T00:00:00.250Z")
+        #expect(UTCTime.iso8601(seconds: 1_700_000_040) == "2023-11-14T22:14:00Z")
+        #expect(UTCTime.iso8601(seconds: 0) == "1970-01-01T00:00:00Z")
+        #expect(UTCTime.iso8601(millis: 951_782_400.25) == "2000-02-29T00:00:00.250Z")
     }
 }

@@ -52,27 +52,6 @@ func makeTestServer(_ tweak: (inout StreamServerConfig) -> Void = { _ in }) thro
 /// The python scripts next to this file.
 let serverScriptsDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts")
 
-/// Checks python3 has python-socketio, websocket-client and aiohttp; records a clear failure if not.
-func pythonClientsAvailable() -> Bool {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", "import socketio, websocket, aiohttp"]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch {
-        Issue.record("python3 not runnable: \(error)")
-        return false
-    }
-    p.waitUntilExit()
-    if p.terminationStatus != 0 {
-        Issue.record("""
-            python deps missing: pip install "python-socketio[asyncio_client]" websocket-client aiohttp
-            """)
-        return false
-    }
-    return true
-}
-
 /// Output of one python client run.
 struct ScriptRun {
     var status: Int32

@@ -1,17 +1,18 @@
 import MarketSource
 import CSupport
 import Foundation
+import LibWebSockets
 import Logging
-import Synchronization
 
 /// One DevTools WebSocket to one page target, on libwebsockets' client (its own context, no
 /// listening port, no Origin header so Chrome needs no `--remote-allow-origins`). Sends
 /// `Network.enable` once the handshake is done and feeds every event message, whole and exactly
 /// as received, to the pipeline's decoder on the thread that services it.
 ///
-/// Threads: created, serviced (``serviceOnce()``) and destroyed on one thread; ``wake()`` may be
-/// called from any thread.
-final class CDPConnection: @unchecked Sendable {  // only wake() crosses threads
+/// Threads: not `Sendable` – created, opened, serviced (``serviceOnce()``), closed and freed on
+/// the Chrome source thread, which owns its ``LWSContext`` (no service thread; the context checks
+/// its owner in debug builds when the callbacks enter). Other threads get only ``waker``.
+final class CDPConnection {
     /// Where the connection is.
     enum Phase: Equatable {
         /// TCP connect and WebSocket handshake under way.
@@ -29,13 +30,10 @@ final class CDPConnection: @unchecked Sendable {  // only wake() crosses threads
     private let stats: ChromeStatistics
     private let logger: Logger
     private let maxMessageBytes: Int
-    private var context: OpaquePointer?
-    private var protocols: UnsafeMutablePointer<lws_protocols>?
-    private var strings: [UnsafeMutablePointer<CChar>] = []
+    private var context: LWSContext?
     private var buffer = MessageBuffer()
     private var oversize = false
     private var enableSent = false
-    private let wakeLock = Mutex<ContextPointer?>(nil)
     private var enableTimeout = 3.0
 
     /// The `Network.enable` command (id 1).
@@ -48,71 +46,44 @@ final class CDPConnection: @unchecked Sendable {  // only wake() crosses threads
         self.logger = logger
     }
 
-    deinit {
-        wakeLock.withLock { $0 = nil }
-        if let context { lws_context_destroy(context) }
-        protocols?.deinitialize(count: 2)
-        protocols?.deallocate()
-        for s in strings { free(s) }
-    }
+    deinit { close() }
 
     /// Creates the client context and starts connecting to `ws://address:port/path`.
     func open(address: String, port: Int, path: String, rxBufferSize: Int,
               connectTimeout: Double, timeout: Double) throws(ChromeError) {
-        func keep(_ s: String) -> UnsafePointer<CChar> {
-            let p = strdup(s)!
-            strings.append(p)
-            return UnsafePointer(p)
-        }
-        let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-        protocols.initialize(repeating: lws_protocols(), count: 2)
-        protocols[0].name = keep("qflux-cdp")
-        protocols[0].callback = cdpClientCallback
-        protocols[0].rx_buffer_size = rxBufferSize
-        self.protocols = protocols
         enableTimeout = timeout
-
-        var info = lws_context_creation_info()
-        info.port = CONTEXT_PORT_NO_LISTEN
-        info.protocols = UnsafePointer(protocols)
-        info.gid = -1
-        info.uid = -1
-        info.user = Unmanaged.passUnretained(self).toOpaque()
-        info.timeout_secs = UInt32(max(1, timeout.rounded(.up)))
-        info.connect_timeout_secs = UInt32(max(1, connectTimeout.rounded(.up)))
-        lws_set_log_level(0, nil)
-        guard let context = lws_create_context(&info) else {
-            throw ChromeError(code: .webSocket, cause: "lws_create_context failed for the DevTools client")
-        }
-        self.context = context
-        wakeLock.withLock { $0 = ContextPointer(pointer: context) }
-
-        var ci = lws_client_connect_info()
-        ci.context = context
-        ci.address = keep(address)
-        ci.port = Int32(port)
-        ci.path = keep(path)
-        ci.host = keep(TargetDiscovery.hostHeader(address, port))
-        ci.origin = nil
-        ci.protocol = nil
-        ci.local_protocol_name = protocols[0].name
-        ci.ietf_version_or_minus_one = -1
-        guard lws_client_connect_via_info(&ci) != nil else {
-            throw ChromeError(code: .webSocket, cause: "cannot start connecting to ws://\(address):\(port)\(path)")
+        var description = LWSContextDescription(role: .client, protocols: [
+            LWSProtocol(name: "qflux-cdp", callback: cdpClientCallback, rxBufferSize: rxBufferSize),
+        ])
+        description.user = Unmanaged.passUnretained(self).toOpaque()  // close() destroys the context first
+        description.timeoutSeconds = UInt32(max(1, timeout.rounded(.up)))
+        description.connectTimeoutSeconds = UInt32(max(1, connectTimeout.rounded(.up)))
+        do throws(LWSError) {
+            let context = try LWSContext(description)
+            self.context = context
+            try context.connect(address: address, port: port, path: path, host: TargetDiscovery.hostHeader(address, port))
+        } catch {
+            switch error.code {
+            case .createContext, .listenPort:
+                throw ChromeError(code: .webSocket, cause: "lws_create_context failed for the DevTools client")
+            case .connect:
+                throw ChromeError(code: .webSocket, cause: "cannot start connecting to ws://\(address):\(port)\(path)")
+            }
         }
     }
 
-    /// Services the connection once (blocks until something happens or ``wake()``).
+    /// Wakes a blocked ``serviceOnce()`` from any thread; nil before ``open(address:port:path:rxBufferSize:connectTimeout:timeout:)``.
+    var waker: LWSWaker? { context?.waker }
+
+    /// Services the connection once (blocks until something happens or the ``waker`` wakes it).
     func serviceOnce() {
         guard let context else { return }
-        if lws_service(context, 0) < 0, !isClosed { phase = .closed("libwebsockets service failed") }
+        if !context.service(), !isClosed { phase = .closed("libwebsockets service failed") }
     }
 
-    /// Makes a blocked ``serviceOnce()`` return (any thread).
-    func wake() {
-        wakeLock.withLock { context in
-            if let context { lws_cancel_service(context.pointer) }
-        }
+    /// Destroys the context (its last callbacks run here); later wake-ups do nothing. Safe to call twice.
+    func close() {
+        context?.stop()
     }
 
     var isClosed: Bool {
@@ -227,16 +198,11 @@ final class CDPConnection: @unchecked Sendable {  // only wake() crosses threads
     }
 }
 
-/// The libwebsockets client callback: finds the ``CDPConnection`` through the context user pointer.
-let cdpClientCallback: @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?,
-                                       UnsafeMutableRawPointer?, Int) -> Int32 = { wsi, reason, user, input, len in
-    guard let wsi, let context = lws_get_context(wsi), let raw = lws_context_user(context) else {
+/// The libwebsockets client callback: finds the ``CDPConnection`` through the context's user
+/// pointer (which checks, in debug builds, that it runs on the connection's owner thread).
+let cdpClientCallback: LWSCallback = { wsi, reason, user, input, len in
+    guard let wsi, let raw = LWSContext.user(of: wsi) else {
         return lws_callback_http_dummy(wsi, reason, user, input, len)
     }
     return Unmanaged<CDPConnection>.fromOpaque(raw).takeUnretainedValue().callback(wsi, reason, user, input, len)
-}
-
-/// A libwebsockets context pointer that another thread may wake.
-private struct ContextPointer: @unchecked Sendable {
-    let pointer: OpaquePointer
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LibWebSockets
 import Logging
 import MarketSource
 import Metrics
@@ -16,7 +17,11 @@ import Synchronization
 ///
 /// Several matching tabs: the first matching page in Chrome's `/json/list` order wins (see
 /// ``TargetMatcher``); qflux stays on it until it goes away.
-package final class ChromeSource: LiveSource, @unchecked Sendable {
+///
+/// Threads: ``start(feeder:events:)`` spawns the source thread, which owns the ``CDPConnection``
+/// (and its libwebsockets context); other threads see only atomics, locks and the connection's
+/// waker. Everything stored here is `Sendable`.
+package final class ChromeSource: LiveSource {
     /// How the source finds and reads Chrome.
     package struct Configuration: Sendable {
         /// Chrome's DevTools HTTP/WebSocket endpoint (`--cdp`).
@@ -44,10 +49,12 @@ package final class ChromeSource: LiveSource, @unchecked Sendable {
     private let statistics = ChromeStatistics()
     private let stopping = Atomic<Bool>(false)
     private let wakeUp = DispatchSemaphore(value: 0)
-    private let current = Mutex<CDPConnection?>(nil)
+    /// Wakes the connection the source thread is servicing, if any.
+    private let current = Mutex<LWSWaker?>(nil)
     private let running = Mutex<DispatchSemaphore?>(nil)
     private let attached = Mutex<ChromeTarget?>(nil)
-    private var lastNote = ""
+    /// The waiting state last logged (source thread only; a lock because the class is `Sendable`).
+    private let lastNote = Mutex("")
 
     /// A source that does nothing until ``start(feeder:events:)``.
     package init(configuration: Configuration, logger: Logger) {
@@ -85,7 +92,7 @@ package final class ChromeSource: LiveSource, @unchecked Sendable {
     package func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
         wakeUp.signal()
-        current.withLock { $0?.wake() }
+        current.withLock { $0?.wake() }  // after `stopping`: a connection registered later sees the flag
         guard let done = running.withLock({ $0 }) else { return }
         done.wait()
         done.signal()  // a second stop() returns too
@@ -139,13 +146,16 @@ package final class ChromeSource: LiveSource, @unchecked Sendable {
     private func attach(_ target: ChromeTarget, numericHost: String, feeder: any FrameFeeder, events: (any LiveSourceEvents)?) {
         let connection = CDPConnection(feeder: feeder, stats: statistics, maxMessageBytes: configuration.maxMessageBytes,
                                        logger: logger)
-        current.withLock { $0 = connection }
-        defer { current.withLock { $0 = nil } }
+        defer {
+            current.withLock { $0 = nil }
+            connection.close()  // destroyed here, on its owner thread
+        }
         let page = Self.displayURL(target.url)
         do {
             try connection.open(address: numericHost, port: configuration.address.port, path: target.debuggerPath,
                                 rxBufferSize: configuration.rxBufferSize, connectTimeout: configuration.connectTimeout,
                                 timeout: configuration.requestTimeout)
+            current.withLock { $0 = connection.waker }
         } catch {
             note("cannot attach to \(page): \(error.cause)")
             pause(configuration.pollInterval)
@@ -169,7 +179,7 @@ package final class ChromeSource: LiveSource, @unchecked Sendable {
         statistics.attaches.add(1, ordering: .relaxed)
         attached.withLock { $0 = target }
         statistics.connected.store(true, ordering: .releasing)
-        lastNote = ""
+        lastNote.withLock { $0 = "" }
         logger.info("Chrome: attached to \(page) (\(target.title.isEmpty ? "untitled" : target.title)) at \(configuration.address)")
         events?.sourceStatusChanged(connected: true)
 
@@ -188,8 +198,11 @@ package final class ChromeSource: LiveSource, @unchecked Sendable {
 
     /// Logs a waiting state once (not again while it stays the same).
     private func note(_ message: String) {
-        guard message != lastNote else { return }
-        lastNote = message
+        let repeated = lastNote.withLock { last in
+            defer { last = message }
+            return last == message
+        }
+        guard !repeated else { return }
         logger.notice("\(message)")
     }
 

@@ -145,7 +145,7 @@ extension ServerCore {
             w.raw("{\"asset\":"); w.string(assetName(AssetID(rawValue: k.asset)))
             w.raw(",\"timeframe\":"); w.string(Timeframe(seconds: k.seconds).description); w.raw("}")
         }
-        w.raw("],\"timestamp\":"); w.string(ServerPayloads.now()); w.raw("}")
+        w.raw("],\"timestamp\":"); w.iso8601(millis: ServerPayloads.wallClock()); w.raw("}")
         emit(s, "unsubscribed", w.bytes, ack: ack)
     }
 
@@ -163,7 +163,7 @@ extension ServerCore {
         w.raw(",\"timeframes\":"); list(tfs.map(\.description))
         w.raw(",\"unknown_assets\":"); list(unknown)
         w.raw(",\"unknown_timeframes\":"); list(badTimeframes)
-        w.raw(",\"timestamp\":"); w.string(ServerPayloads.now()); w.raw("}")
+        w.raw(",\"timestamp\":"); w.iso8601(millis: ServerPayloads.wallClock()); w.raw("}")
         return w.bytes
     }
 }

@@ -40,14 +40,15 @@ extension ServerCore {
         w.raw(",\"source\":{\"kind\":"); w.string(status.kind.rawValue)
         w.raw(",\"connected\":"); w.raw(status.connected ? "true" : "false"); w.raw("}")
         w.raw(",\"chrome\":"); w.string(status.kind == .chrome && status.connected ? "connected" : "not connected")
-        w.raw(",\"clients\":"); w.int(st.clients)
-        w.raw(",\"ticks\":"); w.int(h.ticks)
-        w.raw(",\"candle_updates\":"); w.int(h.candleUpdates)
+        w.raw(",\"clients\":"); w.integer(st.clients)
+        w.raw(",\"ticks\":"); w.integer(h.ticks)
+        w.raw(",\"candle_updates\":"); w.integer(h.candleUpdates)
         w.raw(",\"last_tick_time\":")
         if let t = h.lastTickTime { w.number(t) } else { w.raw("null") }
-        w.raw(",\"messages_sent\":"); w.int(st.messagesSent)
-        w.raw(",\"drops\":"); w.int(st.drops)
-        w.raw(",\"slow_disconnects\":"); w.int(st.slowDisconnects)
+        w.raw(",\"messages_sent\":"); w.integer(st.messagesSent)
+        w.raw(",\"drops\":"); w.integer(st.drops)
+        w.raw(",\"slow_disconnects\":"); w.integer(st.slowDisconnects)
+        if !h.extraMembers.isEmpty { w.raw(","); w.raw(Array(h.extraMembers.utf8)) }
         w.raw("}")
         return w.bytes
     }

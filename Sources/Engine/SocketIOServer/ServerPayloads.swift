@@ -7,13 +7,13 @@ enum ServerPayloads {
     static func candle(_ c: Candle, asset: String, into w: inout JSONWriter) {
         w.raw("{\"asset\":"); w.string(asset)
         w.raw(",\"timeframe\":"); w.string(c.timeframe.description)
-        w.raw(",\"timestamp\":"); w.int(c.start)
+        w.raw(",\"timestamp\":"); w.integer(c.start)
         w.raw(",\"open\":"); w.number(c.open)
         w.raw(",\"high\":"); w.number(c.high)
         w.raw(",\"low\":"); w.number(c.low)
         w.raw(",\"close\":"); w.number(c.close)
-        w.raw(",\"volume\":"); w.int(c.ticks)
-        w.raw(",\"date\":"); w.string(ISO8601Text.seconds(c.start))
+        w.raw(",\"volume\":"); w.integer(c.ticks)
+        w.raw(",\"date\":"); w.iso8601(seconds: c.start)
         w.raw("}")
     }
 
@@ -26,8 +26,6 @@ enum ServerPayloads {
         return w.bytes
     }
 
-    static func now() -> String { ISO8601Text.millis(wallClock()) }
-
     static func wallClock() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
@@ -39,7 +37,7 @@ enum ServerPayloads {
         var w = JSONWriter(capacity: 80)
         w.raw("{\"asset\":")
         if let asset { w.string(asset) } else { w.raw("null") }
-        w.raw(",\"timestamp\":"); w.string(now())
+        w.raw(",\"timestamp\":"); w.iso8601(millis: wallClock())
         w.raw("}")
         return w.bytes
     }
@@ -47,7 +45,7 @@ enum ServerPayloads {
     /// `{"timestamp":…}`
     static func stamp() -> [UInt8] {
         var w = JSONWriter(capacity: 48)
-        w.raw("{\"timestamp\":"); w.string(now()); w.raw("}")
+        w.raw("{\"timestamp\":"); w.iso8601(millis: wallClock()); w.raw("}")
         return w.bytes
     }
 
@@ -55,7 +53,7 @@ enum ServerPayloads {
     static func error(_ message: String, timestamp: Bool) -> [UInt8] {
         var w = JSONWriter(capacity: 80)
         w.raw("{\"error\":"); w.string(message)
-        if timestamp { w.raw(",\"timestamp\":"); w.string(now()) }
+        if timestamp { w.raw(",\"timestamp\":"); w.iso8601(millis: wallClock()) }
         w.raw("}")
         return w.bytes
     }
@@ -66,14 +64,14 @@ enum ServerPayloads {
         w.string(s.kind == .chrome && s.connected ? "connected" : "not connected")
         w.raw(",\"source\":"); w.string(s.kind.rawValue)
         w.raw(",\"source_connected\":"); w.raw(s.connected ? "true" : "false")
-        w.raw(",\"timestamp\":"); w.string(now())
+        w.raw(",\"timestamp\":"); w.iso8601(millis: wallClock())
         w.raw("}")
         return w.bytes
     }
 
     static func stringList(_ key: String, _ items: [String]) -> [UInt8] {
         var w = JSONWriter(capacity: 32 + items.count * 16)
-        w.raw("{"); w.key(key); w.raw("[")
+        w.raw("{"); w.string(key); w.raw(":[")
         for (i, s) in items.enumerated() {
             if i > 0 { w.comma() }
             w.string(s)
@@ -91,9 +89,9 @@ enum ServerPayloads {
             if i > 0 { w.comma() }
             candle(c, asset: asset, into: &w)
         }
-        w.raw("],\"count\":"); w.int(h.candles.count)
+        w.raw("],\"count\":"); w.integer(h.candles.count)
         w.raw(",\"source\":"); w.string(h.source)
-        w.raw(",\"timestamp\":"); w.string(now())
+        w.raw(",\"timestamp\":"); w.iso8601(millis: wallClock())
         w.raw("}")
         return w.bytes
     }

@@ -1,30 +1,24 @@
-import CSupport
 import Candles
 import FastDecode
 import Foundation
+import LibWebSockets
 import Logging
 import Synchronization
 
 /// qflux's server front: a Socket.IO v4 (WebSocket transport) server on libwebsockets, plus the live
 /// chart page (`GET /`), `GET /health` and `GET /metrics`, all on one port.
 ///
-/// Threads: ``start()`` spawns a network thread that runs the libwebsockets service loop; the
-/// publish methods may be called from any one engine thread (they take one lock per batch and wake
-/// the network thread once per batch); ``stop()`` from any thread.
-package final class StreamServer: @unchecked Sendable {
+/// Threads: ``start()`` creates the context (an ``LWSContext``) and its network thread, which runs
+/// the libwebsockets service loop and owns the ``ServerCore`` state; the publish methods may be
+/// called from any one engine thread (they take one lock per batch and wake the network thread
+/// once per batch); ``stop()`` from any thread but the network thread. Everything stored here is
+/// `Sendable`.
+package final class StreamServer: Sendable {
     /// The settings the server was made with.
     package let config: StreamServerConfig
     private let core: ServerCore
-    private let lifecycle = Mutex(Lifecycle())
-
-    private struct Lifecycle {
-        var context: OpaquePointer?
-        var protocols: UnsafeMutablePointer<lws_protocols>?
-        var strings: [UnsafeMutablePointer<CChar>] = []
-        var thread: Thread?
-        var done: DispatchSemaphore?
-        var port = 0
-    }
+    /// The running context: nil before ``start()`` and after ``stop()``.
+    private let running = Mutex<LWSContext?>(nil)
 
     /// A server that is not yet listening.
     /// - Parameters:
@@ -43,110 +37,59 @@ package final class StreamServer: @unchecked Sendable {
     deinit { stop() }
 
     /// The port the server listens on (the one picked when the config said 0); 0 before ``start()``.
-    package var boundPort: Int { lifecycle.withLock { $0.port } }
+    package var boundPort: Int { running.withLock { $0?.listenPort ?? 0 } }
 
     /// The server's counters now.
     package var stats: StreamServerStats { core.stats() }
 
     /// Binds and starts the network thread.
     package func start() throws {
-        try lifecycle.withLock { life in
-            guard life.context == nil else {
+        try running.withLock { current in
+            guard current == nil else {
                 throw StreamServerError(code: .alreadyRunning, cause: "start() called twice")
             }
-            let name = strdup("qflux-socketio")!
-            let iface = strdup(config.bindAddress)!
-            let protocols = UnsafeMutablePointer<lws_protocols>.allocate(capacity: 2)
-            protocols.initialize(repeating: lws_protocols(), count: 2)
-            protocols[0].name = UnsafePointer(name)
-            protocols[0].callback = serverCallback
-            protocols[0].per_session_data_size = MemoryLayout<UInt64>.size
-            protocols[0].rx_buffer_size = 16 * 1024
-
-            var info = lws_context_creation_info()
-            info.port = Int32(config.port)
-            info.iface = UnsafePointer(iface)
-            info.protocols = UnsafePointer(protocols)
-            info.gid = -1
-            info.uid = -1
-            info.user = Unmanaged.passUnretained(core).toOpaque()
-            info.options = config.bindAddress.contains(":") ? 0 : qf_lws_option_disable_ipv6()
-            info.max_http_header_pool = 64
-            info.timeout_secs = 10
-            lws_set_log_level(0, nil)
-            guard let context = lws_create_context(&info) else {
-                free(name); free(iface)
-                protocols.deinitialize(count: 2); protocols.deallocate()
-                throw StreamServerError(code: .createContext,
-                                        cause: "cannot listen on \(config.bindAddress):\(config.port) (in use or not a local address?)")
-            }
-            let port = Int(lws_get_vhost_listen_port(lws_get_vhost_by_name(context, "default")))
-            guard port > 0 else {
-                lws_context_destroy(context)
-                free(name); free(iface)
-                protocols.deinitialize(count: 2); protocols.deallocate()
-                throw StreamServerError(code: .listenPort, cause: "no listening port for \(config.bindAddress):\(config.port)")
-            }
-            life.context = context
-            life.protocols = protocols
-            life.strings = [name, iface]
-            life.port = port
-            core.inbox.attach(context)
-
-            let done = DispatchSemaphore(value: 0)
-            let handle = ContextHandle(pointer: context)
-
-            let core = self.core
-            let thread = Thread {
-                while true {
-                    if lws_service(handle.pointer, 0) < 0 { break }
-                    if core.forceExit.load(ordering: .acquiring) { break }
-                    if core.stopping.load(ordering: .acquiring), core.closingAll, core.sessions.isEmpty { break }
+            var description = LWSContextDescription(role: .server(port: config.port, bindAddress: config.bindAddress), protocols: [
+                LWSProtocol(name: "qflux-socketio", callback: serverCallback,
+                            perSessionDataSize: MemoryLayout<UInt64>.size, rxBufferSize: 16 * 1024),
+            ])
+            description.user = Unmanaged.passUnretained(core).toOpaque()  // the core outlives the context
+            description.options = config.bindAddress.contains(":") ? [] : .disableIPv6
+            description.maxHTTPHeaderPool = 64
+            description.timeoutSeconds = 10
+            let context: LWSContext
+            do throws(LWSError) {
+                context = try LWSContext(description)
+            } catch {
+                switch error.code {
+                case .listenPort:
+                    throw StreamServerError(code: .listenPort, cause: "no listening port for \(config.bindAddress):\(config.port)")
+                case .createContext, .connect:
+                    throw StreamServerError(code: .createContext,
+                                            cause: "cannot listen on \(config.bindAddress):\(config.port) (in use or not a local address?)")
                 }
-                done.signal()
             }
-            thread.name = "qflux-server"
-            life.thread = thread
-            life.done = done
-            thread.start()
+            core.inbox.attach(context.pointer)
+            let core = self.core
+            // Runs on the network thread after each service turn: leave once every client is gone after stop().
+            context.startServiceThread(name: "qflux-server") {
+                !(core.stopping.load(ordering: .acquiring) && core.closingAll && core.sessions.isEmpty)
+            }
+            current = context
         }
     }
 
     /// Says goodbye to every client (`41`, then a normal close), stops the network thread and frees
     /// the context. Clients that do not close within a second are cut. Safe to call twice.
     package func stop() {
-        let (context, done) = lifecycle.withLock { ($0.context, $0.done) }
-        guard let context, let done else { return }
+        guard let context = running.withLock({ $0 }) else { return }
         core.stopping.store(true, ordering: .releasing)
         let deadline = monotonicNanos() + 1_000_000_000
-        var finished = false
-        while !finished {
+        repeat {
             core.inbox.wake()
-            finished = done.wait(timeout: .now() + .milliseconds(20)) == .success
-            if !finished, monotonicNanos() > deadline {
-                // force the loop out: pretend every client is gone
-                forceExit(context: context, done: done)
-                finished = true
-            }
-        }
+        } while !context.waitForServiceThread(timeout: 0.02) && monotonicNanos() <= deadline
         core.inbox.detach()
-        lifecycle.withLock { life in
-            lws_context_destroy(context)
-            life.protocols?.deinitialize(count: 2)
-            life.protocols?.deallocate()
-            for s in life.strings { free(s) }
-            life = Lifecycle()
-        }
-    }
-
-    private func forceExit(context: OpaquePointer, done: DispatchSemaphore) {
-        core.forceExit.store(true, ordering: .releasing)
-        while done.wait(timeout: .now() + .milliseconds(20)) != .success { lws_cancel_service(context) }
-    }
-
-    /// A libwebsockets context pointer handed to the network thread.
-    private struct ContextHandle: @unchecked Sendable {
-        let pointer: OpaquePointer
+        context.stop()  // forces the loop out if clients are still there, joins it, destroys the context
+        running.withLock { if $0 === context { $0 = nil } }
     }
 
     // MARK: publishing (engine thread)

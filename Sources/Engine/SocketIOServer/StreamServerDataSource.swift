@@ -61,6 +61,9 @@ package struct HealthSnapshot: Sendable, Equatable {
     package var candleUpdates: UInt64
     /// Epoch seconds of the newest tick (broker time), if any.
     package var lastTickTime: Double?
+    /// More `/health` members as JSON text (`"name":value` pairs joined by commas, no braces),
+    /// e.g. the Redis publisher's state; empty for none.
+    package var extraMembers = ""
 
     /// Creates a snapshot.
     package init(ticks: UInt64, candleUpdates: UInt64 = 0, lastTickTime: Double? = nil) {

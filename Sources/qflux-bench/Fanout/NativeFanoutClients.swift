@@ -4,19 +4,21 @@ import ChromeCDP
 import Demo
 import Engine
 import Foundation
+import LibWebSockets
 import SocketIOServer
 
 /// Many Socket.IO clients in one libwebsockets client context (C speed, one thread), for
 /// fan-out figures that measure the server rather than the clients: each connects over the
 /// websocket transport, sends `40`, then `start_stream {asset}`, answers pings, and for every
 /// `candle_update` records the delay since the wall-clock send time the publisher put in `open`.
+///
+/// Threads: not `Sendable` – created, run and freed on one thread, which owns the context (no
+/// service thread; its callbacks check that in debug builds).
 final class NativeFanoutClients {
     private struct Session { var phase: Int32; var pending: Int32 }
     private static let connectFlag: Int32 = 1, startFlag: Int32 = 2, pongFlag: Int32 = 4
 
-    private var context: OpaquePointer?
-    private let protocols: UnsafeMutablePointer<lws_protocols>
-    private var strings: [UnsafeMutablePointer<CChar>] = []
+    private var context: LWSContext?
     private let startMessage: [UInt8]
     private var scratch: UnsafeMutablePointer<UInt8>
     private let pre = Int(qf_lws_pre())
@@ -34,55 +36,36 @@ final class NativeFanoutClients {
         startMessage = Array("42[\"start_stream\",{\"asset\":\"\(asset)\"}]".utf8)
         scratch = .allocate(capacity: 4096)
         latenciesMs.reserveCapacity(1 << 20)
-        protocols = .allocate(capacity: 2)
-        protocols.initialize(repeating: lws_protocols(), count: 2)
-        protocols[0].name = UnsafePointer(keep("qflux-bench-fanout"))
-        protocols[0].callback = nativeFanoutCallback
-        protocols[0].per_session_data_size = MemoryLayout<Session>.size
-        protocols[0].rx_buffer_size = 65536
-        var info = lws_context_creation_info()
-        info.port = CONTEXT_PORT_NO_LISTEN
-        info.protocols = UnsafePointer(protocols)
-        info.gid = -1
-        info.uid = -1
-        info.user = Unmanaged.passUnretained(self).toOpaque()
-        info.fd_limit_per_thread = UInt32(clients + 64)
-        lws_set_log_level(0, nil)
-        guard let ctx = lws_create_context(&info) else { throw BenchError("fan-out clients: lws_create_context failed") }
-        context = ctx
-        let address = keep("127.0.0.1"), path = keep("/socket.io/?EIO=4&transport=websocket"), host = keep("127.0.0.1:\(port)")
-        for _ in 0..<clients {
-            var ci = lws_client_connect_info()
-            ci.context = ctx
-            ci.address = UnsafePointer(address)
-            ci.port = Int32(port)
-            ci.path = UnsafePointer(path)
-            ci.host = UnsafePointer(host)
-            ci.origin = nil
-            ci.protocol = nil
-            ci.local_protocol_name = protocols[0].name
-            ci.ietf_version_or_minus_one = -1
-            guard lws_client_connect_via_info(&ci) != nil else { throw BenchError("fan-out clients: connect failed") }
+        var description = LWSContextDescription(role: .client, protocols: [
+            LWSProtocol(name: "qflux-bench-fanout", callback: nativeFanoutCallback,
+                        perSessionDataSize: MemoryLayout<Session>.size, rxBufferSize: 65536),
+        ])
+        description.user = Unmanaged.passUnretained(self).toOpaque()  // deinit destroys the context first
+        description.fdLimitPerThread = clients + 64
+        do throws(LWSError) {
+            let context = try LWSContext(description)
+            self.context = context
+            for _ in 0..<clients {
+                try context.connect(address: "127.0.0.1", port: port, path: "/socket.io/?EIO=4&transport=websocket",
+                                    host: "127.0.0.1:\(port)")
+            }
+        } catch {
+            switch error.code {
+            case .createContext, .listenPort: throw BenchError("fan-out clients: lws_create_context failed")
+            case .connect: throw BenchError("fan-out clients: connect failed")
+            }
         }
     }
 
     deinit {
-        if let context { lws_context_destroy(context) }
-        protocols.deallocate()
+        context?.stop()
         scratch.deallocate()
-        for s in strings { free(s) }
-    }
-
-    private func keep(_ s: String) -> UnsafeMutablePointer<CChar> {
-        let p = strdup(s)!
-        strings.append(p)
-        return p
     }
 
     /// Services the connections until `deadline` (monotonic seconds from `now()`).
     func run(until deadline: Double) {
         guard let context else { return }
-        while now() < deadline { _ = lws_service(context, 0) }
+        while now() < deadline { context.service() }
     }
 
     private static let openKey: [UInt8] = Array("\"open\":".utf8)
@@ -157,9 +140,8 @@ final class NativeFanoutClients {
 }
 
 /// The client callback: reaches the ``NativeFanoutClients`` through the context's user pointer.
-private let nativeFanoutCallback: @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?,
-                                                  UnsafeMutableRawPointer?, Int) -> Int32 = { wsi, reason, user, input, len in
-    guard let wsi, let context = lws_get_context(wsi), let raw = lws_context_user(context) else {
+private let nativeFanoutCallback: LWSCallback = { wsi, reason, user, input, len in
+    guard let wsi, let raw = LWSContext.user(of: wsi) else {
         return lws_callback_http_dummy(wsi, reason, user, input, len)
     }
     return Unmanaged<NativeFanoutClients>.fromOpaque(raw).takeUnretainedValue().callback(wsi, reason, user, input, len)

@@ -1,17 +1,26 @@
 import Archive
-import ChromeCDP
-import Engine
-import SocketIOServer
+import FastDecode
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// One-line messages for archive errors, shared by export, ls and verify.
+/// One-line messages for archive errors, shared by every command that reads or writes archives.
 enum ArchiveMessages {
     static func line(_ error: ArchiveError) -> String {
         switch error.code {
-        case .noChunks where error.errno == 2: return "\(error.path): no such directory"
-        case .noChunks where error.errno == 20: return "\(error.path): not a directory"
+        case .noChunks where error.errno == ENOENT: return "\(error.path): no such directory"
+        case .noChunks where error.errno == ENOTDIR: return "\(error.path): not a directory"
         case .noChunks: return "\(error.path): \(error.detail ?? "no chunks")"
+        case .createDirectory: return "cannot create directory \(error.path)\(reason(error))"
+        case .createFile: return "cannot create \(error.path)\(reason(error))"
         default: return error.description
         }
+    }
+
+    /// `: <strerror>` of the error's errno, else `: <detail>`, else nothing.
+    private static func reason(_ error: ArchiveError) -> String {
+        if let code = error.errno { return ": " + String(cString: strerror(code)) }
+        return error.detail.map { ": " + $0 } ?? ""
     }
 
     /// `12.3 MB`, `456 KB`, `789 B`.
@@ -39,14 +48,19 @@ struct ArchiveProgress {
         self.enabled = enabled
     }
 
+    /// Seconds between redraws.
+    private static let redrawInterval = 0.2
+    /// Characters of the bar.
+    private static let width = 30
+
     mutating func update(_ done: Int, _ total: Int) {
         guard enabled, total > 0 else { return }
         let now = monotonicSeconds()
-        guard now - last >= 0.2 else { return }
+        guard now - last >= Self.redrawInterval else { return }
         last = now
         shown = true
         let fraction = Double(done) / Double(total)
-        let width = 30
+        let width = Self.width
         let filled = min(width, Int(fraction * Double(width)))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         var text = "\r\(label) [\(bar)] \(Int(fraction * 100))% of \(ArchiveMessages.size(total))"
@@ -59,10 +73,4 @@ struct ArchiveProgress {
         clear.withUTF8 { _ = StandardStreams.write(UnsafeRawBufferPointer($0), to: 2) }
         shown = false
     }
-}
-
-/// A one-line command failure (printed as `Error: …`, exit status 1, no usage text).
-struct ArchiveCommandError: Error, CustomStringConvertible {
-    let description: String
-    init(_ error: ArchiveError) { description = ArchiveMessages.line(error) }
 }

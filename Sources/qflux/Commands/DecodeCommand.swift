@@ -1,11 +1,5 @@
-import Archive
 import ArgumentParser
-import Candles
-import ChromeCDP
-import Demo
-import Engine
 import FastDecode
-import SocketIOServer
 
 /// `qflux decode`: recorded CDP / perf-log JSONL → one JSON object per market event.
 struct DecodeCommand: ParsableCommand {
@@ -23,7 +17,8 @@ struct DecodeCommand: ParsableCommand {
 
         Times are the broker's epoch seconds with full precision; prices are exactly as sent. \
         A summary (lines, events, malformed input by kind, throughput) goes to standard error. \
-        Malformed lines are counted and skipped: the exit status is 0 whenever the input could be read.
+        Malformed lines are counted and skipped: the exit status is 0 whenever the input could be read, \
+        1 (with one line `qflux decode: cannot read FILE: …` on standard error) when a file cannot.
         """
     )
 
@@ -36,20 +31,18 @@ struct DecodeCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Print no summary on standard error.")
     var quiet = false
 
+    /// Output is written in pieces of about this many bytes.
+    static let outputBatchBytes = 1 << 16
+
     func run() throws {
         let decoder = try MarketDecoder()
-        var writer = JSONLineWriter(capacity: 1 << 17)
+        var writer = JSONWriter(capacity: 2 * Self.outputBatchBytes)
         var counts = EventCounts()
         let started = monotonicSeconds()
         var bytesRead = 0
         var outputOpen = true
         for path in files.isEmpty ? ["-"] : files {
-            let reader: LineReader
-            do {
-                reader = try LineReader(path: path)
-            } catch {
-                throw ValidationError("\(error)")
-            }
+            let reader = try LineReader(path: path)
             try reader.forEachLine { line, readable in
                 decoder.decode(line: line, readable: readable) { event in
                     counts.count(event)
@@ -58,7 +51,7 @@ struct DecodeCommand: ParsableCommand {
                     writer.event(event, assets: decoder.assets)
                     writer.newline()
                 }
-                if writer.bytes.count >= 1 << 16 {
+                if writer.bytes.count >= Self.outputBatchBytes {
                     if outputOpen { outputOpen = StandardStreams.out(writer.bytes) }
                     writer.removeAll()
                 }
@@ -88,6 +81,9 @@ struct EventCounts {
 
 /// The human summary printed after decoding.
 enum DecodeSummary {
+    /// How many kinds of skipped (non-market) events the summary names, most frequent first.
+    static let namedSkippedEvents = 8
+
     static func text(stats: DecodeStats, counts: EventCounts, bytes: Int, seconds: Double) -> String {
         var lines: [String] = []
         let mb = Double(bytes) / 1e6
@@ -97,8 +93,8 @@ enum DecodeSummary {
         lines.append("  events: \(counts.ticks) ticks, \(counts.histories) history (\(stats.historyTicks) ticks, \(stats.historyCandles) candles), \(counts.charts) chart, \(stats.socketsOpened) sockets opened, \(stats.socketsClosed) closed")
         if stats.otherEventCount > 0 {
             let top = stats.otherEvents.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .prefix(8).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            lines.append("  skipped: \(stats.otherEventCount) non-market events (\(top)\(stats.otherEvents.count > 8 ? ", …" : ""))")
+                .prefix(namedSkippedEvents).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            lines.append("  skipped: \(stats.otherEventCount) non-market events (\(top)\(stats.otherEvents.count > namedSkippedEvents ? ", …" : ""))")
         }
         if stats.attachmentsByShape + stats.orphanAttachments + stats.missingAttachments > 0 {
             lines.append("  attachments: \(stats.attachmentsByShape) recognised by shape, \(stats.orphanAttachments) unrecognised, \(stats.missingAttachments) headers without their data")

@@ -1,10 +1,7 @@
 import Archive
 import ArgumentParser
 import Candles
-import ChromeCDP
-import Demo
-import Engine
-import SocketIOServer
+import FastDecode
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,7 +60,15 @@ struct ExportCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No summary or notes on standard error.")
     var quiet = false
 
-    func run() throws {
+    /// Permissions of a new --output file (rw-r--r--, less the umask).
+    static let outputMode: mode_t = 0o644
+
+    func validate() throws {
+        _ = try parsedOptions()
+    }
+
+    /// The export options; a `ValidationError` (usage error) for a bad --timeframe, --from or --to.
+    private func parsedOptions() throws -> ExportOptions {
         var options = ExportOptions(kind: kind?.value, asset: asset, format: format, time: time)
         if let timeframe {
             guard let tf = Timeframe(parsing: timeframe) else { throw ValidationError("--timeframe: '\(timeframe)' is not a timeframe (5s, 1m, 4h, 1d or seconds)") }
@@ -77,27 +82,42 @@ struct ExportCommand: ParsableCommand {
             guard let t = UTCTime.parse(to) else { throw ValidationError("--to: '\(to)' is neither epoch seconds nor ISO-8601") }
             options.to = t
         }
+        return options
+    }
+
+    func run() throws {
+        let options = try parsedOptions()
         var fd: Int32 = 1
         if let output {
-            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            if fd < 0 { throw ValidationError("cannot write \(output): \(String(cString: strerror(errno)))") }
+            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, Self.outputMode)
+            if fd < 0 { throw CommandFailure("cannot write \(output): \(String(cString: strerror(errno)))") }
         }
-        defer { if fd != 1 { close(fd) } }
+        var closed = false
+        defer { if fd != 1, !closed { close(fd) } }
+        /// The errno of the first failed write to --output (standard output is watched by `qflux main`).
+        var writeErrno: Int32 = 0
         var bytesOut = 0
         let started = monotonicSeconds()
         var progress = ArchiveProgress(label: "export", enabled: !quiet && StandardStreams.stderrIsTerminal)
         let exporter = ArchiveExporter(directory: directory, options: options, sink: { bytes in
             bytesOut += bytes.count
-            return StandardStreams.write(bytes, to: fd)
+            let written = StandardStreams.write(bytes, to: fd)
+            if !written, fd != 1, writeErrno == 0 { writeErrno = errno }
+            return written
         }, progress: { done, total in progress.update(done, total) })
         let summary: ExportSummary
         do {
             summary = try exporter.run()
         } catch {
             progress.finish()
-            throw ArchiveCommandError(error)
+            throw CommandFailure(nil, error)
         }
         progress.finish()
+        if let output, fd != 1 {
+            closed = true
+            if close(fd) != 0, writeErrno == 0 { writeErrno = errno }
+            if writeErrno != 0 { throw CommandFailure("cannot write \(output): \(String(cString: strerror(writeErrno)))") }
+        }
         if !quiet {
             let seconds = monotonicSeconds() - started
             for path in summary.truncated { StandardStreams.err("note: \(path) ends early (crash or still being written): read up to its last complete block") }

@@ -1,10 +1,6 @@
 import Archive
 import ArgumentParser
 import Candles
-import ChromeCDP
-import Demo
-import Engine
-import SocketIOServer
 
 /// `qflux ls`: what an archive holds.
 struct LsCommand: ParsableCommand {
@@ -26,7 +22,7 @@ struct LsCommand: ParsableCommand {
         do {
             index = try ArchiveIndex.scan(directory: directory)
         } catch {
-            throw ArchiveCommandError(error)
+            throw CommandFailure(nil, error)
         }
         var rows: [[String]] = [["ASSET", "KIND", "TF", "FROM (UTC)", "TO (UTC)", "RECORDS", "CHUNKS", "OPEN", "SIZE", "B/REC"]]
         var records = 0, bytes = 0, chunks = 0

@@ -1,13 +1,9 @@
 import Archive
 import ArgumentParser
 import Candles
-import ChromeCDP
-import Demo
 import Engine
 import FastDecode
 import Logging
-import Ring
-import SocketIOServer
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -43,6 +39,9 @@ struct ReplayCommand: ParsableCommand {
 
     enum PrintMode: String, ExpressibleByArgument, CaseIterable { case candles, ticks, none }
 
+    /// Printed lines are written in pieces of about this many bytes.
+    static let outputBatchBytes = 1 << 16
+
     func run() throws {
         let logger = Logger(label: "qflux.replay")
         var config = PipelineConfiguration()
@@ -58,17 +57,17 @@ struct ReplayCommand: ParsableCommand {
         do {
             pipeline = try MarketPipeline(configuration: config, sink: printer, logger: logger)
         } catch {
-            throw CleanExit.message("qflux replay: cannot open the archive: \(error)")
+            throw CommandFailure(nil, error)
         }
+        try collect.checkWritable()
         printer.assets = pipeline.assets
         let feeder = try pipeline.makeFeeder()
         pipeline.start()
         let started = monotonicSeconds()
         var bytes = 0
-        var tickWriter = JSONLineWriter(capacity: 1 << 17)
+        var tickWriter = JSONWriter(capacity: 2 * Self.outputBatchBytes)
         for path in files.isEmpty ? ["-"] : files {
-            let reader: LineReader
-            do { reader = try LineReader(path: path) } catch { throw ValidationError("\(error)") }
+            let reader = try LineReader(path: path)
             if print == .ticks {
                 try reader.forEachLine { line, readable in
                     feeder.feed(line: line, readable: readable) { event in
@@ -77,7 +76,7 @@ struct ReplayCommand: ParsableCommand {
                             tickWriter.newline()
                         }
                     }
-                    if tickWriter.bytes.count > 1 << 16 { StandardStreams.out(tickWriter.bytes); tickWriter.removeAll() }
+                    if tickWriter.bytes.count > Self.outputBatchBytes { StandardStreams.out(tickWriter.bytes); tickWriter.removeAll() }
                 }
             } else {
                 try reader.forEachLine { line, readable in feeder.feed(line: line, readable: readable) }
@@ -90,7 +89,7 @@ struct ReplayCommand: ParsableCommand {
             summary = try pipeline.finish()
         } catch {
             printer.flush()
-            throw CleanExit.message("qflux replay: archive error: \(error)")
+            throw CommandFailure("archive error while closing", error)
         }
         printer.flush()
         if config.archive != nil { sync() }
@@ -99,6 +98,9 @@ struct ReplayCommand: ParsableCommand {
             StandardStreams.err(ReplaySummary.text(decode: feeder.decoder.stats, pipeline: summary, bytes: bytes, seconds: elapsed,
                                                    directory: collect.archive?.directory))
         }
+        if let archive = summary.archive, archive.errors > 0 {
+            throw CommandFailure("\(archive.errors) archive write errors: the archive in \(collect.dataDirectory) is incomplete")
+        }
     }
 }
 
@@ -106,7 +108,7 @@ struct ReplayCommand: ParsableCommand {
 final class CandlePrinter: PipelineSink {
     let enabled: Bool
     var assets: AssetDirectory?
-    private var writer = JSONLineWriter(capacity: 1 << 17)
+    private var writer = JSONWriter(capacity: 2 * ReplayCommand.outputBatchBytes)
 
     init(enabled: Bool) { self.enabled = enabled }
 
@@ -123,7 +125,7 @@ final class CandlePrinter: PipelineSink {
             case .updated: continue
             }
         }
-        if writer.bytes.count > 1 << 16 { flush() }
+        if writer.bytes.count > ReplayCommand.outputBatchBytes { flush() }
     }
 
     func pipeline(chart: ChartFocus) {}

@@ -1,13 +1,8 @@
-import Archive
 import ArgumentParser
-import Candles
 import ChromeCDP
-import Demo
-import Dispatch
 import Engine
 import Foundation
 import Logging
-import Ring
 import SocketIOServer
 import Synchronization
 
@@ -36,9 +31,15 @@ struct StreamCommand: ParsableCommand {
         fresh machine with no Chrome and no broker account.
 
         Ctrl-C (SIGINT) or SIGTERM stops the source, flushes every candle and archive chunk, \
-        closes the clients and exits 0.
+        closes the clients and exits 0. Archive write errors while streaming are logged and \
+        counted (/metrics) and streaming goes on. It exits 1 with one line on standard error \
+        when it cannot start (port in use, address not of this machine, --data-dir not \
+        writable) or the archive cannot be closed.
         """
     )
+
+    /// How often the main thread looks for a stop signal.
+    static let stopPollMicroseconds: useconds_t = 100_000
 
     @Flag(help: "Use the built-in simulated broker as the source instead of Chrome.")
     var demo = false
@@ -87,6 +88,9 @@ struct StreamCommand: ParsableCommand {
         guard (0.1...100_000).contains(demoRate) else { throw ValidationError("--demo-rate must be between 0.1 and 100000") }
         guard (1...1000).contains(demoAssets) else { throw ValidationError("--demo-assets must be between 1 and 1000") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard ListenAddress.isNumeric(bind) || ListenAddress.isInterface(bind) else {
+            throw ValidationError("--bind: '\(bind)' is neither an IP address nor a network interface of this machine")
+        }
     }
 
     func run() throws {
@@ -119,14 +123,14 @@ struct StreamCommand: ParsableCommand {
         signal(SIGINT) { sig in stopSignal.store(sig, ordering: .relaxed) }
         signal(SIGTERM) { sig in stopSignal.store(sig, ordering: .relaxed) }
 
-        let stream: LiveStream
+        let stream = try LiveStream(configuration: config, logger: logger)
+        try collect.checkWritable()
         do {
-            stream = try LiveStream(configuration: config, logger: logger)
             try stream.start()
-        } catch {
-            throw CleanExit.message("qflux stream: \(error)")
+        } catch is StreamServerError {
+            throw CommandFailure(ListenAddress.failure(address: bind, port: port))
         }
-        let page = "http://\(bind == "0.0.0.0" ? "127.0.0.1" : bind):\(stream.port)/"
+        let page = "http://\(ListenAddress.pageHost(bind)):\(stream.port)/"
         if demo {
             StandardStreams.err("qflux stream: demo broker, \(demoAssets) assets at \(demoRate) ticks/s – open \(page) (Ctrl-C to stop)")
         } else {
@@ -135,13 +139,13 @@ struct StreamCommand: ParsableCommand {
         if let archive = collect.archive {
             StandardStreams.err("qflux stream: archiving \(archive.collect.rawValue) to \(archive.directory)")
         }
-        while stopSignal.load(ordering: .relaxed) == 0 { usleep(100_000) }
+        while stopSignal.load(ordering: .relaxed) == 0 { usleep(Self.stopPollMicroseconds) }
         StandardStreams.err("qflux stream: stopping – flushing candles and archive…")
         let summary: PipelineSummary
         do {
             summary = try stream.stop()
         } catch {
-            throw CleanExit.message("qflux stream: archive error while closing: \(error)")
+            throw CommandFailure("archive error while closing", error)
         }
         let c = summary.counters
         StandardStreams.err("qflux stream: stopped: \(c.ticks) ticks, \(c.candlesClosed) candles closed, \(summary.ringDropped) dropped\(summary.archive.map { ", archived \($0.ticks) ticks and \($0.candles) candles in \($0.chunksClosed) chunks" } ?? "")")

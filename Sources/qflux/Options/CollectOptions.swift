@@ -1,8 +1,9 @@
 import Archive
 import ArgumentParser
 import Candles
-import Engine
-import SocketIOServer
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension ArchiveCollect: ExpressibleByArgument {}
 
@@ -24,6 +25,13 @@ struct CollectOptions: ParsableArguments {
     func validate() throws {
         guard tickChunkSize > 0 else { throw ValidationError("--tick-chunk-size must be at least 1") }
         guard candleChunkSize > 0 else { throw ValidationError("--candle-chunk-size must be at least 1") }
+    }
+
+    /// Fails when collecting into a directory that exists but cannot be written (a read-only file
+    /// system, or no permission): call it after the pipeline created the directory.
+    func checkWritable() throws {
+        guard collect != .none, access(dataDirectory, W_OK | X_OK) != 0 else { return }
+        throw CommandFailure("cannot write to --data-dir \(dataDirectory): \(String(cString: strerror(errno)))")
     }
 
     /// The archive configuration, or nil when nothing is collected.

@@ -1,13 +1,14 @@
 #if canImport(Glibc)
-import Archive
-import ChromeCDP
 import Glibc
-import SocketIOServer
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
+
+/// The first error writing standard output other than EPIPE (0: none).
+private let standardOutputErrno = Atomic<Int32>(0)
 
 /// Unbuffered writes to standard output and error, for human and machine output alike.
 enum StandardStreams {
@@ -19,6 +20,7 @@ enum StandardStreams {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
+                if fd == 1, errno != EPIPE { _ = standardOutputErrno.compareExchange(expected: 0, desired: errno, ordering: .relaxed) }
                 return false
             }
             offset += n
@@ -36,6 +38,13 @@ enum StandardStreams {
         if !text.hasSuffix("\n") { text += "\n" }
         var copy = text
         copy.withUTF8 { _ = write(UnsafeRawBufferPointer($0), to: 2) }
+    }
+
+    /// Why output was lost: standard output could not be written (disk full, `> /dev/full`…).
+    /// A reader that went away (EPIPE, e.g. `| head`) is not a failure.
+    static var outputFailure: CommandFailure? {
+        let code = standardOutputErrno.load(ordering: .relaxed)
+        return code == 0 ? nil : CommandFailure("cannot write standard output: \(String(cString: strerror(code)))")
     }
 
     /// True when standard error is a terminal (progress bars go there only then).

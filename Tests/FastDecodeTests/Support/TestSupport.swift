@@ -54,7 +54,7 @@ func decodeAll(_ lines: [String], decoder: MarketDecoder? = nil) -> (events: [De
 /// Events with asset ids replaced by names, so two decoders' outputs compare.
 func named(_ events: [DecodedEvent], _ assets: AssetDirectory) -> [String] {
     events.map { e in
-        var w = JSONLineWriter()
+        var w = JSONWriter()
         w.event(e, assets: assets)
         return String(decoding: w.bytes, as: UTF8.self)
     }

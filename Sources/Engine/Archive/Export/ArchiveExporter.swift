@@ -57,10 +57,10 @@ package final class ArchiveExporter {
     private let sink: (UnsafeRawBufferPointer) -> Bool
     private let progress: ((Int, Int) -> Void)?
     private let out = ByteBuffer(capacity: 1 << 21)
-    private var json = JSONLineWriter(capacity: 1 << 10)
+    private var json = JSONWriter(capacity: 1 << 10)
     private var numbers = DecimalWriter()
     private var priceNumbers = DecimalWriter()
-    private var timestamps = TimestampWriter()
+    private var timestamps = UTCTimestampWriter()
     private var sinkOpen = true
     private var summary = ExportSummary()
 
@@ -178,11 +178,7 @@ package final class ArchiveExporter {
         let s = try reader.scan(chunk.path, ticks: { t in
             guard t.time >= from, t.time < to else { return }
             json.removeAll()
-            json.raw("{\"type\":\"tick\",\"asset\":")
-            json.string(asset)
-            json.raw(",\"time\":"); json.number(t.time)
-            json.raw(",\"price\":"); json.number(t.price)
-            json.raw("}")
+            json.tick(asset: asset, time: t.time, price: t.price)
             json.newline()
             json.bytes.withUnsafeBytes { out.append($0) }
             summary.rows += 1
@@ -196,7 +192,7 @@ package final class ArchiveExporter {
     private func readTicksCSV(_ reader: ArchiveReader, _ chunk: ChunkSummary, csvName: [UInt8],
                               from: Double, to: Double) throws(ArchiveError) {
         let limit = 1 << 20
-        let rowMax = TimestampWriter.maxLength + DecimalWriter.maxLength + csvName.count + 4
+        let rowMax = UTCTimestampWriter.maxLength + DecimalWriter.maxLength + csvName.count + 4
         out.reserve(limit + rowMax)
         let base = out.base
         var p = base + out.count
@@ -236,7 +232,11 @@ package final class ArchiveExporter {
 
     private func writeCandle(_ c: CandleRecord, asset: String, csvName: [UInt8]?, timeframe: Int) {
         if options.format == .csv {
-            if options.time == .iso { timestamps.write(Double(c.start), to: out) } else { DecimalWriter.writeInteger(c.start, to: out) }
+            if options.time == .iso {
+                out.write(Double(c.start), with: &timestamps)
+            } else {
+                out.write(maxLength: 24) { DecimalWriter.writeScaled(c.start, 0, at: &$0) }
+            }
             out.reserve(16 + (csvName?.count ?? 0))
             if let csvName {
                 out.put(UInt8(ascii: ","))
@@ -245,7 +245,7 @@ package final class ArchiveExporter {
             for v in [c.open, c.close, c.high, c.low] {
                 out.reserve(1)
                 out.put(UInt8(ascii: ","))
-                priceNumbers.write(v, to: out)
+                out.write(v, with: &priceNumbers)
             }
             out.reserve(1)
             out.put(0x0A)
@@ -289,6 +289,27 @@ package final class ArchiveExporter {
     private func drain(force: Bool) {
         if sinkOpen, out.count > 0 { sinkOpen = sink(out.bytes) }
         out.removeAll()
+    }
+}
+
+extension ByteBuffer {
+    /// Appends what `body` writes at a pointer with room for `maxLength` bytes.
+    @inline(__always)
+    fileprivate func write(maxLength: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+        reserve(maxLength)
+        var p = base + count
+        body(&p)
+        count = p - base
+    }
+
+    /// Appends `v` in shortest round-trip form.
+    fileprivate func write(_ v: Double, with numbers: inout DecimalWriter) {
+        write(maxLength: DecimalWriter.maxLength) { numbers.write(v, at: &$0) }
+    }
+
+    /// Appends epoch seconds `t` as `YYYY-MM-DD HH:MM:SS[.fff]Z`.
+    fileprivate func write(_ t: Double, with stamps: inout UTCTimestampWriter) {
+        write(maxLength: UTCTimestampWriter.maxLength) { stamps.write(t, at: &$0) }
     }
 }
 

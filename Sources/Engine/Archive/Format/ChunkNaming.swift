@@ -1,3 +1,4 @@
+import FastDecode
 import Candles
 /// File and folder names of chunks (see docs/archive-format.md):
 /// `EURUSD_otc/ticks/EURUSD_otc_ticks_20250903T003350Z_000001.qfa.lz4` and

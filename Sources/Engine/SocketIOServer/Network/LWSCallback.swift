@@ -1,11 +1,13 @@
 import CSupport
 import Foundation
+import LibWebSockets
 
-/// The one libwebsockets protocol callback: finds the ``ServerCore`` through the context user
-/// pointer and dispatches. All raw-pointer work of the server is in this folder.
-let serverCallback: @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?,
-                                    UnsafeMutableRawPointer?, Int) -> Int32 = { wsi, reason, user, input, len in
-    guard let wsi, let context = lws_get_context(wsi), let raw = lws_context_user(context) else {
+/// The one libwebsockets protocol callback: finds the ``ServerCore`` through the context's user
+/// pointer and dispatches. This is where the network thread enters the core's thread-confined
+/// state: ``LWSContext/user(of:file:line:)`` checks (debug builds) that it runs on the context's
+/// owner thread. All raw-pointer work of the server is in this folder.
+let serverCallback: LWSCallback = { wsi, reason, user, input, len in
+    guard let wsi, let raw = LWSContext.user(of: wsi) else {
         return lws_callback_http_dummy(wsi, reason, user, input, len)
     }
     let core = Unmanaged<ServerCore>.fromOpaque(raw).takeUnretainedValue()

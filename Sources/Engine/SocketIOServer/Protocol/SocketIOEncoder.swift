@@ -1,3 +1,5 @@
+import FastDecode
+
 /// Builds the Engine.IO v4 / Socket.IO v4 text messages the server sends.
 package enum SocketIOEncoder {
     /// `0{"sid":…,"upgrades":[],"pingInterval":…,"pingTimeout":…,"maxPayload":…}`
@@ -6,11 +8,11 @@ package enum SocketIOEncoder {
         w.raw("0{\"sid\":")
         w.string(sid)
         w.raw(",\"upgrades\":[],\"pingInterval\":")
-        w.int(pingIntervalMs)
+        w.integer(pingIntervalMs)
         w.raw(",\"pingTimeout\":")
-        w.int(pingTimeoutMs)
+        w.integer(pingTimeoutMs)
         w.raw(",\"maxPayload\":")
-        w.int(maxPayload)
+        w.integer(maxPayload)
         w.raw("}")
         return w.bytes
     }
@@ -59,7 +61,7 @@ package enum SocketIOEncoder {
     package static func ack(id: Int, payload: [UInt8]) -> [UInt8] {
         var w = JSONWriter(capacity: payload.count + 16)
         w.raw("43")
-        w.int(id)
+        w.integer(id)
         w.raw("[")
         w.raw(payload)
         w.raw("]")

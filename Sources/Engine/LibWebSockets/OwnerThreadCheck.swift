@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+/// Which thread may touch some thread-confined state now – checked in debug builds, free in
+/// release builds.
+///
+/// The pattern of swift-nio's `NIOLoopBound`: state the compiler cannot prove confined (a class
+/// marked `@unchecked Sendable`, state reached through a C callback's user pointer) names its
+/// owner thread, and its entry points call ``assertOwner(file:line:)``. Ownership may be handed
+/// over with ``claim()`` when a thread start or join orders the handover – for a libwebsockets
+/// context: the thread that creates it, then its service thread, then the thread that joined the
+/// service thread and destroys the context.
+package final class OwnerThreadCheck: Sendable {
+    /// The owner's `pthread_self()` as an integer (debug builds; 0 in release builds).
+    @usableFromInline let owner = Atomic<UInt>(0)
+
+    /// A check owned by the calling thread.
+    package init() { claim() }
+
+    /// The calling thread owns the state from now on.
+    @inlinable package func claim() {
+        #if DEBUG
+        owner.store(Self.currentThread, ordering: .releasing)
+        #endif
+    }
+
+    /// Traps in debug builds when the calling thread is not the owner; does nothing in release builds.
+    @inlinable package func assertOwner(file: StaticString = #fileID, line: UInt = #line) {
+        #if DEBUG
+        let id = owner.load(ordering: .acquiring)
+        precondition(Self.isCurrent(id), "thread-confined state used off its owner thread", file: file, line: line)
+        #endif
+    }
+
+    @inlinable static var currentThread: UInt {
+        #if canImport(Darwin)
+        UInt(bitPattern: pthread_self())
+        #else
+        UInt(pthread_self())
+        #endif
+    }
+
+    @inlinable static func isCurrent(_ id: UInt) -> Bool {
+        #if canImport(Darwin)
+        id == currentThread
+        #else
+        pthread_equal(pthread_self(), pthread_t(id)) != 0
+        #endif
+    }
+}
