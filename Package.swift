@@ -50,7 +50,7 @@ let package = Package(
         concept("Ring", []),
         concept("Candles", ["FastDecode"]),
         concept("Archive", ["Candles", "FastDecode", "CSupport", logging]),
-        concept("LibWebSockets", ["CSupport"]),
+        concept("LibWebSockets", ["CSupport", "Ring"]),
         concept("MarketSource", ["FastDecode"]),
         concept("ChromeCDP", ["MarketSource", "LibWebSockets", "Metrics", "FastDecode", "CSupport", logging]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),

@@ -1,5 +1,6 @@
 internal import CSupport
 import Foundation
+import Ring
 import Synchronization
 
 /// The owner of one libwebsockets context: builds it from an ``LWSContextDescription``, keeps the

@@ -17,7 +17,6 @@ final class ServerCore: @unchecked Sendable {
     let worker = DispatchQueue(label: "qflux.server.data")
     let startedAt = monotonicNanos()
     let stopping = Atomic<Bool>(false)
-    let forceExit = Atomic<Bool>(false)
 
     var sessions: [UInt64: ClientSession] = [:]
     var nextSessionID: UInt64 = 1

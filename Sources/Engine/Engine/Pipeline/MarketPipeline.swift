@@ -37,7 +37,8 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     /// comes from the feeder within microseconds).
     static let idleParkSeconds = 0.25
 
-    // Engine thread only.
+    // Engine thread only (checked in debug builds).
+    private let engineThread = OwnerThreadCheck()
     private var former: CandleFormer
     private let archive: ArchiveSink?
     private var batch: [CandleEvent] = []
@@ -118,6 +119,8 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     // MARK: - Engine thread
 
     private func runEngine() {
+        engineThread.claim()
+        archive?.claimProducer()
         // Spin briefly when the ring runs dry (bursts), then park until the source publishes:
         // an idle engine costs no CPU and wakes within microseconds (no sleep-polling latency).
         var idleRounds = 0
@@ -146,6 +149,7 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
 
     @inline(__always)
     private func handle(_ event: DecodedEvent) {
+        engineThread.assertOwner()
         switch event {
         case let .tick(tick):
             former.add(tick) { batch.append($0) }
@@ -164,6 +168,7 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     }
 
     private func endBatch() {
+        engineThread.assertOwner()
         defer { archive?.endBatch() }
         guard !batch.isEmpty else { return }
         var closed = 0

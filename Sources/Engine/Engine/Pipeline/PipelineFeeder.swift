@@ -5,12 +5,14 @@ import Ring
 /// The source side of a ``MarketPipeline``: decodes lines on the source's thread and hands the
 /// events to the engine thread through the lock-free ring. One feeder per pipeline, used by one
 /// thread at a time.
-@usableFromInline package final class PipelineFeeder: FrameFeeder, @unchecked Sendable {  // handed to one source thread
+@usableFromInline package final class PipelineFeeder: FrameFeeder, @unchecked Sendable {  // used by one source thread (checked)
     /// The decoder (its statistics describe everything fed).
     @usableFromInline package let decoder: MarketDecoder
     @usableFromInline let ring: SPSCRing<DecodedEvent>
     @usableFromInline let wait: Bool
     let wakeup: ThreadWakeup
+    /// The source thread that feeds (the first one to call; checked in debug builds).
+    let sourceThread = OwnerThreadCheck(ownedByFirstUser: ())
 
     init(decoder: MarketDecoder, ring: SPSCRing<DecodedEvent>, backpressure: PipelineConfiguration.Backpressure,
          wakeup: ThreadWakeup) {
@@ -24,6 +26,7 @@ import Ring
     /// the engine once per line. `readable`: bytes readable from the line's start (see
     /// ``MarketDecoder/decode(line:readable:_:)``).
     @usableFromInline package func feed(line: UnsafeRawBufferPointer, readable: Int) {
+        sourceThread.assertOwnerOrClaim()
         let ring = self.ring
         if wait {
             decoder.decode(line: line, readable: readable) { event in ring.pushWaiting(event) }
@@ -36,6 +39,7 @@ import Ring
 
     /// Like ``feed(line:readable:)``, showing each event to `observe` (on this thread) first.
     @usableFromInline package func feed(line: UnsafeRawBufferPointer, readable: Int, observe: (DecodedEvent) -> Void) {
+        sourceThread.assertOwnerOrClaim()
         let ring = self.ring
         let wait = self.wait
         decoder.decode(line: line, readable: readable) { event in
@@ -48,6 +52,7 @@ import Ring
 
     /// Queues already-decoded events (a Redis-fed source) and publishes them once.
     package func feed(events: some Sequence<DecodedEvent>) {
+        sourceThread.assertOwnerOrClaim()
         let ring = self.ring
         if wait {
             for event in events { ring.pushWaiting(event) }

@@ -48,12 +48,14 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
     private let pipelineCounters: PipelineCounters
     private let logger: Logger
 
-    // Engine thread only.
+    // Engine thread only (the producer; checked in debug builds).
+    private let producer = OwnerThreadCheck()
     private var backlog: [ArchiveRecord] = []
     private var backlogHead = 0
     private var started = false
 
-    // Archive thread only (until finish() has joined it).
+    // Archive thread only (until finish() has joined it; checked in debug builds).
+    private let archiveThread = OwnerThreadCheck()
     private let writer: ArchiveWriter
     private var lastFlushCheck = 0.0
     private var closeResult: Result<Void, ArchiveError> = .success(())
@@ -82,9 +84,13 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
 
     // MARK: - Engine thread
 
+    /// The calling thread (the engine's) becomes the producer.
+    func claimProducer() { producer.claim() }
+
     /// Queues one record (engine thread). Visible to the archive thread after ``endBatch()``.
     @inline(__always)
     func append(_ record: ArchiveRecord) {
+        producer.assertOwner()
         if backlogHead == backlog.count, ring.stage(record) { return }
         if waitWhenFull {
             ring.pushWaiting(record)
@@ -101,6 +107,7 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
     /// Publishes the batch to the archive thread and moves held-back records into the ring as
     /// room allows (engine thread).
     func endBatch() {
+        producer.assertOwner()
         if backlogHead < backlog.count { drainBacklog() }
         ring.publish()
         wakeup.notify()
@@ -109,6 +116,7 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
     /// Hands everything over, waits for the archive thread to write it and close every chunk, and
     /// returns what the writer did (engine thread, once, at the end of input).
     func finish() -> (statistics: ArchiveWriterStatistics, error: ArchiveError?) {
+        producer.assertOwner()
         start()
         while backlogHead < backlog.count {
             ring.pushWaiting(backlog[backlogHead])
@@ -149,6 +157,7 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
     // MARK: - Archive thread
 
     private func runArchiveThread() {
+        archiveThread.claim()
         var idleRounds = 0
         while true {
             let n = ring.popBatch(max: 4096) { write($0) }
@@ -172,6 +181,7 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
 
     @inline(__always)
     private func write(_ record: ArchiveRecord) {
+        archiveThread.assertOwner()
         do throws(ArchiveError) {
             switch record {
             case let .tick(tick): try writer.append(tick)

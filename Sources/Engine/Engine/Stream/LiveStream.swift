@@ -5,13 +5,14 @@ import FastDecode
 import Foundation
 import Logging
 import MarketSource
+import Ring
 import Metrics
 import SocketIOServer
 
 /// `qflux stream`: a source (the user's Chrome over CDP, or the demo broker) feeding the pipeline,
 /// whose candle updates go to the Socket.IO server front once per engine batch. Source status
 /// changes reach clients as `connection_status`, source errors as `stream_error`.
-package final class LiveStream: PipelineSink, @unchecked Sendable {  // `published`: engine thread only (PipelineSink calls); the rest is immutable
+package final class LiveStream: PipelineSink, @unchecked Sendable {  // `published`: engine thread only (checked); the rest is immutable
     /// Which source feeds the stream.
     package enum SourceChoice: Sendable, Equatable {
         /// The built-in simulated broker (``Configuration/demo``).
@@ -45,6 +46,8 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
     /// The source feeding the stream.
     package let source: any LiveSource
     private var published: [Candle] = []
+    /// The engine thread (the first to call the sink methods; checked in debug builds).
+    private let engineThread = OwnerThreadCheck(ownedByFirstUser: ())
 
     /// Prepares the stream with the source ``Configuration/source`` names: opens the archive and
     /// creates the server (nothing runs yet).
@@ -98,12 +101,14 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
     // MARK: PipelineSink (engine thread)
 
     package func pipeline(candleEvents: [CandleEvent]) {
+        engineThread.assertOwnerOrClaim()
         published.removeAll(keepingCapacity: true)
         for event in candleEvents { published.append(event.candle) }
         server.publish(published)
     }
 
     package func pipeline(chart: ChartFocus) {
+        engineThread.assertOwnerOrClaim()
         server.publishAssetDetected(chart.asset)
     }
 }

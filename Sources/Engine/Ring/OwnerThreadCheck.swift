@@ -23,6 +23,20 @@ package final class OwnerThreadCheck: Sendable {
     /// A check owned by the calling thread.
     package init() { claim() }
 
+    /// A check whose owner is the first thread that calls ``assertOwnerOrClaim(file:line:)``
+    /// (state handed to a thread that does not exist yet, like a source's feeder).
+    package init(ownedByFirstUser: Void) {}
+
+    /// Like ``assertOwner(file:line:)``, but the first caller becomes the owner.
+    @inlinable package func assertOwnerOrClaim(file: StaticString = #fileID, line: UInt = #line) {
+        #if DEBUG
+        if owner.load(ordering: .acquiring) == 0 {
+            _ = owner.compareExchange(expected: 0, desired: Self.currentThread, ordering: .acquiringAndReleasing)
+        }
+        assertOwner(file: file, line: line)
+        #endif
+    }
+
     /// The calling thread owns the state from now on.
     @inlinable package func claim() {
         #if DEBUG
@@ -38,7 +52,7 @@ package final class OwnerThreadCheck: Sendable {
         #endif
     }
 
-    @inlinable static var currentThread: UInt {
+    @inlinable package static var currentThread: UInt {
         #if canImport(Darwin)
         UInt(bitPattern: pthread_self())
         #else
@@ -46,7 +60,7 @@ package final class OwnerThreadCheck: Sendable {
         #endif
     }
 
-    @inlinable static func isCurrent(_ id: UInt) -> Bool {
+    @inlinable package static func isCurrent(_ id: UInt) -> Bool {
         #if canImport(Darwin)
         id == currentThread
         #else
