@@ -89,7 +89,8 @@ let package = Package(
                 "Metrics", "FastDecode",
             ],
             path: "Tests/EngineTests",
-            exclude: ["Scripts"]
+            exclude: ["Scripts"],
+            resources: [.copy("Fixtures")]
         ),
     ],
     cxxLanguageStandard: .cxx17

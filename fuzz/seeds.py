@@ -9,7 +9,8 @@ OUT_DIR/<target>/ gets one file per seed:
   codecs    base64 payloadData strings and escaped perf-log message strings
   engineio  Engine.IO / Socket.IO client messages the server front parses (whole and fragmented)
   archive   chunk files written by `qflux replay --collect-stream both` over the fixtures (with
-            QFLUX_BINARY), a truncated copy of each, and each decoded stream
+            QFLUX_BINARY), a truncated copy of each, each decoded stream (also as a bomb: + zeros),
+            each file with a sparse tail, and the format-1 fixtures
 """
 import base64, hashlib, json, pathlib, subprocess, sys, tempfile
 
@@ -97,6 +98,11 @@ def main():
                 put(out / "archive", b"\x00" + data[: len(data) * 2 // 3])  # cut short (a crash)
                 if lz4 and not chunk.name.endswith(".open"):
                     put(out / "archive", b"\x01" + lz4.frame.decompress(data))  # the decoded stream
+                    put(out / "archive", b"\x03\xff" + lz4.frame.decompress(data))  # + 8 MB of zeros (a bomb)
+                    put(out / "archive", b"\x04\xff" + data)  # + a 1 GB sparse tail
+    # Format-1 chunks (written before format 2) and an orphaned .open one.
+    for chunk in sorted((ROOT / "Tests" / "EngineTests" / "Fixtures" / "archive-v1").rglob("*.lz4*")):
+        put(out / "archive", b"\x00" + chunk.read_bytes())
     for d in sorted(out.iterdir()):
         print(f"seeds: {d.name}: {len(list(d.iterdir()))} files", file=sys.stderr)
 

@@ -52,7 +52,7 @@ struct ArchiveCrashTests {
         #expect(previous >= 2_900) // the last cuts lose at most the unflushed tail
     }
 
-    @Test("live rate: each flush grows the last block in place; the .open file always reads to the last flush; ≤ 4 bytes per tick",
+    @Test("live rate: each flush grows the last block in place; the .open file always reads to the last flush; ≤ 2.5 bytes per tick",
           .enabled(if: Dependency.lz4, Dependency.needsLZ4))
     func liveRateBlocksGrowInPlace() throws {
         let dir = TempDir()
@@ -83,7 +83,8 @@ struct ArchiveCrashTests {
         let before = writer.statistics.bytesWritten
         try writer.close()
         let perTick = Double(before) / Double(ticks.count)
-        #expect(perTick <= 4, "\(perTick) bytes per tick at live rate")
+        print("archive live rate: \(ticks.count) ticks, \(before) bytes, \(perTick) bytes per tick")
+        #expect(perTick <= 2.5, "\(perTick) bytes per tick at live rate") // issue 14's target (format 1: ~3.1)
         for path in dir.chunks() {
             let (status, output) = try ArchiveTestData.run(Dependency.lz4Binary, ["-t", path])
             #expect(status == 0, "\(output)")
@@ -115,8 +116,9 @@ struct ArchiveCrashTests {
     @Test("a flipped byte is reported as damage by the reader and by verify")
     func corruptedByte() throws {
         let dir = TempDir()
-        let (path, ticks) = try Self.oneChunk(dir, count: 2_000, every: 50)
+        let (path, ticks) = try Self.oneChunk(dir, count: 6_000, every: 50)
         var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(data.count > 2 * 4096) // several blocks (one per 4 KB page)
         data[data.count - 100] ^= 0x10 // in the last block (damage in the first one hides the header)
         try data.write(to: URL(fileURLWithPath: path))
         let reader = try ArchiveReader()

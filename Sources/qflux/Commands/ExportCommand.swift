@@ -123,7 +123,8 @@ struct ExportCommand: ParsableCommand {
             for path in summary.truncated { StandardStreams.err("note: \(path) ends early (crash or still being written): read up to its last complete block") }
             for path in summary.damaged { StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)") }
             let mb = Double(bytesOut) / 1e6
-            StandardStreams.err("qflux export: \(summary.rows) rows from \(summary.chunks) chunks (\(summary.assets.count) assets), \(DecodeSummary.format(mb)) MB in \(DecodeSummary.format(seconds * 1000)) ms (\(DecodeSummary.format(seconds > 0 ? mb / seconds : 0)) MB/s)")
+            let damaged = summary.damaged.isEmpty ? "" : ", \(summary.damaged.count) damaged"
+            StandardStreams.err("qflux export: \(summary.rows) rows from \(summary.chunks) chunks (\(summary.assets.count) assets\(damaged)), \(DecodeSummary.format(mb)) MB in \(DecodeSummary.format(seconds * 1000)) ms (\(DecodeSummary.format(seconds > 0 ? mb / seconds : 0)) MB/s)")
         }
     }
 }

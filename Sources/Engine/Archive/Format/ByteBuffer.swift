@@ -112,8 +112,7 @@ struct ByteCursor {
 }
 
 /// Why a record could not be decoded.
-@usableFromInline
-enum RecordError: Error {
+@usableFromInline package enum RecordError: Error {
     case badVarint
     case badScale(UInt64)
 }

@@ -48,11 +48,32 @@ package struct ArchiveReader {
     }
 
     /// Streams one chunk's records to the closures (no array built). Throws when the file cannot
-    /// be read or does not start with a qflux header; damage after the header is reported in the
-    /// summary's condition.
+    /// be read, is not a regular file, does not start with a qflux header, or is a closed chunk
+    /// without one (empty, or cut short before it); damage after the header is reported in the
+    /// summary's condition. A chunk never yields more records than its header allows (format 2:
+    /// the writer's chunk size; format 1: ``ChunkHeader/maxRecords``) nor decodes to more
+    /// bytes than those records can take: past that it is damaged.
     package func scan(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void) throws(ArchiveError) -> ChunkSummary {
-        try decompressor.load(path)
-        var condition = decompressor.decompress()
+        let isOpen = path.hasSuffix(ChunkNaming.openSuffix)
+        var parsed: (header: ChunkHeader, length: Int)?
+        // Until the header is read: room for the longest header and a first step of records.
+        let initialBound = ChunkHeader.fixedSizeV2 + Int(UInt16.max) + ChunkDecompressor.step
+        var condition = try decompressor.decompress(path) { (out: ByteBuffer) throws(ArchiveError) -> Int in
+            if let parsed { return parsed.header.maxDecodedBytes(headerLength: parsed.length) }
+            let bytes = out.bytes
+            if bytes.count >= 4, !bytes.prefix(4).elementsEqual(ChunkHeader.magic) {
+                throw ArchiveError(.notAnArchive, path: path, detail: "bad magic")
+            }
+            if bytes.count >= ChunkHeader.fixedSize {
+                do throws(ArchiveError) {
+                    parsed = try ChunkHeader.parse(bytes, path: path)
+                } catch {
+                    guard error.code == .badRecord else { throw error } // else: header cut short, more to come
+                }
+                if let parsed { return parsed.header.maxDecodedBytes(headerLength: parsed.length) }
+            }
+            return initialBound
+        }
         let bytes = decompressor.output.bytes
         let header: ChunkHeader
         let offset: Int
@@ -63,41 +84,59 @@ package struct ArchiveReader {
                 throw ArchiveError(.lz4, path: path, detail: why)
             }
             if condition == .truncated, error.code != .unsupportedFormat {
+                guard isOpen else {
+                    // A closed chunk always has its header: an empty or cut-short file is damage.
+                    throw ArchiveError(.badRecord, path: path, detail: decompressor.fileSize == 0
+                        ? "empty file (0 bytes)" : "closed chunk cut short before its header (\(decompressor.fileSize) bytes)")
+                }
                 // An open chunk whose first block never reached the disk.
                 let h = ChunkHeader(kind: .ticks, asset: "", timeframeSeconds: 0)
-                return ChunkSummary(path: path, header: h, isOpen: path.hasSuffix(ChunkNaming.openSuffix),
+                return ChunkSummary(path: path, header: h, isOpen: isOpen,
                                     condition: .truncated, records: 0, firstTime: .nan, lastTime: .nan,
-                                    compressedBytes: decompressor.input.count, decodedBytes: 0)
+                                    compressedBytes: decompressor.fileSize, decodedBytes: 0)
             }
             throw error
         }
         var records = 0
         var first = Double.infinity, last = -Double.infinity
+        let limit = header.recordLimit
         do {
-            let cut: Bool
-            switch header.kind {
-            case .ticks:
-                cut = try RecordDecoder.ticks(bytes, from: offset) { t in
+            let end: RecordEnd
+            switch (header.kind, header.encoding) {
+            case (.ticks, ChunkHeader.bitPackedEncoding):
+                end = try RecordDecoder.bitTicks(bytes, from: offset, limit: limit) { t in
                     records += 1
                     first = min(first, t.time)
                     last = max(last, t.time)
                     ticks(t)
                 }
-            case .candles:
-                cut = try RecordDecoder.candles(bytes, from: offset) { c in
+            case (.ticks, _):
+                end = try RecordDecoder.ticks(bytes, from: offset, limit: limit) { t in
+                    records += 1
+                    first = min(first, t.time)
+                    last = max(last, t.time)
+                    ticks(t)
+                }
+            case (.candles, _):
+                end = try RecordDecoder.candles(bytes, from: offset, limit: limit) { c in
                     records += 1
                     first = min(first, Double(c.start))
                     last = max(last, Double(c.start))
                     candles(c)
                 }
             }
-            if cut, condition == .complete { condition = .damaged("frame ends inside a record") }
+            switch end {
+            case .clean: break
+            case .cut: if condition == .complete { condition = .damaged("frame ends inside a record") }
+            case .overLimit:
+                if case .damaged = condition {} else { condition = .damaged("more records than its header allows (\(limit))") }
+            }
         } catch {
             if case .damaged = condition {} else { condition = .damaged("undecodable record after \(records) records") }
         }
-        return ChunkSummary(path: path, header: header, isOpen: path.hasSuffix(ChunkNaming.openSuffix),
+        return ChunkSummary(path: path, header: header, isOpen: isOpen,
                             condition: condition, records: records,
                             firstTime: records > 0 ? first : .nan, lastTime: records > 0 ? last : .nan,
-                            compressedBytes: decompressor.input.count, decodedBytes: bytes.count)
+                            compressedBytes: decompressor.fileSize, decodedBytes: bytes.count)
     }
 }

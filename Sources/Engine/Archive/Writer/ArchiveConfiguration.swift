@@ -18,13 +18,13 @@ package struct ArchiveConfiguration: Sendable, Equatable {
     /// Fault injection for tests of a slow disk: seconds slept before every fsync (0 = none).
     package var injectedSyncDelay: Double = 0
 
-    /// A configuration; chunk sizes below 1 are raised to 1.
+    /// A configuration; chunk sizes are kept within 1…``ChunkHeader/maxRecords`` (2^20).
     package init(directory: String, collect: ArchiveCollect = .both, tickChunkSize: Int = 1000,
                 candleChunkSize: Int = 100, flushInterval: Double = 1.0) {
         self.directory = directory
         self.collect = collect
-        self.tickChunkSize = max(1, tickChunkSize)
-        self.candleChunkSize = max(1, candleChunkSize)
+        self.tickChunkSize = min(max(1, tickChunkSize), ChunkHeader.maxRecords)
+        self.candleChunkSize = min(max(1, candleChunkSize), ChunkHeader.maxRecords)
         self.flushInterval = flushInterval
     }
 }

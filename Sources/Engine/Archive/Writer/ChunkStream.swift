@@ -75,14 +75,16 @@ final class ChunkStream {
         candleEncoder = CandleEncoder()
         chunkRecords = 0
         staged.removeAll()
-        staged.append(ChunkHeader(kind: kind, asset: asset, timeframeSeconds: UInt32(timeframeSeconds)).bytes)
+        staged.append(ChunkHeader(kind: kind, asset: asset, timeframeSeconds: UInt32(timeframeSeconds),
+                                  recordLimit: chunkSize).bytes)
     }
 
-    /// Writes the staged records as complete LZ4 blocks.
+    /// Writes the staged records as complete LZ4 blocks. Tick records are bit-packed: the last
+    /// partial byte goes along as the file's provisional last byte, re-written by the next write.
     func writeStaged(stats: inout ArchiveWriterStatistics) throws(ArchiveError) {
-        guard let file, staged.count > 0 else { return }
+        guard let file, staged.count > 0 || stagedRecords > 0 else { return }
         let before = file.bytesWritten
-        try file.write(staged)
+        try file.write(staged, tail: kind == .ticks ? tickEncoder.tail : nil)
         stats.bytesWritten += file.bytesWritten - before
         staged.removeAll()
         stagedRecords = 0
@@ -91,6 +93,7 @@ final class ChunkStream {
     /// Writes what is staged, ends the frame and renames the chunk to its final name.
     func closeChunk(stats: inout ArchiveWriterStatistics) throws(ArchiveError) {
         guard let file else { return }
+        if kind == .ticks { tickEncoder.finish(into: staged) } // the last byte, now final
         try writeStaged(stats: &stats)
         let before = file.bytesWritten
         try file.close()

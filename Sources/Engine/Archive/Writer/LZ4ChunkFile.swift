@@ -12,8 +12,9 @@ import Glibc
 /// the page cache page by page and checks for a fatal signal only between pages, so a `kill -9`
 /// leaves every block either as it was or as it became: after a crash the file is a prefix of
 /// complete, checksummed blocks. A slow live stream therefore costs one 8-byte block overhead
-/// per 4 KB, not per flush. (The varint records are already dense; LZ4 compression found little
-/// to repeat in them, so blocks are not compressed.)
+/// per 4 KB, not per flush. Bit-packed tick records may end inside a byte: that last byte is
+/// written provisionally (zero-padded) and re-written, completed, by the next write. (The records
+/// are already dense; LZ4 compression finds nothing to repeat in them, so blocks are stored.)
 final class LZ4ChunkFile {
     let openPath: String
     let finalPath: String
@@ -26,6 +27,11 @@ final class LZ4ChunkFile {
     private var blockCount = 0
     /// Compressed bytes in the file so far (its size).
     private(set) var bytesWritten = 0
+    /// The last block written (still in `out`): file offset and data bytes.
+    private var lastBlockStart = -1
+    private var lastBlockCount = 0
+    /// Provisional bytes at the end of the last block (0 or 1; see ``write(_:tail:)``).
+    private var provisional = 0
 
     /// Page size: the unit a signal cannot split a write inside.
     static let page: Int = { let p = Int(sysconf(Int32(_SC_PAGESIZE))); return p >= 4096 ? p : 4096 }()
@@ -55,11 +61,26 @@ final class LZ4ChunkFile {
 
     static func errorName(_ code: Int) -> String { String(cString: LZ4F_getErrorName(code)) }
 
-    /// Appends `records`: everything appended so far is in the file as complete blocks when
-    /// this returns.
-    func write(_ records: ByteBuffer) throws(ArchiveError) {
-        guard records.count > 0 else { return }
-        content.update(records.base, records.count)
+    /// Appends `records` and, when given, `tail`: a provisional last byte (the partial last byte
+    /// of bit-packed records, zero-padded). Everything appended so far is in the file as complete
+    /// blocks when this returns. The next write replaces the provisional byte: its first byte is
+    /// the completed one. (`tail` is appended to `records`' storage.)
+    func write(_ records: ByteBuffer, tail: UInt8? = nil) throws(ArchiveError) {
+        let committed = records.count
+        guard committed > 0 || tail != nil else { return }
+        content.update(records.base, committed)
+        if provisional > 0 {
+            // Re-open the block that ends with the provisional byte (it lies inside one page:
+            // blocks start at offset 7 or at a page start) and drop that byte.
+            blockStart = lastBlockStart
+            blockCount = lastBlockCount - provisional
+            provisional = 0
+        }
+        if let tail {
+            records.reserve(1)
+            records.put(tail)
+        }
+        defer { records.count = committed }
         var src = records.base
         var remaining = records.count
         while remaining > 0 {
@@ -69,10 +90,10 @@ final class LZ4ChunkFile {
             }
             let pageEnd = (blockStart / Self.page + 1) * Self.page
             var room = pageEnd - blockStart - 8 - blockCount
-            if room <= 0 && blockCount == 0 {
-                // Fewer than 9 bytes left in this page: one block across the boundary, written
-                // once at the end of the file and never re-written.
-                room = min(Self.page - 8, Self.maxBlock)
+            if pageEnd - blockStart < 9 {
+                // A block starting in the last 8 bytes of a page crosses into the next. Not
+                // reached: the frame header is 7 bytes and every block fills its page.
+                room = min(Self.page - 8, Self.maxBlock) - blockCount
             }
             guard room > 0 else {
                 blockStart = -1
@@ -84,6 +105,7 @@ final class LZ4ChunkFile {
             remaining -= n
             if n == room { blockStart = -1 }
         }
+        if tail != nil { provisional = 1 }
     }
 
     /// Re-writes the open block with `n` more bytes (its old data is read back from the
@@ -106,6 +128,8 @@ final class LZ4ChunkFile {
         let check = XXH32.hash(out.base + 4, blockCount)
         UnsafeMutableRawPointer(out.base + out.count).storeBytes(of: check.littleEndian, as: UInt32.self)
         out.count += 4
+        lastBlockStart = blockStart
+        lastBlockCount = blockCount
         try writeOut(at: blockStart, keep: true)
     }
 
