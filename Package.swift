@@ -41,6 +41,7 @@ let package = Package(
                 .linkedLibrary("lz4"),
                 .linkedLibrary("websockets"),
                 .linkedLibrary("cap"),  // libwebsockets' headers and library need libcap
+                .linkedLibrary("hiredis"),
             ]
         ),
         .target(name: "FastDecode", dependencies: ["CSupport"]),
@@ -49,22 +50,23 @@ let package = Package(
         concept("Metrics", []),
         concept("Ring", []),
         concept("Candles", ["FastDecode"]),
-        concept("Archive", ["Candles", "FastDecode", "CSupport", logging]),
         concept("LibWebSockets", ["CSupport", "Ring"]),
+        concept("Archive", ["Candles", "FastDecode", "CSupport", logging]),
         concept("MarketSource", ["FastDecode"]),
-        concept("ChromeCDP", ["MarketSource", "LibWebSockets", "Metrics", "FastDecode", "CSupport", logging]),
+        concept("ChromeCDP", ["MarketSource", "Metrics", "FastDecode", "CSupport", "LibWebSockets", logging]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),
-        concept("SocketIOServer", ["Candles", "Ring", "LibWebSockets", "Metrics", "FastDecode", "CSupport", logging]),
+        concept("SocketIOServer", ["Candles", "Ring", "Metrics", "FastDecode", "CSupport", "LibWebSockets", logging]),
+        concept("RedisBridge", ["Ring", "Candles", "Archive", "MarketSource", "Metrics", "FastDecode", "CSupport", logging]),
         // The composition root: ring, pipeline, sinks, wiring.
         concept("Engine", [
-            "Ring", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer", "Metrics",
+            "Ring", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer", "Metrics", "RedisBridge",
             "FastDecode", logging,
         ]),
 
         .executableTarget(
             name: "qflux",
             dependencies: [
-                "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode",
+                "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "RedisBridge",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]
@@ -72,8 +74,8 @@ let package = Package(
         .executableTarget(
             name: "qflux-bench",
             dependencies: [
-                "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer", "LibWebSockets",
-                "FastDecode", "CSupport",
+                "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer",
+                "FastDecode", "CSupport", "LibWebSockets", "RedisBridge",
             ]
         ),
         .testTarget(
@@ -86,7 +88,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer", "MarketSource",
-                "Metrics", "FastDecode",
+                "Metrics", "FastDecode", "RedisBridge",
             ],
             path: "Tests/EngineTests",
             exclude: ["Scripts"],

@@ -14,6 +14,7 @@ let stages: [any BenchStage] = [
     ReplayStage(),
     FanoutStage(),
     LatencyStage(),
+    RedisStage(),
 ]
 
 var options = BenchOptions.parse(CommandLine.arguments.dropFirst(), stages: stages)

@@ -9,6 +9,7 @@ enum QFluxSubcommands {
         ExportCommand.self,
         LsCommand.self,
         VerifyCommand.self,
+        ArchiveNodeCommand.self,
     ]
 
     /// The names users may type: each command's name and aliases.

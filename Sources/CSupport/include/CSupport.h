@@ -7,5 +7,6 @@
 #include "qf_codecs.h"
 #include "qf_lz4.h"
 #include "qf_lws.h"
+#include "qf_redis.h"
 
 #endif

@@ -60,4 +60,38 @@ static inline int qf_lws_query_arg(struct lws *wsi, const char *name, char *dest
     return (int)n;
 }
 
+/**
+ * Copies a request header (WSI_TOKEN_ORIGIN, WSI_TOKEN_HOST, WSI_TOKEN_HTTP_AUTHORIZATION, …)
+ * into dest, NUL-terminated. Returns its length, -1 when absent, -2 when longer than len - 1.
+ */
+static inline int qf_lws_header(struct lws *wsi, int token, char *dest, int len)
+{
+    int total = lws_hdr_total_length(wsi, (enum lws_token_indexes)token);
+    if (total <= 0) return -1;
+    if (total >= len) return -2;
+    int n = lws_hdr_copy(wsi, dest, len, (enum lws_token_indexes)token);
+    if (n < 0 || n >= len) return -2;
+    return n;
+}
+
+/** The header tokens qflux reads, as plain integers. */
+static inline int qf_lws_token_origin(void) { return (int)WSI_TOKEN_ORIGIN; }
+static inline int qf_lws_token_host(void) { return (int)WSI_TOKEN_HOST; }
+static inline int qf_lws_token_authorization(void) { return (int)WSI_TOKEN_HTTP_AUTHORIZATION; }
+
+/**
+ * Answers a refused request with `status` and a small JSON body, then the connection closes.
+ * Returns what lws_return_http_status returns.
+ */
+static inline int qf_lws_refuse(struct lws *wsi, unsigned int status, const char *message)
+{
+    return lws_return_http_status(wsi, status, message);
+}
+
+/** Sets (seconds > 0) or clears (0) the connection's user timeout. */
+static inline void qf_lws_set_user_timeout(struct lws *wsi, int seconds)
+{
+    lws_set_timeout(wsi, seconds > 0 ? PENDING_TIMEOUT_USER_OK : NO_PENDING_TIMEOUT, seconds);
+}
+
 #endif /* QF_LWS_H */

@@ -29,4 +29,6 @@ package enum SourceKind: String, Sendable {
     case demo
     /// Recorded data (`qflux replay`).
     case replay
+    /// Redis Streams written by another qflux (`qflux stream --source redis://…`).
+    case redis
 }

@@ -23,6 +23,10 @@ final class ClientSession {
     var overLimitSince: UInt64?
     var closeAfterFlush = false
     var killed = false
+    /// Connected with the right token (or no token needed) at least once.
+    var authenticated = false
+    /// When the WebSocket was accepted (monotonic ns).
+    let openedAt = monotonicNanos()
 
     init(id: UInt64, wsi: OpaquePointer, sid: String, maxMessageBytes: Int, queueLimit: Int) {
         self.id = id

@@ -1,4 +1,5 @@
 import Candles
+import CSupport
 import FastDecode
 
 /// Socket.IO packets from clients (network thread).
@@ -28,13 +29,17 @@ extension ServerCore {
                 enqueue(s, SocketIOEncoder.connectError(message: "Invalid namespace", namespace: ns), force: true)
                 return true
             }
-            if let token = config.token, auth?["token"]?.stringValue != token {
+            if let token = config.token, !AccessPolicy.tokensEqual(auth?["token"]?.stringValue, token) {
                 counters.add(counters.authFailures)
                 enqueue(s, SocketIOEncoder.connectError(message: "unauthorized"), force: true)
                 s.closeAfterFlush = true
                 return true
             }
             s.socketConnected = true
+            if !s.authenticated {
+                s.authenticated = true
+                if config.token != nil { qf_lws_set_user_timeout(s.wsi, 0) }
+            }
             enqueue(s, SocketIOEncoder.connectAck(sid: s.sid), force: true)
             emit(s, "connection_status", ServerPayloads.connectionStatus(status))
             refreshNames()
@@ -44,6 +49,8 @@ extension ServerCore {
             s.socketConnected = false
             s.closeAfterFlush = true
             rebuildRoutes()
+            // close now (after what is queued), not at the next ping
+            requestWrite(s)
         case .event(let ns, let ack, let name, let args):
             guard ns == "/", s.socketConnected else { return false }
             handleEvent(s, name: name, data: args.first, ack: ack)

@@ -1,4 +1,5 @@
 import Candles
+import CSupport
 import FastDecode
 import Foundation
 import Logging
@@ -17,6 +18,8 @@ final class ServerCore: @unchecked Sendable {
     let worker = DispatchQueue(label: "qflux.server.data")
     let startedAt = monotonicNanos()
     let stopping = Atomic<Bool>(false)
+    /// Accepted origins and `Host` names.
+    let accessPolicy: AccessPolicy
 
     var sessions: [UInt64: ClientSession] = [:]
     var nextSessionID: UInt64 = 1
@@ -43,6 +46,8 @@ final class ServerCore: @unchecked Sendable {
         self.status = status
         self.logger = logger
         inbox = ServerInbox(capacity: config.handoffCapacity)
+        accessPolicy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: config.allowedOrigins,
+                                    allowedHosts: config.allowedHosts)
     }
 
     deinit { writeBuffer?.deallocate() }
@@ -60,6 +65,10 @@ final class ServerCore: @unchecked Sendable {
         sessions[id] = s
         counters.clients.store(sessions.count, ordering: .relaxed)
         counters.add(counters.connectionsTotal)
+        if config.token != nil {
+            // Unauthenticated until a Socket.IO connect with the right token: bounded time.
+            qf_lws_set_user_timeout(wsi, Int32(max(1, config.unauthenticatedTimeout)))
+        }
         enqueue(s, SocketIOEncoder.open(sid: s.sid, pingIntervalMs: Int(config.pingInterval * 1000),
                                          pingTimeoutMs: Int(config.pingTimeout * 1000),
                                          maxPayload: config.maxInboundMessageBytes), force: true)
@@ -67,6 +76,10 @@ final class ServerCore: @unchecked Sendable {
     }
 
     func closeSession(_ s: ClientSession) {
+        if config.token != nil, !s.authenticated, !s.killed, !s.closeAfterFlush,
+           Double(monotonicNanos() - s.openedAt) / 1e9 >= Double(max(1, config.unauthenticatedTimeout)) - 0.25 {
+            counters.add(counters.authTimeouts)
+        }
         s.killed = true
         sessions[s.id] = nil
         counters.clients.store(sessions.count, ordering: .relaxed)

@@ -15,6 +15,11 @@ final class ServerCounters: Sendable {
     let refusedMaxClients = Atomic<UInt64>(0)
     let authFailures = Atomic<UInt64>(0)
     let pingTimeouts = Atomic<UInt64>(0)
+    let refusedOrigin = Atomic<UInt64>(0)
+    let refusedHost = Atomic<UInt64>(0)
+    let refusedUnauthenticated = Atomic<UInt64>(0)
+    let authTimeouts = Atomic<UInt64>(0)
+    let httpAuthFailures = Atomic<UInt64>(0)
     let maxQueueDepth = Atomic<Int>(0)
     let batches = Atomic<UInt64>(0)
 
@@ -37,6 +42,11 @@ final class ServerCounters: Sendable {
             refusedMaxClients: refusedMaxClients.load(ordering: .relaxed),
             authFailures: authFailures.load(ordering: .relaxed),
             pingTimeouts: pingTimeouts.load(ordering: .relaxed),
+            refusedOrigin: refusedOrigin.load(ordering: .relaxed),
+            refusedHost: refusedHost.load(ordering: .relaxed),
+            refusedUnauthenticated: refusedUnauthenticated.load(ordering: .relaxed),
+            authTimeouts: authTimeouts.load(ordering: .relaxed),
+            httpAuthFailures: httpAuthFailures.load(ordering: .relaxed),
             maxQueueDepth: maxQueueDepth.load(ordering: .relaxed),
             batches: batches.load(ordering: .relaxed),
             handoffDrops: UInt64(handoffDrops))
@@ -71,6 +81,16 @@ package struct StreamServerStats: Sendable, Equatable {
     package var authFailures: UInt64
     /// Clients dropped for not answering a ping in time.
     package var pingTimeouts: UInt64
+    /// Requests and upgrades refused for a browser `Origin` that is not accepted (403).
+    package var refusedOrigin: UInt64 = 0
+    /// Requests and upgrades refused for a `Host` that does not name this server (403).
+    package var refusedHost: UInt64 = 0
+    /// Upgrades refused because too many clients had not authenticated yet (503).
+    package var refusedUnauthenticated: UInt64 = 0
+    /// Clients closed for not authenticating within the unauthenticated timeout.
+    package var authTimeouts: UInt64 = 0
+    /// `/health` and `/metrics` requests refused without the token (`--protect-http`, 401).
+    package var httpAuthFailures: UInt64 = 0
     /// The deepest any client queue has been.
     package var maxQueueDepth: Int
     /// Batches handed over by the engine.

@@ -26,6 +26,19 @@ package struct StreamServerConfig: Sendable {
     /// Engine.IO ping timeout in seconds.
     package var pingTimeout: Double = 20
 
+    /// Browser origins accepted besides loopback ones (`--allow-origin`), e.g. `https://app.example:8443`.
+    /// Loopback origins (`http(s)://127.0.0.1|localhost|[::1]`, any port) and the page's own
+    /// origin are always accepted; requests without `Origin` are not browsers and pass.
+    package var allowedOrigins: [String] = []
+    /// `Host` names accepted besides loopback names and the bind address (`--allow-host`).
+    package var allowedHosts: [String] = []
+    /// With a token: seconds a WebSocket client may stay without a successful Socket.IO connect.
+    package var unauthenticatedTimeout: Int = 5
+    /// With a token: most WebSocket clients at once that have not authenticated yet.
+    package var maxUnauthenticated: Int = 64
+    /// With a token: `/health` and `/metrics` need it too (`Authorization: Bearer …` or `?token=`).
+    package var protectHTTP = false
+
     /// Defaults: 127.0.0.1:3001, no token.
     package init() {}
 }

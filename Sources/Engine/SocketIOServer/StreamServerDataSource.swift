@@ -83,6 +83,8 @@ package struct SourceStatus: Sendable, Equatable {
         case demo
         /// Replay of recorded data.
         case replay
+        /// Redis Streams written by another qflux.
+        case redis
     }
 
     /// The kind of source.

@@ -30,6 +30,7 @@ struct ReplayCommand: ParsableCommand {
 
     @OptionGroup var candles: CandleOptions
     @OptionGroup var collect: CollectOptions
+    @OptionGroup var publishing: PublishOptions
 
     @Option(help: "What to print on standard output: candles, ticks or none.")
     var print: PrintMode = .none
@@ -52,6 +53,7 @@ struct ReplayCommand: ParsableCommand {
         config.archive?.fsyncOnClose = false
         config.backpressure = .wait
         config.keepsRecentCandles = false
+        config.publish = try publishing.configuration()
         let printer = CandlePrinter(enabled: print == .candles)
         let pipeline: MarketPipeline
         do {
@@ -97,6 +99,9 @@ struct ReplayCommand: ParsableCommand {
         if !quiet {
             StandardStreams.err(ReplaySummary.text(decode: feeder.decoder.stats, pipeline: summary, bytes: bytes, seconds: elapsed,
                                                    directory: collect.archive?.directory))
+        }
+        if let p = pipeline.publisher?.counters, !quiet {
+            StandardStreams.err("  redis: \(p.ticks.load(ordering: .relaxed)) ticks and \(p.candles.load(ordering: .relaxed)) candles published to \(config.publish!.address), \(p.dropped.load(ordering: .relaxed)) dropped, \(p.errors.load(ordering: .relaxed)) errors")
         }
         if let archive = summary.archive, archive.errors > 0 {
             throw CommandFailure("\(archive.errors) archive write errors: the archive in \(collect.dataDirectory) is incomplete")

@@ -3,6 +3,7 @@ import ChromeCDP
 import Engine
 import Foundation
 import Logging
+import RedisBridge
 import SocketIOServer
 import Synchronization
 
@@ -30,7 +31,7 @@ struct StreamCommand: ParsableCommand {
         rendered as PocketOption frames and decoded by the same path as Chrome's), so it works on a \
         fresh machine with no Chrome and no broker account.
 
-        Ctrl-C (SIGINT) or SIGTERM stops the source, flushes every candle and archive chunk, \
+        Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closed) stops the source, flushes every candle and archive chunk, \
         closes the clients and exits 0. Archive write errors while streaming are logged and \
         counted (/metrics) and streaming goes on. It exits 1 with one line on standard error \
         when it cannot start (port in use, address not of this machine, --data-dir not \
@@ -71,20 +72,32 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Port of the Socket.IO server and the chart page (0 picks a free port and prints it).")
     var port: Int = 3001
 
-    @Option(help: "Shared secret clients must send in the Socket.IO connect payload: auth={\"token\": …}.")
+    @Option(help: "Shared secret clients must send in the Socket.IO connect payload: auth={\"token\": …} (visible in ps: prefer --token-file or QFLUX_TOKEN).")
     var token: String?
+
+    @OptionGroup(title: "Access") var access: ServerAccessOptions
 
     @Flag(name: .customLong("follow-chart"),
           help: "When the broker's chart switches asset, move every streaming client to it (asset_changed + history).")
     var followChart = false
 
+    @Option(name: .customLong("source"),
+            help: ArgumentHelp("Read ticks from Redis Streams another qflux publishes (--publish) instead of Chrome: a server node with no browser (docs/redis.md).",
+                               valueName: "redis://HOST:PORT[/DB]"))
+    var redisSource: String?
+
     @OptionGroup var candles: CandleOptions
     @OptionGroup var collect: CollectOptions
+    @OptionGroup var publishing: PublishOptions
 
     func validate() throws {
         do { _ = try CDPAddress(parsing: cdp) } catch { throw ValidationError("--cdp: \(error.cause)") }
         guard (0.1...3600).contains(chromePoll) else { throw ValidationError("--chrome-poll must be between 0.1 and 3600 seconds") }
         if let target, target.isEmpty { throw ValidationError("--target must not be empty") }
+        if let redisSource {
+            guard !demo else { throw ValidationError("--source and --demo exclude each other") }
+            do { _ = try RedisAddress(parsing: redisSource) } catch { throw ValidationError("--source: \(error.message)") }
+        }
         guard (0.1...100_000).contains(demoRate) else { throw ValidationError("--demo-rate must be between 0.1 and 100000") }
         guard (1...1000).contains(demoAssets) else { throw ValidationError("--demo-assets must be between 1 and 1000") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -106,13 +119,19 @@ struct StreamCommand: ParsableCommand {
         config.pipeline.archive = collect.archive
         config.server.bindAddress = bind
         config.server.port = port
-        config.server.token = token
+        let resolvedToken = try access.resolveToken(token)
+        if access.protectHTTP && resolvedToken == nil {
+            throw CommandFailure("--protect-http needs a token (--token, --token-file or QFLUX_TOKEN)")
+        }
+        access.apply(to: &config.server, token: resolvedToken)
         config.server.followChart = followChart
         config.demo.ticksPerSecond = demoRate
         config.demo.assets = demoAssets
         if let demoSeed { config.demo.seed = demoSeed }
         config.demo.tickLogPath = demoTickLog
         config.source = demo ? .demo : .chrome
+        if let redisSource { config.source = .redis(try RedisAddress(parsing: redisSource)) }
+        config.pipeline.publish = try publishing.configuration()
         config.chrome.address = try CDPAddress(parsing: cdp)
         if let target { config.chrome.matcher = TargetMatcher(patterns: [target]) }
         config.chrome.pollInterval = chromePoll
@@ -122,6 +141,8 @@ struct StreamCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGINT) { sig in stopSignal.store(sig, ordering: .relaxed) }
         signal(SIGTERM) { sig in stopSignal.store(sig, ordering: .relaxed) }
+        // SIGHUP (the terminal closed) stops the same way: flush, close, exit 0.
+        signal(SIGHUP) { sig in stopSignal.store(sig, ordering: .relaxed) }
 
         let stream = try LiveStream(configuration: config, logger: logger)
         try collect.checkWritable()
@@ -131,10 +152,18 @@ struct StreamCommand: ParsableCommand {
             throw CommandFailure(ListenAddress.failure(address: bind, port: port))
         }
         let page = "http://\(ListenAddress.pageHost(bind)):\(stream.port)/"
-        if demo {
+        if case let .redis(address) = config.source {
+            StandardStreams.err("qflux stream: source Redis at \(address) (qflux:ticks:*) – open \(page) (Ctrl-C to stop)")
+        } else if demo {
             StandardStreams.err("qflux stream: demo broker, \(demoAssets) assets at \(demoRate) ticks/s – open \(page) (Ctrl-C to stop)")
         } else {
             StandardStreams.err("qflux stream: source Chrome at \(config.chrome.address), pages matching \(config.chrome.matcher.summary) – open \(page) (Ctrl-C to stop)")
+        }
+        if let warning = AccessPolicy.exposureWarning(bind: bind, port: stream.port, hasToken: resolvedToken != nil) {
+            StandardStreams.err(warning)
+        }
+        if let publish = config.pipeline.publish {
+            StandardStreams.err("qflux stream: publishing ticks and closed candles to \(publish.address) (MAXLEN ~ \(publish.maxLength), backlog up to \(publish.maxBacklog) records)")
         }
         if let archive = collect.archive {
             StandardStreams.err("qflux stream: archiving \(archive.collect.rawValue) to \(archive.directory)")
@@ -148,6 +177,9 @@ struct StreamCommand: ParsableCommand {
             throw CommandFailure("archive error while closing", error)
         }
         let c = summary.counters
+        if let p = stream.publisher?.counters {
+            StandardStreams.err("qflux stream: published \(p.ticks.load(ordering: .relaxed)) ticks and \(p.candles.load(ordering: .relaxed)) candles to Redis, \(p.dropped.load(ordering: .relaxed)) dropped, \(p.reconnects.load(ordering: .relaxed)) reconnects")
+        }
         StandardStreams.err("qflux stream: stopped: \(c.ticks) ticks, \(c.candlesClosed) candles closed, \(summary.ringDropped) dropped\(summary.archive.map { ", archived \($0.ticks) ticks and \($0.candles) candles in \($0.chunksClosed) chunks" } ?? "")")
     }
 }

@@ -7,7 +7,7 @@ import SocketIOServer
 
 /// The exit statuses of every qflux command, as `qflux --help` documents them.
 enum QFluxExit {
-    /// Done; also after `--help`, `--version`, and `qflux stream` stopped by Ctrl-C or SIGTERM.
+    /// Done; also after `--help`, `--version`, and `qflux stream` stopped by Ctrl-C, SIGTERM or SIGHUP.
     static let success = ExitCode.success
     /// A runtime failure: input not readable, archive not writable, port busy, archive error…
     static let failure = ExitCode.failure
@@ -20,7 +20,7 @@ enum QFluxExit {
     /// The table printed in the root command's `--help` (lines under 80 columns: not re-wrapped).
     static let helpTable = """
         Exit status:
-          \(pad(success))done; also after --help, and when Ctrl-C or SIGTERM stops `qflux stream`
+          \(pad(success))done; also after --help, and when Ctrl-C, SIGTERM or SIGHUP stops `qflux stream`
           \(pad(failure))runtime failure: an input not readable, --data-dir not writable, the
               port busy or the address not of this machine, an archive error, output
               not writable; one line `qflux <command>: <what went wrong>` on stderr.

@@ -3,6 +3,7 @@ import Candles
 import FastDecode
 import Foundation
 import Logging
+import RedisBridge
 import Ring
 import Synchronization
 
@@ -41,6 +42,8 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     private let engineThread = OwnerThreadCheck()
     private var former: CandleFormer
     private let archive: ArchiveSink?
+    /// The Redis publisher (`--publish`), a sink on its own thread like the archive.
+    package let publisher: RedisPublisher?
     private var batch: [CandleEvent] = []
     private var result: Result<PipelineSummary, ArchiveError>?
 
@@ -60,6 +63,9 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
                                       waitWhenFull: configuration.backpressure == .wait, counters: counters, logger: logger)
         } else {
             archive = nil
+        }
+        publisher = configuration.publish.map {
+            RedisPublisher(configuration: $0, assets: assets, waitWhenFull: configuration.backpressure == .wait, logger: logger)
         }
         batch.reserveCapacity(8192)
     }
@@ -82,6 +88,7 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     package func start() {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         archive?.start()
+        publisher?.start()
         let thread = Thread { [self] in
             self.runEngine()
             self.done.signal()
@@ -136,6 +143,7 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
                 if ring.popBatch(max: Int.max, { handle($0) }) > 0 { endBatch(); continue }
                 former.flush { batch.append($0) }
                 endBatch()
+                publisher?.finish()
                 result = closeArchive()
                 return
             }
@@ -154,6 +162,7 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         case let .tick(tick):
             former.add(tick) { batch.append($0) }
             archive?.append(.tick(tick))
+            publisher?.append(.tick(tick))
             counters.ticks.add(1, ordering: .relaxed)
             counters.lastTickTimeBits.store(tick.time.bitPattern, ordering: .relaxed)
         case let .history(history):
@@ -169,7 +178,10 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
 
     private func endBatch() {
         engineThread.assertOwner()
-        defer { archive?.endBatch() }
+        defer {
+            archive?.endBatch()
+            publisher?.endBatch()
+        }
         guard !batch.isEmpty else { return }
         var closed = 0
         var updates = 0
@@ -179,6 +191,7 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
             case .closed, .revised:
                 if case .closed = event { closed += 1 }
                 archive?.append(.candle(event.candle))
+                publisher?.append(.candle(event.candle))
             }
         }
         counters.candlesClosed.add(closed, ordering: .relaxed)

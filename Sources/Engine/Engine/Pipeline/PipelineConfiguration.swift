@@ -1,5 +1,6 @@
 import Archive
 import Candles
+import RedisBridge
 /// How a ``MarketPipeline`` runs.
 package struct PipelineConfiguration: Sendable {
     /// What to do when the decode → engine ring is full.
@@ -27,6 +28,8 @@ package struct PipelineConfiguration: Sendable {
     package var backpressure: Backpressure = .wait
     /// Engine → archive thread ring capacity (records; rounded up to a power of two).
     package var archiveRingCapacity = ArchiveSink.defaultRingCapacity
+    /// Redis Streams publishing (`--publish`); nil publishes nothing.
+    package var publish: RedisPublisherConfiguration?
 
     /// The defaults: 1m candles, no archive, waiting backpressure.
     package init() {}

@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import MarketSource
 import Ring
+import RedisBridge
 import Metrics
 import SocketIOServer
 
@@ -19,6 +20,9 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
         case demo
         /// The user's Chrome over the DevTools Protocol (``Configuration/chrome``).
         case chrome
+        /// The tick streams another qflux publishes to Redis (`--source redis://…`): a server
+        /// node with no browser.
+        case redis(RedisAddress)
     }
 
     /// How the stream runs.
@@ -55,6 +59,7 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
         let source: any LiveSource = switch configuration.source {
         case .demo: DemoBroker(configuration: configuration.demo)
         case .chrome: ChromeSource(configuration: configuration.chrome, logger: logger)
+        case let .redis(address): RedisSource(configuration: Self.redisSourceConfiguration(address, configuration.pipeline), logger: logger)
         }
         try self.init(configuration: configuration, source: source, logger: logger)
     }
@@ -74,6 +79,17 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
         pipeline.attach(sink: self)
         published.reserveCapacity(8192)
     }
+
+    /// The Redis source's settings for a node whose pipeline runs `pipeline`.
+    static func redisSourceConfiguration(_ address: RedisAddress, _ pipeline: PipelineConfiguration) -> RedisSource.Configuration {
+        var c = RedisSource.Configuration(address: address)
+        c.timeframes = pipeline.timeframes
+        c.historyCandles = pipeline.keepClosedCandles
+        return c
+    }
+
+    /// The Redis publisher (`--publish`), if any.
+    package var publisher: RedisPublisher? { pipeline.publisher }
 
     /// The port the server listens on.
     package var port: Int { server.boundPort }
@@ -134,6 +150,7 @@ extension SourceStatus.Kind {
         case .chrome: self = .chrome
         case .demo: self = .demo
         case .replay: self = .replay
+        case .redis: self = .redis
         }
     }
 }

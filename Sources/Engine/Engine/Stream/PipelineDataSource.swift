@@ -43,7 +43,9 @@ final class PipelineDataSource: StreamServerDataSource, Sendable {
 
     package func health() -> HealthSnapshot {
         let c = pipeline.counters.snapshot
-        return HealthSnapshot(ticks: UInt64(c.ticks), candleUpdates: UInt64(c.candleUpdates), lastTickTime: c.lastTickTime)
+        var snapshot = HealthSnapshot(ticks: UInt64(c.ticks), candleUpdates: UInt64(c.candleUpdates), lastTickTime: c.lastTickTime)
+        if let publisher = pipeline.publisher { snapshot.extraMembers = publisher.healthMember() }
+        return snapshot
     }
 
     package func metricsText() -> String {
@@ -69,6 +71,7 @@ final class PipelineDataSource: StreamServerDataSource, Sendable {
             out.add("qflux_archive_dropped_total", .counter, "Records dropped because the archive backlog was full.",
                     archive.dropped.load(ordering: .relaxed))
         }
+        if let publisher = pipeline.publisher { out.append(publisher.metricsText()) }
         if let source { out.append(source.metricsText()) }
         return out.text
     }

@@ -23,6 +23,8 @@ extension ServerCore {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             drain()
             return 0
+        case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+            return confirmUpgrade(wsi)
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             return acceptUpgrade(wsi) ? 0 : 1
         case LWS_CALLBACK_ESTABLISHED:
@@ -93,6 +95,65 @@ extension ServerCore {
 
     func armPingTimer(_ s: ClientSession, seconds: Double) {
         lws_set_timer_usecs(s.wsi, lws_usec_t(seconds * 1_000_000))
+    }
+
+    /// A request header, nil when absent; "" (never accepted) when too long to be sane.
+    private func header(_ wsi: OpaquePointer, _ token: Int32) -> String? {
+        var buf = [CChar](repeating: 0, count: 512)
+        let n = qf_lws_header(wsi, token, &buf, Int32(buf.count))
+        if n == -1 { return nil }
+        if n < 0 { return "" }
+        return String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Origin and Host check of a request (HTTP or upgrade); the refusal text, or nil to go on.
+    private func refusal(_ wsi: OpaquePointer) -> String? {
+        let host = header(wsi, qf_lws_token_host())
+        if !accessPolicy.allowsHost(host) {
+            counters.add(counters.refusedHost)
+            logger.debug("refused Host", metadata: ["host": "\(host ?? "")"])
+            return "Forbidden: Host not accepted (see qflux stream --allow-host)"
+        }
+        let origin = header(wsi, qf_lws_token_origin())
+        if !accessPolicy.allowsOrigin(origin, host: host) {
+            counters.add(counters.refusedOrigin)
+            logger.debug("refused Origin", metadata: ["origin": "\(origin ?? "")"])
+            return "Forbidden: Origin not accepted (see qflux stream --allow-origin)"
+        }
+        return nil
+    }
+
+    /// Before the WebSocket handshake is answered: 403 for a foreign Origin or Host, 503 at the
+    /// client limit (or too many unauthenticated clients), instead of a dropped connection.
+    private func confirmUpgrade(_ wsi: OpaquePointer) -> Int32 {
+        if let why = refusal(wsi) {
+            _ = qf_lws_refuse(wsi, 403, why)
+            return 1
+        }
+        if sessions.count >= config.maxClients || closingAll {
+            counters.add(counters.refusedMaxClients)
+            _ = qf_lws_refuse(wsi, 503, "Service Unavailable: client limit reached")
+            return 1
+        }
+        if config.token != nil,
+           sessions.values.lazy.filter({ !$0.authenticated }).count >= config.maxUnauthenticated {
+            counters.add(counters.refusedUnauthenticated)
+            _ = qf_lws_refuse(wsi, 503, "Service Unavailable: too many unauthenticated clients")
+            return 1
+        }
+        return 0
+    }
+
+    /// `--protect-http`: the token as `Authorization: Bearer …` or `?token=`.
+    private func httpAuthorized(_ wsi: OpaquePointer) -> Bool {
+        guard config.protectHTTP, let token = config.token else { return true }
+        if let auth = header(wsi, qf_lws_token_authorization()), auth.hasPrefix("Bearer ") {
+            return AccessPolicy.tokensEqual(String(auth.dropFirst(7)), token)
+        }
+        var buf = [CChar](repeating: 0, count: 512)
+        let n = qf_lws_query_arg(wsi, "token=", &buf, Int32(buf.count))
+        guard n >= 0 else { return false }
+        return AccessPolicy.tokensEqual(String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self), token)
     }
 
     private func acceptUpgrade(_ wsi: OpaquePointer) -> Bool {
@@ -170,7 +231,15 @@ extension ServerCore {
             nextSessionID += 1
             user.storeBytes(of: key, as: UInt64.self)
         }
-        let answer = httpAnswer(path: path)
+        var answer: HTTPAnswer
+        if let why = refusal(wsi) {
+            answer = HTTPAnswer(status: 403, contentType: "application/json", body: Array("{\"error\":\"\(why)\"}".utf8))
+        } else if (path == "/health" || path == "/metrics"), !httpAuthorized(wsi) {
+            counters.add(counters.httpAuthFailures)
+            answer = HTTPAnswer(status: 401, contentType: "application/json", body: Array("{\"error\":\"unauthorized\"}".utf8))
+        } else {
+            answer = httpAnswer(path: path)
+        }
         httpResponses[key] = answer.body
         if qf_lws_write_http_head(wsi, answer.status, answer.contentType, answer.body.count) != 0 { return 1 }
         lws_callback_on_writable(wsi)

@@ -1,0 +1,242 @@
+import Candles
+import FastDecode
+import Foundation
+import Logging
+import MarketSource
+import Metrics
+import Synchronization
+
+/// A source with no browser: reads the tick streams a publishing qflux writes (``RedisStreamLayout``)
+/// and feeds the pipeline, so a Redis-fed node forms the same candles as the node that ingests.
+///
+/// For each asset it finds (the `qflux:assets` set, looked at every second) it first loads history:
+/// every tick still in `qflux:ticks:<asset>` (`XRANGE`, in pages) and the newest closed candles of
+/// each of the node's timeframes from `qflux:candles:<tf>:<asset>` (`XREVRANGE … COUNT`), as one
+/// history snapshot per timeframe (the candle former merges the ticks and uses the candles for
+/// the periods before them). Then it follows every tick stream with `XREAD BLOCK` from the last id
+/// it read. A lost connection is reported (`connection_status`, `stream_error`) and reopened with
+/// backoff; reading resumes after the last id (a Redis that restarted empty gives later ids).
+package final class RedisSource: LiveSource, @unchecked Sendable {  // source-thread state: that thread only
+    /// How the source runs.
+    package struct Configuration: Sendable {
+        /// The server.
+        package var address: RedisAddress
+        /// Timeframes whose candle streams seed history (the node's own).
+        package var timeframes: [Timeframe] = [.oneMinute]
+        /// Closed candles read per asset and timeframe at start.
+        package var historyCandles = 500
+        /// `XREAD BLOCK` milliseconds (also how quickly ``stop()`` is noticed).
+        package var blockMilliseconds = 200
+        /// Seconds between looks for new assets.
+        package var assetPoll = 1.0
+
+        /// A configuration for `address`.
+        package init(address: RedisAddress) { self.address = address }
+    }
+
+    /// ``SourceKind/redis``.
+    package var kind: SourceKind { .redis }
+
+    private let configuration: Configuration
+    private let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private var thread: Thread?
+
+    private let ticksRead = Atomic<Int>(0)
+    private let historyTicks = Atomic<Int>(0)
+    private let historyCandles = Atomic<Int>(0)
+    private let connectedFlag = Atomic<Bool>(false)
+    private let reconnects = Atomic<Int>(0)
+    private let malformed = Atomic<Int>(0)
+    private let streamsFollowed = Atomic<Int>(0)
+
+    // Source thread only.
+    private var lastIDs: [String: StreamID] = [:]  // tick stream key → last id read
+    private var assetOf: [String: AssetID] = [:]
+    private var keys: [String] = []
+
+    /// Prepares the source (nothing connects until ``start(feeder:events:)``).
+    package init(configuration: Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    package func start(feeder: any FrameFeeder, events: (any LiveSourceEvents)?) throws {
+        precondition(thread == nil, "start once")
+        let t = Thread { [self] in
+            run(feeder: feeder, events: events)
+            finished.signal()
+        }
+        t.name = "qflux-redis-source"
+        thread = t
+        t.start()
+    }
+
+    package func stop() {
+        guard thread != nil, !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        finished.wait()
+    }
+
+    package func metricsText() -> String {
+        var out = PrometheusText()
+        out.add("qflux_redis_source_connected", .gauge, "1 while the Redis source holds a working connection.",
+                connectedFlag.load(ordering: .relaxed) ? 1 : 0)
+        out.add("qflux_redis_source_ticks_total", .counter, "Live ticks read from Redis tick streams.", ticksRead.load(ordering: .relaxed))
+        out.add("qflux_redis_source_history_ticks_total", .counter, "Ticks loaded as history when an asset was found.",
+                historyTicks.load(ordering: .relaxed))
+        out.add("qflux_redis_source_history_candles_total", .counter, "Candles loaded as history from candle streams.",
+                historyCandles.load(ordering: .relaxed))
+        out.add("qflux_redis_source_streams", .gauge, "Tick streams followed.", streamsFollowed.load(ordering: .relaxed))
+        out.add("qflux_redis_source_malformed_total", .counter, "Stream entries without a valid time and price.",
+                malformed.load(ordering: .relaxed))
+        out.add("qflux_redis_source_reconnects_total", .counter, "Connections to Redis opened again after a loss.",
+                reconnects.load(ordering: .relaxed))
+        return out.text
+    }
+
+    // MARK: - Source thread
+
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    private func run(feeder: any FrameFeeder, events: (any LiveSourceEvents)?) {
+        var backoff = Backoff()
+        var everConnected = false
+        var reportedDown = false
+        while !isStopping {
+            let connection: RedisConnection
+            do throws(RedisError) {
+                connection = try RedisConnection(address: configuration.address, connectTimeout: 1,
+                                                 ioTimeout: Double(configuration.blockMilliseconds) / 1000 + 5)
+            } catch {
+                if !reportedDown {
+                    reportedDown = true
+                    logger.warning("Redis source cannot connect; retrying", metadata: ["error": "\(error.message)"])
+                    if everConnected { events?.sourceError("Redis unreachable: \(error.message)") }
+                }
+                sleepUnlessStopping(backoff.delay())
+                continue
+            }
+            backoff.reset()
+            if everConnected { reconnects.add(1, ordering: .relaxed) }
+            everConnected = true
+            reportedDown = false
+            connectedFlag.store(true, ordering: .relaxed)
+            events?.sourceStatusChanged(connected: true)
+            logger.info("Redis source connected", metadata: ["address": "\(configuration.address)"])
+            do throws(RedisError) {
+                try follow(connection, feeder: feeder)
+            } catch {
+                logger.warning("Redis source lost its connection; reconnecting", metadata: ["error": "\(error.message)"])
+                events?.sourceError("Redis connection lost: \(error.message)")
+                reportedDown = true
+            }
+            connectedFlag.store(false, ordering: .relaxed)
+            events?.sourceStatusChanged(connected: false)
+            if !isStopping { sleepUnlessStopping(backoff.delay()) }
+        }
+    }
+
+    private func follow(_ connection: RedisConnection, feeder: any FrameFeeder) throws(RedisError) {
+        var nextAssetLook = 0.0
+        var batch: [DecodedEvent] = []
+        batch.reserveCapacity(4096)
+        while !isStopping {
+            let now = redisMonotonicNow()
+            if now >= nextAssetLook {
+                nextAssetLook = now + configuration.assetPoll
+                try discoverAssets(connection, feeder: feeder)
+            }
+            guard !keys.isEmpty else {
+                sleepUnlessStopping(min(configuration.assetPoll, 0.2))
+                continue
+            }
+            var args = ["XREAD", "COUNT", "4096", "BLOCK", String(configuration.blockMilliseconds), "STREAMS"]
+            args += keys
+            args += keys.map { lastIDs[$0, default: .zero].description }
+            let reply = try connection.command(args)
+            for (key, entries) in StreamEntry.parse(streams: reply) {
+                guard let asset = assetOf[key] else { continue }
+                for entry in entries {
+                    lastIDs[key] = entry.id
+                    guard let t = entry.double("time"), let p = entry.double("price") else {
+                        malformed.add(1, ordering: .relaxed)
+                        continue
+                    }
+                    batch.append(.tick(Tick(asset: asset, time: t, price: p)))
+                }
+            }
+            if !batch.isEmpty {
+                ticksRead.add(batch.count, ordering: .relaxed)
+                feeder.feed(events: batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    /// New assets in `qflux:assets`: load their history, then follow their tick streams.
+    private func discoverAssets(_ connection: RedisConnection, feeder: any FrameFeeder) throws(RedisError) {
+        let members = try connection.command(["SMEMBERS", RedisStreamLayout.assetsKey]).elements ?? []
+        for name in members.compactMap(\.text).sorted() {
+            let key = RedisStreamLayout.ticksKey(name)
+            guard assetOf[key] == nil else { continue }
+            let asset = feeder.assets.register(name)
+            try loadHistory(connection, key: key, asset: asset, name: name, feeder: feeder)
+            assetOf[key] = asset
+            keys.append(key)
+            streamsFollowed.store(keys.count, ordering: .relaxed)
+        }
+    }
+
+    private func loadHistory(_ connection: RedisConnection, key: String, asset: AssetID, name: String,
+                             feeder: any FrameFeeder) throws(RedisError) {
+        // Every tick still in the stream, oldest first, in pages.
+        var points: [PricePoint] = []
+        var start = "-"
+        var last = StreamID.zero
+        while true {
+            let page = StreamEntry.parse(list: try connection.command(["XRANGE", key, start, "+", "COUNT", "10000"]))
+            for entry in page {
+                last = entry.id
+                if let t = entry.double("time"), let p = entry.double("price") {
+                    points.append(PricePoint(time: t, price: p))
+                } else {
+                    malformed.add(1, ordering: .relaxed)
+                }
+            }
+            if page.count < 10000 { break }
+            start = "(" + last.description
+        }
+        lastIDs[key] = last
+        historyTicks.add(points.count, ordering: .relaxed)
+        var snapshots: [DecodedEvent] = []
+        for (k, timeframe) in configuration.timeframes.enumerated() {
+            let reply = try connection.command(["XREVRANGE", RedisStreamLayout.candlesKey(timeframe, name), "+", "-",
+                                                "COUNT", String(configuration.historyCandles)])
+            var byStart: [Double: BrokerCandle] = [:]
+            for entry in StreamEntry.parse(list: reply) {
+                guard let t = entry.double("time"), let o = entry.double("open"), let h = entry.double("high"),
+                      let l = entry.double("low"), let c = entry.double("close") else {
+                    malformed.add(1, ordering: .relaxed)
+                    continue
+                }
+                if byStart[t] == nil {  // newest first: a later revision wins
+                    byStart[t] = BrokerCandle(time: t, open: o, high: h, low: l, close: c, volume: entry.double("volume"))
+                }
+            }
+            let candles = byStart.values.sorted { $0.time < $1.time }
+            historyCandles.add(candles.count, ordering: .relaxed)
+            let ticks = k == 0 ? points : []
+            guard !ticks.isEmpty || !candles.isEmpty else { continue }
+            snapshots.append(.history(HistorySnapshot(source: ticks.isEmpty ? .loadHistoryPeriodFast : .updateHistoryNewFast,
+                                                      asset: asset, period: timeframe.seconds, ticks: ticks, candles: candles)))
+        }
+        if !snapshots.isEmpty { feeder.feed(events: snapshots) }
+        logger.info("Redis source follows \(name)", metadata: ["history_ticks": "\(points.count)", "from": "\(last)"])
+    }
+
+    private func sleepUnlessStopping(_ seconds: Double) {
+        let end = redisMonotonicNow() + seconds
+        while !isStopping, redisMonotonicNow() < end { usleep(20_000) }
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Logging
+import RedisBridge
+
+/// `qflux archive --from redis://… --data-dir D`: an archiver node fed by Redis Streams.
+struct ArchiveNodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "archive",
+        abstract: "Archive the ticks other qflux processes publish to Redis, each exactly once (an archiver node).",
+        discussion: """
+        Reads every tick stream qflux:ticks:<asset> (written by qflux stream/replay --publish) \
+        through a Redis consumer group and writes the ticks to a qflux archive in --data-dir \
+        (read it with qflux export, ls, verify). Entries are acknowledged (XACK) only after the \
+        ticks are on disk (written and fsynced); the last archived id per stream is kept in \
+        <data-dir>/.qflux-redis-checkpoint, so a restart after kill -9 or a power cut archives \
+        every tick exactly once. Run one archiver per group and data directory; keep --consumer \
+        the same across restarts (pending entries of other members are claimed anyway). A Redis \
+        that restarted and forgot the group (NOGROUP) is handled: the group is created again.
+
+        Ctrl-C (SIGINT) or SIGTERM makes everything durable, acknowledges it, closes the chunks \
+        and exits 0. See docs/redis.md.
+        """
+    )
+
+    @Option(name: .customLong("from"), help: ArgumentHelp("The Redis server qflux publishes to.", valueName: "redis://HOST:PORT[/DB]"))
+    var from: String
+
+    @Option(name: .customLong("data-dir"), help: "Where to write the archive (created when missing).")
+    var dataDir: String
+
+    @Option(help: "Consumer group name.")
+    var group: String = RedisStreamLayout.defaultGroup
+
+    @Option(help: "This archiver's name in the group (keep it across restarts; default: archiver-<host name>).")
+    var consumer: String?
+
+    @Option(name: .customLong("tick-chunk-size"), help: "Ticks per archive chunk.")
+    var tickChunkSize: Int = 1000
+
+    @Option(name: .customLong("sync-interval"), help: "Seconds between durability points (fsync, checkpoint, XACK).")
+    var syncInterval: Double = 1
+
+    @Option(name: .customLong("claim-idle"), help: "Seconds before another member's pending entries are claimed.")
+    var claimIdle: Double = 30
+
+    func validate() throws {
+        do { _ = try RedisAddress(parsing: from) } catch { throw ValidationError("--from: \(error.message)") }
+        guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
+        guard tickChunkSize >= 1 else { throw ValidationError("--tick-chunk-size must be at least 1") }
+        guard (0.01...60).contains(syncInterval) else { throw ValidationError("--sync-interval must be between 0.01 and 60 seconds") }
+        guard claimIdle >= 1 else { throw ValidationError("--claim-idle must be at least 1 second") }
+        if group.isEmpty || consumer?.isEmpty == true { throw ValidationError("--group and --consumer must not be empty") }
+    }
+
+    func run() throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "qflux.archive")
+        var config = RedisArchiver.Configuration(address: try RedisAddress(parsing: from), directory: dataDir)
+        config.group = group
+        config.consumer = consumer ?? "archiver-\(ProcessInfo.processInfo.hostName)"
+        config.tickChunkSize = tickChunkSize
+        config.syncInterval = syncInterval
+        config.claimIdle = claimIdle
+
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGINT) { sig in stopSignal.store(sig, ordering: .relaxed) }
+        signal(SIGTERM) { sig in stopSignal.store(sig, ordering: .relaxed) }
+
+        let archiver: RedisArchiver
+        do {
+            archiver = try RedisArchiver(configuration: config, logger: logger)
+        } catch {
+            throw CommandFailure("cannot open the archive in \(dataDir)", error)
+        }
+        StandardStreams.err("qflux archive: archiving ticks from \(config.address) to \(dataDir) (group \(config.group), consumer \(config.consumer)) (Ctrl-C to stop)")
+        do {
+            try archiver.run { stopSignal.load(ordering: .relaxed) != 0 }
+        } catch {
+            throw CommandFailure("archive error", error)
+        }
+        let s = archiver.statistics
+        StandardStreams.err("qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed, \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects")
+    }
+}

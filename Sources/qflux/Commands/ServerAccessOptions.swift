@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import SocketIOServer
+
+/// `qflux stream`'s access options (issue 15): origins, hosts, token sources, limits for clients
+/// that have not authenticated, and protection of `/health` and `/metrics`.
+struct ServerAccessOptions: ParsableArguments {
+    @Option(name: .customLong("allow-origin"),
+            help: ArgumentHelp("Also accept browser pages from this origin (repeatable). Loopback origins (http(s)://127.0.0.1|localhost|[::1], any port) and the chart page's own are always accepted; other origins get 403.",
+                               valueName: "URL"))
+    var allowOrigin: [String] = []
+
+    @Option(name: .customLong("allow-host"),
+            help: ArgumentHelp("Also accept this name in the Host header (repeatable). Loopback names and the --bind address are always accepted; other names get 403 (defeats DNS rebinding).",
+                               valueName: "NAME"))
+    var allowHost: [String] = []
+
+    @Option(name: .customLong("token-file"),
+            help: ArgumentHelp("Read the token from this file (first line; not visible in ps). The environment variable QFLUX_TOKEN works too.",
+                               valueName: "PATH"))
+    var tokenFile: String?
+
+    @Option(name: .customLong("auth-timeout"),
+            help: "With a token: seconds a client may stay connected without authenticating (1 … 3600).")
+    var authTimeout: Int = 5
+
+    @Option(name: .customLong("max-unauthenticated"),
+            help: "With a token: most clients at once that have not authenticated yet; more get 503.")
+    var maxUnauthenticated: Int = 64
+
+    @Flag(name: .customLong("protect-http"),
+          help: "With a token: /health and /metrics need it too (Authorization: Bearer TOKEN or ?token=TOKEN; else 401).")
+    var protectHTTP = false
+
+    func validate() throws {
+        guard (1...3600).contains(authTimeout) else { throw ValidationError("--auth-timeout must be between 1 and 3600 seconds") }
+        guard (1...100_000).contains(maxUnauthenticated) else { throw ValidationError("--max-unauthenticated must be between 1 and 100000") }
+        for o in allowOrigin where !(o.hasPrefix("http://") || o.hasPrefix("https://")) {
+            throw ValidationError("--allow-origin: '\(o)' is not an http(s):// origin")
+        }
+    }
+
+    /// The token from `--token`, `--token-file` or `QFLUX_TOKEN` (in that order); nil when none.
+    func resolveToken(_ argument: String?) throws -> String? {
+        if let argument { return argument }
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw CommandFailure("--token-file: cannot read \(tokenFile)")
+            }
+            let line = text.split(whereSeparator: \.isNewline).first.map(String.init)?
+                .trimmingCharacters(in: .whitespaces) ?? ""
+            guard !line.isEmpty else { throw CommandFailure("--token-file: \(tokenFile) holds no token") }
+            return line
+        }
+        if let env = ProcessInfo.processInfo.environment["QFLUX_TOKEN"], !env.isEmpty { return env }
+        return nil
+    }
+
+    /// Copies the options into the server configuration.
+    func apply(to server: inout StreamServerConfig, token: String?) {
+        server.token = token
+        server.allowedOrigins = allowOrigin
+        server.allowedHosts = allowHost
+        server.unauthenticatedTimeout = authTimeout
+        server.maxUnauthenticated = maxUnauthenticated
+        server.protectHTTP = protectHTTP
+    }
+}
