@@ -49,6 +49,8 @@ let package = Package(
         // Concepts, bottom up.
         concept("Metrics", []),
         concept("Ring", []),
+        concept("Indicators", []),
+        concept("Backtest", ["Indicators", "FastDecode"]),
         concept("Candles", ["FastDecode"]),
         concept("LibWebSockets", ["CSupport", "Ring"]),
         concept("Archive", ["Candles", "FastDecode", "CSupport", logging]),
@@ -66,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "qflux",
             dependencies: [
-                "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "RedisBridge",
+                "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "RedisBridge", "Indicators", "Backtest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]
@@ -75,7 +77,7 @@ let package = Package(
             name: "qflux-bench",
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer",
-                "FastDecode", "CSupport", "LibWebSockets", "RedisBridge",
+                "FastDecode", "CSupport", "LibWebSockets", "RedisBridge", "Indicators", "Backtest",
             ]
         ),
         .testTarget(
@@ -93,6 +95,12 @@ let package = Package(
             path: "Tests/EngineTests",
             exclude: ["Scripts"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: ["Indicators", "Backtest", "FastDecode"],
+            path: "Tests/AnalysisTests",
+            exclude: ["Scripts", "Fixtures"]
         ),
     ],
     cxxLanguageStandard: .cxx17

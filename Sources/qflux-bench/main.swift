@@ -15,6 +15,7 @@ let stages: [any BenchStage] = [
     FanoutStage(),
     LatencyStage(),
     RedisStage(),
+    BacktestStage(),
 ]
 
 var options = BenchOptions.parse(CommandLine.arguments.dropFirst(), stages: stages)

@@ -10,6 +10,8 @@ enum QFluxSubcommands {
         LsCommand.self,
         VerifyCommand.self,
         ArchiveNodeCommand.self,
+        IndicatorsCommand.self,
+        BacktestCommand.self,
     ]
 
     /// The names users may type: each command's name and aliases.

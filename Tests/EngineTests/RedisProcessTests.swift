@@ -33,7 +33,13 @@ struct RedisProcessTests {
         archiver = try QfluxChild(qflux, archiveArgs)
         #expect(archiver.waitFor("archiving ticks from", timeout: 20), "\(archiver.stderr)")
 
-        Thread.sleep(forTimeInterval: 8)  // closed candles past the ingest's history/live boundary
+        // Closed candles past the ingest's history/live boundary: wait (not a fixed sleep: a loaded
+        // machine starts the demo late) until EURUSD_otc's ticks span more than three 5 s periods.
+        #expect(waitUntil(45) {
+            let ticks = ((try? readTickLog(tickLog)) ?? []).filter { $0.asset == "EURUSD_otc" }
+            guard let first = ticks.first, let last = ticks.last else { return false }
+            return last.time - first.time >= 16
+        }, "the demo did not produce 16 s of ticks")
         let serve = try QfluxChild(qflux, ["stream", "--source", redis.url, "--port", "0", "--timeframes", "5s"])
         let servePort = try #require(serve.port(), "server node did not start: \(serve.stderr)")
         #expect(waitUntil(15) { ((try? httpGet(port: servePort, path: "/health").body) ?? "").contains("\"connected\":true") })

@@ -1,7 +1,8 @@
 /// TA-Lib's exponential moving average over a stream of values (`TA_INT_EMA`, default compatibility).
 ///
 /// Seeded with the plain sum of the first `period` values divided by `period`; afterwards
-/// `ema = (x - ema) * k + ema` with `k = 2 / (period + 1)`.
+/// `ema = (x - ema) * k + ema` with `k = 2 / (period + 1)`, the multiply-add fused (one rounding),
+/// as TA-Lib 0.8.1's binary (built with FMA contraction) computes it — checked bit for bit by the tests.
 package struct EMACore: Sendable {
     /// Smoothing period.
     package let period: Int
@@ -38,7 +39,7 @@ package struct EMACore: Sendable {
             let v = s / Double(period)
             return Step(output: v, sum: s, value: v)
         }
-        let v = ((x - value) * k) + value
+        let v = value.addingProduct(x - value, k)
         return Step(output: v, sum: sum, value: v)
     }
 

@@ -30,7 +30,7 @@ package protocol StreamingIndicator: Sendable {
 extension StreamingIndicator {
     /// Commits a closed candle and returns the value after it; a candle not newer than the last
     /// committed one is ignored and the current value is returned unchanged.
-    @discardableResult
+    @inlinable @discardableResult
     package mutating func push(_ candle: AnalysisCandle) -> Output? {
         if let last = lastTimestamp, candle.timestamp <= last { return current }
         let s = step(for: candle)
@@ -42,12 +42,14 @@ extension StreamingIndicator {
 
     /// The value as if `candle` (a still-forming candle) were appended; changes nothing.
     /// A candle not newer than the last committed one previews as the current value.
+    @inlinable
     package func preview(_ candle: AnalysisCandle) -> Output? {
         if let last = lastTimestamp, candle.timestamp <= last { return current }
         return output(of: step(for: candle))
     }
 
     /// Pushes closed candles in order (history seeding); overlapping candles are ignored.
+    @inlinable
     package mutating func seed<S: Sequence>(_ candles: S) where S.Element == AnalysisCandle {
         for c in candles { push(c) }
     }

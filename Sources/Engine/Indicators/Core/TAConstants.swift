@@ -11,6 +11,11 @@ package enum TA {
     @inline(__always)
     package static func isZeroOrNegative(_ v: Double) -> Bool { v < epsilon }
 
+    /// TA-Lib's `TA_IS_ZERO_SCALED(v, scale)`: `|v| <= ε * scale`, a flatness test relative to the
+    /// prices' own level (TA-Lib 0.8, issue #253).
+    @inline(__always)
+    package static func isZeroScaled(_ v: Double, _ scale: Double) -> Bool { abs(v) <= epsilon * scale }
+
     /// TA-Lib's `PER_TO_K(period)`: the EMA smoothing factor `2 / (period + 1)`.
     @inline(__always)
     package static func emaK(_ period: Int) -> Double { 2.0 / Double(period + 1) }

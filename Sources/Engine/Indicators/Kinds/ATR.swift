@@ -1,7 +1,9 @@
 /// Average true range, equal to TA-Lib `ATR(high, low, close, period)`.
 ///
 /// Seeded with the plain mean of the first `period` true ranges (from the second candle on), then
-/// Wilder-smoothed: `atr = (atr * (period - 1) + tr) / period`, as three separate operations.
+/// Wilder-smoothed as TA-Lib 0.8.1's binary computes it: with `beta = (period - 1) / period`,
+/// `k = 1 - beta`, `beta' = 1 - k`: `atr = beta' * atr + k * tr`, the first product fused (one
+/// rounding) — checked bit for bit against TA-Lib by the tests.
 package struct ATR: StreamingIndicator {
     /// Smoothing period.
     package let period: Int
@@ -9,6 +11,8 @@ package struct ATR: StreamingIndicator {
     private var previousClose = 0.0
     private var sum = 0.0
     private var atr = 0.0
+    private let k: Double
+    private let beta: Double
     /// Timestamp of the last committed candle.
     package var lastTimestamp: Double?
     /// Value after the last committed candle.
@@ -22,7 +26,12 @@ package struct ATR: StreamingIndicator {
     }
 
     /// Creates the indicator (`period` >= 1).
-    package init(period: Int) { self.period = period }
+    package init(period: Int) {
+        self.period = period
+        let b = Double(period - 1) / Double(period)
+        k = 1.0 - b
+        beta = 1.0 - k
+    }
 
     /// TA-Lib lookback: `period`.
     package var lookback: Int { period }
@@ -37,10 +46,7 @@ package struct ATR: StreamingIndicator {
             let a = s / Double(period)
             return Step(output: a, sum: s, atr: a)
         }
-        var a = atr
-        a *= Double(period - 1)
-        a += tr
-        a /= Double(period)
+        let a = (k * tr).addingProduct(beta, atr)
         return Step(output: a, sum: sum, atr: a)
     }
 
@@ -53,5 +59,26 @@ package struct ATR: StreamingIndicator {
         atr = step.atr
         previousClose = candle.close
         count += 1
+    }
+}
+
+// + concrete push/preview: the same as `StreamingIndicator.push` / `preview`, written out for this
+// type so callers in other modules get direct, specialised calls.
+extension ATR {
+    /// Commits a closed candle; one not newer than the last committed candle is ignored.
+    @discardableResult
+    package mutating func push(_ candle: AnalysisCandle) -> Double? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        let s = step(for: candle)
+        commit(s, candle: candle)
+        lastTimestamp = candle.timestamp
+        current = output(of: s)
+        return current
+    }
+
+    /// The value as if the forming `candle` were appended; changes nothing.
+    package func preview(_ candle: AnalysisCandle) -> Double? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        return output(of: step(for: candle))
     }
 }

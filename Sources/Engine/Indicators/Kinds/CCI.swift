@@ -39,8 +39,10 @@ package struct CCI: StreamingIndicator {
         average /= Double(period)
         var deviation = 0.0
         for j in 0..<period { deviation += abs((j == slot ? tp : slots[j]) - average) }
+        deviation /= Double(period)
         let t = tp - average
-        let out = (!TA.isZero(t) && !TA.isZero(deviation)) ? t / (0.015 * (deviation / Double(period))) : 0.0
+        let scale = abs(average)
+        let out = (!TA.isZeroScaled(t, scale) && !TA.isZeroScaled(deviation, scale)) ? t / (0.015 * deviation) : 0.0
         return Step(typical: tp, output: out)
     }
 
@@ -51,5 +53,26 @@ package struct CCI: StreamingIndicator {
     package mutating func commit(_ step: Step, candle: AnalysisCandle) {
         slots[count % period] = step.typical
         count += 1
+    }
+}
+
+// + concrete push/preview: the same as `StreamingIndicator.push` / `preview`, written out for this
+// type so callers in other modules get direct, specialised calls.
+extension CCI {
+    /// Commits a closed candle; one not newer than the last committed candle is ignored.
+    @discardableResult
+    package mutating func push(_ candle: AnalysisCandle) -> Double? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        let s = step(for: candle)
+        commit(s, candle: candle)
+        lastTimestamp = candle.timestamp
+        current = output(of: s)
+        return current
+    }
+
+    /// The value as if the forming `candle` were appended; changes nothing.
+    package func preview(_ candle: AnalysisCandle) -> Double? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        return output(of: step(for: candle))
     }
 }

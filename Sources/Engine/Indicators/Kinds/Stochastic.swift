@@ -1,6 +1,7 @@
 /// Slow stochastic, equal to TA-Lib `STOCH(high, low, close, fastK, slowK, SMA, slowD, SMA)`.
 ///
-/// Raw %K = `(close - lowest) / ((highest - lowest) / 100)` (0 when the range is 0), slow %K = SMA of
+/// Raw %K = `((close - lowest) / (highest - lowest)) * 100` (0 when the range is TA-Lib-flat relative
+/// to the prices, `TA_IS_ZERO_SCALED`), slow %K = SMA of
 /// raw %K, %D = SMA of slow %K; both outputs begin at `fastK - 1 + slowK - 1 + slowD - 1`.
 package struct Stochastic: StreamingIndicator {
     /// The two outputs.
@@ -54,8 +55,8 @@ package struct Stochastic: StreamingIndicator {
         guard count >= fastK - 1 else { return Step(raw: nil, k: nil, d: nil, output: nil) }
         let highest = highs.peek(candle.high)
         let lowest = lows.peek(candle.low)
-        let diff = (highest - lowest) / 100.0
-        let raw = diff != 0.0 ? (candle.close - lowest) / diff : 0.0
+        let range = highest - lowest
+        let raw = TA.isZeroScaled(range, abs(highest) + abs(lowest)) ? 0.0 : ((candle.close - lowest) / range) * 100.0
         let k = kSMA.step(raw)
         guard let kv = k.output else { return Step(raw: raw, k: k, d: nil, output: nil) }
         let d = dSMA.step(kv)
@@ -74,5 +75,26 @@ package struct Stochastic: StreamingIndicator {
             if let d = step.d, let kv = k.output { dSMA.commit(d, kv) }
         }
         count += 1
+    }
+}
+
+// + concrete push/preview: the same as `StreamingIndicator.push` / `preview`, written out for this
+// type so callers in other modules get direct, specialised calls.
+extension Stochastic {
+    /// Commits a closed candle; one not newer than the last committed candle is ignored.
+    @discardableResult
+    package mutating func push(_ candle: AnalysisCandle) -> Stochastic.Value? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        let s = step(for: candle)
+        commit(s, candle: candle)
+        lastTimestamp = candle.timestamp
+        current = output(of: s)
+        return current
+    }
+
+    /// The value as if the forming `candle` were appended; changes nothing.
+    package func preview(_ candle: AnalysisCandle) -> Stochastic.Value? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        return output(of: step(for: candle))
     }
 }

@@ -1,6 +1,8 @@
 /// Linearly weighted moving average of closes, equal to TA-Lib `WMA(close, period)`.
 ///
-/// Uses TA-Lib's running `periodSum` / `periodSub` update, in its order of operations.
+/// Uses TA-Lib 0.8's running `periodSum` / `periodSub` update in its order of operations,
+/// including its re-anchoring: every `8 * period` outputs both totals are rebuilt from the window
+/// (oldest first, weights counting up from 1), an O(period) pass that keeps the residue bounded.
 package struct WMA: StreamingIndicator {
     /// Window length.
     package let period: Int
@@ -8,6 +10,7 @@ package struct WMA: StreamingIndicator {
     private var ring: DoubleRing
     private var periodSub = 0.0
     private var periodSum = 0.0
+    private var barsSinceReseed: Int
     private var count = 0
     /// Timestamp of the last committed candle.
     package var lastTimestamp: Double?
@@ -19,13 +22,15 @@ package struct WMA: StreamingIndicator {
         fileprivate var output: Double?
         fileprivate var sub: Double
         fileprivate var sum: Double
+        fileprivate var bars: Int
     }
 
     /// Creates the indicator (`period` >= 2).
     package init(period: Int) {
         self.period = period
-        divider = Double((period * (period + 1)) >> 1)
+        divider = Double(period) * Double(period + 1) / 2.0
         ring = DoubleRing(capacity: period)
+        barsSinceReseed = 8 * period
     }
 
     /// TA-Lib lookback: `period - 1`.
@@ -35,13 +40,24 @@ package struct WMA: StreamingIndicator {
     package func step(for candle: AnalysisCandle) -> Step {
         let x = candle.close
         if count < period - 1 {
-            return Step(output: nil, sub: periodSub + x, sum: periodSum + x * Double(count + 1))
+            return Step(output: nil, sub: periodSub + x, sum: periodSum + x * Double(count + 1), bars: barsSinceReseed)
         }
         let trailing = ring.isFull ? ring.oldest : 0.0
         var sub = periodSub + x
         sub -= trailing
-        let sum = periodSum + x * Double(period)
-        return Step(output: sum / divider, sub: sub, sum: sum - sub)
+        var sum = periodSum + x * Double(period)
+        var bars = barsSinceReseed - 1
+        if bars <= 0 {
+            bars = 8 * period
+            sub = 0
+            sum = 0
+            for w in 1...period {
+                let v = w < period ? ring.value(back: period - 1 - w) : x
+                sub += v
+                sum += v * Double(w)
+            }
+        }
+        return Step(output: sum / divider, sub: sub, sum: sum - sub, bars: bars)
     }
 
     /// The step's average.
@@ -51,7 +67,29 @@ package struct WMA: StreamingIndicator {
     package mutating func commit(_ step: Step, candle: AnalysisCandle) {
         periodSub = step.sub
         periodSum = step.sum
+        barsSinceReseed = step.bars
         ring.append(candle.close)
         count += 1
+    }
+}
+
+// + concrete push/preview: the same as `StreamingIndicator.push` / `preview`, written out for this
+// type so callers in other modules get direct, specialised calls.
+extension WMA {
+    /// Commits a closed candle; one not newer than the last committed candle is ignored.
+    @discardableResult
+    package mutating func push(_ candle: AnalysisCandle) -> Double? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        let s = step(for: candle)
+        commit(s, candle: candle)
+        lastTimestamp = candle.timestamp
+        current = output(of: s)
+        return current
+    }
+
+    /// The value as if the forming `candle` were appended; changes nothing.
+    package func preview(_ candle: AnalysisCandle) -> Double? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        return output(of: step(for: candle))
     }
 }

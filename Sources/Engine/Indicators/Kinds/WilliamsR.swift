@@ -1,4 +1,5 @@
-/// Williams %R, equal to TA-Lib `WILLR(high, low, close, period)`: `(highest - close) / ((highest - lowest) / -100)`.
+/// Williams %R, equal to TA-Lib `WILLR(high, low, close, period)`: `((highest - close) / (highest - lowest)) * -100`
+/// (0 when the range is flat relative to the prices).
 package struct WilliamsR: StreamingIndicator {
     /// Window length.
     package let period: Int
@@ -25,8 +26,8 @@ package struct WilliamsR: StreamingIndicator {
         guard count >= period - 1 else { return nil }
         let highest = highs.peek(candle.high)
         let lowest = lows.peek(candle.low)
-        let diff = (highest - lowest) / (0 - 100.0)
-        return diff != 0.0 ? (highest - candle.close) / diff : 0.0
+        let range = highest - lowest
+        return TA.isZeroScaled(range, abs(highest) + abs(lowest)) ? 0.0 : ((highest - candle.close) / range) * -100.0
     }
 
     /// The step's value.
@@ -37,5 +38,26 @@ package struct WilliamsR: StreamingIndicator {
         highs.push(candle.high)
         lows.push(candle.low)
         count += 1
+    }
+}
+
+// + concrete push/preview: the same as `StreamingIndicator.push` / `preview`, written out for this
+// type so callers in other modules get direct, specialised calls.
+extension WilliamsR {
+    /// Commits a closed candle; one not newer than the last committed candle is ignored.
+    @discardableResult
+    package mutating func push(_ candle: AnalysisCandle) -> Double? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        let s = step(for: candle)
+        commit(s, candle: candle)
+        lastTimestamp = candle.timestamp
+        current = output(of: s)
+        return current
+    }
+
+    /// The value as if the forming `candle` were appended; changes nothing.
+    package func preview(_ candle: AnalysisCandle) -> Double? {
+        if let last = lastTimestamp, candle.timestamp <= last { return current }
+        return output(of: step(for: candle))
     }
 }

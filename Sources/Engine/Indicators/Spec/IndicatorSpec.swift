@@ -4,8 +4,8 @@ package struct IndicatorSpec: Sendable, Hashable {
     package var kind: IndicatorKind
     /// Parameters, one per `kind.parameterNames` entry.
     package var parameters: [Double]
-    /// How many parameters were written in the spec (the column name shows only those, or the
-    /// minimum needed to be unambiguous).
+    /// How many parameters the name shows: all of them, except Bollinger bands with equal
+    /// multipliers, which show `period` and the one multiplier (`bbands_20_2`).
     package var shownParameterCount: Int
 
     /// Creates a spec, checking the parameter count, whole numbers and TA-Lib's ranges.
@@ -34,9 +34,7 @@ package struct IndicatorSpec: Sendable, Hashable {
         }
         self.kind = kind
         parameters = all
-        shownParameterCount = given.isEmpty ? names.count : given.count
-        if kind == .bbands && all[1] == all[2] { shownParameterCount = Swift.min(Swift.max(shownParameterCount, 2), 2) }
-        if kind == .bbands && all[1] != all[2] { shownParameterCount = 3 }
+        shownParameterCount = kind == .bbands && all[1] == all[2] ? 2 : names.count
     }
 
     /// The base column name: `<name>_<params joined by _>`, e.g. `rsi_14`, `bbands_20_2.5`.

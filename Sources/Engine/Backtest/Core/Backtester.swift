@@ -1,0 +1,78 @@
+import Indicators
+
+/// Runs a strategy's signals through the original tool's trade loop.
+package enum Backtester {
+    /// Settles `signals[i]` (decided at candle i) for i in `window..<n`: entry at candle i's close,
+    /// exit at candle `i + expiry`'s close (no trade when that candle does not exist), stake taken
+    /// from the balance at entry, balance updated right away — in the original's order of
+    /// operations, so the defaults reproduce it to the last bit.
+    package static func run(candles: [AnalysisCandle], signals: [TradeSignal?], options: BacktestOptions,
+                            strategy: String) -> BacktestResult {
+        let n = candles.count
+        var balance = options.startingBalance
+        var wins = 0
+        var losses = 0
+        var refunds = 0
+        var trades: [Trade] = []
+        var equity: [EquityPoint] = []
+        if n > options.window {
+            for i in options.window..<n {
+                guard let signal = signals[i], i + options.expiry < n else { continue }
+                let entry = candles[i].close
+                let exit = candles[i + options.expiry].close
+                var won: Bool
+                switch signal {
+                case .call: won = exit > entry
+                case .put: won = exit < entry
+                }
+                var refunded = false
+                if exit == entry {
+                    switch options.ties {
+                    case .loss: won = false
+                    case .win: won = true
+                    case .refund: refunded = true
+                    }
+                }
+                let amount: Double
+                switch options.stake {
+                case .fraction(let f): amount = balance * f
+                case .fixed(let a):
+                    if balance <= 0 { continue }
+                    amount = Swift.min(a, balance)
+                }
+                let profit: Double
+                if refunded {
+                    profit = 0.0
+                    refunds += 1
+                } else if won {
+                    profit = amount * options.payout
+                    balance += profit
+                    wins += 1
+                } else {
+                    profit = -amount
+                    balance -= amount
+                    losses += 1
+                }
+                trades.append(Trade(timestamp: candles[i].timestamp, signal: signal, entryPrice: entry, exitPrice: exit,
+                                    won: won && !refunded, profit: profit, balance: balance, entryIndex: i,
+                                    exitIndex: i + options.expiry, refunded: refunded))
+                equity.append(EquityPoint(timestamp: candles[i].timestamp, balance: balance))
+            }
+        }
+        let total = trades.count
+        let totalProfit = balance - options.startingBalance
+        let stats = OriginalStatistics(
+            totalTrades: total, wins: wins, losses: losses,
+            winRate: total > 0 ? Double(wins) / Double(total) * 100 : 0,
+            startingBalance: options.startingBalance, endingBalance: balance, totalProfit: totalProfit,
+            profitPercentage: totalProfit / (options.startingBalance / 100))
+        return BacktestResult(strategy: strategy, trades: trades, equityCurve: equity, statistics: stats, options: options,
+                              candleCount: n, firstTimestamp: candles.first?.timestamp ?? 0,
+                              lastTimestamp: candles.last?.timestamp ?? 0, refunds: refunds)
+    }
+
+    /// Computes the strategy's signals and runs them.
+    package static func run(candles: [AnalysisCandle], strategy: any SignalStrategy, options: BacktestOptions = BacktestOptions()) -> BacktestResult {
+        run(candles: candles, signals: strategy.signals(for: candles, window: options.window), options: options, strategy: strategy.name)
+    }
+}

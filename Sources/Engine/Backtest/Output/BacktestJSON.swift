@@ -1,0 +1,65 @@
+import FastDecode
+import Indicators
+
+/// The backtest result as JSON in the original tool's shape:
+/// `{trades:[{timestamp, signal, entry_price, exit_price, won, profit, balance}],
+///   equity_curve:[{timestamp, balance}], statistics:{total_trades, wins, losses, win_rate,
+///   starting_balance, ending_balance, total_profit, profit_percentage}}`
+/// optionally followed by `"extended": {...}` (qflux's statistics) and `"strategy"`.
+package enum BacktestJSON {
+    /// How trade timestamps are written.
+    package enum TimestampStyle: Sendable {
+        /// Epoch seconds as numbers.
+        case epochSeconds
+        /// `YYYY-mm-dd HH:MM:SS` strings (UTC), the original CSV's form.
+        case text
+    }
+
+    /// Encodes `result`; `extended` adds the `extended` object.
+    package static func encode(_ result: BacktestResult, timestamps: TimestampStyle = .epochSeconds,
+                               extended: ExtendedStatistics? = nil) -> String {
+        var w = JSONWriter()
+        func time(_ t: Double) {
+            switch timestamps {
+            case .epochSeconds: w.float(t)
+            case .text: w.string(TimestampParser.format(t))
+            }
+        }
+        w.raw("{\"trades\":[")
+        for (i, t) in result.trades.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{\"timestamp\":"); time(t.timestamp)
+            w.raw(",\"signal\":"); w.string(t.signal.rawValue)
+            w.raw(",\"entry_price\":"); w.float(t.entryPrice)
+            w.raw(",\"exit_price\":"); w.float(t.exitPrice)
+            w.raw(",\"won\":"); w.boolean(t.won)
+            w.raw(",\"profit\":"); w.float(t.profit)
+            w.raw(",\"balance\":"); w.float(t.balance)
+            w.raw("}")
+        }
+        w.raw("],\"equity_curve\":[")
+        for (i, e) in result.equityCurve.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{\"timestamp\":"); time(e.timestamp)
+            w.raw(",\"balance\":"); w.float(e.balance)
+            w.raw("}")
+        }
+        let s = result.statistics
+        w.raw("],\"statistics\":{\"total_trades\":"); w.int(s.totalTrades)
+        w.raw(",\"wins\":"); w.int(s.wins)
+        w.raw(",\"losses\":"); w.int(s.losses)
+        w.raw(",\"win_rate\":"); w.float(s.winRate)
+        w.raw(",\"starting_balance\":"); w.float(s.startingBalance)
+        w.raw(",\"ending_balance\":"); w.float(s.endingBalance)
+        w.raw(",\"total_profit\":"); w.float(s.totalProfit)
+        w.raw(",\"profit_percentage\":"); w.float(s.profitPercentage)
+        w.raw("}")
+        if let x = extended {
+            w.raw(",\"strategy\":"); w.string(result.strategy)
+            w.raw(",\"extended\":")
+            w.json(x.json())
+        }
+        w.raw("}")
+        return w.text
+    }
+}
