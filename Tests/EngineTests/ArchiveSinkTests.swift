@@ -3,6 +3,7 @@ import Candles
 @testable import Engine
 import FastDecode
 import Foundation
+import Ring
 import Logging
 import Synchronization
 import Testing

@@ -226,9 +226,3 @@ package struct PipelineSummary: Sendable {
     package var ringDropped: Int
 }
 
-/// Monotonic seconds (the archive's flush clock; never used as tick time).
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

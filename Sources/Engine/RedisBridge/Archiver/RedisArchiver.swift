@@ -1,6 +1,7 @@
 import Archive
 import FastDecode
 import Foundation
+import Ring
 import Logging
 import Synchronization
 
@@ -143,7 +144,7 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
         var reportedDown = false
         func stop() -> Bool { shouldStop() || stopping.load(ordering: .relaxed) }
         var connection: RedisConnection?
-        var lastSync = redisMonotonicNow()
+        var lastSync = monotonicNow()
         while !stop() {
             if connection == nil {
                 do throws(RedisError) {
@@ -163,8 +164,8 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
                         logger.warning("archiver cannot reach Redis; retrying", metadata: ["error": "\(error.message)"])
                     }
                     try syncIfDue(&lastSync, connection: nil, force: false)
-                    let end = redisMonotonicNow() + backoff.delay()
-                    while !stop(), redisMonotonicNow() < end { usleep(20_000) }
+                    let end = monotonicNow() + backoff.delay()
+                    while !stop(), monotonicNow() < end { usleep(20_000) }
                     continue
                 }
             }
@@ -198,11 +199,11 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
         try createGroups(c, keys)  // a Redis that restarted has none
         try claim(c, minIdleMilliseconds: 0)
         for key in keys { try readPending(c, key: key) }
-        nextClaim = redisMonotonicNow() + configuration.claimIdle
+        nextClaim = monotonicNow() + configuration.claimIdle
     }
 
     private func step(_ c: RedisConnection) throws(RedisError) {
-        let now = redisMonotonicNow()
+        let now = monotonicNow()
         if now >= nextAssetLook { try discover(c) }
         if now >= nextClaim {
             nextClaim = now + configuration.claimIdle
@@ -222,7 +223,7 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
 
     /// New assets: create their groups, read anything already pending for them.
     private func discover(_ c: RedisConnection) throws(RedisError) {
-        nextAssetLook = redisMonotonicNow() + configuration.assetPoll
+        nextAssetLook = monotonicNow() + configuration.assetPoll
         let members = try c.command(["SMEMBERS", RedisStreamLayout.assetsKey]).elements ?? []
         var added: [String] = []
         for name in members.compactMap(\.text).sorted() {
@@ -333,7 +334,7 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
 
     /// The durability point: sync the archive, write the checkpoint, then acknowledge.
     private func syncIfDue(_ last: inout Double, connection: RedisConnection?, force: Bool) throws {
-        let now = redisMonotonicNow()
+        let now = monotonicNow()
         let hasPending = streams.values.contains { !$0.pendingAcks.isEmpty }
         if hasPending && (force || now - last >= configuration.syncInterval) {
             last = now

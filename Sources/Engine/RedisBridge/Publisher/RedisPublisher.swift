@@ -43,7 +43,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
     package let configuration: RedisPublisherConfiguration
 
     private let ring: SPSCRing<PublishRecord>
-    private let wakeup = Wakeup()
+    private let wakeup = ThreadWakeup()
     private let inputFinished = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
     private let waitWhenFull: Bool
@@ -186,8 +186,8 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
             let finished = inputFinished.load(ordering: .acquiring)
             if finished {
                 if ring.count == 0 && backlog.count == head { break }
-                if finishDeadline == .infinity { finishDeadline = redisMonotonicNow() + configuration.finishTimeout }
-                if connection == nil && redisMonotonicNow() >= finishDeadline {
+                if finishDeadline == .infinity { finishDeadline = monotonicNow() + configuration.finishTimeout }
+                if connection == nil && monotonicNow() >= finishDeadline {
                     let rest = backlog.count - head + ring.popBatch(max: Int.max, { _ in })
                     counters.dropped.add(rest, ordering: .relaxed)
                     logger.warning("Redis unreachable at exit: \(rest) records not published", metadata: ["address": "\(configuration.address)"])
@@ -201,7 +201,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
             if moved > 0 || (connection != nil && backlog.count > head) { idleRounds = 0; continue }
             if backlog.count > head {
                 // Waiting for a reconnect: sleep until it is due (or new records arrive).
-                let wait = min(0.05, max(0.001, nextAttempt - redisMonotonicNow()))
+                let wait = min(0.05, max(0.001, nextAttempt - monotonicNow()))
                 wakeup.park(timeout: wait) { ring.count == 0 }
                 continue
             }
@@ -216,7 +216,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
     @inline(__always)
     private func take(_ record: PublishRecord) {
         if backlog.count == head, counters.waitingSinceBits.load(ordering: .relaxed) == 0 {
-            counters.waitingSinceBits.store(redisMonotonicNow().bitPattern, ordering: .relaxed)
+            counters.waitingSinceBits.store(monotonicNow().bitPattern, ordering: .relaxed)
         }
         if backlog.count - head >= configuration.maxBacklog {
             counters.dropped.add(1, ordering: .relaxed)
@@ -241,7 +241,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
     }
 
     private func connectIfDue() {
-        let now = redisMonotonicNow()
+        let now = monotonicNow()
         guard now >= nextAttempt else { return }
         do throws(RedisError) {
             connection = try RedisConnection(address: configuration.address, connectTimeout: 1, ioTimeout: 5)
@@ -323,7 +323,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
             sentEnd = head
             self.connection = nil
             counters.connected.store(false, ordering: .relaxed)
-            nextAttempt = redisMonotonicNow() + backoff.delay()
+            nextAttempt = monotonicNow() + backoff.delay()
             logger.warning("Redis publisher lost its connection; backlog kept, reconnecting", metadata: ["error": "\(error.message)"])
             loggedDown = true
         }
@@ -334,7 +334,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
             publishBacklogCount()
         } else {
             publishBacklogCount()
-            counters.waitingSinceBits.store(redisMonotonicNow().bitPattern, ordering: .relaxed)
+            counters.waitingSinceBits.store(monotonicNow().bitPattern, ordering: .relaxed)
         }
     }
 

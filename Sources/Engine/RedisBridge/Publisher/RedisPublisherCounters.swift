@@ -1,4 +1,5 @@
 import Metrics
+import Ring
 import Synchronization
 
 /// The publisher's figures (relaxed atomics; any thread reads them, `/metrics` and `/health`).
@@ -35,6 +36,6 @@ package final class RedisPublisherCounters: Sendable {
     package var lagSeconds: Double {
         let bits = waitingSinceBits.load(ordering: .relaxed)
         guard bits != 0 else { return 0 }
-        return max(0, redisMonotonicNow() - Double(bitPattern: bits))
+        return max(0, monotonicNow() - Double(bitPattern: bits))
     }
 }

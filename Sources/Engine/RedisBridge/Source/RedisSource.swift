@@ -1,6 +1,7 @@
 import Candles
 import FastDecode
 import Foundation
+import Ring
 import Logging
 import MarketSource
 import Metrics
@@ -142,7 +143,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
         var batch: [DecodedEvent] = []
         batch.reserveCapacity(4096)
         while !isStopping {
-            let now = redisMonotonicNow()
+            let now = monotonicNow()
             if now >= nextAssetLook {
                 nextAssetLook = now + configuration.assetPoll
                 try discoverAssets(connection, feeder: feeder)
@@ -236,7 +237,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
     }
 
     private func sleepUnlessStopping(_ seconds: Double) {
-        let end = redisMonotonicNow() + seconds
-        while !isStopping, redisMonotonicNow() < end { usleep(20_000) }
+        let end = monotonicNow() + seconds
+        while !isStopping, monotonicNow() < end { usleep(20_000) }
     }
 }

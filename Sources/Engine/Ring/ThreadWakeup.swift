@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Dispatch
 import Synchronization
 
@@ -5,13 +8,16 @@ import Synchronization
 /// soon as the producer publishes, without a lock or a syscall per publish: the producer only
 /// signals when the consumer has said it is parked (a fence and an atomic load per publish
 /// otherwise).
-final class ThreadWakeup: Sendable {
+package final class ThreadWakeup: Sendable {
     private let parked = Atomic<Bool>(false)
     private let semaphore = DispatchSemaphore(value: 0)
 
+    /// Nobody parked yet.
+    package init() {}
+
     /// Producer side, after publishing: wakes the consumer if it is parked.
     @inline(__always)
-    func notify() {
+    package func notify() {
         // Store (the ring's tail) then load (parked) on this side, store (parked) then load (the
         // tail) on the consumer's: without a full fence both could miss the other (a lost wake-up,
         // bounded by the park timeout).
@@ -23,7 +29,7 @@ final class ThreadWakeup: Sendable {
 
     /// Consumer side: parks until notified or `timeout` seconds pass. `stillEmpty` is checked after
     /// announcing the park, so a publish racing with it is never missed.
-    func park(timeout: Double, stillEmpty: () -> Bool) {
+    package func park(timeout: Double, stillEmpty: () -> Bool) {
         parked.store(true, ordering: .sequentiallyConsistent)
         guard stillEmpty() else {
             if !parked.exchange(false, ordering: .acquiringAndReleasing) { semaphore.wait() }  // consume the signal sent meanwhile
@@ -34,4 +40,11 @@ final class ThreadWakeup: Sendable {
             if !parked.exchange(false, ordering: .acquiringAndReleasing) { semaphore.wait() }
         }
     }
+}
+
+/// Monotonic seconds (flush and park clocks; never used as tick time).
+package func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
