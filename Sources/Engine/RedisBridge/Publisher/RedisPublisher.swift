@@ -51,6 +51,11 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
     private let logger: Logger
     private var started = false
 
+    /// The engine thread, the ring's producer (the first caller; checked in debug builds).
+    private let producer = OwnerThreadCheck(ownedByFirstUser: ())
+    /// The publisher thread (checked in debug builds).
+    private let publisherThread = OwnerThreadCheck(ownedByFirstUser: ())
+
     // Publisher thread only.
     private var connection: RedisConnection?
     private var everConnected = false
@@ -102,6 +107,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
     /// Queues one record (engine thread); visible to the publisher after ``endBatch()``.
     @inline(__always)
     package func append(_ record: PublishRecord) {
+        producer.assertOwnerOrClaim()
         if ring.stage(record) { return }
         if waitWhenFull {
             ring.publish()
@@ -114,6 +120,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
 
     /// Publishes the batch to the publisher thread (engine thread).
     package func endBatch() {
+        producer.assertOwnerOrClaim()
         ring.publish()
         wakeup.notify()
     }
@@ -172,6 +179,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
     // MARK: - Publisher thread
 
     private func run() {
+        publisherThread.assertOwnerOrClaim()
         var finishDeadline = Double.infinity
         var idleRounds = 0
         while true {
