@@ -42,7 +42,13 @@ struct RedisNodeTests {
         Thread { try? archiver.run(); archiverDone.signal() }.start()
         defer { archiver.stop(); archiverDone.wait(); archiverDone.signal() }
 
-        Thread.sleep(forTimeInterval: 12)  // closed candles past the history/live boundary are in Redis
+        // Closed candles past the history/live boundary are in Redis: wait for the ticks (a fixed
+        // sleep was too short on a loaded machine or under a sanitizer).
+        #expect(waitUntil(60) {
+            let ticks = ((try? readTickLog(tickLog)) ?? []).filter { $0.asset == "EURUSD_otc" }
+            guard let first = ticks.first, let last = ticks.last else { return false }
+            return last.time - first.time >= 16
+        }, "the demo did not produce 16 s of ticks")
         var nodeConfig = LiveStream.Configuration()
         nodeConfig.server.port = 0
         nodeConfig.pipeline.timeframes = five

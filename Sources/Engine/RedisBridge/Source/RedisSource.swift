@@ -42,7 +42,8 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
     private let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
-    private var thread: Thread?
+    /// Set by ``start(feeder:events:)`` (the thread itself is not kept: its closure holds `self`).
+    private let started = Atomic<Bool>(false)
 
     private let ticksRead = Atomic<Int>(0)
     private let historyTicks = Atomic<Int>(0)
@@ -64,18 +65,17 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
     }
 
     package func start(feeder: any FrameFeeder, events: (any LiveSourceEvents)?) throws {
-        precondition(thread == nil, "start once")
+        precondition(!started.exchange(true, ordering: .acquiringAndReleasing), "start once")
         let t = Thread { [self] in
             run(feeder: feeder, events: events)
             finished.signal()
         }
         t.name = "qflux-redis-source"
-        thread = t
         t.start()
     }
 
     package func stop() {
-        guard thread != nil, !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        guard started.load(ordering: .acquiring), !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
         finished.wait()
     }
 
