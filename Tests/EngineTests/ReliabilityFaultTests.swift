@@ -17,7 +17,7 @@ import Testing
 struct ReliabilityFaultTests {
     static let rate = 2000.0
     /// The per-file size limit of the disk-full test (bytes): every write past it fails with EFBIG.
-    static let fileSizeLimit = 12288
+    static let fileSizeLimit = 8192  // two 4 KB pages: with format 2 (~2 bytes per tick) about 4,000 ticks per file
 
     /// `qflux stream --demo` collecting ticks into `dir/data`, logging every tick to `dir/ticks.jsonl`.
     static func streamArgs(_ dir: TempDir, extra: [String] = []) -> [String] {
@@ -102,7 +102,7 @@ struct ReliabilityFaultTests {
     func diskFull() throws {
         guard let qflux = builtQflux(), let prlimit = Dependency.prlimitPath else { return }
         let dir = TempDir()
-        // Chunks never rotate (1e9 ticks); every write past 12 KiB of a file fails with EFBIG, as on
+        // Chunks never rotate (1e9 ticks); every write past 8 KiB of a file fails with EFBIG, as on
         // a full disk (SIGXFSZ is ignored by the shell before exec: a full disk raises no signal).
         // No tick log here: it would hit the same per-file limit.
         let args = ["stream", "--demo", "--demo-rate", "8000", "--demo-assets", "4", "--demo-seed", "5", "--port", "0",
