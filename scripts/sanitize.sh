@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the test suite under sanitizers, each build in its own scratch path:
 #   scripts/sanitize.sh [address|thread]…     default: both
-#   address  every test, `swift test --sanitize=address` (.build-rel-asan), leaks checked
-#            (suppressions: scripts/sanitizers/lsan.supp)
+#   address  every test but the disk-full one (see ASAN_SKIP), `swift test --sanitize=address`
+#            (.build-rel-asan), leaks checked (suppressions: scripts/sanitizers/lsan.supp)
 #   thread   the concurrent parts – ring, pipeline, server, live stream, archive kill/fault
 #            tests – under `swift test --sanitize=thread` (.build-rel-tsan), except the
 #            disk-full test (the TSan runtime itself dies of SIGBUS under RLIMIT_FSIZE)
@@ -18,6 +18,9 @@ SUPP="$PWD/scripts/sanitizers"
 TSAN_FILTER=${TSAN_FILTER:-'Ring|Pipeline|Server|Stream|Reliability|ArchiveKill|Chrome'}
 # The TSan runtime dies with SIGBUS under RLIMIT_FSIZE, which the disk-full test uses.
 TSAN_SKIP=${TSAN_SKIP:-'diskFull'}
+# The disk-full test needs the demo's 8,000 ticks/s; a debug + ASan qflux makes ~1,400 (measured
+# 2026-11-26), so its "still streaming" checks cannot hold there. It runs in every plain `make test`.
+ASAN_SKIP=${ASAN_SKIP:-'diskFull'}
 mkdir -p .build-sanitize-logs
 
 run() { # run MODE SCRATCH [FILTER [SKIP]]
@@ -50,7 +53,7 @@ for m in "${MODES[@]}"; do
     address)
       export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
       export LSAN_OPTIONS="suppressions=$SUPP/lsan.supp:print_suppressions=0"
-      run address .build-rel-asan || failed+=(address) ;;
+      run address .build-rel-asan "" "$ASAN_SKIP" || failed+=(address) ;;
     thread)
       export TSAN_OPTIONS="suppressions=$SUPP/tsan.supp:halt_on_error=0:second_deadlock_stack=1"
       run thread .build-rel-tsan "$TSAN_FILTER" "$TSAN_SKIP" || failed+=(thread) ;;
