@@ -45,15 +45,7 @@ package enum BacktestJSON {
             w.raw("}")
         }
         let s = result.statistics
-        w.raw("],\"statistics\":{\"total_trades\":"); w.int(s.totalTrades)
-        w.raw(",\"wins\":"); w.int(s.wins)
-        w.raw(",\"losses\":"); w.int(s.losses)
-        w.raw(",\"win_rate\":"); w.float(s.winRate)
-        w.raw(",\"starting_balance\":"); w.float(s.startingBalance)
-        w.raw(",\"ending_balance\":"); w.float(s.endingBalance)
-        w.raw(",\"total_profit\":"); w.float(s.totalProfit)
-        w.raw(",\"profit_percentage\":"); w.float(s.profitPercentage)
-        w.raw("}")
+        w.raw("],\"statistics\":"); w.statistics(s)
         if let x = extended {
             w.raw(",\"strategy\":"); w.string(result.strategy)
             w.raw(",\"extended\":")
@@ -61,5 +53,20 @@ package enum BacktestJSON {
         }
         w.raw("}")
         return w.text
+    }
+}
+
+extension JSONWriter {
+    /// The original's `statistics` object (its key order; whole doubles as `10000.0`).
+    package mutating func statistics(_ s: OriginalStatistics) {
+        raw("{\"total_trades\":"); int(s.totalTrades)
+        raw(",\"wins\":"); int(s.wins)
+        raw(",\"losses\":"); int(s.losses)
+        raw(",\"win_rate\":"); float(s.winRate)
+        raw(",\"starting_balance\":"); float(s.startingBalance)
+        raw(",\"ending_balance\":"); float(s.endingBalance)
+        raw(",\"total_profit\":"); float(s.totalProfit)
+        raw(",\"profit_percentage\":"); float(s.profitPercentage)
+        raw("}")
     }
 }

@@ -135,15 +135,8 @@ package struct Sweep: Sendable {
             }
             w.raw("}")
             if let s = r.statistics, let x = r.extended {
-                w.raw(",\"statistics\":{\"total_trades\":"); w.int(s.totalTrades)
-                w.raw(",\"wins\":"); w.int(s.wins)
-                w.raw(",\"losses\":"); w.int(s.losses)
-                w.raw(",\"win_rate\":"); w.float(s.winRate)
-                w.raw(",\"starting_balance\":"); w.float(s.startingBalance)
-                w.raw(",\"ending_balance\":"); w.float(s.endingBalance)
-                w.raw(",\"total_profit\":"); w.float(s.totalProfit)
-                w.raw(",\"profit_percentage\":"); w.float(s.profitPercentage)
-                w.raw("},\"extended\":"); w.json(x.json())
+                w.raw(",\"statistics\":"); w.statistics(s)
+                w.raw(",\"extended\":"); w.json(x.json())
             } else {
                 w.raw(",\"error\":"); w.string(r.error ?? "")
             }
