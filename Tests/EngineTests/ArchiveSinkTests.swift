@@ -65,8 +65,7 @@ struct ArchiveSinkTests {
         let feeder = try pipeline.makeFeeder()
         pipeline.start()
         let sent = Self.feedPaced(feeder, count: 1200, rate: 400)  // 3 s
-        // While the disk lags, the archive holds records back; the engine has seen every tick.
-        #expect(pipeline.counters.snapshot.ticks <= 1200)
+        // While the disk lags, records wait for it (checked below, once the stream is done).
         let backlogWhileStreaming = pipeline.archiveBacklog
         let summary = try pipeline.finish()
 
