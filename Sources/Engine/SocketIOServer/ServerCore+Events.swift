@@ -95,6 +95,8 @@ extension ServerCore {
             subscribe(s, data: data, ack: ack)
         case "unsubscribe":
             unsubscribe(s, data: data, ack: ack)
+        case "run_backtest", "calculate_indicators":
+            handleAnalysisRequest(s, name: name, data: data, ack: ack)
         case "get_assets":
             refreshNames()
             emit(s, "assets", ServerPayloads.stringList("assets", names), ack: ack)

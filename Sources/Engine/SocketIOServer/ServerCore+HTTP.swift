@@ -74,6 +74,7 @@ extension ServerCore {
         out.add("qflux_server_refused_unauthenticated_total", .counter, "Upgrades refused at the unauthenticated-client limit (503).", st.refusedUnauthenticated)
         out.add("qflux_server_auth_timeouts_total", .counter, "Clients closed for not authenticating in time.", st.authTimeouts)
         out.add("qflux_server_http_auth_failures_total", .counter, "/health and /metrics requests without the token (401).", st.httpAuthFailures)
+        out.add("qflux_server_analysis_refused_total", .counter, "run_backtest/calculate_indicators refused because too many were queued.", st.analysisRefused)
         out.add("qflux_server_ping_timeouts_total", .counter, "Clients dropped for not answering a ping.", st.pingTimeouts)
         out.add("qflux_server_handoff_drops_total", .counter, "Candle updates refused because the engine ring was full.", st.handoffDrops)
         out.add("qflux_server_max_queue_depth", .gauge, "Deepest client queue seen.", st.maxQueueDepth)

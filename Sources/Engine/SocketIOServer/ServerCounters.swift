@@ -20,6 +20,7 @@ final class ServerCounters: Sendable {
     let refusedUnauthenticated = Atomic<UInt64>(0)
     let authTimeouts = Atomic<UInt64>(0)
     let httpAuthFailures = Atomic<UInt64>(0)
+    let analysisRefused = Atomic<UInt64>(0)
     let maxQueueDepth = Atomic<Int>(0)
     let batches = Atomic<UInt64>(0)
 
@@ -47,6 +48,7 @@ final class ServerCounters: Sendable {
             refusedUnauthenticated: refusedUnauthenticated.load(ordering: .relaxed),
             authTimeouts: authTimeouts.load(ordering: .relaxed),
             httpAuthFailures: httpAuthFailures.load(ordering: .relaxed),
+            analysisRefused: analysisRefused.load(ordering: .relaxed),
             maxQueueDepth: maxQueueDepth.load(ordering: .relaxed),
             batches: batches.load(ordering: .relaxed),
             handoffDrops: UInt64(handoffDrops))
@@ -91,6 +93,8 @@ package struct StreamServerStats: Sendable, Equatable {
     package var authTimeouts: UInt64 = 0
     /// `/health` and `/metrics` requests refused without the token (`--protect-http`, 401).
     package var httpAuthFailures: UInt64 = 0
+    /// `run_backtest` / `calculate_indicators` answered with their error event because too many were queued.
+    package var analysisRefused: UInt64 = 0
     /// The deepest any client queue has been.
     package var maxQueueDepth: Int
     /// Batches handed over by the engine.

@@ -11,6 +11,8 @@ enum ServerInput: Sendable {
     case assetDetected(AssetID)
     /// Frames built off the network thread for one client (replies needing the data source).
     case deliver(client: UInt64, frames: [[UInt8]])
+    /// An analysis request's reply (the analysis queue): delivered like `deliver`, and frees a slot.
+    case analysisDone(client: UInt64, frames: [[UInt8]])
 }
 
 /// The handoff from other threads to the network thread.

@@ -38,6 +38,9 @@ package struct StreamServerConfig: Sendable {
     package var maxUnauthenticated: Int = 64
     /// With a token: `/health` and `/metrics` need it too (`Authorization: Bearer …` or `?token=`).
     package var protectHTTP = false
+    /// Most `run_backtest` / `calculate_indicators` requests queued or running at once (all
+    /// clients); more are answered with their error event at once.
+    package var maxPendingAnalysis = 8
 
     /// Defaults: 127.0.0.1:3001, no token.
     package init() {}

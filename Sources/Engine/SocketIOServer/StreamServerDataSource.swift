@@ -17,6 +17,52 @@ package protocol StreamServerDataSource: Sendable {
     func health() -> HealthSnapshot
     /// Extra Prometheus text appended to `/metrics` (complete lines, each ending in `\n`).
     func metricsText() -> String
+
+    /// The CSV API's listing (`GET /api/available-csv-files[?timeframe=]`, and `get_available_data`):
+    /// one entry per asset × kind/timeframe under the data directory. Worker queue.
+    /// - Parameter timeframe: `"1m"`, `"5m"`, …, `"tick"`; nil for all.
+    func csvFiles(timeframe: String?) throws -> [AvailableFile]
+    /// Opens one listed CSV (`GET /api/csv-data/<filename>`) for streaming; nil when no listed
+    /// file has that name. Worker queue.
+    func openCSV(filename: String) throws -> (any CSVBodySource)?
+    /// `run_backtest {file_path, strategy, …}`: the `results` object of `backtest_complete`
+    /// (JSON text). Worker queue; throws a ``DataSourceRequestError`` with the user's message.
+    func runBacktest(_ request: JSONValue?) throws -> [UInt8]
+    /// `calculate_indicators {…}` in the original's format: the `indicators_calculated` payload
+    /// (JSON text). Worker queue; throws a ``DataSourceRequestError`` with the user's message.
+    func calculateIndicators(_ request: JSONValue?) throws -> [UInt8]
+}
+
+/// A CSV body produced piece by piece (HTTP chunked transfer): the server pulls the next piece
+/// (on a worker thread, one request at a time, only after the previous piece was written), so a
+/// large export never sits in memory whole.
+package protocol CSVBodySource: AnyObject {
+    /// The next piece of the body (any size up to about 64 KB); nil at the end.
+    func nextPiece() throws -> [UInt8]?
+}
+
+/// A request the data source cannot serve, with the message the client gets.
+package struct DataSourceRequestError: Error, Sendable, CustomStringConvertible {
+    /// What the client is told (the `error` member of the error event).
+    package var message: String
+    /// Creates an error.
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
+}
+
+extension StreamServerDataSource {
+    /// No CSV API: nothing listed.
+    package func csvFiles(timeframe: String?) throws -> [AvailableFile] { [] }
+    /// No CSV API: nothing found.
+    package func openCSV(filename: String) throws -> (any CSVBodySource)? { nil }
+    /// No analysis on this node.
+    package func runBacktest(_ request: JSONValue?) throws -> [UInt8] {
+        throw DataSourceRequestError("backtests are not available on this server")
+    }
+    /// No analysis on this node.
+    package func calculateIndicators(_ request: JSONValue?) throws -> [UInt8] {
+        throw DataSourceRequestError("indicators are not available on this server")
+    }
 }
 
 /// Candles for `historical_candles_loaded`.
@@ -43,13 +89,16 @@ package struct AvailableFile: Sendable, Equatable {
     package var timeframe: String
     /// Full path.
     package var path: String
+    /// Bytes of the CSV served for it (or a documented estimate); nil when unknown.
+    package var size: Int?
 
     /// Creates an entry.
-    package init(filename: String, asset: String, timeframe: String, path: String) {
+    package init(filename: String, asset: String, timeframe: String, path: String, size: Int? = nil) {
         self.filename = filename
         self.asset = asset
         self.timeframe = timeframe
         self.path = path
+        self.size = size
     }
 }
 

@@ -1,0 +1,45 @@
+import FastDecode
+import Foundation
+
+/// `run_backtest` and `calculate_indicators`: answered on the analysis queue (never on the
+/// network or engine thread) with the original's reply or error event.
+extension ServerCore {
+    /// The reply and error event names of an analysis request.
+    private static func replies(_ name: String) -> (ok: String, error: String) {
+        name == "run_backtest" ? ("backtest_complete", "backtest_error") : ("indicators_calculated", "indicators_error")
+    }
+
+    /// Handles `run_backtest` or `calculate_indicators` (network thread): queues the work, or
+    /// answers the error event at once when too much analysis is already queued.
+    func handleAnalysisRequest(_ s: ClientSession, name: String, data: JSONValue?, ack: Int?) {
+        let (ok, failed) = Self.replies(name)
+        guard analysisPending < config.maxPendingAnalysis else {
+            counters.add(counters.analysisRefused)
+            emit(s, failed, ServerPayloads.error("server busy: \(analysisPending) analysis requests queued, try again", timestamp: true), ack: ack)
+            return
+        }
+        analysisPending += 1
+        let id = s.id, ds = dataSource, inbox = inbox, isBacktest = name == "run_backtest"
+        analysisQueue.async {
+            var frames: [[UInt8]] = []
+            func reply(_ event: String, _ payload: [UInt8]) {
+                frames.append(SocketIOEncoder.event(event, payload: payload))
+                if let ack { frames.append(SocketIOEncoder.ack(id: ack, payload: payload)) }
+            }
+            do {
+                if isBacktest {
+                    let results = try ds.runBacktest(data)
+                    var w = JSONWriter(capacity: results.count + 64)
+                    w.raw("{\"results\":"); w.raw(results)
+                    w.raw(",\"timestamp\":"); w.iso8601(millis: ServerPayloads.wallClock()); w.raw("}")
+                    reply(ok, w.bytes)
+                } else {
+                    reply(ok, try ds.calculateIndicators(data))
+                }
+            } catch {
+                reply(failed, ServerPayloads.error("\(error)", timestamp: true))
+            }
+            inbox.post(.analysisDone(client: id, frames: frames))
+        }
+    }
+}
