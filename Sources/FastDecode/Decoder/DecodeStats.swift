@@ -91,4 +91,18 @@ public struct DecodeStats: Equatable, Sendable {
     public var malformedTotal: Int { malformed.reduce(0, +) }
 
     mutating func count(_ kind: MalformedKind) { malformed[kind.rawValue] += 1 }
+
+    /// Adds another decoder's counts (parallel decoding: one decoder per thread).
+    public mutating func merge(_ other: DecodeStats) {
+        lines += other.lines; emptyLines += other.emptyLines; bytes += other.bytes
+        framesReceived += other.framesReceived; framesSent += other.framesSent; otherMethods += other.otherMethods
+        ticks += other.ticks; historyEvents += other.historyEvents
+        historyTicks += other.historyTicks; historyCandles += other.historyCandles
+        chartEvents += other.chartEvents; controlPackets += other.controlPackets
+        otherEventCount += other.otherEventCount; attachmentsByShape += other.attachmentsByShape
+        orphanAttachments += other.orphanAttachments; missingAttachments += other.missingAttachments
+        socketsOpened += other.socketsOpened; socketsClosed += other.socketsClosed
+        for i in malformed.indices { malformed[i] += other.malformed[i] }
+        otherEvents.merge(other.otherEvents, uniquingKeysWith: +)
+    }
 }

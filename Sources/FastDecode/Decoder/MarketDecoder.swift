@@ -73,6 +73,13 @@ public final class MarketDecoder {
         }
     }
 
+    /// Forgets every socket's Engine.IO / Socket.IO state (pending binary attachments, open
+    /// flags), as if decoding started here. A parallel decoder calls it at the start of each
+    /// piece of input it takes, so no state leaks from a piece it decoded earlier.
+    public func resetSocketState() {
+        sockets = SocketTable()
+    }
+
     /// Decodes one line given as bytes (copied once into a padded buffer).
     public func decode(line: some Collection<UInt8>, _ emit: (DecodedEvent) -> Void) {
         var padded = Array(line)

@@ -79,6 +79,22 @@ public final class LineReader {
         }
     }
 
+    /// Calls `body` with each line of a complete in-memory input (the last line needs no newline)
+    /// and how many bytes are readable from the line's start, splitting exactly as
+    /// ``forEachLine(_:)`` does. The 64 bytes after `bytes` must be readable.
+    public static func forEachLine(
+        inPadded bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, Int) throws -> Void
+    ) rethrows {
+        guard let base = bytes.baseAddress else { return }
+        var offset = 0
+        var line = qf_bytes()
+        let start = base.assumingMemoryBound(to: UInt8.self)
+        while qf_jsonl_next(start, bytes.count, &offset, 1, &line) == 1 {
+            let lineStart = UnsafeRawPointer(line.ptr!) - base
+            try body(UnsafeRawBufferPointer(start: line.ptr, count: line.len), bytes.count + padding - lineStart)
+        }
+    }
+
     /// Moves the partial line to the front (growing when it fills the buffer) and reads more.
     private func fill() throws {
         let partial = end - start

@@ -1,0 +1,206 @@
+import FastDecode
+import Foundation
+import Ring
+import Synchronization
+
+/// Decodes one recorded file (CDP or perf-log JSONL) on several threads and hands every event
+/// to the caller **in file order**, so the engine sees exactly the sequence a single decoder
+/// would produce (the same ticks in the same order per asset and across assets).
+///
+/// The file is cut into pieces of about ``segmentBytes`` (see ``ReplaySegments``); decoding
+/// thread `w` takes pieces `w, w + n, w + 2n, …`, reads each with `pread` into its own buffer,
+/// decodes it with its own ``MarketDecoder`` (socket state reset per piece) and pushes the
+/// events, then an end marker, into its own SPSC ring. The calling thread takes piece 0 from
+/// ring 0, piece 1 from ring 1, … and hands the events on. Memory: one piece buffer and one ring
+/// per thread, whatever the file size.
+package final class ParallelFileDecoder {
+    /// One slot of a decoding thread's ring.
+    enum Item: Sendable {
+        case event(DecodedEvent)
+        case endOfSegment
+        case failed(ReplayReadError)
+    }
+
+    /// Decoding threads.
+    package let threads: Int
+    /// Target piece size in bytes.
+    package let segmentBytes: Int
+    private let path: String
+    private let assets: AssetDirectory
+    private let maxMessageBytes: Int
+
+    /// - Parameters:
+    ///   - path: a regular file.
+    ///   - threads: decoding threads (at least 1).
+    ///   - segmentBytes: piece size; pieces are decoded and handed on whole.
+    ///   - assets: the directory the engine uses (shared by the decoders; thread-safe).
+    package init(path: String, threads: Int, segmentBytes: Int = 4 << 20, assets: AssetDirectory,
+                 maxMessageBytes: Int = 256 << 20) {
+        self.path = path
+        self.threads = max(1, threads)
+        self.segmentBytes = max(1, segmentBytes)
+        self.assets = assets
+        self.maxMessageBytes = maxMessageBytes
+    }
+
+    /// Decodes the file, calling `deliver` on the calling thread with every event in file order.
+    /// Returns the decoders' statistics (summed) and the bytes read.
+    package func run(_ deliver: (DecodedEvent) -> Void) throws -> (stats: DecodeStats, bytes: Int) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw DecodeError(.unreadableInput(path: path, errno: errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw DecodeError(.unreadableInput(path: path, errno: errno)) }
+        let size = Int(info.st_size)
+        let cuts: [Int]
+        do { cuts = try ReplaySegments.boundaries(fd: fd, size: size, target: segmentBytes) } catch {
+            throw DecodeError(.unreadableInput(path: path, errno: error.errno))
+        }
+        let pieces = cuts.count - 1
+        let workers = min(threads, max(pieces, 1))
+        // Each decoder numbers assets in its own directory; the calling thread maps them into
+        // `assets` in event order, so ids come out as one decoder reading the file would assign them.
+        let decoders = try (0..<workers).map { _ in try MarketDecoder(assets: AssetDirectory(), maxMessageBytes: maxMessageBytes) }
+        var maps = [AssetMap](repeating: AssetMap(), count: workers)
+        let rings = (0..<workers).map { _ in SPSCRing<Item>(capacity: 1 << 15) }
+        let cancelled = Atomic<Bool>(false)
+        let finished = DispatchGroup()
+        for w in 0..<workers {
+            finished.enter()
+            let worker = DecodingWorker(fd: fd, cuts: cuts, first: w, stride: workers, decoder: decoders[w], ring: rings[w])
+            let thread = Thread {
+                worker.run(cancelled: { cancelled.load(ordering: .relaxed) })
+                finished.leave()
+            }
+            thread.name = "qflux-decode-\(w)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        defer {
+            cancelled.store(true, ordering: .relaxed)
+            finished.wait()
+        }
+        var backoff = SpinBackoff()
+        for piece in 0..<pieces {
+            let ring = rings[piece % workers]
+            pieceLoop: while true {
+                guard let item = ring.tryPop() else {
+                    backoff.wait()
+                    continue
+                }
+                backoff.reset()
+                switch item {
+                case .event(let event): deliver(maps[piece % workers].global(event, from: decoders[piece % workers].assets, into: assets))
+                case .endOfSegment: break pieceLoop
+                case .failed(let error): throw DecodeError(.unreadableInput(path: path, errno: error.errno))
+                }
+            }
+        }
+        cancelled.store(true, ordering: .relaxed)
+        finished.wait()
+        var stats = DecodeStats()
+        for d in decoders { stats.merge(d.stats) }
+        return (stats, size)
+    }
+}
+
+/// A decoding thread's asset ids → the shared directory's ids (calling thread only).
+private struct AssetMap {
+    private var ids: [UInt32] = []
+    private static let unmapped = UInt32.max
+
+    mutating func global(_ id: AssetID, from local: AssetDirectory, into shared: AssetDirectory) -> AssetID {
+        let i = Int(id.rawValue)
+        if i < ids.count, ids[i] != Self.unmapped { return AssetID(rawValue: ids[i]) }
+        if i >= ids.count { ids.append(contentsOf: repeatElement(Self.unmapped, count: i + 1 - ids.count)) }
+        let mapped = shared.register(local.name(of: id))
+        ids[i] = mapped.rawValue
+        return mapped
+    }
+
+    mutating func global(_ event: DecodedEvent, from local: AssetDirectory, into shared: AssetDirectory) -> DecodedEvent {
+        switch event {
+        case .tick(var t):
+            t.asset = global(t.asset, from: local, into: shared)
+            return .tick(t)
+        case .history(var h):
+            h.asset = global(h.asset, from: local, into: shared)
+            return .history(h)
+        case .chart(var c):
+            c.asset = global(c.asset, from: local, into: shared)
+            return .chart(c)
+        case .socketOpened, .socketClosed:
+            return event
+        }
+    }
+}
+
+/// One decoding thread's work: its pieces, its decoder, its ring.
+private final class DecodingWorker: @unchecked Sendable {  // used by its one thread only
+    let fd: Int32
+    let cuts: [Int]
+    let first: Int
+    let stride: Int
+    let decoder: MarketDecoder
+    let ring: SPSCRing<ParallelFileDecoder.Item>
+    private var buffer: UnsafeMutableRawPointer?
+    private var capacity = 0
+    private static let padding = 64
+
+    init(fd: Int32, cuts: [Int], first: Int, stride: Int, decoder: MarketDecoder, ring: SPSCRing<ParallelFileDecoder.Item>) {
+        self.fd = fd
+        self.cuts = cuts
+        self.first = first
+        self.stride = stride
+        self.decoder = decoder
+        self.ring = ring
+    }
+
+    deinit { buffer?.deallocate() }
+
+    func run(cancelled: () -> Bool) {
+        var piece = first
+        while piece < cuts.count - 1 {
+            let start = cuts[piece], count = cuts[piece + 1] - start
+            do throws(ReplayReadError) {
+                let bytes = try read(at: start, count: count)
+                decoder.resetSocketState()
+                let ring = self.ring
+                var stop = false
+                LineReader.forEachLine(inPadded: bytes) { line, readable in
+                    guard !stop else { return }
+                    decoder.decode(line: line, readable: readable) { event in
+                        if !stop, !ring.pushWaiting(.event(event), until: cancelled) { stop = true }
+                    }
+                }
+                if stop || !ring.pushWaiting(.endOfSegment, until: cancelled) { return }
+            } catch {
+                _ = ring.pushWaiting(.failed(error), until: cancelled)
+                return
+            }
+            piece += stride
+        }
+    }
+
+    /// Reads one piece into the reused buffer, followed by 64 zero bytes.
+    private func read(at offset: Int, count: Int) throws(ReplayReadError) -> UnsafeRawBufferPointer {
+        if count + Self.padding > capacity {
+            buffer?.deallocate()
+            capacity = count + Self.padding
+            buffer = .allocate(byteCount: capacity, alignment: 64)
+        }
+        let base = buffer!
+        var filled = 0
+        while filled < count {
+            let n = pread(fd, base + filled, count - filled, off_t(offset + filled))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReplayReadError(errno: errno)
+            }
+            if n == 0 { break }  // the file shrank: decode what is there
+            filled += n
+        }
+        memset(base + filled, 0, Self.padding)
+        return UnsafeRawBufferPointer(start: base, count: filled)
+    }
+}
