@@ -20,6 +20,10 @@ public final class LineReader {
     private let ownsDescriptor: Bool
     /// Bytes read so far.
     public private(set) var bytesRead = 0
+    /// Asked before each read and every 200 ms while waiting for input: true ends the input
+    /// there (as if at end of file), so a command told to stop while it waits on a pipe or a
+    /// terminal stops. Nil: reads block until data or end of file.
+    public var stopRequested: (() -> Bool)?
 
     private static let padding = 64
 
@@ -95,6 +99,17 @@ public final class LineReader {
         }
     }
 
+    /// Waits until the descriptor is readable (or at end of input); false when `stop` asked to
+    /// stop first. Signals may be delivered to any thread, so the reader looks at `stop` itself.
+    private func waitForInput(_ stop: () -> Bool) -> Bool {
+        var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            if stop() { return false }
+            let ready = poll(&request, 1, 200)
+            if ready > 0 || (ready < 0 && errno != EINTR) { return true }  // readable, hung up, or let read report it
+        }
+    }
+
     /// Moves the partial line to the front (growing when it fills the buffer) and reads more.
     private func fill() throws {
         let partial = end - start
@@ -111,6 +126,10 @@ public final class LineReader {
             capacity *= 2
         }
         while true {
+            if let stopRequested, !waitForInput(stopRequested) {
+                eof = true
+                return
+            }
             let n = read(fd, buffer + end, capacity - end)
             if n < 0 {
                 if errno == EINTR { continue }

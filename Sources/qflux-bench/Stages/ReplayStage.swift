@@ -3,6 +3,7 @@ import Candles
 import ChromeCDP
 import Engine
 import FastDecode
+import Foundation
 import Logging
 import SocketIOServer
 
@@ -43,6 +44,35 @@ struct ReplayStage: BenchStage {
             figures.append(Figure(stage: name, name: "replay \(label)",
                                   value: Double(corpus.ticks) / samples.median, unit: "ticks/s",
                                   spreadPercent: samples.spreadPercent, target: .atLeast(2_000_000)))
+        }
+        figures += try parallel(context, frames: frames)
+        return figures
+    }
+
+    /// The same replay from a file decoded on every core (`qflux replay` on a regular file).
+    private func parallel(_ context: BenchContext, frames: Int) throws -> [Figure] {
+        let threads = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+        var figures: [Figure] = []
+        for form in [CDPFrameEncoder.Form.cdp, .perfLog] {
+            let corpus = CorpusGenerator(form: form, frames: frames)
+            let file = try context.temporaryDirectory(named: "replay-parallel").appendingPathComponent("corpus.jsonl")
+            try Data(corpus.bytes).write(to: file)
+            var ticks = 0
+            let (samples, _) = try measureThrowing(warmups: 1, runs: context.runs) { _ in
+                var config = PipelineConfiguration()
+                config.timeframes = [Timeframe(seconds: 5), .oneMinute]
+                config.keepsRecentCandles = false
+                let pipeline = try MarketPipeline(configuration: config, logger: Logger(label: "bench"))
+                let feeder = try pipeline.makeFeeder()
+                pipeline.start()
+                _ = try ParallelFileDecoder(path: file.path, threads: threads, assets: pipeline.assets).run(into: feeder)
+                ticks = try pipeline.finish().counters.ticks
+                return ticks
+            }
+            guard ticks == corpus.ticks else { throw BenchError("parallel replay: \(ticks) ticks reached the engine, expected \(corpus.ticks)") }
+            figures.append(Figure(stage: name, name: "replay \(form == .cdp ? "CDP" : "perf-log") file on \(threads) threads",
+                                  value: Double(corpus.ticks) / samples.median, unit: "ticks/s",
+                                  spreadPercent: samples.spreadPercent, target: .atLeast(form == .cdp ? 3_000_000 : 2_000_000)))
         }
         return figures
     }

@@ -18,7 +18,7 @@ struct ArchiveNodeCommand: ParsableCommand {
         the same across restarts (pending entries of other members are claimed anyway). A Redis \
         that restarted and forgot the group (NOGROUP) is handled: the group is created again.
 
-        Ctrl-C (SIGINT) or SIGTERM makes everything durable, acknowledges it, closes the chunks \
+        Ctrl-C (SIGINT), SIGTERM or SIGHUP makes everything durable, acknowledges it, closes the chunks \
         and exits 0. See docs/redis.md.
         """
     )
@@ -68,8 +68,7 @@ struct ArchiveNodeCommand: ParsableCommand {
         config.claimIdle = claimIdle
 
         signal(SIGPIPE, SIG_IGN)
-        signal(SIGINT) { sig in stopSignal.store(sig, ordering: .relaxed) }
-        signal(SIGTERM) { sig in stopSignal.store(sig, ordering: .relaxed) }
+        StopSignals.install()
 
         let archiver: RedisArchiver
         do {

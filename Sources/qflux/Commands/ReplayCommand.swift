@@ -23,6 +23,10 @@ struct ReplayCommand: ParsableCommand {
           {"type":"candle","asset":"EURUSD_otc","timeframe":60,"time":1756866720,"open":…,"high":…,"low":…,"close":…,"ticks":N}
         Revised candles (a late tick, or history, changed a closed candle) are printed again with \
         "revised":true. A summary goes to standard error.
+
+        Ctrl-C (SIGINT), SIGTERM or SIGHUP stops reading: what was read is formed into \
+        candles and archived, every chunk is closed, the summary is printed, and the exit \
+        status is 1 (the input was not replayed to its end).
         """
     )
 
@@ -73,6 +77,7 @@ struct ReplayCommand: ParsableCommand {
         try collect.checkWritable()
         printer.assets = pipeline.assets
         let feeder = try pipeline.makeFeeder()
+        StopSignals.install()
         pipeline.start()
         let started = monotonicSeconds()
         var bytes = 0
@@ -81,39 +86,40 @@ struct ReplayCommand: ParsableCommand {
         let threads = decodeThreads > 0 ? decodeThreads : min(ProcessInfo.processInfo.activeProcessorCount, 8)
         for path in files.isEmpty ? ["-"] : files {
             if threads > 1, Self.isRegularFile(path) {
-                var pending: [DecodedEvent] = []
-                pending.reserveCapacity(512)
                 let decoder = ParallelFileDecoder(path: path, threads: threads, segmentBytes: decodePieceBytes, assets: pipeline.assets)
-                let result = try decoder.run { event in
-                    if print == .ticks, case .tick = event {
-                        tickWriter.event(event, assets: pipeline.assets)
-                        tickWriter.newline()
-                        if tickWriter.bytes.count > Self.outputBatchBytes { StandardStreams.out(tickWriter.bytes); tickWriter.removeAll() }
-                    }
-                    pending.append(event)
-                    if pending.count == 512 {
-                        feeder.feed(events: pending)
-                        pending.removeAll(keepingCapacity: true)
-                    }
+                let result = try decoder.run(into: feeder, stop: { StopSignals.requested }) { event in
+                    guard print == .ticks, case .tick = event else { return }
+                    tickWriter.event(event, assets: pipeline.assets)
+                    tickWriter.newline()
+                    if tickWriter.bytes.count > Self.outputBatchBytes { StandardStreams.out(tickWriter.bytes); tickWriter.removeAll() }
                 }
-                feeder.feed(events: pending)
                 parallelStats.merge(result.stats)
                 bytes += result.bytes
                 continue
             }
+            if StopSignals.requested { break }
             let reader = try LineReader(path: path)
+            reader.stopRequested = { StopSignals.requested }
             if print == .ticks {
-                try reader.forEachLine { line, readable in
-                    feeder.feed(line: line, readable: readable) { event in
-                        if case .tick = event {
-                            tickWriter.event(event, assets: pipeline.assets)
-                            tickWriter.newline()
+                do {
+                    try reader.forEachLine { line, readable in
+                        if StopSignals.requested { throw Interrupted() }
+                        feeder.feed(line: line, readable: readable) { event in
+                            if case .tick = event {
+                                tickWriter.event(event, assets: pipeline.assets)
+                                tickWriter.newline()
+                            }
                         }
+                        if tickWriter.bytes.count > Self.outputBatchBytes { StandardStreams.out(tickWriter.bytes); tickWriter.removeAll() }
                     }
-                    if tickWriter.bytes.count > Self.outputBatchBytes { StandardStreams.out(tickWriter.bytes); tickWriter.removeAll() }
-                }
+                } catch is Interrupted {}
             } else {
-                try reader.forEachLine { line, readable in feeder.feed(line: line, readable: readable) }
+                do {
+                    try reader.forEachLine { line, readable in
+                        if StopSignals.requested { throw Interrupted() }
+                        feeder.feed(line: line, readable: readable)
+                    }
+                } catch is Interrupted {}
             }
             bytes += reader.bytesRead
         }
@@ -137,11 +143,17 @@ struct ReplayCommand: ParsableCommand {
         if let p = pipeline.publisher?.counters, !quiet {
             StandardStreams.err("  redis: \(p.ticks.load(ordering: .relaxed)) ticks and \(p.candles.load(ordering: .relaxed)) candles published to \(config.publish!.address), \(p.dropped.load(ordering: .relaxed)) dropped, \(p.errors.load(ordering: .relaxed)) errors")
         }
+        if StopSignals.requested {
+            throw CommandFailure("stopped by \(StopSignals.name) before the end of the input: \(summary.counters.ticks) ticks replayed\(config.archive != nil ? ", archived in \(collect.dataDirectory) with every chunk closed" : "")")
+        }
         if let archive = summary.archive, archive.errors > 0 {
             throw CommandFailure("\(archive.errors) archive write errors: the archive in \(collect.dataDirectory) is incomplete")
         }
     }
 }
+
+/// Thrown out of the line loop when a stop signal arrived.
+private struct Interrupted: Error {}
 
 extension ReplayCommand {
     /// True for a path naming a regular file (not "-", a pipe or a device).

@@ -7,9 +7,6 @@ import RedisBridge
 import SocketIOServer
 import Synchronization
 
-/// The signal that asked `qflux stream` to stop (0: none yet).
-let stopSignal = Atomic<Int32>(0)
-
 /// `qflux stream`: the live stream – a source, candles, archive, and the Socket.IO server front
 /// with its built-in chart page.
 struct StreamCommand: ParsableCommand {

@@ -44,8 +44,10 @@ package final class ParallelFileDecoder {
     }
 
     /// Decodes the file, calling `deliver` on the calling thread with every event in file order.
-    /// Returns the decoders' statistics (summed) and the bytes read.
-    package func run(_ deliver: (DecodedEvent) -> Void) throws -> (stats: DecodeStats, bytes: Int) {
+    /// Returns the decoders' statistics (summed) and the bytes read. When `stop()` turns true,
+    /// it stops after the event at hand; the statistics then also count what the threads had
+    /// decoded ahead and was not delivered.
+    package func run(stop: () -> Bool = { false }, _ deliver: (DecodedEvent) -> Void) throws -> (stats: DecodeStats, bytes: Int) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw DecodeError(.unreadableInput(path: path, errno: errno)) }
         defer { close(fd) }
@@ -81,9 +83,10 @@ package final class ParallelFileDecoder {
             finished.wait()
         }
         var backoff = SpinBackoff()
-        for piece in 0..<pieces {
+        pieces: for piece in 0..<pieces {
             let ring = rings[piece % workers]
             pieceLoop: while true {
+                if stop() { break pieces }
                 guard let item = ring.tryPop() else {
                     backoff.wait()
                     continue
@@ -202,5 +205,25 @@ private final class DecodingWorker: @unchecked Sendable {  // used by its one th
         }
         memset(base + filled, 0, Self.padding)
         return UnsafeRawBufferPointer(start: base, count: filled)
+    }
+}
+
+extension ParallelFileDecoder {
+    /// Decodes the file into a pipeline: the events go to `feeder` in file order, in batches
+    /// (one ring publish and wake-up per 512 events), each shown to `observe` first.
+    package func run(into feeder: PipelineFeeder, stop: () -> Bool = { false },
+                     observe: (DecodedEvent) -> Void = { _ in }) throws -> (stats: DecodeStats, bytes: Int) {
+        var pending: [DecodedEvent] = []
+        pending.reserveCapacity(512)
+        let result = try run(stop: stop) { event in
+            observe(event)
+            pending.append(event)
+            if pending.count == 512 {
+                feeder.feed(events: pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        feeder.feed(events: pending)
+        return result
     }
 }
