@@ -124,11 +124,18 @@ function askIndicators() {
 
 function indMine(m) { return m && m.asset === current.asset && m.timeframe === current.tf; }
 
-function pruneRows() {
-  var keys = Object.keys(ind.rows);
-  if (keys.length <= 2100) return;
-  keys.map(Number).sort(function (a, b) { return a - b; }).slice(0, keys.length - 2000)
-    .forEach(function (t) { delete ind.rows[t]; });
+// Values of the set asked last only (a reply to an earlier set may still be on its way).
+function indCurrent(names) {
+  return ind.outputs.length > 0 && ind.outputs.every(function (n) { return names.indexOf(n) >= 0; });
+}
+
+function setRow(t, values) {
+  if (!(t in ind.rows)) ind.count = (ind.count || 0) + 1;
+  ind.rows[t] = values;
+  if (ind.count <= 2100) return;
+  var keys = Object.keys(ind.rows).map(Number).sort(function (a, b) { return a - b; });
+  keys.slice(0, keys.length - 2000).forEach(function (k) { delete ind.rows[k]; });
+  ind.count = 2000;
 }
 
 function upsert(c) {
@@ -176,14 +183,15 @@ sio.on("indicators_subscribed", function (m) {
 });
 sio.on("indicators_error", function (e) { if (e.request === "subscribe_indicators") setIndStatus(e.error, true); });
 sio.on("indicator_history", function (m) {
-  if (!indMine(m)) return;
-  (m.history || []).forEach(function (r) { if (!(r.timestamp in ind.rows)) ind.rows[r.timestamp] = r.values; });
-  pruneRows(); draw();
+  if (!indMine(m) || !indCurrent(m.outputs || [])) return;
+  // a live update may have come first: it is newer than the history's row for its candle
+  (m.history || []).forEach(function (r) { if (!(r.timestamp in ind.rows)) setRow(r.timestamp, r.values); });
+  draw();
 });
 sio.on("indicator_update", function (m) {
-  if (!indMine(m)) return;
-  ind.rows[m.timestamp] = m.values; ind.last = { timestamp: m.timestamp, values: m.values };
-  pruneRows(); draw();
+  if (!indMine(m) || !indCurrent(Object.keys(m.values || {}))) return;
+  setRow(m.timestamp, m.values); ind.last = { timestamp: m.timestamp, values: m.values };
+  draw();
 });
 $("ind").onchange = function () { askIndicators(); };
 $("asset").onchange = function () { follow(this.value); };
