@@ -145,4 +145,27 @@ struct ServerIndicatorTests {
         #expect(!aAfter.isEmpty && aAfter.allSatisfy { $0["asset"] as? String == "EURUSD_otc" }, "\(aAfter)")
         #expect(cAfter.contains { $0["asset"] as? String == "GBPUSD" && ($0["values"] as? [String: Any])?.keys.sorted() == ["rsi_4", "sma_4"] })
     }
+
+    @Test("200 clients asking for the same set share one computation and each gets its indicator_update")
+    func manyClientsShare() throws {
+        let spec = "ema(20),bbands(20,2),rsi(14),macd(12,26,9)"
+        let (server, dir) = try makeIndicatorServer { $0.liveIndicators.maxComputations = 1 }
+        defer { server.stop() }
+        let eur = dir.lookup("EURUSD_otc")!
+        let history = IndicatorDataSource.history(eur, Timeframe(seconds: 5))
+        let live = Candle(asset: eur, timeframe: Timeframe(seconds: 5), start: history.last!.start + 5, open: 1.14, high: 1.15,
+                          low: 1.13, close: 1.145, ticks: 2)
+        let run = try runScriptWatching("indicator_client.py", args: ["many", "http://127.0.0.1:\(server.boundPort)", "200", spec],
+                                        timeout: 120) { out in
+            if out.contains("MANY_READY") { server.publish(CollectionOfOne(live)) }
+        }
+        let r = try #require(run.result, "no result: \(run.stdout.suffix(400)) \(run.stderr.suffix(1500))")
+        #expect(r["subscribed"] as? Int == 200, "\(r["errors"] ?? "")")
+        #expect(r["received"] as? Int == 200)
+        #expect(r["same"] as? Bool == true)
+        let expected = try batchIndicators(history + [live], spec: spec)
+        let values = (r["values"] as? [[String: Any]])?.first
+        #expect(valuesMismatch(values, columns: expected.columns, expected: expected.rows.last!) == nil)
+        print("live indicators, 200 clients on one computation: subscribe all \(r["subscribe_s"] ?? "?") s, first update to all \(r["first_update_s"] ?? "?") s; \(server.stats)")
+    }
 }

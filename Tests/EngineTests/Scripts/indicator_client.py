@@ -8,6 +8,7 @@ values SPEC_A SPEC_B STEPS: clients A and B subscribe EURUSD_otc 1m candles and 
   READY, then for each step k waits until both have received k+1 candle_update and k+1
   indicator_update (the Swift test publishes step k after seeing GOT k-1) and prints GOT k.
 limits: bad requests, per-client and server-wide limits, sharing, lazy cleanup, unsubscribe.
+many N SPEC: N clients ask for the same set on one pair; each gets the update after MANY_READY.
 """
 import asyncio
 import json
@@ -141,10 +142,33 @@ async def limits(url):
     return out
 
 
+async def many(url, n, spec):
+    """N clients subscribe the same pair and set; each must get an indicator_update for the
+    candle the test publishes after MANY_READY (times: subscribe all, then first update to all)."""
+    clients = [Client() for _ in range(n)]
+    t0 = time.monotonic()
+    await asyncio.gather(*(c.connect(url) for c in clients))
+    await asyncio.gather(*(c.subscribe(["EURUSD_otc"], ["5s"]) for c in clients))
+    replies = await asyncio.gather(*(c.indicators({"asset": "EURUSD_otc", "timeframe": "5s", "indicators": spec}) for c in clients))
+    t1 = time.monotonic()
+    print("MANY_READY", flush=True)
+    five = lambda d: d.get("asset") == "EURUSD_otc" and d.get("timeframe") == "5s"
+    updates = await asyncio.gather(*(c.wait("indicator_update", five, timeout=30) for c in clients))
+    t2 = time.monotonic()
+    out = {"subscribed": sum(1 for r in replies if "outputs" in r), "errors": [r for r in replies if "error" in r][:3],
+           "received": sum(1 for u in updates if u), "values": [u["values"] for u in updates[:1]],
+           "same": all(u["values"] == updates[0]["values"] and u["timestamp"] == updates[0]["timestamp"] for u in updates),
+           "subscribe_s": round(t1 - t0, 3), "first_update_s": round(t2 - t1, 3)}
+    await asyncio.gather(*(c.sio.disconnect() for c in clients))
+    return out
+
+
 def main():
     scenario, url, args = sys.argv[1], sys.argv[2], sys.argv[3:]
     if scenario == "values":
         result = asyncio.run(values(url, args[0], args[1], int(args[2])))
+    elif scenario == "many":
+        result = asyncio.run(many(url, int(args[0]), args[1]))
     elif scenario == "limits":
         result = asyncio.run(limits(url))
     else:
