@@ -137,6 +137,8 @@ struct ServerIndicatorTests {
         }
         #expect((ok[2]["reply"] as? [String: Any])?["outputs"] as? [String] == ["rsi_4", "sma_4"])
         #expect((ok[2]["reply"] as? [String: Any])?["timeframe"] as? String == "1m")
+        let kept = (r["unsubscribed_unknown"] as? [String: Any])?["subscriptions"] as? [[String: Any]]
+        #expect(kept?.count == 2, "an unknown asset unsubscribes nothing: \(String(describing: kept))")
         let remaining = (r["unsubscribed"] as? [String: Any])?["subscriptions"] as? [[String: Any]]
         #expect(remaining?.count == 1)
         #expect(remaining?.first?["asset"] as? String == "EURUSD_otc")

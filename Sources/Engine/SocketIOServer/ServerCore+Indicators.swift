@@ -66,11 +66,13 @@ extension ServerCore {
     }
 
     private func unsubscribeIndicators(_ s: ClientSession, data: JSONValue?, ack: Int?) {
+        // absent = any; given but unknown = none
+        let assetGiven = data?["asset"].map { $0 != .null } ?? false, tfGiven = data?["timeframe"].map { $0 != .null } ?? false
         let asset = data?["asset"]?.stringValue.flatMap { directory.lookup($0) }
-        let tf = data?["timeframe"].flatMap { LiveIndicatorRequest.timeframe($0) }
+        let tf = tfGiven ? LiveIndicatorRequest.timeframe(data?["timeframe"]) : nil
         let hub = liveIndicators
         hub.detach(s.id) { pair in
-            (asset.map { $0.rawValue == pair.asset } ?? true) && (tf.map { $0.seconds == pair.seconds } ?? true)
+            (!assetGiven || asset?.rawValue == pair.asset) && (!tfGiven || tf?.seconds == pair.seconds)
         }
         let held = hub.clients[s.id]?.pairs.values.sorted { ($0.pair.asset, $0.pair.seconds) < ($1.pair.asset, $1.pair.seconds) } ?? []
         emit(s, "indicators_unsubscribed", LiveIndicatorPayloads.remaining(held, name: { assetName(AssetID(rawValue: $0)) }), ack: ack)

@@ -126,6 +126,7 @@ async def limits(url):
     await asyncio.sleep(0.3)
     await expect_ok(c, "after b left", {"asset": "GBPUSD", "timeframe": "5s", "indicators": "ema(8)"})
     out["error_events"] = len(a.got("indicators_error")) + len(c.got("indicators_error"))
+    out["unsubscribed_unknown"] = await a.sio.call("unsubscribe_indicators", {"asset": "nope"}, timeout=5)
     out["unsubscribed"] = await a.sio.call("unsubscribe_indicators", {"asset": "GBPUSD"}, timeout=5)
     mark_a = len(a.got("indicator_update"))
     mark_c = len(c.got("indicator_update"))
