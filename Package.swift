@@ -57,7 +57,7 @@ let package = Package(
         concept("MarketSource", ["FastDecode"]),
         concept("ChromeCDP", ["MarketSource", "Metrics", "FastDecode", "CSupport", "LibWebSockets", logging]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),
-        concept("SocketIOServer", ["Candles", "Ring", "Metrics", "FastDecode", "CSupport", "LibWebSockets", logging]),
+        concept("SocketIOServer", ["Candles", "Ring", "Metrics", "FastDecode", "CSupport", "LibWebSockets", "Indicators", logging]),
         concept("RedisBridge", ["Ring", "Candles", "Archive", "MarketSource", "Metrics", "FastDecode", "CSupport", logging]),
         // The composition root: ring, pipeline, sinks, wiring.
         concept("Engine", [
@@ -90,7 +90,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer", "MarketSource",
-                "Metrics", "FastDecode", "RedisBridge",
+                "Metrics", "FastDecode", "RedisBridge", "Indicators",
             ],
             path: "Tests/EngineTests",
             exclude: ["Scripts"],

@@ -97,6 +97,8 @@ extension ServerCore {
             unsubscribe(s, data: data, ack: ack)
         case "run_backtest", "calculate_indicators":
             handleAnalysisRequest(s, name: name, data: data, ack: ack)
+        case "subscribe_indicators", "unsubscribe_indicators":
+            handleIndicatorEvent(s, name: name, data: data, ack: ack)
         case "get_assets":
             refreshNames()
             emit(s, "assets", ServerPayloads.stringList("assets", names), ack: ack)

@@ -66,6 +66,7 @@ extension ServerCore {
     }
 
     private func route(_ candles: [Candle]) {
+        defer { routeLiveIndicators(candles) }  // after the candle frames, on every exit
         counters.add(counters.batches)
         counters.add(counters.candleUpdatesIn, UInt64(candles.count))
         // keep only the newest update per candle within the batch, in batch order

@@ -41,6 +41,8 @@ final class ServerCore: @unchecked Sendable {
     /// Reused write buffer (LWS_PRE spare bytes + the largest message so far).
     var writeBuffer: UnsafeMutableRawPointer?
     var writeCapacity = 0
+    /// Live indicator computations (ServerCore+Indicators.swift).
+    lazy var liveIndicators = LiveIndicatorHub(limits: config.liveIndicators)
 
     init(config: StreamServerConfig, dataSource: any StreamServerDataSource, directory: AssetDirectory,
          status: SourceStatus, logger: Logger) {

@@ -41,6 +41,8 @@ package struct StreamServerConfig: Sendable {
     /// Most `run_backtest` / `calculate_indicators` requests queued or running at once (all
     /// clients); more are answered with their error event at once.
     package var maxPendingAnalysis = 8
+    /// Bounds on live indicators (`subscribe_indicators`).
+    package var liveIndicators = LiveIndicatorLimits()
 
     /// Defaults: 127.0.0.1:3001, no token.
     package init() {}

@@ -1,6 +1,13 @@
 /// The live chart page served on `GET /`: one self-contained HTML document (no external scripts,
 /// fonts or CDNs). It speaks Socket.IO v4 over a plain WebSocket with its own tiny client, draws
 /// candles on a `<canvas>`, and writes the candle count and last close into `#count` / `#last`.
+///
+/// Live indicators (`#ind`, a spec such as `ema(20),bbands(20,2),rsi(14),macd(12,26,9)`; `?indicators=`
+/// in the URL sets it): the page asks the server (`subscribe_indicators`) and draws the values it
+/// gets (`indicator_history`, `indicator_update`) – nothing is computed in JS. Moving averages,
+/// Bollinger bands and SuperTrend are drawn over the candles; RSI, MACD (line, signal, histogram)
+/// and the other oscillators in panes below. `#chart`'s `data-indicators` holds what was drawn
+/// (outputs, last update, overlay series, panes, colours) for tests and tools.
 enum LivePage {
     static let html = #"""
 <!doctype html>
@@ -10,12 +17,15 @@ enum LivePage {
 <title>qflux live</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-  body { margin: 0; font: 14px system-ui, sans-serif; background: #111418; color: #d8dde3; }
+  html, body { height: 100%; }
+  body { margin: 0; font: 14px system-ui, sans-serif; background: #111418; color: #d8dde3; display: flex; flex-direction: column; }
   header { display: flex; gap: 1em; align-items: center; padding: 8px 12px; background: #1a1f26; flex-wrap: wrap; }
   select { background: #242b34; color: inherit; border: 1px solid #39424d; padding: 2px 6px; }
   #status.ok { color: #4caf7a; } #status.bad { color: #e0605a; }
-  #chart { display: block; width: 100vw; height: calc(100vh - 44px); }
+  #chart { display: block; width: 100%; flex: 1 1 0; min-height: 0; }
   .k { color: #8a96a3; }
+  input { background: #242b34; color: inherit; border: 1px solid #39424d; padding: 2px 6px; font: 13px ui-monospace, monospace; }
+  #indstatus.bad { color: #e0605a; }
 </style>
 </head>
 <body>
@@ -32,6 +42,9 @@ enum LivePage {
   <span><span class="k">candles</span> <span id="count">0</span></span>
   <span><span class="k">last</span> <span id="last">-</span></span>
   <span><span class="k">shown</span> <span id="shown">-</span></span>
+  <label><span class="k">indicators</span> <input id="ind" size="38" spellcheck="false"
+    title="comma list: sma(n), ema(n), wma(n), bbands(n,k), rsi(n), macd(f,s,sig), stoch, atr, cci, willr, roc, adx, supertrend; Enter applies"></label>
+  <span id="indstatus" class="k"></span>
 </header>
 <canvas id="chart"></canvas>
 <script>
@@ -86,6 +99,43 @@ function follow(asset) {
   $("shown").textContent = asset + " " + current.tf;
   sio.emit("unsubscribe", {});
   sio.emit("subscribe", { assets: [asset], timeframes: [current.tf] });
+  askIndicators();
+}
+
+// --- live indicators: values come from the server (TA-Lib-equal), never computed here ---
+var DEFAULT_INDICATORS = "ema(20),bbands(20,2),rsi(14),macd(12,26,9)";
+var ind = { outputs: [], rows: {}, last: null, spec: "" };
+(function () {
+  var q = /[?&]indicators=([^&]*)/.exec(loc.search);
+  $("ind").value = q ? decodeURIComponent(q[1].replace(/\+/g, " ")) : DEFAULT_INDICATORS;
+})();
+
+function setIndStatus(text, bad) { var e = $("indstatus"); e.textContent = text; e.className = bad ? "bad" : "k"; }
+
+function askIndicators() {
+  ind = { outputs: [], rows: {}, last: null, spec: $("ind").value.trim() };
+  sio.emit("unsubscribe_indicators", {});
+  if (ind.spec && current.asset) {
+    setIndStatus("…", false);
+    sio.emit("subscribe_indicators", { asset: current.asset, timeframe: current.tf, indicators: ind.spec });
+  } else setIndStatus("", false);
+  draw();
+}
+
+function indMine(m) { return m && m.asset === current.asset && m.timeframe === current.tf; }
+
+// Values of the set asked last only (a reply to an earlier set may still be on its way).
+function indCurrent(names) {
+  return ind.outputs.length > 0 && ind.outputs.every(function (n) { return names.indexOf(n) >= 0; });
+}
+
+function setRow(t, values) {
+  if (!(t in ind.rows)) ind.count = (ind.count || 0) + 1;
+  ind.rows[t] = values;
+  if (ind.count <= 2100) return;
+  var keys = Object.keys(ind.rows).map(Number).sort(function (a, b) { return a - b; });
+  keys.slice(0, keys.length - 2000).forEach(function (k) { delete ind.rows[k]; });
+  ind.count = 2000;
 }
 
 function upsert(c) {
@@ -127,10 +177,105 @@ sio.on("historical_candles_loaded", function (m) {
 });
 sio.on("candle_update", function (c) { if (!mine(c)) return; upsert(c); showFigures(); draw(); });
 sio.on("stream_error", function (e) { setStatus("error: " + e.error, false); });
+sio.on("indicators_subscribed", function (m) {
+  if (!indMine(m)) return;
+  ind.outputs = m.outputs || []; setIndStatus((m.indicators || []).join(" "), false); draw();
+});
+sio.on("indicators_error", function (e) { if (e.request === "subscribe_indicators") setIndStatus(e.error, true); });
+sio.on("indicator_history", function (m) {
+  if (!indMine(m) || !indCurrent(m.outputs || [])) return;
+  // a live update may have come first: it is newer than the history's row for its candle
+  (m.history || []).forEach(function (r) { if (!(r.timestamp in ind.rows)) setRow(r.timestamp, r.values); });
+  draw();
+});
+sio.on("indicator_update", function (m) {
+  if (!indMine(m) || !indCurrent(Object.keys(m.values || {}))) return;
+  setRow(m.timestamp, m.values); ind.last = { timestamp: m.timestamp, values: m.values };
+  draw();
+});
+$("ind").onchange = function () { askIndicators(); };
 $("asset").onchange = function () { follow(this.value); };
 $("tf").onchange = function () { if (current.asset) follow(current.asset); };
 
 // --- drawing ---
+var SUFFIX = /_(signal|hist|upper|middle|lower|k|d|direction)$/;
+var OVERLAY = { sma: 1, ema: 1, wma: 1, bbands: 1, supertrend: 1 };
+var LINE_COLORS = ["#f0b429", "#4fa3ff", "#c77dff", "#ffd166", "#a3e635", "#67e8f9"];
+var ROLE_COLORS = { upper: "#9aa5b1", middle: "#6b7785", lower: "#9aa5b1", signal: "#fb923c", hist: "#2dd4bf", k: "#e879f9", d: "#fb923c" };
+var HIST_DOWN = "#f87171";
+
+// Groups the outputs: overlays (drawn on the price scale) and panes (one per oscillator).
+function layoutIndicators() {
+  var overlays = [], panes = [], byGroup = {}, n = 0;
+  ind.outputs.forEach(function (name) {
+    var role = (SUFFIX.exec(name) || [])[1] || "", group = name.replace(SUFFIX, ""), kind = name.split("_")[0];
+    if (kind === "supertrend" && role === "direction") return;
+    var color = ROLE_COLORS[role] || (kind === "rsi" ? "#e879f9" : kind === "macd" ? "#38bdf8" : LINE_COLORS[n++ % LINE_COLORS.length]);
+    var series = { name: name, role: role, color: color };
+    if (OVERLAY[kind]) { overlays.push(series); return; }
+    if (!byGroup[group]) { byGroup[group] = { name: group, kind: kind, series: [] }; panes.push(byGroup[group]); }
+    byGroup[group].series.push(series);
+  });
+  return { overlays: overlays, panes: panes.slice(0, 4) };
+}
+
+function value(c, name) { var r = ind.rows[c.timestamp]; var v = r && r[name]; return typeof v === "number" ? v : null; }
+
+function line(g, view, name, xOf, y, color, dashed) {
+  g.strokeStyle = color; g.lineWidth = 2; g.setLineDash(dashed ? [5, 4] : []);
+  g.beginPath();
+  var pen = false, last = null;
+  view.forEach(function (c, i) {
+    var v = value(c, name);
+    if (v === null) { pen = false; return; }
+    var px = xOf(i), py = y(v);
+    if (pen) g.lineTo(px, py); else g.moveTo(px, py);
+    pen = true; last = { x: px, y: py, v: v };
+  });
+  g.stroke(); g.setLineDash([]); g.lineWidth = 1;
+  return last;
+}
+
+function drawPane(g, pane, view, xOf, top, bottom, right, drawn) {
+  var names = pane.series.map(function (s) { return s.name; });
+  var lo, hi;
+  if (pane.kind === "rsi" || pane.kind === "stoch") { lo = 0; hi = 100; }
+  else if (pane.kind === "willr") { lo = -100; hi = 0; }
+  else {
+    lo = Infinity; hi = -Infinity;
+    view.forEach(function (c) { names.forEach(function (n) { var v = value(c, n); if (v !== null) { if (v < lo) lo = v; if (v > hi) hi = v; } }); });
+    if (pane.kind === "macd") { lo = Math.min(lo, 0); hi = Math.max(hi, 0); }
+    if (!isFinite(lo)) { lo = 0; hi = 1; }
+    if (hi === lo) { hi += 1e-6; lo -= 1e-6; }
+    var m = (hi - lo) * 0.08; hi += m; lo -= m;
+  }
+  var y = function (v) { return top + 4 + (hi - v) / (hi - lo) * (bottom - top - 8); };
+  g.strokeStyle = "#39424d"; g.beginPath(); g.moveTo(0, top + 0.5); g.lineTo(right + 70, top + 0.5); g.stroke();
+  g.strokeStyle = "#252c35"; g.setLineDash([3, 4]);
+  (pane.kind === "rsi" ? [30, 70] : pane.kind === "macd" ? [0] : []).forEach(function (v) {
+    g.beginPath(); g.moveTo(0, y(v)); g.lineTo(right, y(v)); g.stroke();
+  });
+  g.setLineDash([]);
+  var label = pane.name, row = { series: [] };
+  pane.series.forEach(function (s) {
+    if (s.role === "hist") {
+      var zero = y(0), last = null;
+      view.forEach(function (c, i) {
+        var v = value(c, s.name); if (v === null) return;
+        g.fillStyle = v >= 0 ? s.color : HIST_DOWN;
+        var yy = y(v); g.fillRect(xOf(i) - 2, Math.min(zero, yy), 4, Math.max(1, Math.abs(zero - yy)));
+        last = { x: xOf(i), y: yy, v: v };
+      });
+      drawn[s.name] = { color: s.color, down: HIST_DOWN, last: last, pane: pane.name };
+    } else {
+      drawn[s.name] = { color: s.color, last: line(g, view, s.name, xOf, y, s.color, false), pane: pane.name };
+    }
+    var lv = drawn[s.name].last; if (lv) label += "  " + (s.role || "") + (s.role ? " " : "") + lv.v.toPrecision(5);
+  });
+  g.fillStyle = "#8a96a3"; g.font = "11px system-ui"; g.fillText(label, 6, top + 13);
+  g.fillText(hi.toPrecision(4), right + 4, top + 12); g.fillText(lo.toPrecision(4), right + 4, bottom - 4);
+}
+
 function draw() {
   var cv = $("chart"), dpr = window.devicePixelRatio || 1;
   var w = cv.clientWidth || 800, h = cv.clientHeight || 400;
@@ -141,11 +286,22 @@ function draw() {
   var axis = 70, pad = 10;
   var slot = 9, maxBars = Math.max(1, Math.floor((w - axis - pad) / slot));
   var view = candles.slice(-maxBars);
-  if (!view.length) { g.fillStyle = "#8a96a3"; g.fillText("waiting for candles…", 20, 30); return; }
+  var lay = layoutIndicators(), drawn = {};
+  var paneH = lay.panes.length ? Math.max(60, Math.min(h * 0.2, (h * 0.45) / lay.panes.length)) : 0;
+  var priceBottom = h - paneH * lay.panes.length;
+  if (!view.length) {
+    g.fillStyle = "#8a96a3"; g.fillText("waiting for candles…", 20, 30);
+    cv.dataset.indicators = JSON.stringify({ outputs: ind.outputs, last: ind.last, overlays: [], panes: [], drawn: {} });
+    return;
+  }
   var lo = Infinity, hi = -Infinity;
-  view.forEach(function (c) { if (c.low < lo) lo = c.low; if (c.high > hi) hi = c.high; });
+  view.forEach(function (c) {
+    if (c.low < lo) lo = c.low; if (c.high > hi) hi = c.high;
+    lay.overlays.forEach(function (s) { var v = value(c, s.name); if (v !== null) { if (v < lo) lo = v; if (v > hi) hi = v; } });
+  });
   if (hi === lo) { hi += 1e-6; lo -= 1e-6; }
-  var y = function (p) { return pad + (hi - p) / (hi - lo) * (h - 2 * pad); };
+  var y = function (p) { return pad + (hi - p) / (hi - lo) * (priceBottom - 2 * pad); };
+  var xOf = function (i) { return pad + i * slot + slot / 2; };
   g.strokeStyle = "#252c35"; g.fillStyle = "#8a96a3"; g.font = "11px system-ui";
   for (var k = 0; k <= 4; k++) {
     var p = lo + (hi - lo) * k / 4, yy = y(p);
@@ -153,12 +309,27 @@ function draw() {
     g.fillText(p.toPrecision(6), w - axis + 4, yy + 4);
   }
   view.forEach(function (c, i) {
-    var x = pad + i * slot + slot / 2, up = c.close >= c.open;
+    var x = xOf(i), up = c.close >= c.open;
     g.strokeStyle = g.fillStyle = up ? "#4caf7a" : "#e0605a";
     g.beginPath(); g.moveTo(x, y(c.high)); g.lineTo(x, y(c.low)); g.stroke();
     var top = y(Math.max(c.open, c.close)), bot = y(Math.min(c.open, c.close));
     g.fillRect(x - 3, top, 6, Math.max(1, bot - top));
   });
+  var legend = [];
+  lay.overlays.forEach(function (s) {
+    var last = line(g, view, s.name, xOf, y, s.color, s.role === "middle");
+    drawn[s.name] = { color: s.color, last: last, pane: "price" };
+    if (last && s.role !== "upper" && s.role !== "lower") legend.push(s);
+  });
+  legend.forEach(function (s, i) {
+    g.fillStyle = s.color; g.fillText(s.name.replace(SUFFIX, "") + " " + drawn[s.name].last.v.toPrecision(6), 6 + i * 170, priceBottom - 6);
+  });
+  lay.panes.forEach(function (pane, i) {
+    drawPane(g, pane, view, xOf, priceBottom + i * paneH, priceBottom + (i + 1) * paneH, w - axis, drawn);
+  });
+  cv.dataset.indicators = JSON.stringify({
+    outputs: ind.outputs, last: ind.last, overlays: lay.overlays.map(function (s) { return s.name; }),
+    panes: lay.panes.map(function (p) { return p.name; }), drawn: drawn });
 }
 window.onresize = draw;
 draw();
