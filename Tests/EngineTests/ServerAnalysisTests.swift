@@ -72,8 +72,8 @@ struct ServerAnalysisTests {
         let cliTrades = try #require(cli["trades"] as? [[String: Any]])
         #expect(!trades.isEmpty && trades.count == cliTrades.count, "\(trades.count) vs \(cliTrades.count)")
         // Trade by trade, numbers read exactly (JSONDecoder) on both sides.
-        let exactServer = try #require(try JSONValue.parse(Array(try #require(run.stdout.split(separator: "\n").last).utf8))["backtest"]?
-            .arrayValue?.last?["results"]?["trades"]?.arrayValue)
+        let lastLine = try #require(run.stdout.split(separator: "\n").last)
+        let exactServer = try #require(try JSONValue.parse(Array(lastLine.utf8))["backtest"]?.arrayValue?.last?["results"]?["trades"]?.arrayValue)
         let exactCLI = try #require(try JSONValue.parse(Array(out.utf8))["trades"]?.arrayValue)
         #expect(exactServer.count == exactCLI.count)
         for (s, c) in zip(exactServer, exactCLI) {
@@ -110,8 +110,7 @@ struct ServerAnalysisTests {
         }, spec: "sma(20),rsi(14),bbands(20,2),macd(12,26,9)")
         let last = try #require(table.values.last)
         // Numbers read with JSONDecoder (exact; Foundation's JSONSerialization on Linux can miss the last bit).
-        let line = try #require(run.stdout.split(separator: "\n").last)
-        let exact = try JSONValue.parse(Array(line.utf8))
+        let exact = try JSONValue.parse(Array(lastLine.utf8))
         let latest = try #require(exact["indicators"]?.arrayValue?.last?["indicators"])
         func number(_ v: JSONValue?) -> Double? { if case let .number(n)? = v { n } else { nil } }
         #expect(number(latest["SMA-20"]) == last[0])
