@@ -172,6 +172,7 @@ struct ArchiveCatalogTests {
             let served = try Self.drain(try f.catalog.open(entry)).count
             let size = try #require(entry.size)
             let error = abs(Double(size - served)) / Double(served)
+            print("catalog size: \(entry.filename) estimated \(size), served \(served) (\(String(format: "%.1f", error * 100)) %)")
             #expect(error <= 0.15, "\(entry.filename): size \(size), served \(served) (\(Int(error * 100)) %)")
         }
     }

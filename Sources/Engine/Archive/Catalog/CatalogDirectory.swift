@@ -15,16 +15,17 @@ struct CatalogDirectory {
         var size: Int
     }
 
-    /// The entries of `path` (without `.` and `..`, hidden names skipped), sorted by name; nil
-    /// when it cannot be opened. `sizes` stats every regular file for its size.
-    static func items(_ path: String, sizes: Bool) -> [Item]? {
+    /// The entries of `path` (without `.` and `..`, hidden names skipped), sorted by name (byte
+    /// order) unless `sorted` is false; nil when it cannot be opened. `sizes` stats every regular
+    /// file for its size.
+    static func items(_ path: String, sizes: Bool, sorted: Bool = true) -> [Item]? {
         guard let dir = opendir(path) else { return nil }
         defer { closedir(dir) }
         let fd = dirfd(dir)
         var out: [Item] = []
         while let e = readdir(dir) {
-            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            let name = withUnsafePointer(to: &e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: e.pointee.d_name)) { String(cString: $0) }
             }
             if name.hasPrefix(".") { continue }
             var kind: Kind
@@ -50,7 +51,7 @@ struct CatalogDirectory {
             }
             out.append(Item(name: name, kind: kind, size: size))
         }
-        return out.sorted { $0.name < $1.name }
+        return sorted ? out.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) } : out
     }
 
     /// The canonical absolute path of `path` (symbolic links resolved), nil when it does not exist.

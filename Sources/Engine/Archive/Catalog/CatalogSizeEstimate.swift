@@ -12,7 +12,7 @@ import FastDecode
 /// CSV, and the `.open` chunk grows after the listing.
 package enum CatalogSizeEstimate {
     /// Chunks decoded per series at most.
-    package static let samples = 8
+    package static let samples = 4
 
     /// The estimate for a series whose chunk files take `totalBytes`, from `samples` (some of its
     /// chunks with their bytes on disk); nil when no sample can be read or they hold nothing.
