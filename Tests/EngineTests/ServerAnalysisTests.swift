@@ -45,7 +45,7 @@ struct ServerAnalysisTests {
         var config = LiveStream.Configuration()
         config.server.port = 0
         config.demo.assets = 2
-        config.demo.historyMinutes = 0
+        config.demo.historyMinutes = 30 // the demo broker sends 30 minutes of 1m history: recent candles to compute on
         config.pipeline.archive = ArchiveConfiguration(directory: data, collect: .none)
         let stream = try LiveStream(configuration: config, logger: Logger(label: "test"))
         try stream.start()
@@ -124,6 +124,13 @@ struct ServerAnalysisTests {
         let signals = try #require(ind.data["signals"] as? [String: Any])
         #expect(["overbought", "oversold", "neutral"].contains(signals["RSI-14"] as? String ?? ""))
         #expect(ind.data["asset"] as? String == "EURUSD_otc" && ind.data["timestamp"] is String)
+
+        // Without file_path: the node's recent candles of the asset (the demo's), the forming one last.
+        let liveAsset = try #require(result["live_asset"] as? String, "no candle_update from the demo")
+        let live = reply("indicators_live")
+        #expect(live.event == "indicators_calculated" && live.data["source"] as? String == "memory", "\(live)")
+        #expect(live.data["asset"] as? String == liveAsset && ((live.data["candles"] as? NSNumber)?.intValue ?? 0) >= 5)
+        #expect((live.data["indicators"] as? [String: Any])?["SMA-5"] is NSNumber)
 
         let bad = reply("indicators_bad")
         #expect(bad.event == "indicators_error" && (bad.data["error"] as? String ?? "").contains("unknown indicator type"), "\(bad)")

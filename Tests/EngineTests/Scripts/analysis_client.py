@@ -7,6 +7,8 @@ import socketio
 async def run(url, timeframe):
     sio = socketio.AsyncClient(reconnection=False)
     queue = asyncio.Queue()
+    live = []
+    sio.on("candle_update", lambda d: live.append(d["asset"]))
     for name in ["available_data", "data_error", "backtest_complete", "backtest_error",
                  "indicators_calculated", "indicators_error"]:
         sio.on(name, (lambda n: (lambda d: queue.put_nowait((n, d))))(name))
@@ -35,6 +37,15 @@ async def run(url, timeframe):
     got["indicators_bad"] = await ask("calculate_indicators", {"asset": "EURUSD_otc", "file_path": path,
                                                                "instances": {"X": {"type": "nope"}}})
     got["indicators_nothing"] = await ask("calculate_indicators", {"asset": "NOSUCH_asset", "instances": instances})
+    # The node's own candles (the demo's): wait for one, then ask without file_path.
+    await sio.emit("start_stream", {})
+    for _ in range(100):
+        if live: break
+        await asyncio.sleep(0.1)
+    got["live_asset"] = live[0] if live else None
+    if live:
+        got["indicators_live"] = await ask("calculate_indicators", {"asset": live[0], "timeframe": "1m",
+                                                                    "instances": {"SMA-5": {"type": "sma", "params": {"period": 5}}}})
     await sio.disconnect()
     print(json.dumps(got))
 
