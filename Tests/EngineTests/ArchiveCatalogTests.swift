@@ -208,6 +208,16 @@ struct ArchiveCatalogTests {
         #expect(throws: CatalogError.self) { _ = try Self.drain(stream) }
     }
 
+    @Test("a listed folder swapped for a link after the listing is refused when opened")
+    func swappedForLink() throws {
+        let f = try Fixture()
+        let entry = try #require(f.catalog.entry(filename: "~23AAPL_tick.csv"))
+        try FileManager.default.moveItem(atPath: f.data + "/%23AAPL/ticks", toPath: f.temp.path + "/moved")
+        try FileManager.default.createSymbolicLink(atPath: f.data + "/%23AAPL/ticks", withDestinationPath: f.outside + "/X/ticks")
+        #expect(throws: CatalogError.self) { _ = try f.catalog.open(entry) }
+        #expect(f.catalog.entry(filename: "~23AAPL_tick.csv") == nil)
+    }
+
     @Test("listing a 10,000-chunk archive is fast and one entry per series")
     func largeListing() throws {
         let temp = TempDir()

@@ -83,14 +83,20 @@ package struct ArchiveCatalog: Sendable {
         throw CatalogError("\(Self.shown(clientPath)): not a file this server lists (see get_available_data)")
     }
 
-    /// The absolute path of an entry's folder or file.
-    package func absolutePath(_ entry: CatalogEntry) -> String {
-        (root ?? Self.trimmed(directory)) + "/" + entry.path
+    /// The absolute path of an entry, checked again just before it is read: it must still be
+    /// where the listing found it, under the data directory, with no symbolic link on the way
+    /// (a folder swapped for a link after the listing is refused).
+    package func checkedPath(_ entry: CatalogEntry) throws(CatalogError) -> String {
+        guard let root, !entry.path.split(separator: "/").contains(".."),
+              CatalogDirectory.realPath(root + "/" + entry.path) == root + "/" + entry.path else {
+            throw CatalogError("\(entry.path): no longer where it was listed")
+        }
+        return root + "/" + entry.path
     }
 
     /// Opens an entry's CSV for streaming (nothing is read until the first piece is pulled).
     package func open(_ entry: CatalogEntry) throws(CatalogError) -> CatalogCSVStream {
-        let path = absolutePath(entry)
+        let path = try checkedPath(entry)
         switch entry.source {
         case let .archive(kind, seconds):
             return CatalogCSVStream(exporting: path, options: Self.exportOptions(entry: entry, kind: kind, seconds: seconds))

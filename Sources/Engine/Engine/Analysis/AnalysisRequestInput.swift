@@ -17,12 +17,13 @@ struct AnalysisRequestInput: Sendable {
     func candles(path: String, timeframe: Timeframe?) throws(DataSourceRequestError) -> (candles: [AnalysisCandle], entry: CatalogEntry) {
         guard let catalog else { throw DataSourceRequestError("this server has no data directory (--data-dir): no files to read") }
         let entry: CatalogEntry
+        let absolute: String
         do {
             entry = try catalog.resolve(path)
+            absolute = try catalog.checkedPath(entry)
         } catch {
             throw DataSourceRequestError(error.message)
         }
-        let absolute = catalog.absolutePath(entry)
         let loaded: AnalysisCandleLoader.Loaded
         do {
             switch entry.source {
