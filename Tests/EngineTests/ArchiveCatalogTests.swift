@@ -218,6 +218,18 @@ struct ArchiveCatalogTests {
         #expect(f.catalog.entry(filename: "~23AAPL_tick.csv") == nil)
     }
 
+    @Test("an .open chunk closed after it was listed is read under its closed name (live archives)")
+    func openChunkClosedMeanwhile() throws {
+        let f = try Fixture()
+        let open = try #require(try ArchiveIndex.chunkPaths(in: f.data).first { $0.hasSuffix(ChunkNaming.openSuffix) })
+        let reader = try ArchiveReader()
+        let before = try reader.read(open)
+        try FileManager.default.moveItem(atPath: open, toPath: String(open.dropLast(".open".count)))
+        let after = try reader.read(open)
+        #expect(after.ticks.count == before.ticks.count && after.ticks.count > 0)
+        #expect(throws: ArchiveError.self) { _ = try reader.read(open + "-gone.qfa.lz4.open") }
+    }
+
     @Test("listing a 10,000-chunk archive is fast and one entry per series")
     func largeListing() throws {
         let temp = TempDir()
