@@ -62,7 +62,7 @@ let package = Package(
         // The composition root: ring, pipeline, sinks, wiring.
         concept("Engine", [
             "Ring", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer", "Metrics", "RedisBridge",
-            "FastDecode", logging,
+            "Indicators", "Backtest", "FastDecode", logging,
         ]),
 
         .executableTarget(

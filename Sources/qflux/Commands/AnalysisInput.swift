@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Candles
+import Engine
 import Foundation
 import Indicators
 
@@ -20,74 +21,29 @@ struct AnalysisInputOptions: ParsableArguments {
     var timeframe: String?
 
     /// What was read, for summaries and report titles.
-    struct Loaded {
-        var candles: [AnalysisCandle]
-        /// `data (EURUSD_otc, 1m)` or the CSV path.
-        var label: String
-    }
+    typealias Loaded = AnalysisCandleLoader.Loaded
 
-    /// Reads the candles; a `CommandFailure` with one line for every problem (a bad --timeframe is
-    /// a usage error, everything else a runtime failure).
+    /// Reads the candles (``AnalysisCandleLoader``); a `CommandFailure` with one line for every
+    /// problem (a bad --timeframe is a usage error, everything else a runtime failure).
     func load() throws -> Loaded {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
-            throw CommandFailure("\(input): no such file or directory")
-        }
-        let loaded = isDirectory.boolValue ? try loadArchive() : try loadCSV()
-        guard !loaded.candles.isEmpty else { throw CommandFailure("\(input): no candles") }
-        return loaded
-    }
-
-    private func loadCSV() throws -> Loaded {
-        do {
-            return Loaded(candles: try CandleCSV.load(path: input), label: input)
-        } catch {
-            throw CommandFailure(error.message)
-        }
-    }
-
-    private func loadArchive() throws -> Loaded {
-        var options = ExportOptions(kind: .candles, asset: asset, format: .csv, time: .epoch)
+        var tf: Timeframe?
         if let timeframe {
-            guard let tf = Timeframe(parsing: timeframe) else {
+            guard let parsed = Timeframe(parsing: timeframe) else {
                 throw CommandFailure("--timeframe: '\(timeframe)' is not a timeframe (5s, 1m, 4h, 1d or seconds)", code: QFluxExit.usage)
             }
-            options.timeframe = tf
+            tf = parsed
         }
-        var bytes: [UInt8] = []
-        let exporter = ArchiveExporter(directory: input, options: options, sink: { chunk in
-            bytes.append(contentsOf: chunk)
-            return true
-        })
-        let summary: ExportSummary
+        let loaded: Loaded
         do {
-            summary = try exporter.run()
+            loaded = try AnalysisCandleLoader.load(input, asset: asset, timeframe: tf)
         } catch {
-            if timeframe == nil, error.detail == "no candle chunks" {
-                throw CommandFailure("\(input): no stored candles: pick a --timeframe to form candles from its ticks")
+            switch error {
+            case let .archive(archive): throw CommandFailure(nil, archive)
+            case let .message(text): throw CommandFailure(text)
             }
-            throw CommandFailure(nil, error)
         }
-        if summary.assets.count > 1 {
-            throw CommandFailure("\(input) holds several assets (\(summary.assets.joined(separator: ", "))): choose one with --asset")
-        }
-        for path in summary.damaged { StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)") }
-        let candles: [AnalysisCandle]
-        do {
-            candles = try CandleCSV.parse(String(decoding: bytes, as: UTF8.self))
-        } catch {
-            throw CommandFailure("\(input): \(error.description)")
-        }
-        let asset = summary.assets.first ?? asset ?? "?"
-        let tf = options.timeframe?.description ?? Self.timeframeName(candles)
-        return Loaded(candles: candles, label: "\(input) (\(asset), \(tf))")
-    }
-
-    /// The spacing of the first two candles as a timeframe name (for labels only).
-    private static func timeframeName(_ candles: [AnalysisCandle]) -> String {
-        guard candles.count > 1 else { return "1 candle" }
-        let s = Int((candles[1].timestamp - candles[0].timestamp).rounded())
-        return s > 0 ? Timeframe(seconds: s).description : "?"
+        for path in loaded.damaged { StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)") }
+        return loaded
     }
 }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What one chunk holds and how much of it could be read.
 package struct ChunkSummary: Sendable {
     /// The file.
@@ -53,7 +57,17 @@ package struct ArchiveReader {
     /// summary's condition. A chunk never yields more records than its header allows (format 2:
     /// the writer's chunk size; format 1: ``ChunkHeader/maxRecords``) nor decodes to more
     /// bytes than those records can take: past that it is damaged.
+    /// An `.open` chunk that was closed (renamed) since it was listed is read under its closed name.
     package func scan(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void) throws(ArchiveError) -> ChunkSummary {
+        do {
+            return try scanFile(path, ticks: ticks, candles: candles)
+        } catch where error.code == .read && error.errno == ENOENT && path.hasSuffix(ChunkNaming.openSuffix) {
+            // The writer closed it meanwhile (a live archive): the same records, complete.
+            return try scanFile(String(path.dropLast(".open".count)), ticks: ticks, candles: candles)
+        }
+    }
+
+    private func scanFile(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void) throws(ArchiveError) -> ChunkSummary {
         let isOpen = path.hasSuffix(ChunkNaming.openSuffix)
         var parsed: (header: ChunkHeader, length: Int)?
         // Until the header is read: room for the longest header and a first step of records.

@@ -6,39 +6,31 @@ import MarketSource
 import Metrics
 import SocketIOServer
 
-/// The server's view of the engine: recent candles, archive files, health and metrics, all
-/// readable from the server's threads without waiting on the engine.
+/// The server's view of the engine: recent candles, the data directory's catalog (CSV API,
+/// `get_available_data`, analysis requests), health and metrics, all readable from the server's
+/// threads without waiting on the engine.
 final class PipelineDataSource: StreamServerDataSource, Sendable {
-    private let pipeline: MarketPipeline
-    private let archiveDirectory: String?
+    let pipeline: MarketPipeline
+    /// The `--data-dir`, if any.
+    let archiveDirectory: String?
     private let source: (any LiveSource)?
+    /// The catalog of `archiveDirectory`.
+    let catalog: ArchiveCatalog?
 
     init(pipeline: MarketPipeline, archiveDirectory: String?, source: (any LiveSource)?) {
         self.pipeline = pipeline
         self.archiveDirectory = archiveDirectory
         self.source = source
+        catalog = archiveDirectory.map(ArchiveCatalog.init(directory:))
     }
 
     package func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
         CandleHistory(candles: pipeline.recent.candles(asset: asset, timeframe: timeframe), source: "qflux")
     }
 
+    /// `get_available_data`: the CSV API's listing (see ``csvFiles(timeframe:)``).
     package func availableFiles() throws -> [AvailableFile] {
-        guard let archiveDirectory else { return [] }
-        let root = URL(fileURLWithPath: archiveDirectory).standardizedFileURL.path
-        guard FileManager.default.fileExists(atPath: root) else { return [] }
-        let paths: [String]
-        do { paths = try ArchiveIndex.chunkPaths(in: root) } catch { throw error }
-        return paths.compactMap { path in
-            // <dir>/<asset>/<kind[_tf]>/<file>: only paths inside the data directory are listed.
-            guard path.hasPrefix(root + "/") else { return nil }
-            let relative = String(path.dropFirst(root.count + 1))
-            let parts = relative.split(separator: "/").map(String.init)
-            guard parts.count == 3 else { return nil }
-            let kind = parts[1]
-            let timeframe = kind.hasPrefix("candles_") ? String(kind.dropFirst("candles_".count)) : "ticks"
-            return AvailableFile(filename: parts[2], asset: parts[0], timeframe: timeframe, path: relative)
-        }
+        try csvFiles(timeframe: nil)
     }
 
     package func health() -> HealthSnapshot {
