@@ -49,6 +49,7 @@ extension ServerCore {
         case .disconnect:
             s.socketConnected = false
             s.closeAfterFlush = true
+            dropHistoryBacklog(s)
             rebuildRoutes()
             // close now (after what is queued), not at the next ping
             requestWrite(s)
@@ -169,11 +170,11 @@ extension ServerCore {
         for tf in tfs where !formed.contains(tf) && !unformed.contains(tf) {
             if config.formedTimeframes?.contains(tf) ?? true { formed.append(tf) } else { unformed.append(tf) }
         }
-        var found: [AssetID] = [], unknown: [String] = []
+        var found: [AssetID] = [], seen = Set<AssetID>(), unknown: [String] = []
         for item in assetList {
             let (id, spelling) = resolve(item)
             if let id {
-                if !found.contains(id) { found.append(id) }
+                if seen.insert(id).inserted { found.append(id) }
             } else if unknown.count < 64 {
                 unknown.append(spelling.map { String($0.prefix(Self.maxAssetNameLength)) } ?? "(not a string)")
             }
@@ -202,12 +203,12 @@ extension ServerCore {
             problems.append("timeframes not formed by this server: \(unformed.map(\.description).joined(separator: ", ")) (formed: \(have); start qflux stream with --timeframes to add them)")
         }
         if !refused.isEmpty {
-            problems.append("\(refused.count) subscriptions refused: at most \(config.maxSubscriptionsPerClient) per client")
+            problems.append("\(refused.count) subscriptions refused (the first \(min(64, refused.count)) under \"refused\"): at most \(config.maxSubscriptionsPerClient) per client")
         }
         var payload = SubscriptionReply(assets: found.map(assetName), timeframes: formed.map(\.description), unknownAssets: unknown,
                                         unknownTimeframes: badTFs + unformed.map(\.description))
         payload.formed = config.formedTimeframes?.map(\.description)
-        payload.refused = refused.map { (assetName(AssetID(rawValue: $0.asset)), Timeframe(seconds: $0.seconds).description) }
+        payload.refused = refused.prefix(64).map { (assetName(AssetID(rawValue: $0.asset)), Timeframe(seconds: $0.seconds).description) }
         payload.error = problems.isEmpty ? nil : problems.joined(separator: "; ")
         emit(s, "subscribed", payload.json(), ack: ack)
         for key in added { scheduleHistory(s, asset: AssetID(rawValue: key.asset), timeframe: Timeframe(seconds: key.seconds)) }

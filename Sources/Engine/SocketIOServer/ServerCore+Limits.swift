@@ -22,6 +22,7 @@ extension ServerCore {
         enqueue(s, SocketIOEncoder.event("error", payload: ServerPayloads.error(message, timestamp: true)), force: true)
         enqueue(s, SocketIOEncoder.disconnect, force: true)
         s.closeAfterFlush = true
+        dropHistoryBacklog(s)
         qf_lws_set_user_timeout(s.wsi, 2)
         requestWrite(s)
         return false
@@ -45,6 +46,14 @@ extension ServerCore {
             events.historyBacklog += 1
             counters.historyBacklog.store(events.historyBacklog, ordering: .relaxed)
         }
+    }
+
+    /// Forgets a leaving client's history backlog (its jobs already on the worker finish and are skipped).
+    func dropHistoryBacklog(_ s: ClientSession) {
+        events.historyBacklog -= s.requests.backlogCount
+        s.requests.historyBacklog.removeAll()
+        s.requests.backlogHead = 0
+        counters.historyBacklog.store(events.historyBacklog, ordering: .relaxed)
     }
 
     private func startHistory(_ s: ClientSession, _ key: SubscriptionKey) {
@@ -71,7 +80,7 @@ extension ServerCore {
         guard let waiting = events.historyJobs.removeValue(forKey: key) else { return }
         counters.historyJobs.store(events.historyJobs.count, ordering: .relaxed)
         for id in waiting {
-            guard let s = sessions[id], !s.killed else { continue }
+            guard let s = sessions[id], !s.killed, !s.closeAfterFlush else { continue }
             s.requests.historyRunning -= 1
             s.requests.historyKeys.remove(key)
             if s.socketConnected { enqueue(s, frame) }

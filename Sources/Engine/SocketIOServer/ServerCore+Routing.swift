@@ -9,6 +9,7 @@ extension ServerCore {
 
     /// Takes the inbox and routes it (network thread, on `LWS_CALLBACK_EVENT_WAIT_CANCELLED`).
     func drain() {
+        refreshRoutes()  // clients that left since the last turn
         inbox.takeInputs(&inputScratch)
         for input in inputScratch { handle(input) }
         candleScratch.removeAll(keepingCapacity: true)
