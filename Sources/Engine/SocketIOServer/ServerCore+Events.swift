@@ -117,15 +117,12 @@ extension ServerCore {
             }
             focus = .follow
         case .string(let spelling)?:
-            if let id = directory.lookup(spelling) {
-                focus = .asset(id)
-            } else if spelling.allSatisfy(\.isWhitespace) || spelling.utf8.count > Self.maxAssetNameLength {
+            if spelling.allSatisfy(\.isWhitespace) || spelling.utf8.count > Self.maxAssetNameLength {
                 let why = spelling.utf8.count > Self.maxAssetNameLength ? "an asset name over \(Self.maxAssetNameLength) bytes" : "an empty asset name"
                 emit(s, "stream_error", ServerPayloads.error("\(name): \(why)", timestamp: true), ack: ack)
                 return
-            } else {
-                focus = .pending(spelling)
             }
+            focus = directory.lookup(spelling).map(ServerFocus.asset) ?? .pending(spelling)
         default:
             emit(s, "stream_error", ServerPayloads.error("\(name): asset must be a string", timestamp: true), ack: ack)
             return
