@@ -49,7 +49,7 @@ struct ServerLiveTests {
         #expect(candle["low"] as? Double == 1.0839)
         #expect(candle["close"] as? Double == 1.08475)
         #expect(candle["volume"] as? Int == 17)
-        #expect(candle["date"] as? String == UTCTime.iso8601(seconds: Self.start))
+        #expect(candle["date"] as? String == UTCTime.iso8601UTCOffset(seconds: Self.start))  // the original's isoformat() form
         #expect(r["other_asset_before_change"] as? Bool == false)
         #expect((r["asset_changed"] as? [String: Any])?["asset"] as? String == "GBPUSD")
         #expect((r["candle2"] as? [String: Any])?["close"] as? Double == 1.2711)

@@ -67,13 +67,13 @@ struct ScriptRun {
     }
 }
 
-/// Runs `socketio_client.py SCENARIO URL ARGS…`, calling `tick` every 50 ms while it runs
-/// (the test publishes updates there); kills it after `timeout` seconds.
-func runPythonClient(_ scenario: String, port: Int, args: [String] = [], timeout: Double,
+/// Runs `socketio_client.py SCENARIO URL ARGS…` (or another `script` of Scripts/), calling `tick`
+/// every 50 ms while it runs (the test publishes updates there); kills it after `timeout` seconds.
+func runPythonClient(_ scenario: String, port: Int, args: [String] = [], timeout: Double, script: String = "socketio_client.py",
                      tick: (String) -> Void = { _ in }) throws -> ScriptRun {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", serverScriptsDirectory.appendingPathComponent("socketio_client.py").path,
+    p.arguments = ["python3", serverScriptsDirectory.appendingPathComponent(script).path,
                    scenario, "http://127.0.0.1:\(port)"] + args
     let out = Pipe(), err = Pipe()
     p.standardOutput = out

@@ -2,13 +2,14 @@ import FastDecode
 
 /// One WebSocket client, owned by the network thread.
 final class ClientSession {
-    /// What `start_stream` / `change_asset` set.
+    /// Whether the client receives the server-wide focus (``ServerFocus``, docs/server-protocol.md).
     enum Focus: Equatable {
+        /// It sent `subscribe` (and no `start_stream`/`change_asset` since): its subscriptions only.
         case none
-        /// One asset, 1-minute candles.
-        case asset(AssetID)
-        /// Follow the asset the broker chart shows (`start_stream` without an asset).
-        case follow
+        /// It has made no choice: it listens to the focus, like every client of the original.
+        case passive
+        /// It sent `start_stream` / `change_asset`: the focus, besides any subscriptions.
+        case requested
     }
 
     let id: UInt64
@@ -17,7 +18,9 @@ final class ClientSession {
     var parser: SocketIOParser
     var queue: OutboundQueue
     var socketConnected = false
-    var focus: Focus = .none
+    var focus: Focus = .passive
+    /// Request budget, history backlog, pending listing (ServerCore+Limits.swift).
+    var requests = ClientRequests()
     var subscriptions: Set<SubscriptionKey> = []
     var awaitingPong = false
     var overLimitSince: UInt64?
@@ -36,15 +39,6 @@ final class ClientSession {
         queue = OutboundQueue(limit: queueLimit)
     }
 
-    /// The subscriptions this client holds, given the asset the broker chart shows.
-    func keys(detected: AssetID?) -> [SubscriptionKey] {
-        var out = Array(subscriptions)
-        switch focus {
-        case .none: break
-        case .asset(let a): out.append(SubscriptionKey(asset: a.rawValue, seconds: 60))
-        case .follow:
-            if let d = detected { out.append(SubscriptionKey(asset: d.rawValue, seconds: 60)) }
-        }
-        return out
-    }
+    /// Receives the focus's `candle_update`s (see ``Focus``).
+    var listensToFocus: Bool { focus != .none }
 }

@@ -32,14 +32,17 @@ extension ServerCore {
 
     var uptimeSeconds: Double { Double(monotonicNanos() - startedAt) / 1e9 }
 
+    /// `/health`: the original's `status: "healthy"`, `chrome: "connected"|"disconnected"` and
+    /// `timestamp` (ISO-8601), then qflux's own members.
     func healthJSON() -> [UInt8] {
         let h = dataSource.health()
         let st = stats()
         var w = JSONWriter(capacity: 400)
-        w.raw("{\"status\":\"ok\",\"uptime_seconds\":"); w.number((uptimeSeconds * 1000).rounded() / 1000)
+        w.raw("{\"status\":\"healthy\",\"chrome\":"); w.string(status.kind == .chrome && status.connected ? "connected" : "disconnected")
+        w.raw(",\"timestamp\":"); w.iso8601(millis: ServerPayloads.wallClock())
+        w.raw(",\"uptime_seconds\":"); w.number((uptimeSeconds * 1000).rounded() / 1000)
         w.raw(",\"source\":{\"kind\":"); w.string(status.kind.rawValue)
         w.raw(",\"connected\":"); w.raw(status.connected ? "true" : "false"); w.raw("}")
-        w.raw(",\"chrome\":"); w.string(status.kind == .chrome && status.connected ? "connected" : "not connected")
         w.raw(",\"clients\":"); w.integer(st.clients)
         w.raw(",\"ticks\":"); w.integer(h.ticks)
         w.raw(",\"candle_updates\":"); w.integer(h.candleUpdates)
@@ -78,6 +81,7 @@ extension ServerCore {
         out.add("qflux_server_ping_timeouts_total", .counter, "Clients dropped for not answering a ping.", st.pingTimeouts)
         out.add("qflux_server_handoff_drops_total", .counter, "Candle updates refused because the engine ring was full.", st.handoffDrops)
         out.add("qflux_server_max_queue_depth", .gauge, "Deepest client queue seen.", st.maxQueueDepth)
+        appendLimitMetrics(to: &out, st)
         out.append(dataSource.metricsText())
         return out.text
     }

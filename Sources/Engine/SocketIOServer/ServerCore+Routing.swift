@@ -1,7 +1,6 @@
 import Candles
 import CSupport
 import FastDecode
-import Foundation
 
 /// Engine input on the network thread: candle routing to clients, source status, asset
 /// detection, and the replies that need the data source (built on the worker queue).
@@ -10,12 +9,14 @@ extension ServerCore {
 
     /// Takes the inbox and routes it (network thread, on `LWS_CALLBACK_EVENT_WAIT_CANCELLED`).
     func drain() {
+        refreshRoutes()  // clients that left since the last turn
         inbox.takeInputs(&inputScratch)
         for input in inputScratch { handle(input) }
         candleScratch.removeAll(keepingCapacity: true)
         var scratch = candleScratch
         candleScratch = []
         inbox.candles.popBatch(max: inbox.candles.capacity) { scratch.append($0) }
+        resolvePendingFocus()
         if !scratch.isEmpty { route(scratch) }
         candleScratch = scratch
         if stopping.load(ordering: .acquiring), !closingAll {
@@ -34,27 +35,21 @@ extension ServerCore {
             guard st != status else { return }
             status = st
             broadcast("connection_status", ServerPayloads.connectionStatus(st))
+            if st.connected {
+                if events.sourceLost, st.kind == .chrome { broadcast("chrome_reconnected", ServerPayloads.reconnected(st.kind)) }
+                events.sourceWasConnected = true
+                events.sourceLost = false
+            } else if events.sourceWasConnected {
+                events.sourceLost = true
+            }
         case .error(let message):
             broadcast("stream_error", ServerPayloads.error(message, timestamp: true))
         case .assetDetected(let a):
+            let before = focusName
             detected = a
-            let name = assetName(a)
-            broadcast("asset_detected", ServerPayloads.assetStamp(name))
-            var moved = false
-            for s in sessions.values {
-                switch s.focus {
-                case .follow:
-                    break
-                case .asset(let current) where config.followChart && current != a:
-                    s.focus = .asset(a)
-                default:
-                    continue
-                }
-                emit(s, "asset_changed", ServerPayloads.assetStamp(name))
-                scheduleHistory(s, asset: a, timeframe: .oneMinute)
-                moved = true
-            }
-            if moved { rebuildRoutes() }
+            broadcast("asset_detected", ServerPayloads.assetStamp(assetName(a)))
+            chartMoved(to: a, before: before)
+            resolvePendingFocus()
         case .deliver(let client, let frames):
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
@@ -62,6 +57,10 @@ extension ServerCore {
             analysisPending -= 1
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
+        case .historyDone(let key, let frame):
+            historyDone(key, frame)
+        case .listingDone(let event, let payload):
+            listingDone(event: event, payload: payload)
         }
     }
 
@@ -82,14 +81,24 @@ extension ServerCore {
             order.append(i)
         }
         if assetsChanged { broadcast("assets", ServerPayloads.stringList("assets", names)) }
-        guard !routes.isEmpty else { return }
+        refreshRoutes()
+        refreshListeners()
+        let focusKey = events.focusKey
+        guard !routes.isEmpty || (focusKey != nil && !events.listeners.isEmpty) else { return }
         for i in order where i >= 0 {
             let c = candles[i]
-            guard let targets = routes[SubscriptionKey(asset: c.asset.rawValue, seconds: c.timeframe.seconds)],
-                  !targets.isEmpty else { continue }
+            let sub = SubscriptionKey(asset: c.asset.rawValue, seconds: c.timeframe.seconds)
+            let targets = routes[sub]
+            let focused = sub == focusKey
+            guard focused || targets?.isEmpty == false else { continue }
             let frame = ServerPayloads.candleUpdateFrame(c, asset: assetName(c.asset))
             let key = CandleKey(asset: c.asset.rawValue, seconds: Int32(c.timeframe.seconds), start: c.start)
-            for s in targets { enqueue(s, frame, key: key) }
+            if let targets { for s in targets { enqueue(s, frame, key: key) } }
+            guard focused else { continue }
+            // listeners that also subscribed to the focus's key got it above
+            for s in events.listeners where s.subscriptions.isEmpty || !s.subscriptions.contains(sub) {
+                enqueue(s, frame, key: key)
+            }
         }
     }
 
@@ -106,40 +115,39 @@ extension ServerCore {
         return Int(a.rawValue) < names.count ? names[Int(a.rawValue)] : directory.name(of: a)
     }
 
+    /// Marks the routes and the focus listeners stale (a client left, was cut or changed its
+    /// focus mode); they are rebuilt once, before the next routing.
     func rebuildRoutes() {
+        events.routesDirty = true
+        events.listenersDirty = true
+    }
+
+    /// Rebuilds the subscription routes if they are stale (and the backlog gauge with them).
+    func refreshRoutes() {
+        guard events.routesDirty else { return }
+        events.routesDirty = false
         routes.removeAll(keepingCapacity: true)
-        followers = 0
+        var backlog = 0
         for s in sessions.values where s.socketConnected && !s.killed {
-            if s.focus == .follow { followers += 1 }
-            for k in s.keys(detected: detected) { routes[k, default: []].append(s) }
+            for k in s.subscriptions { routes[k, default: []].append(s) }
+            backlog += s.requests.backlogCount
         }
+        events.historyBacklog = backlog
+        counters.historyBacklog.store(backlog, ordering: .relaxed)
     }
 
-    // MARK: data source work (off the network thread)
-
-    func scheduleHistory(_ s: ClientSession, asset: AssetID, timeframe: Timeframe) {
-        let id = s.id, ds = dataSource, dir = directory, inbox = inbox
-        worker.async {
-            let h = ds.recentCandles(asset: asset, timeframe: timeframe)
-            let payload = ServerPayloads.history(asset: dir.name(of: asset), timeframe: timeframe, h)
-            inbox.post(.deliver(client: id, frames: [SocketIOEncoder.event("historical_candles_loaded", payload: payload)]))
-        }
+    /// Adds a client's new subscription keys to the routes (unless they are rebuilt anyway).
+    func addRoutes(_ s: ClientSession, _ keys: some Sequence<SubscriptionKey>) {
+        guard !events.routesDirty else { return }
+        for k in keys { routes[k, default: []].append(s) }
     }
 
-    func scheduleAvailableData(_ s: ClientSession, ack: Int?) {
-        let id = s.id, ds = dataSource, inbox = inbox
-        worker.async {
-            var frames: [[UInt8]] = []
-            do {
-                let payload = ServerPayloads.availableData(try ds.availableFiles())
-                frames.append(SocketIOEncoder.event("available_data", payload: payload))
-                if let ack { frames.append(SocketIOEncoder.ack(id: ack, payload: payload)) }
-            } catch {
-                let payload = ServerPayloads.error("\(error)", timestamp: false)
-                frames.append(SocketIOEncoder.event("data_error", payload: payload))
-                if let ack { frames.append(SocketIOEncoder.ack(id: ack, payload: payload)) }
-            }
-            inbox.post(.deliver(client: id, frames: frames))
+    /// Removes a client's dropped subscription keys from the routes (unless they are rebuilt anyway).
+    func removeRoutes(_ s: ClientSession, _ keys: some Sequence<SubscriptionKey>) {
+        guard !events.routesDirty else { return }
+        for k in keys {
+            routes[k]?.removeAll { $0 === s }
+            if routes[k]?.isEmpty == true { routes[k] = nil }
         }
     }
 }

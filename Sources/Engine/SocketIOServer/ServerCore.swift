@@ -29,6 +29,8 @@ final class ServerCore: @unchecked Sendable {
     var nextSessionID: UInt64 = 1
     var httpResponses: [UInt64: [UInt8]] = [:]
     var routes: [SubscriptionKey: [ClientSession]] = [:]
+    /// Focus, history jobs, the shared listing (ServerEventState.swift).
+    var events = ServerEventState()
     var followers = 0
     var names: [String] = []
     var status: SourceStatus

@@ -23,6 +23,14 @@ final class ServerCounters: Sendable {
     let analysisRefused = Atomic<UInt64>(0)
     let maxQueueDepth = Atomic<Int>(0)
     let batches = Atomic<UInt64>(0)
+    // inbound limits (ServerCore+Limits.swift)
+    let subscriptionsRefused = Atomic<UInt64>(0)
+    let listingRefused = Atomic<UInt64>(0)
+    let listingCacheHits = Atomic<UInt64>(0)
+    let clientsOverBudget = Atomic<UInt64>(0)
+    let historyMerged = Atomic<UInt64>(0)
+    let historyJobs = Atomic<Int>(0)
+    let historyBacklog = Atomic<Int>(0)
 
     func add(_ a: borrowing Atomic<UInt64>, _ n: UInt64 = 1) {
         a.wrappingAdd(n, ordering: .relaxed)
@@ -51,7 +59,14 @@ final class ServerCounters: Sendable {
             analysisRefused: analysisRefused.load(ordering: .relaxed),
             maxQueueDepth: maxQueueDepth.load(ordering: .relaxed),
             batches: batches.load(ordering: .relaxed),
-            handoffDrops: UInt64(handoffDrops))
+            handoffDrops: UInt64(handoffDrops),
+            subscriptionsRefused: subscriptionsRefused.load(ordering: .relaxed),
+            listingRefused: listingRefused.load(ordering: .relaxed),
+            listingCacheHits: listingCacheHits.load(ordering: .relaxed),
+            clientsOverBudget: clientsOverBudget.load(ordering: .relaxed),
+            historyMerged: historyMerged.load(ordering: .relaxed),
+            historyJobs: historyJobs.load(ordering: .relaxed),
+            historyBacklog: historyBacklog.load(ordering: .relaxed))
     }
 }
 
@@ -101,4 +116,19 @@ package struct StreamServerStats: Sendable, Equatable {
     package var batches: UInt64
     /// Candle updates refused because the engine→network ring was full.
     package var handoffDrops: UInt64
+    /// Subscriptions refused because the client held ``StreamServerConfig/maxSubscriptionsPerClient``.
+    package var subscriptionsRefused: UInt64 = 0
+    /// `get_available_data` requests answered `data_error` because the client's previous one was
+    /// pending or too recent.
+    package var listingRefused: UInt64 = 0
+    /// `get_available_data` requests answered from the shared listing.
+    package var listingCacheHits: UInt64 = 0
+    /// Clients disconnected for sending events beyond their budget.
+    package var clientsOverBudget: UInt64 = 0
+    /// History requests served by a job already pending (same key, same or another client).
+    package var historyMerged: UInt64 = 0
+    /// History jobs on the worker queue now.
+    package var historyJobs: Int = 0
+    /// History requests waiting in client backlogs now.
+    package var historyBacklog: Int = 0
 }

@@ -13,6 +13,10 @@ enum ServerInput: Sendable {
     case deliver(client: UInt64, frames: [[UInt8]])
     /// An analysis request's reply (the analysis queue): delivered like `deliver`, and frees a slot.
     case analysisDone(client: UInt64, frames: [[UInt8]])
+    /// A history job's `historical_candles_loaded` frame, for every client waiting on `key`.
+    case historyDone(key: SubscriptionKey, frame: [UInt8])
+    /// The `get_available_data` listing (`available_data` or `data_error` payload).
+    case listingDone(event: String, payload: [UInt8])
 }
 
 /// The handoff from other threads to the network thread.

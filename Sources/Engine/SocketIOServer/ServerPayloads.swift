@@ -4,6 +4,8 @@ import Foundation
 
 /// The JSON payloads of the server's events (see docs/server-protocol.md).
 enum ServerPayloads {
+    /// One candle as the original sent it; `date` is the candle start in Python's `isoformat()`
+    /// form (`2025-10-15T14:32:00+00:00`), which Python before 3.11 parses (a `Z` it does not).
     static func candle(_ c: Candle, asset: String, into w: inout JSONWriter) {
         w.raw("{\"asset\":"); w.string(asset)
         w.raw(",\"timeframe\":"); w.string(c.timeframe.description)
@@ -13,7 +15,7 @@ enum ServerPayloads {
         w.raw(",\"low\":"); w.number(c.low)
         w.raw(",\"close\":"); w.number(c.close)
         w.raw(",\"volume\":"); w.integer(c.ticks)
-        w.raw(",\"date\":"); w.iso8601(seconds: c.start)
+        w.raw(",\"date\":"); w.iso8601UTCOffset(seconds: c.start)
         w.raw("}")
     }
 
@@ -39,6 +41,26 @@ enum ServerPayloads {
         if let asset { w.string(asset) } else { w.raw("null") }
         w.raw(",\"timestamp\":"); w.iso8601(millis: wallClock())
         w.raw("}")
+        return w.bytes
+    }
+
+    /// `{"asset":…,"timestamp":…[,"notice":…]}`: `stream_started` / `asset_changed` to the client
+    /// that set the focus (`notice`: why candles may not come yet).
+    static func focusReply(_ asset: String?, notice: String?) -> [UInt8] {
+        var w = JSONWriter(capacity: 96 + (notice?.utf8.count ?? 0))
+        w.raw("{\"asset\":")
+        if let asset { w.string(asset) } else { w.raw("null") }
+        w.raw(",\"timestamp\":"); w.iso8601(millis: wallClock())
+        if let notice { w.raw(",\"notice\":"); w.string(notice) }
+        w.raw("}")
+        return w.bytes
+    }
+
+    /// `{"source":…,"timestamp":…}` (`chrome_reconnected`).
+    static func reconnected(_ kind: SourceStatus.Kind) -> [UInt8] {
+        var w = JSONWriter(capacity: 64)
+        w.raw("{\"source\":"); w.string(kind.rawValue)
+        w.raw(",\"timestamp\":"); w.iso8601(millis: wallClock()); w.raw("}")
         return w.bytes
     }
 
@@ -108,6 +130,56 @@ enum ServerPayloads {
             w.raw("}")
         }
         w.raw("]}")
+        return w.bytes
+    }
+}
+
+/// The `subscribed` payload: what was added, what was not and why.
+struct SubscriptionReply {
+    var assets: [String]
+    var timeframes: [String]
+    var unknownAssets: [String]
+    /// Not timeframes, and timeframes the engine does not form.
+    var unknownTimeframes: [String]
+    /// The timeframes the engine forms (nil: not known; the member is left out).
+    var formed: [String]?
+    /// Asset × timeframe pairs over the per-client limit.
+    var refused: [(asset: String, timeframe: String)] = []
+    /// Everything above in one sentence (nil: all accepted; the member is left out).
+    var error: String?
+
+    init(assets: [String], timeframes: [String], unknownAssets: [String], unknownTimeframes: [String]) {
+        self.assets = assets
+        self.timeframes = timeframes
+        self.unknownAssets = unknownAssets
+        self.unknownTimeframes = unknownTimeframes
+    }
+
+    func json() -> [UInt8] {
+        var w = JSONWriter(capacity: 160 + assets.count * 16 + refused.count * 40)
+        func list(_ items: [String]) {
+            w.raw("[")
+            for (i, x) in items.enumerated() {
+                if i > 0 { w.comma() }
+                w.string(x)
+            }
+            w.raw("]")
+        }
+        w.raw("{\"assets\":"); list(assets)
+        w.raw(",\"timeframes\":"); list(timeframes)
+        w.raw(",\"unknown_assets\":"); list(unknownAssets)
+        w.raw(",\"unknown_timeframes\":"); list(unknownTimeframes)
+        if let formed { w.raw(",\"formed_timeframes\":"); list(formed) }
+        if !refused.isEmpty {
+            w.raw(",\"refused\":[")
+            for (i, r) in refused.enumerated() {
+                if i > 0 { w.comma() }
+                w.raw("{\"asset\":"); w.string(r.asset); w.raw(",\"timeframe\":"); w.string(r.timeframe); w.raw("}")
+            }
+            w.raw("]")
+        }
+        if let error { w.raw(",\"error\":"); w.string(error) }
+        w.raw(",\"timestamp\":"); w.iso8601(millis: ServerPayloads.wallClock()); w.raw("}")
         return w.bytes
     }
 }

@@ -1,3 +1,5 @@
+import Candles
+
 /// Settings of a ``StreamServer``.
 package struct StreamServerConfig: Sendable {
     /// Address to bind (default `127.0.0.1`).
@@ -43,6 +45,25 @@ package struct StreamServerConfig: Sendable {
     package var maxPendingAnalysis = 8
     /// Bounds on live indicators (`subscribe_indicators`).
     package var liveIndicators = LiveIndicatorLimits()
+
+    /// The timeframes the engine forms (`qflux stream --timeframes`): `subscribe` refuses others
+    /// (`unknown_timeframes` and an `error` naming these). nil: not known, every timeframe is accepted.
+    package var formedTimeframes: [Timeframe]?
+    /// Most asset × timeframe subscriptions one client may hold; more are refused (`subscribed.refused`).
+    package var maxSubscriptionsPerClient = 512
+    /// `historical_candles_loaded` jobs one client may wait on at once; more wait in its backlog
+    /// (one entry per distinct asset × timeframe; dropped when it leaves).
+    package var maxHistoryJobsPerClient = 4
+    /// Events a client may send per second, sustained; see ``clientEventBurst``.
+    package var clientEventsPerSecond: Double = 50
+    /// Events a client may send at once; a client that runs out of its budget is told (`error`)
+    /// and disconnected.
+    package var clientEventBurst: Double = 200
+    /// Seconds one `get_available_data` listing is reused for every client.
+    package var availableDataCacheSeconds: Double = 2
+    /// Least seconds between two `get_available_data` answers to one client; an earlier request,
+    /// or one while its previous is still being listed, gets `data_error` at once.
+    package var availableDataInterval: Double = 1
 
     /// Defaults: 127.0.0.1:3001, no token.
     package init() {}

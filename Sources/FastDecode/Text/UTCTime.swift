@@ -3,6 +3,8 @@
 ///
 /// Formats (all UTC, `Z` suffix):
 /// - ISO-8601 `2025-10-15T14:32:00Z` / `…:00.123Z` – the server's payloads (``JSONWriter/iso8601(seconds:)``);
+/// - ISO-8601 with a `+00:00` offset, `2025-10-15T14:32:00+00:00` – the candle `date` the original
+///   server wrote (Python's `isoformat()`; ``JSONWriter/iso8601UTCOffset(seconds:)``);
 /// - `2025-09-03 00:33:50[.962]Z` – CSV export (``UTCTimestampWriter``) and human output (``humanStamp(_:)``);
 /// - `20250903T003350Z` – archive chunk names (``compactStamp(_:)``).
 ///
@@ -95,6 +97,14 @@ package enum UTCTime {
         p.pointee = UInt8(ascii: "Z"); p += 1
     }
 
+    /// Writes `2025-10-15T14:32:00+00:00` for whole epoch seconds at `p` and advances it (room for
+    /// ``maxLength`` bytes required): Python's `datetime.isoformat()` of a UTC time.
+    package static func writeISO8601UTCOffset(seconds epoch: Int64, at p: inout UnsafeMutablePointer<UInt8>) {
+        writeISO8601(seconds: epoch, at: &p)
+        p -= 1  // replaces the Z
+        for b in "+00:00".utf8 { p.pointee = b; p += 1 }
+    }
+
     /// Writes `2025-10-15T14:32:00.123Z` (epoch seconds, milliseconds rounded down) at `p` and
     /// advances it (room for ``maxLength`` bytes required).
     package static func writeISO8601(millis epoch: Double, at p: inout UnsafeMutablePointer<UInt8>) {
@@ -129,6 +139,11 @@ package enum UTCTime {
     /// `2025-10-15T14:32:00Z` for whole epoch seconds.
     package static func iso8601(seconds epoch: Int64) -> String {
         text { writeISO8601(seconds: epoch, at: &$0) }
+    }
+
+    /// `2025-10-15T14:32:00+00:00` for whole epoch seconds (Python's `isoformat()` of a UTC time).
+    package static func iso8601UTCOffset(seconds epoch: Int64) -> String {
+        text { writeISO8601UTCOffset(seconds: epoch, at: &$0) }
     }
 
     /// `2025-10-15T14:32:00.123Z` (milliseconds rounded down).
@@ -306,5 +321,20 @@ package struct UTCTimestampWriter: Sendable {
             UTCTime.writeClock(rem, separator: UInt8(ascii: ":"), at: &p)
         }
         dateLength = at
+    }
+}
+
+extension JSONWriter {
+    /// Appends `"2025-10-15T14:32:00+00:00"` (ISO-8601 UTC with a numeric offset, quoted): the
+    /// candle `date` of the original server's payloads.
+    package mutating func iso8601UTCOffset(seconds epoch: Int64) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: UTCTime.maxLength + 2) { buffer in
+            let start = buffer.baseAddress!
+            var p = start
+            p.pointee = UInt8(ascii: "\""); p += 1
+            UTCTime.writeISO8601UTCOffset(seconds: epoch, at: &p)
+            p.pointee = UInt8(ascii: "\""); p += 1
+            storage.append(contentsOf: UnsafeBufferPointer(start: start, count: p - start))
+        }
     }
 }

@@ -24,7 +24,7 @@ struct StreamCommand: ParsableCommand {
         first page whose URL matches --target. It runs without Chrome (and says so), looks again \
         every --chrome-poll seconds, and re-attaches by itself after Chrome restarts.
 
-        --demo runs a built-in simulated broker instead (random-walk prices for several assets, \
+        --demo (or --simulated-mode, the original tool's name) runs a built-in simulated broker instead (random-walk prices for several assets, \
         rendered as PocketOption frames and decoded by the same path as Chrome's), so it works on a \
         fresh machine with no Chrome and no broker account.
 
@@ -39,7 +39,8 @@ struct StreamCommand: ParsableCommand {
     /// How often the main thread looks for a stop signal.
     static let stopPollMicroseconds: useconds_t = 100_000
 
-    @Flag(help: "Use the built-in simulated broker as the source instead of Chrome.")
+    @Flag(name: [.customLong("demo"), .customLong("simulated-mode")],
+          help: "Use the built-in simulated broker as the source instead of Chrome (--simulated-mode: the original tool's name for it).")
     var demo = false
 
     @Option(help: "Chrome's DevTools endpoint, HOST:PORT (Chrome started with --remote-debugging-port=PORT).")

@@ -74,7 +74,10 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
         feeder = try pipeline.makeFeeder()
         let data = PipelineDataSource(pipeline: pipeline, archiveDirectory: configuration.pipeline.archive?.directory,
                                       source: source)
-        server = StreamServer(config: configuration.server, dataSource: data, directory: assets,
+        var serverConfig = configuration.server
+        // `subscribe` refuses timeframes the engine does not form (instead of staying silent)
+        serverConfig.formedTimeframes = configuration.pipeline.timeframes
+        server = StreamServer(config: serverConfig, dataSource: data, directory: assets,
                               initialStatus: SourceStatus(kind: SourceStatus.Kind(source.kind), connected: false), logger: logger)
         pipeline.attach(sink: self)
         published.reserveCapacity(8192)

@@ -19,9 +19,9 @@ import Foundation
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
-    /// Parses one JSON document.
+    /// Parses one JSON document (``JSONValueParser``: one pass, no per-value errors).
     package static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        try JSONValueParser.parse(bytes)
     }
 
     /// The member `key` of an object, else nil.

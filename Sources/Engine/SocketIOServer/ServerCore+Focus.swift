@@ -1,0 +1,106 @@
+import Candles
+import FastDecode
+
+/// The server-wide focus (network thread): set by `start_stream` / `change_asset` and by the
+/// broker chart, released by `stop_stream`; its 1-minute candles go to every listening client
+/// (docs/server-protocol.md, "Focus").
+extension ServerCore {
+    /// The asset the focus streams now, if known.
+    var focusAsset: AssetID? {
+        switch events.focus {
+        case .asset(let a): a
+        case .follow: detected
+        case .none, .pending: nil
+        }
+    }
+
+    /// The focus's name for replies: the asset, the pending spelling, or nil.
+    var focusName: String? {
+        if case .pending(let name) = events.focus { return name }
+        return focusAsset.map(assetName)
+    }
+
+    /// Sets the focus. When its asset changes, every listener but `requester` gets
+    /// `asset_changed`; every listener, `requester` included, gets its history (one shared job).
+    /// The requester's own reply is the caller's (it must listen already: `focus = .requested`).
+    func setFocus(_ focus: ServerFocus, requester: ClientSession?) {
+        let before = focusName
+        events.focus = focus
+        focusChanged(before: before, requester: requester)
+    }
+
+    /// Announces the focus after a change from the one named `before`.
+    private func focusChanged(before: String?, requester: ClientSession?) {
+        events.focusKey = focusAsset.map { SubscriptionKey(asset: $0.rawValue, seconds: Timeframe.oneMinute.seconds) }
+        events.pendingCheckedCount = -1
+        let name = focusName
+        let moved = name != before
+        refreshListeners()
+        for s in events.listeners where s.socketConnected {
+            if moved, s !== requester, let name { emit(s, "asset_changed", ServerPayloads.assetStamp(name)) }
+            if let a = focusAsset, moved || s === requester { scheduleHistory(s, asset: a, timeframe: .oneMinute) }
+        }
+    }
+
+    /// `stop_stream`: releases the focus; every listener hears `stream_stopped`.
+    func releaseFocus(requester: ClientSession, ack: Int?) {
+        events.focus = .none
+        events.focusKey = nil
+        refreshListeners()
+        for s in events.listeners where s.socketConnected && s !== requester { emit(s, "stream_stopped", ServerPayloads.stamp()) }
+        emit(requester, "stream_stopped", ServerPayloads.stamp(), ack: ack)
+    }
+
+    /// A pending focus becomes its asset once the engine has seen one of that spelling (cheap
+    /// when the directory has not grown since the last look).
+    func resolvePendingFocus() {
+        guard case .pending(let spelling) = events.focus else { return }
+        let count = directory.count
+        guard count != events.pendingCheckedCount else { return }
+        events.pendingCheckedCount = count
+        if let id = directory.lookup(spelling) { setFocus(.asset(id), requester: nil) }
+    }
+
+    /// The broker chart shows `a` (``detected`` is set already; `before` is the focus's name
+    /// before that): a following focus moves with it (and with `--follow-chart`, any focus does).
+    func chartMoved(to a: AssetID, before: String?) {
+        switch events.focus {
+        case .follow:
+            focusChanged(before: before, requester: nil)
+        case .asset(let current) where config.followChart && current != a:
+            setFocus(.asset(a), requester: nil)
+        case .pending where config.followChart:
+            setFocus(.asset(a), requester: nil)
+        default:
+            break
+        }
+    }
+
+    /// Rebuilds the listener list if it is stale.
+    func refreshListeners() {
+        guard events.listenersDirty else { return }
+        events.listenersDirty = false
+        events.listeners.removeAll(keepingCapacity: true)
+        for s in sessions.values where s.socketConnected && !s.killed && s.listensToFocus { events.listeners.append(s) }
+        followers = events.listeners.count
+    }
+
+    /// What a client that just set the focus should know: the source is not connected, the asset
+    /// has not been seen, the chart has shown no asset, 1-minute candles are not formed. Nil: none.
+    func focusNotice() -> String? {
+        var parts: [String] = []
+        if !status.connected {
+            parts.append(status.kind == .chrome ? "Chrome not connected: candles start when it attaches"
+                                                : "source \(status.kind.rawValue) not connected: candles start when it is")
+        }
+        switch events.focus {
+        case .pending(let name): parts.append("\(name) has not been seen yet: history and candles follow when its data arrives")
+        case .follow where detected == nil: parts.append("the broker chart has not shown an asset yet")
+        default: break
+        }
+        if let formed = config.formedTimeframes, !formed.contains(.oneMinute) {
+            parts.append("1m candles are not formed by this server (formed: \(formed.map(\.description).joined(separator: ", ")))")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
+    }
+}

@@ -1,0 +1,97 @@
+import FastDecode
+
+/// The server-wide focus that `start_stream` / `change_asset` set and `stop_stream` releases:
+/// its 1-minute `candle_update`s go to every client that listens (``ClientSession/Focus``).
+enum ServerFocus: Equatable {
+    /// Nothing focused.
+    case none
+    /// One asset.
+    case asset(AssetID)
+    /// A name no asset has yet (as the client spelled it): becomes ``asset(_:)`` when the engine
+    /// first sees an asset of that (loose) spelling.
+    case pending(String)
+    /// The asset the broker chart shows (`start_stream` without an asset).
+    case follow
+}
+
+/// The event layer's state, owned by the network thread: the focus and who listens to it, the
+/// history jobs on the worker queue, the shared `get_available_data` listing.
+struct ServerEventState {
+    var focus: ServerFocus = .none
+    /// The focus's 1-minute key now (nil: no focus, pending, or following a chart not seen yet).
+    var focusKey: SubscriptionKey?
+    /// Clients that receive the focus (valid unless ``listenersDirty``).
+    var listeners: [ClientSession] = []
+    /// ``listeners`` must be rebuilt before the next routing.
+    var listenersDirty = false
+    /// `routes` must be rebuilt before the next routing (a client left or was cut).
+    var routesDirty = false
+    /// The directory's size when a pending focus was last looked up (saves lookups per batch).
+    var pendingCheckedCount = -1
+
+    /// The source has been connected since the server started.
+    var sourceWasConnected = false
+    /// ... and lost since (the next connect is a reconnect: `chrome_reconnected`).
+    var sourceLost = false
+
+    /// History jobs on the worker queue: key → clients waiting for it (one job per key).
+    var historyJobs: [SubscriptionKey: [UInt64]] = [:]
+    /// History keys waiting in client backlogs (all clients; for `/metrics`).
+    var historyBacklog = 0
+
+    /// The newest `get_available_data` answer (event name, payload) and when it was made.
+    var listing: (event: String, payload: [UInt8], frame: [UInt8], at: UInt64)?
+    /// Clients waiting for the listing in progress.
+    var listingWaiters: [(client: UInt64, ack: Int?)] = []
+    /// A listing is being made on the worker queue.
+    var listingInFlight = false
+}
+
+/// One client's request bookkeeping (network thread): its event budget, the history it waits
+/// for, its `get_available_data` request.
+struct ClientRequests {
+    /// Events it may send now (a token bucket; NaN until its first event).
+    var tokens = Double.nan
+    /// When ``tokens`` was last refilled (monotonic ns).
+    var refilledAt: UInt64 = 0
+    /// History keys asked for and not delivered yet (in the backlog or on the worker).
+    var historyKeys: Set<SubscriptionKey> = []
+    /// Keys waiting for a free job slot, oldest first from ``backlogHead``.
+    var historyBacklog: [SubscriptionKey] = []
+    var backlogHead = 0
+    /// Jobs on the worker this client waits for.
+    var historyRunning = 0
+    /// Its `get_available_data` waits for the listing in progress.
+    var listingPending = false
+    /// When it was last answered a listing (monotonic ns; 0: never).
+    var lastListingAt: UInt64 = 0
+
+    /// Spends one event of the budget (`rate` per second, at most `burst` saved up); false when
+    /// none is left.
+    mutating func spend(now: UInt64, rate: Double, burst: Double) -> Bool {
+        if tokens.isNaN {
+            tokens = burst
+        } else {
+            tokens = min(burst, tokens + Double(now &- refilledAt) / 1e9 * rate)
+        }
+        refilledAt = now
+        guard tokens >= 1 else { return false }
+        tokens -= 1
+        return true
+    }
+
+    /// Keys still in the backlog.
+    var backlogCount: Int { historyBacklog.count - backlogHead }
+
+    /// Takes the oldest backlog key.
+    mutating func popBacklog() -> SubscriptionKey? {
+        guard backlogHead < historyBacklog.count else { return nil }
+        let key = historyBacklog[backlogHead]
+        backlogHead += 1
+        if backlogHead == historyBacklog.count {
+            historyBacklog.removeAll(keepingCapacity: true)
+            backlogHead = 0
+        }
+        return key
+    }
+}
