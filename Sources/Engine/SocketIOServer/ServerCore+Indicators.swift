@@ -39,7 +39,7 @@ extension ServerCore {
             let specs = try LiveIndicatorRequest.specs(data?["indicators"], limits: limits)
             let pair = SubscriptionKey(asset: asset.rawValue, seconds: tf.seconds)
             let name = assetName(asset)
-            guard s.keys(detected: detected).contains(pair) else {
+            guard s.subscriptions.contains(pair) || (s.listensToFocus && events.focusKey == pair) else {
                 throw LiveIndicatorError("not receiving \(name) \(tf): subscribe to the pair (or start_stream it) first")
             }
             let record = hub.client(s.id)
