@@ -194,10 +194,11 @@ final class StreamClient {
     let child: ChildProcess
     let stopFile: URL
 
-    init(port: Int) throws {
+    /// Runs `script` (in Tests/EngineTests/Scripts) as `script URL STOPFILE 80 arguments…`.
+    init(port: Int, script: String = "chrome_stream_client.py", arguments: [String] = []) throws {
         stopFile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-client-stop-\(UUID().uuidString)")
-        child = try ChildProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent("chrome_stream_client.py").path,
-                                                  "http://127.0.0.1:\(port)", stopFile.path, "80"])
+        child = try ChildProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent(script).path,
+                                                  "http://127.0.0.1:\(port)", stopFile.path, "80"] + arguments)
     }
 
     deinit {
