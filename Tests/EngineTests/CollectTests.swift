@@ -1,0 +1,194 @@
+@testable import Archive
+@testable import ChromeCDP
+@testable import Collect
+import Foundation
+import Testing
+
+/// `qflux collect` end to end: real headless Chromium shows a fake broker page whose favourites
+/// bar and timeframe controls follow the broker's DOM (Scripts/fake_broker_collect.py); qflux
+/// drives it over CDP with real mouse events; the broker answers each `changeSymbol` with a
+/// history. The archive must hold exactly the closed candles the broker sent.
+@Suite("qflux collect with headless Chromium", .serialized,
+       .enabled(if: Dependency.chromium, Dependency.needsChromium), .enabled(if: Dependency.python, Dependency.needsPython))
+struct CollectTests {
+    /// Broker, Chromium showing its page, a data directory.
+    final class Setup {
+        let broker: FakeCollectBroker
+        let chromium: HeadlessChromium
+        let cdpPort: Int
+        let dir = TempDir()
+        var data: String { dir.path + "/data" }
+
+        init(variant: String = "links", dropFirst: [String] = []) throws {
+            broker = try FakeCollectBroker(dropFirst: dropFirst)
+            cdpPort = freeLocalPort()
+            chromium = try HeadlessChromium(binary: Dependency.chromiumPath ?? "chromium", debuggingPort: cdpPort,
+                                            urls: [broker.pageURL(variant: variant)])
+            let ready = waitUntil(25) {
+                guard let list = try? TargetDiscovery.list(at: CDPAddress(host: "127.0.0.1", port: cdpPort)) else { return false }
+                return list.targets.contains { $0.type == "page" && $0.url.contains("pocketoption-collect") }
+            }
+            if !ready { throw CollectTestError("Chromium did not show the page: \(chromium.child.log.suffix(800))") }
+            Thread.sleep(forTimeInterval: 0.5)  // the page's script and socket
+        }
+
+        /// `qflux collect` against this page with short delays, plus `extra`.
+        func collect(_ extra: [String], timeout: Double = 120) throws -> QfluxRun {
+            guard let qflux = builtQflux() else { throw CollectTestError("no qflux binary") }
+            return try runQflux(qflux, ["collect", "--cdp", "127.0.0.1:\(cdpPort)", "--target", "pocketoption-collect",
+                                        "--data-dir", data, "--click-delay", "0.15", "--settle-delay", "0.3",
+                                        "--history-timeout", "3", "--candle-chunk-size", "25"] + extra, timeout: timeout)
+        }
+    }
+
+    @Test("favourites ≥ 92 % (the bar scrolled) × H1 M15 M5 M1: the archive holds exactly the closed candles sent; a lost answer is retried; a second run adds nothing")
+    func collectsFavouritesAboveThreshold() throws {
+        let s = try Setup(dropFirst: ["AUDCAD_otc:300"])
+        let run = try s.collect([])
+        #expect(run.status == 0, "collect failed: \(run.stderr.suffix(1500))")
+
+        // Only favourites paying ≥ 92 % were clicked – two of them only after scrolling the bar – by real input events.
+        let clicks = s.broker.favouriteClicks()
+        #expect(Set(clicks.labels) == ["EUR/USD OTC", "AUD/CAD OTC", "EUR/GBP OTC", "NZD/USD OTC"], "\(clicks.labels)")
+        #expect(clicks.allTrusted, "every click must be a real (trusted) input event")
+        for low in ["GBP/USD OTC", "USD/JPY OTC", "CHF/JPY OTC"] { #expect(!clicks.labels.contains(low)) }
+
+        // The lost M5 answer for AUD/CAD was asked for again.
+        #expect(run.stderr.contains("AUD/CAD OTC 5m: no 5m history within 3 s; clicking M5 again"), "\(run.stderr.suffix(1500))")
+
+        // The archive holds exactly the closed candles the broker sent, once each.
+        let sent = s.broker.closedCandlesSent()
+        let archived = try archivedCandles(s.data)
+        #expect(Set(sent.keys) == Set(archived.keys), "sent \(sent.keys.sorted()), archived \(archived.keys.sorted())")
+        for asset in ["EURUSD_otc", "AUDCAD_otc", "EURGBP_otc", "NZDUSD_otc"] {
+            for period in [3600, 900, 300, 60] { #expect(sent["\(asset)@\(period)"]?.count == 39, "\(asset)@\(period)") }
+        }
+        for (key, candles) in sent {
+            let records = archived[key] ?? []
+            #expect(records.count == candles.count, "\(key): \(records.count) records for \(candles.count) candles sent")
+            let byStart = Dictionary(records.map { ($0.start, [$0.open, $0.high, $0.low, $0.close]) }, uniquingKeysWith: { a, _ in a })
+            #expect(byStart == candles, "\(key): archived candles differ from those sent")
+        }
+        // One table row per asset × timeframe (4 × 4), each with 39 candles.
+        let rows = run.stdout.split(separator: "\n").filter { $0.contains(" OTC ") }
+        #expect(rows.count == 16, "\(run.stdout)")
+        #expect(rows.allSatisfy { $0.contains(" 39 ") }, "\(run.stdout)")
+        #expect(run.stdout.contains("16 of 16 asset × timeframe pairs collected"))
+
+        // Again, for one asset: everything it receives is archived already.
+        let again = try s.collect(["--assets", "eurusd", "--timeframes", "1h,1m"])
+        #expect(again.status == 0, "\(again.stderr.suffix(800))")
+        #expect(again.stdout.contains("; 0 candles archived, "), "\(again.stdout)")
+        let after = try archivedCandles(s.data)
+        #expect(after.mapValues(\.count) == archived.mapValues(\.count), "a second run must not repeat candles")
+
+        // Coverage: every series complete, no gaps.
+        guard let qflux = builtQflux() else { return }
+        let coverage = try runQflux(qflux, ["ls", s.data, "--coverage", "--json"], timeout: 30)
+        #expect(coverage.status == 0, "\(coverage.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(coverage.stdout.utf8)) as? [String: Any])
+        let series = try #require(object["series"] as? [[String: Any]])
+        #expect(series.count == sent.count)
+        for entry in series {
+            let key = "\(entry["asset"] as! String)@\(entry["timeframe_seconds"] as! Int)"
+            #expect(entry["count"] as? Int == sent[key]?.count, "\(key)")
+            #expect((entry["gaps"] as? [Any])?.isEmpty == true, "\(key)")
+            #expect((entry["first"] as? NSNumber)?.int64Value == sent[key]?.keys.min())
+            #expect((entry["last"] as? NSNumber)?.int64Value == sent[key]?.keys.max())
+        }
+    }
+
+    @Test("timeframes behind a dropdown are reached by opening it; --assets picks by label regardless of payout")
+    func dropdownVariant() throws {
+        let s = try Setup(variant: "dropdown")
+        let run = try s.collect(["--assets", "CHF/JPY", "--timeframes", "5m,1m"])
+        #expect(run.status == 0, "collect failed: \(run.stderr.suffix(1500))")
+        #expect(s.broker.favouriteClicks().labels == ["CHF/JPY OTC"])
+        let dropdowns = s.broker.entries().filter { $0["type"] as? String == "click" && $0["what"] as? String == "dropdown" }
+        #expect(dropdowns.count == 2, "the dropdown is opened once per timeframe: \(dropdowns.count)")
+        let sent = s.broker.closedCandlesSent()
+        let archived = try archivedCandles(s.data)
+        for key in ["CHFJPY_otc@300", "CHFJPY_otc@60"] {
+            let records = try #require(archived[key], "\(key) not archived: \(archived.keys.sorted())")
+            let byStart = Dictionary(records.map { ($0.start, [$0.open, $0.high, $0.low, $0.close]) }, uniquingKeysWith: { a, _ in a })
+            #expect(byStart == sent[key], "\(key)")
+        }
+    }
+
+    @Test("a selector that matches nothing fails at once with one line naming it; --dry-run clicks no favourite")
+    func missingSelectorAndDryRun() throws {
+        let s = try Setup()
+        let selectors = s.dir.path + "/selectors.json"
+        try Data(#"{"timeframeContainers": ".no-such-timeframes"}"#.utf8).write(to: URL(fileURLWithPath: selectors))
+        let started = Date()
+        let run = try s.collect(["--selectors", selectors, "--assets", "eurusd"], timeout: 60)
+        #expect(run.status == 1)
+        #expect(Date().timeIntervalSince(started) < 30, "a missing control must not wait long")
+        let lines = run.stderr.split(separator: "\n").filter { !$0.hasPrefix("qflux collect: attached") && !$0.hasPrefix("qflux collect: favourites") }
+        #expect(lines.count == 1, "\(run.stderr)")
+        #expect(lines.first?.contains("'.no-such-timeframes'") == true, "\(run.stderr)")
+        #expect(lines.first?.contains("timeframeContainers") == true, "\(run.stderr)")
+
+        try Data(#"{"favouriteItem": ".no-such-favourites"}"#.utf8).write(to: URL(fileURLWithPath: selectors))
+        let noBar = try s.collect(["--selectors", selectors], timeout: 60)
+        #expect(noBar.status == 1)
+        #expect(noBar.stderr.contains("favouriteItem '.no-such-favourites'"), "\(noBar.stderr)")
+
+        try Data(#"{"favouriteItm": ".x"}"#.utf8).write(to: URL(fileURLWithPath: selectors))
+        let typo = try s.collect(["--selectors", selectors], timeout: 60)
+        #expect(typo.status == 1)
+        #expect(typo.stderr.contains("unknown key 'favouriteItm'"), "\(typo.stderr)")
+
+        let before = s.broker.favouriteClicks().labels.count
+        let archivedBefore = try archivedCandles(s.data).mapValues(\.count)
+        let dry = try s.collect(["--dry-run"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stderr.contains("would click favourite 'NZD/USD OTC', then H1, M15, M5, M1"), "\(dry.stderr)")
+        #expect(!dry.stderr.contains("would click favourite 'CHF/JPY OTC'"))
+        #expect(s.broker.favouriteClicks().labels.count == before, "a dry run clicks no favourite")
+        #expect(try archivedCandles(s.data).mapValues(\.count) == archivedBefore, "a dry run archives nothing")
+    }
+
+    @Test("beside a qflux stream holding the data directory: collect says so, still drives the page, writes nothing itself")
+    func besideARunningStream() throws {
+        let s = try Setup()
+        guard let qflux = builtQflux() else { return }
+        let stream = try ChildProcess(qflux, ["stream", "--demo", "--demo-seed", "3", "--collect-stream", "candle",
+                                              "--data-dir", s.data, "--port", "0"])
+        try #require(waitUntil(20) { stream.log.contains("archiving candle to") }, "\(stream.log.suffix(600))")
+        let run = try s.collect(["--assets", "nzd", "--timeframes", "1h"])
+        #expect(run.status == 0, "\(run.stderr.suffix(800))")
+        #expect(run.stderr.contains("in use by another qflux writer (pid \(stream.pid))"), "\(run.stderr)")
+        #expect(run.stdout.contains("archived by the process holding"), "\(run.stdout)")
+        #expect(s.broker.favouriteClicks().labels == ["NZD/USD OTC"])
+        let archived = try archivedCandles(s.data)
+        #expect(archived["NZDUSD_otc@3600"] == nil, "collect must not write beside the lock holder")
+        stream.kill()
+    }
+}
+
+/// Coverage arithmetic without a browser.
+@Suite("Archive coverage")
+struct ArchiveCoverageTests {
+    @Test("gaps are the runs of missing starts between the first and the last candle")
+    func gaps() {
+        let starts: Set<Int64> = [600, 660, 720, 900, 960, 1140]
+        let s = ArchiveCoverage.series(asset: "X", timeframeSeconds: 60, starts: starts)
+        #expect(s.first == 600 && s.last == 1140 && s.count == 6)
+        #expect(s.gaps == [.init(from: 780, to: 840, missing: 2), .init(from: 1020, to: 1080, missing: 2)])
+        #expect(s.missing == 4)
+        #expect(ArchiveCoverage.series(asset: "X", timeframeSeconds: 60, starts: [60, 120]).gaps.isEmpty)
+    }
+
+    @Test("selection: payout threshold, --assets by label or broker name")
+    func selection() {
+        let favourites = [Favourite(label: "EUR/USD OTC", payout: 92), Favourite(label: "GBP/USD OTC", payout: 85),
+                          Favourite(label: "Apple OTC", payout: nil)]
+        #expect(CollectPlan.select(favourites, assets: [], minPayout: 92).map(\.label) == ["EUR/USD OTC"])
+        #expect(CollectPlan.select(favourites, assets: ["GBPUSD_otc"], minPayout: 92).map(\.label) == ["GBP/USD OTC"])
+        #expect(CollectPlan.select(favourites, assets: ["apple"], minPayout: 92).map(\.label) == ["Apple OTC"])
+        #expect(Favourite.parsePayout("+92%") == 92)
+        #expect(CollectPlan.sameAsset("EURUSD_otc", label: "EUR/USD OTC"))
+        #expect(CollectPlan.stack("5m")?.map(\.description) == ["4h", "1h", "15m", "5m"])
+    }
+}
