@@ -1,4 +1,5 @@
 @testable import Archive
+@testable import ChromeCDP
 import Foundation
 import Testing
 
@@ -38,6 +39,14 @@ final class FakeCollectBroker {
 
     /// The page (matches `--target pocketoption-collect`).
     func pageURL(variant: String = "links") -> String { "http://127.0.0.1:\(port)/pocketoption-collect/?variant=\(variant)" }
+
+    /// WebSockets the page opened so far (its script ran).
+    func sockets() -> Int {
+        guard let r = try? HTTPGet.get(address: "127.0.0.1", port: port, hostHeader: "127.0.0.1:\(port)", path: "/control/state",
+                                       connectTimeout: 1, timeout: 3),
+              let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return 0 }
+        return o["sockets"] as? Int ?? 0
+    }
 
     /// Every record line so far.
     func entries() -> [[String: Any]] {

@@ -26,10 +26,9 @@ struct CollectTests {
                                             urls: [broker.pageURL(variant: variant)])
             let ready = waitUntil(25) {
                 guard let list = try? TargetDiscovery.list(at: CDPAddress(host: "127.0.0.1", port: cdpPort)) else { return false }
-                return list.targets.contains { $0.type == "page" && $0.url.contains("pocketoption-collect") }
+                return list.targets.contains { $0.type == "page" && $0.url.contains("pocketoption-collect") } && broker.sockets() >= 1
             }
             if !ready { throw CollectTestError("Chromium did not show the page: \(chromium.child.log.suffix(800))") }
-            Thread.sleep(forTimeInterval: 0.5)  // the page's script and socket
         }
 
         /// `qflux collect` against this page with short delays, plus `extra`.
@@ -78,7 +77,7 @@ struct CollectTests {
         // Again, for one asset: everything it receives is archived already.
         let again = try s.collect(["--assets", "eurusd", "--timeframes", "1h,1m"])
         #expect(again.status == 0, "\(again.stderr.suffix(800))")
-        #expect(again.stdout.contains("; 0 candles archived, "), "\(again.stdout)")
+        #expect(again.stdout.contains("; 0 candles archived in "), "\(again.stdout)")
         let after = try archivedCandles(s.data)
         #expect(after.mapValues(\.count) == archived.mapValues(\.count), "a second run must not repeat candles")
 

@@ -148,12 +148,12 @@ package final class CDPCommandSession: @unchecked Sendable {  // JSON answers cr
     /// Files an answer under its id (`{"id":N,…}`: the digits after `"id":`) for the waiting call.
     private func deliver(answer bytes: [UInt8]) {
         var id = 0
-        var i = 5  // past {"id":
+        var i = 6  // past {"id":
         while i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
             id = id * 10 + Int(bytes[i] - UInt8(ascii: "0"))
             i += 1
         }
-        guard i > 5 else { return }
+        guard i > 6 else { return }
         state.withLock { s in
             guard let semaphore = s.waiting[id] else { return }
             s.answers[id] = bytes

@@ -52,7 +52,7 @@ package final class Collector {
         package var timeframe: Timeframe
         /// Candles of the history received (without the forming one); 0 when none came.
         package var candles: Int
-        /// Candles newly archived.
+        /// Candles of this asset and timeframe newly archived by this run (from every history received for them).
         package var written: Int
         /// Oldest and newest candle start received.
         package var first: Int64?
@@ -210,13 +210,13 @@ package final class Collector {
         var match: ReceivedHistory?
         for h in histories {
             let candles = HistoryArchiver.candles(of: h.snapshot)
-            let written = try archiver?.archive(candles) ?? 0
+            try archiver?.archive(candles)
             guard match == nil, let timeframe, h.snapshot.period == timeframe.seconds,
                   h.asset == asset || CollectPlan.sameAsset(h.asset, label: label) else { continue }
             match = h
             row.asset = h.asset
             row.candles = candles.count
-            row.written = written
+            row.written = archiver?.written(asset: h.asset, timeframe: timeframe) ?? 0
             row.first = candles.first?.start
             row.last = candles.last?.start
         }

@@ -20,6 +20,7 @@ package final class HistoryArchiver {
     private let directory: String
     private let index: ArchiveIndex?
     private var known: [SeriesKey: [Int64: CandleRecord]] = [:]
+    private var writtenBySeries: [SeriesKey: Int] = [:]
     /// Candles written so far.
     package private(set) var written = 0
     /// Candles skipped because the archive had them already.
@@ -78,8 +79,14 @@ package final class HistoryArchiver {
             n += 1
         }
         written += n
+        writtenBySeries[key, default: 0] += n
         try writer.flush()
         return n
+    }
+
+    /// Candles of `asset` and `timeframe` written by this archiver so far.
+    package func written(asset: String, timeframe: Timeframe) -> Int {
+        writtenBySeries[SeriesKey(asset: asset, seconds: timeframe.seconds)] ?? 0
     }
 
     /// Closes every chunk and gives the lock up.

@@ -32,6 +32,8 @@ package final class PageDriver {
     private let clickDelay: Double
     /// The most pages the favourites bar is scrolled through.
     static let maxBarPages = 60
+    /// How long the first look for favourites waits for a page that is still loading.
+    static let pageLoadWait = 5.0
 
     /// A driver for the page `session` is attached to.
     package init(session: CDPCommandSession, selectors: CollectSelectors, clickDelay: Double) {
@@ -42,11 +44,14 @@ package final class PageDriver {
 
     // MARK: favourites
 
-    /// Every favourite, in bar order: reads the bar, scrolls it forward page by page until no new
-    /// favourite appears, then scrolls it back to its start.
+    /// Every favourite, in bar order: scrolls the bar back to its start, reads it, scrolls it
+    /// forward page by page until no new favourite appears, then back to its start again.
     package func readFavourites() throws -> [Favourite] {
         var seen: [Favourite] = []
         var pages = 0
+        let loading = Date().addingTimeInterval(Self.pageLoadWait)
+        while try favouritesInDOM(requireSome: false).isEmpty, Date() < loading { Thread.sleep(forTimeInterval: 0.2) }
+        try rewindBar()
         while true {
             let page = try favouritesInDOM(requireSome: pages == 0)
             let new = page.filter { f in !seen.contains { $0.label == f.label } }

@@ -161,7 +161,7 @@ struct CollectCommand: ParsableCommand {
         }
         let collected = outcome.rows.filter { $0.candles > 0 }.count
         if outcome.archived {
-            text += "\(collected) of \(outcome.rows.count) asset × timeframe pairs collected; \(outcome.written) candles archived, \(outcome.alreadyArchived) already there, in \(dataDirectory)\n"
+            text += "\(collected) of \(outcome.rows.count) asset × timeframe pairs collected; \(outcome.written) candles archived in \(dataDirectory), \(outcome.alreadyArchived) received again or archived before\n"
         } else {
             text += "\(collected) of \(outcome.rows.count) asset × timeframe pairs collected; archived by the process holding \(dataDirectory)\n"
         }

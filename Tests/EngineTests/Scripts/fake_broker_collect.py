@@ -122,6 +122,7 @@ class Broker:
         self.now = int(time.time() // 14400 * 14400) - 3 * 86400 + 2 * 3600 + 17 * 60 + 30  # inside every period's forming candle
         self.drop = set(drop_first)
         self.histories = 0
+        self.sockets = 0
 
     def write(self, entry):
         self.record.write(json.dumps(entry) + "\n")
@@ -138,6 +139,7 @@ class Broker:
         await ws.prepare(request)
         await ws.send_str('0{"sid":"collect","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}')
         pinger = asyncio.ensure_future(self.ping(ws))
+        self.sockets += 1
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -178,7 +180,7 @@ class Broker:
         if what == "clicked":
             q = request.query
             self.write({"type": "click", "what": q.get("what"), "label": q.get("label"), "trusted": q.get("trusted") == "true"})
-        return web.json_response({"histories": self.histories, "now": self.now})
+        return web.json_response({"histories": self.histories, "now": self.now, "sockets": self.sockets})
 
 
 async def main():
