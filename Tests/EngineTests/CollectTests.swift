@@ -148,6 +148,49 @@ struct CollectTests {
         #expect(try archivedCandles(s.data).mapValues(\.count) == archivedBefore, "a dry run archives nothing")
     }
 
+    @Test("ls --coverage shows a gap where a chunk is missing; collect --fill-gaps re-visits only that pair and closes the gap")
+    func fillGaps() throws {
+        let s = try Setup()
+        let first = try s.collect(["--assets", "eurusd", "--timeframes", "1h", "--candle-chunk-size", "10"])
+        #expect(first.status == 0, "\(first.stderr.suffix(800))")
+        // Lose the second chunk of EURUSD_otc 1h: candles 11…20 of 39.
+        let index = try ArchiveIndex.scan(directory: s.data)
+        let hourly = try #require(index.series.first { $0.asset == "EURUSD_otc" && $0.timeframeSeconds == 3600 })
+        try #require(hourly.chunks.count == 4, "\(hourly.chunks.map(\.path))")
+        try FileManager.default.removeItem(atPath: hourly.chunks[1].path)
+
+        guard let qflux = builtQflux() else { return }
+        let gapped = try coverage(qflux, s.data)
+        #expect(gapped["EURUSD_otc@3600"]?.count == 29)
+        #expect(gapped["EURUSD_otc@3600"]?.gaps == [10], "\(gapped)")
+        #expect(gapped["EURUSD_otc@60"]?.gaps == [], "the 1m history of the favourite click has no gap")
+        let table = try runQflux(qflux, ["ls", s.data, "--coverage"], timeout: 30)
+        #expect(table.stdout.contains("1 with gaps"), "\(table.stdout)")
+
+        let clicksBefore = s.broker.entries().filter { $0["type"] as? String == "click" && $0["what"] as? String != "dropdown" }.count
+        let fill = try s.collect(["--fill-gaps", "--assets", "eurusd,audcad", "--timeframes", "1h,1m"])
+        #expect(fill.status == 0, "\(fill.stderr.suffix(800))")
+        let rows = fill.stdout.split(separator: "\n").filter { $0.contains(" OTC ") }
+        #expect(rows.count == 1 && rows.first?.contains("EUR/USD OTC") == true && rows.first?.contains(" 1h ") == true, "\(fill.stdout)")
+        let clicks = s.broker.entries().filter { $0["type"] as? String == "click" }.dropFirst(clicksBefore)
+        #expect(clicks.map { "\($0["what"]!) \($0["label"]!)" } == ["favourite EUR/USD OTC", "timeframe H1"], "\(clicks)")
+        let filled = try coverage(qflux, s.data)
+        #expect(filled["EURUSD_otc@3600"]?.count == 39)
+        #expect(filled["EURUSD_otc@3600"]?.gaps == [])
+    }
+
+    /// `qflux ls DIR --coverage --json` → count and gap sizes per "ASSET@SECONDS".
+    private func coverage(_ qflux: String, _ dir: String) throws -> [String: (count: Int, gaps: [Int])] {
+        let run = try runQflux(qflux, ["ls", dir, "--coverage", "--json"], timeout: 30)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stderr)")
+        var out: [String: (count: Int, gaps: [Int])] = [:]
+        for entry in object["series"] as? [[String: Any]] ?? [] {
+            let gaps = (entry["gaps"] as? [[String: Any]] ?? []).map { $0["missing"] as? Int ?? -1 }
+            out["\(entry["asset"] as! String)@\(entry["timeframe_seconds"] as! Int)"] = (entry["count"] as? Int ?? -1, gaps)
+        }
+        return out
+    }
+
     @Test("beside a qflux stream holding the data directory: collect says so, still drives the page, writes nothing itself")
     func besideARunningStream() throws {
         let s = try Setup()
