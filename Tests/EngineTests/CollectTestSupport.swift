@@ -10,14 +10,14 @@ final class FakeCollectBroker {
     let record: URL
     private let dir: URL
 
-    init(dropFirst: [String] = []) throws {
+    init(dropFirst: [String] = [], mute: Bool = false) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-collect-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         record = dir.appendingPathComponent("record.jsonl")
         let portFile = dir.appendingPathComponent("port")
         let child = try ChildProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent("fake_broker_collect.py").path,
                                                   "--port-file", portFile.path, "--record", record.path, "--timeout", "240"]
-                                         + dropFirst.flatMap { ["--drop-first", $0] })
+                                         + dropFirst.flatMap { ["--drop-first", $0] } + (mute ? ["--mute"] : []))
         var port = 0
         waitUntil(10) {
             port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0

@@ -19,8 +19,8 @@ struct CollectTests {
         let dir = TempDir()
         var data: String { dir.path + "/data" }
 
-        init(variant: String = "links", dropFirst: [String] = []) throws {
-            broker = try FakeCollectBroker(dropFirst: dropFirst)
+        init(variant: String = "links", dropFirst: [String] = [], mute: Bool = false) throws {
+            broker = try FakeCollectBroker(dropFirst: dropFirst, mute: mute)
             cdpPort = freeLocalPort()
             chromium = try HeadlessChromium(binary: Dependency.chromiumPath ?? "chromium", debuggingPort: cdpPort,
                                             urls: [broker.pageURL(variant: variant)])
@@ -189,6 +189,20 @@ struct CollectTests {
             out["\(entry["asset"] as! String)@\(entry["timeframe_seconds"] as! Int)"] = (entry["count"] as? Int ?? -1, gaps)
         }
         return out
+    }
+
+    @Test("a broker that sends no history: each pair is tried twice and reported; exit 1 with one closing line")
+    func nothingCollected() throws {
+        let s = try Setup(mute: true)
+        let run = try s.collect(["--assets", "eurusd,audcad", "--timeframes", "1h", "--history-timeout", "1"])
+        #expect(run.status == 1)
+        let lines = run.stderr.split(separator: "\n")
+        #expect(lines.last == "qflux collect: nothing collected: no history came for any of 2 asset × timeframe pairs", "\(run.stderr)")
+        #expect(lines.filter { $0.hasSuffix("no history – skipped") }.count == 2, "\(run.stderr)")
+        let timeframeClicks = s.broker.entries().filter { $0["type"] as? String == "click" && $0["what"] as? String == "timeframe" }
+        #expect(timeframeClicks.count == 4, "each pair is clicked twice")
+        #expect(run.stdout.contains("no history within 1 s (twice)"), "\(run.stdout)")
+        #expect(throws: ArchiveError.self, "nothing archived: no chunk at all") { try ArchiveIndex.scan(directory: s.data) }
     }
 
     @Test("beside a qflux stream holding the data directory: collect says so, still drives the page, writes nothing itself")

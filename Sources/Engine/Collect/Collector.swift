@@ -94,7 +94,7 @@ package final class Collector {
     package func run() throws -> Outcome {
         let c = configuration
         let watch = try HistoryWatch()
-        let (session, target) = try CDPCommandSession.attach(address: c.address, matcher: c.matcher) { watch.handle($0) }
+        let (session, target) = try attach(watch)
         defer { session.close() }
         progress("attached to \(target.displayURL) at \(c.address)")
         try session.call("Network.enable")
@@ -168,12 +168,32 @@ package final class Collector {
         return outcome
     }
 
+    /// Attaches to the page; an unreachable Chrome is a message saying how to start it.
+    private func attach(_ watch: HistoryWatch) throws -> (CDPCommandSession, ChromeTarget) {
+        let c = configuration
+        let handler: @Sendable (UnsafeRawBufferPointer) -> Void = { watch.handle($0) }
+        do throws(ChromeError) {
+            let attached = try CDPCommandSession.attach(address: c.address, matcher: c.matcher, onEvent: handler)
+            return (attached.session, attached.target)
+        } catch {
+            guard error.code == .connect || error.code == .resolve else { throw error }
+            throw CollectError("Chrome is not reachable at \(c.address) (\(error.cause)): start it with --remote-debugging-port=\(c.address.port) "
+                               + "--user-data-dir=<a separate profile dir> and open the broker's page")
+        }
+    }
+
     /// The visits for the chosen favourites (with ``Configuration/fillGaps``: only pairs with gaps).
     private func plan(_ chosen: [Favourite]) throws -> CollectPlan {
         guard configuration.fillGaps else {
             return CollectPlan(visits: chosen.map { CollectPlan.Visit(favourite: $0, timeframes: configuration.timeframes) })
         }
-        let coverage = try ArchiveCoverage.scan(directory: configuration.dataDirectory)
+        let coverage: ArchiveCoverage
+        do throws(ArchiveError) {
+            coverage = try ArchiveCoverage.scan(directory: configuration.dataDirectory)
+        } catch {
+            guard error.code == .noChunks || error.code == .read else { throw error }
+            throw CollectError("--fill-gaps: \(configuration.dataDirectory) holds no archive yet; collect without --fill-gaps first")
+        }
         var visits: [CollectPlan.Visit] = []
         for f in chosen {
             let gapped = configuration.timeframes.filter { tf in

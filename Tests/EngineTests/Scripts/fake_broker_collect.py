@@ -16,9 +16,10 @@ agree across timeframes. The newest candle of each history is the forming one.
 
 Every history sent and every click the page saw (with `isTrusted`) is appended to --record as a JSON line:
   {"type":"history","asset","period","candles":[[t,o,c,h,l],…]}   {"type":"click","what","label","trusted"}
---drop-first ASSET:PERIOD ignores the first changeSymbol for that pair (the collector must retry).
+--drop-first ASSET:PERIOD ignores the first changeSymbol for that pair (the collector must retry);
+--mute answers no changeSymbol at all.
 
-Usage: fake_broker_collect.py --port-file F --record F [--drop-first A:P] [--timeout S]
+Usage: fake_broker_collect.py --port-file F --record F [--drop-first A:P] [--mute] [--timeout S]
 """
 import argparse, asyncio, json, os, random, time
 from aiohttp import web, WSMsgType
@@ -117,7 +118,8 @@ def candle(asset, start, period):
 
 
 class Broker:
-    def __init__(self, record, drop_first):
+    def __init__(self, record, drop_first, mute):
+        self.mute = mute
         self.record = open(record, "w")
         self.now = int(time.time() // 14400 * 14400) - 3 * 86400 + 2 * 3600 + 17 * 60 + 30  # inside every period's forming candle
         self.drop = set(drop_first)
@@ -149,7 +151,7 @@ class Broker:
                 elif msg.data.startswith('42["changeSymbol"'):
                     body = json.loads(msg.data[2:])[1]
                     key = "%s:%d" % (body["asset"], body["period"])
-                    if key in self.drop:
+                    if self.mute or key in self.drop:
                         self.drop.discard(key)
                         self.write({"type": "dropped", "asset": body["asset"], "period": body["period"]})
                         continue
@@ -188,9 +190,10 @@ async def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--record", required=True)
     ap.add_argument("--drop-first", action="append", default=[])
+    ap.add_argument("--mute", action="store_true")
     ap.add_argument("--timeout", type=float, default=180)
     a = ap.parse_args()
-    broker = Broker(a.record, a.drop_first)
+    broker = Broker(a.record, a.drop_first, a.mute)
     app = web.Application()
     app.router.add_get("/pocketoption-collect/", broker.page)
     app.router.add_get("/socket.io/", broker.socket)
