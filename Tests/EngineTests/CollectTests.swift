@@ -248,3 +248,27 @@ struct ArchiveCoverageTests {
         #expect(CollectPlan.stack("5m")?.map(\.description) == ["4h", "1h", "15m", "5m"])
     }
 }
+
+/// The selectors file without a browser.
+@Suite("Collect selectors file")
+struct CollectSelectorsTests {
+    @Test("--print-selectors output loads back as the defaults; a partial file overrides only its keys and merges labels")
+    func roundTripAndOverride() throws {
+        let dir = TempDir()
+        let path = dir.path + "/s.json"
+        try Data(CollectSelectors.defaultsJSON.utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try CollectSelectors.load(path: path) == CollectSelectors())
+
+        try Data(#"{"favouriteItem": ".fav", "timeframeLabels": {"1h": "1H"}}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let s = try CollectSelectors.load(path: path)
+        #expect(s.favouriteItem == ".fav")
+        #expect(s.favouriteLabel == CollectSelectors().favouriteLabel)
+        #expect(s.timeframeLabels["1h"] == "1H" && s.timeframeLabels["5m"] == "M5")
+
+        try Data(#"{"favouriteItem": 3}"#.utf8).write(to: URL(fileURLWithPath: path))
+        let wrongType = #expect(throws: CollectError.self) { try CollectSelectors.load(path: path) }
+        #expect(wrongType?.message.contains("favouriteItem") == true, "\(String(describing: wrongType))")
+        let missing = #expect(throws: CollectError.self) { try CollectSelectors.load(path: dir.path + "/missing.json") }
+        #expect(missing?.message == "cannot read the selectors file \(dir.path)/missing.json")
+    }
+}
