@@ -205,6 +205,23 @@ struct CollectTests {
         #expect(throws: ArchiveError.self, "nothing archived: no chunk at all") { try ArchiveIndex.scan(directory: s.data) }
     }
 
+    @Test("Ctrl-C stops before the next click: the archive is closed, the table so far printed, exit 0")
+    func interrupted() throws {
+        let s = try Setup()
+        guard let qflux = builtQflux() else { return }
+        let child = try ChildProcess(qflux, ["collect", "--cdp", "127.0.0.1:\(s.cdpPort)", "--target", "pocketoption-collect",
+                                             "--data-dir", s.data, "--click-delay", "0.5", "--settle-delay", "0.3", "--history-timeout", "3"])
+        try #require(waitUntil(30) { child.log.contains("EUR/USD OTC 1h: 39 candles") }, "\(child.log.suffix(800))")
+        kill(child.pid, SIGINT)
+        #expect(child.wait(timeout: 20), "collect did not stop on SIGINT")
+        #expect(child.process.terminationStatus == 0, "\(child.log.suffix(800))")
+        #expect(child.log.contains("qflux collect: stopped by signal 2 before the end of the plan"), "\(child.log.suffix(800))")
+        #expect(!child.log.contains("NZD/USD OTC 1h"), "it must stop before the last favourite")
+        let index = try ArchiveIndex.scan(directory: s.data)
+        #expect(index.series.allSatisfy { $0.openChunks == 0 }, "every chunk closed")
+        #expect(index.series.contains { $0.asset == "EURUSD_otc" && $0.timeframeSeconds == 3600 && $0.records == 39 })
+    }
+
     @Test("beside a qflux stream holding the data directory: collect says so, still drives the page, writes nothing itself")
     func besideARunningStream() throws {
         let s = try Setup()

@@ -73,6 +73,8 @@ package final class Collector {
         package var archived = false
         /// The lock message when another writer holds the data directory.
         package var lockedBy: String?
+        /// Whether the run was asked to stop before its end.
+        package var stopped = false
         /// Candles written and skipped as already archived.
         package var written = 0
         package var alreadyArchived = 0
@@ -90,8 +92,9 @@ package final class Collector {
     }
 
     /// Runs the collection. Throws ``CollectError`` (or ``ChromeError``) when it cannot start or a
-    /// page control is missing.
-    package func run() throws -> Outcome {
+    /// page control is missing. `stopRequested` is asked before each click: once it returns true
+    /// (Ctrl-C) the run ends there, with the archive closed and the rows so far.
+    package func run(stopRequested: () -> Bool = { false }) throws -> Outcome {
         let c = configuration
         let watch = try HistoryWatch()
         let (session, target) = try attach(watch)
@@ -135,13 +138,15 @@ package final class Collector {
             }
         }
 
-        for visit in outcome.plan.visits {
+        visits: for visit in outcome.plan.visits {
+            if stopRequested() { outcome.stopped = true; break }
             let label = visit.favourite.label
             try driver.clickFavourite(label)
             let symbolsBefore = watch.changeSymbol.count
             if c.settleDelay > 0 { Thread.sleep(forTimeInterval: c.settleDelay) }
             _ = try absorb(watch.take(), archiver, label: label, timeframe: nil)
             for tf in visit.timeframes {
+                if stopRequested() { outcome.stopped = true; break visits }
                 var row = Row(label: label, asset: nil, timeframe: tf, candles: 0, written: 0)
                 var got: ReceivedHistory?
                 var attempt = 0

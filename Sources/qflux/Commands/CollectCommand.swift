@@ -4,6 +4,7 @@ import ChromeCDP
 import Collect
 import Foundation
 import Logging
+import Synchronization
 
 /// `qflux collect`: drives the logged-in broker page to collect history for backtests.
 struct CollectCommand: ParsableCommand {
@@ -30,7 +31,8 @@ struct CollectCommand: ParsableCommand {
         take the data directory's lock: it says so, still drives the page, and the stream \
         archives the histories (for the timeframes it forms, see its --timeframes).
 
-        Progress goes to stderr, one line per asset and timeframe; the final table (asset, \
+        Ctrl-C (or SIGTERM) stops before the next click: the archive is closed and the table so \
+        far printed. Progress goes to stderr, one line per asset and timeframe; the final table (asset, \
         timeframe, candles received, new, range in UTC) to stdout. Exits 1 when nothing could be \
         collected or the page cannot be driven. `qflux ls DIR --coverage` shows what the archive \
         holds and its gaps; --fill-gaps re-visits only pairs with gaps.
@@ -139,11 +141,16 @@ struct CollectCommand: ParsableCommand {
         config.dryRun = dryRun
         config.fillGaps = fillGaps
         signal(SIGPIPE, SIG_IGN)
+        // Ctrl-C / SIGTERM only set a flag: the run stops before its next click, closes the archive
+        // and prints the table so far.
+        signal(SIGINT) { sig in stopSignal.store(sig, ordering: .relaxed) }
+        signal(SIGTERM) { sig in stopSignal.store(sig, ordering: .relaxed) }
 
         let collector = Collector(configuration: config, logger: Logger(label: "qflux.collect")) { line in
             StandardStreams.err("qflux collect: \(line)")
         }
-        let outcome = try collector.run()
+        let outcome = try collector.run { stopSignal.load(ordering: .relaxed) != 0 }
+        if outcome.stopped { StandardStreams.err("qflux collect: stopped by signal \(stopSignal.load(ordering: .relaxed)) before the end of the plan") }
         if dryRun { return }
         var rows = [["ASSET", "BROKER NAME", "TF", "CANDLES", "NEW", "FROM (UTC)", "TO (UTC)", "NOTE"]]
         for r in outcome.rows {
