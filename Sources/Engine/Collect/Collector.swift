@@ -80,7 +80,7 @@ package final class Collector {
         package var alreadyArchived = 0
     }
 
-    private let configuration: Configuration
+    let configuration: Configuration
     private let logger: Logger
     private let progress: (String) -> Void
 
@@ -127,7 +127,7 @@ package final class Collector {
             outcome.archived = true
         } catch {
             guard error.code == .locked else { throw error }
-            let message = "\(error.description.split(separator: ":").first ?? "") – collect drives the page and the process holding the lock "
+            let message = "\(error.path) is in use by another qflux writer\(error.detail.map { " (\($0))" } ?? "") – collect drives the page and the process holding the lock "
                 + "(a qflux stream --collect-stream on this --data-dir) archives the histories it receives, for the timeframes it forms"
             outcome.lockedBy = message
             progress(message)
@@ -168,6 +168,7 @@ package final class Collector {
                 outcome.rows.append(row)
             }
         }
+        _ = try absorb(watch.take(), archiver, label: "", timeframe: nil)  // late arrivals of the last visit
         outcome.written = archiver?.written ?? 0
         outcome.alreadyArchived = archiver?.alreadyArchived ?? 0
         return outcome
@@ -209,46 +210,7 @@ package final class Collector {
         return CollectPlan(visits: visits)
     }
 
-    /// Waits for the history of `tf` for the favourite, archiving every history that arrives meanwhile.
-    private func waitForHistory(_ tf: Timeframe, label: String, symbolsBefore: Int, watch: HistoryWatch, archiver: HistoryArchiver?,
-                       row: inout Row) throws -> ReceivedHistory? {
-        let deadline = Date().addingTimeInterval(configuration.historyTimeout)
-        while true {
-            let symbol = watch.changeSymbol
-            let asset = symbol.count > symbolsBefore ? symbol.asset : nil
-            if let found = try absorb(watch.take(), archiver, label: label, timeframe: tf, asset: asset, row: &row) { return found }
-            let left = deadline.timeIntervalSinceNow
-            guard left > 0 else { return nil }
-            _ = watch.waitForArrival(seconds: min(left, 0.5))
-        }
-    }
-
-    private func absorb(_ histories: [ReceivedHistory], _ archiver: HistoryArchiver?, label: String,
-                        timeframe: Timeframe?) throws -> ReceivedHistory? {
-        var row = Row(label: label, timeframe: .oneMinute, candles: 0, written: 0)
-        return try absorb(histories, archiver, label: label, timeframe: timeframe, asset: nil, row: &row)
-    }
-
-    /// Archives `histories`; returns the first that is the awaited one (its numbers go into `row`).
-    private func absorb(_ histories: [ReceivedHistory], _ archiver: HistoryArchiver?, label: String, timeframe: Timeframe?,
-                        asset: String?, row: inout Row) throws -> ReceivedHistory? {
-        var match: ReceivedHistory?
-        for h in histories {
-            let candles = HistoryArchiver.candles(of: h.snapshot)
-            try archiver?.archive(candles)
-            guard match == nil, let timeframe, h.snapshot.period == timeframe.seconds,
-                  h.asset == asset || CollectPlan.sameAsset(h.asset, label: label) else { continue }
-            match = h
-            row.asset = h.asset
-            row.candles = candles.count
-            row.written = archiver?.written(asset: h.asset, timeframe: timeframe) ?? 0
-            row.first = candles.first?.start
-            row.last = candles.last?.start
-        }
-        return match
-    }
-
-    private func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : "\(s) s" }
+    func seconds(_ s: Double) -> String { s == s.rounded() ? "\(Int(s)) s" : "\(s) s" }
 
     /// `2026-11-20 10:00 → 2026-11-26 19:00` (UTC), or `-`.
     package static func range(_ first: Int64?, _ last: Int64?) -> String {
