@@ -226,6 +226,17 @@ struct CollectTests {
         #expect(index.series.contains { $0.asset == "EURUSD_otc" && $0.timeframeSeconds == 3600 && $0.records == 39 })
     }
 
+    @Test("an element covered by something else (a banner) is not clicked blindly: one line naming what covers it")
+    func coveredElement() throws {
+        let s = try Setup(variant: "overlay")
+        let run = try s.collect(["--assets", "eurusd"], timeout: 60)
+        #expect(run.status == 1)
+        let last = run.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        #expect(last.hasPrefix("qflux collect: cannot click "), "\(run.stderr)")
+        #expect(last.contains("div.cookie-banner covers it"), "\(run.stderr)")
+        #expect(s.broker.favouriteClicks().labels.isEmpty, "nothing may be clicked through the banner")
+    }
+
     @Test("beside a qflux stream holding the data directory: collect says so, still drives the page, writes nothing itself")
     func besideARunningStream() throws {
         let s = try Setup()

@@ -67,10 +67,10 @@ package final class PageDriver {
 
     /// Clicks the favourite labelled `label`, scrolling the bar back and forth to find it.
     package func clickFavourite(_ label: String) throws {
-        if let p = try point(PageScripts.locateFavourite(selectors, label: label)) { return try click(p) }
+        if let p = try point(PageScripts.locateFavourite(selectors, label: label)) { return try click(p, "the favourite '\(label)'") }
         try rewindBar()
         for _ in 0..<Self.maxBarPages {
-            if let p = try point(PageScripts.locateFavourite(selectors, label: label)) { return try click(p) }
+            if let p = try point(PageScripts.locateFavourite(selectors, label: label)) { return try click(p, "the favourite '\(label)'") }
             guard try clickIfVisible(selectors.favouritesNext) else { break }
         }
         throw CollectError("no favourite labelled '\(label)' in the favourites bar (selectors favouriteItem \(quoted(selectors.favouriteItem)), "
@@ -98,7 +98,7 @@ package final class PageDriver {
                 : "no element matching timeframeCandidates \(quoted(selectors.timeframeCandidates)) has that text or attribute"
             throw CollectError("no visible timeframe control labelled '\(label)' inside timeframeContainers \(quoted(selectors.timeframeContainers)): \(why)")
         }
-        try click(point)
+        try click(point, "the timeframe control '\(label)'")
     }
 
     /// The text of the current-asset element, if the page has one.
@@ -131,7 +131,7 @@ package final class PageDriver {
         }
     }
 
-    private func timeframeControl(_ label: String) throws -> (point: (Double, Double)?, hidden: Int, containers: Int) {
+    private func timeframeControl(_ label: String) throws -> (point: Target?, hidden: Int, containers: Int) {
         let value = try session.evaluate(PageScripts.locateTimeframe(selectors, label: label)) as? [String: Any] ?? [:]
         let point = (value["visible"] as? [String: Any]).flatMap(Self.point)
         return (point, value["hidden"] as? Int ?? 0, value["containers"] as? Int ?? 0)
@@ -139,22 +139,33 @@ package final class PageDriver {
 
     private func clickIfVisible(_ selector: String) throws -> Bool {
         guard !selector.isEmpty, let p = try point(PageScripts.locate(selector)) else { return false }
-        try click(p)
+        try click(p, "\(quoted(selector))")
         return true
     }
 
-    private func point(_ script: String) throws -> (Double, Double)? {
+    private func point(_ script: String) throws -> Target? {
         (try session.evaluate(script) as? [String: Any]).flatMap(Self.point)
     }
 
-    private static func point(_ value: [String: Any]) -> (Double, Double)? {
+    private static func point(_ value: [String: Any]) -> Target? {
         guard let x = (value["x"] as? NSNumber)?.doubleValue, let y = (value["y"] as? NSNumber)?.doubleValue else { return nil }
-        return (x, y)
+        return Target(x: x, y: y, coveredBy: value["coveredBy"] as? String)
     }
 
-    /// A left click at `point` (viewport coordinates): move, press, release; then the click delay.
-    private func click(_ point: (Double, Double)) throws {
-        let (x, y) = point
+    /// Where to click, and what covers the element there (a dialog, a banner), if anything.
+    private struct Target {
+        var x: Double
+        var y: Double
+        var coveredBy: String?
+    }
+
+    /// A left click at `target` (viewport coordinates): move, press, release; then the click delay.
+    /// A target covered by another element is an error naming it (the click would land there).
+    private func click(_ target: Target, _ what: @autoclosure () -> String) throws {
+        if let cover = target.coveredBy {
+            throw CollectError("cannot click \(what()): \(cover) covers it at (\(Int(target.x)), \(Int(target.y))) – close it in the browser and run again")
+        }
+        let x = target.x, y = target.y
         try session.call("Input.dispatchMouseEvent", ["type": "mouseMoved", "x": x, "y": y])
         try session.call("Input.dispatchMouseEvent", ["type": "mousePressed", "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1])
         try session.call("Input.dispatchMouseEvent", ["type": "mouseReleased", "x": x, "y": y, "button": "left", "buttons": 0, "clickCount": 1])

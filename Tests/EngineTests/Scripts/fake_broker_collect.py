@@ -6,7 +6,8 @@ the original collector knew it (/work/shared/compat.md, "History collection"):
   time, `.assets-favorites__arrow--right` / `--left` scroll it (so the bar must be scrolled to be read);
 - the open asset in `.current-asset`;
 - timeframe links M1 M5 M15 H1 H4 inside `.chart__timeframes` (`?variant=links`), or behind a dropdown
-  (`?variant=dropdown`: a `.timeframes__toggle` button opens a hidden list inside `.chart-controls`).
+  (`?variant=dropdown`: a `.timeframes__toggle` button opens a hidden list inside `.chart-controls`);
+- `?variant=overlay`: the links page under a `div.cookie-banner` covering the whole window.
 
 Clicking a favourite or a timeframe sends `42["changeSymbol",{"asset":…,"period":P}]` over the page's
 Socket.IO WebSocket; the broker answers with `451-["updateHistoryNewFast",…]` + a binary attachment
@@ -89,6 +90,12 @@ if (variant === "dropdown") {
   for (const label of Object.keys(PERIODS)) tf.firstChild.appendChild(timeframeLink(label));
 }
 renderBar();
+if (variant === "overlay") {
+  const banner = document.createElement("div");
+  banner.className = "cookie-banner";
+  banner.style.cssText = "position: fixed; inset: 0; z-index: 10; background: rgba(0,0,0,0.3);";
+  document.body.appendChild(banner);
+}
 function open() {
   ws = new WebSocket("ws://" + location.host + "/socket.io/?EIO=4&transport=websocket");
   ws.binaryType = "arraybuffer";
