@@ -40,7 +40,7 @@ struct CollectTests {
         }
     }
 
-    @Test("favourites ≥ 92 % (the bar scrolled) × H1 M15 M5 M1: the archive holds exactly the closed candles sent; a lost answer is retried; a second run adds nothing")
+    @Test("favourites ≥ 92 % (the bar scrolled) × H1 M15 M5 M1: the archive holds exactly the closed candles sent; a lost answer is retried; a second run adds nothing; a label unlike its asset name is matched through the page's changeSymbol")
     func collectsFavouritesAboveThreshold() throws {
         let s = try Setup(dropFirst: ["AUDCAD_otc:300"])
         let run = try s.collect([])
@@ -48,7 +48,7 @@ struct CollectTests {
 
         // Only favourites paying ≥ 92 % were clicked – two of them only after scrolling the bar – by real input events.
         let clicks = s.broker.favouriteClicks()
-        #expect(Set(clicks.labels) == ["EUR/USD OTC", "AUD/CAD OTC", "EUR/GBP OTC", "NZD/USD OTC"], "\(clicks.labels)")
+        #expect(Set(clicks.labels) == ["EUR/USD OTC", "AUD/CAD OTC", "EUR/GBP OTC", "NZD/USD OTC", "Apple OTC"], "\(clicks.labels)")
         #expect(clicks.allTrusted, "every click must be a real (trusted) input event")
         for low in ["GBP/USD OTC", "USD/JPY OTC", "CHF/JPY OTC"] { #expect(!clicks.labels.contains(low)) }
 
@@ -59,7 +59,7 @@ struct CollectTests {
         let sent = s.broker.closedCandlesSent()
         let archived = try archivedCandles(s.data)
         #expect(Set(sent.keys) == Set(archived.keys), "sent \(sent.keys.sorted()), archived \(archived.keys.sorted())")
-        for asset in ["EURUSD_otc", "AUDCAD_otc", "EURGBP_otc", "NZDUSD_otc"] {
+        for asset in ["EURUSD_otc", "AUDCAD_otc", "EURGBP_otc", "NZDUSD_otc", "#AAPL_otc"] {
             for period in [3600, 900, 300, 60] { #expect(sent["\(asset)@\(period)"]?.count == 39, "\(asset)@\(period)") }
         }
         for (key, candles) in sent {
@@ -68,11 +68,12 @@ struct CollectTests {
             let byStart = Dictionary(records.map { ($0.start, [$0.open, $0.high, $0.low, $0.close]) }, uniquingKeysWith: { a, _ in a })
             #expect(byStart == candles, "\(key): archived candles differ from those sent")
         }
-        // One table row per asset × timeframe (4 × 4), each with 39 candles.
+        // One table row per asset × timeframe (5 × 4), each with 39 candles; Apple's broker name came from changeSymbol.
         let rows = run.stdout.split(separator: "\n").filter { $0.contains(" OTC ") }
-        #expect(rows.count == 16, "\(run.stdout)")
+        #expect(rows.count == 20, "\(run.stdout)")
         #expect(rows.allSatisfy { $0.contains(" 39 ") }, "\(run.stdout)")
-        #expect(run.stdout.contains("16 of 16 asset × timeframe pairs collected"))
+        #expect(rows.filter { $0.hasPrefix("Apple OTC") && $0.contains("#AAPL_otc") }.count == 4, "\(run.stdout)")
+        #expect(run.stdout.contains("20 of 20 asset × timeframe pairs collected"))
 
         // Again, for one asset: everything it receives is archived already.
         let again = try s.collect(["--assets", "eurusd", "--timeframes", "1h,1m"])
@@ -302,5 +303,34 @@ struct CollectSelectorsTests {
         #expect(wrongType?.message.contains("favouriteItem") == true, "\(String(describing: wrongType))")
         let missing = #expect(throws: CollectError.self) { try CollectSelectors.load(path: dir.path + "/missing.json") }
         #expect(missing?.message == "cannot read the selectors file \(dir.path)/missing.json")
+    }
+}
+
+/// What the collector reads from DevTools events, without a browser.
+@Suite("Collect history watch")
+struct HistoryWatchTests {
+    /// `line` as the reader thread hands it over.
+    private func feed(_ watch: HistoryWatch, _ line: String) {
+        Array(line.utf8).withUnsafeBytes { watch.handle($0) }
+    }
+
+    @Test("the page's changeSymbol names the asset; a received history is kept and its forming candle is not archived")
+    func changeSymbolAndHistory() throws {
+        let watch = try HistoryWatch()
+        let sent = #"{"method":"Network.webSocketFrameSent","params":{"requestId":"1.1","timestamp":1.0,"response":{"opcode":1,"mask":true,"payloadData":"42[\"changeSymbol\",{\"asset\":\"EURUSD_otc\",\"period\":300}]"}}}"#
+        feed(watch, sent)
+        #expect(watch.changeSymbol.asset == "EURUSD_otc" && watch.changeSymbol.count == 1)
+        #expect(watch.mark == 0, "a sent frame is no history")
+
+        let payload = #"42[\"updateHistoryNewFast\",{\"asset\":\"EURUSD_otc\",\"period\":300,\"history\":[],\"candles\":[[1764000600,1.2,1.3,1.4,1.1],[1764000300,1.1,1.2,1.25,1.05]]}]"#
+        feed(watch, #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":2.0,"response":{"opcode":1,"mask":false,"payloadData":""# + payload + #""}}}"#)
+        let histories = watch.take()
+        #expect(histories.count == 1 && watch.mark == 1)
+        let h = try #require(histories.first)
+        #expect(h.asset == "EURUSD_otc" && h.snapshot.period == 300)
+        let candles = HistoryArchiver.candles(of: h.snapshot)
+        #expect(candles.map(\.start) == [1764000300], "the newest (forming) candle is left out")
+        #expect(candles.first?.open == 1.1 && candles.first?.close == 1.2 && candles.first?.high == 1.25 && candles.first?.low == 1.05)
+        #expect(watch.take().isEmpty)
     }
 }

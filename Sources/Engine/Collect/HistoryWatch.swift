@@ -41,7 +41,7 @@ package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thre
 
     /// One DevTools event message (reader thread).
     package func handle(_ message: UnsafeRawBufferPointer) {
-        if Self.contains(message, Self.sentMethod) {
+        if Self.hasPrefix(message, Self.sentMethod) {
             if Self.contains(message, Self.changeSymbol), let asset = Self.changeSymbolAsset(message) {
                 state.withLock { s in
                     s.lastChangeSymbol = asset
@@ -85,8 +85,13 @@ package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thre
 
     // MARK: the page's changeSymbol
 
-    private static let sentMethod = Array("Network.webSocketFrameSent".utf8)
+    /// Chrome writes `method` first in events.
+    private static let sentMethod = Array(#"{"method":"Network.webSocketFrameSent""#.utf8)
     private static let changeSymbol = Array("changeSymbol".utf8)
+
+    private static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ prefix: [UInt8]) -> Bool {
+        bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { $0 == $1 }
+    }
 
     private static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
         guard bytes.count >= needle.count, let first = needle.first else { return false }

@@ -28,7 +28,7 @@ from aiohttp import web, WSMsgType
 FAVOURITES = [  # label, asset, payout
     ("EUR/USD OTC", "EURUSD_otc", 92), ("GBP/USD OTC", "GBPUSD_otc", 85), ("AUD/CAD OTC", "AUDCAD_otc", 93),
     ("USD/JPY OTC", "USDJPY_otc", 70), ("EUR/GBP OTC", "EURGBP_otc", 95), ("CHF/JPY OTC", "CHFJPY_otc", 91),
-    ("NZD/USD OTC", "NZDUSD_otc", 92),
+    ("NZD/USD OTC", "NZDUSD_otc", 92), ("Apple OTC", "#AAPL_otc", 96),  # a label unlike its asset name
 ]
 PERIODS = {"M1": 60, "M5": 300, "M15": 900, "H1": 3600, "H4": 14400}
 CANDLES_PER_HISTORY = 40
