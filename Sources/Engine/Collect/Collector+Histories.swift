@@ -2,45 +2,50 @@ import Candles
 import Foundation
 
 extension Collector {
-    /// Waits for the history of `tf` for the favourite, archiving every history that arrives meanwhile.
-    /// The awaited history is of period `tf` and of the asset the page's last `changeSymbol` named
-    /// (or whose name is the label's); nil when none came within the history timeout.
+    /// Archives every history received since the last call and appends it to `seen`.
+    func absorb(_ watch: HistoryWatch, _ archiver: HistoryArchiver?, into seen: inout [ReceivedHistory]) throws {
+        for h in watch.take() {
+            try archiver?.archive(HistoryArchiver.candles(of: h.snapshot))
+            seen.append(h)
+        }
+    }
+
+    /// The asset of the page's latest `changeSymbol`, if it sent one after the favourite click.
+    func changeSymbolAsset(_ watch: HistoryWatch, after count: Int) -> String? {
+        let symbol = watch.changeSymbol
+        return symbol.count > count ? symbol.asset : nil
+    }
+
+    /// The first history in `histories` of period `tf` for the favourite: of the asset the page's
+    /// `changeSymbol` named, or whose broker name is the label's.
+    func awaited(_ tf: Timeframe, label: String, asset: String?, in histories: ArraySlice<ReceivedHistory>) -> ReceivedHistory? {
+        histories.first { h in
+            h.snapshot.period == tf.seconds && (h.asset == asset || CollectPlan.sameAsset(h.asset, label: label))
+        }
+    }
+
+    /// Waits up to the history timeout for the history of `tf` among those arriving from
+    /// `seen[from...]` on (archiving every history that arrives meanwhile); nil when none came.
     func waitForHistory(_ tf: Timeframe, label: String, symbolsBefore: Int, watch: HistoryWatch, archiver: HistoryArchiver?,
-                        row: inout Row) throws -> ReceivedHistory? {
+                        seen: inout [ReceivedHistory], from: Int) throws -> ReceivedHistory? {
         let deadline = Date().addingTimeInterval(configuration.historyTimeout)
         while true {
-            let symbol = watch.changeSymbol
-            let asset = symbol.count > symbolsBefore ? symbol.asset : nil
-            if let found = try absorb(watch.take(), archiver, label: label, timeframe: tf, asset: asset, row: &row) { return found }
+            try absorb(watch, archiver, into: &seen)
+            let asset = changeSymbolAsset(watch, after: symbolsBefore)
+            if let found = awaited(tf, label: label, asset: asset, in: seen[from...]) { return found }
             let left = deadline.timeIntervalSinceNow
             guard left > 0 else { return nil }
             _ = watch.waitForArrival(seconds: min(left, 0.5))
         }
     }
 
-    /// Archives `histories` (none awaited: `timeframe` nil), or returns the awaited one.
-    func absorb(_ histories: [ReceivedHistory], _ archiver: HistoryArchiver?, label: String,
-                timeframe: Timeframe?) throws -> ReceivedHistory? {
-        var row = Row(label: label, timeframe: .oneMinute, candles: 0, written: 0)
-        return try absorb(histories, archiver, label: label, timeframe: timeframe, asset: nil, row: &row)
-    }
-
-    /// Archives `histories`; returns the first that is the awaited one (its numbers go into `row`).
-    func absorb(_ histories: [ReceivedHistory], _ archiver: HistoryArchiver?, label: String, timeframe: Timeframe?,
-                asset: String?, row: inout Row) throws -> ReceivedHistory? {
-        var match: ReceivedHistory?
-        for h in histories {
-            let candles = HistoryArchiver.candles(of: h.snapshot)
-            try archiver?.archive(candles)
-            guard match == nil, let timeframe, h.snapshot.period == timeframe.seconds,
-                  h.asset == asset || CollectPlan.sameAsset(h.asset, label: label) else { continue }
-            match = h
-            row.asset = h.asset
-            row.candles = candles.count
-            row.written = archiver?.written(asset: h.asset, timeframe: timeframe) ?? 0
-            row.first = candles.first?.start
-            row.last = candles.last?.start
-        }
-        return match
+    /// A table row's numbers from the history that answered it.
+    func fill(_ row: inout Row, from h: ReceivedHistory, _ archiver: HistoryArchiver?) {
+        let candles = HistoryArchiver.candles(of: h.snapshot)
+        row.asset = h.asset
+        row.candles = candles.count
+        row.written = archiver?.written(asset: h.asset, timeframe: row.timeframe) ?? 0
+        row.first = candles.first?.start
+        row.last = candles.last?.start
     }
 }

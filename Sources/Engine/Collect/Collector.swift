@@ -138,37 +138,45 @@ package final class Collector {
             }
         }
 
+        var seen: [ReceivedHistory] = []
         visits: for visit in outcome.plan.visits {
             if stopRequested() { outcome.stopped = true; break }
             let label = visit.favourite.label
+            try absorb(watch, archiver, into: &seen)  // late ones of the previous visit: archived, not this visit's
+            seen.removeAll()
             try driver.clickFavourite(label)
             let symbolsBefore = watch.changeSymbol.count
             if c.settleDelay > 0 { Thread.sleep(forTimeInterval: c.settleDelay) }
-            _ = try absorb(watch.take(), archiver, label: label, timeframe: nil)
+            try absorb(watch, archiver, into: &seen)
             for tf in visit.timeframes {
                 if stopRequested() { outcome.stopped = true; break visits }
                 var row = Row(label: label, asset: nil, timeframe: tf, candles: 0, written: 0)
-                var got: ReceivedHistory?
+                // The favourite click brings the history of the chart's current timeframe: no click needed.
+                var got = awaited(tf, label: label, asset: changeSymbolAsset(watch, after: symbolsBefore), in: seen[...])
+                let early = got != nil
                 var attempt = 0
                 while got == nil, attempt < 2 {
                     attempt += 1
+                    let from = seen.count
                     try driver.clickTimeframe(tf.description)
-                    got = try waitForHistory(tf, label: label, symbolsBefore: symbolsBefore, watch: watch, archiver: archiver, row: &row)
+                    got = try waitForHistory(tf, label: label, symbolsBefore: symbolsBefore, watch: watch, archiver: archiver,
+                                             seen: &seen, from: from)
                     if got == nil && attempt == 1 {
                         progress("\(label) \(tf): no \(tf) history within \(seconds(c.historyTimeout)); clicking \(driver.label(of: tf.description)) again")
                     }
                 }
-                if got == nil {
+                if let got {
+                    fill(&row, from: got, archiver)
+                    progress("\(label) \(tf): \(row.candles) candles \(Self.range(row.first, row.last))"
+                             + (archiver != nil ? ", \(row.written) new" : "") + (early ? " (came with the favourite click)" : ""))
+                } else {
                     row.problem = "no history within \(seconds(c.historyTimeout)) (twice)"
                     progress("\(label) \(tf): no history – skipped")
-                } else {
-                    progress("\(label) \(tf): \(row.candles) candles \(Self.range(row.first, row.last))"
-                             + (archiver != nil ? ", \(row.written) new" : ""))
                 }
                 outcome.rows.append(row)
             }
         }
-        _ = try absorb(watch.take(), archiver, label: "", timeframe: nil)  // late arrivals of the last visit
+        try absorb(watch, archiver, into: &seen)  // late arrivals of the last visit
         outcome.written = archiver?.written ?? 0
         outcome.alreadyArchived = archiver?.alreadyArchived ?? 0
         return outcome
