@@ -57,6 +57,7 @@ let package = Package(
         concept("MarketSource", ["FastDecode"]),
         concept("ChromeCDP", ["MarketSource", "Metrics", "FastDecode", "CSupport", "LibWebSockets", logging]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),
+        concept("Collect", ["ChromeCDP", "Archive", "Candles", "FastDecode", logging]),
         concept("SocketIOServer", ["Candles", "Ring", "Metrics", "FastDecode", "CSupport", "LibWebSockets", "Indicators", logging]),
         concept("RedisBridge", ["Ring", "Candles", "Archive", "MarketSource", "Metrics", "FastDecode", "CSupport", logging]),
         // The composition root: ring, pipeline, sinks, wiring.
@@ -69,6 +70,7 @@ let package = Package(
             name: "qflux",
             dependencies: [
                 "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "RedisBridge", "Indicators", "Backtest",
+                "Collect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 logging,
             ]
@@ -90,7 +92,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer", "MarketSource",
-                "Metrics", "FastDecode", "RedisBridge", "Indicators",
+                "Metrics", "FastDecode", "RedisBridge", "Indicators", "Collect",
             ],
             path: "Tests/EngineTests",
             exclude: ["Scripts"],

@@ -6,6 +6,7 @@ enum QFluxSubcommands {
         StreamCommand.self,
         DecodeCommand.self,
         ReplayCommand.self,
+        CollectCommand.self,
         ExportCommand.self,
         LsCommand.self,
         VerifyCommand.self,

@@ -1,0 +1,121 @@
+import FastDecode
+import Foundation
+import Synchronization
+
+/// A history the broker sent, as the collector sees it.
+package struct ReceivedHistory: Sendable {
+    /// Arrival order (1, 2, …).
+    package var sequence: Int
+    /// The broker's asset name.
+    package var asset: String
+    /// The snapshot (asset id in ``HistoryWatch/assets``).
+    package var snapshot: HistorySnapshot
+}
+
+/// Watches the DevTools events of the page: decodes every received frame with the same decoder
+/// `qflux stream` uses and keeps the history snapshots for the collector; notes the asset of each
+/// `changeSymbol` the page sends (only that name is read from the page's own frames, which carry
+/// its session and are otherwise never kept).
+///
+/// Threads: ``handle(_:)`` runs on the DevTools reader thread (the only one that touches the
+/// decoder); the rest from the collecting thread.
+package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thread only; the rest under `state`
+    /// Asset names (shared by the decoder and the archive writer).
+    package let assets: AssetDirectory
+    private let decoder: MarketDecoder
+    private let arrived = DispatchSemaphore(value: 0)
+    private let state = Mutex(State())
+
+    private struct State {
+        var histories: [ReceivedHistory] = []
+        var sequence = 0
+        var lastChangeSymbol: String?
+        var changeSymbols = 0
+    }
+
+    /// A watch with its own asset directory.
+    package init() throws {
+        assets = AssetDirectory()
+        decoder = try MarketDecoder(assets: assets)
+    }
+
+    /// One DevTools event message (reader thread).
+    package func handle(_ message: UnsafeRawBufferPointer) {
+        if Self.hasPrefix(message, Self.sentMethod) {
+            if Self.contains(message, Self.changeSymbol), let asset = Self.changeSymbolAsset(message) {
+                state.withLock { s in
+                    s.lastChangeSymbol = asset
+                    s.changeSymbols += 1
+                }
+            }
+            return
+        }
+        var found: [HistorySnapshot] = []
+        decoder.decode(line: message) { event in
+            if case let .history(h) = event { found.append(h) }
+        }
+        guard !found.isEmpty else { return }
+        state.withLock { s in
+            for h in found {
+                s.sequence += 1
+                s.histories.append(ReceivedHistory(sequence: s.sequence, asset: assets.name(of: h.asset), snapshot: h))
+            }
+        }
+        for _ in found { arrived.signal() }
+    }
+
+    /// The sequence number of the newest history so far (0: none yet).
+    package var mark: Int { state.withLock { $0.sequence } }
+
+    /// The asset of the last `changeSymbol` the page sent, and how many it sent.
+    package var changeSymbol: (asset: String?, count: Int) { state.withLock { ($0.lastChangeSymbol, $0.changeSymbols) } }
+
+    /// Takes every history received and not taken yet.
+    package func take() -> [ReceivedHistory] {
+        state.withLock { s in
+            defer { s.histories.removeAll() }
+            return s.histories
+        }
+    }
+
+    /// Waits up to `seconds` for a history to arrive (true) or the time to pass (false).
+    package func waitForArrival(seconds: Double) -> Bool {
+        arrived.wait(timeout: .now() + .milliseconds(Int(max(0, seconds) * 1000))) == .success
+    }
+
+    // MARK: the page's changeSymbol
+
+    /// Chrome writes `method` first in events.
+    private static let sentMethod = Array(#"{"method":"Network.webSocketFrameSent""#.utf8)
+    private static let changeSymbol = Array("changeSymbol".utf8)
+
+    private static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ prefix: [UInt8]) -> Bool {
+        bytes.count >= prefix.count && zip(bytes, prefix).allSatisfy { $0 == $1 }
+    }
+
+    private static func contains(_ bytes: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        guard bytes.count >= needle.count, let first = needle.first else { return false }
+        var i = 0
+        let last = bytes.count - needle.count
+        while i <= last {
+            if bytes[i] == first {
+                var j = 1
+                while j < needle.count, bytes[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// `42["changeSymbol",{"asset":"EURUSD_otc","period":60}]` in a sent-frame event → `EURUSD_otc`.
+    static func changeSymbolAsset(_ message: UnsafeRawBufferPointer) -> String? {
+        guard let event = (try? JSONSerialization.jsonObject(with: Data(message))) as? [String: Any],
+              let params = event["params"] as? [String: Any],
+              let payload = (params["response"] as? [String: Any])?["payloadData"] as? String,
+              let open = payload.firstIndex(of: "[") else { return nil }
+        guard let array = (try? JSONSerialization.jsonObject(with: Data(payload[open...].utf8))) as? [Any],
+              array.first as? String == "changeSymbol", let body = array.dropFirst().first as? [String: Any] else { return nil }
+        return body["asset"] as? String
+    }
+}
