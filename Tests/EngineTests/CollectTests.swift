@@ -225,7 +225,7 @@ struct CollectTests {
         kill(child.pid, SIGINT)
         #expect(child.wait(timeout: 20), "collect did not stop on SIGINT")
         #expect(child.process.terminationStatus == 0, "\(child.log.suffix(800))")
-        #expect(child.log.contains("qflux collect: stopped by signal 2 before the end of the plan"), "\(child.log.suffix(800))")
+        #expect(child.log.contains("qflux collect: stopped by SIGINT before the end of the plan"), "\(child.log.suffix(800))")
         #expect(!child.log.contains("NZD/USD OTC 1h"), "it must stop before the last favourite")
         let index = try ArchiveIndex.scan(directory: s.data)
         #expect(index.series.allSatisfy { $0.openChunks == 0 }, "every chunk closed")

@@ -141,16 +141,15 @@ struct CollectCommand: ParsableCommand {
         config.dryRun = dryRun
         config.fillGaps = fillGaps
         signal(SIGPIPE, SIG_IGN)
-        // Ctrl-C / SIGTERM only set a flag: the run stops before its next click, closes the archive
-        // and prints the table so far.
-        signal(SIGINT) { sig in stopSignal.store(sig, ordering: .relaxed) }
-        signal(SIGTERM) { sig in stopSignal.store(sig, ordering: .relaxed) }
+        // Ctrl-C / SIGTERM / SIGHUP only set a flag: the run stops before its next click, closes the
+        // archive and prints the table so far.
+        StopSignals.install()
 
         let collector = Collector(configuration: config, logger: Logger(label: "qflux.collect")) { line in
             StandardStreams.err("qflux collect: \(line)")
         }
-        let outcome = try collector.run { stopSignal.load(ordering: .relaxed) != 0 }
-        if outcome.stopped { StandardStreams.err("qflux collect: stopped by signal \(stopSignal.load(ordering: .relaxed)) before the end of the plan") }
+        let outcome = try collector.run { StopSignals.requested }
+        if outcome.stopped { StandardStreams.err("qflux collect: stopped by \(StopSignals.name) before the end of the plan") }
         if dryRun { return }
         var rows = [["ASSET", "BROKER NAME", "TF", "CANDLES", "NEW", "FROM (UTC)", "TO (UTC)", "NOTE"]]
         for r in outcome.rows {
