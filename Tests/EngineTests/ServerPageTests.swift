@@ -44,40 +44,73 @@ struct ServerPageTests {
         let (server, dir) = try makeTestServer()
         defer { server.stop() }
         let eur = dir.lookup("EURUSD_otc")!
-        let profile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-page-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: profile) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: browser)
-        // Real time, not --virtual-time-budget (which raced the WebSocket on loaded machines): the
-        // page is read over the DevTools Protocol until it shows the candles or 30 s pass.
-        p.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-                       "--remote-debugging-port=0", "http://127.0.0.1:\(server.boundPort)/"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        defer { p.terminate(); p.waitUntilExit() }
-        // Chromium writes the port it picked to DevToolsActivePort in the profile.
-        var devtoolsPort: Int?
-        let portDeadline = Date().addingTimeInterval(20)
-        while devtoolsPort == nil, Date() < portDeadline {
-            if let text = try? String(contentsOf: profile.appendingPathComponent("DevToolsActivePort"), encoding: .utf8) {
-                devtoolsPort = text.split(separator: "\n").first.flatMap { Int($0) }
+        try withHeadlessPage(browser, "http://127.0.0.1:\(server.boundPort)/") { port in
+            // Keep publishing the live candle while the probe waits: history gives 3 fake candles,
+            // the live forming candle makes 4.
+            let run = try runScriptWhile("page_probe.py", args: [String(port), "4", "30"], timeout: 45) {
+                server.publish(CollectionOfOne(Candle(asset: eur, timeframe: .oneMinute, start: 1_700_000_400,
+                                                      open: 1.1, high: 1.3, low: 1.0, close: 1.23456, ticks: 5)))
             }
-            if devtoolsPort == nil { Thread.sleep(forTimeInterval: 0.1) }
+            let state = try #require(run.result, "probe: \(run.stdout) \(run.stderr.suffix(400))")
+            #expect(state["count"] as? String == "4", "\(state)")
+            #expect(state["last"] as? String == "1.23456")
+            #expect(state["status"] as? String == "connected")
+            #expect(state["statusClass"] as? String == "ok")
         }
-        let port = try #require(devtoolsPort, "Chromium did not report its DevTools port")
-        // Keep publishing the live candle while the probe waits: history gives 3 fake candles,
-        // the live forming candle makes 4.
-        let run = try runScriptWhile("page_probe.py", args: [String(port), "4", "30"], timeout: 45) {
-            server.publish(CollectionOfOne(Candle(asset: eur, timeframe: .oneMinute, start: 1_700_000_400,
-                                                  open: 1.1, high: 1.3, low: 1.0, close: 1.23456, ticks: 5)))
-        }
-        let state = try #require(run.result, "probe: \(run.stdout) \(run.stderr.suffix(400))")
-        #expect(state["count"] as? String == "4", "\(state)")
-        #expect(state["last"] as? String == "1.23456")
-        #expect(state["status"] as? String == "connected")
-        #expect(state["statusClass"] as? String == "ok")
     }
+
+    @Test("a page opened for an asset qflux has not seen waits for it, then shows it",
+          .enabled(if: Dependency.chromium, Dependency.needsChromium), .enabled(if: Dependency.python, Dependency.needsPython))
+    func waitsForUnseenAsset() throws {
+        let browser = try #require(Dependency.chromiumPath)
+        let (server, dir) = try makeTestServer()
+        defer { server.stop() }
+        try withHeadlessPage(browser, "http://127.0.0.1:\(server.boundPort)/?asset=newcoin%20otc") { port in
+            var ticks = 0
+            var coin: AssetID?
+            let run = try runScriptWhile("page_probe.py", args: [String(port), "4", "40"], timeout: 55) {
+                ticks += 1
+                guard ticks > 150 else { return }  // ~3 s of waiting first, then the broker's data comes
+                let id = coin ?? dir.register("NEWCOIN_otc")
+                coin = id
+                server.publish(CollectionOfOne(Candle(asset: id, timeframe: .oneMinute, start: 1_700_000_400,
+                                                      open: 2.1, high: 2.3, low: 2.0, close: 2.25, ticks: 5)))
+            }
+            let state = try #require(run.result, "probe: \(run.stdout) \(run.stderr.suffix(400))")
+            let shown = state["shown_history"] as? [String] ?? []
+            #expect(shown.contains { $0.contains("newcoin otc") && $0.contains("waiting for data") }, "\(shown)")
+            #expect(shown.last == "NEWCOIN_otc 1m", "\(shown)")
+            #expect(state["count"] as? String == "4", "\(state)")
+            #expect(state["last"] as? String == "2.25")
+        }
+    }
+}
+
+/// Runs headless Chromium on `url` with a fresh profile and hands its DevTools port to `body`.
+func withHeadlessPage(_ browser: String, _ url: String, _ body: (Int) throws -> Void) throws {
+    let profile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-page-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: profile) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: browser)
+    // Real time, not --virtual-time-budget (which raced the WebSocket on loaded machines): the
+    // page is read over the DevTools Protocol until it shows the candles or 30 s pass.
+    p.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+                   "--remote-debugging-port=0", url]
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    defer { p.terminate(); p.waitUntilExit() }
+    // Chromium writes the port it picked to DevToolsActivePort in the profile.
+    var devtoolsPort: Int?
+    let portDeadline = Date().addingTimeInterval(20)
+    while devtoolsPort == nil, Date() < portDeadline {
+        if let text = try? String(contentsOf: profile.appendingPathComponent("DevToolsActivePort"), encoding: .utf8) {
+            devtoolsPort = text.split(separator: "\n").first.flatMap { Int($0) }
+        }
+        if devtoolsPort == nil { Thread.sleep(forTimeInterval: 0.1) }
+    }
+    let port = try #require(devtoolsPort, "Chromium did not report its DevTools port")
+    try body(port)
 }
 
 /// Runs a script from Scripts/ with python3, calling `tick` every 20 ms until it exits (killed

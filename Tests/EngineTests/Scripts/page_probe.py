@@ -1,6 +1,7 @@
 """Reads the live page's state from a headless Chromium over the DevTools Protocol, in real time:
 polls #count, #last and #status until the page shows `want` candles while connected (or the
-timeout passes) and prints them as JSON. Usage: page_probe.py DEVTOOLS_PORT WANT TIMEOUT_S"""
+timeout passes) and prints them as JSON, with every distinct #shown text seen on the way.
+Usage: page_probe.py DEVTOOLS_PORT WANT TIMEOUT_S"""
 import json, sys, time, urllib.request
 import websocket
 
@@ -21,8 +22,9 @@ ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=5, suppre
 expr = ("JSON.stringify({count: (document.getElementById('count')||{}).textContent, "
         "last: (document.getElementById('last')||{}).textContent, "
         "status: (document.getElementById('status')||{}).textContent, "
+        "shown: (document.getElementById('shown')||{}).textContent, "
         "statusClass: (document.getElementById('status')||{}).className})")
-state, n = {}, 0
+state, n, shown = {}, 0, []
 while time.time() < deadline:
     n += 1
     ws.send(json.dumps({"id": n, "method": "Runtime.evaluate", "params": {"expression": expr, "returnByValue": True}}))
@@ -33,7 +35,10 @@ while time.time() < deadline:
     value = reply.get("result", {}).get("result", {}).get("value")
     if value:
         state = json.loads(value)
+        if state.get("shown") and (not shown or shown[-1] != state["shown"]):
+            shown.append(state["shown"])
         if state.get("count") == want and state.get("statusClass") == "ok":
             break
     time.sleep(0.2)
+state["shown_history"] = shown
 print(json.dumps(state), flush=True)

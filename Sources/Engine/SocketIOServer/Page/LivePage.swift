@@ -85,7 +85,7 @@ SioClient.prototype.open = function () {
 var loc = window.location;
 var sio = new SioClient((loc.protocol === "https:" ? "wss://" : "ws://") + loc.host + "/socket.io/?EIO=4&transport=websocket");
 var candles = [];          // sorted by timestamp
-var current = { asset: null, tf: "1m" };
+var current = { asset: null, tf: "1m", waiting: false };
 var known = [];
 var $ = function (id) { return document.getElementById(id); };
 
@@ -93,7 +93,7 @@ function setStatus(text, ok) { var s = $("status"); s.textContent = text; s.clas
 
 function follow(asset) {
   if (!asset) return;
-  current.asset = asset; current.tf = $("tf").value;
+  current.asset = asset; current.tf = $("tf").value; current.waiting = false;
   candles = []; draw();
   $("asset").value = asset;
   $("shown").textContent = asset + " " + current.tf;
@@ -158,6 +158,18 @@ function showFigures() {
   $("last").textContent = candles.length ? String(candles[candles.length - 1].close) : "-";
 }
 
+// `/?asset=NAME` shows that asset, also before qflux has seen it: the page waits for it.
+(function () {
+  var q = /[?&]asset=([^&]*)/.exec(loc.search);
+  if (q) current.asset = decodeURIComponent(q[1].replace(/\+/g, " "));
+})();
+function looseKey(a) { return String(a).toLowerCase().replace(/[^a-z0-9]/g, ""); }
+sio.on("subscribed", function (m) {
+  if (!current.asset || (m.unknown_assets || []).indexOf(current.asset) < 0) return;
+  current.waiting = true;
+  $("shown").textContent = current.asset + " " + current.tf + " – waiting for data (not seen yet)";
+  draw();
+});
 sio.on("connect", function () { setStatus("connected", true); if (current.asset) follow(current.asset); });
 sio.on("disconnect", function () { setStatus("disconnected", false); });
 sio.on("connect_error", function (e) { setStatus("refused: " + (e && e.message), false); });
@@ -167,7 +179,11 @@ sio.on("assets", function (m) {
   var sel = $("asset"), keep = current.asset;
   sel.innerHTML = "";
   known.forEach(function (a) { var o = document.createElement("option"); o.textContent = a; sel.appendChild(o); });
-  if (keep) sel.value = keep;
+  if (keep && current.waiting) {
+    // the asset the page waits for has appeared (under the broker's spelling): show it
+    var found = known.filter(function (a) { return looseKey(a) === looseKey(keep); })[0];
+    if (found) follow(found);
+  } else if (keep) sel.value = keep;
   else if (known.length) follow(known[0]);
 });
 sio.on("asset_detected", function (m) { if (!current.asset && m.asset) follow(m.asset); });
@@ -290,7 +306,8 @@ function draw() {
   var paneH = lay.panes.length ? Math.max(60, Math.min(h * 0.2, (h * 0.45) / lay.panes.length)) : 0;
   var priceBottom = h - paneH * lay.panes.length;
   if (!view.length) {
-    g.fillStyle = "#8a96a3"; g.fillText("waiting for candles…", 20, 30);
+    g.fillStyle = "#8a96a3";
+    g.fillText(current.waiting ? "waiting for " + current.asset + ": qflux has not seen it yet" : "waiting for candles…", 20, 30);
     cv.dataset.indicators = JSON.stringify({ outputs: ind.outputs, last: ind.last, overlays: [], panes: [], drawn: {} });
     return;
   }
