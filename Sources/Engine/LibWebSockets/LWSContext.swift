@@ -74,12 +74,13 @@ package final class LWSContext: Sendable {
         if let t = description.timeoutSeconds { info.timeout_secs = t }
         if let t = description.connectTimeoutSeconds { info.connect_timeout_secs = t }
         if let n = description.maxHTTPHeaderPool { info.max_http_header_pool = UInt16(clamping: n) }
+        if let t = description.headerTimeoutSeconds { info.timeout_secs_ah_idle = t }
         if let n = description.fdLimitPerThread { info.fd_limit_per_thread = UInt32(clamping: n) }
         // Stored before creating: the box and the strings must be alive while callbacks run inside
         // lws_create_context (and inside the destroy below).
         self.box = box
         self.storage = storage
-        lws_set_log_level(0, nil)
+        lws_set_log_level(Int32(ProcessInfo.processInfo.environment["QF_LWS_LOG"].flatMap { Int32($0) } ?? 0), nil)
         guard let context = lws_create_context(&info) else {
             throw LWSError(code: .createContext, message: "lws_create_context failed (\(what))")
         }
