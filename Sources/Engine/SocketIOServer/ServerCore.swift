@@ -195,16 +195,22 @@ final class ServerCore: @unchecked Sendable {
         if b > counters.maxQueueBytes.load(ordering: .relaxed) { counters.maxQueueBytes.store(b, ordering: .relaxed) }
     }
 
-    /// Takes one inbound message from the client's token bucket; false when it is over the rate.
-    func admitInbound(_ s: ClientSession) -> Bool {
+    /// Bytes of an inbound message that cost one token of the rate limit (a larger message costs
+    /// one more per started block): the limit bounds bytes as well as messages.
+    static let inboundTokenBytes = 4096
+
+    /// Takes an inbound message of `bytes` bytes from the client's token bucket (1 token, plus
+    /// one per started 4 KiB past the first); false when the client is over its rate.
+    func admitInbound(_ s: ClientSession, bytes: Int) -> Bool {
         let rate = config.maxInboundMessagesPerSecond
         guard rate > 0 else { return true }
         let now = monotonicNanos()
         let burst = max(1, config.inboundBurst)
         s.inboundTokens = min(burst, s.inboundTokens + Double(now &- s.inboundRefilledAt) / 1e9 * rate)
         s.inboundRefilledAt = now
-        guard s.inboundTokens >= 1 else { return false }
-        s.inboundTokens -= 1
+        let cost = Double(1 + max(0, bytes - 1) / Self.inboundTokenBytes)
+        guard s.inboundTokens >= cost else { return false }
+        s.inboundTokens -= cost
         return true
     }
 

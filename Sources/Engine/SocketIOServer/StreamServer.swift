@@ -107,6 +107,10 @@ package final class StreamServer: Sendable {
         running.withLock { if $0 === context { $0 = nil } }
     }
 
+    /// Whether `/api/csv-data/<name>` passes `name` on to the data source: one plain path
+    /// component (no separators, no `..`, no `%`, no control characters, not hidden).
+    package static func isSafeCSVFilename(_ name: String) -> Bool { ServerCore.isSafeCSVName(name) }
+
     // MARK: publishing (engine thread)
 
     /// Hands a batch of candle updates (the forming candles after ticks, any timeframes) to the

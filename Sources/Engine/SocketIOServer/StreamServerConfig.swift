@@ -21,10 +21,11 @@ package struct StreamServerConfig: Sendable {
     /// refusals too); a client whose queue would pass it is cut at once (`budgetDisconnects`).
     /// 0 = no byte limit.
     package var clientByteBudget: Int = 4 << 20
-    /// Messages a client may send per second, sustained (a token bucket refilled at this rate);
-    /// a client over it is cut (`rateLimited`). 0 = no limit.
+    /// Messages a client may send per second, sustained (a token bucket refilled at this rate;
+    /// a message costs one token per started 4 KiB, so this bounds bytes too: 200 → 800 KiB/s of
+    /// large messages); a client over it is cut (`rateLimited`). 0 = no limit.
     package var maxInboundMessagesPerSecond: Double = 200
-    /// Messages a client may send in a burst above the sustained rate (the bucket's size).
+    /// Tokens a client may spend in a burst above the sustained rate (the bucket's size).
     package var inboundBurst: Double = 1000
     /// Most WebSocket clients at once; more are refused.
     package var maxClients: Int = 1000

@@ -195,6 +195,8 @@ extension ServerCore {
         let now = monotonicNanos()
         guard now &- lastParkedCheck >= 10_000_000 else { return }
         lastParkedCheck = now
+        // never keep an exchange (and a stream's source) alive past this call
+        defer { parkedScratch.removeAll(keepingCapacity: true) }
         parkedScratch.removeAll(keepingCapacity: true)
         pollScratch.removeAll(keepingCapacity: true)
         for ex in httpExchanges.values {
@@ -219,7 +221,6 @@ extension ServerCore {
                 abort(ex.wsi)
             }
         }
-        parkedScratch.removeAll(keepingCapacity: true)
     }
 
     /// True when the peer of a connection has closed it (or reset it): what a paused connection

@@ -233,7 +233,7 @@ extension ServerCore {
                 closePolling(s)
                 return false
             case .success(let packet):
-                guard admitInbound(s) else {
+                guard admitInbound(s, bytes: p.count) else {
                     counters.add(counters.rateLimited)
                     logger.info("disconnecting client over the inbound message rate", metadata: ["sid": "\(s.sid)"])
                     kill(s)

@@ -169,6 +169,7 @@ extension ServerCore {
         }
         let complete = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0
         guard complete || s.parser.hasFailed else { return 0 }
+        let size = s.parser.pendingBytes
         switch s.parser.finish() {
         case .failure(let error):
             counters.add(counters.inboundErrors)
@@ -181,7 +182,7 @@ extension ServerCore {
             lws_close_reason(wsi, status, nil, 0)
             return -1
         case .success(let packet):
-            guard admitInbound(s) else {
+            guard admitInbound(s, bytes: size) else {
                 counters.add(counters.rateLimited)
                 logger.info("disconnecting client over the inbound message rate", metadata: ["sid": "\(s.sid)"])
                 kill(s)
