@@ -6,9 +6,11 @@ import SocketIOServer
 import Synchronization
 import Testing
 
-/// What the CSV test data source saw and did, readable from the test thread.
-final class CSVSourceLog: Sendable {
-    private let state = Mutex(State())
+/// What the CSV test data source saw and did, readable from the test thread. (An `NSLock`, not a
+/// `Mutex`: ThreadSanitizer sees pthread locks, not `Mutex`'s futex calls.)
+final class CSVSourceLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = State()
 
     struct State {
         var opened: [String] = []
@@ -17,11 +19,17 @@ final class CSVSourceLog: Sendable {
         var released = 0
     }
 
-    var snapshot: State { state.withLock { $0 } }
-    func opened(_ name: String) { state.withLock { $0.opened.append(name) } }
-    func listed(_ tf: String?) { state.withLock { $0.listed.append(tf) } }
-    func pulled() { state.withLock { $0.piecesPulled += 1 } }
-    func released() { state.withLock { $0.released += 1 } }
+    private func with<T>(_ body: (inout State) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
+
+    var snapshot: State { with { $0 } }
+    func opened(_ name: String) { with { $0.opened.append(name) } }
+    func listed(_ tf: String?) { with { $0.listed.append(tf) } }
+    func pulled() { with { $0.piecesPulled += 1 } }
+    func released() { with { $0.released += 1 } }
 }
 
 /// A data source with fixed history (``FakeDataSource``) and a CSV API: `EURUSD_otc_1m.csv`
@@ -161,7 +169,7 @@ func runTransportScript(_ scenario: String, port: Int, args: [String] = [], time
     let out = Pipe(), err = Pipe()
     p.standardOutput = out
     p.standardError = err
-    let outBuf = Mutex(Data()), errBuf = Mutex(Data())
+    let outBuf = LockedData(), errBuf = LockedData()
     out.fileHandleForReading.readabilityHandler = { h in
         let d = h.availableData
         outBuf.withLock { $0.append(d) }
@@ -215,4 +223,17 @@ func jsonText(_ value: Any?) -> String {
     guard let value, let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
     else { return "nil" }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// Bytes appended from a pipe's reader thread and read by the test (an `NSLock`, which
+/// ThreadSanitizer sees).
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+
+    func withLock<T>(_ body: (inout Data) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&data)
+    }
 }

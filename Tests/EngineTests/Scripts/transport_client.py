@@ -7,6 +7,7 @@ updates while the script runs, so scenarios only wait for what they expect. Ever
 in count and time; every address is on the loopback.
 """
 import json
+import os
 import socket
 import sys
 import threading
@@ -680,6 +681,9 @@ def main():
         raise SystemExit("unknown scenario " + scenario)
     result = table[scenario]()
     print(json.dumps(result), flush=True)
+    # a refused python-socketio client can leave a polling thread waiting up to
+    # max(pingInterval, pingTimeout) + 5 s for its queue: do not wait for it
+    os._exit(0)
 
 
 if __name__ == "__main__":

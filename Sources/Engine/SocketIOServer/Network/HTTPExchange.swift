@@ -76,12 +76,22 @@ final class HTTPSlot: Sendable {
 /// slot freed – when the last reference goes: the stream ended, the client went away, or the
 /// result of a read in flight was dropped.
 final class CSVStreamBody: @unchecked Sendable {
-    let source: any CSVBodySource
+    private let source: any CSVBodySource
     private let slot: HTTPSlot
+    /// Orders the reads (they run one at a time, on whichever HTTP-queue thread): a pthread lock,
+    /// which ThreadSanitizer sees.
+    private let lock = NSLock()
 
     init(source: any CSVBodySource, slot: HTTPSlot) {
         self.source = source
         self.slot = slot
+    }
+
+    /// The next piece that is not empty, or nil at the end.
+    func next() throws -> [UInt8]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return try ServerCore.nextNonEmptyPiece(source)
     }
 }
 
@@ -307,7 +317,7 @@ extension ServerCore {
                         return
                     }
                     let body = CSVStreamBody(source: source, slot: slot)
-                    let first = try Self.nextNonEmptyPiece(source)
+                    let first = try body.next()
                     inbox.post(http: .streamOpened(connection: key, request: request, body, first: first))
                 } catch {
                     var w = JSONWriter(capacity: 64)
@@ -385,7 +395,7 @@ extension ServerCore {
         let body = st.body, inbox = inbox, c = ex.connection, request = ex.request
         httpQueue.async {
             do {
-                let piece = try Self.nextNonEmptyPiece(body.source)
+                let piece = try body.next()
                 inbox.post(http: .streamPiece(connection: c, request: request, piece: piece, failed: false))
             } catch {
                 inbox.post(http: .streamPiece(connection: c, request: request, piece: nil, failed: true))
