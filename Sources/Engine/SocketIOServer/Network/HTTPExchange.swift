@@ -144,6 +144,7 @@ extension ServerCore {
         if path == "/socket.io" || path == "/socket.io/" {
             return engineIO(wsi, key: key)
         }
+        headerGuard.done(wsi)  // a body another route gets is discarded, not awaited
         let isAPI = path.hasPrefix("/api/")
         if isAPI || path == "/health" || path == "/metrics", !httpAuthorized(wsi) {
             counters.add(counters.httpAuthFailures)
