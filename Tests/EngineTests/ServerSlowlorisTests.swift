@@ -1,5 +1,5 @@
 import Foundation
-import SocketIOServer
+@testable import SocketIOServer
 import Testing
 
 /// Slowloris: connections that send their request head a byte a second must not make the server
@@ -23,6 +23,26 @@ struct ServerSlowlorisTests {
         #expect((r["attackers_closed_by_server"] as? Int ?? 0) > 0, "\(r)")
         #expect(server.stats.slowHeaderEvictions > 0, "\(server.stats)")
         print("slowloris: \(r); evictions \(server.stats.slowHeaderEvictions)")
+    }
+
+    @Test("the per-address guard: only connections slow for over a second count, oldest first; done ones leave")
+    func headerGuard() throws {
+        var g = HeaderGuard()
+        let w = (1...5).map { OpaquePointer(bitPattern: 0x1000 * $0)! }
+        let s: UInt64 = 1_000_000_000
+        g.track(w[0], address: "127.0.0.2", now: 10 * s)
+        g.track(w[1], address: "127.0.0.2", now: 11 * s)
+        g.track(w[2], address: "127.0.0.2", now: 12 * s + s / 2)
+        g.track(w[3], address: "127.0.0.1", now: 10 * s)
+        #expect(g.slow(address: "127.0.0.2", now: 13 * s, slowAfter: s) == [w[0], w[1]])
+        #expect(g.slow(address: "127.0.0.1", now: 13 * s, slowAfter: s) == [w[3]])
+        g.done(w[0])
+        g.done(w[0])  // idempotent
+        #expect(g.slow(address: "127.0.0.2", now: 14 * s, slowAfter: s) == [w[1], w[2]])
+        g.track(w[1], address: "127.0.0.3", now: 14 * s)  // a reused pointer moves
+        #expect(g.slow(address: "127.0.0.2", now: 20 * s, slowAfter: s) == [w[2]])
+        #expect(g.count == 3)
+        #expect(g.slow(address: "10.0.0.1", now: 20 * s, slowAfter: s).isEmpty)
     }
 
     @Test("with the per-address limit off, the header deadline and the slot pool alone keep /health reachable")
