@@ -543,23 +543,64 @@ def flood(url, kind, count, size):
             sent += 1
             if time.monotonic() - t0 > 30:
                 break
-    except (ConnectionResetError, BrokenPipeError, socket.timeout, OSError):
+    except socket.timeout:
+        pass  # the server stopped reading for a while: not a cut
+    except OSError:  # reset, broken pipe
         cut = True
     flood_seconds = time.monotonic() - t0
-    # the flooder's socket must end (reset or closed)
-    if not cut:
-        end = time.monotonic() + 10
+    # the flooder's socket must end (a reset): keep sending a little until it does
+    end = time.monotonic() + 20
+    s.settimeout(0.5)
+    while not cut and time.monotonic() < end:
         try:
-            while time.monotonic() < end:
-                s.sendall(frame)
-                time.sleep(0.01)
-        except (ConnectionResetError, BrokenPipeError, socket.timeout, OSError):
+            s.send(frame)
+            time.sleep(0.01)
+        except socket.timeout:
+            time.sleep(0.1)
+        except OSError:
             cut = True
     s.close()
     before = len(got)
     time.sleep(1.0)
     out = {"sent": sent, "cut": cut, "flood_seconds": round(flood_seconds, 2), "good_connected": sio.connected,
            "good_new_updates": len(got) - before, "good_updates": len(got)}
+    sio.disconnect()
+    return out
+
+
+def poll_flood(url, posts, per_post):
+    """A long-polling client that never polls (GET) but POSTs connects to unknown namespaces,
+    `per_post` per POST, each answered with a forced `44` that waits in its queue. A WebSocket
+    client alongside must keep getting updates."""
+    posts, per_post = int(posts), int(per_post)
+    sio = socketio.Client(reconnection=False)
+    got = []
+    sio.on("candle_update", lambda d: got.append(d))
+    sio.connect(url, transports=["websocket"], wait_timeout=5)
+    sio.call("subscribe", {"assets": ["EURUSD_otc"], "timeframes": ["1m"]}, timeout=5)
+    deadline = time.monotonic() + TIMEOUT
+    while not got and time.monotonic() < deadline:
+        time.sleep(0.02)
+    sid = handshake(url)["sid"]
+    q = "/socket.io/?EIO=4&transport=polling&sid=" + sid
+    body = "\x1e".join(["40/" + "n" * 110 + "," for _ in range(per_post)]).encode()
+    sent = 0
+    cut_status = None
+    for _ in range(posts):
+        try:
+            status = request(url, "POST", q, body)[0]
+        except (ConnectionError, OSError) as e:
+            cut_status = "closed: %s" % e
+            break
+        if status != 200:
+            cut_status = status
+            break
+        sent += 1
+    after = request(url, "GET", q)[0] if cut_status is not None else None
+    before = len(got)
+    time.sleep(1.0)
+    out = {"posts": sent, "cut_status": cut_status, "get_after_cut": after, "good_connected": sio.connected,
+           "good_new_updates": len(got) - before}
     sio.disconnect()
     return out
 
@@ -675,6 +716,7 @@ def main():
         "csv_busy": lambda: csv_busy(url),
         "flood": lambda: flood(url, args[0], args[1], args[2]),
         "chatty": lambda: chatty(url, args[0]),
+        "poll_flood": lambda: poll_flood(url, args[0], args[1]),
         "slowloris": lambda: slowloris(url, args[0], args[1]),
     }
     if scenario not in table:
