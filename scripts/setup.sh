@@ -39,6 +39,10 @@ if [ $want_test = 1 ]; then
     echo "setup: installing python test clients (python-socketio, aiohttp, websocket-client, lz4)" >&2
     "$py" -m pip install -q --disable-pip-version-check "python-socketio[asyncio_client]>=5,<6" aiohttp websocket-client lz4 orjson
   fi
+  # requests: python-socketio's synchronous Client polls with it (the long-polling tests)
+  if ! "$py" -c 'import requests' >/dev/null 2>&1; then
+    "$py" -m pip install -q --disable-pip-version-check requests
+  fi
   # redis-py: the baseline of qflux-bench's redis stage
   if ! "$py" -c 'import redis' >/dev/null 2>&1; then
     echo "setup: installing redis-py (baseline of the bench's redis stage)" >&2

@@ -88,10 +88,89 @@ static inline int qf_lws_refuse(struct lws *wsi, unsigned int status, const char
     return lws_return_http_status(wsi, status, message);
 }
 
-/** Sets (seconds > 0) or clears (0) the connection's user timeout. */
+/** Sets (seconds > 0) or clears (0) the connection's user timeout. A NULL wsi (a session without
+ *  a connection of its own, e.g. Engine.IO long-polling) is ignored. */
 static inline void qf_lws_set_user_timeout(struct lws *wsi, int seconds)
 {
+    if (!wsi) return;
     lws_set_timeout(wsi, seconds > 0 ? PENDING_TIMEOUT_USER_OK : NO_PENDING_TIMEOUT, seconds);
 }
+
+/** Closes the connection on the next service turn (any callback, any connection of the context's thread). */
+static inline void qf_lws_kill_async(struct lws *wsi)
+{
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+/** Request methods the server tells apart. */
+enum { QF_LWS_METHOD_OTHER = 0, QF_LWS_METHOD_GET = 1, QF_LWS_METHOD_POST = 2 };
+
+/** The method of the request being served: QF_LWS_METHOD_GET, _POST or _OTHER. */
+static inline int qf_lws_method(struct lws *wsi)
+{
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0) return QF_LWS_METHOD_GET;
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0) return QF_LWS_METHOD_POST;
+    return QF_LWS_METHOD_OTHER;
+}
+
+/** The request's Content-Length, or -1 when absent or not a number. */
+static inline long long qf_lws_content_length(struct lws *wsi)
+{
+    char buf[32];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH) <= 0) return -1;
+    int n = lws_hdr_copy(wsi, buf, (int)sizeof(buf), WSI_TOKEN_HTTP_CONTENT_LENGTH);
+    if (n <= 0 || n >= (int)sizeof(buf)) return -1;
+    long long v = 0;
+    for (int i = 0; i < n; i++) {
+        if (buf[i] < '0' || buf[i] > '9') return -1;
+        if (v > (1LL << 50)) return -1;
+        v = v * 10 + (buf[i] - '0');
+    }
+    return v;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Implemented in qf_lws.c (things that need a C function body of their own: callbacks, structs).
+ * ------------------------------------------------------------------------------------------- */
+
+/**
+ * Writes an HTTP response head on a server wsi: status, content type, `Cache-Control: no-store`,
+ * then `Content-Length: content_length`, or `Transfer-Encoding: chunked` when content_length < 0
+ * (the caller then frames the body with qf_lws_chunk_*). When allow_origin is not NULL it is
+ * echoed as `Access-Control-Allow-Origin` (with `Access-Control-Allow-Credentials: true`).
+ * Returns 0 on success, nonzero on failure (close the connection then).
+ */
+int qf_lws_write_http_head_ex(struct lws *wsi, unsigned int status, const char *content_type,
+                              long long content_length, const char *allow_origin);
+
+/** Bytes a chunk header needs at most ("%X\r\n" of a size_t). */
+#define QF_LWS_CHUNK_HEAD_MAX 18
+
+/**
+ * Writes `len` bytes at `data` as one HTTP/1.1 chunk (`%X\r\n…\r\n`); `data` must have
+ * LWS_PRE + QF_LWS_CHUNK_HEAD_MAX spare bytes before it and 2 after it (`len` + 2 writable).
+ * With `last` set, the terminating `0\r\n\r\n` follows (7 spare bytes after instead of 2);
+ * len may be 0 then. Returns what lws_write returns (< 0: the connection failed).
+ */
+int qf_lws_write_chunk(struct lws *wsi, unsigned char *data, size_t len, int last);
+
+/** The numeric peer address of a socket (IPv4 dotted, IPv6 text) into dest; its length or -1. */
+int qf_lws_peer_address(int fd, char *dest, int len);
+
+/** A repeating-on-demand timer on a context's service thread (an lws_sorted_usec_list_t). */
+typedef struct qf_lws_ticker qf_lws_ticker;
+
+/** What a ticker calls (on the service thread). */
+typedef void (*qf_lws_tick_fn)(void *user);
+
+/** A ticker for `context` that calls fn(user). Create it on the thread that owns the context. */
+qf_lws_ticker *qf_lws_ticker_create(struct lws_context *context, qf_lws_tick_fn fn, void *user);
+
+/** (Re)schedules the ticker `usec` microseconds from now (service thread, or the owner before the
+ *  service thread starts). */
+void qf_lws_ticker_schedule(qf_lws_ticker *ticker, long long usec);
+
+/** Frees a ticker. Call it only after lws_context_destroy of its context (or before it ever ran). */
+void qf_lws_ticker_free(qf_lws_ticker *ticker);
 
 #endif /* QF_LWS_H */

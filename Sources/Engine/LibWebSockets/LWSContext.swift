@@ -43,8 +43,8 @@ package final class LWSContext: Sendable {
         case destroyed
     }
 
-    /// Creates the context (silencing the library's log first). Callbacks may run inside this
-    /// call, on this thread.
+    /// Creates the context (silencing the library's log first, unless `QF_LWS_LOG` is set).
+    /// Callbacks may run inside this call, on this thread.
     /// - Throws: ``LWSError`` with code `createContext` when `lws_create_context` fails, `listenPort`
     ///   when a server context has no port to read back.
     package init(_ description: LWSContextDescription) throws(LWSError) {
@@ -74,12 +74,14 @@ package final class LWSContext: Sendable {
         if let t = description.timeoutSeconds { info.timeout_secs = t }
         if let t = description.connectTimeoutSeconds { info.connect_timeout_secs = t }
         if let n = description.maxHTTPHeaderPool { info.max_http_header_pool = UInt16(clamping: n) }
+        if let t = description.headerTimeoutSeconds { info.timeout_secs_ah_idle = t }
         if let n = description.fdLimitPerThread { info.fd_limit_per_thread = UInt32(clamping: n) }
         // Stored before creating: the box and the strings must be alive while callbacks run inside
         // lws_create_context (and inside the destroy below).
         self.box = box
         self.storage = storage
-        lws_set_log_level(0, nil)
+        // silent; QF_LWS_LOG=<libwebsockets LLL_ bit mask, e.g. 255> sends its own log to stderr (debugging)
+        lws_set_log_level(ProcessInfo.processInfo.environment["QF_LWS_LOG"].flatMap { Int32($0) } ?? 0, nil)
         guard let context = lws_create_context(&info) else {
             throw LWSError(code: .createContext, message: "lws_create_context failed (\(what))")
         }

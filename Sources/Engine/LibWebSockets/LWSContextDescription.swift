@@ -61,8 +61,12 @@ package struct LWSContextDescription {
     package var timeoutSeconds: UInt32?
     /// Seconds allowed for a client's TCP connect; nil: the library default.
     package var connectTimeoutSeconds: UInt32?
-    /// HTTP header buffers kept in the pool; nil: the library default.
+    /// HTTP header buffers allocated at most at once (each connection holds one while its request
+    /// headers – and a request body – arrive); nil: the library default.
     package var maxHTTPHeaderPool: Int?
+    /// Seconds a connection may hold a header buffer without completing its request headers
+    /// (`timeout_secs_ah_idle`; the slowloris bound); nil: the library default (10).
+    package var headerTimeoutSeconds: UInt32?
     /// File descriptors per service thread; nil: the process limit.
     package var fdLimitPerThread: Int?
 

@@ -1,6 +1,10 @@
 import FastDecode
 
-/// One WebSocket client, owned by the network thread.
+/// One Engine.IO / Socket.IO client, owned by the network thread – whatever carries it: a
+/// WebSocket, or HTTP long-polling (a `GET` held until there is something to send, `POST`s for
+/// what the client sends) that may later upgrade to a WebSocket. Everything above the transport
+/// (events, routing, queues, budgets) sees one kind of session; only `Network/` looks at
+/// ``transport``.
 final class ClientSession {
     /// Whether the client receives the server-wide focus (``ServerFocus``, docs/server-protocol.md).
     enum Focus: Equatable {
@@ -12,9 +16,17 @@ final class ClientSession {
         case requested
     }
 
+    /// The connection the session writes to.
+    enum Transport: Equatable {
+        /// A WebSocket connection (from the start, or after an upgrade).
+        case websocket(OpaquePointer)
+        /// HTTP long-polling: messages wait in the queue until a `GET` (``ClientSession/pendingGET``) takes them.
+        case polling
+    }
+
     let id: UInt64
-    let wsi: OpaquePointer
     let sid: String
+    var transport: Transport
     var parser: SocketIOParser
     var queue: OutboundQueue
     var socketConnected = false
@@ -28,17 +40,54 @@ final class ClientSession {
     var killed = false
     /// Connected with the right token (or no token needed) at least once.
     var authenticated = false
-    /// When the WebSocket was accepted (monotonic ns).
+    /// When the session was opened (monotonic ns).
     let openedAt = monotonicNanos()
+    /// Inbound rate limit: tokens left (messages) and when they were last refilled (monotonic ns).
+    var inboundTokens: Double
+    var inboundRefilledAt = monotonicNanos()
 
-    init(id: UInt64, wsi: OpaquePointer, sid: String, maxMessageBytes: Int, queueLimit: Int) {
+    // MARK: long-polling state (network thread)
+
+    /// The held `GET` (its connection), when one waits for messages.
+    var pendingGET: OpaquePointer?
+    /// The held `GET`'s connection key (its exchange in `ServerCore.httpExchanges`).
+    var pendingGETKey: UInt64 = 0
+    /// A `POST` is being received (a second concurrent one closes the session).
+    var postInFlight = false
+    /// When the last `GET` arrived or ended (monotonic ns): a session without one for
+    /// pingInterval + pingTimeout is closed.
+    var lastPollAt = monotonicNanos()
+    /// When the next ping is due, or the pong deadline when ``awaitingPong`` (monotonic ns).
+    var pingDue: UInt64 = 0
+    /// The WebSocket that is upgrading this polling session (between its `2probe` and `5`).
+    var upgradeWSI: OpaquePointer?
+    /// The upgrading WebSocket sent `2probe`: its `3probe` is owed (``probeReplyOwed``) and held
+    /// `GET`s are answered at once with a noop (`6`) so the client stops polling.
+    var probed = false
+    var probeReplyOwed = false
+    /// Bytes of the message the upgrading WebSocket is receiving (`2probe`, `5`: tiny).
+    var upgradeMessage: [UInt8] = []
+
+    init(id: UInt64, transport: Transport, sid: String, maxMessageBytes: Int, queueLimit: Int, byteBudget: Int,
+         inboundBurst: Double) {
         self.id = id
-        self.wsi = wsi
+        self.transport = transport
         self.sid = sid
         parser = SocketIOParser(maxMessageBytes: maxMessageBytes)
-        queue = OutboundQueue(limit: queueLimit)
+        queue = OutboundQueue(limit: queueLimit, byteBudget: byteBudget)
+        inboundTokens = inboundBurst
     }
 
     /// Receives the focus's `candle_update`s (see ``Focus``).
     var listensToFocus: Bool { focus != .none }
+
+    /// The session's WebSocket connection; nil for a long-polling session (which has no
+    /// connection of its own: `qf_lws_*` helpers given nil do nothing).
+    var wsi: OpaquePointer? {
+        if case .websocket(let w) = transport { return w }
+        return nil
+    }
+
+    /// True while the session is carried by long-polling (also while a WebSocket upgrade is under way).
+    var isPolling: Bool { transport == .polling }
 }

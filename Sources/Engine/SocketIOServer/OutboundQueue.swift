@@ -13,44 +13,114 @@ struct SubscriptionKey: Hashable {
 
 /// One message waiting for a client.
 struct OutFrame {
+    /// How a newer message may replace this one while it waits.
+    enum Coalescing: Equatable {
+        /// Never replaced.
+        case none
+        /// A `candle_update`: replaced by a newer update of the same candle.
+        case candle(CandleKey)
+        /// An Engine.IO pong: only the newest one needs sending.
+        case pong
+    }
+
     var bytes: [UInt8]
-    var key: CandleKey?
+    var coalescing: Coalescing
+
+    init(bytes: [UInt8], key: CandleKey? = nil) {
+        self.bytes = bytes
+        coalescing = key.map { .candle($0) } ?? .none
+    }
+
+    init(bytes: [UInt8], coalescing: Coalescing) {
+        self.bytes = bytes
+        self.coalescing = coalescing
+    }
+
+    /// The candle key, for `.candle` frames.
+    var key: CandleKey? {
+        if case .candle(let k) = coalescing { return k }
+        return nil
+    }
 }
 
-/// A client's bounded FIFO of outbound messages. `candle_update`s for the same candle coalesce:
-/// a newer one replaces the queued one in place (the client gets only the newest).
+/// A client's bounded FIFO of outbound messages, bounded twice: by count (``limit``: ordinary
+/// messages past it are refused, `.full`) and by bytes (``byteBudget``: any message, protocol
+/// control frames included, that would take the queued bytes past it is refused, `.overBudget` –
+/// the server cuts that client). `candle_update`s for the same candle coalesce in place (the client
+/// gets only the newest), and so do pongs.
 struct OutboundQueue {
-    enum PushResult: Equatable { case queued, coalesced, full }
+    enum PushResult: Equatable { case queued, coalesced, full, overBudget }
 
     private var items: [OutFrame] = []
     private var head = 0
     private var base = 0  // sequence number of items[0]
     private var pending: [CandleKey: Int] = [:]  // key → sequence number of the queued update
+    private var pendingPong: Int?  // sequence number of the queued pong
+    /// Messages queued before ordinary ones are refused.
     let limit: Int
+    /// Bytes queued at most (every message counts); 0 = no byte limit.
+    let byteBudget: Int
+    /// Bytes of the queued messages.
+    private(set) var bytes = 0
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, byteBudget: Int = 0) {
+        self.limit = limit
+        self.byteBudget = byteBudget
+    }
 
     var count: Int { items.count - head }
     var isEmpty: Bool { count == 0 }
 
-    /// Queues a message (or coalesces it); `.full` when the queue holds `limit` messages.
-    /// `force` ignores the limit (protocol control messages).
+    private func overBudget(adding n: Int) -> Bool {
+        byteBudget > 0 && bytes + n > byteBudget
+    }
+
+    /// Queues a message (or coalesces it): `.full` when `limit` messages are queued (`force`
+    /// ignores that limit: protocol control messages), `.overBudget` when the queued bytes would
+    /// pass the byte budget (forced or not). Refused messages are not queued.
     mutating func push(_ frame: OutFrame, force: Bool = false) -> PushResult {
-        if let key = frame.key, let seq = pending[key], seq - base >= head {
-            items[seq - base].bytes = frame.bytes
-            return .coalesced
+        switch frame.coalescing {
+        case .candle(let key):
+            if let seq = pending[key], seq - base >= head {
+                return replace(at: seq - base, with: frame.bytes)
+            }
+        case .pong:
+            if let seq = pendingPong, seq - base >= head {
+                return replace(at: seq - base, with: frame.bytes)
+            }
+        case .none:
+            break
         }
         if count >= limit && !force { return .full }
-        if let key = frame.key { pending[key] = base + items.count }
+        if overBudget(adding: frame.bytes.count) { return .overBudget }
+        switch frame.coalescing {
+        case .candle(let key): pending[key] = base + items.count
+        case .pong: pendingPong = base + items.count
+        case .none: break
+        }
+        bytes += frame.bytes.count
         items.append(frame)
         return .queued
+    }
+
+    private mutating func replace(at index: Int, with newBytes: [UInt8]) -> PushResult {
+        let delta = newBytes.count - items[index].bytes.count
+        if delta > 0 && overBudget(adding: delta) { return .overBudget }
+        bytes += delta
+        items[index].bytes = newBytes
+        return .coalesced
     }
 
     /// Takes the oldest message.
     mutating func pop() -> OutFrame? {
         guard head < items.count else { return nil }
         let frame = items[head]
-        if let key = frame.key, pending[key] == base + head { pending[key] = nil }
+        switch frame.coalescing {
+        case .candle(let key): if pending[key] == base + head { pending[key] = nil }
+        case .pong: if pendingPong == base + head { pendingPong = nil }
+        case .none: break
+        }
+        bytes -= frame.bytes.count
         items[head].bytes = []
         head += 1
         if head == items.count {

@@ -9,7 +9,8 @@ struct HTTPAnswer {
     var body: [UInt8]
 }
 
-/// `GET /`, `/health`, `/metrics`, the polling refusal and 404s.
+/// `GET /`, `/health`, `/metrics`, the CSV API's listing JSON and 404s (`Network/` routes
+/// `/socket.io/` and `/api/…` before these).
 extension ServerCore {
     func httpAnswer(path: String) -> HTTPAnswer {
         switch path {
@@ -19,15 +20,30 @@ extension ServerCore {
             return HTTPAnswer(status: 200, contentType: "application/json", body: healthJSON())
         case "/metrics":
             return HTTPAnswer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(metricsText().utf8))
-        case "/socket.io", "/socket.io/":
-            var w = JSONWriter()
-            w.raw("{\"code\":3,\"message\":\"Bad request: only the websocket transport is supported. Connect to /socket.io/?EIO=4&transport=websocket (python-socketio: connect(url, transports=['websocket']); socket.io-client: {transports: ['websocket']})\"}")
-            return HTTPAnswer(status: 400, contentType: "application/json", body: w.bytes)
         default:
             var w = JSONWriter()
             w.raw("{\"error\":\"not found\",\"path\":"); w.string(path); w.raw("}")
             return HTTPAnswer(status: 404, contentType: "application/json", body: w.bytes)
         }
+    }
+
+    /// `GET /api/available-csv-files`: `{"files":[{"path","filename","asset","timeframe","size"}],"count":N}`
+    /// (`size` null when unknown).
+    static func csvListingJSON(_ files: [AvailableFile]) -> [UInt8] {
+        var w = JSONWriter(capacity: 64 + files.count * 160)
+        w.raw("{\"files\":[")
+        for (i, f) in files.enumerated() {
+            if i > 0 { w.comma() }
+            w.raw("{\"path\":"); w.string(f.path)
+            w.raw(",\"filename\":"); w.string(f.filename)
+            w.raw(",\"asset\":"); w.string(f.asset)
+            w.raw(",\"timeframe\":"); w.string(f.timeframe)
+            w.raw(",\"size\":")
+            if let size = f.size { w.integer(size) } else { w.raw("null") }
+            w.raw("}")
+        }
+        w.raw("],\"count\":"); w.integer(files.count); w.raw("}")
+        return w.bytes
     }
 
     var uptimeSeconds: Double { Double(monotonicNanos() - startedAt) / 1e9 }
@@ -76,12 +92,24 @@ extension ServerCore {
         out.add("qflux_server_refused_host_total", .counter, "Requests and upgrades refused for a Host that does not name this server (403).", st.refusedHost)
         out.add("qflux_server_refused_unauthenticated_total", .counter, "Upgrades refused at the unauthenticated-client limit (503).", st.refusedUnauthenticated)
         out.add("qflux_server_auth_timeouts_total", .counter, "Clients closed for not authenticating in time.", st.authTimeouts)
-        out.add("qflux_server_http_auth_failures_total", .counter, "/health and /metrics requests without the token (401).", st.httpAuthFailures)
+        out.add("qflux_server_http_auth_failures_total", .counter, "/health, /metrics and /api requests without the token (401).", st.httpAuthFailures)
         out.add("qflux_server_analysis_refused_total", .counter, "run_backtest/calculate_indicators refused because too many were queued.", st.analysisRefused)
         out.add("qflux_server_ping_timeouts_total", .counter, "Clients dropped for not answering a ping.", st.pingTimeouts)
         out.add("qflux_server_handoff_drops_total", .counter, "Candle updates refused because the engine ring was full.", st.handoffDrops)
         out.add("qflux_server_max_queue_depth", .gauge, "Deepest client queue seen.", st.maxQueueDepth)
         appendLimitMetrics(to: &out, st)
+        out.add("qflux_server_max_queue_bytes", .gauge, "Most bytes any client queue has held.", st.maxQueueBytes)
+        out.add("qflux_server_budget_disconnects_total", .counter, "Clients cut for passing their per-client byte budget.", st.budgetDisconnects)
+        out.add("qflux_server_rate_limited_total", .counter, "Clients cut for sending messages faster than the inbound rate limit.", st.rateLimited)
+        out.add("qflux_server_polling_sessions", .gauge, "Sessions carried by HTTP long-polling now.", st.pollingSessions)
+        out.add("qflux_server_polling_sessions_total", .counter, "Sessions opened over HTTP long-polling.", st.pollingSessionsTotal)
+        out.add("qflux_server_upgrades_total", .counter, "Long-polling sessions upgraded to a WebSocket.", st.upgrades)
+        out.add("qflux_server_polling_timeouts_total", .counter, "Long-polling sessions closed for sending no GET within pingInterval + pingTimeout.", st.pollingTimeouts)
+        out.add("qflux_server_polling_overlaps_total", .counter, "Long-polling sessions closed for a second concurrent GET or POST.", st.pollingOverlaps)
+        out.add("qflux_server_slow_header_evictions_total", .counter, "Connections closed because their address held too many connections slow to send their request.", st.slowHeaderEvictions)
+        out.add("qflux_server_http_streams", .gauge, "CSV API answers (listings, streams) under way.", st.httpStreams)
+        out.add("qflux_server_http_streams_refused_total", .counter, "CSV API requests refused at the stream limit (503).", st.httpStreamsRefused)
+        out.add("qflux_server_csv_bytes_sent_total", .counter, "CSV bytes streamed by /api/csv-data.", st.csvBytesSent)
         out.append(dataSource.metricsText())
         return out.text
     }

@@ -8,6 +8,10 @@ import Synchronization
 /// The server's state on the network thread: sessions, routing, Socket.IO event handling.
 /// Everything here except ``inbox``, ``counters`` and ``stopping`` is touched only by the
 /// network thread (inside libwebsockets callbacks); the lws calls live in `Network/`.
+///
+/// Sessions do not depend on their transport: ``enqueue(_:_:key:force:)``, ``emit(_:_:_:ack:)``
+/// and ``broadcast(_:_:)`` are the one way messages leave, and `Network/` carries a session's
+/// queue over its WebSocket or its held long-polling `GET`.
 final class ServerCore: @unchecked Sendable {
     let config: StreamServerConfig
     let dataSource: any StreamServerDataSource
@@ -18,6 +22,8 @@ final class ServerCore: @unchecked Sendable {
     let worker = DispatchQueue(label: "qflux.server.data")
     /// Backtests and indicator requests: their own queue, so a long backtest never delays history.
     let analysisQueue = DispatchQueue(label: "qflux.server.analysis")
+    /// CSV API listings and file reads (a concurrent queue: each stream has at most one read in flight).
+    let httpQueue = DispatchQueue(label: "qflux.server.http", attributes: .concurrent)
     /// Analysis requests queued or running (network thread).
     var analysisPending = 0
     let startedAt = monotonicNanos()
@@ -26,8 +32,23 @@ final class ServerCore: @unchecked Sendable {
     let accessPolicy: AccessPolicy
 
     var sessions: [UInt64: ClientSession] = [:]
+    /// Sessions by their Engine.IO `sid` (long-polling requests and upgrades name them so).
+    var sessionsBySID: [String: UInt64] = [:]
     var nextSessionID: UInt64 = 1
-    var httpResponses: [UInt64: [UInt8]] = [:]
+    /// The HTTP request under way on each connection, by the connection's key (its per-session data).
+    var httpExchanges: [UInt64: HTTPExchange] = [:]
+    /// WebSockets between their handshake and `LWS_CALLBACK_ESTABLISHED` that upgrade a
+    /// long-polling session: connection → session id.
+    var pendingUpgrades: [OpaquePointer: UInt64] = [:]
+    /// Connections still sending their request headers, for the per-address slowloris limit.
+    var headerGuard = HeaderGuard()
+    /// The timer of long-polling sessions (pings, deadlines); nil while the server is stopped.
+    var ticker: OpaquePointer?
+    var tickerScheduled = false
+    var lastParkedCheck: UInt64 = 0
+    var parkedScratch: [HTTPExchange] = []
+    var pollScratch: [pollfd] = []
+    var httpScratch: [HTTPResult] = []
     var routes: [SubscriptionKey: [ClientSession]] = [:]
     /// Focus, history jobs, the shared listing (ServerEventState.swift).
     var events = ServerEventState()
@@ -65,33 +86,58 @@ final class ServerCore: @unchecked Sendable {
 
     // MARK: sessions
 
-    func openSession(wsi: OpaquePointer) -> ClientSession {
+    /// Opens a session on a new WebSocket (`.websocket(wsi)`) or a long-polling handshake
+    /// (`.polling`) and queues its Engine.IO open packet.
+    func openSession(transport: ClientSession.Transport) -> ClientSession {
         let id = nextSessionID
         nextSessionID += 1
-        let s = ClientSession(id: id, wsi: wsi, sid: Self.makeSID(), maxMessageBytes: config.maxInboundMessageBytes,
-                              queueLimit: config.clientQueueLimit)
+        var sid = Self.makeSID()
+        while sessionsBySID[sid] != nil { sid = Self.makeSID() }
+        let s = ClientSession(id: id, transport: transport, sid: sid, maxMessageBytes: config.maxInboundMessageBytes,
+                              queueLimit: config.clientQueueLimit, byteBudget: config.clientByteBudget,
+                              inboundBurst: max(1, config.inboundBurst))
         sessions[id] = s
+        sessionsBySID[sid] = id
         counters.clients.store(sessions.count, ordering: .relaxed)
         counters.add(counters.connectionsTotal)
-        if config.token != nil {
-            // Unauthenticated until a Socket.IO connect with the right token: bounded time.
-            qf_lws_set_user_timeout(wsi, Int32(max(1, config.unauthenticatedTimeout)))
+        switch transport {
+        case .websocket(let wsi):
+            if config.token != nil {
+                // Unauthenticated until a Socket.IO connect with the right token: bounded time.
+                qf_lws_set_user_timeout(wsi, Int32(max(1, config.unauthenticatedTimeout)))
+            }
+        case .polling:
+            // the ticker enforces the unauthenticated timeout, pings and the missing-GET deadline
+            counters.pollingSessions.wrappingAdd(1, ordering: .relaxed)
+            counters.add(counters.pollingSessionsTotal)
+            s.pingDue = monotonicNanos() + UInt64(config.pingInterval * 1e9)
+            scheduleTick()
         }
-        enqueue(s, SocketIOEncoder.open(sid: s.sid, pingIntervalMs: Int(config.pingInterval * 1000),
+        enqueue(s, SocketIOEncoder.open(sid: s.sid, upgrades: s.isPolling ? ["websocket"] : [],
+                                         pingIntervalMs: Int(config.pingInterval * 1000),
                                          pingTimeoutMs: Int(config.pingTimeout * 1000),
                                          maxPayload: config.maxInboundMessageBytes), force: true)
         return s
     }
 
+    /// Forgets a session (its connection is gone or is being closed).
     func closeSession(_ s: ClientSession) {
+        guard sessions[s.id] === s else { return }
         if config.token != nil, !s.authenticated, !s.killed, !s.closeAfterFlush,
            Double(monotonicNanos() - s.openedAt) / 1e9 >= Double(max(1, config.unauthenticatedTimeout)) - 0.25 {
             counters.add(counters.authTimeouts)
         }
         s.killed = true
         sessions[s.id] = nil
+        sessionsBySID[s.sid] = nil
+        if s.isPolling { counters.pollingSessions.wrappingSubtract(1, ordering: .relaxed) }
         counters.clients.store(sessions.count, ordering: .relaxed)
         if s.focus != .none || !s.subscriptions.isEmpty { rebuildRoutes() }
+    }
+
+    /// The session named by an Engine.IO `sid`.
+    func session(sid: String) -> ClientSession? {
+        sessionsBySID[sid].flatMap { sessions[$0] }
     }
 
     static func makeSID() -> String {
@@ -102,17 +148,35 @@ final class ServerCore: @unchecked Sendable {
     // MARK: outbound
 
     /// Queues a message for a client and asks for a write. Drops it when the queue is full, and
-    /// disconnects a client that stays full longer than the grace period.
+    /// disconnects a client that stays full longer than the grace period. Every message, forced
+    /// (protocol control) or not, counts toward the client's byte budget: a client whose queue
+    /// would pass it is cut at once. A forced Engine.IO pong (`3…`) replaces a pong still queued.
     func enqueue(_ s: ClientSession, _ bytes: [UInt8], key: CandleKey? = nil, force: Bool = false) {
         guard !s.killed else { return }
-        switch s.queue.push(OutFrame(bytes: bytes, key: key), force: force) {
+        let frame: OutFrame
+        if let key {
+            frame = OutFrame(bytes: bytes, coalescing: .candle(key))
+        } else if force, bytes.first == UInt8(ascii: "3") {
+            frame = OutFrame(bytes: bytes, coalescing: .pong)  // only the newest pong matters
+        } else {
+            frame = OutFrame(bytes: bytes, coalescing: .none)
+        }
+        switch s.queue.push(frame, force: force) {
         case .coalesced:
             counters.add(counters.coalesced)
+            noteQueueBytes(s)
         case .queued:
             let depth = s.queue.count
             if depth > counters.maxQueueDepth.load(ordering: .relaxed) {
                 counters.maxQueueDepth.store(depth, ordering: .relaxed)
             }
+            noteQueueBytes(s)
+        case .overBudget:
+            counters.add(counters.budgetDisconnects)
+            logger.info("disconnecting client over its byte budget",
+                        metadata: ["sid": "\(s.sid)", "queued_bytes": "\(s.queue.bytes)", "queued": "\(s.queue.count)"])
+            kill(s)
+            return
         case .full:
             counters.add(counters.drops)
             let now = monotonicNanos()
@@ -128,6 +192,30 @@ final class ServerCore: @unchecked Sendable {
             }
         }
         requestWrite(s)
+    }
+
+    private func noteQueueBytes(_ s: ClientSession) {
+        let b = s.queue.bytes
+        if b > counters.maxQueueBytes.load(ordering: .relaxed) { counters.maxQueueBytes.store(b, ordering: .relaxed) }
+    }
+
+    /// Bytes of an inbound message that cost one token of the rate limit (a larger message costs
+    /// one more per started block): the limit bounds bytes as well as messages.
+    static let inboundTokenBytes = 4096
+
+    /// Takes an inbound message of `bytes` bytes from the client's token bucket (1 token, plus
+    /// one per started 4 KiB past the first); false when the client is over its rate.
+    func admitInbound(_ s: ClientSession, bytes: Int) -> Bool {
+        let rate = config.maxInboundMessagesPerSecond
+        guard rate > 0 else { return true }
+        let now = monotonicNanos()
+        let burst = max(1, config.inboundBurst)
+        s.inboundTokens = min(burst, s.inboundTokens + Double(now &- s.inboundRefilledAt) / 1e9 * rate)
+        s.inboundRefilledAt = now
+        let cost = Double(1 + max(0, bytes - 1) / Self.inboundTokenBytes)
+        guard s.inboundTokens >= cost else { return false }
+        s.inboundTokens -= cost
+        return true
     }
 
     func broadcast(_ name: String, _ payload: [UInt8]) {

@@ -31,6 +31,18 @@ final class ServerCounters: Sendable {
     let historyMerged = Atomic<UInt64>(0)
     let historyJobs = Atomic<Int>(0)
     let historyBacklog = Atomic<Int>(0)
+    let pollingSessions = Atomic<Int>(0)
+    let pollingSessionsTotal = Atomic<UInt64>(0)
+    let upgrades = Atomic<UInt64>(0)
+    let pollingTimeouts = Atomic<UInt64>(0)
+    let pollingOverlaps = Atomic<UInt64>(0)
+    let budgetDisconnects = Atomic<UInt64>(0)
+    let rateLimited = Atomic<UInt64>(0)
+    let maxQueueBytes = Atomic<Int>(0)
+    let slowHeaderEvictions = Atomic<UInt64>(0)
+    let httpStreams = Atomic<Int>(0)
+    let httpStreamsRefused = Atomic<UInt64>(0)
+    let csvBytesSent = Atomic<UInt64>(0)
 
     func add(_ a: borrowing Atomic<UInt64>, _ n: UInt64 = 1) {
         a.wrappingAdd(n, ordering: .relaxed)
@@ -66,7 +78,19 @@ final class ServerCounters: Sendable {
             clientsOverBudget: clientsOverBudget.load(ordering: .relaxed),
             historyMerged: historyMerged.load(ordering: .relaxed),
             historyJobs: historyJobs.load(ordering: .relaxed),
-            historyBacklog: historyBacklog.load(ordering: .relaxed))
+            historyBacklog: historyBacklog.load(ordering: .relaxed),
+            pollingSessions: pollingSessions.load(ordering: .relaxed),
+            pollingSessionsTotal: pollingSessionsTotal.load(ordering: .relaxed),
+            upgrades: upgrades.load(ordering: .relaxed),
+            pollingTimeouts: pollingTimeouts.load(ordering: .relaxed),
+            pollingOverlaps: pollingOverlaps.load(ordering: .relaxed),
+            budgetDisconnects: budgetDisconnects.load(ordering: .relaxed),
+            rateLimited: rateLimited.load(ordering: .relaxed),
+            maxQueueBytes: maxQueueBytes.load(ordering: .relaxed),
+            slowHeaderEvictions: slowHeaderEvictions.load(ordering: .relaxed),
+            httpStreams: httpStreams.load(ordering: .relaxed),
+            httpStreamsRefused: httpStreamsRefused.load(ordering: .relaxed),
+            csvBytesSent: csvBytesSent.load(ordering: .relaxed))
     }
 }
 
@@ -131,4 +155,28 @@ package struct StreamServerStats: Sendable, Equatable {
     package var historyJobs: Int = 0
     /// History requests waiting in client backlogs now.
     package var historyBacklog: Int = 0
+    /// Sessions carried by HTTP long-polling now (not yet upgraded).
+    package var pollingSessions: Int = 0
+    /// Sessions opened over long-polling since start.
+    package var pollingSessionsTotal: UInt64 = 0
+    /// Long-polling sessions upgraded to a WebSocket.
+    package var upgrades: UInt64 = 0
+    /// Long-polling sessions closed because no `GET` came within pingInterval + pingTimeout.
+    package var pollingTimeouts: UInt64 = 0
+    /// Long-polling sessions closed for a second concurrent `GET` or `POST`.
+    package var pollingOverlaps: UInt64 = 0
+    /// Clients cut because their queued bytes would pass the per-client byte budget.
+    package var budgetDisconnects: UInt64 = 0
+    /// Clients cut for sending messages faster than the inbound rate limit.
+    package var rateLimited: UInt64 = 0
+    /// The most bytes any client queue has held.
+    package var maxQueueBytes: Int = 0
+    /// Connections closed because their address had too many connections slow to send headers.
+    package var slowHeaderEvictions: UInt64 = 0
+    /// Asynchronous HTTP answers (CSV listings and streams) under way now.
+    package var httpStreams: Int = 0
+    /// CSV API requests refused with `503` at the stream limit.
+    package var httpStreamsRefused: UInt64 = 0
+    /// CSV bytes written by `/api/csv-data/…`.
+    package var csvBytesSent: UInt64 = 0
 }

@@ -19,17 +19,29 @@ enum ServerInput: Sendable {
     case listingDone(event: String, payload: [UInt8])
 }
 
+/// An asynchronous HTTP answer's next step, from the worker queue (the CSV API). Kept apart from
+/// ``ServerInput`` (whose handling belongs to the routing code) and drained by `Network/`.
+enum HTTPResult: Sendable {
+    /// A whole answer (listings, `404 File not found`, errors) for request `request` on connection `connection`.
+    case answer(connection: UInt64, request: UInt64, HTTPAnswer)
+    /// A CSV opened for streaming, with its first piece (nil: empty file).
+    case streamOpened(connection: UInt64, request: UInt64, CSVStreamBody, first: [UInt8]?)
+    /// The next piece of a stream (nil: the end); `failed` when reading it failed (the answer is cut).
+    case streamPiece(connection: UInt64, request: UInt64, piece: [UInt8]?, failed: Bool)
+}
+
 /// The handoff from other threads to the network thread.
 ///
 /// - Candle updates: a lock-free ``SPSCRing`` (one producer: the engine thread); a batch is
 ///   staged, published with one store and announced with one `lws_cancel_service`.
-/// - Rare control inputs (status, errors, replies built by the worker queue): a `Mutex`-protected
-///   array swapped out whole by the network thread.
+/// - Rare control inputs (status, errors, replies built by the worker queue), and the steps of
+///   asynchronous HTTP answers: `Mutex`-protected arrays swapped out whole by the network thread.
 /// - The wake-up itself takes no lock: publishers register in `wakers` while they use the context
 ///   pointer, and ``detach()`` waits for them before the context is destroyed.
 final class ServerInbox: Sendable {
     let candles: SPSCRing<Candle>
     private let inputs = Mutex<[ServerInput]>([])
+    private let httpResults = Mutex<[HTTPResult]>([])
     private let target = Atomic<Int>(0)
     private let wakers = Atomic<Int>(0)
 
@@ -61,6 +73,18 @@ final class ServerInbox: Sendable {
         let p = target.load(ordering: .sequentiallyConsistent)
         if p != 0, let context = OpaquePointer(bitPattern: p) { lws_cancel_service(context) }
         wakers.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Appends one asynchronous HTTP step and wakes the network thread.
+    func post(http result: HTTPResult) {
+        httpResults.withLock { $0.append(result) }
+        wake()
+    }
+
+    /// Takes the HTTP steps posted so far, leaving `spare` (emptied) in place for reuse.
+    func takeHTTPResults(_ spare: inout [HTTPResult]) {
+        spare.removeAll(keepingCapacity: true)
+        httpResults.withLock { swap(&$0, &spare) }
     }
 
     /// Takes the control inputs posted so far, leaving `spare` (emptied) in place for reuse.

@@ -1,12 +1,14 @@
 import Candles
+import CSupport
 import FastDecode
 import Foundation
 import LibWebSockets
 import Logging
 import Synchronization
 
-/// qflux's server front: a Socket.IO v4 (WebSocket transport) server on libwebsockets, plus the live
-/// chart page (`GET /`), `GET /health` and `GET /metrics`, all on one port.
+/// qflux's server front: a Socket.IO v4 server on libwebsockets (WebSocket and HTTP long-polling
+/// transports, with the upgrade from one to the other), plus the live chart page (`GET /`),
+/// `GET /health`, `GET /metrics` and the CSV API (`/api/…`), all on one port.
 ///
 /// Threads: ``start()`` creates the context (an ``LWSContext``) and its network thread, which runs
 /// the libwebsockets service loop and owns the ``ServerCore`` state; the publish methods may be
@@ -54,7 +56,11 @@ package final class StreamServer: Sendable {
             ])
             description.user = Unmanaged.passUnretained(core).toOpaque()  // the core outlives the context
             description.options = config.bindAddress.contains(":") ? [] : .disableIPv6
-            description.maxHTTPHeaderPool = 64
+            // Slowloris: short header deadline, a pool big enough that slow connections from a few
+            // addresses cannot starve it (held polls and streams give their buffer back), and
+            // the per-address limit in Network/HeaderGuard.swift.
+            description.maxHTTPHeaderPool = max(64, config.httpHeaderSlots)
+            description.headerTimeoutSeconds = UInt32(max(1, config.headerTimeout))
             description.timeoutSeconds = 10
             let context: LWSContext
             do throws(LWSError) {
@@ -69,10 +75,14 @@ package final class StreamServer: Sendable {
                 }
             }
             core.inbox.attach(context.pointer)
+            core.ticker = qf_lws_ticker_create(context.pointer, serverTick, Unmanaged.passUnretained(core).toOpaque())
+            core.tickerScheduled = false
             let core = self.core
-            // Runs on the network thread after each service turn: leave once every client is gone after stop().
+            // Runs on the network thread after each service turn: watch parked HTTP connections;
+            // leave once every client is gone after stop().
             context.startServiceThread(name: "qflux-server") {
-                !(core.stopping.load(ordering: .acquiring) && core.closingAll && core.sessions.isEmpty)
+                if !core.httpExchanges.isEmpty { core.checkParkedConnections() }
+                return !(core.stopping.load(ordering: .acquiring) && core.closingAll && core.sessions.isEmpty)
             }
             current = context
         }
@@ -89,8 +99,17 @@ package final class StreamServer: Sendable {
         } while !context.waitForServiceThread(timeout: 0.02) && monotonicNanos() <= deadline
         core.inbox.detach()
         context.stop()  // forces the loop out if clients are still there, joins it, destroys the context
+        // the context is gone: nothing can fire the ticker any more (this thread owns the core now)
+        if let t = core.ticker {
+            qf_lws_ticker_free(t)
+            core.ticker = nil
+        }
         running.withLock { if $0 === context { $0 = nil } }
     }
+
+    /// Whether `/api/csv-data/<name>` passes `name` on to the data source: one plain path
+    /// component (no separators, no `..`, no `%`, no control characters, not hidden).
+    package static func isSafeCSVFilename(_ name: String) -> Bool { ServerCore.isSafeCSVName(name) }
 
     // MARK: publishing (engine thread)
 

@@ -12,12 +12,23 @@ package struct StreamServerConfig: Sendable {
     /// asset moves to it (`asset_changed` + history). Off: only clients that started a stream
     /// without naming an asset follow the chart; everyone gets `asset_detected`.
     package var followChart = false
-    /// Largest inbound WebSocket message in bytes; a larger one closes that client.
+    /// Largest inbound message in bytes (a WebSocket message, or a whole long-polling `POST`);
+    /// a larger one closes that client (long-polling: `413`). Announced as Engine.IO `maxPayload`.
     package var maxInboundMessageBytes: Int = 64 * 1024
     /// Messages queued per client before it counts as slow.
     package var clientQueueLimit: Int = 1024
     /// How long a client may stay at its queue limit before it is disconnected, in seconds.
     package var slowClientGrace: Double = 5
+    /// Bytes queued for one client at most, every message counted (pongs, connect acks and
+    /// refusals too); a client whose queue would pass it is cut at once (`budgetDisconnects`).
+    /// 0 = no byte limit.
+    package var clientByteBudget: Int = 4 << 20
+    /// Messages a client may send per second, sustained (a token bucket refilled at this rate;
+    /// a message costs one token per started 4 KiB, so this bounds bytes too: 200 → 800 KiB/s of
+    /// large messages); a client over it is cut (`rateLimited`). 0 = no limit.
+    package var maxInboundMessagesPerSecond: Double = 200
+    /// Tokens a client may spend in a burst above the sustained rate (the bucket's size).
+    package var inboundBurst: Double = 1000
     /// Most WebSocket clients at once; more are refused.
     package var maxClients: Int = 1000
     /// Candle updates the engine→network ring holds; a batch that finds it full loses the rest
@@ -64,6 +75,23 @@ package struct StreamServerConfig: Sendable {
     /// Least seconds between two `get_available_data` answers to one client; an earlier request,
     /// or one while its previous is still being listed, gets `data_error` at once.
     package var availableDataInterval: Double = 1
+
+    /// Seconds a connection may take to send its request headers (slowloris); the connection is
+    /// closed after that. libwebsockets' `timeout_secs_ah_idle`.
+    package var headerTimeout: Int = 3
+    /// Connections from one address that may be slow sending their headers (still sending after a
+    /// second) at once; when another connection arrives from that address, the oldest slow one is
+    /// closed (`slowHeaderEvictions`). 0 = no per-address limit.
+    package var maxSlowHeaderConnectionsPerAddress: Int = 32
+    /// Header buffers libwebsockets may allocate at once (each connection holds one while it
+    /// sends headers or a request body; held polls and streamed answers give theirs back).
+    package var httpHeaderSlots: Int = 1024
+    /// Asynchronous HTTP answers at once (`/api/available-csv-files` listings and
+    /// `/api/csv-data/…` streams); more get `503`.
+    package var maxHTTPStreams: Int = 16
+    /// Seconds a streamed HTTP answer may wait for its client to take the next piece before the
+    /// connection is closed.
+    package var httpStallTimeout: Int = 30
 
     /// Defaults: 127.0.0.1:3001, no token.
     package init() {}

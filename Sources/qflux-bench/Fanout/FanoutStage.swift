@@ -13,9 +13,11 @@ import SocketIOServer
 /// the engine side publishes `candle_update`s at a fixed rate, each carrying its wall-clock send
 /// time; figures are deliveries/s and send→receive latency percentiles. The same clients then
 /// measure the original tool's stack (Flask-SocketIO) pushing the same events, when installed.
+/// A mixed case follows: 100 WebSocket and 100 long-polling clients (``NativePollingClients``,
+/// raw HTTP on their own thread) × 50 updates/s, delivered % and latency per transport.
 struct FanoutStage: BenchStage {
     let name = "fanout"
-    let summary = "Socket.IO fan-out to N clients: deliveries/s, latency p50/p99 (vs Flask-SocketIO)"
+    let summary = "Socket.IO fan-out to N clients: deliveries/s, latency p50/p99 (vs Flask-SocketIO); WebSocket + long-polling mix"
 
     func run(_ context: BenchContext) throws -> [Figure] {
         let clients = context.quick ? 200 : 1000
@@ -72,7 +74,77 @@ struct FanoutStage: BenchStage {
         } else {
             figures.append(Figure(stage: name, name: "Flask-SocketIO baseline", value: .nan, unit: "", note: "flask-socketio not installed (pip install flask-socketio simple-websocket): skipped"))
         }
+        figures += try runMixed(seconds: seconds)
         return figures
+    }
+
+    /// 100 WebSocket + 100 long-polling clients × 50 updates/s on one server.
+    private func runMixed(seconds: Double) throws -> [Figure] {
+        let perTransport = 100, rate = 50.0
+        let directory = AssetDirectory()
+        let asset = directory.register("BENCH_otc")
+        var config = StreamServerConfig()
+        config.port = 0
+        config.maxClients = 2 * perTransport + 10
+        let server = StreamServer(config: config, dataSource: EmptySource(), directory: directory,
+                                  initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
+        try server.start()
+        defer { server.stop() }
+        let port = server.boundPort
+        let publisher = Thread {
+            let start = now()
+            while server.stats.clients < 2 * perTransport && now() - start < 15 { usleep(20_000) }
+            let begin = now()
+            var i: Int64 = 0
+            while now() - begin < seconds {
+                i += 1
+                let t = Date().timeIntervalSince1970
+                server.publish([Candle(asset: asset, timeframe: .oneMinute, start: i * 60, open: t, high: t, low: t, close: t, ticks: 1)])
+                let wait = begin + Double(i) / rate - now()
+                if wait > 0 { usleep(UInt32(wait * 1e6)) }
+            }
+        }
+        let deadline = now() + seconds + 6
+        let polling = PollingRun()
+        let pollingThread = Thread {
+            do {
+                let clients = try NativePollingClients(port: port, clients: perTransport, asset: "BENCH_otc", sampleEvery: 7)
+                clients.run(until: deadline)
+                polling.result = ClientResult(received: clients.received, connected: clients.connected, latencies: clients.latenciesMs)
+            } catch {
+                polling.error = "\(error)"
+            }
+            polling.done.signal()
+        }
+        pollingThread.start()
+        let native = try NativeFanoutClients(port: port, clients: perTransport, asset: "BENCH_otc", sampleEvery: 7)
+        publisher.start()
+        native.run(until: deadline)
+        polling.done.wait()
+        if let error = polling.error { throw BenchError("mixed fan-out: \(error)") }
+        let ws = ClientResult(received: native.received, connected: native.connected, latencies: native.latenciesMs)
+        let lp = polling.result
+        let expected = Double(perTransport) * rate * seconds
+        let label = "mixed: \(perTransport) WebSocket + \(perTransport) polling clients × \(Int(rate)) updates/s"
+        let all = Double(ws.received + lp.received) / (2 * expected) * 100
+        return [
+            Figure(stage: name, name: "\(label), delivered", value: all, unit: "%",
+                   note: "\(ws.received + lp.received) of \(Int(2 * expected)) (\(ws.connected) + \(lp.connected) connected)"),
+            Figure(stage: name, name: "mixed WebSocket delivered", value: Double(ws.received) / expected * 100, unit: "%"),
+            Figure(stage: name, name: "mixed WebSocket latency p50", value: ws.percentile(0.50), unit: "ms"),
+            Figure(stage: name, name: "mixed WebSocket latency p99", value: ws.percentile(0.99), unit: "ms"),
+            Figure(stage: name, name: "mixed polling delivered", value: Double(lp.received) / expected * 100, unit: "%"),
+            Figure(stage: name, name: "mixed polling latency p50", value: lp.percentile(0.50), unit: "ms"),
+            Figure(stage: name, name: "mixed polling latency p99", value: lp.percentile(0.99), unit: "ms",
+                   note: "long-polling: one held GET per client, ≤ 16 packets per answer"),
+        ]
+    }
+
+    /// The polling half's results, handed from its thread.
+    private final class PollingRun: @unchecked Sendable {
+        var result = ClientResult()
+        var error: String?
+        let done = DispatchSemaphore(value: 0)
     }
 
     struct ClientResult {

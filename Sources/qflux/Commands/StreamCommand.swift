@@ -14,9 +14,10 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Stream live candles to Socket.IO clients and the built-in chart page, optionally archiving.",
         discussion: """
-        Serves Socket.IO v4 over WebSocket (clients must use the websocket transport, e.g. \
-        python-socketio's AsyncClient().connect(url, transports=['websocket'])) and a live chart \
-        page at http://BIND:PORT/. Health: /health (JSON); metrics: /metrics (Prometheus).
+        Serves Socket.IO v4 over WebSocket and HTTP long-polling (with the upgrade: \
+        python-socketio's Client().connect(url) and socket.io-client's io(url) work with their \
+        defaults), a live chart page at http://BIND:PORT/ and the CSV API (/api/available-csv-files, \
+        /api/csv-data/NAME). Health: /health (JSON); metrics: /metrics (Prometheus).
 
         By default the source is your own Chrome over the DevTools Protocol: start Chrome with \
         --remote-debugging-port=9222 --user-data-dir=<a separate profile dir> (Chrome 136+ ignores \

@@ -5,7 +5,14 @@ import LibWebSockets
 /// The one libwebsockets protocol callback: finds the ``ServerCore`` through the context's user
 /// pointer and dispatches. This is where the network thread enters the core's thread-confined
 /// state: ``LWSContext/user(of:file:line:)`` checks (debug builds) that it runs on the context's
-/// owner thread. All raw-pointer work of the server is in this folder.
+/// owner thread. All raw-pointer work of the server is in this folder:
+///
+/// - `LWSCallback.swift`: dispatch, connection-level helpers (writes, kills, headers);
+/// - `WebSocketTransport.swift`: WebSocket sessions and the upgrade of long-polling ones;
+/// - `PollingTransport.swift`: Engine.IO long-polling (`GET`/`POST /socket.io/`);
+/// - `HTTPExchange.swift`: every other HTTP request, asynchronous answers, chunked CSV streams;
+/// - `SessionTimers.swift`: pings, deadlines and the ticker of long-polling sessions;
+/// - `HeaderGuard.swift`: the per-address limit on connections slow to send their request.
 let serverCallback: LWSCallback = { wsi, reason, user, input, len in
     guard let wsi, let raw = LWSContext.user(of: wsi) else {
         return lws_callback_http_dummy(wsi, reason, user, input, len)
@@ -14,91 +21,132 @@ let serverCallback: LWSCallback = { wsi, reason, user, input, len in
     return core.callback(wsi, reason, user, input, len)
 }
 
-private let lwsPre = qf_lws_pre()
+let lwsPre = Int(qf_lws_pre())
 
 extension ServerCore {
     func callback(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
                   _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+            drainHTTP()
             drain()
             return 0
+
+        // connections
+        case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+            // `wsi` is the listening socket here; `input` carries the accepted descriptor
+            admitConnection(fd: Int32(truncatingIfNeeded: Int(bitPattern: input)))
+            return 0
+        case LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED:
+            trackHeaders(wsi)
+            return 0
+        case LWS_CALLBACK_WSI_DESTROY:
+            headerGuard.done(wsi)
+            pendingUpgrades[wsi] = nil
+            if let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi { exchangeGone(ex) }
+            return 0
+
+        // WebSocket
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+            headerGuard.done(wsi)
             return confirmUpgrade(wsi)
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             return acceptUpgrade(wsi) ? 0 : 1
         case LWS_CALLBACK_ESTABLISHED:
-            guard let user else { return -1 }
-            let s = openSession(wsi: wsi)
-            user.storeBytes(of: s.id, as: UInt64.self)
-            armPingTimer(s, seconds: config.pingInterval)
-            return 0
+            return established(wsi, user)
         case LWS_CALLBACK_RECEIVE:
-            guard let s = session(user) else { return -1 }
-            return receive(s, input, len)
+            return webSocketReceive(wsi, user, input, len)
         case LWS_CALLBACK_SERVER_WRITEABLE:
-            guard let s = session(user) else { return -1 }
-            return writeable(s)
+            return webSocketWriteable(wsi, user)
         case LWS_CALLBACK_TIMER:
-            guard let s = session(user) else { return 0 }
-            if s.awaitingPong {
-                counters.add(counters.pingTimeouts)
-                kill(s)
-            } else {
-                enqueue(s, SocketIOEncoder.ping, force: true)
-                s.awaitingPong = true
-                armPingTimer(s, seconds: config.pingTimeout)
-            }
+            if let s = session(user), s.wsi == wsi { pingTimerFired(s) }
             return 0
         case LWS_CALLBACK_CLOSED:
-            if let s = session(user) { closeSession(s) }
-            user?.storeBytes(of: 0, as: UInt64.self)
+            webSocketClosed(wsi, user)
+            return 0
+
+        // HTTP
+        case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
+            // a POST is still arriving until its body is complete
+            if qf_lws_method(wsi) != Int32(QF_LWS_METHOD_POST) { headerGuard.done(wsi) }
             return 0
         case LWS_CALLBACK_HTTP:
-            return http(wsi, user, input)
+            return http(wsi, user, input, len)
+        case LWS_CALLBACK_HTTP_BODY:
+            return httpBody(wsi, user, input, len)
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            headerGuard.done(wsi)
+            return httpBodyComplete(wsi, user)
         case LWS_CALLBACK_HTTP_WRITEABLE:
             return httpWriteable(wsi, user)
         case LWS_CALLBACK_CLOSED_HTTP:
-            if let user {
-                httpResponses[user.load(as: UInt64.self)] = nil
-            }
+            if let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi { exchangeGone(ex) }
             return 0
         default:
             return lws_callback_http_dummy(wsi, reason, user, input, len)
         }
     }
 
-    private func session(_ user: UnsafeMutableRawPointer?) -> ClientSession? {
+    /// The session whose id is in a WebSocket's per-session data.
+    func session(_ user: UnsafeMutableRawPointer?) -> ClientSession? {
         guard let user else { return nil }
         return sessions[user.load(as: UInt64.self)]
     }
 
+    /// Asks for a write on the session's transport: its WebSocket, or its held `GET`. A
+    /// long-polling session without a held `GET` keeps its messages until the next one; one that
+    /// is to close and has nothing left to deliver (or the server is stopping) closes now.
     func requestWrite(_ s: ClientSession) {
-        lws_callback_on_writable(s.wsi)
+        switch s.transport {
+        case .websocket(let w):
+            lws_callback_on_writable(w)
+        case .polling:
+            if let g = s.pendingGET {
+                lws_callback_on_writable(g)
+            } else if s.closeAfterFlush, s.queue.isEmpty || closingAll {
+                closePolling(s)
+            }
+        }
     }
 
     /// Closes a client from outside its own callbacks, abortively: linger 0 makes the close a
     /// reset that discards what the kernel still holds for it (a client that does not read would
     /// otherwise keep megabytes queued and a graceful close pending). libwebsockets frees the
-    /// connection on its next turn.
+    /// connection on its next turn. A long-polling session is forgotten at once (its held `GET`
+    /// and upgrading WebSocket, if any, are cut the same way).
     func kill(_ s: ClientSession) {
         guard !s.killed else { return }
-        s.killed = true
-        let fd = lws_get_socket_fd(s.wsi)
+        switch s.transport {
+        case .websocket(let w):
+            s.killed = true
+            abort(w)
+        case .polling:
+            if let g = s.pendingGET {
+                httpExchanges[s.pendingGETKey] = nil
+                s.pendingGET = nil
+                abort(g)
+            }
+            if let u = s.upgradeWSI {
+                s.upgradeWSI = nil
+                abort(u)
+            }
+            closeSession(s)
+        }
+    }
+
+    /// Resets a connection (linger 0) and has libwebsockets free it on its next turn.
+    func abort(_ wsi: OpaquePointer) {
+        let fd = lws_get_socket_fd(wsi)
         if fd >= 0 {
             var off = linger(l_onoff: 1, l_linger: 0)
             _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, socklen_t(MemoryLayout<linger>.size))
             shutdown(fd, Int32(SHUT_RD))
         }
-        lws_set_timeout(s.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC)
-    }
-
-    func armPingTimer(_ s: ClientSession, seconds: Double) {
-        lws_set_timer_usecs(s.wsi, lws_usec_t(seconds * 1_000_000))
+        qf_lws_kill_async(wsi)
     }
 
     /// A request header, nil when absent; "" (never accepted) when too long to be sane.
-    private func header(_ wsi: OpaquePointer, _ token: Int32) -> String? {
+    func header(_ wsi: OpaquePointer, _ token: Int32) -> String? {
         var buf = [CChar](repeating: 0, count: 512)
         let n = qf_lws_header(wsi, token, &buf, Int32(buf.count))
         if n == -1 { return nil }
@@ -106,8 +154,16 @@ extension ServerCore {
         return String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// A query argument (`name` with its `=`), URL-decoded by libwebsockets; nil when absent.
+    func queryArg(_ wsi: OpaquePointer, _ name: String) -> String? {
+        var buf = [CChar](repeating: 0, count: 256)
+        let n = qf_lws_query_arg(wsi, name, &buf, Int32(buf.count))
+        guard n >= 0 else { return nil }
+        return String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Origin and Host check of a request (HTTP or upgrade); the refusal text, or nil to go on.
-    private func refusal(_ wsi: OpaquePointer) -> String? {
+    func refusal(_ wsi: OpaquePointer) -> String? {
         let host = header(wsi, qf_lws_token_host())
         if !accessPolicy.allowsHost(host) {
             counters.add(counters.refusedHost)
@@ -123,148 +179,24 @@ extension ServerCore {
         return nil
     }
 
-    /// Before the WebSocket handshake is answered: 403 for a foreign Origin or Host, 503 at the
-    /// client limit (or too many unauthenticated clients), instead of a dropped connection.
-    private func confirmUpgrade(_ wsi: OpaquePointer) -> Int32 {
-        if let why = refusal(wsi) {
-            _ = qf_lws_refuse(wsi, 403, why)
-            return 1
-        }
-        if sessions.count >= config.maxClients || closingAll {
-            counters.add(counters.refusedMaxClients)
-            _ = qf_lws_refuse(wsi, 503, "Service Unavailable: client limit reached")
-            return 1
-        }
-        if config.token != nil,
-           sessions.values.lazy.filter({ !$0.authenticated }).count >= config.maxUnauthenticated {
-            counters.add(counters.refusedUnauthenticated)
-            _ = qf_lws_refuse(wsi, 503, "Service Unavailable: too many unauthenticated clients")
-            return 1
-        }
-        return 0
-    }
-
-    /// `--protect-http`: the token as `Authorization: Bearer …` or `?token=`.
-    private func httpAuthorized(_ wsi: OpaquePointer) -> Bool {
-        guard config.protectHTTP, let token = config.token else { return true }
-        if let auth = header(wsi, qf_lws_token_authorization()), auth.hasPrefix("Bearer ") {
-            return AccessPolicy.tokensEqual(String(auth.dropFirst(7)), token)
-        }
-        var buf = [CChar](repeating: 0, count: 512)
-        let n = qf_lws_query_arg(wsi, "token=", &buf, Int32(buf.count))
-        guard n >= 0 else { return false }
-        return AccessPolicy.tokensEqual(String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self), token)
-    }
-
-    private func acceptUpgrade(_ wsi: OpaquePointer) -> Bool {
-        var buf = [CChar](repeating: 0, count: 256)
-        func text(_ n: Int32) -> String? {
-            n < 0 ? nil : String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        let path = text(qf_lws_request_path(wsi, &buf, Int32(buf.count))) ?? ""
-        guard path == "/socket.io/" || path == "/socket.io" else { return false }
-        if let eio = text(qf_lws_query_arg(wsi, "EIO=", &buf, Int32(buf.count))), eio != "4" { return false }
-        if let transport = text(qf_lws_query_arg(wsi, "transport=", &buf, Int32(buf.count))), transport != "websocket" {
-            return false
-        }
-        if sessions.count >= config.maxClients || closingAll {
-            counters.add(counters.refusedMaxClients)
-            return false
-        }
-        return true
-    }
-
-    private func receive(_ s: ClientSession, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
-        if s.killed { return -1 }
-        if lws_frame_is_binary(s.wsi) != 0 {
-            s.parser.rejectBinary()
-        } else if let input, len > 0 {
-            s.parser.feed(UnsafeRawBufferPointer(start: input, count: len))
-        }
-        let complete = lws_is_final_fragment(s.wsi) != 0 && lws_remaining_packet_payload(s.wsi) == 0
-        guard complete || s.parser.hasFailed else { return 0 }
-        switch s.parser.finish() {
-        case .failure(let error):
-            counters.add(counters.inboundErrors)
-            var status = LWS_CLOSE_STATUS_POLICY_VIOLATION
-            if case .tooLarge = error {
-                counters.add(counters.oversizeMessages)
-                status = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
-            }
-            logger.debug("closing client after a bad message", metadata: ["sid": "\(s.sid)", "error": "\(error)"])
-            lws_close_reason(s.wsi, status, nil, 0)
-            return -1
-        case .success(let packet):
-            return handlePacket(s, packet) ? 0 : -1
-        }
-    }
-
-    private func writeable(_ s: ClientSession) -> Int32 {
-        if s.killed { return -1 }
-        if let frame = s.queue.pop() {
-            guard write(s.wsi, frame.bytes, LWS_WRITE_TEXT) else { return -1 }
-            counters.add(counters.messagesSent)
-            counters.add(counters.bytesSent, UInt64(frame.bytes.count))
-            // hysteresis: a client only stops counting as slow once it has caught up by half
-            if s.queue.count <= s.queue.limit / 2 { s.overLimitSince = nil }
-            // ask again even when empty: a close-after-flush waits for lws to send what it buffered
-            if !s.queue.isEmpty || s.closeAfterFlush { requestWrite(s) }
-            return 0
-        }
-        if s.closeAfterFlush {
-            lws_close_reason(s.wsi, LWS_CLOSE_STATUS_NORMAL, nil, 0)
-            return -1
-        }
-        return 0
-    }
-
-    private func http(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?) -> Int32 {
-        guard let user else { return -1 }
-        var path = "/"
-        if let input {
-            let c = input.assumingMemoryBound(to: UInt8.self)
-            path = String(decoding: UnsafeBufferPointer(start: c, count: strlen(input.assumingMemoryBound(to: CChar.self))), as: UTF8.self)
-        }
-        var key = user.load(as: UInt64.self)
-        if key == 0 {
-            key = nextSessionID
-            nextSessionID += 1
-            user.storeBytes(of: key, as: UInt64.self)
-        }
-        var answer: HTTPAnswer
-        if let why = refusal(wsi) {
-            answer = HTTPAnswer(status: 403, contentType: "application/json", body: Array("{\"error\":\"\(why)\"}".utf8))
-        } else if (path == "/health" || path == "/metrics"), !httpAuthorized(wsi) {
-            counters.add(counters.httpAuthFailures)
-            answer = HTTPAnswer(status: 401, contentType: "application/json", body: Array("{\"error\":\"unauthorized\"}".utf8))
-        } else {
-            answer = httpAnswer(path: path)
-        }
-        httpResponses[key] = answer.body
-        if qf_lws_write_http_head(wsi, answer.status, answer.contentType, answer.body.count) != 0 { return 1 }
-        lws_callback_on_writable(wsi)
-        return 0
-    }
-
-    private func httpWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
-        guard let user, let body = httpResponses.removeValue(forKey: user.load(as: UInt64.self)) else { return 0 }
-        guard write(wsi, body, LWS_WRITE_HTTP_FINAL) else { return -1 }
-        return lws_http_transaction_completed(wsi) != 0 ? -1 : 0
-    }
-
     /// Copies `bytes` behind LWS_PRE spare bytes and writes them.
-    private func write(_ wsi: OpaquePointer, _ bytes: [UInt8], _ kind: lws_write_protocol) -> Bool {
-        let needed = Int(lwsPre) + max(bytes.count, 1)
+    func write(_ wsi: OpaquePointer, _ bytes: [UInt8], _ kind: lws_write_protocol) -> Bool {
+        guard let buffer = writeScratch(before: lwsPre, count: bytes.count, after: 0) else { return false }
+        bytes.withUnsafeBytes { src in
+            if let base = src.baseAddress { (buffer + lwsPre).copyMemory(from: base, byteCount: src.count) }
+        }
+        let n = lws_write(wsi, (buffer + lwsPre).assumingMemoryBound(to: UInt8.self), bytes.count, kind)
+        return n >= 0
+    }
+
+    /// The reused write buffer, grown to hold `before + count + after` bytes.
+    func writeScratch(before: Int, count: Int, after: Int) -> UnsafeMutableRawPointer? {
+        let needed = before + max(count, 1) + after
         if needed > writeCapacity {
             writeBuffer?.deallocate()
             writeCapacity = max(needed, 4096)
             writeBuffer = UnsafeMutableRawPointer.allocate(byteCount: writeCapacity, alignment: 16)
         }
-        guard let buffer = writeBuffer else { return false }
-        bytes.withUnsafeBytes { src in
-            if let base = src.baseAddress { (buffer + Int(lwsPre)).copyMemory(from: base, byteCount: src.count) }
-        }
-        let n = lws_write(wsi, (buffer + Int(lwsPre)).assumingMemoryBound(to: UInt8.self), bytes.count, kind)
-        return n >= 0
+        return writeBuffer
     }
 }

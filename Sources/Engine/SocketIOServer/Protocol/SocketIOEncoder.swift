@@ -2,12 +2,19 @@ import FastDecode
 
 /// Builds the Engine.IO v4 / Socket.IO v4 text messages the server sends.
 package enum SocketIOEncoder {
-    /// `0{"sid":…,"upgrades":[],"pingInterval":…,"pingTimeout":…,"maxPayload":…}`
-    package static func open(sid: String, pingIntervalMs: Int, pingTimeoutMs: Int, maxPayload: Int) -> [UInt8] {
+    /// `0{"sid":…,"upgrades":[…],"pingInterval":…,"pingTimeout":…,"maxPayload":…}` – `upgrades`
+    /// is `["websocket"]` for a long-polling handshake, `[]` on a WebSocket.
+    package static func open(sid: String, upgrades: [String] = [], pingIntervalMs: Int, pingTimeoutMs: Int,
+                             maxPayload: Int) -> [UInt8] {
         var w = JSONWriter(capacity: 128)
         w.raw("0{\"sid\":")
         w.string(sid)
-        w.raw(",\"upgrades\":[],\"pingInterval\":")
+        w.raw(",\"upgrades\":[")
+        for (i, u) in upgrades.enumerated() {
+            if i > 0 { w.comma() }
+            w.string(u)
+        }
+        w.raw("],\"pingInterval\":")
         w.integer(pingIntervalMs)
         w.raw(",\"pingTimeout\":")
         w.integer(pingTimeoutMs)
@@ -16,6 +23,12 @@ package enum SocketIOEncoder {
         w.raw("}")
         return w.bytes
     }
+
+    /// `6`: no-op (answers a held long-polling `GET` while the client upgrades).
+    package static let noop: [UInt8] = [UInt8(ascii: "6")]
+
+    /// `1`: the server closes the Engine.IO session (long-polling).
+    package static let close: [UInt8] = [UInt8(ascii: "1")]
 
     /// `2`: the server's ping.
     package static let ping: [UInt8] = [UInt8(ascii: "2")]

@@ -1,0 +1,447 @@
+import CSupport
+import FastDecode
+import Foundation
+import Synchronization
+
+/// One HTTP request under way on a connection (network thread). Every HTTP answer goes out from
+/// `LWS_CALLBACK_HTTP_WRITEABLE`: whole answers at once, long-polling answers when the session
+/// has something to send, CSV streams piece by piece.
+final class HTTPExchange {
+    enum Kind {
+        /// Ready: head and body go out on the next writeable callback.
+        case answer(HTTPAnswer)
+        /// An asynchronous answer is being built on the HTTP queue.
+        case waiting
+        /// A held long-polling `GET` of a session.
+        case poll(session: UInt64)
+        /// A long-polling `POST` whose body is arriving.
+        case post(session: UInt64)
+        /// A chunked CSV answer.
+        case stream(HTTPStream)
+    }
+
+    /// The connection's key (its per-session data).
+    let connection: UInt64
+    /// This request's id (asynchronous results name it; a connection carries requests one after another).
+    let request: UInt64
+    let wsi: OpaquePointer
+    var kind: Kind
+    /// Echoed as `Access-Control-Allow-Origin` (long-polling from a page of an accepted origin).
+    var allowOrigin: String?
+    /// A `POST` body so far.
+    var body: [UInt8] = []
+
+    init(connection: UInt64, request: UInt64, wsi: OpaquePointer, kind: Kind, allowOrigin: String? = nil) {
+        self.connection = connection
+        self.request = request
+        self.wsi = wsi
+        self.kind = kind
+        self.allowOrigin = allowOrigin
+    }
+}
+
+/// A chunked CSV answer in progress (network thread): at most one piece written and not yet
+/// drained by libwebsockets, plus one piece being read or ready – the next is pulled only after
+/// the previous one was written.
+final class HTTPStream {
+    let body: CSVStreamBody
+    /// The next piece, read and not yet written.
+    var ready: [UInt8]?
+    /// A piece is being read on the HTTP queue.
+    var fetching = false
+    /// The source said there is no more.
+    var ended = false
+    /// Reading failed: the answer is cut (no terminating chunk, so the client sees it incomplete).
+    var failed = false
+    var headWritten = false
+
+    init(body: CSVStreamBody) { self.body = body }
+}
+
+/// Holds one of the ``StreamServerConfig/maxHTTPStreams`` slots while alive (counted in
+/// `httpStreams`): the worker closure of a listing, or a CSV stream's body.
+final class HTTPSlot: Sendable {
+    private let counters: ServerCounters
+
+    init(_ counters: ServerCounters) {
+        self.counters = counters
+        counters.httpStreams.wrappingAdd(1, ordering: .relaxed)
+    }
+
+    deinit { counters.httpStreams.wrappingSubtract(1, ordering: .relaxed) }
+}
+
+/// A CSV source and its slot, handed between the network thread and the HTTP queue. The source
+/// is used by one thread at a time (one read in flight per stream), and released – file closed,
+/// slot freed – when the last reference goes: the stream ended, the client went away, or the
+/// result of a read in flight was dropped.
+final class CSVStreamBody: @unchecked Sendable {
+    private let source: any CSVBodySource
+    private let slot: HTTPSlot
+    /// Orders the reads (they run one at a time, on whichever HTTP-queue thread): a pthread lock,
+    /// which ThreadSanitizer sees.
+    private let lock = NSLock()
+
+    init(source: any CSVBodySource, slot: HTTPSlot) {
+        self.source = source
+        self.slot = slot
+    }
+
+    /// The next piece that is not empty, or nil at the end.
+    func next() throws -> [UInt8]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return try ServerCore.nextNonEmptyPiece(source)
+    }
+}
+
+extension ServerCore {
+    static let pollingContentType = "text/plain; charset=UTF-8"
+    static let jsonContentType = "application/json"
+
+    /// The connection's key, allocated on its first request.
+    func connectionKey(_ user: UnsafeMutableRawPointer) -> UInt64 {
+        var key = user.load(as: UInt64.self)
+        if key == 0 {
+            key = nextSessionID
+            nextSessionID += 1
+            user.storeBytes(of: key, as: UInt64.self)
+        }
+        return key
+    }
+
+    func jsonAnswer(_ status: UInt32, _ json: String) -> HTTPAnswer {
+        HTTPAnswer(status: status, contentType: Self.jsonContentType, body: Array(json.utf8))
+    }
+
+    /// Answers the request on `wsi` with `answer` (on its next writeable callback).
+    @discardableResult
+    func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String? = nil) -> Int32 {
+        httpExchanges[key] = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi, kind: .answer(answer),
+                                          allowOrigin: allowOrigin)
+        lws_callback_on_writable(wsi)
+        return 0
+    }
+
+    func nextRequestID() -> UInt64 {
+        defer { nextSessionID += 1 }
+        return nextSessionID
+    }
+
+    /// `LWS_CALLBACK_HTTP`: routes a request (the path has no query; libwebsockets has decoded
+    /// `%xx` and folded `/../`).
+    func http(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+        guard let user else { return -1 }
+        var path = "/"
+        if let input {
+            let count = len > 0 ? len : strlen(input.assumingMemoryBound(to: CChar.self))
+            path = String(decoding: UnsafeRawBufferPointer(start: input, count: count), as: UTF8.self)
+        }
+        let key = connectionKey(user)
+        if let why = refusal(wsi) {
+            return respond(wsi, key: key, jsonAnswer(403, "{\"error\":\"\(why)\"}"))
+        }
+        if path == "/socket.io" || path == "/socket.io/" {
+            return engineIO(wsi, key: key)
+        }
+        headerGuard.done(wsi)  // a body another route gets is discarded, not awaited
+        let isAPI = path.hasPrefix("/api/")
+        if isAPI || path == "/health" || path == "/metrics", !httpAuthorized(wsi) {
+            counters.add(counters.httpAuthFailures)
+            return respond(wsi, key: key, jsonAnswer(401, "{\"error\":\"unauthorized\"}"))
+        }
+        if isAPI { return api(wsi, key: key, path: path) }
+        return respond(wsi, key: key, httpAnswer(path: path))
+    }
+
+    /// `--protect-http`: the token as `Authorization: Bearer …` or `?token=`.
+    private func httpAuthorized(_ wsi: OpaquePointer) -> Bool {
+        guard config.protectHTTP, let token = config.token else { return true }
+        if let auth = header(wsi, qf_lws_token_authorization()), auth.hasPrefix("Bearer ") {
+            return AccessPolicy.tokensEqual(String(auth.dropFirst(7)), token)
+        }
+        guard let given = queryArg(wsi, "token=") else { return false }
+        return AccessPolicy.tokensEqual(given, token)
+    }
+
+    func httpWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
+        guard let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi else { return 0 }
+        switch ex.kind {
+        case .answer(let a):
+            httpExchanges[ex.connection] = nil
+            return writeAnswer(ex, a)
+        case .poll(let id):
+            return pollWriteable(ex, session: id)
+        case .stream(let st):
+            return streamWriteable(ex, st)
+        case .waiting, .post:
+            return 0
+        }
+    }
+
+    /// Writes a whole answer and ends the transaction (-1: close the connection).
+    func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32 {
+        if qf_lws_write_http_head_ex(ex.wsi, a.status, a.contentType, Int64(a.body.count), ex.allowOrigin) != 0 { return -1 }
+        guard write(ex.wsi, a.body, LWS_WRITE_HTTP_FINAL) else { return -1 }
+        return completeTransaction(ex)
+    }
+
+    /// Ends the exchange's HTTP transaction (keep-alive: the connection reads the next request).
+    func completeTransaction(_ ex: HTTPExchange) -> Int32 {
+        lws_http_transaction_completed(ex.wsi) != 0 ? -1 : 0
+    }
+
+    /// Holds the exchange's request while its answer waits (a poll, an asynchronous answer, a
+    /// stream): its header buffer goes back to the pool. libwebsockets reads nothing from a
+    /// connection whose transaction is under way – a client that closes or sends more meanwhile
+    /// would keep its poll loop awake – so ``checkParkedConnections()`` watches these.
+    func park(_ ex: HTTPExchange) {
+        _ = lws_http_headers_detach(ex.wsi)
+    }
+
+    /// After each service turn (at most every 10 ms while connections are parked): a parked
+    /// connection that has become readable – its client closed it, or sent something it should
+    /// not have – is closed (a long-polling session keeps going without its `GET`).
+    func checkParkedConnections() {
+        let now = monotonicNanos()
+        guard now &- lastParkedCheck >= 10_000_000 else { return }
+        lastParkedCheck = now
+        // never keep an exchange (and a stream's source) alive past this call
+        defer { parkedScratch.removeAll(keepingCapacity: true) }
+        parkedScratch.removeAll(keepingCapacity: true)
+        pollScratch.removeAll(keepingCapacity: true)
+        for ex in httpExchanges.values {
+            switch ex.kind {
+            case .poll, .waiting, .stream:
+                let fd = lws_get_socket_fd(ex.wsi)
+                guard fd >= 0 else { continue }
+                parkedScratch.append(ex)
+                pollScratch.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
+            case .answer, .post:
+                continue
+            }
+        }
+        guard !pollScratch.isEmpty, poll(&pollScratch, nfds_t(pollScratch.count), 0) > 0 else { return }
+        for (i, p) in pollScratch.enumerated() where p.revents != 0 {
+            let ex = parkedScratch[i]
+            guard httpExchanges[ex.connection] === ex else { continue }
+            if case .poll(let id) = ex.kind, let s = sessions[id], s.pendingGET == ex.wsi {
+                dropHeldGET(s, ex.wsi)
+            } else {
+                httpExchanges[ex.connection] = nil
+                abort(ex.wsi)
+            }
+        }
+    }
+
+    /// True when the peer of a connection has closed it (or reset it): what a paused connection
+    /// cannot notice by itself.
+    func peerClosed(_ wsi: OpaquePointer) -> Bool {
+        let fd = lws_get_socket_fd(wsi)
+        guard fd >= 0 else { return true }
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        if n == 0 { return true }
+        return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
+    }
+
+    /// The connection of an exchange closed (or is being destroyed): forget the exchange.
+    func exchangeGone(_ ex: HTTPExchange) {
+        httpExchanges[ex.connection] = nil
+        switch ex.kind {
+        case .poll(let id):
+            if let s = sessions[id], s.pendingGET == ex.wsi {
+                s.pendingGET = nil
+                s.lastPollAt = monotonicNanos()
+            }
+        case .post(let id):
+            sessions[id]?.postInFlight = false
+        case .answer, .waiting, .stream:
+            break  // a stream's source is released with the last reference to it
+        }
+    }
+
+    // MARK: the CSV API (asynchronous answers)
+
+    /// `/api/available-csv-files[?timeframe=]` and `/api/csv-data/<filename>`: listing and opening
+    /// run on the HTTP queue; the answer comes back through the inbox (``drainHTTP()``).
+    private func api(_ wsi: OpaquePointer, key: UInt64, path: String) -> Int32 {
+        enum Route { case list(String?), csv(String) }
+        let route: Route
+        if path == "/api/available-csv-files" || path == "/api/available-csv-files/" {
+            let tf = queryArg(wsi, "timeframe=")
+            if let tf, !Self.isSafeTimeframe(tf) {
+                return respond(wsi, key: key, jsonAnswer(400, "{\"error\":\"Invalid timeframe\"}"))
+            }
+            route = .list(tf.flatMap { $0.isEmpty ? nil : $0 })
+        } else if path.hasPrefix(Self.csvDataPrefix) {
+            let name = String(path.dropFirst(Self.csvDataPrefix.count))
+            guard Self.isSafeCSVName(name) else {
+                return respond(wsi, key: key, jsonAnswer(400, "{\"error\":\"Invalid filename\"}"))
+            }
+            route = .csv(name)
+        } else {
+            return respond(wsi, key: key, httpAnswer(path: path))
+        }
+        guard counters.httpStreams.load(ordering: .relaxed) < config.maxHTTPStreams, !closingAll else {
+            counters.add(counters.httpStreamsRefused)
+            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many CSV requests under way, try again\"}"))
+        }
+        let request = nextRequestID()
+        let ex = HTTPExchange(connection: key, request: request, wsi: wsi, kind: .waiting)
+        httpExchanges[key] = ex
+        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
+        park(ex)
+        let slot = HTTPSlot(counters), ds = dataSource, inbox = inbox
+        switch route {
+        case .list(let timeframe):
+            httpQueue.async {
+                let answer: HTTPAnswer
+                do {
+                    let files = try ds.csvFiles(timeframe: timeframe)
+                    answer = HTTPAnswer(status: 200, contentType: Self.jsonContentType, body: Self.csvListingJSON(files))
+                } catch {
+                    var w = JSONWriter(capacity: 64)
+                    w.raw("{\"error\":"); w.string("\(error)"); w.raw("}")
+                    answer = HTTPAnswer(status: 500, contentType: Self.jsonContentType, body: w.bytes)
+                }
+                inbox.post(http: .answer(connection: key, request: request, answer))
+                withExtendedLifetime(slot) {}
+            }
+        case .csv(let name):
+            httpQueue.async {
+                do {
+                    guard let source = try ds.openCSV(filename: name) else {
+                        inbox.post(http: .answer(connection: key, request: request,
+                                                 HTTPAnswer(status: 404, contentType: Self.jsonContentType,
+                                                            body: Array("{\"error\":\"File not found\"}".utf8))))
+                        return
+                    }
+                    let body = CSVStreamBody(source: source, slot: slot)
+                    let first = try body.next()
+                    inbox.post(http: .streamOpened(connection: key, request: request, body, first: first))
+                } catch {
+                    var w = JSONWriter(capacity: 64)
+                    w.raw("{\"error\":"); w.string("\(error)"); w.raw("}")
+                    inbox.post(http: .answer(connection: key, request: request,
+                                             HTTPAnswer(status: 500, contentType: Self.jsonContentType, body: w.bytes)))
+                }
+            }
+        }
+        return 0
+    }
+
+    static let csvDataPrefix = "/api/csv-data/"
+
+    /// A file name the CSV route passes on: one path component, no `..`, no `%` (libwebsockets
+    /// has decoded the URL once already; a second decoding never happens), no control or
+    /// separator characters, not hidden, at most 255 bytes.
+    static func isSafeCSVName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard !bytes.isEmpty, bytes.count <= 255, bytes[0] != UInt8(ascii: "."), !name.contains("..") else { return false }
+        for b in bytes {
+            if b < 0x20 || b == 0x7F { return false }
+            switch b {
+            case UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "%"), UInt8(ascii: ":"), UInt8(ascii: "?"),
+                 UInt8(ascii: "*"), UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"):
+                return false
+            default:
+                continue
+            }
+        }
+        return true
+    }
+
+    /// `?timeframe=` values: `1m`, `5m`, `1h`, `tick`, … – letters and digits, at most 12.
+    static func isSafeTimeframe(_ tf: String) -> Bool {
+        tf.utf8.count <= 12 && tf.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
+    }
+
+    /// The next piece that is not empty (an empty chunk would end a chunked body), or nil at the end.
+    static func nextNonEmptyPiece(_ source: any CSVBodySource) throws -> [UInt8]? {
+        while true {
+            guard let piece = try source.nextPiece() else { return nil }
+            if !piece.isEmpty { return piece }
+        }
+    }
+
+    /// Takes the asynchronous HTTP results (network thread, on `LWS_CALLBACK_EVENT_WAIT_CANCELLED`).
+    func drainHTTP() {
+        inbox.takeHTTPResults(&httpScratch)
+        defer { httpScratch.removeAll(keepingCapacity: true) }
+        for result in httpScratch {
+            switch result {
+            case .answer(let c, let request, let answer):
+                guard let ex = httpExchanges[c], ex.request == request, case .waiting = ex.kind else { continue }
+                ex.kind = .answer(answer)
+                lws_callback_on_writable(ex.wsi)
+            case .streamOpened(let c, let request, let body, let first):
+                guard let ex = httpExchanges[c], ex.request == request, case .waiting = ex.kind else { continue }
+                let st = HTTPStream(body: body)
+                if let first { st.ready = first } else { st.ended = true }
+                ex.kind = .stream(st)
+                lws_callback_on_writable(ex.wsi)
+            case .streamPiece(let c, let request, let piece, let failed):
+                guard let ex = httpExchanges[c], ex.request == request, case .stream(let st) = ex.kind else { continue }
+                st.fetching = false
+                if failed { st.failed = true } else if let piece { st.ready = piece } else { st.ended = true }
+                lws_callback_on_writable(ex.wsi)
+            }
+        }
+    }
+
+    /// Reads the stream's next piece on the HTTP queue.
+    private func fetchNext(_ ex: HTTPExchange, _ st: HTTPStream) {
+        st.fetching = true
+        let body = st.body, inbox = inbox, c = ex.connection, request = ex.request
+        httpQueue.async {
+            do {
+                let piece = try body.next()
+                inbox.post(http: .streamPiece(connection: c, request: request, piece: piece, failed: false))
+            } catch {
+                inbox.post(http: .streamPiece(connection: c, request: request, piece: nil, failed: true))
+            }
+        }
+    }
+
+    private func streamWriteable(_ ex: HTTPExchange, _ st: HTTPStream) -> Int32 {
+        if st.failed {
+            httpExchanges[ex.connection] = nil
+            logger.info("CSV stream cut: reading the file failed")
+            return -1  // no terminating chunk: the client sees an incomplete answer
+        }
+        if !st.headWritten {
+            if qf_lws_write_http_head_ex(ex.wsi, 200, "text/csv; charset=utf-8", -1, nil) != 0 { return -1 }
+            st.headWritten = true
+        }
+        if let piece = st.ready {
+            st.ready = nil
+            guard writeChunk(ex.wsi, piece, last: false) else { return -1 }
+            counters.add(counters.csvBytesSent, UInt64(piece.count))
+            lws_set_timeout(ex.wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
+            if st.ended {
+                lws_callback_on_writable(ex.wsi)
+            } else if !st.fetching {
+                fetchNext(ex, st)
+            }
+            return 0
+        }
+        if st.ended {
+            httpExchanges[ex.connection] = nil
+            guard writeChunk(ex.wsi, [], last: true) else { return -1 }
+            return completeTransaction(ex)
+        }
+        return 0  // the next piece is being read
+    }
+
+    /// Writes one chunk of a chunked body (and the terminating chunk when `last`).
+    private func writeChunk(_ wsi: OpaquePointer, _ bytes: [UInt8], last: Bool) -> Bool {
+        let before = lwsPre + Int(QF_LWS_CHUNK_HEAD_MAX)
+        guard let buffer = writeScratch(before: before, count: bytes.count, after: 8) else { return false }
+        bytes.withUnsafeBytes { src in
+            if let base = src.baseAddress { (buffer + before).copyMemory(from: base, byteCount: src.count) }
+        }
+        let n = qf_lws_write_chunk(wsi, (buffer + before).assumingMemoryBound(to: UInt8.self), bytes.count, last ? 1 : 0)
+        return n >= 0
+    }
+}

@@ -1,0 +1,69 @@
+import CSupport
+import Foundation
+
+/// What the ticker calls on the service thread: reaches the ``ServerCore`` through its user pointer.
+let serverTick: qf_lws_tick_fn = { raw in
+    guard let raw else { return }
+    Unmanaged<ServerCore>.fromOpaque(raw).takeUnretainedValue().tick()
+}
+
+/// Pings and deadlines. A WebSocket session's ping timer is libwebsockets' per-connection timer
+/// (`LWS_CALLBACK_TIMER`); a long-polling session has no connection of its own, so the ticker
+/// (one context-wide timer, running every 100 ms while polling sessions exist) checks its ping,
+/// its unauthenticated deadline and the deadline for its next `GET`.
+extension ServerCore {
+    /// How often the ticker runs while long-polling sessions exist.
+    static let tickMicroseconds: Int64 = 100_000
+
+    /// Arms the session's ping timer: the next ping (or the pong deadline) in `seconds`.
+    func armPingTimer(_ s: ClientSession, seconds: Double) {
+        switch s.transport {
+        case .websocket(let w):
+            lws_set_timer_usecs(w, lws_usec_t(seconds * 1_000_000))
+        case .polling:
+            s.pingDue = monotonicNanos() + UInt64(max(0, seconds) * 1e9)
+        }
+    }
+
+    /// The ping timer fired: a client still owing a pong is dropped, else it gets a ping.
+    func pingTimerFired(_ s: ClientSession) {
+        if s.awaitingPong {
+            counters.add(counters.pingTimeouts)
+            kill(s)
+        } else {
+            enqueue(s, SocketIOEncoder.ping, force: true)
+            s.awaitingPong = true
+            armPingTimer(s, seconds: config.pingTimeout)
+        }
+    }
+
+    /// Runs the ticker again in 100 ms unless it is already due (network thread).
+    func scheduleTick() {
+        guard let ticker, !tickerScheduled else { return }
+        tickerScheduled = true
+        qf_lws_ticker_schedule(ticker, Self.tickMicroseconds)
+    }
+
+    /// Long-polling deadlines (network thread, from the ticker).
+    func tick() {
+        tickerScheduled = false
+        let now = monotonicNanos()
+        let getDeadline = UInt64((config.pingInterval + config.pingTimeout) * 1e9)
+        let authDeadline = UInt64(max(1, config.unauthenticatedTimeout)) * 1_000_000_000
+        var polling = false
+        for s in sessions.values where s.isPolling && !s.killed {
+            polling = true
+            if config.token != nil, !s.authenticated, now &- s.openedAt >= authDeadline {
+                // closeSession counts it as an auth timeout
+                closePolling(s)
+            } else if s.pendingGET == nil, s.upgradeWSI == nil, now &- s.lastPollAt >= getDeadline {
+                counters.add(counters.pollingTimeouts)
+                logger.debug("closing a long-polling session without GET", metadata: ["sid": "\(s.sid)"])
+                closePolling(s)
+            } else if now >= s.pingDue {
+                pingTimerFired(s)
+            }
+        }
+        if polling { scheduleTick() }
+    }
+}

@@ -1,0 +1,213 @@
+import CSupport
+import Foundation
+
+/// WebSocket sessions (`/socket.io/?EIO=4&transport=websocket`) and the upgrade of a long-polling
+/// session (`…&transport=websocket&sid=<sid>`): `2probe` → `3probe`, held `GET`s answered with a
+/// noop, then `5` moves the session – queue, focus, subscriptions, timers – onto the WebSocket.
+extension ServerCore {
+    /// Seconds an upgrading WebSocket may take from its handshake to `5`.
+    static let upgradeTimeout: Int32 = 10
+
+    /// Before the WebSocket handshake is answered: 403 for a foreign Origin or Host; for an
+    /// upgrade, 400 unless the `sid` names a long-polling session that is not already upgrading;
+    /// else 503 at the client limit (or too many unauthenticated clients), instead of a dropped
+    /// connection.
+    func confirmUpgrade(_ wsi: OpaquePointer) -> Int32 {
+        if let why = refusal(wsi) {
+            _ = qf_lws_refuse(wsi, 403, why)
+            return 1
+        }
+        if let sid = queryArg(wsi, "sid=") {
+            guard let s = session(sid: sid), s.isPolling, !s.killed, s.upgradeWSI == nil,
+                  !pendingUpgrades.values.contains(s.id), !closingAll else {
+                _ = qf_lws_refuse(wsi, 400, "Bad request: no long-polling session to upgrade with that sid")
+                return 1
+            }
+            pendingUpgrades[wsi] = s.id
+            return 0
+        }
+        if sessions.count >= config.maxClients || closingAll {
+            counters.add(counters.refusedMaxClients)
+            _ = qf_lws_refuse(wsi, 503, "Service Unavailable: client limit reached")
+            return 1
+        }
+        if config.token != nil,
+           sessions.values.lazy.filter({ !$0.authenticated }).count >= config.maxUnauthenticated {
+            counters.add(counters.refusedUnauthenticated)
+            _ = qf_lws_refuse(wsi, 503, "Service Unavailable: too many unauthenticated clients")
+            return 1
+        }
+        return 0
+    }
+
+    func acceptUpgrade(_ wsi: OpaquePointer) -> Bool {
+        var buf = [CChar](repeating: 0, count: 256)
+        let n = qf_lws_request_path(wsi, &buf, Int32(buf.count))
+        let path = n < 0 ? "" : String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard path == "/socket.io/" || path == "/socket.io" else { return false }
+        if let eio = queryArg(wsi, "EIO="), eio != "4" { return false }
+        if let transport = queryArg(wsi, "transport="), transport != "websocket" { return false }
+        if queryArg(wsi, "sid=") != nil { return pendingUpgrades[wsi] != nil }
+        if sessions.count >= config.maxClients || closingAll {
+            counters.add(counters.refusedMaxClients)
+            return false
+        }
+        return true
+    }
+
+    func established(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
+        guard let user else { return -1 }
+        if let target = pendingUpgrades.removeValue(forKey: wsi) {
+            guard let s = sessions[target], s.isPolling, !s.killed, s.upgradeWSI == nil else { return -1 }
+            s.upgradeWSI = wsi
+            s.probed = false
+            s.probeReplyOwed = false
+            s.upgradeMessage.removeAll()
+            user.storeBytes(of: s.id, as: UInt64.self)
+            lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Self.upgradeTimeout)
+            return 0
+        }
+        let s = openSession(transport: .websocket(wsi))
+        user.storeBytes(of: s.id, as: UInt64.self)
+        armPingTimer(s, seconds: config.pingInterval)
+        return 0
+    }
+
+    func webSocketReceive(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?,
+                          _ len: Int) -> Int32 {
+        guard let s = session(user) else { return -1 }
+        if s.upgradeWSI == wsi { return upgradeReceive(s, wsi, input, len) }
+        guard s.wsi == wsi else { return -1 }
+        return receive(s, wsi, input, len)
+    }
+
+    func webSocketWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
+        guard let s = session(user) else { return -1 }
+        if s.upgradeWSI == wsi {
+            guard s.probeReplyOwed else { return 0 }
+            s.probeReplyOwed = false
+            return write(wsi, Self.probeReply, LWS_WRITE_TEXT) ? 0 : -1
+        }
+        guard s.wsi == wsi else { return -1 }
+        return writeable(s, wsi)
+    }
+
+    func webSocketClosed(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) {
+        if let s = session(user) {
+            if s.upgradeWSI == wsi {
+                // the upgrade failed: the session goes on polling
+                s.upgradeWSI = nil
+                s.probed = false
+                s.probeReplyOwed = false
+            } else if s.wsi == wsi {
+                closeSession(s)
+            }
+        }
+        user?.storeBytes(of: 0, as: UInt64.self)
+    }
+
+    private static let probeRequest: [UInt8] = Array("2probe".utf8)
+    private static let probeReply: [UInt8] = Array("3probe".utf8)
+
+    /// A message on an upgrading WebSocket: only `2probe` and then `5` belong there; anything
+    /// else ends the upgrade (the session goes on polling).
+    private func upgradeReceive(_ s: ClientSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+        if lws_frame_is_binary(wsi) != 0 { return -1 }
+        if let input, len > 0 {
+            guard s.upgradeMessage.count + len <= 64 else { return -1 }
+            s.upgradeMessage.append(contentsOf: UnsafeRawBufferPointer(start: input, count: len))
+        }
+        guard lws_is_final_fragment(wsi) != 0, lws_remaining_packet_payload(wsi) == 0 else { return 0 }
+        let message = s.upgradeMessage
+        s.upgradeMessage.removeAll(keepingCapacity: true)
+        if message == Self.probeRequest, !s.probed {
+            s.probed = true
+            s.probeReplyOwed = true
+            lws_callback_on_writable(wsi)
+            // a held GET gets its answer now (a noop when nothing is queued): the client pauses polling
+            if let g = s.pendingGET { lws_callback_on_writable(g) }
+            return 0
+        }
+        if message == [UInt8(ascii: "5")], s.probed {
+            completeUpgrade(s, wsi)
+            return 0
+        }
+        logger.debug("upgrade abandoned after an unexpected message", metadata: ["sid": "\(s.sid)"])
+        return -1
+    }
+
+    /// `5` on the upgrading WebSocket: the session continues there.
+    private func completeUpgrade(_ s: ClientSession, _ wsi: OpaquePointer) {
+        if let g = s.pendingGET, let ex = httpExchanges[s.pendingGETKey] {
+            ex.kind = .answer(HTTPAnswer(status: 200, contentType: Self.pollingContentType, body: SocketIOEncoder.noop))
+            lws_callback_on_writable(g)
+        }
+        s.pendingGET = nil
+        s.upgradeWSI = nil
+        s.probed = false
+        s.transport = .websocket(wsi)
+        counters.pollingSessions.wrappingSubtract(1, ordering: .relaxed)
+        counters.add(counters.upgrades)
+        // the ping schedule and the unauthenticated deadline carry over
+        let now = monotonicNanos()
+        lws_set_timer_usecs(wsi, lws_usec_t(max(1_000, Int64(s.pingDue) - Int64(now)) / 1_000))
+        if config.token != nil, !s.authenticated {
+            let left = Double(max(1, config.unauthenticatedTimeout)) - Double(now - s.openedAt) / 1e9
+            qf_lws_set_user_timeout(wsi, Int32(max(1, left.rounded(.up))))
+        } else {
+            qf_lws_set_user_timeout(wsi, 0)
+        }
+        if !s.queue.isEmpty || s.closeAfterFlush { requestWrite(s) }
+    }
+
+    private func receive(_ s: ClientSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+        if s.killed { return -1 }
+        if lws_frame_is_binary(wsi) != 0 {
+            s.parser.rejectBinary()
+        } else if let input, len > 0 {
+            s.parser.feed(UnsafeRawBufferPointer(start: input, count: len))
+        }
+        let complete = lws_is_final_fragment(wsi) != 0 && lws_remaining_packet_payload(wsi) == 0
+        guard complete || s.parser.hasFailed else { return 0 }
+        let size = s.parser.pendingBytes
+        switch s.parser.finish() {
+        case .failure(let error):
+            counters.add(counters.inboundErrors)
+            var status = LWS_CLOSE_STATUS_POLICY_VIOLATION
+            if case .tooLarge = error {
+                counters.add(counters.oversizeMessages)
+                status = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE
+            }
+            logger.debug("closing client after a bad message", metadata: ["sid": "\(s.sid)", "error": "\(error)"])
+            lws_close_reason(wsi, status, nil, 0)
+            return -1
+        case .success(let packet):
+            guard admitInbound(s, bytes: size) else {
+                counters.add(counters.rateLimited)
+                logger.info("disconnecting client over the inbound message rate", metadata: ["sid": "\(s.sid)"])
+                kill(s)
+                return -1
+            }
+            return handlePacket(s, packet) ? 0 : -1
+        }
+    }
+
+    private func writeable(_ s: ClientSession, _ wsi: OpaquePointer) -> Int32 {
+        if s.killed { return -1 }
+        if let frame = s.queue.pop() {
+            guard write(wsi, frame.bytes, LWS_WRITE_TEXT) else { return -1 }
+            counters.add(counters.messagesSent)
+            counters.add(counters.bytesSent, UInt64(frame.bytes.count))
+            // hysteresis: a client only stops counting as slow once it has caught up by half
+            if s.queue.count <= s.queue.limit / 2 { s.overLimitSince = nil }
+            // ask again even when empty: a close-after-flush waits for lws to send what it buffered
+            if !s.queue.isEmpty || s.closeAfterFlush { requestWrite(s) }
+            return 0
+        }
+        if s.closeAfterFlush {
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nil, 0)
+            return -1
+        }
+        return 0
+    }
+}
