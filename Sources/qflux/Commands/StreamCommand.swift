@@ -138,10 +138,8 @@ struct StreamCommand: ParsableCommand {
         // SIGINT/SIGTERM only set a flag (async-signal-safe); the main thread polls it. (On Linux a
         // dispatch signal source never sees an ignored signal, so that route can't be used.)
         signal(SIGPIPE, SIG_IGN)
-        signal(SIGINT) { sig in stopSignal.store(sig, ordering: .relaxed) }
-        signal(SIGTERM) { sig in stopSignal.store(sig, ordering: .relaxed) }
         // SIGHUP (the terminal closed) stops the same way: flush, close, exit 0.
-        signal(SIGHUP) { sig in stopSignal.store(sig, ordering: .relaxed) }
+        StopSignals.install()
 
         let stream = try LiveStream(configuration: config, logger: logger)
         try collect.checkWritable()
