@@ -176,7 +176,10 @@ struct ArchiveHardeningTests {
         #expect(summary.rows <= ChunkHeader.maxRecords + 1000)
         #expect(exported < 128 << 20, "\(exported) bytes exported")
         #expect(Date().timeIntervalSince(start) < 30)
-        #expect(Self.peakRSS() - before < 256 << 20, "peak RSS grew by \((Self.peakRSS() - before) >> 20) MB")
+        // Under AddressSanitizer freed memory sits in its quarantine (256 MB by default) before it
+        // is reused, so the process's peak grows by up to that much more.
+        let allowance = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil ? 256 << 20 : 512 << 20
+        #expect(Self.peakRSS() - before < allowance, "peak RSS grew by \((Self.peakRSS() - before) >> 20) MB")
         // The stock lz4 reads the bomb as a valid frame: it is the qflux reader that bounds it.
         if let lz4 = ["/usr/bin/lz4", "/usr/local/bin/lz4"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
             #expect(try ArchiveTestData.run(lz4, ["-t", bomb2]).0 == 0)
