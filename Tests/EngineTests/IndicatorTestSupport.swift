@@ -37,18 +37,7 @@ struct IndicatorDataSource: StreamServerDataSource {
 
 /// A server on 127.0.0.1 (free port) with EURUSD_otc and GBPUSD and the indicator data source.
 func makeIndicatorServer(_ tweak: (inout StreamServerConfig) -> Void = { _ in }) throws -> (StreamServer, AssetDirectory) {
-    let directory = AssetDirectory()
-    _ = directory.register("EURUSD_otc")
-    _ = directory.register("GBPUSD")
-    var config = StreamServerConfig()
-    config.port = 0
-    tweak(&config)
-    var logger = Logger(label: "qflux.server.indicator-test")
-    logger.logLevel = .warning
-    let server = StreamServer(config: config, dataSource: IndicatorDataSource(), directory: directory,
-                              initialStatus: SourceStatus(kind: .demo, connected: true), logger: logger)
-    try server.start()
-    return (server, directory)
+    try makeServer({ _ in IndicatorDataSource() }, tweak)
 }
 
 /// The batch computation the live values must equal: `specs` over `candles` (as the server

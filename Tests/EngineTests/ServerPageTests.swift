@@ -88,7 +88,7 @@ struct ServerPageTests {
 }
 
 /// Runs headless Chromium on `url` with a fresh profile and hands its DevTools port to `body`.
-func withHeadlessPage(_ browser: String, _ url: String, _ body: (Int) throws -> Void) throws {
+func withHeadlessPage(_ browser: String, _ url: String, arguments: [String] = [], _ body: (Int) throws -> Void) throws {
     let profile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-page-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: profile) }
     let p = Process()
@@ -96,7 +96,7 @@ func withHeadlessPage(_ browser: String, _ url: String, _ body: (Int) throws -> 
     // Real time, not --virtual-time-budget (which raced the WebSocket on loaded machines): the
     // page is read over the DevTools Protocol until it shows the candles or 30 s pass.
     p.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-                   "--remote-debugging-port=0", url]
+                   "--remote-debugging-port=0"] + arguments + [url]
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice
     try p.run()

@@ -35,6 +35,12 @@ struct FakeDataSource: StreamServerDataSource {
 
 /// A server on 127.0.0.1 with a free port, two known assets and a fake data source.
 func makeTestServer(_ tweak: (inout StreamServerConfig) -> Void = { _ in }) throws -> (StreamServer, AssetDirectory) {
+    try makeServer({ FakeDataSource(directory: $0) }, tweak)
+}
+
+/// A server on 127.0.0.1 with a free port, EURUSD_otc and GBPUSD registered, and the given data source.
+func makeServer(_ dataSource: (AssetDirectory) -> any StreamServerDataSource,
+                _ tweak: (inout StreamServerConfig) -> Void = { _ in }) throws -> (StreamServer, AssetDirectory) {
     let directory = AssetDirectory()
     _ = directory.register("EURUSD_otc")
     _ = directory.register("GBPUSD")
@@ -43,7 +49,7 @@ func makeTestServer(_ tweak: (inout StreamServerConfig) -> Void = { _ in }) thro
     tweak(&config)
     var logger = Logger(label: "qflux.server.test")
     logger.logLevel = .warning
-    let server = StreamServer(config: config, dataSource: FakeDataSource(directory: directory), directory: directory,
+    let server = StreamServer(config: config, dataSource: dataSource(directory), directory: directory,
                               initialStatus: SourceStatus(kind: .demo, connected: true), logger: logger)
     try server.start()
     return (server, directory)

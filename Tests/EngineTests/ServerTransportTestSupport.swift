@@ -144,62 +144,14 @@ struct CSVTestDataSource: StreamServerDataSource {
 /// A server on 127.0.0.1 with a free port, two known assets and the given data source.
 func makeTransportServer(_ dataSource: (AssetDirectory) -> any StreamServerDataSource,
                          _ tweak: (inout StreamServerConfig) -> Void = { _ in }) throws -> (StreamServer, AssetDirectory) {
-    let directory = AssetDirectory()
-    _ = directory.register("EURUSD_otc")
-    _ = directory.register("GBPUSD")
-    var config = StreamServerConfig()
-    config.port = 0
-    tweak(&config)
-    var logger = Logger(label: "qflux.server.test")
-    logger.logLevel = .warning
-    let server = StreamServer(config: config, dataSource: dataSource(directory), directory: directory,
-                              initialStatus: SourceStatus(kind: .demo, connected: true), logger: logger)
-    try server.start()
-    return (server, directory)
+    try makeServer(dataSource, tweak)
 }
 
 /// Runs `Scripts/transport_client.py SCENARIO URL ARGS…`, calling `tick` every 50 ms while it
 /// runs (the test publishes updates there); kills it after `timeout` seconds.
 func runTransportScript(_ scenario: String, port: Int, args: [String] = [], timeout: Double,
                         tick: (String) -> Void = { _ in }) throws -> ScriptRun {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", serverScriptsDirectory.appendingPathComponent("transport_client.py").path,
-                   scenario, "http://127.0.0.1:\(port)"] + args
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    let outBuf = LockedData(), errBuf = LockedData()
-    out.fileHandleForReading.readabilityHandler = { h in
-        let d = h.availableData
-        outBuf.withLock { $0.append(d) }
-    }
-    err.fileHandleForReading.readabilityHandler = { h in
-        let d = h.availableData
-        errBuf.withLock { $0.append(d) }
-    }
-    try p.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    var timedOut = false
-    while p.isRunning {
-        if Date() > deadline {
-            timedOut = true
-            p.terminate()
-            break
-        }
-        tick(String(decoding: outBuf.withLock { $0 }, as: UTF8.self))
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-    p.waitUntilExit()
-    Thread.sleep(forTimeInterval: 0.05)
-    out.fileHandleForReading.readabilityHandler = nil
-    err.fileHandleForReading.readabilityHandler = nil
-    outBuf.withLock { $0.append(out.fileHandleForReading.readDataToEndOfFile()) }
-    errBuf.withLock { $0.append(err.fileHandleForReading.readDataToEndOfFile()) }
-    return ScriptRun(status: p.terminationStatus,
-                     stdout: String(decoding: outBuf.withLock { $0 }, as: UTF8.self),
-                     stderr: String(decoding: errBuf.withLock { $0 }, as: UTF8.self),
-                     timedOut: timedOut)
+    try runPythonClient(scenario, port: port, args: args, timeout: timeout, script: "transport_client.py", tick: tick)
 }
 
 /// A 1-minute candle of `asset` whose close changes with `n` (a fresh update each call).
