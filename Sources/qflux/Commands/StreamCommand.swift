@@ -116,6 +116,8 @@ struct StreamCommand: ParsableCommand {
         config.pipeline.timeframes = try candles.timeframes()
         config.pipeline.lateness = .candles(candles.lateCandles)
         config.pipeline.archive = collect.archive
+        // The CSV API and run_backtest serve --data-dir whether or not this stream collects.
+        config.dataDirectory = collect.dataDirectory
         config.server.bindAddress = bind
         config.server.port = port
         let resolvedToken = try access.resolveToken(token)

@@ -13,7 +13,7 @@ struct CollectOptions: ParsableArguments {
             help: "What to archive: tick, candle, both or none. Chunks are LZ4 frame files (docs/archive-format.md).")
     var collect: ArchiveCollect = .none
 
-    @Option(name: .customLong("data-dir"), help: "Archive directory (created when missing).")
+    @Option(name: .customLong("data-dir"), help: "Archive directory (created when missing). `qflux stream` also serves it to clients (CSV API, get_available_data, run_backtest), whether or not it collects.")
     var dataDirectory: String = "data"
 
     @Option(name: .customLong("tick-chunk-size"), help: "Ticks per chunk file before it is closed and a new one started.")

@@ -37,6 +37,10 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
         package var demo = DemoBroker.Configuration()
         /// The Chrome source's settings.
         package var chrome = ChromeSource.Configuration()
+        /// The data directory the server lists and serves (CSV API, `get_available_data`,
+        /// `run_backtest`), also when this stream does not collect; nil: the archive directory
+        /// when collecting, else none.
+        package var dataDirectory: String?
 
         /// Defaults: live backpressure (drop, never block the source).
         package init() { pipeline.backpressure = .drop }
@@ -72,7 +76,7 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
         let assets = AssetDirectory()
         pipeline = try MarketPipeline(configuration: configuration.pipeline, assets: assets, logger: logger)
         feeder = try pipeline.makeFeeder()
-        let data = PipelineDataSource(pipeline: pipeline, archiveDirectory: configuration.pipeline.archive?.directory,
+        let data = PipelineDataSource(pipeline: pipeline, archiveDirectory: configuration.dataDirectory ?? configuration.pipeline.archive?.directory,
                                       source: source)
         var serverConfig = configuration.server
         // `subscribe` refuses timeframes the engine does not form (instead of staying silent)
