@@ -71,9 +71,9 @@ build() {
     archive) build_swift archive fuzz/swift/ArchiveReaderFuzz.swift Sources/Engine/Archive/ArchiveError.swift \
                Sources/Engine/Archive/Format/*.swift Sources/Engine/Archive/Reader/*.swift \
                Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Candles/Model/Timeframe.swift \
-               Sources/FastDecode/Text/UTCTime.swift Sources/FastDecode/Text/DecimalWriter.swift ;;
+               Sources/FastDecode/Text/{UTCTime,DecimalWriter,JSONWriter}.swift ;;
     engineio) build_swift engineio fuzz/swift/EngineIOFuzz.swift \
-               Sources/Engine/SocketIOServer/Protocol/{SocketIOParser,SocketIOPacket,JSONValue}.swift ;;
+               Sources/Engine/SocketIOServer/Protocol/{SocketIOParser,SocketIOPacket,JSONValue,JSONValueParser,EngineIOPayload}.swift ;;
     *) echo "fuzz: unknown target $1" >&2; exit 2 ;;
   esac
 }
