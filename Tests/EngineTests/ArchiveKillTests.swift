@@ -16,7 +16,7 @@ import Glibc
 @Suite("Archive kill -9")
 struct ArchiveKillTests {
     @Test("SIGKILL while archiving: closed chunks intact, the open one read to its last block, ≤ ~1 s lost",
-          .timeLimit(.minutes(1)), .enabled(if: Dependency.lz4, Dependency.needsLZ4))
+          .timeLimit(.minutes(5)), .enabled(if: Dependency.lz4, Dependency.needsLZ4))  // a hang guard: the full suite runs heavy tests beside it
     func killMidStream() throws {
         guard let qflux = qfluxBinaryPath() else {
             Issue.record("qflux binary not found next to the tests or in .build/debug: build it first (swift build --build-tests)")
