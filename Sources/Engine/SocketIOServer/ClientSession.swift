@@ -42,9 +42,8 @@ final class ClientSession {
     var authenticated = false
     /// When the session was opened (monotonic ns).
     let openedAt = monotonicNanos()
-    /// Inbound rate limit: tokens left (messages) and when they were last refilled (monotonic ns).
-    var inboundTokens: Double
-    var inboundRefilledAt = monotonicNanos()
+    /// The transport's inbound packet rate limit (``ServerCore/admitInbound(_:bytes:)``).
+    var inboundPackets = TokenBucket()
 
     // MARK: long-polling state (network thread)
 
@@ -68,14 +67,12 @@ final class ClientSession {
     /// Bytes of the message the upgrading WebSocket is receiving (`2probe`, `5`: tiny).
     var upgradeMessage: [UInt8] = []
 
-    init(id: UInt64, transport: Transport, sid: String, maxMessageBytes: Int, queueLimit: Int, byteBudget: Int,
-         inboundBurst: Double) {
+    init(id: UInt64, transport: Transport, sid: String, maxMessageBytes: Int, queueLimit: Int, byteBudget: Int) {
         self.id = id
         self.transport = transport
         self.sid = sid
         parser = SocketIOParser(maxMessageBytes: maxMessageBytes)
         queue = OutboundQueue(limit: queueLimit, byteBudget: byteBudget)
-        inboundTokens = inboundBurst
     }
 
     /// Receives the focus's `candle_update`s (see ``Focus``).

@@ -13,7 +13,7 @@ extension ServerCore {
     /// after what is queued (at most 2 s later) and its further events are ignored. False then.
     func withinBudget(_ s: ClientSession) -> Bool {
         if s.closeAfterFlush { return false }
-        if s.requests.spend(now: monotonicNanos(), rate: config.clientEventsPerSecond, burst: config.clientEventBurst) {
+        if s.requests.events.take(now: monotonicNanos(), rate: config.clientEventsPerSecond, burst: config.clientEventBurst) {
             return true
         }
         counters.add(counters.clientsOverBudget)

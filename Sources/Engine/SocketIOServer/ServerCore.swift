@@ -94,8 +94,7 @@ final class ServerCore: @unchecked Sendable {
         var sid = Self.makeSID()
         while sessionsBySID[sid] != nil { sid = Self.makeSID() }
         let s = ClientSession(id: id, transport: transport, sid: sid, maxMessageBytes: config.maxInboundMessageBytes,
-                              queueLimit: config.clientQueueLimit, byteBudget: config.clientByteBudget,
-                              inboundBurst: max(1, config.inboundBurst))
+                              queueLimit: config.clientQueueLimit, byteBudget: config.clientByteBudget)
         sessions[id] = s
         sessionsBySID[sid] = id
         counters.clients.store(sessions.count, ordering: .relaxed)
@@ -208,14 +207,8 @@ final class ServerCore: @unchecked Sendable {
     func admitInbound(_ s: ClientSession, bytes: Int) -> Bool {
         let rate = config.maxInboundMessagesPerSecond
         guard rate > 0 else { return true }
-        let now = monotonicNanos()
-        let burst = max(1, config.inboundBurst)
-        s.inboundTokens = min(burst, s.inboundTokens + Double(now &- s.inboundRefilledAt) / 1e9 * rate)
-        s.inboundRefilledAt = now
         let cost = Double(1 + max(0, bytes - 1) / Self.inboundTokenBytes)
-        guard s.inboundTokens >= cost else { return false }
-        s.inboundTokens -= cost
-        return true
+        return s.inboundPackets.take(cost, now: monotonicNanos(), rate: rate, burst: max(1, config.inboundBurst))
     }
 
     func broadcast(_ name: String, _ payload: [UInt8]) {

@@ -50,10 +50,8 @@ struct ServerEventState {
 /// One client's request bookkeeping (network thread): its event budget, the history it waits
 /// for, its `get_available_data` request.
 struct ClientRequests {
-    /// Events it may send now (a token bucket; NaN until its first event).
-    var tokens = Double.nan
-    /// When ``tokens`` was last refilled (monotonic ns).
-    var refilledAt: UInt64 = 0
+    /// Its event budget.
+    var events = TokenBucket()
     /// History keys asked for and not delivered yet (in the backlog or on the worker).
     var historyKeys: Set<SubscriptionKey> = []
     /// Keys waiting for a free job slot, oldest first from ``backlogHead``.
@@ -65,20 +63,6 @@ struct ClientRequests {
     var listingPending = false
     /// When it was last answered a listing (monotonic ns; 0: never).
     var lastListingAt: UInt64 = 0
-
-    /// Spends one event of the budget (`rate` per second, at most `burst` saved up); false when
-    /// none is left.
-    mutating func spend(now: UInt64, rate: Double, burst: Double) -> Bool {
-        if tokens.isNaN {
-            tokens = burst
-        } else {
-            tokens = min(burst, tokens + Double(now &- refilledAt) / 1e9 * rate)
-        }
-        refilledAt = now
-        guard tokens >= 1 else { return false }
-        tokens -= 1
-        return true
-    }
 
     /// Keys still in the backlog.
     var backlogCount: Int { historyBacklog.count - backlogHead }
