@@ -5,33 +5,12 @@ the canvas pixels of each series colour. Phase 2: types SPEC2 into #ind (a chang
 user would), waits for the new set's values and records the same again. Prints
 {"first": state, "second": state} as JSON.
 Usage: page_indicator_probe.py DEVTOOLS_PORT TIMEOUT_S WANT WANT_TS SPEC2"""
-import json, sys, time, urllib.request
-import websocket
+import json, sys, time
+from devtools_page import DevToolsPage
 
 port, timeout, want, want_ts, spec2 = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
 deadline = time.time() + timeout
-page = None
-while time.time() < deadline and page is None:
-    try:
-        targets = json.load(urllib.request.urlopen("http://127.0.0.1:%d/json/list" % port, timeout=2))
-        page = next((t for t in targets if t.get("type") == "page" and t.get("url", "").startswith("http://127.0.0.1")), None)
-    except OSError:
-        pass
-    if page is None:
-        time.sleep(0.2)
-if page is None:
-    print(json.dumps({"error": "no page"})); sys.exit(1)
-ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=5, suppress_origin=True)
-n = 0
-
-def evaluate(expr):
-    global n
-    n += 1
-    ws.send(json.dumps({"id": n, "method": "Runtime.evaluate", "params": {"expression": expr, "returnByValue": True}}))
-    while True:
-        reply = json.loads(ws.recv())
-        if reply.get("id") == n:
-            return reply.get("result", {}).get("result", {}).get("value")
+evaluate = DevToolsPage(port, deadline).evaluate
 
 # Palette of the page (every series colour), counted whether drawn or not.
 PALETTE = ["#f0b429", "#4fa3ff", "#c77dff", "#ffd166", "#a3e635", "#67e8f9", "#9aa5b1", "#6b7785",
