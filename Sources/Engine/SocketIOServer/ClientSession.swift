@@ -37,6 +37,9 @@ final class ClientSession {
     var awaitingPong = false
     var overLimitSince: UInt64?
     var closeAfterFlush = false
+    /// Told it ran out of request budget; its `disconnect` follows when the ping timer fires
+    /// (``ServerCore/budgetDisconnectGrace`` later) and its events are ignored until then.
+    var overBudget = false
     var killed = false
     /// Connected with the right token (or no token needed) at least once.
     var authenticated = false

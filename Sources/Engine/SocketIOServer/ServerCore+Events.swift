@@ -13,7 +13,7 @@ extension ServerCore {
             enqueue(s, SocketIOEncoder.pong(payload: payload), force: true)
         case .pong:
             s.awaitingPong = false
-            armPingTimer(s, seconds: config.pingInterval)
+            if !s.overBudget { armPingTimer(s, seconds: config.pingInterval) }
         case .upgrade, .noop:
             break
         case .socket(let p):

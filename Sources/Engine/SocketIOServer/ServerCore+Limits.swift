@@ -9,10 +9,16 @@ import Metrics
 extension ServerCore {
     // MARK: event budget
 
-    /// Spends one event of the client's budget; a client without budget is told, counted, closed
-    /// after what is queued (at most 2 s later) and its further events are ignored. False then.
+    /// Between the `error` that tells a client it ran out of budget and its `disconnect`: clients
+    /// that handle events concurrently (python-socketio's asyncio client) would otherwise process
+    /// the disconnect first and drop the error.
+    static let budgetDisconnectGrace = 0.25
+
+    /// Spends one event of the client's budget; a client without budget is told, counted,
+    /// disconnected ``budgetDisconnectGrace`` later (closed at most 2 s after that) and its further
+    /// events are ignored. False then.
     func withinBudget(_ s: ClientSession) -> Bool {
-        if s.closeAfterFlush { return false }
+        if s.closeAfterFlush || s.overBudget { return false }
         if s.requests.events.take(now: monotonicNanos(), rate: config.clientEventsPerSecond, burst: config.clientEventBurst) {
             return true
         }
@@ -20,12 +26,19 @@ extension ServerCore {
         logger.info("disconnecting a client over its request budget", metadata: ["sid": "\(s.sid)"])
         let message = "too many requests: more than \(Int(config.clientEventsPerSecond)) events/s (burst \(Int(config.clientEventBurst))); disconnecting"
         enqueue(s, SocketIOEncoder.event("error", payload: ServerPayloads.error(message, timestamp: true)), force: true)
-        enqueue(s, SocketIOEncoder.disconnect, force: true)
-        s.closeAfterFlush = true
+        s.overBudget = true
         dropHistoryBacklog(s)
-        qf_lws_set_user_timeout(s.wsi, 2)
+        armPingTimer(s, seconds: Self.budgetDisconnectGrace)
         requestWrite(s)
         return false
+    }
+
+    /// The grace after the budget `error` is over: `disconnect`, then close after the flush.
+    func disconnectOverBudget(_ s: ClientSession) {
+        enqueue(s, SocketIOEncoder.disconnect, force: true)
+        s.closeAfterFlush = true
+        qf_lws_set_user_timeout(s.wsi, 2)
+        requestWrite(s)
     }
 
     // MARK: history

@@ -44,7 +44,7 @@ class Client:
             if found:
                 return found[0]
             await asyncio.sleep(0.01)
-        raise TimeoutError("no %s within %.1fs; got %s" % (event, timeout, sorted(self.events)))
+        raise TimeoutError("no %s within %.1fs; got %s" % (event, timeout, sorted((k, len(v)) for k, v in self.events.items())))
 
     async def reply(self, emit, data, event, timeout=TIMEOUT):
         """Emits and waits for the next `event` that arrives after it."""
@@ -189,14 +189,15 @@ async def dates(url):
 
 
 async def budget(url):
-    # burst 20, 2/s: 15 requests pass; then 30 at once run out of budget
+    # burst 20, 1/s: 15 requests pass; then 60 at once run out of budget (unless the server took
+    # over 45 s to read them: the bucket refills by the server's clock, however loaded the machine)
     c = await Client().connect(url)
     for _ in range(15):
-        await c.sio.call("get_assets", timeout=5)
+        await c.sio.call("get_assets", timeout=10)
     out = {"within_budget_connected": c.sio.connected}
-    for _ in range(30):
+    for _ in range(60):
         await c.sio.emit("get_assets")
-    out["error"] = await c.wait("error")
+    out["error"] = await c.wait("error", timeout=30)
     deadline = time.monotonic() + 10
     while c.sio.connected and time.monotonic() < deadline:
         await asyncio.sleep(0.05)

@@ -114,13 +114,26 @@ async def main(url, subscribes, listings):
         await asyncio.sleep(0.05)
     await sender
     flood_seconds = time.monotonic() - t0
-    # let the replies drain (or the cut show), then stop reading
-    await asyncio.sleep(3)
+    # let the replies drain (or the cut show): until the connection closed or nothing arrived for
+    # 5 s (at least 3 s, at most 60 s: a loaded machine drains slowly), then stop reading
+    drain_start = last_change = time.monotonic()
+    seen = -1
+    while time.monotonic() - drain_start < 60 and not reader.done():
+        total = sum(n for name, n in flooder.replies.items() if name != "candle_update")
+        now = time.monotonic()
+        if total != seen:
+            seen, last_change = total, now
+        elif now - last_change >= 5 and now - drain_start >= 3:
+            break
+        await asyncio.sleep(0.1)
     flooder.stop()
     await reader
     text = await loop.run_in_executor(None, lambda: urllib.request.urlopen(url + "/metrics", timeout=10).read().decode())
     await good.disconnect()
-    return {"sent": flooder.sent, "flood_seconds": flood_seconds, "flooder_closed": flooder.closed, "replies": flooder.replies, "errors": flooder.errors,
+    # from the first request to the last reply (candle updates aside): the window in which the
+    # server handled the flood, longer than the sending when the machine is loaded
+    active_seconds = max(flood_seconds, last_change - t0)
+    return {"sent": flooder.sent, "flood_seconds": flood_seconds, "active_seconds": active_seconds, "flooder_closed": flooder.closed, "replies": flooder.replies, "errors": flooder.errors,
             "good_calls": len(latencies), "good_max_latency": max(latencies), "peaks": peaks,
             "final": {k: metric(text, "qflux_server_" + k) for k in ("history_jobs", "history_backlog")}}
 

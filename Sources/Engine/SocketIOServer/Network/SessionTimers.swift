@@ -25,9 +25,12 @@ extension ServerCore {
         }
     }
 
-    /// The ping timer fired: a client still owing a pong is dropped, else it gets a ping.
+    /// The ping timer fired: a client over its request budget is disconnected (its grace is
+    /// over), one still owing a pong is dropped, any other gets a ping.
     func pingTimerFired(_ s: ClientSession) {
-        if s.awaitingPong {
+        if s.overBudget {
+            if !s.closeAfterFlush { disconnectOverBudget(s) }
+        } else if s.awaitingPong {
             counters.add(counters.pingTimeouts)
             kill(s)
         } else {
