@@ -7,7 +7,7 @@ import SocketIOServer
 enum FanoutScripts {
     /// The original tool's stack: Flask-SocketIO, as QuantumFlux ran it – under eventlet when
     /// installed (`eventlet.monkey_patch()` first, `socketio.run` on eventlet's WSGI server), else
-    /// in threading mode (Werkzeug, simple-websocket). Once all clients joined, emits
+    /// in threading mode (Werkzeug, simple-websocket). Once all clients joined (≤ 30 s), emits
     /// `candle_update` to the stream's room at the given rate for the given seconds, with the
     /// send time in `open`. Prints "ready PORT" once listening.
     ///
@@ -41,7 +41,7 @@ enum FanoutScripts {
             joined[0] += 1
     def publisher():
         t0 = time.time()
-        while joined[0] < clients and time.time() - t0 < 15:
+        while joined[0] < clients and time.time() - t0 < 30:
             sio.sleep(0.02)
         begin = time.time()
         i = 0
