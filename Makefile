@@ -1,17 +1,21 @@
 # qflux – the two commands of the README, and a few more.
 #   make demo    set up, build (release) and run the live demo stream on http://127.0.0.1:3001/
 #   make test    set up and run every test (what CI runs first)
+#   make bench   set up (with the Python baselines: scripts/setup.sh --bench), build and run qflux-bench
 #   make reliability   short fuzzing pass, sanitizer runs and a 2-minute soak (CI runs it after
 #                      make test; see docs/reliability.md)
 SWIFT ?= swift
 
-.PHONY: setup setup-test build release demo test bench bench-quick fuzz fuzz-ci sanitize soak soak-long reliability clean
+.PHONY: setup setup-test setup-bench build release demo test bench bench-quick fuzz fuzz-ci sanitize soak soak-long reliability clean
 
 setup:
 	@scripts/setup.sh
 
 setup-test:
 	@scripts/setup.sh --test
+
+setup-bench:
+	@scripts/setup.sh --bench
 
 build: setup
 	$(SWIFT) build
@@ -26,10 +30,10 @@ test: setup-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-bench: release
+bench: release setup-bench
 	.build/release/qflux-bench
 
-bench-quick: release
+bench-quick: release setup-bench
 	.build/release/qflux-bench --quick
 
 fuzz: setup

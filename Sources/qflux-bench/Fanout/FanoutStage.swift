@@ -59,21 +59,8 @@ struct FanoutStage: BenchStage {
         figures.append(Figure(stage: name, name: "qflux latency p99", value: result.percentile(0.99), unit: "ms", target: .atMost(10),
                               note: "clients: libwebsockets, one thread, same machine"))
 
-        // The original tool's stack.
-        if let flask = try? startFlask(rate: rate, clients: clients, seconds: seconds, context: context) {
-            defer { flask.process.terminate(); flask.process.waitUntilExit() }
-            let r = try runNative(port: flask.port, clients: clients, seconds: seconds + 4, startPublisher: nil)
-            figures.append(Figure(stage: name, name: "Flask-SocketIO: delivered", value: Double(r.received) / expected * 100,
-                                  unit: "%", note: "\(r.received) of \(Int(expected)) (\(r.connected) connected)"))
-            figures.append(Figure(stage: name, name: "Flask-SocketIO deliveries/s", value: Double(r.received) / seconds, unit: "msg/s"))
-            figures.append(Figure(stage: name, name: "Flask-SocketIO latency p50", value: r.percentile(0.5), unit: "ms"))
-            figures.append(Figure(stage: name, name: "Flask-SocketIO latency p99", value: r.percentile(0.99), unit: "ms"))
-            if r.received > 0 {
-                figures.append(Figure(stage: name, name: "qflux ÷ Flask-SocketIO deliveries/s", value: Double(result.received) / Double(r.received), unit: "×"))
-            }
-        } else {
-            figures.append(Figure(stage: name, name: "Flask-SocketIO baseline", value: .nan, unit: "", note: "flask-socketio not installed (pip install flask-socketio simple-websocket): skipped"))
-        }
+        // The original tool's stack (FlaskBaseline.swift): at this load and at one it carries.
+        figures += FlaskBaseline(stage: name, context: context).figures(clients: clients, rate: rate, seconds: seconds, qfluxReceived: result.received)
         figures += try runMixed(seconds: seconds)
         return figures
     }
@@ -164,29 +151,6 @@ struct FanoutStage: BenchStage {
         startPublisher?.start()
         native.run(until: now() + seconds)
         return ClientResult(received: native.received, connected: native.connected, latencies: native.latenciesMs)
-    }
-
-    private func startFlask(rate: Double, clients: Int, seconds: Double, context: BenchContext) throws -> (process: Process, port: Int) {
-        let script = try context.temporaryFile(named: "flask_server.py", contents: Array(FanoutScripts.flaskServer.utf8))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", script, String(rate), "BENCH_otc", String(clients), String(seconds)]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        // Read "ready PORT" (or fail when the process ends: flask-socketio missing).
-        var line = Data()
-        while true {
-            let byte = pipe.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty { throw BenchError("flask server did not start") }
-            if byte == Data([0x0A]) { break }
-            line.append(byte)
-        }
-        let parts = String(decoding: line, as: UTF8.self).split(separator: " ")
-        guard parts.count == 2, parts[0] == "ready", let port = Int(parts[1]) else { throw BenchError("flask server: \(line)") }
-        usleep(300_000)
-        return (p, port)
     }
 }
 
