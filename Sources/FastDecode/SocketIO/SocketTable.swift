@@ -58,9 +58,6 @@ struct SocketTable {
         return states.remove(at: i).ref
     }
 
-    private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
+    /// The interner's word-at-a-time hash (request ids are short; this runs once per line).
+    private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { AssetInterner.hash(bytes) }
 }
