@@ -310,7 +310,7 @@ qf_status parse_market(qf_parser *p, qf_event_kind kind, ondemand::value v, qf_p
 
 /// The fast path for the payload nearly every live frame carries: `[["ASSET",TIME,PRICE],…]`
 /// with no whitespace, no escapes in the asset and plain JSON numbers. The shape is checked
-/// byte by byte; numbers are parsed exactly with std::from_chars (libstdc++'s fast_float). Any
+/// byte by byte; numbers are parsed exactly (qf::parse_plain_decimal, else std::from_chars). Any
 /// other shape returns false and the caller parses the payload with simdjson.
 bool parse_stream_flat(const uint8_t *data, size_t len, bool allow_empty, qf_payload *out, qf_status *status) {
     static constexpr size_t kShortestArray = 2;       // `[]`
@@ -339,6 +339,10 @@ bool parse_stream_flat(const uint8_t *data, size_t len, bool allow_empty, qf_pay
                 q++;
                 // JSON numbers only: from_chars would also accept "inf", "nan", hex.
                 if (q == end || !((*q >= '0' && *q <= '9') || *q == '-')) return false;
+                if (const char *after = qf::parse_plain_decimal(q, end, number)) {
+                    q = after;
+                    continue;
+                }
                 auto r = std::from_chars(q, end, number);
                 if (r.ec != std::errc()) return false;
                 q = r.ptr;

@@ -5,6 +5,7 @@
 // subset returns ScanResult::fallback and the line goes through simdjson instead.
 
 #include "cdp_fields.h"
+#include "plain_decimal.h"
 
 #include <charconv>
 #include <cstddef>
@@ -102,6 +103,10 @@ struct Scanner {
     bool number(double &out) {
         if (p == end) return fail_malformed();
         if (!((*p >= '0' && *p <= '9') || *p == '-')) return fail_fallback();
+        if (const char *after = parse_plain_decimal(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end), out)) {
+            p = reinterpret_cast<const uint8_t *>(after);
+            return true;
+        }
         auto r = std::from_chars(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end), out);
         if (r.ec != std::errc()) return fail_fallback();
         p = reinterpret_cast<const uint8_t *>(r.ptr);

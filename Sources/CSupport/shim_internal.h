@@ -9,6 +9,7 @@
 #include "qf_codecs.h"
 #include "qf_decode.h"
 #include "qf_payloads.h"
+#include "plain_decimal.h"
 
 #include <simdjson.h>
 

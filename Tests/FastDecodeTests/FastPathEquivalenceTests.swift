@@ -58,4 +58,49 @@ struct FastPathEquivalenceTests {
         #expect(r.fast.1.ticks == r.plain.1.ticks)
         #expect(r.fast.1.malformedTotal == r.plain.1.malformedTotal)
     }
+
+    @Test("tick times and prices: the plain-decimal fast path gives the exact double, as simdjson and Double(String) do")
+    func decimals() {
+        var rng = SeededGenerator(seed: 7)
+        // Fast-path spellings and the ones it hands to std::from_chars (16+ digits, exponents).
+        // (Prices above MarketLimits' 1e12 would be skipped as absurd.)
+        var texts: [String] = ["1", "1.5", "0.5", "0.000001", "123456789012.345", "12345678901.2345", "123456789012.3456",
+                               "0.1234567890123456", "900719925.4740993", "1.00000000000001", "1e3", "1.5E-3", "0.30000000000000004"]
+        for _ in 0..<2000 {
+            let intDigits = Int.random(in: 1...12, using: &rng)
+            let fracDigits = Int.random(in: 0...8, using: &rng)
+            var t = String(Int.random(in: 1...9, using: &rng))
+            for _ in 1..<intDigits { t += String(Int.random(in: 0...9, using: &rng)) }
+            if fracDigits > 0 {
+                t += "."
+                for _ in 0..<fracDigits { t += String(Int.random(in: 0...9, using: &rng)) }
+            }
+            texts.append(Bool.random(using: &rng) ? t : "0." + t.filter { $0 != "." })
+        }
+        let tuples = texts.map { #"["EURUSD_otc",1756866774.962,\#($0)]"# }.joined(separator: ",")
+        var encoder = CDPFrameEncoder()
+        var out: [UInt8] = []
+        encoder.frame(requestId: "1.1", timestamp: 1, opcode: 1,
+                      payload: Array("451-[\"updateStream\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
+        encoder.frame(requestId: "1.1", timestamp: 1.0001, opcode: 2, payload: Array("[\(tuples)]".utf8), into: &out)
+        func prices(fast: Bool) -> [UInt64] {
+            qf_decode_set_fast_paths(fast ? 1 : 0)
+            defer { qf_decode_set_fast_paths(1) }
+            let d = try! MarketDecoder()
+            var result: [UInt64] = []
+            for line in out.split(separator: 0x0A) { d.decode(line: line) { if case let .tick(t) = $0 { result.append(t.price.bitPattern) } } }
+            return result
+        }
+        let fast = prices(fast: true), plain = prices(fast: false)
+        #expect(fast.count == texts.count && plain.count == texts.count)
+        // The fast path must give Double(String)'s exact double for every spelling. simdjson's
+        // path is held to it up to 19 significant digits (longer ones differ there today: a
+        // finding of its own, not this path's).
+        let wrong = zip(texts, zip(fast, plain)).filter { text, values in
+            let exact = (Double(text) ?? .nan).bitPattern
+            return values.0 != exact || (text.filter(\.isNumber).count <= 19 && values.1 != exact)
+        }
+        #expect(wrong.isEmpty, "\(wrong.prefix(5).map { "\($0.0): fast \(Double(bitPattern: $0.1.0)) simdjson \(Double(bitPattern: $0.1.1))" })")
+    }
+
 }

@@ -167,6 +167,25 @@ import Synchronization
         return true
     }
 
+    /// Stages one element, waiting while the ring is full (publishing what was staged before it
+    /// waits, so the consumer can make room), without publishing it: the producer publishes a
+    /// batch with ``publish()``. Returns `false` without staging if `cancelled()` becomes true
+    /// while waiting. Producer thread only.
+    @inlinable
+    package func stageWaiting(_ element: consuming Element, until cancelled: () -> Bool = { false }) -> Bool {
+        if !hasRoom() {
+            publish()
+            var backoff = SpinBackoff()
+            while !hasRoom() {
+                if cancelled() { return false }
+                backoff.wait()
+            }
+        }
+        let ok = stage(element)
+        assert(ok)
+        return true
+    }
+
     /// True when a slot is free for the producer; refreshes the cached head only when needed.
     @inlinable
     func hasRoom() -> Bool {
@@ -213,6 +232,30 @@ import Synchronization
             try body(element)
         }
         return n
+    }
+
+    /// Takes published elements in order, handing each to `body`, until `body` returns `false`
+    /// (that element is taken too), `max` were taken or none is visible; frees their slots with
+    /// one release store. Returns how many were taken and whether `body` asked to stop. Consumer
+    /// thread only.
+    @inlinable
+    package func popWhile(max: Int, _ body: (Element) throws -> Bool) rethrows -> (taken: Int, stopped: Bool) {
+        let head = consumer.pointee.head.load(ordering: .relaxed)
+        var available = consumer.pointee.cachedTail &- head
+        if available < max {
+            consumer.pointee.cachedTail = producer.pointee.tail.load(ordering: .acquiring)
+            available = consumer.pointee.cachedTail &- head
+            if available <= 0 { return (0, false) }
+        }
+        let end = head &+ Swift.min(available, max)
+        var i = head
+        defer { consumer.pointee.head.store(i, ordering: .releasing) }
+        while i != end {
+            let element = (storage + (i & mask)).move()
+            i &+= 1
+            if try !body(element) { return (i &- head, true) }
+        }
+        return (i &- head, false)
     }
 
     /// Takes one published element, or `nil` when none is visible. Consumer thread only.

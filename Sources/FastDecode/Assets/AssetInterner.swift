@@ -1,6 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Turns asset name bytes into ``AssetID``s on the decode thread without allocating: an
 /// open-addressing table keyed by a hash of the bytes, compared byte for byte. New names are
 /// registered in the shared ``AssetDirectory`` (the only time a `String` is made).
+///
+/// Per tick it hashes the name a word at a time and compares it with one `memcmp` against a
+/// flat pool of the known spellings; the entries hold no references, so a look-up retains and
+/// releases nothing.
 ///
 /// Not thread-safe: one interner per decoding thread.
 public struct AssetInterner {
@@ -9,12 +21,23 @@ public struct AssetInterner {
 
     @usableFromInline var slots: [Int32]          // index into `entries`, -1 when empty
     @usableFromInline var entries: [Entry] = []
+    /// Every interned spelling, back to back (`Entry.offset`, `Entry.count`).
+    @usableFromInline var pool: [UInt8] = []
     @usableFromInline var mask: Int
 
+    /// One known spelling: trivial (no references), so reading it copies three words.
     @usableFromInline struct Entry {
         @usableFromInline var hash: UInt64
-        @usableFromInline var bytes: [UInt8]
+        @usableFromInline var offset: Int32
+        @usableFromInline var count: Int32
         @usableFromInline var id: AssetID
+
+        @inlinable init(hash: UInt64, offset: Int32, count: Int32, id: AssetID) {
+            self.hash = hash
+            self.offset = offset
+            self.count = count
+            self.id = id
+        }
     }
 
     /// An interner that registers names in `directory`.
@@ -33,8 +56,7 @@ public struct AssetInterner {
             let slot = slots[i]
             if slot < 0 { break }
             let e = entries[Int(slot)]
-            if e.hash == h, e.bytes.count == bytes.count,
-               e.bytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) {
+            if e.hash == h, Int(e.count) == bytes.count, equalsPool(at: Int(e.offset), bytes) {
                 return e.id
             }
             i = (i + 1) & mask
@@ -42,11 +64,20 @@ public struct AssetInterner {
         return insert(bytes, hash: h, slot: i)
     }
 
+    /// True when the pool holds `bytes` at `offset` (the caller checked the length).
+    @inlinable
+    func equalsPool(at offset: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return true }
+        return pool.withUnsafeBytes { memcmp($0.baseAddress! + offset, base, bytes.count) == 0 }
+    }
+
     @usableFromInline
     mutating func insert(_ bytes: UnsafeRawBufferPointer, hash h: UInt64, slot: Int) -> AssetID {
         let name = String(decoding: bytes, as: UTF8.self)
         let id = directory.register(name)
-        entries.append(Entry(hash: h, bytes: Array(bytes), id: id))
+        let offset = Int32(truncatingIfNeeded: pool.count)
+        pool.append(contentsOf: bytes)
+        entries.append(Entry(hash: h, offset: offset, count: Int32(truncatingIfNeeded: bytes.count), id: id))
         slots[slot] = Int32(entries.count - 1)
         if entries.count * 2 > slots.count { grow() }
         return id
@@ -64,15 +95,27 @@ public struct AssetInterner {
         }
     }
 
-    /// FNV-1a, 64-bit, finished with a multiply-xorshift so low bits mix well.
+    /// Eight bytes at a time (a multiply-xorshift per word, the tail as one word), finished
+    /// with a multiply-xorshift so the low bits mix well. In-process only (not stable across
+    /// byte orders).
     @inlinable
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes {
-            h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3
+        let n = bytes.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        var i = 0
+        while i + 8 <= n {
+            h = (h ^ bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xbf58_476d_1ce4_e5b9
+            h ^= h >> 31
+            i += 8
         }
-        h ^= h >> 29
-        h = h &* 0xbf58_476d_1ce4_e5b9
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < n {
+            tail |= UInt64(bytes[i]) &<< shift
+            shift &+= 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0x94d0_49bb_1331_11eb
         h ^= h >> 32
         return h
     }

@@ -56,12 +56,11 @@ public final class MarketDecoder {
             // The page's own frames carry its session: counted, never decoded or kept.
             stats.framesSent += 1
         case QF_METHOD_CREATED:
-            sockets.withState(frame.request_id.raw) { state, _ in
-                if !state.opened {
-                    state.opened = true
-                    stats.socketsOpened += 1
-                    emit(.socketOpened(state.ref))
-                }
+            let i = sockets.index(of: frame.request_id.raw)
+            if !sockets.states[i].opened {
+                sockets.states[i].opened = true
+                stats.socketsOpened += 1
+                emit(.socketOpened(sockets.states[i].ref))
             }
         case QF_METHOD_CLOSED:
             if let ref = sockets.remove(frame.request_id.raw) {
@@ -99,14 +98,13 @@ public final class MarketDecoder {
 
     private func receivedFrame(_ frame: qf_frame, _ emit: (DecodedEvent) -> Void) {
         let payload = frame.payload.raw
-        sockets.withState(frame.request_id.raw) { state, _ in
-            if frame.opcode == 1 {
-                textFrame(payload, &state, emit)
-            } else if frame.opcode == 2 {
-                binaryFrame(payload, &state, emit)
-            } else {
-                stats.count(.opcode)
-            }
+        let i = sockets.index(of: frame.request_id.raw)
+        if frame.opcode == 1 {
+            textFrame(payload, &sockets.states[i], emit)
+        } else if frame.opcode == 2 {
+            binaryFrame(payload, &sockets.states[i], emit)
+        } else {
+            stats.count(.opcode)
         }
     }
 

@@ -16,7 +16,6 @@ struct SocketState {
 /// request ids is not a practical concern.
 struct SocketTable {
     private var keys: [UInt64] = []
-    private var states: [SocketState] = []
     private var lastHit = 0
     private var nextIndex: UInt32 = 0
 
@@ -26,17 +25,18 @@ struct SocketTable {
     /// Number of sockets currently tracked.
     var count: Int { keys.count }
 
-    /// The state for `requestId`, created on first sight. `isNew` tells whether it was created.
-    mutating func withState<R>(
-        _ requestId: UnsafeRawBufferPointer, _ body: (inout SocketState, _ isNew: Bool) -> R
-    ) -> R {
+    /// The states, indexed by what ``index(of:)`` returns (valid until the next call that may
+    /// add or remove a socket).
+    var states: [SocketState] = []
+
+    /// Where the state for `requestId` is in ``states``, created on first sight. No closure and
+    /// no copy: the caller works on `states[i]` in place (one hash of the id per call).
+    mutating func index(of requestId: UnsafeRawBufferPointer) -> Int {
         let key = Self.hash(requestId)
-        if lastHit < keys.count, keys[lastHit] == key {
-            return body(&states[lastHit], false)
-        }
+        if lastHit < keys.count, keys[lastHit] == key { return lastHit }
         if let i = keys.firstIndex(of: key) {
             lastHit = i
-            return body(&states[i], false)
+            return i
         }
         if keys.count >= Self.limit {
             keys.removeFirst()
@@ -46,7 +46,7 @@ struct SocketTable {
         states.append(SocketState(ref: SocketRef(index: nextIndex)))
         nextIndex &+= 1
         lastHit = keys.count - 1
-        return body(&states[lastHit], true)
+        return lastHit
     }
 
     /// Forgets a socket; returns its reference if it was known.
@@ -58,9 +58,6 @@ struct SocketTable {
         return states.remove(at: i).ref
     }
 
-    private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return h
-    }
+    /// The interner's word-at-a-time hash (request ids are short; this runs once per line).
+    private static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 { AssetInterner.hash(bytes) }
 }

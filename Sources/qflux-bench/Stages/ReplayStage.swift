@@ -50,6 +50,7 @@ struct ReplayStage: BenchStage {
     }
 
     /// The same replay from a file decoded on every core (`qflux replay` on a regular file).
+    /// With `QFLUX_BENCH_KEEP_CORPUS=DIR` the corpus files are also written to DIR.
     private func parallel(_ context: BenchContext, frames: Int) throws -> [Figure] {
         let threads = min(ProcessInfo.processInfo.activeProcessorCount, 8)
         var figures: [Figure] = []
@@ -57,15 +58,19 @@ struct ReplayStage: BenchStage {
             let corpus = CorpusGenerator(form: form, frames: frames)
             let file = try context.temporaryDirectory(named: "replay-parallel").appendingPathComponent("corpus.jsonl")
             try Data(corpus.bytes).write(to: file)
+            if let keep = ProcessInfo.processInfo.environment["QFLUX_BENCH_KEEP_CORPUS"] {
+                // For whole-process timing of `qflux replay FILE` on the same input.
+                let kept = URL(fileURLWithPath: keep).appendingPathComponent("replay-\(form == .cdp ? "cdp" : "perflog")-\(frames).jsonl")
+                try Data(corpus.bytes).write(to: kept)
+            }
             var ticks = 0
             let (samples, _) = try measureThrowing(warmups: 1, runs: context.runs) { _ in
                 var config = PipelineConfiguration()
                 config.timeframes = [Timeframe(seconds: 5), .oneMinute]
                 config.keepsRecentCandles = false
                 let pipeline = try MarketPipeline(configuration: config, logger: Logger(label: "bench"))
-                let feeder = try pipeline.makeFeeder()
                 pipeline.start()
-                _ = try ParallelFileDecoder(path: file.path, threads: threads, assets: pipeline.assets).run(into: feeder)
+                _ = try ParallelFileDecoder(path: file.path, threads: threads, assets: pipeline.assets).run(into: pipeline)
                 ticks = try pipeline.finish().counters.ticks
                 return ticks
             }

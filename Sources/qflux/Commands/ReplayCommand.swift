@@ -87,8 +87,10 @@ struct ReplayCommand: ParsableCommand {
         for path in files.isEmpty ? ["-"] : files {
             if threads > 1, Self.isRegularFile(path) {
                 let decoder = ParallelFileDecoder(path: path, threads: threads, segmentBytes: decodePieceBytes, assets: pipeline.assets)
-                let result = try decoder.run(into: feeder, stop: { StopSignals.requested }) { event in
-                    guard print == .ticks, case .tick = event else { return }
+                // (`print` is a property wrapper: read once, not per event.)
+                let printTicks = print == .ticks
+                let result = try decoder.run(into: pipeline, stop: { StopSignals.requested }) { event in
+                    guard printTicks, case .tick = event else { return }
                     tickWriter.event(event, assets: pipeline.assets)
                     tickWriter.newline()
                     if tickWriter.bytes.count > Self.outputBatchBytes { StandardStreams.out(tickWriter.bytes); tickWriter.removeAll() }

@@ -34,17 +34,26 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     private let done = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
     private var feederMade = false
+    /// A source waiting to run on the engine thread (``feedOnEngineThread(_:)``); `hasJob` tells
+    /// the engine loop (and the park check) without taking the lock.
+    private let pendingJob = Mutex<EngineJob?>(nil)
+    private let hasJob = Atomic<Bool>(false)
     /// The longest the idle engine sleeps before it looks at the ring again (a wake-up normally
     /// comes from the feeder within microseconds).
     static let idleParkSeconds = 0.25
 
     // Engine thread only (checked in debug builds).
     private let engineThread = OwnerThreadCheck()
-    private var former: CandleFormer
+    // Dynamic exclusivity checks on these (begin/end access per tick) showed in profiles; they
+    // are engine-thread-only (checked in debug builds by `engineThread`), so they are off.
+    @exclusivity(unchecked) private var former: CandleFormer
     private let archive: ArchiveSink?
     /// The Redis publisher (`--publish`), a sink on its own thread like the archive.
     package let publisher: RedisPublisher?
-    private var batch: [CandleEvent] = []
+    @exclusivity(unchecked) private var batch: [CandleEvent] = []
+    /// Ticks handled since the last ``endBatch()`` (added to `counters.ticks` there: one atomic
+    /// add per batch, not per tick).
+    @exclusivity(unchecked) private var batchTicks = 0
     private var result: Result<PipelineSummary, ArchiveError>?
 
     /// Creates a pipeline; opens the archive when collection is on.
@@ -110,6 +119,26 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         }
     }
 
+    /// Runs `source` on the engine thread and handles every event it delivers there, in the order
+    /// delivered, as if it came through the ring but without the hand-off: a replay whose events
+    /// come out of decoding threads' own rings (``ParallelFileDecoder``) needs no thread in
+    /// between. Events fed earlier through the feeder are handled first; the calling thread waits
+    /// until `source` returns and gets its result (or its error). Candle events reach the sink,
+    /// the archive and the publisher in batches of at most 4096 delivered events. One source at a
+    /// time; do not feed through the feeder meanwhile.
+    package func feedOnEngineThread<R>(_ source: (_ deliver: (DecodedEvent) -> Void) throws -> R) throws -> R {
+        start()
+        return try withoutActuallyEscaping(source) { source in
+            var outcome: Result<R, any Error>?
+            let job = EngineJob { deliver in outcome = Result { try source(deliver) } }
+            pendingJob.withLock { $0 = job }
+            hasJob.store(true, ordering: .releasing)
+            wakeup.notify()
+            job.done.wait()  // the engine ran `source` and every `outcome` write happened before its signal
+            return try outcome!.get()
+        }
+    }
+
     /// Decode → engine events waiting in the ring (for metrics).
     package var ringFill: Int { ring.count }
     /// Ring capacity.
@@ -138,6 +167,13 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
                 idleRounds = 0
                 continue
             }
+            if hasJob.load(ordering: .acquiring) {
+                // What the feeder published before the job was submitted comes first.
+                if ring.popBatch(max: Int.max, { handle($0) }) > 0 { endBatch(); continue }
+                runJob()
+                idleRounds = 0
+                continue
+            }
             if inputFinished.load(ordering: .acquiring) {
                 // Input ended: one last look at the ring, then close everything.
                 if ring.popBatch(max: Int.max, { handle($0) }) > 0 { endBatch(); continue }
@@ -150,9 +186,29 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
             idleRounds += 1
             if idleRounds < 64 { continue }
             if idleRounds < 80 { sched_yield(); continue }
-            wakeup.park(timeout: Self.idleParkSeconds) { ring.count == 0 && !inputFinished.load(ordering: .acquiring) }
+            wakeup.park(timeout: Self.idleParkSeconds) {
+                ring.count == 0 && !inputFinished.load(ordering: .acquiring) && !hasJob.load(ordering: .acquiring)
+            }
             idleRounds = 60
         }
+    }
+
+    /// Runs the submitted source, handling its events as they come (engine thread).
+    private func runJob() {
+        guard let job = pendingJob.withLock({ j -> EngineJob? in defer { j = nil }; return j }) else { return }
+        hasJob.store(false, ordering: .relaxed)
+        var sinceBatch = 0
+        job.body? { event in
+            handle(event)
+            sinceBatch &+= 1
+            if sinceBatch == 4096 {
+                endBatch()
+                sinceBatch = 0
+            }
+        }
+        job.body = nil
+        endBatch()
+        job.done.signal()
     }
 
     @inline(__always)
@@ -163,7 +219,7 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
             former.add(tick) { batch.append($0) }
             archive?.append(.tick(tick))
             publisher?.append(.tick(tick))
-            counters.ticks.add(1, ordering: .relaxed)
+            batchTicks &+= 1
             counters.lastTickTimeBits.store(tick.time.bitPattern, ordering: .relaxed)
         case let .history(history):
             former.seed(history) { batch.append($0) }
@@ -178,6 +234,10 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
 
     private func endBatch() {
         engineThread.assertOwner()
+        if batchTicks > 0 {
+            counters.ticks.add(batchTicks, ordering: .relaxed)
+            batchTicks = 0
+        }
         defer {
             archive?.endBatch()
             publisher?.endBatch()
@@ -212,6 +272,18 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         if let error { return .failure(error) }
         return .success(summary)
     }
+}
+
+/// A source handed to the engine thread by ``MarketPipeline/feedOnEngineThread(_:)``; the
+/// submitting thread waits on `done`, so the closure's captures are never used by two threads
+/// at once.
+private final class EngineJob: @unchecked Sendable {
+    /// Set by the submitter, cleared by the engine thread before it signals `done` (the closure
+    /// wraps a non-escaping one: nothing may hold it once the submitter goes on).
+    var body: ((_ deliver: (DecodedEvent) -> Void) -> Void)?
+    let done = DispatchSemaphore(value: 0)
+
+    init(_ body: @escaping (_ deliver: (DecodedEvent) -> Void) -> Void) { self.body = body }
 }
 
 /// What a pipeline did, for summaries.

@@ -11,7 +11,8 @@ import Synchronization
 /// thread `w` takes pieces `w, w + n, w + 2n, …`, reads each with `pread` into its own buffer,
 /// decodes it with its own ``MarketDecoder`` (socket state reset per piece) and pushes the
 /// events, then an end marker, into its own SPSC ring. The calling thread takes piece 0 from
-/// ring 0, piece 1 from ring 1, … and hands the events on. Memory: one piece buffer and one ring
+/// ring 0, piece 1 from ring 1, … and hands the events on (a replay runs this on the engine
+/// thread itself: ``run(into:stop:observe:)``). Memory: one piece buffer and one ring
 /// per thread, whatever the file size.
 package final class ParallelFileDecoder {
     /// One slot of a decoding thread's ring.
@@ -44,9 +45,9 @@ package final class ParallelFileDecoder {
     }
 
     /// Decodes the file, calling `deliver` on the calling thread with every event in file order.
-    /// Returns the decoders' statistics (summed) and the bytes read. When `stop()` turns true,
-    /// it stops after the event at hand; the statistics then also count what the threads had
-    /// decoded ahead and was not delivered.
+    /// Returns the decoders' statistics (summed) and the bytes read. `stop()` is asked between
+    /// batches of at most 4096 events; when it turns true, nothing more is delivered; the
+    /// statistics then also count what the threads had decoded ahead and was not delivered.
     package func run(stop: () -> Bool = { false }, _ deliver: (DecodedEvent) -> Void) throws -> (stats: DecodeStats, bytes: Int) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw DecodeError(.unreadableInput(path: path, errno: errno)) }
@@ -84,19 +85,31 @@ package final class ParallelFileDecoder {
         }
         var backoff = SpinBackoff()
         pieces: for piece in 0..<pieces {
-            let ring = rings[piece % workers]
-            pieceLoop: while true {
+            let w = piece % workers
+            let ring = rings[w]
+            let local = decoders[w].assets
+            var map = maps[w]
+            maps[w] = AssetMap()  // `map` stays uniquely referenced while it grows
+            defer { maps[w] = map }
+            var failure: ReplayReadError?
+            while true {
+                // Up to 4096 items per pop: one release store frees their slots.
+                let (taken, ended) = ring.popWhile(max: 4096) { item in
+                    switch item {
+                    case .event(let event):
+                        deliver(map.global(event, from: local, into: assets))
+                        return true
+                    case .endOfSegment:
+                        return false
+                    case .failed(let error):
+                        failure = error
+                        return false
+                    }
+                }
+                if let failure { throw DecodeError(.unreadableInput(path: path, errno: failure.errno)) }
+                if ended { break }
                 if stop() { break pieces }
-                guard let item = ring.tryPop() else {
-                    backoff.wait()
-                    continue
-                }
-                backoff.reset()
-                switch item {
-                case .event(let event): deliver(maps[piece % workers].global(event, from: decoders[piece % workers].assets, into: assets))
-                case .endOfSegment: break pieceLoop
-                case .failed(let error): throw DecodeError(.unreadableInput(path: path, errno: error.errno))
-                }
+                if taken == 0 { backoff.wait() } else { backoff.reset() }
             }
         }
         cancelled.store(true, ordering: .relaxed)
@@ -170,11 +183,16 @@ private final class DecodingWorker: @unchecked Sendable {  // used by its one th
                 decoder.resetSocketState()
                 let ring = self.ring
                 var stop = false
+                var lines = 0
                 LineReader.forEachLine(inPadded: bytes) { line, readable in
                     guard !stop else { return }
                     decoder.decode(line: line, readable: readable) { event in
-                        if !stop, !ring.pushWaiting(.event(event), until: cancelled) { stop = true }
+                        if !stop, !ring.stageWaiting(.event(event), until: cancelled) { stop = true }
                     }
+                    // Published every 64 lines (and when the ring is full, and at the end of the
+                    // piece): the consumer's view of the tail moves in steps, not per event.
+                    lines &+= 1
+                    if lines & 63 == 0 { ring.publish() }
                 }
                 if stop || !ring.pushWaiting(.endOfSegment, until: cancelled) { return }
             } catch {
@@ -209,21 +227,17 @@ private final class DecodingWorker: @unchecked Sendable {  // used by its one th
 }
 
 extension ParallelFileDecoder {
-    /// Decodes the file into a pipeline: the events go to `feeder` in file order, in batches
-    /// (one ring publish and wake-up per 512 events), each shown to `observe` first.
-    package func run(into feeder: PipelineFeeder, stop: () -> Bool = { false },
+    /// Decodes the file into a pipeline: its engine thread takes the events straight from the
+    /// decoding threads' rings, in file order (``MarketPipeline/feedOnEngineThread(_:)``), each
+    /// shown to `observe` (on the engine thread) first. Events the pipeline's feeder published
+    /// before are handled first. The calling thread waits until the file is done.
+    package func run(into pipeline: MarketPipeline, stop: () -> Bool = { false },
                      observe: (DecodedEvent) -> Void = { _ in }) throws -> (stats: DecodeStats, bytes: Int) {
-        var pending: [DecodedEvent] = []
-        pending.reserveCapacity(512)
-        let result = try run(stop: stop) { event in
-            observe(event)
-            pending.append(event)
-            if pending.count == 512 {
-                feeder.feed(events: pending)
-                pending.removeAll(keepingCapacity: true)
+        try pipeline.feedOnEngineThread { deliver in
+            try run(stop: stop) { event in
+                observe(event)
+                deliver(event)
             }
         }
-        feeder.feed(events: pending)
-        return result
     }
 }
