@@ -13,6 +13,7 @@ let stages: [any BenchStage] = [
     ExportStage(),
     ReplayStage(),
     FanoutStage(),
+    FanoutMaxStage(),
     LatencyStage(),
     RedisStage(),
     BacktestStage(),

@@ -8,5 +8,6 @@
 #include "qf_lz4.h"
 #include "qf_lws.h"
 #include "qf_redis.h"
+#include "qf_epoll.h"
 
 #endif

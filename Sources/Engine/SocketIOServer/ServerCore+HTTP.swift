@@ -110,6 +110,7 @@ extension ServerCore {
         out.add("qflux_server_http_streams", .gauge, "CSV API answers (listings, streams) under way.", st.httpStreams)
         out.add("qflux_server_http_streams_refused_total", .counter, "CSV API requests refused at the stream limit (503).", st.httpStreamsRefused)
         out.add("qflux_server_csv_bytes_sent_total", .counter, "CSV bytes streamed by /api/csv-data.", st.csvBytesSent)
+        out.add("qflux_server_batched_writes_total", .counter, "WebSocket writes that carried several queued messages in one send.", st.batchedWrites)
         out.append(dataSource.metricsText())
         return out.text
     }

@@ -43,6 +43,7 @@ final class ServerCounters: Sendable {
     let httpStreams = Atomic<Int>(0)
     let httpStreamsRefused = Atomic<UInt64>(0)
     let csvBytesSent = Atomic<UInt64>(0)
+    let batchedWrites = Atomic<UInt64>(0)
 
     func add(_ a: borrowing Atomic<UInt64>, _ n: UInt64 = 1) {
         a.wrappingAdd(n, ordering: .relaxed)
@@ -90,7 +91,8 @@ final class ServerCounters: Sendable {
             slowHeaderEvictions: slowHeaderEvictions.load(ordering: .relaxed),
             httpStreams: httpStreams.load(ordering: .relaxed),
             httpStreamsRefused: httpStreamsRefused.load(ordering: .relaxed),
-            csvBytesSent: csvBytesSent.load(ordering: .relaxed))
+            csvBytesSent: csvBytesSent.load(ordering: .relaxed),
+            batchedWrites: batchedWrites.load(ordering: .relaxed))
     }
 }
 
@@ -179,4 +181,6 @@ package struct StreamServerStats: Sendable, Equatable {
     package var httpStreamsRefused: UInt64 = 0
     /// CSV bytes written by `/api/csv-data/…`.
     package var csvBytesSent: UInt64 = 0
+    /// WebSocket writes that carried several queued messages in one `send`.
+    package var batchedWrites: UInt64 = 0
 }

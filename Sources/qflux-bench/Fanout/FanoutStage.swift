@@ -8,8 +8,9 @@ import Foundation
 import Logging
 import Ring
 import SocketIOServer
+import Synchronization
 
-/// Server fan-out: N Socket.IO clients (libwebsockets, in this process) focused on one asset while
+/// Server fan-out: N Socket.IO clients (raw WebSocket on one epoll thread, in this process) focused on one asset while
 /// the engine side publishes `candle_update`s at a fixed rate, each carrying its wall-clock send
 /// time; figures are deliveries/s and send→receive latency percentiles. The same clients then
 /// measure the original tool's stack (Flask-SocketIO) pushing the same events, when installed.
@@ -35,13 +36,16 @@ struct FanoutStage: BenchStage {
                                   initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
         try server.start()
         defer { server.stop() }
+        let finished = PublisherFinished()
         let publisher = Thread {
-            // Wait until the clients are connected, then publish at the rate.
+            defer { finished.flag.store(true, ordering: .releasing) }
+            // Wait until the clients are connected, then publish rate × seconds updates at the rate.
             let start = now()
             while server.stats.clients < clients && now() - start < 15 { usleep(20_000) }
+            usleep(300_000)  // connected is not yet focused: let the last start_stream land
             let begin = now()
             var i: Int64 = 0
-            while now() - begin < seconds {
+            while i < Int64(rate * seconds) {
                 i += 1
                 let t = Date().timeIntervalSince1970
                 server.publish([Candle(asset: asset, timeframe: .oneMinute, start: i * 60, open: t, high: t, low: t, close: t, ticks: 1)])
@@ -50,14 +54,17 @@ struct FanoutStage: BenchStage {
                 if wait > 0 { usleep(UInt32(wait * 1e6)) }
             }
         }
-        let result = try runNative(port: server.boundPort, clients: clients, seconds: seconds + 4, startPublisher: publisher)
+        // the clients run until the publisher is done, then 2 s for the last deliveries (however
+        // long connecting took under load)
+        let result = try runNative(port: server.boundPort, clients: clients, seconds: seconds + 30, startPublisher: publisher,
+                                   until: finished, grace: 2)
         let expected = Double(clients) * rate * seconds
         figures.append(Figure(stage: name, name: "qflux: \(clients) clients × \(Int(rate)) updates/s, delivered", value: Double(result.received) / expected * 100,
                               unit: "%", note: "\(result.received) of \(Int(expected)) (\(result.connected) connected)"))
         figures.append(Figure(stage: name, name: "qflux deliveries/s", value: Double(result.received) / seconds, unit: "msg/s"))
         figures.append(Figure(stage: name, name: "qflux latency p50", value: result.percentile(0.50), unit: "ms"))
         figures.append(Figure(stage: name, name: "qflux latency p99", value: result.percentile(0.99), unit: "ms", target: .atMost(10),
-                              note: "clients: libwebsockets, one thread, same machine"))
+                              note: "clients: raw WebSocket, one epoll thread, same process and cores"))
 
         // The original tool's stack (FlaskBaseline.swift): at this load and at one it carries.
         figures += FlaskBaseline(stage: name, context: context).figures(clients: clients, rate: rate, seconds: seconds, qfluxReceived: result.received)
@@ -81,6 +88,7 @@ struct FanoutStage: BenchStage {
         let publisher = Thread {
             let start = now()
             while server.stats.clients < 2 * perTransport && now() - start < 15 { usleep(20_000) }
+            usleep(300_000)  // connected is not yet focused: let the last start_stream land
             let begin = now()
             var i: Int64 = 0
             while now() - begin < seconds {
@@ -145,12 +153,25 @@ struct FanoutStage: BenchStage {
         }
     }
 
-    /// Runs the clients in this process: one libwebsockets context serviced on this thread.
-    private func runNative(port: Int, clients: Int, seconds: Double, startPublisher: Thread?) throws -> ClientResult {
+    /// Runs the clients in this process: one epoll loop serviced on this thread.
+    /// With `finished`, the clients stop `grace` seconds after it is set (or after `seconds`, whichever comes first).
+    private func runNative(port: Int, clients: Int, seconds: Double, startPublisher: Thread?,
+                           until finished: PublisherFinished? = nil, grace: Double = 0) throws -> ClientResult {
         let native = try NativeFanoutClients(port: port, clients: clients, asset: "BENCH_otc", sampleEvery: 7)
         startPublisher?.start()
-        native.run(until: now() + seconds)
+        let deadline = now() + seconds
+        if let finished {
+            while now() < deadline && !finished.flag.load(ordering: .acquiring) { native.run(until: min(deadline, now() + 0.05)) }
+            native.run(until: min(deadline, now() + grace))
+        } else {
+            native.run(until: deadline)
+        }
         return ClientResult(received: native.received, connected: native.connected, latencies: native.latenciesMs)
+    }
+
+    /// Set by a publisher thread when it has published everything.
+    final class PublisherFinished: Sendable {
+        let flag = Atomic<Bool>(false)
     }
 }
 
