@@ -153,15 +153,10 @@ final class FanoutRig {
 
     init(clients: Int) throws {
         self.clients = clients
-        let directory = AssetDirectory()
-        asset = directory.register("BENCH_otc")
-        var config = StreamServerConfig()
-        config.port = 0
-        config.maxClients = clients + 10
-        server = StreamServer(config: config, dataSource: FanoutEmptySource(), directory: directory,
-                              initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
-        try server.start()
-        native = try NativeFanoutClients(port: server.boundPort, clients: clients, asset: "BENCH_otc", sampleEvery: 7)
+        let bench = try BenchServer(clients: clients)
+        server = bench.server
+        asset = bench.asset
+        native = try NativeFanoutClients(port: server.boundPort, clients: clients, asset: BenchServer.assetName, sampleEvery: 7)
         let start = now()
         while (server.stats.clients < clients || native.connected < clients) && now() - start < 20 {
             native.run(until: now() + 0.05)
@@ -231,12 +226,4 @@ final class FanoutCounter: @unchecked Sendable {
         value += 1
         return value
     }
-}
-
-/// A data source with nothing to report: the fan-out rig only publishes.
-private struct FanoutEmptySource: StreamServerDataSource {
-    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory { CandleHistory(candles: [], source: "bench") }
-    func availableFiles() throws -> [AvailableFile] { [] }
-    func health() -> HealthSnapshot { HealthSnapshot(ticks: 0) }
-    func metricsText() -> String { "" }
 }

@@ -27,32 +27,15 @@ struct FanoutStage: BenchStage {
         var figures: [Figure] = []
 
         // qflux's server front.
-        let directory = AssetDirectory()
-        let asset = directory.register("BENCH_otc")
-        var config = StreamServerConfig()
-        config.port = 0
-        config.maxClients = clients + 10
-        let server = StreamServer(config: config, dataSource: EmptySource(), directory: directory,
-                                  initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
-        try server.start()
+        let bench = try BenchServer(clients: clients)
+        let server = bench.server
         defer { server.stop() }
         let finished = PublisherFinished()
         let publisher = Thread {
             defer { finished.flag.store(true, ordering: .releasing) }
-            // Wait until the clients are connected, then publish rate × seconds updates at the rate.
-            let start = now()
-            while server.stats.clients < clients && now() - start < 15 { usleep(20_000) }
-            usleep(300_000)  // connected is not yet focused: let the last start_stream land
-            let begin = now()
-            var i: Int64 = 0
-            while i < Int64(rate * seconds) {
-                i += 1
-                let t = Date().timeIntervalSince1970
-                server.publish([Candle(asset: asset, timeframe: .oneMinute, start: i * 60, open: t, high: t, low: t, close: t, ticks: 1)])
-                let next = begin + Double(i) / rate
-                let wait = next - now()
-                if wait > 0 { usleep(UInt32(wait * 1e6)) }
-            }
+            // Once the clients are connected, publish rate × seconds updates at the rate.
+            bench.awaitClients(clients)
+            bench.publishPaced(rate: rate, count: Int64(rate * seconds))
         }
         // the clients run until the publisher is done, then 2 s for the last deliveries (however
         // long connecting took under load)
@@ -75,35 +58,19 @@ struct FanoutStage: BenchStage {
     /// 100 WebSocket + 100 long-polling clients × 50 updates/s on one server.
     private func runMixed(seconds: Double) throws -> [Figure] {
         let perTransport = 100, rate = 50.0
-        let directory = AssetDirectory()
-        let asset = directory.register("BENCH_otc")
-        var config = StreamServerConfig()
-        config.port = 0
-        config.maxClients = 2 * perTransport + 10
-        let server = StreamServer(config: config, dataSource: EmptySource(), directory: directory,
-                                  initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
-        try server.start()
+        let bench = try BenchServer(clients: 2 * perTransport)
+        let server = bench.server
         defer { server.stop() }
         let port = server.boundPort
         let publisher = Thread {
-            let start = now()
-            while server.stats.clients < 2 * perTransport && now() - start < 15 { usleep(20_000) }
-            usleep(300_000)  // connected is not yet focused: let the last start_stream land
-            let begin = now()
-            var i: Int64 = 0
-            while now() - begin < seconds {
-                i += 1
-                let t = Date().timeIntervalSince1970
-                server.publish([Candle(asset: asset, timeframe: .oneMinute, start: i * 60, open: t, high: t, low: t, close: t, ticks: 1)])
-                let wait = begin + Double(i) / rate - now()
-                if wait > 0 { usleep(UInt32(wait * 1e6)) }
-            }
+            bench.awaitClients(2 * perTransport)
+            bench.publishPaced(rate: rate, count: Int64(rate * seconds))
         }
         let deadline = now() + seconds + 6
         let polling = PollingRun()
         let pollingThread = Thread {
             do {
-                let clients = try NativePollingClients(port: port, clients: perTransport, asset: "BENCH_otc", sampleEvery: 7)
+                let clients = try NativePollingClients(port: port, clients: perTransport, asset: BenchServer.assetName, sampleEvery: 7)
                 clients.run(until: deadline)
                 polling.result = ClientResult(received: clients.received, connected: clients.connected, latencies: clients.latenciesMs)
             } catch {
@@ -112,7 +79,7 @@ struct FanoutStage: BenchStage {
             polling.done.signal()
         }
         pollingThread.start()
-        let native = try NativeFanoutClients(port: port, clients: perTransport, asset: "BENCH_otc", sampleEvery: 7)
+        let native = try NativeFanoutClients(port: port, clients: perTransport, asset: BenchServer.assetName, sampleEvery: 7)
         publisher.start()
         native.run(until: deadline)
         polling.done.wait()
@@ -157,7 +124,7 @@ struct FanoutStage: BenchStage {
     /// With `finished`, the clients stop `grace` seconds after it is set (or after `seconds`, whichever comes first).
     private func runNative(port: Int, clients: Int, seconds: Double, startPublisher: Thread?,
                            until finished: PublisherFinished? = nil, grace: Double = 0) throws -> ClientResult {
-        let native = try NativeFanoutClients(port: port, clients: clients, asset: "BENCH_otc", sampleEvery: 7)
+        let native = try NativeFanoutClients(port: port, clients: clients, asset: BenchServer.assetName, sampleEvery: 7)
         startPublisher?.start()
         let deadline = now() + seconds
         if let finished {
@@ -173,12 +140,4 @@ struct FanoutStage: BenchStage {
     final class PublisherFinished: Sendable {
         let flag = Atomic<Bool>(false)
     }
-}
-
-/// A data source with nothing to report: the fan-out stage only publishes.
-private struct EmptySource: StreamServerDataSource {
-    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory { CandleHistory(candles: [], source: "bench") }
-    func availableFiles() throws -> [AvailableFile] { [] }
-    func health() -> HealthSnapshot { HealthSnapshot(ticks: 0) }
-    func metricsText() -> String { "" }
 }

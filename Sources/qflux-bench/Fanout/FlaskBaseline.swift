@@ -177,7 +177,7 @@ struct FlaskBaseline {
         let script = try context.temporaryFile(named: "flask_server.py", contents: Array(FanoutScripts.flaskServer.utf8))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-W", "ignore", script, String(rate), "BENCH_otc", String(clients), String(seconds), mode.rawValue]
+        p.arguments = ["python3", "-W", "ignore", script, String(rate), BenchServer.assetName, String(clients), String(seconds), mode.rawValue]
         let pipe = Pipe()
         p.standardOutput = pipe
         p.standardError = FileHandle.nullDevice
@@ -206,26 +206,10 @@ struct FlaskBaseline {
 
     /// qflux's server at the given load, measured like ``runFlask``.
     private func runQflux(clients: Int, rate: Double, seconds: Double) throws -> Run {
-        let directory = AssetDirectory()
-        let asset = directory.register("BENCH_otc")
-        var config = StreamServerConfig()
-        config.port = 0
-        config.maxClients = clients + 10
-        let server = StreamServer(config: config, dataSource: BaselineEmptySource(), directory: directory,
-                                  initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
-        try server.start()
+        let bench = try BenchServer(clients: clients)
+        let server = bench.server
         defer { server.stop() }
-        let publisher = Thread {
-            let begin = now()
-            var i: Int64 = 0
-            while now() - begin < seconds {
-                i += 1
-                let t = Date().timeIntervalSince1970
-                server.publish([Candle(asset: asset, timeframe: .oneMinute, start: i * 60, open: t, high: t, low: t, close: t, ticks: 1)])
-                let wait = begin + Double(i) / rate - now()
-                if wait > 0 { usleep(UInt32(wait * 1e6)) }
-            }
-        }
+        let publisher = Thread { bench.publishPaced(rate: rate, count: Int64(rate * seconds)) }
         // Server CPU: this process's, minus the clients' thread (this one). Publishing starts once
         // the clients joined, as Flask's publisher does.
         return try measure(port: server.boundPort, clients: clients, rate: rate, seconds: seconds,
@@ -237,7 +221,7 @@ struct FlaskBaseline {
     /// time (`cpu`) around that window.
     private func measure(port: Int, clients: Int, rate: Double, seconds: Double, cpu: () -> Double,
                          joined: () -> Void = {}) throws -> Run {
-        let native = try NativeFanoutClients(port: port, clients: clients, asset: "BENCH_otc", sampleEvery: 7)
+        let native = try NativeFanoutClients(port: port, clients: clients, asset: BenchServer.assetName, sampleEvery: 7)
         let connectDeadline = now() + 30
         while native.connected < clients && now() < connectDeadline { native.run(until: now() + 0.02) }
         native.run(until: now() + 0.1)
@@ -270,12 +254,4 @@ struct FlaskBaseline {
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
-}
-
-/// A data source with nothing to report: the baseline's qflux run only publishes.
-private struct BaselineEmptySource: StreamServerDataSource {
-    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory { CandleHistory(candles: [], source: "bench") }
-    func availableFiles() throws -> [AvailableFile] { [] }
-    func health() -> HealthSnapshot { HealthSnapshot(ticks: 0) }
-    func metricsText() -> String { "" }
 }

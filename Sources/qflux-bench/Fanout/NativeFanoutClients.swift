@@ -61,7 +61,7 @@ final class NativeFanoutClients {
             """.utf8)
         clients.reserveCapacity(count)
         for i in 0..<count {
-            let fd = try Self.connect(port: port)
+            let fd = try LoopbackSocket.connect(port: port, who: "fan-out clients")
             clients.append(Client(fd: fd))
             guard qf_epoll_add_readable(epoll, fd, UInt64(i)) == 0 else {
                 throw BenchError("fan-out clients: epoll_ctl failed (errno \(errno))")
@@ -74,26 +74,6 @@ final class NativeFanoutClients {
         for c in clients where c.fd >= 0 { close(c.fd) }
         close(epoll)
         readBuffer.deallocate()
-    }
-
-    private static func connect(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("fan-out clients: socket() failed (errno \(errno))") }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard r == 0 else {
-            close(fd)
-            throw BenchError("fan-out clients: connect to 127.0.0.1:\(port) failed (errno \(errno))")
-        }
-        var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        return fd
     }
 
     /// Services the connections until `deadline` (monotonic seconds from `now()`).

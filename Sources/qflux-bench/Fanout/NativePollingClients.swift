@@ -18,12 +18,12 @@ final class NativePollingClients {
         /// The server closed it (an idle keep-alive connection): reopened when next needed.
         var closed = false
 
-        init(fd: Int32) { self.fd = fd }
+        init(port: Int) throws { fd = try LoopbackSocket.connect(port: port, who: "polling clients") }
         deinit { close(fd) }
 
         func reopen(port: Int) throws {
             close(fd)
-            fd = try NativePollingClients.connect(port: port)
+            fd = try LoopbackSocket.connect(port: port, who: "polling clients")
             out.removeAll()
             inbox.removeAll()
             awaiting = false
@@ -66,30 +66,10 @@ final class NativePollingClients {
         startMessage = Array("42[\"start_stream\",{\"asset\":\"\(asset)\"}]".utf8)
         latenciesMs.reserveCapacity(1 << 18)
         for _ in 0..<count {
-            let c = Client(get: Connection(fd: try Self.connect(port: port)), post: Connection(fd: try Self.connect(port: port)))
+            let c = Client(get: try Connection(port: port), post: try Connection(port: port))
             clients.append(c)
             send(c.get, Array("GET /socket.io/?EIO=4&transport=polling HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8))
         }
-    }
-
-    fileprivate static func connect(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchError("polling clients: socket() failed (errno \(errno))") }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else {
-            close(fd)
-            throw BenchError("polling clients: connect to 127.0.0.1:\(port) failed (errno \(errno))")
-        }
-        var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        return fd
     }
 
     /// Services the connections until `deadline` (monotonic seconds from `now()`).
