@@ -153,7 +153,16 @@ import Synchronization
     @inlinable
     @discardableResult
     @usableFromInline package func pushWaiting(_ element: consuming Element, until cancelled: () -> Bool = { false }) -> Bool {
-        guard stageWaiting(element, until: cancelled) else { return false }
+        if !hasRoom() {
+            publish()
+            var backoff = SpinBackoff()
+            while !hasRoom() {
+                if cancelled() { return false }
+                backoff.wait()
+            }
+        }
+        let ok = stage(element)
+        assert(ok)
         publish()
         return true
     }
@@ -204,10 +213,25 @@ import Synchronization
     @inlinable
     @discardableResult
     @usableFromInline package func popBatch(max: Int, _ body: (Element) throws -> Void) rethrows -> Int {
-        try popWhile(max: max) { element in
+        let head = consumer.pointee.head.load(ordering: .relaxed)
+        var available = consumer.pointee.cachedTail &- head
+        if available < max {
+            // The cached view may be stale: look again (one acquire load per batch).
+            consumer.pointee.cachedTail = producer.pointee.tail.load(ordering: .acquiring)
+            available = consumer.pointee.cachedTail &- head
+            if available <= 0 { return 0 }
+        }
+        let n = Swift.min(available, max)
+        var i = head
+        let end = head &+ n
+        // Free the slots taken so far even if `body` throws.
+        defer { consumer.pointee.head.store(i, ordering: .releasing) }
+        while i != end {
+            let element = (storage + (i & mask)).move()
+            i &+= 1
             try body(element)
-            return true
-        }.taken
+        }
+        return n
     }
 
     /// Takes published elements in order, handing each to `body`, until `body` returns `false`
@@ -219,14 +243,12 @@ import Synchronization
         let head = consumer.pointee.head.load(ordering: .relaxed)
         var available = consumer.pointee.cachedTail &- head
         if available < max {
-            // The cached view may be stale: look again (one acquire load per batch).
             consumer.pointee.cachedTail = producer.pointee.tail.load(ordering: .acquiring)
             available = consumer.pointee.cachedTail &- head
             if available <= 0 { return (0, false) }
         }
         let end = head &+ Swift.min(available, max)
         var i = head
-        // Free the slots taken so far even if `body` throws.
         defer { consumer.pointee.head.store(i, ordering: .releasing) }
         while i != end {
             let element = (storage + (i & mask)).move()
