@@ -14,6 +14,8 @@ import Synchronization
 /// the engine side publishes `candle_update`s at a fixed rate, each carrying its wall-clock send
 /// time; figures are deliveries/s and send→receive latency percentiles. The same clients then
 /// measure the original tool's stack (Flask-SocketIO) pushing the same events, when installed.
+/// The machine's floor follows (``KernelFloorServer``: the same clients fed by bare `send()`s
+/// on one and on two threads), so qflux's tail can be read against what the kernel costs here.
 /// A mixed case follows: 100 WebSocket and 100 long-polling clients (``NativePollingClients``,
 /// raw HTTP on their own thread) × 50 updates/s, delivered % and latency per transport.
 struct FanoutStage: BenchStage {
@@ -49,10 +51,34 @@ struct FanoutStage: BenchStage {
         figures.append(Figure(stage: name, name: "qflux latency p99", value: result.percentile(0.99), unit: "ms", target: .atMost(10),
                               note: "clients: raw WebSocket, one epoll thread, same process and cores"))
 
+        // The machine's floor at the same load: the same clients fed by send() alone.
+        for senders in [1, 2] {
+            let floor = try runFloor(clients: clients, rate: rate, seconds: seconds, senders: senders)
+            let label = "kernel floor (send() only, \(senders) thread\(senders == 1 ? "" : "s"))"
+            figures.append(Figure(stage: name, name: "\(label): delivered", value: Double(floor.received) / expected * 100, unit: "%"))
+            figures.append(Figure(stage: name, name: "\(label): latency p50", value: floor.percentile(0.50), unit: "ms"))
+            figures.append(Figure(stage: name, name: "\(label): latency p99", value: floor.percentile(0.99), unit: "ms",
+                                  note: "qflux p99 ÷ this: \(String(format: "%.2f", result.percentile(0.99) / floor.percentile(0.99)))×"))
+        }
+
         // The original tool's stack (FlaskBaseline.swift): at this load and at one it carries.
         figures += FlaskBaseline(stage: name, context: context).figures(clients: clients, rate: rate, seconds: seconds, qfluxReceived: result.received)
         figures += try runMixed(seconds: seconds)
         return figures
+    }
+
+    /// The same clients and load against ``KernelFloorServer``: what the kernel alone costs.
+    private func runFloor(clients: Int, rate: Double, seconds: Double, senders: Int) throws -> ClientResult {
+        let floor = try KernelFloorServer()
+        let finished = PublisherFinished()
+        let publisher = Thread {
+            defer { finished.flag.store(true, ordering: .releasing) }
+            floor.accept(clients, timeout: 30)
+            usleep(300_000)
+            floor.publishPaced(rate: rate, count: Int(rate * seconds), senders: senders)
+        }
+        return try runNative(port: floor.port, clients: clients, seconds: seconds + 30, startPublisher: publisher,
+                             until: finished, grace: 2)
     }
 
     /// 100 WebSocket + 100 long-polling clients × 50 updates/s on one server.
