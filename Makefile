@@ -2,11 +2,12 @@
 #   make demo    set up, build (release) and run the live demo stream on http://127.0.0.1:3001/
 #   make test    set up and run every test (what CI runs first)
 #   make bench   set up (with the Python baselines: scripts/setup.sh --bench), build and run qflux-bench
+#   make bench-compare BASE=rev [RUNS=2] [ARGS="--quick decode"]   before/after table, alternating runs
 #   make reliability   short fuzzing pass, sanitizer runs and a 2-minute soak (CI runs it after
 #                      make test; see docs/reliability.md)
 SWIFT ?= swift
 
-.PHONY: setup setup-test setup-bench build release demo test bench bench-quick fuzz fuzz-ci sanitize soak soak-long reliability clean
+.PHONY: setup setup-test setup-bench build release demo test bench bench-quick bench-compare fuzz fuzz-ci sanitize soak soak-long reliability clean
 
 setup:
 	@scripts/setup.sh
@@ -35,6 +36,11 @@ bench: release setup-bench
 
 bench-quick: release setup-bench
 	.build/release/qflux-bench --quick
+
+RUNS ?= 2
+bench-compare: setup-bench
+	@test -n "$(BASE)" || { echo "make bench-compare: set BASE=<git revision>" >&2; exit 2; }
+	scripts/bench-compare.sh $(BASE) $(RUNS) $(ARGS)
 
 fuzz: setup
 	scripts/fuzz.sh 60
