@@ -32,6 +32,17 @@ enum class ScanResult { parsed, fallback, malformed };
 /// `fallback` (the caller uses simdjson), a structure that cannot be JSON returns `malformed`.
 ScanResult scan_cdp(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f);
 
+/// Chrome's own serialisation of a WebSocket frame event, byte for byte – nearly every line of a
+/// capture:
+///   {"method":"…","params":{"requestId":"…","timestamp":…,"response":{"opcode":…,"mask":…,"payloadData":"…"}}}
+/// or with `wrapped` the unescaped perf-log message around it, `{"message":EVENT,"webview":"…"}`.
+/// Matches that fixed glue around the values, each read by scan_cdp's own readers (so a
+/// value is judged exactly as scan_cdp judges it), without the general walk's key dispatch and
+/// whitespace handling. `parsed` fills `f` as scan_cdp would; `malformed` where scan_cdp would
+/// say so at the same byte; any other difference is `fallback`, and the caller starts over with
+/// scan_cdp and a fresh `f`.
+ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f);
+
 }  // namespace qf
 
 #endif

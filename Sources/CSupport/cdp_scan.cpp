@@ -5,6 +5,7 @@
 // subset returns ScanResult::fallback and the line goes through simdjson instead.
 
 #include "cdp_fields.h"
+#include "json_grammar.h"
 #include "plain_decimal.h"
 
 #include <charconv>
@@ -35,6 +36,14 @@ struct Scanner {
 
     void space() {
         while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    }
+
+    /// Exactly the bytes of `glue` at p, nothing in between: the fixed parts of the frame template.
+    bool glue(std::string_view glue) {
+        if (static_cast<size_t>(end - p) < glue.size() || std::memcmp(p, glue.data(), glue.size()) != 0)
+            return fail_fallback();
+        p += glue.size();
+        return true;
     }
 
     bool expect(uint8_t c) {
@@ -90,7 +99,13 @@ struct Scanner {
             uint8_t c = *q;
             if (c == '"') break;
             if (c == '\\') {
-                q += 2;  // the escaped byte is checked when the string is decoded
+                // The escape itself is checked when the string is decoded (simdjson too checks
+                // it only then), but the escaped byte is still a string byte: a control byte is
+                // never JSON, a non-ASCII one goes to simdjson's UTF-8 check.
+                if (q + 1 >= end) return fail_malformed();
+                if (q[1] < 0x20) return fail_malformed();
+                if (q[1] >= 0x80) return fail_fallback();
+                q += 2;
                 continue;
             }
             return c < 0x20 ? fail_malformed() : fail_fallback();
@@ -107,19 +122,23 @@ struct Scanner {
             p = reinterpret_cast<const uint8_t *>(after);
             return true;
         }
-        auto r = std::from_chars(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end), out);
-        if (r.ec != std::errc()) return fail_fallback();
-        p = reinterpret_cast<const uint8_t *>(r.ptr);
+        // from_chars alone would also take 01, 1. and inf: the grammar first
+        const char *stop = json_number_end(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end));
+        if (!stop) return fail_fallback();
+        auto r = std::from_chars(reinterpret_cast<const char *>(p), stop, out);
+        if (r.ec != std::errc() || r.ptr != stop) return fail_fallback();
+        p = reinterpret_cast<const uint8_t *>(stop);
         return true;
     }
 
     bool integer(int64_t &out) {
         if (p == end) return fail_malformed();
-        auto r = std::from_chars(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end), out);
-        if (r.ec != std::errc()) return fail_fallback();
-        p = reinterpret_cast<const uint8_t *>(r.ptr);
-        // 1.0 or 1e3 where an integer belongs: let simdjson decide.
-        if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return fail_fallback();
+        const char *stop = json_number_end(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end));
+        if (!stop) return fail_fallback();
+        // 1.0 or 1e3 where an integer belongs, or one past int64: let simdjson decide.
+        auto r = std::from_chars(reinterpret_cast<const char *>(p), stop, out);
+        if (r.ec != std::errc() || r.ptr != stop) return fail_fallback();
+        p = reinterpret_cast<const uint8_t *>(stop);
         return true;
     }
 
@@ -174,6 +193,9 @@ struct Scanner {
             if (key == "method") { f.has_method = true; return plain_string(f.method); }
             if (key == "params") return object(Path::params, depth + 1);
             if (key == "id") { f.has_reply = true; return integer(f.reply_id); }
+            // `message` beside no `method` makes the line a perf-log entry for the line layer
+            // (parse_line_simdjson): that classification is simdjson's to make.
+            if (key == "message") return fail_fallback();
             break;
         case Path::params:
             if (key == "requestId") return plain_string(f.request_id);
@@ -193,6 +215,26 @@ struct Scanner {
 };
 
 }  // namespace
+
+ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f) {
+    Scanner s{begin, end, f};
+    std::string_view webview;
+    // Glue and values in Chrome's order; each value read by the general scanner's own reader.
+    bool ok = (!wrapped || s.glue("{\"message\":")) &&
+              s.glue("{\"method\":") && s.plain_string(f.method) &&
+              s.glue(",\"params\":{\"requestId\":") && s.plain_string(f.request_id) &&
+              s.glue(",\"timestamp\":") && s.number(f.timestamp) &&
+              s.glue(",\"response\":{\"opcode\":") && s.integer(f.opcode) &&
+              s.glue(",\"mask\":") && s.literal() &&
+              s.glue(",\"payloadData\":") && s.raw_string(f.payload_raw) &&
+              s.glue("}}}") &&
+              (!wrapped || (s.glue(",\"webview\":") && s.plain_string(webview) && s.glue("}")));
+    if (!ok) return s.malformed ? ScanResult::malformed : ScanResult::fallback;
+    if (s.p != s.end) return ScanResult::fallback;
+    f.has_method = true;
+    f.has_payload = true;
+    return ScanResult::parsed;
+}
 
 ScanResult scan_cdp(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f) {
     Scanner s{begin, end, f};

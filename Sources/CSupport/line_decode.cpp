@@ -6,13 +6,15 @@
 // unescapes it once (qf_json_unescape_string, 16 or 64 bytes per step) into a padded buffer and
 // parses that as a second document. Text payloads are unescaped the same way; binary payloads go
 // straight from the raw token to the base64 decoder. Hand-written scanners take the common shapes
-// (scan_flat_perflog below for the perf-log wrapper, qf::scan_cdp in cdp_scan.cpp for the CDP
-// event); simdjson takes everything they leave. Every buffer is owned by the parser and only ever
+// (scan_flat_perflog below for the perf-log wrapper, qf::match_frame_event for Chrome's exact
+// frame-event bytes and qf::scan_cdp for any CDP event, both in cdp_scan.cpp); simdjson takes
+// everything they leave. Every buffer is owned by the parser and only ever
 // grows, so steady-state decoding allocates nothing.
 //
 // No exception leaves this file: the extern "C" entry points run their bodies in qf::c_boundary.
 
 #include "cdp_fields.h"
+#include "json_grammar.h"
 #include "shim_internal.h"
 
 #include <algorithm>
@@ -184,6 +186,13 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
 qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
     if (qf::fast_paths_enabled()) {
         CdpFields f;
+        switch (qf::match_frame_event(p->inner_buf.data, p->inner_buf.data + n, true, f)) {
+        case ScanResult::parsed:
+            out->form = QF_FORM_PERFLOG;
+            return finish_frame(p, f, out);
+        case ScanResult::malformed: return QF_E_JSON;
+        case ScanResult::fallback: f = CdpFields{}; break;
+        }
         switch (qf::scan_cdp(p->inner_buf.data, p->inner_buf.data + n, true, f)) {
         case ScanResult::parsed:
             if (!f.has_method && !f.has_reply) return QF_E_NOT_CDP;
@@ -269,13 +278,16 @@ ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size
             }
             if (q == end) return ScanResult::fallback;
             q++;
-        } else {
-            // A number or a literal: [-+.0-9eE] or letters of true/false/null.
+        } else if (*q == 't' || *q == 'f' || *q == 'n') {
+            static constexpr std::string_view literals[] = {"true", "false", "null"};
             const uint8_t *start = q;
-            while (q < end && ((*q >= '0' && *q <= '9') || *q == '-' || *q == '+' || *q == '.' ||
-                               *q == 'e' || *q == 'E' || (*q >= 'a' && *q <= 'z')))
-                q++;
+            for (auto word : literals)
+                if (starts_with(q, static_cast<size_t>(end - q), word)) { q += word.size(); break; }
             if (q == start) return ScanResult::fallback;
+        } else {
+            const char *stop = qf::json_number_end(reinterpret_cast<const char *>(q), reinterpret_cast<const char *>(end));
+            if (!stop) return ScanResult::fallback;
+            q = reinterpret_cast<const uint8_t *>(stop);
         }
         q = skip_space(q, end);
         if (q == end) return ScanResult::fallback;
@@ -350,12 +362,19 @@ qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t reada
         readable = len + QF_PADDING;
     }
     if (qf::fast_paths_enabled()) {
-        // Raw CDP events start with {"method" or {"id" (as Chrome writes them): the direct
-        // scanner. Anything else is taken for a perf-log entry: the flat scan. Both leave any
+        // Raw CDP events start with {"method" or {"id" (as Chrome writes them): Chrome's exact
+        // frame-event template first, then the direct scanner. Anything else is taken for a perf-log entry: the flat scan. Both leave any
         // shape they don't take to simdjson.
         static constexpr std::string_view cdp_method = "{\"method\"", cdp_id = "{\"id\"";
         if (starts_with(line, len, cdp_method) || starts_with(line, len, cdp_id)) {
             CdpFields f;
+            switch (qf::match_frame_event(line, line + len, false, f)) {
+            case ScanResult::parsed:
+                out->form = QF_FORM_CDP;
+                return finish_frame(p, f, out);
+            case ScanResult::malformed: return QF_E_JSON;
+            case ScanResult::fallback: f = CdpFields{}; break;
+            }
             switch (qf::scan_cdp(line, line + len, false, f)) {
             case ScanResult::parsed:
                 out->form = QF_FORM_CDP;

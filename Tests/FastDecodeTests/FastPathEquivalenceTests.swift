@@ -53,11 +53,56 @@ struct FastPathEquivalenceTests {
         lines.append(Array(#"{"id":7.5,"result":{}}"#.utf8))
         lines.append(Array(#"{"level":"INFO","timestamp":5,"message":"{\"message\":{\"method\":\"Network.webSocketClosed\",\"params\":{\"requestId\":\"1.1\",\"timestamp\":2}},\"webview\":\"x\"}"}"#.utf8))
         lines.append(Array(#"{"level":"INFO","message":"{\"webview\":\"x\",\"message\":{\"method\":\"Network.webSocketFrameReceived\",\"params\":{\"requestId\":\"1.1\",\"timestamp\":2,\"response\":{\"opcode\":1,\"payloadData\":\"42[\\\"updateStream\\\",[[\\\"A\\\",1756866774.5,1.5]]]\"}}}}","timestamp":5}"#.utf8))
+        lines += Self.nearTemplateLines
         let r = decodeBoth(lines)
         #expect(r.fast.0 == r.plain.0)
         #expect(r.fast.1.ticks == r.plain.1.ticks)
         #expect(r.fast.1.malformedTotal == r.plain.1.malformedTotal)
     }
+
+    /// Lines one step off Chrome's exact frame-event bytes (the template match_frame_event takes
+    /// whole): each must land where simdjson puts it, through the template's own verdict or the
+    /// general scanner after it.
+    static let nearTemplateLines: [[UInt8]] = {
+        func event(method: String = "Network.webSocketFrameReceived", timestamp: String = "1000.5", opcode: String = "1",
+                   mask: String = "false", payload: String = #"42[\"updateStream\",[[\"A\",1756866774.5,1.5]]]"#,
+                   tail: String = "}}}") -> String {
+            #"{"method":"\#(method)","params":{"requestId":"1.1","timestamp":\#(timestamp),"response":{"opcode":\#(opcode),"mask":\#(mask),"payloadData":"\#(payload)""# + tail
+        }
+        /// The event as a Selenium perf-log entry, with `webview` and what follows it.
+        func perfLog(_ event: String, webview: String = "ABC", after: String = "}") -> String {
+            let message = #"{"message":\#(event),"webview":"\#(webview)"\#(after)"#
+            let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            return #"{"level":"INFO","message":"\#(escaped)","timestamp":5}"#
+        }
+        let events = [
+            event(),
+            event(mask: "null"), event(mask: "true"), event(mask: "nul"),
+            event(tail: #","opcode":2}}}"#), event(tail: "}} }"), event(tail: "}}"), event(tail: "}}}}"), event(tail: "}},\"x\":1}"),
+            event(method: #"Network.webSocketFrame\u0052eceived"#), event(method: "Network.webSocketFrameSent"),
+            event(timestamp: "1e3"), event(timestamp: "-0.5"), event(timestamp: "01"), event(timestamp: "1.2345678901234567"),
+            event(timestamp: "1."), event(timestamp: "1.e3"), event(timestamp: "-inf"), event(timestamp: "1e"), event(timestamp: "-"),
+            event(opcode: "-1"), event(opcode: "1.0"), event(opcode: "01"), event(opcode: "1e0"), event(opcode: "99999999999999999999"),
+            event(payload: "a\u{01}b"), event(payload: #"a\/b"#), event(opcode: "2", payload: "W1siQSIsMS41LDEuNV1d"),
+        ]
+        var lines = events
+        for e in events { lines.append(perfLog(e)) }
+        lines += [
+            perfLog(event(), webview: #"A\u0042C"#), perfLog(event(), after: #","extra":1}"#), perfLog(event(), after: "} "),
+            perfLog(event(), webview: "A\u{01}B"),
+        ]
+        // The perf-log wrapper's own values (the flat scan): numbers and literals by the JSON grammar.
+        let closed = perfLog(#"{"method":"Network.webSocketClosed","params":{"requestId":"1.1","timestamp":2}}"#)
+        for value in ["5", "01", "1.", "-0", "1e5", "+1", "truex", "nul", "null", "true", "1.5.5", "-inf", "1E+2", "0x1"] {
+            lines.append(closed.replacingOccurrences(of: #""timestamp":5}"#, with: #""timestamp":\#(value)}"#))
+        }
+        // Found by the line fuzzer's differential check: a control byte after a backslash in a
+        // string the scanner skips (simdjson rejects the line), and a line with `id` and
+        // `message` but no `method` (a perf-log entry to simdjson, not a CDP reply).
+        lines.append(event(method: "Network.webSocketFrameRaceived", payload: "a\\\u{00}b"))
+        lines.append(#"{"id":0,"level":"INFO","message":"{\"message\":{}}","timestamp":5}"#)
+        return lines.map { Array($0.utf8) }
+    }()
 
     @Test("tick times and prices: the plain-decimal fast path gives the exact double, as simdjson and Double(String) do")
     func decimals() {
