@@ -53,6 +53,11 @@ struct FanoutStage: BenchStage {
         let ratio = median(qflux.map { $0.percentile(0.99) }) / median(floor.map { $0.percentile(0.99) })
         figures.append(latency("\(floorLabel): latency p99", floor, 0.99,
                                note: "qflux p99 ÷ this: \(String(format: "%.2f", ratio))×"))
+        let qfluxCPU = median(qflux.map(\.cpuPerDelivery)), floorCPU = median(floor.map(\.cpuPerDelivery))
+        figures.append(Figure(stage: name, name: "qflux server CPU per delivery", value: qfluxCPU, unit: "µs",
+                              note: "every thread but the clients', connecting included; runs: \(qflux.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"))
+        figures.append(Figure(stage: name, name: "\(floorLabel): CPU per delivery", value: floorCPU, unit: "µs",
+                              note: "qflux ÷ this: \(String(format: "%.2f", qfluxCPU / floorCPU))×; runs: \(floor.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"))
         figures.append(Figure(stage: name, name: "kernel floor (send() only, 2 threads): latency p99",
                               value: floor2.percentile(0.99), unit: "ms",
                               note: "p50 \(String(format: "%.1f", floor2.percentile(0.50))) ms, \(String(format: "%.1f", Double(floor2.received) / expected * 100)) % delivered, 1 run"))
@@ -166,6 +171,10 @@ struct FanoutStage: BenchStage {
         var received = 0
         var connected = 0
         var latencies: [Double] = []
+        /// CPU seconds the server side (every thread but the clients') used during the run.
+        var serverCPU = Double.nan
+        /// Server CPU per delivered message, µs.
+        var cpuPerDelivery: Double { serverCPU / Double(max(1, received)) * 1e6 }
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return .nan }
             let s = latencies.sorted()
@@ -178,6 +187,8 @@ struct FanoutStage: BenchStage {
     private func runNative(port: Int, clients: Int, seconds: Double, startPublisher: Thread?,
                            until finished: PublisherFinished? = nil, grace: Double = 0) throws -> ClientResult {
         let native = try NativeFanoutClients(port: port, clients: clients, asset: BenchServer.assetName, sampleEvery: 7)
+        // the server's CPU: the process's, minus this thread's (the clients)
+        let cpu0 = processCPUSeconds() - threadCPUSeconds()
         startPublisher?.start()
         let deadline = now() + seconds
         if let finished {
@@ -186,7 +197,8 @@ struct FanoutStage: BenchStage {
         } else {
             native.run(until: deadline)
         }
-        return ClientResult(received: native.received, connected: native.connected, latencies: native.latenciesMs)
+        return ClientResult(received: native.received, connected: native.connected, latencies: native.latenciesMs,
+                            serverCPU: processCPUSeconds() - threadCPUSeconds() - cpu0)
     }
 
     /// Set by a publisher thread when it has published everything.

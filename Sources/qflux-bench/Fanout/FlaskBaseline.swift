@@ -213,7 +213,7 @@ struct FlaskBaseline {
         // Server CPU: this process's, minus the clients' thread (this one). Publishing starts once
         // the clients joined, as Flask's publisher does.
         return try measure(port: server.boundPort, clients: clients, rate: rate, seconds: seconds,
-                           cpu: { Self.selfCPU() - Self.threadCPU() }, joined: { publisher.start() })
+                           cpu: { processCPUSeconds() - threadCPUSeconds() }, joined: { publisher.start() })
     }
 
     /// Connects `clients`, waits (≤ 30 s: eventlet's listen backlog is 50) for them all and 0.1 s more (their `start_stream` joins
@@ -241,17 +241,5 @@ struct FlaskBaseline {
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 13, let u = Double(fields[11]), let s = Double(fields[12]) else { return .nan }
         return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
-
-    private static func selfCPU() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
-    }
-
-    private static func threadCPU() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

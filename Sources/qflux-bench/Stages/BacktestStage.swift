@@ -153,11 +153,11 @@ struct BacktestStage: BenchStage {
             for i in 0..<total { trades += sweep.runOne(i, candles: candles, factory: factory).statistics?.totalTrades ?? 0 }
             return trades
         }
-        let cpu0 = Self.processCPUSeconds()
+        let cpu0 = processCPUSeconds()
         let (all, allSink) = measure(warmups: 0, runs: runs) {
             sweep.run(candles: candles, factory: factory).reduce(0) { $0 + ($1.statistics?.totalTrades ?? 0) }
         }
-        let busy = (Self.processCPUSeconds() - cpu0) / all.seconds.reduce(0, +)
+        let busy = (processCPUSeconds() - cpu0) / all.seconds.reduce(0, +)
         guard oneSink == allSink, oneSink > 0 else { throw BenchError("backtest: the sweep's runs disagree between 1 and \(cores) cores") }
         return [
             Figure(stage: name, name: "sweep \(total) runs × \(candles.count / 1000)k candles, 1 core", value: Double(total) / one.median,
@@ -184,20 +184,6 @@ struct BacktestStage: BenchStage {
             cpu.seconds.append(threadCPUSeconds() - c0)
         }
         return (wall, cpu, sink)
-    }
-
-    /// CPU time of the whole process (every thread), user + system.
-    static func processCPUSeconds() -> Double {
-        var u = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &u)
-        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
-    }
-
-    /// CPU time of the calling thread.
-    static func threadCPUSeconds() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     // MARK: - Data
