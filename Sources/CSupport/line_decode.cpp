@@ -184,6 +184,10 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
 
 /// Parses the unescaped perf-log message in inner_buf: {"message":{CDP event},"webview":…}.
 qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
+    // simdjson's on-demand verdict on a malformed document can depend on the padding's bytes:
+    // zero them, so a line is judged the same whichever path unescaped it (and whatever line
+    // the buffer held before).
+    std::memset(p->inner_buf.data + n, 0, QF_PADDING);
     if (qf::fast_paths_enabled()) {
         CdpFields f;
         switch (qf::match_frame_event(p->inner_buf.data, p->inner_buf.data + n, true, f)) {
