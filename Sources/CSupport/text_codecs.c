@@ -284,6 +284,118 @@ static ptrdiff_t unescape_string_avx512(const uint8_t *src, const uint8_t *end, 
 }
 #endif
 
+/* ---------------------------------------------------------------------------------------------
+ * AVX2 kernel for qf_json_unescape_string: the AVX-512 kernel's method in 32-byte blocks for CPUs
+ * without AVX-512 VBMI2 (AMD Zen 2/3, most Intel desktops). Without vpcompressb, the escaping
+ * backslashes are squeezed out 8 bytes at a time: a 256-entry table gives the pshufb indices of
+ * each byte mask's set bits (the "despacer" method), and four overlapping 8-byte stores place the
+ * groups. Loads only whole blocks before `end`; the tail is left to the SSE2/scalar code. A block
+ * holding other escapes or control bytes goes through the scalar code, which then carries on
+ * from wherever that block's last escape ended.
+ * ------------------------------------------------------------------------------------------- */
+#if defined(QF_HAVE_AVX512_KERNEL)
+#define QF_HAVE_AVX2_KERNEL 1
+
+/* compact_index[m]: the byte indices of m's set bits, packed from byte 0 (the rest 0). */
+static uint64_t compact_index[256];
+static int compact_ready = 0;
+
+static void compact_init(void) {
+    uint64_t t[256];
+    for (unsigned m = 0; m < 256; m++) {
+        uint64_t v = 0;
+        unsigned k = 0;
+        for (unsigned b = 0; b < 8; b++)
+            if (m >> b & 1) v |= (uint64_t)b << (8 * k++);
+        t[m] = v;
+    }
+    memcpy(compact_index, t, sizeof t);
+    __atomic_store_n(&compact_ready, 1, __ATOMIC_RELEASE);
+}
+
+__attribute__((target("avx2,bmi,popcnt")))
+static ptrdiff_t unescape_string_avx2(const uint8_t *src, const uint8_t *end, uint8_t *dst,
+                                      const uint8_t **after, const uint8_t **stop_in, uint8_t **stop_out) {
+    const uint64_t odd_bits = 0xAAAAAAAAAAAAAAAAULL;
+    const uint64_t lane_high = 0x0808080808080808ULL; /* the second 8 bytes of each 16-byte lane */
+    const __m256i backslash = _mm256_set1_epi8('\\');
+    const __m256i quote = _mm256_set1_epi8('"');
+    const __m256i slash = _mm256_set1_epi8('/');
+    const __m256i below_space = _mm256_set1_epi8(0x1F);
+    const uint8_t *p = src;
+    uint8_t *o = dst;
+    /* Every block starts outside an escape: a pair straddling a block end is taken by
+       take_escape, a block with other escapes by the scalar code, both of which end after it. */
+    while (end - p >= 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)p);
+        uint32_t bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, backslash));
+        uint32_t qt = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote));
+        uint32_t ctl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, below_space), v));
+        if ((bs | qt | ctl) == 0) {
+            _mm256_storeu_si256((__m256i *)o, v);
+            p += 32;
+            o += 32;
+            continue;
+        }
+        /* simdjson's escape scanner: `escaped` marks bytes that follow an escaping backslash. */
+        uint64_t b = bs;
+        uint32_t escaped = (uint32_t)(((((b << 1) | odd_bits) - b) ^ odd_bits) ^ b);
+        uint32_t starters = bs & ~escaped;
+        uint32_t terminal = qt & ~escaped;
+        uint32_t take = terminal ? (terminal & (0u - terminal)) - 1 : 0xFFFFFFFFu;
+        uint32_t sl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, slash));
+        if ((escaped & take & ~(qt | bs | sl)) || (ctl & take)) {
+            /* \n, \u…, a bad escape or a control byte: this block byte by byte. */
+            const uint8_t *stop = p + 32;
+            while (p < stop) {
+                uint8_t c = *p;
+                if (c == '"') {
+                    *after = p + 1;
+                    return (ptrdiff_t)(o - dst);
+                }
+                if (c < 0x20) return -3;
+                if (c != '\\') {
+                    *o++ = c;
+                    p++;
+                    continue;
+                }
+                if (!unescape_one(&p, end, &o)) return -1;
+            }
+            continue;
+        }
+        uint32_t keep = take & ~starters;
+        uint64_t k0 = keep & 0xFF, k1 = keep >> 8 & 0xFF, k2 = keep >> 16 & 0xFF, k3 = keep >> 24;
+        __m256i index = _mm256_setr_epi64x((long long)compact_index[k0], (long long)(compact_index[k1] + lane_high),
+                                           (long long)compact_index[k2], (long long)(compact_index[k3] + lane_high));
+        __m256i packed = _mm256_shuffle_epi8(v, index);
+        __m128i lo = _mm256_castsi256_si128(packed), hi = _mm256_extracti128_si256(packed, 1);
+        /* Four 8-byte stores, each at most 8 bytes past the output so far: within the block. */
+        _mm_storel_epi64((__m128i *)o, lo);
+        o += __builtin_popcount((unsigned)k0);
+        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(lo, lo));
+        o += __builtin_popcount((unsigned)k1);
+        _mm_storel_epi64((__m128i *)o, hi);
+        o += __builtin_popcount((unsigned)k2);
+        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(hi, hi));
+        o += __builtin_popcount((unsigned)k3);
+        if (terminal) {
+            *after = p + __builtin_ctz(terminal) + 1;
+            return (ptrdiff_t)(o - dst);
+        }
+        if (starters & ~keep & 0x80000000u) {
+            /* An escaping backslash in the last byte: its pair straddles the block end. */
+            p += 31;
+            if (!take_escape(&p, end, &o)) return -1;
+            continue;
+        }
+        p += 32;
+    }
+    *stop_in = p;
+    *stop_out = o;
+    return QF_KERNEL_STOPPED;
+}
+#endif
+
 static int force_portable = 0;
 
 void qf_codecs_force_portable(int on) { __atomic_store_n(&force_portable, on ? 1 : 0, __ATOMIC_RELAXED); }
@@ -296,6 +408,22 @@ static int have_avx512_kernel(void) {
     if (c < 0) {
         __builtin_cpu_init();
         c = __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("avx512bw") ? 1 : 0;
+        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+    }
+    return c;
+#else
+    return 0;
+#endif
+}
+
+static int have_avx2_kernel(void) {
+#if defined(QF_HAVE_AVX2_KERNEL)
+    static int cached = -1;
+    if (__atomic_load_n(&force_portable, __ATOMIC_RELAXED)) return 0;
+    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (c < 0) {
+        __builtin_cpu_init();
+        c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("popcnt") ? 1 : 0;
         __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
     }
     return c;
@@ -323,6 +451,17 @@ ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_
             }
             break;  /* a block the kernel leaves to the portable code */
         }
+    } else
+#endif
+#if defined(QF_HAVE_AVX2_KERNEL)
+    if (have_avx2_kernel()) {
+        if (__builtin_expect(!__atomic_load_n(&compact_ready, __ATOMIC_ACQUIRE), 0)) compact_init();
+        const uint8_t *stop_in = p;
+        uint8_t *stop_out = o;
+        ptrdiff_t n = unescape_string_avx2(p, end, o, after, &stop_in, &stop_out);
+        if (n != QF_KERNEL_STOPPED) return n;
+        p = stop_in;   /* fewer than 32 bytes left: the SSE2/scalar code below */
+        o = stop_out;
     }
 #endif
 #if defined(__SSE2__)
