@@ -46,20 +46,10 @@ static inline void b64_ensure_tables(void) {
     if (__builtin_expect(!__atomic_load_n(&b64_ready, __ATOMIC_ACQUIRE), 0)) b64_init();
 }
 
-ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
-    b64_ensure_tables();
-    if (len == 0) return 0;
-    /* Up to two '=' at the end of a whole number of quads. */
-    size_t n = len;
-    if (n % 4 == 0) {
-        if (src[n - 1] == '=') n--;
-        if (src[n - 1] == '=') n--;
-    }
-    size_t rem = n % 4;
-    if (rem == 1) return -1;
-    size_t full = n - rem;
-    uint8_t *out = dst;
-    size_t i = 0;
+/* Decodes the whole quads of src[i, full) after those the vector kernel took, and the last
+   2 or 3 characters (rem); writes from `out`. Returns the end of the output, or NULL when a
+   character is not in the alphabet. */
+static uint8_t *b64_decode_scalar(const uint8_t *src, size_t i, size_t full, size_t rem, uint8_t *out) {
     uint32_t bad = 0;
     /* Two quads per step: independent loads the CPU overlaps; validity is checked once at the
        end (a bad character only costs the bytes already written to dst). */
@@ -88,7 +78,33 @@ ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
         out[0] = (uint8_t)(a >> 16); out[1] = (uint8_t)(a >> 8);
         out += 2;
     }
-    if (bad & QF_B64_BAD) return -1;
+    return (bad & QF_B64_BAD) ? NULL : out;
+}
+
+static int b64_have_avx2(void);
+static size_t b64_decode_avx2(const uint8_t *src, size_t full, uint8_t **out, int *bad);
+
+ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
+    b64_ensure_tables();
+    if (len == 0) return 0;
+    /* Up to two '=' at the end of a whole number of quads. */
+    size_t n = len;
+    if (n % 4 == 0) {
+        if (src[n - 1] == '=') n--;
+        if (src[n - 1] == '=') n--;
+    }
+    size_t rem = n % 4;
+    if (rem == 1) return -1;
+    size_t full = n - rem;
+    uint8_t *out = dst;
+    size_t i = 0;
+    if (full >= 32 && b64_have_avx2()) {
+        int bad = 0;
+        i = b64_decode_avx2(src, full, &out, &bad);
+        if (bad) return -1;
+    }
+    out = b64_decode_scalar(src, i, full, rem, out);
+    if (!out) return -1;
     return (ptrdiff_t)(out - dst);
 }
 
@@ -396,6 +412,61 @@ static ptrdiff_t unescape_string_avx2(const uint8_t *src, const uint8_t *end, ui
 }
 #endif
 
+/* ---------------------------------------------------------------------------------------------
+ * AVX2 base64 decoding (Muła and Lemire, "Faster Base64 Encoding and Decoding using AVX2
+ * Instructions", 2018; the lookup tables as in Klomp's libbase64): 32 characters per step.
+ * Two nibble-indexed pshufb lookups flag any byte outside the alphabet (their AND is non-zero),
+ * a third gives the offset from ASCII to the 6-bit value; pmaddubsw and pmaddwd pack four
+ * values into three bytes, a pshufb and a vpermd gather the 24 bytes, which are stored as
+ * 16 + 8 bytes, so the output never passes 3/4 of the input consumed: decoding in place (dst ==
+ * src) stays safe, and dst needs no room beyond qf_base64_decoded_max. Only whole 32-character
+ * blocks of the whole quads are taken; the rest (and the padding) goes to the scalar code. A
+ * block with a bad character makes the whole input invalid, as in the scalar code.
+ * ------------------------------------------------------------------------------------------- */
+#if defined(QF_HAVE_AVX2_KERNEL)
+__attribute__((target("avx2")))
+static size_t b64_decode_avx2_impl(const uint8_t *src, size_t full, uint8_t **out, int *bad) {
+    const __m256i lut_lo = _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A,
+                                            0x1B, 0x1B, 0x1B, 0x1A, 0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+                                            0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
+    const __m256i lut_hi = _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10,
+                                            0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08,
+                                            0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
+    const __m256i lut_roll = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0,
+                                              0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    const __m256i slash = _mm256_set1_epi8('/');
+    const __m256i pack_lane = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                                               2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+    const __m256i pack_lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+    uint8_t *o = *out;
+    size_t i = 0;
+    for (; i + 32 <= full; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(src + i));
+        __m256i hi_nibbles = _mm256_and_si256(_mm256_srli_epi32(v, 4), nibble);
+        __m256i lo_nibbles = _mm256_and_si256(v, nibble);
+        __m256i hi = _mm256_shuffle_epi8(lut_hi, hi_nibbles);
+        __m256i lo = _mm256_shuffle_epi8(lut_lo, lo_nibbles);
+        if (!_mm256_testz_si256(lo, hi)) {
+            *bad = 1;
+            break;
+        }
+        /* '/' shares its high nibble with '+': one index lower picks its own offset. */
+        __m256i roll = _mm256_shuffle_epi8(lut_roll, _mm256_add_epi8(_mm256_cmpeq_epi8(v, slash), hi_nibbles));
+        __m256i values = _mm256_add_epi8(v, roll);
+        /* 00aaaaaa 00bbbbbb 00cccccc 00dddddd -> aaaaaabb bbbbcccc ccdddddd, per 32-bit word */
+        __m256i pairs = _mm256_maddubs_epi16(values, _mm256_set1_epi32(0x01400140));
+        __m256i words = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00011000));
+        __m256i packed = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(words, pack_lane), pack_lanes);
+        _mm_storeu_si128((__m128i *)o, _mm256_castsi256_si128(packed));
+        _mm_storel_epi64((__m128i *)(o + 16), _mm256_extracti128_si256(packed, 1));
+        o += 24;
+    }
+    *out = o;
+    return i;
+}
+#endif
+
 static int force_portable = 0;
 
 void qf_codecs_force_portable(int on) { __atomic_store_n(&force_portable, on ? 1 : 0, __ATOMIC_RELAXED); }
@@ -428,6 +499,17 @@ static int have_avx2_kernel(void) {
     }
     return c;
 #else
+    return 0;
+#endif
+}
+
+static int b64_have_avx2(void) { return have_avx2_kernel(); }
+
+static size_t b64_decode_avx2(const uint8_t *src, size_t full, uint8_t **out, int *bad) {
+#if defined(QF_HAVE_AVX2_KERNEL)
+    return b64_decode_avx2_impl(src, full, out, bad);
+#else
+    (void)src; (void)full; (void)out; (void)bad;
     return 0;
 #endif
 }
