@@ -202,9 +202,13 @@ static inline int take_escape(const uint8_t **pp, const uint8_t *end, uint8_t **
     return unescape_one(pp, end, oo);
 }
 
+static int unescape_blocks_avx2(const uint8_t **p, const uint8_t *end, uint8_t **o);
+
 ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst) {
     const uint8_t *p = src, *end = src + len;
     uint8_t *o = dst;
+    /* Whole 32-byte blocks with AVX2 when this CPU has it; the rest below. */
+    if (len >= 32 && !unescape_blocks_avx2(&p, end, &o)) return -1;
 #if defined(__SSE2__)
     /* 16 bytes at a time: store them unconditionally, then find the first backslash. The store
        never passes dst + len, because the output never runs ahead of the input. */
@@ -410,6 +414,69 @@ static ptrdiff_t unescape_string_avx2(const uint8_t *src, const uint8_t *end, ui
     *stop_out = o;
     return QF_KERNEL_STOPPED;
 }
+
+/* The same for qf_json_unescape (the whole of src..end is string content: no terminal quote,
+   control bytes copied as they are). Takes whole 32-byte blocks and returns where it stopped
+   (*o_io: the output there); the caller finishes the tail. 0 on a bad escape. */
+__attribute__((target("avx2,bmi,popcnt")))
+static int unescape_avx2(const uint8_t **p_io, const uint8_t *end, uint8_t **o_io) {
+    const uint64_t odd_bits = 0xAAAAAAAAAAAAAAAAULL;
+    const uint64_t lane_high = 0x0808080808080808ULL;
+    const __m256i backslash = _mm256_set1_epi8('\\');
+    const __m256i quote = _mm256_set1_epi8('"');
+    const __m256i slash = _mm256_set1_epi8('/');
+    const uint8_t *p = *p_io;
+    uint8_t *o = *o_io;
+    while (end - p >= 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)p);
+        uint32_t bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, backslash));
+        if (bs == 0) {
+            _mm256_storeu_si256((__m256i *)o, v);
+            p += 32;
+            o += 32;
+            continue;
+        }
+        uint64_t b = bs;
+        uint32_t escaped = (uint32_t)(((((b << 1) | odd_bits) - b) ^ odd_bits) ^ b);
+        uint32_t starters = bs & ~escaped;
+        uint32_t simple = bs | (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, slash)));
+        if (escaped & ~simple) {
+            const uint8_t *stop = p + 32;
+            while (p < stop) {
+                if (*p != '\\') {
+                    *o++ = *p++;
+                    continue;
+                }
+                if (!unescape_one(&p, end, &o)) return 0;
+            }
+            continue;
+        }
+        uint32_t keep = ~starters;
+        uint64_t k0 = keep & 0xFF, k1 = keep >> 8 & 0xFF, k2 = keep >> 16 & 0xFF, k3 = keep >> 24;
+        __m256i index = _mm256_setr_epi64x((long long)compact_index[k0], (long long)(compact_index[k1] + lane_high),
+                                           (long long)compact_index[k2], (long long)(compact_index[k3] + lane_high));
+        __m256i packed = _mm256_shuffle_epi8(v, index);
+        __m128i lo = _mm256_castsi256_si128(packed), hi = _mm256_extracti128_si256(packed, 1);
+        _mm_storel_epi64((__m128i *)o, lo);
+        o += __builtin_popcount((unsigned)k0);
+        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(lo, lo));
+        o += __builtin_popcount((unsigned)k1);
+        _mm_storel_epi64((__m128i *)o, hi);
+        o += __builtin_popcount((unsigned)k2);
+        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(hi, hi));
+        o += __builtin_popcount((unsigned)k3);
+        if (starters & 0x80000000u) {
+            /* An escaping backslash in the last byte: its pair straddles the block end. */
+            p += 31;
+            if (!take_escape(&p, end, &o)) return 0;
+            continue;
+        }
+        p += 32;
+    }
+    *p_io = p;
+    *o_io = o;
+    return 1;
+}
 #endif
 
 /* ---------------------------------------------------------------------------------------------
@@ -504,6 +571,20 @@ static int have_avx2_kernel(void) {
 }
 
 static int b64_have_avx2(void) { return have_avx2_kernel(); }
+
+/* qf_json_unescape's AVX2 part: advances *p and *o over the whole blocks it takes (none without
+   AVX2). 0 on a bad escape. */
+static int unescape_blocks_avx2(const uint8_t **p, const uint8_t *end, uint8_t **o) {
+#if defined(QF_HAVE_AVX2_KERNEL)
+    if (have_avx2_kernel()) {
+        if (__builtin_expect(!__atomic_load_n(&compact_ready, __ATOMIC_ACQUIRE), 0)) compact_init();
+        return unescape_avx2(p, end, o);
+    }
+#else
+    (void)p; (void)end; (void)o;
+#endif
+    return 1;
+}
 
 static size_t b64_decode_avx2(const uint8_t *src, size_t full, uint8_t **out, int *bad) {
 #if defined(QF_HAVE_AVX2_KERNEL)

@@ -32,6 +32,17 @@ struct CodecKernelTests {
         return (n, out, after.map { $0 - UnsafePointer(src) } ?? -1)
     }
 
+    /// qf_json_unescape on an exact-size copy into exactly `count` bytes (its documented room).
+    private static func unescape(_ input: [UInt8]) -> (Int, [UInt8]) {
+        let src = UnsafeMutablePointer<UInt8>.allocate(capacity: max(input.count, 1))
+        defer { src.deallocate() }
+        src.initialize(from: input, count: input.count)
+        let dst = UnsafeMutablePointer<UInt8>.allocate(capacity: max(input.count, 1))
+        defer { dst.deallocate() }
+        let n = qf_json_unescape(src, input.count, dst)
+        return (n, n >= 0 ? Array(UnsafeBufferPointer(start: dst, count: n)) : [])
+    }
+
     /// qf_base64_decode on an exact-size copy, into exactly qf_base64_decoded_max bytes.
     private static func base64(_ input: [UInt8]) -> (Int, [UInt8]) {
         let src = UnsafeMutablePointer<UInt8>.allocate(capacity: max(input.count, 1))
@@ -57,7 +68,7 @@ struct CodecKernelTests {
         "a", "bc", "\\\"", "\\\\", "\\/", "\\n", "\\u00e9", "\\ud83d\\ude00", "é", "{", ":", "\\\\\\\"", "0123456789abcdef",
     ].map { Array($0.utf8) }
 
-    @Test("qf_json_unescape_string: random strings of every length 0…200, terminated or not")
+    @Test("qf_json_unescape_string and qf_json_unescape: random strings of every length 0…200, terminated or not")
     func unescapeRandom() {
         var rng = SeededGenerator(seed: 14)
         for length in 0...200 {
@@ -74,6 +85,8 @@ struct CodecKernelTests {
                 let input = terminated ? s + [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "y"), count: round * 5) : s
                 let r = Self.both { Self.unescapeString(input) }
                 #expect(r.portable == r.dispatched, "length \(length) round \(round): \(String(decoding: input, as: UTF8.self))")
+                let whole = Self.both { Self.unescape(s) }
+                #expect(whole.portable.0 == whole.dispatched.0 && whole.portable.1 == whole.dispatched.1, "qf_json_unescape, length \(length)")
             }
         }
     }
@@ -93,6 +106,8 @@ struct CodecKernelTests {
                     // Unterminated, ending right at the buffer edge.
                     let open = Self.both { Self.unescapeString(s) }
                     #expect(open.portable == open.dispatched, "insert \(insert) at \(position), unterminated")
+                    let whole = Self.both { Self.unescape(s) }
+                    #expect(whole.portable.0 == whole.dispatched.0 && whole.portable.1 == whole.dispatched.1, "qf_json_unescape: \(insert) at \(position)")
                 }
             }
         }
