@@ -136,14 +136,15 @@ qf_status decode_frame_payload(qf_parser *p, const CdpFields &f, qf_frame *out) 
         n = qf_json_unescape(src, raw.size(), dst);
         if (n < 0) return QF_E_JSON;
     } else {
-        if (std::memchr(src, '\\', raw.size()) != nullptr) {
-            // Base64 never needs escapes, but `\/` is legal JSON: unescape in place first.
+        // Base64 never needs escapes, and a backslash is outside its alphabet: decode the raw
+        // token first and only look for escapes when that fails.
+        n = qf_base64_decode(src, raw.size(), dst);
+        if (n < 0 && std::memchr(src, '\\', raw.size()) != nullptr) {
+            // `\/` is legal JSON: unescape first, then decode in place (safe: the output index
+            // never passes the input index).
             ptrdiff_t m = qf_json_unescape(src, raw.size(), dst);
             if (m < 0) return QF_E_JSON;
-            // Decoding in place is safe: output index never passes input index.
             n = qf_base64_decode(dst, static_cast<size_t>(m), dst);
-        } else {
-            n = qf_base64_decode(src, raw.size(), dst);
         }
         if (n < 0) return QF_E_BASE64;
     }
