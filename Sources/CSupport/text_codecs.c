@@ -82,7 +82,7 @@ static uint8_t *b64_decode_scalar(const uint8_t *src, size_t i, size_t full, siz
 }
 
 static int b64_have_avx2(void);
-static size_t b64_decode_avx2(const uint8_t *src, size_t full, uint8_t **out, int *bad);
+static size_t b64_decode_avx2(const uint8_t *src, size_t full, int overlap_ok, uint8_t **out, int *bad);
 
 ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
     b64_ensure_tables();
@@ -100,7 +100,10 @@ ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
     size_t i = 0;
     if (full >= 32 && b64_have_avx2()) {
         int bad = 0;
-        i = b64_decode_avx2(src, full, &out, &bad);
+        /* Separate buffers: the kernel may finish with a block overlapping the one before. */
+        uintptr_t s0 = (uintptr_t)src, d0 = (uintptr_t)dst;
+        int apart = d0 >= s0 + len || d0 + qf_base64_decoded_max(len) <= s0;
+        i = b64_decode_avx2(src, full, apart, &out, &bad);
         if (bad) return -1;
     }
     out = b64_decode_scalar(src, i, full, rem, out);
@@ -492,7 +495,7 @@ static int unescape_avx2(const uint8_t **p_io, const uint8_t *end, uint8_t **o_i
  * ------------------------------------------------------------------------------------------- */
 #if defined(QF_HAVE_AVX2_KERNEL)
 __attribute__((target("avx2")))
-static size_t b64_decode_avx2_impl(const uint8_t *src, size_t full, uint8_t **out, int *bad) {
+static size_t b64_decode_avx2_impl(const uint8_t *src, size_t full, int overlap_ok, uint8_t **out, int *bad) {
     const __m256i lut_lo = _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A,
                                             0x1B, 0x1B, 0x1B, 0x1A, 0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
                                             0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
@@ -508,7 +511,17 @@ static size_t b64_decode_avx2_impl(const uint8_t *src, size_t full, uint8_t **ou
     const __m256i pack_lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
     uint8_t *o = *out;
     size_t i = 0;
-    for (; i + 32 <= full; i += 32) {
+    for (;; i += 32) {
+        if (i + 32 > full) {
+            if (!overlap_ok || i == full) break;
+            /* The last whole quads: one more block ending at `full`, over quads already decoded
+               (they give the same bytes again). Only when dst does not overlap src: in place,
+               those input bytes may already have been overwritten by output. */
+            size_t back = i + 32 - full;  /* a multiple of 4 below 32 */
+            i -= back;
+            o -= back / 4 * 3;
+            overlap_ok = 0;
+        }
         __m256i v = _mm256_loadu_si256((const __m256i *)(src + i));
         __m256i hi_nibbles = _mm256_and_si256(_mm256_srli_epi32(v, 4), nibble);
         __m256i lo_nibbles = _mm256_and_si256(v, nibble);
@@ -586,11 +599,11 @@ static int unescape_blocks_avx2(const uint8_t **p, const uint8_t *end, uint8_t *
     return 1;
 }
 
-static size_t b64_decode_avx2(const uint8_t *src, size_t full, uint8_t **out, int *bad) {
+static size_t b64_decode_avx2(const uint8_t *src, size_t full, int overlap_ok, uint8_t **out, int *bad) {
 #if defined(QF_HAVE_AVX2_KERNEL)
-    return b64_decode_avx2_impl(src, full, out, bad);
+    return b64_decode_avx2_impl(src, full, overlap_ok, out, bad);
 #else
-    (void)src; (void)full; (void)out; (void)bad;
+    (void)src; (void)full; (void)overlap_ok; (void)out; (void)bad;
     return 0;
 #endif
 }
