@@ -3,7 +3,7 @@
 //
 // Cost model: a Selenium perf-log entry holds the CDP event as an escaped JSON string. Instead of
 // asking simdjson to unescape it field by field, the line layer takes the raw token of `message`,
-// unescapes it once (qf_json_unescape_string, 16 or 64 bytes per step) into a padded buffer and
+// unescapes it once (qf_json_unescape_string, 16, 32 or 64 bytes per step) into a padded buffer and
 // parses that as a second document. Text payloads are unescaped the same way; binary payloads go
 // straight from the raw token to the base64 decoder. Hand-written scanners take the common shapes
 // (scan_flat_perflog below for the perf-log wrapper, qf::scan_cdp in cdp_scan.cpp for the CDP

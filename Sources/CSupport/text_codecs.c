@@ -15,6 +15,8 @@
  * Base64: four 256-entry tables hold each character's 6-bit value already shifted into place for
  * its position in a quad, so one quad costs four loads, three ORs and a 3-byte store. An invalid
  * character maps to QF_B64_BAD (bit 24 set), which survives the ORs and is tested once per quad.
+ * With AVX2 (run-time dispatch), whole 32-character blocks go through b64_decode_avx2_impl
+ * below first and these tables take the rest.
  * ------------------------------------------------------------------------------------------- */
 
 #define QF_B64_BAD 0x01000000u
