@@ -3,7 +3,7 @@
 //
 // Cost model: a Selenium perf-log entry holds the CDP event as an escaped JSON string. Instead of
 // asking simdjson to unescape it field by field, the line layer takes the raw token of `message`,
-// unescapes it once (qf_json_unescape_string, 16 or 64 bytes per step) into a padded buffer and
+// unescapes it once (qf_json_unescape_string, 16, 32 or 64 bytes per step) into a padded buffer and
 // parses that as a second document. Text payloads are unescaped the same way; binary payloads go
 // straight from the raw token to the base64 decoder. Hand-written scanners take the common shapes
 // (scan_flat_perflog below for the perf-log wrapper, qf::match_frame_event for Chrome's exact
@@ -138,14 +138,15 @@ qf_status decode_frame_payload(qf_parser *p, const CdpFields &f, qf_frame *out) 
         n = qf_json_unescape(src, raw.size(), dst);
         if (n < 0) return QF_E_JSON;
     } else {
-        if (std::memchr(src, '\\', raw.size()) != nullptr) {
-            // Base64 never needs escapes, but `\/` is legal JSON: unescape in place first.
+        // Base64 never needs escapes, and a backslash is outside its alphabet: decode the raw
+        // token first and only look for escapes when that fails.
+        n = qf_base64_decode(src, raw.size(), dst);
+        if (n < 0 && std::memchr(src, '\\', raw.size()) != nullptr) {
+            // `\/` is legal JSON: unescape first, then decode in place (safe: the output index
+            // never passes the input index).
             ptrdiff_t m = qf_json_unescape(src, raw.size(), dst);
             if (m < 0) return QF_E_JSON;
-            // Decoding in place is safe: output index never passes input index.
             n = qf_base64_decode(dst, static_cast<size_t>(m), dst);
-        } else {
-            n = qf_base64_decode(src, raw.size(), dst);
         }
         if (n < 0) return QF_E_BASE64;
     }

@@ -9,13 +9,52 @@
 
 namespace qf {
 
-/// Parses the plain JSON decimal at `p` (`-?D+(.D+)?`, at most 15 significant digits
+/// m / 10^k correctly rounded (to nearest, ties to even) for any m < 2^64 and k <= 19, in integer
+/// arithmetic: one 128-by-64-bit division gives the quotient to 63 or 64 bits plus a sticky
+/// remainder, which is rounded to 53 bits. The result is a normal double (>= 1e-19), so its bits
+/// are put together directly.
+inline double divide_pow10_exact(uint64_t m, int k) {
+    static constexpr uint64_t kPow10Int[] = {1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL,
+                                             10000000ULL, 100000000ULL, 1000000000ULL, 10000000000ULL,
+                                             100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+                                             100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL,
+                                             100000000000000000ULL, 1000000000000000000ULL,
+                                             10000000000000000000ULL};
+    if (m == 0) return 0.0;
+    uint64_t d = kPow10Int[k];
+    int bm = 64 - __builtin_clzll(m), bd = 64 - __builtin_clzll(d);
+    // m * 2^s / d lies in (2^62, 2^64): the quotient fits 64 bits with at least 63 significant.
+    int s = 63 + bd - bm;
+    unsigned __int128 n = static_cast<unsigned __int128>(m) << s;
+    uint64_t q, r;
+#if defined(__x86_64__)
+    uint64_t hi = static_cast<uint64_t>(n >> 64), lo = static_cast<uint64_t>(n);
+    __asm__("divq %[d]" : "=a"(q), "=d"(r) : [d] "r"(d), "a"(lo), "d"(hi) : "cc");
+#else
+    q = static_cast<uint64_t>(n / d);
+    r = static_cast<uint64_t>(n % d);
+#endif
+    int shift = 11 - __builtin_clzll(q);  // bits below the 53 kept: 11 (q >= 2^63) or 10
+    uint64_t kept = q >> shift;
+    uint64_t below = q & ((uint64_t(1) << shift) - 1), half = uint64_t(1) << (shift - 1);
+    if (below > half || (below == half && (r != 0 || (kept & 1)))) kept++;
+    // value = kept * 2^(shift - s); kept in [2^52, 2^53] (2^53 after a carry: one more exponent).
+    int exponent = shift - s + 52;
+    if (kept == (uint64_t(1) << 53)) { kept >>= 1; exponent++; }
+    uint64_t bits = (static_cast<uint64_t>(exponent + 1023) << 52) | (kept & ((uint64_t(1) << 52) - 1));
+    double v;
+    __builtin_memcpy(&v, &bits, sizeof v);
+    return v;
+}
+
+/// Parses the plain JSON decimal at `p` (`-?D+(.D+)?`, at most 19 significant digits
 /// counted with leading zeros, no exponent, no leading zero before more integer digits) and
 /// returns the byte after it, or nullptr for anything else (the caller then uses
-/// std::from_chars). Exact: the digits form an integer below 2^53 and 10^k (k <= 15) is exact,
-/// so one IEEE division rounds the decimal correctly (Clinger's fast path) – the same double
-/// std::from_chars gives, without the call. Ticks' times and prices and CDP timestamps are all
-/// of this kind.
+/// std::from_chars). Exact, the same double std::from_chars gives, without the call: the digits
+/// form an integer m < 10^19; up to 15 digits m < 2^53 and 10^k (k <= 15) are exact, so one IEEE
+/// division rounds correctly (Clinger's fast path); 16 to 19 digits (CDP timestamps written in
+/// shortest form, 1000.0274999999999) go through divide_pow10_exact. Ticks' times and prices and
+/// CDP timestamps are all of this kind.
 inline const char *parse_plain_decimal(const char *p, const char *end, double &out) {
     static constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
                                         1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
@@ -35,10 +74,15 @@ inline const char *parse_plain_decimal(const char *p, const char *end, double &o
         frac_digits = q - frac_start;
         if (frac_digits == 0) return nullptr;
     }
-    if (int_digits + frac_digits > 15) return nullptr;
+    if (int_digits + frac_digits > 19) return nullptr;
     if (q < end && (*q == 'e' || *q == 'E')) return nullptr;
-    double v = static_cast<double>(m);
-    if (frac_digits) v /= kPow10[frac_digits];
+    double v;
+    if (int_digits + frac_digits <= 15) {
+        v = static_cast<double>(m);
+        if (frac_digits) v /= kPow10[frac_digits];
+    } else {
+        v = divide_pow10_exact(m, static_cast<int>(frac_digits));
+    }
     out = negative ? -v : v;
     return q;
 }

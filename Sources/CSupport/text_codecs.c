@@ -15,6 +15,8 @@
  * Base64: four 256-entry tables hold each character's 6-bit value already shifted into place for
  * its position in a quad, so one quad costs four loads, three ORs and a 3-byte store. An invalid
  * character maps to QF_B64_BAD (bit 24 set), which survives the ORs and is tested once per quad.
+ * With AVX2 (run-time dispatch), whole 32-character blocks go through b64_decode_avx2_impl
+ * below first and these tables take the rest.
  * ------------------------------------------------------------------------------------------- */
 
 #define QF_B64_BAD 0x01000000u
@@ -46,20 +48,10 @@ static inline void b64_ensure_tables(void) {
     if (__builtin_expect(!__atomic_load_n(&b64_ready, __ATOMIC_ACQUIRE), 0)) b64_init();
 }
 
-ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
-    b64_ensure_tables();
-    if (len == 0) return 0;
-    /* Up to two '=' at the end of a whole number of quads. */
-    size_t n = len;
-    if (n % 4 == 0) {
-        if (src[n - 1] == '=') n--;
-        if (src[n - 1] == '=') n--;
-    }
-    size_t rem = n % 4;
-    if (rem == 1) return -1;
-    size_t full = n - rem;
-    uint8_t *out = dst;
-    size_t i = 0;
+/* Decodes the whole quads of src[i, full) after those the vector kernel took, and the last
+   2 or 3 characters (rem); writes from `out`. Returns the end of the output, or NULL when a
+   character is not in the alphabet. */
+static uint8_t *b64_decode_scalar(const uint8_t *src, size_t i, size_t full, size_t rem, uint8_t *out) {
     uint32_t bad = 0;
     /* Two quads per step: independent loads the CPU overlaps; validity is checked once at the
        end (a bad character only costs the bytes already written to dst). */
@@ -88,7 +80,36 @@ ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
         out[0] = (uint8_t)(a >> 16); out[1] = (uint8_t)(a >> 8);
         out += 2;
     }
-    if (bad & QF_B64_BAD) return -1;
+    return (bad & QF_B64_BAD) ? NULL : out;
+}
+
+static int b64_have_avx2(void);
+static size_t b64_decode_avx2(const uint8_t *src, size_t full, int overlap_ok, uint8_t **out, int *bad);
+
+ptrdiff_t qf_base64_decode(const uint8_t *src, size_t len, uint8_t *dst) {
+    b64_ensure_tables();
+    if (len == 0) return 0;
+    /* Up to two '=' at the end of a whole number of quads. */
+    size_t n = len;
+    if (n % 4 == 0) {
+        if (src[n - 1] == '=') n--;
+        if (src[n - 1] == '=') n--;
+    }
+    size_t rem = n % 4;
+    if (rem == 1) return -1;
+    size_t full = n - rem;
+    uint8_t *out = dst;
+    size_t i = 0;
+    if (full >= 32 && b64_have_avx2()) {
+        int bad = 0;
+        /* Separate buffers: the kernel may finish with a block overlapping the one before. */
+        uintptr_t s0 = (uintptr_t)src, d0 = (uintptr_t)dst;
+        int apart = d0 >= s0 + len || d0 + qf_base64_decoded_max(len) <= s0;
+        i = b64_decode_avx2(src, full, apart, &out, &bad);
+        if (bad) return -1;
+    }
+    out = b64_decode_scalar(src, i, full, rem, out);
+    if (!out) return -1;
     return (ptrdiff_t)(out - dst);
 }
 
@@ -186,9 +207,13 @@ static inline int take_escape(const uint8_t **pp, const uint8_t *end, uint8_t **
     return unescape_one(pp, end, oo);
 }
 
+static int unescape_blocks_avx2(const uint8_t **p, const uint8_t *end, uint8_t **o);
+
 ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst) {
     const uint8_t *p = src, *end = src + len;
     uint8_t *o = dst;
+    /* Whole 32-byte blocks with AVX2 when this CPU has it; the rest below. */
+    if (len >= 32 && !unescape_blocks_avx2(&p, end, &o)) return -1;
 #if defined(__SSE2__)
     /* 16 bytes at a time: store them unconditionally, then find the first backslash. The store
        never passes dst + len, because the output never runs ahead of the input. */
@@ -284,6 +309,246 @@ static ptrdiff_t unescape_string_avx512(const uint8_t *src, const uint8_t *end, 
 }
 #endif
 
+/* ---------------------------------------------------------------------------------------------
+ * AVX2 kernel for qf_json_unescape_string: the AVX-512 kernel's method in 32-byte blocks for CPUs
+ * without AVX-512 VBMI2 (AMD Zen 2/3, most Intel desktops). Without vpcompressb, the escaping
+ * backslashes are squeezed out 8 bytes at a time: a 256-entry table gives the pshufb indices of
+ * each byte mask's set bits (the "despacer" method), and four overlapping 8-byte stores place the
+ * groups. Loads only whole blocks before `end`; the tail is left to the SSE2/scalar code. A block
+ * holding other escapes or control bytes goes through the scalar code, which then carries on
+ * from wherever that block's last escape ended.
+ * ------------------------------------------------------------------------------------------- */
+#if defined(QF_HAVE_AVX512_KERNEL)
+#define QF_HAVE_AVX2_KERNEL 1
+
+/* compact_index[m]: the byte indices of m's set bits, packed from byte 0 (the rest 0). */
+static uint64_t compact_index[256];
+static int compact_ready = 0;
+
+static void compact_init(void) {
+    uint64_t t[256];
+    for (unsigned m = 0; m < 256; m++) {
+        uint64_t v = 0;
+        unsigned k = 0;
+        for (unsigned b = 0; b < 8; b++)
+            if (m >> b & 1) v |= (uint64_t)b << (8 * k++);
+        t[m] = v;
+    }
+    memcpy(compact_index, t, sizeof t);
+    __atomic_store_n(&compact_ready, 1, __ATOMIC_RELEASE);
+}
+
+__attribute__((target("avx2,bmi,popcnt")))
+static ptrdiff_t unescape_string_avx2(const uint8_t *src, const uint8_t *end, uint8_t *dst,
+                                      const uint8_t **after, const uint8_t **stop_in, uint8_t **stop_out) {
+    const uint64_t odd_bits = 0xAAAAAAAAAAAAAAAAULL;
+    const uint64_t lane_high = 0x0808080808080808ULL; /* the second 8 bytes of each 16-byte lane */
+    const __m256i backslash = _mm256_set1_epi8('\\');
+    const __m256i quote = _mm256_set1_epi8('"');
+    const __m256i slash = _mm256_set1_epi8('/');
+    const __m256i below_space = _mm256_set1_epi8(0x1F);
+    const uint8_t *p = src;
+    uint8_t *o = dst;
+    /* Every block starts outside an escape: a pair straddling a block end is taken by
+       take_escape, a block with other escapes by the scalar code, both of which end after it. */
+    while (end - p >= 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)p);
+        uint32_t bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, backslash));
+        uint32_t qt = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, quote));
+        uint32_t ctl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, below_space), v));
+        if ((bs | qt | ctl) == 0) {
+            _mm256_storeu_si256((__m256i *)o, v);
+            p += 32;
+            o += 32;
+            continue;
+        }
+        /* simdjson's escape scanner: `escaped` marks bytes that follow an escaping backslash. */
+        uint64_t b = bs;
+        uint32_t escaped = (uint32_t)(((((b << 1) | odd_bits) - b) ^ odd_bits) ^ b);
+        uint32_t starters = bs & ~escaped;
+        uint32_t terminal = qt & ~escaped;
+        uint32_t take = terminal ? (terminal & (0u - terminal)) - 1 : 0xFFFFFFFFu;
+        uint32_t sl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, slash));
+        if ((escaped & take & ~(qt | bs | sl)) || (ctl & take)) {
+            /* \n, \u…, a bad escape or a control byte: this block byte by byte. */
+            const uint8_t *stop = p + 32;
+            while (p < stop) {
+                uint8_t c = *p;
+                if (c == '"') {
+                    *after = p + 1;
+                    return (ptrdiff_t)(o - dst);
+                }
+                if (c < 0x20) return -3;
+                if (c != '\\') {
+                    *o++ = c;
+                    p++;
+                    continue;
+                }
+                if (!unescape_one(&p, end, &o)) return -1;
+            }
+            continue;
+        }
+        uint32_t keep = take & ~starters;
+        uint64_t k0 = keep & 0xFF, k1 = keep >> 8 & 0xFF, k2 = keep >> 16 & 0xFF, k3 = keep >> 24;
+        __m256i index = _mm256_setr_epi64x((long long)compact_index[k0], (long long)(compact_index[k1] + lane_high),
+                                           (long long)compact_index[k2], (long long)(compact_index[k3] + lane_high));
+        __m256i packed = _mm256_shuffle_epi8(v, index);
+        __m128i lo = _mm256_castsi256_si128(packed), hi = _mm256_extracti128_si256(packed, 1);
+        /* Four 8-byte stores, each at most 8 bytes past the output so far: within the block. */
+        _mm_storel_epi64((__m128i *)o, lo);
+        o += __builtin_popcount((unsigned)k0);
+        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(lo, lo));
+        o += __builtin_popcount((unsigned)k1);
+        _mm_storel_epi64((__m128i *)o, hi);
+        o += __builtin_popcount((unsigned)k2);
+        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(hi, hi));
+        o += __builtin_popcount((unsigned)k3);
+        if (terminal) {
+            *after = p + __builtin_ctz(terminal) + 1;
+            return (ptrdiff_t)(o - dst);
+        }
+        if (starters & ~keep & 0x80000000u) {
+            /* An escaping backslash in the last byte: its pair straddles the block end. */
+            p += 31;
+            if (!take_escape(&p, end, &o)) return -1;
+            continue;
+        }
+        p += 32;
+    }
+    *stop_in = p;
+    *stop_out = o;
+    return QF_KERNEL_STOPPED;
+}
+
+/* The same for qf_json_unescape (the whole of src..end is string content: no terminal quote,
+   control bytes copied as they are). Takes whole 32-byte blocks and returns where it stopped
+   (*o_io: the output there); the caller finishes the tail. 0 on a bad escape. */
+__attribute__((target("avx2,bmi,popcnt")))
+static int unescape_avx2(const uint8_t **p_io, const uint8_t *end, uint8_t **o_io) {
+    const uint64_t odd_bits = 0xAAAAAAAAAAAAAAAAULL;
+    const uint64_t lane_high = 0x0808080808080808ULL;
+    const __m256i backslash = _mm256_set1_epi8('\\');
+    const __m256i quote = _mm256_set1_epi8('"');
+    const __m256i slash = _mm256_set1_epi8('/');
+    const uint8_t *p = *p_io;
+    uint8_t *o = *o_io;
+    while (end - p >= 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)p);
+        uint32_t bs = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, backslash));
+        if (bs == 0) {
+            _mm256_storeu_si256((__m256i *)o, v);
+            p += 32;
+            o += 32;
+            continue;
+        }
+        uint64_t b = bs;
+        uint32_t escaped = (uint32_t)(((((b << 1) | odd_bits) - b) ^ odd_bits) ^ b);
+        uint32_t starters = bs & ~escaped;
+        uint32_t simple = bs | (uint32_t)_mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, slash)));
+        if (escaped & ~simple) {
+            const uint8_t *stop = p + 32;
+            while (p < stop) {
+                if (*p != '\\') {
+                    *o++ = *p++;
+                    continue;
+                }
+                if (!unescape_one(&p, end, &o)) return 0;
+            }
+            continue;
+        }
+        uint32_t keep = ~starters;
+        uint64_t k0 = keep & 0xFF, k1 = keep >> 8 & 0xFF, k2 = keep >> 16 & 0xFF, k3 = keep >> 24;
+        __m256i index = _mm256_setr_epi64x((long long)compact_index[k0], (long long)(compact_index[k1] + lane_high),
+                                           (long long)compact_index[k2], (long long)(compact_index[k3] + lane_high));
+        __m256i packed = _mm256_shuffle_epi8(v, index);
+        __m128i lo = _mm256_castsi256_si128(packed), hi = _mm256_extracti128_si256(packed, 1);
+        _mm_storel_epi64((__m128i *)o, lo);
+        o += __builtin_popcount((unsigned)k0);
+        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(lo, lo));
+        o += __builtin_popcount((unsigned)k1);
+        _mm_storel_epi64((__m128i *)o, hi);
+        o += __builtin_popcount((unsigned)k2);
+        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(hi, hi));
+        o += __builtin_popcount((unsigned)k3);
+        if (starters & 0x80000000u) {
+            /* An escaping backslash in the last byte: its pair straddles the block end. */
+            p += 31;
+            if (!take_escape(&p, end, &o)) return 0;
+            continue;
+        }
+        p += 32;
+    }
+    *p_io = p;
+    *o_io = o;
+    return 1;
+}
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * AVX2 base64 decoding (Muła and Lemire, "Faster Base64 Encoding and Decoding using AVX2
+ * Instructions", 2018; the lookup tables as in Klomp's libbase64): 32 characters per step.
+ * Two nibble-indexed pshufb lookups flag any byte outside the alphabet (their AND is non-zero),
+ * a third gives the offset from ASCII to the 6-bit value; pmaddubsw and pmaddwd pack four
+ * values into three bytes, a pshufb and a vpermd gather the 24 bytes, which are stored as
+ * 16 + 8 bytes, so the output never passes 3/4 of the input consumed: decoding in place (dst ==
+ * src) stays safe, and dst needs no room beyond qf_base64_decoded_max. Only whole 32-character
+ * blocks of the whole quads are taken; the rest (and the padding) goes to the scalar code. A
+ * block with a bad character makes the whole input invalid, as in the scalar code.
+ * ------------------------------------------------------------------------------------------- */
+#if defined(QF_HAVE_AVX2_KERNEL)
+__attribute__((target("avx2")))
+static size_t b64_decode_avx2_impl(const uint8_t *src, size_t full, int overlap_ok, uint8_t **out, int *bad) {
+    const __m256i lut_lo = _mm256_setr_epi8(0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x13, 0x1A,
+                                            0x1B, 0x1B, 0x1B, 0x1A, 0x15, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x11,
+                                            0x11, 0x11, 0x13, 0x1A, 0x1B, 0x1B, 0x1B, 0x1A);
+    const __m256i lut_hi = _mm256_setr_epi8(0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08, 0x10, 0x10, 0x10, 0x10,
+                                            0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x01, 0x02, 0x04, 0x08, 0x04, 0x08,
+                                            0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x10);
+    const __m256i lut_roll = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0,
+                                              0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    const __m256i slash = _mm256_set1_epi8('/');
+    const __m256i pack_lane = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1,
+                                               2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+    const __m256i pack_lanes = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+    uint8_t *o = *out;
+    size_t i = 0;
+    for (;; i += 32) {
+        if (i + 32 > full) {
+            if (!overlap_ok || i == full) break;
+            /* The last whole quads: one more block ending at `full`, over quads already decoded
+               (they give the same bytes again). Only when dst does not overlap src: in place,
+               those input bytes may already have been overwritten by output. */
+            size_t back = i + 32 - full;  /* a multiple of 4 below 32 */
+            i -= back;
+            o -= back / 4 * 3;
+            overlap_ok = 0;
+        }
+        __m256i v = _mm256_loadu_si256((const __m256i *)(src + i));
+        __m256i hi_nibbles = _mm256_and_si256(_mm256_srli_epi32(v, 4), nibble);
+        __m256i lo_nibbles = _mm256_and_si256(v, nibble);
+        __m256i hi = _mm256_shuffle_epi8(lut_hi, hi_nibbles);
+        __m256i lo = _mm256_shuffle_epi8(lut_lo, lo_nibbles);
+        if (!_mm256_testz_si256(lo, hi)) {
+            *bad = 1;
+            break;
+        }
+        /* '/' shares its high nibble with '+': one index lower picks its own offset. */
+        __m256i roll = _mm256_shuffle_epi8(lut_roll, _mm256_add_epi8(_mm256_cmpeq_epi8(v, slash), hi_nibbles));
+        __m256i values = _mm256_add_epi8(v, roll);
+        /* 00aaaaaa 00bbbbbb 00cccccc 00dddddd -> aaaaaabb bbbbcccc ccdddddd, per 32-bit word */
+        __m256i pairs = _mm256_maddubs_epi16(values, _mm256_set1_epi32(0x01400140));
+        __m256i words = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x00011000));
+        __m256i packed = _mm256_permutevar8x32_epi32(_mm256_shuffle_epi8(words, pack_lane), pack_lanes);
+        _mm_storeu_si128((__m128i *)o, _mm256_castsi256_si128(packed));
+        _mm_storel_epi64((__m128i *)(o + 16), _mm256_extracti128_si256(packed, 1));
+        o += 24;
+    }
+    *out = o;
+    return i;
+}
+#endif
+
 static int force_portable = 0;
 
 void qf_codecs_force_portable(int on) { __atomic_store_n(&force_portable, on ? 1 : 0, __ATOMIC_RELAXED); }
@@ -300,6 +565,47 @@ static int have_avx512_kernel(void) {
     }
     return c;
 #else
+    return 0;
+#endif
+}
+
+static int have_avx2_kernel(void) {
+#if defined(QF_HAVE_AVX2_KERNEL)
+    static int cached = -1;
+    if (__atomic_load_n(&force_portable, __ATOMIC_RELAXED)) return 0;
+    int c = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (c < 0) {
+        __builtin_cpu_init();
+        c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && __builtin_cpu_supports("popcnt") ? 1 : 0;
+        __atomic_store_n(&cached, c, __ATOMIC_RELAXED);
+    }
+    return c;
+#else
+    return 0;
+#endif
+}
+
+static int b64_have_avx2(void) { return have_avx2_kernel(); }
+
+/* qf_json_unescape's AVX2 part: advances *p and *o over the whole blocks it takes (none without
+   AVX2). 0 on a bad escape. */
+static int unescape_blocks_avx2(const uint8_t **p, const uint8_t *end, uint8_t **o) {
+#if defined(QF_HAVE_AVX2_KERNEL)
+    if (have_avx2_kernel()) {
+        if (__builtin_expect(!__atomic_load_n(&compact_ready, __ATOMIC_ACQUIRE), 0)) compact_init();
+        return unescape_avx2(p, end, o);
+    }
+#else
+    (void)p; (void)end; (void)o;
+#endif
+    return 1;
+}
+
+static size_t b64_decode_avx2(const uint8_t *src, size_t full, int overlap_ok, uint8_t **out, int *bad) {
+#if defined(QF_HAVE_AVX2_KERNEL)
+    return b64_decode_avx2_impl(src, full, overlap_ok, out, bad);
+#else
+    (void)src; (void)full; (void)overlap_ok; (void)out; (void)bad;
     return 0;
 #endif
 }
@@ -323,6 +629,17 @@ ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_
             }
             break;  /* a block the kernel leaves to the portable code */
         }
+    } else
+#endif
+#if defined(QF_HAVE_AVX2_KERNEL)
+    if (have_avx2_kernel()) {
+        if (__builtin_expect(!__atomic_load_n(&compact_ready, __ATOMIC_ACQUIRE), 0)) compact_init();
+        const uint8_t *stop_in = p;
+        uint8_t *stop_out = o;
+        ptrdiff_t n = unescape_string_avx2(p, end, o, after, &stop_in, &stop_out);
+        if (n != QF_KERNEL_STOPPED) return n;
+        p = stop_in;   /* fewer than 32 bytes left: the SSE2/scalar code below */
+        o = stop_out;
     }
 #endif
 #if defined(__SSE2__)

@@ -37,7 +37,7 @@ ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst);
  */
 ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_t *dst, const uint8_t **after);
 
-/** Tests and benchmarks: 1 makes the codecs skip their AVX-512 kernels (portable SSE2/scalar). */
+/** Tests and benchmarks: 1 makes the codecs skip their AVX2 and AVX-512 kernels (portable SSE2/scalar). */
 void qf_codecs_force_portable(int on);
 
 #ifdef __cplusplus
