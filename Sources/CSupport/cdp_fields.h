@@ -43,6 +43,18 @@ ScanResult scan_cdp(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpF
 /// scan_cdp and a fresh `f`.
 ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f);
 
+/// The same template inside a Selenium perf-log entry, read in its escaped form – the `message`
+/// string's content from `begin` (just after its opening quote), without unescaping it first:
+///   {\"message\":{\"method\":\"…\",\"params\":{…,\"payloadData\":\"…\"}}},\"webview\":\"…\"}"
+/// `parsed` fills `f` as the unescaping path would and sets `*after` past the string's closing
+/// quote. The strings are views of the line, except a payloadData with escapes inside (a text
+/// frame), which is unescaped once into `scratch` (room for `end - begin` bytes) to the raw
+/// content the unescaped message would hold. Everything else – any other escape at the message's
+/// level, control or non-ASCII bytes, another shape – is `fallback`, never `malformed`: the
+/// unescaping path then judges the line.
+ScanResult match_escaped_frame_event(const uint8_t *begin, const uint8_t *end, uint8_t *scratch, CdpFields &f,
+                                     const uint8_t **after);
+
 }  // namespace qf
 
 #endif

@@ -117,6 +117,52 @@ struct Scanner {
 #endif
     }
 
+    /// A plain string inside an escaped JSON string (a perf-log message read without unescaping
+    /// it): the content up to `\"`, which must hold no other escape, quote, control byte or
+    /// non-ASCII byte – anything else is left to the unescaping path.
+    bool escaped_plain_string(std::string_view &out) {
+        const uint8_t *start = p;
+        const uint8_t *q = next_special(p, end);
+        if (q + 1 >= end || q[0] != '\\' || q[1] != '"') return fail_fallback();
+        out = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(q - start));
+        p = q + 2;
+        return true;
+    }
+
+    /// A JSON string inside an escaped JSON string (payloadData of a perf-log message), from just
+    /// after its escaped opening quote: its raw content, as the unescaped message would hold it.
+    /// With no escape inside (base64), a view of the line; else the outer level is unescaped into
+    /// `scratch` up to the string's end – only `\\`, `\"` and `\/` at that level (what JSON text
+    /// in a perf-log holds); anything else is left to the unescaping path.
+    bool escaped_inner_string(uint8_t *scratch, std::string_view &out) {
+        const uint8_t *start = p;
+        const uint8_t *q = next_special(p, end);
+        if (q + 1 < end && q[0] == '\\' && q[1] == '"') {
+            out = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(q - start));
+            p = q + 2;
+            return true;
+        }
+        uint8_t *o = scratch;
+        bool inner_escape = false;  // the last byte written started an escape of the inner string
+        while (true) {
+            if (q >= end) return fail_fallback();
+            std::memcpy(o, p, static_cast<size_t>(q - p));  // plain bytes up to the special one
+            if (q > p) inner_escape = false;
+            o += q - p;
+            p = q;
+            if (*p != '\\' || p + 1 >= end) return fail_fallback();
+            uint8_t c = p[1];
+            if (c != '\\' && c != '"' && c != '/') return fail_fallback();
+            p += 2;
+            if (c == '"' && !inner_escape) break;  // the inner string's closing quote
+            *o++ = c;
+            inner_escape = c == '\\' && !inner_escape;
+            q = next_special(p, end);
+        }
+        out = std::string_view(reinterpret_cast<const char *>(scratch), static_cast<size_t>(o - scratch));
+        return true;
+    }
+
     /// A string without escapes or non-ASCII: the key names and ids of CDP.
     bool plain_string(std::string_view &out) {
         if (p == end || *p != '"') return fail_fallback();
@@ -260,6 +306,24 @@ ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrap
     if (s.p != s.end) return ScanResult::fallback;
     f.has_method = true;
     f.has_payload = true;
+    return ScanResult::parsed;
+}
+
+ScanResult match_escaped_frame_event(const uint8_t *begin, const uint8_t *end, uint8_t *scratch, CdpFields &f,
+                                     const uint8_t **after) {
+    Scanner s{begin, end, f};
+    std::string_view webview;
+    bool ok = s.glue("{\\\"message\\\":{\\\"method\\\":\\\"") && s.escaped_plain_string(f.method) &&
+              s.glue(",\\\"params\\\":{\\\"requestId\\\":\\\"") && s.escaped_plain_string(f.request_id) &&
+              s.glue(",\\\"timestamp\\\":") && s.number(f.timestamp) &&
+              s.glue(",\\\"response\\\":{\\\"opcode\\\":") && s.integer(f.opcode) &&
+              s.glue(",\\\"mask\\\":") && s.literal() &&
+              s.glue(",\\\"payloadData\\\":\\\"") && s.escaped_inner_string(scratch, f.payload_raw) &&
+              s.glue("}}},\\\"webview\\\":\\\"") && s.escaped_plain_string(webview) && s.glue("}\"");
+    if (!ok) return ScanResult::fallback;
+    f.has_method = true;
+    f.has_payload = true;
+    *after = s.p;
     return ScanResult::parsed;
 }
 

@@ -1,15 +1,17 @@
 // line_decode.cpp – the line layer of qf_decode.h: one JSONL line, a raw CDP event or a Selenium
 // perf-log entry, into a qf_frame (method, requestId, timestamp, opcode, decoded payload).
 //
-// Cost model: a Selenium perf-log entry holds the CDP event as an escaped JSON string. Instead of
-// asking simdjson to unescape it field by field, the line layer takes the raw token of `message`,
-// unescapes it once (qf_json_unescape_string, 16, 32 or 64 bytes per step) into a padded buffer and
-// parses that as a second document. Text payloads are unescaped the same way; binary payloads go
-// straight from the raw token to the base64 decoder. Hand-written scanners take the common shapes
+// Cost model: a Selenium perf-log entry holds the CDP event as an escaped JSON string. Chrome's
+// frame events (nearly every line) are read in that escaped form without unescaping the message
+// (qf::match_escaped_frame_event: base64 payloads go straight from the line to the decoder, a text
+// payload is unescaped once into a scratch buffer). Any other message is unescaped once
+// (qf_json_unescape_string, 16, 32 or 64 bytes per step) into a padded buffer and parsed as a
+// second document. Text payloads are then unescaped once more; binary payloads go straight from
+// the raw token to the base64 decoder. Hand-written scanners take the common shapes
 // (scan_flat_perflog below for the perf-log wrapper, qf::match_frame_event for Chrome's exact
-// frame-event bytes and qf::scan_cdp for any CDP event, both in cdp_scan.cpp); simdjson takes
-// everything they leave. Every buffer is owned by the parser and only ever
-// grows, so steady-state decoding allocates nothing.
+// frame-event bytes and qf::scan_cdp for any CDP event, all in cdp_scan.cpp); simdjson takes
+// everything they leave. Every buffer is owned by the parser and only ever grows, so
+// steady-state decoding allocates nothing.
 //
 // No exception leaves this file: the extern "C" entry points run their bodies in qf::c_boundary.
 
@@ -242,10 +244,13 @@ qf_status parse_perflog_message(qf_parser *p, std::string_view escaped, qf_frame
 
 /// The fast path for Selenium perf-log entries, which are flat objects of plain keys, short
 /// strings and numbers around one long `message` string: validates that flat shape itself and
-/// unescapes `message` straight into inner_buf in the same pass, so the outer level costs one
-/// scan instead of a simdjson parse plus a second pass over the string. Anything else (nested
+/// reads `message` in the same pass – Chrome's frame event in its escaped form, straight into
+/// `event` (`*event_read`: qf::match_escaped_frame_event), any other message unescaped into
+/// inner_buf (`*inner_len` bytes) for parse_perflog_inner – so the outer level costs one scan
+/// instead of a simdjson parse plus a second pass over the string. Anything else (nested
 /// values, escapes outside `message`, non-ASCII outside `message`) falls back to simdjson.
-ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size_t *inner_len) {
+ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size_t *inner_len, CdpFields &event,
+                             bool *event_read) {
     const uint8_t *q = line, *end = line + len;
     q = skip_space(q, end);
     if (q == end || *q != '{') return ScanResult::fallback;
@@ -270,9 +275,16 @@ ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size
             size_t room = static_cast<size_t>(end - q);
             if (!p->inner_buf.reserve(room)) return ScanResult::fallback;
             const uint8_t *after = nullptr;
-            ptrdiff_t n = qf_json_unescape_string(q + 1, end, p->inner_buf.data, &after);
-            if (n < 0) return ScanResult::malformed;
-            *inner_len = static_cast<size_t>(n);
+            // Chrome's frame event read in place (inner_buf only holds a text payload's content);
+            // any other message is unescaped whole and parsed as a document of its own.
+            if (qf::match_escaped_frame_event(q + 1, end, p->inner_buf.data, event, &after) == ScanResult::parsed) {
+                *event_read = true;
+            } else {
+                event = CdpFields{};
+                ptrdiff_t n = qf_json_unescape_string(q + 1, end, p->inner_buf.data, &after);
+                if (n < 0) return ScanResult::malformed;
+                *inner_len = static_cast<size_t>(n);
+            }
             has_message = true;
             q = after;
         } else if (*q == '"') {
@@ -389,8 +401,13 @@ qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t reada
             }
         } else {
             size_t inner_len = 0;
-            switch (scan_flat_perflog(p, line, len, &inner_len)) {
-            case ScanResult::parsed: return parse_perflog_inner(p, inner_len, out);
+            CdpFields event;
+            bool event_read = false;
+            switch (scan_flat_perflog(p, line, len, &inner_len, event, &event_read)) {
+            case ScanResult::parsed:
+                if (!event_read) return parse_perflog_inner(p, inner_len, out);
+                out->form = QF_FORM_PERFLOG;
+                return finish_frame(p, event, out);
             case ScanResult::malformed: return QF_E_JSON;
             case ScanResult::fallback: break;
             }
