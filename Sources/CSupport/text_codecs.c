@@ -209,6 +209,40 @@ static inline int take_escape(const uint8_t **pp, const uint8_t *end, uint8_t **
 
 static int unescape_blocks_avx2(const uint8_t **p, const uint8_t *end, uint8_t **o);
 
+/* The byte-at-a-time step of qf_json_unescape_string: unescapes string bytes from *pp until
+   `stop`, the string's closing quote or an error (escapes may read up to `end`). Returns 1 when
+   it reached `stop`, 0 at the closing quote (*pp just past it), -3 at a control byte, -1 at a
+   bad escape; *pp and *oo advance either way. */
+static inline int unescape_string_bytes(const uint8_t **pp, const uint8_t *stop, const uint8_t *end, uint8_t **oo) {
+    const uint8_t *p = *pp;
+    uint8_t *o = *oo;
+    int r = 1;
+    while (p < stop) {
+        uint8_t c = *p;
+        if (c == '"') {
+            p++;
+            r = 0;
+            break;
+        }
+        if (c < 0x20) {
+            r = -3;
+            break;
+        }
+        if (c != '\\') {
+            *o++ = c;
+            p++;
+            continue;
+        }
+        if (!unescape_one(&p, end, &o)) {
+            r = -1;
+            break;
+        }
+    }
+    *pp = p;
+    *oo = o;
+    return r;
+}
+
 ptrdiff_t qf_json_unescape(const uint8_t *src, size_t len, uint8_t *dst) {
     const uint8_t *p = src, *end = src + len;
     uint8_t *o = dst;
@@ -338,11 +372,31 @@ static void compact_init(void) {
     __atomic_store_n(&compact_ready, 1, __ATOMIC_RELEASE);
 }
 
+/* Writes the bytes of the 32-byte block `v` whose bit is set in `keep` to `o`, in order, and
+   returns the output's new end: four 8-byte lane groups squeezed with the pshufb index tables,
+   four 8-byte stores, each at most 8 bytes past the output so far (within the block's room). */
+__attribute__((target("avx2,bmi,popcnt")))
+static inline uint8_t *compact_store_avx2(__m256i v, uint32_t keep, uint8_t *o) {
+    const uint64_t lane_high = 0x0808080808080808ULL; /* the second 8 bytes of each 16-byte lane */
+    uint64_t k0 = keep & 0xFF, k1 = keep >> 8 & 0xFF, k2 = keep >> 16 & 0xFF, k3 = keep >> 24;
+    __m256i index = _mm256_setr_epi64x((long long)compact_index[k0], (long long)(compact_index[k1] + lane_high),
+                                       (long long)compact_index[k2], (long long)(compact_index[k3] + lane_high));
+    __m256i packed = _mm256_shuffle_epi8(v, index);
+    __m128i lo = _mm256_castsi256_si128(packed), hi = _mm256_extracti128_si256(packed, 1);
+    _mm_storel_epi64((__m128i *)o, lo);
+    o += __builtin_popcount((unsigned)k0);
+    _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(lo, lo));
+    o += __builtin_popcount((unsigned)k1);
+    _mm_storel_epi64((__m128i *)o, hi);
+    o += __builtin_popcount((unsigned)k2);
+    _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(hi, hi));
+    return o + __builtin_popcount((unsigned)k3);
+}
+
 __attribute__((target("avx2,bmi,popcnt")))
 static ptrdiff_t unescape_string_avx2(const uint8_t *src, const uint8_t *end, uint8_t *dst,
                                       const uint8_t **after, const uint8_t **stop_in, uint8_t **stop_out) {
     const uint64_t odd_bits = 0xAAAAAAAAAAAAAAAAULL;
-    const uint64_t lane_high = 0x0808080808080808ULL; /* the second 8 bytes of each 16-byte lane */
     const __m256i backslash = _mm256_set1_epi8('\\');
     const __m256i quote = _mm256_set1_epi8('"');
     const __m256i slash = _mm256_set1_epi8('/');
@@ -371,38 +425,16 @@ static ptrdiff_t unescape_string_avx2(const uint8_t *src, const uint8_t *end, ui
         uint32_t sl = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, slash));
         if ((escaped & take & ~(qt | bs | sl)) || (ctl & take)) {
             /* \n, \u…, a bad escape or a control byte: this block byte by byte. */
-            const uint8_t *stop = p + 32;
-            while (p < stop) {
-                uint8_t c = *p;
-                if (c == '"') {
-                    *after = p + 1;
-                    return (ptrdiff_t)(o - dst);
-                }
-                if (c < 0x20) return -3;
-                if (c != '\\') {
-                    *o++ = c;
-                    p++;
-                    continue;
-                }
-                if (!unescape_one(&p, end, &o)) return -1;
+            int r = unescape_string_bytes(&p, p + 32, end, &o);
+            if (r == 0) {
+                *after = p;
+                return (ptrdiff_t)(o - dst);
             }
+            if (r < 0) return r;
             continue;
         }
         uint32_t keep = take & ~starters;
-        uint64_t k0 = keep & 0xFF, k1 = keep >> 8 & 0xFF, k2 = keep >> 16 & 0xFF, k3 = keep >> 24;
-        __m256i index = _mm256_setr_epi64x((long long)compact_index[k0], (long long)(compact_index[k1] + lane_high),
-                                           (long long)compact_index[k2], (long long)(compact_index[k3] + lane_high));
-        __m256i packed = _mm256_shuffle_epi8(v, index);
-        __m128i lo = _mm256_castsi256_si128(packed), hi = _mm256_extracti128_si256(packed, 1);
-        /* Four 8-byte stores, each at most 8 bytes past the output so far: within the block. */
-        _mm_storel_epi64((__m128i *)o, lo);
-        o += __builtin_popcount((unsigned)k0);
-        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(lo, lo));
-        o += __builtin_popcount((unsigned)k1);
-        _mm_storel_epi64((__m128i *)o, hi);
-        o += __builtin_popcount((unsigned)k2);
-        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(hi, hi));
-        o += __builtin_popcount((unsigned)k3);
+        o = compact_store_avx2(v, keep, o);
         if (terminal) {
             *after = p + __builtin_ctz(terminal) + 1;
             return (ptrdiff_t)(o - dst);
@@ -426,7 +458,6 @@ static ptrdiff_t unescape_string_avx2(const uint8_t *src, const uint8_t *end, ui
 __attribute__((target("avx2,bmi,popcnt")))
 static int unescape_avx2(const uint8_t **p_io, const uint8_t *end, uint8_t **o_io) {
     const uint64_t odd_bits = 0xAAAAAAAAAAAAAAAAULL;
-    const uint64_t lane_high = 0x0808080808080808ULL;
     const __m256i backslash = _mm256_set1_epi8('\\');
     const __m256i quote = _mm256_set1_epi8('"');
     const __m256i slash = _mm256_set1_epi8('/');
@@ -457,19 +488,7 @@ static int unescape_avx2(const uint8_t **p_io, const uint8_t *end, uint8_t **o_i
             continue;
         }
         uint32_t keep = ~starters;
-        uint64_t k0 = keep & 0xFF, k1 = keep >> 8 & 0xFF, k2 = keep >> 16 & 0xFF, k3 = keep >> 24;
-        __m256i index = _mm256_setr_epi64x((long long)compact_index[k0], (long long)(compact_index[k1] + lane_high),
-                                           (long long)compact_index[k2], (long long)(compact_index[k3] + lane_high));
-        __m256i packed = _mm256_shuffle_epi8(v, index);
-        __m128i lo = _mm256_castsi256_si128(packed), hi = _mm256_extracti128_si256(packed, 1);
-        _mm_storel_epi64((__m128i *)o, lo);
-        o += __builtin_popcount((unsigned)k0);
-        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(lo, lo));
-        o += __builtin_popcount((unsigned)k1);
-        _mm_storel_epi64((__m128i *)o, hi);
-        o += __builtin_popcount((unsigned)k2);
-        _mm_storel_epi64((__m128i *)o, _mm_unpackhi_epi64(hi, hi));
-        o += __builtin_popcount((unsigned)k3);
+        o = compact_store_avx2(v, keep, o);
         if (starters & 0x80000000u) {
             /* An escaping backslash in the last byte: its pair straddles the block end. */
             p += 31;
@@ -670,19 +689,10 @@ ptrdiff_t qf_json_unescape_string(const uint8_t *src, const uint8_t *end, uint8_
         if (!take_escape(&p, end, &o)) return -1;
     }
 #endif
-    while (p < end) {
-        uint8_t c = *p;
-        if (c == '"') {
-            *after = p + 1;
-            return (ptrdiff_t)(o - dst);
-        }
-        if (c < 0x20) return -3;
-        if (c != '\\') {
-            *o++ = c;
-            p++;
-            continue;
-        }
-        if (!unescape_one(&p, end, &o)) return -1;
+    int r = unescape_string_bytes(&p, end, end, &o);
+    if (r == 0) {
+        *after = p;
+        return (ptrdiff_t)(o - dst);
     }
-    return -2;
+    return r < 0 ? r : -2;
 }

@@ -18,6 +18,15 @@ struct CodecKernelTests {
 
     /// qf_json_unescape_string on an exact-size copy of `input`: result, output bytes, and the
     /// offset of *after (-1 when unset).
+    /// qf_json_unescape_string on `string` and qf_json_unescape on `whole`: the dispatched kernels
+    /// must give what the portable code gives.
+    private static func expectKernelsAgree(string: [UInt8], whole: [UInt8], _ context: String) {
+        let r = both { unescapeString(string) }
+        #expect(r.portable == r.dispatched, "qf_json_unescape_string, \(context)")
+        let w = both { unescape(whole) }
+        #expect(w.portable.0 == w.dispatched.0 && w.portable.1 == w.dispatched.1, "qf_json_unescape, \(context)")
+    }
+
     private static func unescapeString(_ input: [UInt8]) -> (Int, [UInt8], Int) {
         let src = UnsafeMutablePointer<UInt8>.allocate(capacity: max(input.count, 1))
         defer { src.deallocate() }
@@ -83,10 +92,7 @@ struct CodecKernelTests {
                 s = Array(s.prefix(length))   // may cut an escape: both must reject it alike
                 let terminated = round % 3 != 2
                 let input = terminated ? s + [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "y"), count: round * 5) : s
-                let r = Self.both { Self.unescapeString(input) }
-                #expect(r.portable == r.dispatched, "length \(length) round \(round): \(String(decoding: input, as: UTF8.self))")
-                let whole = Self.both { Self.unescape(s) }
-                #expect(whole.portable.0 == whole.dispatched.0 && whole.portable.1 == whole.dispatched.1, "qf_json_unescape, length \(length)")
+                Self.expectKernelsAgree(string: input, whole: s, "length \(length) round \(round): \(String(decoding: input, as: UTF8.self))")
             }
         }
     }
@@ -101,13 +107,10 @@ struct CodecKernelTests {
                 let s = Array(base[..<position]) + insert + Array(base[position...])
                 for tail in [0, 1, 31, 32, 33] {
                     let input = s + [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "z"), count: tail)
-                    let r = Self.both { Self.unescapeString(input) }
-                    #expect(r.portable == r.dispatched, "insert \(insert) at \(position), tail \(tail)")
+                    Self.expectKernelsAgree(string: input, whole: s, "insert \(insert) at \(position), tail \(tail)")
                     // Unterminated, ending right at the buffer edge.
                     let open = Self.both { Self.unescapeString(s) }
                     #expect(open.portable == open.dispatched, "insert \(insert) at \(position), unterminated")
-                    let whole = Self.both { Self.unescape(s) }
-                    #expect(whole.portable.0 == whole.dispatched.0 && whole.portable.1 == whole.dispatched.1, "qf_json_unescape: \(insert) at \(position)")
                 }
             }
         }
