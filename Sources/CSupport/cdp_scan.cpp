@@ -195,35 +195,29 @@ struct Scanner {
             p = reinterpret_cast<const uint8_t *>(after);
             return true;
         }
-        // from_chars alone would also take 01, 1. and inf: the grammar first
-        const char *stop = json_number_end(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end));
-        if (!stop) return fail_fallback();
-        auto r = std::from_chars(reinterpret_cast<const char *>(p), stop, out);
-        if (r.ec != std::errc() || r.ptr != stop) return fail_fallback();
-        p = reinterpret_cast<const uint8_t *>(stop);
-        return true;
+        return json_value(out);
     }
 
+    /// An integer where CDP has one: 1.0, 1e3 or one past int64 is left to simdjson.
     bool integer(int64_t &out) {
         if (p == end) return fail_malformed();
-        const char *stop = json_number_end(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end));
-        if (!stop) return fail_fallback();
-        // 1.0 or 1e3 where an integer belongs, or one past int64: let simdjson decide.
-        auto r = std::from_chars(reinterpret_cast<const char *>(p), stop, out);
-        if (r.ec != std::errc() || r.ptr != stop) return fail_fallback();
-        p = reinterpret_cast<const uint8_t *>(stop);
+        return json_value(out);
+    }
+
+    /// Any JSON number into `out` (json_number_convert); fallback when it is not one.
+    template <typename T>
+    bool json_value(T &out) {
+        const char *after = json_number_convert(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end), out);
+        if (!after) return fail_fallback();
+        p = reinterpret_cast<const uint8_t *>(after);
         return true;
     }
 
     bool literal() {
-        static constexpr std::string_view words[] = {"true", "false", "null"};
-        for (auto w : words) {
-            if (static_cast<size_t>(end - p) >= w.size() && std::memcmp(p, w.data(), w.size()) == 0) {
-                p += w.size();
-                return true;
-            }
-        }
-        return fail_fallback();
+        const char *after = json_literal_end(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end));
+        if (!after) return fail_fallback();
+        p = reinterpret_cast<const uint8_t *>(after);
+        return true;
     }
 
     /// Skips a value we don't need (strings, numbers, literals, nested objects; arrays → simdjson).

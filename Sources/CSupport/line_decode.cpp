@@ -187,10 +187,6 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
 
 /// Parses the unescaped perf-log message in inner_buf: {"message":{CDP event},"webview":…}.
 qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
-    // simdjson's on-demand verdict on a malformed document can depend on the padding's bytes:
-    // zero them, so a line is judged the same whichever path unescaped it (and whatever line
-    // the buffer held before).
-    std::memset(p->inner_buf.data + n, 0, QF_PADDING);
     if (qf::fast_paths_enabled()) {
         CdpFields f;
         switch (qf::match_frame_event(p->inner_buf.data, p->inner_buf.data + n, true, f)) {
@@ -209,6 +205,10 @@ qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
         case ScanResult::fallback: break;
         }
     }
+    // simdjson's on-demand verdict on a malformed document can depend on the padding's bytes:
+    // zero them, so a line is judged the same whichever path unescaped it (and whatever line
+    // the buffer held before).
+    std::memset(p->inner_buf.data + n, 0, QF_PADDING);
     ondemand::document doc;
     QF_TRY(p->inner.iterate(p->inner_buf.data, n, p->inner_buf.capacity + QF_PADDING).get(doc));
     ondemand::object root;
@@ -295,16 +295,12 @@ ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size
             }
             if (q == end) return ScanResult::fallback;
             q++;
-        } else if (*q == 't' || *q == 'f' || *q == 'n') {
-            static constexpr std::string_view literals[] = {"true", "false", "null"};
-            const uint8_t *start = q;
-            for (auto word : literals)
-                if (starts_with(q, static_cast<size_t>(end - q), word)) { q += word.size(); break; }
-            if (q == start) return ScanResult::fallback;
         } else {
-            const char *stop = qf::json_number_end(reinterpret_cast<const char *>(q), reinterpret_cast<const char *>(end));
-            if (!stop) return ScanResult::fallback;
-            q = reinterpret_cast<const uint8_t *>(stop);
+            // a number or a literal, by the JSON grammar
+            const char *at = reinterpret_cast<const char *>(q), *stop = reinterpret_cast<const char *>(end);
+            const char *after = *q == 't' || *q == 'f' || *q == 'n' ? qf::json_literal_end(at, stop) : qf::json_number_end(at, stop);
+            if (!after) return ScanResult::fallback;
+            q = reinterpret_cast<const uint8_t *>(after);
         }
         q = skip_space(q, end);
         if (q == end) return ScanResult::fallback;

@@ -88,16 +88,13 @@ struct FanoutStage: BenchStage {
     /// The median of the runs' `p` percentiles, their range in the spread.
     private func latency(_ label: String, _ runs: [ClientResult], _ p: Double, target: Figure.Target? = nil, note: String) -> Figure {
         let values = runs.map { $0.percentile(p) }
-        let m = median(values)
-        return Figure(stage: name, name: label, value: m, unit: "ms",
-                      spreadPercent: values.count > 1 && m > 0 ? (values.max()! - values.min()!) / m * 100 : nil,
+        let samples = Samples(seconds: values)
+        return Figure(stage: name, name: label, value: samples.median, unit: "ms",
+                      spreadPercent: values.count > 1 ? samples.spreadPercent : nil,
                       target: target, note: values.count > 1 ? "\(note); runs: \(values.map { String(format: "%.1f", $0) }.joined(separator: ", "))" : note)
     }
 
-    private func median(_ values: [Double]) -> Double {
-        let s = values.sorted()
-        return s.isEmpty ? .nan : s[s.count / 2]
-    }
+    private func median(_ values: [Double]) -> Double { Samples(seconds: values).median }
 
     /// The same clients and load against ``KernelFloorServer``: what the kernel alone costs.
     private func runFloor(clients: Int, rate: Double, seconds: Double, senders: Int) throws -> ClientResult {

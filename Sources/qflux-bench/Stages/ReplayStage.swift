@@ -87,7 +87,7 @@ struct ReplayStage: BenchStage {
                 pythonRuns[variant, default: []].append(t)
             }
         }
-        func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        func median(_ v: [Double]) -> Double { Samples(seconds: v).median }
         func runs(_ t: [ChildProcess.Timing]) -> String { t.map { String(format: "%.2f", $0.wall) }.joined(separator: ", ") }
         let q = (wall: median(qfluxRuns.map(\.wall)), cpu: median(qfluxRuns.map(\.cpu)))
         let size = String(format: "%.0f MB", Double(corpus.bytes.count) / 1e6)
