@@ -15,6 +15,10 @@ struct CdpFields {
     std::string_view request_id;
     std::string_view url;
     std::string_view payload_raw;  // escaped content of payloadData
+    /// params.timestamp as its JSON number token (the hand-written scanners: checked against the
+    /// number grammar, converted by finish_frame only when the parser wants timestamps).
+    std::string_view timestamp_text;
+    /// params.timestamp as a double (the simdjson path, which converts as it reads).
     double timestamp = std::numeric_limits<double>::quiet_NaN();
     int64_t opcode = -1;
     int64_t reply_id = -1;

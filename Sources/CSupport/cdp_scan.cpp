@@ -6,7 +6,6 @@
 
 #include "cdp_fields.h"
 #include "json_grammar.h"
-#include "plain_decimal.h"
 
 #include <charconv>
 #include <cstddef>
@@ -188,14 +187,17 @@ struct Scanner {
         return true;
     }
 
-    bool number(double &out) {
+    /// A JSON number's token, checked against the grammar but not converted (a timestamp is
+    /// converted later only when wanted; a skipped value never). Fallback when it is not one.
+    bool number_token(std::string_view &out) {
         if (p == end) return fail_malformed();
         if (!((*p >= '0' && *p <= '9') || *p == '-')) return fail_fallback();
-        if (const char *after = parse_plain_decimal(reinterpret_cast<const char *>(p), reinterpret_cast<const char *>(end), out)) {
-            p = reinterpret_cast<const uint8_t *>(after);
-            return true;
-        }
-        return json_value(out);
+        const char *at = reinterpret_cast<const char *>(p);
+        const char *after = json_number_end(at, reinterpret_cast<const char *>(end));
+        if (!after) return fail_fallback();
+        out = std::string_view(at, static_cast<size_t>(after - at));
+        p = reinterpret_cast<const uint8_t *>(after);
+        return true;
     }
 
     /// An integer where CDP has one: 1.0, 1e3 or one past int64 is left to simdjson.
@@ -225,12 +227,11 @@ struct Scanner {
         space();
         if (p == end) return fail_malformed();
         std::string_view ignored;
-        double d;
         switch (*p) {
         case '"': return raw_string(ignored);
         case '{': return object(Path::other, depth + 1);
         case 't': case 'f': case 'n': return literal();
-        default: return number(d);
+        default: return number_token(ignored);
         }
     }
 
@@ -266,7 +267,7 @@ struct Scanner {
             break;
         case Path::params:
             if (key == "requestId") return plain_string(f.request_id);
-            if (key == "timestamp") return number(f.timestamp);
+            if (key == "timestamp") return number_token(f.timestamp_text);
             if (key == "response") return object(Path::response, depth + 1);
             if (key == "url") return plain_string(f.url);
             break;
@@ -290,7 +291,7 @@ ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrap
     bool ok = (!wrapped || s.glue("{\"message\":")) &&
               s.glue("{\"method\":") && s.plain_string(f.method) &&
               s.glue(",\"params\":{\"requestId\":") && s.plain_string(f.request_id) &&
-              s.glue(",\"timestamp\":") && s.number(f.timestamp) &&
+              s.glue(",\"timestamp\":") && s.number_token(f.timestamp_text) &&
               s.glue(",\"response\":{\"opcode\":") && s.integer(f.opcode) &&
               s.glue(",\"mask\":") && s.literal() &&
               s.glue(",\"payloadData\":") && s.raw_string(f.payload_raw) &&
@@ -309,7 +310,7 @@ ScanResult match_escaped_frame_event(const uint8_t *begin, const uint8_t *end, u
     std::string_view webview;
     bool ok = s.glue("{\\\"message\\\":{\\\"method\\\":\\\"") && s.escaped_plain_string(f.method) &&
               s.glue(",\\\"params\\\":{\\\"requestId\\\":\\\"") && s.escaped_plain_string(f.request_id) &&
-              s.glue(",\\\"timestamp\\\":") && s.number(f.timestamp) &&
+              s.glue(",\\\"timestamp\\\":") && s.number_token(f.timestamp_text) &&
               s.glue(",\\\"response\\\":{\\\"opcode\\\":") && s.integer(f.opcode) &&
               s.glue(",\\\"mask\\\":") && s.literal() &&
               s.glue(",\\\"payloadData\\\":\\\"") && s.escaped_inner_string(scratch, f.payload_raw) &&

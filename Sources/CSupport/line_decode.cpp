@@ -17,6 +17,7 @@
 
 #include "cdp_fields.h"
 #include "json_grammar.h"
+#include "plain_decimal.h"
 #include "shim_internal.h"
 
 #include <algorithm>
@@ -169,7 +170,18 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
     } else {
         return QF_E_NOT_CDP;
     }
-    out->timestamp = f.timestamp;
+    if (!p->timestamps) {
+        out->timestamp = std::numeric_limits<double>::quiet_NaN();
+    } else if (!f.timestamp_text.empty()) {
+        // The scanners checked the token's grammar; only its range can fail here (1e999), where
+        // simdjson fails too.
+        const char *text = f.timestamp_text.data(), *text_end = text + f.timestamp_text.size();
+        const char *stop = qf::parse_plain_decimal(text, text_end, out->timestamp);
+        if (!stop) stop = qf::json_number_convert(text, text_end, out->timestamp);
+        if (stop != text_end) return QF_E_JSON;
+    } else {
+        out->timestamp = f.timestamp;
+    }
     out->request_id = bytes_of(f.request_id);
     out->url = bytes_of(f.url);
     out->opcode = static_cast<int32_t>(f.opcode);

@@ -124,6 +124,7 @@ inline Result c_boundary(Result on_exception, Body &&body) noexcept {
 /// payload goes through qf_parse_event / qf_parse_payload.
 struct qf_parser {
     size_t max_bytes;
+    bool timestamps = true;  // qf_parser_set_timestamps
     // The line layer (line_decode.cpp).
     simdjson::ondemand::parser outer;  // the line
     simdjson::ondemand::parser inner;  // the perf-log message, unescaped

@@ -27,6 +27,8 @@ void qf_parser_destroy(qf_parser *parser) {
     delete parser;
 }
 
+void qf_parser_set_timestamps(qf_parser *parser, int on) { parser->timestamps = on != 0; }
+
 void qf_decode_set_fast_paths(int on) { __atomic_store_n(&qf::fast_paths_flag, on ? 1 : 0, __ATOMIC_RELAXED); }
 
 }  // extern "C"

@@ -219,4 +219,48 @@ struct LongDecimalTests {
             #expect(frame.timestamp.bitPattern == expected.bitPattern, "\(text)")
         }
     }
+
+    /// A line on each of the shim's paths: Chrome's frame template, the general CDP scanner
+    /// (keys reordered), the flat perf-log scan, and simdjson alone (an array the scanners leave to it).
+    static func timestampLines(_ t: String) -> [[UInt8]] {
+        [#"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":\#(t),"response":{"opcode":1,"mask":false,"payloadData":"2"}}}"#,
+         #"{"params":{"timestamp":\#(t),"requestId":"1.1","response":{"payloadData":"2","opcode":1}},"method":"Network.webSocketFrameReceived"}"#,
+         #"{"level":"INFO","message":"{\"message\":{\"method\":\"Network.webSocketClosed\",\"params\":{\"requestId\":\"1.1\",\"timestamp\":\#(t)}},\"webview\":\"x\"}","timestamp":5}"#,
+         #"{"method":"Network.webSocketClosed","params":{"requestId":"1.1","timestamp":\#(t),"extra":[1]}}"#].map { Array($0.utf8) }
+    }
+
+    static func parse(_ parser: OpaquePointer, _ line: [UInt8]) -> (qf_status, Double) {
+        var frame = qf_frame()
+        let status = line.withUnsafeBufferPointer { qf_parse_line(parser, $0.baseAddress, $0.count, $0.count, &frame) }
+        return (status, frame.timestamp)
+    }
+
+    @Test("timestamps off: NaN on every path, and a timestamp that is not a JSON number still fails its line")
+    func timestampsOff() throws {
+        let parser = try #require(qf_parser_create(0))
+        defer { qf_parser_destroy(parser) }
+        qf_parser_set_timestamps(parser, 0)
+        for line in Self.timestampLines("1000.0274999999999") {
+            let (status, timestamp) = Self.parse(parser, line)
+            #expect(status == QF_OK && timestamp.isNaN, "\(String(decoding: line, as: UTF8.self))")
+        }
+        for bad in ["01", "1.", "-", "1e", "1.e3", "inf", "\"1\""] {
+            for line in Self.timestampLines(bad) {
+                #expect(Self.parse(parser, line).0 != QF_OK, "\(String(decoding: line, as: UTF8.self))")
+            }
+        }
+        qf_parser_set_timestamps(parser, 1)
+        for line in Self.timestampLines("1000.0274999999999") {
+            #expect(Self.parse(parser, line).1 == 1000.0274999999999)
+        }
+    }
+
+    @Test("timestamps on: one out of a double's range fails its line on every path, as in simdjson")
+    func timestampOutOfRange() throws {
+        let parser = try #require(qf_parser_create(0))
+        defer { qf_parser_destroy(parser) }
+        for line in Self.timestampLines("1e999") {
+            #expect(Self.parse(parser, line).0 != QF_OK, "\(String(decoding: line, as: UTF8.self))")
+        }
+    }
 }

@@ -59,6 +59,10 @@ qf_parser *qf_parser_create(size_t max_bytes);
 /** Destroys a parser created by qf_parser_create. NULL is ignored. */
 void qf_parser_destroy(qf_parser *parser);
 
+/** 0: qf_parse_line leaves qf_frame.timestamp NaN (the number is still checked to be JSON) and
+    saves its conversion, for callers that do not read it. Default 1. */
+void qf_parser_set_timestamps(qf_parser *parser, int on);
+
 /** Tests and benchmarks: 0 makes qf_parse_line / qf_parse_payload use simdjson for every document
     (no hand-written fast paths for perf-log entries, CDP events and tick arrays). Default 1. */
 void qf_decode_set_fast_paths(int on);
@@ -87,7 +91,7 @@ typedef struct qf_frame {
     int32_t method;        /* qf_method */
     int32_t opcode;        /* WebSocket opcode of a frame event; -1 when absent */
     int32_t has_payload;   /* 1 when payload holds a frame's data */
-    double timestamp;      /* CDP monotonic seconds; NaN when absent. Never epoch time. */
+    double timestamp;      /* CDP monotonic seconds; NaN when absent or not wanted (qf_parser_set_timestamps). Never epoch time. */
     int64_t reply_id;      /* id of a command reply, -1 otherwise */
     qf_bytes request_id;   /* params.requestId (raw JSON string content; ids have no escapes) */
     qf_bytes method_name;  /* the method string (for QF_METHOD_OTHER reporting) */

@@ -13,6 +13,9 @@ final class ShimParser {
 
     init(maxBytes: Int) throws(DecodeError) {
         guard let p = qf_parser_create(maxBytes) else { throw DecodeError(.outOfMemory) }
+        // The decoder never reads the CDP timestamp (ticks carry the broker's own times): the
+        // shim only checks it is a number and saves converting two 17-digit decimals per tick.
+        qf_parser_set_timestamps(p, 0)
         parser = p
         ticks = .allocate(capacity: 64)
         candles = .allocate(capacity: 64)

@@ -7,6 +7,12 @@ import Glibc
 /// The C shim's line parser alone, for attributing decode time between C and Swift.
 enum ShimOnly {
     nonisolated(unsafe) static let parser = qf_parser_create(0)!
+    /// Set up as `MarketDecoder` sets up its parser: no CDP timestamp conversion.
+    nonisolated(unsafe) static let decoderParser: OpaquePointer = {
+        let p = qf_parser_create(0)!
+        qf_parser_set_timestamps(p, 0)
+        return p
+    }()
 
     static func parseAll(_ raw: UnsafeRawBufferPointer) -> Int {
         var frame = qf_frame()
@@ -28,6 +34,7 @@ enum ShimOnly {
     /// as the attachment of the last header's kind. No Socket.IO state beyond that kind, no
     /// interning, no events. Returns the ticks parsed.
     static func parseAllWithPayloads(_ raw: UnsafeRawBufferPointer) -> Int {
+        let parser = decoderParser
         var frame = qf_frame()
         var payload = qf_payload()
         payload.ticks = payloadTicks
