@@ -25,10 +25,10 @@ struct ParallelReplayTests {
         return (events, decoder.stats, decoder.assets.allNames)
     }
 
-    static func parallelEvents(_ path: String, threads: Int, piece: Int) throws -> (events: [DecodedEvent], stats: DecodeStats, names: [String]) {
+    static func parallelEvents(_ path: String, threads: Int, piece: Int, mapsFile: Bool = true) throws -> (events: [DecodedEvent], stats: DecodeStats, names: [String]) {
         let assets = AssetDirectory()
         var events: [DecodedEvent] = []
-        let result = try ParallelFileDecoder(path: path, threads: threads, segmentBytes: piece, assets: assets).run {
+        let result = try ParallelFileDecoder(path: path, threads: threads, segmentBytes: piece, assets: assets, mapsFile: mapsFile).run {
             if Self.isMarket($0) { events.append($0) }
         }
         return (events, result.stats, assets.allNames)
@@ -83,6 +83,60 @@ struct ParallelReplayTests {
         #expect(parallel.stats.malformedTotal == serial.stats.malformedTotal)
         #expect(parallel.events.count == serial.events.count)
         #expect(Self.named(parallel.events, parallel.names) == Self.named(serial.events, serial.names))
+    }
+
+    @Test("pieces read through the mapping and with pread give the same events")
+    func mappedAndRead() throws {
+        let path = try Self.concatenated()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let mapped = try Self.parallelEvents(path, threads: 2, piece: 1 << 16, mapsFile: true)
+        let read = try Self.parallelEvents(path, threads: 2, piece: 1 << 16, mapsFile: false)
+        #expect(mapped.stats.ticks > 500)
+        #expect(mapped.stats.lines == read.stats.lines)
+        #expect(Self.named(mapped.events, mapped.names) == Self.named(read.events, read.names))
+    }
+
+    @Test("files ending just before, at and after a page boundary: the last piece is read when the mapping has no room for its padding",
+          arguments: [-1, 0, 1, 40, 100])
+    func pageBoundaries(past: Int) throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        // tick frames up to about 2 pages, then one line of spaces to end exactly at 2 pages + `past`
+        var encoder = CDPFrameEncoder(form: .cdp)
+        var bytes: [UInt8] = []
+        var next: [UInt8] = []
+        var i = 0
+        while true {
+            next.removeAll()
+            encoder.updateStream(requestId: "1.1", timestamp: 1000 + Double(i), ticks: [("EURUSD_otc", 1_756_866_774 + Double(i), 1.1 + Double(i) / 1e4)], into: &next)
+            guard bytes.count + next.count <= 2 * page + past - 8 else { break }
+            bytes += next
+            i += 1
+        }
+        bytes += repeatElement(UInt8(ascii: " "), count: 2 * page + past - bytes.count - 1) + [UInt8(ascii: "\n")]
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.utf8.count == 2 * page + past)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-page-\(UUID().uuidString).jsonl").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let serial = try Self.serialEvents(path)
+        let parallel = try Self.parallelEvents(path, threads: 2, piece: 1000)
+        #expect(serial.stats.ticks > 0)
+        #expect(Self.named(parallel.events, parallel.names) == Self.named(serial.events, serial.names))
+    }
+
+    @Test("a file that shrank after it was mapped is not read through the mapping (no SIGBUS)")
+    func shrunkFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-shrink-\(UUID().uuidString).jsonl").path
+        try String(repeating: "x", count: 3 * 4096).write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let fd = open(path, O_RDWR)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        let mapping = try #require(FileMapping(fd: fd, size: 3 * 4096))
+        #expect(mapping.piece(at: 0, count: 4096, padding: 64, fd: fd) != nil)
+        #expect(mapping.piece(at: 4096, count: 2 * 4096, padding: 64, fd: fd) == nil)  // no room for the padding
+        #expect(ftruncate(fd, 100) == 0)
+        #expect(mapping.piece(at: 0, count: 4096, padding: 64, fd: fd) == nil)
     }
 
     @Test("every corpus file on its own, pieces smaller than a line")

@@ -48,6 +48,11 @@ struct ReplayCommand: ParsableCommand {
         discussion: "Regular files are cut into pieces of about 4 MB at line starts and decoded in parallel; events reach the engine in file order, exactly as with one thread. Standard input and pipes are decoded on one thread."))
     var decodeThreads = 0
 
+    @Flag(help: ArgumentHelp(
+        "Read a file's pieces with pread instead of mapping the file.",
+        discussion: "Parallel decoding maps a regular file read-only and decodes it where the page cache holds it (no copy). A file that another program truncates while it is replayed would then end qflux with SIGBUS; use --no-mmap for a file that may shrink under it."))
+    var noMmap = false
+
     @Option(help: ArgumentHelp("Piece size for parallel decoding, bytes (tests use small pieces).", visibility: .hidden))
     var decodePieceBytes = 4 << 20
 
@@ -86,7 +91,8 @@ struct ReplayCommand: ParsableCommand {
         let threads = decodeThreads > 0 ? decodeThreads : min(ProcessInfo.processInfo.activeProcessorCount, 8)
         for path in files.isEmpty ? ["-"] : files {
             if threads > 1, Self.isRegularFile(path) {
-                let decoder = ParallelFileDecoder(path: path, threads: threads, segmentBytes: decodePieceBytes, assets: pipeline.assets)
+                let decoder = ParallelFileDecoder(path: path, threads: threads, segmentBytes: decodePieceBytes, assets: pipeline.assets,
+                                                  mapsFile: !noMmap)
                 // (`print` is a property wrapper: read once, not per event.)
                 let printTicks = print == .ticks
                 let result = try decoder.run(into: pipeline, stop: { StopSignals.requested }) { event in

@@ -8,12 +8,19 @@ import Synchronization
 /// would produce (the same ticks in the same order per asset and across assets).
 ///
 /// The file is cut into pieces of about ``segmentBytes`` (see ``ReplaySegments``); decoding
-/// thread `w` takes pieces `w, w + n, w + 2n, …`, reads each with `pread` into its own buffer,
-/// decodes it with its own ``MarketDecoder`` (socket state reset per piece) and pushes the
-/// events, then an end marker, into its own SPSC ring. The calling thread takes piece 0 from
-/// ring 0, piece 1 from ring 1, … and hands the events on (a replay runs this on the engine
-/// thread itself: ``run(into:stop:observe:)``). Memory: one piece buffer and one ring
-/// per thread, whatever the file size.
+/// thread `w` takes pieces `w, w + n, w + 2n, …`, decodes each with its own ``MarketDecoder``
+/// (socket state reset per piece) and pushes the events, then an end marker, into its own SPSC
+/// ring. The calling thread takes piece 0 from ring 0, piece 1 from ring 1, … and hands the
+/// events on (a replay runs this on the engine thread itself: ``run(into:stop:observe:)``).
+///
+/// Pieces are read where the page cache holds them, through a read-only mapping of the file
+/// (``mapsFile``): `pread`'s copy into a buffer was 6–10 % of a replay's CPU. A piece is read
+/// with `pread` instead when the file has shrunk since it was opened, or when fewer than 64
+/// bytes follow it in the mapping's last page. A file truncated by another program in the
+/// instant between that check and the read would still end the process with SIGBUS, as it does
+/// any reader of mapped files; `mapsFile: false` (`qflux replay --no-mmap`) reads every piece.
+/// Memory: one ring per thread and a few pieces' pages (each piece's pages are dropped once it
+/// is decoded), whatever the file size.
 package final class ParallelFileDecoder {
     /// One slot of a decoding thread's ring.
     enum Item: Sendable {
@@ -29,14 +36,18 @@ package final class ParallelFileDecoder {
     private let path: String
     private let assets: AssetDirectory
     private let maxMessageBytes: Int
+    /// Pieces are read through a mapping of the file (false: every piece with `pread`).
+    package let mapsFile: Bool
 
     /// - Parameters:
     ///   - path: a regular file.
     ///   - threads: decoding threads (at least 1).
     ///   - segmentBytes: piece size; pieces are decoded and handed on whole.
     ///   - assets: the directory the engine uses (shared by the decoders; thread-safe).
+    ///   - mapsFile: read pieces through a read-only mapping of the file (see above).
     package init(path: String, threads: Int, segmentBytes: Int = 4 << 20, assets: AssetDirectory,
-                 maxMessageBytes: Int = 256 << 20) {
+                 maxMessageBytes: Int = 256 << 20, mapsFile: Bool = true) {
+        self.mapsFile = mapsFile
         self.path = path
         self.threads = max(1, threads)
         self.segmentBytes = max(1, segmentBytes)
@@ -66,11 +77,12 @@ package final class ParallelFileDecoder {
         let decoders = try (0..<workers).map { _ in try MarketDecoder(assets: AssetDirectory(), maxMessageBytes: maxMessageBytes) }
         var maps = [AssetMap](repeating: AssetMap(), count: workers)
         let rings = (0..<workers).map { _ in SPSCRing<Item>(capacity: 1 << 15) }
+        let mapping = mapsFile ? FileMapping(fd: fd, size: size) : nil
         let cancelled = Atomic<Bool>(false)
         let finished = DispatchGroup()
         for w in 0..<workers {
             finished.enter()
-            let worker = DecodingWorker(fd: fd, cuts: cuts, first: w, stride: workers, decoder: decoders[w], ring: rings[w])
+            let worker = DecodingWorker(fd: fd, mapping: mapping, cuts: cuts, first: w, stride: workers, decoder: decoders[w], ring: rings[w])
             let thread = Thread {
                 worker.run(cancelled: { cancelled.load(ordering: .relaxed) })
                 finished.leave()
@@ -154,6 +166,7 @@ private struct AssetMap {
 /// One decoding thread's work: its pieces, its decoder, its ring.
 private final class DecodingWorker: @unchecked Sendable {  // used by its one thread only
     let fd: Int32
+    let mapping: FileMapping?
     let cuts: [Int]
     let first: Int
     let stride: Int
@@ -163,8 +176,10 @@ private final class DecodingWorker: @unchecked Sendable {  // used by its one th
     private var capacity = 0
     private static let padding = 64
 
-    init(fd: Int32, cuts: [Int], first: Int, stride: Int, decoder: MarketDecoder, ring: SPSCRing<ParallelFileDecoder.Item>) {
+    init(fd: Int32, mapping: FileMapping?, cuts: [Int], first: Int, stride: Int, decoder: MarketDecoder,
+         ring: SPSCRing<ParallelFileDecoder.Item>) {
         self.fd = fd
+        self.mapping = mapping
         self.cuts = cuts
         self.first = first
         self.stride = stride
@@ -179,7 +194,10 @@ private final class DecodingWorker: @unchecked Sendable {  // used by its one th
         while piece < cuts.count - 1 {
             let start = cuts[piece], count = cuts[piece + 1] - start
             do throws(ReplayReadError) {
-                let bytes = try read(at: start, count: count)
+                let mapped = mapping?.piece(at: start, count: count, padding: Self.padding, fd: fd)
+                let bytes: UnsafeRawBufferPointer
+                if let mapped { bytes = mapped } else { bytes = try read(at: start, count: count) }
+                defer { if mapped != nil { mapping?.release(at: start, count: count) } }
                 decoder.resetSocketState()
                 let ring = self.ring
                 var stop = false
@@ -239,5 +257,44 @@ extension ParallelFileDecoder {
                 deliver(event)
             }
         }
+    }
+}
+
+/// The file mapped read-only: a piece is decoded where the page cache holds it, without
+/// `pread`'s copy. Shared by the decoding threads (read-only; `madvise` is thread-safe).
+package final class FileMapping: @unchecked Sendable {  // immutable after init
+    private let base: UnsafeMutableRawPointer
+    private let length: Int
+    /// Bytes readable from `base`: the file's size rounded up to whole pages (the last page's
+    /// bytes past the end of the file read as zero).
+    private let readable: Int
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Maps `size` bytes of `fd`; nil when the file is empty or cannot be mapped (then pieces are read).
+    package init?(fd: Int32, size: Int) {
+        guard size > 0, let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
+        base = p
+        length = size
+        readable = (size + Self.pageSize - 1) / Self.pageSize * Self.pageSize
+    }
+
+    deinit { munmap(base, length) }
+
+    /// The piece's bytes in place when at least `padding` readable bytes follow it and the file
+    /// still has the size it was mapped with (a page past a shrunk file's end would raise SIGBUS:
+    /// such a piece is read with `pread`, which decodes what is left), else nil.
+    package func piece(at offset: Int, count: Int, padding: Int, fd: Int32) -> UnsafeRawBufferPointer? {
+        guard offset + count + padding <= readable else { return nil }
+        var info = stat()
+        guard fstat(fd, &info) == 0, Int(info.st_size) >= length else { return nil }
+        return UnsafeRawBufferPointer(start: base + offset, count: count)
+    }
+
+    /// Drops the piece's whole pages from this process's memory once decoded (they stay in the
+    /// page cache): resident memory stays a few pieces, whatever the file size.
+    package func release(at offset: Int, count: Int) {
+        let first = (offset + Self.pageSize - 1) / Self.pageSize * Self.pageSize
+        let last = (offset + count) / Self.pageSize * Self.pageSize
+        if last > first { madvise(base + first, last - first, MADV_DONTNEED) }
     }
 }
