@@ -326,11 +326,8 @@ bool parse_stream_flat(const uint8_t *data, size_t len, bool allow_empty, qf_pay
             if (end - q < kShortestTupleHead || q[0] != '[' || q[1] != '"') return false;
             q += 2;
             const char *asset = q;
-            while (q < end && *q != '"') {
-                if (!qf::is_plain_string_byte(static_cast<uint8_t>(*q))) return false;
-                q++;
-            }
-            if (q == end || q == asset) return false;
+            q = reinterpret_cast<const char *>(qf::next_special(reinterpret_cast<const uint8_t *>(q), reinterpret_cast<const uint8_t *>(end)));
+            if (q >= end || *q != '"' || q == asset) return false;
             size_t asset_len = static_cast<size_t>(q - asset);
             q++;
             double v[kTickColumns - 1];  // time, price

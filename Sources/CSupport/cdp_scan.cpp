@@ -53,28 +53,6 @@ struct Scanner {
         return true;
     }
 
-    /// Finds the first byte at or after `q` that is a quote, a backslash, a control byte or
-    /// non-ASCII: 16 bytes per step (the input has at least 64 readable bytes past `end`).
-    static const uint8_t *next_special(const uint8_t *q, const uint8_t *end) {
-#if defined(__SSE2__)
-        const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-        const __m128i space = _mm_set1_epi8(0x20);
-        while (q < end) {
-            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(q));
-            // signed compare: bytes >= 0x80 are negative, so v < 0x20 catches them and controls.
-            __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                           _mm_cmpgt_epi8(space, v));
-            unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
-            if (mask) return q + __builtin_ctz(mask);
-            q += 16;
-        }
-        return end;
-#else
-        while (q < end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) q++;
-        return q;
-#endif
-    }
-
     /// Finds the first byte at or after `q` that is an unescaped quote, or a control or
     /// non-ASCII byte escaped or not (an escaped byte is still a string byte: simdjson rejects a
     /// control byte and checks UTF-8 wherever they stand), skipping every other escaped byte:
@@ -121,7 +99,7 @@ struct Scanner {
     /// non-ASCII byte – anything else is left to the unescaping path.
     bool escaped_plain_string(std::string_view &out) {
         const uint8_t *start = p;
-        const uint8_t *q = next_special(p, end);
+        const uint8_t *q = qf::next_special(p, end);
         if (q + 1 >= end || q[0] != '\\' || q[1] != '"') return fail_fallback();
         out = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(q - start));
         p = q + 2;
@@ -135,7 +113,7 @@ struct Scanner {
     /// in a perf-log holds); anything else is left to the unescaping path.
     bool escaped_inner_string(uint8_t *scratch, std::string_view &out) {
         const uint8_t *start = p;
-        const uint8_t *q = next_special(p, end);
+        const uint8_t *q = qf::next_special(p, end);
         if (q + 1 < end && q[0] == '\\' && q[1] == '"') {
             out = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(q - start));
             p = q + 2;
@@ -156,7 +134,7 @@ struct Scanner {
             if (c == '"' && !inner_escape) break;  // the inner string's closing quote
             *o++ = c;
             inner_escape = c == '\\' && !inner_escape;
-            q = next_special(p, end);
+            q = qf::next_special(p, end);
         }
         out = std::string_view(reinterpret_cast<const char *>(scratch), static_cast<size_t>(o - scratch));
         return true;
@@ -166,7 +144,7 @@ struct Scanner {
     bool plain_string(std::string_view &out) {
         if (p == end || *p != '"') return fail_fallback();
         const uint8_t *start = ++p;
-        const uint8_t *q = next_special(p, end);
+        const uint8_t *q = qf::next_special(p, end);
         if (q >= end) return fail_malformed();
         if (*q != '"') return *q < 0x20 ? fail_malformed() : fail_fallback();
         out = std::string_view(reinterpret_cast<const char *>(start), static_cast<size_t>(q - start));

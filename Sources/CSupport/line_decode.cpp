@@ -272,11 +272,8 @@ ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size
         q = skip_space(q, end);
         if (q == end || *q != '"') return ScanResult::fallback;
         const uint8_t *key = ++q;
-        while (q < end && *q != '"') {
-            if (!qf::is_plain_string_byte(*q)) return ScanResult::fallback;
-            q++;
-        }
-        if (q == end) return ScanResult::fallback;
+        q = qf::next_special(q, end);  // plain bytes up to the closing quote, or fallback
+        if (q >= end || *q != '"') return ScanResult::fallback;
         std::string_view name(reinterpret_cast<const char *>(key), static_cast<size_t>(q - key));
         q = skip_space(q + 1, end);
         if (q == end || *q != ':') return ScanResult::fallback;
@@ -300,12 +297,8 @@ ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size
             has_message = true;
             q = after;
         } else if (*q == '"') {
-            q++;
-            while (q < end && *q != '"') {
-                if (!qf::is_plain_string_byte(*q)) return ScanResult::fallback;
-                q++;
-            }
-            if (q == end) return ScanResult::fallback;
+            q = qf::next_special(q + 1, end);
+            if (q >= end || *q != '"') return ScanResult::fallback;
             q++;
         } else {
             // a number or a literal, by the JSON grammar

@@ -4,8 +4,11 @@
 #ifndef QF_PLAIN_DECIMAL_H
 #define QF_PLAIN_DECIMAL_H
 
+#include "json_grammar.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace qf {
 
@@ -47,6 +50,26 @@ inline double divide_pow10_exact(uint64_t m, int k) {
     return v;
 }
 
+/// The value of eight ASCII digits at `p` (simdjson's parse_eight_digits_unrolled): three
+/// multiplications instead of eight dependent multiply-adds.
+inline uint32_t eight_digits_value(const char *p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    v -= 0x3030303030303030ULL;
+    v = v * 10 + (v >> 8);
+    constexpr uint64_t mask = 0x000000FF000000FFULL;
+    constexpr uint64_t mul1 = 0x000F424000000064ULL;  // 100 + (1000000 << 32)
+    constexpr uint64_t mul2 = 0x0000271000000001ULL;  // 1 + (10000 << 32)
+    return static_cast<uint32_t>((((v & mask) * mul1) + (((v >> 16) & mask) * mul2)) >> 32);
+}
+
+/// `m` followed by the decimal digits [p, q) (the caller keeps the total at 19 digits or fewer).
+inline uint64_t append_digits(uint64_t m, const char *p, const char *q) {
+    for (; q - p >= 8; p += 8) m = m * 100000000ULL + eight_digits_value(p);
+    for (; p < q; p++) m = m * 10 + static_cast<uint64_t>(*p - '0');
+    return m;
+}
+
 /// Parses the plain JSON decimal at `p` (`-?D+(.D+)?`, at most 19 significant digits
 /// counted with leading zeros, no exponent, no leading zero before more integer digits) and
 /// returns the byte after it, or nullptr for anything else (the caller then uses
@@ -61,21 +84,21 @@ inline const char *parse_plain_decimal(const char *p, const char *end, double &o
     const char *q = p;
     bool negative = false;
     if (q < end && *q == '-') { negative = true; q++; }
-    const char *digits_start = q;
-    uint64_t m = 0;
-    while (q < end && *q >= '0' && *q <= '9') { m = m * 10 + static_cast<uint64_t>(*q - '0'); q++; }
-    ptrdiff_t int_digits = q - digits_start;
-    if (int_digits == 0 || (int_digits > 1 && *digits_start == '0')) return nullptr;
-    ptrdiff_t frac_digits = 0;
+    const char *int_start = q, *int_end = digits_end(q, end);
+    ptrdiff_t int_digits = int_end - int_start;
+    if (int_digits == 0 || (int_digits > 1 && *int_start == '0')) return nullptr;
+    q = int_end;
+    const char *frac_start = q, *frac_end = q;
     if (q < end && *q == '.') {
-        q++;
-        const char *frac_start = q;
-        while (q < end && *q >= '0' && *q <= '9') { m = m * 10 + static_cast<uint64_t>(*q - '0'); q++; }
-        frac_digits = q - frac_start;
-        if (frac_digits == 0) return nullptr;
+        frac_start = q + 1;
+        frac_end = digits_end(frac_start, end);
+        if (frac_end == frac_start) return nullptr;
+        q = frac_end;
     }
+    ptrdiff_t frac_digits = frac_end - frac_start;
     if (int_digits + frac_digits > 19) return nullptr;
     if (q < end && (*q == 'e' || *q == 'E')) return nullptr;
+    uint64_t m = append_digits(append_digits(0, int_start, int_end), frac_start, frac_end);
     double v;
     if (int_digits + frac_digits <= 15) {
         v = static_cast<double>(m);
