@@ -29,9 +29,11 @@ else
   git worktree add -q --detach "$TREE" "$REV"
 fi
 echo "bench-compare: building base ${REV:0:10} and this tree (release)…" >&2
-(cd "$TREE" && swift build -c release --product qflux-bench >"$OUT/build-base.log" 2>&1) \
+# Every product, as `make release` builds them: the bench's whole-process figures run the qflux
+# beside qflux-bench, which must be of the same revision.
+(cd "$TREE" && swift build -c release --static-swift-stdlib >"$OUT/build-base.log" 2>&1) \
   || { echo "bench-compare: the base build failed (see $OUT/build-base.log)" >&2; exit 1; }
-swift build -c release --product qflux-bench >"$OUT/build-this.log" 2>&1 \
+swift build -c release --static-swift-stdlib >"$OUT/build-this.log" 2>&1 \
   || { echo "bench-compare: this tree's build failed (see $OUT/build-this.log)" >&2; exit 1; }
 
 for i in $(seq 1 "$RUNS"); do

@@ -59,7 +59,7 @@ struct ReplayStage: BenchStage {
         let qflux = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("qflux").path
         guard FileManager.default.isExecutableFile(atPath: qflux) else {
             return [Figure(stage: name, name: "\(label): qflux replay", value: .nan, unit: "",
-                           note: "no qflux beside qflux-bench (swift build -c release --product qflux): skipped")]
+                           note: "no qflux beside qflux-bench (make release builds both): skipped")]
         }
         let corpus = CorpusGenerator(form: .perfLog, frames: 200_000)
         let file = try context.temporaryFile(named: "whole-process.perflog.jsonl", contents: corpus.bytes)
