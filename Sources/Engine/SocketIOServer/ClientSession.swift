@@ -37,6 +37,8 @@ final class ClientSession {
     var awaitingPong = false
     var overLimitSince: UInt64?
     var closeAfterFlush = false
+    /// In ``ServerCore/routedWrites`` (written when the drained batch is routed).
+    var writeRouted = false
     /// Told it ran out of request budget; its `disconnect` follows when the ping timer fires
     /// (``ServerCore/budgetDisconnectGrace`` later) and its events are ignored until then.
     var overBudget = false

@@ -17,7 +17,12 @@ extension ServerCore {
         candleScratch = []
         inbox.candles.popBatch(max: inbox.candles.capacity) { scratch.append($0) }
         resolvePendingFocus()
-        if !scratch.isEmpty { route(scratch) }
+        if !scratch.isEmpty {
+            deferringWrites = true
+            route(scratch)
+            deferringWrites = false
+            flushRouted()
+        }
         candleScratch = scratch
         if stopping.load(ordering: .acquiring), !closingAll {
             closingAll = true

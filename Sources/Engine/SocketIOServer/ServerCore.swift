@@ -58,6 +58,10 @@ final class ServerCore: @unchecked Sendable {
     var detected: AssetID?
     var closingAll = false
     var candleScratch: [Candle] = []
+    /// While routing a drained batch: sessions that were given messages, written once routing
+    /// is done (``flushRouted()``) instead of through a writeable callback each.
+    var routedWrites: [ClientSession] = []
+    var deferringWrites = false
     var inputScratch: [ServerInput] = []
     var newest: [CandleKey: Int] = [:]
     var order: [Int] = []
@@ -189,6 +193,11 @@ final class ServerCore: @unchecked Sendable {
             } else {
                 s.overLimitSince = now
             }
+        }
+        if deferringWrites, case .websocket = s.transport, !s.writeRouted {
+            s.writeRouted = true
+            routedWrites.append(s)
+            return
         }
         requestWrite(s)
     }

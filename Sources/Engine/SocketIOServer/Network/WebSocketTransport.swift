@@ -225,6 +225,23 @@ extension ServerCore {
         return 0
     }
 
+    /// Writes the sessions that routing gave messages to, right away on this (the service)
+    /// thread, one `send` each, in the order they were routed: a writeable callback per client
+    /// would cost one more trip through `poll` for all of them before the first byte leaves. A
+    /// session whose last write is still partly buffered by libwebsockets waits for its writeable
+    /// callback as before; a failed write closes the connection.
+    func flushRouted() {
+        for s in routedWrites {
+            s.writeRouted = false
+            guard case .websocket(let wsi) = s.transport, !s.killed, !s.closeAfterFlush, lws_partial_buffered(wsi) == 0 else {
+                requestWrite(s)
+                continue
+            }
+            if writeable(s, wsi) < 0 { kill(s) }
+        }
+        routedWrites.removeAll(keepingCapacity: true)
+    }
+
     private func afterWrite(_ s: ClientSession) {
         // hysteresis: a client only stops counting as slow once it has caught up by half
         if s.queue.count <= s.queue.limit / 2 { s.overLimitSince = nil }
