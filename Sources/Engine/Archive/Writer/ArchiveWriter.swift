@@ -18,11 +18,12 @@ package final class ArchiveWriter {
     /// The configuration.
     package let configuration: ArchiveConfiguration
     /// What was written, dropped and failed so far (read it on the writer's thread).
-    package private(set) var statistics = ArchiveWriterStatistics()
+    /// (Counted per record on the archive thread alone: not checked at run time, see ``ByteBuffer``.)
+    @exclusivity(unchecked) package private(set) var statistics = ArchiveWriterStatistics()
 
     private let assets: AssetDirectory
     private let logger: Logger
-    private var tickStreams: [ChunkStream?] = []
+    @exclusivity(unchecked) private var tickStreams: [ChunkStream?] = []
     private var candleStreams: [CandleKey: ChunkStream] = [:]
     private var allStreams: [ChunkStream] = []
     private var now: Double = 0

@@ -3,7 +3,8 @@ import Glibc
 #endif
 
 /// The chunks of one asset and kind (and timeframe): the open chunk, the staged records that
-/// have not reached the disk yet, the encoder state. Used by ``ArchiveWriter`` on one thread.
+/// have not reached the disk yet, the encoder state. Used by ``ArchiveWriter`` on one thread,
+/// so the state touched per record is `@exclusivity(unchecked)` (see ``ByteBuffer``).
 final class ChunkStream {
     let asset: String
     let kind: ArchiveKind
@@ -14,12 +15,12 @@ final class ChunkStream {
     private var file: LZ4ChunkFile?
     @usableFromInline let staged: ByteBuffer
     private let scratch: ByteBuffer
-    @usableFromInline var tickEncoder = TickEncoder()
-    @usableFromInline var candleEncoder = CandleEncoder()
+    @exclusivity(unchecked) @usableFromInline var tickEncoder = TickEncoder()
+    @exclusivity(unchecked) @usableFromInline var candleEncoder = CandleEncoder()
     /// Records in the open chunk.
-    @usableFromInline var chunkRecords = 0
+    @exclusivity(unchecked) @usableFromInline var chunkRecords = 0
     /// Records staged but not yet written.
-    @usableFromInline var stagedRecords = 0
+    @exclusivity(unchecked) @usableFromInline var stagedRecords = 0
     private var sequence = 0
     /// After an error: no new chunk before this monotonic time.
     var suspendedUntil: Double = -.infinity
