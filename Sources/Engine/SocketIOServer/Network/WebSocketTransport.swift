@@ -233,7 +233,8 @@ extension ServerCore {
     func flushRouted() {
         for s in routedWrites {
             s.writeRouted = false
-            guard case .websocket(let wsi) = s.transport, !s.killed, !s.closeAfterFlush, lws_partial_buffered(wsi) == 0 else {
+            if s.killed { continue }  // cut while routing (over its budget): closing, nothing to send
+            guard case .websocket(let wsi) = s.transport, !s.closeAfterFlush, lws_partial_buffered(wsi) == 0 else {
                 requestWrite(s)
                 continue
             }
