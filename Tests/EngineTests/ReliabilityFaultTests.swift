@@ -80,12 +80,15 @@ struct ReliabilityFaultTests {
         let dir = TempDir()
         let child = try QfluxChild(qflux, Self.streamArgs(dir))
         try #require(child.port() != nil, "stream did not start: \(child.stderr)")
-        Thread.sleep(forTimeInterval: 2.5)
+        // Until ~1 s of ticks were produced (a fixed 2.5 s saw none once under TSan on a loaded
+        // machine: the demo starts slower there), then stop.
+        waitUntil(30) { lineCount(dir.path + "/ticks.jsonl") >= Int(Self.rate) }
         let exit = try #require(child.stop(SIGTERM, timeout: 15), "no exit within 15 s of SIGTERM")
         #expect(exit.reason == .exit && exit.status == 0, "status \(exit.status): \(child.stderr)")
         #expect(child.stderr.contains("stopped:"))
 
         let logged = try readTickLog(dir.path + "/ticks.jsonl")
+        try #require(logged.count >= Int(Self.rate), "only \(logged.count) ticks logged in 30 s")
         let (archived, chunks) = try readArchivedTicks(dir.path + "/data")
         #expect(!chunks.isEmpty)
         #expect(chunks.allSatisfy { !$0.isOpen && $0.condition == .complete }, "\(chunks.filter { $0.isOpen || $0.condition != .complete }.map(\.path))")
