@@ -176,9 +176,7 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
         // The scanners checked the token's grammar; only its range can fail here (1e999), where
         // simdjson fails too.
         const char *text = f.timestamp_text.data(), *text_end = text + f.timestamp_text.size();
-        const char *stop = qf::parse_plain_decimal(text, text_end, out->timestamp);
-        if (!stop) stop = qf::json_number_convert(text, text_end, out->timestamp);
-        if (stop != text_end) return QF_E_JSON;
+        if (qf::json_number_to_double(text, text_end, out->timestamp) != text_end) return QF_E_JSON;
     } else {
         out->timestamp = f.timestamp;
     }

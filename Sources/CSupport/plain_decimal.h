@@ -110,6 +110,14 @@ inline const char *parse_plain_decimal(const char *p, const char *end, double &o
     return q;
 }
 
+/// Any JSON number at `p` as a double: the exact fast path above, else the grammar-checked
+/// std::from_chars (json_number_convert). Returns the byte after it, or nullptr when the bytes are
+/// not a JSON number or it is out of a double's range (where simdjson fails too).
+inline const char *json_number_to_double(const char *p, const char *end, double &out) {
+    if (const char *after = parse_plain_decimal(p, end, out)) return after;
+    return json_number_convert(p, end, out);
+}
+
 }  // namespace qf
 
 #endif

@@ -79,11 +79,6 @@ inline bool doc_at_end(simdjson::ondemand::document &doc) {
 
 inline bool is_space(uint8_t c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
-/// A byte the hand-written fast paths take inside a string as is: printable ASCII other than
-/// the quote that ends it and the backslash that starts an escape. Anything else (control
-/// bytes, which JSON forbids raw, and non-ASCII, which needs UTF-8 validation) is for simdjson.
-inline bool is_plain_string_byte(uint8_t c) { return c != '"' && c != '\\' && c >= 0x20 && c < 0x80; }
-
 /// The content of a string token (`"…"` possibly followed by whitespace), without its quotes.
 /// False when the token is not a string.
 inline bool string_token_content(std::string_view token, std::string_view &content) {

@@ -133,10 +133,10 @@ struct ParallelReplayTests {
         #expect(fd >= 0)
         defer { close(fd) }
         let mapping = try #require(FileMapping(fd: fd, size: 3 * 4096))
-        #expect(mapping.piece(at: 0, count: 4096, padding: 64, fd: fd) != nil)
-        #expect(mapping.piece(at: 4096, count: 2 * 4096, padding: 64, fd: fd) == nil)  // no room for the padding
+        #expect(mapping.piece(at: 0, count: 4096, padding: 64) != nil)
+        #expect(mapping.piece(at: 4096, count: 2 * 4096, padding: 64) == nil)  // no room for the padding
         #expect(ftruncate(fd, 100) == 0)
-        #expect(mapping.piece(at: 0, count: 4096, padding: 64, fd: fd) == nil)
+        #expect(mapping.piece(at: 0, count: 4096, padding: 64) == nil)
     }
 
     @Test("every corpus file on its own, pieces smaller than a line")

@@ -263,4 +263,26 @@ struct LongDecimalTests {
             #expect(Self.parse(parser, line).0 != QF_OK, "\(String(decoding: line, as: UTF8.self))")
         }
     }
+
+    @Test("a tick array's numbers follow the JSON grammar on the fast path too (\"1.\", \"1.e5\" fail, as in simdjson)")
+    func tickNumbersByGrammar() throws {
+        let parser = try #require(qf_parser_create(0))
+        defer { qf_parser_destroy(parser) }
+        let ticks = UnsafeMutablePointer<qf_tick>.allocate(capacity: 8)
+        defer { ticks.deallocate() }
+        func parse(_ text: String) -> qf_status {
+            var payload = qf_payload()
+            payload.ticks = ticks
+            payload.ticks_cap = 8
+            let bytes = Array(text.utf8) + [UInt8](repeating: 0, count: 64)
+            return bytes.withUnsafeBufferPointer {
+                qf_parse_payload(parser, Int32(QF_EVENT_UPDATE_STREAM.rawValue), $0.baseAddress, text.utf8.count, &payload)
+            }
+        }
+        #expect(parse(#"[["EURUSD_otc",1756866774.5,1.5]]"#) == QF_OK)
+        #expect(parse(#"[["EURUSD_otc",1756866774.5e0,1.5]]"#) == QF_OK)
+        for bad in ["1756866774.", "1756866774.e3", "inf", "01", "-"] {
+            #expect(parse(#"[["EURUSD_otc",\#(bad),1.5]]"#) != QF_OK, "\(bad)")
+        }
+    }
 }

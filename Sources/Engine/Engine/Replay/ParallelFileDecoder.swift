@@ -194,7 +194,7 @@ private final class DecodingWorker: @unchecked Sendable {  // used by its one th
         while piece < cuts.count - 1 {
             let start = cuts[piece], count = cuts[piece + 1] - start
             do throws(ReplayReadError) {
-                let mapped = mapping?.piece(at: start, count: count, padding: Self.padding, fd: fd)
+                let mapped = mapping?.piece(at: start, count: count, padding: Self.padding)
                 let bytes: UnsafeRawBufferPointer
                 if let mapped { bytes = mapped } else { bytes = try read(at: start, count: count) }
                 defer { if mapped != nil { mapping?.release(at: start, count: count) } }
@@ -263,6 +263,7 @@ extension ParallelFileDecoder {
 /// The file mapped read-only: a piece is decoded where the page cache holds it, without
 /// `pread`'s copy. Shared by the decoding threads (read-only; `madvise` is thread-safe).
 package final class FileMapping: @unchecked Sendable {  // immutable after init
+    private let fd: Int32
     private let base: UnsafeMutableRawPointer
     private let length: Int
     /// Bytes readable from `base`: the file's size rounded up to whole pages (the last page's
@@ -270,9 +271,10 @@ package final class FileMapping: @unchecked Sendable {  // immutable after init
     private let readable: Int
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    /// Maps `size` bytes of `fd`; nil when the file is empty or cannot be mapped (then pieces are read).
+    /// Maps `size` bytes of `fd` (kept open by the caller while the mapping lives); nil when the file is empty or cannot be mapped (then pieces are read).
     package init?(fd: Int32, size: Int) {
         guard size > 0, let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
+        self.fd = fd
         base = p
         length = size
         readable = (size + Self.pageSize - 1) / Self.pageSize * Self.pageSize
@@ -283,7 +285,7 @@ package final class FileMapping: @unchecked Sendable {  // immutable after init
     /// The piece's bytes in place when at least `padding` readable bytes follow it and the file
     /// still has the size it was mapped with (a page past a shrunk file's end would raise SIGBUS:
     /// such a piece is read with `pread`, which decodes what is left), else nil.
-    package func piece(at offset: Int, count: Int, padding: Int, fd: Int32) -> UnsafeRawBufferPointer? {
+    package func piece(at offset: Int, count: Int, padding: Int) -> UnsafeRawBufferPointer? {
         guard offset + count + padding <= readable else { return nil }
         var info = stat()
         guard fstat(fd, &info) == 0, Int(info.st_size) >= length else { return nil }
