@@ -15,6 +15,11 @@ struct CdpFields {
     std::string_view request_id;
     std::string_view url;
     std::string_view payload_raw;  // escaped content of payloadData
+    /// A text frame's payloadData already unescaped (match_escaped_frame_event's one pass over
+    /// both levels), in a parser buffer with QF_PADDING bytes of room after it; then
+    /// `payload_raw` is empty and `payload_escaped_size` is the size payload_raw would have had.
+    uint8_t *payload_text = nullptr;
+    size_t payload_text_size = 0, payload_escaped_size = 0;
     /// params.timestamp as its JSON number token (the hand-written scanners: checked against the
     /// number grammar, converted by finish_frame only when the parser wants timestamps).
     std::string_view timestamp_text;
@@ -24,6 +29,10 @@ struct CdpFields {
     int64_t reply_id = -1;
     bool has_method = false, has_payload = false, has_reply = false;
 };
+
+/// WebSocket opcode of a text frame (RFC 6455): its payloadData is the text, JSON-escaped. Every
+/// other opcode's payloadData is base64.
+constexpr int64_t kOpcodeText = 1;
 
 /// What a hand-written scanner made of a document (scan_cdp, and line_decode.cpp's flat
 /// perf-log scan).
@@ -51,9 +60,11 @@ ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrap
 /// string's content from `begin` (just after its opening quote), without unescaping it first:
 ///   {\"message\":{\"method\":\"…\",\"params\":{…,\"payloadData\":\"…\"}}},\"webview\":\"…\"}"
 /// `parsed` fills `f` as the unescaping path would and sets `*after` past the string's closing
-/// quote. The strings are views of the line, except a payloadData with escapes inside (a text
-/// frame), which is unescaped once into `scratch` (room for `end - begin` bytes) to the raw
-/// content the unescaped message would hold. Everything else – any other escape at the message's
+/// quote. The strings are views of the line, except a payloadData with escapes inside: a text
+/// frame's is unescaped at both levels in one pass into `scratch` (room for `end - begin` bytes
+/// plus QF_PADDING) as `payload_text`, the frame's final text, when its inner escapes are the
+/// common ones (`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`); otherwise (`\u`, a bad escape, or
+/// a binary frame's `\/`) the outer level alone is unescaped into `scratch` as `payload_raw`. Everything else – any other escape at the message's
 /// level, control or non-ASCII bytes, another shape – is `fallback`, never `malformed`: the
 /// unescaping path then judges the line.
 ScanResult match_escaped_frame_event(const uint8_t *begin, const uint8_t *end, uint8_t *scratch, CdpFields &f,

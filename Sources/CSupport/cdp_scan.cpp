@@ -140,6 +140,84 @@ struct Scanner {
         return true;
     }
 
+    /// A text frame's payloadData inside an escaped JSON string, from just after its escaped
+    /// opening quote, unescaped at both levels in one pass into `dst` (room for `end - p` bytes
+    /// plus 16): the frame's final text in `f.payload_text`. Plain bytes go 16 at a time (stored
+    /// unconditionally: the output never runs ahead of the input). Takes the common escapes of
+    /// JSON text: `\/` at the message's level, and inside it `\"`, `\\`, `\/`, `\b`, `\f`,
+    /// `\n`, `\r`, `\t` (`\\\"`, `\\\\`, `\\\/`, `\\/`, `\\n`, … in the line). Anything else
+    /// (`\u`, a bad escape, a byte escaped_inner_string would refuse) starts over with
+    /// escaped_inner_string, so the line is judged exactly as the two-pass path judges it.
+    bool escaped_inner_text(uint8_t *dst, std::string_view &out) {
+        const uint8_t *const start = p;
+        const uint8_t *s = p;
+        uint8_t *o = dst;
+        size_t inner_escapes = 0;
+        while (true) {
+#if defined(__SSE2__)
+            const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+            const __m128i space = _mm_set1_epi8(0x20);
+            if (s >= end) break;
+            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s));
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(o), v);
+            // signed compare: bytes >= 0x80 are negative, so v < 0x20 catches them and controls.
+            __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                           _mm_cmpgt_epi8(space, v));
+            unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+            if (!mask) {
+                s += 16;
+                o += 16;
+                continue;
+            }
+            unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+            s += k;
+            o += k;
+#else
+            while (s < end && *s != '"' && *s != '\\' && *s >= 0x20 && *s < 0x80) *o++ = *s++;
+#endif
+            if (end - s < 2 || s[0] != '\\') break;
+            uint8_t c = s[1];
+            if (c == '"') {  // the inner string's closing quote
+                p = s + 2;
+                f.payload_text = dst;
+                f.payload_text_size = static_cast<size_t>(o - dst);
+                f.payload_escaped_size = f.payload_text_size + inner_escapes;
+                out = std::string_view();
+                return true;
+            }
+            if (c == '/') {
+                *o++ = '/';
+                s += 2;
+                continue;
+            }
+            if (c != '\\' || end - s < 4) break;
+            uint8_t d = s[2];  // the inner escape's letter, itself escaped at the message's level or not
+            if (d == '\\') {
+                uint8_t e = s[3];
+                if (e != '"' && e != '\\' && e != '/') break;
+                *o++ = e;
+                s += 4;
+            } else {
+                uint8_t byte;
+                switch (d) {
+                case '/': byte = '/'; break;
+                case 'b': byte = '\b'; break;
+                case 'f': byte = '\f'; break;
+                case 'n': byte = '\n'; break;
+                case 'r': byte = '\r'; break;
+                case 't': byte = '\t'; break;
+                default: byte = 0; break;
+                }
+                if (!byte) break;
+                *o++ = byte;
+                s += 3;
+            }
+            inner_escapes++;
+        }
+        p = start;
+        return escaped_inner_string(dst, out);
+    }
+
     /// A string without escapes or non-ASCII: the key names and ids of CDP.
     bool plain_string(std::string_view &out) {
         if (p == end || *p != '"') return fail_fallback();
@@ -291,7 +369,9 @@ ScanResult match_escaped_frame_event(const uint8_t *begin, const uint8_t *end, u
               s.glue(",\\\"timestamp\\\":") && s.number_token(f.timestamp_text) &&
               s.glue(",\\\"response\\\":{\\\"opcode\\\":") && s.integer(f.opcode) &&
               s.glue(",\\\"mask\\\":") && s.literal() &&
-              s.glue(",\\\"payloadData\\\":\\\"") && s.escaped_inner_string(scratch, f.payload_raw) &&
+              s.glue(",\\\"payloadData\\\":\\\"") &&
+              (f.opcode == kOpcodeText ? s.escaped_inner_text(scratch, f.payload_raw)
+                                       : s.escaped_inner_string(scratch, f.payload_raw)) &&
               s.glue("}}},\\\"webview\\\":\\\"") && s.escaped_plain_string(webview) && s.glue("}\"");
     if (!ok) return ScanResult::fallback;
     f.has_method = true;

@@ -34,10 +34,7 @@ using qf::CdpFields;
 using qf::ScanResult;
 using qf::bytes_of;
 using qf::is_space;
-
-/// WebSocket opcode of a text frame (RFC 6455): its payloadData is the text, JSON-escaped. Every
-/// other opcode's payloadData is base64.
-constexpr int64_t kOpcodeText = 1;
+using qf::kOpcodeText;
 
 qf_method method_from_name(std::string_view m) {
     static constexpr std::string_view network = "Network.";
@@ -130,6 +127,14 @@ qf_status walk_cdp(ondemand::object obj, CdpFields &f) {
 
 /// Decodes the collected payloadData into the parser's frame_payload buffer.
 qf_status decode_frame_payload(qf_parser *p, const CdpFields &f, qf_frame *out) {
+    if (f.payload_text) {
+        // A text frame the escaped perf-log scan already unescaped at both levels (in inner_buf).
+        if (f.payload_escaped_size > p->max_bytes) return QF_E_TOO_LARGE;
+        std::memset(f.payload_text + f.payload_text_size, 0, QF_PADDING);
+        out->payload = qf_bytes{f.payload_text, f.payload_text_size};
+        out->has_payload = 1;
+        return QF_OK;
+    }
     std::string_view raw = f.payload_raw;
     if (raw.size() > p->max_bytes) return QF_E_TOO_LARGE;
     // Unescaping never grows the text; base64 writes at most qf_base64_decoded_max bytes.
@@ -195,9 +200,10 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
 // Selenium perf-log entries: {"message":"{\"message\":{CDP event},\"webview\":…}","level":…}
 // ---------------------------------------------------------------------------------------------
 
-/// Parses the unescaped perf-log message in inner_buf: {"message":{CDP event},"webview":…}.
-qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
-    if (qf::fast_paths_enabled()) {
+/// Parses the unescaped perf-log message in inner_buf: {"message":{CDP event},"webview":…},
+/// with the hand-written scanners first when `fast`.
+qf_status parse_perflog_inner(qf_parser *p, size_t n, bool fast, qf_frame *out) {
+    if (fast) {
         CdpFields f;
         switch (qf::match_frame_event(p->inner_buf.data, p->inner_buf.data + n, true, f)) {
         case ScanResult::parsed:
@@ -243,13 +249,13 @@ qf_status parse_perflog_inner(qf_parser *p, size_t n, qf_frame *out) {
 }
 
 /// The perf-log path through simdjson: `message` is a JSON string holding the CDP event.
-qf_status parse_perflog_message(qf_parser *p, std::string_view escaped, qf_frame *out) {
+qf_status parse_perflog_message(qf_parser *p, std::string_view escaped, bool fast, qf_frame *out) {
     if (escaped.size() > p->max_bytes) return QF_E_TOO_LARGE;
     if (!p->inner_buf.reserve(escaped.size())) return QF_E_INTERNAL;
     ptrdiff_t n = qf_json_unescape(reinterpret_cast<const uint8_t *>(escaped.data()), escaped.size(),
                                    p->inner_buf.data);
     if (n < 0) return QF_E_JSON;
-    return parse_perflog_inner(p, static_cast<size_t>(n), out);
+    return parse_perflog_inner(p, static_cast<size_t>(n), fast, out);
 }
 
 /// The fast path for Selenium perf-log entries, which are flat objects of plain keys, short
@@ -321,8 +327,9 @@ ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size
 // ---------------------------------------------------------------------------------------------
 
 /// Any line through simdjson: a raw CDP event, or a perf-log entry whose `message` string goes on
-/// to parse_perflog_message.
-qf_status parse_line_simdjson(qf_parser *p, const uint8_t *line, size_t len, size_t readable, qf_frame *out) {
+/// to parse_perflog_message (and its hand-written scanners when `fast`).
+qf_status parse_line_simdjson(qf_parser *p, const uint8_t *line, size_t len, size_t readable, bool fast,
+                              qf_frame *out) {
     ondemand::document doc;
     QF_TRY(p->outer.iterate(line, len, readable).get(doc));
     ondemand::object root;
@@ -356,16 +363,59 @@ qf_status parse_line_simdjson(qf_parser *p, const uint8_t *line, size_t len, siz
         }
     }
     if (!qf::doc_at_end(doc)) return QF_E_JSON;
-    if (has_message && !f.has_method) return parse_perflog_message(p, message, out);
+    if (has_message && !f.has_method) return parse_perflog_message(p, message, fast, out);
     out->form = QF_FORM_CDP;
     return finish_frame(p, f, out);
 }
 
-qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t readable, qf_frame *out) {
+/// The hand-written paths (simdjson for whatever shape they leave) for a line already trimmed and
+/// padded.
+qf_status parse_line_fast(qf_parser *p, const uint8_t *line, size_t len, size_t readable, qf_frame *out) {
+    // Raw CDP events start with {"method" or {"id" (as Chrome writes them): Chrome's exact
+    // frame-event template first, then the direct scanner. Anything else is taken for a perf-log
+    // entry: the flat scan. Both leave any shape they don't take to simdjson.
+    static constexpr std::string_view cdp_method = "{\"method\"", cdp_id = "{\"id\"";
+    if (starts_with(line, len, cdp_method) || starts_with(line, len, cdp_id)) {
+        CdpFields f;
+        switch (qf::match_frame_event(line, line + len, false, f)) {
+        case ScanResult::parsed:
+            out->form = QF_FORM_CDP;
+            return finish_frame(p, f, out);
+        case ScanResult::malformed: return QF_E_JSON;
+        case ScanResult::fallback: f = CdpFields{}; break;
+        }
+        switch (qf::scan_cdp(line, line + len, false, f)) {
+        case ScanResult::parsed:
+            out->form = QF_FORM_CDP;
+            return finish_frame(p, f, out);
+        case ScanResult::malformed: return QF_E_JSON;
+        case ScanResult::fallback: break;
+        }
+    } else {
+        size_t inner_len = 0;
+        CdpFields event;
+        bool event_read = false;
+        switch (scan_flat_perflog(p, line, len, &inner_len, event, &event_read)) {
+        case ScanResult::parsed:
+            if (!event_read) return parse_perflog_inner(p, inner_len, true, out);
+            out->form = QF_FORM_PERFLOG;
+            return finish_frame(p, event, out);
+        case ScanResult::malformed: return QF_E_JSON;
+        case ScanResult::fallback: break;
+        }
+    }
+    return parse_line_simdjson(p, line, len, readable, true, out);
+}
+
+void reset_frame(qf_frame *out) {
     *out = qf_frame{};
     out->opcode = -1;
     out->reply_id = -1;
     out->timestamp = std::numeric_limits<double>::quiet_NaN();
+}
+
+qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t readable, qf_frame *out) {
+    reset_frame(out);
     while (len > 0 && is_space(line[len - 1])) len--;
     while (len > 0 && is_space(line[0])) { line++; len--; readable--; }
     if (len == 0) return QF_E_EMPTY;
@@ -378,41 +428,14 @@ qf_status parse_line(qf_parser *p, const uint8_t *line, size_t len, size_t reada
         readable = len + QF_PADDING;
     }
     if (qf::fast_paths_enabled()) {
-        // Raw CDP events start with {"method" or {"id" (as Chrome writes them): Chrome's exact
-        // frame-event template first, then the direct scanner. Anything else is taken for a perf-log entry: the flat scan. Both leave any
-        // shape they don't take to simdjson.
-        static constexpr std::string_view cdp_method = "{\"method\"", cdp_id = "{\"id\"";
-        if (starts_with(line, len, cdp_method) || starts_with(line, len, cdp_id)) {
-            CdpFields f;
-            switch (qf::match_frame_event(line, line + len, false, f)) {
-            case ScanResult::parsed:
-                out->form = QF_FORM_CDP;
-                return finish_frame(p, f, out);
-            case ScanResult::malformed: return QF_E_JSON;
-            case ScanResult::fallback: f = CdpFields{}; break;
-            }
-            switch (qf::scan_cdp(line, line + len, false, f)) {
-            case ScanResult::parsed:
-                out->form = QF_FORM_CDP;
-                return finish_frame(p, f, out);
-            case ScanResult::malformed: return QF_E_JSON;
-            case ScanResult::fallback: break;
-            }
-        } else {
-            size_t inner_len = 0;
-            CdpFields event;
-            bool event_read = false;
-            switch (scan_flat_perflog(p, line, len, &inner_len, event, &event_read)) {
-            case ScanResult::parsed:
-                if (!event_read) return parse_perflog_inner(p, inner_len, out);
-                out->form = QF_FORM_PERFLOG;
-                return finish_frame(p, event, out);
-            case ScanResult::malformed: return QF_E_JSON;
-            case ScanResult::fallback: break;
-            }
-        }
+        qf_status status = parse_line_fast(p, line, len, readable, out);
+        if (status == QF_OK || status == QF_E_INTERNAL) return status;
+        // A line the fast paths reject is judged again by simdjson alone, so that its verdict is
+        // exactly simdjson's (QF_E_UTF8 before QF_E_JSON on a line that is both, …) whichever
+        // path met the fault first. Only rejected lines pay for the second parse.
+        reset_frame(out);
     }
-    return parse_line_simdjson(p, line, len, readable, out);
+    return parse_line_simdjson(p, line, len, readable, false, out);
 }
 
 }  // namespace

@@ -150,4 +150,84 @@ struct FastPathEquivalenceTests {
         #expect(wrong.isEmpty, "\(wrong.prefix(5).map { "\($0.0): fast \(Double(bitPattern: $0.1.0)) simdjson \(Double(bitPattern: $0.1.1))" })")
     }
 
+
+    /// A perf-log text frame's payload as qf_parse_line returns it: status and exact bytes.
+    private static func textPayload(_ parser: OpaquePointer, _ line: [UInt8]) -> (qf_status, [UInt8]) {
+        var frame = qf_frame()
+        let status = line.withUnsafeBufferPointer { qf_parse_line(parser, $0.baseAddress, $0.count, $0.count, &frame) }
+        guard status == QF_OK, frame.has_payload != 0 else { return (status, []) }
+        return (status, Array(UnsafeBufferPointer(start: frame.payload.ptr, count: frame.payload.len)))
+    }
+
+    /// JSON string content for `bytes`: quotes and backslashes escaped, `/` escaped or not, control
+    /// bytes as their short escapes or `\uXXXX`.
+    private static func escaped(_ bytes: [UInt8], rng: inout SeededGenerator) -> [UInt8] {
+        var out: [UInt8] = []
+        for b in bytes {
+            switch b {
+            case UInt8(ascii: "\""): out += Array(#"\""#.utf8)
+            case UInt8(ascii: "\\"): out += Array(#"\\"#.utf8)
+            case UInt8(ascii: "/") where Bool.random(using: &rng): out += Array(#"\/"#.utf8)
+            case 0x0A where Bool.random(using: &rng): out += Array(#"\n"#.utf8)
+            case 0x09: out += Array(#"\t"#.utf8)
+            case 0x08: out += Array(#"\b"#.utf8)
+            case 0x0C: out += Array(#"\f"#.utf8)
+            case 0x0D: out += Array(#"\r"#.utf8)
+            case ..<0x20: out += Array(String(format: "\\u%04x", b).utf8)
+            default: out.append(b)
+            }
+        }
+        return out
+    }
+
+    @Test("perf-log text frames: the one-pass double unescape gives simdjson's path's status and exact payload bytes")
+    func textFramePayloads() throws {
+        var rng = SeededGenerator(seed: 4242)
+        let pieces: [[UInt8]] = [Array("451-[".utf8), Array("updateStream".utf8), [UInt8(ascii: "\"")], [UInt8(ascii: "\\")],
+                                 [UInt8(ascii: "/")], [0x0A], [0x09], [0x08], [0x0C], [0x0D], [0x01], [0x1F],
+                                 Array("é".utf8), Array("😀".utf8), Array("{\"a\":[1.5,true]}".utf8), Array("0123456789abcdef".utf8)]
+        var payloads: [[UInt8]] = [[], Array("2".utf8), Array(#"42["signals/update",{"a":"\\\""}]"#.utf8)]
+        for _ in 0..<3000 {
+            var text: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...24, using: &rng) { text += pieces.randomElement(using: &rng)! }
+            payloads.append(text)
+        }
+        var lines: [[UInt8]] = []
+        var expected: [[UInt8]?] = []  // nil: a damaged line, judged only against the other path
+        let marker = Array("payloadData".utf8)
+        for payload in payloads {
+            let inner = Array(#"{"message":{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1000.5,"response":{"opcode":1,"mask":false,"payloadData":""#.utf8)
+                + Self.escaped(payload, rng: &rng) + Array(#""}}},"webview":"ABC"}"#.utf8)
+            let line = Array(#"{"level":"INFO","message":""#.utf8) + Self.escaped(inner, rng: &rng) + Array(#"","timestamp":5}"#.utf8)
+            lines.append(line)
+            expected.append(payload)
+            // The same line damaged at a random byte of the payload or just around it: a bad or
+            // cut escape, a stray quote, a raw control byte.
+            let payloadStart = (0...(line.count - marker.count)).first { Array(line[$0..<$0 + marker.count]) == marker }! + marker.count
+            var damaged = line
+            let at = Int.random(in: payloadStart..<(line.count - 25), using: &rng)
+            damaged[at] = [UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "u"), UInt8(ascii: "x"), 0x01].randomElement(using: &rng)!
+            lines.append(damaged)
+            expected.append(nil)
+        }
+        let parser = try #require(qf_parser_create(0))
+        defer { qf_parser_destroy(parser) }
+        var damagedAccepted = 0, damagedRejected = 0
+        for (line, payload) in zip(lines, expected) {
+            let fast = Self.textPayload(parser, line)
+            qf_decode_set_fast_paths(0)
+            let plain = Self.textPayload(parser, line)
+            qf_decode_set_fast_paths(1)
+            #expect(fast.0 == plain.0 && fast.1 == plain.1, "\(fast.0) \(plain.0) \(line.map { String(format: "%02x", $0) }.joined())")
+            if let payload {
+                #expect(fast.0 == QF_OK && fast.1 == payload, "\(String(decoding: line, as: UTF8.self))")
+            } else if fast.0 == QF_OK {
+                damagedAccepted += 1
+            } else {
+                damagedRejected += 1
+            }
+        }
+        // Both verdicts occur among the damaged lines (a changed letter can still be valid text).
+        #expect(damagedAccepted > 100 && damagedRejected > 100, "\(damagedAccepted) accepted, \(damagedRejected) rejected")
+    }
 }
