@@ -115,11 +115,23 @@ final class HeadlessChromium {
 
     deinit { kill() }
 
-    /// SIGKILL, as a crash or the user's kill would.
+    /// SIGKILL, as a crash or the user's kill would; then the profile goes, and the directory
+    /// in /tmp that holds Chromium's singleton socket (a killed Chromium leaves it behind).
     func kill() {
         child.kill()
-        try? FileManager.default.removeItem(at: profile)
+        removeChromiumProfile(profile)
     }
+}
+
+/// Removes a Chromium profile directory, and the directory in /tmp holding the profile's singleton
+/// socket, which Chromium removes itself only when it exits normally.
+func removeChromiumProfile(_ profile: URL) {
+    let socket = profile.appendingPathComponent("SingletonSocket").path
+    if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: socket) {
+        let holder = URL(fileURLWithPath: target).deletingLastPathComponent()
+        if holder.lastPathComponent.hasPrefix("org.chromium.") { try? FileManager.default.removeItem(at: holder) }
+    }
+    try? FileManager.default.removeItem(at: profile)
 }
 
 /// `Scripts/fake_broker.py`, running on a free port; see the script for its control endpoints.

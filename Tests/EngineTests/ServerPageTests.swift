@@ -92,7 +92,7 @@ struct ServerPageTests {
 /// Runs headless Chromium on `url` with a fresh profile and hands its DevTools port to `body`.
 func withHeadlessPage(_ browser: String, _ url: String, arguments: [String] = [], _ body: (Int) throws -> Void) throws {
     let profile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-page-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: profile) }
+    defer { removeChromiumProfile(profile) }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: browser)
     // Real time, not --virtual-time-budget (which raced the WebSocket on loaded machines): the
