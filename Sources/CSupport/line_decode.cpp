@@ -322,6 +322,28 @@ ScanResult scan_flat_perflog(qf_parser *p, const uint8_t *line, size_t len, size
     return ScanResult::parsed;
 }
 
+/// A Selenium perf-log entry exactly as the original tool wrote it (Python's json.dumps of
+/// Selenium's entry: `{"level": "INFO", "message": "…", "timestamp": N}`) around Chrome's frame
+/// event: the wrapper matched as fixed glue, the message by qf::match_escaped_frame_event. Any
+/// other spelling is `fallback` (the flat scan takes it); never `malformed`.
+ScanResult match_perflog_template(qf_parser *p, const uint8_t *line, size_t len, CdpFields &event) {
+    static constexpr std::string_view head = "{\"level\": \"INFO\", \"message\": \"";
+    static constexpr std::string_view timestamp_key = ", \"timestamp\": ";
+    const uint8_t *q = line, *end = line + len;
+    if (len < head.size() + timestamp_key.size() || std::memcmp(q, head.data(), head.size()) != 0) return ScanResult::fallback;
+    q += head.size();
+    if (!p->inner_buf.reserve(static_cast<size_t>(end - q))) return ScanResult::fallback;
+    const uint8_t *after = nullptr;
+    if (qf::match_escaped_frame_event(q, end, p->inner_buf.data, event, &after) != ScanResult::parsed) return ScanResult::fallback;
+    q = after;
+    if (static_cast<size_t>(end - q) < timestamp_key.size() || std::memcmp(q, timestamp_key.data(), timestamp_key.size()) != 0)
+        return ScanResult::fallback;
+    q += timestamp_key.size();
+    const char *number_end = qf::json_number_end(reinterpret_cast<const char *>(q), reinterpret_cast<const char *>(end));
+    if (!number_end || reinterpret_cast<const uint8_t *>(number_end) + 1 != end || *number_end != '}') return ScanResult::fallback;
+    return ScanResult::parsed;
+}
+
 // ---------------------------------------------------------------------------------------------
 // One line.
 // ---------------------------------------------------------------------------------------------
@@ -392,8 +414,13 @@ qf_status parse_line_fast(qf_parser *p, const uint8_t *line, size_t len, size_t 
         case ScanResult::fallback: break;
         }
     } else {
-        size_t inner_len = 0;
         CdpFields event;
+        if (match_perflog_template(p, line, len, event) == ScanResult::parsed) {
+            out->form = QF_FORM_PERFLOG;
+            return finish_frame(p, event, out);
+        }
+        event = CdpFields{};
+        size_t inner_len = 0;
         bool event_read = false;
         switch (scan_flat_perflog(p, line, len, &inner_len, event, &event_read)) {
         case ScanResult::parsed:

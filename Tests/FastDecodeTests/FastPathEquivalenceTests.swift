@@ -98,6 +98,17 @@ struct FastPathEquivalenceTests {
         for value in ["5", "01", "1.", "-0", "1e5", "+1", "truex", "nul", "null", "true", "1.5.5", "-inf", "1E+2", "0x1"] {
             lines.append(closed.replacingOccurrences(of: #""timestamp":5}"#, with: #""timestamp":\#(value)}"#))
         }
+        // The wrapper as the original tool wrote it (Python's json.dumps spacing), which
+        // match_perflog_template takes as glue, and spellings one step off it.
+        let message = String(perfLog(event()).dropFirst(#"{"level":"INFO","message":"#.count))
+        let escapedMessage = String(message[..<message.range(of: #","timestamp":5}"#)!.lowerBound])
+        for (level, timestamp, tail) in [("INFO", "1756859615126", "}"), ("INFO", "5", "}"), ("INFO", "1.5e3", "}"), ("INFO", "01", "}"),
+                                          ("INFO", "-", "}"), ("INFO", "1.", "}"), ("INFO", "5", "} "), ("INFO", "5", "}}"), ("INFO", "5", ""),
+                                          ("INFO", "5", ", \"x\": 1}"), ("WARNING", "5", "}"), ("INFO", "null", "}"), ("INFO", "\"5\"", "}")] {
+            lines.append(#"{"level": "\#(level)", "message": \#(escapedMessage), "timestamp": \#(timestamp)\#(tail)"#)
+        }
+        lines.append(#"{"level": "INFO", "message": \#(escapedMessage),"timestamp": 5}"#)
+        lines.append(#"{"level": "INFO", "message": \#(escapedMessage.dropLast(2))", "timestamp": 5}"#)
         // Found by the line fuzzer's differential check: a control byte after a backslash in a
         // string the scanner skips (simdjson rejects the line), and a line with `id` and
         // `message` but no `method` (a perf-log entry to simdjson, not a CDP reply).
