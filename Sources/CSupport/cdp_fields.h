@@ -20,11 +20,9 @@ struct CdpFields {
     /// `payload_raw` is empty and `payload_escaped_size` is the size payload_raw would have had.
     uint8_t *payload_text = nullptr;
     size_t payload_text_size = 0, payload_escaped_size = 0;
-    /// params.timestamp as its JSON number token (the hand-written scanners: checked against the
-    /// number grammar, converted by finish_frame only when the parser wants timestamps).
+    /// params.timestamp as its JSON number token (every path: checked against the number grammar,
+    /// converted by finish_frame only when the parser wants timestamps).
     std::string_view timestamp_text;
-    /// params.timestamp as a double (the simdjson path, which converts as it reads).
-    double timestamp = std::numeric_limits<double>::quiet_NaN();
     int64_t opcode = -1;
     int64_t reply_id = -1;
     bool has_method = false, has_payload = false, has_reply = false;

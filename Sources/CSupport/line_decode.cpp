@@ -86,7 +86,23 @@ qf_status walk_params(ondemand::object params, CdpFields &f) {
         if (key.unsafe_is_equal("requestId")) {
             QF_TRY(field.value().get_string().get(f.request_id));
         } else if (key.unsafe_is_equal("timestamp")) {
-            QF_TRY(field.value().get_double().get(f.timestamp));
+            // Kept as its token, as the hand-written scanners keep it: checked against the number
+            // grammar here, converted by finish_frame only when the parser wants timestamps. So
+            // a line gets the same verdict on every path whatever that setting (1e999 converts
+            // only when wanted; of duplicate keys, the last is the one converted).
+            ondemand::value value = field.value();
+            ondemand::json_type type;
+            QF_TRY(value.type().get(type));
+            if (type != ondemand::json_type::number) {
+                double ignored;
+                QF_TRY(value.get_double().get(ignored));  // simdjson's error for a non-number
+                return QF_E_FIELD;
+            }
+            std::string_view token = value.raw_json_token();
+            while (!token.empty() && is_space(static_cast<uint8_t>(token.back()))) token.remove_suffix(1);
+            const char *token_end = token.data() + token.size();
+            if (qf::json_number_end(token.data(), token_end) != token_end) return QF_E_FIELD;  // simdjson's NUMBER_ERROR
+            f.timestamp_text = token;
         } else if (key.unsafe_is_equal("response")) {
             ondemand::object response;
             QF_TRY(field.value().get_object().get(response));
@@ -178,12 +194,12 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
     if (!p->timestamps) {
         out->timestamp = std::numeric_limits<double>::quiet_NaN();
     } else if (!f.timestamp_text.empty()) {
-        // The scanners checked the token's grammar; only its range can fail here (1e999), where
-        // simdjson fails too.
+        // Every path checked the token's grammar; only its range can fail here (1e999), where
+        // simdjson's get_double fails too (NUMBER_ERROR: QF_E_FIELD).
         const char *text = f.timestamp_text.data(), *text_end = text + f.timestamp_text.size();
-        if (qf::json_number_to_double(text, text_end, out->timestamp) != text_end) return QF_E_JSON;
+        if (qf::json_number_to_double(text, text_end, out->timestamp) != text_end) return QF_E_FIELD;
     } else {
-        out->timestamp = f.timestamp;
+        out->timestamp = std::numeric_limits<double>::quiet_NaN();
     }
     out->request_id = bytes_of(f.request_id);
     out->url = bytes_of(f.url);

@@ -114,6 +114,10 @@ struct FastPathEquivalenceTests {
         // `message` but no `method` (a perf-log entry to simdjson, not a CDP reply).
         lines.append(event(method: "Network.webSocketFrameRaceived", payload: "a\\\u{00}b"))
         lines.append(#"{"id":0,"level":"INFO","message":"{\"message\":{}}","timestamp":5}"#)
+        // Found by the same check once it compared statuses: two `timestamp` keys, the first out
+        // of a double's range (the scanners converted only the last; simdjson's path the first).
+        lines.append(#"{"method":"Nd","params":{"eq2ud":"411","timestamp":1000.5e342,"rreq2ud":"411","timestamp":1000.5e171,"oesonse":{"npcode":3,"m":"W3"}}}"#)
+        lines.append(event(timestamp: "1e999,\"timestamp\":1"))
         return lines.map { Array($0.utf8) }
     }()
 
