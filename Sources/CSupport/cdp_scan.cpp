@@ -256,11 +256,19 @@ struct Scanner {
         return true;
     }
 
-    /// An integer where CDP has one: 1.0, 1e3 or one past int64 is left to simdjson.
+    /// An integer where CDP has one: 1.0, 1e3 or one past int64 is left to simdjson. One digit
+    /// before a byte that cannot continue a number (every opcode) is read directly.
     bool integer(int64_t &out) {
         if (p == end) return fail_malformed();
+        if (end - p >= 2 && is_digit(p[0]) && !is_digit(p[1]) && p[1] != '.' && p[1] != 'e' && p[1] != 'E') {
+            out = p[0] - '0';
+            p++;
+            return true;
+        }
         return json_value(out);
     }
+
+    static bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 
     /// Any JSON number into `out` (json_number_convert); fallback when it is not one.
     template <typename T>
