@@ -15,9 +15,10 @@ struct CdpFields {
     std::string_view request_id;
     std::string_view url;
     std::string_view payload_raw;  // escaped content of payloadData
-    /// A text frame's payloadData already unescaped (match_escaped_frame_event's one pass over
-    /// both levels), in a parser buffer with QF_PADDING bytes of room after it; then
-    /// `payload_raw` is empty and `payload_escaped_size` is the size payload_raw would have had.
+    /// A text frame's payloadData already unescaped (match_frame_event's one pass, or
+    /// match_escaped_frame_event's over both levels), in a parser buffer with QF_PADDING bytes of
+    /// room after it; then `payload_raw` is empty and `payload_escaped_size` is the size
+    /// payload_raw would have had.
     uint8_t *payload_text = nullptr;
     size_t payload_text_size = 0, payload_escaped_size = 0;
     /// params.timestamp as its JSON number token (every path: checked against the number grammar,
@@ -52,7 +53,10 @@ ScanResult scan_cdp(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpF
 /// whitespace handling. `parsed` fills `f` as scan_cdp would; `malformed` where scan_cdp would
 /// say so at the same byte; any other difference is `fallback`, and the caller starts over with
 /// scan_cdp and a fresh `f`.
-ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f);
+/// A text frame's payloadData is unescaped as it is read, into `scratch` (room for `end - begin`
+/// bytes plus QF_PADDING), as `payload_text`, when its escapes are the short ones; otherwise it
+/// is kept raw in `payload_raw` as scan_cdp keeps it.
+ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrapped, uint8_t *scratch, CdpFields &f);
 
 /// The same template inside a Selenium perf-log entry, read in its escaped form – the `message`
 /// string's content from `begin` (just after its opening quote), without unescaping it first:

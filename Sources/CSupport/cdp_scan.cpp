@@ -243,6 +243,73 @@ struct Scanner {
         return true;
     }
 
+    /// A text frame's payloadData (opcode 1): the string unescaped as it is scanned, in one pass
+    /// into `dst` (room for `end - p` bytes plus 16), as the frame's final text in
+    /// `f.payload_text`. Plain bytes go 16 at a time (stored unconditionally: the output never
+    /// runs ahead of the input); `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r` and `\t` are taken
+    /// inline. Anything else (`\u`, a bad escape, a control or non-ASCII byte, no closing quote)
+    /// starts over with raw_string, so the line is judged exactly as the two-pass path judges it.
+    bool text_string(uint8_t *dst) {
+        if (p == end || *p != '"') return fail_fallback();
+        const uint8_t *const open = p;
+        const uint8_t *s = p + 1;
+        uint8_t *o = dst;
+        while (true) {
+#if defined(__SSE2__)
+            const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+            const __m128i space = _mm_set1_epi8(0x20);
+            if (s >= end) break;
+            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s));
+            _mm_storeu_si128(reinterpret_cast<__m128i *>(o), v);
+            // signed compare: bytes >= 0x80 are negative, so v < 0x20 catches them and controls.
+            __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                           _mm_cmpgt_epi8(space, v));
+            unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+            if (!mask) {
+                s += 16;
+                o += 16;
+                continue;
+            }
+            unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+            s += k;
+            o += k;
+#else
+            while (s < end && *s != '"' && *s != '\\' && *s >= 0x20 && *s < 0x80) *o++ = *s++;
+#endif
+            if (s >= end) break;
+            if (*s == '"') {
+                f.payload_text = dst;
+                f.payload_text_size = static_cast<size_t>(o - dst);
+                f.payload_escaped_size = static_cast<size_t>(s - (open + 1));
+                f.payload_raw = std::string_view();
+                p = s + 1;
+                return true;
+            }
+            if (*s != '\\' || end - s < 2) break;
+            uint8_t byte = short_escape(s[1]);
+            if (!byte) break;
+            *o++ = byte;
+            s += 2;
+        }
+        p = open;
+        return raw_string(f.payload_raw);
+    }
+
+    /// The byte a two-character escape `\c` stands for (`"`, `\`, `/`, b, f, n, r, t), or 0.
+    static uint8_t short_escape(uint8_t c) {
+        switch (c) {
+        case '"': return '"';
+        case '\\': return '\\';
+        case '/': return '/';
+        case 'b': return '\b';
+        case 'f': return '\f';
+        case 'n': return '\n';
+        case 'r': return '\r';
+        case 't': return '\t';
+        default: return 0;
+        }
+    }
+
     /// A JSON number's token, checked against the grammar but not converted (a timestamp is
     /// converted later only when wanted; a skipped value never). Fallback when it is not one.
     bool number_token(std::string_view &out) {
@@ -348,7 +415,7 @@ struct Scanner {
 
 }  // namespace
 
-ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrapped, CdpFields &f) {
+ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrapped, uint8_t *scratch, CdpFields &f) {
     Scanner s{begin, end, f};
     std::string_view webview;
     // Glue and values in Chrome's order; each value read by the general scanner's own reader.
@@ -358,7 +425,8 @@ ScanResult match_frame_event(const uint8_t *begin, const uint8_t *end, bool wrap
               s.glue(",\"timestamp\":") && s.number_token(f.timestamp_text) &&
               s.glue(",\"response\":{\"opcode\":") && s.integer(f.opcode) &&
               s.glue(",\"mask\":") && s.literal() &&
-              s.glue(",\"payloadData\":") && s.raw_string(f.payload_raw) &&
+              s.glue(",\"payloadData\":") &&
+              (f.opcode == kOpcodeText ? s.text_string(scratch) : s.raw_string(f.payload_raw)) &&
               s.glue("}}}") &&
               (!wrapped || (s.glue(",\"webview\":") && s.plain_string(webview) && s.glue("}")));
     if (!ok) return s.malformed ? ScanResult::malformed : ScanResult::fallback;

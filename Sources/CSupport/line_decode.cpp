@@ -221,7 +221,8 @@ qf_status finish_frame(qf_parser *p, const CdpFields &f, qf_frame *out) {
 qf_status parse_perflog_inner(qf_parser *p, size_t n, bool fast, qf_frame *out) {
     if (fast) {
         CdpFields f;
-        switch (qf::match_frame_event(p->inner_buf.data, p->inner_buf.data + n, true, f)) {
+        if (!p->frame_payload.reserve(n)) return QF_E_INTERNAL;
+        switch (qf::match_frame_event(p->inner_buf.data, p->inner_buf.data + n, true, p->frame_payload.data, f)) {
         case ScanResult::parsed:
             out->form = QF_FORM_PERFLOG;
             return finish_frame(p, f, out);
@@ -415,7 +416,8 @@ qf_status parse_line_fast(qf_parser *p, const uint8_t *line, size_t len, size_t 
     static constexpr std::string_view cdp_method = "{\"method\"", cdp_id = "{\"id\"";
     if (starts_with(line, len, cdp_method) || starts_with(line, len, cdp_id)) {
         CdpFields f;
-        switch (qf::match_frame_event(line, line + len, false, f)) {
+        if (!p->frame_payload.reserve(len)) return QF_E_INTERNAL;
+        switch (qf::match_frame_event(line, line + len, false, p->frame_payload.data, f)) {
         case ScanResult::parsed:
             out->form = QF_FORM_CDP;
             return finish_frame(p, f, out);

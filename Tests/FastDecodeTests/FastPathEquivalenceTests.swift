@@ -195,7 +195,7 @@ struct FastPathEquivalenceTests {
         return out
     }
 
-    @Test("perf-log text frames: the one-pass double unescape gives simdjson's path's status and exact payload bytes")
+    @Test("text frames (perf-log and CDP): the one-pass unescapes give simdjson's path's status and exact payload bytes")
     func textFramePayloads() throws {
         var rng = SeededGenerator(seed: 4242)
         let pieces: [[UInt8]] = [Array("451-[".utf8), Array("updateStream".utf8), [UInt8(ascii: "\"")], [UInt8(ascii: "\\")],
@@ -211,19 +211,28 @@ struct FastPathEquivalenceTests {
         var expected: [[UInt8]?] = []  // nil: a damaged line, judged only against the other path
         let marker = Array("payloadData".utf8)
         for payload in payloads {
-            let inner = Array(#"{"message":{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1000.5,"response":{"opcode":1,"mask":false,"payloadData":""#.utf8)
-                + Self.escaped(payload, rng: &rng) + Array(#""}}},"webview":"ABC"}"#.utf8)
-            let line = Array(#"{"level":"INFO","message":""#.utf8) + Self.escaped(inner, rng: &rng) + Array(#"","timestamp":5}"#.utf8)
-            lines.append(line)
-            expected.append(payload)
-            // The same line damaged at a random byte of the payload or just around it: a bad or
-            // cut escape, a stray quote, a raw control byte.
-            let payloadStart = (0...(line.count - marker.count)).first { Array(line[$0..<$0 + marker.count]) == marker }! + marker.count
-            var damaged = line
-            let at = Int.random(in: payloadStart..<(line.count - 25), using: &rng)
-            damaged[at] = [UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "u"), UInt8(ascii: "x"), 0x01].randomElement(using: &rng)!
-            lines.append(damaged)
-            expected.append(nil)
+            let event = Array(#"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1000.5,"response":{"opcode":1,"mask":false,"payloadData":""#.utf8)
+                + Self.escaped(payload, rng: &rng) + Array(#""}}}"#.utf8)
+            let inner = Array(#"{"message":"#.utf8) + event + Array(#","webview":"ABC"}"#.utf8)
+            let escapedInner = Self.escaped(inner, rng: &rng)
+            // Three paths to the payload: the perf-log message read in its escaped form (one pass
+            // over both levels); a raw CDP line (Chrome's template, one level); and a perf-log
+            // message with one glue byte spelled `\u006d`, which only matches the template once
+            // the message is unescaped (parse_perflog_inner).
+            let perfLog = Array(#"{"level":"INFO","message":""#.utf8) + escapedInner + Array(#"","timestamp":5}"#.utf8)
+            let spelled = String(decoding: perfLog, as: UTF8.self).replacingOccurrences(of: #"{\"message\":{\"method"#, with: #"{\"message\":{\"\u006dethod"#)
+            for line in [perfLog, event, Array(spelled.utf8)] {
+                lines.append(line)
+                expected.append(payload)
+                // The same line damaged at a random byte of the payload or just around it: a bad
+                // or cut escape, a stray quote, a raw control byte.
+                let payloadStart = (0...(line.count - marker.count)).first { Array(line[$0..<$0 + marker.count]) == marker }! + marker.count
+                var damaged = line
+                let at = Int.random(in: payloadStart..<(line.count - 4), using: &rng)
+                damaged[at] = [UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "u"), UInt8(ascii: "x"), 0x01].randomElement(using: &rng)!
+                lines.append(damaged)
+                expected.append(nil)
+            }
         }
         let parser = try #require(qf_parser_create(0))
         defer { qf_parser_destroy(parser) }
