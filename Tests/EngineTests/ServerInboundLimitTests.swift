@@ -109,9 +109,13 @@ struct ServerInboundLimitTests {
         let r = try Self.flood(server, subscribes: 3000, listings: 1500)
         #expect(r["flooder_closed"] as? Bool == true)
         // (its "too many requests" error may be lost: a socket closed with unread input is reset)
-        // Cut by its event budget – or, where the server is slow (TSan), by its outbound byte budget first.
+        // Cut by its event budget – or, where the server is slow (TSan), by its outbound byte budget
+        // first. A loaded machine can also see it cross the inbound message rate during the
+        // budget's disconnect grace (0.25 s), so one client may be counted by two limits; each
+        // limit counts one client at most (the other client is never cut).
         let stats = server.stats
-        #expect(stats.clientsOverBudget + stats.budgetDisconnects + stats.rateLimited == 1, "\(stats)")
+        #expect(stats.clientsOverBudget + stats.budgetDisconnects + stats.rateLimited >= 1, "\(stats)")
+        #expect(stats.clientsOverBudget <= 1 && stats.budgetDisconnects <= 1 && stats.rateLimited <= 1, "\(stats)")
         let calls = source.historyCalls.load(ordering: .relaxed)
         #expect(calls < 512, "jobs of the departed client's backlog were skipped (\(calls))")
         #expect((r["final"] as? [String: Int]) == ["history_jobs": 0, "history_backlog": 0])
