@@ -154,27 +154,7 @@ struct Scanner {
         uint8_t *o = dst;
         size_t inner_escapes = 0;
         while (true) {
-#if defined(__SSE2__)
-            const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-            const __m128i space = _mm_set1_epi8(0x20);
-            if (s >= end) break;
-            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s));
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(o), v);
-            // signed compare: bytes >= 0x80 are negative, so v < 0x20 catches them and controls.
-            __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                           _mm_cmpgt_epi8(space, v));
-            unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
-            if (!mask) {
-                s += 16;
-                o += 16;
-                continue;
-            }
-            unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
-            s += k;
-            o += k;
-#else
-            while (s < end && *s != '"' && *s != '\\' && *s >= 0x20 && *s < 0x80) *o++ = *s++;
-#endif
+            s = qf::copy_plain_bytes(s, end, o);
             if (end - s < 2 || s[0] != '\\') break;
             uint8_t c = s[1];
             if (c == '"') {  // the inner string's closing quote
@@ -255,27 +235,7 @@ struct Scanner {
         const uint8_t *s = p + 1;
         uint8_t *o = dst;
         while (true) {
-#if defined(__SSE2__)
-            const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
-            const __m128i space = _mm_set1_epi8(0x20);
-            if (s >= end) break;
-            __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(s));
-            _mm_storeu_si128(reinterpret_cast<__m128i *>(o), v);
-            // signed compare: bytes >= 0x80 are negative, so v < 0x20 catches them and controls.
-            __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                           _mm_cmpgt_epi8(space, v));
-            unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
-            if (!mask) {
-                s += 16;
-                o += 16;
-                continue;
-            }
-            unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
-            s += k;
-            o += k;
-#else
-            while (s < end && *s != '"' && *s != '\\' && *s >= 0x20 && *s < 0x80) *o++ = *s++;
-#endif
+            s = qf::copy_plain_bytes(s, end, o);
             if (s >= end) break;
             if (*s == '"') {
                 f.payload_text = dst;

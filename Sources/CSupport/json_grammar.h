@@ -58,6 +58,36 @@ inline const uint8_t *next_special(const uint8_t *q, const uint8_t *end) {
 #endif
 }
 
+/// Copies the plain string bytes from `q` to `o` up to where next_special stops, and returns
+/// that position (`o` advanced by as many bytes): 16 bytes per step, each block stored whole
+/// before it is looked at, so `o` needs 16 bytes of room past what it receives, and `q` 16
+/// readable bytes past `end`. The result may lie past `end`, as next_special's may.
+inline const uint8_t *copy_plain_bytes(const uint8_t *q, const uint8_t *end, uint8_t *&o) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    const __m128i space = _mm_set1_epi8(0x20);
+    while (q < end) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(q));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(o), v);
+        // signed compare: bytes >= 0x80 are negative, so v < 0x20 catches them and controls.
+        __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                       _mm_cmpgt_epi8(space, v));
+        unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(special));
+        if (mask) {
+            unsigned k = static_cast<unsigned>(__builtin_ctz(mask));
+            o += k;
+            return q + k;
+        }
+        q += 16;
+        o += 16;
+    }
+    return q;
+#else
+    while (q < end && *q != '"' && *q != '\\' && *q >= 0x20 && *q < 0x80) *o++ = *q++;
+    return q;
+#endif
+}
+
 /// The end of the JSON number starting at `p` (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`),
 /// or nullptr when the bytes from `p` do not start with one. The caller still checks what follows
 /// (a digit cannot: the grammar takes every digit it can).
