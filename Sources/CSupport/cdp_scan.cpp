@@ -178,16 +178,8 @@ struct Scanner {
                 *o++ = e;
                 s += 4;
             } else {
-                uint8_t byte;
-                switch (d) {
-                case '/': byte = '/'; break;
-                case 'b': byte = '\b'; break;
-                case 'f': byte = '\f'; break;
-                case 'n': byte = '\n'; break;
-                case 'r': byte = '\r'; break;
-                case 't': byte = '\t'; break;
-                default: byte = 0; break;
-                }
+                // `/` or a letter; a bare quote here would end the message string itself
+                uint8_t byte = d == '"' ? 0 : short_escape(d);
                 if (!byte) break;
                 *o++ = byte;
                 s += 3;

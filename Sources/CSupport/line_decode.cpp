@@ -3,15 +3,17 @@
 //
 // Cost model: a Selenium perf-log entry holds the CDP event as an escaped JSON string. Chrome's
 // frame events (nearly every line) are read in that escaped form without unescaping the message
-// (qf::match_escaped_frame_event: base64 payloads go straight from the line to the decoder, a text
-// payload is unescaped once into a scratch buffer). Any other message is unescaped once
-// (qf_json_unescape_string, 16, 32 or 64 bytes per step) into a padded buffer and parsed as a
-// second document. Text payloads are then unescaped once more; binary payloads go straight from
-// the raw token to the base64 decoder. Hand-written scanners take the common shapes
-// (scan_flat_perflog below for the perf-log wrapper, qf::match_frame_event for Chrome's exact
-// frame-event bytes and qf::scan_cdp for any CDP event, all in cdp_scan.cpp); simdjson takes
-// everything they leave. Every buffer is owned by the parser and only ever grows, so
-// steady-state decoding allocates nothing.
+// (qf::match_escaped_frame_event, inside match_perflog_template for the original tool's exact
+// wrapper or scan_flat_perflog for any flat one): base64 payloads go straight from the line to
+// the decoder, a text payload is unescaped at both levels in one pass into a scratch buffer. Any
+// other message is unescaped once (qf_json_unescape_string, 16, 32 or 64 bytes per step) into a
+// padded buffer and parsed as a second document. In a raw CDP line, Chrome's template
+// (qf::match_frame_event) unescapes a text payload as it reads it. Elsewhere text payloads are
+// unescaped after the walk; binary payloads go straight from the raw token to the base64
+// decoder. Hand-written scanners take the common shapes (cdp_scan.cpp: the templates and
+// qf::scan_cdp for any CDP event); simdjson takes everything they leave, and judges again any
+// line they reject, so a rejected line's status is always simdjson's. Every buffer is owned by
+// the parser and only ever grows, so steady-state decoding allocates nothing.
 //
 // No exception leaves this file: the extern "C" entry points run their bodies in qf::c_boundary.
 
@@ -144,7 +146,8 @@ qf_status walk_cdp(ondemand::object obj, CdpFields &f) {
 /// Decodes the collected payloadData into the parser's frame_payload buffer.
 qf_status decode_frame_payload(qf_parser *p, const CdpFields &f, qf_frame *out) {
     if (f.payload_text) {
-        // A text frame the escaped perf-log scan already unescaped at both levels (in inner_buf).
+        // A text frame a template already unescaped (match_frame_event into frame_payload, or
+        // match_escaped_frame_event at both levels into inner_buf).
         if (f.payload_escaped_size > p->max_bytes) return QF_E_TOO_LARGE;
         std::memset(f.payload_text + f.payload_text_size, 0, QF_PADDING);
         out->payload = qf_bytes{f.payload_text, f.payload_text_size};
