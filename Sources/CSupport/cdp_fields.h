@@ -4,7 +4,6 @@
 #define QF_CDP_FIELDS_H
 
 #include <cstdint>
-#include <limits>
 #include <string_view>
 
 namespace qf {
@@ -17,10 +16,9 @@ struct CdpFields {
     std::string_view payload_raw;  // escaped content of payloadData
     /// A text frame's payloadData already unescaped (match_frame_event's one pass, or
     /// match_escaped_frame_event's over both levels), in a parser buffer with QF_PADDING bytes of
-    /// room after it; then `payload_raw` is empty and `payload_escaped_size` is the size
-    /// payload_raw would have had.
+    /// room after it; then `payload_raw` is empty.
     uint8_t *payload_text = nullptr;
-    size_t payload_text_size = 0, payload_escaped_size = 0;
+    size_t payload_text_size = 0;
     /// params.timestamp as its JSON number token (every path: checked against the number grammar,
     /// converted by finish_frame only when the parser wants timestamps).
     std::string_view timestamp_text;

@@ -152,7 +152,6 @@ struct Scanner {
         const uint8_t *const start = p;
         const uint8_t *s = p;
         uint8_t *o = dst;
-        size_t inner_escapes = 0;
         while (true) {
             s = qf::copy_plain_bytes(s, end, o);
             if (end - s < 2 || s[0] != '\\') break;
@@ -161,7 +160,6 @@ struct Scanner {
                 p = s + 2;
                 f.payload_text = dst;
                 f.payload_text_size = static_cast<size_t>(o - dst);
-                f.payload_escaped_size = f.payload_text_size + inner_escapes;
                 out = std::string_view();
                 return true;
             }
@@ -184,7 +182,6 @@ struct Scanner {
                 *o++ = byte;
                 s += 3;
             }
-            inner_escapes++;
         }
         p = start;
         return escaped_inner_string(dst, out);
@@ -232,7 +229,6 @@ struct Scanner {
             if (*s == '"') {
                 f.payload_text = dst;
                 f.payload_text_size = static_cast<size_t>(o - dst);
-                f.payload_escaped_size = static_cast<size_t>(s - (open + 1));
                 f.payload_raw = std::string_view();
                 p = s + 1;
                 return true;

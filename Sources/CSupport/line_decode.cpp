@@ -145,17 +145,17 @@ qf_status walk_cdp(ondemand::object obj, CdpFields &f) {
 
 /// Decodes the collected payloadData into the parser's frame_payload buffer.
 qf_status decode_frame_payload(qf_parser *p, const CdpFields &f, qf_frame *out) {
+    // No size check here: a payload is part of its line (escaped, so never longer), and
+    // parse_line refused lines over max_bytes before any of this.
     if (f.payload_text) {
         // A text frame a template already unescaped (match_frame_event into frame_payload, or
         // match_escaped_frame_event at both levels into inner_buf).
-        if (f.payload_escaped_size > p->max_bytes) return QF_E_TOO_LARGE;
         std::memset(f.payload_text + f.payload_text_size, 0, QF_PADDING);
         out->payload = qf_bytes{f.payload_text, f.payload_text_size};
         out->has_payload = 1;
         return QF_OK;
     }
     std::string_view raw = f.payload_raw;
-    if (raw.size() > p->max_bytes) return QF_E_TOO_LARGE;
     // Unescaping never grows the text; base64 writes at most qf_base64_decoded_max bytes.
     if (!p->frame_payload.reserve(std::max(raw.size(), qf_base64_decoded_max(raw.size())))) return QF_E_INTERNAL;
     uint8_t *dst = p->frame_payload.data;
