@@ -101,6 +101,9 @@ extension ServerCore {
         out.add("qflux_server_max_queue_bytes", .gauge, "Most bytes any client queue has held.", st.maxQueueBytes)
         out.add("qflux_server_budget_disconnects_total", .counter, "Clients cut for passing their per-client byte budget.", st.budgetDisconnects)
         out.add("qflux_server_rate_limited_total", .counter, "Clients cut for sending messages faster than the inbound rate limit.", st.rateLimited)
+        out.add("qflux_server_reads_held_total", .counter,
+                "Times a connection was not read while the kernel had not taken all output for it (read again once it drains).",
+                st.readsHeld)
         out.add("qflux_server_polling_sessions", .gauge, "Sessions carried by HTTP long-polling now.", st.pollingSessions)
         out.add("qflux_server_polling_sessions_total", .counter, "Sessions opened over HTTP long-polling.", st.pollingSessionsTotal)
         out.add("qflux_server_upgrades_total", .counter, "Long-polling sessions upgraded to a WebSocket.", st.upgrades)

@@ -66,6 +66,9 @@ final class ServerCore: @unchecked Sendable {
     var newest: [CandleKey: Int] = [:]
     var order: [Int] = []
     /// Reused write buffer (LWS_PRE spare bytes + the largest message so far).
+    /// Connections not read while libwebsockets holds output for them
+    /// (``ServerCore/holdReadsWhileOutputBuffered(_:)``).
+    var readsHeld: Set<OpaquePointer> = []
     var writeBuffer: UnsafeMutableRawPointer?
     var writeCapacity = 0
     /// Live indicator computations (ServerCore+Indicators.swift).

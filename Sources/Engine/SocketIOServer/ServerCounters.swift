@@ -44,6 +44,7 @@ final class ServerCounters: Sendable {
     let httpStreamsRefused = Atomic<UInt64>(0)
     let csvBytesSent = Atomic<UInt64>(0)
     let batchedWrites = Atomic<UInt64>(0)
+    let readsHeld = Atomic<UInt64>(0)
 
     func add(_ a: borrowing Atomic<UInt64>, _ n: UInt64 = 1) {
         a.wrappingAdd(n, ordering: .relaxed)
@@ -92,7 +93,8 @@ final class ServerCounters: Sendable {
             httpStreams: httpStreams.load(ordering: .relaxed),
             httpStreamsRefused: httpStreamsRefused.load(ordering: .relaxed),
             csvBytesSent: csvBytesSent.load(ordering: .relaxed),
-            batchedWrites: batchedWrites.load(ordering: .relaxed))
+            batchedWrites: batchedWrites.load(ordering: .relaxed),
+            readsHeld: readsHeld.load(ordering: .relaxed))
     }
 }
 
@@ -183,4 +185,7 @@ package struct StreamServerStats: Sendable, Equatable {
     package var csvBytesSent: UInt64 = 0
     /// WebSocket writes that carried several queued messages in one `send`.
     package var batchedWrites: UInt64 = 0
+    /// Times a connection stopped being read because libwebsockets still held output for it
+    /// (``ServerCore/holdReadsWhileOutputBuffered(_:)``); it is read again once that drains.
+    package var readsHeld: UInt64 = 0
 }

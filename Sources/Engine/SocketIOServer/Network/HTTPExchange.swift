@@ -165,6 +165,7 @@ extension ServerCore {
     }
 
     func httpWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
+        resumeReadsIfDrained(wsi)
         guard let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi else { return 0 }
         switch ex.kind {
         case .answer(let a):
@@ -442,6 +443,7 @@ extension ServerCore {
             if let base = src.baseAddress { (buffer + before).copyMemory(from: base, byteCount: src.count) }
         }
         let n = qf_lws_write_chunk(wsi, (buffer + before).assumingMemoryBound(to: UInt8.self), bytes.count, last ? 1 : 0)
+        holdReadsWhileOutputBuffered(wsi)
         return n >= 0
     }
 }

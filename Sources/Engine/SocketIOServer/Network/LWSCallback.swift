@@ -42,6 +42,7 @@ extension ServerCore {
             return 0
         case LWS_CALLBACK_WSI_DESTROY:
             headerGuard.done(wsi)
+            if !readsHeld.isEmpty { readsHeld.remove(wsi) }
             pendingUpgrades[wsi] = nil
             if let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi { exchangeGone(ex) }
             return 0
@@ -134,15 +135,43 @@ extension ServerCore {
         }
     }
 
-    /// Resets a connection (linger 0) and has libwebsockets free it on its next turn.
+    /// Resets a connection (linger 0) and has libwebsockets free it on its next turn. The
+    /// connection is not read again (rx flow control): libwebsockets 4.1 closes a connection it
+    /// still holds output for only once that output is sent, and when it reads EOF from such a
+    /// connection its service loop retries the socket forever without polling (the frozen-client
+    /// wedge, issue 28). Unread, the connection is freed by the kill timeout, which libwebsockets
+    /// treats as a violent death (no flush); `shutdown` also makes a pending send fail and the
+    /// socket report a hang-up, either of which ends it at once.
     func abort(_ wsi: OpaquePointer) {
+        lws_rx_flow_control(wsi, 0)
         let fd = lws_get_socket_fd(wsi)
         if fd >= 0 {
             var off = linger(l_onoff: 1, l_linger: 0)
             _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &off, socklen_t(MemoryLayout<linger>.size))
-            shutdown(fd, Int32(SHUT_RD))
+            shutdown(fd, Int32(SHUT_RDWR))
         }
         qf_lws_kill_async(wsi)
+    }
+
+    /// Called after every write. When the kernel did not take all of it, libwebsockets keeps the
+    /// rest and sends it on later POLLOUTs; until then the connection is not read. libwebsockets
+    /// 4.1 cannot close a connection whose output it still holds: reading EOF or a reset from
+    /// such a peer (a client killed, or a laptop that slept while its buffers were full) makes
+    /// its service loop retry that socket forever without polling – no timer, no other client,
+    /// no SIGTERM is served again. Unread, a dead peer shows as a hang-up, which libwebsockets
+    /// closes without flushing; a frozen one is cut by its ping timeout. Reading resumes when
+    /// the output has drained (``resumeReadsIfDrained(_:)``, from the writeable callbacks).
+    func holdReadsWhileOutputBuffered(_ wsi: OpaquePointer) {
+        guard lws_partial_buffered(wsi) != 0, !readsHeld.contains(wsi) else { return }
+        readsHeld.insert(wsi)
+        counters.add(counters.readsHeld)
+        lws_rx_flow_control(wsi, 0)
+    }
+
+    /// Reads a connection again once libwebsockets has sent everything it held for it.
+    func resumeReadsIfDrained(_ wsi: OpaquePointer) {
+        guard !readsHeld.isEmpty, lws_partial_buffered(wsi) == 0, readsHeld.remove(wsi) != nil else { return }
+        lws_rx_flow_control(wsi, 1)
     }
 
     /// A request header, nil when absent; "" (never accepted) when too long to be sane.
@@ -186,6 +215,7 @@ extension ServerCore {
             if let base = src.baseAddress { (buffer + lwsPre).copyMemory(from: base, byteCount: src.count) }
         }
         let n = lws_write(wsi, (buffer + lwsPre).assumingMemoryBound(to: UInt8.self), bytes.count, kind)
+        holdReadsWhileOutputBuffered(wsi)
         return n >= 0
     }
 

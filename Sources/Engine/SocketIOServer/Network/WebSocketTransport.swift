@@ -82,6 +82,7 @@ extension ServerCore {
     }
 
     func webSocketWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
+        resumeReadsIfDrained(wsi)
         guard let s = session(user) else { return -1 }
         if s.upgradeWSI == wsi {
             guard s.probeReplyOwed else { return 0 }
@@ -204,7 +205,9 @@ extension ServerCore {
         if s.killed { return -1 }
         if s.queue.count >= 2, let batch = writeBatch(s) {
             // LWS_WRITE_HTTP on a WebSocket: sent as is (the messages are framed already)
-            guard lws_write(wsi, batch.start, batch.framedBytes, LWS_WRITE_HTTP) >= 0 else { return -1 }
+            let n = lws_write(wsi, batch.start, batch.framedBytes, LWS_WRITE_HTTP)
+            holdReadsWhileOutputBuffered(wsi)
+            guard n >= 0 else { return -1 }
             counters.add(counters.messagesSent, UInt64(batch.messages))
             counters.add(counters.bytesSent, UInt64(batch.payloadBytes))
             counters.add(counters.batchedWrites)
