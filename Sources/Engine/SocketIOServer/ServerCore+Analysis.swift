@@ -9,6 +9,16 @@ extension ServerCore {
         name == "run_backtest" ? ("backtest_complete", "backtest_error") : ("indicators_calculated", "indicators_error")
     }
 
+    /// The error of an answer over ``StreamServerConfig/maxAnalysisReplyBytes``.
+    static func tooLarge(_ size: Int, max: Int, backtest: Bool) -> String {
+        func mb(_ n: Int) -> String {
+            n < 1 << 20 ? "\((n + 1023) / 1024) KB" : String(format: "%.1f MB", Double(n) / 1_048_576)
+        }
+        let less = backtest ? "backtest a shorter series (qflux backtest has no such limit)"
+                            : "ask for fewer points (limit) or fewer instances"
+        return "the answer is \(mb(size)), more than one reply may carry (\(mb(max)), half of --client-budget-kb): \(less)"
+    }
+
     /// Handles `run_backtest` or `calculate_indicators` (network thread): queues the work, or
     /// answers the error event at once when too much analysis is already queued.
     func handleAnalysisRequest(_ s: ClientSession, name: String, data: JSONValue?, ack: Int?) {
@@ -20,6 +30,7 @@ extension ServerCore {
         }
         analysisPending += 1
         let id = s.id, ds = dataSource, inbox = inbox, isBacktest = name == "run_backtest"
+        let maxReply = config.maxAnalysisReplyBytes, counters = counters
         analysisQueue.async {
             var frames: [[UInt8]] = []
             func reply(_ event: String, _ payload: [UInt8]) {
@@ -38,6 +49,12 @@ extension ServerCore {
                 }
             } catch {
                 reply(failed, ServerPayloads.error("\(error)", timestamp: true))
+            }
+            let size = frames.reduce(0) { $0 + $1.count }
+            if size > maxReply {
+                counters.add(counters.analysisRepliesTooLarge)
+                frames.removeAll()
+                reply(failed, ServerPayloads.error(Self.tooLarge(size, max: maxReply, backtest: isBacktest), timestamp: true))
             }
             inbox.post(.analysisDone(client: id, frames: frames))
         }

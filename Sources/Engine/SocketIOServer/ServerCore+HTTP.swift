@@ -101,6 +101,9 @@ extension ServerCore {
         out.add("qflux_server_max_queue_bytes", .gauge, "Most bytes any client queue has held.", st.maxQueueBytes)
         out.add("qflux_server_budget_disconnects_total", .counter, "Clients cut for passing their per-client byte budget.", st.budgetDisconnects)
         out.add("qflux_server_rate_limited_total", .counter, "Clients cut for sending messages faster than the inbound rate limit.", st.rateLimited)
+        out.add("qflux_server_analysis_replies_too_large_total", .counter,
+                "Analysis answers over the reply bound (half the client byte budget), sent as their error event instead.",
+                st.analysisRepliesTooLarge)
         out.add("qflux_server_reads_held_total", .counter,
                 "Times a connection was not read while the kernel had not taken all output for it (read again once it drains).",
                 st.readsHeld)

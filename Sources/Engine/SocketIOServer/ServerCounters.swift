@@ -45,6 +45,7 @@ final class ServerCounters: Sendable {
     let csvBytesSent = Atomic<UInt64>(0)
     let batchedWrites = Atomic<UInt64>(0)
     let readsHeld = Atomic<UInt64>(0)
+    let analysisRepliesTooLarge = Atomic<UInt64>(0)
 
     func add(_ a: borrowing Atomic<UInt64>, _ n: UInt64 = 1) {
         a.wrappingAdd(n, ordering: .relaxed)
@@ -94,7 +95,8 @@ final class ServerCounters: Sendable {
             httpStreamsRefused: httpStreamsRefused.load(ordering: .relaxed),
             csvBytesSent: csvBytesSent.load(ordering: .relaxed),
             batchedWrites: batchedWrites.load(ordering: .relaxed),
-            readsHeld: readsHeld.load(ordering: .relaxed))
+            readsHeld: readsHeld.load(ordering: .relaxed),
+            analysisRepliesTooLarge: analysisRepliesTooLarge.load(ordering: .relaxed))
     }
 }
 
@@ -188,4 +190,7 @@ package struct StreamServerStats: Sendable, Equatable {
     /// Times a connection stopped being read because libwebsockets still held output for it
     /// (``ServerCore/holdReadsWhileOutputBuffered(_:)``); it is read again once that drains.
     package var readsHeld: UInt64 = 0
+    /// Analysis answers replaced by their error event for being over the reply bound
+    /// (``StreamServerConfig/maxAnalysisReplyBytes``).
+    package var analysisRepliesTooLarge: UInt64 = 0
 }

@@ -23,6 +23,11 @@ package struct StreamServerConfig: Sendable {
     /// refusals too); a client whose queue would pass it is cut at once (`budgetDisconnects`).
     /// 0 = no byte limit.
     package var clientByteBudget: Int = 4 << 20
+    /// The largest analysis reply (`run_backtest`, `calculate_indicators`: the event and its ack
+    /// together) a client is sent: half its byte budget, so one reply beside live traffic never
+    /// gets its requester cut. A larger answer is replaced by the request's error event, which
+    /// says how large it was and how to ask for less. Unbounded when the budget is 0.
+    package var maxAnalysisReplyBytes: Int { clientByteBudget > 0 ? clientByteBudget / 2 : Int.max }
     /// Messages a client may send per second, sustained (a token bucket refilled at this rate;
     /// a message costs one token per started 4 KiB, so this bounds bytes too: 200 → 800 KiB/s of
     /// large messages); a client over it is cut (`rateLimited`). 0 = no limit.
