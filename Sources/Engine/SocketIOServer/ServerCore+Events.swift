@@ -36,6 +36,7 @@ extension ServerCore {
                 return true
             }
             s.socketConnected = true
+            if handshakes.count > 0 { handshakes.remove(session: s.id) }
             if !s.authenticated {
                 s.authenticated = true
                 if config.token != nil { qf_lws_set_user_timeout(s.wsi, 0) }

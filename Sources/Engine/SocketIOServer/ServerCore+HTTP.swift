@@ -104,6 +104,11 @@ extension ServerCore {
         out.add("qflux_server_analysis_replies_too_large_total", .counter,
                 "Analysis answers over the reply bound (half the client byte budget), sent as their error event instead.",
                 st.analysisRepliesTooLarge)
+        out.add("qflux_server_handshakes_evicted_total", .counter,
+                "Long-polling handshakes without a Socket.IO connect closed to make room for newer ones (per address, or a full pool).",
+                st.handshakesEvicted)
+        out.add("qflux_server_handshake_timeouts_total", .counter,
+                "Long-polling sessions closed for no Socket.IO connect within the handshake timeout.", st.handshakeTimeouts)
         out.add("qflux_server_reads_held_total", .counter,
                 "Times a connection was not read while the kernel had not taken all output for it (read again once it drains).",
                 st.readsHeld)

@@ -42,6 +42,9 @@ final class ServerCore: @unchecked Sendable {
     var pendingUpgrades: [OpaquePointer: UInt64] = [:]
     /// Connections still sending their request headers, for the per-address slowloris limit.
     var headerGuard = HeaderGuard()
+    /// Long-polling sessions between their handshake and their Socket.IO connect.
+    lazy var handshakes = HandshakePool(capacity: config.maxPendingHandshakes,
+                                        perAddress: config.maxPendingHandshakesPerAddress)
     /// The timer of long-polling sessions (pings, deadlines); nil while the server is stopped.
     var ticker: OpaquePointer?
     var tickerScheduled = false
@@ -134,11 +137,21 @@ final class ServerCore: @unchecked Sendable {
             counters.add(counters.authTimeouts)
         }
         s.killed = true
+        if handshakes.count > 0 { handshakes.remove(session: s.id) }
         sessions[s.id] = nil
         sessionsBySID[s.sid] = nil
         if s.isPolling { counters.pollingSessions.wrappingSubtract(1, ordering: .relaxed) }
         counters.clients.store(sessions.count, ordering: .relaxed)
         if s.focus != .none || !s.subscriptions.isEmpty { rebuildRoutes() }
+    }
+
+    /// Sessions that count against `maxClients`: all but handshakes awaiting their connect.
+    var admittedSessions: Int { sessions.count - handshakes.count }
+
+    /// Sessions that have not authenticated, less handshakes awaiting their connect (they have
+    /// their own pool): what `maxUnauthenticated` bounds.
+    var unauthenticatedSessions: Int {
+        sessions.values.lazy.filter { !$0.authenticated }.count - handshakes.count
     }
 
     /// The session named by an Engine.IO `sid`.

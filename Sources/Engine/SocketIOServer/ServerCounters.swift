@@ -46,6 +46,8 @@ final class ServerCounters: Sendable {
     let batchedWrites = Atomic<UInt64>(0)
     let readsHeld = Atomic<UInt64>(0)
     let analysisRepliesTooLarge = Atomic<UInt64>(0)
+    let handshakesEvicted = Atomic<UInt64>(0)
+    let handshakeTimeouts = Atomic<UInt64>(0)
 
     func add(_ a: borrowing Atomic<UInt64>, _ n: UInt64 = 1) {
         a.wrappingAdd(n, ordering: .relaxed)
@@ -96,7 +98,9 @@ final class ServerCounters: Sendable {
             csvBytesSent: csvBytesSent.load(ordering: .relaxed),
             batchedWrites: batchedWrites.load(ordering: .relaxed),
             readsHeld: readsHeld.load(ordering: .relaxed),
-            analysisRepliesTooLarge: analysisRepliesTooLarge.load(ordering: .relaxed))
+            analysisRepliesTooLarge: analysisRepliesTooLarge.load(ordering: .relaxed),
+            handshakesEvicted: handshakesEvicted.load(ordering: .relaxed),
+            handshakeTimeouts: handshakeTimeouts.load(ordering: .relaxed))
     }
 }
 
@@ -193,4 +197,9 @@ package struct StreamServerStats: Sendable, Equatable {
     /// Analysis answers replaced by their error event for being over the reply bound
     /// (``StreamServerConfig/maxAnalysisReplyBytes``).
     package var analysisRepliesTooLarge: UInt64 = 0
+    /// Long-polling handshakes closed to make room for a newer one of the same address (or in a
+    /// full pool) before their Socket.IO connect (``HandshakePool``).
+    package var handshakesEvicted: UInt64 = 0
+    /// Long-polling sessions closed for no Socket.IO connect within `handshakeTimeout`.
+    package var handshakeTimeouts: UInt64 = 0
 }

@@ -52,6 +52,13 @@ package struct StreamServerConfig: Sendable {
     package var allowedHosts: [String] = []
     /// With a token: seconds a WebSocket client may stay without a successful Socket.IO connect.
     package var unauthenticatedTimeout: Int = 5
+    /// Seconds a long-polling session may take from its Engine.IO handshake to its Socket.IO
+    /// connect (real clients take milliseconds); then it is closed (``HandshakePool``).
+    package var handshakeTimeout: Double = 5
+    /// Long-polling handshakes without a Socket.IO connect kept at once, and from one address;
+    /// past either, the oldest gives way. They do not count against ``maxClients``.
+    package var maxPendingHandshakes = 256
+    package var maxPendingHandshakesPerAddress = 32
     /// With a token: most WebSocket clients at once that have not authenticated yet.
     package var maxUnauthenticated: Int = 64
     /// With a token: `/health` and `/metrics` need it too (`Authorization: Bearer …` or `?token=`).

@@ -70,7 +70,7 @@ extension ServerCore {
         headerGuard.track(wsi, address: address, now: monotonicNanos())
     }
 
-    private func peerAddress(_ fd: Int32) -> String? {
+    func peerAddress(_ fd: Int32) -> String? {
         guard fd >= 0 else { return nil }
         var buf = [CChar](repeating: 0, count: 64)
         let n = qf_lws_peer_address(fd, &buf, Int32(buf.count))

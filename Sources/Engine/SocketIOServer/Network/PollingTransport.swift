@@ -79,18 +79,25 @@ extension ServerCore {
         }
     }
 
-    /// A new long-polling session: the same limits as a WebSocket upgrade.
+    /// A new long-polling session. It waits for its Socket.IO connect in the handshake pool
+    /// (``HandshakePool``), apart from the clients `maxClients` and `maxUnauthenticated` bound:
+    /// handshakes nobody continues cost one request each and cannot lock real clients out.
     private func handshake(_ wsi: OpaquePointer, key: UInt64, origin: String?) -> Int32 {
-        if sessions.count >= config.maxClients || closingAll {
+        if admittedSessions >= config.maxClients || closingAll {
             counters.add(counters.refusedMaxClients)
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: client limit reached\"}"))
         }
-        if config.token != nil,
-           sessions.values.lazy.filter({ !$0.authenticated }).count >= config.maxUnauthenticated {
+        if config.token != nil, unauthenticatedSessions >= config.maxUnauthenticated {
             counters.add(counters.refusedUnauthenticated)
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many unauthenticated clients\"}"))
         }
         let s = openSession(transport: .polling)
+        let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
+        for id in handshakes.admit(session: s.id, address: address, now: monotonicNanos()) {
+            guard let old = sessions[id] else { continue }
+            counters.add(counters.handshakesEvicted)
+            closePolling(old)
+        }
         return hold(s, wsi, key: key, origin: origin)
     }
 

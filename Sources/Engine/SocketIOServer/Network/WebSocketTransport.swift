@@ -26,13 +26,12 @@ extension ServerCore {
             pendingUpgrades[wsi] = s.id
             return 0
         }
-        if sessions.count >= config.maxClients || closingAll {
+        if admittedSessions >= config.maxClients || closingAll {
             counters.add(counters.refusedMaxClients)
             _ = qf_lws_refuse(wsi, 503, "Service Unavailable: client limit reached")
             return 1
         }
-        if config.token != nil,
-           sessions.values.lazy.filter({ !$0.authenticated }).count >= config.maxUnauthenticated {
+        if config.token != nil, unauthenticatedSessions >= config.maxUnauthenticated {
             counters.add(counters.refusedUnauthenticated)
             _ = qf_lws_refuse(wsi, 503, "Service Unavailable: too many unauthenticated clients")
             return 1
@@ -48,7 +47,7 @@ extension ServerCore {
         if let eio = queryArg(wsi, "EIO="), eio != "4" { return false }
         if let transport = queryArg(wsi, "transport="), transport != "websocket" { return false }
         if queryArg(wsi, "sid=") != nil { return pendingUpgrades[wsi] != nil }
-        if sessions.count >= config.maxClients || closingAll {
+        if admittedSessions >= config.maxClients || closingAll {
             counters.add(counters.refusedMaxClients)
             return false
         }
