@@ -26,6 +26,9 @@ final class ClientSession {
 
     let id: UInt64
     let sid: String
+    /// The peer address it connected from (its WebSocket's, or its handshake `GET`'s): what the
+    /// per-address shares of server-wide pools count by.
+    let address: String
     var transport: Transport
     var parser: SocketIOParser
     var queue: OutboundQueue
@@ -72,8 +75,10 @@ final class ClientSession {
     /// Bytes of the message the upgrading WebSocket is receiving (`2probe`, `5`: tiny).
     var upgradeMessage: [UInt8] = []
 
-    init(id: UInt64, transport: Transport, sid: String, maxMessageBytes: Int, queueLimit: Int, byteBudget: Int) {
+    init(id: UInt64, transport: Transport, sid: String, address: String, maxMessageBytes: Int, queueLimit: Int,
+         byteBudget: Int) {
         self.id = id
+        self.address = address
         self.transport = transport
         self.sid = sid
         parser = SocketIOParser(maxMessageBytes: maxMessageBytes)

@@ -9,6 +9,30 @@ extension ServerCore {
         name == "run_backtest" ? ("backtest_complete", "backtest_error") : ("indicators_calculated", "indicators_error")
     }
 
+    /// Why a new analysis request of `s` is refused now, or nil: the server-wide queue is full,
+    /// or the client or its address already has its share of it.
+    private func analysisRefusal(_ s: ClientSession) -> String? {
+        if analysisPending >= config.maxPendingAnalysis {
+            return "server busy: \(analysisPending) analysis requests queued, try again"
+        }
+        let mine = analysisByClient[s.id, default: 0]
+        if mine >= config.maxPendingAnalysisPerClient {
+            return "busy: \(mine) analysis requests of this client under way (at most \(config.maxPendingAnalysisPerClient)), wait for their answers"
+        }
+        let addressShare = max(1, config.maxPendingAnalysis / 2)
+        if analysisByAddress[s.address, default: 0] >= addressShare {
+            return "busy: \(addressShare) analysis requests from this address under way, wait for their answers"
+        }
+        return nil
+    }
+
+    /// An analysis request ended (network thread).
+    func analysisDone(client: UInt64, address: String) {
+        analysisPending -= 1
+        if let n = analysisByClient[client] { analysisByClient[client] = n > 1 ? n - 1 : nil }
+        if let n = analysisByAddress[address] { analysisByAddress[address] = n > 1 ? n - 1 : nil }
+    }
+
     /// The error of an answer over ``StreamServerConfig/maxAnalysisReplyBytes``.
     static func tooLarge(_ size: Int, max: Int, backtest: Bool) -> String {
         func mb(_ n: Int) -> String {
@@ -23,12 +47,15 @@ extension ServerCore {
     /// answers the error event at once when too much analysis is already queued.
     func handleAnalysisRequest(_ s: ClientSession, name: String, data: JSONValue?, ack: Int?) {
         let (ok, failed) = Self.replies(name)
-        guard analysisPending < config.maxPendingAnalysis else {
+        if let why = analysisRefusal(s) {
             counters.add(counters.analysisRefused)
-            emit(s, failed, ServerPayloads.error("server busy: \(analysisPending) analysis requests queued, try again", timestamp: true), ack: ack)
+            emit(s, failed, ServerPayloads.error(why, timestamp: true), ack: ack)
             return
         }
         analysisPending += 1
+        analysisByClient[s.id, default: 0] += 1
+        analysisByAddress[s.address, default: 0] += 1
+        let address = s.address
         let id = s.id, ds = dataSource, inbox = inbox, isBacktest = name == "run_backtest"
         let maxReply = config.maxAnalysisReplyBytes, counters = counters
         analysisQueue.async {
@@ -56,7 +83,7 @@ extension ServerCore {
                 frames.removeAll()
                 reply(failed, ServerPayloads.error(Self.tooLarge(size, max: maxReply, backtest: isBacktest), timestamp: true))
             }
-            inbox.post(.analysisDone(client: id, frames: frames))
+            inbox.post(.analysisDone(client: id, address: address, frames: frames))
         }
     }
 }

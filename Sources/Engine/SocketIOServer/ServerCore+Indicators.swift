@@ -54,8 +54,14 @@ extension ServerCore {
             guard record.pending.count < limits.maxPendingPerClient else {
                 throw LiveIndicatorError("busy: \(record.pending.count) indicator requests of this client in progress, try again")
             }
-            guard let (stream, created) = hub.stream(pair: pair, specs: specs, assetName: name, releasing: old) else {
+            let stream: LiveIndicatorStream, created: Bool
+            switch hub.stream(pair: pair, specs: specs, assetName: name, address: s.address, releasing: old) {
+            case .success(let got):
+                (stream, created) = got
+            case .failure(.serverFull):
                 throw LiveIndicatorError("server busy: \(limits.maxComputations) live indicator computations in use, try again later")
+            case .failure(.addressShare):
+                throw LiveIndicatorError("server busy: clients of this address run \(limits.maxComputationsPerAddress) live indicator computations, the most one address may")
             }
             hub.attach(s, to: stream)
             emit(s, "indicators_subscribed", LiveIndicatorPayloads.subscribed(asset: name, timeframe: tf, stream: stream), ack: ack)

@@ -58,8 +58,8 @@ extension ServerCore {
         case .deliver(let client, let frames):
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
-        case .analysisDone(let client, let frames):
-            analysisPending -= 1
+        case .analysisDone(let client, let address, let frames):
+            analysisDone(client: client, address: address)
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
         case .historyDone(let key, let frame):

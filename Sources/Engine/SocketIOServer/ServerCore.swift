@@ -26,6 +26,9 @@ final class ServerCore: @unchecked Sendable {
     let httpQueue = DispatchQueue(label: "qflux.server.http", attributes: .concurrent)
     /// Analysis requests queued or running (network thread).
     var analysisPending = 0
+    /// Analysis requests queued or running, by client and by peer address.
+    var analysisByClient: [UInt64: Int] = [:]
+    var analysisByAddress: [String: Int] = [:]
     let startedAt = monotonicNanos()
     let stopping = Atomic<Bool>(false)
     /// Accepted origins and `Host` names.
@@ -37,6 +40,8 @@ final class ServerCore: @unchecked Sendable {
     var nextSessionID: UInt64 = 1
     /// The HTTP request under way on each connection, by the connection's key (its per-session data).
     var httpExchanges: [UInt64: HTTPExchange] = [:]
+    /// HTTP slots held by each peer address (``HTTPSlotsByAddress``).
+    let httpSlotsByAddress = HTTPSlotsByAddress()
     /// WebSockets between their handshake and `LWS_CALLBACK_ESTABLISHED` that upgrade a
     /// long-polling session: connection → session id.
     var pendingUpgrades: [OpaquePointer: UInt64] = [:]
@@ -98,12 +103,12 @@ final class ServerCore: @unchecked Sendable {
 
     /// Opens a session on a new WebSocket (`.websocket(wsi)`) or a long-polling handshake
     /// (`.polling`) and queues its Engine.IO open packet.
-    func openSession(transport: ClientSession.Transport) -> ClientSession {
+    func openSession(transport: ClientSession.Transport, address: String) -> ClientSession {
         let id = nextSessionID
         nextSessionID += 1
         var sid = Self.makeSID()
         while sessionsBySID[sid] != nil { sid = Self.makeSID() }
-        let s = ClientSession(id: id, transport: transport, sid: sid, maxMessageBytes: config.maxInboundMessageBytes,
+        let s = ClientSession(id: id, transport: transport, sid: sid, address: address, maxMessageBytes: config.maxInboundMessageBytes,
                               queueLimit: config.clientQueueLimit, byteBudget: config.clientByteBudget)
         sessions[id] = s
         sessionsBySID[sid] = id

@@ -12,7 +12,7 @@ enum ServerInput: Sendable {
     /// Frames built off the network thread for one client (replies needing the data source).
     case deliver(client: UInt64, frames: [[UInt8]])
     /// An analysis request's reply (the analysis queue): delivered like `deliver`, and frees a slot.
-    case analysisDone(client: UInt64, frames: [[UInt8]])
+    case analysisDone(client: UInt64, address: String, frames: [[UInt8]])
     /// A history job's `historical_candles_loaded` frame, for every client waiting on `key`.
     case historyDone(key: SubscriptionKey, frame: [UInt8])
     /// The `get_available_data` listing (`available_data` or `data_error` payload).

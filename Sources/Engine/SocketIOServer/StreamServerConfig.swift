@@ -66,6 +66,10 @@ package struct StreamServerConfig: Sendable {
     /// Most `run_backtest` / `calculate_indicators` requests queued or running at once (all
     /// clients); more are answered with their error event at once.
     package var maxPendingAnalysis = 8
+    /// Of those, one client may have this many queued or running; one peer address half of
+    /// ``maxPendingAnalysis`` (the analysis queue is served in order, so one client's requests
+    /// cannot hold it while the others are told "server busy").
+    package var maxPendingAnalysisPerClient = 2
     /// Bounds on live indicators (`subscribe_indicators`).
     package var liveIndicators = LiveIndicatorLimits()
 
@@ -103,7 +107,7 @@ package struct StreamServerConfig: Sendable {
     package var maxHTTPStreams: Int = 16
     /// Seconds a streamed HTTP answer may wait for its client to take the next piece before the
     /// connection is closed.
-    package var httpStallTimeout: Int = 30
+    package var httpStallTimeout: Int = 10
 
     /// Defaults: 127.0.0.1:3001, no token.
     package init() {}

@@ -12,6 +12,8 @@ final class LiveIndicatorHub {
     private(set) var byPair: [SubscriptionKey: [LiveIndicatorStream]] = [:]
     /// Number of computations in ``byPair``.
     private(set) var computations = 0
+    /// Computations by the peer address that started them.
+    private(set) var computationsByAddress: [String: Int] = [:]
     /// What each client holds, by session id.
     private(set) var clients: [UInt64: LiveIndicatorClient] = [:]
     /// A stream met a dead subscriber while sending: prune after the batch.
@@ -30,18 +32,32 @@ final class LiveIndicatorHub {
         return c
     }
 
-    /// The existing computation of `specs` on `pair`, else a new one; nil when the server already
-    /// runs ``LiveIndicatorLimits/maxComputations`` (not counting `releasing`, a computation that
-    /// only the asking client holds and is about to leave).
-    func stream(pair: SubscriptionKey, specs: [IndicatorSpec], assetName: String,
-                releasing: LiveIndicatorStream?) -> (stream: LiveIndicatorStream, created: Bool)? {
-        if let existing = byPair[pair]?.first(where: { $0.specs == specs }) { return (existing, false) }
+    /// Why no new computation can start.
+    enum Refusal: Error {
+        /// The server runs ``LiveIndicatorLimits/maxComputations``.
+        case serverFull
+        /// Clients of this address started ``LiveIndicatorLimits/maxComputationsPerAddress``.
+        case addressShare
+    }
+
+    /// The existing computation of `specs` on `pair`, else a new one started for a client of
+    /// `address`; refused when the server already runs ``LiveIndicatorLimits/maxComputations``,
+    /// or clients of `address` started their share of them (not counting `releasing`, a
+    /// computation that only the asking client holds and is about to leave).
+    func stream(pair: SubscriptionKey, specs: [IndicatorSpec], assetName: String, address: String,
+                releasing: LiveIndicatorStream?) -> Result<(stream: LiveIndicatorStream, created: Bool), Refusal> {
+        if let existing = byPair[pair]?.first(where: { $0.specs == specs }) { return .success((existing, false)) }
         let freed = releasing.map { $0.subscribers.count <= 1 } ?? false
-        guard computations - (freed ? 1 : 0) < limits.maxComputations else { return nil }
-        let s = LiveIndicatorStream(pair: pair, assetName: assetName, specs: specs)
+        guard computations - (freed ? 1 : 0) < limits.maxComputations else { return .failure(.serverFull) }
+        let freedHere = freed && releasing?.creatorAddress == address
+        guard computationsByAddress[address, default: 0] - (freedHere ? 1 : 0) < limits.maxComputationsPerAddress else {
+            return .failure(.addressShare)
+        }
+        let s = LiveIndicatorStream(pair: pair, assetName: assetName, specs: specs, creatorAddress: address)
         byPair[pair, default: []].append(s)
         computations += 1
-        return (s, true)
+        computationsByAddress[address, default: 0] += 1
+        return .success((s, true))
     }
 
     /// Gives `session` the computation `stream` on its pair, replacing what it held there.
@@ -75,6 +91,9 @@ final class LiveIndicatorHub {
         list.remove(at: i)
         byPair[stream.pair] = list.isEmpty ? nil : list
         computations -= 1
+        if let n = computationsByAddress[stream.creatorAddress] {
+            computationsByAddress[stream.creatorAddress] = n > 1 ? n - 1 : nil
+        }
     }
 
     /// Forgets clients that are gone (closed, disconnected) and the computations only they held.

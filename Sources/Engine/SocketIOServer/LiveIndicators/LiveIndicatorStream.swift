@@ -41,8 +41,12 @@ final class LiveIndicatorStream {
     /// Updates kept while the seed is computed (a seed takes one history read: milliseconds).
     static let earlyLimit = 64
 
-    init(pair: SubscriptionKey, assetName: String, specs: [IndicatorSpec]) {
+    /// The peer address of the client that started it (the per-address share counts it there).
+    let creatorAddress: String
+
+    init(pair: SubscriptionKey, assetName: String, specs: [IndicatorSpec], creatorAddress: String = "") {
         self.pair = pair
+        self.creatorAddress = creatorAddress
         self.specs = specs
         outputs = specs.flatMap(\.columns)
         row = [Double](repeating: .nan, count: outputs.count)

@@ -1,7 +1,6 @@
 import CSupport
 import FastDecode
 import Foundation
-import Synchronization
 
 /// One HTTP request under way on a connection (network thread). Every HTTP answer goes out from
 /// `LWS_CALLBACK_HTTP_WRITEABLE`: whole answers at once, long-polling answers when the session
@@ -59,16 +58,47 @@ final class HTTPStream {
 }
 
 /// Holds one of the ``StreamServerConfig/maxHTTPStreams`` slots while alive (counted in
-/// `httpStreams`): the worker closure of a listing, or a CSV stream's body.
+/// `httpStreams`, and by peer address in ``HTTPSlotsByAddress``): the worker closure of a
+/// listing, or a CSV stream's body. Released on whichever thread drops the last reference.
 final class HTTPSlot: Sendable {
     private let counters: ServerCounters
+    private let byAddress: HTTPSlotsByAddress
+    private let address: String
 
-    init(_ counters: ServerCounters) {
+    init(_ counters: ServerCounters, byAddress: HTTPSlotsByAddress, address: String) {
         self.counters = counters
+        self.byAddress = byAddress
+        self.address = address
         counters.httpStreams.wrappingAdd(1, ordering: .relaxed)
+        byAddress.add(address, 1)
     }
 
-    deinit { counters.httpStreams.wrappingSubtract(1, ordering: .relaxed) }
+    deinit {
+        counters.httpStreams.wrappingSubtract(1, ordering: .relaxed)
+        byAddress.add(address, -1)
+    }
+}
+
+/// The HTTP slots each peer address holds: one address may hold half of
+/// ``StreamServerConfig/maxHTTPStreams``, so stalled downloads from one address cannot make
+/// `/api/*` answer 503 to everyone. Slots are released on the HTTP queue's threads, so the
+/// counts are behind a pthread lock (which ThreadSanitizer sees, unlike `Mutex`'s futex).
+final class HTTPSlotsByAddress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var counts: [String: Int] = [:]
+
+    func add(_ address: String, _ n: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        let v = counts[address, default: 0] + n
+        counts[address] = v > 0 ? v : nil
+    }
+
+    func count(_ address: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts[address, default: 0]
+    }
 }
 
 /// A CSV source and its slot, handed between the network thread and the HTTP queue. The source
@@ -288,12 +318,17 @@ extension ServerCore {
             counters.add(counters.httpStreamsRefused)
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many CSV requests under way, try again\"}"))
         }
+        let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
+        guard httpSlotsByAddress.count(address) < max(1, config.maxHTTPStreams / 2) else {
+            counters.add(counters.httpStreamsRefused)
+            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many CSV requests from this address under way, try again\"}"))
+        }
         let request = nextRequestID()
         let ex = HTTPExchange(connection: key, request: request, wsi: wsi, kind: .waiting)
         httpExchanges[key] = ex
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
         park(ex)
-        let slot = HTTPSlot(counters), ds = dataSource, inbox = inbox
+        let slot = HTTPSlot(counters, byAddress: httpSlotsByAddress, address: address), ds = dataSource, inbox = inbox
         switch route {
         case .list(let timeframe):
             httpQueue.async {

@@ -91,8 +91,8 @@ extension ServerCore {
             counters.add(counters.refusedUnauthenticated)
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many unauthenticated clients\"}"))
         }
-        let s = openSession(transport: .polling)
         let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
+        let s = openSession(transport: .polling, address: address)
         for id in handshakes.admit(session: s.id, address: address, now: monotonicNanos()) {
             guard let old = sessions[id] else { continue }
             counters.add(counters.handshakesEvicted)

@@ -66,7 +66,7 @@ extension ServerCore {
             lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Self.upgradeTimeout)
             return 0
         }
-        let s = openSession(transport: .websocket(wsi))
+        let s = openSession(transport: .websocket(wsi), address: peerAddress(lws_get_socket_fd(wsi)) ?? "unknown")
         user.storeBytes(of: s.id, as: UInt64.self)
         armPingTimer(s, seconds: config.pingInterval)
         return 0
