@@ -38,7 +38,10 @@ struct ServerPoolShareTests {
 
     @Test("clients of one address start at most half the live indicator computations")
     func liveIndicatorShare() throws {
-        let (server, _) = try makeTestServer { $0.liveIndicators.maxComputations = 8 }
+        let (server, _) = try makeTestServer {
+            $0.liveIndicators.maxComputations = 8
+            $0.liveIndicators.maxComputationsPerAddress = 4
+        }
         defer { server.stop() }
         let run = try runPythonClient("indicators", port: server.boundPort, timeout: 60, script: "pool_shares.py")
         let r = try #require(run.result, "no result: \(run.stdout) \(run.stderr.suffix(600))")

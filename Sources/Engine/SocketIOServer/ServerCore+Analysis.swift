@@ -19,7 +19,7 @@ extension ServerCore {
         if mine >= config.maxPendingAnalysisPerClient {
             return "busy: \(mine) analysis requests of this client under way (at most \(config.maxPendingAnalysisPerClient)), wait for their answers"
         }
-        let addressShare = max(1, config.maxPendingAnalysis / 2)
+        let addressShare = max(1, config.maxPendingAnalysisPerAddress)
         if analysisByAddress[s.address, default: 0] >= addressShare {
             return "busy: \(addressShare) analysis requests from this address under way, wait for their answers"
         }

@@ -67,9 +67,10 @@ package struct StreamServerConfig: Sendable {
     /// clients); more are answered with their error event at once.
     package var maxPendingAnalysis = 8
     /// Of those, one client may have this many queued or running; one peer address half of
-    /// ``maxPendingAnalysis`` (the analysis queue is served in order, so one client's requests
+    /// ``maxPendingAnalysisPerAddress`` (the analysis queue is served in order, so one client's requests
     /// cannot hold it while the others are told "server busy").
     package var maxPendingAnalysisPerClient = 2
+    package var maxPendingAnalysisPerAddress = 4
     /// Bounds on live indicators (`subscribe_indicators`).
     package var liveIndicators = LiveIndicatorLimits()
 
@@ -105,6 +106,9 @@ package struct StreamServerConfig: Sendable {
     /// Asynchronous HTTP answers at once (`/api/available-csv-files` listings and
     /// `/api/csv-data/…` streams); more get `503`.
     package var maxHTTPStreams: Int = 16
+    /// Of those, what one peer address may hold (stalled downloads from one address cannot make
+    /// `/api/*` answer 503 to everyone).
+    package var maxHTTPStreamsPerAddress: Int = 8
     /// Seconds a streamed HTTP answer may wait for its client to take the next piece before the
     /// connection is closed.
     package var httpStallTimeout: Int = 10

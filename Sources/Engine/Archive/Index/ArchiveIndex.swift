@@ -28,8 +28,12 @@ package struct ArchiveIndex: Sendable {
     /// Chunks grouped, sorted by asset, kind, timeframe.
     package var series: [Series]
 
-    /// Paths of every chunk file (closed and open) under `directory`, sorted. Throws when the
-    /// directory is missing or holds no chunk.
+    /// Paths of every chunk file (closed and open) under `directory`, sorted. Symbolic links
+    /// below `directory` – to files or to folders – are never followed: an archive qflux writes
+    /// holds none, and a planted one would make every reader (the CSV API, `run_backtest`,
+    /// exports) serve a file from outside the data directory. `directory` itself may be a link.
+    /// Folders deeper than ``maxDepth`` are not walked. Throws when the directory is missing or
+    /// holds no chunk.
     package static func chunkPaths(in directory: String) throws(ArchiveError) -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir) else {
@@ -37,14 +41,30 @@ package struct ArchiveIndex: Sendable {
         }
         guard isDir.boolValue else { throw ArchiveError(.noChunks, path: directory, errno: ENOTDIR) }
         var out: [String] = []
-        let e = FileManager.default.enumerator(atPath: directory)
-        while let f = e?.nextObject() as? String {
-            if ChunkNaming.isChunk(f) { out.append(directory + "/" + f) }
-        }
+        collectChunks(in: directory, depth: 0, into: &out)
         if out.isEmpty {
             throw ArchiveError(.noChunks, path: directory, detail: "not a qflux archive (no *.qfa.lz4 chunks)")
         }
         return out.sorted()
+    }
+
+    /// Folder levels below a data directory that are searched for chunks (the layout uses two:
+    /// `ASSET/KIND/`).
+    package static let maxDepth = 8
+
+    private static func collectChunks(in folder: String, depth: Int, into out: inout [String]) {
+        guard depth <= maxDepth, let items = CatalogDirectory.items(folder, sizes: false, sorted: false) else { return }
+        for item in items {
+            switch item.kind {
+            case .file where ChunkNaming.isChunk(item.name), .other where ChunkNaming.isChunk(item.name):
+                // FIFOs and devices too: the reader refuses them at once, and reports them
+                out.append(folder + "/" + item.name)
+            case .directory:
+                collectChunks(in: folder + "/" + item.name, depth: depth + 1, into: &out)
+            default:
+                continue  // links (never followed), other names
+            }
+        }
     }
 
     /// Reads every chunk's header and records (for counts and time ranges).

@@ -12,8 +12,8 @@ package struct LiveIndicatorLimits: Sendable, Equatable {
     /// for the same set on the same pair share one.
     package var maxComputations = 256
     /// Computations that clients of one peer address may have started (and that still run): half
-    /// of ``maxComputations``, so connections from one address cannot take them all.
-    package var maxComputationsPerAddress: Int { max(1, maxComputations / 2) }
+    /// of the default ``maxComputations``, so connections from one address cannot take them all.
+    package var maxComputationsPerAddress = 128
     /// Largest whole-number parameter (periods: `sma(1000)`); TA-Lib allows 100000.
     package var maxPeriod = 1000
     /// Longest indicator spec text (bytes, all entries of one request together).

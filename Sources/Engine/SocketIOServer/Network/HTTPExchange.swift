@@ -79,8 +79,8 @@ final class HTTPSlot: Sendable {
     }
 }
 
-/// The HTTP slots each peer address holds: one address may hold half of
-/// ``StreamServerConfig/maxHTTPStreams``, so stalled downloads from one address cannot make
+/// The HTTP slots each peer address holds: one address may hold
+/// ``StreamServerConfig/maxHTTPStreamsPerAddress`` of them, so stalled downloads from one address cannot make
 /// `/api/*` answer 503 to everyone. Slots are released on the HTTP queue's threads, so the
 /// counts are behind a pthread lock (which ThreadSanitizer sees, unlike `Mutex`'s futex).
 final class HTTPSlotsByAddress: @unchecked Sendable {
@@ -195,7 +195,6 @@ extension ServerCore {
     }
 
     func httpWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
-        resumeReadsIfDrained(wsi)
         guard let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi else { return 0 }
         switch ex.kind {
         case .answer(let a):
@@ -319,7 +318,7 @@ extension ServerCore {
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many CSV requests under way, try again\"}"))
         }
         let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
-        guard httpSlotsByAddress.count(address) < max(1, config.maxHTTPStreams / 2) else {
+        guard httpSlotsByAddress.count(address) < max(1, config.maxHTTPStreamsPerAddress) else {
             counters.add(counters.httpStreamsRefused)
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many CSV requests from this address under way, try again\"}"))
         }
@@ -478,7 +477,6 @@ extension ServerCore {
             if let base = src.baseAddress { (buffer + before).copyMemory(from: base, byteCount: src.count) }
         }
         let n = qf_lws_write_chunk(wsi, (buffer + before).assumingMemoryBound(to: UInt8.self), bytes.count, last ? 1 : 0)
-        holdReadsWhileOutputBuffered(wsi)
         return n >= 0
     }
 }

@@ -153,25 +153,37 @@ extension ServerCore {
         qf_lws_kill_async(wsi)
     }
 
-    /// Called after every write. When the kernel did not take all of it, libwebsockets keeps the
-    /// rest and sends it on later POLLOUTs; until then the connection is not read. libwebsockets
-    /// 4.1 cannot close a connection whose output it still holds: reading EOF or a reset from
-    /// such a peer (a client killed, or a laptop that slept while its buffers were full) makes
-    /// its service loop retry that socket forever without polling – no timer, no other client,
-    /// no SIGTERM is served again. Unread, a dead peer shows as a hang-up, which libwebsockets
-    /// closes without flushing; a frozen one is cut by its ping timeout. Reading resumes when
-    /// the output has drained (``resumeReadsIfDrained(_:)``, from the writeable callbacks).
+    /// Called after every WebSocket write. When the kernel did not take all of it, libwebsockets
+    /// keeps the rest and sends it on later POLLOUTs; until then the connection is not read.
+    /// libwebsockets 4.1 cannot close a connection whose output it still holds: reading EOF or a
+    /// reset from such a peer (a client killed, or a laptop that slept while its buffers were
+    /// full) makes its service loop retry that socket forever without polling – no timer, no
+    /// other client, no SIGTERM is served again (issue 28). Unread, a dead peer shows as a
+    /// hang-up, which libwebsockets closes without flushing. A client that takes nothing more
+    /// for ``StreamServerConfig/slowClientGrace`` is cut as a slow client (its connection's
+    /// timeout, a violent close). Reading resumes when the output has drained
+    /// (``resumeReadsIfDrained(_:_:)``, from the writeable callback). HTTP answers are not held:
+    /// libwebsockets reads nothing from an HTTP connection while it answers, and a flow-controlled
+    /// HTTP connection would not be written either.
     func holdReadsWhileOutputBuffered(_ wsi: OpaquePointer) {
         guard lws_partial_buffered(wsi) != 0, !readsHeld.contains(wsi) else { return }
         readsHeld.insert(wsi)
         counters.add(counters.readsHeld)
         lws_rx_flow_control(wsi, 0)
+        qf_lws_set_user_timeout(wsi, Int32(max(1, config.slowClientGrace.rounded(.up))))
     }
 
-    /// Reads a connection again once libwebsockets has sent everything it held for it.
-    func resumeReadsIfDrained(_ wsi: OpaquePointer) {
+    /// Reads a connection again once libwebsockets has sent everything it held for it, and
+    /// gives it back its own deadline (an unauthenticated client's, else none).
+    func resumeReadsIfDrained(_ wsi: OpaquePointer, _ s: ClientSession?) {
         guard !readsHeld.isEmpty, lws_partial_buffered(wsi) == 0, readsHeld.remove(wsi) != nil else { return }
         lws_rx_flow_control(wsi, 1)
+        if let s, config.token != nil, !s.authenticated {
+            let left = Double(max(1, config.unauthenticatedTimeout)) - Double(monotonicNanos() &- s.openedAt) / 1e9
+            qf_lws_set_user_timeout(wsi, Int32(max(1, left.rounded(.up))))
+        } else {
+            qf_lws_set_user_timeout(wsi, 0)
+        }
     }
 
     /// A request header, nil when absent; "" (never accepted) when too long to be sane.
@@ -215,7 +227,6 @@ extension ServerCore {
             if let base = src.baseAddress { (buffer + lwsPre).copyMemory(from: base, byteCount: src.count) }
         }
         let n = lws_write(wsi, (buffer + lwsPre).assumingMemoryBound(to: UInt8.self), bytes.count, kind)
-        holdReadsWhileOutputBuffered(wsi)
         return n >= 0
     }
 

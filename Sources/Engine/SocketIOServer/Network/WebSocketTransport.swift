@@ -81,8 +81,8 @@ extension ServerCore {
     }
 
     func webSocketWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
-        resumeReadsIfDrained(wsi)
         guard let s = session(user) else { return -1 }
+        if s.wsi == wsi { resumeReadsIfDrained(wsi, s) }
         if s.upgradeWSI == wsi {
             guard s.probeReplyOwed else { return 0 }
             s.probeReplyOwed = false
@@ -94,6 +94,11 @@ extension ServerCore {
 
     func webSocketClosed(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) {
         if let s = session(user) {
+            if s.wsi == wsi, !s.killed, readsHeld.contains(wsi) {
+                // its connection's timeout: it took nothing for the grace period
+                counters.add(counters.slowDisconnects)
+                logger.info("disconnected a client that stopped reading", metadata: ["sid": "\(s.sid)"])
+            }
             if s.upgradeWSI == wsi {
                 // the upgrade failed: the session goes on polling
                 s.upgradeWSI = nil
@@ -214,7 +219,9 @@ extension ServerCore {
             return 0
         }
         if let frame = s.queue.pop() {
-            guard write(wsi, frame.bytes, LWS_WRITE_TEXT) else { return -1 }
+            let ok = write(wsi, frame.bytes, LWS_WRITE_TEXT)
+            holdReadsWhileOutputBuffered(wsi)
+            guard ok else { return -1 }
             counters.add(counters.messagesSent)
             counters.add(counters.bytesSent, UInt64(frame.bytes.count))
             afterWrite(s)
