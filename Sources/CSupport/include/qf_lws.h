@@ -48,6 +48,16 @@ static inline int qf_lws_request_path(struct lws *wsi, char *dest, int len)
 }
 
 /**
+ * Whether the request line ended with its HTTP version ("GET /path HTTP/1.1"). libwebsockets ends
+ * the URI at a percent-decoded CR or LF (`%0d%0a`) and then reads the rest of the request line as
+ * a header, so such a request has no version, and LWS_CALLBACK_HTTP's path is cut short.
+ */
+static inline int qf_lws_has_http_version(struct lws *wsi)
+{
+    return lws_hdr_total_length(wsi, WSI_TOKEN_HTTP) > 0;
+}
+
+/**
  * Copies the value of the query argument `name` (given with its '=', e.g. "EIO=") into dest.
  * Returns the value's length, or -1 when absent.
  */

@@ -171,6 +171,12 @@ extension ServerCore {
         if let why = refusal(wsi) {
             return respond(wsi, key: key, jsonAnswer(403, "{\"error\":\"\(why)\"}"))
         }
+        // libwebsockets ends the decoded path at a CR or LF (`%0d%0a`), then takes the rest of the
+        // request line for a header: such a request has no HTTP version. Other control characters
+        // reach the path as they are.
+        if qf_lws_has_http_version(wsi) == 0 || path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            return respond(wsi, key: key, jsonAnswer(400, "{\"error\":\"Invalid request path (control characters)\"}"))
+        }
         if path == "/socket.io" || path == "/socket.io/" {
             return engineIO(wsi, key: key)
         }
