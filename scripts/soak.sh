@@ -6,8 +6,10 @@
 #   each client gets ~100 updates/s – python-socketio cannot read ~1,250 updates/s per client for
 #   100 clients on this machine and then misses its pong), SOAK_CLIENT_PROCS (2 python processes),
 #   SOAK_INTERVAL (5 s), SOAK_CONFIG (release), SOAK_RSS_TARGET_MB (64: reported, not enforced),
-#   SOAK_GROWTH_MB (8: enforced).
-# Fails when qflux dies, a client is dropped or never receives an update, the fd count grows,
+#   SOAK_GROWTH_MB (8: enforced), SOAK_FROZEN_PCT (20: that share of the clients is frozen and thawed
+#   at random by scripts/soak_freezer.py – SIGSTOP for 5–60 s – while the others stream; /health is
+#   fetched every 0.5 s meanwhile and must never miss).
+# Fails when qflux dies, /health misses once, a reading client is dropped or never receives an update, the fd count grows,
 # ticks are dropped by the engine ring, or RSS grows by more than SOAK_GROWTH_MB between the end
 # of the warm-up (first third, at least 30 s) and the end. Writes samples to
 # .build-soak/soak-samples.csv and a summary line to stdout.
@@ -23,6 +25,8 @@ INTERVAL=${SOAK_INTERVAL:-5}
 CONFIG=${SOAK_CONFIG:-release}
 TARGET_MB=${SOAK_RSS_TARGET_MB:-64}
 GROWTH_MB=${SOAK_GROWTH_MB:-8}
+FROZEN=$(( CLIENTS * ${SOAK_FROZEN_PCT:-20} / 100 ))
+READING=$(( CLIENTS - FROZEN ))
 DURATION=$(python3 -c "print(int(float('$MINUTES') * 60))")
 
 swift build -c "$CONFIG" --product qflux >&2
@@ -44,15 +48,20 @@ PID=$!
 for _ in $(seq 100); do grep -q "http://127.0.0.1:" "$WORK/qflux.err" && break; sleep 0.1; done
 PORT=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/qflux.err" | head -1 | cut -d: -f3)
 [ -n "$PORT" ] || { cat "$WORK/qflux.err" >&2; echo "soak: qflux did not start" >&2; exit 1; }
-echo "soak: qflux pid $PID on port $PORT, $RATE ticks/s over $ASSETS assets, $CLIENTS clients in $PROCS processes, ${DURATION}s ($CONFIG build)" >&2
+echo "soak: qflux pid $PID on port $PORT, $RATE ticks/s over $ASSETS assets, $READING reading clients in $PROCS processes and $FROZEN frozen and thawed at random, ${DURATION}s ($CONFIG build)" >&2
 
 : > .build-soak/clients.err
 for k in $(seq 0 $((PROCS - 1))); do
-  n=$(( CLIENTS / PROCS + (k < CLIENTS % PROCS ? 1 : 0) ))
-  python3 scripts/soak_clients.py "http://127.0.0.1:$PORT" "$n" "$DURATION" $(( k * (CLIENTS / PROCS) )) \
+  n=$(( READING / PROCS + (k < READING % PROCS ? 1 : 0) ))
+  python3 scripts/soak_clients.py "http://127.0.0.1:$PORT" "$n" "$DURATION" $(( k * (READING / PROCS) )) \
     >"$WORK/clients.$k.out" 2>>.build-soak/clients.err &
   CPIDS+=($!)
 done
+if [ "$FROZEN" -gt 0 ]; then
+  python3 scripts/soak_freezer.py "http://127.0.0.1:$PORT" "$FROZEN" "$DURATION" "$READING" \
+    >"$WORK/freezer.out" 2>>.build-soak/clients.err &
+  CPIDS+=($!)
+fi
 
 echo "t_s,rss_kb,fds,threads,ticks,ring_dropped,server_drops,slow_disconnects,clients,archive_errors,ping_timeouts,coalesced,messages_sent" > "$SAMPLES"
 start=$(date +%s)
@@ -78,11 +87,13 @@ wait "$PID" && qstatus=0 || qstatus=$?
 PID=""
 
 cat "$WORK"/clients.*.out > "$WORK/clients.out"
-python3 - "$SAMPLES" "$WORK/clients.out" "$cstatus" "$qstatus" "$TARGET_MB" "$GROWTH_MB" "$RATE" "$CLIENTS" "$WORK/qflux.err" <<'PY'
+[ -f "$WORK/freezer.out" ] && cat "$WORK/freezer.out" >> "$WORK/clients.out"
+python3 - "$SAMPLES" "$WORK/clients.out" "$cstatus" "$qstatus" "$TARGET_MB" "$GROWTH_MB" "$RATE" "$READING" "$WORK/qflux.err" "$FROZEN" <<'PY'
 import csv, json, sys
-samples, clients_out, cstatus, qstatus, target, growth, rate, nclients, qerr = sys.argv[1:]
+samples, clients_out, cstatus, qstatus, target, growth, rate, nclients, qerr, nfrozen = sys.argv[1:]
 rows = [{k: float(v or 0) for k, v in r.items()} for r in csv.DictReader(open(samples))]
-lines = [json.loads(l) for l in open(clients_out) if l.strip()]
+lines = [json.loads(l) for l in open(clients_out) if l.strip().startswith("{")]
+freezer = next((l for l in lines if l.get("freezer")), None)
 finals = [l for l in lines if l.get("final")]
 final = {k: sum(f.get(k, 0) for f in finals) for k in ("connected", "updates", "clients_with_updates", "disconnects")}
 errors = [l["error"] for l in lines if "error" in l]
@@ -114,6 +125,15 @@ else:
     if last["archive_errors"] > 0: problems.append("%d archive errors" % last["archive_errors"])
     if rate_seen < 0.9 * float(rate): problems.append("only %.0f ticks/s of %s" % (rate_seen, rate))
 if errors: problems += errors
+if int(nfrozen) > 0:
+    if freezer is None:
+        problems.append("the freezer reported nothing")
+    else:
+        print("soak: frozen clients: %d freezes of %d clients; /health %d checks, %d missed, slowest %d ms"
+              % (freezer["freezes"], freezer["freezable_clients"], freezer["health_checks"],
+                 freezer["health_misses"], freezer["health_slowest_ms"]))
+        if freezer["health_misses"] > 0: problems.append("/health missed %d of %d times" % (freezer["health_misses"], freezer["health_checks"]))
+        if freezer["freezes"] == 0: problems.append("no client was frozen")
 if final.get("connected", 0) != int(nclients): problems.append("%s of %s clients still connected" % (final.get("connected"), nclients))
 if final.get("clients_with_updates", 0) != int(nclients): problems.append("%s of %s clients got updates" % (final.get("clients_with_updates"), nclients))
 if cstatus != "0": problems.append("client swarm exited %s" % cstatus)

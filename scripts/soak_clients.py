@@ -1,24 +1,25 @@
 #!/usr/bin/env python3
 """N python-socketio clients on one qflux stream, for scripts/soak.sh.
 
-    scripts/soak_clients.py URL N SECONDS [OFFSET]
+    scripts/soak_clients.py URL N SECONDS [OFFSET] [--freezable]
 
 Each client connects over WebSocket, starts a stream for one of the server's assets (client i of
 this process takes asset OFFSET+i of `get_assets`, round robin) and counts candle_update events. Every 5 s one JSON line goes to stdout: {"t", "connected", "updates",
 "disconnects"}; the last line has "final": true. Exit 1 when a client could not connect or was
-disconnected (unless the server went away).
+disconnected (unless the server went away). --freezable (soak_freezer.py, which SIGSTOPs the
+process): the clients reconnect when the server has cut them, and being cut is no failure.
 """
-import asyncio, json, sys, time
+import asyncio, json, os, sys, time
 
 import socketio
 
-async def main(url, n, seconds, offset):
+async def main(url, n, seconds, offset, freezable=False):
     updates = [0] * n
     disconnects = [0]
     clients = []
 
     def make(i):
-        sio = socketio.AsyncClient(reconnection=False)
+        sio = socketio.AsyncClient(reconnection=freezable)
 
         @sio.on("candle_update")
         async def on_candle(data):
@@ -28,12 +29,19 @@ async def main(url, n, seconds, offset):
         async def disconnect(*args):
             disconnects[0] += 1
 
+        if freezable:
+            # a reconnected client asks for its stream again
+            @sio.event
+            async def connect():
+                await sio.emit("start_stream", {"asset": assets[(offset + i) % len(assets)]})
+
         return sio
 
     async def connect(i):
         sio = make(i)
         await sio.connect(url, transports=["websocket"], wait_timeout=20)
-        await sio.emit("start_stream", {"asset": assets[(offset + i) % len(assets)]})
+        if not freezable:
+            await sio.emit("start_stream", {"asset": assets[(offset + i) % len(assets)]})
         return sio
 
     probe = socketio.AsyncClient(reconnection=False)
@@ -61,9 +69,15 @@ async def main(url, n, seconds, offset):
     print(json.dumps({"final": True, "connected": connected, "updates": sum(updates),
                       "clients_with_updates": sum(1 for u in updates if u > 0), "disconnects": disconnects[0]}), flush=True)
     await asyncio.gather(*(c.disconnect() for c in clients if c.connected), return_exceptions=True)
+    if freezable:
+        # clients cut while frozen may be reconnecting now, and python-socketio's reconnection
+        # tasks do not all end on disconnect(): leave at once, the report is out
+        sys.stdout.flush()
+        os._exit(0 if not failed else 1)
     return 0 if not failed and dropped == 0 else 1
 
 
 if __name__ == "__main__":
-    offset = int(sys.argv[4]) if len(sys.argv) > 4 else 0
-    sys.exit(asyncio.run(main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), offset)))
+    args = [a for a in sys.argv[1:] if a != "--freezable"]
+    offset = int(args[3]) if len(args) > 3 else 0
+    sys.exit(asyncio.run(main(args[0], int(args[1]), float(args[2]), offset, "--freezable" in sys.argv)))
