@@ -67,7 +67,7 @@ def frozen_client(url):
     return s
 
 
-def get(url, path, timeout=1.0):
+def get(url, path, timeout=2.0):
     try:
         with urllib.request.urlopen(url + path, timeout=timeout) as r:
             return r.status, r.read().decode()
@@ -96,7 +96,7 @@ class Watch:
         start_updates = self.updates
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            status, _ = await asyncio.to_thread(get, self.url, "/health")
+            status, _ = await asyncio.to_thread(get, self.url, "/health", 2.0)
             self.checks += 1
             if status != 200:
                 self.misses += 1
