@@ -9,7 +9,7 @@ this process takes asset OFFSET+i of `get_assets`, round robin) and counts candl
 disconnected (unless the server went away). --freezable (soak_freezer.py, which SIGSTOPs the
 process): the clients reconnect when the server has cut them, and being cut is no failure.
 """
-import asyncio, json, os, sys, time
+import asyncio, json, os, sys, threading, time
 
 import socketio
 
@@ -43,6 +43,13 @@ async def main(url, n, seconds, offset, freezable=False):
         if not freezable:
             await sio.emit("start_stream", {"asset": assets[(offset + i) % len(assets)]})
         return sio
+
+    if freezable:
+        # a process frozen in the middle of a connect can wait on it for good: end on time anyway
+        def bail():
+            print(json.dumps({"final": True, "updates": sum(updates), "watchdog": True}), flush=True)
+            os._exit(0)
+        threading.Timer(seconds + 10, bail).start()
 
     probe = socketio.AsyncClient(reconnection=False)
     await probe.connect(url, transports=["websocket"], wait_timeout=20)
