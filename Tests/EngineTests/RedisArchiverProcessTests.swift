@@ -89,17 +89,32 @@ struct RedisArchiverProcessTests {
                 "\(stderr.suffix(800))")
     }
 
-    @Test("disk full (RLIMIT_FSIZE): the archiver stops with exit 1 and one line naming the file; nothing unwritten acknowledged; a restart archives every tick exactly once",
+    @Test("disk full at a durability point (RLIMIT_FSIZE): exit 1 and one line naming the file; nothing unwritten acknowledged; a restart archives every tick exactly once",
           .enabled(if: Dependency.prlimit, Dependency.needsPrlimit))
-    func diskFullArchiver() throws {
+    func diskFullArchiverAtSync() throws {
+        // One chunk per stream that never closes: the limit is hit when a sync writes the staged ticks.
+        try diskFull(chunkSize: 1_000_000, restAtOnce: false)
+    }
+
+    @Test("disk full while closing a chunk (RLIMIT_FSIZE): exit 1, not a silently suspended stream whose later ticks are acknowledged unwritten",
+          .enabled(if: Dependency.prlimit, Dependency.needsPrlimit))
+    func diskFullArchiverAtChunkClose() throws {
+        // 3,000-tick chunks (≈ 14 KB, past the 8 KiB limit) and the rest published in one MULTI: the
+        // archiver reads 4,096 entries per stream at once, so the limit is hit inside an append,
+        // when the chunk closes – the path where the writer used to drop later ticks silently.
+        try diskFull(chunkSize: 3000, restAtOnce: true)
+    }
+
+    /// 2 × 10,000 ticks; the first 1,000 of each archived and acknowledged under the limit, then
+    /// the rest; the archiver must stop with exit 1; a restart without the limit completes it.
+    private func diskFull(chunkSize: Int, restAtOnce: Bool) throws {
         guard let qflux = builtQflux(), let prlimit = Dependency.prlimitPath else { return }
         let redis = try RedisTestServer()
         let dir = TempDir()
         let data = dir.path + "/data"
         let c = try redis.connect()
-        // 2 × 10,000 ticks, a random walk of whole pips (≈ 2 bytes each in the archive): far more
-        // than fits in 8 KiB, so each stream's one chunk (chunks never rotate here) hits the limit.
-        // The first 1,000 of each are published alone and archived (acknowledged) before the rest.
+        // A random walk of whole pips at random intervals (≈ 4–5 bytes a tick in the archive):
+        // 1,000 ticks fit in 8 KiB, 3,000 do not.
         let assetNames = ["EURUSD_otc", "GBPUSD_otc"]
         var generator = SystemRandomNumberGenerator()
         var published: [LoggedTick] = []
@@ -122,12 +137,16 @@ struct RedisArchiverProcessTests {
 
         // Every write past 8 KiB of a file fails with EFBIG, as on a full disk (SIGXFSZ ignored by
         // the shell before exec: a full disk raises no signal).
-        let args = Self.archiveArgs(redis, data, ["--tick-chunk-size", "1000000"])
+        let args = Self.archiveArgs(redis, data, ["--tick-chunk-size", String(chunkSize)])
         let command = ([prlimit, "--fsize=\(ReliabilityFaultTests.fileSizeLimit)", qflux] + args).map { "'\($0)'" }.joined(separator: " ")
         let limited = try QfluxChild("/bin/sh", ["-c", "trap '' XFSZ; exec \(command)"])
         for (asset, fields) in batches[0] { try publishEntries(c, RedisStreamLayout.ticksKey(asset), fields) }
         #expect(waitUntil(30) { archivedCount(data) == 2000 && allAcknowledged() }, "first 2,000 ticks: \(limited.stderr.suffix(800))")
-        for (asset, fields) in batches[1] { try publishEntries(c, RedisStreamLayout.ticksKey(asset), fields) }
+        if restAtOnce {
+            try publishAtomically(c, batches[1].map { (RedisStreamLayout.ticksKey($0.key), $0.value) })
+        } else {
+            for (asset, fields) in batches[1] { try publishEntries(c, RedisStreamLayout.ticksKey(asset), fields) }
+        }
         let status = Self.exitStatus(limited, timeout: 60)
         let stderr = limited.stderr
         #expect(status == 1, "the archiver must stop by itself with exit 1 on a write error: status \(status.map(String.init) ?? "none (still running)"): \(stderr.suffix(1200))")
@@ -167,7 +186,7 @@ struct RedisArchiverProcessTests {
         // The line's counts are true.
         #expect(number(in: line, before: " entries acknowledged") == acknowledged, "\(line) / \(acknowledged) acknowledged in Redis")
         #expect((number(in: line, before: " ticks archived") ?? .max) <= archivedTotal, "\(line)")
-        print("redis archiver disk full: \(archivedTotal) of \(published.count) ticks on disk, \(acknowledged) acknowledged at the error")
+        print("redis archiver disk full (chunks of \(chunkSize)): \(archivedTotal) of \(published.count) ticks on disk, \(acknowledged) acknowledged at the error")
 
         // Room again: a restart archives exactly the missing ticks.
         let restarted = try QfluxChild(qflux, Self.archiveArgs(redis, data))

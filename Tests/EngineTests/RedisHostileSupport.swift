@@ -23,6 +23,22 @@ func publishEntries(_ c: RedisConnection, _ key: String, _ entries: [[String]]) 
     return ids
 }
 
+/// Appends every entry of every stream in one `MULTI`/`EXEC`: readers see all of them at once.
+func publishAtomically(_ c: RedisConnection, _ streams: [(key: String, entries: [[String]])]) throws {
+    try c.append(["MULTI"])
+    var queued = 0
+    for (key, entries) in streams {
+        for fields in entries { try c.append(["XADD", key, "*"] + fields) }
+        queued += entries.count
+    }
+    try c.append(["EXEC"])
+    for _ in 0..<(queued + 1) {
+        if case let .error(message) = try c.reply() { throw RedisError(.server, message) }
+    }
+    let results = try c.reply().elements ?? []
+    try #require(results.count == queued && results.allSatisfy { $0.text != nil }, "EXEC: \(results.prefix(3))")
+}
+
 /// A plain tick entry as the publisher writes it.
 func tickFields(_ time: Double, _ price: Double) -> [String] { ["time", time.description, "price", price.description] }
 
