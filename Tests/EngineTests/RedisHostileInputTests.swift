@@ -132,7 +132,7 @@ struct RedisHostileInputTests {
         let c = try redis.connect()
         try c.command(["SADD", RedisStreamLayout.assetsKey, Self.asset])
         var config = RedisArchiver.Configuration(address: redis.address, directory: dir.path)
-        config.syncInterval = 60  // no durability point before stop()
+        config.syncInterval = 3600  // no durability point before stop()
         config.blockMilliseconds = 50
         let run = try ArchiverThread(config)
         try #require(waitUntil(20) { run.archiver.statistics.streams == 1 })
