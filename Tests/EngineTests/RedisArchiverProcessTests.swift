@@ -89,6 +89,33 @@ struct RedisArchiverProcessTests {
                 "\(stderr.suffix(800))")
     }
 
+    @Test("Redis refusing writes for a while (OOM under maxmemory): one 'answered with an error' line, not 'cannot reach Redis', then archiving resumes")
+    func serverStateErrorProcess() throws {
+        guard let qflux = builtQflux() else { return }
+        let redis = try RedisTestServer()
+        let dir = TempDir()
+        let data = dir.path + "/data"
+        let c = try redis.connect()
+        let key = RedisStreamLayout.ticksKey("EURUSD_otc")
+        try c.command(["SADD", RedisStreamLayout.assetsKey, "EURUSD_otc"])
+        try publishEntries(c, key, (0..<30).map { tickFields(1_700_000_000 + Double($0), 1.5) })
+        try c.command(["CONFIG", "SET", "maxmemory", "1"])  // every write that may need memory: -OOM
+
+        let archiver = try QfluxChild(qflux, Self.archiveArgs(redis, data))
+        #expect(archiver.waitFor("answered with an error", timeout: 20), "\(archiver.stderr.suffix(800))")
+        #expect(waitUntil(3) { archiver.stderr.components(separatedBy: "answered with an error").count - 1 > 1 } == false,
+                "the same error is logged once, not on every retry: \(archiver.stderr.suffix(1500))")
+        try c.command(["CONFIG", "SET", "maxmemory", "0"])
+        #expect(waitUntil(30) { archivedCount(data) == 30 && ((try? pendingCount(c, key)) ?? -1) == 0 },
+                "archived \(archivedCount(data)): \(archiver.stderr.suffix(800))")
+        let exit = try #require(archiver.stop(SIGTERM, timeout: 20), "no exit after SIGTERM")
+        #expect(exit.reason == .exit && exit.status == 0, "\(archiver.stderr.suffix(800))")
+        let stderr = archiver.stderr
+        #expect(stderr.contains("OOM"), "\(stderr.suffix(800))")
+        #expect(!stderr.contains("cannot reach Redis") && !stderr.contains("lost its Redis connection"), "\(stderr.suffix(1500))")
+        #expect(stderr.contains("30 ticks archived") && stderr.contains("0 streams skipped"), "\(stderr.suffix(800))")
+    }
+
     @Test("disk full at a durability point (RLIMIT_FSIZE): exit 1 and one line naming the file; nothing unwritten acknowledged; a restart archives every tick exactly once",
           .enabled(if: Dependency.prlimit, Dependency.needsPrlimit))
     func diskFullArchiverAtSync() throws {

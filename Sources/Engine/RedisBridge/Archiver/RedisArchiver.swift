@@ -137,6 +137,9 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
     /// The first write error; nothing more is written or acknowledged after it.
     var writeFailure: ArchiveError?
 
+    /// The last Redis error logged since the last successful read.
+    var lastReported: String?
+
     /// `stop()`, or the caller's `shouldStop`.
     var shouldStop: () -> Bool = { false }
 
@@ -227,6 +230,7 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
             do throws(RedisError) {
                 try step(connection!)
                 backoff.reset()
+                lastReported = nil
             } catch let error where error.isNoGroup {
                 logger.warning("NOGROUP: a consumer group is gone (Redis restarted?); creating it again", metadata: ["error": "\(error.message)"])
                 do throws(RedisError) { try createGroups(connection!, keys) } catch { connection = nil }
@@ -247,8 +251,11 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
 
     var stopRequested: Bool { shouldStop() || stopping.load(ordering: .relaxed) }
 
-    /// A lost connection and an error reply are told apart: "cannot reach Redis" only for the first.
+    /// A lost connection and an error reply are told apart: "cannot reach Redis" only for the
+    /// first. The same error again before a successful read is not logged again.
     func report(_ error: RedisError, while doing: String) {
+        guard error.message != lastReported else { return }
+        lastReported = error.message
         if error.code == .server {
             logger.warning("archiver: Redis answered with an error while \(doing); retrying", metadata: ["error": "\(error.message)"])
         } else {

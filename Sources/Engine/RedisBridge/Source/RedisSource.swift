@@ -70,6 +70,8 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
     /// The tick streams read now (followed, not skipped).
     private var keys: [String] = []
     private var skipped: SkippedStreams
+    /// Set by every successful read; tells a new Redis error from the same one again.
+    private var readSucceeded = false
 
     /// Prepares the source (nothing connects until ``start(feeder:events:)``).
     package init(configuration: Configuration, logger: Logger) {
@@ -128,6 +130,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
         var backoff = Backoff()
         var everConnected = false
         var reportedDown = false
+        var lastServerError: String?
         while !isStopping {
             let connection: RedisConnection
             do throws(RedisError) {
@@ -142,7 +145,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
                 sleepUnlessStopping(backoff.delay())
                 continue
             }
-            backoff.reset()
+            if readSucceeded { backoff.reset() }  // after an error reply nothing read: keep backing off
             if everConnected { reconnects.add(1, ordering: .relaxed) }
             everConnected = true
             reportedDown = false
@@ -150,12 +153,17 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
             events?.sourceStatusChanged(connected: true)
             logger.info("Redis source connected", metadata: ["address": "\(configuration.address)"])
             do throws(RedisError) {
+                readSucceeded = false
                 try follow(connection, feeder: feeder)
             } catch where error.code == .server {
                 // Not a lost connection: Redis answered, with an error no single stream explains
-                // (LOADING, OOM, …). Start again on a new connection after the backoff.
-                logger.warning("Redis source: Redis answered with an error; retrying", metadata: ["error": "\(error.message)"])
-                events?.sourceError("Redis error: \(error.message)")
+                // (LOADING, OOM, …). Start again on a new connection after the backoff; said once
+                // per episode, not on every retry.
+                if readSucceeded || error.message != lastServerError {
+                    logger.warning("Redis source: Redis answered with an error; retrying", metadata: ["error": "\(error.message)"])
+                    events?.sourceError("Redis error: \(error.message)")
+                }
+                lastServerError = error.message
             } catch {
                 logger.warning("Redis source lost its connection; reconnecting", metadata: ["error": "\(error.message)"])
                 events?.sourceError("Redis connection lost: \(error.message)")
@@ -192,6 +200,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
                 try skipRefusedStreams(connection, after: error)
                 continue
             }
+            readSucceeded = true
             var malformedNow = 0, absurdNow = 0
             for (key, entries) in StreamEntry.parse(streams: reply) {
                 guard let asset = assetOf[key] else { continue }
