@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Archive
 import RedisBridge
 
 /// `qflux archive --from redis://… --data-dir D`: an archiver node fed by Redis Streams.
@@ -12,7 +13,10 @@ struct ArchiveNodeCommand: ParsableCommand {
         Reads every tick stream qflux:ticks:<asset> (written by qflux stream/replay --publish) \
         through a Redis consumer group and writes the ticks to a qflux archive in --data-dir \
         (read it with qflux export, ls, verify). Entries are acknowledged (XACK) only after the \
-        ticks are on disk (written and fsynced); the last archived id per stream is kept in \
+        ticks are on disk (written and fsynced); entries whose time or price is not a plain \
+        decimal, or is outside qflux's market limits, are counted, acknowledged and never \
+        written. A write error (disk full) stops the archiver with exit status 1 and nothing \
+        unwritten acknowledged. The last archived id per stream is kept in \
         <data-dir>/.qflux-redis-checkpoint, so a restart after kill -9 or a power cut archives \
         every tick exactly once. Run one archiver per group and data directory; keep --consumer \
         the same across restarts (pending entries of other members are claimed anyway). A Redis \
@@ -80,9 +84,14 @@ struct ArchiveNodeCommand: ParsableCommand {
         do {
             try archiver.run { stopSignal.load(ordering: .relaxed) != 0 }
         } catch {
-            throw CommandFailure("archive error", error)
+            // A write error: one line naming the file, with true counts (nothing read since the
+            // last durability point was checkpointed or acknowledged: it stays pending in Redis).
+            let s = archiver.statistics
+            throw CommandFailure("archive write error, stopped: \(ArchiveMessages.line(error)); \(s.archived) ticks archived "
+                + "(durable) and \(s.acknowledged) entries acknowledged before it; entries read after the last durability "
+                + "point stay pending in Redis for the next run")
         }
         let s = archiver.statistics
-        StandardStreams.err("qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed, \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects")
+        StandardStreams.err("qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed and \(s.absurd) absurd entries refused, \(s.skippedStreams) streams skipped (\(s.streamErrors) error replies about one stream), \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects")
     }
 }

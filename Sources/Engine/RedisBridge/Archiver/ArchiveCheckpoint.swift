@@ -1,3 +1,4 @@
+import Archive
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -52,8 +53,9 @@ package struct ArchiveCheckpoint: Sendable, Equatable {
         return out
     }
 
-    /// Writes the checkpoint durably into `directory` (temporary file, fsync, rename, folder fsync).
-    package func save(directory: String) throws {
+    /// Writes the checkpoint durably into `directory` (temporary file, fsync, rename, folder
+    /// fsync). A failure throws an ``ArchiveError`` naming the file and the errno.
+    package func save(directory: String) throws(ArchiveError) {
         var text = "# qflux archive --from redis: last archived entry id and archive tick count per stream\n"
         for key in positions.keys.sorted() {
             let p = positions[key]!
@@ -62,7 +64,7 @@ package struct ArchiveCheckpoint: Sendable, Equatable {
         let path = directory + "/" + Self.fileName
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard fd >= 0 else { throw ArchiveError(.createFile, path: temporary, errno: errno) }
         let bytes = Array(text.utf8)
         var done = 0
         while done < bytes.count {
@@ -71,17 +73,17 @@ package struct ArchiveCheckpoint: Sendable, Equatable {
                 if errno == EINTR { continue }
                 let e = errno
                 close(fd)
-                throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+                throw ArchiveError(.write, path: temporary, errno: e)
             }
             done += n
         }
         if fsync(fd) != 0 {
             let e = errno
             close(fd)
-            throw POSIXError(POSIXErrorCode(rawValue: e) ?? .EIO)
+            throw ArchiveError(.sync, path: temporary, errno: e)
         }
         close(fd)
-        guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        guard rename(temporary, path) == 0 else { throw ArchiveError(.rename, path: path, errno: errno) }
         let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
             _ = fsync(dfd)

@@ -33,6 +33,21 @@ package struct RedisError: Error, CustomStringConvertible, Sendable, Equatable {
     package var isNoGroup: Bool { code == .server && message.hasPrefix("NOGROUP") }
     /// True for `-BUSYGROUP` (XGROUP CREATE of a group that exists).
     package var isBusyGroup: Bool { code == .server && message.hasPrefix("BUSYGROUP") }
+    /// True for an error reply about the server's state, not about a key: it is loading its data
+    /// (`LOADING`), busy with a script (`BUSY`), out of memory (`OOM`), cannot persist
+    /// (`MISCONF`), is a read-only replica (`READONLY`), has lost its master (`MASTERDOWN`),
+    /// wants a password (`NOAUTH`), or its cluster is down (`CLUSTERDOWN`, `TRYAGAIN`).
+    package var isServerState: Bool {
+        guard code == .server else { return false }
+        let word = message.prefix { $0 != " " }
+        return ["LOADING", "BUSY", "OOM", "MISCONF", "READONLY", "MASTERDOWN", "NOAUTH", "NOREPLICAS",
+                "CLUSTERDOWN", "TRYAGAIN"].contains(word)
+    }
+    /// True for an error reply that concerns the key a command named (`WRONGTYPE`: the key holds
+    /// another type; `NOPERM`: an ACL denies the key; …): skip that key, keep the connection and
+    /// the other keys. `NOGROUP` and `BUSYGROUP` are handled by the caller; server-state errors
+    /// (``isServerState``) concern every key.
+    package var concernsKey: Bool { code == .server && !isNoGroup && !isBusyGroup && !isServerState }
     /// True when the connection is unusable and must be reopened.
     package var needsReconnect: Bool { code == .io || code == .connect || code == .protocolError }
 

@@ -43,8 +43,9 @@ package struct StreamEntry: Sendable, Equatable {
     /// The value of field `name`.
     package func value(_ name: String) -> String? { fields.first { $0.name == name }?.value }
 
-    /// A Double field.
-    package func double(_ name: String) -> Double? { value(name).flatMap(Double.init) }
+    /// A number field, read strictly (``DecimalField``: plain decimal text only); nil when the
+    /// field is missing or is anything else (hex floats, `inf`, `nan`, garbage, too long).
+    package func double(_ name: String) -> Double? { value(name).flatMap(DecimalField.parse) }
 
     package static func == (a: StreamEntry, b: StreamEntry) -> Bool {
         a.id == b.id && a.fields.elementsEqual(b.fields) { $0.name == $1.name && $0.value == $1.value }

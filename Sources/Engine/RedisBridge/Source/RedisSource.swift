@@ -17,6 +17,12 @@ import Synchronization
 /// the periods before them). Then it follows every tick stream with `XREAD BLOCK` from the last id
 /// it read. A lost connection is reported (`connection_status`, `stream_error`) and reopened with
 /// backoff; reading resumes after the last id (a Redis that restarted empty gives later ids).
+///
+/// Every entry is judged before it goes on (``StreamEntry/tickVerdict``): numbers must be plain
+/// decimal text and the time and price sane (`MarketLimits`); the rest is counted (malformed,
+/// absurd) and dropped. A key Redis refuses to read (``RedisError/concernsKey``, e.g. `WRONGTYPE`)
+/// is skipped, counted and tried again every ``Configuration/skippedStreamRetry`` seconds
+/// (``SkippedStreams``); the other streams are served meanwhile.
 package final class RedisSource: LiveSource, @unchecked Sendable {  // source-thread state: that thread only
     /// How the source runs.
     package struct Configuration: Sendable {
@@ -30,6 +36,8 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
         package var blockMilliseconds = 200
         /// Seconds between looks for new assets.
         package var assetPoll = 1.0
+        /// Seconds between two tries of a stream Redis refused to read (a key of another type).
+        package var skippedStreamRetry = 30.0
 
         /// A configuration for `address`.
         package init(address: RedisAddress) { self.address = address }
@@ -51,17 +59,25 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
     private let connectedFlag = Atomic<Bool>(false)
     private let reconnects = Atomic<Int>(0)
     private let malformed = Atomic<Int>(0)
+    private let absurd = Atomic<Int>(0)
     private let streamsFollowed = Atomic<Int>(0)
+    private let streamsSkipped = Atomic<Int>(0)
+    private let streamErrors = Atomic<Int>(0)
 
     // Source thread only.
     private var lastIDs: [String: StreamID] = [:]  // tick stream key → last id read
     private var assetOf: [String: AssetID] = [:]
+    /// The tick streams read now (followed, not skipped).
     private var keys: [String] = []
+    private var skipped: SkippedStreams
+    /// Set by every successful read; tells a new Redis error from the same one again.
+    private var readSucceeded = false
 
     /// Prepares the source (nothing connects until ``start(feeder:events:)``).
     package init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        skipped = SkippedStreams(retryInterval: configuration.skippedStreamRetry)
     }
 
     package func start(feeder: any FrameFeeder, events: (any LiveSourceEvents)?) throws {
@@ -89,8 +105,18 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
         out.add("qflux_redis_source_history_candles_total", .counter, "Candles loaded as history from candle streams.",
                 historyCandles.load(ordering: .relaxed))
         out.add("qflux_redis_source_streams", .gauge, "Tick streams followed.", streamsFollowed.load(ordering: .relaxed))
-        out.add("qflux_redis_source_malformed_total", .counter, "Stream entries without a valid time and price.",
+        out.add("qflux_redis_source_malformed_total", .counter,
+                "Stream entries refused: a field missing or not a plain decimal number (hex floats, inf, nan, garbage).",
                 malformed.load(ordering: .relaxed))
+        out.add("qflux_redis_source_absurd_total", .counter,
+                "Stream entries refused: a time or price outside MarketLimits (e.g. 1e308, a negative price).",
+                absurd.load(ordering: .relaxed))
+        out.add("qflux_redis_source_skipped_streams", .gauge,
+                "Streams skipped now because Redis refused to read them (e.g. WRONGTYPE: a key of another type).",
+                streamsSkipped.load(ordering: .relaxed))
+        out.add("qflux_redis_source_stream_errors_total", .counter,
+                "Error replies from Redis concerning one stream (the stream is skipped, the others go on).",
+                streamErrors.load(ordering: .relaxed))
         out.add("qflux_redis_source_reconnects_total", .counter, "Connections to Redis opened again after a loss.",
                 reconnects.load(ordering: .relaxed))
         return out.text
@@ -104,6 +130,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
         var backoff = Backoff()
         var everConnected = false
         var reportedDown = false
+        var lastServerError: String?
         while !isStopping {
             let connection: RedisConnection
             do throws(RedisError) {
@@ -118,7 +145,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
                 sleepUnlessStopping(backoff.delay())
                 continue
             }
-            backoff.reset()
+            if readSucceeded { backoff.reset() }  // after an error reply nothing read: keep backing off
             if everConnected { reconnects.add(1, ordering: .relaxed) }
             everConnected = true
             reportedDown = false
@@ -126,7 +153,17 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
             events?.sourceStatusChanged(connected: true)
             logger.info("Redis source connected", metadata: ["address": "\(configuration.address)"])
             do throws(RedisError) {
+                readSucceeded = false
                 try follow(connection, feeder: feeder)
+            } catch where error.code == .server {
+                // Not a lost connection: Redis answered, with an error no single stream explains
+                // (LOADING, OOM, …). Start again on a new connection after the backoff; said once
+                // per episode, not on every retry.
+                if readSucceeded || error.message != lastServerError {
+                    logger.warning("Redis source: Redis answered with an error; retrying", metadata: ["error": "\(error.message)"])
+                    events?.sourceError("Redis error: \(error.message)")
+                }
+                lastServerError = error.message
             } catch {
                 logger.warning("Redis source lost its connection; reconnecting", metadata: ["error": "\(error.message)"])
                 events?.sourceError("Redis connection lost: \(error.message)")
@@ -155,18 +192,29 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
             var args = ["XREAD", "COUNT", "4096", "BLOCK", String(configuration.blockMilliseconds), "STREAMS"]
             args += keys
             args += keys.map { lastIDs[$0, default: .zero].description }
-            let reply = try connection.command(args)
+            let reply: RedisReply
+            do throws(RedisError) {
+                reply = try connection.command(args)
+            } catch where error.concernsKey {
+                // One XREAD names every stream: find the one(s) Redis refuses, skip them, go on.
+                try skipRefusedStreams(connection, after: error)
+                continue
+            }
+            readSucceeded = true
+            var malformedNow = 0, absurdNow = 0
             for (key, entries) in StreamEntry.parse(streams: reply) {
                 guard let asset = assetOf[key] else { continue }
                 for entry in entries {
                     lastIDs[key] = entry.id
-                    guard let t = entry.double("time"), let p = entry.double("price") else {
-                        malformed.add(1, ordering: .relaxed)
-                        continue
+                    switch entry.tickVerdict {
+                    case let .accepted(point): batch.append(.tick(Tick(asset: asset, time: point.time, price: point.price)))
+                    case .malformed: malformedNow += 1
+                    case .absurd: absurdNow += 1
                     }
-                    batch.append(.tick(Tick(asset: asset, time: t, price: p)))
                 }
             }
+            if malformedNow > 0 { malformed.add(malformedNow, ordering: .relaxed) }
+            if absurdNow > 0 { absurd.add(absurdNow, ordering: .relaxed) }
             if !batch.isEmpty {
                 ticksRead.add(batch.count, ordering: .relaxed)
                 feeder.feed(events: batch)
@@ -175,54 +223,111 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
         }
     }
 
-    /// New assets in `qflux:assets`: load their history, then follow their tick streams.
+    /// New assets in `qflux:assets`: load their history, then follow their tick streams. Skipped
+    /// streams whose retry time has come are tried again here.
     private func discoverAssets(_ connection: RedisConnection, feeder: any FrameFeeder) throws(RedisError) {
-        let members = try connection.command(["SMEMBERS", RedisStreamLayout.assetsKey]).elements ?? []
+        let now = monotonicNow()
+        guard !skipped.isWaiting(RedisStreamLayout.assetsKey, now: now) else { return }
+        let members: [RedisReply]
+        do throws(RedisError) {
+            members = try connection.command(["SMEMBERS", RedisStreamLayout.assetsKey]).elements ?? []
+            skipped.readable(RedisStreamLayout.assetsKey, logger: logger)
+        } catch where error.concernsKey {
+            // No asset list now (the key holds another type): keep serving the streams known.
+            skipped.skip(RedisStreamLayout.assetsKey, error, now: now, logger: logger)
+            publishSkipped()
+            return
+        }
         for name in members.compactMap(\.text).sorted() {
             let key = RedisStreamLayout.ticksKey(name)
-            guard assetOf[key] == nil else { continue }
-            let asset = feeder.assets.register(name)
-            try loadHistory(connection, key: key, asset: asset, name: name, feeder: feeder)
-            assetOf[key] = asset
-            keys.append(key)
+            guard !skipped.isWaiting(key, now: now) else { continue }
+            do throws(RedisError) {
+                if assetOf[key] == nil {
+                    try loadHistory(connection, key: key, name: name, feeder: feeder)
+                } else if skipped.contains(key) {
+                    // Followed before it was refused: check it, then go on after the last id read.
+                    try connection.command(["XLEN", key])
+                    keys.append(key)
+                } else {
+                    continue
+                }
+                skipped.readable(key, logger: logger)
+            } catch where error.concernsKey {
+                skipped.skip(key, error, now: now, logger: logger)
+            }
             streamsFollowed.store(keys.count, ordering: .relaxed)
+            publishSkipped()
         }
     }
 
-    private func loadHistory(_ connection: RedisConnection, key: String, asset: AssetID, name: String,
+    /// After a multi-stream read failed with `failure`: asks about each stream alone (`XLEN`) and
+    /// skips those Redis refuses. Throws `failure` when no single stream explains it.
+    private func skipRefusedStreams(_ connection: RedisConnection, after failure: RedisError) throws(RedisError) {
+        let now = monotonicNow()
+        var refused = 0
+        for key in keys {
+            do throws(RedisError) {
+                try connection.command(["XLEN", key])
+            } catch where error.concernsKey {
+                skipped.skip(key, error, now: now, logger: logger)
+                refused += 1
+            }
+        }
+        guard refused > 0 else { throw failure }
+        keys.removeAll { skipped.contains($0) }
+        streamsFollowed.store(keys.count, ordering: .relaxed)
+        publishSkipped()
+    }
+
+    private func publishSkipped() {
+        streamsSkipped.store(skipped.count, ordering: .relaxed)
+        streamErrors.store(skipped.errors, ordering: .relaxed)
+    }
+
+    private func loadHistory(_ connection: RedisConnection, key: String, name: String,
                              feeder: any FrameFeeder) throws(RedisError) {
         // Every tick still in the stream, oldest first, in pages.
         var points: [PricePoint] = []
         var start = "-"
         var last = StreamID.zero
+        var malformedNow = 0, absurdNow = 0
         while true {
             let page = StreamEntry.parse(list: try connection.command(["XRANGE", key, start, "+", "COUNT", "10000"]))
             for entry in page {
                 last = entry.id
-                if let t = entry.double("time"), let p = entry.double("price") {
-                    points.append(PricePoint(time: t, price: p))
-                } else {
-                    malformed.add(1, ordering: .relaxed)
+                switch entry.tickVerdict {
+                case let .accepted(point): points.append(point)
+                case .malformed: malformedNow += 1
+                case .absurd: absurdNow += 1
                 }
             }
             if page.count < 10000 { break }
             start = "(" + last.description
         }
+        // The tick stream is readable: from here on the asset is followed.
+        let asset = feeder.assets.register(name)
+        assetOf[key] = asset
+        keys.append(key)
         lastIDs[key] = last
         historyTicks.add(points.count, ordering: .relaxed)
         var snapshots: [DecodedEvent] = []
         for (k, timeframe) in configuration.timeframes.enumerated() {
-            let reply = try connection.command(["XREVRANGE", RedisStreamLayout.candlesKey(timeframe, name), "+", "-",
-                                                "COUNT", String(configuration.historyCandles)])
+            let candleKey = RedisStreamLayout.candlesKey(timeframe, name)
+            let reply: RedisReply
+            do throws(RedisError) {
+                reply = try connection.command(["XREVRANGE", candleKey, "+", "-", "COUNT", String(configuration.historyCandles)])
+            } catch where error.concernsKey {
+                // Candle history is optional: without it the ticks still form the candles.
+                skipped.refused(candleKey, error, logger: logger)
+                reply = .null
+            }
             var byStart: [Double: BrokerCandle] = [:]
             for entry in StreamEntry.parse(list: reply) {
-                guard let t = entry.double("time"), let o = entry.double("open"), let h = entry.double("high"),
-                      let l = entry.double("low"), let c = entry.double("close") else {
-                    malformed.add(1, ordering: .relaxed)
-                    continue
-                }
-                if byStart[t] == nil {  // newest first: a later revision wins
-                    byStart[t] = BrokerCandle(time: t, open: o, high: h, low: l, close: c, volume: entry.double("volume"))
+                switch entry.candleVerdict {
+                case let .accepted(candle):
+                    if byStart[candle.time] == nil { byStart[candle.time] = candle }  // newest first: a later revision wins
+                case .malformed: malformedNow += 1
+                case .absurd: absurdNow += 1
                 }
             }
             let candles = byStart.values.sorted { $0.time < $1.time }
@@ -232,6 +337,8 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
             snapshots.append(.history(HistorySnapshot(source: ticks.isEmpty ? .loadHistoryPeriodFast : .updateHistoryNewFast,
                                                       asset: asset, period: timeframe.seconds, ticks: ticks, candles: candles)))
         }
+        if malformedNow > 0 { malformed.add(malformedNow, ordering: .relaxed) }
+        if absurdNow > 0 { absurd.add(absurdNow, ordering: .relaxed) }
         if !snapshots.isEmpty { feeder.feed(events: snapshots) }
         logger.info("Redis source follows \(name)", metadata: ["history_ticks": "\(points.count)", "from": "\(last)"])
     }
