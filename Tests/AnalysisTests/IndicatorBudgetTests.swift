@@ -41,13 +41,17 @@ struct IndicatorBudgetTests {
         #expect(IndicatorBudget.serverRequest.check(try Self.specs("rsi(14)", times: 40), candles: 1_000_000, keptRows: 500) == nil)
     }
 
-    /// Test: kept rows count: 64 × macd over 100,000 kept rows is over a request's memory.
-    @Test("kept rows and their text count as memory")
+    /// Test: kept rows count: their text must fit a reply (16 MACDs over 500 points do, 64 do
+    /// not), and rows and text count as memory (256 MACDs over a million kept rows on the
+    /// command line).
+    @Test("kept rows count toward the reply and the memory")
     func keptRows() throws {
-        let macd = try Self.specs("macd(12,26,9)", times: 64)
-        #expect(IndicatorBudget.serverRequest.check(macd, candles: 100_000, keptRows: 500) == nil)
-        let e = try #require(IndicatorBudget.serverRequest.check(macd, candles: 100_000, keptRows: 100_000))
-        #expect(e.message.contains("MB allowed per request"), "\(e)")
+        #expect(IndicatorBudget.serverRequest.check(try Self.specs("macd(12,26,9)", times: 16), candles: 100_000, keptRows: 500) == nil)
+        let reply = try #require(IndicatorBudget.serverRequest.check(try Self.specs("macd(12,26,9)", times: 64), candles: 100_000, keptRows: 500))
+        #expect(reply.message.contains("would make a reply of about 3 MB, more than the 2 MB allowed per request"), "\(reply)")
+        let memory = try #require(IndicatorBudget.commandLine.check(try Self.specs("macd(12,26,9)", times: 256), candles: 1_000_000,
+                                                                   keptRows: 1_000_000))
+        #expect(memory.message.contains("MB, more than the 2048 MB allowed per request"), "\(memory)")
     }
 
     /// Test: keeping the last rows gives exactly the tail of the full table (candles out of

@@ -7,6 +7,8 @@
 ///   kept and their text.
 /// - `maxUpdates`: the estimated work: one update per candle and indicator, CCI's O(period)
 ///   updates counted as such.
+/// - `maxReplyBytes`: the estimated text of the kept rows (a server reply must fit the client's
+///   outbound byte budget, 4 MiB by default, or the client is cut for it).
 ///
 /// 1,100 × `willr(100000)` is refused by the instance cap; 64 × `cci(100000)` over a million
 /// candles by the work bound; 64 × `macd` over 100,000 kept rows by the memory bound. The refusal
@@ -18,19 +20,23 @@ package struct IndicatorBudget: Sendable, Equatable {
     package var maxBytes: Int
     /// Estimated indicator updates.
     package var maxUpdates: Int
+    /// Estimated text of the kept rows.
+    package var maxReplyBytes: Int
 
     /// A budget.
-    package init(maxInstances: Int, maxBytes: Int, maxUpdates: Int) {
+    package init(maxInstances: Int, maxBytes: Int, maxUpdates: Int, maxReplyBytes: Int = .max) {
         self.maxInstances = maxInstances
         self.maxBytes = maxBytes
         self.maxUpdates = maxUpdates
+        self.maxReplyBytes = maxReplyBytes
     }
 
     /// One server request (`calculate_indicators`): 64 instances, 64 MiB, 50 M updates (about a
-    /// second of the analysis queue).
-    package static let serverRequest = IndicatorBudget(maxInstances: 64, maxBytes: 64 << 20, maxUpdates: 50_000_000)
+    /// second of the analysis queue), a 2 MiB reply (half a client's default byte budget).
+    package static let serverRequest = IndicatorBudget(maxInstances: 64, maxBytes: 64 << 20, maxUpdates: 50_000_000,
+                                                       maxReplyBytes: 2 << 20)
 
-    /// One `qflux indicators` run: 256 instances, 2 GiB, 2 G updates.
+    /// One `qflux indicators` run: 256 instances, 2 GiB (the rows and their text included), 2 G updates.
     package static let commandLine = IndicatorBudget(maxInstances: 256, maxBytes: 2 << 30, maxUpdates: 2_000_000_000)
 
     /// Estimated cost of computing `specs` over `candles` candles, keeping `keptRows` rows.
@@ -39,6 +45,8 @@ package struct IndicatorBudget: Sendable, Equatable {
         package var bytes: Int
         /// Indicator updates.
         package var updates: Int
+        /// Text of the kept rows (a reply's `series`).
+        package var replyBytes: Int
     }
 
     /// Bytes per kept cell: the row's `Double?` (16) and its text in the output (up to ~32).
@@ -47,6 +55,10 @@ package struct IndicatorBudget: Sendable, Equatable {
     static let bytesPerRow = 64
     /// Bytes of an indicator besides its windows.
     static let bytesPerInstance = 512
+    /// Reply text per kept row and instance (`{"time":1756866000,` and punctuation) and per
+    /// output value (`"value":-12.345678901234567,`).
+    static let replyBytesPerPoint = 24
+    static let replyBytesPerValue = 24
 
     /// The estimate for `specs` over `candles` candles with `keptRows` rows kept.
     package static func estimate(_ specs: [IndicatorSpec], candles: Int, keptRows: Int) -> Estimate {
@@ -68,7 +80,9 @@ package struct IndicatorBudget: Sendable, Equatable {
         let (cellBytes, o2) = cells.multipliedReportingOverflow(by: bytesPerCell)
         bytes = o1 || o2 ? .max : saturatingAdd(bytes, cellBytes)
         bytes = saturatingAdd(bytes, rows * bytesPerRow)
-        return Estimate(bytes: bytes, updates: updates)
+        let (perRow, o3) = (specs.count * replyBytesPerPoint).addingReportingOverflow(columns * replyBytesPerValue)
+        let (reply, o4) = rows.multipliedReportingOverflow(by: perRow)
+        return Estimate(bytes: bytes, updates: updates, replyBytes: o3 || o4 ? .max : reply)
     }
 
     /// Nil when `specs` over `candles` candles (keeping `keptRows` rows) fit, else the limit they pass.
@@ -82,6 +96,10 @@ package struct IndicatorBudget: Sendable, Equatable {
         if e.updates > maxUpdates {
             return IndicatorBudgetError(
                 "\(specs.count) indicators over \(candles) candles would take about \(e.updates) updates, more than the \(maxUpdates) allowed per request (fewer indicators, shorter periods or fewer candles)")
+        }
+        if e.replyBytes > maxReplyBytes {
+            return IndicatorBudgetError(
+                "\(specs.count) indicators over \(min(keptRows, candles)) points would make a reply of about \(megabytes(e.replyBytes)) MB, more than the \(megabytes(maxReplyBytes)) MB allowed per request (ask fewer points with limit, or fewer indicators)")
         }
         return nil
     }
