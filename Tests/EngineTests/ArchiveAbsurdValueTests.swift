@@ -164,4 +164,19 @@ struct ArchiveAbsurdValueTests {
                                                     "--window", "5"])
         #expect(fromTicks.status == 0 && fromTicks.stderr.contains(tickNote), "\(fromTicks.status): \(fromTicks.stderr)")
     }
+
+    /// Test: a CSV file in the data directory whose first times are absurd is listed (its
+    /// timeframe unknown) – its time spacing `Int(1e308)` killed the server's listing
+    /// (`get_available_data`, `/api/available-csv-files`) with SIGILL.
+    @Test("a CSV file with absurd first times is listed, not a crash")
+    func absurdCSVListing() throws {
+        let temp = TempDir()
+        for (name, first, second) in [("huge", "0", "1e308"), ("negative", "1e308", "-1e308"), ("nan", "1756866000", "nan")] {
+            try "timestamp,open,close,high,low\n\(first),1,1,1,1\n\(second),1,1,1,1\n"
+                .write(toFile: temp.path + "/\(name).csv", atomically: true, encoding: .utf8)
+        }
+        let entries = ArchiveCatalog(directory: temp.path).listing(sizes: false).entries
+        #expect(Set(entries.map(\.filename)) == ["huge.csv", "negative.csv", "nan.csv"], "\(entries.map(\.filename))")
+        #expect(entries.allSatisfy { $0.timeframe == "?" }, "\(entries.map(\.timeframe))")
+    }
 }
