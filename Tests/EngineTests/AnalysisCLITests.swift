@@ -343,6 +343,19 @@ struct AnalysisCLITests {
         }
     }
 
+    /// Test: four sweeps of 100,000 values each (10^20 combinations, past Int.max) are refused
+    /// with one line, exit 64 (the count's Int conversion trapped).
+    @Test("a sweep of 10^20 combinations is refused with one line")
+    func hugeSweep() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = try Self.writeCSV(dir, count: 60)
+        let sweeps = ["rsi.period", "rsi.low", "rsi.high", "threshold"].flatMap { ["--sweep", "\($0)=1..100000"] }
+        let run = try Self.qflux(["backtest", csv, "--strategy", "quantum_flux_ta"] + sweeps)
+        #expect(run.status == 64, "\(run.status) \(run.stderr.prefix(300))")
+        #expect(run.stderr == "qflux backtest: --sweep: 1e+20 combinations is too many (at most 1000000)\n", "\(run.stderr)")
+    }
+
     /// Test (issue 28, defects 2 and 3): `qflux indicators` refuses more indicators than its
     /// budget allows (exit 64, one line naming the cap) before reading anything; a CSV row
     /// with an absurd value is refused with its line (exit 1).
