@@ -179,4 +179,20 @@ struct ArchiveAbsurdValueTests {
         #expect(Set(entries.map(\.filename)) == ["huge.csv", "negative.csv", "nan.csv"], "\(entries.map(\.filename))")
         #expect(entries.allSatisfy { $0.timeframe == "?" }, "\(entries.map(\.timeframe))")
     }
+
+    /// Test: the coverage of a poisoned archive (`qflux ls --coverage`, `qflux collect`'s gap
+    /// filling) counts the sane candles only – starts of Int64.min and .max overflowed its gap
+    /// arithmetic (SIGILL).
+    @Test("coverage of absurd candle starts: the sane candles, no overflow")
+    func coverage() throws {
+        let temp = TempDir()
+        let data = temp.path + "/data"
+        let sane = try PoisonedArchive.write(data)
+        let coverage = try ArchiveCoverage.scan(directory: data)
+        let series = try #require(coverage.series.first { $0.asset == PoisonedArchive.candleAsset })
+        #expect(series.count == sane.count && series.gaps.isEmpty, "\(series)")
+        #expect(series.first == sane.first?.start && series.last == sane.last?.start)
+        let ls = try AnalysisCLITests.qflux(["ls", data, "--coverage", "--json"])
+        #expect(ls.status == 0, "\(ls.status): \(ls.stderr)")
+    }
 }

@@ -143,7 +143,7 @@ package final class ArchiveExporter {
                     var latest: [Int64: CandleRecord] = [:] // a revised candle: the last record wins
                     for chunk in best.chunks {
                         let s = try reader.scan(chunk.path, ticks: { _ in }, candles: { c in
-                            guard CandleBucket.isSane(c) else { summary.skippedAbsurd += 1; return }
+                            guard c.isPlausible else { summary.skippedAbsurd += 1; return }
                             latest[c.start] = c
                         })
                         note(s)
@@ -186,7 +186,7 @@ package final class ArchiveExporter {
             return
         }
         let s = try reader.scan(chunk.path, ticks: { t in
-            guard MarketLimits.isSane(time: t.time, price: t.price) else { summary.skippedAbsurd += 1; return }
+            guard t.isPlausible else { summary.skippedAbsurd += 1; return }
             guard t.time >= from, t.time < to else { return }
             json.removeAll()
             json.tick(asset: asset, time: t.time, price: t.price)
@@ -214,7 +214,7 @@ package final class ArchiveExporter {
         let s = try csvName.withUnsafeBufferPointer { name throws(ArchiveError) -> ChunkSummary in
             let nameBase = name.baseAddress!, nameCount = name.count
             return try reader.scan(chunk.path, ticks: { t in
-                guard MarketLimits.isSane(time: t.time, price: t.price) else { absurd += 1; return }
+                guard t.isPlausible else { absurd += 1; return }
                 guard t.time >= from, t.time < to else { return }
                 if iso { stamps.write(t.time, at: &p) } else { epochs.write(t.time, at: &p) }
                 p.pointee = UInt8(ascii: ",")
@@ -330,8 +330,9 @@ extension ByteBuffer {
 /// Candles formed from ticks or smaller candles, keyed by start (out-of-order input goes to the
 /// candle its time belongs to; open/close follow time order).
 ///
-/// Only plausible records (``MarketLimits``) are taken: a time of 1e308 or NaN has no candle
-/// start (converting it to an integer would trap), so `add` refuses it and returns false.
+/// Only plausible records (``CandleRecord/isPlausible``, ``TickRecord/isPlausible``) are taken: a
+/// time of 1e308 or NaN has no candle start (converting it to an integer would trap), so `add`
+/// refuses it and returns false.
 struct CandleBucket {
     let seconds: Int64
     var candles: [Int64: CandleRecord] = [:]
@@ -339,13 +340,6 @@ struct CandleBucket {
     private var closeAt: [Int64: Double] = [:]
 
     init(seconds: Int64) { self.seconds = max(seconds, 1) }
-
-    /// Whether a stored candle's start, prices and tick count are plausible.
-    static func isSane(_ c: CandleRecord) -> Bool {
-        c.ticks >= 0 && c.ticks <= Int(UInt32.max) && MarketLimits.isSane(time: Double(c.start))
-            && MarketLimits.isSane(price: c.open) && MarketLimits.isSane(price: c.high)
-            && MarketLimits.isSane(price: c.low) && MarketLimits.isSane(price: c.close)
-    }
 
     /// The candle start of a sane time (within ``MarketLimits/times``, so the conversion is exact).
     private func start(_ t: Double) -> Int64 {
@@ -355,7 +349,7 @@ struct CandleBucket {
     /// Adds a tick; false (nothing added) when its time or price is not plausible.
     @discardableResult
     mutating func add(_ t: TickRecord) -> Bool {
-        guard MarketLimits.isSane(time: t.time, price: t.price) else { return false }
+        guard t.isPlausible else { return false }
         let s = start(t.time)
         if var c = candles[s] {
             c.high = max(c.high, t.price)
@@ -375,7 +369,7 @@ struct CandleBucket {
     /// Adds a smaller candle (call in start order); false (nothing added) when it is not plausible.
     @discardableResult
     mutating func add(_ c: CandleRecord) -> Bool {
-        guard Self.isSane(c) else { return false }
+        guard c.isPlausible else { return false }
         let s = start(Double(c.start))
         if var m = candles[s] {
             m.high = max(m.high, c.high)
