@@ -51,7 +51,7 @@ struct IndicatorBudgetTests {
         #expect(reply.message.contains("would make a reply of about 3 MB, more than the 2 MB allowed per request"), "\(reply)")
         let memory = try #require(IndicatorBudget.commandLine.check(try Self.specs("macd(12,26,9)", times: 256), candles: 1_000_000,
                                                                    keptRows: 1_000_000))
-        #expect(memory.message.contains("MB, more than the 2048 MB allowed per request"), "\(memory)")
+        #expect(memory.message.contains("MB, more than the 1024 MB allowed per request"), "\(memory)")
     }
 
     /// Test: keeping the last rows gives exactly the tail of the full table (candles out of

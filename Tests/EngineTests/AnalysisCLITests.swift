@@ -357,8 +357,9 @@ struct AnalysisCLITests {
     }
 
     /// Test (issue 28, defects 2 and 3): `qflux indicators` refuses more indicators than its
-    /// budget allows (exit 64, one line naming the cap) before reading anything; a CSV row
-    /// with an absurd value is refused with its line (exit 1).
+    /// budget allows (exit 64, one line naming the cap) before reading anything, and a run over
+    /// its work budget (exit 1) before computing anything; a CSV row with an absurd value is
+    /// refused with its line (exit 1).
     @Test("indicators: too many instances exit 64 naming the cap; an absurd CSV value exits 1 naming its line")
     func indicatorLimits() throws {
         let dir = try Self.scratch()
@@ -371,6 +372,17 @@ struct AnalysisCLITests {
         #expect(run.stderr == "qflux indicators: --indicators: 300 indicator instances, more than the 256 allowed per request\n", "\(run.stderr)")
         let at256 = try Self.qflux(["indicators", csv, "--indicators", (0..<256).map { "willr(\(100_000 - $0))" }.joined(separator: ",")])
         #expect(at256.status == 0, "\(at256.stderr.prefix(300))")
+
+        // 256 × cci(~2,500) over 5,000 candles: ~3.2 G O(period) updates (minutes of work),
+        // refused before any is made.
+        let longDir = dir.appendingPathComponent("long")
+        try FileManager.default.createDirectory(at: longDir, withIntermediateDirectories: true)
+        let long = try Self.writeCSV(longDir, count: 5_000)
+        let work = try Self.qflux(["indicators", long, "--indicators", (0..<256).map { "cci(\(2_500 + $0))" }.joined(separator: ",")])
+        #expect(work.status == 1, "\(work.status) \(work.stderr.prefix(300))")
+        #expect(work.stderr.hasPrefix("qflux indicators: 256 indicators over 5000 candles would take about ")
+                && work.stderr.hasSuffix("updates, more than the 2000000000 allowed per request (fewer indicators, shorter periods or fewer candles)\n"),
+                "\(work.stderr)")
 
         var text = try String(contentsOfFile: csv, encoding: .utf8)
         text += "2025-08-24 06:00:00,1.1,1e308,1.2,1.0\n"
