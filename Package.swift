@@ -49,7 +49,7 @@ let package = Package(
         // Concepts, bottom up.
         concept("Metrics", []),
         concept("Ring", []),
-        concept("Indicators", []),
+        concept("Indicators", ["FastDecode"]),
         concept("Backtest", ["Indicators", "FastDecode"]),
         concept("Candles", ["FastDecode"]),
         concept("LibWebSockets", ["CSupport", "Ring"]),

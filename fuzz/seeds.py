@@ -11,6 +11,10 @@ OUT_DIR/<target>/ gets one file per seed:
   archive   chunk files written by `qflux replay --collect-stream both` over the fixtures (with
             QFLUX_BINARY), a truncated copy of each, each decoded stream (also as a bomb: + zeros),
             each file with a sparse tail, and the format-1 fixtures
+  export    record descriptions (see fuzz/swift/ArchiveExportFuzz.swift): plausible candle and tick
+            series, each with absurd values (every table entry, raw bit patterns) among them
+  rules     the rules examples of docs/analysis.md and the tests, and issue 28's shapes in the
+            repeating form (nested '(' / 'not' / unary '-', '+' and 'and' chains)
 """
 import base64, hashlib, json, pathlib, subprocess, sys, tempfile
 
@@ -103,8 +107,52 @@ def main():
     # Format-1 chunks (written before format 2) and an orphaned .open one.
     for chunk in sorted((ROOT / "Tests" / "EngineTests" / "Fixtures" / "archive-v1").rglob("*.lz4*")):
         put(out / "archive", b"\x00" + chunk.read_bytes())
+    export_seeds(out / "export")
+    rules_seeds(out / "rules")
     for d in sorted(out.iterdir()):
         print(f"seeds: {d.name}: {len(list(d.iterdir()))} files", file=sys.stderr)
+
+
+def export_seeds(out: pathlib.Path):
+    """Record descriptions: a selector byte per field (0x00-0x7F plausible, 0x80-0xBF absurd
+    table entries, 0xC0-0xFF followed by 8 raw bytes)."""
+    import struct
+    sane_candle = bytes([64, 66, 64, 64, 0, 9])  # open, close, high, low, start, ticks
+    sane_tick = bytes([64, 65])  # time, price
+    put(out, b"\x00" + sane_candle * 120)
+    put(out, b"\x01" + sane_tick * 400)
+    for k in range(20):  # every absurd table entry, in every field
+        for field in range(6):
+            c = bytearray(sane_candle)
+            c[field] = 0x80 + k
+            put(out, b"\x00" + sane_candle * 60 + bytes(c) + sane_candle * 60)
+        for field in range(2):
+            t = bytearray(sane_tick)
+            t[field] = 0x80 + k
+            put(out, b"\x01" + sane_tick * 100 + bytes(t) + sane_tick * 100)
+    for v in [1e308, float("nan"), float("inf"), -1.0, 9.3e18]:
+        raw = b"\xc0" + struct.pack(">d", v)
+        put(out, b"\x00" + sane_candle * 30 + raw + sane_candle[1:] + sane_candle * 30)
+        put(out, b"\x01" + sane_tick * 50 + raw + sane_tick[1:] + sane_tick * 50)
+
+
+def rules_seeds(out: pathlib.Path):
+    texts = [
+        "param lo = 30\ncall: rsi(14) < $lo and close < bbands(20,2).lower\nput:  rsi(14) > 100 - $lo and close > bbands(20,2).upper\n",
+        "call: ema(9) crosses_above ema(21); put: ema(9) crosses_below ema(21)",
+        "call: close < bbands(20,2.5).lower and stoch(14,3,3).k < 20",
+        "put:  macd().hist < 0 and adx(14) > 25 and close < supertrend(10,3)",
+        "call: (close - sma(20)) / atr(14) < -2",
+        "# oversold\ncall: rsi(14) < < 30\n",
+        "call: not (willr(14) > -20) or cci(20) < -100 and roc(10) != 0; put: wma(5) >= open * 1.001",
+    ]
+    for t in texts:
+        put(out, b"\x00" + t.encode())
+    # Repeating form: byte 1 x 16 repetitions of UNIT between PREFIX and SUFFIX.
+    for prefix, unit, suffix, n in [(b"call: ", b"(", b"close > 1", 160), (b"call: ", b"not ", b"close > 1", 250),
+                                    (b"put: close > ", b"-", b"1", 250), (b"call: close > 1", b"+1", b"", 250),
+                                    (b"put: 1<2", b" and 1<2", b"", 250), (b"call: close > 0", b" + 0", b"", 1)]:
+        put(out, b"\x01" + bytes([n]) + prefix + b"\x00" + unit + b"\x00" + suffix)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 # Fuzzes qflux's parsers with libFuzzer (ASan + UBSan for the C shim, ASan for Swift).
 #   scripts/fuzz.sh [SECONDS] [TARGET…]   each target runs SECONDS (default 60); fails on any crash
 # Targets: line event codecs (the C shim, built with clang++ -fsanitize=fuzzer,address,undefined
-# from Sources/CSupport), archive engineio (Swift, built with swiftc -sanitize=fuzzer,address
-# straight from the Engine's source files). Seeds come from the fixtures (fuzz/seeds.py); the
+# from Sources/CSupport), archive export rules engineio (Swift, built with swiftc
+# -sanitize=fuzzer,address straight from the Engine's source files). Seeds come from the fixtures (fuzz/seeds.py); the
 # corpus grows in fuzz/out/corpus/TARGET and is kept between runs. A crash leaves its input in
 # fuzz/out/crashes/TARGET/ and the script exits 1: turn it into a regression test
 # (Tests/FastDecodeTests/Regression*.swift, Tests/EngineTests/Reliability*.swift).
@@ -13,7 +13,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(line event codecs archive engineio)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(line event codecs archive export rules engineio)
 
 ROOT=$PWD
 BIN=fuzz/bin
@@ -60,7 +60,7 @@ build_swift() {
   rm -rf "$flat"; mkdir -p "$flat"
   for s in "${srcs[@]}"; do
     i=$((i + 1))
-    sed -E '/^import (Candles|FastDecode|Archive)$/d' "$s" > "$flat/$i-$(basename "$s")"
+    sed -E '/^import (Candles|FastDecode|Archive|Indicators|Backtest)$/d' "$s" > "$flat/$i-$(basename "$s")"
     files+=("$flat/$i-$(basename "$s")")
   done
   "$SWIFTC" -sanitize=fuzzer,address -parse-as-library -g -O -module-name QFluxFuzz -package-name qflux \
@@ -74,6 +74,16 @@ build() {
                Sources/Engine/Archive/Format/*.swift Sources/Engine/Archive/Reader/*.swift \
                Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Candles/Model/Timeframe.swift \
                Sources/FastDecode/Text/{UTCTime,DecimalWriter,JSONWriter}.swift ;;
+    export) build_swift export fuzz/swift/ArchiveExportFuzz.swift Sources/Engine/Archive/ArchiveError.swift \
+               Sources/Engine/Archive/Format/*.swift Sources/Engine/Archive/Reader/*.swift \
+               Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Archive/Index/ArchiveIndex.swift \
+               Sources/Engine/Archive/Export/ArchiveExporter.swift Sources/Engine/Candles/Model/Timeframe.swift \
+               Sources/FastDecode/Text/{UTCTime,DecimalWriter,JSONWriter}.swift Sources/FastDecode/Output/JSONLines.swift \
+               Sources/FastDecode/Model/*.swift Sources/FastDecode/Assets/*.swift \
+               Sources/Engine/Engine/Analysis/AnalysisCandleLoader.swift Sources/Engine/Indicators/*/*.swift ;;
+    rules) build_swift rules fuzz/swift/RulesFuzz.swift Sources/Engine/Backtest/Rules/*.swift \
+               Sources/Engine/Backtest/Core/{SignalStrategy,TradeSignal}.swift Sources/Engine/Indicators/*/*.swift \
+               Sources/FastDecode/Model/MarketLimits.swift ;;
     engineio) build_swift engineio fuzz/swift/EngineIOFuzz.swift \
                Sources/Engine/SocketIOServer/Protocol/{SocketIOParser,SocketIOPacket,JSONValue,JSONValueParser,EngineIOPayload}.swift ;;
     *) echo "fuzz: unknown target $1" >&2; exit 2 ;;
@@ -103,6 +113,7 @@ for t in "${TARGETS[@]}"; do
   extra=()
   [ "$t" = engineio ] && extra=(-max_len=8192)   # past the 4096-byte limit the harness sets
   [ "$t" = archive ] && extra=(-max_len=65536)
+  [ "$t" = export ] && extra=(-max_len=32768)     # a few thousand records of several fields
   echo "fuzz: $t for ${SECONDS_EACH}s" >&2
   log="$OUT/$t.log"
   if (cd "$crashes" && "$ROOT/$BIN/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 \

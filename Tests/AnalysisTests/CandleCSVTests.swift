@@ -38,12 +38,34 @@ struct CandleCSVTests {
 
     /// Test: bad rows name their line.
     @Test("bad rows name their line", arguments: [
-        ("timestamp,open,close,high,low\n2025-01-01 00:00:00,1,x,3,0\n", "line 2: close \"x\" is not a number"),
-        ("timestamp,open,close,high,low\n2025-01-01 00:00:00,1,2,3,0\nyesterday,1,2,3,0\n", "line 3: timestamp \"yesterday\" is not a time"),
+        ("timestamp,open,close,high,low\n2025-01-01 00:00:00,1,x,3,0.5\n", "line 2: close \"x\" is not a number"),
+        ("timestamp,open,close,high,low\n2025-01-01 00:00:00,1,2,3,0.5\nyesterday,1,2,3,0.5\n", "line 3: timestamp \"yesterday\" is not a time"),
         ("timestamp,open,close,high,low\n2025-01-01 00:00:00,1,2\n", "line 2: expected at least 4 fields, found 3"),
         ("when,open,close,high,low\n", "line 1: header has no \"timestamp\" column"),
     ])
     func errors(_ text: String, _ expected: String) {
+        do {
+            _ = try CandleCSV.parse(text)
+            Issue.record("parsed")
+        } catch {
+            #expect(error.description.contains(expected), "\(error.description)")
+        }
+    }
+
+    /// Test: absurd values (MarketLimits) are refused with their line: huge, zero and negative
+    /// prices, times of 1e308 (as seconds or milliseconds), before 1970 or in year 9999 – each
+    /// would otherwise reach the indicators, the backtest and integer time conversions.
+    @Test("absurd prices and times are refused with their line", arguments: [
+        ("timestamp,open,close,high,low\n1735689600,1,2,3,0.5\n1735689660,1e308,2,3,0.5\n", "line 3: open \"1e308\" is not a plausible price"),
+        ("1735689600,1,2,3,0.5\n1735689660,1,-2,3,0.5\n", "line 2: close \"-2\" is not a plausible price"),
+        ("1735689600,1,2,3,0\n", "line 1: low \"0\" is not a plausible price"),
+        ("1735689600,1,2,1e300,0.5\n", "line 1: high \"1e300\" is not a plausible price"),
+        ("timestamp,open,close,high,low\n1e308,1,2,3,0.5\n", "line 2: timestamp \"1e308\" is not a plausible market time"),
+        ("timestamp,open,close,high,low\n-1e308,1,2,3,0.5\n", "line 2: timestamp \"-1e308\" is not a plausible market time"),
+        ("timestamp,open,close,high,low\n-86400,1,2,3,0.5\n", "line 2: timestamp \"-86400\" is not a plausible market time"),
+        ("timestamp,open,close,high,low\n9999-12-31 23:59:59,1,2,3,0.5\n", "line 2: timestamp \"9999-12-31 23:59:59\" is not a plausible market time"),
+    ])
+    func absurd(_ text: String, _ expected: String) {
         do {
             _ = try CandleCSV.parse(text)
             Issue.record("parsed")

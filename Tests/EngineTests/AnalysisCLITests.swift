@@ -317,6 +317,85 @@ struct AnalysisCLITests {
         #expect(blue > 200, "\(blue) pixels of the equity line's colour in the screenshot")
     }
 
+    /// Test (issue 28, defect 12): rules files that overflowed `qflux backtest`'s stack (SIGSEGV) –
+    /// 10,000 nested '(' , 100 k 'not', 100 k unary '-', a 100 k-term '+' or 'and' chain – exit 1
+    /// with one line naming the file, line and column.
+    @Test("rules files nested or chained past the limits exit 1 with file, line and column")
+    func hostileRules() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = try Self.writeCSV(dir, count: 100)
+        let attacks: [(String, String, String)] = [
+            ("parens", "call: " + String(repeating: "(", count: 10_000) + "close > 1" + String(repeating: ")", count: 10_000),
+             "line 1, column 71: expression nested too deep"),
+            ("not", "# many\ncall: " + String(repeating: "not ", count: 100_000) + "close > 1", "line 2, column 263: expression nested too deep"),
+            ("minus", "put: close > " + String(repeating: "-", count: 100_000) + "1", "line 1, column 78: expression nested too deep"),
+            ("plus", "call: close > 1" + String(repeating: "+1", count: 100_000), "line 1, column 270: expression too deep"),
+            ("and", "put: 1<2" + String(repeating: " and 1<2", count: 100_000), "line 1, column "),
+        ]
+        for (name, text, expected) in attacks {
+            let path = dir.appendingPathComponent("\(name).rules").path
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            let run = try Self.qflux(["backtest", csv, "--rules", path])
+            #expect(run.status == 1, "\(name): \(run.status) \(run.stderr.prefix(300))")
+            #expect(run.stderr.hasPrefix("qflux backtest: \(path): \(expected)"), "\(name): \(run.stderr.prefix(300))")
+            #expect(run.stderr.split(separator: "\n").count == 1, "\(name): \(run.stderr.prefix(300))")
+        }
+    }
+
+    /// Test: four sweeps of 100,000 values each (10^20 combinations, past Int.max) are refused
+    /// with one line, exit 64 (the count's Int conversion trapped).
+    @Test("a sweep of 10^20 combinations is refused with one line")
+    func hugeSweep() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = try Self.writeCSV(dir, count: 60)
+        let sweeps = ["rsi.period", "rsi.low", "rsi.high", "threshold"].flatMap { ["--sweep", "\($0)=1..100000"] }
+        let run = try Self.qflux(["backtest", csv, "--strategy", "quantum_flux_ta"] + sweeps)
+        #expect(run.status == 64, "\(run.status) \(run.stderr.prefix(300))")
+        #expect(run.stderr == "qflux backtest: --sweep: 1e+20 combinations is too many (at most 1000000)\n", "\(run.stderr)")
+    }
+
+    /// Test (issue 28, defects 2 and 3): `qflux indicators` refuses more indicators than its
+    /// budget allows (exit 64, one line naming the cap) before reading anything, and a run over
+    /// its work budget (exit 1) before computing anything; a CSV row with an absurd value is
+    /// refused with its line (exit 1).
+    @Test("indicators: too many instances exit 64 naming the cap; an absurd CSV value exits 1 naming its line")
+    func indicatorLimits() throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let csv = try Self.writeCSV(dir, count: 200)
+        // Distinct specs (a repeated spec is one column).
+        let many = (0..<300).map { "willr(\(100_000 - $0))" }.joined(separator: ",")
+        let run = try Self.qflux(["indicators", csv, "--indicators", many])
+        #expect(run.status == 64, "\(run.status) \(run.stderr.prefix(300))")
+        #expect(run.stderr == "qflux indicators: --indicators: 300 indicator instances, more than the 256 allowed per request\n", "\(run.stderr)")
+        let at256 = try Self.qflux(["indicators", csv, "--indicators", (0..<256).map { "willr(\(100_000 - $0))" }.joined(separator: ",")])
+        #expect(at256.status == 0, "\(at256.stderr.prefix(300))")
+
+        // 256 × cci(~2,500) over 5,000 candles: ~3.2 G O(period) updates (minutes of work),
+        // refused before any is made.
+        let longDir = dir.appendingPathComponent("long")
+        try FileManager.default.createDirectory(at: longDir, withIntermediateDirectories: true)
+        let long = try Self.writeCSV(longDir, count: 5_000)
+        let work = try Self.qflux(["indicators", long, "--indicators", (0..<256).map { "cci(\(2_500 + $0))" }.joined(separator: ",")])
+        #expect(work.status == 1, "\(work.status) \(work.stderr.prefix(300))")
+        #expect(work.stderr.hasPrefix("qflux indicators: 256 indicators over 5000 candles would take about ")
+                && work.stderr.hasSuffix("updates, more than the 2000000000 allowed per request (fewer indicators, shorter periods or fewer candles)\n"),
+                "\(work.stderr)")
+
+        var text = try String(contentsOfFile: csv, encoding: .utf8)
+        text += "2025-08-24 06:00:00,1.1,1e308,1.2,1.0\n"
+        let absurd = dir.appendingPathComponent("absurd.csv").path
+        try text.write(toFile: absurd, atomically: true, encoding: .utf8)
+        for command in ["indicators", "backtest"] {
+            let args = command == "indicators" ? ["indicators", absurd, "--indicators", "rsi"] : ["backtest", absurd]
+            let bad = try Self.qflux(args)
+            #expect(bad.status == 1, "\(command): \(bad.status) \(bad.stderr)")
+            #expect(bad.stderr == "qflux \(command): \(absurd): line 202: close \"1e308\" is not a plausible price\n", "\(bad.stderr)")
+        }
+    }
+
     /// Counts pixels near #2f6fde in a PNG (8-bit RGB/RGBA, non-interlaced: what Chromium writes).
     static let countBluePixels = #"""
     import struct, sys, zlib

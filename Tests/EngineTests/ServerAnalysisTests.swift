@@ -137,4 +137,68 @@ struct ServerAnalysisTests {
         let nothing = reply("indicators_nothing")
         #expect(nothing.event == "indicators_error" && (nothing.data["error"] as? String ?? "").contains("no candles for NOSUCH_asset"), "\(nothing)")
     }
+
+    /// Peak resident memory of process `pid` in kB (`VmHWM`), nil when unreadable.
+    static func peakRSS(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
+    }
+
+    /// Test (issue 28, defects 2 and 3): one `calculate_indicators` of 1,100 × willr(100000) took
+    /// a node from 27 MB to 3.4 GB; now it gets `indicators_error` naming the instance cap, 64 of
+    /// them (windows sized by the series) are answered and 64 MACDs over every candle are refused
+    /// by the reply limit, within a bounded peak RSS. `run_backtest` / `calculate_indicators` on series of
+    /// an archive poisoned with absurd records answer with `skipped_records` instead of killing
+    /// the node. The real `qflux stream` binary, its peak RSS read from /proc.
+    @Test("1,100 x willr(100000) is refused naming the cap, RSS stays bounded; absurd archived records are skipped, the node answers",
+          .enabled(if: Dependency.python, Dependency.needsPython))
+    func hostileAnalysisRequests() throws {
+        guard let qflux = builtQflux() else { return }
+        let temp = TempDir()
+        let data = temp.path + "/data"
+        _ = try Self.writeCandles(data)
+        try PoisonedArchive.write(data)
+        let child = try QfluxChild(qflux, ["stream", "--demo", "--port", "0", "--data-dir", data])
+        let port = try #require(child.port(), "stream did not start: \(child.stderr)")
+        let before = try #require(Self.peakRSS(child.process.processIdentifier))
+        let run = try runScript("analysis_hostile_client.py", args: [
+            "http://127.0.0.1:\(port)", "EURUSD_otc/candles_1m", "\(PoisonedArchive.candleAsset)/candles_1m", "\(PoisonedArchive.tickAsset)/ticks",
+        ], timeout: 120)
+        let after = try #require(Self.peakRSS(child.process.processIdentifier), "qflux died: \(child.stderr.suffix(500))")
+        #expect(child.process.isRunning, "\(child.stderr.suffix(500))")
+        #expect(run.status == 0, "client failed: \(run.stderr.suffix(3000)) qflux: \(child.stderr.suffix(1500))")
+        let result = try #require(run.result, "\(run.stdout.suffix(400))")
+        func reply(_ key: String) -> (event: String, data: [String: Any]) {
+            let pair = result[key] as? [Any] ?? []
+            return (pair.first as? String ?? "", pair.count > 1 ? pair[1] as? [String: Any] ?? [:] : [:])
+        }
+        for key in ["attack_file", "attack_asset"] {
+            let r = reply(key)
+            #expect(r.event == "indicators_error" && r.data["error"] as? String == "1100 indicator instances, more than the 64 allowed per request", "\(key): \(r)")
+        }
+        let capped = reply("capped")
+        #expect(capped.event == "indicators_calculated" && (capped.data["indicators"] as? [String: Any])?.count == 64, "\(capped.event)")
+        // 64 MACDs over all 800 candles (limit 100,000) would be a ~7 MB reply, past the client's
+        // 4 MiB byte budget (it would be cut for it): refused, naming the reply limit.
+        let overReply = reply("over_reply")
+        #expect(overReply.event == "indicators_error" && (overReply.data["error"] as? String ?? "").contains("MB allowed per request"), "\(overReply)")
+        // The peak grows by far less than the gigabytes the attack used to take (debug or sanitizer build).
+        #expect(after - before < 256 * 1024, "peak RSS \(before) kB -> \(after) kB")
+
+        let skipped = PoisonedArchive.absurdCandles.count
+        for key in ["poison_backtest", "poison_backtest_ta"] {
+            let r = reply(key)
+            let results = r.data["results"] as? [String: Any]
+            #expect(r.event == "backtest_complete" && (results?["skipped_records"] as? NSNumber)?.intValue == skipped, "\(key): \(r.event) \(r.data["error"] ?? "")")
+        }
+        let indicators = reply("poison_indicators")
+        #expect(indicators.event == "indicators_calculated" && (indicators.data["skipped_records"] as? NSNumber)?.intValue == skipped
+                && (indicators.data["candles"] as? NSNumber)?.intValue == PoisonedArchive.saneCandles, "\(indicators.event) \(indicators.data["error"] ?? "")")
+        let ticks = reply("poison_ticks")
+        #expect(ticks.event == "backtest_complete" && ((ticks.data["results"] as? [String: Any])?["skipped_records"] as? NSNumber)?.intValue
+                == PoisonedArchive.absurdTicks.count, "\(ticks.event) \(ticks.data["error"] ?? "")")
+        let stopped = child.stop(SIGTERM, timeout: 20)
+        #expect(stopped?.status == 0, "\(child.stderr.suffix(500))")
+    }
 }

@@ -43,6 +43,7 @@ struct AnalysisInputOptions: ParsableArguments {
             }
         }
         for path in loaded.damaged { StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)") }
+        if let note = loaded.skippedNote { StandardStreams.err("warning: \(input): \(note)") }
         return loaded
     }
 }

@@ -214,7 +214,11 @@ struct BacktestCommand: ParsableCommand {
         }
         let sweep = Sweep(parameters: parameters, options: options, metric: metric)
         let count = parameters.reduce(1.0) { $0 * Double($1.values.count) }
-        if count > 1_000_000 { throw usage("--sweep: \(Int(count)) combinations is too many (at most 1000000)") }
+        if count > 1_000_000 {
+            // The product of several 100,000-value sweeps passes Int.max: Int(count) would trap.
+            let shown = count < 9e18 ? String(Int(count)) : "\(count)"
+            throw usage("--sweep: \(shown) combinations is too many (at most 1000000)")
+        }
         return sweep
     }
 

@@ -122,6 +122,9 @@ struct ExportCommand: ParsableCommand {
             let seconds = monotonicSeconds() - started
             for path in summary.truncated { StandardStreams.err("note: \(path) ends early (crash or still being written): read up to its last complete block") }
             for path in summary.damaged { StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)") }
+            if summary.skippedAbsurd > 0 {
+                StandardStreams.err("warning: \(summary.skippedAbsurd) record\(summary.skippedAbsurd == 1 ? "" : "s") skipped: absurd values")
+            }
             let mb = Double(bytesOut) / 1e6
             let damaged = summary.damaged.isEmpty ? "" : ", \(summary.damaged.count) damaged"
             StandardStreams.err("qflux export: \(summary.rows) rows from \(summary.chunks) chunks (\(summary.assets.count) assets\(damaged)), \(DecodeSummary.format(mb)) MB in \(DecodeSummary.format(seconds * 1000)) ms (\(DecodeSummary.format(seconds > 0 ? mb / seconds : 0)) MB/s)")

@@ -27,8 +27,13 @@ struct IndicatorsCommand: ParsableCommand {
               --indicators 'sma(20),bbands(20,2),stoch(14,3,3)'
           qflux indicators data --timeframe 5s --indicators rsi | head
 
-        Exit status: 0 done; 1 the input is missing, unreadable or holds no candles; 64 a bad \
-        option value (indicator spec, --timeframe, --format).
+        At most \(IndicatorBudget.commandLine.maxInstances) indicators per run; a run whose \
+        estimated memory (windows, rows and their text) or work is over its budget is refused \
+        before anything is computed.
+
+        Exit status: 0 done; 1 the input is missing, unreadable or holds no candles, or the run \
+        is over its budget; 64 a bad option value (indicator spec, more than \
+        \(IndicatorBudget.commandLine.maxInstances) indicators, --timeframe, --format).
         """
     )
 
@@ -53,7 +58,14 @@ struct IndicatorsCommand: ParsableCommand {
         } catch {
             throw CommandFailure("--indicators: \(error.message)", code: QFluxExit.usage)
         }
+        if let over = IndicatorBudget.commandLine.checkInstances(specs.count) {
+            throw CommandFailure("--indicators: \(over.message)", code: QFluxExit.usage)
+        }
         let loaded = try source.load()
+        // Rows are kept whole and written as text: both are part of the estimate.
+        if let over = IndicatorBudget.commandLine.check(specs, candles: loaded.candles.count, keptRows: loaded.candles.count) {
+            throw CommandFailure(over.message)
+        }
         let table = IndicatorTable.compute(loaded.candles, specs: specs)
         let text = format == .csv ? table.csv() : Self.jsonl(table)
         try AnalysisOutput.write(text, to: output)

@@ -53,8 +53,9 @@ enum OriginalCSV {
             return UTCTime.parse(f.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")))
         }
         guard times.count >= 2 else { return nil }
-        let s = Int((times[1] - times[0]).rounded())
-        return s > 0 ? Timeframe(seconds: s) : nil
+        // Checked: a file's first times may be anything (1e308), and Int(x) of a huge Double traps.
+        guard let s = Int(exactly: (times[1] - times[0]).rounded()), s > 0, s <= 31_536_000 else { return nil }
+        return Timeframe(seconds: s)
     }
 
     /// The first ``sniffBytes`` of a regular file (never through a symbolic link); nil when it

@@ -49,7 +49,8 @@ package struct ArchiveCoverage: Sendable {
             var starts = Set<Int64>()
             for chunk in s.chunks {
                 do {
-                    _ = try reader.scan(chunk.path, ticks: { _ in }, candles: { starts.insert($0.start) })
+                    // Only plausible starts: Int64.min and .max overflow the gap arithmetic.
+                    _ = try reader.scan(chunk.path, ticks: { _ in }, candles: { if $0.isPlausible { starts.insert($0.start) } })
                 } catch {
                     unreadable.append((chunk.path, error))
                 }

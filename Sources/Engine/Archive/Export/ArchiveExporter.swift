@@ -47,6 +47,11 @@ package struct ExportSummary: Sendable {
     package var damaged: [String] = []
     /// Assets exported.
     package var assets: [String] = []
+    /// Records left out because a time or price is not a plausible market value
+    /// (``MarketLimits``: NaN, infinities, ±1e308, negative or zero prices, times outside the
+    /// epoch range) or a candle's tick count is negative – what a poisoned or corrupted archive
+    /// can hold. Nothing downstream ever sees them.
+    package var skippedAbsurd = 0
 }
 
 /// Reads chunks of a data directory and writes ticks or candles as CSV or JSON lines into a
@@ -137,7 +142,10 @@ package final class ArchiveExporter {
                 if let best = candleSources.first {
                     var latest: [Int64: CandleRecord] = [:] // a revised candle: the last record wins
                     for chunk in best.chunks {
-                        let s = try reader.scan(chunk.path, ticks: { _ in }, candles: { latest[$0.start] = $0 })
+                        let s = try reader.scan(chunk.path, ticks: { _ in }, candles: { c in
+                            guard c.isPlausible else { summary.skippedAbsurd += 1; return }
+                            latest[c.start] = c
+                        })
                         note(s)
                         done += chunk.compressedBytes
                         progress?(done, total)
@@ -145,7 +153,9 @@ package final class ArchiveExporter {
                     for start in latest.keys.sorted() { bucket.add(latest[start]!) }
                 } else if let ticks = mine.first(where: { $0.kind == .ticks }) {
                     for chunk in ticks.chunks {
-                        let s = try reader.scan(chunk.path, ticks: { bucket.add($0) }, candles: { _ in })
+                        let s = try reader.scan(chunk.path, ticks: { t in
+                            if !bucket.add(t) { summary.skippedAbsurd += 1 }
+                        }, candles: { _ in })
                         note(s)
                         done += chunk.compressedBytes
                         progress?(done, total)
@@ -176,6 +186,7 @@ package final class ArchiveExporter {
             return
         }
         let s = try reader.scan(chunk.path, ticks: { t in
+            guard t.isPlausible else { summary.skippedAbsurd += 1; return }
             guard t.time >= from, t.time < to else { return }
             json.removeAll()
             json.tick(asset: asset, time: t.time, price: t.price)
@@ -199,9 +210,11 @@ package final class ArchiveExporter {
         var stamps = timestamps, epochs = numbers, prices = priceNumbers
         let iso = options.time == .iso
         var rows = 0
+        var absurd = 0
         let s = try csvName.withUnsafeBufferPointer { name throws(ArchiveError) -> ChunkSummary in
             let nameBase = name.baseAddress!, nameCount = name.count
             return try reader.scan(chunk.path, ticks: { t in
+                guard t.isPlausible else { absurd += 1; return }
                 guard t.time >= from, t.time < to else { return }
                 if iso { stamps.write(t.time, at: &p) } else { epochs.write(t.time, at: &p) }
                 p.pointee = UInt8(ascii: ",")
@@ -225,6 +238,7 @@ package final class ArchiveExporter {
         numbers = epochs
         priceNumbers = prices
         summary.rows += rows
+        summary.skippedAbsurd += absurd
         note(s)
     }
 
@@ -315,20 +329,27 @@ extension ByteBuffer {
 
 /// Candles formed from ticks or smaller candles, keyed by start (out-of-order input goes to the
 /// candle its time belongs to; open/close follow time order).
+///
+/// Only plausible records (``CandleRecord/isPlausible``, ``TickRecord/isPlausible``) are taken: a
+/// time of 1e308 or NaN has no candle start (converting it to an integer would trap), so `add`
+/// refuses it and returns false.
 struct CandleBucket {
     let seconds: Int64
     var candles: [Int64: CandleRecord] = [:]
     private var openAt: [Int64: Double] = [:]
     private var closeAt: [Int64: Double] = [:]
 
-    init(seconds: Int64) { self.seconds = seconds }
+    init(seconds: Int64) { self.seconds = max(seconds, 1) }
 
+    /// The candle start of a sane time (within ``MarketLimits/times``, so the conversion is exact).
     private func start(_ t: Double) -> Int64 {
         UTCTime.floorDiv(Int64(t.rounded(.down)), seconds) * seconds
     }
 
-    mutating func add(_ t: TickRecord) {
-        guard t.time.isFinite else { return }
+    /// Adds a tick; false (nothing added) when its time or price is not plausible.
+    @discardableResult
+    mutating func add(_ t: TickRecord) -> Bool {
+        guard t.isPlausible else { return false }
         let s = start(t.time)
         if var c = candles[s] {
             c.high = max(c.high, t.price)
@@ -342,10 +363,13 @@ struct CandleBucket {
             openAt[s] = t.time
             closeAt[s] = t.time
         }
+        return true
     }
 
-    /// Adds a smaller candle (call in start order).
-    mutating func add(_ c: CandleRecord) {
+    /// Adds a smaller candle (call in start order); false (nothing added) when it is not plausible.
+    @discardableResult
+    mutating func add(_ c: CandleRecord) -> Bool {
+        guard c.isPlausible else { return false }
         let s = start(Double(c.start))
         if var m = candles[s] {
             m.high = max(m.high, c.high)
@@ -356,5 +380,6 @@ struct CandleBucket {
         } else {
             candles[s] = CandleRecord(start: s, open: c.open, high: c.high, low: c.low, close: c.close, ticks: c.ticks)
         }
+        return true
     }
 }

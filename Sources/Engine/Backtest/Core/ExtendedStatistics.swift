@@ -253,9 +253,12 @@ package func fixed(_ v: Double, _ digits: Int) -> String {
     return sign + padded[..<cut] + "." + padded[cut...]
 }
 
-/// Seconds as `2d 3h 4m 5s` (largest units first, zero units left out; `0s` for 0).
+/// Seconds as `2d 3h 4m 5s` (largest units first, zero units left out; `0s` for 0 or less).
+/// A span too long for whole seconds in an Int (or not finite) is written as `<seconds>s`
+/// (converting it would trap).
 package func formatDuration(_ seconds: Double) -> String {
-    var s = Int(seconds.rounded())
+    guard let whole = Int(exactly: seconds.rounded()) else { return seconds > 0 ? "\(seconds)s" : "0s" }
+    var s = whole
     if s <= 0 { return "0s" }
     var parts: [String] = []
     let units: [(Int, String)] = [(86400, "d"), (3600, "h"), (60, "m"), (1, "s")]

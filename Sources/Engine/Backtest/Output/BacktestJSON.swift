@@ -15,9 +15,10 @@ package enum BacktestJSON {
         case text
     }
 
-    /// Encodes `result`; `extended` adds the `extended` object.
+    /// Encodes `result`; `extended` adds the `extended` object; `skippedRecords` > 0 adds
+    /// `"skipped_records": N` (input records left out for absurd values).
     package static func encode(_ result: BacktestResult, timestamps: TimestampStyle = .epochSeconds,
-                               extended: ExtendedStatistics? = nil) -> String {
+                               extended: ExtendedStatistics? = nil, skippedRecords: Int = 0) -> String {
         var w = JSONWriter()
         func time(_ t: Double) {
             switch timestamps {
@@ -51,6 +52,7 @@ package enum BacktestJSON {
             w.raw(",\"extended\":")
             w.json(x.json())
         }
+        if skippedRecords > 0 { w.raw(",\"skipped_records\":"); w.int(skippedRecords) }
         w.raw("}")
         return w.text
     }

@@ -1,7 +1,11 @@
 /// Splits rules text into tokens; `#` starts a comment to the end of the line.
 package enum RuleLexer {
     /// Tokens of `source`, ending with `.end`.
+    /// Text longer than ``RuleLimits/maxSourceBytes`` is refused before it is split.
     package static func tokenize(_ source: String) throws(RuleError) -> [RuleToken] {
+        guard source.utf8.count <= RuleLimits.maxSourceBytes else {
+            throw RuleError(line: 1, column: 1, "rules text is \(source.utf8.count) bytes, more than the \(RuleLimits.maxSourceBytes) allowed")
+        }
         let chars = Array(source)
         var tokens: [RuleToken] = []
         var i = 0

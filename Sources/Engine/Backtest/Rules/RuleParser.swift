@@ -1,9 +1,17 @@
 import Indicators
 
 /// Recursive-descent parser of the rules language (see `RuleProgram`).
+///
+/// Every expression it builds is bounded (see ``RuleLimits``): parentheses, `not` and unary `-`
+/// nest at most ``RuleLimits/maxNesting`` levels (the parser's own recursion), an expression tree
+/// is at most ``RuleLimits/maxDepth`` operators deep (a chain `a + b + c …` is as deep as it is
+/// long, and compiling, evaluating, comparing and freeing a tree all recurse over its depth), and
+/// has at most ``RuleLimits/maxTerms`` terms. Past a limit the error names the line and column.
 package struct RuleParser {
     private let tokens: [RuleToken]
     private var pos = 0
+    /// Parentheses, `not` and unary `-` currently open around the token being parsed.
+    private var nesting = 0
     private let overrides: [String: Double]
     /// Parameter values in effect.
     package private(set) var parameters: [String: Double]
@@ -39,6 +47,51 @@ package struct RuleParser {
 
     private var atSeparator: Bool { token.kind == .newline || isSymbol(";") || token.kind == .end }
 
+    /// An expression with its tree depth (operators from the root to the deepest term) and its
+    /// number of terms (numbers, parameters, prices, indicators).
+    private struct Node {
+        var expression: RuleExpression
+        var depth: Int
+        var terms: Int
+
+        /// A term.
+        init(term: RuleExpression) {
+            expression = term
+            depth = 1
+            terms = 1
+        }
+
+        init(_ expression: RuleExpression, depth: Int, terms: Int) {
+            self.expression = expression
+            self.depth = depth
+            self.terms = terms
+        }
+    }
+
+    /// An operator node over `operands`, refused past the depth and term limits at `t` (the
+    /// operator's token).
+    private func node(_ e: RuleExpression, _ operands: Node..., at t: RuleToken) throws(RuleError) -> Node {
+        let depth = 1 + operands.reduce(0) { max($0, $1.depth) }
+        let terms = operands.reduce(0) { $0 + $1.terms }
+        guard depth <= RuleLimits.maxDepth else {
+            throw RuleError(line: t.line, column: t.column,
+                            "expression too deep: more than \(RuleLimits.maxDepth) operators inside each other (a chain such as a + b + c … counts each operator; split the rule or use parentheses)")
+        }
+        guard terms <= RuleLimits.maxTerms else {
+            throw RuleError(line: t.line, column: t.column, "expression too long: more than \(RuleLimits.maxTerms) terms")
+        }
+        return Node(e, depth: depth, terms: terms)
+    }
+
+    /// Opens a level of parentheses, `not` or unary `-` at `t`; refused past the nesting limit.
+    private mutating func enter(_ t: RuleToken) throws(RuleError) {
+        guard nesting < RuleLimits.maxNesting else {
+            throw RuleError(line: t.line, column: t.column,
+                            "expression nested too deep: more than \(RuleLimits.maxNesting) levels of parentheses, 'not' and unary '-'")
+        }
+        nesting += 1
+    }
+
     /// Parses the whole program: statements separated by new lines or ';'.
     package mutating func parseProgram() throws(RuleError) -> (RuleExpression?, RuleExpression?) {
         var call: RuleExpression?
@@ -67,7 +120,7 @@ package struct RuleParser {
             } else {
                 try expectSymbol(":", "':' after '\(word)'")
                 let exprStart = token
-                let e = try parseOr()
+                let e = try parseOr().expression
                 guard e.isCondition else {
                     throw RuleError(line: exprStart.line, column: exprStart.column,
                                     "expected a condition after '\(word):' (a comparison such as rsi(14) < 30), found a number")
@@ -100,91 +153,102 @@ package struct RuleParser {
         return sign * v
     }
 
-    private mutating func parseOr() throws(RuleError) -> RuleExpression {
+    private mutating func parseOr() throws(RuleError) -> Node {
         var left = try parseAnd()
         while isIdentifier("or") {
             let opToken = token
             pos += 1
             let right = try parseAnd()
             try requireConditions(left, right, "or", opToken)
-            left = .or(left, right)
+            left = try node(.or(left.expression, right.expression), left, right, at: opToken)
         }
         return left
     }
 
-    private mutating func parseAnd() throws(RuleError) -> RuleExpression {
+    private mutating func parseAnd() throws(RuleError) -> Node {
         var left = try parseNot()
         while isIdentifier("and") {
             let opToken = token
             pos += 1
             let right = try parseNot()
             try requireConditions(left, right, "and", opToken)
-            left = .and(left, right)
+            left = try node(.and(left.expression, right.expression), left, right, at: opToken)
         }
         return left
     }
 
-    private func requireConditions(_ a: RuleExpression, _ b: RuleExpression, _ op: String, _ t: RuleToken) throws(RuleError) {
-        guard a.isCondition && b.isCondition else {
+    private func requireConditions(_ a: Node, _ b: Node, _ op: String, _ t: RuleToken) throws(RuleError) {
+        guard a.expression.isCondition && b.expression.isCondition else {
             throw RuleError(line: t.line, column: t.column, "'\(op)' joins conditions, but one side is a number (compare it with < <= > >= == !=)")
         }
     }
 
-    private mutating func parseNot() throws(RuleError) -> RuleExpression {
+    private mutating func parseNot() throws(RuleError) -> Node {
         if isIdentifier("not") {
             let t = token
+            try enter(t)
+            defer { nesting -= 1 }
             pos += 1
             let e = try parseNot()
-            guard e.isCondition else { throw RuleError(line: t.line, column: t.column, "'not' needs a condition, found a number") }
-            return .not(e)
+            guard e.expression.isCondition else { throw RuleError(line: t.line, column: t.column, "'not' needs a condition, found a number") }
+            return try node(.not(e.expression), e, at: t)
         }
         return try parseComparison()
     }
 
-    private mutating func parseComparison() throws(RuleError) -> RuleExpression {
+    private mutating func parseComparison() throws(RuleError) -> Node {
         let left = try parseSum()
         if case .symbol(let op) = token.kind, ["<", "<=", ">", ">=", "==", "!="].contains(op) {
             let t = token
             pos += 1
             let right = try parseSum()
-            guard !left.isCondition && !right.isCondition else {
+            guard !left.expression.isCondition && !right.expression.isCondition else {
                 throw RuleError(line: t.line, column: t.column, "'\(op)' compares numbers, but one side is a condition")
             }
-            return .compare(op, left, right)
+            return try node(.compare(op, left.expression, right.expression), left, right, at: t)
         }
         if isIdentifier("crosses_above") || isIdentifier("crosses_below") {
+            let t = token
             let above = isIdentifier("crosses_above")
             pos += 1
             let right = try parseSum()
-            return .crosses(above: above, left, right)
+            return try node(.crosses(above: above, left.expression, right.expression), left, right, at: t)
         }
         return left
     }
 
-    private mutating func parseSum() throws(RuleError) -> RuleExpression {
+    private mutating func parseSum() throws(RuleError) -> Node {
         var left = try parseProduct()
         while isSymbol("+") || isSymbol("-") {
             guard case .symbol(let op) = token.kind else { break }
+            let t = token
             pos += 1
-            left = .arithmetic(op, left, try parseProduct())
+            let right = try parseProduct()
+            left = try node(.arithmetic(op, left.expression, right.expression), left, right, at: t)
         }
         return left
     }
 
-    private mutating func parseProduct() throws(RuleError) -> RuleExpression {
+    private mutating func parseProduct() throws(RuleError) -> Node {
         var left = try parseUnary()
         while isSymbol("*") || isSymbol("/") {
             guard case .symbol(let op) = token.kind else { break }
+            let t = token
             pos += 1
-            left = .arithmetic(op, left, try parseUnary())
+            let right = try parseUnary()
+            left = try node(.arithmetic(op, left.expression, right.expression), left, right, at: t)
         }
         return left
     }
 
-    private mutating func parseUnary() throws(RuleError) -> RuleExpression {
+    private mutating func parseUnary() throws(RuleError) -> Node {
         if isSymbol("-") {
+            let t = token
+            try enter(t)
+            defer { nesting -= 1 }
             pos += 1
-            return .negate(try parseUnary())
+            let operand = try parseUnary()
+            return try node(.negate(operand.expression), operand, at: t)
         }
         return try parsePrimary()
     }
@@ -196,16 +260,18 @@ package struct RuleParser {
         return v
     }
 
-    private mutating func parsePrimary() throws(RuleError) -> RuleExpression {
+    private mutating func parsePrimary() throws(RuleError) -> Node {
         let t = token
         switch t.kind {
         case .number(let v):
             pos += 1
-            return .number(v)
+            return Node(term: .number(v))
         case .parameter(let n):
             pos += 1
-            return .number(try parameterValue(n, t))
+            return Node(term: .number(try parameterValue(n, t)))
         case .symbol("("):
+            try enter(t)
+            defer { nesting -= 1 }
             pos += 1
             let e = try parseOr()
             try expectSymbol(")", "')' to close the '(' at line \(t.line), column \(t.column)")
@@ -213,12 +279,12 @@ package struct RuleParser {
         case .identifier(let name):
             if let field = PriceField(rawValue: name) {
                 pos += 1
-                return .price(field)
+                return Node(term: .price(field))
             }
             if ["and", "or", "not", "call", "put", "param", "crosses_above", "crosses_below"].contains(name) {
                 throw error("a number, a price (open, high, low, close, volume) or an indicator")
             }
-            return try parseIndicator(name, t)
+            return Node(term: try parseIndicator(name, t))
         default:
             throw error("a number, a price (open, high, low, close, volume), an indicator such as rsi(14), or '('")
         }

@@ -54,8 +54,12 @@ package struct Sweep: Sendable {
             switch p.name {
             case "payout": opts.payout = v
             case "stake": opts.stake = .fraction(v)
-            case "expiry": opts.expiry = Int(v)
-            case "window": opts.window = Int(v)
+            case "expiry", "window":
+                // Checked: Int(x) of a fraction is truncated and of 1e300 traps.
+                guard let n = Int(exactly: v) else {
+                    return SweepRow(index: index, values: values, error: "\(p.name) must be a whole number of candles, got \(v)")
+                }
+                if p.name == "expiry" { opts.expiry = n } else { opts.window = n }
             case "balance": opts.startingBalance = v
             default: strategyParameters[p.name] = v
             }

@@ -15,6 +15,13 @@ package enum AnalysisCandleLoader {
         package var label: String
         /// Chunks read only up to damage (for a warning).
         package var damaged: [String] = []
+        /// Archived records left out for absurd values (see ``ExportSummary/skippedAbsurd``).
+        package var skippedAbsurd = 0
+
+        /// `N records skipped: absurd values`, or nil when none was.
+        package var skippedNote: String? {
+            skippedAbsurd > 0 ? "\(skippedAbsurd) record\(skippedAbsurd == 1 ? "" : "s") skipped: absurd values" : nil
+        }
     }
 
     /// Why candles could not be loaded.
@@ -73,14 +80,16 @@ package enum AnalysisCandleLoader {
         if let error = parser.error { throw .message("\(directory): \(error.description)") }
         let asset = summary.assets.first ?? asset ?? "?"
         let tf = timeframe?.description ?? timeframeName(parser.candles)
-        return Loaded(candles: parser.candles, label: "\(directory) (\(asset), \(tf))", damaged: summary.damaged)
+        return Loaded(candles: parser.candles, label: "\(directory) (\(asset), \(tf))", damaged: summary.damaged,
+                      skippedAbsurd: summary.skippedAbsurd)
     }
 
     /// The spacing of the first two candles as a timeframe name (for labels only).
     private static func timeframeName(_ candles: [AnalysisCandle]) -> String {
         guard candles.count > 1 else { return "1 candle" }
-        let s = Int((candles[1].timestamp - candles[0].timestamp).rounded())
-        return s > 0 ? Timeframe(seconds: s).description : "?"
+        // Checked: Int(x) of a NaN or huge Double traps.
+        guard let s = Int(exactly: (candles[1].timestamp - candles[0].timestamp).rounded()), s > 0, s <= 31_536_000 else { return "?" }
+        return Timeframe(seconds: s).description
     }
 }
 

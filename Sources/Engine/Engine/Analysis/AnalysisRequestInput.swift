@@ -14,7 +14,9 @@ struct AnalysisRequestInput: Sendable {
 
     /// The candles of the listed file `path`. A tick series or tick CSV needs `timeframe` to
     /// form candles; a candle series uses its own timeframe.
-    func candles(path: String, timeframe: Timeframe?) throws(DataSourceRequestError) -> (candles: [AnalysisCandle], entry: CatalogEntry) {
+    /// `skipped`: archived records left out for absurd values (reported in the reply).
+    func candles(path: String, timeframe: Timeframe?) throws(DataSourceRequestError)
+        -> (candles: [AnalysisCandle], entry: CatalogEntry, skipped: Int) {
         guard let catalog else { throw DataSourceRequestError("this server has no data directory (--data-dir): no files to read") }
         let entry: CatalogEntry
         let absolute: String
@@ -42,7 +44,7 @@ struct AnalysisRequestInput: Sendable {
             throw DataSourceRequestError(Self.message(error, absolute: absolute, shown: entry.path))
         }
         guard !loaded.candles.isEmpty else { throw DataSourceRequestError("\(entry.path): no candles") }
-        return (loaded.candles, entry)
+        return (loaded.candles, entry, loaded.skippedAbsurd)
     }
 
     /// A loader failure as one line naming the file by its listed path, never the server's directory.

@@ -13,6 +13,7 @@ import SocketIOServer
 /// - `strategy`: `quantum_flux` (default), or `quantum_flux_ta`.
 /// - `timeframe` (qflux): candles to form from a tick file (`"1m"`), or coarser candles from a
 ///   candle series.
+/// - `skipped_records` (only when there are some): archived records left out for absurd values.
 /// Errors use the original's wording where it had one (`No file path provided`,
 /// `Unknown strategy: NAME`).
 enum ServerBacktest {
@@ -33,9 +34,9 @@ enum ServerBacktest {
         case .failure: throw DataSourceRequestError("Unknown strategy: \(name)")
         }
         let timeframe = try ServerAnalysisFields.timeframe(fields)
-        let (candles, _) = try input.candles(path: path, timeframe: timeframe)
+        let (candles, _, skipped) = try input.candles(path: path, timeframe: timeframe)
         let result = Backtester.run(candles: candles, strategy: strategy, options: BacktestOptions())
-        return Array(BacktestJSON.encode(result, timestamps: .text, extended: ExtendedStatistics(result)).utf8)
+        return Array(BacktestJSON.encode(result, timestamps: .text, extended: ExtendedStatistics(result), skippedRecords: skipped).utf8)
     }
 }
 

@@ -26,17 +26,23 @@ import Glibc
 /// seconds, points before the lookback left out. `signals[NAME]`: RSI and stochastic
 /// `overbought` / `oversold` / `neutral` (70/30, 80/20); MACD `bullish` / `bearish` (histogram
 /// sign); Bollinger `above_upper` / `below_lower` / `inside`; SMA/EMA/WMA `bullish` / `bearish`
-/// (last close above / below).
+/// (last close above / below). `skipped_records` (only when there are some): archived records
+/// left out for absurd values.
+///
+/// Cost: at most ``IndicatorBudget/serverRequest`` – the instance cap is checked before any
+/// instance is parsed, the memory and work estimates once the candles are counted and before
+/// any indicator or row is allocated; a request over it gets `indicators_error` naming the limit.
 enum ServerIndicators {
     /// Points per series unless the request's `limit` says otherwise (at most ``maxLimit``).
     static let defaultLimit = 500
     static let maxLimit = 100_000
 
-    static func run(_ request: JSONValue?, input: AnalysisRequestInput) throws(DataSourceRequestError) -> [UInt8] {
+    static func run(_ request: JSONValue?, input: AnalysisRequestInput,
+                    budget: IndicatorBudget = .serverRequest) throws(DataSourceRequestError) -> [UInt8] {
         guard case let .object(fields)? = request else {
             throw DataSourceRequestError("malformed calculate_indicators request: expected {asset, instances}")
         }
-        let instances = try parseInstances(fields["instances"])
+        let instances = try parseInstances(fields["instances"], budget: budget)
         var limit = defaultLimit
         if let l = fields["limit"] {
             guard case let .number(n) = l, n >= 1, n == n.rounded() else { throw DataSourceRequestError("limit must be a whole number ≥ 1") }
@@ -47,10 +53,12 @@ enum ServerIndicators {
         var asset = fields["asset"]?.stringValue
         let candles: [AnalysisCandle]
         let source: String
+        var skipped = 0
         if let path = fields["file_path"]?.stringValue, !path.isEmpty {
             let loaded = try input.candles(path: path, timeframe: requested)
             candles = loaded.candles
             source = loaded.entry.path
+            skipped = loaded.skipped
             if asset == nil { asset = loaded.entry.asset }
         } else {
             guard let name = asset, !name.isEmpty else { throw DataSourceRequestError("No asset provided") }
@@ -59,15 +67,21 @@ enum ServerIndicators {
                 candles = live
                 source = "memory"
             } else if let path = archived(name, timeframe, input) {
-                candles = try input.candles(path: path, timeframe: timeframe).candles
+                let loaded = try input.candles(path: path, timeframe: timeframe)
+                candles = loaded.candles
+                skipped = loaded.skipped
                 source = path
             } else {
                 throw DataSourceRequestError("no candles for \(name) at \(timeframe) (none received yet, none archived)")
             }
         }
-        let table = IndicatorTable.compute(candles, specs: instances.map(\.spec))
+        let specs = instances.map(\.spec)
+        if let over = budget.check(specs, candles: candles.count, keptRows: min(limit, candles.count)) {
+            throw DataSourceRequestError(over.message)
+        }
+        let table = IndicatorTable.compute(candles, specs: specs, keepingLast: limit)
         return encode(asset: asset ?? "", timeframe: timeframe, source: source, instances: instances, table: table,
-                      lastClose: candles.last?.close, limit: limit)
+                      lastClose: candles.last?.close, limit: limit, skipped: skipped)
     }
 
     /// A named instance and its spec.
@@ -76,10 +90,11 @@ enum ServerIndicators {
         var spec: IndicatorSpec
     }
 
-    private static func parseInstances(_ value: JSONValue?) throws(DataSourceRequestError) -> [Instance] {
+    private static func parseInstances(_ value: JSONValue?, budget: IndicatorBudget) throws(DataSourceRequestError) -> [Instance] {
         guard case let .object(map)? = value, !map.isEmpty else {
             throw DataSourceRequestError("No indicator instances provided (instances: {NAME: {type, params}})")
         }
+        if let over = budget.checkInstances(map.count) { throw DataSourceRequestError(over.message) }
         var out: [Instance] = []
         for name in map.keys.sorted() {
             guard case let .object(def) = map[name]!, let type = def["type"]?.stringValue else {
@@ -117,7 +132,7 @@ enum ServerIndicators {
     }
 
     private static func encode(asset: String, timeframe: Timeframe, source: String, instances: [Instance], table: IndicatorTable,
-                               lastClose: Double?, limit: Int) -> [UInt8] {
+                               lastClose: Double?, limit: Int, skipped: Int) -> [UInt8] {
         var w = JSONWriter(capacity: 256 + instances.count * min(limit, table.timestamps.count) * 40)
         func value(_ v: Double?) { if let v, v.isFinite { w.number(v) } else { w.raw("null") } }
         func outputName(_ spec: IndicatorSpec, _ o: String) -> String { o.isEmpty ? spec.kind.rawValue : o }
@@ -129,7 +144,8 @@ enum ServerIndicators {
         w.raw("{\"asset\":"); w.string(asset)
         w.raw(",\"timeframe\":"); w.string(timeframe.description)
         w.raw(",\"source\":"); w.string(source)
-        w.raw(",\"candles\":"); w.number(Double(table.timestamps.count))
+        w.raw(",\"candles\":"); w.number(Double(table.candleCount))
+        if skipped > 0 { w.raw(",\"skipped_records\":"); w.number(Double(skipped)) }
         w.raw(",\"indicators\":{")
         for (n, i) in instances.enumerated() {
             if n > 0 { w.comma() }

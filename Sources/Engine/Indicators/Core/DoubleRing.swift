@@ -1,22 +1,24 @@
-/// A fixed-capacity ring of the most recent values of a series (oldest first).
+/// A bounded ring of the most recent values of a series (oldest first).
 ///
-/// Appending to a full ring drops the oldest value. Storage is allocated once, at creation.
+/// Appending to a full ring drops the oldest value. Storage grows with the values appended, up to
+/// `capacity`, and never again after that: a ring of period 100,000 fed 500 candles holds 500
+/// values, not 100,000 (an indicator whose period is longer than its series costs what the series
+/// does). While it grows, appends reallocate O(log capacity) times in all.
 package struct DoubleRing: Sendable {
-    private var storage: [Double]
+    private var storage: [Double] = []
     private var head = 0
+    /// The most values the ring keeps.
+    package let capacity: Int
     /// Number of values held (at most `capacity`).
     package private(set) var count = 0
 
     /// Creates an empty ring that keeps at most `capacity` values (0 is allowed and keeps none).
     package init(capacity: Int) {
-        storage = [Double](repeating: 0, count: Swift.max(capacity, 0))
+        self.capacity = Swift.max(capacity, 0)
     }
 
-    /// The most values the ring keeps.
-    package var capacity: Int { storage.count }
-
     /// Whether the ring holds `capacity` values.
-    package var isFull: Bool { count == storage.count }
+    package var isFull: Bool { count == capacity }
 
     /// The oldest value held (undefined when empty).
     @inline(__always)
@@ -34,16 +36,14 @@ package struct DoubleRing: Sendable {
     /// Appends a value, dropping the oldest when full.
     @inline(__always)
     package mutating func append(_ x: Double) {
-        guard !storage.isEmpty else { return }
-        if count < storage.count {
-            var i = head + count
-            if i >= storage.count { i -= storage.count }
-            storage[i] = x
+        if count < capacity {
+            // Not full yet: head is 0 and the values fill storage in order.
+            storage.append(x)
             count += 1
-        } else {
+        } else if capacity > 0 {
             storage[head] = x
             head += 1
-            if head == storage.count { head = 0 }
+            if head == capacity { head = 0 }
         }
     }
 }

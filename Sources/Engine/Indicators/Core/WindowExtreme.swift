@@ -1,7 +1,8 @@
 /// The highest (or lowest) value over the last `period` values of a series, by a monotonic deque.
 ///
 /// `push` is amortised O(1); `peek` answers "what would the extreme be if `x` were appended" without
-/// changing anything, in O(1).
+/// changing anything, in O(1). The deque's storage grows with the values pushed, up to
+/// `period + 1` entries: a window longer than the series costs what the series does.
 package struct WindowExtreme: Sendable {
     /// Whether this tracks the maximum (`true`) or the minimum (`false`).
     package let isMax: Bool
@@ -18,8 +19,26 @@ package struct WindowExtreme: Sendable {
     package init(period: Int, isMax: Bool) {
         self.period = period
         self.isMax = isMax
-        indices = [Int](repeating: 0, count: period + 1)
-        values = [Double](repeating: 0, count: period + 1)
+        indices = [Int](repeating: 0, count: Swift.min(period + 1, Self.initialSlots))
+        values = [Double](repeating: 0, count: indices.count)
+    }
+
+    /// Deque slots held before the first growth.
+    private static let initialSlots = 8
+
+    /// Doubles the deque's storage (at most `period + 1` slots), its entries moved to the front.
+    @inline(never)
+    private mutating func grow() {
+        let size = Swift.min(period + 1, indices.count * 2)
+        var newIndices = [Int](repeating: 0, count: size)
+        var newValues = [Double](repeating: 0, count: size)
+        for k in 0..<count {
+            newIndices[k] = indices[slot(k)]
+            newValues[k] = values[slot(k)]
+        }
+        indices = newIndices
+        values = newValues
+        head = 0
     }
 
     @inline(__always)
@@ -48,6 +67,7 @@ package struct WindowExtreme: Sendable {
             let last = slot(count - 1)
             if dominates(x, values[last]) { count -= 1 } else { break }
         }
+        if count == indices.count { grow() }
         let s = slot(count)
         indices[s] = nextIndex
         values[s] = x

@@ -1,3 +1,5 @@
+import FastDecode
+
 /// Reads candles from CSV text in the original tool's layout `timestamp,open,close,high,low[,volume]`.
 ///
 /// - A header line (any line whose first field is not a time) names the columns; then they may come
@@ -6,6 +8,9 @@
 /// - Times: see `TimestampParser` (`YYYY-mm-dd HH:MM:SS[Z]`, ISO 8601, epoch seconds or milliseconds).
 /// - A missing or empty volume is 1000, as in the original.
 /// - Blank lines are skipped; anything else that is not a candle is an error naming its line.
+/// - A time or price that is not a plausible market value (``MarketLimits``: 1e308, a price of 0
+///   or below, a time before 1970…) is an error naming its line, so no absurd value reaches an
+///   indicator, a backtest or a time conversion.
 package enum CandleCSV {
     /// Parses CSV text into candles (in file order).
     package static func parse(_ text: String) throws(CandleCSVError) -> [AnalysisCandle] {
@@ -73,11 +78,15 @@ package enum CandleCSV {
         func number(_ name: String) throws(CandleCSVError) -> Double {
             let f = try field(name)
             guard let v = Double(f), v.isFinite else { throw CandleCSVError(line: line, "\(name) \"\(f)\" is not a number") }
+            guard MarketLimits.isSane(price: v) else { throw CandleCSVError(line: line, "\(name) \"\(f)\" is not a plausible price") }
             return v
         }
         let t = try field("timestamp")
         guard let ts = TimestampParser.parse(t) else {
             throw CandleCSVError(line: line, "timestamp \"\(t)\" is not a time (expected YYYY-mm-dd HH:MM:SS, ISO 8601 or epoch seconds)")
+        }
+        guard MarketLimits.isSane(time: ts) else {
+            throw CandleCSVError(line: line, "timestamp \"\(t)\" is not a plausible market time")
         }
         var volume = 1000.0
         if let vi = columns["volume"], vi < fields.count, !fields[vi].isEmpty {

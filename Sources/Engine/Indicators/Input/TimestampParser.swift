@@ -75,8 +75,11 @@ package enum TimestampParser {
         return era * 146097 + doe - 719468
     }
 
-    /// `YYYY-mm-dd HH:MM:SS` (UTC) for epoch seconds, with fractions when present.
+    /// `YYYY-mm-dd HH:MM:SS` (UTC) for epoch seconds, with fractions when present. A time no
+    /// calendar can hold (NaN, infinite, beyond ±10^15 s) is written as the number itself
+    /// (converting it to an integer would trap).
     package static func format(_ t: Double) -> String {
+        guard t.isFinite, abs(t) < 1e15 else { return "\(t)" }
         let whole = (t).rounded(.down)
         let frac = t - whole
         let secs = Int(whole)

@@ -20,10 +20,11 @@ package struct CCI: StreamingIndicator {
         fileprivate var output: Double?
     }
 
-    /// Creates the indicator (`period` >= 2).
+    /// Creates the indicator (`period` >= 2). The slots fill as candles come (a period longer
+    /// than the series never holds more than the series).
     package init(period: Int) {
         self.period = period
-        slots = [Double](repeating: 0, count: period)
+        slots = []
     }
 
     /// TA-Lib lookback: `period - 1`.
@@ -51,7 +52,7 @@ package struct CCI: StreamingIndicator {
 
     /// Commits the step.
     package mutating func commit(_ step: Step, candle: AnalysisCandle) {
-        slots[count % period] = step.typical
+        if slots.count < period { slots.append(step.typical) } else { slots[count % period] = step.typical }
         count += 1
     }
 }
