@@ -88,7 +88,8 @@ package final class Collector {
     package init(configuration: Configuration, logger: Logger, progress: @escaping (String) -> Void) {
         self.configuration = configuration
         self.logger = logger
-        self.progress = progress
+        // Lines quote the page (labels, its URL, element names): never raw to the terminal.
+        self.progress = { progress(PageText.printable($0)) }
     }
 
     /// Runs the collection. Throws ``CollectError`` (or ``ChromeError``) when it cannot start or a
