@@ -1,5 +1,6 @@
 import Archive
 @testable import Candles
+@testable import ChromeCDP
 @testable import Engine
 import FastDecode
 import Foundation
@@ -177,5 +178,87 @@ struct HostileTickTests {
         #expect(ticks.allSatisfy { $0.time >= t0 && $0.time <= t0 + 210 && $0.price > 1 && $0.price < 2 })
         let candles = chunks.flatMap(\.candles)
         #expect(!candles.isEmpty && candles.allSatisfy { $0.start >= Int64(t0) - 120 && $0.start <= Int64(t0) + 180 && $0.high < 2 })
+    }
+}
+
+/// The live Chrome path end to end: the fake broker's page (Scripts/fake_broker.py) receives absurd
+/// market data over its WebSocket (`/control/hostile`): 8 live ticks (1e308, -1e308, 1e999, price 0,
+/// -1.5 and 1e308, 2099, time -5), a history with 5 absurd values, a history page with 1, and a
+/// tick an hour ahead of the stream. Real headless Chromium shows the page; `qflux stream` reads
+/// it over CDP. Every one is counted in /metrics; the candles served and the ticks archived are
+/// exactly those of the broker's record (which holds only the sane ticks).
+@Suite("Hostile live data through Chrome", .serialized,
+       .enabled(if: Dependency.chromium, Dependency.needsChromium), .enabled(if: Dependency.python, Dependency.needsPython))
+struct HostileChromeTests {
+    /// A metric's value in `/metrics` of the stream at `port`, or nil.
+    static func metric(_ name: String, port: Int) -> Int? {
+        guard let r = try? HTTPGet.get(address: "127.0.0.1", port: port, hostHeader: "127.0.0.1:\(port)", path: "/metrics",
+                                       connectTimeout: 1, timeout: 3) else { return nil }
+        let text = String(decoding: r.body, as: UTF8.self)
+        return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ").last ?? "") }
+    }
+
+    @Test("absurd values and a tick far ahead, live through Chrome: counted in /metrics; the candles served and the ticks archived hold none")
+    func absurdLiveData() throws {
+        let browser = try #require(Dependency.chromiumPath)
+        let broker = try FakeBroker()
+        let cdpPort = freeLocalPort()
+        let dir = TempDir()
+        var config = LiveStream.Configuration()
+        config.server.port = 0
+        config.source = .chrome
+        config.chrome.address = CDPAddress(host: "127.0.0.1", port: cdpPort)
+        config.chrome.matcher = TargetMatcher(patterns: ["pocketoption-fake"])
+        config.chrome.pollInterval = 0.25
+        config.pipeline.archive = ArchiveConfiguration(directory: dir.path, collect: .tick)
+        let stream = try LiveStream(configuration: config, logger: Logger(label: "qflux.hostile.test"))
+        try stream.start()
+        var running = true
+        defer { if running { _ = try? stream.stop() } }
+        let chrome = try #require(stream.source as? ChromeSource)
+        let client = try StreamClient(port: stream.port)
+        let chromium = try HeadlessChromium(binary: browser, debuggingPort: cdpPort, urls: [broker.pageURL()])
+        defer { chromium.kill() }
+        try #require(waitUntil(25) { chrome.stats.connected && broker.state("open") == 2 }, "never attached: \(chromium.child.log.suffix(800))")
+
+        broker.control("release")
+        #expect(waitUntil(20) { broker.state("ticks") >= 100 })
+        let malformedBefore = try #require(Self.metric("qflux_malformed_input_total", port: stream.port))
+        broker.control("hostile")
+        #expect(waitUntil(20) { broker.state("hostile") == 1 })
+        #expect(waitUntil(20) { (Self.metric("qflux_malformed_input_total", port: stream.port) ?? 0) >= malformedBefore + 14 },
+                "malformed \(Self.metric("qflux_malformed_input_total", port: stream.port) ?? -1), before \(malformedBefore)")
+        #expect(waitUntil(20) { Self.metric("qflux_ticks_ahead_of_stream_total", port: stream.port) == 1 })
+        #expect(waitUntil(20) { broker.state("ticks") >= 300 })
+        broker.control("hold")
+        #expect(waitUntil(45) { stream.counters.ticks >= broker.state("ticks") + 1 })
+        // A second generation: the client has subscribed to every asset by now (see ChromeStreamTests).
+        broker.control("release")
+        let before = broker.state("ticks")
+        #expect(waitUntil(20) { broker.state("ticks") >= before + 200 })
+        broker.control("hold")
+        let sent = broker.state("ticks")
+        #expect(waitUntil(45) { stream.counters.ticks >= sent + 1 }, "qflux got \(stream.counters.ticks) of \(sent) ticks (+1 ahead)")
+        // 1e999 is no JSON number: its frame is a payload-shape error; the other 13 reach the range check.
+        #expect(Self.metric("qflux_malformed_input_total", port: stream.port) == malformedBefore + 14)
+        let absurd = Self.metric("qflux_absurd_values_total", port: stream.port) ?? -1
+        #expect(absurd == 13 || absurd == 14, "qflux_absurd_values_total \(absurd)")
+        Thread.sleep(forTimeInterval: 0.3)
+        let result = try client.finish()
+        let summary = try stream.stop()
+        running = false
+        chromium.kill()
+
+        let ticks = try broker.ticks()
+        #expect(summary.counters.ticksAheadOfStream == 1)
+        #expect(summary.archive?.ticks == ticks.count, "archived \(summary.archive?.ticks ?? -1) of \(ticks.count) sane ticks")
+        let archived = try dir.chunks().flatMap { try ArchiveReader().read($0).ticks }
+        let sane = Set(ticks.map { "\($0.time) \($0.price)" })
+        #expect(archived.count == ticks.count && archived.allSatisfy { sane.contains("\($0.time) \($0.price)") },
+                "the archive holds a tick the broker did not record as sane")
+        // Every candle_update served equals a candle of the recorded (sane) ticks.
+        let updates = try #require(result["updates"] as? [[String: Any]])
+        let seen = expectCandlesMatchRecord(updates, ticks)
+        #expect(seen["EURUSD_otc"]?.contains(2) == true, "EURUSD_otc's updates stopped: \(seen)")
     }
 }
