@@ -277,7 +277,11 @@ struct CollectTests {
         let last = run.stderr.split(separator: "\n").last ?? ""
         #expect(last.hasPrefix("qflux collect: cannot click the favourite '?AUD/CAD OTC': the page reports it at an impossible position"),
                 "\(run.stderr.suffix(1500))")
-        // Both sane visits were archived; the broker name with ESC [2J as the archive writer escapes it.
+        // Every history the page received held a candle dated 2099 and one priced 1e308: counted, reported, skipped.
+        #expect(run.stderr.range(of: #"the broker's frames held [1-9][0-9]* malformed values \([1-9][0-9]* times or prices out of range\), skipped"#,
+                                 options: .regularExpression) != nil, "\(run.stderr.suffix(1500))")
+        // Both sane visits were archived (39 closed candles each, none of the absurd ones); the
+        // broker name with ESC [2J as the archive writer escapes it.
         let archived = try archivedCandles(s.data)
         #expect(archived["EURUSD_otc@60"]?.count == 39, "\(archived.keys.sorted())")
         #expect(archived["GBPUSD\u{1B}[2J_otc@60"]?.count == 39, "\(archived.keys.sorted())")
@@ -360,6 +364,16 @@ struct HistoryWatchTests {
         #expect(candles.map(\.start) == [1764000300], "the newest (forming) candle is left out")
         #expect(candles.first?.open == 1.1 && candles.first?.close == 1.2 && candles.first?.high == 1.25 && candles.first?.low == 1.05)
         #expect(watch.take().isEmpty)
+    }
+
+    @Test("absurd candles in a history (dated 2099, priced 1e308) are counted as skipped; the rest is kept")
+    func absurdHistoryCandlesAreCounted() throws {
+        let watch = try HistoryWatch()
+        let payload = #"42[\"updateHistoryNewFast\",{\"asset\":\"EURUSD_otc\",\"period\":300,\"history\":[],\"candles\":[[4070908800,1.2,1.3,1.4,1.1],[1764000600,1.2,1.3,1e308,1.1],[1764000300,1.1,1.2,1.25,1.05]]}]"#
+        feed(watch, #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":2.0,"response":{"opcode":1,"mask":false,"payloadData":""# + payload + #""}}}"#)
+        #expect(watch.skipped.malformed == 2 && watch.skipped.absurdValues == 2)
+        let h = try #require(watch.take().first)
+        #expect(h.snapshot.candles.map(\.time) == [1764000300])
     }
 }
 

@@ -10,7 +10,8 @@ the original collector knew it (/work/shared/compat.md, "History collection"):
 - `?variant=overlay`: the links page under a `div.cookie-banner` covering the whole window;
 - `?variant=hostile`: the links page lying to its reader: the first three favourites' labels hold
   terminal escapes (`ESC ]0;pwned BEL`, `ESC [2J`) and a bidi override, the second one's broker name
-  holds `ESC [2J`, and the third reports its position at x = y = 1e300.
+  holds `ESC [2J`, and the third reports its position at x = y = 1e300; the broker adds a candle
+  dated 2099 and one priced 1e308 to every history it sends this page (not recorded).
 
 Clicking a favourite or a timeframe sends `42["changeSymbol",{"asset":…,"period":P}]` over the page's
 Socket.IO WebSocket; the broker answers with `451-["updateHistoryNewFast",…]` + a binary attachment
@@ -110,7 +111,7 @@ if (variant === "overlay") {
   document.body.appendChild(banner);
 }
 function open() {
-  ws = new WebSocket("ws://" + location.host + "/socket.io/?EIO=4&transport=websocket");
+  ws = new WebSocket("ws://" + location.host + "/socket.io/?EIO=4&transport=websocket&variant=" + variant);
   ws.binaryType = "arraybuffer";
   ws.onmessage = (m) => {
     if (typeof m.data !== "string") return;
@@ -176,9 +177,12 @@ class Broker:
                         self.write({"type": "dropped", "asset": body["asset"], "period": body["period"]})
                         continue
                     h = self.history(body["asset"], int(body["period"]))
+                    sent = h
+                    if request.query.get("variant") == "hostile":
+                        sent = dict(h, candles=h["candles"] + [[4070908800, 1.1, 1.2, 1.3, 1.0], [h["candles"][-1][0] - 60, 1.1, 1.2, 1e308, 1.0]])
                     await asyncio.sleep(0.05)
                     await ws.send_str('451-["updateHistoryNewFast",{"_placeholder":true,"num":0}]')
-                    await ws.send_bytes(json.dumps(h).encode())
+                    await ws.send_bytes(json.dumps(sent).encode())
                     self.histories += 1
                     self.write({"type": "history", "asset": h["asset"], "period": h["period"], "candles": h["candles"]})
         finally:
