@@ -239,9 +239,10 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         if batchTicks > 0 {
             counters.ticks.add(batchTicks, ordering: .relaxed)
             batchTicks = 0
-            counters.formerAbsurdValues.store(former.stats.invalid, ordering: .relaxed)
-            counters.ticksAheadOfStream.store(former.stats.aheadOfStream, ordering: .relaxed)
         }
+        // Refusals (live ticks and history alike): two relaxed stores per batch.
+        counters.formerAbsurdValues.store(former.stats.invalid, ordering: .relaxed)
+        counters.ticksAheadOfStream.store(former.stats.aheadOfStream, ordering: .relaxed)
         defer {
             archive?.endBatch()
             publisher?.endBatch()
