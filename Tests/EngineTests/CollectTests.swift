@@ -259,6 +259,33 @@ struct CollectTests {
         #expect(archived["NZDUSD_otc@3600"] == nil, "collect must not write beside the lock holder")
         stream.kill()
     }
+
+    /// The page is not trusted: labels with terminal escapes and a bidi override, a broker name
+    /// with one, a favourite reported at x = 1e300. Before, the escapes went raw to the terminal
+    /// and the 1e300 position trapped converting to Int (the process died of SIGILL).
+    @Test("a hostile page: labels with ESC ]0;… BEL, ESC [2J and a bidi override print sanitised; a favourite at x = 1e300 is one clear error")
+    func hostilePage() throws {
+        let s = try Setup(variant: "hostile")
+        let run = try s.collect(["--assets", "eurusd,gbpusd,audcad", "--timeframes", "1m"])
+        #expect(run.status == 1, "exit \(run.status): \(run.stderr.suffix(1500))")
+        let printed = run.stdout + run.stderr
+        for unsafe in ["\u{1B}", "\u{07}", "\u{202E}"] {
+            #expect(!printed.contains(unsafe), "\(unsafe.unicodeScalars.first!.value) printed: \(printed.debugDescription.suffix(1500))")
+        }
+        #expect(run.stderr.contains("?]0;pwned?EUR/USD OTC 1m: 39 candles"), "\(run.stderr.suffix(1500))")
+        #expect(run.stderr.contains("?[2JGBP/USD OTC 1m: 39 candles"), "\(run.stderr.suffix(1500))")
+        let last = run.stderr.split(separator: "\n").last ?? ""
+        #expect(last.hasPrefix("qflux collect: cannot click the favourite '?AUD/CAD OTC': the page reports it at an impossible position"),
+                "\(run.stderr.suffix(1500))")
+        // Every history the page received held a candle dated 2099 and one priced 1e308: counted, reported, skipped.
+        #expect(run.stderr.range(of: #"the broker's frames held [1-9][0-9]* malformed values \([1-9][0-9]* times or prices out of range\), skipped"#,
+                                 options: .regularExpression) != nil, "\(run.stderr.suffix(1500))")
+        // Both sane visits were archived (39 closed candles each, none of the absurd ones); the
+        // broker name with ESC [2J as the archive writer escapes it.
+        let archived = try archivedCandles(s.data)
+        #expect(archived["EURUSD_otc@60"]?.count == 39, "\(archived.keys.sorted())")
+        #expect(archived["GBPUSD\u{1B}[2J_otc@60"]?.count == 39, "\(archived.keys.sorted())")
+    }
 }
 
 /// Coverage arithmetic without a browser.
@@ -337,5 +364,37 @@ struct HistoryWatchTests {
         #expect(candles.map(\.start) == [1764000300], "the newest (forming) candle is left out")
         #expect(candles.first?.open == 1.1 && candles.first?.close == 1.2 && candles.first?.high == 1.25 && candles.first?.low == 1.05)
         #expect(watch.take().isEmpty)
+    }
+
+    @Test("absurd candles in a history (dated 2099, priced 1e308) are counted as skipped; the rest is kept")
+    func absurdHistoryCandlesAreCounted() throws {
+        let watch = try HistoryWatch()
+        let payload = #"42[\"updateHistoryNewFast\",{\"asset\":\"EURUSD_otc\",\"period\":300,\"history\":[],\"candles\":[[4070908800,1.2,1.3,1.4,1.1],[1764000600,1.2,1.3,1e308,1.1],[1764000300,1.1,1.2,1.25,1.05]]}]"#
+        feed(watch, #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":2.0,"response":{"opcode":1,"mask":false,"payloadData":""# + payload + #""}}}"#)
+        #expect(watch.skipped.malformed == 2 && watch.skipped.absurdValues == 2)
+        let h = try #require(watch.take().first)
+        #expect(h.snapshot.candles.map(\.time) == [1764000300])
+    }
+}
+
+/// Page text made safe to print, without a browser.
+@Suite("Collect page text")
+struct PageTextTests {
+    @Test("control characters, C1 controls and bidi controls become '?'; length is bounded; plain text is kept")
+    func clean() {
+        #expect(PageText.clean("\u{1B}]0;pwned\u{07}EUR/USD OTC") == "?]0;pwned?EUR/USD OTC")
+        #expect(PageText.clean("\u{1B}[2J") == "?[2J")
+        #expect(PageText.clean("\u{9B}2J\u{202E}CTO DSU/RUE\u{2066}x\u{200F}") == "?2J?CTO DSU/RUE?x?")
+        #expect(PageText.clean("EUR/USD OTC") == "EUR/USD OTC")
+        #expect(PageText.clean("Ünïcode 株式 ✓") == "Ünïcode 株式 ✓")
+        #expect(PageText.clean(String(repeating: "A", count: 10_000)).unicodeScalars.count == PageText.maxScalars)
+        #expect(PageText.printable("line \u{1B}[31mred\u{1B}[0m") == "line ?[31mred?[0m")
+        #expect(CollectError("no favourite labelled '\u{1B}]0;x\u{07}'").description == "no favourite labelled '?]0;x?'")
+    }
+
+    @Test("the page script cleans labels with the same rule (what it reads matches what it looks for)")
+    func scriptCleansTheSameWay() {
+        #expect(PageScripts.prelude.contains("qfClean"))
+        #expect(PageScripts.prelude.contains(".slice(0, \(PageText.maxScalars))"))
     }
 }

@@ -46,6 +46,16 @@ struct ExitCodeTests {
         Self.expectFailure(run, "stream", mentioning: "cannot listen on 127.0.0.1:\(busy.port): Address already in use")
     }
 
+    /// libwebsockets took a failed bind on a given address for an interface not up yet: it
+    /// reported the port asked for, and the stream ran listening nowhere and exited 0. 192.0.2.1
+    /// (TEST-NET-1) is never an address of this machine; binding fails locally, nothing is sent.
+    @Test("stream --bind to an address of another machine: exit 1, one line naming the address",
+          arguments: ["3001", "0"])
+    func streamForeignBindAddress(port: String) throws {
+        let run = try Self.qflux(["stream", "--demo", "--bind", "192.0.2.1", "--port", port])
+        Self.expectFailure(run, "stream", mentioning: "cannot listen on 192.0.2.1:\(port): Cannot assign requested address")
+    }
+
     @Test("stream and replay with a --data-dir that cannot be created: exit 1, one line")
     func dataDirectoryNotCreatable() throws {
         let file = PlainFile()

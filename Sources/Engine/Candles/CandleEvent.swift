@@ -41,6 +41,10 @@
     @usableFromInline package var ticks = 0
     /// Ticks (live or history) whose time or price is outside `MarketLimits` (not finite, ≤ 0, absurd), ignored.
     @usableFromInline package var invalid = 0
+    /// Live ticks refused for jumping more than `CandleFormer.streamJumpLimit` ahead of the
+    /// stream's clock (the newest time taken for any asset) without a second tick confirming the
+    /// jump; see ``CandleFormer/add(_:_:)``.
+    @usableFromInline package var aheadOfStream = 0
     /// Ticks ignored as repeats: live ticks no newer than the newest tick of an applied history
     /// snapshot, and history ticks inside the time range already merged for their asset.
     @usableFromInline package var duplicates = 0

@@ -44,6 +44,9 @@ extension CandleFormer {
             noteMerged(asset: a, time: t)
         }
         if newestTick > assets[a].historyEnd { assets[a].historyEnd = newestTick }
+        // History is the broker's own account of the asset up to now (after a reconnect, of the
+        // gap): its newest tick moves the stream's clock like a live tick.
+        if newestTick > streamClock { advanceStreamClock(to: newestTick) }
 
         if let period = history.period, period > 0, !history.candles.isEmpty {
             for k in 0..<tfCount where timeframes[k].seconds % period == 0 {

@@ -52,6 +52,9 @@ import FastDecode
     @usableFromInline package let latenessWindow: LatenessWindow
     /// Closed candles kept per asset and timeframe.
     @usableFromInline package let keepClosed: Int
+    /// How far (seconds) a live tick may run ahead of the stream's clock before it needs a second
+    /// tick to confirm the jump (default `MarketLimits.futureTolerance`; `.infinity`: no check).
+    @usableFromInline package let streamJumpLimit: Double
     /// Counters.
     @usableFromInline package var stats: CandleStats { counters }
     @usableFromInline var counters = CandleStats()
@@ -62,6 +65,14 @@ import FastDecode
     /// Same indexing as `slots`.
     @usableFromInline var closed: [ClosedCandles] = []
     @usableFromInline var assets: [AssetState] = []
+    /// The stream's clock: the newest tick time taken (live or history, any asset); `-∞` before any.
+    @usableFromInline var streamClock = -Double.infinity
+    /// `streamClock + streamJumpLimit`: a live tick past it jumps ahead of the stream. `+∞`
+    /// before the first tick (nothing to jump from).
+    @usableFromInline var streamClockLimit = Double.infinity
+    /// The time of the last live tick refused for jumping ahead, until a tick within the limit
+    /// comes (`nan` when none): a second jump near it confirms the stream really moved on.
+    @usableFromInline var pendingJump = Double.nan
 
     /// Creates a former.
     /// - Parameters:
@@ -69,9 +80,12 @@ import FastDecode
     ///   - latenessWindow: how far back a late tick may revise a closed candle.
     ///   - keepClosed: closed candles kept per asset and timeframe for ``recentCandles(asset:timeframe:)``
     ///     and for revisions (a candle no longer kept cannot be revised).
+    ///   - streamJumpLimit: seconds a live tick may run ahead of the stream's clock unconfirmed
+    ///     (see ``add(_:_:)``); `.infinity` turns the check off.
     @usableFromInline package init(timeframes: [Timeframe] = [.oneMinute],
                 latenessWindow: LatenessWindow = .default,
-                keepClosed: Int = 500) {
+                keepClosed: Int = 500,
+                streamJumpLimit: Double = MarketLimits.futureTolerance) {
         var seen = Set<Timeframe>()
         let tfs = timeframes.filter { seen.insert($0).inserted }
         precondition(!tfs.isEmpty, "CandleFormer needs at least one timeframe")
@@ -79,22 +93,37 @@ import FastDecode
         self.tfCount = tfs.count
         self.latenessWindow = latenessWindow
         self.keepClosed = max(0, keepClosed)
+        self.streamJumpLimit = streamJumpLimit.isNaN ? MarketLimits.futureTolerance : max(0, streamJumpLimit)
     }
 
     // MARK: - Live ticks
 
     /// Merges one live tick into every timeframe of its asset, emitting `.updated` for each
     /// forming candle it changed, `.closed` for each candle it closed and `.revised` for each
-    /// closed candle a late tick changed. Ticks with a non-finite time or price are counted and
-    /// ignored; ticks no newer than an applied history snapshot's newest tick are repeats.
-    @inlinable
-    package mutating func add(_ tick: Tick, _ emit: (CandleEvent) -> Void) {
+    /// closed candle a late tick changed. Ticks no newer than an applied history snapshot's newest
+    /// tick are repeats (taken, not merged).
+    ///
+    /// Refused (counted, nothing changed): a time or price outside `MarketLimits`
+    /// (``CandleStats/invalid``), and a tick more than ``streamJumpLimit`` ahead of the stream's
+    /// clock (the newest time taken for any asset) unless the tick before it jumped to about the
+    /// same time (``CandleStats/aheadOfStream``) – one such tick would otherwise open a candle far
+    /// ahead and make every later tick of its asset late. A real jump (a gap in a recording, a
+    /// reconnect without history) costs its first tick, counted.
+    /// - Returns: whether the tick was taken (false when refused).
+    @inlinable @discardableResult
+    package mutating func add(_ tick: Tick, _ emit: (CandleEvent) -> Void) -> Bool {
         let t = tick.time
         let p = tick.price
-        guard MarketLimits.isSane(time: t, price: p) else { counters.invalid &+= 1; return }
+        guard MarketLimits.isSane(time: t, price: p) else { counters.invalid &+= 1; return false }
+        if t > streamClockLimit {
+            guard confirmsJump(to: t) else { return false }
+        } else {
+            pendingJump = .nan
+        }
         let a = Int(tick.asset.rawValue)
         if a >= assets.count { addAssets(upTo: a) }
-        if t <= assets[a].historyEnd { counters.duplicates &+= 1; return }
+        if t > streamClock { advanceStreamClock(to: t) }
+        if t <= assets[a].historyEnd { counters.duplicates &+= 1; return true }
         counters.ticks &+= 1
         let base = a &* tfCount
         var merged = false
@@ -109,6 +138,28 @@ import FastDecode
             }
         }
         if merged { noteMerged(asset: a, time: t) }
+        return true
+    }
+
+    /// A live tick past ``streamClockLimit``: taken when the previous tick jumped to within
+    /// ``streamJumpLimit`` of it (the stream moved on: a gap in a recording, a reconnect),
+    /// otherwise refused, counted and remembered.
+    @usableFromInline
+    mutating func confirmsJump(to t: Double) -> Bool {
+        if abs(t - pendingJump) <= streamJumpLimit {  // false while `nan`
+            pendingJump = .nan
+            return true
+        }
+        pendingJump = t
+        counters.aheadOfStream &+= 1
+        return false
+    }
+
+    /// Moves the stream's clock forward to `t`.
+    @inlinable
+    mutating func advanceStreamClock(to t: Double) {
+        streamClock = t
+        streamClockLimit = t + streamJumpLimit
     }
 
     /// Records a merged tick time for history de-duplication.

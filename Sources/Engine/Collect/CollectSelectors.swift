@@ -110,5 +110,6 @@ package struct CollectError: Error, CustomStringConvertible, Sendable {
     package var message: String
     /// An error with this message.
     package init(_ message: String) { self.message = message }
-    package var description: String { message }
+    /// The message with control and bidi-control characters replaced (it may quote the page).
+    package var description: String { PageText.printable(message) }
 }

@@ -42,7 +42,7 @@ extension Collector {
     /// A table row's numbers from the history that answered it.
     func fill(_ row: inout Row, from h: ReceivedHistory, _ archiver: HistoryArchiver?) {
         let candles = HistoryArchiver.candles(of: h.snapshot)
-        row.asset = h.asset
+        row.asset = PageText.clean(h.asset)  // the broker's name, from the page's frames
         row.candles = candles.count
         row.written = archiver?.written(asset: h.asset, timeframe: row.timeframe) ?? 0
         row.first = candles.first?.start

@@ -88,7 +88,8 @@ package final class Collector {
     package init(configuration: Configuration, logger: Logger, progress: @escaping (String) -> Void) {
         self.configuration = configuration
         self.logger = logger
-        self.progress = progress
+        // Lines quote the page (labels, its URL, element names): never raw to the terminal.
+        self.progress = { progress(PageText.printable($0)) }
     }
 
     /// Runs the collection. Throws ``CollectError`` (or ``ChromeError``) when it cannot start or a
@@ -97,6 +98,13 @@ package final class Collector {
     package func run(stopRequested: () -> Bool = { false }) throws -> Outcome {
         let c = configuration
         let watch = try HistoryWatch()
+        defer {  // also when the run stops on an error
+            let skipped = watch.skipped
+            if skipped.malformed > 0 {
+                progress("the broker's frames held \(skipped.malformed) malformed value\(skipped.malformed == 1 ? "" : "s") "
+                         + "(\(skipped.absurdValues) times or prices out of range), skipped")
+            }
+        }
         let (session, target) = try attach(watch)
         defer { session.close() }
         progress("attached to \(target.displayURL) at \(c.address)")

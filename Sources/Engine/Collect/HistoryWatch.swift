@@ -31,7 +31,11 @@ package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thre
         var sequence = 0
         var lastChangeSymbol: String?
         var changeSymbols = 0
+        var malformed = 0
+        var absurdValues = 0
     }
+    /// The decoder's malformed count last published to `state` (reader thread only).
+    private var publishedMalformed = 0
 
     /// A watch with its own asset directory.
     package init() throws {
@@ -54,6 +58,7 @@ package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thre
         decoder.decode(line: message) { event in
             if case let .history(h) = event { found.append(h) }
         }
+        publishSkipped()
         guard !found.isEmpty else { return }
         state.withLock { s in
             for h in found {
@@ -63,6 +68,23 @@ package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thre
         }
         for _ in found { arrived.signal() }
     }
+
+    /// Publishes the decoder's malformed counts when they changed (reader thread).
+    private func publishSkipped() {
+        let malformed = decoder.stats.malformedTotal
+        guard malformed != publishedMalformed else { return }
+        publishedMalformed = malformed
+        let absurd = decoder.stats.malformed(.absurdValue)
+        state.withLock { s in
+            s.malformed = malformed
+            s.absurdValues = absurd
+        }
+    }
+
+    /// Malformed input in the page's frames, counted and skipped by the decoder: every kind, and
+    /// of those the times or prices outside `MarketLimits` (absurd, or dated past this machine's
+    /// clock plus its tolerance).
+    package var skipped: (malformed: Int, absurdValues: Int) { state.withLock { ($0.malformed, $0.absurdValues) } }
 
     /// The sequence number of the newest history so far (0: none yet).
     package var mark: Int { state.withLock { $0.sequence } }

@@ -34,6 +34,11 @@ package final class PageDriver {
     static let maxBarPages = 60
     /// How long the first look for favourites waits for a page that is still loading.
     static let pageLoadWait = 5.0
+    /// The most favourites taken from one look at the bar (a page could list millions).
+    static let maxFavouritesPerPage = 200
+    /// The largest viewport coordinate (CSS pixels) a click may go to; the page reports positions,
+    /// and one at `1e300` once trapped converting to `Int`.
+    static let maxCoordinate = 100_000.0
 
     /// A driver for the page `session` is attached to.
     package init(session: CDPCommandSession, selectors: CollectSelectors, clickDelay: Double) {
@@ -103,7 +108,7 @@ package final class PageDriver {
 
     /// The text of the current-asset element, if the page has one.
     package func currentAsset() -> String? {
-        (try? session.evaluate(PageScripts.currentAsset(selectors))) as? String
+        ((try? session.evaluate(PageScripts.currentAsset(selectors))) as? String).map(PageText.clean)
     }
 
     // MARK: helpers
@@ -117,7 +122,9 @@ package final class PageDriver {
                 ? "no favourites on the page: nothing matches favouriteItem \(quoted(selectors.favouriteItem)) (is the broker's page open and logged in?)"
                 : "\(exists) favourites found but none has a label matching favouriteLabel \(quoted(selectors.favouriteLabel))")
         }
-        return items.map { Favourite(label: $0["label"] as? String ?? "", payout: Favourite.parsePayout($0["payout"] as? String ?? "")) }
+        return items.prefix(Self.maxFavouritesPerPage).map {
+            Favourite(label: PageText.clean($0["label"] as? String ?? ""), payout: Favourite.parsePayout(PageText.clean($0["payout"] as? String ?? "")))
+        }
     }
 
     /// Scrolls the favourites bar back to its start (when it has a visible back arrow).
@@ -149,7 +156,7 @@ package final class PageDriver {
 
     private static func point(_ value: [String: Any]) -> Target? {
         guard let x = (value["x"] as? NSNumber)?.doubleValue, let y = (value["y"] as? NSNumber)?.doubleValue else { return nil }
-        return Target(x: x, y: y, coveredBy: value["coveredBy"] as? String)
+        return Target(x: x, y: y, coveredBy: (value["coveredBy"] as? String).map(PageText.clean))
     }
 
     /// Where to click, and what covers the element there (a dialog, a banner), if anything.
@@ -157,11 +164,19 @@ package final class PageDriver {
         var x: Double
         var y: Double
         var coveredBy: String?
+
+        /// Finite and within ±``PageDriver/maxCoordinate``: safe to convert and to send.
+        var isOnScreen: Bool {
+            x.isFinite && y.isFinite && abs(x) <= PageDriver.maxCoordinate && abs(y) <= PageDriver.maxCoordinate
+        }
     }
 
     /// A left click at `target` (viewport coordinates): move, press, release; then the click delay.
     /// A target covered by another element is an error naming it (the click would land there).
     private func click(_ target: Target, _ what: @autoclosure () -> String) throws {
+        guard target.isOnScreen else {
+            throw CollectError("cannot click \(what()): the page reports it at an impossible position (\(target.x), \(target.y))")
+        }
         if let cover = target.coveredBy {
             throw CollectError("cannot click \(what()): \(cover) covers it at (\(Int(target.x)), \(Int(target.y))) – close it in the browser and run again")
         }

@@ -11,12 +11,15 @@ enum PageScripts {
         return String(text.dropFirst().dropLast())  // the array brackets
     }
 
-    /// Helpers every script starts with: visibility, and the centre of an element in the viewport
-    /// with what a click there would hit when that is not the element (`coveredBy`).
+    /// Helpers every script starts with: visibility, the centre of an element in the viewport
+    /// with what a click there would hit when that is not the element (`coveredBy`), and element
+    /// text cleaned as ``PageText/clean(_:)`` does (`qfClean`), so labels read and labels looked
+    /// for compare equal.
     static let prelude = """
     const qfVisible = (e) => { if (!e) return false; const s = getComputedStyle(e); if (s.display === 'none' || s.visibility === 'hidden') return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
     const qfCentre = (e) => { e.scrollIntoView({block: 'center', inline: 'center'}); const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2; const hit = document.elementFromPoint(x, y); const free = !!hit && (hit === e || e.contains(hit) || hit.contains(e)); return {x: x, y: y, coveredBy: free ? null : (hit ? hit.tagName.toLowerCase() + (hit.className && typeof hit.className === 'string' ? '.' + hit.className.trim().split(/\\s+/).join('.') : '') : 'nothing (outside the window)')}; };
-    const qfText = (e) => (e ? (e.innerText || e.textContent || '') : '').replace(/\\s+/g, ' ').trim();
+    const qfClean = (t) => Array.from(String(t).replace(/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/g, '?')).slice(0, \(PageText.maxScalars)).join('');
+    const qfText = (e) => qfClean((e ? (e.innerText || e.textContent || '') : '').replace(/\\s+/g, ' ').trim());
     const qfAll = (sel) => { try { return Array.from(document.querySelectorAll(sel)); } catch (x) { throw new Error('invalid selector ' + JSON.stringify(sel) + ': ' + x.message); } };
     """
 

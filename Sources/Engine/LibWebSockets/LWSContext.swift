@@ -46,7 +46,7 @@ package final class LWSContext: Sendable {
     /// Creates the context (silencing the library's log first, unless `QF_LWS_LOG` is set).
     /// Callbacks may run inside this call, on this thread.
     /// - Throws: ``LWSError`` with code `createContext` when `lws_create_context` fails, `listenPort`
-    ///   when a server context has no port to read back.
+    ///   when a server context has no port to read back or no socket listening on it.
     package init(_ description: LWSContextDescription) throws(LWSError) {
         let box = UserBox(user: description.user)
         let storage = CStorage(protocolCount: description.protocols.count)
@@ -91,6 +91,12 @@ package final class LWSContext: Sendable {
             guard port > 0 else {
                 lws_context_destroy(context)
                 throw LWSError(code: .listenPort, message: "no listening port (\(what))")
+            }
+            // A bind that failed on a given address is not an error to libwebsockets (it retries,
+            // as for an interface not up yet): check that the socket exists.
+            guard LWSListenCheck.processListens(onPort: port) else {
+                lws_context_destroy(context)
+                throw LWSError(code: .listenPort, message: "nothing listens (\(what))")
             }
         }
         listenPort = port

@@ -4,7 +4,7 @@ package struct LWSError: Error, CustomStringConvertible, Sendable {
     package enum Code: String, Sendable {
         /// `lws_create_context` returned NULL (port in use, bad bind address, out of memory, …).
         case createContext
-        /// A server context has no listening port to read back.
+        /// A server context has no listening port to read back, or no socket listens on it.
         case listenPort
         /// `lws_client_connect_via_info` refused to start a connection.
         case connect

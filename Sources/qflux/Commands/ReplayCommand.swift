@@ -211,7 +211,7 @@ enum ReplaySummary {
         let ticksPerSecond = seconds > 0 ? Double(decode.ticks) / seconds : 0
         lines.append("qflux replay: \(decode.lines) lines, \(DecodeSummary.format(Double(bytes) / 1e6)) MB, \(decode.ticks) ticks in \(DecodeSummary.format(seconds * 1000)) ms (\(Int(ticksPerSecond)) ticks/s)")
         let c = pipeline.candles
-        lines.append("  candles: \(pipeline.counters.candlesClosed) closed, \(c.lateRevised) revised by late ticks, \(c.lateDropped) late ticks dropped, \(c.duplicates) duplicate ticks, \(pipeline.counters.histories) history snapshots (\(c.historyCandles) candles, \(c.historyTicks) ticks)")
+        lines.append("  candles: \(pipeline.counters.candlesClosed) closed, \(c.lateRevised) revised by late ticks, \(c.lateDropped) late ticks dropped, \(c.duplicates) duplicate ticks, \(c.aheadOfStream) ticks ahead of the stream refused, \(pipeline.counters.histories) history snapshots (\(c.historyCandles) candles, \(c.historyTicks) ticks)")
         if let a = pipeline.archive, let directory {
             let perTick = a.ticks > 0 ? Double(a.bytesWritten) / Double(a.ticks) : 0
             lines.append("  archive: \(a.ticks) ticks, \(a.candles) candles → \(a.chunksClosed) chunks, \(DecodeSummary.format(Double(a.bytesWritten) / 1e3)) kB in \(directory)\(a.ticks > 0 ? " (\(DecodeSummary.format(perTick)) B/record)" : "")\(a.errors > 0 ? ", \(a.errors) ERRORS" : "")")

@@ -179,6 +179,6 @@ struct StreamCommand: ParsableCommand {
         if let p = stream.publisher?.counters {
             StandardStreams.err("qflux stream: published \(p.ticks.load(ordering: .relaxed)) ticks and \(p.candles.load(ordering: .relaxed)) candles to Redis, \(p.dropped.load(ordering: .relaxed)) dropped, \(p.reconnects.load(ordering: .relaxed)) reconnects")
         }
-        StandardStreams.err("qflux stream: stopped: \(c.ticks) ticks, \(c.candlesClosed) candles closed, \(summary.ringDropped) dropped\(summary.archive.map { ", archived \($0.ticks) ticks and \($0.candles) candles in \($0.chunksClosed) chunks" } ?? "")")
+        StandardStreams.err("qflux stream: stopped: \(c.ticks) ticks, \(c.candlesClosed) candles closed, \(summary.ringDropped) dropped, \(c.malformedInput) malformed (\(c.absurdValues) absurd values), \(c.ticksAheadOfStream) ticks ahead of the stream refused\(summary.archive.map { ", archived \($0.ticks) ticks and \($0.candles) candles in \($0.chunksClosed) chunks" } ?? "")")
     }
 }

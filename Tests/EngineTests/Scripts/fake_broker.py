@@ -8,6 +8,10 @@ Ticks only flow while not holding. The test drives phases over HTTP:
   POST /control/hold      stop sending ticks
   POST /control/release   start a new generation and send again (its ticks fall in minute base+60*gen)
   POST /control/reload    tell every page to reload itself
+  POST /control/hostile   send, once, on the next trade socket, absurd market data (not recorded; see
+                          hostile_frames): 8 updateStream frames with one absurd tick each, an
+                          updateHistoryNewFast with 5 absurd values, a loadHistoryPeriodFast page with
+                          1, and one tick an hour ahead of the stream; "hostile" in the state counts sends
   GET  /control/state     {"generation","holding","open","opened","ticks"}
 Each generation's ticks live in their own candle minute, so ticks lost when Chrome is killed can only
 be a tail of a minute: every candle qflux serves must equal the candle of a prefix of that minute.
@@ -52,6 +56,20 @@ class Broker:
         self.base = math.floor(time.time() / 60) * 60 - 3600
         self.rng = random.Random(11)
         self.price = {}
+        self.hostile_pending = False
+        self.hostile_sent = 0
+
+    def hostile_frames(self):
+        """(header, attachment text) pairs of absurd market data, written verbatim (1e999 is no float)."""
+        t = "%.3f" % (self.base + 60 * self.generation + 0.5)
+        ticks = ["1e308,1.1", "-1e308,1.1", "1e999,1.1", t + ",0", t + ",-1.5", t + ",1e308", "4070908800,1.1", "-5,1.1"]
+        frames = [("updateStream", '[["EURUSD_otc",%s]]' % v) for v in ticks]
+        frames.append(("updateHistoryNewFast", '{"asset":"EURUSD_otc","period":60,"history":[[1e308,1.1],[4070908800,1.2],[%s,-1]],'
+                       '"candles":[[4070908800,1.1,1.2,1.3,1.0],[%s,1.1,1e308,1.0,1.05]]}' % (t, t)))
+        frames.append(("loadHistoryPeriodFast", '{"asset":"EURUSD_otc","index":1,"period":60,'
+                       '"data":[{"time":4070908800,"open":1.1,"close":1.2,"high":1.3,"low":1.0}]}'))
+        frames.append(("updateStream", '[["EURUSD_otc",%.3f,1.1]]' % (time.time() - 60)))  # far ahead of the stream
+        return frames
 
     def next_ticks(self, role, tab, conn):
         out = []
@@ -96,6 +114,12 @@ class Broker:
                 await ws.send_str('42["chat_room_list_update",[{"room":"general","unread":0}]]')
             last_ping = time.monotonic()
             while not ws.closed:
+                if role == "trade" and self.hostile_pending:
+                    self.hostile_pending = False
+                    for name, body in self.hostile_frames():
+                        await ws.send_str('451-["%s",{"_placeholder":true,"num":0}]' % name)
+                        await ws.send_bytes(body.encode())
+                    self.hostile_sent += 1
                 if not self.holding:
                     ticks = self.next_ticks(role, tab, conn)
                     self.record.flush()
@@ -140,6 +164,8 @@ class Broker:
             self.generation += 1
             self.seq = 0
             self.holding = False
+        elif what == "hostile":
+            self.hostile_pending = True
         elif what == "reload":
             for ws in list(self.open):
                 try:
@@ -147,7 +173,7 @@ class Broker:
                 except Exception:
                     pass
         return web.json_response({"generation": self.generation, "holding": self.holding, "open": len(self.open),
-                                  "opened": self.opened, "ticks": self.ticks})
+                                  "opened": self.opened, "ticks": self.ticks, "hostile": self.hostile_sent})
 
 
 async def main():

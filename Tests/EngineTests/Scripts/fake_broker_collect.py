@@ -7,7 +7,11 @@ the original collector knew it (/work/shared/compat.md, "History collection"):
 - the open asset in `.current-asset`;
 - timeframe links M1 M5 M15 H1 H4 inside `.chart__timeframes` (`?variant=links`), or behind a dropdown
   (`?variant=dropdown`: a `.timeframes__toggle` button opens a hidden list inside `.chart-controls`);
-- `?variant=overlay`: the links page under a `div.cookie-banner` covering the whole window.
+- `?variant=overlay`: the links page under a `div.cookie-banner` covering the whole window;
+- `?variant=hostile`: the links page lying to its reader: the first three favourites' labels hold
+  terminal escapes (`ESC ]0;pwned BEL`, `ESC [2J`) and a bidi override, the second one's broker name
+  holds `ESC [2J`, and the third reports its position at x = y = 1e300; the broker adds a candle
+  dated 2099 and one priced 1e308 to every history it sends this page (not recorded).
 
 Clicking a favourite or a timeframe sends `42["changeSymbol",{"asset":…,"period":P}]` over the page's
 Socket.IO WebSocket; the broker answers with `451-["updateHistoryNewFast",…]` + a binary attachment
@@ -53,6 +57,12 @@ body { font: 14px sans-serif; margin: 0; }
 const FAVOURITES = %FAVOURITES%;
 const PERIODS = %PERIODS%;
 const variant = new URLSearchParams(location.search).get("variant") || "links";
+if (variant === "hostile") {
+  FAVOURITES[0][0] = "\u001b]0;pwned\u0007EUR/USD OTC";
+  FAVOURITES[1][0] = "\u001b[2JGBP/USD OTC";
+  FAVOURITES[1][1] = "GBPUSD\u001b[2J_otc";
+  FAVOURITES[2][0] = "\u202eAUD/CAD OTC";
+}
 let first = 0, asset = FAVOURITES[0][1], period = 60, ws = null;
 const note = (what, label, e) => fetch("/control/clicked?what=" + what + "&label=" + encodeURIComponent(label) + "&trusted=" + e.isTrusted);
 function changeSymbol() { if (ws && ws.readyState === 1) ws.send('42["changeSymbol",' + JSON.stringify({asset: asset, period: period}) + ']'); }
@@ -65,6 +75,10 @@ function renderBar() {
     item.innerHTML = '<span class="assets-favorites-item__label"></span> <span class="payout__number"></span>';
     item.querySelector(".assets-favorites-item__label").textContent = label;
     item.querySelector(".payout__number").textContent = "+" + payout + "%";
+    if (variant === "hostile" && first + list.children.length === 2) {
+      const far = {left: 1e300, top: 1e300, right: 1e300, bottom: 1e300, x: 1e300, y: 1e300, width: 10, height: 10};
+      item.getBoundingClientRect = () => far;
+    }
     item.addEventListener("click", (e) => { note("favourite", label, e); asset = id; document.querySelector(".current-asset").textContent = label; changeSymbol(); });
     list.appendChild(item);
   }
@@ -97,7 +111,7 @@ if (variant === "overlay") {
   document.body.appendChild(banner);
 }
 function open() {
-  ws = new WebSocket("ws://" + location.host + "/socket.io/?EIO=4&transport=websocket");
+  ws = new WebSocket("ws://" + location.host + "/socket.io/?EIO=4&transport=websocket&variant=" + variant);
   ws.binaryType = "arraybuffer";
   ws.onmessage = (m) => {
     if (typeof m.data !== "string") return;
@@ -163,9 +177,12 @@ class Broker:
                         self.write({"type": "dropped", "asset": body["asset"], "period": body["period"]})
                         continue
                     h = self.history(body["asset"], int(body["period"]))
+                    sent = h
+                    if request.query.get("variant") == "hostile":
+                        sent = dict(h, candles=h["candles"] + [[4070908800, 1.1, 1.2, 1.3, 1.0], [h["candles"][-1][0] - 60, 1.1, 1.2, 1e308, 1.0]])
                     await asyncio.sleep(0.05)
                     await ws.send_str('451-["updateHistoryNewFast",{"_placeholder":true,"num":0}]')
-                    await ws.send_bytes(json.dumps(h).encode())
+                    await ws.send_bytes(json.dumps(sent).encode())
                     self.histories += 1
                     self.write({"type": "history", "asset": h["asset"], "period": h["period"], "candles": h["candles"]})
         finally:

@@ -90,7 +90,7 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         precondition(!feederMade, "a pipeline has one feeder (single producer)")
         feederMade = true
         return PipelineFeeder(decoder: try MarketDecoder(assets: assets, maxMessageBytes: maxMessageBytes),
-                              ring: ring, backpressure: configuration.backpressure, wakeup: wakeup)
+                              ring: ring, backpressure: configuration.backpressure, wakeup: wakeup, counters: counters)
     }
 
     /// Starts the engine thread (and the archive thread when collecting).
@@ -216,10 +216,12 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         engineThread.assertOwner()
         switch event {
         case let .tick(tick):
-            former.add(tick) { batch.append($0) }
+            batchTicks &+= 1
+            // A tick the former refuses (jumping far ahead of the stream) is neither archived
+            // nor published: it is counted there (`aheadOfStream`).
+            guard former.add(tick, { batch.append($0) }) else { return }
             archive?.append(.tick(tick))
             publisher?.append(.tick(tick))
-            batchTicks &+= 1
             counters.lastTickTimeBits.store(tick.time.bitPattern, ordering: .relaxed)
         case let .history(history):
             former.seed(history) { batch.append($0) }
@@ -238,6 +240,9 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
             counters.ticks.add(batchTicks, ordering: .relaxed)
             batchTicks = 0
         }
+        // Refusals (live ticks and history alike): two relaxed stores per batch.
+        counters.formerAbsurdValues.store(former.stats.invalid, ordering: .relaxed)
+        counters.ticksAheadOfStream.store(former.stats.aheadOfStream, ordering: .relaxed)
         defer {
             archive?.endBatch()
             publisher?.endBatch()

@@ -10,6 +10,17 @@ package final class PipelineCounters: Sendable {
     let candleUpdates = Atomic<Int>(0)
     let archiveErrors = Atomic<Int>(0)
     let lastTickTimeBits = Atomic<UInt64>(Double.nan.bitPattern)
+    /// Malformed input the feeder's decoder counted (every kind), stored by the feeder per line.
+    let malformedInput = Atomic<Int>(0)
+    /// Ticks and candles the decoder refused for a time or price outside `MarketLimits`
+    /// (absurd, or past the machine's clock plus its tolerance), stored by the feeder per line.
+    let decoderAbsurdValues = Atomic<Int>(0)
+    /// Ticks the candle former refused for a time or price outside `MarketLimits` (sources that
+    /// do not go through the decoder), stored by the engine per batch.
+    let formerAbsurdValues = Atomic<Int>(0)
+    /// Live ticks the candle former refused for jumping ahead of the stream's clock, stored by
+    /// the engine per batch.
+    let ticksAheadOfStream = Atomic<Int>(0)
 
     init() {}
 
@@ -22,6 +33,9 @@ package final class PipelineCounters: Sendable {
             candlesClosed: candlesClosed.load(ordering: .relaxed),
             candleUpdates: candleUpdates.load(ordering: .relaxed),
             archiveErrors: archiveErrors.load(ordering: .relaxed),
+            malformedInput: malformedInput.load(ordering: .relaxed),
+            absurdValues: decoderAbsurdValues.load(ordering: .relaxed) + formerAbsurdValues.load(ordering: .relaxed),
+            ticksAheadOfStream: ticksAheadOfStream.load(ordering: .relaxed),
             lastTickTime: { let v = Double(bitPattern: lastTickTimeBits.load(ordering: .relaxed)); return v.isNaN ? nil : v }())
     }
 }
@@ -40,6 +54,13 @@ package struct PipelineCounterSnapshot: Sendable, Equatable {
     package var candleUpdates: Int
     /// Archive write errors (the stream goes on; see the log).
     package var archiveErrors: Int
+    /// Malformed input counted by the feeder's decoder (all kinds, `absurd_value` included).
+    package var malformedInput: Int
+    /// Ticks and candles refused for a time or price outside `MarketLimits` (absurd values, times
+    /// past this machine's clock plus `MarketLimits.futureTolerance`), by the decoder or the former.
+    package var absurdValues: Int
+    /// Live ticks refused for jumping ahead of the stream's clock (``CandleStats/aheadOfStream``).
+    package var ticksAheadOfStream: Int
     /// Broker time of the newest tick.
     package var lastTickTime: Double?
 }

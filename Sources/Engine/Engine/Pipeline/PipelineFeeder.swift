@@ -11,12 +11,15 @@ import Ring
     @usableFromInline let ring: SPSCRing<DecodedEvent>
     @usableFromInline let wait: Bool
     let wakeup: ThreadWakeup
+    /// Where the decoder's refusals are published for `/metrics` (once per line).
+    let counters: PipelineCounters
     /// The source thread that feeds (the first one to call; checked in debug builds).
     let sourceThread = OwnerThreadCheck(ownedByFirstUser: ())
 
     init(decoder: MarketDecoder, ring: SPSCRing<DecodedEvent>, backpressure: PipelineConfiguration.Backpressure,
-         wakeup: ThreadWakeup) {
+         wakeup: ThreadWakeup, counters: PipelineCounters) {
         self.decoder = decoder
+        self.counters = counters
         self.ring = ring
         self.wakeup = wakeup
         self.wait = backpressure == .wait
@@ -34,7 +37,15 @@ import Ring
             decoder.decode(line: line, readable: readable) { event in ring.push(event) }
             ring.publish()
         }
+        publishDecodeCounts()
         wakeup.notify()
+    }
+
+    /// Stores the decoder's refusal counts where any thread reads them (two relaxed stores).
+    func publishDecodeCounts() {
+        let malformed = decoder.stats.malformed
+        counters.decoderAbsurdValues.store(malformed[MalformedKind.absurdValue.rawValue], ordering: .relaxed)
+        counters.malformedInput.store(malformed.reduce(0, &+), ordering: .relaxed)
     }
 
     /// Like ``feed(line:readable:)``, showing each event to `observe` (on this thread) first.
@@ -47,6 +58,7 @@ import Ring
             if wait { ring.pushWaiting(event) } else { ring.push(event) }
         }
         if !wait { ring.publish() }
+        publishDecodeCounts()
         wakeup.notify()
     }
 

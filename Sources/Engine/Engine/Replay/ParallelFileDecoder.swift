@@ -74,7 +74,10 @@ package final class ParallelFileDecoder {
         let workers = min(threads, max(pieces, 1))
         // Each decoder numbers assets in its own directory; the calling thread maps them into
         // `assets` in event order, so ids come out as one decoder reading the file would assign them.
-        let decoders = try (0..<workers).map { _ in try MarketDecoder(assets: AssetDirectory(), maxMessageBytes: maxMessageBytes) }
+        // The calling thread keeps its own references to the directories: asking a decoder for
+        // its `assets` reads state its thread is writing (a Swift access race under TSan).
+        let directories = (0..<workers).map { _ in AssetDirectory() }
+        let decoders = try directories.map { try MarketDecoder(assets: $0, maxMessageBytes: maxMessageBytes) }
         var maps = [AssetMap](repeating: AssetMap(), count: workers)
         let rings = (0..<workers).map { _ in SPSCRing<Item>(capacity: 1 << 15) }
         let mapping = mapsFile ? FileMapping(fd: fd, size: size) : nil
@@ -99,7 +102,7 @@ package final class ParallelFileDecoder {
         pieces: for piece in 0..<pieces {
             let w = piece % workers
             let ring = rings[w]
-            let local = decoders[w].assets
+            let local = directories[w]
             var map = maps[w]
             maps[w] = AssetMap()  // `map` stays uniquely referenced while it grows
             defer { maps[w] = map }

@@ -48,6 +48,13 @@ final class PipelineDataSource: StreamServerDataSource, Sendable {
         out.add("qflux_candles_closed_total", .counter, "Candles closed, all timeframes.", c.candlesClosed)
         out.add("qflux_candle_updates_total", .counter, "Forming-candle updates, all timeframes.", c.candleUpdates)
         out.add("qflux_archive_errors_total", .counter, "Archive write errors.", c.archiveErrors)
+        out.add("qflux_malformed_input_total", .counter, "Malformed broker input the decoder counted and skipped (all kinds).",
+                c.malformedInput)
+        out.add("qflux_absurd_values_total", .counter,
+                "Ticks and candles refused: time or price outside MarketLimits (absurd, or past this machine's clock plus its tolerance).",
+                c.absurdValues)
+        out.add("qflux_ticks_ahead_of_stream_total", .counter, "Live ticks refused for jumping ahead of the stream's clock.",
+                c.ticksAheadOfStream)
         out.add("qflux_ring_fill", .gauge, "Decoded events waiting for the engine.", pipeline.ringFill)
         out.add("qflux_ring_capacity", .gauge, "Decode-to-engine ring capacity.", pipeline.ringCapacity)
         out.add("qflux_ring_dropped_total", .counter, "Events dropped because the engine ring was full.", pipeline.ringDropped)
