@@ -75,6 +75,8 @@ extension ServerCore {
                     reply(ok, try ds.calculateIndicators(data))
                 }
             } catch {
+                // bad requests, unknown files, and the indicator budget's refusals (issue 28)
+                counters.add(counters.analysisErrors)
                 reply(failed, ServerPayloads.error("\(error)", timestamp: true))
             }
             let size = frames.reduce(0) { $0 + $1.count }

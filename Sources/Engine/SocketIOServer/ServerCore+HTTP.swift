@@ -104,6 +104,9 @@ extension ServerCore {
         out.add("qflux_server_analysis_replies_too_large_total", .counter,
                 "Analysis answers over the reply bound (half the client byte budget), sent as their error event instead.",
                 st.analysisRepliesTooLarge)
+        out.add("qflux_server_analysis_errors_total", .counter,
+                "Analysis requests answered with their error event (bad requests, unknown files, over the indicator budget).",
+                st.analysisErrors)
         out.add("qflux_server_handshakes_evicted_total", .counter,
                 "Long-polling handshakes without a Socket.IO connect closed to make room for newer ones (per address, or a full pool).",
                 st.handshakesEvicted)

@@ -46,6 +46,7 @@ final class ServerCounters: Sendable {
     let batchedWrites = Atomic<UInt64>(0)
     let readsHeld = Atomic<UInt64>(0)
     let analysisRepliesTooLarge = Atomic<UInt64>(0)
+    let analysisErrors = Atomic<UInt64>(0)
     let handshakesEvicted = Atomic<UInt64>(0)
     let handshakeTimeouts = Atomic<UInt64>(0)
 
@@ -99,6 +100,7 @@ final class ServerCounters: Sendable {
             batchedWrites: batchedWrites.load(ordering: .relaxed),
             readsHeld: readsHeld.load(ordering: .relaxed),
             analysisRepliesTooLarge: analysisRepliesTooLarge.load(ordering: .relaxed),
+            analysisErrors: analysisErrors.load(ordering: .relaxed),
             handshakesEvicted: handshakesEvicted.load(ordering: .relaxed),
             handshakeTimeouts: handshakeTimeouts.load(ordering: .relaxed))
     }
@@ -197,6 +199,9 @@ package struct StreamServerStats: Sendable, Equatable {
     /// Analysis answers replaced by their error event for being over the reply bound
     /// (``StreamServerConfig/maxAnalysisReplyBytes``).
     package var analysisRepliesTooLarge: UInt64 = 0
+    /// Analysis requests answered with their error event by the analysis code: bad requests,
+    /// unknown files, and requests over the indicator budget (instances, memory, work, reply).
+    package var analysisErrors: UInt64 = 0
     /// Long-polling handshakes closed to make room for a newer one of the same address (or in a
     /// full pool) before their Socket.IO connect (``HandshakePool``).
     package var handshakesEvicted: UInt64 = 0
