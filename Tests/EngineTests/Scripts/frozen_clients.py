@@ -25,6 +25,8 @@ import sys
 import time
 import urllib.request
 
+from raw_websocket import masked, upgrade
+
 try:
     import socketio
 except ImportError as e:
@@ -32,34 +34,12 @@ except ImportError as e:
     sys.exit(3)
 
 
-def masked(text):
-    data = text.encode()
-    mask = b"\x01\x02\x03\x04"
-    n = len(data)
-    if n < 126:
-        head = bytes([0x81, 0x80 | n])
-    elif n < 65536:
-        head = bytes([0x81, 0x80 | 126]) + n.to_bytes(2, "big")
-    else:
-        head = bytes([0x81, 0x80 | 127]) + n.to_bytes(8, "big")
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
-
-
 PING = masked("2" + "x" * 30000)
 PINGS = int(os.environ.get("FROZEN_PINGS", "100"))
 
 
 def frozen_client(url):
-    host, port = url.replace("http://", "").split(":")
-    s = socket.create_connection((host, int(port)))
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.sendall(("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\n"
-               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\n\r\n" % host).encode())
-    s.settimeout(5)
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += s.recv(1)
+    s, _ = upgrade(url, rcvbuf=4096, timeout=5)
     s.sendall(masked("40"))
     s.sendall(masked('42["subscribe",{"assets":["EURUSD_otc"],"timeframes":["5s","1m"]}]'))
     for _ in range(PINGS):

@@ -8,28 +8,14 @@ Usage: pool_shares.py analysis URL   – client A (127.0.0.1) sends 8 run_backte
                                         127.0.0.1 (the 5th is past the address's share), then one
                                         from 127.0.0.2
 Prints one JSON object last."""
-import json, socket, sys, time
+import json, sys, time
 
-
-def masked(text):
-    data = text.encode()
-    mask = b"\x01\x02\x03\x04"
-    n = len(data)
-    head = bytes([0x81, 0x80 | n]) if n < 126 else bytes([0x81, 0x80 | 126]) + n.to_bytes(2, "big")
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+from raw_websocket import masked, upgrade
 
 
 class RawClient:
     def __init__(self, url, source):
-        host, port = url.replace("http://", "").split(":")
-        self.s = socket.create_connection((host, int(port)), timeout=20, source_address=(source, 0))
-        self.s.sendall(("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: %s:%s\r\nUpgrade: websocket\r\n"
-                        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        "Sec-WebSocket-Version: 13\r\n\r\n" % (host, port)).encode())
-        self.buf = b""
-        while b"\r\n\r\n" not in self.buf:
-            self.buf += self.s.recv(4096)
-        self.buf = self.buf.split(b"\r\n\r\n", 1)[1]
+        self.s, self.buf = upgrade(url, source, timeout=20)
         assert self.text().startswith("0{")
         self.s.sendall(masked("40"))
         while not self.text().startswith("40"):
