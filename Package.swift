@@ -80,7 +80,8 @@ let package = Package(
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer",
                 "FastDecode", "CSupport", "LibWebSockets", "RedisBridge", "Indicators", "Backtest",
-            ]
+            ],
+            exclude: ["Scripts"]  // the bench's Python programs, found at run time (BenchScripts)
         ),
         .testTarget(
             name: "FastDecodeTests",

@@ -12,6 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/opt/swift/usr/bin:$PATH"
+# Each side runs its own revision's Python programs (qflux-bench finds them in the tree it was
+# built from), not one directory named for both.
+unset QFLUX_BENCH_SCRIPTS
 [ $# -ge 1 ] || { echo "usage: scripts/bench-compare.sh BASE [RUNS] [QFLUX-BENCH ARGS…]" >&2; exit 2; }
 BASE=$1; shift
 RUNS=2

@@ -63,7 +63,7 @@ struct FanoutStage: BenchStage {
                               note: "p50 \(String(format: "%.1f", floor2.percentile(0.50))) ms, \(String(format: "%.1f", Double(floor2.received) / expected * 100)) % delivered, 1 run"))
 
         // The original tool's stack (FlaskBaseline.swift): at this load and at one it carries.
-        figures += FlaskBaseline(stage: name, context: context).figures(clients: clients, rate: rate, seconds: seconds, qfluxReceived: result.received)
+        figures += try FlaskBaseline(stage: name, context: context).figures(clients: clients, rate: rate, seconds: seconds, qfluxReceived: result.received)
         figures += try runMixed(seconds: seconds)
         return figures
     }

@@ -58,8 +58,9 @@ struct FlaskBaseline {
 
     /// The stage's figures for Flask-SocketIO: `clients` × `rate` is qflux's load, at which qflux
     /// delivered `qfluxReceived` over `seconds`.
-    func figures(clients: Int, rate: Double, seconds: Double, qfluxReceived: Int) -> [Figure] {
+    func figures(clients: Int, rate: Double, seconds: Double, qfluxReceived: Int) throws -> [Figure] {
         guard context.pythonBaselines else { return [] }
+        let script = try context.scripts.path(for: .flaskServer)
         var figures: [Figure] = []
 
         // (a) At qflux's load, in the best mode installed.
@@ -67,12 +68,12 @@ struct FlaskBaseline {
         var full: Run
         do {
             do {
-                full = try runFlask(mode: .eventlet, clients: clients, rate: rate, seconds: seconds)
+                full = try runFlask(script: script, mode: .eventlet, clients: clients, rate: rate, seconds: seconds)
             } catch let missing as Missing {
                 figures.append(Figure(stage: stage, name: "Flask-SocketIO baseline", value: .nan, unit: "",
                                       note: "\(missing.module) not installed: threading mode only (scripts/setup.sh --bench)"))
                 mode = .threading
-                full = try runFlask(mode: .threading, clients: clients, rate: rate, seconds: seconds)
+                full = try runFlask(script: script, mode: .threading, clients: clients, rate: rate, seconds: seconds)
             }
         } catch let missing as Missing {
             return [Figure(stage: stage, name: "Flask-SocketIO baseline", value: .nan, unit: "",
@@ -101,7 +102,7 @@ struct FlaskBaseline {
                 Double($0.clients) * $0.rate < Double(clients) * rate && Double($0.clients) * $0.rate <= max(ceiling, 500)
             }
             for rung in ladder {
-                guard let run = try? runFlask(mode: mode, clients: rung.clients, rate: rung.rate, seconds: seconds) else { continue }
+                guard let run = try? runFlask(script: script, mode: mode, clients: rung.clients, rate: rung.rate, seconds: seconds) else { continue }
                 if run.carried {
                     carried = run
                     break
@@ -141,7 +142,7 @@ struct FlaskBaseline {
 
         // Threading mode at the same load (QuantumFlux's fallback without eventlet): full runs only.
         if mode == .eventlet, !context.quick,
-           let t = try? runFlask(mode: .threading, clients: carried.clients, rate: carried.rate, seconds: seconds) {
+           let t = try? runFlask(script: script, mode: .threading, clients: carried.clients, rate: carried.rate, seconds: seconds) {
             figures += describe(t, tag: "Flask (threading)")
         }
         return figures
@@ -171,10 +172,10 @@ struct FlaskBaseline {
     /// The server script reported a module it could not import.
     struct Missing: Error { var module: String }
 
-    /// Starts the Flask-SocketIO server, connects the clients, and measures until `seconds` + 4
-    /// after they all connected (its publisher starts then). The server is ended on return.
-    private func runFlask(mode: Mode, clients: Int, rate: Double, seconds: Double) throws -> Run {
-        let script = try context.temporaryFile(named: "flask_server.py", contents: Array(FanoutScripts.flaskServer.utf8))
+    /// Starts the Flask-SocketIO server (`script`: Scripts/fanout_flask_server.py), connects the
+    /// clients, and measures until `seconds` + 4 after they all connected (its publisher starts
+    /// then). The server is ended on return.
+    private func runFlask(script: String, mode: Mode, clients: Int, rate: Double, seconds: Double) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-W", "ignore", script, String(rate), BenchServer.assetName, String(clients), String(seconds), mode.rawValue]

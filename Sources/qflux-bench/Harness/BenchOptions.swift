@@ -9,10 +9,12 @@ struct BenchOptions {
     var check = false
     var allowDebug = false
     var pythonBaselines = true
+    /// `--scripts DIR`: where the Python programs are (``BenchScripts`` has the default order).
+    var scriptsDirectory: String?
     var selected: [String] = []
 
     static let usage = """
-    USAGE: qflux-bench [--quick] [--json] [--check] [--no-python] [STAGE ...]
+    USAGE: qflux-bench [--quick] [--json] [--check] [--no-python] [--scripts DIR] [STAGE ...]
 
     Measures qflux's stages in this build (use the release build) and prints median figures,
     their spread over the runs, and the targets they are held to, with ratios against baselines
@@ -23,6 +25,9 @@ struct BenchOptions {
       --json         machine-readable results on standard output
       --check        exit 3 when a figure misses its target (for humans; CI never uses it)
       --no-python    skip the Python baselines
+      --scripts DIR  where the bench's Python programs are (default: $QFLUX_BENCH_SCRIPTS, else
+                     Scripts beside the executable, else Sources/qflux-bench/Scripts of the
+                     checkout it was built from)
       --list         list the stages and exit
       -h, --help     show this help
     STAGES: run only these (default: all)
@@ -30,13 +35,21 @@ struct BenchOptions {
 
     static func parse(_ args: ArraySlice<String>, stages: [any BenchStage]) -> BenchOptions {
         var o = BenchOptions()
-        for arg in args {
+        var args = args.makeIterator()
+        while let arg = args.next() {
             switch arg {
             case "--quick": o.quick = true
             case "--json": o.json = true
             case "--check": o.check = true
             case "--allow-debug": o.allowDebug = true
             case "--no-python": o.pythonBaselines = false
+            case "--scripts":
+                guard let dir = args.next(), !dir.isEmpty else { fail("--scripts needs a directory") }
+                o.scriptsDirectory = dir
+            case _ where arg.hasPrefix("--scripts="):
+                let dir = String(arg.dropFirst("--scripts=".count))
+                guard !dir.isEmpty else { fail("--scripts needs a directory") }
+                o.scriptsDirectory = dir
             case "--list":
                 for s in stages { print("\(s.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(s.summary)") }
                 exit(0)
@@ -45,12 +58,16 @@ struct BenchOptions {
                 exit(0)
             default:
                 if arg.hasPrefix("-") || !stages.contains(where: { $0.name == arg }) {
-                    FileHandle.standardError.write(Data("qflux-bench: unknown option or stage '\(arg)' (see --list)\n".utf8))
-                    exit(64)
+                    fail("unknown option or stage '\(arg)' (see --list)")
                 }
                 o.selected.append(arg)
             }
         }
         return o
+    }
+
+    private static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("qflux-bench: \(message)\n".utf8))
+        exit(64)
     }
 }

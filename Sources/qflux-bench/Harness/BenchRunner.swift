@@ -7,7 +7,8 @@ struct BenchRunner {
     var stages: [any BenchStage]
 
     func run() throws {
-        let context = try BenchContext(quick: options.quick, pythonBaselines: options.pythonBaselines)
+        let context = try BenchContext(quick: options.quick, pythonBaselines: options.pythonBaselines,
+                                       scripts: BenchScripts(option: options.scriptsDirectory))
         let chosen = options.selected.isEmpty ? stages : stages.filter { options.selected.contains($0.name) }
         var all: [Figure] = []
         if !options.json {

@@ -9,17 +9,19 @@ protocol BenchStage {
     func run(_ context: BenchContext) throws -> [Figure]
 }
 
-/// What every stage gets: run sizes and a scratch directory.
+/// What every stage gets: run sizes, a scratch directory, and where the Python programs are.
 final class BenchContext {
     let quick: Bool
     let runs: Int
     let pythonBaselines: Bool
+    let scripts: BenchScripts
     let scratch: URL
 
-    init(quick: Bool, pythonBaselines: Bool) throws {
+    init(quick: Bool, pythonBaselines: Bool, scripts: BenchScripts) throws {
         self.quick = quick
         self.runs = quick ? 3 : 7
         self.pythonBaselines = pythonBaselines
+        self.scripts = scripts
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-bench-\(getpid())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     }

@@ -9,10 +9,10 @@ import Logging
 import SocketIOServer
 
 /// CDP event → Socket.IO client latency through `qflux stream`: a synthetic DevTools endpoint
-/// (Python, aiohttp) feeds `updateStream` frames to the real Chrome source (libwebsockets
-/// client), through decode, ring, candle former and server front, to a python-socketio client
-/// in the same process as the endpoint (one clock). The same script's own loop-back costs are
-/// included, so the figure is an upper bound on what qflux adds.
+/// (Python, aiohttp: Scripts/latency_cdp_endpoint.py) feeds `updateStream` frames to the real
+/// Chrome source (libwebsockets client), through decode, ring, candle former and server front,
+/// to a python-socketio client in the same process as the endpoint (one clock). The same
+/// script's own loop-back costs are included, so the figure is an upper bound on what qflux adds.
 struct LatencyStage: BenchStage {
     let name = "latency"
     let summary = "CDP event → Socket.IO client latency through the Chrome source (p50/p99)"
@@ -20,7 +20,7 @@ struct LatencyStage: BenchStage {
     func run(_ context: BenchContext) throws -> [Figure] {
         let count = context.quick ? 500 : 2000
         let rate = 200.0
-        let script = try context.temporaryFile(named: "latency.py", contents: Array(LatencyScript.source.utf8))
+        let script = try context.scripts.path(for: .latencyEndpoint)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script, String(rate), String(count)]

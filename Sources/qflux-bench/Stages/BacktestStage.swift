@@ -72,8 +72,8 @@ struct BacktestStage: BenchStage {
 
     // MARK: - Python reference
 
-    /// Times `run_backtest` of the reference script inside Python (interpreter start and JSON
-    /// loading excluded) and checks it made the same trades.
+    /// Times `run_backtest` of the reference script inside Python (Scripts/backtest_reference_timer.py:
+    /// interpreter start and JSON loading excluded) and checks it made the same trades.
     private func python(candles: [AnalysisCandle], swift: BacktestResult, swiftSeconds: Double, context: BenchContext) throws -> [Figure] {
         guard let script = Self.referenceScript() else {
             return [Figure(stage: name, name: "quantum_flux, plain Python", value: .nan, unit: "",
@@ -90,17 +90,10 @@ struct BacktestStage: BenchStage {
         }
         json += "]"
         let file = try context.temporaryFile(named: "backtest-candles.json", contents: Array(json.utf8))
-        let driver = """
-        import importlib.util, json, sys, time
-        spec = importlib.util.spec_from_file_location("quantum_flux_reference", sys.argv[1])
-        m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
-        candles = json.load(open(sys.argv[2]))
-        t0 = time.perf_counter(); r = m.run_backtest(candles); dt = time.perf_counter() - t0
-        print(dt, len(r["trades"]), repr(r["statistics"]["ending_balance"]))
-        """
+        let driver = try context.scripts.path(for: .backtestReference)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["python3", "-c", driver, script, file]
+        process.arguments = ["python3", driver, script, file]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

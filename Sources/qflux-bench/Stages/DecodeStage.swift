@@ -107,10 +107,11 @@ struct DecodeStage: BenchStage {
         guard let python = PythonBaseline.findPython() else {
             return [Figure(stage: name, name: "Python baselines", value: .nan, unit: "", note: "python3 not found: skipped")]
         }
+        let script = try context.scripts.path(for: .decodeBaseline)
         let file = try context.temporaryFile(named: "corpus.perflog.jsonl", contents: corpus.bytes)
         var figures: [Figure] = []
         for variant in [PythonBaseline.Variant.stdlib, .orjson] {
-            let result = try PythonBaseline.run(python: python, variant: variant, file: file, runs: context.quick ? 1 : 3)
+            let result = try PythonBaseline.run(python: python, script: script, variant: variant, file: file, runs: context.quick ? 1 : 3)
             guard let result else {
                 figures.append(Figure(stage: name, name: "Python \(variant.rawValue) pipeline", value: .nan, unit: "",
                                       note: "\(variant.rawValue) not installed: skipped"))

@@ -58,7 +58,7 @@ struct RedisStage: BenchStage {
         // 2. redis-py, same server, same commands.
         let pyTicks = context.quick ? 200_000 : 500_000
         try server.command(["FLUSHALL"])
-        if let py = try Self.redisPy(port: server.address.port, ticks: pyTicks) {
+        if let py = try Self.redisPy(script: try context.scripts.path(for: .redisPy), port: server.address.port, ticks: pyTicks) {
             figures.append(Figure(stage: name, name: "redis-py pipelined XADD MAXLEN ~ 100000 (baseline)", value: py, unit: "ticks/s",
                                   note: "\(pyTicks) ticks, pipelines of 1024"))
             figures.append(Figure(stage: name, name: "qflux publisher ÷ redis-py", value: median / py, unit: "×"))
@@ -84,31 +84,11 @@ struct RedisStage: BenchStage {
         return figures
     }
 
-    /// redis-py's rate, or nil when the module is missing.
-    static func redisPy(port: Int, ticks: Int) throws -> Double? {
-        let script = #"""
-        import sys, time
-        try:
-            import redis
-        except ImportError:
-            print("missing"); sys.exit(0)
-        port, n = int(sys.argv[1]), int(sys.argv[2])
-        r = redis.Redis(host="127.0.0.1", port=port)
-        names = ["qflux:ticks:BENCH%d_otc" % i for i in range(8)]
-        t = 1700000000.0
-        t0 = time.perf_counter()
-        pipe = r.pipeline(transaction=False)
-        for i in range(n):
-            t += 0.001
-            pipe.xadd(names[i & 7], {"time": repr(t), "price": repr(1.08 + (i % 1000) * 1e-5)}, maxlen=100000, approximate=True)
-            if i % 1024 == 1023:
-                pipe.execute()
-        pipe.execute()
-        print(n / (time.perf_counter() - t0))
-        """#
+    /// redis-py's rate (`script`: the path of redis_py_xadd.py), or nil when the module is missing.
+    static func redisPy(script: String, port: Int, ticks: Int) throws -> Double? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, String(port), String(ticks)]
+        process.arguments = ["python3", script, String(port), String(ticks)]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

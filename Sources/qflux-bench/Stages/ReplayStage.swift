@@ -64,6 +64,7 @@ struct ReplayStage: BenchStage {
         let corpus = CorpusGenerator(form: .perfLog, frames: 200_000)
         let file = try context.temporaryFile(named: "whole-process.perflog.jsonl", contents: corpus.bytes)
         var variants: [PythonBaseline.Variant] = context.pythonBaselines && PythonBaseline.findPython() != nil ? [.stdlib, .orjson] : []
+        let script = variants.isEmpty ? "" : try context.scripts.path(for: .decodeBaseline)
         var qfluxRuns: [ChildProcess.Timing] = []
         var pythonRuns: [PythonBaseline.Variant: [ChildProcess.Timing]] = [:]
         for _ in 0..<(context.quick ? 1 : 3) {
@@ -75,7 +76,7 @@ struct ReplayStage: BenchStage {
             }
             qfluxRuns.append(q)
             for variant in variants {
-                let t = try ChildProcess.run(["python3", "-c", PythonBaseline.script, variant.rawValue, file, "1"])
+                let t = try ChildProcess.run(["python3", script, variant.rawValue, file, "1"])
                 let out = t.output.trimmingCharacters(in: .whitespacesAndNewlines)
                 if out == "missing" {
                     variants.removeAll { $0 == variant }
