@@ -91,7 +91,7 @@ extension RedisArchiver {
         // Acknowledge what is durable (pipelined, up to 1000 ids per XACK); a skipped stream's
         // ids wait until it is readable again.
         var sent: [String] = []
-        var commands = 0
+        var commandKeys: [String] = []
         for key in keys where !streams[key]!.readyAcks.isEmpty {
             let ids = streams[key]!.readyAcks
             var i = 0
@@ -100,18 +100,29 @@ extension RedisArchiver {
                 do throws(RedisError) {
                     try connection.append(["XACK", key, configuration.group] + chunk.map(\.description))
                 } catch { return }
-                commands += 1
+                commandKeys.append(key)
                 i += 1000
             }
             sent.append(key)
         }
+        // An error reply (the reply is read all the same): a stream that became another key type
+        // since its entries were read answers WRONGTYPE – nothing is left to acknowledge there;
+        // an error about the server's state (LOADING, …) keeps the stream's ids for the next
+        // durability point.
         var acked = 0
-        for _ in 0..<commands {
+        var retry: Set<String> = []
+        for key in commandKeys {
             do throws(RedisError) {
-                if case let .integer(n) = try connection.reply() { acked += Int(n) }
-            } catch { return }  // the connection is gone; the entries stay pending and are skipped on redelivery
+                switch try connection.reply() {
+                case let .integer(n): acked += Int(n)
+                case let .error(message): if RedisError(.server, message).isServerState { retry.insert(key) }
+                default: break
+                }
+            } catch {
+                return  // the connection is gone; the entries stay pending and are skipped on redelivery
+            }
         }
-        for key in sent { streams[key]!.readyAcks.removeAll() }
+        for key in sent where !retry.contains(key) { streams[key]!.readyAcks.removeAll() }
         local.acknowledged += acked
     }
 

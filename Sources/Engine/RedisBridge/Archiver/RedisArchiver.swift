@@ -233,12 +233,19 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
                 lastReported = nil
             } catch let error where error.isNoGroup {
                 logger.warning("NOGROUP: a consumer group is gone (Redis restarted?); creating it again", metadata: ["error": "\(error.message)"])
-                do throws(RedisError) { try createGroups(connection!, keys) } catch { connection = nil }
+                do throws(RedisError) {
+                    try createGroups(connection!, keys)
+                } catch {
+                    report(error, while: "creating the consumer groups again")
+                    if error.needsReconnect { connection = nil } else { try pause() }
+                }
             } catch {
                 try throwIfWriteFailed()
                 report(error, while: "reading")
-                connection = nil
-                if error.code == .server { try pause() }
+                // An error reply leaves the connection in step (its reply was read): keep it. A
+                // stream turned into another type between two commands (DEL, then SET) answers
+                // one command with an error no single stream explains yet; the next read skips it.
+                if error.needsReconnect { connection = nil } else { try pause() }
             }
             try throwIfWriteFailed()
             try syncIfDue(&lastSync, connection: connection, force: false)
