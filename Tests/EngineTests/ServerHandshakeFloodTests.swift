@@ -23,7 +23,9 @@ struct ServerHandshakeFloodTests {
         #expect(r["real_connected"] as? Int == 5, "\(r)")
         #expect(r["sustained_refused"] as? Int == 0, "\(r)")
         let stats = server.stats
-        #expect(stats.handshakesEvicted >= 900, "\(stats)")
+        // the pool keeps 256 (the burst is younger than a second: the per-address share of 32
+        // applies to handshakes older than that), the rest gave way
+        #expect(stats.handshakesEvicted >= 700, "\(stats)")
         // what is left of the flood expires: only handshakes of the last second stay
         #expect(waitUntil(10) { server.stats.handshakeTimeouts > 0 && server.stats.clients <= 32 }, "\(server.stats)")
     }

@@ -2,10 +2,11 @@
 /// without `sid`) but no Socket.IO connect yet. Such a handshake costs its sender one request and
 /// no connection, so it is kept apart from connected clients (it does not count against
 /// `maxClients` or `maxUnauthenticated`), bounded – ``capacity`` in all, ``perAddress`` from one
-/// peer address – and short-lived (``StreamServerConfig/handshakeTimeout``). When a new handshake
-/// finds its address's share or the pool full, the oldest handshake of that address (or of the
-/// pool) gives way: a real client connects within milliseconds of its handshake, so only
-/// handshakes nobody continues are evicted. Network thread.
+/// peer address among those older than a second – and short-lived
+/// (``StreamServerConfig/handshakeTimeout``). When a new handshake finds its address's share or
+/// the pool full, the oldest handshake of that address (or of the pool) gives way: a real client
+/// connects within milliseconds of its handshake, so only handshakes nobody continues are
+/// evicted. Network thread.
 struct HandshakePool {
     struct Entry {
         var session: UInt64
@@ -25,13 +26,19 @@ struct HandshakePool {
 
     var count: Int { entries.count }
 
+    /// A handshake counts against its address's share once it is this old (ns): clients that
+    /// handshake in a burst and connect right after (a proxy, a benchmark's 100 polling clients)
+    /// are never evicted for it, as the slow-header guard never counts fast connections.
+    static let slowAfter: UInt64 = 1_000_000_000
+
     /// Takes a new handshake; returns the sessions that give way to it (to be closed).
     mutating func admit(session: UInt64, address: String, now: UInt64) -> [UInt64] {
         var evicted: [UInt64] = []
-        var sameAddress = entries.reduce(0) { $0 + ($1.address == address ? 1 : 0) }
-        while sameAddress >= perAddress, let i = entries.firstIndex(where: { $0.address == address }) {
+        func isSlow(_ e: Entry) -> Bool { e.address == address && now &- e.since >= Self.slowAfter }
+        var slow = entries.reduce(0) { $0 + (isSlow($1) ? 1 : 0) }
+        while slow >= perAddress, let i = entries.firstIndex(where: isSlow) {
             evicted.append(entries.remove(at: i).session)
-            sameAddress -= 1
+            slow -= 1
         }
         while entries.count >= capacity {
             evicted.append(entries.removeFirst().session)
