@@ -192,8 +192,9 @@ struct ChromeStreamTests {
 
 /// A live stream whose source is Chrome at 127.0.0.1:`cdpPort`, attaching to the fake broker's page,
 /// looking every 0.25 s.
-func makeChromeStream(cdpPort: Int) throws -> LiveStream {
+func makeChromeStream(cdpPort: Int, archive: ArchiveConfiguration? = nil) throws -> LiveStream {
     var config = LiveStream.Configuration()
+    if let archive { config.pipeline.archive = archive }
     config.server.port = 0
     config.source = .chrome
     config.chrome.address = CDPAddress(host: "127.0.0.1", port: cdpPort)

@@ -204,14 +204,7 @@ struct HostileChromeTests {
         let broker = try FakeBroker()
         let cdpPort = freeLocalPort()
         let dir = TempDir()
-        var config = LiveStream.Configuration()
-        config.server.port = 0
-        config.source = .chrome
-        config.chrome.address = CDPAddress(host: "127.0.0.1", port: cdpPort)
-        config.chrome.matcher = TargetMatcher(patterns: ["pocketoption-fake"])
-        config.chrome.pollInterval = 0.25
-        config.pipeline.archive = ArchiveConfiguration(directory: dir.path, collect: .tick)
-        let stream = try LiveStream(configuration: config, logger: Logger(label: "qflux.hostile.test"))
+        let stream = try makeChromeStream(cdpPort: cdpPort, archive: ArchiveConfiguration(directory: dir.path, collect: .tick))
         try stream.start()
         var running = true
         defer { if running { _ = try? stream.stop() } }

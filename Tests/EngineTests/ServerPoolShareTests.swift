@@ -31,9 +31,8 @@ struct ServerPoolShareTests {
         #expect(r["a_answered"] as? Int == 2, "\(r)")
         let refused = r["a_refused"] as? [String] ?? []
         #expect(refused.count == 6 && refused.allSatisfy { $0.contains("analysis requests of this client under way") }, "\(r)")
+        // without the shares A's eight requests fill the queue (8) and B is told "server busy"
         #expect(r["b_event"] as? String == "backtest_complete", "\(r)")
-        // B waits for at most A's two requests ahead of it, not for eight
-        #expect((r["b_seconds"] as? Double ?? 99) < 3.5, "\(r)")
     }
 
     @Test("clients of one address start at most half the live indicator computations")

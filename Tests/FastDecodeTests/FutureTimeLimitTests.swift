@@ -22,9 +22,6 @@ struct FutureTimeLimitTests {
         // Refusals do not move the bound: the present is still accepted afterwards.
         #expect(MarketLimits.isSane(time: Self.now, price: 1.1))
         #expect(MarketLimits.times.upperBound <= Self.now + MarketLimits.futureTolerance + 1)
-        #expect(MarketLimits.isInFuture(time: Self.year2099))
-        #expect(!MarketLimits.isInFuture(time: Self.now))
-        #expect(!MarketLimits.isInFuture(time: .infinity))
     }
 
     @Test("non-finite, negative and overflowing times stay refused on the slow path",

@@ -48,12 +48,6 @@ public enum MarketLimits {
     @inlinable
     public static func isSane(time: Double, price: Double) -> Bool { prices.contains(price) && isSane(time: time) }
 
-    /// Whether a finite, positive time lies past this machine's clock plus ``futureTolerance``
-    /// (for callers that report future times apart from other absurd values).
-    public static func isInFuture(time: Double) -> Bool {
-        time.isFinite && time > refreshedLatestTime()
-    }
-
     /// The slow path of ``isSane(time:)``: the time is negative, not finite, or past the cached
     /// bound, which may be stale – read the clock once and compare again.
     @usableFromInline

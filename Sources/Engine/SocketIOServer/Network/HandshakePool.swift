@@ -52,9 +52,6 @@ struct HandshakePool {
         if let i = entries.firstIndex(where: { $0.session == session }) { entries.remove(at: i) }
     }
 
-    /// Whether the session is still waiting for its Socket.IO connect.
-    func contains(session: UInt64) -> Bool { entries.contains { $0.session == session } }
-
     /// Sessions whose handshake is older than `timeout` ns (oldest first).
     func expired(now: UInt64, timeout: UInt64) -> [UInt64] {
         entries.prefix { now &- $0.since >= timeout }.map(\.session)
