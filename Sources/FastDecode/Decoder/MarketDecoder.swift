@@ -18,6 +18,10 @@ public final class MarketDecoder {
     // Dynamic exclusivity checks on these class properties cost ~40% of decode time (TLS
     // look-ups per access); the decoder is single-threaded by contract, so they are switched off.
     @exclusivity(unchecked) public private(set) var stats = DecodeStats()
+
+    /// All malformed input counted so far (``DecodeStats/malformedTotal``) without copying
+    /// ``stats`` out of the decoder: the pipeline's feeder asks after every line.
+    @inlinable public var malformedTotal: Int { stats.malformedTotal }
     /// Asset names (shared, thread-safe).
     public var assets: AssetDirectory { interner.directory }
 

@@ -41,11 +41,17 @@ import Ring
         wakeup.notify()
     }
 
-    /// Stores the decoder's refusal counts where any thread reads them (two relaxed stores).
+    /// The decoder's malformed count last published.
+    private var publishedMalformed = 0
+
+    /// Stores the decoder's refusal counts where any thread reads them, when they changed (a line
+    /// of good input costs one read of the decoder's total).
     func publishDecodeCounts() {
-        let malformed = decoder.stats.malformed
-        counters.decoderAbsurdValues.store(malformed[MalformedKind.absurdValue.rawValue], ordering: .relaxed)
-        counters.malformedInput.store(malformed.reduce(0, &+), ordering: .relaxed)
+        let total = decoder.malformedTotal
+        guard total != publishedMalformed else { return }
+        publishedMalformed = total
+        counters.decoderAbsurdValues.store(decoder.stats.malformed(.absurdValue), ordering: .relaxed)
+        counters.malformedInput.store(total, ordering: .relaxed)
     }
 
     /// Like ``feed(line:readable:)``, showing each event to `observe` (on this thread) first.
