@@ -1,22 +1,42 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 // Platforms: built and tested on Linux (Debian 12, x86-64) only – that is what CI runs. The macOS
 // minimum below is what the Synchronization module (Atomic, Mutex) needs there; macOS is not tested.
 //
-// Targets (docs/architecture.md has the graph): CSupport is the one C/C++ target; FastDecode turns
+// Targets (docs/architecture.md has the graph): Sources/CSupport holds the C edge, one target per
+// C library – the decode shim over simdjson (CDecodeShim, a C/C++ target) and system-library
+// modules for libwebsockets, lz4, hiredis and epoll, each used only by its owner. FastDecode turns
 // bytes into market events; each concept under Sources/Engine is its own target; `Engine` (in
 // Sources/Engine/Engine) is the composition root that wires sources → pipeline → sinks.
+//
+// Every Swift target builds with MemberImportVisibility (a module's members are visible only
+// where it is imported: dependencies are declared where used). QFLUX_WARNINGS_AS_ERRORS=1 in the
+// environment (CI sets it) turns the package's own warnings into errors.
+import Foundation
 
 /// SwiftPM defines no NDEBUG in release C/C++ builds; without it simdjson keeps its asserts and
 /// parses ~35 % slower (141 → 95 ns per 206-byte document, measured here).
 let releaseNDEBUG: [CXXSetting] = [.define("NDEBUG", .when(configuration: .release))]
 
+let swiftSettings: [SwiftSetting] =
+    [.enableUpcomingFeature("MemberImportVisibility")]
+    + (ProcessInfo.processInfo.environment["QFLUX_WARNINGS_AS_ERRORS"] == "1" ? [.treatAllWarnings(as: .error)] : [])
+
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// A concept target inside Sources/Engine.
 func concept(_ name: String, _ dependencies: [Target.Dependency], folder: String? = nil) -> Target {
-    .target(name: name, dependencies: dependencies, path: "Sources/Engine/\(folder ?? name)")
+    .target(name: name, dependencies: dependencies, path: "Sources/Engine/\(folder ?? name)", swiftSettings: swiftSettings)
+}
+
+/// A C library's system-library module in Sources/CSupport: a module map and one header of
+/// helpers for what Swift cannot import (macros, fields of opaque structs).
+func cLibrary(_ name: String, pkgConfig: String? = nil, apt: [String] = []) -> Target {
+    .systemLibrary(
+        name: name, path: "Sources/CSupport/\(name)", pkgConfig: pkgConfig,
+        providers: apt.isEmpty ? nil : [.apt(apt)])
 }
 
 let package = Package(
@@ -25,85 +45,102 @@ let package = Package(
     products: [
         .executable(name: "qflux", targets: ["qflux"]),
         .executable(name: "qflux-bench", targets: ["qflux-bench"]),
-        .library(name: "FastDecode", targets: ["FastDecode"]),
+        .library(name: "FastDecode", targets: ["FastDecode", "TextWriters"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
+        // The C edge: the decode shim, and one module per C library.
         .target(
-            name: "CSupport",
+            name: "CDecodeShim",
+            path: "Sources/CSupport/CDecodeShim",
             cSettings: [.define("NDEBUG", .when(configuration: .release))],
             cxxSettings: releaseNDEBUG,
-            linkerSettings: [
-                .linkedLibrary("simdjson"),
-                .linkedLibrary("lz4"),
-                .linkedLibrary("websockets"),
-                .linkedLibrary("cap"),  // libwebsockets' headers and library need libcap
-                .linkedLibrary("hiredis"),
-            ]
+            linkerSettings: [.linkedLibrary("simdjson")]
         ),
-        .target(name: "FastDecode", dependencies: ["CSupport"]),
+        cLibrary("CLibWebSockets", pkgConfig: "libwebsockets", apt: ["libwebsockets-dev", "libcap-dev"]),
+        cLibrary("CLZ4", pkgConfig: "liblz4", apt: ["liblz4-dev"]),
+        // No pkgConfig: hiredis.pc's cflags carry -D_FILE_OFFSET_BITS=64, which SwiftPM refuses (and
+        // warns about on every build); the header is <hiredis/hiredis.h> under /usr/include anyway.
+        cLibrary("CHiredis", apt: ["libhiredis-dev"]),
+        cLibrary("CEpoll"),
+
+        // Small shared targets.
+        concept("ThreadSupport", []),
+        concept("TextWriters", []),
+
+        .target(name: "FastDecode", dependencies: ["CDecodeShim", "TextWriters"], swiftSettings: swiftSettings),
 
         // Concepts, bottom up.
         concept("Metrics", []),
-        concept("Ring", []),
-        concept("Indicators", ["FastDecode"]),
-        concept("Backtest", ["Indicators", "FastDecode"]),
+        concept("Ring", ["ThreadSupport"]),
+        concept("Indicators", ["FastDecode", "TextWriters"]),
+        concept("Backtest", ["Indicators", "TextWriters"]),
         concept("Candles", ["FastDecode"]),
-        concept("LibWebSockets", ["CSupport", "Ring"]),
-        concept("Archive", ["Candles", "FastDecode", "CSupport", logging]),
+        concept("LibWebSockets", ["CLibWebSockets", "ThreadSupport"]),
+        concept("Archive", ["Candles", "FastDecode", "TextWriters", "CLZ4", logging]),
         concept("MarketSource", ["FastDecode"]),
-        concept("ChromeCDP", ["MarketSource", "Metrics", "FastDecode", "CSupport", "LibWebSockets", logging]),
+        concept("ChromeCDP", ["MarketSource", "Metrics", "FastDecode", "CLibWebSockets", "LibWebSockets", logging]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),
         concept("Collect", ["ChromeCDP", "Archive", "Candles", "FastDecode", logging]),
-        concept("SocketIOServer", ["Candles", "Ring", "Metrics", "FastDecode", "CSupport", "LibWebSockets", "Indicators", logging]),
-        concept("RedisBridge", ["Ring", "Candles", "Archive", "MarketSource", "Metrics", "FastDecode", "CSupport", logging]),
+        concept("SocketIOServer", [
+            "Candles", "Ring", "ThreadSupport", "Metrics", "FastDecode", "TextWriters", "CLibWebSockets", "LibWebSockets",
+            "Indicators", logging,
+        ]),
+        concept("RedisBridge", [
+            "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "Metrics", "FastDecode", "CHiredis", logging,
+        ]),
         // The composition root: ring, pipeline, sinks, wiring.
         concept("Engine", [
-            "Ring", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer", "Metrics", "RedisBridge",
-            "Indicators", "Backtest", "FastDecode", logging,
+            "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer", "Metrics",
+            "RedisBridge", "Indicators", "Backtest", "FastDecode", "TextWriters", logging,
         ]),
 
         .executableTarget(
             name: "qflux",
             dependencies: [
-                "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "RedisBridge", "Indicators", "Backtest",
-                "Collect",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                logging,
-            ]
+                "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "TextWriters",
+                "RedisBridge", "Indicators", "Backtest", "Collect", "MarketSource", "Metrics", argumentParser, logging,
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "qflux-bench",
             dependencies: [
-                "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer",
-                "FastDecode", "CSupport", "LibWebSockets", "RedisBridge", "Indicators", "Backtest",
+                "Engine", "Archive", "Candles", "Ring", "ThreadSupport", "ChromeCDP", "Demo", "SocketIOServer",
+                "FastDecode", "TextWriters", "CDecodeShim", "CEpoll", "LibWebSockets", "RedisBridge", "Indicators",
+                "Backtest", "MarketSource", "Metrics", logging,
             ],
-            exclude: ["Scripts"]  // the bench's Python programs, found at run time (BenchScripts)
+            exclude: ["Scripts"],  // the bench's Python programs, found at run time (BenchScripts)
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FastDecodeTests",
-            dependencies: ["FastDecode", "CSupport"],
+            dependencies: ["FastDecode", "TextWriters", "CDecodeShim"],
             path: "Tests/FastDecodeTests",
-            resources: [.copy("Fixtures")]
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "Engine", "Archive", "Candles", "Ring", "ChromeCDP", "Demo", "SocketIOServer", "MarketSource",
-                "Metrics", "FastDecode", "RedisBridge", "Indicators", "Collect",
+                "Engine", "Archive", "Candles", "Ring", "ThreadSupport", "ChromeCDP", "Demo", "SocketIOServer",
+                "MarketSource", "Metrics", "FastDecode", "TextWriters", "RedisBridge", "Indicators", "Backtest",
+                "Collect", "CLZ4", logging,
             ],
             path: "Tests/EngineTests",
             exclude: ["Scripts"],
-            resources: [.copy("Fixtures")]
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Indicators", "Backtest", "FastDecode"],
+            dependencies: ["Indicators", "Backtest", "FastDecode", "TextWriters"],
             path: "Tests/AnalysisTests",
-            exclude: ["Scripts", "Fixtures"]
+            exclude: ["Scripts", "Fixtures"],
+            swiftSettings: swiftSettings
         ),
     ],
     cxxLanguageStandard: .cxx17

@@ -2,7 +2,7 @@
 # Fuzzes qflux's parsers with libFuzzer (ASan + UBSan for the C shim, ASan for Swift).
 #   scripts/fuzz.sh [SECONDS] [TARGET…]   each target runs SECONDS (default 60); fails on any crash
 # Targets: line event codecs (the C shim, built with clang++ -fsanitize=fuzzer,address,undefined
-# from Sources/CSupport), archive export rules engineio (Swift, built with swiftc
+# from Sources/CSupport/CDecodeShim), archive export rules engineio (Swift, built with swiftc
 # -sanitize=fuzzer,address straight from the Engine's source files). Seeds come from the fixtures (fuzz/seeds.py); the
 # corpus grows in fuzz/out/corpus/TARGET and is kept between runs. A crash leaves its input in
 # fuzz/out/crashes/TARGET/ and the script exits 1: turn it into a regression test
@@ -21,7 +21,9 @@ OUT=fuzz/out
 mkdir -p "$BIN" "$OUT/crashes" "$OUT/corpus"
 CLANG=${CLANG:-$(command -v clang)}
 SWIFTC=${SWIFTC:-$(command -v swiftc)}
-INC="$ROOT/Sources/CSupport/include"
+SHIM="Sources/CSupport/CDecodeShim"
+INC="$ROOT/$SHIM/include"
+LZ4_MODULE="$ROOT/Sources/CSupport/CLZ4"  # the system-library module of liblz4 (module map + header)
 export SWIFT_BACKTRACE=enable=no  # libFuzzer prints the stack; Swift's backtracer would hang on it
 
 newer() { # newer TARGET_FILE SOURCES… : true when TARGET_FILE is missing or older than a source
@@ -33,10 +35,9 @@ newer() { # newer TARGET_FILE SOURCES… : true when TARGET_FILE is missing or o
 
 build_c() {
   local name=$1
-  # The parsers only: qf_lws.c wraps libwebsockets calls, which no fuzz target reaches.
-  local cfiles=() cxxfiles=(Sources/CSupport/*.cpp) c
-  for c in Sources/CSupport/*.c; do [ "$(basename "$c")" = qf_lws.c ] || cfiles+=("$c"); done
-  newer "$BIN/fuzz_$name" "fuzz/c/fuzz_$name.cpp" fuzz/c/fuzz_support.h Sources/CSupport/*.[ch]* "$INC"/*.h || return 0
+  # The decode shim: its parsers and codecs, the one C/C++ target.
+  local cfiles=("$SHIM"/*.c) cxxfiles=("$SHIM"/*.cpp) c
+  newer "$BIN/fuzz_$name" "fuzz/c/fuzz_$name.cpp" fuzz/c/fuzz_support.h "$SHIM"/*.[ch]* "$INC"/*.h || return 0
   echo "fuzz: building $name (clang, fuzzer+address+undefined)" >&2
   local san=address,undefined common=(-g -O1 -fno-sanitize-recover=undefined -I "$INC")
   local objs=()
@@ -53,18 +54,16 @@ build_swift() {
   local srcs=("$@")
   newer "$BIN/fuzz_$name" "${srcs[@]}" || return 0
   echo "fuzz: building $name (swiftc, fuzzer+address, from the module's sources)" >&2
-  mkdir -p "$BIN/module"
-  printf 'module CSupport {\n    umbrella header "%s/CSupport.h"\n    export *\n}\n' "$INC" > "$BIN/module/module.modulemap"
   # Files of several SwiftPM targets become one module: drop the imports of sibling targets.
   local flat="$BIN/src-$name" files=() i=0
   rm -rf "$flat"; mkdir -p "$flat"
   for s in "${srcs[@]}"; do
     i=$((i + 1))
-    sed -E '/^import (Candles|FastDecode|Archive|Indicators|Backtest)$/d' "$s" > "$flat/$i-$(basename "$s")"
+    sed -E '/^import (Candles|FastDecode|Archive|Indicators|Backtest|TextWriters|ThreadSupport)$/d' "$s" > "$flat/$i-$(basename "$s")"
     files+=("$flat/$i-$(basename "$s")")
   done
   "$SWIFTC" -sanitize=fuzzer,address -parse-as-library -g -O -module-name QFluxFuzz -package-name qflux \
-    -I "$BIN/module" -Xcc -I"$INC" -use-ld=lld "${files[@]}" -llz4 -o "$BIN/fuzz_$name"
+    -I "$LZ4_MODULE" -use-ld=lld "${files[@]}" -llz4 -o "$BIN/fuzz_$name"
 }
 
 build() {
@@ -73,13 +72,13 @@ build() {
     archive) build_swift archive fuzz/swift/ArchiveReaderFuzz.swift Sources/Engine/Archive/ArchiveError.swift \
                Sources/Engine/Archive/Format/*.swift Sources/Engine/Archive/Reader/*.swift \
                Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Candles/Model/Timeframe.swift \
-               Sources/FastDecode/Text/{UTCTime,DecimalWriter,JSONWriter}.swift ;;
+               Sources/Engine/TextWriters/*.swift ;;
     export) build_swift export fuzz/swift/ArchiveExportFuzz.swift Sources/Engine/Archive/ArchiveError.swift \
                Sources/Engine/Archive/Format/*.swift Sources/Engine/Archive/Reader/*.swift \
                Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Archive/Index/ArchiveIndex.swift \
                Sources/Engine/Archive/Catalog/CatalogDirectory.swift \
                Sources/Engine/Archive/Export/*.swift Sources/Engine/Candles/Model/Timeframe.swift \
-               Sources/FastDecode/Text/{UTCTime,DecimalWriter,JSONWriter}.swift Sources/FastDecode/Output/JSONLines.swift \
+               Sources/Engine/TextWriters/*.swift Sources/FastDecode/Output/JSONLines.swift \
                Sources/FastDecode/Model/*.swift Sources/FastDecode/Assets/*.swift \
                Sources/Engine/Engine/Analysis/AnalysisCandleLoader.swift Sources/Engine/Indicators/*/*.swift ;;
     rules) build_swift rules fuzz/swift/RulesFuzz.swift Sources/Engine/Backtest/Rules/*.swift \

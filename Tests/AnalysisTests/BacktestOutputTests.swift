@@ -3,6 +3,7 @@ import FastDecode
 import Foundation
 import Indicators
 import Testing
+import TextWriters
 
 /// Result JSON shape, extended statistics, trades CSV and the HTML report.
 @Suite("Backtest outputs")

@@ -5,6 +5,8 @@ import FastDecode
 import Foundation
 @testable import SocketIOServer
 import Testing
+import TextWriters
+import Demo
 
 /// The CSV API's catalog over a real archive written by the engine, plus an original-layout CSV.
 @Suite("Archive catalog (CSV API)")

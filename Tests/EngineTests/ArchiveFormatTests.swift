@@ -72,7 +72,7 @@ struct ArchiveFormatTests {
     @Test("format 2 round-trips odd and random doubles bit-exactly, in one chunk and cut at every flush")
     func bitColumnsExact() throws {
         var rng = SeededRNG(seed: 41)
-        var values = ArchiveTestData.oddDoubles + [5e-324, -5e-324, 1e-320, 0x1p-1022, 0x1p1023, 4503599627370496.5, 1e15, 1e16,
+        var values = ArchiveTestData.oddDoubles + [Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude, 0x0.00000000007e8p-1022, 0x1p-1022, 0x1p1023, 4503599627370496.5, 1e15, 1e16,
                                                    -1e15 + 1, 999_999_999_999_999.9, 1.0000000000000002e-4, 1_756_866_774.962]
         for i in 0..<20_000 {
             switch i % 5 {

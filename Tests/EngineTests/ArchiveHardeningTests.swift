@@ -1,5 +1,5 @@
 @testable import Archive
-import CSupport
+import CLZ4
 @testable import Engine
 import FastDecode
 import Foundation

@@ -4,6 +4,7 @@ import Candles
 import FastDecode
 import Foundation
 import Ring
+import ThreadSupport
 import Logging
 import Synchronization
 import Testing

@@ -2,6 +2,7 @@ import ChromeCDP
 import Engine
 import Foundation
 import Testing
+import SocketIOServer
 
 /// The original's clients connect before Chrome has the page open and name an asset qflux has not
 /// seen: `start_stream` is accepted at once, and the focus's candles reach the driver and a client

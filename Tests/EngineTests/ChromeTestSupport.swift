@@ -15,7 +15,7 @@ final class ChildProcess {
 
     init(_ executable: String, _ arguments: [String]) throws {
         output = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-child-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let handle = try FileHandle(forWritingTo: output)
@@ -220,7 +220,7 @@ final class StreamClient {
 
     /// Stops the client; returns its JSON result.
     func finish() throws -> [String: Any] {
-        FileManager.default.createFile(atPath: stopFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stopFile.path, contents: nil)
         let ended = child.wait(timeout: 10)
         let log = child.log
         guard ended, let last = log.split(separator: "\n").last,

@@ -95,8 +95,8 @@ func runQflux(_ qflux: String, _ arguments: [String], timeout: Double) throws ->
     process.arguments = arguments
     let dir = FileManager.default.temporaryDirectory
     let out = dir.appendingPathComponent("qflux-run-\(UUID().uuidString).out"), err = dir.appendingPathComponent("qflux-run-\(UUID().uuidString).err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     defer {
         try? FileManager.default.removeItem(at: out)
         try? FileManager.default.removeItem(at: err)

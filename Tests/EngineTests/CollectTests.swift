@@ -3,6 +3,8 @@
 @testable import Collect
 import Foundation
 import Testing
+import Candles
+import FastDecode
 
 /// `qflux collect` end to end: real headless Chromium shows a fake broker page whose favourites
 /// bar and timeframe controls follow the broker's DOM (Scripts/fake_broker_collect.py); qflux

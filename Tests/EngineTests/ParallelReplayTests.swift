@@ -153,7 +153,7 @@ struct ParallelReplayTests {
     func edges() throws {
         let dir = FileManager.default.temporaryDirectory
         let empty = dir.appendingPathComponent("qflux-empty-\(UUID().uuidString).jsonl").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         defer { try? FileManager.default.removeItem(atPath: empty) }
         let none = try Self.parallelEvents(empty, threads: 2, piece: 16)
         #expect(none.events.isEmpty && none.stats.lines == 0)

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 @testable import RedisBridge
 import Testing
+import Synchronization
 
 /// The Redis client pieces without a server: addresses, stream ids, RESP encoding.
 @Suite("Redis bridge: parsing and encoding")

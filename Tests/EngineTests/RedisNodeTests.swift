@@ -7,6 +7,8 @@ import Logging
 import RedisBridge
 import Synchronization
 import Testing
+import Demo
+import SocketIOServer
 
 /// Several nodes through one redis-server, in process: a demo stream publishing, a Redis-fed
 /// server node, an archiver. (The same with real qflux processes, kill -9 and a Redis restart:

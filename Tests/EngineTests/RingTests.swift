@@ -6,6 +6,7 @@ import Foundation
 @testable import SocketIOServer
 import Synchronization
 import Testing
+import ThreadSupport
 
 @Suite("SPSCRing")
 struct RingTests {

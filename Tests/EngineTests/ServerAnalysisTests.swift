@@ -7,6 +7,8 @@ import Indicators
 import Logging
 @testable import SocketIOServer
 import Testing
+import TextWriters
+import Demo
 
 /// `run_backtest` and `calculate_indicators` on a live node (`qflux stream --demo --data-dir`)
 /// from a python-socketio client over the WebSocket transport, on a file from `get_available_data`.

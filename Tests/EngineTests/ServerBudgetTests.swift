@@ -2,6 +2,7 @@ import Candles
 import Foundation
 @testable import SocketIOServer
 import Testing
+import FastDecode
 
 /// Per-client budgets: the byte-bounded outbound queue (control frames included), pong
 /// coalescing, and the inbound rate limit – a flooding client is cut, counted, and nobody else

@@ -3,6 +3,7 @@ import FastDecode
 import Foundation
 import SocketIOServer
 import Testing
+import TextWriters
 
 /// The server-wide focus as the original's clients expect it: `start_stream` by one client
 /// streams to every client without its own subscriptions (docs/server-protocol.md, "Focus").

@@ -8,6 +8,7 @@ import Foundation
 import Ring
 import SocketIOServer
 import Testing
+import TextWriters
 
 /// Real python-socketio clients against an in-process StreamServer on 127.0.0.1.
 @Suite("Server live clients", .serialized, .enabled(if: Dependency.python, Dependency.needsPython))

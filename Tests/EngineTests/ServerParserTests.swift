@@ -6,6 +6,7 @@ import Engine
 import FastDecode
 import SocketIOServer
 import Testing
+import TextWriters
 
 /// The Engine.IO / Socket.IO state machine, fed whole, split at every byte, and with garbage.
 @Suite("Server Socket.IO parser")

@@ -3,6 +3,7 @@ import FastDecode
 import Foundation
 import SocketIOServer
 import Testing
+import TextWriters
 
 /// Every client request gets its own reply or error event; the original's `/health` fields;
 /// `chrome_reconnected`; `--simulated-mode`.

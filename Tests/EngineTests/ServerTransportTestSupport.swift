@@ -5,6 +5,7 @@ import Logging
 import SocketIOServer
 import Synchronization
 import Testing
+import TextWriters
 
 /// What the CSV test data source saw and did, readable from the test thread. (An `NSLock`, not a
 /// `Mutex`: ThreadSanitizer sees pthread locks, not `Mutex`'s futex calls.)

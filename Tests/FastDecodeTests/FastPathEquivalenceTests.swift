@@ -1,4 +1,4 @@
-import CSupport
+import CDecodeShim
 import Foundation
 import Testing
 @testable import FastDecode

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import FastDecode
-import CSupport
+import CDecodeShim
 
 @Suite("Malformed input is counted, never a crash")
 struct MalformedInputTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import CSupport
+import CDecodeShim
 @testable import FastDecode
 
 @Suite("Input granularity and interleaving")

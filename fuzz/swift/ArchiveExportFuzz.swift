@@ -17,7 +17,7 @@
 // Invariants: nothing traps; a tick export writes or skips every record (rows + skipped =
 // records); every candle the loader returns is plausible (MarketLimits); the indicator table has
 // one row per candle.
-import CSupport
+import CLZ4
 import Foundation
 import Glibc
 

@@ -15,7 +15,7 @@
 // Invariants checked: nothing traps; record counts match what the callbacks saw and stay within
 // the header's record limit; decoded bytes stay within the header's bound; a summary's first/last
 // times are NaN exactly when no record was read.
-import CSupport
+import CLZ4
 import Glibc
 
 nonisolated(unsafe) private var reader: ArchiveReader? = nil

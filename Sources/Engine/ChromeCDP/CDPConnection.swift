@@ -1,8 +1,9 @@
 import MarketSource
-import CSupport
+import CLibWebSockets
 import Foundation
 import LibWebSockets
 import Logging
+import Synchronization
 
 /// One DevTools WebSocket to one page target, on libwebsockets' client (its own context, no
 /// listening port, no Origin header so Chrome needs no `--remote-allow-origins`). Sends

@@ -1,5 +1,6 @@
 import Candles
 import Foundation
+import FastDecode
 
 extension Collector {
     /// Archives every history received since the last call and appends it to `seen`.

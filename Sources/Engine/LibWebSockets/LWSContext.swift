@@ -1,6 +1,6 @@
-internal import CSupport
+internal import CLibWebSockets
 import Foundation
-import Ring
+import ThreadSupport
 import Synchronization
 
 /// The owner of one libwebsockets context: builds it from an ``LWSContextDescription``, keeps the

@@ -1,4 +1,4 @@
-package import CSupport
+package import CLibWebSockets
 
 /// A libwebsockets protocol callback as a C function pointer (`lws_callback_function *`; the C
 /// typedef names the function type, which Swift imports as a plain closure type).

@@ -1,4 +1,5 @@
 import Synchronization
+import ThreadSupport
 
 /// A bounded lock-free ring for handing values from exactly one producer thread to exactly one
 /// consumer thread (decode thread → engine thread, engine thread → network thread).

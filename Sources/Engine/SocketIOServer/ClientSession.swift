@@ -1,4 +1,5 @@
 import FastDecode
+import ThreadSupport
 
 /// One Engine.IO / Socket.IO client, owned by the network thread – whatever carries it: a
 /// WebSocket, or HTTP long-polling (a `GET` held until there is something to send, `POST`s for

@@ -1,5 +1,6 @@
 import FastDecode
 import Foundation
+import TextWriters
 
 /// `run_backtest` and `calculate_indicators`: answered on the analysis queue (never on the
 /// network or engine thread) with the original's reply or error event.

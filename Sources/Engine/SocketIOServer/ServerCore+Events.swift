@@ -1,6 +1,7 @@
 import Candles
-import CSupport
+import CLibWebSockets
 import FastDecode
+import TextWriters
 
 /// Socket.IO packets from clients (network thread).
 extension ServerCore {

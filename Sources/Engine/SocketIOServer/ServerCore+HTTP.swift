@@ -1,6 +1,8 @@
 import Candles
 import FastDecode
 import Metrics
+import ThreadSupport
+import TextWriters
 
 /// An HTTP answer built on the network thread.
 struct HTTPAnswer {

@@ -1,6 +1,7 @@
 import Candles
 import FastDecode
 import Indicators
+import Dispatch
 
 /// Live indicators (docs/server-protocol.md, "Live indicators"): `subscribe_indicators` /
 /// `unsubscribe_indicators`, and `indicator_update` after each candle update of a subscribed pair.

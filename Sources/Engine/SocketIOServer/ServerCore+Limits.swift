@@ -1,7 +1,11 @@
 import Candles
-import CSupport
+import CLibWebSockets
 import FastDecode
 import Metrics
+import ThreadSupport
+import Dispatch
+import Logging
+import Synchronization
 
 /// Inbound limits per client (network thread): the event budget, history jobs (bounded per
 /// client, one worker job per asset × timeframe shared by every client waiting for it), and the

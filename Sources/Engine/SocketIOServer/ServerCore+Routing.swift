@@ -1,6 +1,8 @@
 import Candles
-import CSupport
+import CLibWebSockets
 import FastDecode
+import Ring
+import Synchronization
 
 /// Engine input on the network thread: candle routing to clients, source status, asset
 /// detection, and the replies that need the data source (built on the worker queue).

@@ -1,9 +1,11 @@
 import Candles
-import CSupport
+import CLibWebSockets
 import FastDecode
 import Foundation
 import Logging
 import Synchronization
+import ThreadSupport
+import Ring
 
 /// The server's state on the network thread: sessions, routing, Socket.IO event handling.
 /// Everything here except ``inbox``, ``counters`` and ``stopping`` is touched only by the
@@ -51,7 +53,7 @@ final class ServerCore: @unchecked Sendable {
     lazy var handshakes = HandshakePool(capacity: config.maxPendingHandshakes,
                                         perAddress: config.maxPendingHandshakesPerAddress)
     /// The timer of long-polling sessions (pings, deadlines); nil while the server is stopped.
-    var ticker: OpaquePointer?
+    var ticker: UnsafeMutablePointer<qf_lws_ticker>?
     var tickerScheduled = false
     var lastParkedCheck: UInt64 = 0
     var parkedScratch: [HTTPExchange] = []
@@ -252,9 +254,3 @@ final class ServerCore: @unchecked Sendable {
     }
 }
 
-/// Monotonic nanoseconds.
-func monotonicNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}

@@ -1,4 +1,4 @@
-import CSupport
+import CLibWebSockets
 import Candles
 import FastDecode
 import Ring

@@ -1,6 +1,7 @@
 import Candles
 import FastDecode
 import Foundation
+import TextWriters
 
 /// The JSON payloads of the server's events (see docs/server-protocol.md).
 enum ServerPayloads {

@@ -1,10 +1,11 @@
 import Candles
-import CSupport
+import CLibWebSockets
 import FastDecode
 import Foundation
 import LibWebSockets
 import Logging
 import Synchronization
+import ThreadSupport
 
 /// qflux's server front: a Socket.IO v4 server on libwebsockets (WebSocket and HTTP long-polling
 /// transports, with the upgrade from one to the other), plus the live chart page (`GET /`),

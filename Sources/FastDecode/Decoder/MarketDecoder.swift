@@ -1,4 +1,4 @@
-internal import CSupport
+internal import CDecodeShim
 
 private let eventOther = Int32(QF_EVENT_OTHER.rawValue)
 private let eventUnknown = Int32(QF_EVENT_UNKNOWN.rawValue)

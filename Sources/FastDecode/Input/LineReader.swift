@@ -1,4 +1,4 @@
-internal import CSupport
+internal import CDecodeShim
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,4 @@
+import TextWriters
 /// The JSON-lines formats of `qflux decode`, `qflux replay` and `qflux export --format jsonl`,
 /// written with the one ``JSONWriter``.
 extension JSONWriter {

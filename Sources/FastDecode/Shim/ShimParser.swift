@@ -1,4 +1,4 @@
-internal import CSupport
+internal import CDecodeShim
 
 /// Owner of one C `qf_parser` (simdjson parsers and scratch buffers) and the result buffers the
 /// shim fills. Lives on one thread (its decoder's). Every use of the shim's C structures happens

@@ -1,4 +1,4 @@
-import CSupport
+import CEpoll
 import Foundation
 
 /// Many Socket.IO WebSocket clients on one `epoll` loop (raw RFC 6455 over non-blocking sockets,

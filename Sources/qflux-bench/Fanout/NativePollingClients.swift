@@ -1,4 +1,4 @@
-import CSupport
+import CEpoll
 import Foundation
 
 /// Many Engine.IO long-polling clients in one `poll()` loop (raw HTTP/1.1 on keep-alive sockets,

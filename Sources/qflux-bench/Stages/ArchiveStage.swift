@@ -6,6 +6,7 @@ import Engine
 import FastDecode
 import Logging
 import SocketIOServer
+import FoundationEssentials
 
 /// Archive throughput and size: seeded ticks (`SimulatedMarket`, 15 assets) through
 /// `ArchiveWriter` at replay speed (write MB/s, ticks/s, bytes per tick), read back with

@@ -1,5 +1,5 @@
 import Archive
-import CSupport
+import CDecodeShim
 import Candles
 import ChromeCDP
 import Engine

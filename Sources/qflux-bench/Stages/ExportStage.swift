@@ -6,6 +6,7 @@ import Engine
 import FastDecode
 import Logging
 import SocketIOServer
+import FoundationEssentials
 
 /// Export throughput: a seeded tick archive (15 assets, `SimulatedMarket`) through
 /// `ArchiveExporter` as CSV (ISO timestamps, the default) and as JSON lines, output counted and

@@ -1,5 +1,5 @@
 import Archive
-import CSupport
+import CDecodeShim
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -2,6 +2,7 @@ import Archive
 import FastDecode
 #if canImport(Glibc)
 import Glibc
+import TextWriters
 #endif
 
 /// One-line messages for archive errors, shared by every command that reads or writes archives.

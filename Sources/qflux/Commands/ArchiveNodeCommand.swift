@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Archive
 import RedisBridge
+import Synchronization
 
 /// `qflux archive --from redis://… --data-dir D`: an archiver node fed by Redis Streams.
 struct ArchiveNodeCommand: ParsableCommand {

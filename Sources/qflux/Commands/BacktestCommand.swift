@@ -2,6 +2,7 @@ import ArgumentParser
 import Backtest
 import Foundation
 import Indicators
+import Engine
 
 /// `qflux backtest`: the original tool's backtest (and better strategies) on archived or CSV candles.
 struct BacktestCommand: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FastDecode
+import TextWriters
 
 /// `qflux decode`: recorded CDP / perf-log JSONL → one JSON object per market event.
 struct DecodeCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import Candles
 import FastDecode
 #if canImport(Glibc)
 import Glibc
+import TextWriters
 #endif
 
 /// `qflux export` (alias `decompress`): archive chunks → CSV or JSON lines.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FastDecode
 import Indicators
+import TextWriters
+import Engine
 
 /// `qflux indicators`: indicator values (equal to TA-Lib's) for every candle of an archive or CSV.
 struct IndicatorsCommand: ParsableCommand {

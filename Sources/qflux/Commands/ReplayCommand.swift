@@ -7,6 +7,9 @@ import Foundation
 import Logging
 #if canImport(Glibc)
 import Glibc
+import TextWriters
+import RedisBridge
+import Synchronization
 #endif
 
 /// `qflux replay`: the whole pipeline offline on recorded JSONL, as fast as it goes.

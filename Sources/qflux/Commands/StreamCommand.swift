@@ -6,6 +6,9 @@ import Logging
 import RedisBridge
 import SocketIOServer
 import Synchronization
+import Archive
+import Candles
+import Demo
 
 /// `qflux stream`: the live stream – a source, candles, archive, and the Socket.IO server front
 /// with its built-in chart page.

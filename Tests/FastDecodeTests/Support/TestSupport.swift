@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FastDecode
+import TextWriters
 
 /// Fixture files copied from real, scrubbed PocketOption captures.
 enum Fixture {

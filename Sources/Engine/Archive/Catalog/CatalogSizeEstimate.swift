@@ -1,4 +1,5 @@
 import FastDecode
+import TextWriters
 
 /// The `size` of an archived series: an **estimate** of the bytes its CSV takes, so a listing
 /// reads a few chunks per series instead of every chunk.

@@ -3,6 +3,7 @@ import Candles
 import FastDecode
 #if canImport(Glibc)
 import Glibc
+import TextWriters
 #endif
 
 /// CSV files in the original tool's layout under the data directory

@@ -1,5 +1,6 @@
 import Candles
 import FastDecode
+import TextWriters
 
 /// What `qflux export` writes.
 package struct ExportOptions: Sendable {

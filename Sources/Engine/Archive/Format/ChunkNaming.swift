@@ -1,5 +1,6 @@
 import Candles
 import FastDecode
+import TextWriters
 /// File and folder names of chunks (see docs/archive-format.md):
 /// `EURUSD_otc/ticks/EURUSD_otc_ticks_20250903T003350Z_000001.qfa.lz4` and
 /// `EURUSD_otc/candles_1m/EURUSD_otc_candles_1m_20250903T003300Z_000001.qfa.lz4`; a chunk being

@@ -1,4 +1,4 @@
-import CSupport
+import CLZ4
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 import FastDecode
 import Indicators
+import TextWriters
 
 /// Statistics beyond the original's (analysis.md §4), computed from a `BacktestResult`.
 ///

@@ -1,5 +1,6 @@
 import FastDecode
 import Indicators
+import TextWriters
 
 /// The backtest result as JSON in the original tool's shape:
 /// `{trades:[{timestamp, signal, entry_price, exit_price, won, profit, balance}],

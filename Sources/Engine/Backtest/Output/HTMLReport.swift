@@ -1,5 +1,6 @@
 import FastDecode
 import Indicators
+import TextWriters
 
 /// A self-contained HTML backtest report: equity and drawdown charts as inline SVG, the statistics,
 /// and the trade list. Nothing is loaded from elsewhere (no scripts, fonts or style sheets).

@@ -1,4 +1,5 @@
 import FastDecode
+import TextWriters
 
 /// What the backtest's JSON needs from qflux's one JSON writer (FastDecode's `JSONWriter`).
 ///

@@ -1,5 +1,6 @@
 import FastDecode
 import Indicators
+import TextWriters
 
 /// The trade list as CSV: `timestamp,time,signal,entry_price,exit_price,won,profit,balance`.
 package enum TradesCSV {

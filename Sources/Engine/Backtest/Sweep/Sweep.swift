@@ -2,6 +2,7 @@ import FastDecode
 import Dispatch
 import Indicators
 import Synchronization
+import TextWriters
 
 /// Runs a backtest for every combination of parameter values, on all cores.
 ///

@@ -2,6 +2,7 @@ import Archive
 import Candles
 import Indicators
 import SocketIOServer
+import Foundation
 
 /// Candles for a server analysis request: a listed file (`file_path`, resolved through the
 /// ``ArchiveCatalog`` so nothing outside the data directory is read) or the node's recent

@@ -5,6 +5,7 @@ import Indicators
 import SocketIOServer
 #if canImport(Glibc)
 import Glibc
+import TextWriters
 #endif
 
 /// `calculate_indicators` in the original's instance format →

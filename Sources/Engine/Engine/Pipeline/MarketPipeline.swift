@@ -6,6 +6,7 @@ import Logging
 import RedisBridge
 import Ring
 import Synchronization
+import ThreadSupport
 
 /// Ticks → candles → archive and subscribers. A source thread feeds decoded events through a
 /// lock-free SPSC ring (``PipelineFeeder``); the engine thread forms candles for every asset and

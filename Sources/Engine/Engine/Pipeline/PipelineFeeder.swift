@@ -1,6 +1,8 @@
 import FastDecode
 import MarketSource
 import Ring
+import ThreadSupport
+import Synchronization
 
 /// The source side of a ``MarketPipeline``: decodes lines on the source's thread and hands the
 /// events to the engine thread through the lock-free ring. One feeder per pipeline, used by one

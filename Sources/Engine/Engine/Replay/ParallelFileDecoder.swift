@@ -2,6 +2,7 @@ import FastDecode
 import Foundation
 import Ring
 import Synchronization
+import ThreadSupport
 
 /// Decodes one recorded file (CDP or perf-log JSONL) on several threads and hands every event
 /// to the caller **in file order**, so the engine sees exactly the sequence a single decoder

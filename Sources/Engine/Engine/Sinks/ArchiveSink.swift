@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Ring
 import Synchronization
+import ThreadSupport
 
 /// What the engine thread hands the archive thread.
 enum ArchiveRecord: Sendable {

@@ -9,6 +9,8 @@ import Ring
 import RedisBridge
 import Metrics
 import SocketIOServer
+import ThreadSupport
+import Archive
 
 /// `qflux stream`: a source (the user's Chrome over CDP, or the demo broker) feeding the pipeline,
 /// whose candle updates go to the Socket.IO server front once per engine batch. Source status

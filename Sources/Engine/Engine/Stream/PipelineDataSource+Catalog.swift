@@ -2,6 +2,7 @@ import Archive
 import Candles
 import Indicators
 import SocketIOServer
+import FastDecode
 
 /// The CSV API and the analysis requests: adapters from the server's data-source calls to the
 /// ``ArchiveCatalog`` and the analysis code.

@@ -5,6 +5,8 @@ import Foundation
 import MarketSource
 import Metrics
 import SocketIOServer
+import RedisBridge
+import Synchronization
 
 /// The server's view of the engine: recent candles, the data directory's catalog (CSV API,
 /// `get_available_data`, analysis requests), health and metrics, all readable from the server's

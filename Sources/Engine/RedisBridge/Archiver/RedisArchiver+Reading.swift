@@ -3,6 +3,7 @@ import FastDecode
 import Foundation
 import Logging
 import Ring
+import ThreadSupport
 
 /// Reading the tick streams through the consumer group: discovery of assets, groups, claims,
 /// pending and new entries, and the streams Redis refuses (skipped, see ``SkippedStreams``).

@@ -2,6 +2,7 @@ import Archive
 import FastDecode
 import Foundation
 import Ring
+import ThreadSupport
 import Logging
 import Synchronization
 

@@ -1,4 +1,4 @@
-internal import CSupport
+internal import CHiredis
 #if canImport(Glibc)
 import Glibc
 #endif

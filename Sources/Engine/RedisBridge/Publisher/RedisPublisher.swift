@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import Ring
 import Synchronization
+import ThreadSupport
 
 /// What the engine thread hands the publisher.
 package enum PublishRecord: Sendable {

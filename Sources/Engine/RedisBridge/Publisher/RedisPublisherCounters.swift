@@ -1,5 +1,6 @@
 import Metrics
 import Ring
+import ThreadSupport
 import Synchronization
 
 /// The publisher's figures (relaxed atomics; any thread reads them, `/metrics` and `/health`).

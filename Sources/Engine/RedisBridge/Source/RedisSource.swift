@@ -2,6 +2,7 @@ import Candles
 import FastDecode
 import Foundation
 import Ring
+import ThreadSupport
 import Logging
 import MarketSource
 import Metrics

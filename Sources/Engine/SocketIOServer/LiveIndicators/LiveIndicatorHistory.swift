@@ -1,6 +1,7 @@
 import Candles
 import FastDecode
 import Indicators
+import TextWriters
 
 /// The worker's part of `subscribe_indicators`: the indicator values over the history the server
 /// sends for the pair (`indicator_history`), and the seeded state a new computation starts from.

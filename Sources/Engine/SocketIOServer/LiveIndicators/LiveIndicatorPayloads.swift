@@ -1,5 +1,7 @@
 import Candles
 import FastDecode
+import TextWriters
+import Indicators
 
 /// The JSON payloads of the live indicator events (docs/server-protocol.md, "Live indicators").
 enum LiveIndicatorPayloads {

@@ -2,6 +2,7 @@ import Candles
 import FastDecode
 import Indicators
 import Synchronization
+import TextWriters
 
 /// One shared live computation: a spec set on one asset × timeframe, fed every candle update of
 /// that pair, and the clients that receive its `indicator_update`s. Network thread only, except

@@ -1,6 +1,10 @@
-import CSupport
+import CLibWebSockets
 import FastDecode
 import Foundation
+import ThreadSupport
+import TextWriters
+import Logging
+import Synchronization
 
 /// One HTTP request under way on a connection (network thread). Every HTTP answer goes out from
 /// `LWS_CALLBACK_HTTP_WRITEABLE`: whole answers at once, long-polling answers when the session

@@ -1,5 +1,6 @@
-import CSupport
+import CLibWebSockets
 import Foundation
+import ThreadSupport
 
 /// Connections still sending their request – headers, or a `POST` body – by peer address: the
 /// per-address slowloris limit. libwebsockets holds a header buffer for each of them (bounded by

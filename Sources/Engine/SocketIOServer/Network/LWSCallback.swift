@@ -1,6 +1,8 @@
-import CSupport
+import CLibWebSockets
 import Foundation
 import LibWebSockets
+import ThreadSupport
+import Logging
 
 /// The one libwebsockets protocol callback: finds the ``ServerCore`` through the context's user
 /// pointer and dispatches. This is where the network thread enters the core's thread-confined

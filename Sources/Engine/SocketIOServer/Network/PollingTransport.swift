@@ -1,5 +1,7 @@
-import CSupport
+import CLibWebSockets
 import Foundation
+import ThreadSupport
+import Logging
 
 /// Engine.IO v4 HTTP long-polling on `/socket.io/?EIO=4&transport=polling`:
 ///

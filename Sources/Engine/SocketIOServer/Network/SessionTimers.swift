@@ -1,5 +1,7 @@
-import CSupport
+import CLibWebSockets
 import Foundation
+import ThreadSupport
+import Logging
 
 /// What the ticker calls on the service thread: reaches the ``ServerCore`` through its user pointer.
 let serverTick: qf_lws_tick_fn = { raw in

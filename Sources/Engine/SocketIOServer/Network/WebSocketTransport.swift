@@ -1,5 +1,8 @@
-import CSupport
+import CLibWebSockets
 import Foundation
+import ThreadSupport
+import Logging
+import Synchronization
 
 /// WebSocket sessions (`/socket.io/?EIO=4&transport=websocket`) and the upgrade of a long-polling
 /// session (`…&transport=websocket&sid=<sid>`): `2probe` → `3probe`, held `GET`s answered with a

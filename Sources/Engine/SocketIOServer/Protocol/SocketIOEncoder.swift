@@ -1,4 +1,5 @@
 import FastDecode
+import TextWriters
 
 /// Builds the Engine.IO v4 / Socket.IO v4 text messages the server sends.
 package enum SocketIOEncoder {

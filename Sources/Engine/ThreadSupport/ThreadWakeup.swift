@@ -41,10 +41,3 @@ package final class ThreadWakeup: Sendable {
         }
     }
 }
-
-/// Monotonic seconds (flush and park clocks; never used as tick time).
-package func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
