@@ -76,7 +76,7 @@ let package = Package(
         // Concepts, bottom up.
         concept("Metrics", []),
         concept("Ring", ["ThreadSupport"]),
-        concept("Indicators", ["FastDecode", "TextWriters"]),
+        concept("Indicators", ["FastDecode"]),
         concept("Backtest", ["Indicators", "TextWriters"]),
         concept("Candles", ["FastDecode"]),
         concept("LibWebSockets", ["CLibWebSockets", "ThreadSupport"]),
@@ -133,6 +133,12 @@ let package = Package(
             path: "Tests/EngineTests",
             exclude: ["Scripts"],
             resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ThreadSupportTests",
+            dependencies: ["ThreadSupport"],
+            path: "Tests/ThreadSupportTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

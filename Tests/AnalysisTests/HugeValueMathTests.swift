@@ -12,7 +12,7 @@ struct HugeValueMathTests {
 
     /// Candles whose prices cycle through extreme magnitudes and signs, at times `start + i × step`.
     static func hostile(count: Int, start: Double, step: Double) -> [AnalysisCandle] {
-        let prices: [Double] = [1e300, 1.7976931348623157e308, 1e-300, 5e-324, -1e300, 1, 0, -1.7976931348623157e308, 1e308, 2]
+        let prices: [Double] = [1e300, 1.7976931348623157e308, 1e-300, Double.leastNonzeroMagnitude, -1e300, 1, 0, -1.7976931348623157e308, 1e308, 2]
         return (0..<count).map { i in
             let p = prices[i % prices.count], q = prices[(i * 7 + 3) % prices.count]
             return AnalysisCandle(timestamp: start + Double(i) * step, open: p, high: max(p, q), low: min(p, q), close: q,

@@ -35,7 +35,7 @@ struct ExitCodeTests {
     /// even as root.
     final class PlainFile {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-exit-\(UUID().uuidString)").path
-        init() { FileManager.default.createFile(atPath: path, contents: Data("not a directory".utf8)) }
+        init() { _ = FileManager.default.createFile(atPath: path, contents: Data("not a directory".utf8)) }
         deinit { try? FileManager.default.removeItem(atPath: path) }
     }
 

@@ -121,7 +121,7 @@ import ThreadSupport
     /// ``publish()`` at least once per `capacity` pushes. Producer thread only.
     @inlinable
     @discardableResult
-    @usableFromInline package func push(_ element: consuming Element) -> Bool {
+    package func push(_ element: consuming Element) -> Bool {
         guard stage(element) else {
             let d = producer.pointee.dropped.load(ordering: .relaxed)
             producer.pointee.dropped.store(d &+ 1, ordering: .relaxed)
@@ -141,7 +141,7 @@ import ThreadSupport
     /// Live feeds use this: a full ring means the consumer fell behind and the tick is dropped.
     @inlinable
     @discardableResult
-    @usableFromInline package func tryPush(_ element: consuming Element) -> Bool {
+    package func tryPush(_ element: consuming Element) -> Bool {
         guard push(element) else { return false }
         publish()
         return true
@@ -153,7 +153,7 @@ import ThreadSupport
     /// if `cancelled()` becomes true while waiting. Producer thread only.
     @inlinable
     @discardableResult
-    @usableFromInline package func pushWaiting(_ element: consuming Element, until cancelled: () -> Bool = { false }) -> Bool {
+    package func pushWaiting(_ element: consuming Element, until cancelled: () -> Bool = { false }) -> Bool {
         if !hasRoom() {
             publish()
             var backoff = SpinBackoff()
@@ -199,7 +199,7 @@ import ThreadSupport
     /// Writes `element` into the next slot without publishing it; `false` when the ring is full
     /// (nothing is counted: the caller decides what a full ring means). Producer thread only.
     @inlinable
-    @usableFromInline package func stage(_ element: consuming Element) -> Bool {
+    package func stage(_ element: consuming Element) -> Bool {
         guard hasRoom() else { return false }
         let staged = producer.pointee.staged
         (storage + (staged & mask)).initialize(to: element)
@@ -213,7 +213,7 @@ import ThreadSupport
     /// slots with one release store. Returns how many were taken. Consumer thread only.
     @inlinable
     @discardableResult
-    @usableFromInline package func popBatch(max: Int, _ body: (Element) throws -> Void) rethrows -> Int {
+    package func popBatch(max: Int, _ body: (Element) throws -> Void) rethrows -> Int {
         let head = consumer.pointee.head.load(ordering: .relaxed)
         var available = consumer.pointee.cachedTail &- head
         if available < max {

@@ -22,7 +22,7 @@
 
     /// Makes room for `extra` more bytes.
     @inlinable
-    @usableFromInline package func reserve(_ extra: Int) {
+    package func reserve(_ extra: Int) {
         if count + extra > capacity { grow(count + extra) }
     }
 

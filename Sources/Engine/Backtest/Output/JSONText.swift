@@ -1,7 +1,6 @@
-import FastDecode
 import TextWriters
 
-/// What the backtest's JSON needs from qflux's one JSON writer (FastDecode's `JSONWriter`).
+/// What the backtest's JSON needs from qflux's one JSON writer (TextWriters' `JSONWriter`).
 ///
 /// Doubles in backtest results are written as Swift's `description` – `10000.0`, `0.1`, `1e-05` –
 /// which is also how Python's `json.dumps` writes floats, so `--json` and the server's

@@ -1,4 +1,3 @@
-import FastDecode
 import Indicators
 import TextWriters
 

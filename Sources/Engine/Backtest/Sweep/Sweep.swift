@@ -1,4 +1,3 @@
-import FastDecode
 import Dispatch
 import Indicators
 import Synchronization
