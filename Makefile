@@ -3,11 +3,12 @@
 #   make test    set up and run every test (what CI runs first)
 #   make bench   set up (with the Python baselines: scripts/setup.sh --bench), build and run qflux-bench
 #   make bench-compare BASE=rev [RUNS=2] [ARGS="--quick decode"]   before/after table, alternating runs
+#   make format / format-check   apply / check the .swift-format layout (CI checks it first)
 #   make reliability   short fuzzing pass, sanitizer runs and a 2-minute soak (CI runs it after
 #                      make test; see docs/reliability.md)
 SWIFT ?= swift
 
-.PHONY: setup setup-test setup-bench build release demo test bench bench-quick bench-compare fuzz fuzz-ci sanitize soak soak-long reliability clean
+.PHONY: format format-check setup setup-test setup-bench build release demo test bench bench-quick bench-compare fuzz fuzz-ci sanitize soak soak-long reliability clean
 
 setup:
 	@scripts/setup.sh
@@ -61,6 +62,14 @@ soak-long: setup-test
 	scripts/soak.sh 30
 
 reliability: fuzz-ci sanitize soak
+
+# The layout of .swift-format over every Swift file of the package (CONTRIBUTING.md).
+FORMAT_PATHS = Package.swift Sources Tests fuzz/swift
+format:
+	$(SWIFT) format format --in-place --parallel --recursive --configuration .swift-format $(FORMAT_PATHS)
+
+format-check:
+	$(SWIFT) format lint --strict --parallel --recursive --configuration .swift-format $(FORMAT_PATHS)
 
 clean:
 	rm -rf .build .build-*
