@@ -61,7 +61,7 @@ struct ArchiveKillTests {
             try Self.writeAll(fd, bytes)
             sent[a].append((time, prices[a], Self.clockSeconds()))
             i += 1
-            usleep(25_000)
+            usleep(25_000)  // pacing: ~40 lines a second, each with its send time, until the kill
         }
         let killedAt = Self.clockSeconds()
         #expect(kill(process.processIdentifier, SIGKILL) == 0)

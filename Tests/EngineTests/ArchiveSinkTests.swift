@@ -32,7 +32,7 @@ struct ArchiveSinkTests {
         let start = monotonicNow()
         var t = 1_756_866_000.0
         for i in 0..<count {
-            // Pace against the wall clock (never sleep-drift).
+            // Pace against the wall clock (never sleep-drift): the paced feed is the behaviour under test.
             let due = start + Double(i) / rate
             let wait = due - monotonicNow()
             if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
@@ -116,7 +116,7 @@ struct ArchiveSinkTests {
                 padded += [UInt8](repeating: 0, count: 64)
                 padded.withUnsafeBytes { feeder.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<line.count]), readable: $0.count) }
             }
-            if i % 256 == 0 { usleep(1000) }  // let the engine keep up with the source ring
+            if i % 256 == 0 { usleep(1000) }  // pacing the flood: the engine keeps up with the source ring (only the archive ring fills)
         }
         let summary = try pipeline.finish()
         let counters = try #require(pipeline.archiveCounters)

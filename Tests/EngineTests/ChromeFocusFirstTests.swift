@@ -26,7 +26,8 @@ struct ChromeFocusFirstTests {
         let listener = try StreamClient(port: stream.port, script: "focus_first_client.py",
                                         arguments: ["listener", "GBPUSD_otc", "websocket"])
         #expect(waitUntil(15) { stream.serverStats.clients == 2 })
-        Thread.sleep(forTimeInterval: 0.5)  // the driver's start_stream is in before Chrome starts
+        // the driver's start_stream is in (answered) before Chrome starts
+        #expect(waitUntil(15) { driver.started }, "no stream_started: \(driver.child.log.suffix(800))")
         #expect(!chrome.stats.connected)
 
         let chromium = try HeadlessChromium(binary: browser, debuggingPort: cdpPort, urls: [broker.pageURL()])
@@ -37,7 +38,9 @@ struct ChromeFocusFirstTests {
         broker.control("hold")
         let sent = broker.state("ticks")
         #expect(waitUntil(30) { stream.counters.ticks >= sent }, "qflux got \(stream.counters.ticks) of \(sent) ticks")
-        Thread.sleep(forTimeInterval: 0.5)
+        let sentTicks = try broker.ticks()
+        #expect(waitUntil(20) { [driver, listener].allSatisfy { $0.hasUpdatesOfLastMinute(sentTicks, assets: ["GBPUSD_otc"]) } },
+                "a client never got the focus candle of the last tick: \(driver.child.log.suffix(400)) \(listener.child.log.suffix(400))")
         let driven = try driver.finish()
         let listened = try listener.finish()
         chromium.kill()

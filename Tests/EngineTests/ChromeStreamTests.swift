@@ -38,7 +38,9 @@ struct ChromeStreamTests {
         #expect(waitUntil(20) { broker.state("ticks") >= 200 })
         broker.control("hold")
         #expect(waitUntil(45) { stream.counters.ticks >= broker.state("ticks") })
-        Thread.sleep(forTimeInterval: 0.5)
+        let allAssets: Set<String> = ["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"]
+        #expect(waitUntil(20) { client.subscribedAssets.isSuperset(of: allAssets) },
+                "the client did not subscribe to every asset: \(client.child.log.suffix(800))")
         // generation 2: every asset is subscribed now
         broker.control("release")
         let before = broker.state("ticks")
@@ -47,7 +49,9 @@ struct ChromeStreamTests {
         let sent = broker.state("ticks")
         #expect(waitUntil(45) { stream.counters.ticks >= sent && stream.counters.histories >= 1 },
                 "qflux got \(stream.counters.ticks) of \(sent) ticks")
-        Thread.sleep(forTimeInterval: 0.3)
+        let sentTicks = try broker.ticks()
+        #expect(waitUntil(20) { client.hasUpdatesOfLastMinute(sentTicks, assets: Array(allAssets)) },
+                "the client never got the candles of the last ticks: \(client.child.log.suffix(800))")
         let result = try client.finish()
         let summary = try stream.stop()
         running = false
@@ -100,7 +104,8 @@ struct ChromeStreamTests {
 
         // Chrome killed mid-stream (ticks flowing), then started again
         broker.control("release")
-        Thread.sleep(forTimeInterval: 0.3)
+        let flowing = broker.state("ticks")
+        #expect(waitUntil(10) { broker.state("ticks") >= flowing + 10 }, "no ticks flowing before Chrome is killed")
         chromium.kill()
         #expect(waitUntil(10) { !chrome.stats.connected }, "the disconnect was not noticed")
         broker.control("hold")
@@ -112,7 +117,9 @@ struct ChromeStreamTests {
         broker.control("hold")
         let sent = broker.state("ticks")
         #expect(waitUntil(10) { stream.counters.ticks >= sent - 200 && stream.serverStats.candleUpdatesIn > 0 })
-        Thread.sleep(forTimeInterval: 0.5)
+        let sentTicks = try broker.ticks()
+        #expect(waitUntil(20) { client.hasUpdatesOfLastMinute(sentTicks, assets: ["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"]) },
+                "the client never got the candles of the last ticks: \(client.child.log.suffix(800))")
         let result = try client.finish()
         _ = try stream.stop()
         running = false
@@ -167,7 +174,7 @@ struct ChromeStreamTests {
         let tab1 = ticks.filter { $0.tab == "1" }.count
         #expect(tab1 > 0 && tab1 < ticks.count, "both tabs streamed")
         #expect(waitUntil(10) { stream.counters.ticks >= tab1 })
-        Thread.sleep(forTimeInterval: 0.3)
+        Thread.sleep(forTimeInterval: 0.3)  // an absence is tested (no tick of tab 2 taken): a short fixed window
         #expect(stream.counters.ticks == tab1, "qflux took \(stream.counters.ticks) ticks; tab 1 sent \(tab1) of \(ticks.count)")
 
         // the attached tab closes: qflux reports it and attaches to the other
@@ -181,7 +188,7 @@ struct ChromeStreamTests {
         ticks = try broker.ticks()
         let expected = tab1 + ticks.filter { $0.tab == "2" && $0.generation == 2 }.count
         #expect(waitUntil(10) { stream.counters.ticks >= expected })
-        Thread.sleep(forTimeInterval: 0.3)
+        Thread.sleep(forTimeInterval: 0.3)  // an absence is tested (nothing counted twice): a short fixed window
         let summary = try stream.stop()
         running = false
         chromium.kill()

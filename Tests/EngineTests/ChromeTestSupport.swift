@@ -231,6 +231,31 @@ final class StreamClient {
     }
 }
 
+extension StreamClient {
+    /// The client's progress lines so far (stdout and stderr share its log).
+    private var progress: [[Substring]] {
+        child.log.split(separator: "\n").map { $0.split(separator: " ") }
+    }
+
+    /// Whether the client printed "STARTED …" (its `stream_started` arrived).
+    var started: Bool { progress.contains { $0.first == "STARTED" } }
+
+    /// The assets named on the client's "SUBSCRIBED …" lines (its `subscribed` replies) so far.
+    var subscribedAssets: Set<String> {
+        Set(progress.filter { $0.first == "SUBSCRIBED" }.flatMap { $0.dropFirst().map(String.init) })
+    }
+
+    /// Whether the client has printed ("UPDATE ASSET START VOLUME") a `candle_update` of the minute
+    /// of the broker's last tick of each of `assets`: what the broker sent last has reached it.
+    func hasUpdatesOfLastMinute(_ ticks: [RecordedTick], assets: [String]) -> Bool {
+        let seen = Set(progress.filter { $0.count >= 3 && $0[0] == "UPDATE" }.map { "\($0[1])@\($0[2])" })
+        return assets.allSatisfy { asset in
+            guard let last = ticks.last(where: { $0.asset == asset }) else { return false }
+            return seen.contains("\(asset)@\(Int((last.time / 60).rounded(.down)) * 60)")
+        }
+    }
+}
+
 /// Checks every `candle_update` against the broker's record: it must equal the 1m candle of a
 /// prefix of the ticks the broker sent for its asset and minute (ticks lost when Chrome dies can only
 /// be the tail of a minute, see fake_broker.py). Returns the candle minutes (generations) seen per asset.

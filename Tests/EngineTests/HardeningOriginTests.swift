@@ -215,7 +215,10 @@ struct HardeningOriginTests {
         #expect(try upgrade("https://app.example") == 101)
         #expect(try upgrade(nil) == 101)
         #expect(try upgrade(nil, host: "rebind.evil.example:\(port)") == 403)
-        Thread.sleep(forTimeInterval: 0.2)
+        #expect(waitUntil(10) {
+            ((try? hardeningMetric(port, "qflux_server_refused_origin_total")) ?? -1) >= 3
+                && ((try? hardeningMetric(port, "qflux_server_refused_host_total")) ?? -1) >= 1
+        }, "the refusals were not counted")
         #expect(try hardeningMetric(port, "qflux_server_refused_origin_total") == 3)
         #expect(try hardeningMetric(port, "qflux_server_refused_host_total") == 1)
     }

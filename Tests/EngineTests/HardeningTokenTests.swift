@@ -27,7 +27,7 @@ struct HardeningTokenTests {
         while idle.readFrame() != nil {}
         let elapsed = Date().timeIntervalSince(start)
         #expect(elapsed < 3.5, "idle socket closed after \(elapsed) s")
-        Thread.sleep(forTimeInterval: 1.0)
+        Thread.sleep(forTimeInterval: 1.0)  // a second past the idle one's cut: what is tested is that nothing cuts this one
         // the authenticated one is still served
         good.sendText("42[\"get_assets\"]")
         #expect(good.readUntil("42[\"assets\"") != nil)

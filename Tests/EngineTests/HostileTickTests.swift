@@ -236,7 +236,9 @@ struct HostileChromeTests {
         #expect(Self.metric("qflux_malformed_input_total", port: stream.port) == malformedBefore + 14)
         let absurd = Self.metric("qflux_absurd_values_total", port: stream.port) ?? -1
         #expect(absurd == 13 || absurd == 14, "qflux_absurd_values_total \(absurd)")
-        Thread.sleep(forTimeInterval: 0.3)
+        let sentTicks = try broker.ticks()
+        #expect(waitUntil(20) { client.hasUpdatesOfLastMinute(sentTicks, assets: ["EURUSD_otc"]) },
+                "the client never got the candle of the last EURUSD_otc tick: \(client.child.log.suffix(800))")
         let result = try client.finish()
         let summary = try stream.stop()
         running = false

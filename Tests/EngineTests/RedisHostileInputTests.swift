@@ -147,7 +147,7 @@ struct RedisHostileInputTests {
         let loopsLater = Date().addingTimeInterval(1)
         while Date() < loopsLater {
             #expect(try pendingCount(c, Self.ticksKey) == 10)
-            Thread.sleep(forTimeInterval: 0.1)
+            Thread.sleep(forTimeInterval: 0.1)  // an absence is tested (no acknowledgement): sampled through a 1 s window
         }
         #expect(run.archiver.statistics.acknowledged == 0)
         let stats = try run.stop()

@@ -166,7 +166,8 @@ struct RedisArchiverCheckpointTests {
             let done = DispatchSemaphore(value: 0)
             Thread { try? archiver.run(); done.signal() }.start()
             _ = waitUntil(10) { archiver.statistics.archived + archiver.statistics.duplicatesSkipped >= archived }
-            Thread.sleep(forTimeInterval: 0.3)
+            // ... and acknowledged (after the durability point that counted them)
+            #expect(waitUntil(10) { archiver.statistics.acknowledged >= archived }, "\(archiver.statistics)")
             archiver.stop()
             done.wait()
             return archiver.statistics

@@ -27,9 +27,12 @@ struct RedisProcessTests {
         let ingestPort = try #require(ingest.port(), "ingest did not start: \(ingest.stderr)")
         var archiver = try QfluxChild(qflux, archiveArgs)
         #expect(archiver.waitFor("archiving ticks from", timeout: 20), "\(archiver.stderr)")
-        Thread.sleep(forTimeInterval: 3)
+        // killed once it has archived a few chunks (--tick-chunk-size 40)
+        #expect(waitUntil(30) { archivedCount(data) >= 120 }, "archived \(archivedCount(data)) before the first kill")
         #expect(archiver.stop(SIGKILL, timeout: 10) != nil)
-        Thread.sleep(forTimeInterval: 1)
+        // restarted once the ingest has published more while it was down
+        let atKill = lineCount(tickLog)
+        #expect(waitUntil(20) { lineCount(tickLog) >= atKill + 30 }, "the ingest did not go on while the archiver was down")
         archiver = try QfluxChild(qflux, archiveArgs)
         #expect(archiver.waitFor("archiving ticks from", timeout: 20), "\(archiver.stderr)")
 
@@ -56,7 +59,12 @@ struct RedisProcessTests {
                 group.leave()
             }.start()
         }
-        Thread.sleep(forTimeInterval: 5)
+        // killed again while both clients are connected and it is archiving
+        let archivedBefore = archivedCount(data)
+        #expect(waitUntil(30) {
+            [ingestPort, servePort].allSatisfy { metric((try? httpGet(port: $0, path: "/metrics").body) ?? "", "qflux_server_clients") >= 1 }
+                && archivedCount(data) > archivedBefore
+        }, "the clients did not connect or the archiver stalled")
         #expect(archiver.stop(SIGKILL, timeout: 10) != nil)
         archiver = try QfluxChild(qflux, archiveArgs)
         group.wait()
@@ -99,7 +107,11 @@ struct RedisProcessTests {
         let archiver = try QfluxChild(qflux, ["archive", "--from", redis.url, "--data-dir", data, "--sync-interval", "0.2"])
         let serve = try QfluxChild(qflux, ["stream", "--source", redis.url, "--port", "0", "--timeframes", "5s"])
         let servePort = try #require(serve.port(), "server node did not start: \(serve.stderr)")
-        Thread.sleep(forTimeInterval: 3)
+        // ticks flow ingest → Redis → archiver and server node
+        #expect(waitUntil(30) {
+            archivedCount(data) >= 100
+                && metric((try? httpGet(port: servePort, path: "/metrics").body) ?? "", "qflux_redis_source_ticks_total") >= 100
+        }, "no ticks through Redis: archived \(archivedCount(data))")
 
         // Pause the ingest until the archiver has everything Redis holds, so stopping Redis (which
         // forgets all: no persistence) loses nothing the archiver had not read.
@@ -107,7 +119,11 @@ struct RedisProcessTests {
         #expect(waitUntil(20) { archivedCount(data) == (try? streamLengths(redis)) ?? -1 }, "archiver did not catch up")
         redis.stop()
         kill(ingest.process.processIdentifier, SIGCONT)
-        Thread.sleep(forTimeInterval: 3)
+        // the publisher has lost Redis and holds a backlog
+        waitUntil(30) {
+            let m = (try? httpGet(port: ingestPort, path: "/metrics").body) ?? ""
+            return m.contains("qflux_redis_publish_connected 0") && metric(m, "qflux_redis_publish_backlog") > 50
+        }
         let during = try httpGet(port: ingestPort, path: "/metrics").body
         #expect(during.contains("qflux_redis_publish_connected 0"), "\(during)")
         #expect(metric(during, "qflux_redis_publish_backlog") > 50, "\(during)")

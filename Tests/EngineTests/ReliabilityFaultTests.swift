@@ -123,7 +123,19 @@ struct ReliabilityFaultTests {
             return Int(line?.split(separator: " ").last ?? "") ?? -1
         }
         let before = try metric("qflux_ticks_total")
-        Thread.sleep(forTimeInterval: 1.0)
+        // Ticks go on, and every asset's writer has started a new chunk after an error (checked below).
+        func chunksPerAssetFolder() -> [String: Int] {
+            let root = dir.path + "/data"
+            var n: [String: Int] = [:]
+            for p in (try? ArchiveIndex.chunkPaths(in: root)) ?? [] where p.hasPrefix(root) {
+                n[String(p.dropFirst(root.count).drop { $0 == "/" }.prefix { $0 != "/" }), default: 0] += 1
+            }
+            return n
+        }
+        waitUntil(30) {
+            let chunks = chunksPerAssetFolder()
+            return ((try? metric("qflux_ticks_total")) ?? -1) > before + 2000 && chunks.count == 4 && chunks.values.allSatisfy { $0 >= 2 }
+        }
         let after = try metric("qflux_ticks_total")
         #expect(after > before + 2000, "ticks stalled: \(before) → \(after)")
         #expect(try metric("qflux_archive_errors_total") > 0)
@@ -184,7 +196,7 @@ struct ReliabilityFaultTests {
         }
         feed(1000)
         waitUntil { pipeline.counters.snapshot.ticks == 1000 }
-        Thread.sleep(forTimeInterval: 0.2) // a flush
+        waitUntil { ((try? readArchivedTicks(data).perAsset["EURUSD_otc"]?.count) ?? 0) == 1000 }  // a flush
         let flushed = try readArchivedTicks(data).perAsset["EURUSD_otc"]?.count ?? 0
         #expect(flushed == 1000)
         // As good as read-only for the writer (even as root): the directory becomes a plain file.

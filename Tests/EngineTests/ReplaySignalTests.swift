@@ -26,7 +26,12 @@ struct ReplaySignalTests {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline, Self.files(in: dir, suffix: ".open").isEmpty { usleep(50_000) }
         #expect(!Self.files(in: dir, suffix: ".open").isEmpty, "replay never opened a chunk")
-        usleep(1_500_000)  // let it take the rest of what was written and wait on the open pipe
+        // let it take the rest of what was written (the pipe is empty) and wait on the open pipe
+        func unread() -> Int32 {
+            var n: Int32 = -1
+            return ioctl(input.fileHandleForWriting.fileDescriptor, UInt(FIONREAD), &n) == 0 ? n : -1
+        }
+        #expect(waitUntil(20) { unread() == 0 }, "replay left \(unread()) bytes of its input unread")
         kill(process.processIdentifier, signal)
 
         let stopDeadline = Date().addingTimeInterval(15)

@@ -91,8 +91,11 @@ struct ServerFanoutBatchTests {
         #expect(client.nextText()?.hasPrefix("40") == true)
         client.sendText("42[\"start_stream\",{\"asset\":\"EURUSD_otc\"}]")
         #expect(eventually(5) { server.stats.clients == 1 })
-        // whatever start_stream answers comes first; then wait until the focus is routed
-        Thread.sleep(forTimeInterval: 0.3)
+        // whatever start_stream answers comes first: its reply (the focus is routed by then), then
+        // the focus's history
+        var answered = false
+        while !answered, let text = client.nextText() { answered = text.hasPrefix("42[\"historical_candles_loaded\"") }
+        #expect(answered, "no historical_candles_loaded after start_stream")
         let before = server.stats
         // 200 distinct candles in one batch: one drain queues them all for the client at once
         let count = 200

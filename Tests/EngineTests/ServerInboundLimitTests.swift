@@ -16,7 +16,7 @@ final class CountingDataSource: StreamServerDataSource {
 
     func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
         historyCalls.add(1, ordering: .relaxed)
-        Thread.sleep(forTimeInterval: historyDelay)
+        Thread.sleep(forTimeInterval: historyDelay)  // the behaviour under test: history jobs that take a while
         return CandleHistory(candles: [Candle(asset: asset, timeframe: timeframe, start: 1_700_000_000, open: 1, high: 1, low: 1,
                                               close: 1, ticks: 1)], source: "qflux")
     }

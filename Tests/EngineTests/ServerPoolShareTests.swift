@@ -12,7 +12,7 @@ private struct SlowAnalysisDataSource: StreamServerDataSource {
     func health() -> HealthSnapshot { base.health() }
     func metricsText() -> String { base.metricsText() }
     func runBacktest(_ request: JSONValue?) throws -> [UInt8] {
-        Thread.sleep(forTimeInterval: 0.5)
+        Thread.sleep(forTimeInterval: 0.5)  // the behaviour under test: a request that keeps the analysis queue busy
         return Array("{\"trades\":[]}".utf8)
     }
 }

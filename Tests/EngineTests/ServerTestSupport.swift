@@ -85,12 +85,17 @@ func runPythonClient(_ scenario: String, port: Int, args: [String] = [], timeout
     p.standardOutput = out
     p.standardError = err
     let outBuf = Mutex(Data()), errBuf = Mutex(Data())
+    // Each handler sees end of file (empty data) once the pipe's writers are gone and it has taken
+    // everything before it.
+    let outEnded = Atomic<Bool>(false), errEnded = Atomic<Bool>(false)
     out.fileHandleForReading.readabilityHandler = { h in
         let d = h.availableData
+        if d.isEmpty { outEnded.store(true, ordering: .releasing) }
         outBuf.withLock { $0.append(d) }
     }
     err.fileHandleForReading.readabilityHandler = { h in
         let d = h.availableData
+        if d.isEmpty { errEnded.store(true, ordering: .releasing) }
         errBuf.withLock { $0.append(d) }
     }
     try p.run()
@@ -106,7 +111,9 @@ func runPythonClient(_ scenario: String, port: Int, args: [String] = [], timeout
         Thread.sleep(forTimeInterval: 0.05)
     }
     p.waitUntilExit()
-    Thread.sleep(forTimeInterval: 0.05)
+    // the handlers have taken all the output (a child the script left running may hold the pipes:
+    // then what is left is read below)
+    waitUntil(5) { outEnded.load(ordering: .acquiring) && errEnded.load(ordering: .acquiring) }
     out.fileHandleForReading.readabilityHandler = nil
     err.fileHandleForReading.readabilityHandler = nil
     outBuf.withLock { $0.append(out.fileHandleForReading.readDataToEndOfFile()) }

@@ -135,7 +135,7 @@ struct CSVTestDataSource: StreamServerDataSource {
 
         func nextPiece() throws -> [UInt8]? {
             log.pulled()
-            if n > 0 { Thread.sleep(forTimeInterval: every) }
+            if n > 0 { Thread.sleep(forTimeInterval: every) }  // the behaviour under test: a slow body
             n += 1
             return Array("timestamp,open,close,high,low\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 1000) + [10]
         }

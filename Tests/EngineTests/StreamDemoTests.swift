@@ -34,7 +34,7 @@ struct StreamDemoTests {
         let stream = try LiveStream(configuration: config, logger: Logger(label: "test"))
         try stream.start()
         let run = try runScript("stream_demo_client.py", args: ["http://127.0.0.1:\(stream.port)", "eurusd otc", "GBPUSD_OTC", "3"],
-                                timeout: 30)
+                                timeout: 60)
         let summary = try stream.stop()
         #expect(run.status == 0, "client failed: \(run.stderr.suffix(600))")
         let result = try #require(run.result)

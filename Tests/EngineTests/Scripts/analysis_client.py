@@ -4,6 +4,8 @@ Usage: analysis_client.py URL TIMEFRAME. Prints one JSON object on its last stdo
 import asyncio, json, sys
 import socketio
 
+from waiting import async_wait_for
+
 async def run(url, timeframe):
     sio = socketio.AsyncClient(reconnection=False)
     queue = asyncio.Queue()
@@ -39,9 +41,7 @@ async def run(url, timeframe):
     got["indicators_nothing"] = await ask("calculate_indicators", {"asset": "NOSUCH_asset", "instances": instances})
     # The node's own candles (the demo's): wait for one, then ask without file_path.
     await sio.emit("start_stream", {})
-    for _ in range(100):
-        if live: break
-        await asyncio.sleep(0.1)
+    await async_wait_for(lambda: live, 20, "a live candle of the node's own")
     got["live_asset"] = live[0] if live else None
     if live:
         got["indicators_live"] = await ask("calculate_indicators", {"asset": live[0], "timeframe": "1m",

@@ -1,10 +1,14 @@
 """A python-socketio client of `qflux stream` with the Chrome source: records connection_status and
 stream_error in arrival order, subscribes (1m) to every asset it hears of in `assets` (except
 BIGHIST_otc), records candle_update events. Runs until STOPFILE exists (or MAXSECONDS pass), then
-prints one JSON object on its last stdout line.
+prints one JSON object on its last stdout line. On the way it prints a line per event the test
+waits on: "SUBSCRIBED ASSET…" for each subscribed reply, "UPDATE ASSET START VOLUME" for each
+candle_update.
 Usage: chrome_stream_client.py URL STOPFILE MAXSECONDS"""
 import asyncio, json, os, sys, time
 import socketio
+
+from waiting import async_wait_for
 
 async def run(url, stopfile, max_seconds):
     sio = socketio.AsyncClient(reconnection=False)
@@ -24,14 +28,17 @@ async def run(url, stopfile, max_seconds):
     sio.on("connection_status", status)
     sio.on("stream_error", error)
     sio.on("assets", assets)
-    sio.on("candle_update", lambda d: got["updates"].append(d))
-    sio.on("subscribed", lambda d: got["events"].append({"kind": "subscribed", "assets": d.get("assets"),
-                                                         "unknown": d.get("unknown_assets")}))
+    def update(d):
+        got["updates"].append(d)
+        print("UPDATE %s %s %s" % (d.get("asset"), d.get("timestamp"), d.get("volume")), flush=True)
+    def subscribed(d):
+        got["events"].append({"kind": "subscribed", "assets": d.get("assets"), "unknown": d.get("unknown_assets")})
+        print("SUBSCRIBED " + " ".join(str(a) for a in (d.get("assets") or [])), flush=True)
+    sio.on("candle_update", update)
+    sio.on("subscribed", subscribed)
     await sio.connect(url, transports=["websocket"], wait_timeout=5)
-    deadline = time.monotonic() + max_seconds
-    while not os.path.exists(stopfile) and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)
+    # the test creates STOPFILE once it has seen (on the lines above) what it waits for
+    await async_wait_for(lambda: os.path.exists(stopfile), max_seconds, "the stop file", every=0.05)
     await sio.disconnect()
     print(json.dumps(got))
 

@@ -130,7 +130,7 @@ class Broker:
                 if time.monotonic() - last_ping > 1:
                     last_ping = time.monotonic()
                     await ws.send_str("2")
-                await asyncio.sleep(0.02)
+                await asyncio.sleep(0.02)  # pacing: the broker's tick cadence, a frame each 20 ms
         except (ConnectionResetError, RuntimeError):
             pass
         finally:

@@ -180,7 +180,7 @@ class Broker:
                     sent = h
                     if request.query.get("variant") == "hostile":
                         sent = dict(h, candles=h["candles"] + [[4070908800, 1.1, 1.2, 1.3, 1.0], [h["candles"][-1][0] - 60, 1.1, 1.2, 1e308, 1.0]])
-                    await asyncio.sleep(0.05)
+                    await asyncio.sleep(0.05)  # the broker's answer takes a moment, as the real one's does
                     await ws.send_str('451-["updateHistoryNewFast",{"_placeholder":true,"num":0}]')
                     await ws.send_bytes(json.dumps(sent).encode())
                     self.histories += 1
@@ -191,7 +191,7 @@ class Broker:
 
     async def ping(self, ws):
         while not ws.closed:
-            await asyncio.sleep(1)
+            await asyncio.sleep(1)  # the broker's Engine.IO ping, once a second
             try:
                 await ws.send_str("2")
             except Exception:

@@ -111,7 +111,7 @@ async def main(url, subscribes, listings):
         text = await loop.run_in_executor(None, lambda: urllib.request.urlopen(url + "/metrics", timeout=10).read().decode())
         for k in peaks:
             peaks[k] = max(peaks[k], metric(text, "qflux_server_" + k))
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # pacing: the good client's requests and the job-count samples during the flood
     await sender
     flood_seconds = time.monotonic() - t0
     # let the replies drain (or the cut show): until the connection closed or nothing arrived for

@@ -26,6 +26,7 @@ import time
 import urllib.request
 
 from raw_websocket import masked, upgrade
+from waiting import async_wait_for
 
 try:
     import socketio
@@ -80,7 +81,7 @@ class Watch:
             self.checks += 1
             if status != 200:
                 self.misses += 1
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(0.25)  # pacing: /health is sampled every 250 ms through the window
         return self.updates - start_updates
 
 
@@ -115,11 +116,14 @@ async def run(url, n):
         s.close()
 
     # B: frozen in a child process, killed while the server holds output for them
+    held_before = metric(url, "qflux_server_reads_held_total") or 0
     child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "hold", url, str(n)],
                              stdout=subprocess.PIPE, text=True)
     line = await asyncio.to_thread(child.stdout.readline)
     out["held"] = line.strip() == "HELD"
-    await asyncio.sleep(1.5)  # the server's buffers for them fill
+    # the server's buffers for them fill: it stops reading each of them (qflux_server_reads_held_total)
+    await async_wait_for(lambda: (metric(url, "qflux_server_reads_held_total") or 0) >= held_before + n, 20,
+                         "the server to hold output for the %d frozen clients of the child" % n, every=0.1)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     out["updates_after_kill"] = await watch.window(3)
@@ -136,7 +140,7 @@ async def run(url, n):
 def hold(url, n):
     clients = [frozen_client(url) for _ in range(n)]
     print("HELD", flush=True)
-    time.sleep(120)
+    time.sleep(120)  # holds the sockets, never reading, until the parent kills it (120 s bounds a forgotten one)
     return clients
 
 

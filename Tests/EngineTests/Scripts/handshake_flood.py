@@ -24,7 +24,7 @@ def handshakes(url, count, stop=None, rate=None):
             conn.close()
             conn = http.client.HTTPConnection(host, int(port), timeout=5)
         sent += 1
-        if rate: time.sleep(1.0 / rate)
+        if rate: time.sleep(1.0 / rate)  # pacing: the flood's rate (~150 handshakes a second)
     conn.close()
     return sent, ok, refused
 

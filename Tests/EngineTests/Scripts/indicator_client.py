@@ -17,6 +17,8 @@ import time
 
 import socketio
 
+from waiting import async_wait_for, metric
+
 TIMEOUT = 15.0
 
 
@@ -122,8 +124,11 @@ async def limits(url):
     await expect_ok(b, "b eur 5s", {"asset": E, "timeframe": "5s", "indicators": "ema(7)"})
     await expect_ok(c, "c shares a's set", {"asset": "GBPUSD", "timeframe": "1m", "indicators": ["sma(4)", "rsi(4)"]})
     await expect_error(c, "server limit", {"asset": "GBPUSD", "timeframe": "5s", "indicators": "ema(8)"})
+    clients = metric(url, "qflux_server_clients")
     await b.sio.disconnect()
-    await asyncio.sleep(0.3)
+    # the server has seen b leave (and released its computations) once it counts one client less
+    await async_wait_for(lambda: clients is None or (metric(url, "qflux_server_clients") or 0) < clients, TIMEOUT,
+                         "the server to see client b leave")
     await expect_ok(c, "after b left", {"asset": "GBPUSD", "timeframe": "5s", "indicators": "ema(8)"})
     out["error_events"] = len(a.got("indicators_error")) + len(c.got("indicators_error"))
     out["unsubscribed_unknown"] = await a.sio.call("unsubscribe_indicators", {"asset": "nope"}, timeout=5)
@@ -135,7 +140,7 @@ async def limits(url):
     await a.wait("candle_update", lambda d: d["asset"] == "GBPUSD" and d["timeframe"] == "1m", n=3)
     await a.wait("indicator_update", lambda d: d["asset"] == E, n=1)
     await c.wait("indicator_update", lambda d: d["asset"] == "GBPUSD" and d["timeframe"] == "1m", n=1)
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.3)  # an absence is tested too (A's GBP 1m updates stopped): a short fixed window
     out["a_after"] = a.got("indicator_update")[mark_a:]
     out["c_after"] = c.got("indicator_update")[mark_c:]
     for cl in (a, c):

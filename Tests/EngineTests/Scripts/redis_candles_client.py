@@ -35,7 +35,7 @@ async def main(url, asset, timeframe, seconds):
 
     await sio.connect(url, transports=["websocket"], wait_timeout=10)
     await sio.emit("subscribe", {"assets": [asset], "timeframes": [timeframe]})
-    await asyncio.sleep(seconds)
+    await asyncio.sleep(seconds)  # the observation window: the test compares what each node served in it
     await sio.disconnect()
     print(json.dumps({"candles": last, "history": history, "statuses": statuses}))
 

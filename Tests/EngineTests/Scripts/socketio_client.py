@@ -10,6 +10,8 @@ import socket
 import sys
 import time
 
+from waiting import async_wait_for, metric
+
 try:
     import socketio
     import websocket  # websocket-client
@@ -173,7 +175,8 @@ async def abuse(url, oversize):
     out["bad_json_closed"] = await loop.run_in_executor(None, lambda: closed_after(raw_ws(url), '42["x",{'))
     out["oversize_closed"] = await loop.run_in_executor(None, lambda: closed_after(raw_ws(url), '42["x","' + "a" * oversize + '"]'))
     before = len(rec.events.get("candle_update", []))
-    await asyncio.sleep(0.5)
+    await async_wait_for(lambda: len(rec.events.get("candle_update", [])) > before, TIMEOUT,
+                         "a candle_update to the good client after the abusive ones")
     out["good_client_connected"] = sio.connected
     out["good_client_new_updates"] = len(rec.events.get("candle_update", [])) - before
     await sio.disconnect()
@@ -207,11 +210,13 @@ async def slow(url):
     await sio.call("subscribe", {"assets": ["EURUSD_otc"], "timeframes": ["1m"]}, timeout=5)
     print("SLOW_READY", flush=True)
     await rec.wait("candle_update")
-    # give the server time to fill the kernel buffers (a few MB), see the queue stay full, and cut it:
-    # 20 s, as 10 s once passed without a cut inside the parallel full suite on a loaded machine
-    await asyncio.sleep(20)
+    # the server fills the kernel buffers (a few MB), sees the queue stay full and cuts it: wait
+    # for the cut to be counted (10 s once passed without a cut inside the parallel full suite)
+    await async_wait_for(lambda: (metric(url, "qflux_server_slow_disconnects_total") or 0) >= 1, 40,
+                         "the server to cut the client that stopped reading", every=0.2)
     before = len(rec.events.get("candle_update", []))
-    await asyncio.sleep(0.5)
+    await async_wait_for(lambda: len(rec.events.get("candle_update", [])) > before, TIMEOUT,
+                         "a candle_update to the good client after the cut")
     out = {"good_client_connected": sio.connected,
            "good_client_new_updates": len(rec.events.get("candle_update", [])) - before}
     await sio.disconnect()

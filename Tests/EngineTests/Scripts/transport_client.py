@@ -13,6 +13,8 @@ import sys
 import threading
 import time
 
+from waiting import async_wait_for, metric, peer_endpoint, server_closed, server_has_read, wait_for
+
 try:
     import socketio
     import websocket  # websocket-client
@@ -182,9 +184,7 @@ def async_default_client(url):
         await sio.connect(url, wait_timeout=5)
         transport = sio.transport()
         await sio.emit("start_stream", {"asset": "EURUSD_otc"})
-        deadline = time.monotonic() + TIMEOUT
-        while len(got) < 3 and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await async_wait_for(lambda: len(got) >= 3, TIMEOUT, "3 candle_updates")
         await sio.disconnect()
         return {"transport": transport, "updates": len(got), "candle": got[-1] if got else None, "client": "async"}
     return asyncio.run(run())
@@ -205,9 +205,7 @@ def polling_only(url):
         transport = sio.transport()
         ack = await sio.call("get_assets", {}, timeout=5)
         await sio.emit("start_stream", {"asset": "EURUSD_otc"})
-        deadline = time.monotonic() + TIMEOUT
-        while len(got) < 5 and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await async_wait_for(lambda: len(got) >= 5, TIMEOUT, "5 candle_updates over polling")
         await sio.disconnect()
         return {"transport": transport, "updates": len(got), "candle": got[-1] if got else None, "ack": ack,
                 "client": "async"}
@@ -341,7 +339,7 @@ def raw_polling(url, max_payload):
     request(url, "GET", q2)  # the connect ack
     first = socket.create_connection((host, port), timeout=TIMEOUT)
     send_request(first, "GET", q2)
-    time.sleep(0.3)
+    server_has_read(first, TIMEOUT, "the server to read the first GET (it holds it)")
     status, _, body, _ = request(url, "GET", q2)
     out["second_get"] = [status, body.decode()]
     status, _, body, _ = read_response(first)
@@ -353,6 +351,7 @@ def raw_polling(url, max_payload):
     # a session that never polls again is closed after pingInterval + pingTimeout
     sid3 = handshake(url)["sid"]
     out["idle_sid_alive"] = request(url, "POST", base + "&sid=" + sid3, b"40")[0]
+    # The silence is what is tested (any GET would keep the session): past the deadline, plus 1.5 s.
     time.sleep(float(open_packet["pingInterval"] + open_packet["pingTimeout"]) / 1000 + 1.5)
     status, _, body, _ = request(url, "GET", base + "&sid=" + sid3)
     out["idle_after_deadline"] = [status, body.decode()]
@@ -370,9 +369,10 @@ def raw_polling(url, max_payload):
     request(url, "GET", q4)
     g = socket.create_connection((host, port), timeout=TIMEOUT)
     send_request(g, "GET", q4)
-    time.sleep(0.2)
+    server_has_read(g, TIMEOUT, "the server to read the GET that is then abandoned")
+    abandoned = peer_endpoint(g)
     g.close()
-    time.sleep(0.3)
+    server_closed(abandoned, TIMEOUT, "the server to close the abandoned GET's connection")
     request(url, "POST", q4, b'42["get_assets",{}]')
     status, _, body, _ = request(url, "GET", q4)
     out["after_abandoned_get"] = [status, packets(body)[:1]]
@@ -392,7 +392,7 @@ def upgrade_raw(url):
     out["connect"] = packets(body)[:1]
     held = socket.create_connection((host, port), timeout=TIMEOUT)
     send_request(held, "GET", q)
-    time.sleep(0.2)
+    server_has_read(held, TIMEOUT, "the server to read the GET it then holds")
     ws = websocket.create_connection("ws://%s:%d/socket.io/?EIO=4&transport=websocket&sid=%s" % (host, port, sid),
                                      timeout=5, suppress_origin=True)
     ws.send("2probe")
@@ -400,8 +400,9 @@ def upgrade_raw(url):
     status, _, body, _ = read_response(held)
     out["held_get"] = [status, packets(body)]
     held.close()
+    upgrades = metric(url, "qflux_server_upgrades_total") or 0
     ws.send("5")
-    time.sleep(0.1)
+    wait_for(lambda: (metric(url, "qflux_server_upgrades_total") or 0) > upgrades, TIMEOUT, "the upgrade to be counted")
     ws.send('421["get_assets",{}]')
     msgs = []
     deadline = time.monotonic() + TIMEOUT
@@ -525,9 +526,7 @@ def flood(url, kind, count, size):
     sio.connect(url, transports=["websocket"], wait_timeout=5)
     sio.call("subscribe", {"assets": ["EURUSD_otc"], "timeframes": ["1m"]}, timeout=5)
     print("FLOOD_READY", flush=True)
-    deadline = time.monotonic() + TIMEOUT
-    while not got and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: got, TIMEOUT, "the good client's first candle_update")
     s = raw_ws_nonreading(url)
     s.settimeout(10)
     if kind == "ping":
@@ -554,14 +553,14 @@ def flood(url, kind, count, size):
     while not cut and time.monotonic() < end:
         try:
             s.send(frame)
-            time.sleep(0.01)
+            time.sleep(0.01)  # pacing: a little more flood until the server resets the socket
         except socket.timeout:
-            time.sleep(0.1)
+            time.sleep(0.1)  # pacing: the server is not reading just now
         except OSError:
             cut = True
     s.close()
     before = len(got)
-    time.sleep(1.0)
+    wait_for(lambda: len(got) > before, TIMEOUT, "a candle_update to the good client after the flood")
     out = {"sent": sent, "cut": cut, "flood_seconds": round(flood_seconds, 2), "good_connected": sio.connected,
            "good_new_updates": len(got) - before, "good_updates": len(got)}
     sio.disconnect()
@@ -578,9 +577,7 @@ def poll_flood(url, posts, per_post):
     sio.on("candle_update", lambda d: got.append(d))
     sio.connect(url, transports=["websocket"], wait_timeout=5)
     sio.call("subscribe", {"assets": ["EURUSD_otc"], "timeframes": ["1m"]}, timeout=5)
-    deadline = time.monotonic() + TIMEOUT
-    while not got and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: got, TIMEOUT, "the good client's first candle_update")
     sid = handshake(url)["sid"]
     q = "/socket.io/?EIO=4&transport=polling&sid=" + sid
     body = "\x1e".join(["40/" + "n" * 110 + "," for _ in range(per_post)]).encode()
@@ -598,7 +595,7 @@ def poll_flood(url, posts, per_post):
         sent += 1
     after = request(url, "GET", q)[0] if cut_status is not None else None
     before = len(got)
-    time.sleep(1.0)
+    wait_for(lambda: len(got) > before, TIMEOUT, "a candle_update to the good client after the POST flood")
     out = {"posts": sent, "cut_status": cut_status, "get_after_cut": after, "good_connected": sio.connected,
            "good_new_updates": len(got) - before}
     sio.disconnect()
@@ -690,7 +687,7 @@ def slowloris(url, n, seconds):
         for source in ("127.0.0.1", "127.0.0.2"):
             status, dt = timed_health(url, source)
             samples.append({"source": source, "status": status, "seconds": round(dt, 3)})
-        time.sleep(0.25)
+        time.sleep(0.25)  # pacing: the attack and its /health samples go on for `seconds`, a round each 0.25 s
     for s, _ in attackers:
         s.close()
     ok = [x for x in samples if x["status"] == 200]
