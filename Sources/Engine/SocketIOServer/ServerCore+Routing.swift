@@ -26,7 +26,7 @@ extension ServerCore {
             flushRouted()
         }
         candleScratch = scratch
-        if stopping.load(ordering: .acquiring), !closingAll {
+        if inbox.stopping.load(ordering: .acquiring), !closingAll {
             closingAll = true
             for s in sessions.values {
                 if s.socketConnected { enqueue(s, SocketIOEncoder.disconnect, force: true) }

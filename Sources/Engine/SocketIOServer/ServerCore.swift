@@ -8,13 +8,15 @@ import ThreadSupport
 import Ring
 
 /// The server's state on the network thread: sessions, routing, Socket.IO event handling.
-/// Everything here except ``inbox``, ``counters`` and ``stopping`` is touched only by the
-/// network thread (inside libwebsockets callbacks); the lws calls live in `Network/`.
+/// Not `Sendable`: ``StreamServer`` keeps it in a ``ThreadBound``, and every entry from C – the
+/// protocol callback (`Network/LWSCallback.swift`), the ticker (`Network/SessionTimers.swift`),
+/// the service turn – goes through that check. Only ``inbox`` and ``counters`` (both `Sendable`)
+/// are shared with other threads; the lws calls live in `Network/`.
 ///
 /// Sessions do not depend on their transport: ``enqueue(_:_:key:force:)``, ``emit(_:_:_:ack:)``
 /// and ``broadcast(_:_:)`` are the one way messages leave, and `Network/` carries a session's
 /// queue over its WebSocket or its held long-polling `GET`.
-final class ServerCore: @unchecked Sendable {
+final class ServerCore {
     let config: StreamServerConfig
     let dataSource: any StreamServerDataSource
     let directory: AssetDirectory
@@ -32,7 +34,6 @@ final class ServerCore: @unchecked Sendable {
     var analysisByClient: [UInt64: Int] = [:]
     var analysisByAddress: [String: Int] = [:]
     let startedAt = monotonicNanos()
-    let stopping = Atomic<Bool>(false)
     /// Accepted origins and `Host` names.
     let accessPolicy: AccessPolicy
 
@@ -100,6 +101,13 @@ final class ServerCore: @unchecked Sendable {
 
     /// The counters now, with the ring's drop count.
     func stats() -> StreamServerStats { counters.snapshot(handoffDrops: inbox.candles.dropped) }
+
+    /// After each service turn (network thread): watches parked HTTP connections; false once
+    /// every client is gone after ``StreamServer/stop()`` (the service loop then ends).
+    func afterServiceTurn() -> Bool {
+        if !httpExchanges.isEmpty { checkParkedConnections() }
+        return !(inbox.stopping.load(ordering: .acquiring) && closingAll && sessions.isEmpty)
+    }
 
     // MARK: sessions
 

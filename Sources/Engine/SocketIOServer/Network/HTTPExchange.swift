@@ -86,46 +86,38 @@ final class HTTPSlot: Sendable {
 /// The HTTP slots each peer address holds: one address may hold
 /// ``StreamServerConfig/maxHTTPStreamsPerAddress`` of them, so stalled downloads from one address cannot make
 /// `/api/*` answer 503 to everyone. Slots are released on the HTTP queue's threads, so the
-/// counts are behind a pthread lock (which ThreadSanitizer sees, unlike `Mutex`'s futex).
-final class HTTPSlotsByAddress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counts: [String: Int] = [:]
+/// counts are behind a ``Locked`` (a pthread mutex, which ThreadSanitizer sees).
+final class HTTPSlotsByAddress: Sendable {
+    private let counts = Locked<[String: Int]>([:])
 
     func add(_ address: String, _ n: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        let v = counts[address, default: 0] + n
-        counts[address] = v > 0 ? v : nil
+        counts.withLock { counts in
+            let v = counts[address, default: 0] + n
+            counts[address] = v > 0 ? v : nil
+        }
     }
 
     func count(_ address: String) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return counts[address, default: 0]
+        counts.withLock { $0[address, default: 0] }
     }
 }
 
 /// A CSV source and its slot, handed between the network thread and the HTTP queue. The source
-/// is used by one thread at a time (one read in flight per stream), and released – file closed,
-/// slot freed – when the last reference goes: the stream ended, the client went away, or the
-/// result of a read in flight was dropped.
-final class CSVStreamBody: @unchecked Sendable {
-    private let source: any CSVBodySource
+/// is used by one thread at a time (one read in flight per stream, in order under its
+/// ``Locked``), and released – file closed, slot freed – when the last reference goes: the
+/// stream ended, the client went away, or the result of a read in flight was dropped.
+final class CSVStreamBody: Sendable {
+    private let source: Locked<any CSVBodySource>
     private let slot: HTTPSlot
-    /// Orders the reads (they run one at a time, on whichever HTTP-queue thread): a pthread lock,
-    /// which ThreadSanitizer sees.
-    private let lock = NSLock()
 
     init(source: any CSVBodySource, slot: HTTPSlot) {
-        self.source = source
+        self.source = Locked(source)
         self.slot = slot
     }
 
     /// The next piece that is not empty, or nil at the end.
     func next() throws -> [UInt8]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return try ServerCore.nextNonEmptyPiece(source)
+        try source.withLock { try ServerCore.nextNonEmptyPiece($0) }
     }
 }
 

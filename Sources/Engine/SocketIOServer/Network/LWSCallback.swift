@@ -5,9 +5,12 @@ import ThreadSupport
 import Logging
 
 /// The one libwebsockets protocol callback: finds the ``ServerCore`` through the context's user
-/// pointer and dispatches. This is where the network thread enters the core's thread-confined
-/// state: ``LWSContext/user(of:file:line:)`` checks (debug builds) that it runs on the context's
-/// owner thread. All raw-pointer work of the server is in this folder:
+/// pointer (its ``ThreadBound``) and dispatches. This is where the network thread enters the
+/// core's thread-confined state: ``LWSContext/user(of:file:line:)`` checks that it runs on the
+/// context's owner thread (release builds too), and the core follows the context
+/// (``contextOwnedCore(_:)``). The core is read out of its box, not borrowed `inout` for the call: libwebsockets may
+/// call back into this function from inside an lws call the core makes. All raw-pointer work of
+/// the server is in this folder:
 ///
 /// - `LWSCallback.swift`: dispatch, connection-level helpers (writes, kills, headers);
 /// - `WebSocketTransport.swift`: WebSocket sessions and the upgrade of long-polling ones;
@@ -19,8 +22,18 @@ let serverCallback: LWSCallback = { wsi, reason, user, input, len in
     guard let wsi, let raw = LWSContext.user(of: wsi) else {
         return lws_callback_http_dummy(wsi, reason, user, input, len)
     }
-    let core = Unmanaged<ServerCore>.fromOpaque(raw).takeUnretainedValue()
-    return core.callback(wsi, reason, user, input, len)
+    return contextOwnedCore(raw).callback(wsi, reason, user, input, len)
+}
+
+/// The core behind a context's user pointer, for a protocol callback that
+/// ``LWSContext/user(of:file:line:)`` has just checked to run on the context's owner thread. The
+/// core follows its context's ownership: the service thread once it runs, the thread that stopped
+/// the server once `LWSContext.stop()` joined the service thread (and destroys the context, whose
+/// last callbacks run there). Every other entry (the ticker, the service turn) checks strictly.
+func contextOwnedCore(_ raw: UnsafeMutableRawPointer) -> ServerCore {
+    let bound = Unmanaged<ThreadBound<ServerCore>>.fromOpaque(raw).takeUnretainedValue()
+    if !bound.isOwnedByCurrentThread { bound.claim() }
+    return bound.value
 }
 
 let lwsPre = Int(qf_lws_pre())

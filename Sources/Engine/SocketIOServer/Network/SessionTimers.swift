@@ -3,10 +3,11 @@ import Foundation
 import ThreadSupport
 import Logging
 
-/// What the ticker calls on the service thread: reaches the ``ServerCore`` through its user pointer.
+/// What the ticker calls on the service thread: reaches the ``ServerCore`` through its user
+/// pointer (the core's ``ThreadBound``, checked like every other entry).
 let serverTick: qf_lws_tick_fn = { raw in
     guard let raw else { return }
-    Unmanaged<ServerCore>.fromOpaque(raw).takeUnretainedValue().tick()
+    Unmanaged<ThreadBound<ServerCore>>.fromOpaque(raw).takeUnretainedValue().value.tick()
 }
 
 /// Pings and deadlines. A WebSocket session's ping timer is libwebsockets' per-connection timer
