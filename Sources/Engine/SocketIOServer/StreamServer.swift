@@ -134,7 +134,7 @@ package final class StreamServer: Sendable {
 
     /// Whether `/api/csv-data/<name>` passes `name` on to the data source: one plain path
     /// component (no separators, no `..`, no `%`, no control characters, not hidden).
-    package static func isSafeCSVFilename(_ name: String) -> Bool { ServerCore.isSafeCSVName(name) }
+    package static func isSafeCSVFilename(_ name: String) -> Bool { HTTPExchanges.isSafeCSVName(name) }
 
     // MARK: publishing (engine thread)
 
