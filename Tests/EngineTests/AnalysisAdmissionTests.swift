@@ -1,5 +1,6 @@
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// Analysis admission (``AnalysisAdmission``): the server-wide, per-client and per-address shares.
 @Suite("Analysis admission")

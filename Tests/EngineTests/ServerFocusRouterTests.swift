@@ -1,16 +1,20 @@
 import Candles
 import FastDecode
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// Focus and routing (``FocusRouter``) without a server: routes, listeners, the newest update per
 /// candle, asset names.
 @Suite("Server focus router")
 struct ServerFocusRouterTests {
-    private func session(_ id: UInt64, connected: Bool = true, focus: ClientSession.Focus = .passive,
-                         subscriptions: Set<SubscriptionKey> = []) -> ClientSession {
-        let s = ClientSession(id: id, transport: .polling, sid: "s\(id)", address: "a", maxMessageBytes: 1024,
-                              queueLimit: 8, byteBudget: 0)
+    private func session(
+        _ id: UInt64, connected: Bool = true, focus: ClientSession.Focus = .passive,
+        subscriptions: Set<SubscriptionKey> = []
+    ) -> ClientSession {
+        let s = ClientSession(
+            id: id, transport: .polling, sid: "s\(id)", address: "a", maxMessageBytes: 1024,
+            queueLimit: 8, byteBudget: 0)
         s.socketConnected = connected
         s.focus = focus
         s.subscriptions = subscriptions
@@ -21,7 +25,8 @@ struct ServerFocusRouterTests {
     func routes() {
         let r = FocusRouter()
         let k1 = SubscriptionKey(asset: 1, seconds: 60), k2 = SubscriptionKey(asset: 2, seconds: 5)
-        let a = session(1, subscriptions: [k1]), b = session(2, subscriptions: [k1, k2]), gone = session(3, subscriptions: [k1])
+        let a = session(1, subscriptions: [k1]), b = session(2, subscriptions: [k1, k2]),
+            gone = session(3, subscriptions: [k1])
         gone.killed = true
         b.requests.historyBacklog = [k2]
         #expect(r.refreshRoutes([a, b, gone]) == nil)  // not stale yet
@@ -89,13 +94,16 @@ struct ServerFocusRouterTests {
         let dir = AssetDirectory()
         let eur = dir.register("EURUSD"), gbp = dir.register("GBPUSD")
         let m = Timeframe(seconds: 60)
-        let eurKey = SubscriptionKey(asset: eur.rawValue, seconds: 60), gbpKey = SubscriptionKey(asset: gbp.rawValue, seconds: 60)
+        let eurKey = SubscriptionKey(asset: eur.rawValue, seconds: 60),
+            gbpKey = SubscriptionKey(asset: gbp.rawValue, seconds: 60)
         let subscriber = session(1, focus: .none, subscriptions: [gbpKey])
         let listener = session(2)
         let both = session(3, focus: .requested, subscriptions: [eurKey])
         let r = FocusRouter()
-        let batch = [Candle(asset: eur, timeframe: m, start: 0, price: 1), Candle(asset: gbp, timeframe: m, start: 0, price: 2),
-                     Candle(asset: eur, timeframe: m, start: 0, price: 3)]
+        let batch = [
+            Candle(asset: eur, timeframe: m, start: 0, price: 1), Candle(asset: gbp, timeframe: m, start: 0, price: 2),
+            Candle(asset: eur, timeframe: m, start: 0, price: 3),
+        ]
         var frames = 0, got: [(UInt64, Double)] = []
         func run() {
             frames = 0
@@ -103,7 +111,12 @@ struct ServerFocusRouterTests {
             _ = r.newestInBatch(batch, directory: dir)
             _ = r.refreshRoutes([subscriber, listener, both])
             r.refreshListeners([subscriber, listener, both])
-            r.route(batch, frame: { c in frames += 1; return [UInt8(c.close)] }) { s, bytes, key in
+            r.route(
+                batch,
+                frame: { c in
+                    frames += 1; return [UInt8(c.close)]
+                }
+            ) { s, bytes, key in
                 #expect(key.start == 0 && key.seconds == 60)
                 got.append((s.id, Double(bytes[0])))
             }
@@ -118,7 +131,12 @@ struct ServerFocusRouterTests {
         run()
         #expect(got.map(\.0) == [1, 3, 2] && frames == 2)  // eur: 3 subscribed, 2 listens; 3 not twice
         let empty = FocusRouter()
-        empty.route(batch, frame: { _ in frames += 100; return [] }) { _, _, _ in Issue.record("delivered") }
+        empty.route(
+            batch,
+            frame: { _ in
+                frames += 100; return []
+            }
+        ) { _, _, _ in Issue.record("delivered") }
         #expect(frames == 2)
     }
 }

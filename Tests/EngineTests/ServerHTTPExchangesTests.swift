@@ -1,6 +1,7 @@
 import Foundation
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// HTTP exchanges and REST (``HTTPExchanges``) without a server: the exchange table, asynchronous
 /// results, parked connections, API routes and the plain answers.
@@ -35,8 +36,9 @@ struct ServerHTTPExchangesTests {
         #expect(x.apply(.answer(connection: 7, request: 1, answer)) == nil)  // an earlier request's
         #expect(x.apply(.answer(connection: 9, request: 2, answer)) == nil)  // another connection's
         let counters = ServerCounters()
-        let body = CSVStreamBody(source: Pieces([[1, 2], [], [3]]),
-                                 slot: HTTPSlot(counters, byAddress: HTTPSlotsByAddress(), address: "a"))
+        let body = CSVStreamBody(
+            source: Pieces([[1, 2], [], [3]]),
+            slot: HTTPSlot(counters, byAddress: HTTPSlotsByAddress(), address: "a"))
         #expect(x.apply(.streamOpened(connection: 7, request: 2, body, first: try body.next())) == Self.conn)
         guard case .stream(let st) = ex.kind else { Issue.record("not a stream"); return }
         #expect(st.ready == [1, 2])
@@ -55,7 +57,9 @@ struct ServerHTTPExchangesTests {
         let x = HTTPExchanges()
         let ex = HTTPExchange(connection: 1, request: 1, wsi: Self.conn, kind: .poll(session: 5))
         x[1] = ex
-        x[2] = HTTPExchange(connection: 2, request: 2, wsi: Self.other, kind: .answer(HTTPAnswer(status: 200, contentType: "", body: [])))
+        x[2] = HTTPExchange(
+            connection: 2, request: 2, wsi: Self.other,
+            kind: .answer(HTTPAnswer(status: 200, contentType: "", body: [])))
         let fd: (OpaquePointer) -> Int32 = { $0 == Self.conn ? fds[0] : -1 }
         #expect(x.readableParked(now: HTTPExchanges.parkedCheckInterval, fd: fd).isEmpty)
         close(fds[1])
@@ -70,9 +74,13 @@ struct ServerHTTPExchangesTests {
         #expect(HTTPExchanges.apiRoute(path: "/api/available-csv-files", timeframe: nil) == .list(timeframe: nil))
         #expect(HTTPExchanges.apiRoute(path: "/api/available-csv-files/", timeframe: "") == .list(timeframe: nil))
         #expect(HTTPExchanges.apiRoute(path: "/api/available-csv-files", timeframe: "1m") == .list(timeframe: "1m"))
-        #expect(HTTPExchanges.apiRoute(path: "/api/available-csv-files", timeframe: "1m;x") == .invalid("{\"error\":\"Invalid timeframe\"}"))
+        #expect(
+            HTTPExchanges.apiRoute(path: "/api/available-csv-files", timeframe: "1m;x")
+                == .invalid("{\"error\":\"Invalid timeframe\"}"))
         #expect(HTTPExchanges.apiRoute(path: "/api/csv-data/EURUSD_1m.csv", timeframe: nil) == .csv("EURUSD_1m.csv"))
-        #expect(HTTPExchanges.apiRoute(path: "/api/csv-data/..", timeframe: nil) == .invalid("{\"error\":\"Invalid filename\"}"))
+        #expect(
+            HTTPExchanges.apiRoute(path: "/api/csv-data/..", timeframe: nil)
+                == .invalid("{\"error\":\"Invalid filename\"}"))
         #expect(HTTPExchanges.apiRoute(path: "/api/other", timeframe: nil) == .other)
         for bad in ["", ".hidden", "a/b", "a\\b", "a%2e", "a:b", "x\u{7F}", String(repeating: "a", count: 256)] {
             #expect(!HTTPExchanges.isSafeCSVName(bad), "\(bad)")
@@ -86,9 +94,13 @@ struct ServerHTTPExchangesTests {
         #expect(HTTPExchanges.staticAnswer(path: "/health") == nil)
         let missing = HTTPExchanges.staticAnswer(path: "/nope\"")
         #expect(missing?.status == 404)
-        #expect(missing.map { String(decoding: $0.body, as: UTF8.self) } == "{\"error\":\"not found\",\"path\":\"/nope\\\"\"}")
+        #expect(
+            missing.map { String(decoding: $0.body, as: UTF8.self) }
+                == "{\"error\":\"not found\",\"path\":\"/nope\\\"\"}")
         let files = [AvailableFile(filename: "E_1m.csv", asset: "E", timeframe: "1m", path: "/d/E_1m.csv", size: nil)]
-        #expect(String(decoding: HTTPExchanges.csvListingJSON(files), as: UTF8.self)
-                == "{\"files\":[{\"path\":\"/d/E_1m.csv\",\"filename\":\"E_1m.csv\",\"asset\":\"E\",\"timeframe\":\"1m\",\"size\":null}],\"count\":1}")
+        #expect(
+            String(decoding: HTTPExchanges.csvListingJSON(files), as: UTF8.self)
+                == "{\"files\":[{\"path\":\"/d/E_1m.csv\",\"filename\":\"E_1m.csv\",\"asset\":\"E\",\"timeframe\":\"1m\",\"size\":null}],\"count\":1}"
+        )
     }
 }

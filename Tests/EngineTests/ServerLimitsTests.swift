@@ -1,6 +1,7 @@
 import Synchronization
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// The admission limits (``ServerLimits``) without a server: buckets, client limits, the
 /// handshake pool, the slow-header guard, CSV answer shares – and the counters of refusals.
@@ -15,7 +16,9 @@ struct ServerLimitsTests {
 
     @Test("an inbound message costs one token per started 4 KiB; over the rate is refused and counted")
     func inboundRate() {
-        let (l, counters) = limits { $0.maxInboundMessagesPerSecond = 1; $0.inboundBurst = 3 }
+        let (l, counters) = limits {
+            $0.maxInboundMessagesPerSecond = 1; $0.inboundBurst = 3
+        }
         var bucket = TokenBucket()
         #expect(l.admitInbound(&bucket, bytes: 2 * ServerLimits.inboundTokenBytes, now: 0))  // 2 tokens
         #expect(!l.admitInbound(&bucket, bytes: ServerLimits.inboundTokenBytes + 1, now: 0))  // 2 more: 1 left
@@ -29,7 +32,9 @@ struct ServerLimitsTests {
 
     @Test("the event budget: a burst, then refused and counted")
     func eventBudget() {
-        let (l, counters) = limits { $0.clientEventsPerSecond = 10; $0.clientEventBurst = 2 }
+        let (l, counters) = limits {
+            $0.clientEventsPerSecond = 10; $0.clientEventBurst = 2
+        }
         var bucket = TokenBucket()
         #expect(l.takeEvent(&bucket, now: 0) && l.takeEvent(&bucket, now: 0))
         #expect(!l.takeEvent(&bucket, now: 0))
@@ -39,12 +44,15 @@ struct ServerLimitsTests {
 
     @Test("client limit, then the unauthenticated limit (with a token); handshakes do not count")
     func clients() {
-        let (l, counters) = limits { $0.maxClients = 2; $0.maxUnauthenticated = 1; $0.token = "t" }
+        let (l, counters) = limits {
+            $0.maxClients = 2; $0.maxUnauthenticated = 1; $0.token = "t"
+        }
         #expect(l.clientRefusal(sessions: 1, unauthenticated: { 0 }, closing: false) == nil)
         #expect(l.clientRefusal(sessions: 2, unauthenticated: { 0 }, closing: false) == .clientLimit)
         #expect(l.clientRefusal(sessions: 0, unauthenticated: { 0 }, closing: true) == .clientLimit)
         #expect(l.clientRefusal(sessions: 1, unauthenticated: { 1 }, closing: false) == .unauthenticated)
-        #expect(l.clientRefusal(sessions: 1, unauthenticated: { 1 }, closing: false, checkUnauthenticated: false) == nil)
+        #expect(
+            l.clientRefusal(sessions: 1, unauthenticated: { 1 }, closing: false, checkUnauthenticated: false) == nil)
         #expect(counters.refusedMaxClients.load(ordering: .relaxed) == 2)
         #expect(counters.refusedUnauthenticated.load(ordering: .relaxed) == 1)
         var pool = l
@@ -82,7 +90,9 @@ struct ServerLimitsTests {
 
     @Test("CSV answers: the server-wide slots, then the address's share, refused and counted")
     func httpShares() {
-        let (l, counters) = limits { $0.maxHTTPStreams = 3; $0.maxHTTPStreamsPerAddress = 2 }
+        let (l, counters) = limits {
+            $0.maxHTTPStreams = 3; $0.maxHTTPStreamsPerAddress = 2
+        }
         var held: [HTTPSlot] = []
         held.append(l.httpSlot(address: "a"))
         #expect(l.httpStreamRefusal(address: "a", closing: false) == nil)

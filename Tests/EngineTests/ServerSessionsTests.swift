@@ -1,6 +1,7 @@
 import Synchronization
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// The session table and the outbound queues' admission (``ServerSessions``), without a server.
 @Suite("Server sessions")
@@ -56,7 +57,9 @@ struct ServerSessionsTests {
 
     @Test("a full queue drops and counts, then cuts a client that stays full past the grace")
     func slowClient() {
-        let (t, counters) = table { $0.clientQueueLimit = 2; $0.slowClientGrace = 0 }
+        let (t, counters) = table {
+            $0.clientQueueLimit = 2; $0.slowClientGrace = 0
+        }
         let s = t.open(transport: .polling, address: "a")
         #expect(t.push(s, Array("42[\"a\"]".utf8), key: nil, force: false) == .write)
         #expect(t.push(s, Array("42[\"b\"]".utf8), key: nil, force: false) == .write)

@@ -26,8 +26,9 @@ struct AnalysisAdmission {
     }
 
     init(config: StreamServerConfig) {
-        self.init(maxPending: config.maxPendingAnalysis, maxPerClient: config.maxPendingAnalysisPerClient,
-                  maxPerAddress: config.maxPendingAnalysisPerAddress)
+        self.init(
+            maxPending: config.maxPendingAnalysis, maxPerClient: config.maxPendingAnalysisPerClient,
+            maxPerAddress: config.maxPendingAnalysisPerAddress)
     }
 
     /// Why a new request of `client` (from `address`) is refused now, or nil: the server-wide
@@ -38,7 +39,8 @@ struct AnalysisAdmission {
         }
         let mine = byClient[client, default: 0]
         if mine >= maxPerClient {
-            return "busy: \(mine) analysis requests of this client under way (at most \(maxPerClient)), wait for their answers"
+            return
+                "busy: \(mine) analysis requests of this client under way (at most \(maxPerClient)), wait for their answers"
         }
         if byAddress[address, default: 0] >= maxPerAddress {
             return "busy: \(maxPerAddress) analysis requests from this address under way, wait for their answers"
@@ -70,9 +72,12 @@ struct AnalysisAdmission {
         func mb(_ n: Int) -> String {
             n < 1 << 20 ? "\((n + 1023) / 1024) KB" : String(format: "%.1f MB", Double(n) / 1_048_576)
         }
-        let less = backtest ? "backtest a shorter series (qflux backtest has no such limit)"
-                            : "ask for fewer points (limit) or fewer instances"
-        return "the answer is \(mb(size)), more than one reply may carry (\(mb(max)), half of --client-budget-kb): \(less)"
+        let less =
+            backtest
+            ? "backtest a shorter series (qflux backtest has no such limit)"
+            : "ask for fewer points (limit) or fewer instances"
+        return
+            "the answer is \(mb(size)), more than one reply may carry (\(mb(max)), half of --client-budget-kb): \(less)"
     }
 
     /// The frames of a reply over `maxBytes` in all (event and ack), or nil when it fits.

@@ -98,7 +98,8 @@ final class HTTPExchanges {
         }
         guard !pollScratch.isEmpty, poll(&pollScratch, nfds_t(pollScratch.count), 0) > 0 else { return [] }
         var readable: [HTTPExchange] = []
-        for (i, p) in pollScratch.enumerated() where p.revents != 0 && table[parkedScratch[i].connection] === parkedScratch[i] {
+        for (i, p) in pollScratch.enumerated()
+        where p.revents != 0 && table[parkedScratch[i].connection] === parkedScratch[i] {
             readable.append(parkedScratch[i])
         }
         return readable
@@ -176,12 +177,14 @@ final class HTTPExchanges {
     /// separator characters, not hidden, at most 255 bytes.
     static func isSafeCSVName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
-        guard !bytes.isEmpty, bytes.count <= 255, bytes[0] != UInt8(ascii: "."), !name.contains("..") else { return false }
+        guard !bytes.isEmpty, bytes.count <= 255, bytes[0] != UInt8(ascii: "."), !name.contains("..") else {
+            return false
+        }
         for b in bytes {
             if b < 0x20 || b == 0x7F { return false }
             switch b {
             case UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "%"), UInt8(ascii: ":"), UInt8(ascii: "?"),
-                 UInt8(ascii: "*"), UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"):
+                UInt8(ascii: "*"), UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"):
                 return false
             default:
                 continue
@@ -192,7 +195,8 @@ final class HTTPExchanges {
 
     /// `?timeframe=` values: `1m`, `5m`, `1h`, `tick`, … – letters and digits, at most 12.
     static func isSafeTimeframe(_ tf: String) -> Bool {
-        tf.utf8.count <= 12 && tf.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
+        tf.utf8.count <= 12
+            && tf.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
     }
 
     /// The next piece that is not empty (an empty chunk would end a chunked body), or nil at the end.

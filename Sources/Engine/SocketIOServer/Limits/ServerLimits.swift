@@ -29,7 +29,8 @@ struct ServerLimits {
     init(config: StreamServerConfig, counters: ServerCounters) {
         self.config = config
         self.counters = counters
-        handshakes = HandshakePool(capacity: config.maxPendingHandshakes, perAddress: config.maxPendingHandshakesPerAddress)
+        handshakes = HandshakePool(
+            capacity: config.maxPendingHandshakes, perAddress: config.maxPendingHandshakesPerAddress)
     }
 
     // MARK: per-client buckets
@@ -80,13 +81,16 @@ struct ServerLimits {
     /// not authenticated (both including the handshake pool, which is taken off: handshakes have
     /// their own bound). The unauthenticated limit applies only with a token and when
     /// `checkUnauthenticated`. A refusal is counted.
-    func clientRefusal(sessions: Int, unauthenticated: () -> Int, closing: Bool,
-                       checkUnauthenticated: Bool = true) -> ClientRefusal? {
+    func clientRefusal(
+        sessions: Int, unauthenticated: () -> Int, closing: Bool,
+        checkUnauthenticated: Bool = true
+    ) -> ClientRefusal? {
         if sessions - handshakes.count >= config.maxClients || closing {
             counters.add(counters.refusedMaxClients)
             return .clientLimit
         }
-        if checkUnauthenticated, config.token != nil, unauthenticated() - handshakes.count >= config.maxUnauthenticated {
+        if checkUnauthenticated, config.token != nil, unauthenticated() - handshakes.count >= config.maxUnauthenticated
+        {
             counters.add(counters.refusedUnauthenticated)
             return .unauthenticated
         }

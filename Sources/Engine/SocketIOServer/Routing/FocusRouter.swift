@@ -125,7 +125,9 @@ final class FocusRouter {
             if let targets { for s in targets { deliver(s, bytes, key) } }
             guard focused else { continue }
             // listeners that also subscribed to the focus's key got it above
-            for s in listeners where s.subscriptions.isEmpty || !s.subscriptions.contains(sub) { deliver(s, bytes, key) }
+            for s in listeners where s.subscriptions.isEmpty || !s.subscriptions.contains(sub) {
+                deliver(s, bytes, key)
+            }
         }
     }
 

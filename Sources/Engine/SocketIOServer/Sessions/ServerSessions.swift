@@ -44,9 +44,10 @@ final class ServerSessions {
         let id = makeID()
         var sid = Self.makeSID()
         while bySID[sid] != nil { sid = Self.makeSID() }
-        let s = ClientSession(id: id, transport: transport, sid: sid, address: address,
-                              maxMessageBytes: config.maxInboundMessageBytes,
-                              queueLimit: config.clientQueueLimit, byteBudget: config.clientByteBudget)
+        let s = ClientSession(
+            id: id, transport: transport, sid: sid, address: address,
+            maxMessageBytes: config.maxInboundMessageBytes,
+            queueLimit: config.clientQueueLimit, byteBudget: config.clientByteBudget)
         byID[id] = s
         bySID[sid] = id
         counters.clients.store(byID.count, ordering: .relaxed)
