@@ -37,16 +37,16 @@ extension ServerCore {
                 return true
             }
             s.socketConnected = true
-            if handshakes.count > 0 { handshakes.remove(session: s.id) }
+            limits.handshakeEnded(session: s.id)
             if !s.authenticated {
                 s.authenticated = true
                 if config.token != nil { qf_lws_set_user_timeout(s.wsi, 0) }
             }
             enqueue(s, SocketIOEncoder.connectAck(sid: s.sid), force: true)
-            events.listenersDirty = true  // a new client listens to the focus
+            router.listenersDirty = true  // a new client listens to the focus
             emit(s, "connection_status", ServerPayloads.connectionStatus(status))
             refreshNames()
-            emit(s, "assets", ServerPayloads.stringList("assets", names))
+            emit(s, "assets", ServerPayloads.stringList("assets", router.names))
             if let d = detected { emit(s, "asset_detected", ServerPayloads.assetStamp(assetName(d))) }
         case .disconnect:
             s.socketConnected = false
@@ -99,7 +99,7 @@ extension ServerCore {
             handleIndicatorEvent(s, name: name, data: data, ack: ack)
         case "get_assets":
             refreshNames()
-            emit(s, "assets", ServerPayloads.stringList("assets", names), ack: ack)
+            emit(s, "assets", ServerPayloads.stringList("assets", router.names), ack: ack)
         default:
             emit(s, "error", ServerPayloads.error("unknown event \(name)", timestamp: true), ack: ack)
         }
@@ -133,7 +133,7 @@ extension ServerCore {
         }
         if s.focus != .requested {
             s.focus = .requested
-            events.listenersDirty = true
+            router.listenersDirty = true
         }
         setFocus(focus, requester: s)
         emit(s, reply, ServerPayloads.focusReply(focusName, notice: focusNotice()), ack: ack)
@@ -193,9 +193,9 @@ extension ServerCore {
         if !refused.isEmpty { counters.add(counters.subscriptionsRefused, UInt64(refused.count)) }
         if s.focus == .passive {
             s.focus = .none
-            events.listenersDirty = true
+            router.listenersDirty = true
         }
-        addRoutes(s, added)
+        router.addRoutes(s, added)
         var problems: [String] = []
         if !unknown.isEmpty { problems.append("unknown assets: \(unknown.joined(separator: ", "))") }
         if !badTFs.isEmpty { problems.append("not timeframes: \(badTFs.joined(separator: ", "))") }
@@ -241,7 +241,7 @@ extension ServerCore {
             return assetMatch && tfMatch
         }
         s.subscriptions.subtract(removed)
-        removeRoutes(s, removed)
+        router.removeRoutes(s, removed)
         var w = JSONWriter(capacity: 64 + s.subscriptions.count * 40)
         w.raw("{\"subscriptions\":[")
         for (i, k) in s.subscriptions.sorted(by: { ($0.asset, $0.seconds) < ($1.asset, $1.seconds) }).enumerated() {

@@ -6,17 +6,11 @@ import FastDecode
 /// (docs/server-protocol.md, "Focus").
 extension ServerCore {
     /// The asset the focus streams now, if known.
-    var focusAsset: AssetID? {
-        switch events.focus {
-        case .asset(let a): a
-        case .follow: detected
-        case .none, .pending: nil
-        }
-    }
+    var focusAsset: AssetID? { router.focusAsset(detected: detected) }
 
     /// The focus's name for replies: the asset, the pending spelling, or nil.
     var focusName: String? {
-        if case .pending(let name) = events.focus { return name }
+        if case .pending(let name) = router.focus { return name }
         return focusAsset.map(assetName)
     }
 
@@ -25,18 +19,18 @@ extension ServerCore {
     /// The requester's own reply is the caller's (it must listen already: `focus = .requested`).
     func setFocus(_ focus: ServerFocus, requester: ClientSession?) {
         let before = focusName
-        events.focus = focus
+        router.focus = focus
         focusChanged(before: before, requester: requester)
     }
 
     /// Announces the focus after a change from the one named `before`.
     private func focusChanged(before: String?, requester: ClientSession?) {
-        events.focusKey = focusAsset.map { SubscriptionKey(asset: $0.rawValue, seconds: Timeframe.oneMinute.seconds) }
-        events.pendingCheckedCount = -1
+        router.focusKey = focusAsset.map { SubscriptionKey(asset: $0.rawValue, seconds: Timeframe.oneMinute.seconds) }
+        router.pendingCheckedCount = -1
         let name = focusName
         let moved = name != before
         refreshListeners()
-        for s in events.listeners where s.socketConnected {
+        for s in router.listeners where s.socketConnected {
             if moved, s !== requester, let name { emit(s, "asset_changed", ServerPayloads.assetStamp(name)) }
             if let a = focusAsset, moved || s === requester { scheduleHistory(s, asset: a, timeframe: .oneMinute) }
         }
@@ -44,27 +38,27 @@ extension ServerCore {
 
     /// `stop_stream`: releases the focus; every listener hears `stream_stopped`.
     func releaseFocus(requester: ClientSession, ack: Int?) {
-        events.focus = .none
-        events.focusKey = nil
+        router.focus = .none
+        router.focusKey = nil
         refreshListeners()
-        for s in events.listeners where s.socketConnected && s !== requester { emit(s, "stream_stopped", ServerPayloads.stamp()) }
+        for s in router.listeners where s.socketConnected && s !== requester { emit(s, "stream_stopped", ServerPayloads.stamp()) }
         emit(requester, "stream_stopped", ServerPayloads.stamp(), ack: ack)
     }
 
     /// A pending focus becomes its asset once the engine has seen one of that spelling (cheap
     /// when the directory has not grown since the last look).
     func resolvePendingFocus() {
-        guard case .pending(let spelling) = events.focus else { return }
+        guard case .pending(let spelling) = router.focus else { return }
         let count = directory.count
-        guard count != events.pendingCheckedCount else { return }
-        events.pendingCheckedCount = count
+        guard count != router.pendingCheckedCount else { return }
+        router.pendingCheckedCount = count
         if let id = directory.lookup(spelling) { setFocus(.asset(id), requester: nil) }
     }
 
     /// The broker chart shows `a` (``detected`` is set already; `before` is the focus's name
     /// before that): a following focus moves with it (and with `--follow-chart`, any focus does).
     func chartMoved(to a: AssetID, before: String?) {
-        switch events.focus {
+        switch router.focus {
         case .follow:
             focusChanged(before: before, requester: nil)
         case .asset(let current) where config.followChart && current != a:
@@ -76,15 +70,6 @@ extension ServerCore {
         }
     }
 
-    /// Rebuilds the listener list if it is stale.
-    func refreshListeners() {
-        guard events.listenersDirty else { return }
-        events.listenersDirty = false
-        events.listeners.removeAll(keepingCapacity: true)
-        for s in sessions.values where s.socketConnected && !s.killed && s.listensToFocus { events.listeners.append(s) }
-        followers = events.listeners.count
-    }
-
     /// What a client that just set the focus should know: the source is not connected, the asset
     /// has not been seen, the chart has shown no asset, 1-minute candles are not formed. Nil: none.
     func focusNotice() -> String? {
@@ -93,7 +78,7 @@ extension ServerCore {
             parts.append(status.kind == .chrome ? "Chrome not connected: candles start when it attaches"
                                                 : "source \(status.kind.rawValue) not connected: candles start when it is")
         }
-        switch events.focus {
+        switch router.focus {
         case .pending(let name): parts.append("\(name) has not been seen yet: history and candles follow when its data arrives")
         case .follow where detected == nil: parts.append("the broker chart has not shown an asset yet")
         default: break

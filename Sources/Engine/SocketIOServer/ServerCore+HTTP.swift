@@ -14,38 +14,17 @@ struct HTTPAnswer {
 /// `GET /`, `/health`, `/metrics`, the CSV API's listing JSON and 404s (`Network/` routes
 /// `/socket.io/` and `/api/…` before these).
 extension ServerCore {
+    /// The answer of a plain path: `/health` and `/metrics` (built from the core's state) or the
+    /// static answers of ``HTTPExchanges/staticAnswer(path:)``.
     func httpAnswer(path: String) -> HTTPAnswer {
         switch path {
-        case "/", "/index.html":
-            return HTTPAnswer(status: 200, contentType: "text/html; charset=utf-8", body: Array(LivePage.html.utf8))
         case "/health":
             return HTTPAnswer(status: 200, contentType: "application/json", body: healthJSON())
         case "/metrics":
             return HTTPAnswer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(metricsText().utf8))
         default:
-            var w = JSONWriter()
-            w.raw("{\"error\":\"not found\",\"path\":"); w.string(path); w.raw("}")
-            return HTTPAnswer(status: 404, contentType: "application/json", body: w.bytes)
+            return HTTPExchanges.staticAnswer(path: path) ?? HTTPExchanges.jsonAnswer(404, "{\"error\":\"not found\"}")
         }
-    }
-
-    /// `GET /api/available-csv-files`: `{"files":[{"path","filename","asset","timeframe","size"}],"count":N}`
-    /// (`size` null when unknown).
-    static func csvListingJSON(_ files: [AvailableFile]) -> [UInt8] {
-        var w = JSONWriter(capacity: 64 + files.count * 160)
-        w.raw("{\"files\":[")
-        for (i, f) in files.enumerated() {
-            if i > 0 { w.comma() }
-            w.raw("{\"path\":"); w.string(f.path)
-            w.raw(",\"filename\":"); w.string(f.filename)
-            w.raw(",\"asset\":"); w.string(f.asset)
-            w.raw(",\"timeframe\":"); w.string(f.timeframe)
-            w.raw(",\"size\":")
-            if let size = f.size { w.integer(size) } else { w.raw("null") }
-            w.raw("}")
-        }
-        w.raw("],\"count\":"); w.integer(files.count); w.raw("}")
-        return w.bytes
     }
 
     var uptimeSeconds: Double { Double(monotonicNanos() - startedAt) / 1e9 }

@@ -40,7 +40,7 @@ extension ServerCore {
             let specs = try LiveIndicatorRequest.specs(data?["indicators"], limits: limits)
             let pair = SubscriptionKey(asset: asset.rawValue, seconds: tf.seconds)
             let name = assetName(asset)
-            guard s.subscriptions.contains(pair) || (s.listensToFocus && events.focusKey == pair) else {
+            guard s.subscriptions.contains(pair) || (s.listensToFocus && router.focusKey == pair) else {
                 throw LiveIndicatorError("not receiving \(name) \(tf): subscribe to the pair (or start_stream it) first")
             }
             let record = hub.client(s.id)
@@ -108,7 +108,7 @@ extension ServerCore {
     func routeLiveIndicators(_ candles: [Candle]) {
         let hub = liveIndicators
         guard !hub.isEmpty else { return }
-        for i in order where i >= 0 {
+        for i in router.order where i >= 0 {
             let c = candles[i]
             guard let streams = hub.byPair[SubscriptionKey(asset: c.asset.rawValue, seconds: c.timeframe.seconds)] else { continue }
             for stream in streams where stream.advance(AnalysisCandle(live: c)) {

@@ -7,32 +7,24 @@ import Dispatch
 import Logging
 import Synchronization
 
-/// Inbound limits per client (network thread): the event budget, history jobs (bounded per
-/// client, one worker job per asset × timeframe shared by every client waiting for it), and the
-/// `get_available_data` listing (one in progress, reused by every client for a couple of seconds).
+/// Requests per client (network thread): the event budget (its bucket is ``ServerLimits``'),
+/// history jobs (bounded per client, one worker job per asset × timeframe shared by every client
+/// waiting for it), and the `get_available_data` listing (one in progress, reused by every client
+/// for a couple of seconds).
 extension ServerCore {
     // MARK: event budget
 
-    /// Between the `error` that tells a client it ran out of budget and its `disconnect`: clients
-    /// that handle events concurrently (python-socketio's asyncio client) would otherwise process
-    /// the disconnect first and drop the error.
-    static let budgetDisconnectGrace = 0.25
-
     /// Spends one event of the client's budget; a client without budget is told, counted,
-    /// disconnected ``budgetDisconnectGrace`` later (closed at most 2 s after that) and its further
-    /// events are ignored. False then.
+    /// disconnected ``ServerLimits/budgetDisconnectGrace`` later (closed at most 2 s after that)
+    /// and its further events are ignored. False then.
     func withinBudget(_ s: ClientSession) -> Bool {
         if s.closeAfterFlush || s.overBudget { return false }
-        if s.requests.events.take(now: monotonicNanos(), rate: config.clientEventsPerSecond, burst: config.clientEventBurst) {
-            return true
-        }
-        counters.add(counters.clientsOverBudget)
+        if limits.takeEvent(&s.requests.events, now: monotonicNanos()) { return true }
         logger.info("disconnecting a client over its request budget", metadata: ["sid": "\(s.sid)"])
-        let message = "too many requests: more than \(Int(config.clientEventsPerSecond)) events/s (burst \(Int(config.clientEventBurst))); disconnecting"
-        enqueue(s, SocketIOEncoder.event("error", payload: ServerPayloads.error(message, timestamp: true)), force: true)
+        enqueue(s, SocketIOEncoder.event("error", payload: ServerPayloads.error(limits.overBudgetMessage, timestamp: true)), force: true)
         s.overBudget = true
         dropHistoryBacklog(s)
-        armPingTimer(s, seconds: Self.budgetDisconnectGrace)
+        armPingTimer(s, seconds: ServerLimits.budgetDisconnectGrace)
         requestWrite(s)
         return false
     }

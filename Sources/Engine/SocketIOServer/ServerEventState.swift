@@ -14,21 +14,10 @@ enum ServerFocus: Equatable {
     case follow
 }
 
-/// The event layer's state, owned by the network thread: the focus and who listens to it, the
-/// history jobs on the worker queue, the shared `get_available_data` listing.
+/// The coordinator's event state, owned by the network thread: the history jobs on the worker
+/// queue, the shared `get_available_data` listing, the source's connection history. (The focus
+/// and who listens to it are ``FocusRouter``'s.)
 struct ServerEventState {
-    var focus: ServerFocus = .none
-    /// The focus's 1-minute key now (nil: no focus, pending, or following a chart not seen yet).
-    var focusKey: SubscriptionKey?
-    /// Clients that receive the focus (valid unless ``listenersDirty``).
-    var listeners: [ClientSession] = []
-    /// ``listeners`` must be rebuilt before the next routing.
-    var listenersDirty = false
-    /// `routes` must be rebuilt before the next routing (a client left or was cut).
-    var routesDirty = false
-    /// The directory's size when a pending focus was last looked up (saves lookups per batch).
-    var pendingCheckedCount = -1
-
     /// The source has been connected since the server started.
     var sourceWasConnected = false
     /// ... and lost since (the next connect is a reconnect: `chrome_reconnected`).

@@ -3,6 +3,7 @@ import Candles
 import FastDecode
 import Ring
 import Synchronization
+import ThreadSupport
 
 /// Work for the network thread, other than candle updates.
 enum ServerInput: Sendable {
@@ -35,13 +36,16 @@ enum HTTPResult: Sendable {
 /// - Candle updates: a lock-free ``SPSCRing`` (one producer: the engine thread); a batch is
 ///   staged, published with one store and announced with one `lws_cancel_service`.
 /// - Rare control inputs (status, errors, replies built by the worker queue), and the steps of
-///   asynchronous HTTP answers: `Mutex`-protected arrays swapped out whole by the network thread.
+///   asynchronous HTTP answers: arrays behind a ``Locked`` (a pthread mutex ThreadSanitizer
+///   sees), swapped out whole by the network thread.
 /// - The wake-up itself takes no lock: publishers register in `wakers` while they use the context
 ///   pointer, and ``detach()`` waits for them before the context is destroyed.
 final class ServerInbox: Sendable {
     let candles: SPSCRing<Candle>
-    private let inputs = Mutex<[ServerInput]>([])
-    private let httpResults = Mutex<[HTTPResult]>([])
+    /// ``StreamServer/stop()`` was called: the network thread says goodbye to every client.
+    let stopping = Atomic<Bool>(false)
+    private let inputs = Locked<[ServerInput]>([])
+    private let httpResults = Locked<[HTTPResult]>([])
     private let target = Atomic<Int>(0)
     private let wakers = Atomic<Int>(0)
 

@@ -4,6 +4,7 @@ import FastDecode
 import Foundation
 import LibWebSockets
 import Logging
+import Ring
 import Synchronization
 import ThreadSupport
 
@@ -12,16 +13,23 @@ import ThreadSupport
 /// `GET /health`, `GET /metrics` and the CSV API (`/api/…`), all on one port.
 ///
 /// Threads: ``start()`` creates the context (an ``LWSContext``) and its network thread, which runs
-/// the libwebsockets service loop and owns the ``ServerCore`` state; the publish methods may be
-/// called from any one engine thread (they take one lock per batch and wake the network thread
-/// once per batch); ``stop()`` from any thread but the network thread. Everything stored here is
-/// `Sendable`.
+/// the libwebsockets service loop and owns the ``ServerCore`` (behind a ``ThreadBound``: every
+/// entry – libwebsockets callbacks, the ticker, the service turn – checks that it runs there); the
+/// publish methods may be called from any one engine thread (they take one lock per batch and wake
+/// the network thread once per batch); ``stop()`` from any thread but the network thread.
+/// Everything stored here is `Sendable`.
 package final class StreamServer: Sendable {
     /// The settings the server was made with.
     package let config: StreamServerConfig
-    private let core: ServerCore
+    /// The network thread's state: the creating thread's until ``start()`` hands it to the service
+    /// thread, the stopping thread's after ``stop()`` joined it. The C callbacks reach it through
+    /// the context's and the ticker's user pointers.
+    private let core: ThreadBound<ServerCore>
+    /// The hand-over from other threads to the network thread (candles, replies, the stop flag).
+    private let inbox: ServerInbox
+    private let counters: ServerCounters
     /// The running context: nil before ``start()`` and after ``stop()``.
-    private let running = Mutex<LWSContext?>(nil)
+    private let running = Locked<LWSContext?>(nil)
 
     /// A server that is not yet listening.
     /// - Parameters:
@@ -33,8 +41,11 @@ package final class StreamServer: Sendable {
     package init(config: StreamServerConfig, dataSource: any StreamServerDataSource, directory: AssetDirectory,
                 initialStatus: SourceStatus = SourceStatus(kind: .chrome, connected: false), logger: Logger) {
         self.config = config
-        core = ServerCore(config: config, dataSource: dataSource, directory: directory,
-                          status: initialStatus, logger: logger)
+        let core = ServerCore(config: config, dataSource: dataSource, directory: directory,
+                              status: initialStatus, logger: logger)
+        inbox = core.inbox
+        counters = core.counters
+        self.core = ThreadBound(core)
     }
 
     deinit { stop() }
@@ -43,7 +54,7 @@ package final class StreamServer: Sendable {
     package var boundPort: Int { running.withLock { $0?.listenPort ?? 0 } }
 
     /// The server's counters now.
-    package var stats: StreamServerStats { core.stats() }
+    package var stats: StreamServerStats { counters.snapshot(handoffDrops: inbox.candles.dropped) }
 
     /// Binds and starts the network thread.
     package func start() throws {
@@ -55,7 +66,11 @@ package final class StreamServer: Sendable {
                 LWSProtocol(name: "qflux-socketio", callback: serverCallback,
                             perSessionDataSize: MemoryLayout<UInt64>.size, rxBufferSize: 16 * 1024),
             ])
-            description.user = Unmanaged.passUnretained(core).toOpaque()  // the core outlives the context
+            // this thread owns the core until the service thread starts (callbacks while the
+            // context is created run here)
+            core.claim()
+            let userPointer = Unmanaged.passUnretained(core).toOpaque()  // the core outlives the context
+            description.user = userPointer
             description.options = config.bindAddress.contains(":") ? [] : .disableIPv6
             // Slowloris: short header deadline, a pool big enough that slow connections from a few
             // addresses cannot starve it (held polls and streams give their buffer back), and
@@ -75,15 +90,20 @@ package final class StreamServer: Sendable {
                                             cause: "cannot listen on \(config.bindAddress):\(config.port) (in use or not a local address?)")
                 }
             }
-            core.inbox.attach(context.pointer)
-            core.ticker = qf_lws_ticker_create(context.pointer, serverTick, Unmanaged.passUnretained(core).toOpaque())
-            core.tickerScheduled = false
+            inbox.attach(context.pointer)
+            core.withValue { c in
+                c.ticker = qf_lws_ticker_create(context.pointer, serverTick, userPointer)
+                c.tickerScheduled = false
+            }
             let core = self.core
+            // the service thread becomes the owner with its first callback (the thread start
+            // orders it after this thread's last use)
+            core.release()
             // Runs on the network thread after each service turn: watch parked HTTP connections;
             // leave once every client is gone after stop().
             context.startServiceThread(name: "qflux-server") {
-                if !core.httpExchanges.isEmpty { core.checkParkedConnections() }
-                return !(core.stopping.load(ordering: .acquiring) && core.closingAll && core.sessions.isEmpty)
+                let c = core.value
+                return c.afterServiceTurn()
             }
             current = context
         }
@@ -93,24 +113,28 @@ package final class StreamServer: Sendable {
     /// the context. Clients that do not close within a second are cut. Safe to call twice.
     package func stop() {
         guard let context = running.withLock({ $0 }) else { return }
-        core.stopping.store(true, ordering: .releasing)
+        inbox.stopping.store(true, ordering: .releasing)
         let deadline = monotonicNanos() + 1_000_000_000
         repeat {
-            core.inbox.wake()
+            inbox.wake()
         } while !context.waitForServiceThread(timeout: 0.02) && monotonicNanos() <= deadline
-        core.inbox.detach()
+        inbox.detach()
         context.stop()  // forces the loop out if clients are still there, joins it, destroys the context
-        // the context is gone: nothing can fire the ticker any more (this thread owns the core now)
-        if let t = core.ticker {
-            qf_lws_ticker_free(t)
-            core.ticker = nil
+        // the context is gone and its service thread joined: nothing can fire the ticker any
+        // more, and this thread owns the core now
+        core.claim()
+        core.withValue { c in
+            if let t = c.ticker {
+                qf_lws_ticker_free(t)
+                c.ticker = nil
+            }
         }
         running.withLock { if $0 === context { $0 = nil } }
     }
 
     /// Whether `/api/csv-data/<name>` passes `name` on to the data source: one plain path
     /// component (no separators, no `..`, no `%`, no control characters, not hidden).
-    package static func isSafeCSVFilename(_ name: String) -> Bool { ServerCore.isSafeCSVName(name) }
+    package static func isSafeCSVFilename(_ name: String) -> Bool { HTTPExchanges.isSafeCSVName(name) }
 
     // MARK: publishing (engine thread)
 
@@ -119,22 +143,22 @@ package final class StreamServer: Sendable {
     /// the batch size. Call it from one thread only (the engine thread). Updates that find the ring
     /// full are dropped and counted (``StreamServerStats/handoffDrops``).
     package func publish<C: Collection>(_ candles: C) where C.Element == Candle {
-        core.inbox.post(candles: candles)
+        inbox.post(candles: candles)
     }
 
     /// Sets the source status; clients get `connection_status` when it changes.
     package func setSourceStatus(_ status: SourceStatus) {
-        core.inbox.post(.status(status))
+        inbox.post(.status(status))
     }
 
     /// Sends `stream_error {error, timestamp}` to every client.
     package func publishError(_ message: String) {
-        core.inbox.post(.error(message))
+        inbox.post(.error(message))
     }
 
     /// The broker chart shows `asset`: sends `asset_detected`, and moves clients that started a
     /// stream without naming an asset to it.
     package func publishAssetDetected(_ asset: AssetID) {
-        core.inbox.post(.assetDetected(asset))
+        inbox.post(.assetDetected(asset))
     }
 }

@@ -3,6 +3,7 @@ import FastDecode
 import Indicators
 import Synchronization
 import TextWriters
+import ThreadSupport
 
 /// One shared live computation: a spec set on one asset × timeframe, fed every candle update of
 /// that pair, and the clients that receive its `indicator_update`s. Network thread only, except
@@ -132,7 +133,7 @@ struct LiveIndicatorSeed: Sendable {
 /// Handoff of a ``LiveIndicatorSeed`` from the worker to the network thread: filled once; read
 /// (one atomic load per update) only until it has been taken.
 final class LiveIndicatorSeedSlot: Sendable {
-    private let value = Mutex<LiveIndicatorSeed?>(nil)
+    private let value = Locked<LiveIndicatorSeed?>(nil)
     private let filled = Atomic<Bool>(false)
 
     /// Worker: leaves the seed.

@@ -6,161 +6,35 @@ import TextWriters
 import Logging
 import Synchronization
 
-/// One HTTP request under way on a connection (network thread). Every HTTP answer goes out from
-/// `LWS_CALLBACK_HTTP_WRITEABLE`: whole answers at once, long-polling answers when the session
-/// has something to send, CSV streams piece by piece.
-final class HTTPExchange {
-    enum Kind {
-        /// Ready: head and body go out on the next writeable callback.
-        case answer(HTTPAnswer)
-        /// An asynchronous answer is being built on the HTTP queue.
-        case waiting
-        /// A held long-polling `GET` of a session.
-        case poll(session: UInt64)
-        /// A long-polling `POST` whose body is arriving.
-        case post(session: UInt64)
-        /// A chunked CSV answer.
-        case stream(HTTPStream)
-    }
-
-    /// The connection's key (its per-session data).
-    let connection: UInt64
-    /// This request's id (asynchronous results name it; a connection carries requests one after another).
-    let request: UInt64
-    let wsi: OpaquePointer
-    var kind: Kind
-    /// Echoed as `Access-Control-Allow-Origin` (long-polling from a page of an accepted origin).
-    var allowOrigin: String?
-    /// A `POST` body so far.
-    var body: [UInt8] = []
-
-    init(connection: UInt64, request: UInt64, wsi: OpaquePointer, kind: Kind, allowOrigin: String? = nil) {
-        self.connection = connection
-        self.request = request
-        self.wsi = wsi
-        self.kind = kind
-        self.allowOrigin = allowOrigin
-    }
-}
-
-/// A chunked CSV answer in progress (network thread): at most one piece written and not yet
-/// drained by libwebsockets, plus one piece being read or ready – the next is pulled only after
-/// the previous one was written.
-final class HTTPStream {
-    let body: CSVStreamBody
-    /// The next piece, read and not yet written.
-    var ready: [UInt8]?
-    /// A piece is being read on the HTTP queue.
-    var fetching = false
-    /// The source said there is no more.
-    var ended = false
-    /// Reading failed: the answer is cut (no terminating chunk, so the client sees it incomplete).
-    var failed = false
-    var headWritten = false
-
-    init(body: CSVStreamBody) { self.body = body }
-}
-
-/// Holds one of the ``StreamServerConfig/maxHTTPStreams`` slots while alive (counted in
-/// `httpStreams`, and by peer address in ``HTTPSlotsByAddress``): the worker closure of a
-/// listing, or a CSV stream's body. Released on whichever thread drops the last reference.
-final class HTTPSlot: Sendable {
-    private let counters: ServerCounters
-    private let byAddress: HTTPSlotsByAddress
-    private let address: String
-
-    init(_ counters: ServerCounters, byAddress: HTTPSlotsByAddress, address: String) {
-        self.counters = counters
-        self.byAddress = byAddress
-        self.address = address
-        counters.httpStreams.wrappingAdd(1, ordering: .relaxed)
-        byAddress.add(address, 1)
-    }
-
-    deinit {
-        counters.httpStreams.wrappingSubtract(1, ordering: .relaxed)
-        byAddress.add(address, -1)
-    }
-}
-
-/// The HTTP slots each peer address holds: one address may hold
-/// ``StreamServerConfig/maxHTTPStreamsPerAddress`` of them, so stalled downloads from one address cannot make
-/// `/api/*` answer 503 to everyone. Slots are released on the HTTP queue's threads, so the
-/// counts are behind a pthread lock (which ThreadSanitizer sees, unlike `Mutex`'s futex).
-final class HTTPSlotsByAddress: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counts: [String: Int] = [:]
-
-    func add(_ address: String, _ n: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        let v = counts[address, default: 0] + n
-        counts[address] = v > 0 ? v : nil
-    }
-
-    func count(_ address: String) -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return counts[address, default: 0]
-    }
-}
-
-/// A CSV source and its slot, handed between the network thread and the HTTP queue. The source
-/// is used by one thread at a time (one read in flight per stream), and released – file closed,
-/// slot freed – when the last reference goes: the stream ended, the client went away, or the
-/// result of a read in flight was dropped.
-final class CSVStreamBody: @unchecked Sendable {
-    private let source: any CSVBodySource
-    private let slot: HTTPSlot
-    /// Orders the reads (they run one at a time, on whichever HTTP-queue thread): a pthread lock,
-    /// which ThreadSanitizer sees.
-    private let lock = NSLock()
-
-    init(source: any CSVBodySource, slot: HTTPSlot) {
-        self.source = source
-        self.slot = slot
-    }
-
-    /// The next piece that is not empty, or nil at the end.
-    func next() throws -> [UInt8]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return try ServerCore.nextNonEmptyPiece(source)
-    }
-}
-
 extension ServerCore {
-    static let pollingContentType = "text/plain; charset=UTF-8"
-    static let jsonContentType = "application/json"
-
     /// The connection's key, allocated on its first request.
     func connectionKey(_ user: UnsafeMutableRawPointer) -> UInt64 {
         var key = user.load(as: UInt64.self)
         if key == 0 {
-            key = nextSessionID
-            nextSessionID += 1
+            key = sessions.makeID()
             user.storeBytes(of: key, as: UInt64.self)
         }
         return key
     }
 
-    func jsonAnswer(_ status: UInt32, _ json: String) -> HTTPAnswer {
-        HTTPAnswer(status: status, contentType: Self.jsonContentType, body: Array(json.utf8))
+    /// The exchange on connection `wsi` named by its per-session data.
+    func exchange(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> HTTPExchange? {
+        guard let user else { return nil }
+        return exchanges.exchange(key: user.load(as: UInt64.self), on: wsi)
     }
+
+    func jsonAnswer(_ status: UInt32, _ json: String) -> HTTPAnswer { HTTPExchanges.jsonAnswer(status, json) }
 
     /// Answers the request on `wsi` with `answer` (on its next writeable callback).
     @discardableResult
     func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String? = nil) -> Int32 {
-        httpExchanges[key] = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi, kind: .answer(answer),
-                                          allowOrigin: allowOrigin)
+        exchanges[key] = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi, kind: .answer(answer),
+                                      allowOrigin: allowOrigin)
         lws_callback_on_writable(wsi)
         return 0
     }
 
-    func nextRequestID() -> UInt64 {
-        defer { nextSessionID += 1 }
-        return nextSessionID
-    }
+    func nextRequestID() -> UInt64 { sessions.makeID() }
 
     /// `LWS_CALLBACK_HTTP`: routes a request (the path has no query; libwebsockets has decoded
     /// `%xx` and folded `/../`).
@@ -184,7 +58,7 @@ extension ServerCore {
         if path == "/socket.io" || path == "/socket.io/" {
             return engineIO(wsi, key: key)
         }
-        headerGuard.done(wsi)  // a body another route gets is discarded, not awaited
+        limits.headerGuard.done(wsi)  // a body another route gets is discarded, not awaited
         let isAPI = path.hasPrefix("/api/")
         if isAPI || path == "/health" || path == "/metrics", !httpAuthorized(wsi) {
             counters.add(counters.httpAuthFailures)
@@ -205,10 +79,10 @@ extension ServerCore {
     }
 
     func httpWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
-        guard let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi else { return 0 }
+        guard let ex = exchange(wsi, user) else { return 0 }
         switch ex.kind {
         case .answer(let a):
-            httpExchanges[ex.connection] = nil
+            exchanges[ex.connection] = nil
             return writeAnswer(ex, a)
         case .poll(let id):
             return pollWriteable(ex, session: id)
@@ -243,32 +117,12 @@ extension ServerCore {
     /// connection that has become readable – its client closed it, or sent something it should
     /// not have – is closed (a long-polling session keeps going without its `GET`).
     func checkParkedConnections() {
-        let now = monotonicNanos()
-        guard now &- lastParkedCheck >= 10_000_000 else { return }
-        lastParkedCheck = now
-        // never keep an exchange (and a stream's source) alive past this call
-        defer { parkedScratch.removeAll(keepingCapacity: true) }
-        parkedScratch.removeAll(keepingCapacity: true)
-        pollScratch.removeAll(keepingCapacity: true)
-        for ex in httpExchanges.values {
-            switch ex.kind {
-            case .poll, .waiting, .stream:
-                let fd = lws_get_socket_fd(ex.wsi)
-                guard fd >= 0 else { continue }
-                parkedScratch.append(ex)
-                pollScratch.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0))
-            case .answer, .post:
-                continue
-            }
-        }
-        guard !pollScratch.isEmpty, poll(&pollScratch, nfds_t(pollScratch.count), 0) > 0 else { return }
-        for (i, p) in pollScratch.enumerated() where p.revents != 0 {
-            let ex = parkedScratch[i]
-            guard httpExchanges[ex.connection] === ex else { continue }
+        for ex in exchanges.readableParked(now: monotonicNanos(), fd: { lws_get_socket_fd($0) }) {
+            guard exchanges[ex.connection] === ex else { continue }
             if case .poll(let id) = ex.kind, let s = sessions[id], s.pendingGET == ex.wsi {
                 dropHeldGET(s, ex.wsi)
             } else {
-                httpExchanges[ex.connection] = nil
+                exchanges[ex.connection] = nil
                 abort(ex.wsi)
             }
         }
@@ -287,7 +141,7 @@ extension ServerCore {
 
     /// The connection of an exchange closed (or is being destroyed): forget the exchange.
     func exchangeGone(_ ex: HTTPExchange) {
-        httpExchanges[ex.connection] = nil
+        exchanges[ex.connection] = nil
         switch ex.kind {
         case .poll(let id):
             if let s = sessions[id], s.pendingGET == ex.wsi {
@@ -306,49 +160,38 @@ extension ServerCore {
     /// `/api/available-csv-files[?timeframe=]` and `/api/csv-data/<filename>`: listing and opening
     /// run on the HTTP queue; the answer comes back through the inbox (``drainHTTP()``).
     private func api(_ wsi: OpaquePointer, key: UInt64, path: String) -> Int32 {
-        enum Route { case list(String?), csv(String) }
-        let route: Route
-        if path == "/api/available-csv-files" || path == "/api/available-csv-files/" {
-            let tf = queryArg(wsi, "timeframe=")
-            if let tf, !Self.isSafeTimeframe(tf) {
-                return respond(wsi, key: key, jsonAnswer(400, "{\"error\":\"Invalid timeframe\"}"))
-            }
-            route = .list(tf.flatMap { $0.isEmpty ? nil : $0 })
-        } else if path.hasPrefix(Self.csvDataPrefix) {
-            let name = String(path.dropFirst(Self.csvDataPrefix.count))
-            guard Self.isSafeCSVName(name) else {
-                return respond(wsi, key: key, jsonAnswer(400, "{\"error\":\"Invalid filename\"}"))
-            }
-            route = .csv(name)
-        } else {
+        let route = HTTPExchanges.apiRoute(path: path, timeframe: queryArg(wsi, "timeframe="))
+        switch route {
+        case .invalid(let json):
+            return respond(wsi, key: key, jsonAnswer(400, json))
+        case .other:
             return respond(wsi, key: key, httpAnswer(path: path))
-        }
-        guard counters.httpStreams.load(ordering: .relaxed) < config.maxHTTPStreams, !closingAll else {
-            counters.add(counters.httpStreamsRefused)
-            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many CSV requests under way, try again\"}"))
+        case .list, .csv:
+            break
         }
         let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
-        guard httpSlotsByAddress.count(address) < max(1, config.maxHTTPStreamsPerAddress) else {
-            counters.add(counters.httpStreamsRefused)
-            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many CSV requests from this address under way, try again\"}"))
+        if let why = limits.httpStreamRefusal(address: address, closing: closingAll) {
+            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"\(why)\"}"))
         }
         let request = nextRequestID()
         let ex = HTTPExchange(connection: key, request: request, wsi: wsi, kind: .waiting)
-        httpExchanges[key] = ex
+        exchanges[key] = ex
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
         park(ex)
-        let slot = HTTPSlot(counters, byAddress: httpSlotsByAddress, address: address), ds = dataSource, inbox = inbox
+        let slot = limits.httpSlot(address: address), ds = dataSource, inbox = inbox
         switch route {
+        case .invalid, .other:
+            break  // answered above
         case .list(let timeframe):
             httpQueue.async {
                 let answer: HTTPAnswer
                 do {
                     let files = try ds.csvFiles(timeframe: timeframe)
-                    answer = HTTPAnswer(status: 200, contentType: Self.jsonContentType, body: Self.csvListingJSON(files))
+                    answer = HTTPAnswer(status: 200, contentType: HTTPExchanges.jsonContentType, body: HTTPExchanges.csvListingJSON(files))
                 } catch {
                     var w = JSONWriter(capacity: 64)
                     w.raw("{\"error\":"); w.string("\(error)"); w.raw("}")
-                    answer = HTTPAnswer(status: 500, contentType: Self.jsonContentType, body: w.bytes)
+                    answer = HTTPAnswer(status: 500, contentType: HTTPExchanges.jsonContentType, body: w.bytes)
                 }
                 inbox.post(http: .answer(connection: key, request: request, answer))
                 withExtendedLifetime(slot) {}
@@ -358,7 +201,7 @@ extension ServerCore {
                 do {
                     guard let source = try ds.openCSV(filename: name) else {
                         inbox.post(http: .answer(connection: key, request: request,
-                                                 HTTPAnswer(status: 404, contentType: Self.jsonContentType,
+                                                 HTTPAnswer(status: 404, contentType: HTTPExchanges.jsonContentType,
                                                             body: Array("{\"error\":\"File not found\"}".utf8))))
                         return
                     }
@@ -369,70 +212,16 @@ extension ServerCore {
                     var w = JSONWriter(capacity: 64)
                     w.raw("{\"error\":"); w.string("\(error)"); w.raw("}")
                     inbox.post(http: .answer(connection: key, request: request,
-                                             HTTPAnswer(status: 500, contentType: Self.jsonContentType, body: w.bytes)))
+                                             HTTPAnswer(status: 500, contentType: HTTPExchanges.jsonContentType, body: w.bytes)))
                 }
             }
         }
         return 0
     }
 
-    static let csvDataPrefix = "/api/csv-data/"
-
-    /// A file name the CSV route passes on: one path component, no `..`, no `%` (libwebsockets
-    /// has decoded the URL once already; a second decoding never happens), no control or
-    /// separator characters, not hidden, at most 255 bytes.
-    static func isSafeCSVName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard !bytes.isEmpty, bytes.count <= 255, bytes[0] != UInt8(ascii: "."), !name.contains("..") else { return false }
-        for b in bytes {
-            if b < 0x20 || b == 0x7F { return false }
-            switch b {
-            case UInt8(ascii: "/"), UInt8(ascii: "\\"), UInt8(ascii: "%"), UInt8(ascii: ":"), UInt8(ascii: "?"),
-                 UInt8(ascii: "*"), UInt8(ascii: "\""), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"):
-                return false
-            default:
-                continue
-            }
-        }
-        return true
-    }
-
-    /// `?timeframe=` values: `1m`, `5m`, `1h`, `tick`, … – letters and digits, at most 12.
-    static func isSafeTimeframe(_ tf: String) -> Bool {
-        tf.utf8.count <= 12 && tf.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }
-    }
-
-    /// The next piece that is not empty (an empty chunk would end a chunked body), or nil at the end.
-    static func nextNonEmptyPiece(_ source: any CSVBodySource) throws -> [UInt8]? {
-        while true {
-            guard let piece = try source.nextPiece() else { return nil }
-            if !piece.isEmpty { return piece }
-        }
-    }
-
     /// Takes the asynchronous HTTP results (network thread, on `LWS_CALLBACK_EVENT_WAIT_CANCELLED`).
     func drainHTTP() {
-        inbox.takeHTTPResults(&httpScratch)
-        defer { httpScratch.removeAll(keepingCapacity: true) }
-        for result in httpScratch {
-            switch result {
-            case .answer(let c, let request, let answer):
-                guard let ex = httpExchanges[c], ex.request == request, case .waiting = ex.kind else { continue }
-                ex.kind = .answer(answer)
-                lws_callback_on_writable(ex.wsi)
-            case .streamOpened(let c, let request, let body, let first):
-                guard let ex = httpExchanges[c], ex.request == request, case .waiting = ex.kind else { continue }
-                let st = HTTPStream(body: body)
-                if let first { st.ready = first } else { st.ended = true }
-                ex.kind = .stream(st)
-                lws_callback_on_writable(ex.wsi)
-            case .streamPiece(let c, let request, let piece, let failed):
-                guard let ex = httpExchanges[c], ex.request == request, case .stream(let st) = ex.kind else { continue }
-                st.fetching = false
-                if failed { st.failed = true } else if let piece { st.ready = piece } else { st.ended = true }
-                lws_callback_on_writable(ex.wsi)
-            }
-        }
+        exchanges.takeResults(from: inbox) { lws_callback_on_writable($0) }
     }
 
     /// Reads the stream's next piece on the HTTP queue.
@@ -451,7 +240,7 @@ extension ServerCore {
 
     private func streamWriteable(_ ex: HTTPExchange, _ st: HTTPStream) -> Int32 {
         if st.failed {
-            httpExchanges[ex.connection] = nil
+            exchanges[ex.connection] = nil
             logger.info("CSV stream cut: reading the file failed")
             return -1  // no terminating chunk: the client sees an incomplete answer
         }
@@ -472,7 +261,7 @@ extension ServerCore {
             return 0
         }
         if st.ended {
-            httpExchanges[ex.connection] = nil
+            exchanges[ex.connection] = nil
             guard writeChunk(ex.wsi, [], last: true) else { return -1 }
             return completeTransaction(ex)
         }

@@ -47,28 +47,18 @@ struct HeaderGuard {
 }
 
 extension ServerCore {
-    /// A connection counts as slow once it has been sending its request this long.
-    static let slowHeaderAfter: UInt64 = 1_000_000_000
-
     /// `LWS_CALLBACK_FILTER_NETWORK_CONNECTION`: a connection was accepted from `fd`'s peer. When
-    /// that address already holds its limit of slow connections, the oldest are closed.
+    /// that address already holds its limit of slow connections, the oldest are closed
+    /// (``ServerLimits/slowHeaderVictims(address:now:)``).
     func admitConnection(fd: Int32) {
-        let limit = config.maxSlowHeaderConnectionsPerAddress
-        guard limit > 0, let address = peerAddress(fd) else { return }
-        let slow = headerGuard.slow(address: address, now: monotonicNanos(), slowAfter: Self.slowHeaderAfter)
-        guard slow.count >= limit else { return }
-        for victim in slow.prefix(slow.count - limit + 1) {
-            headerGuard.done(victim)
-            counters.add(counters.slowHeaderEvictions)
-            abort(victim)
-        }
+        guard limits.guardsHeaders, let address = peerAddress(fd) else { return }
+        for victim in limits.slowHeaderVictims(address: address, now: monotonicNanos()) { abort(victim) }
     }
 
     /// `LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED`: start timing the connection's request.
     func trackHeaders(_ wsi: OpaquePointer) {
-        guard config.maxSlowHeaderConnectionsPerAddress > 0,
-              let address = peerAddress(lws_get_socket_fd(wsi)) else { return }
-        headerGuard.track(wsi, address: address, now: monotonicNanos())
+        guard limits.guardsHeaders, let address = peerAddress(lws_get_socket_fd(wsi)) else { return }
+        limits.headerGuard.track(wsi, address: address, now: monotonicNanos())
     }
 
     func peerAddress(_ fd: Int32) -> String? {

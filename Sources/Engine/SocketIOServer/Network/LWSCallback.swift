@@ -5,9 +5,12 @@ import ThreadSupport
 import Logging
 
 /// The one libwebsockets protocol callback: finds the ``ServerCore`` through the context's user
-/// pointer and dispatches. This is where the network thread enters the core's thread-confined
-/// state: ``LWSContext/user(of:file:line:)`` checks (debug builds) that it runs on the context's
-/// owner thread. All raw-pointer work of the server is in this folder:
+/// pointer (its ``ThreadBound``) and dispatches. This is where the network thread enters the
+/// core's thread-confined state: ``LWSContext/user(of:file:line:)`` checks that it runs on the
+/// context's owner thread (release builds too), and the core follows the context
+/// (``contextOwnedCore(_:)``). The core is read out of its box, not borrowed `inout` for the call: libwebsockets may
+/// call back into this function from inside an lws call the core makes. All raw-pointer work of
+/// the server is in this folder:
 ///
 /// - `LWSCallback.swift`: dispatch, connection-level helpers (writes, kills, headers);
 /// - `WebSocketTransport.swift`: WebSocket sessions and the upgrade of long-polling ones;
@@ -19,8 +22,18 @@ let serverCallback: LWSCallback = { wsi, reason, user, input, len in
     guard let wsi, let raw = LWSContext.user(of: wsi) else {
         return lws_callback_http_dummy(wsi, reason, user, input, len)
     }
-    let core = Unmanaged<ServerCore>.fromOpaque(raw).takeUnretainedValue()
-    return core.callback(wsi, reason, user, input, len)
+    return contextOwnedCore(raw).callback(wsi, reason, user, input, len)
+}
+
+/// The core behind a context's user pointer, for a protocol callback that
+/// ``LWSContext/user(of:file:line:)`` has just checked to run on the context's owner thread. The
+/// core follows its context's ownership: the service thread once it runs, the thread that stopped
+/// the server once `LWSContext.stop()` joined the service thread (and destroys the context, whose
+/// last callbacks run there). Every other entry (the ticker, the service turn) checks strictly.
+func contextOwnedCore(_ raw: UnsafeMutableRawPointer) -> ServerCore {
+    let bound = Unmanaged<ThreadBound<ServerCore>>.fromOpaque(raw).takeUnretainedValue()
+    if !bound.isOwnedByCurrentThread { bound.claim() }
+    return bound.value
 }
 
 let lwsPre = Int(qf_lws_pre())
@@ -43,15 +56,15 @@ extension ServerCore {
             trackHeaders(wsi)
             return 0
         case LWS_CALLBACK_WSI_DESTROY:
-            headerGuard.done(wsi)
-            if !readsHeld.isEmpty { readsHeld.remove(wsi) }
-            pendingUpgrades[wsi] = nil
-            if let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi { exchangeGone(ex) }
+            limits.headerGuard.done(wsi)
+            if !sessions.readsHeld.isEmpty { sessions.readsHeld.remove(wsi) }
+            sessions.pendingUpgrades[wsi] = nil
+            if let ex = exchange(wsi, user) { exchangeGone(ex) }
             return 0
 
         // WebSocket
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-            headerGuard.done(wsi)
+            limits.headerGuard.done(wsi)
             return confirmUpgrade(wsi)
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             return acceptUpgrade(wsi) ? 0 : 1
@@ -71,19 +84,19 @@ extension ServerCore {
         // HTTP
         case LWS_CALLBACK_FILTER_HTTP_CONNECTION:
             // a POST is still arriving until its body is complete
-            if qf_lws_method(wsi) != Int32(QF_LWS_METHOD_POST) { headerGuard.done(wsi) }
+            if qf_lws_method(wsi) != Int32(QF_LWS_METHOD_POST) { limits.headerGuard.done(wsi) }
             return 0
         case LWS_CALLBACK_HTTP:
             return http(wsi, user, input, len)
         case LWS_CALLBACK_HTTP_BODY:
             return httpBody(wsi, user, input, len)
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-            headerGuard.done(wsi)
+            limits.headerGuard.done(wsi)
             return httpBodyComplete(wsi, user)
         case LWS_CALLBACK_HTTP_WRITEABLE:
             return httpWriteable(wsi, user)
         case LWS_CALLBACK_CLOSED_HTTP:
-            if let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi { exchangeGone(ex) }
+            if let ex = exchange(wsi, user) { exchangeGone(ex) }
             return 0
         default:
             return lws_callback_http_dummy(wsi, reason, user, input, len)
@@ -125,7 +138,7 @@ extension ServerCore {
             abort(w)
         case .polling:
             if let g = s.pendingGET {
-                httpExchanges[s.pendingGETKey] = nil
+                exchanges[s.pendingGETKey] = nil
                 s.pendingGET = nil
                 abort(g)
             }
@@ -168,8 +181,8 @@ extension ServerCore {
     /// libwebsockets reads nothing from an HTTP connection while it answers, and a flow-controlled
     /// HTTP connection would not be written either.
     func holdReadsWhileOutputBuffered(_ wsi: OpaquePointer) {
-        guard lws_partial_buffered(wsi) != 0, !readsHeld.contains(wsi) else { return }
-        readsHeld.insert(wsi)
+        guard lws_partial_buffered(wsi) != 0, !sessions.readsHeld.contains(wsi) else { return }
+        sessions.readsHeld.insert(wsi)
         counters.add(counters.readsHeld)
         lws_rx_flow_control(wsi, 0)
         qf_lws_set_user_timeout(wsi, Int32(max(1, config.slowClientGrace.rounded(.up))))
@@ -178,7 +191,7 @@ extension ServerCore {
     /// Reads a connection again once libwebsockets has sent everything it held for it, and
     /// gives it back its own deadline (an unauthenticated client's, else none).
     func resumeReadsIfDrained(_ wsi: OpaquePointer, _ s: ClientSession?) {
-        guard !readsHeld.isEmpty, lws_partial_buffered(wsi) == 0, readsHeld.remove(wsi) != nil else { return }
+        guard !sessions.readsHeld.isEmpty, lws_partial_buffered(wsi) == 0, sessions.readsHeld.remove(wsi) != nil else { return }
         lws_rx_flow_control(wsi, 1)
         if let s, config.token != nil, !s.authenticated {
             let left = Double(max(1, config.unauthenticatedTimeout)) - Double(monotonicNanos() &- s.openedAt) / 1e9

@@ -42,7 +42,7 @@ extension ServerCore {
             }
             return handshake(wsi, key: key, origin: origin)
         }
-        guard let s = session(sid: sid), !s.killed else {
+        guard let s = sessions.session(sid: sid), !s.killed else {
             return respond(wsi, key: key, engineIOError(400, 1, "Session ID unknown"), allowOrigin: origin)
         }
         guard s.isPolling else {
@@ -73,8 +73,8 @@ extension ServerCore {
                 return refuseOversizePOST(wsi, s)
             }
             s.postInFlight = true
-            httpExchanges[key] = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi,
-                                              kind: .post(session: s.id), allowOrigin: origin)
+            exchanges[key] = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi,
+                                          kind: .post(session: s.id), allowOrigin: origin)
             return 0  // the body follows (LWS_CALLBACK_HTTP_BODY…)
         default:
             return respond(wsi, key: key, engineIOError(400, 2, "Bad request method"), allowOrigin: origin)
@@ -85,17 +85,12 @@ extension ServerCore {
     /// (``HandshakePool``), apart from the clients `maxClients` and `maxUnauthenticated` bound:
     /// handshakes nobody continues cost one request each and cannot lock real clients out.
     private func handshake(_ wsi: OpaquePointer, key: UInt64, origin: String?) -> Int32 {
-        if admittedSessions >= config.maxClients || closingAll {
-            counters.add(counters.refusedMaxClients)
-            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: client limit reached\"}"))
-        }
-        if config.token != nil, unauthenticatedSessions >= config.maxUnauthenticated {
-            counters.add(counters.refusedUnauthenticated)
-            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"Service Unavailable: too many unauthenticated clients\"}"))
+        if let refused = clientRefusal() {
+            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"\(refused.message)\"}"))
         }
         let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
         let s = openSession(transport: .polling, address: address)
-        for id in handshakes.admit(session: s.id, address: address, now: monotonicNanos()) {
+        for id in limits.admitHandshake(session: s.id, address: address, now: monotonicNanos()) {
             guard let old = sessions[id] else { continue }
             counters.add(counters.handshakesEvicted)
             closePolling(old)
@@ -110,7 +105,7 @@ extension ServerCore {
         s.lastPollAt = monotonicNanos()
         let ex = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi, kind: .poll(session: s.id),
                               allowOrigin: origin)
-        httpExchanges[key] = ex
+        exchanges[key] = ex
         // a ping comes within pingInterval; the deadline only catches what goes wrong
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32((config.pingInterval + config.pingTimeout).rounded(.up)) + 5)
         park(ex)  // a held poll keeps no header buffer from the pool
@@ -121,8 +116,8 @@ extension ServerCore {
     /// Answers a held `GET` with what the session has queued.
     func pollWriteable(_ ex: HTTPExchange, session id: UInt64) -> Int32 {
         guard let s = sessions[id], !s.killed, s.pendingGET == ex.wsi else {
-            httpExchanges[ex.connection] = nil
-            return writeAnswer(ex, HTTPAnswer(status: 200, contentType: Self.pollingContentType, body: SocketIOEncoder.close))
+            exchanges[ex.connection] = nil
+            return writeAnswer(ex, HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.close))
         }
         var packets: [[UInt8]] = []
         var size = 0
@@ -148,17 +143,17 @@ extension ServerCore {
         let body = EngineIOPayload.join(packets)
         s.pendingGET = nil
         s.lastPollAt = monotonicNanos()
-        httpExchanges[ex.connection] = nil
+        exchanges[ex.connection] = nil
         counters.add(counters.messagesSent, UInt64(sent))
         counters.add(counters.bytesSent, UInt64(body.count))
         if s.queue.count <= s.queue.limit / 2 { s.overLimitSince = nil }
         if closing { closeSession(s) }
-        return writeAnswer(ex, HTTPAnswer(status: 200, contentType: Self.pollingContentType, body: body))
+        return writeAnswer(ex, HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: body))
     }
 
     /// Forgets a held `GET` whose client has closed its connection, and closes that connection.
     func dropHeldGET(_ s: ClientSession, _ wsi: OpaquePointer) {
-        if let ex = httpExchanges[s.pendingGETKey], ex.wsi == wsi { httpExchanges[s.pendingGETKey] = nil }
+        if let ex = exchanges[s.pendingGETKey], ex.wsi == wsi { exchanges[s.pendingGETKey] = nil }
         s.pendingGET = nil
         s.lastPollAt = monotonicNanos()
         abort(wsi)
@@ -168,8 +163,8 @@ extension ServerCore {
     /// upgrading WebSocket is closed, the session is forgotten.
     func closePolling(_ s: ClientSession) {
         guard s.isPolling, !s.killed else { return }
-        if let g = s.pendingGET, let ex = httpExchanges[s.pendingGETKey], ex.wsi == g {
-            ex.kind = .answer(HTTPAnswer(status: 200, contentType: Self.pollingContentType, body: SocketIOEncoder.close))
+        if let g = s.pendingGET, let ex = exchanges[s.pendingGETKey], ex.wsi == g {
+            ex.kind = .answer(HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.close))
             lws_callback_on_writable(g)
         }
         s.pendingGET = nil
@@ -192,10 +187,9 @@ extension ServerCore {
 
     /// `LWS_CALLBACK_HTTP_BODY`: collects a long-polling `POST` (bodies of other requests are ignored).
     func httpBody(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
-        guard let user, let ex = httpExchanges[user.load(as: UInt64.self)], ex.wsi == wsi,
-              case .post(let id) = ex.kind else { return 0 }
+        guard let ex = exchange(wsi, user), case .post(let id) = ex.kind else { return 0 }
         guard ex.body.count + len <= config.maxInboundMessageBytes else {
-            httpExchanges[ex.connection] = nil
+            exchanges[ex.connection] = nil
             if let s = sessions[id] {
                 s.postInFlight = false
                 return refuseOversizePOST(wsi, s)
@@ -210,7 +204,7 @@ extension ServerCore {
     func httpBodyComplete(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
         guard let user else { return -1 }
         let key = user.load(as: UInt64.self)
-        guard let ex = httpExchanges[key], ex.wsi == wsi, case .post(let id) = ex.kind else {
+        guard let ex = exchanges[key], ex.wsi == wsi, case .post(let id) = ex.kind else {
             // a body for a request answered already (it was discarded)
             return 0
         }
@@ -243,7 +237,6 @@ extension ServerCore {
                 return false
             case .success(let packet):
                 guard admitInbound(s, bytes: p.count) else {
-                    counters.add(counters.rateLimited)
                     logger.info("disconnecting client over the inbound message rate", metadata: ["sid": "\(s.sid)"])
                     kill(s)
                     return true

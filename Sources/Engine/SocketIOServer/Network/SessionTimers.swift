@@ -3,10 +3,11 @@ import Foundation
 import ThreadSupport
 import Logging
 
-/// What the ticker calls on the service thread: reaches the ``ServerCore`` through its user pointer.
+/// What the ticker calls on the service thread: reaches the ``ServerCore`` through its user
+/// pointer (the core's ``ThreadBound``, checked like every other entry).
 let serverTick: qf_lws_tick_fn = { raw in
     guard let raw else { return }
-    Unmanaged<ServerCore>.fromOpaque(raw).takeUnretainedValue().tick()
+    Unmanaged<ThreadBound<ServerCore>>.fromOpaque(raw).takeUnretainedValue().value.tick()
 }
 
 /// Pings and deadlines. A WebSocket session's ping timer is libwebsockets' per-connection timer
@@ -55,18 +56,14 @@ extension ServerCore {
         let now = monotonicNanos()
         let getDeadline = UInt64((config.pingInterval + config.pingTimeout) * 1e9)
         let authDeadline = UInt64(max(1, config.unauthenticatedTimeout)) * 1_000_000_000
-        var polling = handshakes.count > 0
-        if handshakes.count > 0 {
-            let timeout = UInt64(max(0.1, config.handshakeTimeout) * 1e9)
-            for id in handshakes.expired(now: now, timeout: timeout) {
-                handshakes.remove(session: id)
-                guard let s = sessions[id], !s.killed else { continue }
-                counters.add(counters.handshakeTimeouts)
-                logger.debug("closing a long-polling session without Socket.IO connect", metadata: ["sid": "\(s.sid)"])
-                closePolling(s)
-            }
+        var polling = limits.handshakes.count > 0
+        for id in limits.expiredHandshakes(now: now) {
+            guard let s = sessions[id], !s.killed else { continue }
+            counters.add(counters.handshakeTimeouts)
+            logger.debug("closing a long-polling session without Socket.IO connect", metadata: ["sid": "\(s.sid)"])
+            closePolling(s)
         }
-        for s in sessions.values where s.isPolling && !s.killed {
+        for s in sessions.all where s.isPolling && !s.killed {
             polling = true
             if config.token != nil, !s.authenticated, now &- s.openedAt >= authDeadline {
                 // closeSession counts it as an auth timeout
@@ -79,6 +76,6 @@ extension ServerCore {
                 pingTimerFired(s)
             }
         }
-        if polling || handshakes.count > 0 { scheduleTick() }
+        if polling || limits.handshakes.count > 0 { scheduleTick() }
     }
 }

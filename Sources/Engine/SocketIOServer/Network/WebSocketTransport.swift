@@ -21,22 +21,16 @@ extension ServerCore {
             return 1
         }
         if let sid = queryArg(wsi, "sid=") {
-            guard let s = session(sid: sid), s.isPolling, !s.killed, s.upgradeWSI == nil,
-                  !pendingUpgrades.values.contains(s.id), !closingAll else {
+            guard let s = sessions.session(sid: sid), s.isPolling, !s.killed, s.upgradeWSI == nil,
+                  !sessions.isUpgrading(s.id), !closingAll else {
                 _ = qf_lws_refuse(wsi, 400, "Bad request: no long-polling session to upgrade with that sid")
                 return 1
             }
-            pendingUpgrades[wsi] = s.id
+            sessions.pendingUpgrades[wsi] = s.id
             return 0
         }
-        if admittedSessions >= config.maxClients || closingAll {
-            counters.add(counters.refusedMaxClients)
-            _ = qf_lws_refuse(wsi, 503, "Service Unavailable: client limit reached")
-            return 1
-        }
-        if config.token != nil, unauthenticatedSessions >= config.maxUnauthenticated {
-            counters.add(counters.refusedUnauthenticated)
-            _ = qf_lws_refuse(wsi, 503, "Service Unavailable: too many unauthenticated clients")
+        if let refused = clientRefusal() {
+            _ = qf_lws_refuse(wsi, 503, refused.message)
             return 1
         }
         return 0
@@ -49,17 +43,13 @@ extension ServerCore {
         guard path == "/socket.io/" || path == "/socket.io" else { return false }
         if let eio = queryArg(wsi, "EIO="), eio != "4" { return false }
         if let transport = queryArg(wsi, "transport="), transport != "websocket" { return false }
-        if queryArg(wsi, "sid=") != nil { return pendingUpgrades[wsi] != nil }
-        if admittedSessions >= config.maxClients || closingAll {
-            counters.add(counters.refusedMaxClients)
-            return false
-        }
-        return true
+        if queryArg(wsi, "sid=") != nil { return sessions.pendingUpgrades[wsi] != nil }
+        return clientRefusal(checkUnauthenticated: false) == nil
     }
 
     func established(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
         guard let user else { return -1 }
-        if let target = pendingUpgrades.removeValue(forKey: wsi) {
+        if let target = sessions.pendingUpgrades.removeValue(forKey: wsi) {
             guard let s = sessions[target], s.isPolling, !s.killed, s.upgradeWSI == nil else { return -1 }
             s.upgradeWSI = wsi
             s.probed = false
@@ -97,7 +87,7 @@ extension ServerCore {
 
     func webSocketClosed(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) {
         if let s = session(user) {
-            if s.wsi == wsi, !s.killed, readsHeld.contains(wsi) {
+            if s.wsi == wsi, !s.killed, sessions.readsHeld.contains(wsi) {
                 // its connection's timeout: it took nothing for the grace period
                 counters.add(counters.slowDisconnects)
                 logger.info("disconnected a client that stopped reading", metadata: ["sid": "\(s.sid)"])
@@ -146,8 +136,8 @@ extension ServerCore {
 
     /// `5` on the upgrading WebSocket: the session continues there.
     private func completeUpgrade(_ s: ClientSession, _ wsi: OpaquePointer) {
-        if let g = s.pendingGET, let ex = httpExchanges[s.pendingGETKey] {
-            ex.kind = .answer(HTTPAnswer(status: 200, contentType: Self.pollingContentType, body: SocketIOEncoder.noop))
+        if let g = s.pendingGET, let ex = exchanges[s.pendingGETKey] {
+            ex.kind = .answer(HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.noop))
             lws_callback_on_writable(g)
         }
         s.pendingGET = nil
@@ -191,7 +181,6 @@ extension ServerCore {
             return -1
         case .success(let packet):
             guard admitInbound(s, bytes: size) else {
-                counters.add(counters.rateLimited)
                 logger.info("disconnecting client over the inbound message rate", metadata: ["sid": "\(s.sid)"])
                 kill(s)
                 return -1
@@ -248,17 +237,15 @@ extension ServerCore {
     ///   free, while a direct `send` succeeds until the buffer is full – megabytes later, so a
     ///   client that stopped reading would be cut much later than the grace period says.
     func flushRouted() {
-        for s in routedWrites {
-            s.writeRouted = false
-            if s.killed { continue }  // cut while routing (over its budget): closing, nothing to send
+        sessions.drainRoutedWrites { s in
+            if s.killed { return }  // cut while routing (over its budget): closing, nothing to send
             guard case .websocket(let wsi) = s.transport, !s.closeAfterFlush, s.overLimitSince == nil,
                   lws_partial_buffered(wsi) == 0 else {
                 requestWrite(s)
-                continue
+                return
             }
             if writeable(s, wsi) < 0 { kill(s) }
         }
-        routedWrites.removeAll(keepingCapacity: true)
     }
 
     private func afterWrite(_ s: ClientSession) {
