@@ -45,7 +45,7 @@ let package = Package(
     products: [
         .executable(name: "qflux", targets: ["qflux"]),
         .executable(name: "qflux-bench", targets: ["qflux-bench"]),
-        .library(name: "FastDecode", targets: ["FastDecode", "TextWriters"]),
+        .library(name: "FastDecode", targets: ["FastDecode", "TextWriters", "ThreadSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,7 +71,7 @@ let package = Package(
         concept("ThreadSupport", []),
         concept("TextWriters", []),
 
-        .target(name: "FastDecode", dependencies: ["CDecodeShim", "TextWriters"], swiftSettings: swiftSettings),
+        .target(name: "FastDecode", dependencies: ["CDecodeShim", "TextWriters", "ThreadSupport"], swiftSettings: swiftSettings),
 
         // Concepts, bottom up.
         concept("Metrics", []),
@@ -80,11 +80,13 @@ let package = Package(
         concept("Backtest", ["Indicators", "TextWriters"]),
         concept("Candles", ["FastDecode"]),
         concept("LibWebSockets", ["CLibWebSockets", "ThreadSupport"]),
-        concept("Archive", ["Candles", "FastDecode", "TextWriters", "CLZ4", logging]),
+        concept("Archive", ["Candles", "FastDecode", "TextWriters", "ThreadSupport", "CLZ4", logging]),
         concept("MarketSource", ["FastDecode"]),
-        concept("ChromeCDP", ["MarketSource", "Metrics", "FastDecode", "CLibWebSockets", "LibWebSockets", logging]),
+        concept("ChromeCDP", [
+            "MarketSource", "Metrics", "FastDecode", "ThreadSupport", "CLibWebSockets", "LibWebSockets", logging,
+        ]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),
-        concept("Collect", ["ChromeCDP", "Archive", "Candles", "FastDecode", logging]),
+        concept("Collect", ["ChromeCDP", "Archive", "Candles", "FastDecode", "ThreadSupport", logging]),
         concept("SocketIOServer", [
             "Candles", "Ring", "ThreadSupport", "Metrics", "FastDecode", "TextWriters", "CLibWebSockets", "LibWebSockets",
             "Indicators", logging,

@@ -4,9 +4,11 @@
 #   address  every test but the disk-full one (see ASAN_SKIP), `swift test --sanitize=address`
 #            (.build-rel-asan), leaks checked (suppressions: scripts/sanitizers/lsan.supp)
 #   thread   the concurrent parts – ring, pipeline, server, live stream, archive kill/fault
-#            tests – under `swift test --sanitize=thread` (.build-rel-tsan), except the
-#            disk-full test (the TSan runtime itself dies of SIGBUS under RLIMIT_FSIZE)
-#            (suppressions: scripts/sanitizers/tsan.supp)
+#            tests, parallel replay, the Redis publisher, source and archiver (they start a
+#            private redis-server: it must be on the PATH, else those suites are skipped) – under
+#            `swift test --sanitize=thread` (.build-rel-tsan), except the disk-full tests (the
+#            TSan runtime itself dies of SIGBUS under RLIMIT_FSIZE)
+#            (suppressions: scripts/sanitizers/tsan.supp; none names a qflux type)
 # Child processes the tests start (the built qflux) are sanitized too. Exit status non-zero on
 # any failure or sanitizer report.
 set -euo pipefail
@@ -15,8 +17,9 @@ export PATH="/opt/swift/usr/bin:$PATH"
 MODES=("$@")
 [ ${#MODES[@]} -gt 0 ] || MODES=(address thread)
 SUPP="$PWD/scripts/sanitizers"
-TSAN_FILTER=${TSAN_FILTER:-'Ring|Pipeline|Server|Stream|Reliability|ArchiveKill|Chrome'}
-# The TSan runtime dies with SIGBUS under RLIMIT_FSIZE, which the disk-full test uses.
+TSAN_FILTER=${TSAN_FILTER:-'Ring|Pipeline|Server|Stream|Reliability|ArchiveKill|Chrome|Replay|Redis'}
+# The TSan runtime dies with SIGBUS under RLIMIT_FSIZE, which the disk-full tests use (the
+# stream's and the Redis archiver's: all named diskFull…).
 # ServerInboundLimitTests count the replies a flood gets within a fixed window (3 s); a TSan
 # build answers several times slower, so those counts cannot hold there (they run in every
 # `make test` and under ASan).

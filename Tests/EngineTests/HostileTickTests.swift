@@ -51,7 +51,7 @@ struct HostileTickTests {
         }
         let summary = try pipeline.finish()
         #expect(summary.counters.ticks == 2)
-        #expect(feeder.decoder.stats.malformed(.absurdValue) == 3)
+        #expect(feeder.decodeStats.malformed(.absurdValue) == 3)
         #expect(summary.archive?.ticks == 2)
         #expect(dir.chunks(openOnly: true).isEmpty)
     }
@@ -94,7 +94,7 @@ struct HostileTickTests {
         }
         let metrics = PipelineDataSource(pipeline: pipeline, archiveDirectory: nil, source: nil)
         let summary = try pipeline.finish()
-        #expect(feeder.decoder.stats.malformed(.absurdValue) == 1)
+        #expect(feeder.decodeStats.malformed(.absurdValue) == 1)
         #expect(summary.candles.aheadOfStream == 1)
         #expect(summary.candles.lateDropped == 0)
         // Every sane tick updated its candle: the updates did not stop at the refused ticks.

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import ThreadSupport
 
 /// A DevTools connection that sends commands and waits for their answers – what `qflux collect`
 /// drives the broker's page with (`Runtime.evaluate`, `Input.dispatchMouseEvent`,
@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// Threads: ``call(_:_:timeout:)``, ``evaluate(_:timeout:)`` and ``close()`` from any thread;
 /// the event handler runs on the reader thread, one message at a time, in order.
-package final class CDPCommandSession: @unchecked Sendable {  // JSON answers cross threads under `state`
+package final class CDPCommandSession: Sendable {  // answers cross threads in `state` (a `Locked`)
     /// What the page's script threw, or what Chrome refused.
     package struct CommandError: Error, CustomStringConvertible {
         /// The command.
@@ -29,7 +29,7 @@ package final class CDPCommandSession: @unchecked Sendable {  // JSON answers cr
     }
 
     private let socket: DevToolsSocket
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let maxMessageBytes: Int
     private let readerDone = DispatchSemaphore(value: 0)
 

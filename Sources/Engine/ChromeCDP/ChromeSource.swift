@@ -4,6 +4,7 @@ import Logging
 import MarketSource
 import Metrics
 import Synchronization
+import ThreadSupport
 
 /// The live source: the user's own Chrome over the DevTools Protocol.
 ///
@@ -50,11 +51,11 @@ package final class ChromeSource: LiveSource {
     private let stopping = Atomic<Bool>(false)
     private let wakeUp = DispatchSemaphore(value: 0)
     /// Wakes the connection the source thread is servicing, if any.
-    private let current = Mutex<LWSWaker?>(nil)
-    private let running = Mutex<DispatchSemaphore?>(nil)
-    private let attached = Mutex<ChromeTarget?>(nil)
+    private let current = Locked<LWSWaker?>(nil)
+    private let running = Locked<DispatchSemaphore?>(nil)
+    private let attached = Locked<ChromeTarget?>(nil)
     /// The waiting state last logged (source thread only; a lock because the class is `Sendable`).
-    private let lastNote = Mutex("")
+    private let lastNote = Locked("")
 
     /// A source that does nothing until ``start(feeder:events:)``.
     package init(configuration: Configuration, logger: Logger) {

@@ -5,7 +5,12 @@ import Foundation
 /// header (Chrome needs no `--remote-allow-origins`), no TLS (Chrome's DevTools port is plain),
 /// masked client frames. One thread reads (``receive(maxBytes:)``); ``send(text:)`` may be called
 /// from any thread (writes are serialised by a lock).
-final class DevToolsSocket: @unchecked Sendable {  // fd: set once; writes under `writeLock`
+///
+/// `@unchecked Sendable` because it owns a C resource, the socket's file descriptor (closed in
+/// `deinit` only), that the reader thread and callers of ``send(text:)`` share: `fd` is set once;
+/// `pending` is the reader thread's (the only one that calls ``receive(maxBytes:)``); writes and
+/// `closed` are under `writeLock` (a pthread mutex: ThreadSanitizer sees it).
+final class DevToolsSocket: @unchecked Sendable {
     private let fd: Int32
     private let writeLock = NSLock()
     private var pending: [UInt8] = []  // reader thread only: bytes read past the handshake / a frame

@@ -1,6 +1,6 @@
 import FastDecode
 import Foundation
-import Synchronization
+import ThreadSupport
 
 /// A history the broker sent, as the collector sees it.
 package struct ReceivedHistory: Sendable {
@@ -17,14 +17,21 @@ package struct ReceivedHistory: Sendable {
 /// `changeSymbol` the page sends (only that name is read from the page's own frames, which carry
 /// its session and are otherwise never kept).
 ///
-/// Threads: ``handle(_:)`` runs on the DevTools reader thread (the only one that touches the
-/// decoder); the rest from the collecting thread.
-package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thread only; the rest under `state`
+/// Threads: ``handle(_:)`` runs on the DevTools reader thread, which owns the decoder
+/// (`ThreadBound`: the first thread to handle a message); the rest from the collecting thread,
+/// through `state` (a `Locked`).
+package final class HistoryWatch: Sendable {
     /// Asset names (shared by the decoder and the archive writer).
     package let assets: AssetDirectory
-    private let decoder: MarketDecoder
+    private let reader: ThreadBound<ReaderSide>
     private let arrived = DispatchSemaphore(value: 0)
-    private let state = Mutex(State())
+    private let state = Locked(State())
+
+    /// The reader thread's: the decoder and the malformed count last published to `state`.
+    private struct ReaderSide {
+        let decoder: MarketDecoder
+        var publishedMalformed = 0
+    }
 
     private struct State {
         var histories: [ReceivedHistory] = []
@@ -34,13 +41,10 @@ package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thre
         var malformed = 0
         var absurdValues = 0
     }
-    /// The decoder's malformed count last published to `state` (reader thread only).
-    private var publishedMalformed = 0
-
     /// A watch with its own asset directory.
     package init() throws {
         assets = AssetDirectory()
-        decoder = try MarketDecoder(assets: assets)
+        reader = ThreadBound(ownedByFirstUser: ReaderSide(decoder: try MarketDecoder(assets: assets)))
     }
 
     /// One DevTools event message (reader thread).
@@ -55,10 +59,12 @@ package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thre
             return
         }
         var found: [HistorySnapshot] = []
-        decoder.decode(line: message) { event in
-            if case let .history(h) = event { found.append(h) }
+        reader.withValue { side in
+            side.decoder.decode(line: message) { event in
+                if case let .history(h) = event { found.append(h) }
+            }
+            publishSkipped(&side)
         }
-        publishSkipped()
         guard !found.isEmpty else { return }
         state.withLock { s in
             for h in found {
@@ -70,11 +76,11 @@ package final class HistoryWatch: @unchecked Sendable {  // decoder: reader thre
     }
 
     /// Publishes the decoder's malformed counts when they changed (reader thread).
-    private func publishSkipped() {
-        let malformed = decoder.stats.malformedTotal
-        guard malformed != publishedMalformed else { return }
-        publishedMalformed = malformed
-        let absurd = decoder.stats.malformed(.absurdValue)
+    private func publishSkipped(_ side: inout ReaderSide) {
+        let malformed = side.decoder.stats.malformedTotal
+        guard malformed != side.publishedMalformed else { return }
+        side.publishedMalformed = malformed
+        let absurd = side.decoder.stats.malformed(.absurdValue)
         state.withLock { s in
             s.malformed = malformed
             s.absurdValues = absurd

@@ -27,7 +27,7 @@ package final class LWSContext: Sendable {
     /// The protocols array and the C strings: written by the owner thread only (creation, connect),
     /// freed with the context object, which happens after `lws_context_destroy`.
     nonisolated(unsafe) private let storage: CStorage
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var phase = Phase.live

@@ -273,4 +273,9 @@ import ThreadSupport
     }
 }
 
+// `@unchecked Sendable` because the ring owns raw memory (the slots and the two index blocks,
+// allocated in init, freed in deinit) the compiler cannot see into: elements cross threads
+// through the slots, ordered by the acquire/release indices. One producer and one consumer by
+// contract: the producer side belongs to a type that cannot leave its thread (a non-Sendable
+// producer, a ThreadBound or an OwnerThreadCheck), the consumer side to its one loop.
 extension SPSCRing: @unchecked Sendable where Element: Sendable {}

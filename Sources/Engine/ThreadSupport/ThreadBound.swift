@@ -16,7 +16,11 @@ package final class ThreadBound<Value>: @unchecked Sendable {
     // @unchecked: `storage` is only reached after `owner` passed its check on the calling thread,
     // so every access happens on one thread at a time, ordered by thread start/join at handovers.
     @usableFromInline let owner: OwnerThreadCheck
-    @usableFromInline var storage: Value
+    // No dynamic exclusivity check (a swift_beginAccess / swift_endAccess pair per access, which
+    // showed per line on the feeder's path): the owner check already confines `storage` to one
+    // thread, and on that thread ``withValue(file:line:_:)`` must not be entered again from its
+    // own body (as with `Locked.withLock`).
+    @exclusivity(unchecked) @usableFromInline var storage: Value
 
     /// `value`, owned by the calling thread.
     @inlinable package init(_ value: Value) {
@@ -43,6 +47,7 @@ package final class ThreadBound<Value>: @unchecked Sendable {
     }
 
     /// Runs `body` with the value (one check for the whole body); traps off the owner thread.
+    /// Never call it (or ``value``) on the same `ThreadBound` from inside `body`.
     @inlinable package func withValue<Result>(
         file: StaticString = #fileID, line: UInt = #line, _ body: (inout Value) throws -> Result
     ) rethrows -> Result {

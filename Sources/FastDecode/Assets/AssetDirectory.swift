@@ -1,4 +1,4 @@
-import Synchronization
+import ThreadSupport
 
 /// The names behind ``AssetID``s, shared across threads. Written only when an asset is first seen
 /// (rare), read by the engine, the server and the CLI. Lookups by user spelling ignore case and
@@ -10,7 +10,7 @@ public final class AssetDirectory: Sendable {
         var loose: [String: UInt32] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// An empty directory.
     public init() {}

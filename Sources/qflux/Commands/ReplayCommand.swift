@@ -146,7 +146,7 @@ struct ReplayCommand: ParsableCommand {
         if config.archive != nil { sync() }
         let elapsed = monotonicSeconds() - started
         if !quiet {
-            var stats = feeder.decoder.stats
+            var stats = feeder.decodeStats
             stats.merge(parallelStats)
             StandardStreams.err(ReplaySummary.text(decode: stats, pipeline: summary, bytes: bytes, seconds: elapsed,
                                                    directory: collect.archive?.directory))

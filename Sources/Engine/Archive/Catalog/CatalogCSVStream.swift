@@ -1,4 +1,5 @@
 import Foundation
+import ThreadSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,14 +90,23 @@ package final class CatalogCSVStream {
 }
 
 /// The exporter's thread and the one buffer it hands to the reader at a time.
-private final class ExportHandOver: @unchecked Sendable {  // all state under `condition`
+///
+/// Plainly `Sendable`: the buffer and the flags are in `state` (a `Locked`), touched only under
+/// its lock; the two semaphores only wake the other side (`room`: the slot is free or the reader
+/// left; `filled`: a buffer, the end or a failure is there).
+private final class ExportHandOver: Sendable {
     enum Take { case piece([UInt8]), end, failed(String) }
 
-    private let condition = NSCondition()
-    private var piece: [UInt8]?
-    private var done = false
-    private var failure: String?
-    private var cancelled = false
+    private struct State {
+        var piece: [UInt8]?
+        var done = false
+        var failure: String?
+        var cancelled = false
+    }
+
+    private let state = Locked(State())
+    private let room = DispatchSemaphore(value: 1)
+    private let filled = DispatchSemaphore(value: 0)
 
     init(directory: String, options: ExportOptions) {
         let thread = Thread { [self] in
@@ -107,11 +117,11 @@ private final class ExportHandOver: @unchecked Sendable {  // all state under `c
             } catch {
                 failed = Self.message(error)
             }
-            condition.lock()
-            done = true
-            failure = failed
-            condition.broadcast()
-            condition.unlock()
+            state.withLock { s in
+                s.done = true
+                s.failure = failed
+            }
+            filled.signal()
         }
         thread.name = "qflux-csv-export"
         thread.start()
@@ -119,36 +129,38 @@ private final class ExportHandOver: @unchecked Sendable {  // all state under `c
 
     /// Blocks until the reader took the previous buffer; false once the reader went away.
     private func put(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while piece != nil && !cancelled { condition.wait() }
-        if cancelled { return false }
-        piece = Array(bytes)
-        condition.broadcast()
-        return true
+        room.wait()
+        let handed = state.withLock { s in
+            guard !s.cancelled else { return false }
+            s.piece = Array(bytes)
+            return true
+        }
+        if handed { filled.signal() } else { room.signal() }  // cancelled: the next put returns at once too
+        return handed
     }
 
     /// The next buffer, the end, or the export's failure (blocks until there is one).
     func take() -> Take {
-        condition.lock()
-        defer { condition.unlock() }
-        while piece == nil && !done { condition.wait() }
-        if let p = piece {
-            piece = nil
-            condition.broadcast()
-            return .piece(p)
+        filled.wait()
+        let taken: Take = state.withLock { s in
+            if let p = s.piece {
+                s.piece = nil
+                return .piece(p)
+            }
+            if let failure = s.failure { return .failed(failure) }
+            return .end
         }
-        if let failure { return .failed(failure) }
-        return .end
+        if case .piece = taken { room.signal() } else { filled.signal() }  // the end stays visible to another take
+        return taken
     }
 
     /// The reader is gone: the exporter's next hand-over returns false.
     func cancel() {
-        condition.lock()
-        cancelled = true
-        piece = nil
-        condition.broadcast()
-        condition.unlock()
+        state.withLock { s in
+            s.cancelled = true
+            s.piece = nil
+        }
+        room.signal()
     }
 
     /// An export failure without the server's directory in it.

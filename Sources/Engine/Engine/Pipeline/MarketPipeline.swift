@@ -14,10 +14,13 @@ import ThreadSupport
 /// (``ArchiveSink``: the engine never waits on the disk) and each batch of candle events to the
 /// sink. Replay and live streaming share it.
 ///
-/// Threads: the feeder is the source thread's; ``start()`` starts the engine thread (and the
-/// archive thread); the engine-only state below is touched by no other thread. ``finish()`` joins
-/// them. Counters and ``recent`` are safe from any thread.
-package final class MarketPipeline: @unchecked Sendable {  // engine state: engine thread only
+/// Threads, as types: the pipeline is a plainly `Sendable` handle. The engine state (the candle
+/// former, the batch, the sink, the archive's producer side) is an `EngineLoop` in a
+/// `ThreadBound`: the constructing thread's until ``start()``, then the engine thread's, which
+/// claims it as it starts and enters it once for its whole run (no check per tick or batch). The
+/// feeder is the source thread's; a job for the engine thread waits in a `Locked`; counters,
+/// ``recent`` and the outcome are safe from any thread. ``finish()`` joins the engine thread.
+package final class MarketPipeline: Sendable {
     /// How it runs.
     package let configuration: PipelineConfiguration
     /// Asset names (shared with the decoder, the server and the CLI).
@@ -27,47 +30,35 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     /// Recent candles readable from any thread.
     package let recent: RecentCandleStore
 
-    private let ring: SPSCRing<DecodedEvent>
-    private let logger: Logger
-    private weak var sink: (any PipelineSink)?
-    private let inputFinished = Atomic<Bool>(false)
-    private let wakeup = ThreadWakeup()
+    fileprivate let ring: SPSCRing<DecodedEvent>
+    fileprivate let inputFinished = Atomic<Bool>(false)
+    fileprivate let wakeup = ThreadWakeup()
     private let done = DispatchSemaphore(value: 0)
     private let started = Atomic<Bool>(false)
-    private var feederMade = false
+    private let feederMade = Atomic<Bool>(false)
     /// A source waiting to run on the engine thread (``feedOnEngineThread(_:)``); `hasJob` tells
     /// the engine loop (and the park check) without taking the lock.
-    private let pendingJob = Mutex<EngineJob?>(nil)
-    private let hasJob = Atomic<Bool>(false)
+    fileprivate let pendingJob = Locked<EngineJob?>(nil)
+    fileprivate let hasJob = Atomic<Bool>(false)
     /// The longest the idle engine sleeps before it looks at the ring again (a wake-up normally
     /// comes from the feeder within microseconds).
     static let idleParkSeconds = 0.25
 
-    // Engine thread only (checked in debug builds).
-    private let engineThread = OwnerThreadCheck()
-    // Dynamic exclusivity checks on these (begin/end access per tick) showed in profiles; they
-    // are engine-thread-only (checked in debug builds by `engineThread`), so they are off.
-    @exclusivity(unchecked) private var former: CandleFormer
+    /// The engine thread's state (the constructing thread's until the engine thread claims it).
+    private let engine: ThreadBound<EngineLoop>
     private let archive: ArchiveSink?
     /// The Redis publisher (`--publish`), a sink on its own thread like the archive.
     package let publisher: RedisPublisher?
-    @exclusivity(unchecked) private var batch: [CandleEvent] = []
-    /// Ticks handled since the last ``endBatch()`` (added to `counters.ticks` there: one atomic
-    /// add per batch, not per tick).
-    @exclusivity(unchecked) private var batchTicks = 0
-    private var result: Result<PipelineSummary, ArchiveError>?
+    /// The engine thread's result, set before it ends.
+    private let outcome = Locked<Result<PipelineSummary, ArchiveError>?>(nil)
 
     /// Creates a pipeline; opens the archive when collection is on.
     package init(configuration: PipelineConfiguration, assets: AssetDirectory = AssetDirectory(),
                 sink: (any PipelineSink)? = nil, logger: Logger) throws(ArchiveError) {
         self.configuration = configuration
         self.assets = assets
-        self.sink = sink
-        self.logger = logger
         ring = SPSCRing(capacity: configuration.ringCapacity)
         recent = RecentCandleStore(keep: configuration.keepClosedCandles)
-        former = CandleFormer(timeframes: configuration.timeframes, latenessWindow: configuration.lateness,
-                              keepClosed: configuration.keepClosedCandles)
         if let archiveConfiguration = configuration.archive, archiveConfiguration.collect != .none {
             archive = try ArchiveSink(configuration: archiveConfiguration, assets: assets, ringCapacity: configuration.archiveRingCapacity,
                                       waitWhenFull: configuration.backpressure == .wait, counters: counters, logger: logger)
@@ -77,19 +68,20 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         publisher = configuration.publish.map {
             RedisPublisher(configuration: $0, assets: assets, waitWhenFull: configuration.backpressure == .wait, logger: logger)
         }
-        batch.reserveCapacity(8192)
+        engine = ThreadBound(EngineLoop(configuration: configuration, sink: sink, archive: archive?.makeProducer(),
+                                        publisher: publisher, counters: counters, recent: recent))
     }
 
-    /// Sets the sink (before ``start()``); the pipeline keeps a weak reference.
+    /// Sets the sink (before ``start()``, on the thread that created the pipeline); the pipeline
+    /// keeps a weak reference.
     package func attach(sink: any PipelineSink) {
         precondition(!started.load(ordering: .relaxed), "attach the sink before starting")
-        self.sink = sink
+        engine.withValue { $0.sink = sink }
     }
 
     /// The one feeder of this pipeline (a decoder writing into the ring).
     package func makeFeeder(maxMessageBytes: Int = 256 << 20) throws(DecodeError) -> PipelineFeeder {
-        precondition(!feederMade, "a pipeline has one feeder (single producer)")
-        feederMade = true
+        precondition(!feederMade.exchange(true, ordering: .relaxed), "a pipeline has one feeder (single producer)")
         return PipelineFeeder(decoder: try MarketDecoder(assets: assets, maxMessageBytes: maxMessageBytes),
                               ring: ring, backpressure: configuration.backpressure, wakeup: wakeup, counters: counters)
     }
@@ -100,8 +92,11 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         archive?.start()
         publisher?.start()
         let thread = Thread { [self] in
-            self.runEngine()
-            self.done.signal()
+            // The thread start orders this after the constructing thread's last use.
+            engine.claim()
+            let result = engine.withValue { $0.run(self) }
+            outcome.withLock { $0 = result }
+            done.signal()
         }
         thread.name = "qflux-engine"
         thread.start()
@@ -114,7 +109,8 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         inputFinished.store(true, ordering: .releasing)
         wakeup.notify()
         done.wait()
-        switch result! {
+        done.signal()  // finish() may be asked again
+        switch outcome.withLock({ $0! }) {
         case let .success(summary): return summary
         case let .failure(error): throw error
         }
@@ -146,18 +142,44 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     package var ringCapacity: Int { ring.capacity }
     /// Events dropped because the ring was full.
     package var ringDropped: Int { ring.dropped }
-    /// Archive statistics (after ``finish()``; nil when not collecting).
-    package private(set) var archiveStatistics: ArchiveWriterStatistics?
     /// Records waiting for the disk (ring + held back), for metrics; 0 when not collecting.
     package var archiveBacklog: Int { archive?.backlogCount ?? 0 }
     /// The archive sink's counters, when collecting.
     var archiveCounters: ArchiveSinkCounters? { archive?.counters }
+}
 
-    // MARK: - Engine thread
+/// The engine thread's state and loop (inside the pipeline's `ThreadBound`; not `Sendable`).
+private final class EngineLoop {
+    let configuration: PipelineConfiguration
+    weak var sink: (any PipelineSink)?
+    let archive: ArchiveProducer?
+    let publisher: RedisPublisher?
+    let counters: PipelineCounters
+    let recent: RecentCandleStore
+    // Dynamic exclusivity checks on these (begin/end access per tick) showed in profiles; the loop
+    // is only reached through the pipeline's ThreadBound, on the engine thread, so they are off.
+    @exclusivity(unchecked) var former: CandleFormer
+    @exclusivity(unchecked) var batch: [CandleEvent] = []
+    /// Ticks handled since the last ``endBatch()`` (added to `counters.ticks` there: one atomic
+    /// add per batch, not per tick).
+    @exclusivity(unchecked) var batchTicks = 0
 
-    private func runEngine() {
-        engineThread.claim()
-        archive?.claimProducer()
+    init(configuration: PipelineConfiguration, sink: (any PipelineSink)?, archive: ArchiveProducer?, publisher: RedisPublisher?,
+         counters: PipelineCounters, recent: RecentCandleStore) {
+        self.configuration = configuration
+        self.sink = sink
+        self.archive = archive
+        self.publisher = publisher
+        self.counters = counters
+        self.recent = recent
+        former = CandleFormer(timeframes: configuration.timeframes, latenessWindow: configuration.lateness,
+                              keepClosed: configuration.keepClosedCandles)
+        batch.reserveCapacity(8192)
+    }
+
+    /// The engine thread's loop, until the input has finished and everything is closed.
+    func run(_ pipeline: MarketPipeline) -> Result<PipelineSummary, ArchiveError> {
+        let ring = pipeline.ring
         // Spin briefly when the ring runs dry (bursts), then park until the source publishes:
         // an idle engine costs no CPU and wakes within microseconds (no sleep-polling latency).
         var idleRounds = 0
@@ -168,53 +190,53 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
                 idleRounds = 0
                 continue
             }
-            if hasJob.load(ordering: .acquiring) {
+            if pipeline.hasJob.load(ordering: .acquiring) {
                 // What the feeder published before the job was submitted comes first.
                 if ring.popBatch(max: Int.max, { handle($0) }) > 0 { endBatch(); continue }
-                runJob()
+                runJob(pipeline)
                 idleRounds = 0
                 continue
             }
-            if inputFinished.load(ordering: .acquiring) {
+            if pipeline.inputFinished.load(ordering: .acquiring) {
                 // Input ended: one last look at the ring, then close everything.
                 if ring.popBatch(max: Int.max, { handle($0) }) > 0 { endBatch(); continue }
                 former.flush { batch.append($0) }
                 endBatch()
                 publisher?.finish()
-                result = closeArchive()
-                return
+                return closeArchive(ringDropped: ring.dropped)
             }
             idleRounds += 1
             if idleRounds < 64 { continue }
             if idleRounds < 80 { sched_yield(); continue }
-            wakeup.park(timeout: Self.idleParkSeconds) {
-                ring.count == 0 && !inputFinished.load(ordering: .acquiring) && !hasJob.load(ordering: .acquiring)
+            pipeline.wakeup.park(timeout: MarketPipeline.idleParkSeconds) {
+                ring.count == 0 && !pipeline.inputFinished.load(ordering: .acquiring) && !pipeline.hasJob.load(ordering: .acquiring)
             }
             idleRounds = 60
         }
     }
 
-    /// Runs the submitted source, handling its events as they come (engine thread).
-    private func runJob() {
-        guard let job = pendingJob.withLock({ j -> EngineJob? in defer { j = nil }; return j }) else { return }
-        hasJob.store(false, ordering: .relaxed)
+    /// Runs the submitted source, handling its events as they come.
+    private func runJob(_ pipeline: MarketPipeline) {
+        guard let job = pipeline.pendingJob.withLock({ j -> EngineJob? in defer { j = nil }; return j }) else { return }
+        pipeline.hasJob.store(false, ordering: .relaxed)
         var sinceBatch = 0
-        job.body? { event in
-            handle(event)
-            sinceBatch &+= 1
-            if sinceBatch == 4096 {
-                endBatch()
-                sinceBatch = 0
+        job.body.withValue { body in
+            body? { event in
+                handle(event)
+                sinceBatch &+= 1
+                if sinceBatch == 4096 {
+                    endBatch()
+                    sinceBatch = 0
+                }
             }
+            body = nil
         }
-        job.body = nil
         endBatch()
         job.done.signal()
     }
 
     @inline(__always)
     private func handle(_ event: DecodedEvent) {
-        engineThread.assertOwner()
         switch event {
         case let .tick(tick):
             batchTicks &+= 1
@@ -236,7 +258,6 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
     }
 
     private func endBatch() {
-        engineThread.assertOwner()
         if batchTicks > 0 {
             counters.ticks.add(batchTicks, ordering: .relaxed)
             batchTicks = 0
@@ -267,12 +288,10 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
         batch.removeAll(keepingCapacity: true)
     }
 
-    private func closeArchive() -> Result<PipelineSummary, ArchiveError> {
-        var summary = PipelineSummary(counters: counters.snapshot, candles: former.stats, archive: nil,
-                                      ringDropped: ring.dropped)
+    private func closeArchive(ringDropped: Int) -> Result<PipelineSummary, ArchiveError> {
+        var summary = PipelineSummary(counters: counters.snapshot, candles: former.stats, archive: nil, ringDropped: ringDropped)
         guard let archive else { return .success(summary) }
         let (statistics, error) = archive.finish()
-        archiveStatistics = statistics
         summary.archive = statistics
         summary.counters = counters.snapshot  // archive errors counted while closing
         if let error { return .failure(error) }
@@ -282,14 +301,13 @@ package final class MarketPipeline: @unchecked Sendable {  // engine state: engi
 
 /// A source handed to the engine thread by ``MarketPipeline/feedOnEngineThread(_:)``; the
 /// submitting thread waits on `done`, so the closure's captures are never used by two threads
-/// at once.
-private final class EngineJob: @unchecked Sendable {
-    /// Set by the submitter, cleared by the engine thread before it signals `done` (the closure
-    /// wraps a non-escaping one: nothing may hold it once the submitter goes on).
-    var body: ((_ deliver: (DecodedEvent) -> Void) -> Void)?
+/// at once. The closure is the engine thread's (its first user), which clears it before it
+/// signals `done` (it wraps a non-escaping one: nothing may hold it once the submitter goes on).
+private final class EngineJob: Sendable {
+    let body: ThreadBound<((_ deliver: (DecodedEvent) -> Void) -> Void)?>
     let done = DispatchSemaphore(value: 0)
 
-    init(_ body: @escaping (_ deliver: (DecodedEvent) -> Void) -> Void) { self.body = body }
+    init(_ body: @escaping (_ deliver: (DecodedEvent) -> Void) -> Void) { self.body = ThreadBound(ownedByFirstUser: body) }
 }
 
 /// What a pipeline did, for summaries.

@@ -1,7 +1,7 @@
 import Archive
 import Candles
 import FastDecode
-import Synchronization
+import ThreadSupport
 
 /// The recent candles of every asset and timeframe, readable from any thread (the server asks
 /// for them when a client starts a stream). The engine thread writes once per batch, under one
@@ -26,13 +26,13 @@ package final class RecentCandleStore: Sendable {
             }
         }
     }
-    private let state: Mutex<[Key: Series]>
+    private let state: Locked<[Key: Series]>
     private let keep: Int
 
     /// A store keeping `keep` closed candles per series.
     package init(keep: Int) {
         self.keep = max(1, keep)
-        state = Mutex([:])
+        state = Locked([:])
     }
 
     /// Applies a batch of candle events (engine thread).

@@ -78,7 +78,9 @@ package final class ParallelFileDecoder {
         // The calling thread keeps its own references to the directories: asking a decoder for
         // its `assets` reads state its thread is writing (a Swift access race under TSan).
         let directories = (0..<workers).map { _ in AssetDirectory() }
-        let decoders = try directories.map { try MarketDecoder(assets: $0, maxMessageBytes: maxMessageBytes) }
+        // Each decoder is its worker thread's (the first to use it), then the calling thread's
+        // again once the workers are joined (for the statistics).
+        let decoders = try directories.map { ThreadBound(ownedByFirstUser: try MarketDecoder(assets: $0, maxMessageBytes: maxMessageBytes)) }
         var maps = [AssetMap](repeating: AssetMap(), count: workers)
         let rings = (0..<workers).map { _ in SPSCRing<Item>(capacity: 1 << 15) }
         let mapping = mapsFile ? FileMapping(fd: fd, size: size) : nil
@@ -86,8 +88,10 @@ package final class ParallelFileDecoder {
         let finished = DispatchGroup()
         for w in 0..<workers {
             finished.enter()
-            let worker = DecodingWorker(fd: fd, mapping: mapping, cuts: cuts, first: w, stride: workers, decoder: decoders[w], ring: rings[w])
+            let decoder = decoders[w], ring = rings[w]
             let thread = Thread {
+                // Made on its thread, never leaving it.
+                let worker = DecodingWorker(fd: fd, mapping: mapping, cuts: cuts, first: w, stride: workers, decoder: decoder, ring: ring)
                 worker.run(cancelled: { cancelled.load(ordering: .relaxed) })
                 finished.leave()
             }
@@ -131,7 +135,10 @@ package final class ParallelFileDecoder {
         cancelled.store(true, ordering: .relaxed)
         finished.wait()
         var stats = DecodeStats()
-        for d in decoders { stats.merge(d.stats) }
+        for d in decoders {
+            d.claim()  // the workers are joined (`finished`)
+            stats.merge(d.value.stats)
+        }
         return (stats, size)
     }
 }
@@ -167,20 +174,22 @@ private struct AssetMap {
     }
 }
 
-/// One decoding thread's work: its pieces, its decoder, its ring.
-private final class DecodingWorker: @unchecked Sendable {  // used by its one thread only
+/// One decoding thread's work: its pieces, its decoder, its ring. Made on that thread and never
+/// leaving it (not `Sendable`); the decoder comes in a `ThreadBound` (the worker thread is its
+/// first user), checked once per piece.
+private final class DecodingWorker {
     let fd: Int32
     let mapping: FileMapping?
     let cuts: [Int]
     let first: Int
     let stride: Int
-    let decoder: MarketDecoder
+    let decoder: ThreadBound<MarketDecoder>
     let ring: SPSCRing<ParallelFileDecoder.Item>
     private var buffer: UnsafeMutableRawPointer?
     private var capacity = 0
     private static let padding = 64
 
-    init(fd: Int32, mapping: FileMapping?, cuts: [Int], first: Int, stride: Int, decoder: MarketDecoder,
+    init(fd: Int32, mapping: FileMapping?, cuts: [Int], first: Int, stride: Int, decoder: ThreadBound<MarketDecoder>,
          ring: SPSCRing<ParallelFileDecoder.Item>) {
         self.fd = fd
         self.mapping = mapping
@@ -202,19 +211,21 @@ private final class DecodingWorker: @unchecked Sendable {  // used by its one th
                 let bytes: UnsafeRawBufferPointer
                 if let mapped { bytes = mapped } else { bytes = try read(at: start, count: count) }
                 defer { if mapped != nil { mapping?.release(at: start, count: count) } }
-                decoder.resetSocketState()
                 let ring = self.ring
                 var stop = false
                 var lines = 0
-                LineReader.forEachLine(inPadded: bytes) { line, readable in
-                    guard !stop else { return }
-                    decoder.decode(line: line, readable: readable) { event in
-                        if !stop, !ring.stageWaiting(.event(event), until: cancelled) { stop = true }
+                decoder.withValue { decoder in
+                    decoder.resetSocketState()
+                    LineReader.forEachLine(inPadded: bytes) { line, readable in
+                        guard !stop else { return }
+                        decoder.decode(line: line, readable: readable) { event in
+                            if !stop, !ring.stageWaiting(.event(event), until: cancelled) { stop = true }
+                        }
+                        // Published every 64 lines (and when the ring is full, and at the end of the
+                        // piece): the consumer's view of the tail moves in steps, not per event.
+                        lines &+= 1
+                        if lines & 63 == 0 { ring.publish() }
                     }
-                    // Published every 64 lines (and when the ring is full, and at the end of the
-                    // piece): the consumer's view of the tail moves in steps, not per event.
-                    lines &+= 1
-                    if lines & 63 == 0 { ring.publish() }
                 }
                 if stop || !ring.pushWaiting(.endOfSegment, until: cancelled) { return }
             } catch {
@@ -266,7 +277,11 @@ extension ParallelFileDecoder {
 
 /// The file mapped read-only: a piece is decoded where the page cache holds it, without
 /// `pread`'s copy. Shared by the decoding threads (read-only; `madvise` is thread-safe).
-package final class FileMapping: @unchecked Sendable {  // immutable after init
+///
+/// `@unchecked Sendable` because it owns raw memory the compiler cannot see into: the `mmap`ed
+/// pages (unmapped in `deinit`). Its stored properties never change after `init`; the pages are
+/// only read, and `madvise(MADV_DONTNEED)` on a private read-only mapping is thread-safe.
+package final class FileMapping: @unchecked Sendable {
     private let fd: Int32
     private let base: UnsafeMutableRawPointer
     private let length: Int

@@ -25,10 +25,13 @@ enum ArchiveRecord: Sendable {
 /// records dropped, and counted (`qflux_archive_dropped_total`). Replays (``waitWhenFull``) wait for
 /// room instead: nothing is ever dropped.
 ///
-/// Threads: ``append(_:)``, ``endBatch()`` and ``finish()`` are the engine thread's (the ring's
-/// producer); the writer belongs to the archive thread from ``start()`` until ``finish()`` has
-/// joined it. Counters are atomics, readable from any thread.
-final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side; archive thread: writer
+/// Threads, as types: the sink is a plainly `Sendable` handle (``start()``, ``backlogCount``, the
+/// counters: atomics). The producer side – the ring's producer and the backlog – is an
+/// ``ArchiveProducer``, made once and not `Sendable`: it stays with the engine loop that holds it,
+/// so the per-record path has no thread check at all. The writer is the archive thread's, in a
+/// `ThreadBound` (the archive thread is its first user); its statistics and close error come
+/// back through a `Locked` slot before the thread ends.
+final class ArchiveSink: Sendable {
     /// Records the ring holds by default (~70 bytes each: ~4.6 MB).
     static let defaultRingCapacity = 1 << 16
     /// Records the engine thread may hold back while the ring is full (~70 MB at most).
@@ -41,63 +44,89 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
     /// Counters any thread may read.
     let counters = ArchiveSinkCounters()
 
-    private let ring: SPSCRing<ArchiveRecord>
-    private let wakeup = ThreadWakeup()
-    private let inputFinished = Atomic<Bool>(false)
-    private let done = DispatchSemaphore(value: 0)
-    private let waitWhenFull: Bool
-    private let pipelineCounters: PipelineCounters
-    private let logger: Logger
-
-    // Engine thread only (the producer; checked in debug builds).
-    private let producer = OwnerThreadCheck()
-    private var backlog: [ArchiveRecord] = []
-    private var backlogHead = 0
-    private var started = false
-
-    // Archive thread only (until finish() has joined it; checked in debug builds).
-    private let archiveThread = OwnerThreadCheck()
-    private let writer: ArchiveWriter
-    private var lastFlushCheck = 0.0
-    private var closeResult: Result<Void, ArchiveError> = .success(())
+    fileprivate let ring: SPSCRing<ArchiveRecord>
+    fileprivate let wakeup = ThreadWakeup()
+    fileprivate let inputFinished = Atomic<Bool>(false)
+    fileprivate let done = DispatchSemaphore(value: 0)
+    fileprivate let waitWhenFull: Bool
+    private let started = Atomic<Bool>(false)
+    private let producerMade = Atomic<Bool>(false)
+    /// The archive thread's writer (its first user).
+    private let writerSide: ThreadBound<ArchiveWriterLoop>
+    /// What the writer did, set by the archive thread before it ends.
+    private let outcome = Locked<(statistics: ArchiveWriterStatistics, error: ArchiveError?)?>(nil)
 
     /// Opens the archive (creates the data directory); nothing runs until ``start()``.
     init(configuration: ArchiveConfiguration, assets: AssetDirectory, ringCapacity: Int, waitWhenFull: Bool,
          counters: PipelineCounters, logger: Logger) throws(ArchiveError) {
         ring = SPSCRing(capacity: ringCapacity)
-        writer = try ArchiveWriter(configuration: configuration, assets: assets, logger: logger)
+        let writer = try ArchiveWriter(configuration: configuration, assets: assets, logger: logger)
+        writerSide = ThreadBound(ownedByFirstUser: ArchiveWriterLoop(writer: writer, pipelineCounters: counters, logger: logger))
         self.waitWhenFull = waitWhenFull
-        self.pipelineCounters = counters
-        self.logger = logger
+    }
+
+    /// The producer side; once (one producer per ring). It belongs to the thread that holds it.
+    func makeProducer() -> ArchiveProducer {
+        precondition(!producerMade.exchange(true, ordering: .relaxed), "an archive sink has one producer")
+        return ArchiveProducer(sink: self)
     }
 
     /// Starts the archive thread.
     func start() {
-        guard !started else { return }
-        started = true
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let thread = Thread { [self] in
-            runArchiveThread()
+            let result = writerSide.withValue { $0.run(self) }
+            outcome.withLock { $0 = result }
             done.signal()
         }
         thread.name = "qflux-archive"
         thread.start()
     }
 
-    // MARK: - Engine thread
+    /// Records waiting for the disk now: in the ring and held back (any thread; approximate).
+    var backlogCount: Int { ring.count + counters.heldBack.load(ordering: .relaxed) }
 
-    /// The calling thread (the engine's) becomes the producer.
-    func claimProducer() { producer.claim() }
+    /// Ends the input (everything is in the ring), waits for the archive thread to write it and
+    /// close every chunk, and returns what the writer did.
+    fileprivate func finishWriter() -> (statistics: ArchiveWriterStatistics, error: ArchiveError?) {
+        start()
+        inputFinished.store(true, ordering: .releasing)
+        wakeup.notify()
+        done.wait()
+        done.signal()  // finish() may be asked again
+        return outcome.withLock { $0! }
+    }
+}
 
-    /// Queues one record (engine thread). Visible to the archive thread after ``endBatch()``.
+/// The engine thread's side of an ``ArchiveSink``: the ring's producer and the records held back
+/// while the ring is full. Not `Sendable`: it stays on the thread that holds it (the engine loop).
+final class ArchiveProducer {
+    private let sink: ArchiveSink
+    private let ring: SPSCRing<ArchiveRecord>
+    private let counters: ArchiveSinkCounters
+    private let waitWhenFull: Bool
+    private var backlog: [ArchiveRecord] = []
+    private var backlogHead = 0
+
+    fileprivate init(sink: ArchiveSink) {
+        self.sink = sink
+        ring = sink.ring
+        counters = sink.counters
+        waitWhenFull = sink.waitWhenFull
+    }
+
+    /// Starts the archive thread (if not yet).
+    func start() { sink.start() }
+
+    /// Queues one record. Visible to the archive thread after ``endBatch()``.
     @inline(__always)
     func append(_ record: ArchiveRecord) {
-        producer.assertOwner()
         if backlogHead == backlog.count, ring.stage(record) { return }
         if waitWhenFull {
             ring.pushWaiting(record)
             return
         }
-        guard backlog.count - backlogHead < Self.maxBacklog else {
+        guard backlog.count - backlogHead < ArchiveSink.maxBacklog else {
             counters.dropped.add(1, ordering: .relaxed)
             return
         }
@@ -106,19 +135,16 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
     }
 
     /// Publishes the batch to the archive thread and moves held-back records into the ring as
-    /// room allows (engine thread).
+    /// room allows.
     func endBatch() {
-        producer.assertOwner()
         if backlogHead < backlog.count { drainBacklog() }
         ring.publish()
-        wakeup.notify()
+        sink.wakeup.notify()
     }
 
     /// Hands everything over, waits for the archive thread to write it and close every chunk, and
-    /// returns what the writer did (engine thread, once, at the end of input).
+    /// returns what the writer did (once, at the end of input).
     func finish() -> (statistics: ArchiveWriterStatistics, error: ArchiveError?) {
-        producer.assertOwner()
-        start()
         while backlogHead < backlog.count {
             ring.pushWaiting(backlog[backlogHead])
             backlogHead += 1
@@ -126,18 +152,8 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
         backlog.removeAll()
         backlogHead = 0
         ring.publish()
-        inputFinished.store(true, ordering: .releasing)
-        wakeup.notify()
-        done.wait()
-        done.signal()  // finish() may be asked again
-        switch closeResult {
-        case .success: return (writer.statistics, nil)
-        case let .failure(error): return (writer.statistics, error)
-        }
+        return sink.finishWriter()
     }
-
-    /// Records waiting for the disk now: in the ring and held back (any thread; approximate).
-    var backlogCount: Int { ring.count + counters.heldBack.load(ordering: .relaxed) }
 
     private func drainBacklog() {
         while backlogHead < backlog.count, ring.stage(backlog[backlogHead]) { backlogHead += 1 }
@@ -154,35 +170,48 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
             counters.heldBackPeak.store(held, ordering: .relaxed)
         }
     }
+}
 
-    // MARK: - Archive thread
+/// The archive thread's state: the writer and its flush clock (inside the sink's `ThreadBound`).
+private final class ArchiveWriterLoop {
+    private let writer: ArchiveWriter
+    private let pipelineCounters: PipelineCounters
+    private let logger: Logger
+    private var lastFlushCheck = 0.0
 
-    private func runArchiveThread() {
-        archiveThread.claim()
+    init(writer: ArchiveWriter, pipelineCounters: PipelineCounters, logger: Logger) {
+        self.writer = writer
+        self.pipelineCounters = pipelineCounters
+        self.logger = logger
+    }
+
+    /// The archive thread's loop: writes what the ring brings until the input has finished, then
+    /// closes the writer.
+    func run(_ sink: ArchiveSink) -> (statistics: ArchiveWriterStatistics, error: ArchiveError?) {
+        let ring = sink.ring
         var idleRounds = 0
         while true {
             let n = ring.popBatch(max: 4096) { write($0) }
             if n > 0 {
-                counters.written.add(n, ordering: .relaxed)
+                sink.counters.written.add(n, ordering: .relaxed)
                 idleRounds = 0
                 maybeFlush()
                 continue
             }
             maybeFlush()
-            if inputFinished.load(ordering: .acquiring) {
+            if sink.inputFinished.load(ordering: .acquiring) {
                 if ring.popBatch(max: Int.max, { write($0) }) > 0 { continue }
-                do throws(ArchiveError) { try writer.close() } catch { closeResult = .failure(error) }
-                return
+                do throws(ArchiveError) { try writer.close() } catch { return (writer.statistics, error) }
+                return (writer.statistics, nil)
             }
             idleRounds += 1
             if idleRounds < 16 { sched_yield(); continue }
-            wakeup.park(timeout: Self.idleParkSeconds) { ring.count == 0 && !inputFinished.load(ordering: .acquiring) }
+            sink.wakeup.park(timeout: ArchiveSink.idleParkSeconds) { ring.count == 0 && !sink.inputFinished.load(ordering: .acquiring) }
         }
     }
 
     @inline(__always)
     private func write(_ record: ArchiveRecord) {
-        archiveThread.assertOwner()
         do throws(ArchiveError) {
             switch record {
             case let .tick(tick): try writer.append(tick)
@@ -195,7 +224,7 @@ final class ArchiveSink: @unchecked Sendable {  // engine thread: producer side;
 
     private func maybeFlush() {
         let now = monotonicNow()
-        guard now - lastFlushCheck >= Self.flushCheckInterval else { return }
+        guard now - lastFlushCheck >= ArchiveSink.flushCheckInterval else { return }
         lastFlushCheck = now
         do throws(ArchiveError) { try writer.flushIfDue(now: now) } catch { failed(error) }
     }

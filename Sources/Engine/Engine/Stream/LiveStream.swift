@@ -15,7 +15,10 @@ import Archive
 /// `qflux stream`: a source (the user's Chrome over CDP, or the demo broker) feeding the pipeline,
 /// whose candle updates go to the Socket.IO server front once per engine batch. Source status
 /// changes reach clients as `connection_status`, source errors as `stream_error`.
-package final class LiveStream: PipelineSink, @unchecked Sendable {  // `published`: engine thread only (checked); the rest is immutable
+///
+/// Plainly `Sendable`: the candle buffer the sink methods fill is the engine thread's, in a
+/// `ThreadBound` (the engine thread is its first user; one check per batch); the rest is immutable.
+package final class LiveStream: PipelineSink, Sendable {
     /// Which source feeds the stream.
     package enum SourceChoice: Sendable, Equatable {
         /// The built-in simulated broker (``Configuration/demo``).
@@ -55,9 +58,8 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
     private let server: StreamServer
     /// The source feeding the stream.
     package let source: any LiveSource
-    private var published: [Candle] = []
-    /// The engine thread (the first to call the sink methods; checked in debug builds).
-    private let engineThread = OwnerThreadCheck(ownedByFirstUser: ())
+    /// The candles of one batch for the server (the engine thread's: the first to call the sink methods).
+    private let published: ThreadBound<[Candle]>
 
     /// Prepares the stream with the source ``Configuration/source`` names: opens the archive and
     /// creates the server (nothing runs yet).
@@ -85,8 +87,10 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
         serverConfig.formedTimeframes = configuration.pipeline.timeframes
         server = StreamServer(config: serverConfig, dataSource: data, directory: assets,
                               initialStatus: SourceStatus(kind: SourceStatus.Kind(source.kind), connected: false), logger: logger)
+        var buffer: [Candle] = []
+        buffer.reserveCapacity(8192)
+        published = ThreadBound(ownedByFirstUser: buffer)
         pipeline.attach(sink: self)
-        published.reserveCapacity(8192)
     }
 
     /// The Redis source's settings for a node whose pipeline runs `pipeline`.
@@ -126,14 +130,14 @@ package final class LiveStream: PipelineSink, @unchecked Sendable {  // `publish
     // MARK: PipelineSink (engine thread)
 
     package func pipeline(candleEvents: [CandleEvent]) {
-        engineThread.assertOwnerOrClaim()
-        published.removeAll(keepingCapacity: true)
-        for event in candleEvents { published.append(event.candle) }
-        server.publish(published)
+        published.withValue { published in
+            published.removeAll(keepingCapacity: true)
+            for event in candleEvents { published.append(event.candle) }
+            server.publish(published)
+        }
     }
 
     package func pipeline(chart: ChartFocus) {
-        engineThread.assertOwnerOrClaim()
         server.publishAssetDetected(chart.asset)
     }
 }

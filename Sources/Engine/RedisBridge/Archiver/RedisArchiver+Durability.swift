@@ -8,7 +8,7 @@ import Synchronization
 
 /// What happens to the entries read: judged, written, made durable, checkpointed, acknowledged –
 /// in that order, and nothing after the first write error.
-extension RedisArchiver {
+extension ArchiverRun {
     func throwIfWriteFailed() throws(ArchiveError) {
         if let writeFailure { throw writeFailure }
     }

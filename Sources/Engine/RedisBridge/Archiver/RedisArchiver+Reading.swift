@@ -7,7 +7,7 @@ import ThreadSupport
 
 /// Reading the tick streams through the consumer group: discovery of assets, groups, claims,
 /// pending and new entries, and the streams Redis refuses (skipped, see ``SkippedStreams``).
-extension RedisArchiver {
+extension ArchiverRun {
     /// After (re)connecting: groups exist, every pending entry of the group is ours and read.
     func takeOver(_ c: RedisConnection) throws(RedisError) {
         nextAssetLook = 0

@@ -37,7 +37,12 @@ import Synchronization
 ///   qflux:ticks:X x`) is skipped, counted and tried again every
 ///   ``Configuration/skippedStreamRetry`` seconds (``SkippedStreams``); the others are archived.
 /// - Entries trimmed away (`MAXLEN`) before the archiver read them are lost; they are counted.
-package final class RedisArchiver: @unchecked Sendable {  // run() thread only, counters any thread
+///
+/// Threads, as types: the archiver is a plainly `Sendable` handle (``statistics``, ``stop()``: a
+/// `Locked` and an atomic). Everything ``run(shouldStop:)`` touches – the writer, the checkpoint,
+/// the streams – is an `ArchiverRun` in a `ThreadBound`, owned by the thread that runs it (its
+/// first user, usually not the one that created the archiver).
+package final class RedisArchiver: Sendable {
     /// How the archiver runs.
     package struct Configuration: Sendable {
         /// The server.
@@ -96,14 +101,54 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
         package var streams = 0
     }
 
+    private let stats: Locked<Statistics>
+    private let stopping = Atomic<Bool>(false)
+    /// The run's state: the thread that runs ``run(shouldStop:)`` (the first to) owns it.
+    private let state: ThreadBound<ArchiverRun>
+
+    /// Opens the archive and reads the checkpoint; nothing connects until ``run(shouldStop:)``.
+    package init(configuration: Configuration, logger: Logger) throws {
+        let stats = Locked(Statistics())
+        self.stats = stats
+        state = ThreadBound(ownedByFirstUser: try ArchiverRun(configuration: configuration, logger: logger, stats: stats))
+    }
+
+    /// Figures now.
+    package var statistics: Statistics { stats.withLock { $0 } }
+
+    /// Asks ``run(shouldStop:)`` to finish (any thread; async-signal handlers should set their own flag and
+    /// pass it as `shouldStop`).
+    package func stop() { stopping.store(true, ordering: .relaxed) }
+
+    /// Runs until `shouldStop()` (checked at least every ``Configuration/blockMilliseconds``) or
+    /// ``stop()``; then makes everything durable, acknowledges it and closes the archive. One
+    /// thread runs it (the first to call it).
+    ///
+    /// Throws an ``ArchiveError`` at the first write, sync or checkpoint failure, at once: nothing
+    /// read since the last durability point is checkpointed or acknowledged (see the type's notes).
+    /// Redis being unreachable or answering with errors is not a failure: it is retried.
+    package func run(shouldStop: @escaping () -> Bool = { false }) throws(ArchiveError) {
+        let result = state.withValue { run in
+            Result { () throws(ArchiveError) in
+                try run.run(shouldStop: { shouldStop() || self.stopping.load(ordering: .relaxed) })
+            }
+        }
+        try result.get()
+    }
+}
+
+/// What ``RedisArchiver/run(shouldStop:)`` works with: the writer, the checkpoint, the streams
+/// (in the archiver's `ThreadBound`; not `Sendable`).
+final class ArchiverRun {
     // Internal rather than private only for the extensions in RedisArchiver+Reading.swift and
-    // RedisArchiver+Durability.swift; nothing outside this type uses them.
+    // RedisArchiver+Durability.swift; nothing outside the archiver uses them.
     let configuration: Configuration
     let logger: Logger
-    let stats = Mutex(Statistics())
-    let stopping = Atomic<Bool>(false)
+    /// Where ``publishStatistics()`` puts the figures for ``RedisArchiver/statistics``.
+    let stats: Locked<RedisArchiver.Statistics>
+    typealias Statistics = RedisArchiver.Statistics
+    typealias Configuration = RedisArchiver.Configuration
 
-    // run() thread only.
     let assets = AssetDirectory()
     let writer: ArchiveWriter
     var checkpoint: ArchiveCheckpoint
@@ -141,13 +186,14 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
     /// The last Redis error logged since the last successful read.
     var lastReported: String?
 
-    /// `stop()`, or the caller's `shouldStop`.
+    /// `stop()`, or the caller's `shouldStop` (set for the length of ``run(shouldStop:)``).
     var shouldStop: () -> Bool = { false }
 
-    /// Opens the archive and reads the checkpoint; nothing connects until ``run()``.
-    package init(configuration: Configuration, logger: Logger) throws {
+    /// Opens the archive and reads the checkpoint.
+    init(configuration: Configuration, logger: Logger, stats: Locked<Statistics>) throws {
         self.configuration = configuration
         self.logger = logger
+        self.stats = stats
         skipped = SkippedStreams(retryInterval: configuration.skippedStreamRetry)
         var archiveConfiguration = ArchiveConfiguration(directory: configuration.directory, collect: .tick,
                                                         tickChunkSize: configuration.tickChunkSize, flushInterval: configuration.syncInterval)
@@ -174,21 +220,10 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
         try checkpoint.save(directory: configuration.directory)
     }
 
-    /// Figures now.
-    package var statistics: Statistics { stats.withLock { $0 } }
-
-    /// Asks ``run()`` to finish (any thread; async-signal handlers should set their own flag and
-    /// pass it as `shouldStop`).
-    package func stop() { stopping.store(true, ordering: .relaxed) }
-
-    /// Runs until `shouldStop()` (checked at least every ``Configuration/blockMilliseconds``) or
-    /// ``stop()``; then makes everything durable, acknowledges it and closes the archive.
-    ///
-    /// Throws an ``ArchiveError`` at the first write, sync or checkpoint failure, at once: nothing
-    /// read since the last durability point is checkpointed or acknowledged (see the type's notes).
-    /// Redis being unreachable or answering with errors is not a failure: it is retried.
-    package func run(shouldStop: @escaping () -> Bool = { false }) throws(ArchiveError) {
+    /// ``RedisArchiver/run(shouldStop:)``'s loop.
+    func run(shouldStop: @escaping () -> Bool) throws(ArchiveError) {
         self.shouldStop = shouldStop
+        defer { self.shouldStop = { false } }  // it may hold the archiver: no cycle once run returns
         var backoff = Backoff()
         var everConnected = false
         var reportedDown = false
@@ -257,7 +292,7 @@ package final class RedisArchiver: @unchecked Sendable {  // run() thread only, 
         publishStatistics()
     }
 
-    var stopRequested: Bool { shouldStop() || stopping.load(ordering: .relaxed) }
+    var stopRequested: Bool { shouldStop() }
 
     /// A lost connection and an error reply are told apart: "cannot reach Redis" only for the
     /// first. The same error again before a successful read is not logged again.

@@ -32,9 +32,11 @@ package enum PublishRecord: Sendable {
 /// rest are sent again after reconnecting (a command Redis applied but whose reply was lost is
 /// then written twice: delivery is at least once across a lost connection).
 ///
-/// Threads: ``append(_:)``, ``endBatch()`` and ``finish()`` are the engine thread's; the
-/// connection and backlog belong to the publisher thread; counters are atomics.
-package final class RedisPublisher: @unchecked Sendable {  // engine thread: producer side; publisher thread: the rest
+/// Threads, as types: the publisher is a plainly `Sendable` handle. ``append(_:)``,
+/// ``endBatch()`` and ``finish()`` are the engine thread's (the ring's producer, checked by an
+/// `OwnerThreadCheck`, as before); the connection, the backlog and the encoder are a
+/// `PublisherLoop` made on the publisher thread and never leaving it; counters are atomics.
+package final class RedisPublisher: Sendable {
     /// Default backlog bound (records).
     package static let defaultMaxBacklog = 1_000_000
 
@@ -43,41 +45,17 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
     /// How it runs.
     package let configuration: RedisPublisherConfiguration
 
-    private let ring: SPSCRing<PublishRecord>
-    private let wakeup = ThreadWakeup()
-    private let inputFinished = Atomic<Bool>(false)
+    fileprivate let ring: SPSCRing<PublishRecord>
+    fileprivate let wakeup = ThreadWakeup()
+    fileprivate let inputFinished = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
-    private let waitWhenFull: Bool
-    private let assets: AssetDirectory
-    private let logger: Logger
-    private var started = false
+    fileprivate let waitWhenFull: Bool
+    fileprivate let assets: AssetDirectory
+    fileprivate let logger: Logger
+    private let started = Atomic<Bool>(false)
 
-    /// The engine thread, the ring's producer (the first caller; checked in debug builds).
+    /// The engine thread, the ring's producer (the first caller; checked on every append).
     private let producer = OwnerThreadCheck(ownedByFirstUser: ())
-    /// The publisher thread (checked in debug builds).
-    private let publisherThread = OwnerThreadCheck(ownedByFirstUser: ())
-
-    // Publisher thread only.
-    private var connection: RedisConnection?
-    private var everConnected = false
-    private var backoff: Backoff
-    private var nextAttempt = 0.0
-    private var backlog: [PublishRecord] = []
-    private var head = 0
-    private var writer = RESPWriter(capacity: 1 << 17)
-    private var tickPrefixes: [[UInt8]?] = []
-    private var candlePrefixes: [Int64: [UInt8]] = [:]
-    private var announced = Set<UInt32>()
-    /// Backlog records `head..<sentEnd` are in flight, in these batches (oldest first).
-    private var sentEnd = 0
-    private var inflight: [InFlight] = []
-    /// Replies read of the oldest batch while reading it.
-    private var partial = 0
-    private struct InFlight {
-        var records: Int
-        var announces: [UInt32]
-    }
-    private var loggedDown = false
 
     /// Prepares a publisher; nothing connects until ``start()``.
     package init(configuration: RedisPublisherConfiguration, assets: AssetDirectory, waitWhenFull: Bool, logger: Logger) {
@@ -87,16 +65,13 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
         self.logger = logger
         counters = RedisPublisherCounters(maxBacklog: configuration.maxBacklog)
         ring = SPSCRing(capacity: configuration.ringCapacity)
-        backoff = Backoff(maximum: configuration.maxReconnectDelay)
-        backlog.reserveCapacity(1 << 14)
     }
 
     /// Starts the publisher thread (it connects at once).
     package func start() {
-        guard !started else { return }
-        started = true
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let thread = Thread { [self] in
-            run()
+            PublisherLoop(self).run()
             done.signal()
         }
         thread.name = "qflux-redis-pub"
@@ -176,11 +151,54 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
             + ",\"dropped\":\(c.dropped.load(ordering: .relaxed)),\"errors\":\(c.errors.load(ordering: .relaxed))"
             + ",\"reconnects\":\(c.reconnects.load(ordering: .relaxed))}"
     }
+}
 
-    // MARK: - Publisher thread
+/// The publisher thread's state and loop: made on that thread when it starts and never leaving
+/// it (not `Sendable`), so none of it needs a check or a lock.
+private final class PublisherLoop {
+    private let publisher: RedisPublisher
+    private let configuration: RedisPublisherConfiguration
+    private let counters: RedisPublisherCounters
+    private let ring: SPSCRing<PublishRecord>
+    private let wakeup: ThreadWakeup
+    private let waitWhenFull: Bool
+    private let assets: AssetDirectory
+    private let logger: Logger
+    private var connection: RedisConnection?
+    private var everConnected = false
+    private var backoff: Backoff
+    private var nextAttempt = 0.0
+    private var backlog: [PublishRecord] = []
+    private var head = 0
+    private var writer = RESPWriter(capacity: 1 << 17)
+    private var tickPrefixes: [[UInt8]?] = []
+    private var candlePrefixes: [Int64: [UInt8]] = [:]
+    private var announced = Set<UInt32>()
+    /// Backlog records `head..<sentEnd` are in flight, in these batches (oldest first).
+    private var sentEnd = 0
+    private var inflight: [InFlight] = []
+    /// Replies read of the oldest batch while reading it.
+    private var partial = 0
+    private struct InFlight {
+        var records: Int
+        var announces: [UInt32]
+    }
+    private var loggedDown = false
 
-    private func run() {
-        publisherThread.assertOwnerOrClaim()
+    init(_ publisher: RedisPublisher) {
+        self.publisher = publisher
+        configuration = publisher.configuration
+        counters = publisher.counters
+        ring = publisher.ring
+        wakeup = publisher.wakeup
+        waitWhenFull = publisher.waitWhenFull
+        assets = publisher.assets
+        logger = publisher.logger
+        backoff = Backoff(maximum: configuration.maxReconnectDelay)
+        backlog.reserveCapacity(1 << 14)
+    }
+
+    func run() {
         var finishDeadline = Double.infinity
         var idleRounds = 0
         while true {
@@ -192,7 +210,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
                 if connection == nil { connectIfDue() }
                 if connection != nil { send() }
             }
-            let finished = inputFinished.load(ordering: .acquiring)
+            let finished = publisher.inputFinished.load(ordering: .acquiring)
             if finished {
                 if ring.count == 0 && backlog.count == head { break }
                 if finishDeadline == .infinity { finishDeadline = monotonicNow() + configuration.finishTimeout }
@@ -216,7 +234,7 @@ package final class RedisPublisher: @unchecked Sendable {  // engine thread: pro
             }
             idleRounds += 1
             if idleRounds < 16 { sched_yield(); continue }
-            wakeup.park(timeout: 0.25) { ring.count == 0 && !inputFinished.load(ordering: .acquiring) }
+            wakeup.park(timeout: 0.25) { ring.count == 0 && !publisher.inputFinished.load(ordering: .acquiring) }
         }
         connection = nil
         counters.connected.store(false, ordering: .relaxed)

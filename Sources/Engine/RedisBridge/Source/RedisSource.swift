@@ -24,7 +24,11 @@ import Synchronization
 /// absurd) and dropped. A key Redis refuses to read (``RedisError/concernsKey``, e.g. `WRONGTYPE`)
 /// is skipped, counted and tried again every ``Configuration/skippedStreamRetry`` seconds
 /// (``SkippedStreams``); the other streams are served meanwhile.
-package final class RedisSource: LiveSource, @unchecked Sendable {  // source-thread state: that thread only
+///
+/// Plainly `Sendable`: the source thread's state (last ids, followed streams, skipped streams) is a
+/// `SourceLoop` made on that thread when it starts and never leaving it; the counters others read
+/// are atomics.
+package final class RedisSource: LiveSource, Sendable {
     /// How the source runs.
     package struct Configuration: Sendable {
         /// The server.
@@ -47,44 +51,34 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
     /// ``SourceKind/redis``.
     package var kind: SourceKind { .redis }
 
-    private let configuration: Configuration
-    private let logger: Logger
-    private let stopping = Atomic<Bool>(false)
+    fileprivate let configuration: Configuration
+    fileprivate let logger: Logger
+    fileprivate let stopping = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     /// Set by ``start(feeder:events:)`` (the thread itself is not kept: its closure holds `self`).
     private let started = Atomic<Bool>(false)
 
-    private let ticksRead = Atomic<Int>(0)
-    private let historyTicks = Atomic<Int>(0)
-    private let historyCandles = Atomic<Int>(0)
-    private let connectedFlag = Atomic<Bool>(false)
-    private let reconnects = Atomic<Int>(0)
-    private let malformed = Atomic<Int>(0)
-    private let absurd = Atomic<Int>(0)
-    private let streamsFollowed = Atomic<Int>(0)
-    private let streamsSkipped = Atomic<Int>(0)
-    private let streamErrors = Atomic<Int>(0)
-
-    // Source thread only.
-    private var lastIDs: [String: StreamID] = [:]  // tick stream key → last id read
-    private var assetOf: [String: AssetID] = [:]
-    /// The tick streams read now (followed, not skipped).
-    private var keys: [String] = []
-    private var skipped: SkippedStreams
-    /// Set by every successful read; tells a new Redis error from the same one again.
-    private var readSucceeded = false
+    fileprivate let ticksRead = Atomic<Int>(0)
+    fileprivate let historyTicks = Atomic<Int>(0)
+    fileprivate let historyCandles = Atomic<Int>(0)
+    fileprivate let connectedFlag = Atomic<Bool>(false)
+    fileprivate let reconnects = Atomic<Int>(0)
+    fileprivate let malformed = Atomic<Int>(0)
+    fileprivate let absurd = Atomic<Int>(0)
+    fileprivate let streamsFollowed = Atomic<Int>(0)
+    fileprivate let streamsSkipped = Atomic<Int>(0)
+    fileprivate let streamErrors = Atomic<Int>(0)
 
     /// Prepares the source (nothing connects until ``start(feeder:events:)``).
     package init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        skipped = SkippedStreams(retryInterval: configuration.skippedStreamRetry)
     }
 
     package func start(feeder: any FrameFeeder, events: (any LiveSourceEvents)?) throws {
         precondition(!started.exchange(true, ordering: .acquiringAndReleasing), "start once")
         let t = Thread { [self] in
-            run(feeder: feeder, events: events)
+            SourceLoop(self).run(feeder: feeder, events: events)
             finished.signal()
         }
         t.name = "qflux-redis-source"
@@ -122,12 +116,33 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
                 reconnects.load(ordering: .relaxed))
         return out.text
     }
+}
 
-    // MARK: - Source thread
+/// The source thread's state and loop: made on that thread when it starts and never leaving it
+/// (not `Sendable`), so none of it needs a check or a lock.
+private final class SourceLoop {
+    private let source: RedisSource
+    private let configuration: RedisSource.Configuration
+    private let logger: Logger
+    private var lastIDs: [String: StreamID] = [:]  // tick stream key → last id read
+    private var assetOf: [String: AssetID] = [:]
+    /// The tick streams read now (followed, not skipped).
+    private var keys: [String] = []
+    private var skipped: SkippedStreams
+    /// Set by every successful read; tells a new Redis error from the same one again.
+    private var readSucceeded = false
 
-    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
-    private func run(feeder: any FrameFeeder, events: (any LiveSourceEvents)?) {
+    init(_ source: RedisSource) {
+        self.source = source
+        configuration = source.configuration
+        logger = source.logger
+        skipped = SkippedStreams(retryInterval: configuration.skippedStreamRetry)
+    }
+
+    private var isStopping: Bool { source.stopping.load(ordering: .relaxed) }
+
+    func run(feeder: any FrameFeeder, events: (any LiveSourceEvents)?) {
         var backoff = Backoff()
         var everConnected = false
         var reportedDown = false
@@ -147,10 +162,10 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
                 continue
             }
             if readSucceeded { backoff.reset() }  // after an error reply nothing read: keep backing off
-            if everConnected { reconnects.add(1, ordering: .relaxed) }
+            if everConnected { source.reconnects.add(1, ordering: .relaxed) }
             everConnected = true
             reportedDown = false
-            connectedFlag.store(true, ordering: .relaxed)
+            source.connectedFlag.store(true, ordering: .relaxed)
             events?.sourceStatusChanged(connected: true)
             logger.info("Redis source connected", metadata: ["address": "\(configuration.address)"])
             do throws(RedisError) {
@@ -170,7 +185,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
                 events?.sourceError("Redis connection lost: \(error.message)")
                 reportedDown = true
             }
-            connectedFlag.store(false, ordering: .relaxed)
+            source.connectedFlag.store(false, ordering: .relaxed)
             events?.sourceStatusChanged(connected: false)
             if !isStopping { sleepUnlessStopping(backoff.delay()) }
         }
@@ -214,10 +229,10 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
                     }
                 }
             }
-            if malformedNow > 0 { malformed.add(malformedNow, ordering: .relaxed) }
-            if absurdNow > 0 { absurd.add(absurdNow, ordering: .relaxed) }
+            if malformedNow > 0 { source.malformed.add(malformedNow, ordering: .relaxed) }
+            if absurdNow > 0 { source.absurd.add(absurdNow, ordering: .relaxed) }
             if !batch.isEmpty {
-                ticksRead.add(batch.count, ordering: .relaxed)
+                source.ticksRead.add(batch.count, ordering: .relaxed)
                 feeder.feed(events: batch)
                 batch.removeAll(keepingCapacity: true)
             }
@@ -256,7 +271,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
             } catch where error.concernsKey {
                 skipped.skip(key, error, now: now, logger: logger)
             }
-            streamsFollowed.store(keys.count, ordering: .relaxed)
+            source.streamsFollowed.store(keys.count, ordering: .relaxed)
             publishSkipped()
         }
     }
@@ -276,13 +291,13 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
         }
         guard refused > 0 else { throw failure }
         keys.removeAll { skipped.contains($0) }
-        streamsFollowed.store(keys.count, ordering: .relaxed)
+        source.streamsFollowed.store(keys.count, ordering: .relaxed)
         publishSkipped()
     }
 
     private func publishSkipped() {
-        streamsSkipped.store(skipped.count, ordering: .relaxed)
-        streamErrors.store(skipped.errors, ordering: .relaxed)
+        source.streamsSkipped.store(skipped.count, ordering: .relaxed)
+        source.streamErrors.store(skipped.errors, ordering: .relaxed)
     }
 
     private func loadHistory(_ connection: RedisConnection, key: String, name: String,
@@ -310,7 +325,7 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
         assetOf[key] = asset
         keys.append(key)
         lastIDs[key] = last
-        historyTicks.add(points.count, ordering: .relaxed)
+        source.historyTicks.add(points.count, ordering: .relaxed)
         var snapshots: [DecodedEvent] = []
         for (k, timeframe) in configuration.timeframes.enumerated() {
             let candleKey = RedisStreamLayout.candlesKey(timeframe, name)
@@ -332,14 +347,14 @@ package final class RedisSource: LiveSource, @unchecked Sendable {  // source-th
                 }
             }
             let candles = byStart.values.sorted { $0.time < $1.time }
-            historyCandles.add(candles.count, ordering: .relaxed)
+            source.historyCandles.add(candles.count, ordering: .relaxed)
             let ticks = k == 0 ? points : []
             guard !ticks.isEmpty || !candles.isEmpty else { continue }
             snapshots.append(.history(HistorySnapshot(source: ticks.isEmpty ? .loadHistoryPeriodFast : .updateHistoryNewFast,
                                                       asset: asset, period: timeframe.seconds, ticks: ticks, candles: candles)))
         }
-        if malformedNow > 0 { malformed.add(malformedNow, ordering: .relaxed) }
-        if absurdNow > 0 { absurd.add(absurdNow, ordering: .relaxed) }
+        if malformedNow > 0 { source.malformed.add(malformedNow, ordering: .relaxed) }
+        if absurdNow > 0 { source.absurd.add(absurdNow, ordering: .relaxed) }
         if !snapshots.isEmpty { feeder.feed(events: snapshots) }
         logger.info("Redis source follows \(name)", metadata: ["history_ticks": "\(points.count)", "from": "\(last)"])
     }
