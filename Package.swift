@@ -77,7 +77,7 @@ let package = Package(
         concept("Metrics", []),
         concept("Ring", ["ThreadSupport"]),
         concept("Indicators", ["FastDecode"]),
-        concept("Backtest", ["Indicators", "TextWriters"]),
+        concept("Backtest", ["Indicators", "TextWriters", "ThreadSupport"]),
         concept("Candles", ["FastDecode"]),
         concept("LibWebSockets", ["CLibWebSockets", "ThreadSupport"]),
         concept("Archive", ["Candles", "FastDecode", "TextWriters", "ThreadSupport", "CLZ4", logging]),
@@ -104,7 +104,8 @@ let package = Package(
             name: "qflux",
             dependencies: [
                 "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "TextWriters",
-                "RedisBridge", "Indicators", "Backtest", "Collect", "MarketSource", "Metrics", argumentParser, logging,
+                "RedisBridge", "Indicators", "Backtest", "Collect", "MarketSource", "Metrics", "ThreadSupport",
+                argumentParser, logging,
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,4 +1,5 @@
 import Synchronization
+import ThreadSupport
 
 /// Progress of a parameter sweep on standard error, updated from the sweep's worker threads:
 /// on a terminal a bar redrawn at most 5 times a second (`\r`, cleared at the end); otherwise a
@@ -14,7 +15,7 @@ final class SweepProgress: Sendable {
     private let terminal: Bool
     private let enabled: Bool
     private let started: Double
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(total: Int, terminal: Bool, enabled: Bool) {
         self.total = total

@@ -1,6 +1,7 @@
 import Dispatch
 import Indicators
 import Synchronization
+import ThreadSupport
 import TextWriters
 
 /// Runs a backtest for every combination of parameter values, on all cores.
@@ -79,7 +80,7 @@ package struct Sweep: Sendable {
     package func run(candles: [AnalysisCandle], factory: @escaping Factory,
                      progress: (@Sendable (Int, Int) -> Void)? = nil) -> [SweepRow] {
         let total = combinationCount
-        let rows = Mutex([SweepRow?](repeating: nil, count: total))
+        let rows = Locked([SweepRow?](repeating: nil, count: total))
         let done = Atomic<Int>(0)
         DispatchQueue.concurrentPerform(iterations: total) { i in
             let row = runOne(i, candles: candles, factory: factory)
