@@ -154,17 +154,4 @@ extension ServerCore {
         }
         events.listingWaiters.removeAll()
     }
-
-    // MARK: metrics
-
-    /// The inbound-limit lines of `/metrics`.
-    func appendLimitMetrics(to out: inout PrometheusText, _ st: StreamServerStats) {
-        out.add("qflux_server_subscriptions_refused_total", .counter, "Subscriptions refused at the per-client limit.", st.subscriptionsRefused)
-        out.add("qflux_server_available_data_refused_total", .counter, "get_available_data answered data_error: the client's previous one was pending or too recent.", st.listingRefused)
-        out.add("qflux_server_available_data_cached_total", .counter, "get_available_data answered from the shared listing.", st.listingCacheHits)
-        out.add("qflux_server_clients_over_budget_total", .counter, "Clients disconnected for sending events beyond their budget.", st.clientsOverBudget)
-        out.add("qflux_server_history_merged_total", .counter, "History requests served by a job already pending.", st.historyMerged)
-        out.add("qflux_server_history_jobs", .gauge, "History jobs on the worker queue.", st.historyJobs)
-        out.add("qflux_server_history_backlog", .gauge, "History requests waiting in client backlogs.", st.historyBacklog)
-    }
 }
