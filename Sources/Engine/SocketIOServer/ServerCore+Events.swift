@@ -51,7 +51,7 @@ extension ServerCore {
         case .disconnect:
             s.socketConnected = false
             s.closeAfterFlush = true
-            dropHistoryBacklog(s)
+            jobs.dropHistoryBacklog(s)
             rebuildRoutes()
             // close now (after what is queued), not at the next ping
             requestWrite(s)
@@ -212,7 +212,7 @@ extension ServerCore {
         payload.refused = refused.prefix(64).map { (assetName(AssetID(rawValue: $0.asset)), Timeframe(seconds: $0.seconds).description) }
         payload.error = problems.isEmpty ? nil : problems.joined(separator: "; ")
         emit(s, "subscribed", payload.json(), ack: ack)
-        for key in added { scheduleHistory(s, asset: AssetID(rawValue: key.asset), timeframe: Timeframe(seconds: key.seconds)) }
+        for key in added { jobs.scheduleHistory(s, asset: AssetID(rawValue: key.asset), timeframe: Timeframe(seconds: key.seconds)) }
     }
 
     /// `unsubscribe {assets?, timeframes?}` (`{}`: everything): answers what remains.

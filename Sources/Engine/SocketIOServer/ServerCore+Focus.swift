@@ -32,7 +32,7 @@ extension ServerCore {
         refreshListeners()
         for s in router.listeners where s.socketConnected {
             if moved, s !== requester, let name { emit(s, "asset_changed", ServerPayloads.assetStamp(name)) }
-            if let a = focusAsset, moved || s === requester { scheduleHistory(s, asset: a, timeframe: .oneMinute) }
+            if let a = focusAsset, moved || s === requester { jobs.scheduleHistory(s, asset: a, timeframe: .oneMinute) }
         }
     }
 

@@ -98,8 +98,7 @@ extension ServerCore {
     /// Rebuilds the subscription routes if they are stale (and the backlog gauge with them).
     func refreshRoutes() {
         guard let backlog = router.refreshRoutes(sessions.all) else { return }
-        events.historyBacklog = backlog
-        counters.historyBacklog.store(backlog, ordering: .relaxed)
+        jobs.setHistoryBacklog(backlog)
     }
 
     /// Rebuilds the focus listeners if they are stale.

@@ -44,6 +44,8 @@ final class ServerCore {
     var analysis: AnalysisAdmission
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.
     var limits: ServerLimits
+    /// Limits: history jobs (bounded per client, shared per key) and the shared listing.
+    let jobs: RequestJobs
     /// Live indicator computations (ServerCore+Indicators.swift).
     lazy var liveIndicators = LiveIndicatorHub(limits: config.liveIndicators)
 
@@ -52,7 +54,7 @@ final class ServerCore {
     /// The timer of long-polling sessions (pings, deadlines); nil while the server is stopped.
     var ticker: UnsafeMutablePointer<qf_lws_ticker>?
     var tickerScheduled = false
-    /// History jobs, the shared listing, the source's connection history (ServerEventState.swift).
+    /// The source's connection history (ServerEventState.swift).
     var events = ServerEventState()
     var status: SourceStatus
     var detected: AssetID?
@@ -75,6 +77,8 @@ final class ServerCore {
         sessions = ServerSessions(config: config, counters: counters)
         analysis = AnalysisAdmission(config: config)
         limits = ServerLimits(config: config, counters: counters)
+        jobs = RequestJobs(config: config, counters: counters, sessions: sessions, dataSource: dataSource,
+                           directory: directory, inbox: inbox, worker: worker)
         accessPolicy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: config.allowedOrigins,
                                     allowedHosts: config.allowedHosts)
     }
