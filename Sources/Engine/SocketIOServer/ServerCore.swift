@@ -40,6 +40,8 @@ final class ServerCore {
     let router = FocusRouter()
     /// HTTP exchanges and REST: the request under way per connection, CSV API results.
     let exchanges = HTTPExchanges()
+    /// Sessions and transports: the lws calls on connections (writes, headers, aborts, held reads).
+    let io: ConnectionIO
     /// Analysis admission: pending `run_backtest` / `calculate_indicators` per client and address.
     var analysis: AnalysisAdmission
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.
@@ -60,9 +62,6 @@ final class ServerCore {
     var detected: AssetID?
     var closingAll = false
     var inputScratch: [ServerInput] = []
-    /// Reused write buffer (LWS_PRE spare bytes + the largest message so far).
-    var writeBuffer: UnsafeMutableRawPointer?
-    var writeCapacity = 0
 
     init(config: StreamServerConfig, dataSource: any StreamServerDataSource, directory: AssetDirectory,
          status: SourceStatus, logger: Logger) {
@@ -81,9 +80,9 @@ final class ServerCore {
                            directory: directory, inbox: inbox, worker: worker)
         accessPolicy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: config.allowedOrigins,
                                     allowedHosts: config.allowedHosts)
+        io = ConnectionIO(config: config, counters: counters, logger: logger, accessPolicy: accessPolicy,
+                          sessions: sessions)
     }
-
-    deinit { writeBuffer?.deallocate() }
 
     /// The counters now, with the ring's drop count.
     func stats() -> StreamServerStats { counters.snapshot(handoffDrops: inbox.candles.dropped) }

@@ -46,7 +46,7 @@ extension ServerCore {
             path = String(decoding: UnsafeRawBufferPointer(start: input, count: count), as: UTF8.self)
         }
         let key = connectionKey(user)
-        if let why = refusal(wsi) {
+        if let why = io.refusal(wsi) {
             return respond(wsi, key: key, jsonAnswer(403, "{\"error\":\"\(why)\"}"))
         }
         // libwebsockets ends the decoded path at a CR or LF (`%0d%0a`), then takes the rest of the
@@ -71,10 +71,10 @@ extension ServerCore {
     /// `--protect-http`: the token as `Authorization: Bearer …` or `?token=`.
     private func httpAuthorized(_ wsi: OpaquePointer) -> Bool {
         guard config.protectHTTP, let token = config.token else { return true }
-        if let auth = header(wsi, qf_lws_token_authorization()), auth.hasPrefix("Bearer ") {
+        if let auth = io.header(wsi, qf_lws_token_authorization()), auth.hasPrefix("Bearer ") {
             return AccessPolicy.tokensEqual(String(auth.dropFirst(7)), token)
         }
-        guard let given = queryArg(wsi, "token=") else { return false }
+        guard let given = io.queryArg(wsi, "token=") else { return false }
         return AccessPolicy.tokensEqual(given, token)
     }
 
@@ -96,21 +96,8 @@ extension ServerCore {
     /// Writes a whole answer and ends the transaction (-1: close the connection).
     func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32 {
         if qf_lws_write_http_head_ex(ex.wsi, a.status, a.contentType, Int64(a.body.count), ex.allowOrigin) != 0 { return -1 }
-        guard write(ex.wsi, a.body, LWS_WRITE_HTTP_FINAL) else { return -1 }
-        return completeTransaction(ex)
-    }
-
-    /// Ends the exchange's HTTP transaction (keep-alive: the connection reads the next request).
-    func completeTransaction(_ ex: HTTPExchange) -> Int32 {
-        lws_http_transaction_completed(ex.wsi) != 0 ? -1 : 0
-    }
-
-    /// Holds the exchange's request while its answer waits (a poll, an asynchronous answer, a
-    /// stream): its header buffer goes back to the pool. libwebsockets reads nothing from a
-    /// connection whose transaction is under way – a client that closes or sends more meanwhile
-    /// would keep its poll loop awake – so ``checkParkedConnections()`` watches these.
-    func park(_ ex: HTTPExchange) {
-        _ = lws_http_headers_detach(ex.wsi)
+        guard io.write(ex.wsi, a.body, LWS_WRITE_HTTP_FINAL) else { return -1 }
+        return io.completeTransaction(ex)
     }
 
     /// After each service turn (at most every 10 ms while connections are parked): a parked
@@ -123,20 +110,9 @@ extension ServerCore {
                 dropHeldGET(s, ex.wsi)
             } else {
                 exchanges[ex.connection] = nil
-                abort(ex.wsi)
+                io.abort(ex.wsi)
             }
         }
-    }
-
-    /// True when the peer of a connection has closed it (or reset it): what a paused connection
-    /// cannot notice by itself.
-    func peerClosed(_ wsi: OpaquePointer) -> Bool {
-        let fd = lws_get_socket_fd(wsi)
-        guard fd >= 0 else { return true }
-        var byte: UInt8 = 0
-        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-        if n == 0 { return true }
-        return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
     }
 
     /// The connection of an exchange closed (or is being destroyed): forget the exchange.
@@ -160,7 +136,7 @@ extension ServerCore {
     /// `/api/available-csv-files[?timeframe=]` and `/api/csv-data/<filename>`: listing and opening
     /// run on the HTTP queue; the answer comes back through the inbox (``drainHTTP()``).
     private func api(_ wsi: OpaquePointer, key: UInt64, path: String) -> Int32 {
-        let route = HTTPExchanges.apiRoute(path: path, timeframe: queryArg(wsi, "timeframe="))
+        let route = HTTPExchanges.apiRoute(path: path, timeframe: io.queryArg(wsi, "timeframe="))
         switch route {
         case .invalid(let json):
             return respond(wsi, key: key, jsonAnswer(400, json))
@@ -169,7 +145,7 @@ extension ServerCore {
         case .list, .csv:
             break
         }
-        let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
+        let address = io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
         if let why = limits.httpStreamRefusal(address: address, closing: closingAll) {
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"\(why)\"}"))
         }
@@ -177,7 +153,7 @@ extension ServerCore {
         let ex = HTTPExchange(connection: key, request: request, wsi: wsi, kind: .waiting)
         exchanges[key] = ex
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
-        park(ex)
+        io.park(ex)
         let slot = limits.httpSlot(address: address), ds = dataSource, inbox = inbox
         switch route {
         case .invalid, .other:
@@ -250,7 +226,7 @@ extension ServerCore {
         }
         if let piece = st.ready {
             st.ready = nil
-            guard writeChunk(ex.wsi, piece, last: false) else { return -1 }
+            guard io.writeChunk(ex.wsi, piece, last: false) else { return -1 }
             counters.add(counters.csvBytesSent, UInt64(piece.count))
             lws_set_timeout(ex.wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
             if st.ended {
@@ -262,20 +238,10 @@ extension ServerCore {
         }
         if st.ended {
             exchanges[ex.connection] = nil
-            guard writeChunk(ex.wsi, [], last: true) else { return -1 }
-            return completeTransaction(ex)
+            guard io.writeChunk(ex.wsi, [], last: true) else { return -1 }
+            return io.completeTransaction(ex)
         }
         return 0  // the next piece is being read
     }
 
-    /// Writes one chunk of a chunked body (and the terminating chunk when `last`).
-    private func writeChunk(_ wsi: OpaquePointer, _ bytes: [UInt8], last: Bool) -> Bool {
-        let before = lwsPre + Int(QF_LWS_CHUNK_HEAD_MAX)
-        guard let buffer = writeScratch(before: before, count: bytes.count, after: 8) else { return false }
-        bytes.withUnsafeBytes { src in
-            if let base = src.baseAddress { (buffer + before).copyMemory(from: base, byteCount: src.count) }
-        }
-        let n = qf_lws_write_chunk(wsi, (buffer + before).assumingMemoryBound(to: UInt8.self), bytes.count, last ? 1 : 0)
-        return n >= 0
-    }
 }

@@ -25,18 +25,18 @@ extension ServerCore {
 
     /// `LWS_CALLBACK_HTTP` on `/socket.io/`: long-polling requests (WebSocket upgrades never get here).
     func engineIO(_ wsi: OpaquePointer, key: UInt64) -> Int32 {
-        // a page of an accepted origin may poll cross-origin (refusal() has vetted the Origin)
-        let origin = header(wsi, qf_lws_token_origin()).flatMap { $0.isEmpty ? nil : $0 }
+        // a page of an accepted origin may poll cross-origin (io.refusal() has vetted the Origin)
+        let origin = io.header(wsi, qf_lws_token_origin()).flatMap { $0.isEmpty ? nil : $0 }
         let method = qf_lws_method(wsi)
-        guard queryArg(wsi, "EIO=") == "4" else {
+        guard io.queryArg(wsi, "EIO=") == "4" else {
             return respond(wsi, key: key, engineIOError(400, 5, "Unsupported protocol version"), allowOrigin: origin)
         }
-        guard queryArg(wsi, "transport=") == "polling" else {
+        guard io.queryArg(wsi, "transport=") == "polling" else {
             return respond(wsi, key: key,
                            engineIOError(400, 0, "Transport unknown: use transport=polling, or a WebSocket upgrade for transport=websocket"),
                            allowOrigin: origin)
         }
-        guard let sid = queryArg(wsi, "sid=") else {
+        guard let sid = io.queryArg(wsi, "sid=") else {
             guard method == Int32(QF_LWS_METHOD_GET) else {
                 return respond(wsi, key: key, engineIOError(400, 2, "Bad handshake method"), allowOrigin: origin)
             }
@@ -50,7 +50,7 @@ extension ServerCore {
         }
         switch method {
         case Int32(QF_LWS_METHOD_GET):
-            if let old = s.pendingGET, peerClosed(old) {
+            if let old = s.pendingGET, io.peerClosed(old) {
                 // the client gave up on its held GET (a closed connection is no overlap)
                 dropHeldGET(s, old)
             }
@@ -88,7 +88,7 @@ extension ServerCore {
         if let refused = clientRefusal() {
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"\(refused.message)\"}"))
         }
-        let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
+        let address = io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
         let s = openSession(transport: .polling, address: address)
         for id in limits.admitHandshake(session: s.id, address: address, now: monotonicNanos()) {
             guard let old = sessions[id] else { continue }
@@ -108,7 +108,7 @@ extension ServerCore {
         exchanges[key] = ex
         // a ping comes within pingInterval; the deadline only catches what goes wrong
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32((config.pingInterval + config.pingTimeout).rounded(.up)) + 5)
-        park(ex)  // a held poll keeps no header buffer from the pool
+        io.park(ex)  // a held poll keeps no header buffer from the pool
         if !s.queue.isEmpty || s.closeAfterFlush || s.probed { lws_callback_on_writable(wsi) }
         return 0
     }
@@ -156,7 +156,7 @@ extension ServerCore {
         if let ex = exchanges[s.pendingGETKey], ex.wsi == wsi { exchanges[s.pendingGETKey] = nil }
         s.pendingGET = nil
         s.lastPollAt = monotonicNanos()
-        abort(wsi)
+        io.abort(wsi)
     }
 
     /// Ends a long-polling session gracefully: a held `GET` gets the close packet `1`, an

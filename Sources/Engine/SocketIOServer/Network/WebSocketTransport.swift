@@ -16,11 +16,11 @@ extension ServerCore {
     /// else 503 at the client limit (or too many unauthenticated clients), instead of a dropped
     /// connection.
     func confirmUpgrade(_ wsi: OpaquePointer) -> Int32 {
-        if let why = refusal(wsi) {
+        if let why = io.refusal(wsi) {
             _ = qf_lws_refuse(wsi, 403, why)
             return 1
         }
-        if let sid = queryArg(wsi, "sid=") {
+        if let sid = io.queryArg(wsi, "sid=") {
             guard let s = sessions.session(sid: sid), s.isPolling, !s.killed, s.upgradeWSI == nil,
                   !sessions.isUpgrading(s.id), !closingAll else {
                 _ = qf_lws_refuse(wsi, 400, "Bad request: no long-polling session to upgrade with that sid")
@@ -41,9 +41,9 @@ extension ServerCore {
         let n = qf_lws_request_path(wsi, &buf, Int32(buf.count))
         let path = n < 0 ? "" : String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard path == "/socket.io/" || path == "/socket.io" else { return false }
-        if let eio = queryArg(wsi, "EIO="), eio != "4" { return false }
-        if let transport = queryArg(wsi, "transport="), transport != "websocket" { return false }
-        if queryArg(wsi, "sid=") != nil { return sessions.pendingUpgrades[wsi] != nil }
+        if let eio = io.queryArg(wsi, "EIO="), eio != "4" { return false }
+        if let transport = io.queryArg(wsi, "transport="), transport != "websocket" { return false }
+        if io.queryArg(wsi, "sid=") != nil { return sessions.pendingUpgrades[wsi] != nil }
         return clientRefusal(checkUnauthenticated: false) == nil
     }
 
@@ -59,7 +59,7 @@ extension ServerCore {
             lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Self.upgradeTimeout)
             return 0
         }
-        let s = openSession(transport: .websocket(wsi), address: peerAddress(lws_get_socket_fd(wsi)) ?? "unknown")
+        let s = openSession(transport: .websocket(wsi), address: io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown")
         user.storeBytes(of: s.id, as: UInt64.self)
         armPingTimer(s, seconds: config.pingInterval)
         return 0
@@ -75,11 +75,11 @@ extension ServerCore {
 
     func webSocketWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
         guard let s = session(user) else { return -1 }
-        if s.wsi == wsi { resumeReadsIfDrained(wsi, s) }
+        if s.wsi == wsi { io.resumeReadsIfDrained(wsi, s) }
         if s.upgradeWSI == wsi {
             guard s.probeReplyOwed else { return 0 }
             s.probeReplyOwed = false
-            return write(wsi, Self.probeReply, LWS_WRITE_TEXT) ? 0 : -1
+            return io.write(wsi, Self.probeReply, LWS_WRITE_TEXT) ? 0 : -1
         }
         guard s.wsi == wsi else { return -1 }
         return writeable(s, wsi)
@@ -189,20 +189,16 @@ extension ServerCore {
         }
     }
 
-    /// Bytes one writeable turn sends at most when it batches queued messages: within the
-    /// protocol's receive buffer size, which is also what libwebsockets sends per call.
-    static let writeBatchBytes = 16 * 1024
-
     /// Sends what the client's queue holds: every queued message that fits in
-    /// ``writeBatchBytes`` goes out framed back to back in one `send` (a client that fell behind
+    /// ``ConnectionIO/writeBatchBytes`` goes out framed back to back in one `send` (a client that fell behind
     /// catches up with one system call per turn instead of one per message); a lone message, or
     /// one larger than the batch, goes alone.
     private func writeable(_ s: ClientSession, _ wsi: OpaquePointer) -> Int32 {
         if s.killed { return -1 }
-        if s.queue.count >= 2, let batch = writeBatch(s) {
+        if s.queue.count >= 2, let batch = io.writeBatch(s) {
             // LWS_WRITE_HTTP on a WebSocket: sent as is (the messages are framed already)
             let n = lws_write(wsi, batch.start, batch.framedBytes, LWS_WRITE_HTTP)
-            holdReadsWhileOutputBuffered(wsi)
+            io.holdReadsWhileOutputBuffered(wsi)
             guard n >= 0 else { return -1 }
             counters.add(counters.messagesSent, UInt64(batch.messages))
             counters.add(counters.bytesSent, UInt64(batch.payloadBytes))
@@ -211,8 +207,8 @@ extension ServerCore {
             return 0
         }
         if let frame = s.queue.pop() {
-            let ok = write(wsi, frame.bytes, LWS_WRITE_TEXT)
-            holdReadsWhileOutputBuffered(wsi)
+            let ok = io.write(wsi, frame.bytes, LWS_WRITE_TEXT)
+            io.holdReadsWhileOutputBuffered(wsi)
             guard ok else { return -1 }
             counters.add(counters.messagesSent)
             counters.add(counters.bytesSent, UInt64(frame.bytes.count))
@@ -255,41 +251,4 @@ extension ServerCore {
         if !s.queue.isEmpty || s.closeAfterFlush { requestWrite(s) }
     }
 
-    /// Pops the queued messages that fit in one batch and frames them (RFC 6455 server frames:
-    /// FIN + text, unmasked) back to back in the write buffer. Nil when not even the first two
-    /// fit (it then goes alone). The framed bytes start after LWS_PRE spare bytes of the write buffer.
-    private func writeBatch(_ s: ClientSession)
-        -> (messages: Int, payloadBytes: Int, framedBytes: Int, start: UnsafeMutablePointer<UInt8>)?
-    {
-        var total = 0, payload = 0, frames = 0
-        for size in s.queue.frontSizes(max: 64) {
-            let framed = size + (size < 126 ? 2 : 4)
-            guard size < 65536, total + framed <= Self.writeBatchBytes else { break }
-            total += framed
-            payload += size
-            frames += 1
-        }
-        guard frames >= 2, let buffer = writeScratch(before: lwsPre, count: total, after: 0) else { return nil }
-        let start = (buffer + lwsPre).assumingMemoryBound(to: UInt8.self)
-        var p = start
-        for _ in 0..<frames {
-            guard let frame = s.queue.pop() else { break }
-            let n = frame.bytes.count
-            p[0] = 0x81
-            if n < 126 {
-                p[1] = UInt8(n)
-                p += 2
-            } else {
-                p[1] = 126
-                p[2] = UInt8(n >> 8)
-                p[3] = UInt8(n & 0xFF)
-                p += 4
-            }
-            frame.bytes.withUnsafeBufferPointer { src in
-                if let base = src.baseAddress { p.update(from: base, count: n) }
-            }
-            p += n
-        }
-        return (frames, payload, total, start)
-    }
 }
