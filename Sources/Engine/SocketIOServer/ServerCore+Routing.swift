@@ -103,4 +103,26 @@ extension ServerCore {
 
     /// Rebuilds the focus listeners if they are stale.
     func refreshListeners() { router.refreshListeners(sessions.all) }
+
+    /// Writes the sessions that routing gave messages to, right away on this (the service)
+    /// thread, one `send` each, in the order they were routed: a writeable callback per client
+    /// would cost one more trip through `poll` for all of them before the first byte leaves.
+    /// A failed write closes the connection. These wait for their writeable callback as before:
+    /// - a session whose last write libwebsockets still holds in part;
+    /// - one closing after its flush;
+    /// - one whose queue has overflowed (`overLimitSince`): a slow reader is judged by when `poll`
+    ///   calls its socket writable, which the kernel reports only with a third of the send buffer
+    ///   free, while a direct `send` succeeds until the buffer is full – megabytes later, so a
+    ///   client that stopped reading would be cut much later than the grace period says.
+    func flushRouted() {
+        sessions.drainRoutedWrites { s in
+            if s.killed { return }  // cut while routing (over its budget): closing, nothing to send
+            guard case .websocket(let wsi) = s.transport, !s.closeAfterFlush, s.overLimitSince == nil,
+                  lws_partial_buffered(wsi) == 0 else {
+                requestWrite(s)
+                return
+            }
+            if webSockets.writeable(s, wsi) < 0 { kill(s) }
+        }
+    }
 }

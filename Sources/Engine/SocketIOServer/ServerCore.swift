@@ -42,6 +42,9 @@ final class ServerCore {
     let exchanges = HTTPExchanges()
     /// Sessions and transports: the lws calls on connections (writes, headers, aborts, held reads).
     let io: ConnectionIO
+    /// Sessions and transports: WebSocket sessions and upgrades.
+    lazy var webSockets = WebSocketTransport(host: self, config: config, counters: counters, logger: logger,
+                                             sessions: sessions, io: io, exchanges: exchanges)
     /// Analysis admission: pending `run_backtest` / `calculate_indicators` per client and address.
     var analysis: AnalysisAdmission
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.
@@ -175,3 +178,4 @@ final class ServerCore {
     }
 }
 
+extension ServerCore: TransportHost {}

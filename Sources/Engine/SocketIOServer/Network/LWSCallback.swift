@@ -65,20 +65,20 @@ extension ServerCore {
         // WebSocket
         case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
             limits.headerGuard.done(wsi)
-            return confirmUpgrade(wsi)
+            return webSockets.confirmUpgrade(wsi)
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-            return acceptUpgrade(wsi) ? 0 : 1
+            return webSockets.acceptUpgrade(wsi) ? 0 : 1
         case LWS_CALLBACK_ESTABLISHED:
-            return established(wsi, user)
+            return webSockets.established(wsi, user)
         case LWS_CALLBACK_RECEIVE:
-            return webSocketReceive(wsi, user, input, len)
+            return webSockets.webSocketReceive(wsi, user, input, len)
         case LWS_CALLBACK_SERVER_WRITEABLE:
-            return webSocketWriteable(wsi, user)
+            return webSockets.webSocketWriteable(wsi, user)
         case LWS_CALLBACK_TIMER:
             if let s = session(user), s.wsi == wsi { pingTimerFired(s) }
             return 0
         case LWS_CALLBACK_CLOSED:
-            webSocketClosed(wsi, user)
+            webSockets.webSocketClosed(wsi, user)
             return 0
 
         // HTTP
