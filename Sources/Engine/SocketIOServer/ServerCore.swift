@@ -45,6 +45,9 @@ final class ServerCore {
     /// Sessions and transports: WebSocket sessions and upgrades.
     lazy var webSockets = WebSocketTransport(host: self, config: config, counters: counters, logger: logger,
                                              sessions: sessions, io: io, exchanges: exchanges)
+    /// Sessions and transports: Engine.IO long-polling sessions.
+    lazy var polling = PollingTransport(host: self, config: config, counters: counters, logger: logger,
+                                        sessions: sessions, io: io, exchanges: exchanges)
     /// Analysis admission: pending `run_backtest` / `calculate_indicators` per client and address.
     var analysis: AnalysisAdmission
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.
@@ -178,4 +181,8 @@ final class ServerCore {
     }
 }
 
-extension ServerCore: TransportHost {}
+extension ServerCore: PollingHost {
+    func admitHandshake(session: UInt64, address: String) -> [UInt64] {
+        limits.admitHandshake(session: session, address: address, now: monotonicNanos())
+    }
+}

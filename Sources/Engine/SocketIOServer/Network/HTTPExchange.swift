@@ -56,7 +56,7 @@ extension ServerCore {
             return respond(wsi, key: key, jsonAnswer(400, "{\"error\":\"Invalid request path (control characters)\"}"))
         }
         if path == "/socket.io" || path == "/socket.io/" {
-            return engineIO(wsi, key: key)
+            return polling.engineIO(wsi, key: key)
         }
         limits.headerGuard.done(wsi)  // a body another route gets is discarded, not awaited
         let isAPI = path.hasPrefix("/api/")
@@ -85,7 +85,7 @@ extension ServerCore {
             exchanges[ex.connection] = nil
             return writeAnswer(ex, a)
         case .poll(let id):
-            return pollWriteable(ex, session: id)
+            return polling.pollWriteable(ex, session: id)
         case .stream(let st):
             return streamWriteable(ex, st)
         case .waiting, .post:
@@ -107,7 +107,7 @@ extension ServerCore {
         for ex in exchanges.readableParked(now: monotonicNanos(), fd: { lws_get_socket_fd($0) }) {
             guard exchanges[ex.connection] === ex else { continue }
             if case .poll(let id) = ex.kind, let s = sessions[id], s.pendingGET == ex.wsi {
-                dropHeldGET(s, ex.wsi)
+                polling.dropHeldGET(s, ex.wsi)
             } else {
                 exchanges[ex.connection] = nil
                 io.abort(ex.wsi)

@@ -89,10 +89,10 @@ extension ServerCore {
         case LWS_CALLBACK_HTTP:
             return http(wsi, user, input, len)
         case LWS_CALLBACK_HTTP_BODY:
-            return httpBody(wsi, user, input, len)
+            return polling.httpBody(wsi, user, input, len)
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
             limits.headerGuard.done(wsi)
-            return httpBodyComplete(wsi, user)
+            return polling.httpBodyComplete(wsi, user)
         case LWS_CALLBACK_HTTP_WRITEABLE:
             return httpWriteable(wsi, user)
         case LWS_CALLBACK_CLOSED_HTTP:
@@ -120,7 +120,7 @@ extension ServerCore {
             if let g = s.pendingGET {
                 lws_callback_on_writable(g)
             } else if s.closeAfterFlush, s.queue.isEmpty || closingAll {
-                closePolling(s)
+                polling.closePolling(s)
             }
         }
     }

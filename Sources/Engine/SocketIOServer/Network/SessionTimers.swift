@@ -61,17 +61,17 @@ extension ServerCore {
             guard let s = sessions[id], !s.killed else { continue }
             counters.add(counters.handshakeTimeouts)
             logger.debug("closing a long-polling session without Socket.IO connect", metadata: ["sid": "\(s.sid)"])
-            closePolling(s)
+            self.polling.closePolling(s)
         }
         for s in sessions.all where s.isPolling && !s.killed {
             polling = true
             if config.token != nil, !s.authenticated, now &- s.openedAt >= authDeadline {
                 // closeSession counts it as an auth timeout
-                closePolling(s)
+                self.polling.closePolling(s)
             } else if s.pendingGET == nil, s.upgradeWSI == nil, now &- s.lastPollAt >= getDeadline {
                 counters.add(counters.pollingTimeouts)
                 logger.debug("closing a long-polling session without GET", metadata: ["sid": "\(s.sid)"])
-                closePolling(s)
+                self.polling.closePolling(s)
             } else if now >= s.pingDue {
                 pingTimerFired(s)
             }

@@ -20,6 +20,17 @@ protocol TransportHost: AnyObject {
     func requestWrite(_ s: ClientSession)
 }
 
+/// What the long-polling transport needs from the coordinator besides ``TransportHost``: the
+/// handshake pool and HTTP answers.
+protocol PollingHost: TransportHost {
+    /// Takes a new handshake into the pool; the sessions that give way to it.
+    func admitHandshake(session: UInt64, address: String) -> [UInt64]
+    func nextRequestID() -> UInt64
+    @discardableResult
+    func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String?) -> Int32
+    func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32
+}
+
 /// WebSocket sessions (`/socket.io/?EIO=4&transport=websocket`) and the upgrade of a long-polling
 /// session (`…&transport=websocket&sid=<sid>`): `2probe` → `3probe`, held `GET`s answered with a
 /// noop, then `5` moves the session – queue, focus, subscriptions, timers – onto the WebSocket
