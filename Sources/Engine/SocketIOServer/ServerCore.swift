@@ -48,6 +48,10 @@ final class ServerCore {
     /// Sessions and transports: Engine.IO long-polling sessions.
     lazy var polling = PollingTransport(host: self, config: config, counters: counters, logger: logger,
                                         sessions: sessions, io: io, exchanges: exchanges)
+    /// HTTP exchanges and REST: routing, answers, CSV streams.
+    lazy var httpRoutes = HTTPRoutes(host: self, config: config, counters: counters, logger: logger, sessions: sessions,
+                                     io: io, exchanges: exchanges, polling: polling, dataSource: dataSource, inbox: inbox,
+                                     httpQueue: httpQueue)
     /// Analysis admission: pending `run_backtest` / `calculate_indicators` per client and address.
     var analysis: AnalysisAdmission
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.
@@ -96,7 +100,7 @@ final class ServerCore {
     /// After each service turn (network thread): watches parked HTTP connections; false once
     /// every client is gone after ``StreamServer/stop()`` (the service loop then ends).
     func afterServiceTurn() -> Bool {
-        if !exchanges.isEmpty { checkParkedConnections() }
+        if !exchanges.isEmpty { httpRoutes.checkParkedConnections() }
         return !(inbox.stopping.load(ordering: .acquiring) && closingAll && sessions.isEmpty)
     }
 
@@ -181,8 +185,23 @@ final class ServerCore {
     }
 }
 
-extension ServerCore: PollingHost {
+extension ServerCore: PollingHost, HTTPHost {
     func admitHandshake(session: UInt64, address: String) -> [UInt64] {
         limits.admitHandshake(session: session, address: address, now: monotonicNanos())
     }
+
+    func nextRequestID() -> UInt64 { sessions.makeID() }
+
+    @discardableResult
+    func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String?) -> Int32 {
+        httpRoutes.respond(wsi, key: key, answer, allowOrigin: allowOrigin)
+    }
+
+    func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32 { httpRoutes.writeAnswer(ex, a) }
+
+    func headersDone(_ wsi: OpaquePointer) { limits.headerGuard.done(wsi) }
+
+    func httpStreamRefusal(address: String) -> String? { limits.httpStreamRefusal(address: address, closing: closingAll) }
+
+    func httpSlot(address: String) -> HTTPSlot { limits.httpSlot(address: address) }
 }

@@ -113,7 +113,7 @@ final class ConnectionIO {
     /// Holds the exchange's request while its answer waits (a poll, an asynchronous answer, a
     /// stream): its header buffer goes back to the pool. libwebsockets reads nothing from a
     /// connection whose transaction is under way – a client that closes or sends more meanwhile
-    /// would keep its poll loop awake – so ``ServerCore/checkParkedConnections()`` watches these.
+    /// would keep its poll loop awake – so ``HTTPRoutes/checkParkedConnections()`` watches these.
     func park(_ ex: HTTPExchange) {
         _ = lws_http_headers_detach(ex.wsi)
     }

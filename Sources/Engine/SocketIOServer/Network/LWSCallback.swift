@@ -15,7 +15,7 @@ import Logging
 /// - `LWSCallback.swift`: dispatch, connection-level helpers (writes, kills, headers);
 /// - `WebSocketTransport.swift`: WebSocket sessions and the upgrade of long-polling ones;
 /// - `PollingTransport.swift`: Engine.IO long-polling (`GET`/`POST /socket.io/`);
-/// - `HTTPExchange.swift`: every other HTTP request, asynchronous answers, chunked CSV streams;
+/// - `HTTPRoutes.swift`: every other HTTP request, asynchronous answers, chunked CSV streams;
 /// - `SessionTimers.swift`: pings, deadlines and the ticker of long-polling sessions;
 /// - `HeaderGuard.swift`: the per-address limit on connections slow to send their request.
 let serverCallback: LWSCallback = { wsi, reason, user, input, len in
@@ -43,7 +43,7 @@ extension ServerCore {
                   _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-            drainHTTP()
+            httpRoutes.drainHTTP()
             drain()
             return 0
 
@@ -59,7 +59,7 @@ extension ServerCore {
             limits.headerGuard.done(wsi)
             if !sessions.readsHeld.isEmpty { sessions.readsHeld.remove(wsi) }
             sessions.pendingUpgrades[wsi] = nil
-            if let ex = exchange(wsi, user) { exchangeGone(ex) }
+            if let ex = httpRoutes.exchange(wsi, user) { httpRoutes.exchangeGone(ex) }
             return 0
 
         // WebSocket
@@ -87,16 +87,16 @@ extension ServerCore {
             if qf_lws_method(wsi) != Int32(QF_LWS_METHOD_POST) { limits.headerGuard.done(wsi) }
             return 0
         case LWS_CALLBACK_HTTP:
-            return http(wsi, user, input, len)
+            return httpRoutes.http(wsi, user, input, len)
         case LWS_CALLBACK_HTTP_BODY:
             return polling.httpBody(wsi, user, input, len)
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
             limits.headerGuard.done(wsi)
             return polling.httpBodyComplete(wsi, user)
         case LWS_CALLBACK_HTTP_WRITEABLE:
-            return httpWriteable(wsi, user)
+            return httpRoutes.httpWriteable(wsi, user)
         case LWS_CALLBACK_CLOSED_HTTP:
-            if let ex = exchange(wsi, user) { exchangeGone(ex) }
+            if let ex = httpRoutes.exchange(wsi, user) { httpRoutes.exchangeGone(ex) }
             return 0
         default:
             return lws_callback_http_dummy(wsi, reason, user, input, len)

@@ -6,7 +6,57 @@ import TextWriters
 import Logging
 import Synchronization
 
-extension ServerCore {
+/// What the HTTP part needs from the coordinator (``ServerCore``): the answers built from its
+/// state (`/health`, `/metrics`), and the limits on headers and CSV answers.
+protocol HTTPHost: AnyObject {
+    /// The server is stopping: no new CSV answer.
+    var closingAll: Bool { get }
+    /// The answer of a plain path (``ServerCore/httpAnswer(path:)``).
+    func httpAnswer(path: String) -> HTTPAnswer
+    /// The connection's request is in: the slow-header guard forgets it.
+    func headersDone(_ wsi: OpaquePointer)
+    /// Why a CSV API request from `address` is refused now, or nil (``ServerLimits/httpStreamRefusal(address:closing:)``).
+    func httpStreamRefusal(address: String) -> String?
+    /// A slot for one CSV API answer from `address`.
+    func httpSlot(address: String) -> HTTPSlot
+}
+
+/// HTTP requests on the network thread (owned by ``ServerCore``; the HTTP exchanges and REST
+/// part with ``HTTPExchanges``): routing (`/socket.io/` to ``PollingTransport``, `/api/…`, plain
+/// paths), the bearer-token check, answers written whole or as chunked CSV streams, the CSV API's
+/// work on the HTTP queue, parked connections watched. Reaches the coordinator only through
+/// ``HTTPHost``.
+final class HTTPRoutes {
+    let config: StreamServerConfig
+    let counters: ServerCounters
+    let logger: Logger
+    let sessions: ServerSessions
+    let io: ConnectionIO
+    let exchanges: HTTPExchanges
+    let polling: PollingTransport
+    let dataSource: any StreamServerDataSource
+    let inbox: ServerInbox
+    /// CSV API listings and file reads (a concurrent queue: each stream has at most one read in flight).
+    let httpQueue: DispatchQueue
+    /// The coordinator, which owns this part and outlives it.
+    unowned(unsafe) let host: any HTTPHost
+
+    init(host: any HTTPHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
+         sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges, polling: PollingTransport,
+         dataSource: any StreamServerDataSource, inbox: ServerInbox, httpQueue: DispatchQueue) {
+        self.host = host
+        self.config = config
+        self.counters = counters
+        self.logger = logger
+        self.sessions = sessions
+        self.io = io
+        self.exchanges = exchanges
+        self.polling = polling
+        self.dataSource = dataSource
+        self.inbox = inbox
+        self.httpQueue = httpQueue
+    }
+
     /// The connection's key, allocated on its first request.
     func connectionKey(_ user: UnsafeMutableRawPointer) -> UInt64 {
         var key = user.load(as: UInt64.self)
@@ -58,14 +108,14 @@ extension ServerCore {
         if path == "/socket.io" || path == "/socket.io/" {
             return polling.engineIO(wsi, key: key)
         }
-        limits.headerGuard.done(wsi)  // a body another route gets is discarded, not awaited
+        host.headersDone(wsi)  // a body another route gets is discarded, not awaited
         let isAPI = path.hasPrefix("/api/")
         if isAPI || path == "/health" || path == "/metrics", !httpAuthorized(wsi) {
             counters.add(counters.httpAuthFailures)
             return respond(wsi, key: key, jsonAnswer(401, "{\"error\":\"unauthorized\"}"))
         }
         if isAPI { return api(wsi, key: key, path: path) }
-        return respond(wsi, key: key, httpAnswer(path: path))
+        return respond(wsi, key: key, host.httpAnswer(path: path))
     }
 
     /// `--protect-http`: the token as `Authorization: Bearer …` or `?token=`.
@@ -141,12 +191,12 @@ extension ServerCore {
         case .invalid(let json):
             return respond(wsi, key: key, jsonAnswer(400, json))
         case .other:
-            return respond(wsi, key: key, httpAnswer(path: path))
+            return respond(wsi, key: key, host.httpAnswer(path: path))
         case .list, .csv:
             break
         }
         let address = io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
-        if let why = limits.httpStreamRefusal(address: address, closing: closingAll) {
+        if let why = host.httpStreamRefusal(address: address) {
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"\(why)\"}"))
         }
         let request = nextRequestID()
@@ -154,7 +204,7 @@ extension ServerCore {
         exchanges[key] = ex
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
         io.park(ex)
-        let slot = limits.httpSlot(address: address), ds = dataSource, inbox = inbox
+        let slot = host.httpSlot(address: address), ds = dataSource, inbox = inbox
         switch route {
         case .invalid, .other:
             break  // answered above
