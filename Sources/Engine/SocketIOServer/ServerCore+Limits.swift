@@ -39,19 +39,6 @@ extension ServerCore {
         jobs.historyDone(key) { enqueue($0, frame) }
     }
 
-    /// Answers `get_available_data` (``RequestJobs/requestListing(_:ack:now:)``).
-    func scheduleAvailableData(_ s: ClientSession, ack: Int?) {
-        switch jobs.requestListing(s, ack: ack, now: monotonicNanos()) {
-        case .refused(let message):
-            emit(s, "data_error", ServerPayloads.error(message, timestamp: true), ack: ack)
-        case .cached(let frame, let payload):
-            enqueue(s, frame)
-            if let ack { enqueue(s, SocketIOEncoder.ack(id: ack, payload: payload)) }
-        case .pending:
-            break
-        }
-    }
-
     /// The listing is made: sent to every client waiting for it.
     func listingDone(event: String, payload: [UInt8]) {
         jobs.listingDone(event: event, payload: payload, now: monotonicNanos()) { s, frame, ack in

@@ -61,7 +61,7 @@ extension ServerCore {
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
         case .analysisDone(let client, let address, let frames):
-            analysis.done(client: client, address: address)
+            handlers.analysis.done(client: client, address: address)
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
         case .historyDone(let key, let frame):

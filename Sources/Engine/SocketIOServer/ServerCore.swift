@@ -52,8 +52,10 @@ final class ServerCore {
     lazy var httpRoutes = HTTPRoutes(host: self, config: config, counters: counters, logger: logger, sessions: sessions,
                                      io: io, exchanges: exchanges, polling: polling, dataSource: dataSource, inbox: inbox,
                                      httpQueue: httpQueue)
-    /// Analysis admission: pending `run_backtest` / `calculate_indicators` per client and address.
-    var analysis: AnalysisAdmission
+    /// The Socket.IO event handlers (with analysis admission).
+    lazy var handlers = EventHandlers(host: self, config: config, counters: counters, sessions: sessions, router: router,
+                                      jobs: jobs, directory: directory, dataSource: dataSource, inbox: inbox,
+                                      worker: worker, analysisQueue: analysisQueue, liveIndicators: liveIndicators)
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.
     var limits: ServerLimits
     /// Limits: history jobs (bounded per client, shared per key) and the shared listing.
@@ -84,7 +86,6 @@ final class ServerCore {
         self.counters = counters
         inbox = ServerInbox(capacity: config.handoffCapacity)
         sessions = ServerSessions(config: config, counters: counters)
-        analysis = AnalysisAdmission(config: config)
         limits = ServerLimits(config: config, counters: counters)
         jobs = RequestJobs(config: config, counters: counters, sessions: sessions, dataSource: dataSource,
                            directory: directory, inbox: inbox, worker: worker)
@@ -185,7 +186,13 @@ final class ServerCore {
     }
 }
 
-extension ServerCore: PollingHost, HTTPHost {
+extension ServerCore: PollingHost, HTTPHost, EventHost {
+    func handlePacket(_ s: ClientSession, _ packet: EngineIOInbound) -> Bool { handlers.handlePacket(s, packet) }
+
+    func send(_ s: ClientSession, _ bytes: [UInt8], force: Bool) { enqueue(s, bytes, force: force) }
+
+    func handshakeEnded(session: UInt64) { limits.handshakeEnded(session: session) }
+
     func admitHandshake(session: UInt64, address: String) -> [UInt64] {
         limits.admitHandshake(session: session, address: address, now: monotonicNanos())
     }
