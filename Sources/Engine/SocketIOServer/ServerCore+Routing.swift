@@ -18,7 +18,7 @@ extension ServerCore {
         var scratch = router.candleScratch
         router.candleScratch = []
         inbox.candles.popBatch(max: inbox.candles.capacity) { scratch.append($0) }
-        resolvePendingFocus()
+        focus.resolvePendingFocus()
         if !scratch.isEmpty {
             sessions.deferringWrites = true
             route(scratch)
@@ -52,11 +52,11 @@ extension ServerCore {
         case .error(let message):
             broadcast("stream_error", ServerPayloads.error(message, timestamp: true))
         case .assetDetected(let a):
-            let before = focusName
+            let before = focus.focusName
             detected = a
             broadcast("asset_detected", ServerPayloads.assetStamp(assetName(a)))
-            chartMoved(to: a, before: before)
-            resolvePendingFocus()
+            focus.chartMoved(to: a, before: before)
+            focus.resolvePendingFocus()
         case .deliver(let client, let frames):
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }

@@ -52,8 +52,12 @@ final class ServerCore {
     lazy var httpRoutes = HTTPRoutes(host: self, config: config, counters: counters, logger: logger, sessions: sessions,
                                      io: io, exchanges: exchanges, polling: polling, dataSource: dataSource, inbox: inbox,
                                      httpQueue: httpQueue)
+    /// Focus and routing: the focus set by clients and the broker chart.
+    lazy var focus = FocusControl(host: self, config: config, router: router, sessions: sessions, jobs: jobs,
+                                  directory: directory)
     /// The Socket.IO event handlers (with analysis admission).
     lazy var handlers = EventHandlers(host: self, config: config, counters: counters, sessions: sessions, router: router,
+                                      focus: focus,
                                       jobs: jobs, directory: directory, dataSource: dataSource, inbox: inbox,
                                       worker: worker, analysisQueue: analysisQueue, liveIndicators: liveIndicators)
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.

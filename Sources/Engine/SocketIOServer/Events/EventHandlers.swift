@@ -8,21 +8,13 @@ import TextWriters
 import ThreadSupport
 
 /// What the event handlers need from the coordinator (``ServerCore``) besides ``TransportHost``:
-/// the source's status, the detected asset, the outbound path, the event budget, the focus, the
-/// handshake pool.
-protocol EventHost: TransportHost {
-    var status: SourceStatus { get }
-    var detected: AssetID? { get }
-    /// The focus as clients see it (``ServerCore/focusName``).
-    var focusName: String? { get }
+/// the outbound path, the event budget, the handshake pool (and, as ``FocusHost``, the
+/// source's status, the detected asset, events).
+protocol EventHost: TransportHost, FocusHost {
     /// Queues a message for a client (``ServerCore/enqueue(_:_:key:force:)``).
     func send(_ s: ClientSession, _ bytes: [UInt8], force: Bool)
-    func emit(_ s: ClientSession, _ name: String, _ payload: [UInt8], ack: Int?)
     /// Spends one event of the client's budget (``ServerCore/withinBudget(_:)``).
     func withinBudget(_ s: ClientSession) -> Bool
-    func setFocus(_ focus: ServerFocus, requester: ClientSession?)
-    func releaseFocus(requester: ClientSession, ack: Int?)
-    func focusNotice() -> String?
     /// The session connected: it leaves the handshake pool.
     func handshakeEnded(session: UInt64)
 }
@@ -37,6 +29,8 @@ final class EventHandlers {
     let counters: ServerCounters
     let sessions: ServerSessions
     let router: FocusRouter
+    /// The focus (set and released by clients' events).
+    let focus: FocusControl
     let jobs: RequestJobs
     let directory: AssetDirectory
     let dataSource: any StreamServerDataSource
@@ -53,13 +47,14 @@ final class EventHandlers {
     unowned(unsafe) let host: any EventHost
 
     init(host: any EventHost, config: StreamServerConfig, counters: ServerCounters, sessions: ServerSessions,
-         router: FocusRouter, jobs: RequestJobs, directory: AssetDirectory, dataSource: any StreamServerDataSource,
+         router: FocusRouter, focus: FocusControl, jobs: RequestJobs, directory: AssetDirectory, dataSource: any StreamServerDataSource,
          inbox: ServerInbox, worker: DispatchQueue, analysisQueue: DispatchQueue, liveIndicators: LiveIndicatorHub) {
         self.host = host
         self.config = config
         self.counters = counters
         self.sessions = sessions
         self.router = router
+        self.focus = focus
         self.jobs = jobs
         self.directory = directory
         self.dataSource = dataSource
@@ -74,7 +69,7 @@ final class EventHandlers {
 
     private var status: SourceStatus { host.status }
     private var detected: AssetID? { host.detected }
-    private var focusName: String? { host.focusName }
+    private var focusName: String? { focus.focusName }
 
     private func enqueue(_ s: ClientSession, _ bytes: [UInt8], force: Bool = false) { host.send(s, bytes, force: force) }
 
@@ -169,7 +164,7 @@ final class EventHandlers {
         case "start_stream", "change_asset":
             focusRequest(s, name: name, data: data, ack: ack)
         case "stop_stream":
-            host.releaseFocus(requester: s, ack: ack)
+            focus.releaseFocus(requester: s, ack: ack)
         case "detect_asset":
             if let d = detected {
                 emit(s, "asset_detected", ServerPayloads.assetStamp(assetName(d)), ack: ack)
@@ -226,8 +221,8 @@ final class EventHandlers {
             s.focus = .requested
             router.listenersDirty = true
         }
-        host.setFocus(focus, requester: s)
-        emit(s, reply, ServerPayloads.focusReply(focusName, notice: host.focusNotice()), ack: ack)
+        self.focus.setFocus(focus, requester: s)
+        emit(s, reply, ServerPayloads.focusReply(focusName, notice: self.focus.focusNotice()), ack: ack)
     }
 
     /// The `timeframes` member: a list (or one entry) of names (`"5s"`, `"1m"`) or seconds;
