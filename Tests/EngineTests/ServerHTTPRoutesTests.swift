@@ -13,6 +13,8 @@ struct ServerHTTPRoutesTests {
     private final class FakeHost: PollingHost, HTTPHost {
         let sessions: ServerSessions
         var closingAll = false
+        var status = SourceStatus(kind: .demo, connected: true)
+        let startedAt: UInt64 = 0
         init(sessions: ServerSessions) { self.sessions = sessions }
         func openSession(transport: ClientSession.Transport, address: String) -> ClientSession {
             sessions.open(transport: transport, address: address)
@@ -28,7 +30,7 @@ struct ServerHTTPRoutesTests {
         func nextRequestID() -> UInt64 { sessions.makeID() }
         func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String?) -> Int32 { 0 }
         func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32 { 0 }
-        func httpAnswer(path: String) -> HTTPAnswer { HTTPExchanges.jsonAnswer(404, "{}") }
+        func pingTimerFired(_ s: ClientSession) {}
         func headersDone(_ wsi: OpaquePointer) {}
         func httpStreamRefusal(address: String) -> String? { nil }
         func httpSlot(address: String) -> HTTPSlot { fatalError("no CSV answers here") }
@@ -83,5 +85,16 @@ struct ServerHTTPRoutesTests {
         exchanges[2] = post
         r.exchangeGone(post)
         #expect(!s.postInFlight && exchanges[2] == nil)
+    }
+
+    @Test("plain paths: /health from the source and the counters, static answers, 404")
+    func plainPaths() {
+        let (r, _, _) = routes()
+        let health = r.httpAnswer(path: "/health")
+        #expect(health.status == 200 && health.contentType == "application/json")
+        #expect(String(decoding: health.body, as: UTF8.self).hasPrefix("{\"status\":\"healthy\",\"chrome\":\"disconnected\""))
+        let metrics = r.httpAnswer(path: "/metrics")
+        #expect(metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self).contains("qflux_server_clients 0\n"))
+        #expect(r.httpAnswer(path: "/no-such-page").status == 404)
     }
 }

@@ -30,6 +30,8 @@ struct ServerPollingTransportTests {
         func kill(_ s: ClientSession) {}
         func requestWrite(_ s: ClientSession) {}
         func admitHandshake(session: UInt64, address: String) -> [UInt64] { [] }
+        var pinged: [UInt64] = []
+        func pingTimerFired(_ s: ClientSession) { pinged.append(s.id) }
         func nextRequestID() -> UInt64 {
             nextID += 1
             return nextID
@@ -105,5 +107,19 @@ struct ServerPollingTransportTests {
         t.closePolling(s)  // once only
         #expect(host.closed == [s.id])
         #expect(t.httpBodyComplete(Self.get, nil) == -1)
+    }
+
+    @Test("the ticker's checks: a session without a GET past its deadline is closed and counted, a due ping is sent")
+    func deadlines() {
+        let (t, host, _, counters) = transport()
+        #expect(!t.checkDeadlines(now: 1))  // no long-polling session: the ticker may stop
+        let late = host.sessions.open(transport: .polling, address: "10.0.0.1")
+        let due = host.sessions.open(transport: .polling, address: "10.0.0.2")
+        late.lastPollAt = 0
+        due.pendingGET = Self.get  // held: no GET deadline
+        due.pingDue = 0
+        #expect(t.checkDeadlines(now: UInt64.max / 2))
+        #expect(host.closed == [late.id] && host.pinged == [due.id])
+        #expect(counters.pollingTimeouts.load(ordering: .relaxed) == 1)
     }
 }

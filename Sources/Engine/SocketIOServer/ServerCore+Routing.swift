@@ -72,7 +72,13 @@ extension ServerCore {
     }
 
     private func route(_ candles: [Candle]) {
-        defer { routeLiveIndicators(candles) }  // after the candle frames, on every exit
+        // after the candle frames, on every exit
+        defer {
+            if !liveIndicators.isEmpty {
+                liveIndicators.route(candles, order: router.order, send: { enqueue($0, $1, key: $2) },
+                                     isAlive: { isLiveSession($0) })
+            }
+        }
         counters.add(counters.batches)
         counters.add(counters.candleUpdatesIn, UInt64(candles.count))
         // keep only the newest update per candle within the batch, in batch order
@@ -124,5 +130,10 @@ extension ServerCore {
             }
             if webSockets.writeable(s, wsi) < 0 { kill(s) }
         }
+    }
+
+    private func isLiveSession(_ id: UInt64) -> Bool {
+        guard let s = sessions[id] else { return false }
+        return s.socketConnected && !s.killed
     }
 }

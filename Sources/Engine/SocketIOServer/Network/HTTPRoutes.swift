@@ -1,18 +1,21 @@
 import CLibWebSockets
 import FastDecode
 import Foundation
+import Metrics
+import Ring
 import ThreadSupport
 import TextWriters
 import Logging
 import Synchronization
 
-/// What the HTTP part needs from the coordinator (``ServerCore``): the answers built from its
-/// state (`/health`, `/metrics`), and the limits on headers and CSV answers.
+/// What the HTTP part needs from the coordinator (``ServerCore``): the source's status and the
+/// start time (for `/health` and `/metrics`), and the limits on headers and CSV answers.
 protocol HTTPHost: AnyObject {
     /// The server is stopping: no new CSV answer.
     var closingAll: Bool { get }
-    /// The answer of a plain path (``ServerCore/httpAnswer(path:)``).
-    func httpAnswer(path: String) -> HTTPAnswer
+    var status: SourceStatus { get }
+    /// When the server started (monotonic ns).
+    var startedAt: UInt64 { get }
     /// The connection's request is in: the slow-header guard forgets it.
     func headersDone(_ wsi: OpaquePointer)
     /// Why a CSV API request from `address` is refused now, or nil (``ServerLimits/httpStreamRefusal(address:closing:)``).
@@ -115,7 +118,7 @@ final class HTTPRoutes {
             return respond(wsi, key: key, jsonAnswer(401, "{\"error\":\"unauthorized\"}"))
         }
         if isAPI { return api(wsi, key: key, path: path) }
-        return respond(wsi, key: key, host.httpAnswer(path: path))
+        return respond(wsi, key: key, httpAnswer(path: path))
     }
 
     /// `--protect-http`: the token as `Authorization: Bearer …` or `?token=`.
@@ -191,7 +194,7 @@ final class HTTPRoutes {
         case .invalid(let json):
             return respond(wsi, key: key, jsonAnswer(400, json))
         case .other:
-            return respond(wsi, key: key, host.httpAnswer(path: path))
+            return respond(wsi, key: key, httpAnswer(path: path))
         case .list, .csv:
             break
         }
@@ -294,4 +297,32 @@ final class HTTPRoutes {
         return 0  // the next piece is being read
     }
 
+    // MARK: plain paths
+
+    /// The answer of a plain path: `/health` and `/metrics` (built from the counters, the source
+    /// and the coordinator's status) or the static answers of ``HTTPExchanges/staticAnswer(path:)``.
+    func httpAnswer(path: String) -> HTTPAnswer {
+        switch path {
+        case "/health":
+            return HTTPAnswer(status: 200, contentType: "application/json", body: healthJSON())
+        case "/metrics":
+            return HTTPAnswer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(metricsText().utf8))
+        default:
+            return HTTPExchanges.staticAnswer(path: path) ?? HTTPExchanges.jsonAnswer(404, "{\"error\":\"not found\"}")
+        }
+    }
+
+    private var uptimeSeconds: Double { Double(monotonicNanos() - host.startedAt) / 1e9 }
+
+    private func stats() -> StreamServerStats { counters.snapshot(handoffDrops: inbox.candles.dropped) }
+
+    /// `/health`: the original's `status: "healthy"`, `chrome: "connected"|"disconnected"` and
+    /// `timestamp` (ISO-8601), then qflux's own members (``HTTPExchanges/healthJSON(_:_:status:uptimeSeconds:)``).
+    private func healthJSON() -> [UInt8] {
+        HTTPExchanges.healthJSON(dataSource.health(), stats(), status: host.status, uptimeSeconds: uptimeSeconds)
+    }
+
+    private func metricsText() -> String {
+        HTTPExchanges.metricsText(stats(), uptimeSeconds: uptimeSeconds, sourceMetrics: dataSource.metricsText())
+    }
 }

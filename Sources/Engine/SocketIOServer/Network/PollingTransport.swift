@@ -272,4 +272,27 @@ final class PollingTransport {
         }
         return true
     }
+
+    /// The ticker's checks of every long-polling session: an unauthenticated one past its
+    /// deadline, one without a `GET` for pingInterval + pingTimeout (counted) are closed; one whose
+    /// ping is due gets it. True when there is any long-polling session (the ticker goes on).
+    func checkDeadlines(now: UInt64) -> Bool {
+        let getDeadline = UInt64((config.pingInterval + config.pingTimeout) * 1e9)
+        let authDeadline = UInt64(max(1, config.unauthenticatedTimeout)) * 1_000_000_000
+        var polling = false
+        for s in sessions.all where s.isPolling && !s.killed {
+            polling = true
+            if config.token != nil, !s.authenticated, now &- s.openedAt >= authDeadline {
+                // closeSession counts it as an auth timeout
+                closePolling(s)
+            } else if s.pendingGET == nil, s.upgradeWSI == nil, now &- s.lastPollAt >= getDeadline {
+                counters.add(counters.pollingTimeouts)
+                logger.debug("closing a long-polling session without GET", metadata: ["sid": "\(s.sid)"])
+                closePolling(s)
+            } else if now >= s.pingDue {
+                host.pingTimerFired(s)
+            }
+        }
+        return polling
+    }
 }

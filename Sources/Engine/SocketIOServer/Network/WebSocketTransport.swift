@@ -21,7 +21,7 @@ protocol TransportHost: AnyObject {
 }
 
 /// What the long-polling transport needs from the coordinator besides ``TransportHost``: the
-/// handshake pool and HTTP answers.
+/// handshake pool, HTTP answers and pings.
 protocol PollingHost: TransportHost {
     /// Takes a new handshake into the pool; the sessions that give way to it.
     func admitHandshake(session: UInt64, address: String) -> [UInt64]
@@ -29,6 +29,8 @@ protocol PollingHost: TransportHost {
     @discardableResult
     func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String?) -> Int32
     func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32
+    /// A session's ping is due (``ServerCore/pingTimerFired(_:)``).
+    func pingTimerFired(_ s: ClientSession)
 }
 
 /// WebSocket sessions (`/socket.io/?EIO=4&transport=websocket`) and the upgrade of a long-polling
