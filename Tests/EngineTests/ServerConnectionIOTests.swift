@@ -12,8 +12,11 @@ struct ServerConnectionIOTests {
         let config = StreamServerConfig(), counters = ServerCounters()
         let sessions = ServerSessions(config: config, counters: counters)
         let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
-        return (ConnectionIO(config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
-                             sessions: sessions), sessions)
+        return (
+            ConnectionIO(
+                config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
+                sessions: sessions), sessions
+        )
     }
 
     private func bytes(_ start: UnsafeMutablePointer<UInt8>, _ count: Int) -> [UInt8] {

@@ -31,7 +31,9 @@ struct ServerEventHandlersTests {
         func kill(_ s: ClientSession) {}
         func requestWrite(_ s: ClientSession) {}
         func send(_ s: ClientSession, _ bytes: [UInt8], force: Bool) { sent.append((s.id, bytes, force)) }
-        func emit(_ s: ClientSession, _ name: String, _ payload: [UInt8], ack: Int?) { events.append((s.id, name, ack)) }
+        func emit(_ s: ClientSession, _ name: String, _ payload: [UInt8], ack: Int?) {
+            events.append((s.id, name, ack))
+        }
         func withinBudget(_ s: ClientSession) -> Bool { budget }
         func handshakeEnded(session: UInt64) { handshakesEnded.append(session) }
     }
@@ -41,11 +43,13 @@ struct ServerEventHandlersTests {
         let sessions = ServerSessions(config: config, counters: counters)
         let host = FakeHost(sessions: sessions), inbox = ServerInbox(capacity: 16)
         let directory = AssetDirectory(), router = FocusRouter()
-        let jobs = RequestJobs(config: config, counters: counters, sessions: sessions,
-                               dataSource: CountingDataSource(historyDelay: 0), directory: directory, inbox: inbox,
-                               worker: DispatchQueue(label: "test.worker"))
-        let focus = FocusControl(host: host, config: config, router: router, sessions: sessions, jobs: jobs,
-                                 directory: directory)
+        let jobs = RequestJobs(
+            config: config, counters: counters, sessions: sessions,
+            dataSource: CountingDataSource(historyDelay: 0), directory: directory, inbox: inbox,
+            worker: DispatchQueue(label: "test.worker"))
+        let focus = FocusControl(
+            host: host, config: config, router: router, sessions: sessions, jobs: jobs,
+            directory: directory)
         let h = EventHandlers(
             host: host, config: config, counters: counters, sessions: sessions, router: router, focus: focus,
             jobs: jobs, directory: directory, dataSource: CountingDataSource(historyDelay: 0), inbox: inbox,
@@ -66,7 +70,8 @@ struct ServerEventHandlersTests {
         #expect(!h.handlePacket(s, .close))
     }
 
-    @Test("connect: a foreign namespace is refused; `/` connects, leaves the handshake pool, gets its status and assets")
+    @Test(
+        "connect: a foreign namespace is refused; `/` connects, leaves the handshake pool, gets its status and assets")
     func connect() {
         let (h, host) = handlers()
         let s = host.sessions.open(transport: .polling, address: "10.0.0.1")

@@ -12,7 +12,9 @@ struct ServerFocusControlTests {
         var status = SourceStatus(kind: .chrome, connected: false)
         var detected: AssetID?
         var events: [(client: UInt64, name: String, ack: Int?)] = []
-        func emit(_ s: ClientSession, _ name: String, _ payload: [UInt8], ack: Int?) { events.append((s.id, name, ack)) }
+        func emit(_ s: ClientSession, _ name: String, _ payload: [UInt8], ack: Int?) {
+            events.append((s.id, name, ack))
+        }
     }
 
     private func control(_ change: (inout StreamServerConfig) -> Void = { _ in })
@@ -22,11 +24,13 @@ struct ServerFocusControlTests {
         change(&config)
         let counters = ServerCounters(), sessions = ServerSessions(config: config, counters: counters)
         let directory = AssetDirectory(), host = FakeHost()
-        let jobs = RequestJobs(config: config, counters: counters, sessions: sessions,
-                               dataSource: CountingDataSource(historyDelay: 0), directory: directory,
-                               inbox: ServerInbox(capacity: 16), worker: DispatchQueue(label: "test.focus"))
-        let focus = FocusControl(host: host, config: config, router: FocusRouter(), sessions: sessions, jobs: jobs,
-                                 directory: directory)
+        let jobs = RequestJobs(
+            config: config, counters: counters, sessions: sessions,
+            dataSource: CountingDataSource(historyDelay: 0), directory: directory,
+            inbox: ServerInbox(capacity: 16), worker: DispatchQueue(label: "test.focus"))
+        let focus = FocusControl(
+            host: host, config: config, router: FocusRouter(), sessions: sessions, jobs: jobs,
+            directory: directory)
         return (focus, host, sessions, directory)
     }
 

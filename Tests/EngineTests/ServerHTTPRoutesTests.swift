@@ -43,14 +43,17 @@ struct ServerHTTPRoutesTests {
         let sessions = ServerSessions(config: config, counters: counters)
         let host = FakeHost(sessions: sessions), exchanges = HTTPExchanges()
         let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
-        let io = ConnectionIO(config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
-                              sessions: sessions)
-        let polling = PollingTransport(host: host, config: config, counters: counters, logger: Logger(label: "test"),
-                                       sessions: sessions, io: io, exchanges: exchanges)
-        let r = HTTPRoutes(host: host, config: config, counters: counters, logger: Logger(label: "test"),
-                           sessions: sessions, io: io, exchanges: exchanges, polling: polling,
-                           dataSource: CountingDataSource(historyDelay: 0), inbox: ServerInbox(capacity: 16),
-                           httpQueue: DispatchQueue(label: "test.http"))
+        let io = ConnectionIO(
+            config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
+            sessions: sessions)
+        let polling = PollingTransport(
+            host: host, config: config, counters: counters, logger: Logger(label: "test"),
+            sessions: sessions, io: io, exchanges: exchanges)
+        let r = HTTPRoutes(
+            host: host, config: config, counters: counters, logger: Logger(label: "test"),
+            sessions: sessions, io: io, exchanges: exchanges, polling: polling,
+            dataSource: CountingDataSource(historyDelay: 0), inbox: ServerInbox(capacity: 16),
+            httpQueue: DispatchQueue(label: "test.http"))
         return (r, host, exchanges)
     }
 
@@ -92,9 +95,12 @@ struct ServerHTTPRoutesTests {
         let (r, _, _) = routes()
         let health = r.httpAnswer(path: "/health")
         #expect(health.status == 200 && health.contentType == "application/json")
-        #expect(String(decoding: health.body, as: UTF8.self).hasPrefix("{\"status\":\"healthy\",\"chrome\":\"disconnected\""))
+        #expect(
+            String(decoding: health.body, as: UTF8.self).hasPrefix(
+                "{\"status\":\"healthy\",\"chrome\":\"disconnected\""))
         let metrics = r.httpAnswer(path: "/metrics")
-        #expect(metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self).contains("qflux_server_clients 0\n"))
+        #expect(
+            metrics.status == 200 && String(decoding: metrics.body, as: UTF8.self).contains("qflux_server_clients 0\n"))
         #expect(r.httpAnswer(path: "/no-such-page").status == 404)
     }
 }

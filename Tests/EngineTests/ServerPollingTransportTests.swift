@@ -53,10 +53,12 @@ struct ServerPollingTransportTests {
         let sessions = ServerSessions(config: config, counters: counters)
         let host = FakeHost(sessions: sessions), exchanges = HTTPExchanges()
         let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
-        let io = ConnectionIO(config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
-                              sessions: sessions)
-        let t = PollingTransport(host: host, config: config, counters: counters, logger: Logger(label: "test"),
-                                 sessions: sessions, io: io, exchanges: exchanges)
+        let io = ConnectionIO(
+            config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
+            sessions: sessions)
+        let t = PollingTransport(
+            host: host, config: config, counters: counters, logger: Logger(label: "test"),
+            sessions: sessions, io: io, exchanges: exchanges)
         return (t, host, exchanges, counters)
     }
 

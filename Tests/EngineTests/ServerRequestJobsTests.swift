@@ -40,8 +40,9 @@ struct ServerRequestJobsTests {
         let counters = ServerCounters(), inbox = ServerInbox(capacity: 16)
         let sessions = ServerSessions(config: config, counters: counters)
         let worker = DispatchQueue(label: "test.jobs"), source = CountingDataSource(historyDelay: 0)
-        let jobs = RequestJobs(config: config, counters: counters, sessions: sessions, dataSource: source,
-                               directory: AssetDirectory(), inbox: inbox, worker: worker)
+        let jobs = RequestJobs(
+            config: config, counters: counters, sessions: sessions, dataSource: source,
+            directory: AssetDirectory(), inbox: inbox, worker: worker)
         return Fixture(jobs: jobs, sessions: sessions, counters: counters, inbox: inbox, worker: worker, source: source)
     }
 

@@ -37,10 +37,12 @@ struct ServerWebSocketTransportTests {
         let sessions = ServerSessions(config: config, counters: counters)
         let host = FakeHost(sessions: sessions)
         let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
-        let io = ConnectionIO(config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
-                              sessions: sessions)
-        let t = WebSocketTransport(host: host, config: config, counters: counters, logger: Logger(label: "test"),
-                                   sessions: sessions, io: io, exchanges: HTTPExchanges())
+        let io = ConnectionIO(
+            config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
+            sessions: sessions)
+        let t = WebSocketTransport(
+            host: host, config: config, counters: counters, logger: Logger(label: "test"),
+            sessions: sessions, io: io, exchanges: HTTPExchanges())
         return (t, host, counters)
     }
 

@@ -30,8 +30,10 @@ final class RequestJobs {
     /// A listing is being made on the worker queue.
     private(set) var listingInFlight = false
 
-    init(config: StreamServerConfig, counters: ServerCounters, sessions: ServerSessions,
-         dataSource: any StreamServerDataSource, directory: AssetDirectory, inbox: ServerInbox, worker: DispatchQueue) {
+    init(
+        config: StreamServerConfig, counters: ServerCounters, sessions: ServerSessions,
+        dataSource: any StreamServerDataSource, directory: AssetDirectory, inbox: ServerInbox, worker: DispatchQueue
+    ) {
         self.config = config
         self.counters = counters
         self.sessions = sessions
@@ -89,7 +91,8 @@ final class RequestJobs {
             let asset = AssetID(rawValue: key.asset), timeframe = Timeframe(seconds: key.seconds)
             let h = ds.recentCandles(asset: asset, timeframe: timeframe)
             let payload = ServerPayloads.history(asset: dir.name(of: asset), timeframe: timeframe, h)
-            inbox.post(.historyDone(key: key, frame: SocketIOEncoder.event("historical_candles_loaded", payload: payload)))
+            inbox.post(
+                .historyDone(key: key, frame: SocketIOEncoder.event("historical_candles_loaded", payload: payload)))
         }
     }
 
@@ -103,7 +106,8 @@ final class RequestJobs {
             s.requests.historyRunning -= 1
             s.requests.historyKeys.remove(key)
             if s.socketConnected { send(s) }
-            while s.requests.historyRunning < max(1, config.maxHistoryJobsPerClient), let next = s.requests.popBacklog() {
+            while s.requests.historyRunning < max(1, config.maxHistoryJobsPerClient), let next = s.requests.popBacklog()
+            {
                 historyBacklog -= 1
                 startHistory(s, next)
             }
@@ -130,9 +134,10 @@ final class RequestJobs {
         let interval = UInt64(max(0, config.availableDataInterval) * 1e9)
         if s.requests.listingPending || (s.requests.lastListingAt != 0 && now - s.requests.lastListingAt < interval) {
             counters.add(counters.listingRefused)
-            return .refused(s.requests.listingPending
-                ? "get_available_data: your previous request is still being answered"
-                : "get_available_data: at most one request per \(config.availableDataInterval) s; try again")
+            return .refused(
+                s.requests.listingPending
+                    ? "get_available_data: your previous request is still being answered"
+                    : "get_available_data: at most one request per \(config.availableDataInterval) s; try again")
         }
         if let listing, now - listing.at < UInt64(max(0, config.availableDataCacheSeconds) * 1e9) {
             counters.add(counters.listingCacheHits)
@@ -146,9 +151,12 @@ final class RequestJobs {
         let ds = dataSource, inbox = inbox
         worker.async {
             do {
-                inbox.post(.listingDone(event: "available_data", payload: ServerPayloads.availableData(try ds.availableFiles())))
+                inbox.post(
+                    .listingDone(
+                        event: "available_data", payload: ServerPayloads.availableData(try ds.availableFiles())))
             } catch {
-                inbox.post(.listingDone(event: "data_error", payload: ServerPayloads.error("\(error)", timestamp: false)))
+                inbox.post(
+                    .listingDone(event: "data_error", payload: ServerPayloads.error("\(error)", timestamp: false)))
             }
         }
         return .pending
