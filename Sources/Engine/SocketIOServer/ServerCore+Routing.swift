@@ -18,7 +18,7 @@ extension ServerCore {
         var scratch = router.candleScratch
         router.candleScratch = []
         inbox.candles.popBatch(max: inbox.candles.capacity) { scratch.append($0) }
-        resolvePendingFocus()
+        focus.resolvePendingFocus()
         if !scratch.isEmpty {
             sessions.deferringWrites = true
             route(scratch)
@@ -52,16 +52,16 @@ extension ServerCore {
         case .error(let message):
             broadcast("stream_error", ServerPayloads.error(message, timestamp: true))
         case .assetDetected(let a):
-            let before = focusName
+            let before = focus.focusName
             detected = a
             broadcast("asset_detected", ServerPayloads.assetStamp(assetName(a)))
-            chartMoved(to: a, before: before)
-            resolvePendingFocus()
+            focus.chartMoved(to: a, before: before)
+            focus.resolvePendingFocus()
         case .deliver(let client, let frames):
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
         case .analysisDone(let client, let address, let frames):
-            analysis.done(client: client, address: address)
+            handlers.analysis.done(client: client, address: address)
             guard let s = sessions[client], s.socketConnected else { return }
             for f in frames { enqueue(s, f) }
         case .historyDone(let key, let frame):
@@ -72,7 +72,13 @@ extension ServerCore {
     }
 
     private func route(_ candles: [Candle]) {
-        defer { routeLiveIndicators(candles) }  // after the candle frames, on every exit
+        // after the candle frames, on every exit
+        defer {
+            if !liveIndicators.isEmpty {
+                liveIndicators.route(candles, order: router.order, send: { enqueue($0, $1, key: $2) },
+                                     isAlive: { isLiveSession($0) })
+            }
+        }
         counters.add(counters.batches)
         counters.add(counters.candleUpdatesIn, UInt64(candles.count))
         // keep only the newest update per candle within the batch, in batch order
@@ -98,10 +104,36 @@ extension ServerCore {
     /// Rebuilds the subscription routes if they are stale (and the backlog gauge with them).
     func refreshRoutes() {
         guard let backlog = router.refreshRoutes(sessions.all) else { return }
-        events.historyBacklog = backlog
-        counters.historyBacklog.store(backlog, ordering: .relaxed)
+        jobs.setHistoryBacklog(backlog)
     }
 
     /// Rebuilds the focus listeners if they are stale.
     func refreshListeners() { router.refreshListeners(sessions.all) }
+
+    /// Writes the sessions that routing gave messages to, right away on this (the service)
+    /// thread, one `send` each, in the order they were routed: a writeable callback per client
+    /// would cost one more trip through `poll` for all of them before the first byte leaves.
+    /// A failed write closes the connection. These wait for their writeable callback as before:
+    /// - a session whose last write libwebsockets still holds in part;
+    /// - one closing after its flush;
+    /// - one whose queue has overflowed (`overLimitSince`): a slow reader is judged by when `poll`
+    ///   calls its socket writable, which the kernel reports only with a third of the send buffer
+    ///   free, while a direct `send` succeeds until the buffer is full – megabytes later, so a
+    ///   client that stopped reading would be cut much later than the grace period says.
+    func flushRouted() {
+        sessions.drainRoutedWrites { s in
+            if s.killed { return }  // cut while routing (over its budget): closing, nothing to send
+            guard case .websocket(let wsi) = s.transport, !s.closeAfterFlush, s.overLimitSince == nil,
+                  lws_partial_buffered(wsi) == 0 else {
+                requestWrite(s)
+                return
+            }
+            if webSockets.writeable(s, wsi) < 0 { kill(s) }
+        }
+    }
+
+    private func isLiveSession(_ id: UInt64) -> Bool {
+        guard let s = sessions[id] else { return false }
+        return s.socketConnected && !s.killed
+    }
 }

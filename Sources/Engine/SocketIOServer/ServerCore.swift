@@ -40,10 +40,30 @@ final class ServerCore {
     let router = FocusRouter()
     /// HTTP exchanges and REST: the request under way per connection, CSV API results.
     let exchanges = HTTPExchanges()
-    /// Analysis admission: pending `run_backtest` / `calculate_indicators` per client and address.
-    var analysis: AnalysisAdmission
+    /// Sessions and transports: the lws calls on connections (writes, headers, aborts, held reads).
+    let io: ConnectionIO
+    /// Sessions and transports: WebSocket sessions and upgrades.
+    lazy var webSockets = WebSocketTransport(host: self, config: config, counters: counters, logger: logger,
+                                             sessions: sessions, io: io, exchanges: exchanges)
+    /// Sessions and transports: Engine.IO long-polling sessions.
+    lazy var polling = PollingTransport(host: self, config: config, counters: counters, logger: logger,
+                                        sessions: sessions, io: io, exchanges: exchanges)
+    /// HTTP exchanges and REST: routing, answers, CSV streams.
+    lazy var httpRoutes = HTTPRoutes(host: self, config: config, counters: counters, logger: logger, sessions: sessions,
+                                     io: io, exchanges: exchanges, polling: polling, dataSource: dataSource, inbox: inbox,
+                                     httpQueue: httpQueue)
+    /// Focus and routing: the focus set by clients and the broker chart.
+    lazy var focus = FocusControl(host: self, config: config, router: router, sessions: sessions, jobs: jobs,
+                                  directory: directory)
+    /// The Socket.IO event handlers (with analysis admission).
+    lazy var handlers = EventHandlers(host: self, config: config, counters: counters, sessions: sessions, router: router,
+                                      focus: focus,
+                                      jobs: jobs, directory: directory, dataSource: dataSource, inbox: inbox,
+                                      worker: worker, analysisQueue: analysisQueue, liveIndicators: liveIndicators)
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.
     var limits: ServerLimits
+    /// Limits: history jobs (bounded per client, shared per key) and the shared listing.
+    let jobs: RequestJobs
     /// Live indicator computations (ServerCore+Indicators.swift).
     lazy var liveIndicators = LiveIndicatorHub(limits: config.liveIndicators)
 
@@ -52,15 +72,12 @@ final class ServerCore {
     /// The timer of long-polling sessions (pings, deadlines); nil while the server is stopped.
     var ticker: UnsafeMutablePointer<qf_lws_ticker>?
     var tickerScheduled = false
-    /// History jobs, the shared listing, the source's connection history (ServerEventState.swift).
+    /// The source's connection history (ServerEventState.swift).
     var events = ServerEventState()
     var status: SourceStatus
     var detected: AssetID?
     var closingAll = false
     var inputScratch: [ServerInput] = []
-    /// Reused write buffer (LWS_PRE spare bytes + the largest message so far).
-    var writeBuffer: UnsafeMutableRawPointer?
-    var writeCapacity = 0
 
     init(config: StreamServerConfig, dataSource: any StreamServerDataSource, directory: AssetDirectory,
          status: SourceStatus, logger: Logger) {
@@ -73,13 +90,14 @@ final class ServerCore {
         self.counters = counters
         inbox = ServerInbox(capacity: config.handoffCapacity)
         sessions = ServerSessions(config: config, counters: counters)
-        analysis = AnalysisAdmission(config: config)
         limits = ServerLimits(config: config, counters: counters)
+        jobs = RequestJobs(config: config, counters: counters, sessions: sessions, dataSource: dataSource,
+                           directory: directory, inbox: inbox, worker: worker)
         accessPolicy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: config.allowedOrigins,
                                     allowedHosts: config.allowedHosts)
+        io = ConnectionIO(config: config, counters: counters, logger: logger, accessPolicy: accessPolicy,
+                          sessions: sessions)
     }
-
-    deinit { writeBuffer?.deallocate() }
 
     /// The counters now, with the ring's drop count.
     func stats() -> StreamServerStats { counters.snapshot(handoffDrops: inbox.candles.dropped) }
@@ -87,7 +105,7 @@ final class ServerCore {
     /// After each service turn (network thread): watches parked HTTP connections; false once
     /// every client is gone after ``StreamServer/stop()`` (the service loop then ends).
     func afterServiceTurn() -> Bool {
-        if !exchanges.isEmpty { checkParkedConnections() }
+        if !exchanges.isEmpty { httpRoutes.checkParkedConnections() }
         return !(inbox.stopping.load(ordering: .acquiring) && closingAll && sessions.isEmpty)
     }
 
@@ -172,3 +190,29 @@ final class ServerCore {
     }
 }
 
+extension ServerCore: PollingHost, HTTPHost, EventHost {
+    func handlePacket(_ s: ClientSession, _ packet: EngineIOInbound) -> Bool { handlers.handlePacket(s, packet) }
+
+    func send(_ s: ClientSession, _ bytes: [UInt8], force: Bool) { enqueue(s, bytes, force: force) }
+
+    func handshakeEnded(session: UInt64) { limits.handshakeEnded(session: session) }
+
+    func admitHandshake(session: UInt64, address: String) -> [UInt64] {
+        limits.admitHandshake(session: session, address: address, now: monotonicNanos())
+    }
+
+    func nextRequestID() -> UInt64 { sessions.makeID() }
+
+    @discardableResult
+    func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String?) -> Int32 {
+        httpRoutes.respond(wsi, key: key, answer, allowOrigin: allowOrigin)
+    }
+
+    func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32 { httpRoutes.writeAnswer(ex, a) }
+
+    func headersDone(_ wsi: OpaquePointer) { limits.headerGuard.done(wsi) }
+
+    func httpStreamRefusal(address: String) -> String? { limits.httpStreamRefusal(address: address, closing: closingAll) }
+
+    func httpSlot(address: String) -> HTTPSlot { limits.httpSlot(address: address) }
+}

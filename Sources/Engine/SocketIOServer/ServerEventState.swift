@@ -14,26 +14,14 @@ enum ServerFocus: Equatable {
     case follow
 }
 
-/// The coordinator's event state, owned by the network thread: the history jobs on the worker
-/// queue, the shared `get_available_data` listing, the source's connection history. (The focus
-/// and who listens to it are ``FocusRouter``'s.)
+/// The coordinator's event state, owned by the network thread: the source's connection history.
+/// (The focus and who listens to it are ``FocusRouter``'s; history jobs and the shared listing
+/// are ``RequestJobs``'.)
 struct ServerEventState {
     /// The source has been connected since the server started.
     var sourceWasConnected = false
     /// ... and lost since (the next connect is a reconnect: `chrome_reconnected`).
     var sourceLost = false
-
-    /// History jobs on the worker queue: key → clients waiting for it (one job per key).
-    var historyJobs: [SubscriptionKey: [UInt64]] = [:]
-    /// History keys waiting in client backlogs (all clients; for `/metrics`).
-    var historyBacklog = 0
-
-    /// The newest `get_available_data` answer (event name, payload) and when it was made.
-    var listing: (event: String, payload: [UInt8], frame: [UInt8], at: UInt64)?
-    /// Clients waiting for the listing in progress.
-    var listingWaiters: [(client: UInt64, ack: Int?)] = []
-    /// A listing is being made on the worker queue.
-    var listingInFlight = false
 }
 
 /// One client's request bookkeeping (network thread): its event budget, the history it waits

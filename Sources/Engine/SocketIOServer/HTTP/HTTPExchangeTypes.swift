@@ -116,3 +116,10 @@ final class CSVStreamBody: Sendable {
         try source.withLock { try HTTPExchanges.nextNonEmptyPiece($0) }
     }
 }
+
+/// An HTTP answer built on the network thread.
+struct HTTPAnswer {
+    var status: UInt32
+    var contentType: String
+    var body: [UInt8]
+}

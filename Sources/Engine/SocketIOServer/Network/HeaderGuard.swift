@@ -51,21 +51,14 @@ extension ServerCore {
     /// that address already holds its limit of slow connections, the oldest are closed
     /// (``ServerLimits/slowHeaderVictims(address:now:)``).
     func admitConnection(fd: Int32) {
-        guard limits.guardsHeaders, let address = peerAddress(fd) else { return }
-        for victim in limits.slowHeaderVictims(address: address, now: monotonicNanos()) { abort(victim) }
+        guard limits.guardsHeaders, let address = io.peerAddress(fd) else { return }
+        for victim in limits.slowHeaderVictims(address: address, now: monotonicNanos()) { io.abort(victim) }
     }
 
     /// `LWS_CALLBACK_SERVER_NEW_CLIENT_INSTANTIATED`: start timing the connection's request.
     func trackHeaders(_ wsi: OpaquePointer) {
-        guard limits.guardsHeaders, let address = peerAddress(lws_get_socket_fd(wsi)) else { return }
+        guard limits.guardsHeaders, let address = io.peerAddress(lws_get_socket_fd(wsi)) else { return }
         limits.headerGuard.track(wsi, address: address, now: monotonicNanos())
     }
 
-    func peerAddress(_ fd: Int32) -> String? {
-        guard fd >= 0 else { return nil }
-        var buf = [CChar](repeating: 0, count: 64)
-        let n = qf_lws_peer_address(fd, &buf, Int32(buf.count))
-        guard n > 0 else { return nil }
-        return String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }

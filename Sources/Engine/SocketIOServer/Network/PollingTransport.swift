@@ -13,51 +13,74 @@ import Logging
 /// - `POST …&sid=`: the client's packets joined by `0x1e`, at most `maxPayload` bytes (else 413
 ///   and the session closes); answered `ok`. A second concurrent `POST` closes the session too.
 /// - Unknown `sid`: 400 `{"code":1,"message":"Session ID unknown"}`.
-extension ServerCore {
+/// (network thread, owned by ``ServerCore``; part of sessions and transports). Reaches the
+/// coordinator only through ``PollingHost``.
+final class PollingTransport {
+    let config: StreamServerConfig
+    let counters: ServerCounters
+    let logger: Logger
+    let sessions: ServerSessions
+    let io: ConnectionIO
+    /// The exchanges: held `GET`s and `POST`s under way are exchanges.
+    let exchanges: HTTPExchanges
+    /// The coordinator, which owns this transport and outlives it.
+    unowned(unsafe) let host: any PollingHost
+
+    init(host: any PollingHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
+         sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges) {
+        self.host = host
+        self.config = config
+        self.counters = counters
+        self.logger = logger
+        self.sessions = sessions
+        self.io = io
+        self.exchanges = exchanges
+    }
+
     /// Packets per long-polling answer at most (python-engineio clients refuse more than 16).
     static let maxPollPackets = 16
     /// Bytes after which a long-polling answer takes no further packet.
     static let maxPollBytes = 512 * 1024
 
     private func engineIOError(_ status: UInt32, _ code: Int, _ message: String) -> HTTPAnswer {
-        jsonAnswer(status, "{\"code\":\(code),\"message\":\"\(message)\"}")
+        HTTPExchanges.jsonAnswer(status, "{\"code\":\(code),\"message\":\"\(message)\"}")
     }
 
     /// `LWS_CALLBACK_HTTP` on `/socket.io/`: long-polling requests (WebSocket upgrades never get here).
     func engineIO(_ wsi: OpaquePointer, key: UInt64) -> Int32 {
-        // a page of an accepted origin may poll cross-origin (refusal() has vetted the Origin)
-        let origin = header(wsi, qf_lws_token_origin()).flatMap { $0.isEmpty ? nil : $0 }
+        // a page of an accepted origin may poll cross-origin (io.refusal() has vetted the Origin)
+        let origin = io.header(wsi, qf_lws_token_origin()).flatMap { $0.isEmpty ? nil : $0 }
         let method = qf_lws_method(wsi)
-        guard queryArg(wsi, "EIO=") == "4" else {
-            return respond(wsi, key: key, engineIOError(400, 5, "Unsupported protocol version"), allowOrigin: origin)
+        guard io.queryArg(wsi, "EIO=") == "4" else {
+            return host.respond(wsi, key: key, engineIOError(400, 5, "Unsupported protocol version"), allowOrigin: origin)
         }
-        guard queryArg(wsi, "transport=") == "polling" else {
-            return respond(wsi, key: key,
+        guard io.queryArg(wsi, "transport=") == "polling" else {
+            return host.respond(wsi, key: key,
                            engineIOError(400, 0, "Transport unknown: use transport=polling, or a WebSocket upgrade for transport=websocket"),
                            allowOrigin: origin)
         }
-        guard let sid = queryArg(wsi, "sid=") else {
+        guard let sid = io.queryArg(wsi, "sid=") else {
             guard method == Int32(QF_LWS_METHOD_GET) else {
-                return respond(wsi, key: key, engineIOError(400, 2, "Bad handshake method"), allowOrigin: origin)
+                return host.respond(wsi, key: key, engineIOError(400, 2, "Bad handshake method"), allowOrigin: origin)
             }
             return handshake(wsi, key: key, origin: origin)
         }
         guard let s = sessions.session(sid: sid), !s.killed else {
-            return respond(wsi, key: key, engineIOError(400, 1, "Session ID unknown"), allowOrigin: origin)
+            return host.respond(wsi, key: key, engineIOError(400, 1, "Session ID unknown"), allowOrigin: origin)
         }
         guard s.isPolling else {
-            return respond(wsi, key: key, engineIOError(400, 3, "Bad request: the session moved to its WebSocket"), allowOrigin: origin)
+            return host.respond(wsi, key: key, engineIOError(400, 3, "Bad request: the session moved to its WebSocket"), allowOrigin: origin)
         }
         switch method {
         case Int32(QF_LWS_METHOD_GET):
-            if let old = s.pendingGET, peerClosed(old) {
+            if let old = s.pendingGET, io.peerClosed(old) {
                 // the client gave up on its held GET (a closed connection is no overlap)
                 dropHeldGET(s, old)
             }
             if s.pendingGET != nil {
                 counters.add(counters.pollingOverlaps)
                 logger.debug("closing a long-polling session after overlapping GETs", metadata: ["sid": "\(s.sid)"])
-                respond(wsi, key: key, engineIOError(400, 3, "Bad request: overlapping GET"), allowOrigin: origin)
+                host.respond(wsi, key: key, engineIOError(400, 3, "Bad request: overlapping GET"), allowOrigin: origin)
                 closePolling(s)
                 return 0
             }
@@ -65,7 +88,7 @@ extension ServerCore {
         case Int32(QF_LWS_METHOD_POST):
             if s.postInFlight {
                 counters.add(counters.pollingOverlaps)
-                respond(wsi, key: key, engineIOError(400, 3, "Bad request: overlapping POST"), allowOrigin: origin)
+                host.respond(wsi, key: key, engineIOError(400, 3, "Bad request: overlapping POST"), allowOrigin: origin)
                 closePolling(s)
                 return 0
             }
@@ -73,11 +96,11 @@ extension ServerCore {
                 return refuseOversizePOST(wsi, s)
             }
             s.postInFlight = true
-            exchanges[key] = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi,
+            exchanges[key] = HTTPExchange(connection: key, request: host.nextRequestID(), wsi: wsi,
                                           kind: .post(session: s.id), allowOrigin: origin)
             return 0  // the body follows (LWS_CALLBACK_HTTP_BODY…)
         default:
-            return respond(wsi, key: key, engineIOError(400, 2, "Bad request method"), allowOrigin: origin)
+            return host.respond(wsi, key: key, engineIOError(400, 2, "Bad request method"), allowOrigin: origin)
         }
     }
 
@@ -85,12 +108,12 @@ extension ServerCore {
     /// (``HandshakePool``), apart from the clients `maxClients` and `maxUnauthenticated` bound:
     /// handshakes nobody continues cost one request each and cannot lock real clients out.
     private func handshake(_ wsi: OpaquePointer, key: UInt64, origin: String?) -> Int32 {
-        if let refused = clientRefusal() {
-            return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"\(refused.message)\"}"))
+        if let refused = host.clientRefusal(checkUnauthenticated: true) {
+            return host.respond(wsi, key: key, HTTPExchanges.jsonAnswer(503, "{\"error\":\"\(refused.message)\"}"), allowOrigin: nil)
         }
-        let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
-        let s = openSession(transport: .polling, address: address)
-        for id in limits.admitHandshake(session: s.id, address: address, now: monotonicNanos()) {
+        let address = io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
+        let s = host.openSession(transport: .polling, address: address)
+        for id in host.admitHandshake(session: s.id, address: address) {
             guard let old = sessions[id] else { continue }
             counters.add(counters.handshakesEvicted)
             closePolling(old)
@@ -103,12 +126,12 @@ extension ServerCore {
         s.pendingGET = wsi
         s.pendingGETKey = key
         s.lastPollAt = monotonicNanos()
-        let ex = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi, kind: .poll(session: s.id),
+        let ex = HTTPExchange(connection: key, request: host.nextRequestID(), wsi: wsi, kind: .poll(session: s.id),
                               allowOrigin: origin)
         exchanges[key] = ex
         // a ping comes within pingInterval; the deadline only catches what goes wrong
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32((config.pingInterval + config.pingTimeout).rounded(.up)) + 5)
-        park(ex)  // a held poll keeps no header buffer from the pool
+        io.park(ex)  // a held poll keeps no header buffer from the pool
         if !s.queue.isEmpty || s.closeAfterFlush || s.probed { lws_callback_on_writable(wsi) }
         return 0
     }
@@ -117,7 +140,7 @@ extension ServerCore {
     func pollWriteable(_ ex: HTTPExchange, session id: UInt64) -> Int32 {
         guard let s = sessions[id], !s.killed, s.pendingGET == ex.wsi else {
             exchanges[ex.connection] = nil
-            return writeAnswer(ex, HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.close))
+            return host.writeAnswer(ex, HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.close))
         }
         var packets: [[UInt8]] = []
         var size = 0
@@ -147,8 +170,8 @@ extension ServerCore {
         counters.add(counters.messagesSent, UInt64(sent))
         counters.add(counters.bytesSent, UInt64(body.count))
         if s.queue.count <= s.queue.limit / 2 { s.overLimitSince = nil }
-        if closing { closeSession(s) }
-        return writeAnswer(ex, HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: body))
+        if closing { host.closeSession(s) }
+        return host.writeAnswer(ex, HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: body))
     }
 
     /// Forgets a held `GET` whose client has closed its connection, and closes that connection.
@@ -156,7 +179,7 @@ extension ServerCore {
         if let ex = exchanges[s.pendingGETKey], ex.wsi == wsi { exchanges[s.pendingGETKey] = nil }
         s.pendingGET = nil
         s.lastPollAt = monotonicNanos()
-        abort(wsi)
+        io.abort(wsi)
     }
 
     /// Ends a long-polling session gracefully: a held `GET` gets the close packet `1`, an
@@ -172,7 +195,7 @@ extension ServerCore {
             s.upgradeWSI = nil
             qf_lws_kill_async(u)
         }
-        closeSession(s)
+        host.closeSession(s)
     }
 
     /// A `POST` over the size limit: 413, then the connection and the session close.
@@ -187,7 +210,7 @@ extension ServerCore {
 
     /// `LWS_CALLBACK_HTTP_BODY`: collects a long-polling `POST` (bodies of other requests are ignored).
     func httpBody(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
-        guard let ex = exchange(wsi, user), case .post(let id) = ex.kind else { return 0 }
+        guard let user, let ex = exchanges.exchange(key: user.load(as: UInt64.self), on: wsi), case .post(let id) = ex.kind else { return 0 }
         guard ex.body.count + len <= config.maxInboundMessageBytes else {
             exchanges[ex.connection] = nil
             if let s = sessions[id] {
@@ -209,16 +232,16 @@ extension ServerCore {
             return 0
         }
         guard let s = sessions[id], !s.killed, s.isPolling else {
-            return respond(wsi, key: key, engineIOError(400, 1, "Session ID unknown"), allowOrigin: ex.allowOrigin)
+            return host.respond(wsi, key: key, engineIOError(400, 1, "Session ID unknown"), allowOrigin: ex.allowOrigin)
         }
         s.postInFlight = false
         let body = ex.body
         ex.body = []
         if handlePollingPayload(s, body) {
-            return respond(wsi, key: key, HTTPAnswer(status: 200, contentType: "text/html", body: Array("ok".utf8)),
+            return host.respond(wsi, key: key, HTTPAnswer(status: 200, contentType: "text/html", body: Array("ok".utf8)),
                            allowOrigin: ex.allowOrigin)
         }
-        return respond(wsi, key: key, engineIOError(400, 3, "Bad request: malformed payload"), allowOrigin: ex.allowOrigin)
+        return host.respond(wsi, key: key, engineIOError(400, 3, "Bad request: malformed payload"), allowOrigin: ex.allowOrigin)
     }
 
     /// The packets of a `POST`, in order, through the session's parser and the same packet
@@ -236,17 +259,40 @@ extension ServerCore {
                 closePolling(s)
                 return false
             case .success(let packet):
-                guard admitInbound(s, bytes: p.count) else {
+                guard host.admitInbound(s, bytes: p.count) else {
                     logger.info("disconnecting client over the inbound message rate", metadata: ["sid": "\(s.sid)"])
-                    kill(s)
+                    host.kill(s)
                     return true
                 }
-                if !handlePacket(s, packet) {
+                if !host.handlePacket(s, packet) {
                     closePolling(s)  // the client closed (`1`), or broke the protocol
                     return true
                 }
             }
         }
         return true
+    }
+
+    /// The ticker's checks of every long-polling session: an unauthenticated one past its
+    /// deadline, one without a `GET` for pingInterval + pingTimeout (counted) are closed; one whose
+    /// ping is due gets it. True when there is any long-polling session (the ticker goes on).
+    func checkDeadlines(now: UInt64) -> Bool {
+        let getDeadline = UInt64((config.pingInterval + config.pingTimeout) * 1e9)
+        let authDeadline = UInt64(max(1, config.unauthenticatedTimeout)) * 1_000_000_000
+        var polling = false
+        for s in sessions.all where s.isPolling && !s.killed {
+            polling = true
+            if config.token != nil, !s.authenticated, now &- s.openedAt >= authDeadline {
+                // closeSession counts it as an auth timeout
+                closePolling(s)
+            } else if s.pendingGET == nil, s.upgradeWSI == nil, now &- s.lastPollAt >= getDeadline {
+                counters.add(counters.pollingTimeouts)
+                logger.debug("closing a long-polling session without GET", metadata: ["sid": "\(s.sid)"])
+                closePolling(s)
+            } else if now >= s.pingDue {
+                host.pingTimerFired(s)
+            }
+        }
+        return polling
     }
 }

@@ -50,32 +50,19 @@ extension ServerCore {
         qf_lws_ticker_schedule(ticker, Self.tickMicroseconds)
     }
 
-    /// Long-polling deadlines (network thread, from the ticker).
+    /// Long-polling deadlines (network thread, from the ticker): handshakes without a Socket.IO
+    /// connect, then each session's (``PollingTransport/checkDeadlines(now:)``).
     func tick() {
         tickerScheduled = false
         let now = monotonicNanos()
-        let getDeadline = UInt64((config.pingInterval + config.pingTimeout) * 1e9)
-        let authDeadline = UInt64(max(1, config.unauthenticatedTimeout)) * 1_000_000_000
         var polling = limits.handshakes.count > 0
         for id in limits.expiredHandshakes(now: now) {
             guard let s = sessions[id], !s.killed else { continue }
             counters.add(counters.handshakeTimeouts)
             logger.debug("closing a long-polling session without Socket.IO connect", metadata: ["sid": "\(s.sid)"])
-            closePolling(s)
+            self.polling.closePolling(s)
         }
-        for s in sessions.all where s.isPolling && !s.killed {
-            polling = true
-            if config.token != nil, !s.authenticated, now &- s.openedAt >= authDeadline {
-                // closeSession counts it as an auth timeout
-                closePolling(s)
-            } else if s.pendingGET == nil, s.upgradeWSI == nil, now &- s.lastPollAt >= getDeadline {
-                counters.add(counters.pollingTimeouts)
-                logger.debug("closing a long-polling session without GET", metadata: ["sid": "\(s.sid)"])
-                closePolling(s)
-            } else if now >= s.pingDue {
-                pingTimerFired(s)
-            }
-        }
+        if self.polling.checkDeadlines(now: now) { polling = true }
         if polling || limits.handshakes.count > 0 { scheduleTick() }
     }
 }

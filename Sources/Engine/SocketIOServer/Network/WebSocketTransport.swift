@@ -4,10 +4,62 @@ import ThreadSupport
 import Logging
 import Synchronization
 
+/// What the transports need from the coordinator (``ServerCore``): opening and forgetting
+/// sessions, the client limits, pings, the Socket.IO packet handling, the inbound rate, cuts and
+/// write requests on either transport.
+protocol TransportHost: AnyObject {
+    /// The server is stopping: no new session, no upgrade.
+    var closingAll: Bool { get }
+    func openSession(transport: ClientSession.Transport, address: String) -> ClientSession
+    func closeSession(_ s: ClientSession)
+    func clientRefusal(checkUnauthenticated: Bool) -> ServerLimits.ClientRefusal?
+    func armPingTimer(_ s: ClientSession, seconds: Double)
+    func handlePacket(_ s: ClientSession, _ packet: EngineIOInbound) -> Bool
+    func admitInbound(_ s: ClientSession, bytes: Int) -> Bool
+    func kill(_ s: ClientSession)
+    func requestWrite(_ s: ClientSession)
+}
+
+/// What the long-polling transport needs from the coordinator besides ``TransportHost``: the
+/// handshake pool, HTTP answers and pings.
+protocol PollingHost: TransportHost {
+    /// Takes a new handshake into the pool; the sessions that give way to it.
+    func admitHandshake(session: UInt64, address: String) -> [UInt64]
+    func nextRequestID() -> UInt64
+    @discardableResult
+    func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String?) -> Int32
+    func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32
+    /// A session's ping is due (``ServerCore/pingTimerFired(_:)``).
+    func pingTimerFired(_ s: ClientSession)
+}
+
 /// WebSocket sessions (`/socket.io/?EIO=4&transport=websocket`) and the upgrade of a long-polling
 /// session (`…&transport=websocket&sid=<sid>`): `2probe` → `3probe`, held `GET`s answered with a
-/// noop, then `5` moves the session – queue, focus, subscriptions, timers – onto the WebSocket.
-extension ServerCore {
+/// noop, then `5` moves the session – queue, focus, subscriptions, timers – onto the WebSocket
+/// (network thread, owned by ``ServerCore``; part of sessions and transports). Reaches the
+/// coordinator only through ``TransportHost``.
+final class WebSocketTransport {
+    let config: StreamServerConfig
+    let counters: ServerCounters
+    let logger: Logger
+    let sessions: ServerSessions
+    let io: ConnectionIO
+    /// The exchanges (a held `GET` answered when its session moves to the WebSocket).
+    let exchanges: HTTPExchanges
+    /// The coordinator, which owns this transport and outlives it.
+    unowned(unsafe) let host: any TransportHost
+
+    init(host: any TransportHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
+         sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges) {
+        self.host = host
+        self.config = config
+        self.counters = counters
+        self.logger = logger
+        self.sessions = sessions
+        self.io = io
+        self.exchanges = exchanges
+    }
+
     /// Seconds an upgrading WebSocket may take from its handshake to `5`.
     static let upgradeTimeout: Int32 = 10
 
@@ -16,20 +68,20 @@ extension ServerCore {
     /// else 503 at the client limit (or too many unauthenticated clients), instead of a dropped
     /// connection.
     func confirmUpgrade(_ wsi: OpaquePointer) -> Int32 {
-        if let why = refusal(wsi) {
+        if let why = io.refusal(wsi) {
             _ = qf_lws_refuse(wsi, 403, why)
             return 1
         }
-        if let sid = queryArg(wsi, "sid=") {
+        if let sid = io.queryArg(wsi, "sid=") {
             guard let s = sessions.session(sid: sid), s.isPolling, !s.killed, s.upgradeWSI == nil,
-                  !sessions.isUpgrading(s.id), !closingAll else {
+                  !sessions.isUpgrading(s.id), !host.closingAll else {
                 _ = qf_lws_refuse(wsi, 400, "Bad request: no long-polling session to upgrade with that sid")
                 return 1
             }
             sessions.pendingUpgrades[wsi] = s.id
             return 0
         }
-        if let refused = clientRefusal() {
+        if let refused = host.clientRefusal(checkUnauthenticated: true) {
             _ = qf_lws_refuse(wsi, 503, refused.message)
             return 1
         }
@@ -41,10 +93,10 @@ extension ServerCore {
         let n = qf_lws_request_path(wsi, &buf, Int32(buf.count))
         let path = n < 0 ? "" : String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard path == "/socket.io/" || path == "/socket.io" else { return false }
-        if let eio = queryArg(wsi, "EIO="), eio != "4" { return false }
-        if let transport = queryArg(wsi, "transport="), transport != "websocket" { return false }
-        if queryArg(wsi, "sid=") != nil { return sessions.pendingUpgrades[wsi] != nil }
-        return clientRefusal(checkUnauthenticated: false) == nil
+        if let eio = io.queryArg(wsi, "EIO="), eio != "4" { return false }
+        if let transport = io.queryArg(wsi, "transport="), transport != "websocket" { return false }
+        if io.queryArg(wsi, "sid=") != nil { return sessions.pendingUpgrades[wsi] != nil }
+        return host.clientRefusal(checkUnauthenticated: false) == nil
     }
 
     func established(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
@@ -59,9 +111,9 @@ extension ServerCore {
             lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Self.upgradeTimeout)
             return 0
         }
-        let s = openSession(transport: .websocket(wsi), address: peerAddress(lws_get_socket_fd(wsi)) ?? "unknown")
+        let s = host.openSession(transport: .websocket(wsi), address: io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown")
         user.storeBytes(of: s.id, as: UInt64.self)
-        armPingTimer(s, seconds: config.pingInterval)
+        host.armPingTimer(s, seconds: config.pingInterval)
         return 0
     }
 
@@ -75,11 +127,11 @@ extension ServerCore {
 
     func webSocketWriteable(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?) -> Int32 {
         guard let s = session(user) else { return -1 }
-        if s.wsi == wsi { resumeReadsIfDrained(wsi, s) }
+        if s.wsi == wsi { io.resumeReadsIfDrained(wsi, s) }
         if s.upgradeWSI == wsi {
             guard s.probeReplyOwed else { return 0 }
             s.probeReplyOwed = false
-            return write(wsi, Self.probeReply, LWS_WRITE_TEXT) ? 0 : -1
+            return io.write(wsi, Self.probeReply, LWS_WRITE_TEXT) ? 0 : -1
         }
         guard s.wsi == wsi else { return -1 }
         return writeable(s, wsi)
@@ -98,10 +150,16 @@ extension ServerCore {
                 s.probed = false
                 s.probeReplyOwed = false
             } else if s.wsi == wsi {
-                closeSession(s)
+                host.closeSession(s)
             }
         }
         user?.storeBytes(of: 0, as: UInt64.self)
+    }
+
+    /// The session whose id is in a WebSocket's per-session data.
+    func session(_ user: UnsafeMutableRawPointer?) -> ClientSession? {
+        guard let user else { return nil }
+        return sessions[user.load(as: UInt64.self)]
     }
 
     private static let probeRequest: [UInt8] = Array("2probe".utf8)
@@ -155,7 +213,7 @@ extension ServerCore {
         } else {
             qf_lws_set_user_timeout(wsi, 0)
         }
-        if !s.queue.isEmpty || s.closeAfterFlush { requestWrite(s) }
+        if !s.queue.isEmpty || s.closeAfterFlush { host.requestWrite(s) }
     }
 
     private func receive(_ s: ClientSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
@@ -180,29 +238,25 @@ extension ServerCore {
             lws_close_reason(wsi, status, nil, 0)
             return -1
         case .success(let packet):
-            guard admitInbound(s, bytes: size) else {
+            guard host.admitInbound(s, bytes: size) else {
                 logger.info("disconnecting client over the inbound message rate", metadata: ["sid": "\(s.sid)"])
-                kill(s)
+                host.kill(s)
                 return -1
             }
-            return handlePacket(s, packet) ? 0 : -1
+            return host.handlePacket(s, packet) ? 0 : -1
         }
     }
 
-    /// Bytes one writeable turn sends at most when it batches queued messages: within the
-    /// protocol's receive buffer size, which is also what libwebsockets sends per call.
-    static let writeBatchBytes = 16 * 1024
-
     /// Sends what the client's queue holds: every queued message that fits in
-    /// ``writeBatchBytes`` goes out framed back to back in one `send` (a client that fell behind
+    /// ``ConnectionIO/writeBatchBytes`` goes out framed back to back in one `send` (a client that fell behind
     /// catches up with one system call per turn instead of one per message); a lone message, or
     /// one larger than the batch, goes alone.
-    private func writeable(_ s: ClientSession, _ wsi: OpaquePointer) -> Int32 {
+    func writeable(_ s: ClientSession, _ wsi: OpaquePointer) -> Int32 {
         if s.killed { return -1 }
-        if s.queue.count >= 2, let batch = writeBatch(s) {
+        if s.queue.count >= 2, let batch = io.writeBatch(s) {
             // LWS_WRITE_HTTP on a WebSocket: sent as is (the messages are framed already)
             let n = lws_write(wsi, batch.start, batch.framedBytes, LWS_WRITE_HTTP)
-            holdReadsWhileOutputBuffered(wsi)
+            io.holdReadsWhileOutputBuffered(wsi)
             guard n >= 0 else { return -1 }
             counters.add(counters.messagesSent, UInt64(batch.messages))
             counters.add(counters.bytesSent, UInt64(batch.payloadBytes))
@@ -211,8 +265,8 @@ extension ServerCore {
             return 0
         }
         if let frame = s.queue.pop() {
-            let ok = write(wsi, frame.bytes, LWS_WRITE_TEXT)
-            holdReadsWhileOutputBuffered(wsi)
+            let ok = io.write(wsi, frame.bytes, LWS_WRITE_TEXT)
+            io.holdReadsWhileOutputBuffered(wsi)
             guard ok else { return -1 }
             counters.add(counters.messagesSent)
             counters.add(counters.bytesSent, UInt64(frame.bytes.count))
@@ -226,70 +280,11 @@ extension ServerCore {
         return 0
     }
 
-    /// Writes the sessions that routing gave messages to, right away on this (the service)
-    /// thread, one `send` each, in the order they were routed: a writeable callback per client
-    /// would cost one more trip through `poll` for all of them before the first byte leaves.
-    /// A failed write closes the connection. These wait for their writeable callback as before:
-    /// - a session whose last write libwebsockets still holds in part;
-    /// - one closing after its flush;
-    /// - one whose queue has overflowed (`overLimitSince`): a slow reader is judged by when `poll`
-    ///   calls its socket writable, which the kernel reports only with a third of the send buffer
-    ///   free, while a direct `send` succeeds until the buffer is full – megabytes later, so a
-    ///   client that stopped reading would be cut much later than the grace period says.
-    func flushRouted() {
-        sessions.drainRoutedWrites { s in
-            if s.killed { return }  // cut while routing (over its budget): closing, nothing to send
-            guard case .websocket(let wsi) = s.transport, !s.closeAfterFlush, s.overLimitSince == nil,
-                  lws_partial_buffered(wsi) == 0 else {
-                requestWrite(s)
-                return
-            }
-            if writeable(s, wsi) < 0 { kill(s) }
-        }
-    }
-
     private func afterWrite(_ s: ClientSession) {
         // hysteresis: a client only stops counting as slow once it has caught up by half
         if s.queue.count <= s.queue.limit / 2 { s.overLimitSince = nil }
         // ask again even when empty: a close-after-flush waits for lws to send what it buffered
-        if !s.queue.isEmpty || s.closeAfterFlush { requestWrite(s) }
+        if !s.queue.isEmpty || s.closeAfterFlush { host.requestWrite(s) }
     }
 
-    /// Pops the queued messages that fit in one batch and frames them (RFC 6455 server frames:
-    /// FIN + text, unmasked) back to back in the write buffer. Nil when not even the first two
-    /// fit (it then goes alone). The framed bytes start after LWS_PRE spare bytes of the write buffer.
-    private func writeBatch(_ s: ClientSession)
-        -> (messages: Int, payloadBytes: Int, framedBytes: Int, start: UnsafeMutablePointer<UInt8>)?
-    {
-        var total = 0, payload = 0, frames = 0
-        for size in s.queue.frontSizes(max: 64) {
-            let framed = size + (size < 126 ? 2 : 4)
-            guard size < 65536, total + framed <= Self.writeBatchBytes else { break }
-            total += framed
-            payload += size
-            frames += 1
-        }
-        guard frames >= 2, let buffer = writeScratch(before: lwsPre, count: total, after: 0) else { return nil }
-        let start = (buffer + lwsPre).assumingMemoryBound(to: UInt8.self)
-        var p = start
-        for _ in 0..<frames {
-            guard let frame = s.queue.pop() else { break }
-            let n = frame.bytes.count
-            p[0] = 0x81
-            if n < 126 {
-                p[1] = UInt8(n)
-                p += 2
-            } else {
-                p[1] = 126
-                p[2] = UInt8(n >> 8)
-                p[3] = UInt8(n & 0xFF)
-                p += 4
-            }
-            frame.bytes.withUnsafeBufferPointer { src in
-                if let base = src.baseAddress { p.update(from: base, count: n) }
-            }
-            p += n
-        }
-        return (frames, payload, total, start)
-    }
 }

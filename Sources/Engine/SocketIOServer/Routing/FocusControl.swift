@@ -1,17 +1,44 @@
 import Candles
 import FastDecode
 
+/// What the focus needs from the coordinator: the source's status, the detected asset, events to clients.
+protocol FocusHost: AnyObject {
+    var status: SourceStatus { get }
+    var detected: AssetID? { get }
+    func emit(_ s: ClientSession, _ name: String, _ payload: [UInt8], ack: Int?)
+}
+
 /// The server-wide focus (network thread): set by `start_stream` / `change_asset` and by the
 /// broker chart, released by `stop_stream`; its 1-minute candles go to every listening client
-/// (docs/server-protocol.md, "Focus").
-extension ServerCore {
+/// (docs/server-protocol.md, "Focus"). Network thread, owned by ``ServerCore``; the focus
+/// and routing part with ``FocusRouter``, whose state it changes. Reaches the coordinator only
+/// through ``FocusHost``.
+final class FocusControl {
+    let config: StreamServerConfig
+    let router: FocusRouter
+    let sessions: ServerSessions
+    let jobs: RequestJobs
+    let directory: AssetDirectory
+    /// The coordinator, which owns this part and outlives it.
+    unowned(unsafe) let host: any FocusHost
+
+    init(host: any FocusHost, config: StreamServerConfig, router: FocusRouter, sessions: ServerSessions, jobs: RequestJobs,
+         directory: AssetDirectory) {
+        self.host = host
+        self.config = config
+        self.router = router
+        self.sessions = sessions
+        self.jobs = jobs
+        self.directory = directory
+    }
+
     /// The asset the focus streams now, if known.
-    var focusAsset: AssetID? { router.focusAsset(detected: detected) }
+    var focusAsset: AssetID? { router.focusAsset(detected: host.detected) }
 
     /// The focus's name for replies: the asset, the pending spelling, or nil.
     var focusName: String? {
         if case .pending(let name) = router.focus { return name }
-        return focusAsset.map(assetName)
+        return focusAsset.map { router.assetName($0, directory: directory) }
     }
 
     /// Sets the focus. When its asset changes, every listener but `requester` gets
@@ -29,10 +56,10 @@ extension ServerCore {
         router.pendingCheckedCount = -1
         let name = focusName
         let moved = name != before
-        refreshListeners()
+        router.refreshListeners(sessions.all)
         for s in router.listeners where s.socketConnected {
-            if moved, s !== requester, let name { emit(s, "asset_changed", ServerPayloads.assetStamp(name)) }
-            if let a = focusAsset, moved || s === requester { scheduleHistory(s, asset: a, timeframe: .oneMinute) }
+            if moved, s !== requester, let name { host.emit(s, "asset_changed", ServerPayloads.assetStamp(name), ack: nil) }
+            if let a = focusAsset, moved || s === requester { jobs.scheduleHistory(s, asset: a, timeframe: .oneMinute) }
         }
     }
 
@@ -40,9 +67,9 @@ extension ServerCore {
     func releaseFocus(requester: ClientSession, ack: Int?) {
         router.focus = .none
         router.focusKey = nil
-        refreshListeners()
-        for s in router.listeners where s.socketConnected && s !== requester { emit(s, "stream_stopped", ServerPayloads.stamp()) }
-        emit(requester, "stream_stopped", ServerPayloads.stamp(), ack: ack)
+        router.refreshListeners(sessions.all)
+        for s in router.listeners where s.socketConnected && s !== requester { host.emit(s, "stream_stopped", ServerPayloads.stamp(), ack: nil) }
+        host.emit(requester, "stream_stopped", ServerPayloads.stamp(), ack: ack)
     }
 
     /// A pending focus becomes its asset once the engine has seen one of that spelling (cheap
@@ -74,13 +101,13 @@ extension ServerCore {
     /// has not been seen, the chart has shown no asset, 1-minute candles are not formed. Nil: none.
     func focusNotice() -> String? {
         var parts: [String] = []
-        if !status.connected {
-            parts.append(status.kind == .chrome ? "Chrome not connected: candles start when it attaches"
-                                                : "source \(status.kind.rawValue) not connected: candles start when it is")
+        if !host.status.connected {
+            parts.append(host.status.kind == .chrome ? "Chrome not connected: candles start when it attaches"
+                                                : "source \(host.status.kind.rawValue) not connected: candles start when it is")
         }
         switch router.focus {
         case .pending(let name): parts.append("\(name) has not been seen yet: history and candles follow when its data arrives")
-        case .follow where detected == nil: parts.append("the broker chart has not shown an asset yet")
+        case .follow where host.detected == nil: parts.append("the broker chart has not shown an asset yet")
         default: break
         }
         if let formed = config.formedTimeframes, !formed.contains(.oneMinute) {

@@ -1,12 +1,65 @@
 import CLibWebSockets
 import FastDecode
 import Foundation
+import Metrics
+import Ring
 import ThreadSupport
 import TextWriters
 import Logging
 import Synchronization
 
-extension ServerCore {
+/// What the HTTP part needs from the coordinator (``ServerCore``): the source's status and the
+/// start time (for `/health` and `/metrics`), and the limits on headers and CSV answers.
+protocol HTTPHost: AnyObject {
+    /// The server is stopping: no new CSV answer.
+    var closingAll: Bool { get }
+    var status: SourceStatus { get }
+    /// When the server started (monotonic ns).
+    var startedAt: UInt64 { get }
+    /// The connection's request is in: the slow-header guard forgets it.
+    func headersDone(_ wsi: OpaquePointer)
+    /// Why a CSV API request from `address` is refused now, or nil (``ServerLimits/httpStreamRefusal(address:closing:)``).
+    func httpStreamRefusal(address: String) -> String?
+    /// A slot for one CSV API answer from `address`.
+    func httpSlot(address: String) -> HTTPSlot
+}
+
+/// HTTP requests on the network thread (owned by ``ServerCore``; the HTTP exchanges and REST
+/// part with ``HTTPExchanges``): routing (`/socket.io/` to ``PollingTransport``, `/api/…`, plain
+/// paths), the bearer-token check, answers written whole or as chunked CSV streams, the CSV API's
+/// work on the HTTP queue, parked connections watched. Reaches the coordinator only through
+/// ``HTTPHost``.
+final class HTTPRoutes {
+    let config: StreamServerConfig
+    let counters: ServerCounters
+    let logger: Logger
+    let sessions: ServerSessions
+    let io: ConnectionIO
+    let exchanges: HTTPExchanges
+    let polling: PollingTransport
+    let dataSource: any StreamServerDataSource
+    let inbox: ServerInbox
+    /// CSV API listings and file reads (a concurrent queue: each stream has at most one read in flight).
+    let httpQueue: DispatchQueue
+    /// The coordinator, which owns this part and outlives it.
+    unowned(unsafe) let host: any HTTPHost
+
+    init(host: any HTTPHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
+         sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges, polling: PollingTransport,
+         dataSource: any StreamServerDataSource, inbox: ServerInbox, httpQueue: DispatchQueue) {
+        self.host = host
+        self.config = config
+        self.counters = counters
+        self.logger = logger
+        self.sessions = sessions
+        self.io = io
+        self.exchanges = exchanges
+        self.polling = polling
+        self.dataSource = dataSource
+        self.inbox = inbox
+        self.httpQueue = httpQueue
+    }
+
     /// The connection's key, allocated on its first request.
     func connectionKey(_ user: UnsafeMutableRawPointer) -> UInt64 {
         var key = user.load(as: UInt64.self)
@@ -46,7 +99,7 @@ extension ServerCore {
             path = String(decoding: UnsafeRawBufferPointer(start: input, count: count), as: UTF8.self)
         }
         let key = connectionKey(user)
-        if let why = refusal(wsi) {
+        if let why = io.refusal(wsi) {
             return respond(wsi, key: key, jsonAnswer(403, "{\"error\":\"\(why)\"}"))
         }
         // libwebsockets ends the decoded path at a CR or LF (`%0d%0a`), then takes the rest of the
@@ -56,9 +109,9 @@ extension ServerCore {
             return respond(wsi, key: key, jsonAnswer(400, "{\"error\":\"Invalid request path (control characters)\"}"))
         }
         if path == "/socket.io" || path == "/socket.io/" {
-            return engineIO(wsi, key: key)
+            return polling.engineIO(wsi, key: key)
         }
-        limits.headerGuard.done(wsi)  // a body another route gets is discarded, not awaited
+        host.headersDone(wsi)  // a body another route gets is discarded, not awaited
         let isAPI = path.hasPrefix("/api/")
         if isAPI || path == "/health" || path == "/metrics", !httpAuthorized(wsi) {
             counters.add(counters.httpAuthFailures)
@@ -71,10 +124,10 @@ extension ServerCore {
     /// `--protect-http`: the token as `Authorization: Bearer …` or `?token=`.
     private func httpAuthorized(_ wsi: OpaquePointer) -> Bool {
         guard config.protectHTTP, let token = config.token else { return true }
-        if let auth = header(wsi, qf_lws_token_authorization()), auth.hasPrefix("Bearer ") {
+        if let auth = io.header(wsi, qf_lws_token_authorization()), auth.hasPrefix("Bearer ") {
             return AccessPolicy.tokensEqual(String(auth.dropFirst(7)), token)
         }
-        guard let given = queryArg(wsi, "token=") else { return false }
+        guard let given = io.queryArg(wsi, "token=") else { return false }
         return AccessPolicy.tokensEqual(given, token)
     }
 
@@ -85,7 +138,7 @@ extension ServerCore {
             exchanges[ex.connection] = nil
             return writeAnswer(ex, a)
         case .poll(let id):
-            return pollWriteable(ex, session: id)
+            return polling.pollWriteable(ex, session: id)
         case .stream(let st):
             return streamWriteable(ex, st)
         case .waiting, .post:
@@ -96,21 +149,8 @@ extension ServerCore {
     /// Writes a whole answer and ends the transaction (-1: close the connection).
     func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32 {
         if qf_lws_write_http_head_ex(ex.wsi, a.status, a.contentType, Int64(a.body.count), ex.allowOrigin) != 0 { return -1 }
-        guard write(ex.wsi, a.body, LWS_WRITE_HTTP_FINAL) else { return -1 }
-        return completeTransaction(ex)
-    }
-
-    /// Ends the exchange's HTTP transaction (keep-alive: the connection reads the next request).
-    func completeTransaction(_ ex: HTTPExchange) -> Int32 {
-        lws_http_transaction_completed(ex.wsi) != 0 ? -1 : 0
-    }
-
-    /// Holds the exchange's request while its answer waits (a poll, an asynchronous answer, a
-    /// stream): its header buffer goes back to the pool. libwebsockets reads nothing from a
-    /// connection whose transaction is under way – a client that closes or sends more meanwhile
-    /// would keep its poll loop awake – so ``checkParkedConnections()`` watches these.
-    func park(_ ex: HTTPExchange) {
-        _ = lws_http_headers_detach(ex.wsi)
+        guard io.write(ex.wsi, a.body, LWS_WRITE_HTTP_FINAL) else { return -1 }
+        return io.completeTransaction(ex)
     }
 
     /// After each service turn (at most every 10 ms while connections are parked): a parked
@@ -120,23 +160,12 @@ extension ServerCore {
         for ex in exchanges.readableParked(now: monotonicNanos(), fd: { lws_get_socket_fd($0) }) {
             guard exchanges[ex.connection] === ex else { continue }
             if case .poll(let id) = ex.kind, let s = sessions[id], s.pendingGET == ex.wsi {
-                dropHeldGET(s, ex.wsi)
+                polling.dropHeldGET(s, ex.wsi)
             } else {
                 exchanges[ex.connection] = nil
-                abort(ex.wsi)
+                io.abort(ex.wsi)
             }
         }
-    }
-
-    /// True when the peer of a connection has closed it (or reset it): what a paused connection
-    /// cannot notice by itself.
-    func peerClosed(_ wsi: OpaquePointer) -> Bool {
-        let fd = lws_get_socket_fd(wsi)
-        guard fd >= 0 else { return true }
-        var byte: UInt8 = 0
-        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
-        if n == 0 { return true }
-        return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
     }
 
     /// The connection of an exchange closed (or is being destroyed): forget the exchange.
@@ -160,7 +189,7 @@ extension ServerCore {
     /// `/api/available-csv-files[?timeframe=]` and `/api/csv-data/<filename>`: listing and opening
     /// run on the HTTP queue; the answer comes back through the inbox (``drainHTTP()``).
     private func api(_ wsi: OpaquePointer, key: UInt64, path: String) -> Int32 {
-        let route = HTTPExchanges.apiRoute(path: path, timeframe: queryArg(wsi, "timeframe="))
+        let route = HTTPExchanges.apiRoute(path: path, timeframe: io.queryArg(wsi, "timeframe="))
         switch route {
         case .invalid(let json):
             return respond(wsi, key: key, jsonAnswer(400, json))
@@ -169,16 +198,16 @@ extension ServerCore {
         case .list, .csv:
             break
         }
-        let address = peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
-        if let why = limits.httpStreamRefusal(address: address, closing: closingAll) {
+        let address = io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
+        if let why = host.httpStreamRefusal(address: address) {
             return respond(wsi, key: key, jsonAnswer(503, "{\"error\":\"\(why)\"}"))
         }
         let request = nextRequestID()
         let ex = HTTPExchange(connection: key, request: request, wsi: wsi, kind: .waiting)
         exchanges[key] = ex
         lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
-        park(ex)
-        let slot = limits.httpSlot(address: address), ds = dataSource, inbox = inbox
+        io.park(ex)
+        let slot = host.httpSlot(address: address), ds = dataSource, inbox = inbox
         switch route {
         case .invalid, .other:
             break  // answered above
@@ -250,7 +279,7 @@ extension ServerCore {
         }
         if let piece = st.ready {
             st.ready = nil
-            guard writeChunk(ex.wsi, piece, last: false) else { return -1 }
+            guard io.writeChunk(ex.wsi, piece, last: false) else { return -1 }
             counters.add(counters.csvBytesSent, UInt64(piece.count))
             lws_set_timeout(ex.wsi, PENDING_TIMEOUT_USER_OK, Int32(max(1, config.httpStallTimeout)))
             if st.ended {
@@ -262,20 +291,38 @@ extension ServerCore {
         }
         if st.ended {
             exchanges[ex.connection] = nil
-            guard writeChunk(ex.wsi, [], last: true) else { return -1 }
-            return completeTransaction(ex)
+            guard io.writeChunk(ex.wsi, [], last: true) else { return -1 }
+            return io.completeTransaction(ex)
         }
         return 0  // the next piece is being read
     }
 
-    /// Writes one chunk of a chunked body (and the terminating chunk when `last`).
-    private func writeChunk(_ wsi: OpaquePointer, _ bytes: [UInt8], last: Bool) -> Bool {
-        let before = lwsPre + Int(QF_LWS_CHUNK_HEAD_MAX)
-        guard let buffer = writeScratch(before: before, count: bytes.count, after: 8) else { return false }
-        bytes.withUnsafeBytes { src in
-            if let base = src.baseAddress { (buffer + before).copyMemory(from: base, byteCount: src.count) }
+    // MARK: plain paths
+
+    /// The answer of a plain path: `/health` and `/metrics` (built from the counters, the source
+    /// and the coordinator's status) or the static answers of ``HTTPExchanges/staticAnswer(path:)``.
+    func httpAnswer(path: String) -> HTTPAnswer {
+        switch path {
+        case "/health":
+            return HTTPAnswer(status: 200, contentType: "application/json", body: healthJSON())
+        case "/metrics":
+            return HTTPAnswer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(metricsText().utf8))
+        default:
+            return HTTPExchanges.staticAnswer(path: path) ?? HTTPExchanges.jsonAnswer(404, "{\"error\":\"not found\"}")
         }
-        let n = qf_lws_write_chunk(wsi, (buffer + before).assumingMemoryBound(to: UInt8.self), bytes.count, last ? 1 : 0)
-        return n >= 0
+    }
+
+    private var uptimeSeconds: Double { Double(monotonicNanos() - host.startedAt) / 1e9 }
+
+    private func stats() -> StreamServerStats { counters.snapshot(handoffDrops: inbox.candles.dropped) }
+
+    /// `/health`: the original's `status: "healthy"`, `chrome: "connected"|"disconnected"` and
+    /// `timestamp` (ISO-8601), then qflux's own members (``HTTPExchanges/healthJSON(_:_:status:uptimeSeconds:)``).
+    private func healthJSON() -> [UInt8] {
+        HTTPExchanges.healthJSON(dataSource.health(), stats(), status: host.status, uptimeSeconds: uptimeSeconds)
+    }
+
+    private func metricsText() -> String {
+        HTTPExchanges.metricsText(stats(), uptimeSeconds: uptimeSeconds, sourceMetrics: dataSource.metricsText())
     }
 }

@@ -1,39 +1,13 @@
 import Candles
-import FastDecode
 import Metrics
-import ThreadSupport
 import TextWriters
 
-/// An HTTP answer built on the network thread.
-struct HTTPAnswer {
-    var status: UInt32
-    var contentType: String
-    var body: [UInt8]
-}
-
-/// `GET /`, `/health`, `/metrics`, the CSV API's listing JSON and 404s (`Network/` routes
-/// `/socket.io/` and `/api/…` before these).
-extension ServerCore {
-    /// The answer of a plain path: `/health` and `/metrics` (built from the core's state) or the
-    /// static answers of ``HTTPExchanges/staticAnswer(path:)``.
-    func httpAnswer(path: String) -> HTTPAnswer {
-        switch path {
-        case "/health":
-            return HTTPAnswer(status: 200, contentType: "application/json", body: healthJSON())
-        case "/metrics":
-            return HTTPAnswer(status: 200, contentType: "text/plain; version=0.0.4", body: Array(metricsText().utf8))
-        default:
-            return HTTPExchanges.staticAnswer(path: path) ?? HTTPExchanges.jsonAnswer(404, "{\"error\":\"not found\"}")
-        }
-    }
-
-    var uptimeSeconds: Double { Double(monotonicNanos() - startedAt) / 1e9 }
-
+/// `/health` and `/metrics` (the HTTP part, pure): built from a snapshot of the counters, the
+/// source's health and status, so they can be checked without a server.
+extension HTTPExchanges {
     /// `/health`: the original's `status: "healthy"`, `chrome: "connected"|"disconnected"` and
     /// `timestamp` (ISO-8601), then qflux's own members.
-    func healthJSON() -> [UInt8] {
-        let h = dataSource.health()
-        let st = stats()
+    static func healthJSON(_ h: HealthSnapshot, _ st: StreamServerStats, status: SourceStatus, uptimeSeconds: Double) -> [UInt8] {
         var w = JSONWriter(capacity: 400)
         w.raw("{\"status\":\"healthy\",\"chrome\":"); w.string(status.kind == .chrome && status.connected ? "connected" : "disconnected")
         w.raw(",\"timestamp\":"); w.iso8601(millis: ServerPayloads.wallClock())
@@ -53,8 +27,8 @@ extension ServerCore {
         return w.bytes
     }
 
-    func metricsText() -> String {
-        let st = stats()
+    /// `/metrics`: the server's lines from `st`, then the data source's (`sourceMetrics`).
+    static func metricsText(_ st: StreamServerStats, uptimeSeconds: Double, sourceMetrics: String) -> String {
         var out = PrometheusText()
         out.add("qflux_server_uptime_seconds", .gauge, "Seconds since the server started.", uptimeSeconds)
         out.add("qflux_server_clients", .gauge, "WebSocket clients connected.", st.clients)
@@ -106,7 +80,20 @@ extension ServerCore {
         out.add("qflux_server_http_streams_refused_total", .counter, "CSV API requests refused at the stream limit (503).", st.httpStreamsRefused)
         out.add("qflux_server_csv_bytes_sent_total", .counter, "CSV bytes streamed by /api/csv-data.", st.csvBytesSent)
         out.add("qflux_server_batched_writes_total", .counter, "WebSocket writes that carried several queued messages in one send.", st.batchedWrites)
-        out.append(dataSource.metricsText())
+        out.append(sourceMetrics)
         return out.text
+    }
+
+    // MARK: metrics
+
+    /// The inbound-limit lines of `/metrics`.
+    static func appendLimitMetrics(to out: inout PrometheusText, _ st: StreamServerStats) {
+        out.add("qflux_server_subscriptions_refused_total", .counter, "Subscriptions refused at the per-client limit.", st.subscriptionsRefused)
+        out.add("qflux_server_available_data_refused_total", .counter, "get_available_data answered data_error: the client's previous one was pending or too recent.", st.listingRefused)
+        out.add("qflux_server_available_data_cached_total", .counter, "get_available_data answered from the shared listing.", st.listingCacheHits)
+        out.add("qflux_server_clients_over_budget_total", .counter, "Clients disconnected for sending events beyond their budget.", st.clientsOverBudget)
+        out.add("qflux_server_history_merged_total", .counter, "History requests served by a job already pending.", st.historyMerged)
+        out.add("qflux_server_history_jobs", .gauge, "History jobs on the worker queue.", st.historyJobs)
+        out.add("qflux_server_history_backlog", .gauge, "History requests waiting in client backlogs.", st.historyBacklog)
     }
 }
