@@ -1,6 +1,3 @@
-// swift-tools-version: 6.2
-import PackageDescription
-
 // Platforms: built and tested on Linux (Debian 12, x86-64) only – that is what CI runs. The macOS
 // minimum below is what the Synchronization module (Atomic, Mutex) needs there; macOS is not tested.
 //
@@ -14,6 +11,8 @@ import PackageDescription
 // where it is imported: dependencies are declared where used). QFLUX_WARNINGS_AS_ERRORS=1 in the
 // environment (CI sets it) turns the package's own warnings into errors.
 import Foundation
+// swift-tools-version: 6.2
+import PackageDescription
 
 /// SwiftPM defines no NDEBUG in release C/C++ builds; without it simdjson keeps its asserts and
 /// parses ~35 % slower (141 → 95 ns per 206-byte document, measured here).
@@ -28,7 +27,8 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 
 /// A concept target inside Sources/Engine.
 func concept(_ name: String, _ dependencies: [Target.Dependency], folder: String? = nil) -> Target {
-    .target(name: name, dependencies: dependencies, path: "Sources/Engine/\(folder ?? name)", swiftSettings: swiftSettings)
+    .target(
+        name: name, dependencies: dependencies, path: "Sources/Engine/\(folder ?? name)", swiftSettings: swiftSettings)
 }
 
 /// A C library's system-library module in Sources/CSupport: a module map and one header of
@@ -71,7 +71,9 @@ let package = Package(
         concept("ThreadSupport", []),
         concept("TextWriters", []),
 
-        .target(name: "FastDecode", dependencies: ["CDecodeShim", "TextWriters", "ThreadSupport"], swiftSettings: swiftSettings),
+        .target(
+            name: "FastDecode", dependencies: ["CDecodeShim", "TextWriters", "ThreadSupport"],
+            swiftSettings: swiftSettings),
 
         // Concepts, bottom up.
         concept("Metrics", []),
@@ -82,23 +84,34 @@ let package = Package(
         concept("LibWebSockets", ["CLibWebSockets", "ThreadSupport"]),
         concept("Archive", ["Candles", "FastDecode", "TextWriters", "ThreadSupport", "CLZ4", logging]),
         concept("MarketSource", ["FastDecode"]),
-        concept("ChromeCDP", [
-            "MarketSource", "Metrics", "FastDecode", "ThreadSupport", "CLibWebSockets", "LibWebSockets", logging,
-        ]),
+        concept(
+            "ChromeCDP",
+            [
+                "MarketSource", "Metrics", "FastDecode", "ThreadSupport", "CLibWebSockets", "LibWebSockets", logging,
+            ]),
         concept("Demo", ["MarketSource", "Metrics", "FastDecode"]),
         concept("Collect", ["ChromeCDP", "Archive", "Candles", "FastDecode", "ThreadSupport", logging]),
-        concept("SocketIOServer", [
-            "Candles", "Ring", "ThreadSupport", "Metrics", "FastDecode", "TextWriters", "CLibWebSockets", "LibWebSockets",
-            "Indicators", logging,
-        ]),
-        concept("RedisBridge", [
-            "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "Metrics", "FastDecode", "CHiredis", logging,
-        ]),
+        concept(
+            "SocketIOServer",
+            [
+                "Candles", "Ring", "ThreadSupport", "Metrics", "FastDecode", "TextWriters", "CLibWebSockets",
+                "LibWebSockets",
+                "Indicators", logging,
+            ]),
+        concept(
+            "RedisBridge",
+            [
+                "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "Metrics", "FastDecode", "CHiredis",
+                logging,
+            ]),
         // The composition root: ring, pipeline, sinks, wiring.
-        concept("Engine", [
-            "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer", "Metrics",
-            "RedisBridge", "Indicators", "Backtest", "FastDecode", "TextWriters", logging,
-        ]),
+        concept(
+            "Engine",
+            [
+                "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer",
+                "Metrics",
+                "RedisBridge", "Indicators", "Backtest", "FastDecode", "TextWriters", logging,
+            ]),
 
         .executableTarget(
             name: "qflux",

@@ -22,12 +22,14 @@ let stages: [any BenchStage] = [
 var options = BenchOptions.parse(CommandLine.arguments.dropFirst(), stages: stages)
 #if DEBUG
 if !options.allowDebug {
-    FileHandle.standardError.write(Data("""
-    qflux-bench: this is a DEBUG build; its figures are meaningless (C++ at -O0 is ~25× slower).
-    Build and run the release build:  swift build -c release && .build/release/qflux-bench
-    (pass --allow-debug to run anyway, e.g. to test the harness)
+    FileHandle.standardError.write(
+        Data(
+            """
+            qflux-bench: this is a DEBUG build; its figures are meaningless (C++ at -O0 is ~25× slower).
+            Build and run the release build:  swift build -c release && .build/release/qflux-bench
+            (pass --allow-debug to run anyway, e.g. to test the harness)
 
-    """.utf8))
+            """.utf8))
     exit(2)
 }
 #endif

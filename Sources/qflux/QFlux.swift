@@ -8,14 +8,14 @@ struct QFlux: AsyncParsableCommand {
         commandName: "qflux",
         abstract: "Live market data from a broker web app in your own Chrome: decode, candles, archives, streaming.",
         discussion: """
-        qflux reads the WebSocket frames of PocketOption's web app – live from Chrome's DevTools \
-        protocol, or from recorded CDP / Selenium performance-log JSONL files – decodes ticks and \
-        history, forms candles and archives them as LZ4 chunks that the `lz4` CLI and Python read.
+            qflux reads the WebSocket frames of PocketOption's web app – live from Chrome's DevTools \
+            protocol, or from recorded CDP / Selenium performance-log JSONL files – decodes ticks and \
+            history, forms candles and archives them as LZ4 chunks that the `lz4` CLI and Python read.
 
-        Raw frames are never printed, logged or archived: they carry your session.
+            Raw frames are never printed, logged or archived: they carry your session.
 
-        \(QFluxExit.helpTable)
-        """,
+            \(QFluxExit.helpTable)
+            """,
         version: "0.1.0",
         subcommands: QFluxSubcommands.all
     )
@@ -26,7 +26,9 @@ struct QFlux: AsyncParsableCommand {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let unknown = QFluxSubcommands.unknownHelpTopic(arguments) {
-            StandardStreams.err("qflux help: no command named '\(unknown)' (commands: \(QFluxSubcommands.names.joined(separator: ", ")))")
+            StandardStreams.err(
+                "qflux help: no command named '\(unknown)' (commands: \(QFluxSubcommands.names.joined(separator: ", ")))"
+            )
             Foundation.exit(QFluxExit.usage.rawValue)
         }
         var command: any ParsableCommand

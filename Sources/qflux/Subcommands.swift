@@ -30,7 +30,8 @@ enum QFluxSubcommands {
     /// the root help and exit 0 for it).
     static func unknownHelpTopic(_ arguments: [String]) -> String? {
         guard arguments.first == "help",
-              let topic = arguments.dropFirst().first(where: { !$0.hasPrefix("-") }) else { return nil }
+            let topic = arguments.dropFirst().first(where: { !$0.hasPrefix("-") })
+        else { return nil }
         return topic == "help" || names.contains(topic) ? nil : topic
     }
 

@@ -23,11 +23,20 @@ struct BacktestOutputTests {
         let t = (o["trades"] as? [[String: Any]])?.first ?? [:]
         #expect(Set(t.keys) == ["timestamp", "signal", "entry_price", "exit_price", "won", "profit", "balance"])
         let s = o["statistics"] as? [String: Any] ?? [:]
-        #expect(Set(s.keys) == ["total_trades", "wins", "losses", "win_rate", "starting_balance", "ending_balance", "total_profit", "profit_percentage"])
-        let x = try JSONSerialization.jsonObject(with: Data(BacktestJSON.encode(r, timestamps: .text, extended: ExtendedStatistics(r)).utf8)) as? [String: Any] ?? [:]
+        #expect(
+            Set(s.keys) == [
+                "total_trades", "wins", "losses", "win_rate", "starting_balance", "ending_balance", "total_profit",
+                "profit_percentage",
+            ])
+        let x =
+            try JSONSerialization.jsonObject(
+                with: Data(BacktestJSON.encode(r, timestamps: .text, extended: ExtendedStatistics(r)).utf8))
+            as? [String: Any] ?? [:]
         #expect(x["extended"] is [String: Any])
         #expect(((x["trades"] as? [[String: Any]])?.first?["timestamp"] as? String)?.count == 19)
-        #expect(JSONWriter.format(0.1) == "0.1" && JSONWriter.format(.nan) == "null" && JSONWriter.quote("a\"b\n") == "\"a\\\"b\\n\"")
+        #expect(
+            JSONWriter.format(0.1) == "0.1" && JSONWriter.format(.nan) == "null"
+                && JSONWriter.quote("a\"b\n") == "\"a\\\"b\\n\"")
     }
 
     /// Test: extended statistics on a hand-made result.
@@ -37,7 +46,11 @@ struct BacktestOutputTests {
         o.window = 1
         o.stake = .fixed(100)
         let closes: [Double] = [1, 2, 1, 0.5, 0.4, 0.3, 0.6, 0.6, 0.7]
-        let candles = closes.enumerated().map { AnalysisCandle(timestamp: Double($0.offset) * 60, open: $0.element, high: $0.element, low: $0.element, close: $0.element) }
+        let candles = closes.enumerated().map {
+            AnalysisCandle(
+                timestamp: Double($0.offset) * 60, open: $0.element, high: $0.element, low: $0.element,
+                close: $0.element)
+        }
         // calls everywhere: wins when the next close is higher
         let signals = [TradeSignal?](repeating: .call, count: candles.count)
         let r = Backtester.run(candles: candles, signals: signals, options: o, strategy: "test")
@@ -64,7 +77,9 @@ struct BacktestOutputTests {
         #expect(h.hasPrefix("<!DOCTYPE html>"))
         #expect(h.contains("<svg") && h.contains("<polyline") && h.contains("<polygon"))
         #expect(h.contains("Max drawdown") && h.contains("profit_percentage"))
-        #expect(!h.contains("http") && !h.contains("<script") && !h.contains("<link") && !h.contains("@import") && !h.contains("url("))
+        #expect(
+            !h.contains("http") && !h.contains("<script") && !h.contains("<link") && !h.contains("@import")
+                && !h.contains("url("))
         #expect(h.components(separatedBy: "<tr>").count > r.trades.count)
     }
 

@@ -36,9 +36,13 @@ struct IndicatorBudgetTests {
     /// refused (its windows are small); 40 × rsi(14) over the same candles is not.
     @Test("CCI's O(period) updates count as work")
     func work() throws {
-        let e = try #require(IndicatorBudget.serverRequest.check(try Self.specs("cci(1000)", times: 64), candles: 1_000_000, keptRows: 500))
+        let e = try #require(
+            IndicatorBudget.serverRequest.check(
+                try Self.specs("cci(1000)", times: 64), candles: 1_000_000, keptRows: 500))
         #expect(e.message.contains("updates, more than the 50000000 allowed per request"), "\(e)")
-        #expect(IndicatorBudget.serverRequest.check(try Self.specs("rsi(14)", times: 40), candles: 1_000_000, keptRows: 500) == nil)
+        #expect(
+            IndicatorBudget.serverRequest.check(try Self.specs("rsi(14)", times: 40), candles: 1_000_000, keptRows: 500)
+                == nil)
     }
 
     /// Test: kept rows count: their text must fit a reply (16 MACDs over 500 points do, 64 do
@@ -46,11 +50,19 @@ struct IndicatorBudgetTests {
     /// command line).
     @Test("kept rows count toward the reply and the memory")
     func keptRows() throws {
-        #expect(IndicatorBudget.serverRequest.check(try Self.specs("macd(12,26,9)", times: 16), candles: 100_000, keptRows: 500) == nil)
-        let reply = try #require(IndicatorBudget.serverRequest.check(try Self.specs("macd(12,26,9)", times: 64), candles: 100_000, keptRows: 500))
-        #expect(reply.message.contains("would make a reply of about 3 MB, more than the 2 MB allowed per request"), "\(reply)")
-        let memory = try #require(IndicatorBudget.commandLine.check(try Self.specs("macd(12,26,9)", times: 256), candles: 1_000_000,
-                                                                   keptRows: 1_000_000))
+        #expect(
+            IndicatorBudget.serverRequest.check(
+                try Self.specs("macd(12,26,9)", times: 16), candles: 100_000, keptRows: 500) == nil)
+        let reply = try #require(
+            IndicatorBudget.serverRequest.check(
+                try Self.specs("macd(12,26,9)", times: 64), candles: 100_000, keptRows: 500))
+        #expect(
+            reply.message.contains("would make a reply of about 3 MB, more than the 2 MB allowed per request"),
+            "\(reply)")
+        let memory = try #require(
+            IndicatorBudget.commandLine.check(
+                try Self.specs("macd(12,26,9)", times: 256), candles: 1_000_000,
+                keptRows: 1_000_000))
         #expect(memory.message.contains("MB, more than the 1024 MB allowed per request"), "\(memory)")
     }
 
@@ -60,7 +72,7 @@ struct IndicatorBudgetTests {
     func keepingLast() throws {
         var g = CandleGenerator(seed: 77)
         var candles = g.candles(600, shape: .walk)
-        candles.insert(candles[100], at: 300) // an old candle again: skipped
+        candles.insert(candles[100], at: 300)  // an old candle again: skipped
         let specs = try IndicatorSpecParser.parse("rsi(14),bbands(20,2),willr(100000),stoch(5,3,3)")
         let full = IndicatorTable.compute(candles, specs: specs)
         let tail = IndicatorTable.compute(candles, specs: specs, keepingLast: 50)

@@ -8,10 +8,12 @@ struct IndicatorSpecTests {
     @Test("the brief's example spec gives the expected columns")
     func columns() throws {
         let set = try IndicatorSet(spec: "sma(20),ema(20),rsi(14),macd(12,26,9),bbands(20,2),atr(14),stoch(14,3,3)")
-        #expect(set.columns == [
-            "sma_20", "ema_20", "rsi_14", "macd_12_26_9", "macd_12_26_9_signal", "macd_12_26_9_hist",
-            "bbands_20_2_upper", "bbands_20_2_middle", "bbands_20_2_lower", "atr_14", "stoch_14_3_3_k", "stoch_14_3_3_d",
-        ])
+        #expect(
+            set.columns == [
+                "sma_20", "ema_20", "rsi_14", "macd_12_26_9", "macd_12_26_9_signal", "macd_12_26_9_hist",
+                "bbands_20_2_upper", "bbands_20_2_middle", "bbands_20_2_lower", "atr_14", "stoch_14_3_3_k",
+                "stoch_14_3_3_d",
+            ])
     }
 
     /// Test: parameter formatting, defaults, aliases, the rest of the indicators.
@@ -22,23 +24,31 @@ struct IndicatorSpecTests {
         #expect(try IndicatorSpecParser.parseOne("bbands(20,2,1)").name == "bbands_20_2_1")
         #expect(try IndicatorSpecParser.parseOne("RSI").name == "rsi_14")
         #expect(try IndicatorSpecParser.parseOne("bollinger(20, 2)").name == "bbands_20_2")
-        #expect(try IndicatorSpecParser.parseOne("supertrend(10,3)").columns == ["supertrend_10_3", "supertrend_10_3_direction"])
+        #expect(
+            try IndicatorSpecParser.parseOne("supertrend(10,3)").columns == [
+                "supertrend_10_3", "supertrend_10_3_direction",
+            ])
         #expect(try IndicatorSpecParser.parseOne("williams_r(14)").name == "willr_14")
-        #expect(try IndicatorSpecParser.parse("wma(9),cci(20),roc(10),adx(14)").flatMap(\.columns) == ["wma_9", "cci_20", "roc_10", "adx_14"])
+        #expect(
+            try IndicatorSpecParser.parse("wma(9),cci(20),roc(10),adx(14)").flatMap(\.columns) == [
+                "wma_9", "cci_20", "roc_10", "adx_14",
+            ])
         #expect(try IndicatorSpecParser.parse("rsi(14), rsi(14)").count == 1)
     }
 
     /// Test: clear errors.
-    @Test("clear errors", arguments: [
-        ("foo(3)", "unknown indicator \"foo\""),
-        ("rsi(14,2)", "rsi takes at most 1 parameter(s) (period), got 2"),
-        ("rsi(abc)", "rsi: period \"abc\" is not a number"),
-        ("rsi(14.5)", "rsi: period must be a whole number, got 14.5"),
-        ("sma(1)", "sma: period must be at least 2, got 1"),
-        ("macd(12,26", "missing ')'"),
-        ("rsi(14),,sma(2)", "empty entry"),
-        ("bbands()", "bbands needs at least 1 parameter(s)"),
-    ])
+    @Test(
+        "clear errors",
+        arguments: [
+            ("foo(3)", "unknown indicator \"foo\""),
+            ("rsi(14,2)", "rsi takes at most 1 parameter(s) (period), got 2"),
+            ("rsi(abc)", "rsi: period \"abc\" is not a number"),
+            ("rsi(14.5)", "rsi: period must be a whole number, got 14.5"),
+            ("sma(1)", "sma: period must be at least 2, got 1"),
+            ("macd(12,26", "missing ')'"),
+            ("rsi(14),,sma(2)", "empty entry"),
+            ("bbands()", "bbands needs at least 1 parameter(s)"),
+        ])
     func errors(_ text: String, _ expected: String) {
         do {
             _ = try IndicatorSpecParser.parse(text)
@@ -52,9 +62,12 @@ struct IndicatorSpecTests {
     @Test("the original tool's calculate_indicators instances map to specs")
     func originalInstances() throws {
         #expect(try IndicatorSpec(originalType: "sma", params: ["period": 20]).name == "sma_20")
-        #expect(try IndicatorSpec(originalType: "bollinger", params: ["period": 20, "std_dev": 2]).name == "bbands_20_2")
+        #expect(
+            try IndicatorSpec(originalType: "bollinger", params: ["period": 20, "std_dev": 2]).name == "bbands_20_2")
         #expect(try IndicatorSpec(originalType: "RSI", params: [:]).name == "rsi_14")
-        #expect(try IndicatorSpec(originalType: "macd", params: ["fast_period": 8, "slow_period": 21, "signal_period": 5]).name == "macd_8_21_5")
+        #expect(
+            try IndicatorSpec(originalType: "macd", params: ["fast_period": 8, "slow_period": 21, "signal_period": 5])
+                .name == "macd_8_21_5")
         #expect(throws: IndicatorSpecError.self) { try IndicatorSpec(originalType: "sma", params: ["size": 3]) }
         #expect(throws: IndicatorSpecError.self) { try IndicatorSpec(originalType: "vwap", params: [:]) }
     }

@@ -11,7 +11,8 @@ struct QuantumFluxTATests {
         var g = CandleGenerator(seed: 61)
         let candles = g.candles(4000, shape: .zigzag)
         let s = QuantumFluxTA().signals(for: candles, window: 50)
-        var rsi = RSI(period: 14), macd = MACD(fast: 12, slow: 26, signal: 9), bb = BollingerBands(period: 20, up: 2, down: 2)
+        var rsi = RSI(period: 14), macd = MACD(fast: 12, slow: 26, signal: 9),
+            bb = BollingerBands(period: 20, up: 2, down: 2)
         var f = EMA(period: 12), w = EMA(period: 26)
         for (i, c) in candles.enumerated() {
             let r = rsi.push(c), m = macd.push(c), b = bb.push(c), e1 = f.push(c), e2 = w.push(c)

@@ -14,19 +14,23 @@ struct QuantumFluxTests {
     /// Test: under CI=true, python3 must be installed (no silent skip).
     @Test("under CI=true, python3 must be installed (no silent skip)")
     func pythonInstalledUnderCI() {
-        if AnalysisTestSupport.isCI { #expect(AnalysisTestSupport.pythonAvailable, "CI=true but python3 is not on PATH") }
+        if AnalysisTestSupport.isCI {
+            #expect(AnalysisTestSupport.pythonAvailable, "CI=true but python3 is not on PATH")
+        }
     }
 
     /// Test: same trades, equity and statistics, bit for bit.
-    @Test("same trades, equity and statistics, bit for bit", .enabled(if: AnalysisTestSupport.pythonAvailable, "needs python3"),
-          arguments: [
-              ("walk", CandleGenerator.Shape.walk, UInt64(11), 3000),
-              ("up trend", .up, 12, 2000),
-              ("down trend", .down, 13, 2000),
-              ("flat stretches (equal closes, ties)", .flatStretches, 14, 3000),
-              ("zigzag", .zigzag, 15, 3000),
-              ("long walk", .walk, 16, 20000),
-          ])
+    @Test(
+        "same trades, equity and statistics, bit for bit",
+        .enabled(if: AnalysisTestSupport.pythonAvailable, "needs python3"),
+        arguments: [
+            ("walk", CandleGenerator.Shape.walk, UInt64(11), 3000),
+            ("up trend", .up, 12, 2000),
+            ("down trend", .down, 13, 2000),
+            ("flat stretches (equal closes, ties)", .flatStretches, 14, 3000),
+            ("zigzag", .zigzag, 15, 3000),
+            ("long walk", .walk, 16, 20000),
+        ])
     func generated(_ label: String, _ shape: CandleGenerator.Shape, _ seed: UInt64, _ count: Int) throws {
         var g = CandleGenerator(seed: seed)
         let candles = g.candles(count, shape: shape)
@@ -47,11 +51,13 @@ struct QuantumFluxTests {
     }
 
     /// Test: options (payout, stake, expiry, window, ties, balance) match the reference.
-    @Test("options (payout, stake, expiry, window, ties, balance) match the reference", .enabled(if: AnalysisTestSupport.pythonAvailable, "needs python3"),
-          arguments: [
-              ["--payout", "0.92"], ["--stake", "0.05"], ["--expiry", "3"], ["--window", "64"],
-              ["--ties", "refund"], ["--ties", "win"], ["--balance", "537.25"],
-          ])
+    @Test(
+        "options (payout, stake, expiry, window, ties, balance) match the reference",
+        .enabled(if: AnalysisTestSupport.pythonAvailable, "needs python3"),
+        arguments: [
+            ["--payout", "0.92"], ["--stake", "0.05"], ["--expiry", "3"], ["--window", "64"],
+            ["--ties", "refund"], ["--ties", "win"], ["--balance", "537.25"],
+        ])
     func options(_ arguments: [String]) throws {
         var g = CandleGenerator(seed: 21)
         let candles = g.candles(2500, shape: .flatStretches)
@@ -65,22 +71,29 @@ struct QuantumFluxTests {
         case "--ties": o.ties = BacktestOptions.TieRule(rawValue: v)!
         default: o.startingBalance = Double(v)!
         }
-        let diff = QuantumFluxOracle.differences(Self.run(candles, o), try QuantumFluxOracle.reference(candles, arguments))
+        let diff = QuantumFluxOracle.differences(
+            Self.run(candles, o), try QuantumFluxOracle.reference(candles, arguments))
         #expect(diff.isEmpty, "\(arguments): \(diff.prefix(5))")
     }
 
     /// Test: every score combination adds up in the original's order (exactly 0.6 is a signal).
-    @Test("every score combination adds up in the original's order (exactly 0.6 is a signal)", .enabled(if: AnalysisTestSupport.pythonAvailable, "needs python3"))
+    @Test(
+        "every score combination adds up in the original's order (exactly 0.6 is a signal)",
+        .enabled(if: AnalysisTestSupport.pythonAvailable, "needs python3"))
     func scoreCombinations() throws {
         let r = try AnalysisTestSupport.runScript("quantum_flux_reference.py", ["--combos"], timeout: 60)
         let text = String(decoding: r.stdout, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let theirs = text.dropFirst().dropLast().split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let theirs = text.dropFirst().dropLast().split(separator: ",").compactMap {
+            Double($0.trimmingCharacters(in: .whitespaces))
+        }
         var ours: [Double] = []
         for rsi in [20.0, 50.0, 80.0] {
             for hist in [1.0, -1.0] {
                 for last in [0.0, 1.0, 2.0] {
                     for (e12, e26) in [(2.0, 1.0), (1.0, 2.0)] {
-                        ours.append(QuantumFlux.combine(rsi: rsi, hist: hist, last: last, lower: 0.5, upper: 1.5, e12: e12, e26: e26))
+                        ours.append(
+                            QuantumFlux.combine(
+                                rsi: rsi, hist: hist, last: last, lower: 0.5, upper: 1.5, e12: e12, e26: e26))
                     }
                 }
             }

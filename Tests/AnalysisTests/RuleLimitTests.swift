@@ -19,7 +19,9 @@ struct RuleLimitTests {
     /// Test: 10,000 nested '(' stop at the 65th, with its line and column.
     @Test("10,000 nested parentheses are refused at the 65th, with line and column")
     func parentheses() throws {
-        let text = "# deep\ncall: " + String(repeating: "(", count: 10_000) + "close > 1" + String(repeating: ")", count: 10_000)
+        let text =
+            "# deep\ncall: " + String(repeating: "(", count: 10_000) + "close > 1"
+            + String(repeating: ")", count: 10_000)
         let e = try #require(error(text))
         #expect(e.line == 2 && e.column == 7 + RuleLimits.maxNesting, "\(e)")
         #expect(e.message.contains("nested too deep") && e.message.contains("\(RuleLimits.maxNesting)"), "\(e)")
@@ -68,7 +70,8 @@ struct RuleLimitTests {
     /// and 4,096 terms in a balanced tree parse and evaluate.
     @Test("rules at the limits parse and evaluate")
     func atLimits() throws {
-        let nested = "call: " + String(repeating: "(", count: RuleLimits.maxNesting) + "close > 0"
+        let nested =
+            "call: " + String(repeating: "(", count: RuleLimits.maxNesting) + "close > 0"
             + String(repeating: ")", count: RuleLimits.maxNesting)
         #expect(error(nested) == nil)
         let chain = "call: close > 1" + String(repeating: " + 0", count: 100)

@@ -23,8 +23,11 @@ struct SweepTests {
     func run() throws {
         var g = CandleGenerator(seed: 51)
         let candles = g.candles(3000, shape: .zigzag)
-        let sweep = Sweep(parameters: [try SweepParameter.parse("rsi.period=7..13:3"), try SweepParameter.parse("bbands.k=1.5,2"),
-                                       try SweepParameter.parse("payout=0.8,0.9")], metric: .endingBalance)
+        let sweep = Sweep(
+            parameters: [
+                try SweepParameter.parse("rsi.period=7..13:3"), try SweepParameter.parse("bbands.k=1.5,2"),
+                try SweepParameter.parse("payout=0.8,0.9"),
+            ], metric: .endingBalance)
         #expect(sweep.combinationCount == 12)
         let calls = Atomic<Int>(0)
         let factory: Sweep.Factory = { StrategyCatalog.make(name: "quantum_flux_ta", parameters: $0) }
@@ -36,7 +39,9 @@ struct SweepTests {
         #expect(rows.count == 12 && rows.allSatisfy { $0.error == nil })
         let again = sweep.run(candles: candles, factory: factory)
         #expect(rows == again)
-        for (a, b) in zip(rows, rows.dropFirst()) { #expect(a.statistics!.endingBalance >= b.statistics!.endingBalance) }
+        for (a, b) in zip(rows, rows.dropFirst()) {
+            #expect(a.statistics!.endingBalance >= b.statistics!.endingBalance)
+        }
         let best = rows[0]
         var p = QuantumFluxTA.Parameters()
         _ = p.set("rsi.period", best.values[0])
@@ -55,7 +60,10 @@ struct SweepTests {
         var g = CandleGenerator(seed: 52)
         let candles = g.candles(1500, shape: .walk)
         let rules = "call: rsi($n) < $lo ; put: rsi($n) > 100 - $lo"
-        let sweep = Sweep(parameters: [SweepParameter(name: "n", values: [1, 7, 14]), SweepParameter(name: "lo", values: [25, 35])], metric: .totalTrades)
+        let sweep = Sweep(
+            parameters: [
+                SweepParameter(name: "n", values: [1, 7, 14]), SweepParameter(name: "lo", values: [25, 35]),
+            ], metric: .totalTrades)
         let rows = sweep.run(candles: candles, factory: { StrategyCatalog.make(rules: rules, parameters: $0) })
         #expect(rows.count == 6)
         #expect(rows.filter { $0.error != nil }.count == 2)

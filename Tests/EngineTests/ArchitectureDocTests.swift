@@ -62,7 +62,9 @@ struct ArchitectureDocTests {
         let targets = try Self.targetNames(in: Self.read("Package.swift"))
         // The manifest's shape changed if this finds next to nothing: fix the patterns above.
         #expect(targets.count >= 18, "found only \(targets.count) targets in Package.swift: \(targets)")
-        #expect(targets.contains("CDecodeShim") && targets.contains("CLibWebSockets") && targets.contains("Engine") && targets.contains("EngineTests"))
+        #expect(
+            targets.contains("CDecodeShim") && targets.contains("CLibWebSockets") && targets.contains("Engine")
+                && targets.contains("EngineTests"))
         let doc = try Self.read("docs/architecture.md")
         let missing = targets.filter { !Self.names($0, in: doc) }
         #expect(
@@ -72,7 +74,8 @@ struct ArchitectureDocTests {
 
     @Test("every Sources/, Sources/Engine/ and Sources/CSupport/ folder is named in docs/architecture.md")
     func everySourceFolderIsNamed() throws {
-        let folders = try Self.folders(under: "Sources") + Self.folders(under: "Sources/Engine")
+        let folders =
+            try Self.folders(under: "Sources") + Self.folders(under: "Sources/Engine")
             + Self.folders(under: "Sources/CSupport")
         #expect(folders.count >= 10, "found only \(folders.count) folders under Sources/")
         let doc = try Self.read("docs/architecture.md")

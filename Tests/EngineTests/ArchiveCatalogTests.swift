@@ -1,12 +1,13 @@
-@testable import Archive
 import Candles
-@testable import Engine
+import Demo
 import FastDecode
 import Foundation
-@testable import SocketIOServer
 import Testing
 import TextWriters
-import Demo
+
+@testable import Archive
+@testable import Engine
+@testable import SocketIOServer
 
 /// The CSV API's catalog over a real archive written by the engine, plus an original-layout CSV.
 @Suite("Archive catalog (CSV API)")
@@ -27,8 +28,10 @@ struct ArchiveCatalogTests {
         init() throws {
             let assets = AssetDirectory()
             let ids = names.map(assets.register)
-            let writer = try ArchiveWriter(configuration: .init(directory: temp.path + "/data", collect: .both, tickChunkSize: 40, candleChunkSize: 30),
-                                           assets: assets, logger: ArchiveTestData.logger)
+            let writer = try ArchiveWriter(
+                configuration: .init(
+                    directory: temp.path + "/data", collect: .both, tickChunkSize: 40, candleChunkSize: 30),
+                assets: assets, logger: ArchiveTestData.logger)
             for t in ArchiveTestData.randomWalk(assets: ids, count: 1_000, seed: 11) {
                 try writer.append(t)
                 ticks[assets.name(of: t.asset), default: []].append(t)
@@ -40,8 +43,9 @@ struct ArchiveCatalogTests {
                     for i in 0..<120 {
                         let o = p, c = p + Double(Int.random(in: -30...30, using: &rng)) / 1e5
                         p = c
-                        let candle = Candle(asset: id, timeframe: Timeframe(seconds: tf), start: 1_756_866_000 + Int64(i * tf),
-                                            open: o, high: max(o, c) + 0.00002, low: min(o, c) - 0.00001, close: c, ticks: 5)
+                        let candle = Candle(
+                            asset: id, timeframe: Timeframe(seconds: tf), start: 1_756_866_000 + Int64(i * tf),
+                            open: o, high: max(o, c) + 0.00002, low: min(o, c) - 0.00001, close: c, ticks: 5)
                         try writer.append(candle)
                         candles[names[n], default: [:]][tf, default: []].append(candle)
                     }
@@ -49,21 +53,24 @@ struct ArchiveCatalogTests {
             }
             try writer.close()
             // An orphaned chunk: the newest EURUSD_otc tick chunk keeps its `.open` suffix.
-            let last = try #require(try ArchiveIndex.chunkPaths(in: data).filter { $0.contains("/EURUSD_otc/ticks/") }.last)
+            let last = try #require(
+                try ArchiveIndex.chunkPaths(in: data).filter { $0.contains("/EURUSD_otc/ticks/") }.last)
             try FileManager.default.moveItem(atPath: last, toPath: last + ".open")
             // The original's layout.
             for i in 0..<30 {
                 let t = UTCTime.iso8601(seconds: 1_756_866_000 + Int64(i * 60)).replacingOccurrences(of: "T", with: " ")
                 csvText += "\(t),1.2\(i),1.2\(i + 1),1.3\(i),1.1\(i)\n"
             }
-            try FileManager.default.createDirectory(atPath: data + "/data_collect/1M_candles", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: data + "/data_collect/1M_candles", withIntermediateDirectories: true)
             try csvText.write(toFile: data + "/" + csvRelative, atomically: false, encoding: .utf8)
             // Odd things: a folder name qflux never writes, a link to chunks outside, a CSV
             // without the original's columns.
             let some = try #require(try ArchiveIndex.chunkPaths(in: data).first)
             for folder in [data + "/bad%zz/ticks", outside + "/X/ticks"] {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                try FileManager.default.copyItem(atPath: some, toPath: folder + "/" + (some as NSString).lastPathComponent)
+                try FileManager.default.copyItem(
+                    atPath: some, toPath: folder + "/" + (some as NSString).lastPathComponent)
             }
             try FileManager.default.createSymbolicLink(atPath: data + "/link", withDestinationPath: outside)
             try "a,b\n1,2\n".write(toFile: data + "/notes.csv", atomically: false, encoding: .utf8)
@@ -85,7 +92,10 @@ struct ArchiveCatalogTests {
     /// Rows of CSV text split by position (header dropped).
     static func rows(_ bytes: [UInt8]) -> (header: String, rows: [[String]]) {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n").map(String.init)
-        return (lines.first ?? "", lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) })
+        return (
+            lines.first ?? "",
+            lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        )
     }
 
     @Test("one entry per asset × ticks/timeframe with real names, relative paths and .csv file names")
@@ -93,22 +103,25 @@ struct ArchiveCatalogTests {
         let f = try Fixture()
         let listing = f.catalog.listing()
         let got = Set(listing.entries.map { "\($0.asset)|\($0.timeframe)|\($0.filename)|\($0.path)" })
-        #expect(got == [
-            "EURUSD_otc|tick|EURUSD_otc_tick.csv|EURUSD_otc/ticks",
-            "EURUSD_otc|1m|EURUSD_otc_1m.csv|EURUSD_otc/candles_1m",
-            "EURUSD_otc|5m|EURUSD_otc_5m.csv|EURUSD_otc/candles_5m",
-            "#AAPL|tick|~23AAPL_tick.csv|%23AAPL/ticks",
-            "#AAPL|1m|~23AAPL_1m.csv|%23AAPL/candles_1m",
-            "GBPUSD_otc|1m|GBPUSD_otc_1m_20250903_0033.csv|\(f.csvRelative)",
-        ], "\(got)")
+        #expect(
+            got == [
+                "EURUSD_otc|tick|EURUSD_otc_tick.csv|EURUSD_otc/ticks",
+                "EURUSD_otc|1m|EURUSD_otc_1m.csv|EURUSD_otc/candles_1m",
+                "EURUSD_otc|5m|EURUSD_otc_5m.csv|EURUSD_otc/candles_5m",
+                "#AAPL|tick|~23AAPL_tick.csv|%23AAPL/ticks",
+                "#AAPL|1m|~23AAPL_1m.csv|%23AAPL/candles_1m",
+                "GBPUSD_otc|1m|GBPUSD_otc_1m_20250903_0033.csv|\(f.csvRelative)",
+            ], "\(got)")
         // Every chunk of a series is counted in its one entry, the orphaned `.open` one too.
         let ticks = try #require(listing.entries.first { $0.filename == "EURUSD_otc_tick.csv" })
         let files = try FileManager.default.contentsOfDirectory(atPath: f.data + "/EURUSD_otc/ticks")
         #expect(ticks.chunks == files.count && files.contains { $0.hasSuffix(ChunkNaming.openSuffix) })
         // Odd things are left out and said why.
         let skipped = Set(listing.skipped.map(\.path))
-        #expect(skipped.contains("bad%zz/ticks") && skipped.contains("link") && skipped.contains("notes.csv"), "\(skipped)")
-        #expect(!listing.entries.contains { $0.path.hasPrefix("/") || $0.path.contains("..") || $0.path.hasPrefix("link") })
+        #expect(
+            skipped.contains("bad%zz/ticks") && skipped.contains("link") && skipped.contains("notes.csv"), "\(skipped)")
+        #expect(
+            !listing.entries.contains { $0.path.hasPrefix("/") || $0.path.contains("..") || $0.path.hasPrefix("link") })
     }
 
     @Test("?timeframe= filters: tick, 1m, 5m, ticks and 60 as aliases, an unknown one lists nothing")
@@ -117,7 +130,10 @@ struct ArchiveCatalogTests {
         let c = f.catalog
         #expect(Set(c.entries(timeframe: "tick").map(\.filename)) == ["EURUSD_otc_tick.csv", "~23AAPL_tick.csv"])
         #expect(c.entries(timeframe: "ticks").map(\.filename) == c.entries(timeframe: "tick").map(\.filename))
-        #expect(Set(c.entries(timeframe: "1m").map(\.filename)) == ["EURUSD_otc_1m.csv", "~23AAPL_1m.csv", "GBPUSD_otc_1m_20250903_0033.csv"])
+        #expect(
+            Set(c.entries(timeframe: "1m").map(\.filename)) == [
+                "EURUSD_otc_1m.csv", "~23AAPL_1m.csv", "GBPUSD_otc_1m_20250903_0033.csv",
+            ])
         #expect(c.entries(timeframe: "60").map(\.filename) == c.entries(timeframe: "1m").map(\.filename))
         #expect(c.entries(timeframe: "5m").map(\.filename) == ["EURUSD_otc_5m.csv"])
         #expect(c.entries(timeframe: "4h").isEmpty && c.entries(timeframe: "bogus").isEmpty)
@@ -174,7 +190,9 @@ struct ArchiveCatalogTests {
             let served = try Self.drain(try f.catalog.open(entry)).count
             let size = try #require(entry.size)
             let error = abs(Double(size - served)) / Double(served)
-            print("catalog size: \(entry.filename) estimated \(size), served \(served) (\(String(format: "%.1f", error * 100)) %)")
+            print(
+                "catalog size: \(entry.filename) estimated \(size), served \(served) (\(String(format: "%.1f", error * 100)) %)"
+            )
             #expect(error <= 0.15, "\(entry.filename): size \(size), served \(served) (\(Int(error * 100)) %)")
         }
     }
@@ -188,8 +206,10 @@ struct ArchiveCatalogTests {
         #expect(try c.resolve("~23AAPL_1m.csv").asset == "#AAPL")
         #expect(try c.resolve(f.data + "/EURUSD_otc/ticks").timeframe == "tick")
         #expect(try c.resolve(f.csvRelative).filename == "GBPUSD_otc_1m_20250903_0033.csv")
-        for bad in ["", "../outside/X/ticks", "EURUSD_otc/../../outside/X/ticks", "/etc/passwd", f.outside + "/X/ticks",
-                    "link/X/ticks", "EURUSD_otc", "EURUSD_otc/ticks/" + "x.qfa.lz4", "bad%zz/ticks", "notes.csv", "a\u{0}b"] {
+        for bad in [
+            "", "../outside/X/ticks", "EURUSD_otc/../../outside/X/ticks", "/etc/passwd", f.outside + "/X/ticks",
+            "link/X/ticks", "EURUSD_otc", "EURUSD_otc/ticks/" + "x.qfa.lz4", "bad%zz/ticks", "notes.csv", "a\u{0}b",
+        ] {
             #expect(throws: CatalogError.self, "\(bad)") { try c.resolve(bad) }
         }
         do {
@@ -197,7 +217,9 @@ struct ArchiveCatalogTests {
         } catch {
             #expect(error.message.contains("outside the data directory"))
         }
-        for bad in ["../x.csv", "link", "/etc/passwd", "EURUSD_otc_1m", "..", ""] { #expect(c.entry(filename: bad) == nil, "\(bad)") }
+        for bad in ["../x.csv", "link", "/etc/passwd", "EURUSD_otc_1m", "..", ""] {
+            #expect(c.entry(filename: bad) == nil, "\(bad)")
+        }
     }
 
     @Test("an absent data directory lists nothing; an unreadable chunk fails the stream with a message")
@@ -215,7 +237,8 @@ struct ArchiveCatalogTests {
         let f = try Fixture()
         let entry = try #require(f.catalog.entry(filename: "~23AAPL_tick.csv"))
         try FileManager.default.moveItem(atPath: f.data + "/%23AAPL/ticks", toPath: f.temp.path + "/moved")
-        try FileManager.default.createSymbolicLink(atPath: f.data + "/%23AAPL/ticks", withDestinationPath: f.outside + "/X/ticks")
+        try FileManager.default.createSymbolicLink(
+            atPath: f.data + "/%23AAPL/ticks", withDestinationPath: f.outside + "/X/ticks")
         #expect(throws: CatalogError.self) { _ = try f.catalog.open(entry) }
         #expect(f.catalog.entry(filename: "~23AAPL_tick.csv") == nil)
     }
@@ -237,19 +260,22 @@ struct ArchiveCatalogTests {
         let temp = TempDir()
         let assets = AssetDirectory()
         let ids = (0..<4).map { assets.register("ASSET\($0)_otc") }
-        let writer = try ArchiveWriter(configuration: .init(directory: temp.path, collect: .tick, tickChunkSize: 1_000),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: temp.path, collect: .tick, tickChunkSize: 1_000),
+            assets: assets, logger: ArchiveTestData.logger)
         for t in ArchiveTestData.randomWalk(assets: ids, count: 8_000, seed: 2) { try writer.append(t) }
         try writer.close()
         // 2,500 chunks per asset: copies of the written ones under new names.
         var total = 0
         var perSeries: [Int] = []
         for id in ids {
-            let folder = temp.path + "/" + ChunkNaming.folder(asset: assets.name(of: id), kind: .ticks, timeframeSeconds: 0)
+            let folder =
+                temp.path + "/" + ChunkNaming.folder(asset: assets.name(of: id), kind: .ticks, timeframeSeconds: 0)
             let first = try #require(try FileManager.default.contentsOfDirectory(atPath: folder).sorted().first)
             for k in 1..<2_500 {
-                let name = ChunkNaming.fileName(asset: assets.name(of: id), kind: .ticks, timeframeSeconds: 0,
-                                                time: 1_756_900_000 + Double(k) * 600, sequence: k)
+                let name = ChunkNaming.fileName(
+                    asset: assets.name(of: id), kind: .ticks, timeframeSeconds: 0,
+                    time: 1_756_900_000 + Double(k) * 600, sequence: k)
                 try FileManager.default.copyItem(atPath: folder + "/" + first, toPath: folder + "/" + name)
             }
             perSeries.append(try FileManager.default.contentsOfDirectory(atPath: folder).count)
@@ -257,22 +283,30 @@ struct ArchiveCatalogTests {
         }
         #expect(total >= 10_000)
         let catalog = ArchiveCatalog(directory: temp.path)
-        _ = catalog.listing() // warm the directory cache
+        _ = catalog.listing()  // warm the directory cache
         let start = Date()
         let runs = 5
         var listing = catalog.listing()
         for _ in 1..<runs { listing = catalog.listing() }
         let seconds = Date().timeIntervalSince(start) / Double(runs)
-        let json = ServerPayloads.availableData(listing.entries.map {
-            AvailableFile(filename: $0.filename, asset: $0.asset, timeframe: $0.timeframe, path: $0.path, size: $0.size)
-        }).count
-        print("catalog: \(total) chunks, \(listing.entries.count) entries, \(String(format: "%.1f", seconds * 1000)) ms per listing, \(json) bytes of available_data")
+        let json = ServerPayloads.availableData(
+            listing.entries.map {
+                AvailableFile(
+                    filename: $0.filename, asset: $0.asset, timeframe: $0.timeframe, path: $0.path, size: $0.size)
+            }
+        ).count
+        print(
+            "catalog: \(total) chunks, \(listing.entries.count) entries, \(String(format: "%.1f", seconds * 1000)) ms per listing, \(json) bytes of available_data"
+        )
         #expect(listing.entries.count == 4)
-        #expect(listing.entries.map(\.chunks).sorted() == perSeries.sorted() && listing.entries.allSatisfy { ($0.size ?? 0) > 0 })
+        #expect(
+            listing.entries.map(\.chunks).sorted() == perSeries.sorted()
+                && listing.entries.allSatisfy { ($0.size ?? 0) > 0 })
         let start2 = Date()
         for _ in 0..<runs { _ = catalog.listing(sizes: false) }
-        print("catalog: \(String(format: "%.1f", Date().timeIntervalSince(start2) / Double(runs) * 1000)) ms per listing without sizes")
+        print(
+            "catalog: \(String(format: "%.1f", Date().timeIntervalSince(start2) / Double(runs) * 1000)) ms per listing without sizes"
+        )
         #expect(seconds < 2, "\(seconds) s per listing")
     }
 }
-

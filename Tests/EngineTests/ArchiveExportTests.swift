@@ -1,18 +1,24 @@
+import FastDecode
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
 @testable import SocketIOServer
-import Testing
 
 @Suite("Archive export")
 struct ArchiveExportTests {
     static func export(_ dir: String, _ options: ExportOptions) throws -> (String, ExportSummary) {
         var bytes: [UInt8] = []
-        let summary = try ArchiveExporter(directory: dir, options: options, sink: { bytes += $0; return true }).run()
+        let summary = try ArchiveExporter(
+            directory: dir, options: options,
+            sink: {
+                bytes += $0; return true
+            }
+        ).run()
         return (String(decoding: bytes, as: UTF8.self), summary)
     }
 
@@ -21,51 +27,67 @@ struct ArchiveExportTests {
         let dir = TempDir()
         let assets = AssetDirectory()
         let eur = assets.register("EURUSD_otc"), aapl = assets.register("#AAPL")
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path), assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path), assets: assets, logger: ArchiveTestData.logger)
         try writer.append(Tick(asset: eur, time: 1_756_866_774.962, price: 0.87654))
         try writer.append(Tick(asset: eur, time: 1_756_866_775, price: 0.8766))
         try writer.append(Tick(asset: eur, time: 1_756_866_835.5, price: 0.1 + 0.2))
         try writer.append(Tick(asset: aapl, time: 1_756_866_780.25, price: 231.5))
         let m = Timeframe.oneMinute
-        try writer.append(Candle(asset: eur, timeframe: m, start: 1_756_866_720, open: 1, high: 3, low: 0.5, close: 2, ticks: 4))
-        try writer.append(Candle(asset: eur, timeframe: m, start: 1_756_866_780, open: 2, high: 2.5, low: 1.5, close: 2.25, ticks: 3))
-        try writer.append(Candle(asset: eur, timeframe: m, start: 1_756_866_780, open: 2, high: 4, low: 1.5, close: 3.5, ticks: 5)) // revision
+        try writer.append(
+            Candle(asset: eur, timeframe: m, start: 1_756_866_720, open: 1, high: 3, low: 0.5, close: 2, ticks: 4))
+        try writer.append(
+            Candle(asset: eur, timeframe: m, start: 1_756_866_780, open: 2, high: 2.5, low: 1.5, close: 2.25, ticks: 3))
+        try writer.append(
+            // revision
+            Candle(asset: eur, timeframe: m, start: 1_756_866_780, open: 2, high: 4, low: 1.5, close: 3.5, ticks: 5))
         try writer.close()
 
         let (ticks, s1) = try Self.export(dir.path, ExportOptions(asset: "eurusd-OTC"))
-        #expect(ticks == """
-            timestamp,asset,price
-            2025-09-03 02:32:54.962Z,EURUSD_otc,0.87654
-            2025-09-03 02:32:55Z,EURUSD_otc,0.8766
-            2025-09-03 02:33:55.5Z,EURUSD_otc,0.30000000000000004
+        #expect(
+            ticks == """
+                timestamp,asset,price
+                2025-09-03 02:32:54.962Z,EURUSD_otc,0.87654
+                2025-09-03 02:32:55Z,EURUSD_otc,0.8766
+                2025-09-03 02:33:55.5Z,EURUSD_otc,0.30000000000000004
 
-            """)
+                """)
         #expect(s1.rows == 3 && s1.truncated.isEmpty)
 
-        let (epoch, _) = try Self.export(dir.path, ExportOptions(kind: .ticks, from: 1_756_866_775, to: 1_756_866_800, time: .epoch))
+        let (epoch, _) = try Self.export(
+            dir.path, ExportOptions(kind: .ticks, from: 1_756_866_775, to: 1_756_866_800, time: .epoch))
         #expect(epoch == "timestamp,asset,price\n1756866780.25,#AAPL,231.5\n1756866775,EURUSD_otc,0.8766\n")
 
         let (candles, _) = try Self.export(dir.path, ExportOptions(kind: .candles))
-        #expect(candles == "timestamp,open,close,high,low\n2025-09-03 02:32:00Z,1,2,3,0.5\n2025-09-03 02:33:00Z,2,3.5,4,1.5\n")
+        #expect(
+            candles
+                == "timestamp,open,close,high,low\n2025-09-03 02:32:00Z,1,2,3,0.5\n2025-09-03 02:33:00Z,2,3.5,4,1.5\n")
 
         let (json, _) = try Self.export(dir.path, ExportOptions(kind: .candles, format: .jsonl))
-        #expect(json.hasSuffix("{\"type\":\"candle\",\"asset\":\"EURUSD_otc\",\"timeframe\":60,\"time\":1756866780,\"open\":2,\"high\":4,\"low\":1.5,\"close\":3.5,\"ticks\":5}\n"))
+        #expect(
+            json.hasSuffix(
+                "{\"type\":\"candle\",\"asset\":\"EURUSD_otc\",\"timeframe\":60,\"time\":1756866780,\"open\":2,\"high\":4,\"low\":1.5,\"close\":3.5,\"ticks\":5}\n"
+            ))
 
         let (tickJSON, _) = try Self.export(dir.path, ExportOptions(asset: "#aapl", format: .jsonl))
         #expect(tickJSON == "{\"type\":\"tick\",\"asset\":\"#AAPL\",\"time\":1756866780.25,\"price\":231.5}\n")
 
         // 5m from stored 1m candles (EURUSD) and from ticks (#AAPL): asset column appears
         let (five, _) = try Self.export(dir.path, ExportOptions(timeframe: Timeframe(seconds: 300)))
-        #expect(five == """
-            timestamp,asset,open,close,high,low
-            2025-09-03 02:30:00Z,#AAPL,231.5,231.5,231.5,231.5
-            2025-09-03 02:30:00Z,EURUSD_otc,1,3.5,4,0.5
+        #expect(
+            five == """
+                timestamp,asset,open,close,high,low
+                2025-09-03 02:30:00Z,#AAPL,231.5,231.5,231.5,231.5
+                2025-09-03 02:30:00Z,EURUSD_otc,1,3.5,4,0.5
 
-            """)
+                """)
         // 30s candles must come from ticks
-        let (thirty, _) = try Self.export(dir.path, ExportOptions(asset: "EURUSD_otc", timeframe: Timeframe(seconds: 30), format: .jsonl))
+        let (thirty, _) = try Self.export(
+            dir.path, ExportOptions(asset: "EURUSD_otc", timeframe: Timeframe(seconds: 30), format: .jsonl))
         #expect(thirty.split(separator: "\n").count == 2)
-        #expect(thirty.contains("\"time\":1756866750,\"open\":0.87654,\"high\":0.8766,\"low\":0.87654,\"close\":0.8766,\"ticks\":2"))
+        #expect(
+            thirty.contains(
+                "\"time\":1756866750,\"open\":0.87654,\"high\":0.8766,\"low\":0.87654,\"close\":0.8766,\"ticks\":2"))
 
         #expect(throws: ArchiveError.self) { try Self.export(dir.path + "/missing", ExportOptions()) }
         #expect(throws: ArchiveError.self) { try Self.export(dir.path, ExportOptions(asset: "GBPUSD")) }
@@ -105,10 +127,11 @@ struct ArchiveExportTests {
         let assets = AssetDirectory()
         let names = ["EURUSD_otc", "#AAPL_otc", "USDJPY_otc", "ADA-USD_otc"]
         let ids = names.map { assets.register($0) }
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .tick, tickChunkSize: 5_000),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, collect: .tick, tickChunkSize: 5_000),
+            assets: assets, logger: ArchiveTestData.logger)
         var rng = SeededRNG(seed: 77)
-        var ms = Int64(1_756_857_600_000) - 3_000 // 3 s before midnight: day changes inside
+        var ms = Int64(1_756_857_600_000) - 3_000  // 3 s before midnight: day changes inside
         var prices = [1.08342, 188.405, 146.618, 0.496667]
         let decimals = [5, 3, 3, 6]
         var perAsset: [[Tick]] = names.map { _ in [] }
@@ -124,8 +147,8 @@ struct ArchiveExportTests {
             let scale = pow(10.0, Double(decimals[a]))
             prices[a] = ((prices[a] * scale).rounded() + Double(Int.random(in: -30...30, using: &rng))) / scale
             var price = prices[a]
-            if i % 9_973 == 0 { price = 0.1 + 0.2 } // 17 significant digits
-            if i % 7_919 == 0 { price = 42 }         // integral
+            if i % 9_973 == 0 { price = 0.1 + 0.2 }  // 17 significant digits
+            if i % 7_919 == 0 { price = 42 }  // integral
             let tick = Tick(asset: ids[a], time: Double(ms) / 1000, price: price)
             try writer.append(tick)
             perAsset[a].append(tick)
@@ -143,7 +166,9 @@ struct ArchiveExportTests {
             if csv != reference {
                 let got = csv.split(separator: "\n"), want = reference.split(separator: "\n")
                 let bad = zip(got, want).enumerated().first { $0.element.0 != $0.element.1 }
-                Issue.record("iso \(iso): first difference at line \(bad?.offset ?? -1): \(bad.map { "\($0.element.0) != \($0.element.1)" } ?? "lengths differ")")
+                Issue.record(
+                    "iso \(iso): first difference at line \(bad?.offset ?? -1): \(bad.map { "\($0.element.0) != \($0.element.1)" } ?? "lengths differ")"
+                )
             }
         }
     }
@@ -153,16 +178,24 @@ struct ArchiveExportTests {
         let dir = TempDir()
         let assets = AssetDirectory()
         let ids = (0..<5).map { assets.register("ASSET\($0)_otc") }
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .tick, tickChunkSize: 10_000),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, collect: .tick, tickChunkSize: 10_000),
+            assets: assets, logger: ArchiveTestData.logger)
         let ticks = ArchiveTestData.randomWalk(assets: ids, count: 200_000, seed: 2)
         for t in ticks { try writer.append(t) }
         try writer.close()
         let started = Date()
         var bytes = 0
-        let summary = try ArchiveExporter(directory: dir.path, options: ExportOptions(), sink: { bytes += $0.count; return true }).run()
+        let summary = try ArchiveExporter(
+            directory: dir.path, options: ExportOptions(),
+            sink: {
+                bytes += $0.count; return true
+            }
+        ).run()
         let seconds = Date().timeIntervalSince(started)
-        print("archive export: \(summary.rows) rows, \(bytes) bytes CSV in \(seconds) s = \(Double(bytes) / seconds / 1e6) MB/s")
+        print(
+            "archive export: \(summary.rows) rows, \(bytes) bytes CSV in \(seconds) s = \(Double(bytes) / seconds / 1e6) MB/s"
+        )
         #expect(summary.rows == ticks.count)
     }
 }

@@ -1,9 +1,10 @@
-@testable import Archive
-@testable import Demo
-@testable import Engine
 import FastDecode
 import Foundation
 import Testing
+
+@testable import Archive
+@testable import Demo
+@testable import Engine
 
 /// Format 2 (bit-packed tick records) and format 1 (still read): see docs/archive-format.md.
 @Suite("Archive format versions")
@@ -36,7 +37,8 @@ struct ArchiveFormatTests {
         return out
     }
 
-    @Test("format-1 chunks (fixtures written by the previous writer) are read exactly: ticks, candles, an orphaned .open")
+    @Test(
+        "format-1 chunks (fixtures written by the previous writer) are read exactly: ticks, candles, an orphaned .open")
     func readsFormat1() throws {
         let reader = try ArchiveReader()
         let index = try ArchiveIndex.scan(directory: Self.v1Directory)
@@ -52,7 +54,8 @@ struct ArchiveFormatTests {
             #expect(t.time.bitPattern == w.1.bitPattern && t.price.bitPattern == w.2.bitPattern, "\(t) vs \(w)")
         }
         let candles = index.chunks.filter { $0.header.kind == .candles }
-        #expect(candles.count == 3 && candles.allSatisfy { $0.condition == .complete && $0.header.timeframeSeconds == 60 })
+        #expect(
+            candles.count == 3 && candles.allSatisfy { $0.condition == .complete && $0.header.timeframeSeconds == 60 })
         for c in candles {
             for r in try reader.read(c.path).candles {
                 #expect(r.start % 60 == 0 && r.low <= min(r.open, r.close) && r.high >= max(r.open, r.close))
@@ -61,10 +64,16 @@ struct ArchiveFormatTests {
         let open = try #require(index.chunks.first { $0.isOpen })
         #expect(open.condition == .truncated && open.records == 75)
         let verify = try ArchiveVerifier.verify(directory: Self.v1Directory)
-        #expect(verify.damaged.isEmpty && verify.truncatedOpen.count == 1 && verify.records == 162 + 100 + 100 + 75 + 52 + 75)
+        #expect(
+            verify.damaged.isEmpty && verify.truncatedOpen.count == 1
+                && verify.records == 162 + 100 + 100 + 75 + 52 + 75)
         var csv: [UInt8] = []
-        let summary = try ArchiveExporter(directory: Self.v1Directory, options: ExportOptions(kind: .ticks, asset: "EURGBP_otc"),
-                                          sink: { csv += $0; return true }).run()
+        let summary = try ArchiveExporter(
+            directory: Self.v1Directory, options: ExportOptions(kind: .ticks, asset: "EURGBP_otc"),
+            sink: {
+                csv += $0; return true
+            }
+        ).run()
         #expect(summary.rows == 162)
         #expect(String(decoding: csv, as: UTF8.self).contains("2025-09-03 02:32:54.962Z,EURGBP_otc,0.87951\n"))
     }
@@ -72,8 +81,12 @@ struct ArchiveFormatTests {
     @Test("format 2 round-trips odd and random doubles bit-exactly, in one chunk and cut at every flush")
     func bitColumnsExact() throws {
         var rng = SeededRNG(seed: 41)
-        var values = ArchiveTestData.oddDoubles + [Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude, 0x0.00000000007e8p-1022, 0x1p-1022, 0x1p1023, 4503599627370496.5, 1e15, 1e16,
-                                                   -1e15 + 1, 999_999_999_999_999.9, 1.0000000000000002e-4, 1_756_866_774.962]
+        var values =
+            ArchiveTestData.oddDoubles + [
+                Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude, 0x0.00000000007e8p-1022, 0x1p-1022,
+                0x1p1023, 4503599627370496.5, 1e15, 1e16,
+                -1e15 + 1, 999_999_999_999_999.9, 1.0000000000000002e-4, 1_756_866_774.962,
+            ]
         for i in 0..<20_000 {
             switch i % 5 {
             case 0: values.append(Double(bitPattern: rng.next()))
@@ -85,7 +98,7 @@ struct ArchiveFormatTests {
         }
         var encoder = TickEncoder()
         let out = ByteBuffer(capacity: 1 << 16)
-        var tails: [(Int, UInt8?)] = [] // bytes and provisional last byte after each record
+        var tails: [(Int, UInt8?)] = []  // bytes and provisional last byte after each record
         for i in stride(from: 0, to: values.count - 1, by: 1) {
             encoder.encode(time: values[i], price: values[values.count - 1 - i], into: out)
             tails.append((out.count, encoder.tail))
@@ -105,7 +118,9 @@ struct ArchiveFormatTests {
             var bytes = Array(UnsafeRawBufferPointer(rebasing: out.bytes[0..<count]))
             if let tail { bytes.append(tail) }
             var read = 0
-            let cut = try bytes.withUnsafeBytes { b throws(RecordError) in try RecordDecoder.bitTicks(b, from: 0) { _ in read += 1 } }
+            let cut = try bytes.withUnsafeBytes { b throws(RecordError) in
+                try RecordDecoder.bitTicks(b, from: 0) { _ in read += 1 }
+            }
             #expect(cut == .clean && read == n + 1, "flush after record \(n)")
         }
     }
@@ -137,12 +152,18 @@ struct ArchiveFormatTests {
         sets.append(("real PocketOption fixtures", real))
         let assets = AssetDirectory()
         let ids = (0..<15).map { assets.register("A\($0)") }
-        sets.append(("ArchiveTestData.randomWalk", ArchiveTestData.randomWalk(assets: ids, count: 60_000, seed: 5).map { (Int($0.asset.rawValue), $0.time, $0.price) }))
+        sets.append(
+            (
+                "ArchiveTestData.randomWalk",
+                ArchiveTestData.randomWalk(assets: ids, count: 60_000, seed: 5).map {
+                    (Int($0.asset.rawValue), $0.time, $0.price)
+                }
+            ))
         var market = SimulatedMarket(assetCount: 8, seed: 3)
         var rng = SeededRNG(seed: 9)
         var ms = 1_756_866_774_962.0
         var demo: [(Int, Double, Double)] = []
-        for _ in 0..<60_000 { // the demo's live stream: 16 ticks/s over 8 assets
+        for _ in 0..<60_000 {  // the demo's live stream: 16 ticks/s over 8 assets
             ms += (-62.5 * log(max(rng.unit(), 1e-9))).rounded()
             let a = market.randomAsset()
             demo.append((a, ms / 1000, market.step(a)))
@@ -164,8 +185,10 @@ struct ArchiveFormatTests {
         let assets = AssetDirectory()
         var all: [TickRecord] = []
         var v1Bytes = 0
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .tick), assets: assets, logger: ArchiveTestData.logger)
-        for path in try ArchiveIndex.chunkPaths(in: Self.v1Directory) where path.contains("/ticks/") && !path.hasSuffix(".open") {
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, collect: .tick), assets: assets, logger: ArchiveTestData.logger)
+        for path in try ArchiveIndex.chunkPaths(in: Self.v1Directory)
+        where path.contains("/ticks/") && !path.hasSuffix(".open") {
             let chunk = try reader.read(path)
             v1Bytes += chunk.summary.compressedBytes
             let id = assets.register(chunk.summary.header.asset)
@@ -176,11 +199,15 @@ struct ArchiveFormatTests {
         var back: [TickRecord] = []
         for path in dir.chunks() {
             let chunk = try reader.read(path)
-            #expect(chunk.summary.header.version == 2 && chunk.summary.header.encoding == 2 && chunk.summary.condition == .complete)
+            #expect(
+                chunk.summary.header.version == 2 && chunk.summary.header.encoding == 2
+                    && chunk.summary.condition == .complete)
             back += chunk.ticks
         }
         #expect(back == all)
         #expect(writer.statistics.bytesWritten < v1Bytes)
-        print("archive: \(all.count) real ticks: format 1 \(v1Bytes) bytes on disk, format 2 \(writer.statistics.bytesWritten)")
+        print(
+            "archive: \(all.count) real ticks: format 1 \(v1Bytes) bytes on disk, format 2 \(writer.statistics.bytesWritten)"
+        )
     }
 }

@@ -1,24 +1,29 @@
-@testable import Archive
 import CLZ4
-@testable import Engine
 import FastDecode
 import Foundation
 import Testing
+
+@testable import Archive
+@testable import Engine
 
 /// Issue 15 defect 7 (archive readers trust what they open) and the 0-byte chunk of defect 9:
 /// each case here hung, exhausted memory, aborted or stayed silent before the fix.
 @Suite("Archive readers and hostile files")
 struct ArchiveHardeningTests {
     /// A chunk path inside `dir` for asset `name` (the folder is created).
-    static func chunkPath(_ dir: TempDir, _ name: String = "EVIL_otc", sequence: Int = 1, open: Bool = false) -> String {
+    static func chunkPath(_ dir: TempDir, _ name: String = "EVIL_otc", sequence: Int = 1, open: Bool = false) -> String
+    {
         let folder = dir.path + "/\(name)/ticks"
         try! FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        return folder + "/\(name)_ticks_20250903T003350Z_\(String(format: "%06d", sequence))" + (open ? ChunkNaming.openSuffix : ChunkNaming.closedSuffix)
+        return folder + "/\(name)_ticks_20250903T003350Z_\(String(format: "%06d", sequence))"
+            + (open ? ChunkNaming.openSuffix : ChunkNaming.closedSuffix)
     }
 
     /// Runs `body` on its own thread; false when it did not finish within `seconds` (`unblock`
     /// is then called so the thread can end).
-    static func finishes(within seconds: Double, unblock: () -> Void = {}, _ body: @escaping @Sendable () -> Void) -> Bool {
+    static func finishes(within seconds: Double, unblock: () -> Void = {}, _ body: @escaping @Sendable () -> Void)
+        -> Bool
+    {
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
             body()
@@ -33,7 +38,12 @@ struct ArchiveHardeningTests {
     /// Exports every tick of `dir` as CSV: summary and output size.
     static func export(_ dir: String) throws -> (ExportSummary, Int) {
         var bytes = 0
-        let summary = try ArchiveExporter(directory: dir, options: ExportOptions(kind: .ticks), sink: { bytes += $0.count; return true }).run()
+        let summary = try ArchiveExporter(
+            directory: dir, options: ExportOptions(kind: .ticks),
+            sink: {
+                bytes += $0.count; return true
+            }
+        ).run()
         return (summary, bytes)
     }
 
@@ -41,13 +51,15 @@ struct ArchiveHardeningTests {
     static func goodChunk(_ dir: TempDir) throws {
         let assets = AssetDirectory()
         let id = assets.register("GOOD_otc")
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .tick), assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, collect: .tick), assets: assets, logger: ArchiveTestData.logger)
         for t in ArchiveTestData.randomWalk(assets: [id], count: 50, seed: 3) { try writer.append(t) }
         try writer.close()
     }
 
-    @Test("a FIFO named as a chunk is refused at once by verify, ls (the index) and export – never waited on",
-          .timeLimit(.minutes(1)))
+    @Test(
+        "a FIFO named as a chunk is refused at once by verify, ls (the index) and export – never waited on",
+        .timeLimit(.minutes(1)))
     func fifo() throws {
         let dir = TempDir()
         try Self.goodChunk(dir)
@@ -77,7 +89,9 @@ struct ArchiveHardeningTests {
         #expect(summary.rows == 50)
     }
 
-    @Test("a symlink to /dev/zero named as a chunk is refused; a symlink to a regular chunk is read when named, skipped in a directory")
+    @Test(
+        "a symlink to /dev/zero named as a chunk is refused; a symlink to a regular chunk is read when named, skipped in a directory"
+    )
     func symlinkToDevice() throws {
         let dir = TempDir()
         try Self.goodChunk(dir)
@@ -149,7 +163,7 @@ struct ArchiveHardeningTests {
         // Format 2: a header allowing 1000 records, then 1 GB of zeros, compressed to ~4 MB.
         var header = ChunkHeader(kind: .ticks, asset: "BOMB_otc", timeframeSeconds: 0, recordLimit: 1000)
         let bomb2 = Self.chunkPath(dir, "BOMB_otc")
-        let bytes2 = try Self.writeBomb(bomb2, header: header.bytes + [0x80], zeros: 1 << 30) // one record, then zeros
+        let bytes2 = try Self.writeBomb(bomb2, header: header.bytes + [0x80], zeros: 1 << 30)  // one record, then zeros
         #expect(bytes2 < 6 << 20)
         // Format 1 (no record limit in the header): the format's limit, 2^20 records.
         header.version = 1
@@ -183,7 +197,9 @@ struct ArchiveHardeningTests {
         let allowance = ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil ? 256 << 20 : 512 << 20
         #expect(Self.peakRSS() - before < allowance, "peak RSS grew by \((Self.peakRSS() - before) >> 20) MB")
         // The stock lz4 reads the bomb as a valid frame: it is the qflux reader that bounds it.
-        if let lz4 = ["/usr/bin/lz4", "/usr/local/bin/lz4"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+        if let lz4 = ["/usr/bin/lz4", "/usr/local/bin/lz4"].first(where: {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }) {
             #expect(try ArchiveTestData.run(lz4, ["-t", bomb2]).0 == 0)
         }
     }
@@ -204,7 +220,8 @@ struct ArchiveHardeningTests {
         #expect(index.unreadable.map(\.path) == [empty])
         // A 0-byte .open chunk (created, crashed before its first block) is a note, not damage.
         try FileManager.default.removeItem(atPath: empty)
-        _ = FileManager.default.createFile(atPath: Self.chunkPath(dir, "GOOD_otc", sequence: 3, open: true), contents: Data())
+        _ = FileManager.default.createFile(
+            atPath: Self.chunkPath(dir, "GOOD_otc", sequence: 3, open: true), contents: Data())
         let again = try ArchiveVerifier.verify(directory: dir.path)
         #expect(again.damaged.isEmpty && again.truncatedOpen.count == 1)
     }

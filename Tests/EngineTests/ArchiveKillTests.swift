@@ -1,12 +1,14 @@
+import FastDecode
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
 @testable import SocketIOServer
-import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,11 +17,15 @@ import Glibc
 /// through its standard input and is SIGKILLed mid-stream.
 @Suite("Archive kill -9")
 struct ArchiveKillTests {
-    @Test("SIGKILL while archiving: closed chunks intact, the open one read to its last block, ≤ ~1 s lost",
-          .timeLimit(.minutes(5)), .enabled(if: Dependency.lz4, Dependency.needsLZ4))  // a hang guard: the full suite runs heavy tests beside it
+    @Test(
+        "SIGKILL while archiving: closed chunks intact, the open one read to its last block, ≤ ~1 s lost",
+        // a hang guard: the full suite runs heavy tests beside it
+        .timeLimit(.minutes(5)), .enabled(if: Dependency.lz4, Dependency.needsLZ4))
     func killMidStream() throws {
         guard let qflux = qfluxBinaryPath() else {
-            Issue.record("qflux binary not found next to the tests or in .build/debug: build it first (swift build --build-tests)")
+            Issue.record(
+                "qflux binary not found next to the tests or in .build/debug: build it first (swift build --build-tests)"
+            )
             return
         }
         let dir = TempDir()
@@ -34,16 +40,22 @@ struct ArchiveKillTests {
         try process.run()
         var killed = false
         defer { if !killed { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
-        signal(SIGPIPE, SIG_IGN) // a child that died early must fail the test, not kill the runner
+        signal(SIGPIPE, SIG_IGN)  // a child that died early must fail the test, not kill the runner
         let fd = input.fileHandleForWriting.fileDescriptor
 
         // 3 assets, 40 ticks/s for ~3 s, each line written (and its send time noted) on its own.
         let assets = ["EURUSD_otc", "GBPUSD_otc", "#AAPL_otc"]
         var encoder = CDPFrameEncoder(form: .cdp)
         var bytes: [UInt8] = []
-        encoder.event(json: #"{"method":"Network.webSocketCreated","params":{"requestId":"9.1","url":"wss://demo.invalid/socket.io/?EIO=4&transport=websocket"}}"#, into: &bytes)
-        encoder.frame(requestId: "9.1", timestamp: 1, opcode: 1,
-                      payload: Array(#"0{"sid":"k","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#.utf8), into: &bytes)
+        encoder.event(
+            json:
+                #"{"method":"Network.webSocketCreated","params":{"requestId":"9.1","url":"wss://demo.invalid/socket.io/?EIO=4&transport=websocket"}}"#,
+            into: &bytes)
+        encoder.frame(
+            requestId: "9.1", timestamp: 1, opcode: 1,
+            payload: Array(
+                #"0{"sid":"k","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#.utf8),
+            into: &bytes)
         try Self.writeAll(fd, bytes)
         var sent: [[(time: Double, price: Double, at: Double)]] = assets.map { _ in [] }
         var rng = SeededRNG(seed: 99)
@@ -57,7 +69,8 @@ struct ArchiveKillTests {
             prices[a] = ((prices[a] * 1e5).rounded() + Double(Int.random(in: -20...20, using: &rng))) / 1e5
             let time = Double(ms) / 1000
             bytes.removeAll(keepingCapacity: true)
-            encoder.updateStream(requestId: "9.1", timestamp: 2 + Double(i), ticks: [(assets[a], time, prices[a])], into: &bytes)
+            encoder.updateStream(
+                requestId: "9.1", timestamp: 2 + Double(i), ticks: [(assets[a], time, prices[a])], into: &bytes)
             try Self.writeAll(fd, bytes)
             sent[a].append((time, prices[a], Self.clockSeconds()))
             i += 1
@@ -103,9 +116,13 @@ struct ArchiveKillTests {
             let firstMissing = got.count < want.count ? want[got.count].at : killedAt
             worstLoss = max(worstLoss, killedAt - firstMissing)
             let mustHave = want.filter { $0.at < killedAt - 1.5 }.count
-            #expect(got.count >= mustHave, "\(name): \(got.count) archived, \(mustHave) were sent more than 1.5 s before the kill")
+            #expect(
+                got.count >= mustHave,
+                "\(name): \(got.count) archived, \(mustHave) were sent more than 1.5 s before the kill")
         }
-        print("archive kill -9: \(i) ticks sent over 3 s, \(closed.count) closed + \(open.count) open chunks, at most \(String(format: "%.2f", worstLoss)) s of ticks lost")
+        print(
+            "archive kill -9: \(i) ticks sent over 3 s, \(closed.count) closed + \(open.count) open chunks, at most \(String(format: "%.2f", worstLoss)) s of ticks lost"
+        )
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {

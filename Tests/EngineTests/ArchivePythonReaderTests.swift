@@ -1,16 +1,19 @@
+import FastDecode
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
 @testable import SocketIOServer
-import Testing
 
 @Suite("Archive Python reader")
 struct ArchivePythonReaderTests {
-    static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Scripts/qfa_ticks.py").path
+    static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "Scripts/qfa_ticks.py"
+    ).path
     static let docPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/archive-format.md").path
 
@@ -29,7 +32,9 @@ struct ArchivePythonReaderTests {
         #expect(documented.split(separator: "\n").count <= 12)
     }
 
-    @Test("python3 with lz4.frame decodes tick chunks written here, exactly", .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "python3 with lz4.frame decodes tick chunks written here, exactly",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func pythonDecodes() throws {
         let dir = TempDir()
         let assets = AssetDirectory()
@@ -40,8 +45,9 @@ struct ArchivePythonReaderTests {
             t += [1, 0.001, 0.000001, 0.37][i % 4]
             ticks.append(Tick(asset: ids[1], time: t, price: v))
         }
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .tick, tickChunkSize: 500),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, collect: .tick, tickChunkSize: 500),
+            assets: assets, logger: ArchiveTestData.logger)
         for (i, tick) in ticks.enumerated() {
             try writer.append(tick)
             if i % 50 == 0 { try writer.flush() }

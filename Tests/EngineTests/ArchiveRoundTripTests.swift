@@ -1,12 +1,13 @@
+import FastDecode
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
 @testable import SocketIOServer
-import Testing
 
 @Suite("Archive round trips")
 struct ArchiveRoundTripTests {
@@ -24,8 +25,9 @@ struct ArchiveRoundTripTests {
             ticks.append(Tick(asset: ids[1], time: t, price: v))
             ticks.append(Tick(asset: ids[1], time: v, price: Double.random(in: 0..<1000, using: &rng)))
         }
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .both, tickChunkSize: 100),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, collect: .both, tickChunkSize: 100),
+            assets: assets, logger: ArchiveTestData.logger)
         for (i, tick) in ticks.enumerated() {
             try writer.append(tick)
             if i % 37 == 0 { try writer.flushIfDue(now: Double(i)) }
@@ -55,8 +57,9 @@ struct ArchiveRoundTripTests {
             let have = got[name] ?? []
             #expect(have.count == want.count, "\(name)")
             for (a, b) in zip(want, have) {
-                #expect(a.time.bitPattern == b.time.bitPattern && a.price.bitPattern == b.price.bitPattern,
-                        "\(name): \(a.time) \(a.price) → \(b.time) \(b.price)")
+                #expect(
+                    a.time.bitPattern == b.time.bitPattern && a.price.bitPattern == b.price.bitPattern,
+                    "\(name): \(a.time) \(a.price) → \(b.time) \(b.price)")
             }
         }
         #expect(chunkCount == ids.map { id in (ticks.filter { $0.asset == id }.count + 99) / 100 }.reduce(0, +))
@@ -79,15 +82,19 @@ struct ArchiveRoundTripTests {
                     let l = min(o, c) - Double(Int.random(in: 0...9, using: &rng)) / 1e5
                     p = c
                     let odd = ArchiveTestData.oddDoubles[i % ArchiveTestData.oddDoubles.count]
-                    candles.append(Candle(asset: id, timeframe: tf, start: 1_756_866_000 + Int64(i * tf.seconds),
-                                          open: i % 17 == 0 ? odd : o, high: h, low: l, close: c, ticks: Int.random(in: 0...200, using: &rng)))
+                    candles.append(
+                        Candle(
+                            asset: id, timeframe: tf, start: 1_756_866_000 + Int64(i * tf.seconds),
+                            open: i % 17 == 0 ? odd : o, high: h, low: l, close: c,
+                            ticks: Int.random(in: 0...200, using: &rng)))
                 }
             }
         }
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .candle, candleChunkSize: 64),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, collect: .candle, candleChunkSize: 64),
+            assets: assets, logger: ArchiveTestData.logger)
         for c in candles { try writer.append(c) }
-        try writer.append(Tick(asset: ids[0], time: 1, price: 1)) // not collected
+        try writer.append(Tick(asset: ids[0], time: 1, price: 1))  // not collected
         try writer.close()
         #expect(writer.statistics.candles == candles.count && writer.statistics.ticks == 0)
 
@@ -105,20 +112,25 @@ struct ArchiveRoundTripTests {
             let i = index[key, default: 0]
             index[key] = i + 1
             let r = try #require(got[key].map { i < $0.count ? $0[i] : nil } ?? nil)
-            #expect(r.start == c.start && r.ticks == c.ticks
+            #expect(
+                r.start == c.start && r.ticks == c.ticks
                     && r.open.bitPattern == c.open.bitPattern && r.high.bitPattern == c.high.bitPattern
                     && r.low.bitPattern == c.low.bitPattern && r.close.bitPattern == c.close.bitPattern)
         }
-        #expect(dir.chunks().contains { $0.hasSuffix(".qfa.lz4") && $0.contains("/candles_5m/EURUSD_otc_candles_5m_2025") })
+        #expect(
+            dir.chunks().contains { $0.hasSuffix(".qfa.lz4") && $0.contains("/candles_5m/EURUSD_otc_candles_5m_2025") })
     }
 
-    @Test("every chunk passes the stock lz4 -t; lz4 -d output starts with the header", .enabled(if: Dependency.lz4, Dependency.needsLZ4))
+    @Test(
+        "every chunk passes the stock lz4 -t; lz4 -d output starts with the header",
+        .enabled(if: Dependency.lz4, Dependency.needsLZ4))
     func stockLZ4Accepts() throws {
         let dir = TempDir()
         let assets = AssetDirectory()
         let ids = ["EURUSD_otc", "GBPUSD_otc", "#AAPL"].map(assets.register)
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, tickChunkSize: 500),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, tickChunkSize: 500),
+            assets: assets, logger: ArchiveTestData.logger)
         for (i, t) in ArchiveTestData.randomWalk(assets: ids, count: 4_000, seed: 11).enumerated() {
             try writer.append(t)
             try writer.flushIfDue(now: Double(i) / 100)
@@ -142,18 +154,21 @@ struct ArchiveRoundTripTests {
         let assets = AssetDirectory()
         let ids = (0..<15).map { assets.register("ASSET\($0)_otc") }
         let ticks = ArchiveTestData.randomWalk(assets: ids, count: 150_000, seed: 5)
-        let writer = try ArchiveWriter(configuration: .init(directory: dir.path, collect: .tick),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: dir.path, collect: .tick),
+            assets: assets, logger: ArchiveTestData.logger)
         // Replay speed: the engine loop flushes once a second of wall time, here every 10 000 ticks.
         for (i, t) in ticks.enumerated() {
             try writer.append(t)
             if i % 10_000 == 0 { try writer.flushIfDue(now: Double(i / 10_000)) }
         }
         try writer.close()
-        let bytes = dir.chunks().reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0) }
+        let bytes = dir.chunks().reduce(0) {
+            $0 + ((try? FileManager.default.attributesOfItem(atPath: $1)[.size] as? Int) ?? 0)
+        }
         let perTick = Double(bytes) / Double(ticks.count)
         print("archive: \(ticks.count) ticks, \(bytes) bytes on disk, \(perTick) bytes per tick")
-        #expect(perTick <= 2.5) // issue 14's target (format 1: ~3.0)
+        #expect(perTick <= 2.5)  // issue 14's target (format 1: ~3.0)
         #expect(writer.statistics.bytesWritten == bytes)
     }
 }

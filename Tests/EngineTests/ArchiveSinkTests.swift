@@ -1,13 +1,14 @@
-@testable import Archive
 import Candles
-@testable import Engine
 import FastDecode
 import Foundation
-import Ring
-import ThreadSupport
 import Logging
+import Ring
 import Synchronization
 import Testing
+import ThreadSupport
+
+@testable import Archive
+@testable import Engine
 
 /// The archive is a sink on its own thread: a slow disk delays the archive, never the stream.
 @Suite("Archive sink off the engine thread")
@@ -39,12 +40,15 @@ struct ArchiveSinkTests {
             t += 0.1
             times.append(t)
             lines.removeAll(keepingCapacity: true)
-            encoder.updateStream(requestId: "1.1", timestamp: t - 1_756_000_000,
-                                 ticks: [(asset: "EURUSD_otc", time: t, price: 1.1 + Double(i % 97) / 1e4)], into: &lines)
+            encoder.updateStream(
+                requestId: "1.1", timestamp: t - 1_756_000_000,
+                ticks: [(asset: "EURUSD_otc", time: t, price: 1.1 + Double(i % 97) / 1e4)], into: &lines)
             for line in lines.split(separator: 0x0A) {
                 var padded = Array(line)
                 padded += [UInt8](repeating: 0, count: 64)
-                padded.withUnsafeBytes { feeder.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<line.count]), readable: $0.count) }
+                padded.withUnsafeBytes {
+                    feeder.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<line.count]), readable: $0.count)
+                }
             }
         }
         return times
@@ -109,14 +113,19 @@ struct ArchiveSinkTests {
         for i in 0..<count {
             t += 0.001
             lines.removeAll(keepingCapacity: true)
-            encoder.updateStream(requestId: "1.1", timestamp: 1, ticks: [(asset: "EURUSD_otc", time: t, price: 1 + Double(i % 13) / 1e4)],
-                                 into: &lines)
+            encoder.updateStream(
+                requestId: "1.1", timestamp: 1,
+                ticks: [(asset: "EURUSD_otc", time: t, price: 1 + Double(i % 13) / 1e4)],
+                into: &lines)
             for line in lines.split(separator: 0x0A) {
                 var padded = Array(line)
                 padded += [UInt8](repeating: 0, count: 64)
-                padded.withUnsafeBytes { feeder.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<line.count]), readable: $0.count) }
+                padded.withUnsafeBytes {
+                    feeder.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<line.count]), readable: $0.count)
+                }
             }
-            if i % 256 == 0 { usleep(1000) }  // pacing the flood: the engine keeps up with the source ring (only the archive ring fills)
+            // pacing the flood: the engine keeps up with the source ring (only the archive ring fills)
+            if i % 256 == 0 { usleep(1000) }
         }
         let summary = try pipeline.finish()
         let counters = try #require(pipeline.archiveCounters)

@@ -1,9 +1,10 @@
-@testable import Archive
-@testable import Demo
-@testable import Engine
 import FastDecode
 import Foundation
 import Logging
+
+@testable import Archive
+@testable import Demo
+@testable import Engine
 
 /// Seeded random numbers (the engine's SplitMix64) so failures reproduce.
 typealias SeededRNG = SplitMix64
@@ -49,10 +50,12 @@ enum ArchiveTestData {
     }
 
     /// Odd values that must survive exactly.
-    static let oddDoubles: [Double] = [0.1 + 0.2, 1e-9, 123456.789, 42, 0, 1, 0.87654, 1.0 / 3.0, .pi,
-                                       Double.leastNonzeroMagnitude, 2.2250738585072014e-308, 1e300, 1.7976931348623157e308,
-                                       -0.0, -1.5, .infinity, -.infinity, 9_007_199_254_740_992,  // 2^53 + 1 is not a Double: it rounds to 2^53
-                                       Double(bitPattern: 0x7FF8_0000_0000_1234)]
+    static let oddDoubles: [Double] = [
+        0.1 + 0.2, 1e-9, 123456.789, 42, 0, 1, 0.87654, 1.0 / 3.0, .pi,
+        Double.leastNonzeroMagnitude, 2.2250738585072014e-308, 1e300, 1.7976931348623157e308,
+        -0.0, -1.5, .infinity, -.infinity, 9_007_199_254_740_992,  // 2^53 + 1 is not a Double: it rounds to 2^53
+        Double(bitPattern: 0x7FF8_0000_0000_1234),
+    ]
 
     /// Runs a program; returns exit status and combined output.
     static func run(_ path: String, _ args: [String]) throws -> (Int32, String) {

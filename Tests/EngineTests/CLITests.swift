@@ -27,7 +27,9 @@ struct CLITests {
         let file = Self.fixtures.appendingPathComponent("pocketoption-20250903_003350.perflog.jsonl").path
         let run = try Self.qflux(["decode", file])
         #expect(run.status == 0)
-        let objects = run.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let objects = run.stdout.split(separator: "\n").map {
+            try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
         #expect(objects.filter { $0["type"] as? String == "tick" }.count == 148)
         #expect(objects.filter { $0["type"] as? String == "history" }.count == 2)
         #expect(objects.filter { $0["type"] as? String == "chart" }.count == 1)
@@ -41,8 +43,10 @@ struct CLITests {
 
     @Test("decode reads standard input and counts malformed lines without failing")
     func decodeStdinWithGarbage() throws {
-        let lines = try String(contentsOf: Self.fixtures.appendingPathComponent("pocketoption-20250903_003350.cdp.jsonl"), encoding: .utf8)
-            .split(separator: "\n").prefix(6).joined(separator: "\n")
+        let lines = try String(
+            contentsOf: Self.fixtures.appendingPathComponent("pocketoption-20250903_003350.cdp.jsonl"), encoding: .utf8
+        )
+        .split(separator: "\n").prefix(6).joined(separator: "\n")
         let input = Data((lines + "\n{\"truncated\":\n\u{1}garbage\n").utf8)
         let run = try Self.qflux(["decode", "-"], stdin: input)
         #expect(run.status == 0)
@@ -64,10 +68,15 @@ struct CLITests {
         let file = Self.fixtures.appendingPathComponent("pocketoption-20250903_012215.cdp.jsonl").path
         let run = try Self.qflux(["replay", file, "--print", "candles", "--timeframes", "5s,1m"])
         #expect(run.status == 0, "\(run.stderr)")
-        let candles = run.stdout.split(separator: "\n").map { try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let candles = run.stdout.split(separator: "\n").map {
+            try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
         #expect(candles.count > 10)
         #expect(candles.allSatisfy { $0["type"] as? String == "candle" && [5, 60].contains($0["timeframe"] as? Int) })
-        #expect(candles.allSatisfy { ($0["low"] as! Double) <= ($0["open"] as! Double) && ($0["open"] as! Double) <= ($0["high"] as! Double) })
+        #expect(
+            candles.allSatisfy {
+                ($0["low"] as! Double) <= ($0["open"] as! Double) && ($0["open"] as! Double) <= ($0["high"] as! Double)
+            })
         #expect(run.stderr.contains("qflux replay:"))
     }
 
@@ -76,7 +85,10 @@ struct CLITests {
         let top = try Self.qflux(["--help"])
         for word in ["stream", "decode", "replay", "export", "ls", "verify"] { #expect(top.stdout.contains(word)) }
         let stream = try Self.qflux(["stream", "--help"])
-        for option in ["--demo", "--cdp", "--target", "--collect-stream", "--data-dir", "--timeframes", "--follow-chart", "--token", "--bind"] {
+        for option in [
+            "--demo", "--cdp", "--target", "--collect-stream", "--data-dir", "--timeframes", "--follow-chart",
+            "--token", "--bind",
+        ] {
             #expect(stream.stdout.contains(option), "stream --help lacks \(option)")
         }
         let bad = try Self.qflux(["replay", "--timeframes", "7q"])

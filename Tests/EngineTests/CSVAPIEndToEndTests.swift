@@ -8,22 +8,30 @@ struct CSVAPIEndToEndTests {
     @Test("listing and CSV bodies of a stream's --data-dir (not collecting) equal qflux export; traversal refused")
     func csvAPI() throws {
         let fixture = CLITests.fixtures.appendingPathComponent("pocketoption-20250903_003350.cdp.jsonl").path
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-csvapi-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-csvapi-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let replay = try CLITests.qflux(["replay", fixture, "--collect-stream", "both", "--data-dir", dir, "--timeframes", "1m"])
+        let replay = try CLITests.qflux([
+            "replay", fixture, "--collect-stream", "both", "--data-dir", dir, "--timeframes", "1m",
+        ])
         try #require(replay.status == 0, "\(replay.stderr)")
 
         let qflux = try #require(qfluxBinaryPath(), "qflux binary not built")
         let stream = try ChildProcess(qflux, ["stream", "--demo", "--port", "0", "--data-dir", dir])
         defer { stream.kill() }
         var base: String?
-        #expect(waitUntil(20) {
-            base = stream.log.firstMatch(of: /open (http:\/\/127\.0\.0\.1:\d+)\//).map { String($0.1) }
-            return base != nil
-        }, "\(stream.log.suffix(600))")
+        #expect(
+            waitUntil(20) {
+                base = stream.log.firstMatch(of: /open (http:\/\/127\.0\.0\.1:\d+)\//).map { String($0.1) }
+                return base != nil
+            }, "\(stream.log.suffix(600))")
         let url = try #require(base)
-        let run = try runProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent("csv_api_fetch.py").path,
-                                                  url, "AUDCAD_otc"], timeout: 60)
+        let run = try runProcess(
+            "/usr/bin/env",
+            [
+                "python3", serverScriptsDirectory.appendingPathComponent("csv_api_fetch.py").path,
+                url, "AUDCAD_otc",
+            ], timeout: 60)
         let r = try #require(run.result, "\(run.stdout.suffix(1500)) \(run.stderr.suffix(1500))")
 
         let listing = try #require(r["listing"] as? [String: Any])
@@ -49,10 +57,15 @@ struct CSVAPIEndToEndTests {
             let args = timeframe == "tick" ? ["--kind", "ticks"] : ["--kind", "candles", "--timeframe", timeframe]
             let export = try CLITests.qflux(["export", dir, "--asset", "AUDCAD_otc", "--format", "csv"] + args)
             #expect(export.status == 0, "\(export.stderr)")
-            let expected = export.stdout.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+            let expected = export.stdout.split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
             #expect(rows == expected, "\(name): served CSV differs from qflux export")
             // by position, as the GUI parses them
-            #expect(rows.first == (timeframe == "tick" ? ["timestamp", "asset", "price"] : ["timestamp", "open", "close", "high", "low"]))
+            #expect(
+                rows.first
+                    == (timeframe == "tick"
+                        ? ["timestamp", "asset", "price"] : ["timestamp", "open", "close", "high", "low"]))
             #expect(rows.count > 1)
             checked += 1
         }

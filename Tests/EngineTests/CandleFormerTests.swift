@@ -1,11 +1,12 @@
+import FastDecode
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
 @testable import SocketIOServer
-import Testing
 
 @Suite("CandleFormer")
 struct CandleFormerTests {
@@ -45,9 +46,13 @@ struct CandleFormerTests {
         let events = run(&f, [tick(0, t0 + 59.999, 1.0), tick(0, t0 + 60.0, 2.0)])
         #expect(events.count == 3)
         guard events.count == 3 else { return }
-        #expect(events[0] == .updated(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0), price: 1.0)))
-        #expect(events[1] == .closed(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0), price: 1.0)))
-        #expect(events[2] == .updated(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0) + 60, price: 2.0)))
+        #expect(
+            events[0] == .updated(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0), price: 1.0)))
+        #expect(
+            events[1] == .closed(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0), price: 1.0)))
+        #expect(
+            events[2]
+                == .updated(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0) + 60, price: 2.0)))
         #expect(f.stats.closed == 1)
     }
 
@@ -69,8 +74,9 @@ struct CandleFormerTests {
         let t0 = Self.t0
         _ = run(&f, [tick(0, t0 + 10, 1.0), tick(0, t0 + 70, 2.0)])
         let events = run(&f, [tick(0, t0 + 30, 5.0)])
-        let revised = Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0),
-                             open: 1.0, high: 5.0, low: 1.0, close: 5.0, ticks: 2)
+        let revised = Candle(
+            asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0),
+            open: 1.0, high: 5.0, low: 1.0, close: 5.0, ticks: 2)
         #expect(events == [.revised(revised)])
         let forming = f.forming(asset: AssetID(rawValue: 0), timeframe: Self.m)!
         #expect((forming.start, forming.high, forming.ticks) == (Int64(t0) + 60, 2.0, 1))
@@ -97,7 +103,8 @@ struct CandleFormerTests {
         let events = run(&f, [tick(0, t0 + 61, 2.0)])
         let created = Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0) + 60, price: 2.0)
         #expect(events == [.revised(created)])
-        #expect(f.recentCandles(asset: AssetID(rawValue: 0), timeframe: Self.m).map(\.start)
+        #expect(
+            f.recentCandles(asset: AssetID(rawValue: 0), timeframe: Self.m).map(\.start)
                 == [Int64(t0), Int64(t0) + 60, Int64(t0) + 120])
     }
 
@@ -121,10 +128,16 @@ struct CandleFormerTests {
         #expect(f.forming(asset: AssetID(rawValue: 0), timeframe: Self.m) == nil)
         // A tick of the flushed minute revises it; a tick of the next minute opens a new one.
         let late = run(&f, [tick(0, t0 + 30, 5.0)])
-        #expect(late.contains(.revised(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0),
-                                              open: 1.0, high: 5.0, low: 1.0, close: 5.0, ticks: 2))))
+        #expect(
+            late.contains(
+                .revised(
+                    Candle(
+                        asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0),
+                        open: 1.0, high: 5.0, low: 1.0, close: 5.0, ticks: 2))))
         let next = run(&f, [tick(0, t0 + 60, 6.0)])
-        #expect(next.contains(.updated(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0) + 60, price: 6.0))))
+        #expect(
+            next.contains(
+                .updated(Candle(asset: AssetID(rawValue: 0), timeframe: Self.m, start: Int64(t0) + 60, price: 6.0))))
         // flush twice emits nothing new for already closed candles.
         var again: [CandleEvent] = []
         f.flush { again.append($0) }
@@ -219,6 +232,8 @@ struct CandleFormerTests {
         // After a flush every candle is closed and the replayed state is unchanged.
         f.flush { replay.apply($0) }
         #expect(replay.candles == expected)
-        #expect(tfs.allSatisfy { tf in (0..<6).allSatisfy { f.forming(asset: AssetID(rawValue: $0), timeframe: tf) == nil } })
+        #expect(
+            tfs.allSatisfy { tf in (0..<6).allSatisfy { f.forming(asset: AssetID(rawValue: $0), timeframe: tf) == nil }
+            })
     }
 }

@@ -1,11 +1,12 @@
+import FastDecode
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
 @testable import SocketIOServer
-import Testing
 
 @Suite("CandleFormer history")
 struct CandleHistoryTests {
@@ -15,10 +16,13 @@ struct CandleHistoryTests {
     static let t0 = 1_756_869_600.0
     static let a = AssetID(rawValue: 0)
 
-    func snapshot(ticks: [(Double, Double)] = [], candles: [BrokerCandle] = [], period: Int? = 60,
-                  source: HistorySource = .updateHistoryNewFast) -> HistorySnapshot {
-        HistorySnapshot(source: source, asset: Self.a, period: period,
-                        ticks: ticks.map { PricePoint(time: $0.0, price: $0.1) }, candles: candles)
+    func snapshot(
+        ticks: [(Double, Double)] = [], candles: [BrokerCandle] = [], period: Int? = 60,
+        source: HistorySource = .updateHistoryNewFast
+    ) -> HistorySnapshot {
+        HistorySnapshot(
+            source: source, asset: Self.a, period: period,
+            ticks: ticks.map { PricePoint(time: $0.0, price: $0.1) }, candles: candles)
     }
 
     /// Broker 1m candles for minutes `range` after t0, values derived from the minute.
@@ -40,10 +44,15 @@ struct CandleHistoryTests {
         #expect(ones.last?.open == 7)
         // 5m: minutes 0–4 aggregate into one closed candle; minutes 5–6 start the forming one.
         let fives = f.recentCandles(asset: Self.a, timeframe: Self.five)
-        #expect(fives == [
-            Candle(asset: Self.a, timeframe: Self.five, start: Int64(Self.t0), open: 1, high: 5.5, low: 0.5, close: 5.25, ticks: 0),
-            Candle(asset: Self.a, timeframe: Self.five, start: Int64(Self.t0) + 300, open: 6, high: 7.5, low: 5.5, close: 7.25, ticks: 0),
-        ])
+        #expect(
+            fives == [
+                Candle(
+                    asset: Self.a, timeframe: Self.five, start: Int64(Self.t0), open: 1, high: 5.5, low: 0.5,
+                    close: 5.25, ticks: 0),
+                Candle(
+                    asset: Self.a, timeframe: Self.five, start: Int64(Self.t0) + 300, open: 6, high: 7.5, low: 5.5,
+                    close: 7.25, ticks: 0),
+            ])
         // Events: 6 + 1 revised (closed, out of order), 2 updated (one per timeframe), nothing closed.
         #expect(events.filter { if case .revised = $0 { true } else { false } }.count == 7)
         #expect(events.filter { if case .updated = $0 { true } else { false } }.count == 2)
@@ -64,7 +73,9 @@ struct CandleHistoryTests {
         f.seed(snapshot(candles: brokerCandles(0..<10), source: .loadHistoryPeriodFast)) { events.append($0) }
         #expect(events.count == 10)
         #expect(events.allSatisfy { if case .revised = $0 { true } else { false } })
-        #expect(f.recentCandles(asset: Self.a, timeframe: Self.m).map(\.start) == (0..<12).map { Int64(Self.t0) + Int64($0) * 60 })
+        #expect(
+            f.recentCandles(asset: Self.a, timeframe: Self.m).map(\.start)
+                == (0..<12).map { Int64(Self.t0) + Int64($0) * 60 })
         #expect(f.forming(asset: Self.a, timeframe: Self.m)?.start == Int64(Self.t0) + 11 * 60)
     }
 
@@ -119,7 +130,9 @@ struct CandleHistoryTests {
         var replay = EventReplay()
         for t in all[500...] { f.add(t) { replay.apply($0) } }
         var seedEvents: [CandleEvent] = []
-        f.seed(snapshot(ticks: all[..<650].map { ($0.time, $0.price) })) { seedEvents.append($0); replay.apply($0) }
+        f.seed(snapshot(ticks: all[..<650].map { ($0.time, $0.price) })) {
+            seedEvents.append($0); replay.apply($0)
+        }
         #expect(f.stats.duplicates == 150)
         #expect(f.stats.historyTicks == 500)
         // Candles equal those of the whole stream in time order, each tick counted once.
@@ -139,10 +152,14 @@ struct CandleHistoryTests {
         }
         f.seed(snapshot(ticks: ticks, candles: brokerCandles(0..<8))) { _ in }
         let ones = f.recentCandles(asset: Self.a, timeframe: Self.m)
-        #expect(ones.prefix(7) == ArraySlice(brokerCandles(0..<7).map {
-            Candle(asset: Self.a, timeframe: Self.m, start: Int64($0.time), open: $0.open, high: $0.high,
-                   low: $0.low, close: $0.close, ticks: 0)
-        }))
+        #expect(
+            ones.prefix(7)
+                == ArraySlice(
+                    brokerCandles(0..<7).map {
+                        Candle(
+                            asset: Self.a, timeframe: Self.m, start: Int64($0.time), open: $0.open, high: $0.high,
+                            low: $0.low, close: $0.close, ticks: 0)
+                    }))
         // Minute 7: the broker's open, highs/lows of both, the ticks' close and count.
         let seventh = ones[7]
         #expect((seventh.open, seventh.high, seventh.low, seventh.close) == (8.0, 26.0, 7.5, 20.0 + Double(19 % 7)))

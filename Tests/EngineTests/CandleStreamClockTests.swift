@@ -1,6 +1,7 @@
-@testable import Candles
 import FastDecode
 import Testing
+
+@testable import Candles
 
 /// A live tick far ahead of the stream's clock (the newest time taken for any asset) but within
 /// the wall-clock bound once opened a candle days ahead for its asset: every later tick of that
@@ -26,9 +27,11 @@ struct CandleStreamClockTests {
     @Test("one tick three days ahead is refused and counted; its asset's candles keep updating")
     func singleJumpIsRefused() {
         var former = CandleFormer(timeframes: [.oneMinute])
-        var ticks = [Tick(asset: Self.eurusd, time: Self.t0, price: 1.1),
-                     Tick(asset: Self.gbpusd, time: Self.t0 + 0.5, price: 1.3),
-                     Tick(asset: Self.eurusd, time: Self.t0 + Self.threeDays, price: 9.9)]
+        var ticks = [
+            Tick(asset: Self.eurusd, time: Self.t0, price: 1.1),
+            Tick(asset: Self.gbpusd, time: Self.t0 + 0.5, price: 1.3),
+            Tick(asset: Self.eurusd, time: Self.t0 + Self.threeDays, price: 9.9),
+        ]
         ticks += (1...150).map { Tick(asset: Self.eurusd, time: Self.t0 + Double($0), price: 1.1 + Double($0) * 1e-5) }
         let updates = Self.feed(&former, ticks)
         #expect(updates[2].isEmpty)
@@ -45,10 +48,14 @@ struct CandleStreamClockTests {
     func confirmedJumpIsTaken() {
         var former = CandleFormer(timeframes: [.oneMinute])
         let later = Self.t0 + 7_200
-        let updates = Self.feed(&former, [Tick(asset: Self.eurusd, time: Self.t0, price: 1.1),
-                                          Tick(asset: Self.gbpusd, time: later, price: 1.3),
-                                          Tick(asset: Self.eurusd, time: later + 1, price: 1.2),
-                                          Tick(asset: Self.gbpusd, time: later + 2, price: 1.31)])
+        let updates = Self.feed(
+            &former,
+            [
+                Tick(asset: Self.eurusd, time: Self.t0, price: 1.1),
+                Tick(asset: Self.gbpusd, time: later, price: 1.3),
+                Tick(asset: Self.eurusd, time: later + 1, price: 1.2),
+                Tick(asset: Self.gbpusd, time: later + 2, price: 1.31),
+            ])
         #expect(updates.map(\.count) == [1, 0, 1, 1])
         #expect(former.stats.aheadOfStream == 1)
         #expect(former.forming(asset: Self.gbpusd, timeframe: .oneMinute)?.close == 1.31)
@@ -57,11 +64,15 @@ struct CandleStreamClockTests {
     @Test("a refused jump is forgotten once a tick within the stream's clock comes")
     func pendingJumpIsForgotten() {
         var former = CandleFormer(timeframes: [.oneMinute])
-        let updates = Self.feed(&former, [Tick(asset: Self.eurusd, time: Self.t0, price: 1.1),
-                                          Tick(asset: Self.eurusd, time: Self.t0 + Self.threeDays, price: 9.9),
-                                          Tick(asset: Self.eurusd, time: Self.t0 + 1, price: 1.1),
-                                          Tick(asset: Self.gbpusd, time: Self.t0 + Self.threeDays + 1, price: 9.9),
-                                          Tick(asset: Self.eurusd, time: Self.t0 + 2, price: 1.1)])
+        let updates = Self.feed(
+            &former,
+            [
+                Tick(asset: Self.eurusd, time: Self.t0, price: 1.1),
+                Tick(asset: Self.eurusd, time: Self.t0 + Self.threeDays, price: 9.9),
+                Tick(asset: Self.eurusd, time: Self.t0 + 1, price: 1.1),
+                Tick(asset: Self.gbpusd, time: Self.t0 + Self.threeDays + 1, price: 9.9),
+                Tick(asset: Self.eurusd, time: Self.t0 + 2, price: 1.1),
+            ])
         #expect(updates.map(\.count) == [1, 0, 1, 0, 1])
         #expect(former.stats.aheadOfStream == 2)
     }
@@ -71,8 +82,11 @@ struct CandleStreamClockTests {
         var former = CandleFormer(timeframes: [.oneMinute])
         _ = Self.feed(&former, [Tick(asset: Self.eurusd, time: Self.t0, price: 1.1)])
         let later = Self.t0 + 7_200
-        former.seed(HistorySnapshot(source: .updateHistoryNewFast, asset: Self.gbpusd, period: nil,
-                                    ticks: [PricePoint(time: later - 1, price: 1.3)], candles: [])) { _ in }
+        former.seed(
+            HistorySnapshot(
+                source: .updateHistoryNewFast, asset: Self.gbpusd, period: nil,
+                ticks: [PricePoint(time: later - 1, price: 1.3)], candles: [])
+        ) { _ in }
         let updates = Self.feed(&former, [Tick(asset: Self.eurusd, time: later, price: 1.2)])
         #expect(updates.map(\.count) == [1])
         #expect(former.stats.aheadOfStream == 0)
@@ -81,7 +95,9 @@ struct CandleStreamClockTests {
     @Test("ticks within the tolerance ahead are ordinary ticks")
     func smallStepsAreOrdinary() {
         var former = CandleFormer(timeframes: [.oneMinute])
-        let ticks = (0..<100).map { Tick(asset: Self.eurusd, time: Self.t0 + Double($0) * (MarketLimits.futureTolerance - 1), price: 1.1) }
+        let ticks = (0..<100).map {
+            Tick(asset: Self.eurusd, time: Self.t0 + Double($0) * (MarketLimits.futureTolerance - 1), price: 1.1)
+        }
         let updates = Self.feed(&former, ticks)
         #expect(updates.allSatisfy { $0.count == 1 })
         #expect(former.stats.aheadOfStream == 0)

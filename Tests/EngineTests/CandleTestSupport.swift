@@ -1,9 +1,10 @@
+import FastDecode
+import Foundation
+
 @testable import Archive
 @testable import Candles
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
 @testable import SocketIOServer
 
 /// Seeded random numbers (the engine's SplitMix64) so failures reproduce.
@@ -40,15 +41,19 @@ enum CandleOracle {
                 case .seconds(let w): accepted = s >= formingStart || tick.time >= maxT - w
                 }
                 if accepted {
-                    groups[CandleKey(asset: a, period: tf.seconds, start: s), default: []].append((tick.time, tick.price))
+                    groups[CandleKey(asset: a, period: tf.seconds, start: s), default: []].append(
+                        (tick.time, tick.price))
                 }
             }
             for (key, points) in groups {
                 // Swift's sort is not guaranteed stable: sort indices with the index as tiebreak.
-                let sorted = points.enumerated().sorted { $0.element.t != $1.element.t ? $0.element.t < $1.element.t : $0.offset < $1.offset }.map(\.element)
-                out[key] = Candle(asset: AssetID(rawValue: key.asset), timeframe: tf, start: key.start,
-                                  open: sorted.first!.p, high: sorted.map(\.p).max()!, low: sorted.map(\.p).min()!,
-                                  close: sorted.last!.p, ticks: sorted.count)
+                let sorted = points.enumerated().sorted {
+                    $0.element.t != $1.element.t ? $0.element.t < $1.element.t : $0.offset < $1.offset
+                }.map(\.element)
+                out[key] = Candle(
+                    asset: AssetID(rawValue: key.asset), timeframe: tf, start: key.start,
+                    open: sorted.first!.p, high: sorted.map(\.p).max()!, low: sorted.map(\.p).min()!,
+                    close: sorted.last!.p, ticks: sorted.count)
             }
         }
         return out

@@ -1,15 +1,16 @@
+import FastDecode
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
-import Logging
 @testable import MarketSource
 @testable import SocketIOServer
-import Synchronization
-import Testing
 
 /// The Chrome source's parts that need no browser: addresses, the target list, the matcher, the
 /// discovery timeouts, fragment reassembly, and a source that waits for a Chrome that never comes.
@@ -29,15 +30,15 @@ struct ChromeDiscoveryTests {
     }
 
     static let list = """
-    [ {"description":"","id":"SW1","title":"sw","type":"service_worker","url":"https://pocketoption.com/sw.js",
-       "webSocketDebuggerUrl":"ws://127.0.0.1:9222/devtools/page/SW1"},
-      {"id":"UI","title":"omnibox","type":"browser_ui","url":"chrome://omnibox-popup.top-chrome/"},
-      {"id":"A1","title":"News","type":"page","url":"https://example.com/?q=pocketoption",
-       "webSocketDebuggerUrl":"ws://127.0.0.1:9222/devtools/page/A1"},
-      {"id":"B2","title":"Trading","type":"page","url":"https://PO.market/en/cabinet/demo?session=secret",
-       "webSocketDebuggerUrl":"ws://localhost:9222/devtools/page/B2"},
-      {"id":"C3","title":"Trading 2","type":"page","url":"https://pocketoption.com/en/cabinet/"} ]
-    """
+        [ {"description":"","id":"SW1","title":"sw","type":"service_worker","url":"https://pocketoption.com/sw.js",
+           "webSocketDebuggerUrl":"ws://127.0.0.1:9222/devtools/page/SW1"},
+          {"id":"UI","title":"omnibox","type":"browser_ui","url":"chrome://omnibox-popup.top-chrome/"},
+          {"id":"A1","title":"News","type":"page","url":"https://example.com/?q=pocketoption",
+           "webSocketDebuggerUrl":"ws://127.0.0.1:9222/devtools/page/A1"},
+          {"id":"B2","title":"Trading","type":"page","url":"https://PO.market/en/cabinet/demo?session=secret",
+           "webSocketDebuggerUrl":"ws://localhost:9222/devtools/page/B2"},
+          {"id":"C3","title":"Trading 2","type":"page","url":"https://pocketoption.com/en/cabinet/"} ]
+        """
 
     @Test("/json/list: pages only, case-insensitive URL match, first listed wins, debugger path kept or rebuilt")
     func targets() throws {
@@ -49,7 +50,8 @@ struct ChromeDiscoveryTests {
         // A1 mentions pocketoption in its query, so it matches too and is listed first: substring matching is on the whole URL
         #expect(picked?.id == "A1")
         #expect(TargetMatcher(patterns: ["po.market"]).pick(targets)?.id == "B2")
-        #expect(TargetMatcher(patterns: ["pocketoption.com"]).pick(targets)?.id == "C3", "the service worker is not a page")
+        #expect(
+            TargetMatcher(patterns: ["pocketoption.com"]).pick(targets)?.id == "C3", "the service worker is not a page")
         #expect(TargetMatcher(patterns: ["nowhere"]).pick(targets) == nil)
         #expect(TargetMatcher(patterns: []).pick(targets)?.id == "A1")
         #expect(ChromeSource.displayURL(targets[3].url) == "https://PO.market/en/cabinet/demo")
@@ -77,10 +79,16 @@ struct ChromeDiscoveryTests {
         var sa = sockaddr_in()
         sa.sin_family = sa_family_t(AF_INET)
         sa.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
         listen(fd, 4)
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
         let port = Int(UInt16(bigEndian: sa.sin_port))
         let start = Date()
         do {
@@ -150,6 +158,8 @@ struct ChromeDiscoveryTests {
 final class RecordedEvents: LiveSourceEvents {
     private let events = Mutex<[String]>([])
     var all: [String] { events.withLock { $0 } }
-    func sourceStatusChanged(connected: Bool) { events.withLock { $0.append(connected ? "connected" : "not connected") } }
+    func sourceStatusChanged(connected: Bool) {
+        events.withLock { $0.append(connected ? "connected" : "not connected") }
+    }
     func sourceError(_ message: String) { events.withLock { $0.append("error: \(message)") } }
 }

@@ -1,21 +1,26 @@
+import FastDecode
+import Foundation
+import Logging
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
-import Logging
 @testable import SocketIOServer
-import Testing
 
 /// `qflux stream` with the Chrome source, end to end: a fake PocketOption broker (Scripts/fake_broker.py)
 /// serves a page; real headless Chromium opens it; the stream attaches over CDP; a python-socketio
 /// client subscribes; its candles must equal candles computed from the broker's own record.
-@Suite("Chrome source with headless Chromium", .serialized,
-       .enabled(if: Dependency.chromium, Dependency.needsChromium), .enabled(if: Dependency.python, Dependency.needsPython))
+@Suite(
+    "Chrome source with headless Chromium", .serialized,
+    .enabled(if: Dependency.chromium, Dependency.needsChromium), .enabled(if: Dependency.python, Dependency.needsPython)
+)
 struct ChromeStreamTests {
-    @Test("starts without Chrome, attaches when Chromium starts; two broker sockets; a 16 MB CDP message; candles equal the broker's ticks")
+    @Test(
+        "starts without Chrome, attaches when Chromium starts; two broker sockets; a 16 MB CDP message; candles equal the broker's ticks"
+    )
     func attachWhenChromeStarts() throws {
         let browser = try #require(Dependency.chromiumPath)
         let broker = try FakeBroker(bigHistoryMB: 13)
@@ -31,7 +36,9 @@ struct ChromeStreamTests {
 
         let chromium = try HeadlessChromium(binary: browser, debuggingPort: cdpPort, urls: [broker.pageURL()])
         defer { chromium.kill() }
-        try #require(waitUntil(25) { chrome.stats.connected && broker.state("open") == 2 }, "never attached: \(chromium.child.log.suffix(800))")
+        try #require(
+            waitUntil(25) { chrome.stats.connected && broker.state("open") == 2 },
+            "never attached: \(chromium.child.log.suffix(800))")
         // generation 1: the assets appear and the client subscribes to each (the first ticks may all
         // land in one engine batch while the 16 MB history is applied: then they coalesce into one update)
         broker.control("release")
@@ -39,19 +46,22 @@ struct ChromeStreamTests {
         broker.control("hold")
         #expect(waitUntil(45) { stream.counters.ticks >= broker.state("ticks") })
         let allAssets: Set<String> = ["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"]
-        #expect(waitUntil(20) { client.subscribedAssets.isSuperset(of: allAssets) },
-                "the client did not subscribe to every asset: \(client.child.log.suffix(800))")
+        #expect(
+            waitUntil(20) { client.subscribedAssets.isSuperset(of: allAssets) },
+            "the client did not subscribe to every asset: \(client.child.log.suffix(800))")
         // generation 2: every asset is subscribed now
         broker.control("release")
         let before = broker.state("ticks")
         #expect(waitUntil(20) { broker.state("ticks") >= before + 200 })
         broker.control("hold")
         let sent = broker.state("ticks")
-        #expect(waitUntil(45) { stream.counters.ticks >= sent && stream.counters.histories >= 1 },
-                "qflux got \(stream.counters.ticks) of \(sent) ticks")
+        #expect(
+            waitUntil(45) { stream.counters.ticks >= sent && stream.counters.histories >= 1 },
+            "qflux got \(stream.counters.ticks) of \(sent) ticks")
         let sentTicks = try broker.ticks()
-        #expect(waitUntil(20) { client.hasUpdatesOfLastMinute(sentTicks, assets: Array(allAssets)) },
-                "the client never got the candles of the last ticks: \(client.child.log.suffix(800))")
+        #expect(
+            waitUntil(20) { client.hasUpdatesOfLastMinute(sentTicks, assets: Array(allAssets)) },
+            "the client never got the candles of the last ticks: \(client.child.log.suffix(800))")
         let result = try client.finish()
         let summary = try stream.stop()
         running = false
@@ -64,16 +74,22 @@ struct ChromeStreamTests {
         #expect(chrome.stats.attaches == 1 && chrome.stats.detaches == 0)
         let events = try #require(result["events"] as? [[String: Any]])
         #expect(events.first?["chrome"] as? String == "not connected", "\(events)")
-        #expect(events.contains { $0["kind"] as? String == "status" && $0["chrome"] as? String == "connected" }, "\(events)")
+        #expect(
+            events.contains { $0["kind"] as? String == "status" && $0["chrome"] as? String == "connected" }, "\(events)"
+        )
         let updates = try #require(result["updates"] as? [[String: Any]])
         let seen = expectCandlesMatchRecord(updates, ticks)
         // both broker sockets of the page delivered: trade (EURUSD, GBPUSD) and aux (AUDCAD)
         for asset in ["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"] {
-            #expect(seen[asset]?.contains(2) == true, "\(asset): generations \(seen[asset] ?? []) of \(updates.count) updates")
+            #expect(
+                seen[asset]?.contains(2) == true,
+                "\(asset): generations \(seen[asset] ?? []) of \(updates.count) updates")
         }
     }
 
-    @Test("survives a page reload and Chrome killed and restarted: stream_error, then connection_status connected; candles continue")
+    @Test(
+        "survives a page reload and Chrome killed and restarted: stream_error, then connection_status connected; candles continue"
+    )
     func reattach() throws {
         let browser = try #require(Dependency.chromiumPath)
         let broker = try FakeBroker()
@@ -86,7 +102,8 @@ struct ChromeStreamTests {
         let client = try StreamClient(port: stream.port)
         var chromium = try HeadlessChromium(binary: browser, debuggingPort: cdpPort, urls: [broker.pageURL()])
         defer { chromium.kill() }
-        try #require(waitUntil(25) { chrome.stats.connected && broker.state("open") == 2 && stream.serverStats.clients == 1 })
+        try #require(
+            waitUntil(25) { chrome.stats.connected && broker.state("open") == 2 && stream.serverStats.clients == 1 })
 
         // generation 1
         broker.control("release")
@@ -118,8 +135,11 @@ struct ChromeStreamTests {
         let sent = broker.state("ticks")
         #expect(waitUntil(10) { stream.counters.ticks >= sent - 200 && stream.serverStats.candleUpdatesIn > 0 })
         let sentTicks = try broker.ticks()
-        #expect(waitUntil(20) { client.hasUpdatesOfLastMinute(sentTicks, assets: ["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"]) },
-                "the client never got the candles of the last ticks: \(client.child.log.suffix(800))")
+        #expect(
+            waitUntil(20) {
+                client.hasUpdatesOfLastMinute(sentTicks, assets: ["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"])
+            },
+            "the client never got the candles of the last ticks: \(client.child.log.suffix(800))")
         let result = try client.finish()
         _ = try stream.stop()
         running = false
@@ -130,9 +150,15 @@ struct ChromeStreamTests {
         let errorAt = events.firstIndex { $0["kind"] as? String == "error" }
         let error = try #require(errorAt, "no stream_error: \(events)")
         #expect((events[error]["error"] as? String)?.contains("Chrome disconnected") == true)
-        #expect(events[(error + 1)...].contains { $0["kind"] as? String == "status" && $0["chrome"] as? String == "not connected" })
-        #expect(events[(error + 1)...].contains { $0["kind"] as? String == "status" && $0["chrome"] as? String == "connected" },
-                "no connection_status connected after the error: \(events)")
+        #expect(
+            events[(error + 1)...].contains {
+                $0["kind"] as? String == "status" && $0["chrome"] as? String == "not connected"
+            })
+        #expect(
+            events[(error + 1)...].contains {
+                $0["kind"] as? String == "status" && $0["chrome"] as? String == "connected"
+            },
+            "no connection_status connected after the error: \(events)")
         let ticks = try broker.ticks()
         let updates = try #require(result["updates"] as? [[String: Any]])
         let seen = expectCandlesMatchRecord(updates, ticks)
@@ -143,7 +169,9 @@ struct ChromeStreamTests {
         }
     }
 
-    @Test("a second matching tab: the attached one stays; when it closes, the other is attached; nothing is double counted")
+    @Test(
+        "a second matching tab: the attached one stays; when it closes, the other is attached; nothing is double counted"
+    )
     func secondTab() throws {
         let browser = try #require(Dependency.chromiumPath)
         let broker = try FakeBroker()
@@ -159,8 +187,9 @@ struct ChromeStreamTests {
         let first = try #require(chrome.attachedTarget)
         #expect(first.url.hasSuffix("tab=1"))
         // headless Chromium takes one URL: open the second tab over the DevTools HTTP API
-        let opened = try HTTPGet.get(address: "127.0.0.1", port: cdpPort, hostHeader: "127.0.0.1:\(cdpPort)",
-                                     path: "/json/new?\(broker.pageURL(tab: 2))", method: "PUT", connectTimeout: 1, timeout: 5)
+        let opened = try HTTPGet.get(
+            address: "127.0.0.1", port: cdpPort, hostHeader: "127.0.0.1:\(cdpPort)",
+            path: "/json/new?\(broker.pageURL(tab: 2))", method: "PUT", connectTimeout: 1, timeout: 5)
         #expect(opened.status == 200)
         #expect(waitUntil(15) { broker.state("open") == 4 }, "second tab did not connect")
         // Chrome lists the newest tab first; qflux stays on the page it has
@@ -175,11 +204,14 @@ struct ChromeStreamTests {
         #expect(tab1 > 0 && tab1 < ticks.count, "both tabs streamed")
         #expect(waitUntil(10) { stream.counters.ticks >= tab1 })
         Thread.sleep(forTimeInterval: 0.3)  // an absence is tested (no tick of tab 2 taken): a short fixed window
-        #expect(stream.counters.ticks == tab1, "qflux took \(stream.counters.ticks) ticks; tab 1 sent \(tab1) of \(ticks.count)")
+        #expect(
+            stream.counters.ticks == tab1,
+            "qflux took \(stream.counters.ticks) ticks; tab 1 sent \(tab1) of \(ticks.count)")
 
         // the attached tab closes: qflux reports it and attaches to the other
-        _ = try HTTPGet.get(address: "127.0.0.1", port: cdpPort, hostHeader: "127.0.0.1:\(cdpPort)",
-                            path: "/json/close/\(first.id)", connectTimeout: 1, timeout: 5)
+        _ = try HTTPGet.get(
+            address: "127.0.0.1", port: cdpPort, hostHeader: "127.0.0.1:\(cdpPort)",
+            path: "/json/close/\(first.id)", connectTimeout: 1, timeout: 5)
         #expect(waitUntil(15) { chrome.attachedTarget?.url.hasSuffix("tab=2") == true && broker.state("open") == 2 })
         broker.control("release")
         let before = broker.state("ticks")

@@ -1,10 +1,11 @@
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Engine
-import Foundation
 @testable import SocketIOServer
-import Testing
 
 /// A child process the test owns: output to temp files, SIGKILLed by pid when the test is done
 /// (or when this object goes away), so nothing outlives a test.
@@ -80,14 +81,18 @@ final class LocalListener {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         let size = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) } }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, size) }
+        }
         guard fd >= 0, bound == 0, listen(fd, 1) == 0 else {
             let reason = String(cString: strerror(errno))
             if fd >= 0 { close(fd) }
             throw ListenError(reason: reason)
         }
         var length = size
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         self.fd = fd
         port = Int(UInt16(bigEndian: address.sin_port))
     }
@@ -107,10 +112,14 @@ final class HeadlessChromium {
 
     init(binary: String, debuggingPort: Int, urls: [String]) throws {
         profile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-chrome-\(UUID().uuidString)")
-        child = try ChildProcess(binary, ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                                          "--no-default-browser-check", "--disable-extensions", "--mute-audio",
-                                          "--disable-background-networking", "--disable-component-update",
-                                          "--remote-debugging-port=\(debuggingPort)", "--user-data-dir=\(profile.path)"] + urls)
+        child = try ChildProcess(
+            binary,
+            [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--no-default-browser-check", "--disable-extensions", "--mute-audio",
+                "--disable-background-networking", "--disable-component-update",
+                "--remote-debugging-port=\(debuggingPort)", "--user-data-dir=\(profile.path)",
+            ] + urls)
     }
 
     deinit { kill() }
@@ -146,9 +155,13 @@ final class FakeBroker {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         record = dir.appendingPathComponent("ticks.jsonl")
         let portFile = dir.appendingPathComponent("port")
-        let child = try ChildProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent("fake_broker.py").path,
-                                                  "--port-file", portFile.path, "--record", record.path,
-                                                  "--big-history-mb", "\(bigHistoryMB)", "--timeout", "120"])
+        let child = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "python3", serverScriptsDirectory.appendingPathComponent("fake_broker.py").path,
+                "--port-file", portFile.path, "--record", record.path,
+                "--big-history-mb", "\(bigHistoryMB)", "--timeout", "120",
+            ])
         var port = 0
         waitUntil(10) {
             port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
@@ -169,14 +182,19 @@ final class FakeBroker {
     }
 
     /// The page Chromium opens (matches `--target pocketoption-fake`).
-    func pageURL(tab: Int? = nil) -> String { "http://127.0.0.1:\(port)/pocketoption-fake/\(tab.map { "?tab=\($0)" } ?? "")" }
+    func pageURL(tab: Int? = nil) -> String {
+        "http://127.0.0.1:\(port)/pocketoption-fake/\(tab.map { "?tab=\($0)" } ?? "")"
+    }
 
     /// `/control/WHAT` → its JSON state.
     @discardableResult
     func control(_ what: String) -> [String: Any] {
-        guard let r = try? HTTPGet.get(address: "127.0.0.1", port: port, hostHeader: "127.0.0.1:\(port)", path: "/control/\(what)",
-                                       connectTimeout: 1, timeout: 3),
-              let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return [:] }
+        guard
+            let r = try? HTTPGet.get(
+                address: "127.0.0.1", port: port, hostHeader: "127.0.0.1:\(port)", path: "/control/\(what)",
+                connectTimeout: 1, timeout: 3),
+            let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]
+        else { return [:] }
         return o
     }
 
@@ -186,9 +204,10 @@ final class FakeBroker {
     func ticks() throws -> [RecordedTick] {
         try String(contentsOf: record, encoding: .utf8).split(separator: "\n").map { line in
             let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return RecordedTick(asset: o["asset"] as! String, time: (o["time"] as! NSNumber).doubleValue,
-                                price: (o["price"] as! NSNumber).doubleValue, generation: o["gen"] as! Int,
-                                tab: o["tab"] as? String ?? "")
+            return RecordedTick(
+                asset: o["asset"] as! String, time: (o["time"] as! NSNumber).doubleValue,
+                price: (o["price"] as! NSNumber).doubleValue, generation: o["gen"] as! Int,
+                tab: o["tab"] as? String ?? "")
         }
     }
 }
@@ -208,9 +227,14 @@ final class StreamClient {
 
     /// Runs `script` (in Tests/EngineTests/Scripts) as `script URL STOPFILE 80 arguments…`.
     init(port: Int, script: String = "chrome_stream_client.py", arguments: [String] = []) throws {
-        stopFile = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-client-stop-\(UUID().uuidString)")
-        child = try ChildProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent(script).path,
-                                                  "http://127.0.0.1:\(port)", stopFile.path, "80"] + arguments)
+        stopFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "qflux-client-stop-\(UUID().uuidString)")
+        child = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "python3", serverScriptsDirectory.appendingPathComponent(script).path,
+                "http://127.0.0.1:\(port)", stopFile.path, "80",
+            ] + arguments)
     }
 
     deinit {
@@ -224,7 +248,8 @@ final class StreamClient {
         let ended = child.wait(timeout: 10)
         let log = child.log
         guard ended, let last = log.split(separator: "\n").last,
-              let o = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] else {
+            let o = try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]
+        else {
             throw ChromeError(code: .http, cause: "client failed: \(log.suffix(1500))")
         }
         return o

@@ -1,7 +1,8 @@
-@testable import Archive
-@testable import ChromeCDP
 import Foundation
 import Testing
+
+@testable import Archive
+@testable import ChromeCDP
 
 /// `Scripts/fake_broker_collect.py` on a free port: the page `qflux collect` drives (see the script).
 final class FakeCollectBroker {
@@ -15,9 +16,13 @@ final class FakeCollectBroker {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         record = dir.appendingPathComponent("record.jsonl")
         let portFile = dir.appendingPathComponent("port")
-        let child = try ChildProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent("fake_broker_collect.py").path,
-                                                  "--port-file", portFile.path, "--record", record.path, "--timeout", "240"]
-                                         + dropFirst.flatMap { ["--drop-first", $0] } + (mute ? ["--mute"] : []))
+        let child = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "python3", serverScriptsDirectory.appendingPathComponent("fake_broker_collect.py").path,
+                "--port-file", portFile.path, "--record", record.path, "--timeout", "240",
+            ]
+                + dropFirst.flatMap { ["--drop-first", $0] } + (mute ? ["--mute"] : []))
         var port = 0
         waitUntil(10) {
             port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
@@ -38,20 +43,27 @@ final class FakeCollectBroker {
     }
 
     /// The page (matches `--target pocketoption-collect`).
-    func pageURL(variant: String = "links") -> String { "http://127.0.0.1:\(port)/pocketoption-collect/?variant=\(variant)" }
+    func pageURL(variant: String = "links") -> String {
+        "http://127.0.0.1:\(port)/pocketoption-collect/?variant=\(variant)"
+    }
 
     /// WebSockets the page opened so far (its script ran).
     func sockets() -> Int {
-        guard let r = try? HTTPGet.get(address: "127.0.0.1", port: port, hostHeader: "127.0.0.1:\(port)", path: "/control/state",
-                                       connectTimeout: 1, timeout: 3),
-              let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] else { return 0 }
+        guard
+            let r = try? HTTPGet.get(
+                address: "127.0.0.1", port: port, hostHeader: "127.0.0.1:\(port)", path: "/control/state",
+                connectTimeout: 1, timeout: 3),
+            let o = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]
+        else { return 0 }
         return o["sockets"] as? Int ?? 0
     }
 
     /// Every record line so far.
     func entries() -> [[String: Any]] {
         let text = (try? String(contentsOf: record, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        return text.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
     }
 
     /// Labels of the favourites the page saw clicked, and whether every click was a trusted (real input) event.
@@ -69,7 +81,9 @@ final class FakeCollectBroker {
             let key = "\(e["asset"] as! String)@\((e["period"] as! NSNumber).intValue)"
             let candles = e["candles"] as! [[NSNumber]]
             for c in candles.dropFirst() {  // newest first: the first is forming
-                out[key, default: [:]][c[0].int64Value] = [c[1].doubleValue, c[3].doubleValue, c[4].doubleValue, c[2].doubleValue]
+                out[key, default: [:]][c[0].int64Value] = [
+                    c[1].doubleValue, c[3].doubleValue, c[4].doubleValue, c[2].doubleValue,
+                ]
             }
         }
         return out
@@ -94,7 +108,8 @@ func runQflux(_ qflux: String, _ arguments: [String], timeout: Double) throws ->
     process.executableURL = URL(fileURLWithPath: qflux)
     process.arguments = arguments
     let dir = FileManager.default.temporaryDirectory
-    let out = dir.appendingPathComponent("qflux-run-\(UUID().uuidString).out"), err = dir.appendingPathComponent("qflux-run-\(UUID().uuidString).err")
+    let out = dir.appendingPathComponent("qflux-run-\(UUID().uuidString).out"),
+        err = dir.appendingPathComponent("qflux-run-\(UUID().uuidString).err")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     defer {
@@ -113,8 +128,9 @@ func runQflux(_ qflux: String, _ arguments: [String], timeout: Double) throws ->
     } else {
         status = process.terminationStatus
     }
-    return QfluxRun(status: status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                    stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    return QfluxRun(
+        status: status, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
 }
 
 /// The archive's candle records per "ASSET@PERIOD", in file order (revisions included).

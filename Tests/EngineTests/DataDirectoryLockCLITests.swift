@@ -1,26 +1,38 @@
-@testable import Archive
 import Foundation
 import Testing
+
+@testable import Archive
 
 /// Issue 15 #6 with two real processes: two `qflux stream --collect-stream` on one `--data-dir`
 /// once both exited 0 while ticks vanished. The second must be refused, the first must keep
 /// every tick it logged.
 @Suite("One writer per data directory, two qflux processes", .serialized)
 struct DataDirectoryLockCLITests {
-    @Test("a second qflux stream on the same --data-dir exits non-zero naming the holder; the first archive stays complete")
+    @Test(
+        "a second qflux stream on the same --data-dir exits non-zero naming the holder; the first archive stays complete"
+    )
     func secondStreamRefused() throws {
         guard let qflux = builtQflux() else { return }
         let dir = TempDir()
         let data = dir.path + "/data"
         let tickLog = dir.path + "/ticks.jsonl"
-        let first = try ChildProcess(qflux, ["stream", "--demo", "--demo-seed", "5", "--demo-rate", "400", "--demo-assets", "3",
-                                             "--demo-tick-log", tickLog, "--collect-stream", "both", "--data-dir", data,
-                                             "--tick-chunk-size", "50", "--port", "0"])
-        try #require(waitUntil(20) { first.log.contains("archiving both to") && loggedTicks(tickLog) >= 200 },
-                     "first stream did not start archiving: \(first.log.suffix(600))")
+        let first = try ChildProcess(
+            qflux,
+            [
+                "stream", "--demo", "--demo-seed", "5", "--demo-rate", "400", "--demo-assets", "3",
+                "--demo-tick-log", tickLog, "--collect-stream", "both", "--data-dir", data,
+                "--tick-chunk-size", "50", "--port", "0",
+            ])
+        try #require(
+            waitUntil(20) { first.log.contains("archiving both to") && loggedTicks(tickLog) >= 200 },
+            "first stream did not start archiving: \(first.log.suffix(600))")
 
-        let second = try ChildProcess(qflux, ["stream", "--demo", "--demo-seed", "6", "--collect-stream", "both",
-                                              "--data-dir", data, "--port", "0"])
+        let second = try ChildProcess(
+            qflux,
+            [
+                "stream", "--demo", "--demo-seed", "6", "--collect-stream", "both",
+                "--data-dir", data, "--port", "0",
+            ])
         #expect(second.wait(timeout: 20), "the second writer kept running")
         #expect(second.process.terminationStatus != 0)
         let errorLines = second.log.split(separator: "\n").filter { $0.hasPrefix("qflux stream:") }

@@ -1,12 +1,13 @@
-@testable import Archive
 import Backtest
 import Candles
-@testable import Engine
 import FastDecode
 import Foundation
 import Indicators
-@testable import SocketIOServer
 import Testing
+
+@testable import Archive
+@testable import Engine
+@testable import SocketIOServer
 
 /// The live node's data source over the catalog: what the HTTP routes and the analysis events call.
 @Suite("Pipeline data source: CSV API and analysis")
@@ -49,17 +50,21 @@ struct DataSourceCatalogTests {
         }
         #expect(error(#"{"file_path":"EURUSD_otc/ticks"}"#)?.contains("holds ticks: give a timeframe") == true)
         #expect(error(#"[1,2]"#)?.hasPrefix("malformed run_backtest request") == true)
-        #expect(error(#"{"file_path":"EURUSD_otc/candles_1m","timeframe":"soon"}"#)?.contains("not a timeframe") == true)
+        #expect(
+            error(#"{"file_path":"EURUSD_otc/candles_1m","timeframe":"soon"}"#)?.contains("not a timeframe") == true)
         #expect(error(#"{"file_path":"EURUSD_otc/candles_1m","strategy":7}"#)?.contains("strategy must be") == true)
         #expect(error(#"{"file_path":"link/X/ticks"}"#)?.contains("not a file this server lists") == true)
         #expect(error(#"{"file_path":"\#(f.data)/../outside/X/ticks"}"#)?.contains("'..' is not allowed") == true)
 
         // Ticks formed into 5s candles: the statistics count the candles' trades.
-        let fromTicks = try JSONValue.parse(try ds.runBacktest(try Self.request(#"{"file_path":"EURUSD_otc_tick.csv","timeframe":"5s"}"#)))
+        let fromTicks = try JSONValue.parse(
+            try ds.runBacktest(try Self.request(#"{"file_path":"EURUSD_otc_tick.csv","timeframe":"5s"}"#)))
         #expect(fromTicks["statistics"]?["starting_balance"] == .number(10_000))
         // The original-layout CSV: the same as the backtest of its candles read here.
-        let csv = try JSONValue.parse(try ds.runBacktest(try Self.request(#"{"file_path":"\#(f.csvRelative)","strategy":"quantum_flux_ta"}"#)))
-        let expected = Backtester.run(candles: try CandleCSV.parse(f.csvText), strategy: try StrategyCatalog.make(name: "quantum_flux_ta").get())
+        let csv = try JSONValue.parse(
+            try ds.runBacktest(try Self.request(#"{"file_path":"\#(f.csvRelative)","strategy":"quantum_flux_ta"}"#)))
+        let expected = Backtester.run(
+            candles: try CandleCSV.parse(f.csvText), strategy: try StrategyCatalog.make(name: "quantum_flux_ta").get())
         #expect(csv["statistics"]?["total_trades"] == .number(Double(expected.statistics.totalTrades)))
         #expect(csv["strategy"]?.stringValue == "quantum_flux_ta")
     }
@@ -69,8 +74,11 @@ struct DataSourceCatalogTests {
         let f = try ArchiveCatalogTests.Fixture()
         let (ds, pipeline) = try Self.source(f)
         defer { pipeline.start(); _ = try? pipeline.finish() }
-        let reply = try JSONValue.parse(try ds.calculateIndicators(try Self.request(
-            #"{"asset":"eurusd otc","timeframe":"5m","limit":10,"instances":{"RSI":{"type":"rsi","params":{"timeperiod":14}},"ST":{"type":"stoch"}}}"#)))
+        let reply = try JSONValue.parse(
+            try ds.calculateIndicators(
+                try Self.request(
+                    #"{"asset":"eurusd otc","timeframe":"5m","limit":10,"instances":{"RSI":{"type":"rsi","params":{"timeperiod":14}},"ST":{"type":"stoch"}}}"#
+                )))
         #expect(reply["source"]?.stringValue == "EURUSD_otc/candles_5m")
         let candles = f.candles["EURUSD_otc"]![300]!.map {
             AnalysisCandle(timestamp: Double($0.start), open: $0.open, high: $0.high, low: $0.low, close: $0.close)
@@ -85,8 +93,12 @@ struct DataSourceCatalogTests {
         }
         #expect(error(#"{"asset":"EURUSD_otc"}"#)?.hasPrefix("No indicator instances provided") == true)
         #expect(error(#"{"instances":{"A":{"type":"sma"}}}"#) == "No asset provided")
-        #expect(error(#"{"asset":"EURUSD_otc","instances":{"A":{"type":"sma","params":{"span":3}}}}"#)?.contains("unknown parameter") == true)
+        #expect(
+            error(#"{"asset":"EURUSD_otc","instances":{"A":{"type":"sma","params":{"span":3}}}}"#)?.contains(
+                "unknown parameter") == true)
         #expect(error(#"{"asset":"EURUSD_otc","instances":{"A":"sma"}}"#) == "A: expected {type, params}")
-        #expect(error(#"{"asset":"EURUSD_otc","timeframe":"4h","instances":{"A":{"type":"sma"}}}"#)?.hasPrefix("no candles for EURUSD_otc at 4h") == true)
+        #expect(
+            error(#"{"asset":"EURUSD_otc","timeframe":"4h","instances":{"A":{"type":"sma"}}}"#)?.hasPrefix(
+                "no candles for EURUSD_otc at 4h") == true)
     }
 }

@@ -21,10 +21,13 @@ struct ExitCodeTests {
     }
 
     /// Status 1 (or `status`), and standard error is one line starting `qflux <command>: `.
-    static func expectFailure(_ run: ScriptRun, _ command: String, status: Int32 = runtimeFailure, mentioning text: String? = nil,
-                              sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectFailure(
+        _ run: ScriptRun, _ command: String, status: Int32 = runtimeFailure, mentioning text: String? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(!run.timedOut, "qflux \(command) did not exit by itself", sourceLocation: sourceLocation)
-        #expect(run.status == status, "exit status \(run.status), stderr: \(run.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            run.status == status, "exit status \(run.status), stderr: \(run.stderr)", sourceLocation: sourceLocation)
         let lines = run.stderr.split(separator: "\n")
         #expect(lines.count == 1, "expected one line on stderr, got: \(run.stderr)", sourceLocation: sourceLocation)
         #expect(lines.first?.hasPrefix("qflux \(command): ") == true, "\(run.stderr)", sourceLocation: sourceLocation)
@@ -49,19 +52,25 @@ struct ExitCodeTests {
     /// libwebsockets took a failed bind on a given address for an interface not up yet: it
     /// reported the port asked for, and the stream ran listening nowhere and exited 0. 192.0.2.1
     /// (TEST-NET-1) is never an address of this machine; binding fails locally, nothing is sent.
-    @Test("stream --bind to an address of another machine: exit 1, one line naming the address",
-          arguments: ["3001", "0"])
+    @Test(
+        "stream --bind to an address of another machine: exit 1, one line naming the address",
+        arguments: ["3001", "0"])
     func streamForeignBindAddress(port: String) throws {
         let run = try Self.qflux(["stream", "--demo", "--bind", "192.0.2.1", "--port", port])
-        Self.expectFailure(run, "stream", mentioning: "cannot listen on 192.0.2.1:\(port): Cannot assign requested address")
+        Self.expectFailure(
+            run, "stream", mentioning: "cannot listen on 192.0.2.1:\(port): Cannot assign requested address")
     }
 
     @Test("stream and replay with a --data-dir that cannot be created: exit 1, one line")
     func dataDirectoryNotCreatable() throws {
         let file = PlainFile()
-        let stream = try Self.qflux(["stream", "--demo", "--port", "0", "--collect-stream", "tick", "--data-dir", file.path + "/x"])
+        let stream = try Self.qflux([
+            "stream", "--demo", "--port", "0", "--collect-stream", "tick", "--data-dir", file.path + "/x",
+        ])
         Self.expectFailure(stream, "stream", mentioning: file.path + "/x")
-        let replay = try Self.qflux(["replay", Self.fixture, "--collect-stream", "both", "--data-dir", file.path + "/x"])
+        let replay = try Self.qflux([
+            "replay", Self.fixture, "--collect-stream", "both", "--data-dir", file.path + "/x",
+        ])
         Self.expectFailure(replay, "replay", mentioning: "Not a directory")
     }
 
@@ -69,10 +78,13 @@ struct ExitCodeTests {
     func missingInput() throws {
         let missing = "/nonexistent/qflux-\(UUID().uuidString)"
         for command in ["decode", "replay"] {
-            Self.expectFailure(try Self.qflux([command, missing]), command, mentioning: "cannot read \(missing): No such file or directory")
+            Self.expectFailure(
+                try Self.qflux([command, missing]), command,
+                mentioning: "cannot read \(missing): No such file or directory")
         }
         for command in ["export", "ls", "verify"] {
-            Self.expectFailure(try Self.qflux([command, missing]), command, mentioning: "\(missing): no such directory")
+            Self.expectFailure(
+                try Self.qflux([command, missing]), command, mentioning: "\(missing): no such directory")
         }
         Self.expectFailure(try Self.qflux(["decompress", missing]), "export")
         Self.expectFailure(try Self.qflux(["replay", NSTemporaryDirectory()]), "replay", mentioning: "Is a directory")
@@ -84,10 +96,12 @@ struct ExitCodeTests {
         let data = TempDir()
         let replay = try Self.qflux(["replay", Self.fixture, "-q", "--collect-stream", "tick", "--data-dir", data.path])
         #expect(replay.status == 0, "\(replay.stderr)")
-        Self.expectFailure(try Self.qflux(["export", data.path, "-q", "-o", file.path + "/out.csv"]), "export",
-                           mentioning: "cannot write \(file.path)/out.csv")
+        Self.expectFailure(
+            try Self.qflux(["export", data.path, "-q", "-o", file.path + "/out.csv"]), "export",
+            mentioning: "cannot write \(file.path)/out.csv")
         let binary = try #require(qfluxBinaryPath())
-        let full = try runProcess("/bin/sh", ["-c", "exec \"$0\" decode -q \"$1\" > /dev/full", binary, Self.fixture], timeout: Self.timeout)
+        let full = try runProcess(
+            "/bin/sh", ["-c", "exec \"$0\" decode -q \"$1\" > /dev/full", binary, Self.fixture], timeout: Self.timeout)
         Self.expectFailure(full, "decode", mentioning: "cannot write standard output")
     }
 
@@ -123,7 +137,8 @@ struct ExitCodeTests {
         ]
         for args in cases {
             let run = try Self.qflux(args)
-            #expect(!run.timedOut && run.status == Self.usageError, "\(args): status \(run.status), stderr: \(run.stderr)")
+            #expect(
+                !run.timedOut && run.status == Self.usageError, "\(args): status \(run.status), stderr: \(run.stderr)")
             #expect(!run.stderr.isEmpty, "\(args): no message")
         }
     }
@@ -133,7 +148,9 @@ struct ExitCodeTests {
         let top = try Self.qflux(["--help"])
         #expect(top.status == 0)
         #expect(top.stdout.contains("Exit status:"))
-        for code in ["0 ", "1 ", "64 "] { #expect(top.stdout.contains("\n  \(code)"), "--help lacks exit status \(code)") }
+        for code in ["0 ", "1 ", "64 "] {
+            #expect(top.stdout.contains("\n  \(code)"), "--help lacks exit status \(code)")
+        }
         let verify = try Self.qflux(["help", "verify"])
         #expect(verify.status == 0 && verify.stdout.contains("Exit status: 0 when no chunk is damaged"))
         #expect(try Self.qflux(["--version"]).status == 0)

@@ -1,5 +1,6 @@
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// The long-polling handshake pool's eviction rule (issue 28, defect 5).
 @Suite("Handshake pool")

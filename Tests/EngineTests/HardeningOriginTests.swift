@@ -1,6 +1,7 @@
 import Foundation
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 // MARK: raw HTTP / WebSocket client (exact headers)
 
@@ -19,7 +20,9 @@ final class HardeningSocket {
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard rc == 0 else { close(fd); throw POSIXError(.ECONNREFUSED) }
     }
@@ -60,7 +63,8 @@ final class HardeningSocket {
 
     private func findCRLFCRLF() -> Int? {
         guard buffer.count >= 4 else { return nil }
-        for i in 0...(buffer.count - 4) where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+        for i in 0...(buffer.count - 4)
+        where buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
             return i
         }
         return nil
@@ -81,8 +85,10 @@ final class HardeningSocket {
     func upgrade(host: String?, origin: String?, extra: [String] = []) -> String? {
         var lines = ["GET /socket.io/?EIO=4&transport=websocket HTTP/1.1"]
         if let host { lines.append("Host: \(host)") }
-        lines += ["Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
-                  "Sec-WebSocket-Version: 13"]
+        lines += [
+            "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+            "Sec-WebSocket-Version: 13",
+        ]
         if let origin { lines.append("Origin: \(origin)") }
         lines += extra
         send(lines.joined(separator: "\r\n") + "\r\n\r\n")
@@ -90,7 +96,8 @@ final class HardeningSocket {
     }
 
     /// A plain GET; returns the head and body (the server closes or sends Content-Length).
-    func get(_ path: String, host: String?, origin: String? = nil, extra: [String] = []) -> (head: String, status: Int) {
+    func get(_ path: String, host: String?, origin: String? = nil, extra: [String] = []) -> (head: String, status: Int)
+    {
         var lines = ["GET \(path) HTTP/1.1"]
         if let host { lines.append("Host: \(host)") }
         if let origin { lines.append("Origin: \(origin)") }
@@ -170,21 +177,28 @@ func hardeningMetric(_ port: Int, _ name: String, extra: [String] = []) throws -
 struct HardeningOriginTests {
     @Test("the access policy: loopback and listed origins pass, others and odd forms do not")
     func policy() {
-        let p = AccessPolicy(bindAddress: "127.0.0.1", allowedOrigins: ["https://app.example:8443/"], allowedHosts: ["qflux.lan"])
-        for ok in ["http://127.0.0.1:5000", "http://localhost:5000", "https://localhost", "http://[::1]:8080",
-                   "HTTP://LOCALHOST:5000", "https://app.example:8443"] {
+        let p = AccessPolicy(
+            bindAddress: "127.0.0.1", allowedOrigins: ["https://app.example:8443/"], allowedHosts: ["qflux.lan"])
+        for ok in [
+            "http://127.0.0.1:5000", "http://localhost:5000", "https://localhost", "http://[::1]:8080",
+            "HTTP://LOCALHOST:5000", "https://app.example:8443",
+        ] {
             #expect(p.allowsOrigin(ok, host: "127.0.0.1:3001"), "\(ok)")
         }
         #expect(p.allowsOrigin(nil, host: nil))
-        for bad in ["http://evil.example", "null", "http://localhost.evil.example", "http://127.0.0.1.evil.example",
-                    "file://", "http://user@localhost:5000", "https://app.example", "ws://localhost", ""] {
+        for bad in [
+            "http://evil.example", "null", "http://localhost.evil.example", "http://127.0.0.1.evil.example",
+            "file://", "http://user@localhost:5000", "https://app.example", "ws://localhost", "",
+        ] {
             #expect(!p.allowsOrigin(bad, host: "127.0.0.1:3001"), "\(bad)")
         }
         // the page's own origin, when its Host is accepted
         #expect(p.allowsOrigin("http://qflux.lan:3001", host: "qflux.lan:3001"))
         #expect(!p.allowsOrigin("http://evil.example:3001", host: "evil.example:3001"))
 
-        for ok in ["127.0.0.1:3001", "localhost", "LOCALHOST:1", "[::1]:3001", "qflux.lan:3001"] { #expect(p.allowsHost(ok), "\(ok)") }
+        for ok in ["127.0.0.1:3001", "localhost", "LOCALHOST:1", "[::1]:3001", "qflux.lan:3001"] {
+            #expect(p.allowsHost(ok), "\(ok)")
+        }
         #expect(p.allowsHost(nil))
         for bad in ["evil.example", "evil.example:3001", "192.168.1.5:3001", "", "localhost.evil.example"] {
             #expect(!p.allowsHost(bad), "\(bad)")
@@ -197,7 +211,9 @@ struct HardeningOriginTests {
         #expect(!bound.allowsHost("10.1.2.4:3001"))
     }
 
-    @Test("a WebSocket upgrade from a foreign page gets 403; loopback, listed and Origin-less clients connect; refusals counted")
+    @Test(
+        "a WebSocket upgrade from a foreign page gets 403; loopback, listed and Origin-less clients connect; refusals counted"
+    )
     func upgradeOrigin() throws {
         let (server, _) = try makeTestServer { $0.allowedOrigins = ["https://app.example"] }
         defer { server.stop() }
@@ -215,10 +231,11 @@ struct HardeningOriginTests {
         #expect(try upgrade("https://app.example") == 101)
         #expect(try upgrade(nil) == 101)
         #expect(try upgrade(nil, host: "rebind.evil.example:\(port)") == 403)
-        #expect(waitUntil(10) {
-            ((try? hardeningMetric(port, "qflux_server_refused_origin_total")) ?? -1) >= 3
-                && ((try? hardeningMetric(port, "qflux_server_refused_host_total")) ?? -1) >= 1
-        }, "the refusals were not counted")
+        #expect(
+            waitUntil(10) {
+                ((try? hardeningMetric(port, "qflux_server_refused_origin_total")) ?? -1) >= 3
+                    && ((try? hardeningMetric(port, "qflux_server_refused_host_total")) ?? -1) >= 1
+            }, "the refusals were not counted")
         #expect(try hardeningMetric(port, "qflux_server_refused_origin_total") == 3)
         #expect(try hardeningMetric(port, "qflux_server_refused_host_total") == 1)
     }
@@ -252,7 +269,9 @@ struct HardeningOriginTests {
 struct HardeningRefusalTests {
     @Test("a client's 41 closes its socket right away, not at the next ping")
     func namespaceDisconnect() throws {
-        let (server, _) = try makeTestServer { $0.pingInterval = 60; $0.pingTimeout = 60 }
+        let (server, _) = try makeTestServer {
+            $0.pingInterval = 60; $0.pingTimeout = 60
+        }
         defer { server.stop() }
         let s = try HardeningSocket(port: server.boundPort, timeout: 3)
         #expect(HardeningSocket.status(s.upgrade(host: "127.0.0.1", origin: nil) ?? "") == 101)

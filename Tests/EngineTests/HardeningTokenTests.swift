@@ -1,6 +1,7 @@
 import Foundation
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// Issue 15, defect 4: with a token, sockets that never authenticate time out and have their own
 /// limit; tokens compare in constant time; the token can come from a file or QFLUX_TOKEN; and
@@ -16,7 +17,9 @@ struct HardeningTokenTests {
 
     @Test("a socket that never authenticates is closed after the timeout; one that does stays")
     func unauthenticatedTimeout() throws {
-        let (server, _) = try makeTestServer { $0.token = "s3cret"; $0.unauthenticatedTimeout = 1; $0.pingInterval = 60 }
+        let (server, _) = try makeTestServer {
+            $0.token = "s3cret"; $0.unauthenticatedTimeout = 1; $0.pingInterval = 60
+        }
         defer { server.stop() }
         let port = server.boundPort
         let idle = try Self.upgraded(port)
@@ -27,7 +30,8 @@ struct HardeningTokenTests {
         while idle.readFrame() != nil {}
         let elapsed = Date().timeIntervalSince(start)
         #expect(elapsed < 3.5, "idle socket closed after \(elapsed) s")
-        Thread.sleep(forTimeInterval: 1.0)  // a second past the idle one's cut: what is tested is that nothing cuts this one
+        // a second past the idle one's cut: what is tested is that nothing cuts this one
+        Thread.sleep(forTimeInterval: 1.0)
         // the authenticated one is still served
         good.sendText("42[\"get_assets\"]")
         #expect(good.readUntil("42[\"assets\"") != nil)
@@ -36,7 +40,9 @@ struct HardeningTokenTests {
 
     @Test("unauthenticated sockets have their own limit: past it, 503; the token holder still gets in")
     func unauthenticatedLimit() throws {
-        let (server, _) = try makeTestServer { $0.token = "s3cret"; $0.maxUnauthenticated = 3; $0.unauthenticatedTimeout = 30 }
+        let (server, _) = try makeTestServer {
+            $0.token = "s3cret"; $0.maxUnauthenticated = 3; $0.unauthenticatedTimeout = 30
+        }
         defer { server.stop() }
         let port = server.boundPort
         let held = try (0..<3).map { _ in try Self.upgraded(port) }
@@ -63,7 +69,9 @@ struct HardeningTokenTests {
 
     @Test("protectHTTP: /health and /metrics need the token (Bearer or ?token=), the page does not")
     func protectedHTTP() throws {
-        let (server, _) = try makeTestServer { $0.token = "s3cret"; $0.protectHTTP = true }
+        let (server, _) = try makeTestServer {
+            $0.token = "s3cret"; $0.protectHTTP = true
+        }
         defer { server.stop() }
         let port = server.boundPort
         func get(_ path: String, _ extra: [String] = []) throws -> Int {
@@ -76,7 +84,9 @@ struct HardeningTokenTests {
         #expect(try get("/health", ["Authorization: Bearer s3cret"]) == 200)
         #expect(try get("/health?token=s3cret") == 200)
         #expect(try get("/") == 200)
-        #expect(try hardeningMetric(port, "qflux_server_http_auth_failures_total", extra: ["Authorization: Bearer s3cret"]) == 4)
+        #expect(
+            try hardeningMetric(port, "qflux_server_http_auth_failures_total", extra: ["Authorization: Bearer s3cret"])
+                == 4)
     }
 
     @Test("qflux stream takes the token from --token-file and from QFLUX_TOKEN (with --protect-http)")
@@ -89,10 +99,14 @@ struct HardeningTokenTests {
             (["--token-file", file], [String](), "from-file"),
             ([], ["/usr/bin/env", "QFLUX_TOKEN=from-env"], "from-env"),
         ] {
-            let child = try QfluxChild(qflux, ["stream", "--demo", "--port", "0", "--protect-http"] + args, launcher: launcher)
+            let child = try QfluxChild(
+                qflux, ["stream", "--demo", "--port", "0", "--protect-http"] + args, launcher: launcher)
             let port = try #require(child.port(), "stream did not start: \(child.stderr)")
             #expect(try HardeningSocket(port: port).get("/health", host: "127.0.0.1").status == 401)
-            #expect(try HardeningSocket(port: port).get("/health", host: "127.0.0.1", extra: ["Authorization: Bearer \(token)"]).status == 200)
+            #expect(
+                try HardeningSocket(port: port).get(
+                    "/health", host: "127.0.0.1", extra: ["Authorization: Bearer \(token)"]
+                ).status == 200)
             let exit = child.stop(SIGTERM, timeout: 15)
             #expect(exit?.status == 0)
         }

@@ -20,9 +20,10 @@ struct IndicatorDataSource: StreamServerDataSource {
             let close = 1.1 + Double(asset.rawValue) * 0.1 + 0.01 * sin(x * 0.37) + 0.0004 * x + 0.002 * cos(x * 1.3)
             let open = prev
             prev = close
-            return Candle(asset: asset, timeframe: timeframe, start: t0 + Int64(i * timeframe.seconds), open: open,
-                          high: max(open, close) + 0.0007 * (1.2 + sin(x)), low: min(open, close) - 0.0006 * (1.2 + cos(x * 0.7)),
-                          close: close, ticks: 5 + i % 7)
+            return Candle(
+                asset: asset, timeframe: timeframe, start: t0 + Int64(i * timeframe.seconds), open: open,
+                high: max(open, close) + 0.0007 * (1.2 + sin(x)), low: min(open, close) - 0.0006 * (1.2 + cos(x * 0.7)),
+                close: close, ticks: 5 + i % 7)
         }
     }
 
@@ -36,14 +37,18 @@ struct IndicatorDataSource: StreamServerDataSource {
 }
 
 /// A server on 127.0.0.1 (free port) with EURUSD_otc and GBPUSD and the indicator data source.
-func makeIndicatorServer(_ tweak: (inout StreamServerConfig) -> Void = { _ in }) throws -> (StreamServer, AssetDirectory) {
+func makeIndicatorServer(_ tweak: (inout StreamServerConfig) -> Void = { _ in }) throws -> (
+    StreamServer, AssetDirectory
+) {
     try makeServer({ _ in IndicatorDataSource() }, tweak)
 }
 
 /// The batch computation the live values must equal: `specs` over `candles` (as the server
 /// converts them), the row of the last candle, nil before the lookback.
 func batchIndicators(_ candles: [Candle], spec: String) throws -> (columns: [String], rows: [[Double?]]) {
-    let series = candles.map { AnalysisCandle(timestamp: Double($0.start), open: $0.open, high: $0.high, low: $0.low, close: $0.close) }
+    let series = candles.map {
+        AnalysisCandle(timestamp: Double($0.start), open: $0.open, high: $0.high, low: $0.low, close: $0.close)
+    }
     let table = try IndicatorTable.compute(series, spec: spec)
     return (table.columns, table.values)
 }
@@ -93,8 +98,9 @@ func runScriptWatching(_ name: String, args: [String], timeout: Double, tick: (S
         Thread.sleep(forTimeInterval: 0.02)
     }
     p.waitUntilExit()
-    return ScriptRun(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                     stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", timedOut: timedOut)
+    return ScriptRun(
+        status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", timedOut: timedOut)
 }
 
 /// A JSON number as the exact Double its text denotes. JSONSerialization may hand long numbers

@@ -1,6 +1,7 @@
 import Foundation
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// The client-message JSON parser agrees with Foundation's decoder (the `Decodable` conformance
 /// it replaced) on valid and invalid documents, refuses deep nesting, and is cheap per value.

@@ -2,8 +2,9 @@ import Candles
 import FastDecode
 import Foundation
 import Indicators
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// The shared computation behind `indicator_update`, without a network: seeding, updates that
 /// arrive before the seed, forming-candle revisions, late revisions, request parsing, cost.
@@ -18,8 +19,9 @@ struct LiveIndicatorStreamTests {
     }
 
     static func seed(_ s: LiveIndicatorStream, _ history: [Candle]) {
-        let (state, _) = LiveIndicatorHistory.compute(CandleHistory(candles: history, source: "test"), specs: s.specs,
-                                                      asset: "EURUSD_otc", timeframe: .oneMinute)
+        let (state, _) = LiveIndicatorHistory.compute(
+            CandleHistory(candles: history, source: "test"), specs: s.specs,
+            asset: "EURUSD_otc", timeframe: .oneMinute)
         s.seed.fill(state)
     }
 
@@ -33,7 +35,9 @@ struct LiveIndicatorStreamTests {
         return Dictionary(uniqueKeysWithValues: zip(b.columns, b.rows.last!))
     }
 
-    @Test("updates before the seed are replayed onto it; revisions of the forming candle do not drift; late revisions are ignored")
+    @Test(
+        "updates before the seed are replayed onto it; revisions of the forming candle do not drift; late revisions are ignored"
+    )
     func earlyAndRevisions() throws {
         let all = IndicatorDataSource.history(Self.eur, .oneMinute)
         let history = Array(all.prefix(40))
@@ -81,7 +85,10 @@ struct LiveIndicatorStreamTests {
         let c = history[4]
         #expect(s.advance(AnalysisCandle(live: c)))
         let text = String(decoding: s.frame(start: c.start), as: UTF8.self)
-        #expect(text.hasPrefix("42[\"indicator_update\",{\"asset\":\"EURUSD_otc\",\"timeframe\":\"1m\",\"timestamp\":\(c.start),\"values\":{"))
+        #expect(
+            text.hasPrefix(
+                "42[\"indicator_update\",{\"asset\":\"EURUSD_otc\",\"timeframe\":\"1m\",\"timestamp\":\(c.start),\"values\":{"
+            ))
         let payload = try #require(try JSONSerialization.jsonObject(with: Data(text.dropFirst(2).utf8)) as? [Any])
         let values = try #require((payload[1] as? [String: Any])?["values"] as? [String: Any])
         #expect(values.keys.sorted() == s.outputs.sorted())
@@ -97,12 +104,19 @@ struct LiveIndicatorStreamTests {
     func requestParsing() throws {
         let limits = LiveIndicatorLimits()
         let a = try LiveIndicatorRequest.specs(.string("rsi(14), EMA(20),bb(20,2)"), limits: limits)
-        let b = try LiveIndicatorRequest.specs(.array([.string("bbands(20,2,2)"), .string("ema(20),rsi"), .string("rsi(14)")]), limits: limits)
+        let b = try LiveIndicatorRequest.specs(
+            .array([.string("bbands(20,2,2)"), .string("ema(20),rsi"), .string("rsi(14)")]), limits: limits)
         #expect(a == b)
         #expect(a.map(\.text) == ["bbands(20,2)", "ema(20)", "rsi(14)"])
-        #expect(throws: LiveIndicatorError.self) { try LiveIndicatorRequest.specs(.string(String(repeating: "sma(2),", count: 80) + "sma(3)"), limits: limits) }
-        #expect(throws: LiveIndicatorError.self) { try LiveIndicatorRequest.specs(.array(Array(repeating: .string("sma(3)"), count: 17)), limits: limits) }
-        #expect(throws: LiveIndicatorError.self) { try LiveIndicatorRequest.specs(.string("macd(12,1001,9)"), limits: limits) }
+        #expect(throws: LiveIndicatorError.self) {
+            try LiveIndicatorRequest.specs(.string(String(repeating: "sma(2),", count: 80) + "sma(3)"), limits: limits)
+        }
+        #expect(throws: LiveIndicatorError.self) {
+            try LiveIndicatorRequest.specs(.array(Array(repeating: .string("sma(3)"), count: 17)), limits: limits)
+        }
+        #expect(throws: LiveIndicatorError.self) {
+            try LiveIndicatorRequest.specs(.string("macd(12,1001,9)"), limits: limits)
+        }
         #expect(throws: LiveIndicatorError.self) { try LiveIndicatorRequest.specs(.object([:]), limits: limits) }
         #expect(LiveIndicatorRequest.timeframe(.string("5s"))?.seconds == 5)
         #expect(LiveIndicatorRequest.timeframe(.number(300))?.seconds == 300)
@@ -124,7 +138,8 @@ struct LiveIndicatorStreamTests {
         var bytes = 0
         var advanceTime = Duration.zero, frameTime = Duration.zero
         for i in 0..<n {
-            if i % 10 == 0 { c.start += 5; c.open = c.close; c.high = c.close; c.low = c.close }  // ten revisions per candle
+            // ten revisions per candle
+            if i % 10 == 0 { c.start += 5; c.open = c.close; c.high = c.close; c.low = c.close }
             c.close = 1.1 + Double((i * 37) % 97) * 1e-5
             c.high = max(c.high, c.close); c.low = min(c.low, c.close)
             let t0 = ContinuousClock.now
@@ -144,7 +159,11 @@ struct LiveIndicatorStreamTests {
         let t2 = ContinuousClock.now
         for _ in 0..<n { candleBytes += ServerPayloads.candleUpdateFrame(c, asset: "EURUSD_otc").count }
         let candleTime = ContinuousClock.now - t2
-        func ns(_ d: Duration) -> Int { Int((Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9) / Double(n)) }
-        print("live indicators, per update (4 indicators, 8 outputs, \(bytes / n)-byte frame): advance \(ns(advanceTime)) ns, frame \(ns(frameTime)) ns; candle_update frame \(ns(candleTime)) ns (\(candleBytes / n) bytes; this build's configuration)")
+        func ns(_ d: Duration) -> Int {
+            Int((Double(d.components.seconds) * 1e9 + Double(d.components.attoseconds) / 1e9) / Double(n))
+        }
+        print(
+            "live indicators, per update (4 indicators, 8 outputs, \(bytes / n)-byte frame): advance \(ns(advanceTime)) ns, frame \(ns(frameTime)) ns; candle_update frame \(ns(candleTime)) ns (\(candleBytes / n) bytes; this build's configuration)"
+        )
     }
 }

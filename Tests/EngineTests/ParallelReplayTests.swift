@@ -25,10 +25,14 @@ struct ParallelReplayTests {
         return (events, decoder.stats, decoder.assets.allNames)
     }
 
-    static func parallelEvents(_ path: String, threads: Int, piece: Int, mapsFile: Bool = true) throws -> (events: [DecodedEvent], stats: DecodeStats, names: [String]) {
+    static func parallelEvents(_ path: String, threads: Int, piece: Int, mapsFile: Bool = true) throws -> (
+        events: [DecodedEvent], stats: DecodeStats, names: [String]
+    ) {
         let assets = AssetDirectory()
         var events: [DecodedEvent] = []
-        let result = try ParallelFileDecoder(path: path, threads: threads, segmentBytes: piece, assets: assets, mapsFile: mapsFile).run {
+        let result = try ParallelFileDecoder(
+            path: path, threads: threads, segmentBytes: piece, assets: assets, mapsFile: mapsFile
+        ).run {
             if Self.isMarket($0) { events.append($0) }
         }
         return (events, result.stats, assets.allNames)
@@ -47,7 +51,8 @@ struct ParallelReplayTests {
         events.map { e in
             switch e {
             case .tick(let t): "tick \(names[Int(t.asset.rawValue)]) \(t.time) \(t.price)"
-            case .history(let h): "history \(names[Int(h.asset.rawValue)]) \(h.source) \(h.period ?? -1) \(h.ticks.count) \(h.candles.count) \(h.ticks.last?.price ?? 0) \(h.candles.last?.close ?? 0)"
+            case .history(let h):
+                "history \(names[Int(h.asset.rawValue)]) \(h.source) \(h.period ?? -1) \(h.ticks.count) \(h.candles.count) \(h.ticks.last?.price ?? 0) \(h.candles.last?.close ?? 0)"
             case .chart(let c): "chart \(names[Int(c.asset.rawValue)]) \(c.chartPeriod ?? -1) \(c.fastTimeframe ?? -1)"
             default: "socket"
             }
@@ -56,15 +61,18 @@ struct ParallelReplayTests {
 
     /// All four corpus files in one, so pieces also cut between captures.
     static func concatenated() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-parallel-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "qflux-parallel-\(UUID().uuidString).jsonl"
+        ).path
         var all = Data()
         for name in corpus { all.append(try Data(contentsOf: fixtures.appendingPathComponent(name))) }
         try all.write(to: URL(fileURLWithPath: path))
         return path
     }
 
-    @Test("the same market events in the same order as one decoder, for any piece size and thread count",
-          arguments: [(2, 997), (2, 4096), (3, 1 << 16), (4, 333)])
+    @Test(
+        "the same market events in the same order as one decoder, for any piece size and thread count",
+        arguments: [(2, 997), (2, 4096), (3, 1 << 16), (4, 333)])
     func sameEvents(threads: Int, piece: Int) throws {
         let path = try Self.concatenated()
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -96,8 +104,9 @@ struct ParallelReplayTests {
         #expect(Self.named(mapped.events, mapped.names) == Self.named(read.events, read.names))
     }
 
-    @Test("files ending just before, at and after a page boundary: the last piece is read when the mapping has no room for its padding",
-          arguments: [-1, 0, 1, 40, 100])
+    @Test(
+        "files ending just before, at and after a page boundary: the last piece is read when the mapping has no room for its padding",
+        arguments: [-1, 0, 1, 40, 100])
     func pageBoundaries(past: Int) throws {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         // tick frames up to about 2 pages, then one line of spaces to end exactly at 2 pages + `past`
@@ -107,7 +116,9 @@ struct ParallelReplayTests {
         var i = 0
         while true {
             next.removeAll()
-            encoder.updateStream(requestId: "1.1", timestamp: 1000 + Double(i), ticks: [("EURUSD_otc", 1_756_866_774 + Double(i), 1.1 + Double(i) / 1e4)], into: &next)
+            encoder.updateStream(
+                requestId: "1.1", timestamp: 1000 + Double(i),
+                ticks: [("EURUSD_otc", 1_756_866_774 + Double(i), 1.1 + Double(i) / 1e4)], into: &next)
             guard bytes.count + next.count <= 2 * page + past - 8 else { break }
             bytes += next
             i += 1
@@ -115,7 +126,9 @@ struct ParallelReplayTests {
         bytes += repeatElement(UInt8(ascii: " "), count: 2 * page + past - bytes.count - 1) + [UInt8(ascii: "\n")]
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.utf8.count == 2 * page + past)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-page-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "qflux-page-\(UUID().uuidString).jsonl"
+        ).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let serial = try Self.serialEvents(path)
@@ -126,7 +139,9 @@ struct ParallelReplayTests {
 
     @Test("a file that shrank after it was mapped is not read through the mapping (no SIGBUS)")
     func shrunkFile() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-shrink-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "qflux-shrink-\(UUID().uuidString).jsonl"
+        ).path
         try String(repeating: "x", count: 3 * 4096).write(toFile: path, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let fd = open(path, O_RDWR)
@@ -170,7 +185,9 @@ struct ParallelReplayTests {
     @Test("a missing file is a decode error, not a crash")
     func missing() {
         #expect(throws: DecodeError.self) {
-            _ = try ParallelFileDecoder(path: "/nonexistent/qflux.jsonl", threads: 2, assets: AssetDirectory()).run { _ in }
+            _ = try ParallelFileDecoder(path: "/nonexistent/qflux.jsonl", threads: 2, assets: AssetDirectory()).run {
+                _ in
+            }
         }
     }
 
@@ -180,13 +197,18 @@ struct ParallelReplayTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var outputs: [[String]] = []
         for threads in ["1", "3"] {
-            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-par-\(UUID().uuidString)").path
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-par-\(UUID().uuidString)")
+                .path
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let replay = try CLITests.qflux(["replay", path, "--decode-threads", threads, "--decode-piece-bytes", "2000",
-                                             "--print", "candles", "--collect-stream", "both", "--data-dir", dir])
+            let replay = try CLITests.qflux([
+                "replay", path, "--decode-threads", threads, "--decode-piece-bytes", "2000",
+                "--print", "candles", "--collect-stream", "both", "--data-dir", dir,
+            ])
             #expect(replay.status == 0, "\(replay.stderr)")
-            let ticks = try CLITests.qflux(["replay", path, "--decode-threads", threads, "--decode-piece-bytes", "2000",
-                                            "--print", "ticks"])
+            let ticks = try CLITests.qflux([
+                "replay", path, "--decode-threads", threads, "--decode-piece-bytes", "2000",
+                "--print", "ticks",
+            ])
             let export = try CLITests.qflux(["export", dir, "--format", "jsonl"])
             #expect(export.status == 0, "\(export.stderr)")
             #expect(!replay.stdout.isEmpty && !ticks.stdout.isEmpty && !export.stdout.isEmpty)
@@ -199,15 +221,21 @@ struct ParallelReplayTests {
 
     @Test("a cut never falls before a binary frame, in CDP and perf-log spelling")
     func binaryFrameSpotting() {
-        #expect(ReplaySegments.isBinaryFrame(Array(#"{"method":"Network.webSocketFrameReceived","params":{"response":{"opcode":2,"payloadData":"W10="}}}"#.utf8)))
-        #expect(ReplaySegments.isBinaryFrame(Array(#"{"message":"{\"message\":{\"params\":{\"response\":{\"opcode\":2,\"mask\":false}}}}"}"#.utf8)))
+        #expect(
+            ReplaySegments.isBinaryFrame(
+                Array(
+                    #"{"method":"Network.webSocketFrameReceived","params":{"response":{"opcode":2,"payloadData":"W10="}}}"#
+                        .utf8)))
+        #expect(
+            ReplaySegments.isBinaryFrame(
+                Array(#"{"message":"{\"message\":{\"params\":{\"response\":{\"opcode\":2,\"mask\":false}}}}"}"#.utf8)))
         #expect(!ReplaySegments.isBinaryFrame(Array(#"{"params":{"response":{"opcode":1,"payloadData":"2"}}}"#.utf8)))
         #expect(!ReplaySegments.isBinaryFrame(Array(#"{"params":{"response":{"opcode":21}}}"#.utf8)))
     }
 }
 
-private extension String {
-    func dropLast(while predicate: (Character) -> Bool) -> Substring {
+extension String {
+    fileprivate func dropLast(while predicate: (Character) -> Bool) -> Substring {
         var end = endIndex
         while end > startIndex, predicate(self[index(before: end)]) { end = index(before: end) }
         return self[startIndex..<end]

@@ -16,7 +16,8 @@ func qfluxBinaryPath() -> String? {
         }
         candidates.append(dir + "/qflux")
     }
-    let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     candidates.append(package.appendingPathComponent(".build/debug/qflux").path)
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
 }

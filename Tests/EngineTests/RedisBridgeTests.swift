@@ -1,17 +1,20 @@
-@testable import Candles
 import FastDecode
 import Foundation
 import Logging
-@testable import RedisBridge
-import Testing
 import Synchronization
+import Testing
+
+@testable import Candles
+@testable import RedisBridge
 
 /// The Redis client pieces without a server: addresses, stream ids, RESP encoding.
 @Suite("Redis bridge: parsing and encoding")
 struct RedisParsingTests {
     @Test("redis:// addresses: host, port, database; bad ones are refused with a reason")
     func addresses() throws {
-        #expect(try RedisAddress(parsing: "redis://127.0.0.1:6380/2") == RedisAddress(host: "127.0.0.1", port: 6380, database: 2))
+        #expect(
+            try RedisAddress(parsing: "redis://127.0.0.1:6380/2")
+                == RedisAddress(host: "127.0.0.1", port: 6380, database: 2))
         #expect(try RedisAddress(parsing: "redis://cache") == RedisAddress(host: "cache", port: 6379, database: 0))
         #expect(try RedisAddress(parsing: "redis://[::1]:7000/") == RedisAddress(host: "::1", port: 7000, database: 0))
         #expect(RedisAddress(host: "::1", port: 7000, database: 3).description == "redis://[::1]:7000/3")
@@ -38,8 +41,10 @@ struct RedisParsingTests {
         w.argument(Int64(-100000))
         w.argument(1_700_000_000.125)
         w.argument(1.08531)
-        #expect(String(decoding: w.bytes, as: UTF8.self) ==
-            "*5\r\n$4\r\nXADD\r\n$22\r\nqflux:ticks:EURUSD_otc\r\n$7\r\n-100000\r\n$14\r\n1700000000.125\r\n$7\r\n1.08531\r\n")
+        #expect(
+            String(decoding: w.bytes, as: UTF8.self)
+                == "*5\r\n$4\r\nXADD\r\n$22\r\nqflux:ticks:EURUSD_otc\r\n$7\r\n-100000\r\n$14\r\n1700000000.125\r\n$7\r\n1.08531\r\n"
+        )
     }
 }
 
@@ -53,16 +58,20 @@ struct RedisServerTests {
         let eur = assets.register("EURUSD_otc"), gbp = assets.register("GBPUSD")
         var config = RedisPublisherConfiguration(address: redis.address)
         config.maxLength = 1000
-        let publisher = RedisPublisher(configuration: config, assets: assets, waitWhenFull: true, logger: Logger(label: "test"))
+        let publisher = RedisPublisher(
+            configuration: config, assets: assets, waitWhenFull: true, logger: Logger(label: "test"))
         publisher.start()
         var sent: [Tick] = []
         for i in 0..<5000 {
-            let t = Tick(asset: i % 3 == 0 ? gbp : eur, time: 1_700_000_000 + Double(i) * 0.001 + 0.000_1, price: 1.0 + Double(i) / 7)
+            let t = Tick(
+                asset: i % 3 == 0 ? gbp : eur, time: 1_700_000_000 + Double(i) * 0.001 + 0.000_1,
+                price: 1.0 + Double(i) / 7)
             sent.append(t)
             publisher.append(.tick(t))
         }
-        let candle = Candle(asset: eur, timeframe: Timeframe(seconds: 5), start: 1_700_000_005, open: 1.1, high: 1.3, low: 0.9,
-                            close: 1.2, ticks: 17)
+        let candle = Candle(
+            asset: eur, timeframe: Timeframe(seconds: 5), start: 1_700_000_005, open: 1.1, high: 1.3, low: 0.9,
+            close: 1.2, ticks: 17)
         publisher.append(.candle(candle))
         publisher.endBatch()
         publisher.finish()
@@ -76,7 +85,8 @@ struct RedisServerTests {
         // MAXLEN ~ 1000 trims whole macro nodes: at least 1000 newest stay, far fewer than 3333.
         let length = try #require(try c.command(["XLEN", RedisStreamLayout.ticksKey("EURUSD_otc")]).integer)
         #expect(length >= 1000 && length < 3333)
-        let newest = StreamEntry.parse(list: try c.command(["XREVRANGE", RedisStreamLayout.ticksKey("EURUSD_otc"), "+", "-", "COUNT", "500"]))
+        let newest = StreamEntry.parse(
+            list: try c.command(["XREVRANGE", RedisStreamLayout.ticksKey("EURUSD_otc"), "+", "-", "COUNT", "500"]))
         let expected = sent.filter { $0.asset == eur }.suffix(500).reversed()
         #expect(newest.map { $0.double("time")! } == expected.map(\.time))
         #expect(newest.map { $0.double("price")! } == expected.map(\.price))
@@ -86,7 +96,9 @@ struct RedisServerTests {
         #expect(candles.first?.fields.map(\.value) == ["1700000005", "1.1", "1.3", "0.9", "1.2", "17"])
     }
 
-    @Test("Redis down: the publisher never blocks, keeps a bounded backlog, counts drops, sends the rest after Redis starts")
+    @Test(
+        "Redis down: the publisher never blocks, keeps a bounded backlog, counts drops, sends the rest after Redis starts"
+    )
     func outage() throws {
         let redis = try RedisTestServer()
         redis.stop()
@@ -95,7 +107,8 @@ struct RedisServerTests {
         var config = RedisPublisherConfiguration(address: redis.address)
         config.maxBacklog = 300
         config.finishTimeout = 20
-        let publisher = RedisPublisher(configuration: config, assets: assets, waitWhenFull: false, logger: Logger(label: "test"))
+        let publisher = RedisPublisher(
+            configuration: config, assets: assets, waitWhenFull: false, logger: Logger(label: "test"))
         publisher.start()
         let started = Date()
         for i in 0..<1000 {
@@ -112,7 +125,8 @@ struct RedisServerTests {
         try redis.start()
         #expect(waitUntil(10) { publisher.counters.ticks.load(ordering: .relaxed) == 300 })
         publisher.finish()
-        let entries = StreamEntry.parse(list: try redis.connect().command(["XRANGE", RedisStreamLayout.ticksKey("EURUSD_otc"), "-", "+"]))
+        let entries = StreamEntry.parse(
+            list: try redis.connect().command(["XRANGE", RedisStreamLayout.ticksKey("EURUSD_otc"), "-", "+"]))
         // The newest 300 were kept (the oldest dropped), in order.
         #expect(entries.map { $0.double("price")! } == (700..<1000).map(Double.init))
         #expect(publisher.counters.connectFailures.load(ordering: .relaxed) >= 1)

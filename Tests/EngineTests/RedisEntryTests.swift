@@ -1,7 +1,8 @@
 import FastDecode
 import Foundation
-@testable import RedisBridge
 import Testing
+
+@testable import RedisBridge
 
 /// How the Redis readers judge one stream entry, without a server: the number grammar of the
 /// fields (plain decimal text only) and the market limits of ticks and candles.
@@ -14,8 +15,11 @@ struct RedisStreamEntryTests {
     @Test("every number the publisher writes (Swift's shortest decimal) reads back exactly")
     func publisherSpellings() {
         var generator = SystemRandomNumberGenerator()
-        var values: [Double] = [0, 1, -1, 1e-05, 1e16, 1e22, 1.5e300, Double.leastNonzeroMagnitude, 1_700_000_000.125, 1.08531, 0.1, 123456.789,
-                                Double.greatestFiniteMagnitude, -Double.greatestFiniteMagnitude, Double.leastNormalMagnitude]
+        var values: [Double] = [
+            0, 1, -1, 1e-05, 1e16, 1e22, 1.5e300, Double.leastNonzeroMagnitude, 1_700_000_000.125, 1.08531, 0.1,
+            123456.789,
+            Double.greatestFiniteMagnitude, -Double.greatestFiniteMagnitude, Double.leastNormalMagnitude,
+        ]
         for _ in 0..<2000 { values.append(Double(bitPattern: generator.next() & 0x7FEF_FFFF_FFFF_FFFF)) }
         for _ in 0..<2000 { values.append(1_700_000_000 + Double.random(in: 0..<1e8, using: &generator)) }
         for _ in 0..<2000 { values.append(Double.random(in: 1e-6..<1e6, using: &generator)) }
@@ -31,10 +35,12 @@ struct RedisStreamEntryTests {
 
     @Test("hex floats, inf/nan spellings, a leading +, partial numbers, spaces and over-long fields are refused")
     func refusedSpellings() {
-        let refused = ["0x1p30", "0X1P30", "0x1.2p0", "0x10", "-0x1p3", "inf", "-inf", "+inf", "Inf", "INF", "infinity",
-                       "Infinity", "nan", "NaN", "-nan", "nan(0x1)", "+1", "+1.5", ".5", "-.5", "5.", "1.e3", "1e", "1e+",
-                       "01", "-01.5", "00", " 1", "1 ", "1\n", "1_000", "1,5", "", "-", "e5", "1.5.2", "1e5.5", "١٢",
-                       "1.1" + String(repeating: "0", count: 40), String(repeating: "9", count: 41)]
+        let refused = [
+            "0x1p30", "0X1P30", "0x1.2p0", "0x10", "-0x1p3", "inf", "-inf", "+inf", "Inf", "INF", "infinity",
+            "Infinity", "nan", "NaN", "-nan", "nan(0x1)", "+1", "+1.5", ".5", "-.5", "5.", "1.e3", "1e", "1e+",
+            "01", "-01.5", "00", " 1", "1 ", "1\n", "1_000", "1,5", "", "-", "e5", "1.5.2", "1e5.5", "١٢",
+            "1.1" + String(repeating: "0", count: 40), String(repeating: "9", count: 41),
+        ]
         for text in refused {
             #expect(DecimalField.parse(text) == nil, "\(text.debugDescription) was accepted")
         }
@@ -62,8 +68,10 @@ struct RedisStreamEntryTests {
         #expect(verdict([("time", "0x1p30"), ("price", "1.5")]) == "malformed")
         #expect(verdict([("time", "1700000000")]) == "malformed")
         #expect(verdict([]) == "malformed")  // a deleted entry (nil fields in XREADGROUP … 0)
-        for (time, price) in [("1e308", "1.5"), ("-1e308", "1.5"), ("1700000000", "1e308"), ("1700000000", "1e999"),
-                              ("1e999", "1.5"), ("1700000000", "-1.5"), ("1700000000", "0"), ("-1", "1.5"), ("1e11", "1.5")] {
+        for (time, price) in [
+            ("1e308", "1.5"), ("-1e308", "1.5"), ("1700000000", "1e308"), ("1700000000", "1e999"),
+            ("1e999", "1.5"), ("1700000000", "-1.5"), ("1700000000", "0"), ("-1", "1.5"), ("1e11", "1.5"),
+        ] {
             #expect(verdict([("time", time), ("price", price)]) == "absurd", "\(time) \(price)")
         }
     }
@@ -74,12 +82,15 @@ struct RedisStreamEntryTests {
             var fields = zip(["time", "open", "high", "low", "close"], values).map { ($0, $1) }
             if let volume { fields.append(("volume", volume)) }
             return switch entry(fields).candleVerdict {
-            case let .accepted(c): "candle \(c.time) \(c.open) \(c.high) \(c.low) \(c.close) \(c.volume.map { "\($0)" } ?? "-")"
+            case let .accepted(c):
+                "candle \(c.time) \(c.open) \(c.high) \(c.low) \(c.close) \(c.volume.map { "\($0)" } ?? "-")"
             case .malformed: "malformed"
             case .absurd: "absurd"
             }
         }
-        #expect(verdict(["1700000005", "1.1", "1.3", "0.9", "1.2"], volume: "17") == "candle 1700000005.0 1.1 1.3 0.9 1.2 17.0")
+        #expect(
+            verdict(["1700000005", "1.1", "1.3", "0.9", "1.2"], volume: "17")
+                == "candle 1700000005.0 1.1 1.3 0.9 1.2 17.0")
         #expect(verdict(["1700000005", "1.1", "1.3", "0.9", "1.2"]) == "candle 1700000005.0 1.1 1.3 0.9 1.2 -")
         #expect(verdict(["1700000005", "1.1", "nan", "0.9", "1.2"]) == "malformed")
         #expect(verdict(["1700000005", "1.1", "1.3", "0.9"]) == "malformed")
@@ -95,9 +106,12 @@ struct RedisStreamEntryTests {
     func errorKinds() {
         #expect(RedisError(.server, "WRONGTYPE Operation against a key holding the wrong kind of value").concernsKey)
         #expect(RedisError(.server, "NOPERM this user has no permissions to access one of the keys").concernsKey)
-        for state in ["LOADING Redis is loading the dataset in memory", "OOM command not allowed", "BUSY Redis is busy",
-                      "MISCONF Redis is configured to save RDB snapshots", "READONLY You can't write against a read only replica.",
-                      "NOGROUP No such key", "BUSYGROUP Consumer Group name already exists"] {
+        for state in [
+            "LOADING Redis is loading the dataset in memory", "OOM command not allowed", "BUSY Redis is busy",
+            "MISCONF Redis is configured to save RDB snapshots",
+            "READONLY You can't write against a read only replica.",
+            "NOGROUP No such key", "BUSYGROUP Consumer Group name already exists",
+        ] {
             #expect(!RedisError(.server, state).concernsKey, "\(state)")
         }
         #expect(RedisError(.server, "LOADING Redis is loading").isServerState)

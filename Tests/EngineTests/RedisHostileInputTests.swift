@@ -1,10 +1,11 @@
-@testable import Archive
 import Candles
 import FastDecode
 import Foundation
 import Logging
-@testable import RedisBridge
 import Testing
+
+@testable import Archive
+@testable import RedisBridge
 
 /// An in-process ``RedisArchiver`` on its own thread, stopped by ``stop()``.
 final class ArchiverThread: @unchecked Sendable {  // `failure` is written by the thread before `done` is signalled
@@ -39,12 +40,16 @@ final class ArchiverThread: @unchecked Sendable {  // `failure` is written by th
 /// Hostile stream entries and keys against a real redis-server, read by the real Redis source and
 /// archiver in process: every entry judged (plain decimals, sane values), refused ones counted
 /// and acknowledged, a key of the wrong type skipped while the others are served.
-@Suite("Redis hostile input: stream entries and keys", .serialized, .enabled(if: Dependency.redisServer, Dependency.needsRedis))
+@Suite(
+    "Redis hostile input: stream entries and keys", .serialized,
+    .enabled(if: Dependency.redisServer, Dependency.needsRedis))
 struct RedisHostileInputTests {
     static let asset = "EURUSD_otc"
     static var ticksKey: String { RedisStreamLayout.ticksKey(asset) }
 
-    @Test("the Redis source passes on only plain, sane ticks and candles, from history and live; the rest is counted in /metrics")
+    @Test(
+        "the Redis source passes on only plain, sane ticks and candles, from history and live; the rest is counted in /metrics"
+    )
     func sourceRefusesHostileEntries() throws {
         let redis = try RedisTestServer()
         let c = try redis.connect()
@@ -52,12 +57,17 @@ struct RedisHostileInputTests {
         let history = HostileTicks(rounds: 4, start: 1_700_000_000)
         try publishEntries(c, Self.ticksKey, history.entries)
         let candleKey = RedisStreamLayout.candlesKey(Timeframe(seconds: 5), Self.asset)
-        try publishEntries(c, candleKey, [
-            ["time", "1699999990", "open", "1.1", "high", "1.3", "low", "0.9", "close", "1.2", "volume", "4"],
-            ["time", "1699999995", "open", "1.1", "high", "1e308", "low", "0.9", "close", "1.2", "volume", "4"],  // absurd
-            ["time", "1699999985", "open", "1.1", "high", "1.3", "low", "0.9", "close", "nan", "volume", "4"],   // malformed
-            ["time", "0x1p30", "open", "1.1", "high", "1.3", "low", "0.9", "close", "1.2", "volume", "4"],     // malformed
-        ])
+        try publishEntries(
+            c, candleKey,
+            [
+                ["time", "1699999990", "open", "1.1", "high", "1.3", "low", "0.9", "close", "1.2", "volume", "4"],
+                // absurd
+                ["time", "1699999995", "open", "1.1", "high", "1e308", "low", "0.9", "close", "1.2", "volume", "4"],
+                // malformed
+                ["time", "1699999985", "open", "1.1", "high", "1.3", "low", "0.9", "close", "nan", "volume", "4"],
+                // malformed
+                ["time", "0x1p30", "open", "1.1", "high", "1.3", "low", "0.9", "close", "1.2", "volume", "4"],
+            ])
 
         var config = RedisSource.Configuration(address: redis.address)
         config.timeframes = [Timeframe(seconds: 5)]
@@ -85,7 +95,9 @@ struct RedisHostileInputTests {
         #expect(metric(metrics, "qflux_redis_source_reconnects_total") == 0)
     }
 
-    @Test("refused entries do not use up the count-based skip after a crash: nothing archived twice, every refused entry acknowledged")
+    @Test(
+        "refused entries do not use up the count-based skip after a crash: nothing archived twice, every refused entry acknowledged"
+    )
     func refusedEntriesInTheCrashWindow() throws {
         let redis = try RedisTestServer()
         let dir = TempDir()
@@ -96,8 +108,9 @@ struct RedisHostileInputTests {
         config.consumer = "crash-window"
         func archive(until done: @escaping (RedisArchiver.Statistics) -> Bool) throws -> RedisArchiver.Statistics {
             let run = try ArchiverThread(config)
-            #expect(waitUntil(20) { done(run.archiver.statistics) && ((try? pendingCount(c, Self.ticksKey)) ?? -1) == 0 },
-                    "\(run.archiver.statistics)")
+            #expect(
+                waitUntil(20) { done(run.archiver.statistics) && ((try? pendingCount(c, Self.ticksKey)) ?? -1) == 0 },
+                "\(run.archiver.statistics)")
             return try run.stop()
         }
         try publishEntries(c, Self.ticksKey, (0..<10).map { tickFields(1_700_000_000 + Double($0), Double($0) + 0.5) })
@@ -105,15 +118,24 @@ struct RedisHostileInputTests {
 
         // Hostile entries between ticks 10…14; ticks 10, 11, 12 reach the archive without a
         // checkpoint (as if the archiver died between its sync and its checkpoint).
-        let bad: [[String]] = [["time", "1e308", "price", "1.5"], ["time", "1700000000", "price", "nan"], ["price", "2.5"]]
-        try publishEntries(c, Self.ticksKey, [bad[0], tickFields(1_700_000_010, 10.5), bad[1], tickFields(1_700_000_011, 11.5),
-                                              bad[2], tickFields(1_700_000_012, 12.5), bad[0], tickFields(1_700_000_013, 13.5),
-                                              tickFields(1_700_000_014, 14.5)])
+        let bad: [[String]] = [
+            ["time", "1e308", "price", "1.5"], ["time", "1700000000", "price", "nan"], ["price", "2.5"],
+        ]
+        try publishEntries(
+            c, Self.ticksKey,
+            [
+                bad[0], tickFields(1_700_000_010, 10.5), bad[1], tickFields(1_700_000_011, 11.5),
+                bad[2], tickFields(1_700_000_012, 12.5), bad[0], tickFields(1_700_000_013, 13.5),
+                tickFields(1_700_000_014, 14.5),
+            ])
         let assets = AssetDirectory()
         let eur = assets.register(Self.asset)
-        let writer = try ArchiveWriter(configuration: ArchiveConfiguration(directory: dir.path, collect: .tick), assets: assets,
-                                       logger: Logger(label: "test"))
-        for i in 10..<13 { try writer.append(Tick(asset: eur, time: Double(1_700_000_000 + i), price: Double(i) + 0.5)) }
+        let writer = try ArchiveWriter(
+            configuration: ArchiveConfiguration(directory: dir.path, collect: .tick), assets: assets,
+            logger: Logger(label: "test"))
+        for i in 10..<13 {
+            try writer.append(Tick(asset: eur, time: Double(1_700_000_000 + i), price: Double(i) + 0.5))
+        }
         try writer.close()
 
         let second = try archive { $0.archived + $0.duplicatesSkipped + $0.malformed + $0.absurd == 9 }
@@ -147,7 +169,8 @@ struct RedisHostileInputTests {
         let loopsLater = Date().addingTimeInterval(1)
         while Date() < loopsLater {
             #expect(try pendingCount(c, Self.ticksKey) == 10)
-            Thread.sleep(forTimeInterval: 0.1)  // an absence is tested (no acknowledgement): sampled through a 1 s window
+            // an absence is tested (no acknowledgement): sampled through a 1 s window
+            Thread.sleep(forTimeInterval: 0.1)
         }
         #expect(run.archiver.statistics.acknowledged == 0)
         let stats = try run.stop()
@@ -156,12 +179,15 @@ struct RedisHostileInputTests {
         #expect((try readArchivedTicks(dir.path).perAsset[Self.asset] ?? []).count == 10)
     }
 
-    @Test("a tick stream of the wrong type is skipped and counted; the other streams are read without reconnecting; it is read again once fixed")
+    @Test(
+        "a tick stream of the wrong type is skipped and counted; the other streams are read without reconnecting; it is read again once fixed"
+    )
     func wrongTypeKeys() throws {
         let redis = try RedisTestServer()
         let dir = TempDir()
         let c = try redis.connect()
-        let good = RedisStreamLayout.ticksKey("GOOD"), bad = RedisStreamLayout.ticksKey("BAD"), turned = RedisStreamLayout.ticksKey("TURNED")
+        let good = RedisStreamLayout.ticksKey("GOOD"), bad = RedisStreamLayout.ticksKey("BAD"),
+            turned = RedisStreamLayout.ticksKey("TURNED")
         try c.command(["SADD", RedisStreamLayout.assetsKey, "GOOD", "BAD", "TURNED"])
         try c.command(["SET", bad, "x"])
         try publishEntries(c, good, (0..<20).map { tickFields(1_700_000_000 + Double($0), 1.5) })
@@ -185,7 +211,10 @@ struct RedisHostileInputTests {
 
         // The bad key from the start: GOOD and TURNED are served and archived all the same.
         #expect(waitUntil(20) { archived("GOOD") == 20 && archived("TURNED") == 5 }, "\(run.archiver.statistics)")
-        #expect(waitUntil(20) { feeder.history("GOOD").first?.ticks.count == 20 && feeder.history("TURNED").first?.ticks.count == 5 })
+        #expect(
+            waitUntil(20) {
+                feeder.history("GOOD").first?.ticks.count == 20 && feeder.history("TURNED").first?.ticks.count == 5
+            })
         #expect(run.archiver.statistics.skippedStreams == 1)
         #expect(metric(source.metricsText(), "qflux_redis_source_skipped_streams") == 1)
 
@@ -204,13 +233,16 @@ struct RedisHostileInputTests {
         try publishEntries(c, bad, (0..<7).map { tickFields(1_700_000_100 + Double($0), 3.5) })
         try publishEntries(c, turned, (5..<8).map { tickFields(1_700_000_000 + Double($0), 2.5) })
         #expect(waitUntil(20) { archived("BAD") == 7 && archived("TURNED") == 8 }, "\(run.archiver.statistics)")
-        #expect(waitUntil(20) { feeder.history("BAD").first?.ticks.count == 7 && feeder.ticks("TURNED").count == 3 },
-                "\(source.metricsText())")
+        #expect(
+            waitUntil(20) { feeder.history("BAD").first?.ticks.count == 7 && feeder.ticks("TURNED").count == 3 },
+            "\(source.metricsText())")
         #expect(waitUntil(20) { run.archiver.statistics.skippedStreams == 0 })
         let metrics = source.metricsText()
         #expect(metric(metrics, "qflux_redis_source_skipped_streams") == 0)
         #expect(metric(metrics, "qflux_redis_source_stream_errors_total") >= 2)
-        #expect(metric(metrics, "qflux_redis_source_reconnects_total") == 0, "a per-key error must not reopen the connection")
+        #expect(
+            metric(metrics, "qflux_redis_source_reconnects_total") == 0,
+            "a per-key error must not reopen the connection")
         let stats = try run.stop()
         #expect(stats.reconnects == 0, "\(stats)")
         #expect(stats.streamErrors >= 2 && stats.skippedStreams == 0, "\(stats)")

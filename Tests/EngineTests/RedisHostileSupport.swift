@@ -1,8 +1,9 @@
 import FastDecode
 import Foundation
 import MarketSource
-@testable import RedisBridge
 import Testing
+
+@testable import RedisBridge
 
 /// Appends `XADD key * fields…` for every entry, pipelined 1,000 at a time; an error reply throws.
 /// Returns the entry ids Redis gave.
@@ -55,7 +56,8 @@ struct HostileTicks {
         var t = start
         func goodTick() {
             t += 0.25
-            let p = PricePoint(time: t, price: Double(11_000 + good.count % 97) / 10_000)  // 1.1, 1.1001, …: as a broker quotes
+            // 1.1, 1.1001, …: as a broker quotes
+            let p = PricePoint(time: t, price: Double(11_000 + good.count % 97) / 10_000)
             good.append(p)
             entries.append(tickFields(p.time, p.price))
         }
@@ -63,12 +65,12 @@ struct HostileTicks {
         let malformedKinds: [[String]] = [
             ["time", now, "price", "nan"], ["time", now, "price", "NaN"], ["time", now, "price", "inf"],
             ["time", now, "price", "-inf"], ["time", now, "price", "Infinity"],
-            ["time", "0x1p30", "price", "1.1"],           // 2^30: a sane time if hex floats were read
-            ["time", now, "price", "0x1.2p0"],            // 1.125: a sane price if hex floats were read
+            ["time", "0x1p30", "price", "1.1"],  // 2^30: a sane time if hex floats were read
+            ["time", now, "price", "0x1.2p0"],  // 1.125: a sane price if hex floats were read
             ["time", "+1700000000", "price", "1.1"],
             ["time", now, "price", "1.1" + String(repeating: "0", count: 40)],  // 43 bytes
-            ["time", now],                                // no price
-            ["price", "1.1", "note", "x"],                // no time
+            ["time", now],  // no price
+            ["price", "1.1", "note", "x"],  // no time
         ]
         let absurdKinds: [[String]] = [
             ["time", "1e308", "price", "1.1"], ["time", "-1e308", "price", "1.1"], ["time", now, "price", "1e308"],

@@ -11,8 +11,9 @@ extension Dependency {
 
 @Suite("Redis test dependencies")
 struct RedisDependencyTests {
-    @Test("under CI=true redis-server is installed: a missing one fails here instead of only skipping",
-          .enabled(if: Dependency.isCI, "runs only under CI=true"))
+    @Test(
+        "under CI=true redis-server is installed: a missing one fails here instead of only skipping",
+        .enabled(if: Dependency.isCI, "runs only under CI=true"))
     func ciHasRedisServer() {
         #expect(Dependency.redisServer, "missing under CI=true: \(Dependency.needsRedis.rawValue)")
     }
@@ -44,8 +45,10 @@ final class RedisTestServer {
     func start() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Dependency.redisServerPath ?? "/usr/bin/redis-server")
-        p.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                       "--dir", directory.path, "--daemonize", "no", "--protected-mode", "yes"]
+        p.arguments = [
+            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory.path, "--daemonize", "no", "--protected-mode", "yes",
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -72,4 +75,3 @@ final class RedisTestServer {
     /// A new client connection.
     func connect() throws -> RedisConnection { try RedisConnection(address: address) }
 }
-

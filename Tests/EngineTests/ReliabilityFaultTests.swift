@@ -1,14 +1,15 @@
+import FastDecode
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
-import Logging
 @testable import SocketIOServer
-import Synchronization
-import Testing
 
 /// Faults around the live stream with collection on, run against the real `qflux` binary as a
 /// child process: SIGKILL while collecting, SIGTERM, a disk that fills up (RLIMIT_FSIZE), and an
@@ -21,12 +22,16 @@ struct ReliabilityFaultTests {
 
     /// `qflux stream --demo` collecting ticks into `dir/data`, logging every tick to `dir/ticks.jsonl`.
     static func streamArgs(_ dir: TempDir, extra: [String] = []) -> [String] {
-        ["stream", "--demo", "--demo-rate", "\(Int(rate))", "--demo-assets", "4", "--demo-seed", "11",
-         "--port", "0", "--collect-stream", "tick", "--data-dir", dir.path + "/data", "--tick-chunk-size", "500",
-         "--demo-tick-log", dir.path + "/ticks.jsonl"] + extra
+        [
+            "stream", "--demo", "--demo-rate", "\(Int(rate))", "--demo-assets", "4", "--demo-seed", "11",
+            "--port", "0", "--collect-stream", "tick", "--data-dir", dir.path + "/data", "--tick-chunk-size", "500",
+            "--demo-tick-log", dir.path + "/ticks.jsonl",
+        ] + extra
     }
 
-    @Test("kill -9 while collecting: closed chunks intact, open chunks readable to their last block, ≤ ~1 s of ticks lost")
+    @Test(
+        "kill -9 while collecting: closed chunks intact, open chunks readable to their last block, ≤ ~1 s of ticks lost"
+    )
     func sigkill() throws {
         guard let qflux = builtQflux() else { return }
         let dir = TempDir()
@@ -61,12 +66,16 @@ struct ReliabilityFaultTests {
             lost += ticks.count - kept.count
             // In tick time (the demo's clock, which lags under sanitizers): ≤ ~1 s of ticks missing.
             if let last = kept.last, let produced = ticks.last {
-                #expect(produced.time - last.time < 1.6, "\(asset): archive ends \(produced.time - last.time) s before the demo's last tick")
+                #expect(
+                    produced.time - last.time < 1.6,
+                    "\(asset): archive ends \(produced.time - last.time) s before the demo's last tick")
             }
         }
         // Flushes happen every second: at most ~1 s of ticks (plus the engine's batch) are lost.
         #expect(Double(lost) <= Self.rate * 1.5, "lost \(lost) ticks at \(Self.rate)/s")
-        print("reliability: kill -9 after \(logged.count) ticks at \(Int(Self.rate))/s lost \(lost) (\(chunks.filter(\.isOpen).count) open chunks recovered)")
+        print(
+            "reliability: kill -9 after \(logged.count) ticks at \(Int(Self.rate))/s lost \(lost) (\(chunks.filter(\.isOpen).count) open chunks recovered)"
+        )
 
         // The CLI agrees: verify passes (open chunks are reported, not damage) and export reads them.
         let verify = try ArchiveTestData.run(qflux, ["verify", dir.path + "/data"])
@@ -91,7 +100,9 @@ struct ReliabilityFaultTests {
         try #require(logged.count >= Int(Self.rate), "only \(logged.count) ticks logged in 30 s")
         let (archived, chunks) = try readArchivedTicks(dir.path + "/data")
         #expect(!chunks.isEmpty)
-        #expect(chunks.allSatisfy { !$0.isOpen && $0.condition == .complete }, "\(chunks.filter { $0.isOpen || $0.condition != .complete }.map(\.path))")
+        #expect(
+            chunks.allSatisfy { !$0.isOpen && $0.condition == .complete },
+            "\(chunks.filter { $0.isOpen || $0.condition != .complete }.map(\.path))")
         // Every tick the demo produced is in the archive, in order.
         for (asset, ticks) in Dictionary(grouping: logged, by: \.asset) {
             #expect(archived[asset] == ticks, "\(asset): \(archived[asset]?.count ?? 0) archived of \(ticks.count)")
@@ -100,20 +111,26 @@ struct ReliabilityFaultTests {
         #expect(archived.values.reduce(0) { $0 + $1.count } == logged.count)
     }
 
-    @Test("disk full (RLIMIT_FSIZE): a clear error, streaming continues, flushed ticks stay readable, an honest exit status",
-          .enabled(if: Dependency.prlimit, Dependency.needsPrlimit))
+    @Test(
+        "disk full (RLIMIT_FSIZE): a clear error, streaming continues, flushed ticks stay readable, an honest exit status",
+        .enabled(if: Dependency.prlimit, Dependency.needsPrlimit))
     func diskFull() throws {
         guard let qflux = builtQflux(), let prlimit = Dependency.prlimitPath else { return }
         let dir = TempDir()
         // Chunks never rotate (1e9 ticks); every write past 8 KiB of a file fails with EFBIG, as on
         // a full disk (SIGXFSZ is ignored by the shell before exec: a full disk raises no signal).
         // No tick log here: it would hit the same per-file limit.
-        let args = ["stream", "--demo", "--demo-rate", "8000", "--demo-assets", "4", "--demo-seed", "5", "--port", "0",
-                    "--collect-stream", "tick", "--data-dir", dir.path + "/data", "--tick-chunk-size", "1000000000"]
-        let command = ([prlimit, "--fsize=\(Self.fileSizeLimit)", qflux] + args).map { "'\($0)'" }.joined(separator: " ")
+        let args = [
+            "stream", "--demo", "--demo-rate", "8000", "--demo-assets", "4", "--demo-seed", "5", "--port", "0",
+            "--collect-stream", "tick", "--data-dir", dir.path + "/data", "--tick-chunk-size", "1000000000",
+        ]
+        let command = ([prlimit, "--fsize=\(Self.fileSizeLimit)", qflux] + args).map { "'\($0)'" }.joined(
+            separator: " ")
         let child = try QfluxChild("/bin/sh", ["-c", "trap '' XFSZ; exec \(command)"])
         let port = try #require(child.port(), "stream did not start: \(child.stderr)")
-        #expect(child.waitFor("archive write failed; streaming continues", timeout: 30), "no archive error reported: \(child.stderr)")
+        #expect(
+            child.waitFor("archive write failed; streaming continues", timeout: 30),
+            "no archive error reported: \(child.stderr)")
         #expect(child.stderr.contains("File too large (errno 27)"), "\(child.stderr.suffix(800))")
 
         // Still streaming: ticks keep arriving after the error, errors are counted in /metrics.
@@ -134,7 +151,8 @@ struct ReliabilityFaultTests {
         }
         waitUntil(30) {
             let chunks = chunksPerAssetFolder()
-            return ((try? metric("qflux_ticks_total")) ?? -1) > before + 2000 && chunks.count == 4 && chunks.values.allSatisfy { $0 >= 2 }
+            return ((try? metric("qflux_ticks_total")) ?? -1) > before + 2000 && chunks.count == 4
+                && chunks.values.allSatisfy { $0 >= 2 }
         }
         let after = try metric("qflux_ticks_total")
         #expect(after > before + 2000, "ticks stalled: \(before) → \(after)")
@@ -145,7 +163,9 @@ struct ReliabilityFaultTests {
         // the limit, the close fails too, and that is an honest exit 1 with one clear line.
         let exit = try #require(child.stop(SIGTERM, timeout: 15))
         let closeFailed = child.stderr.contains("qflux stream: archive error while closing")
-        #expect(exit.reason == .exit && exit.status == (closeFailed ? 1 : 0), "status \(exit.status): \(child.stderr.suffix(600))")
+        #expect(
+            exit.reason == .exit && exit.status == (closeFailed ? 1 : 0),
+            "status \(exit.status): \(child.stderr.suffix(600))")
 
         // What reached the disk before the limit is intact: no chunk is damaged, each reads up to
         // its last complete block, in time order; after an error the writer starts new chunks.
@@ -156,7 +176,9 @@ struct ReliabilityFaultTests {
             let chunk = try reader.read(path)
             #expect(chunk.summary.compressedBytes <= Self.fileSizeLimit)
             if case .damaged(let why) = chunk.summary.condition { Issue.record("\(path) damaged: \(why)") }
-            #expect(zip(chunk.ticks, chunk.ticks.dropFirst()).allSatisfy { $0.time <= $1.time }, "\(path): ticks out of order")
+            #expect(
+                zip(chunk.ticks, chunk.ticks.dropFirst()).allSatisfy { $0.time <= $1.time },
+                "\(path): ticks out of order")
             readable += chunk.ticks.count
             chunksPerAsset[chunk.summary.header.asset, default: 0] += 1
         }
@@ -170,12 +192,13 @@ struct ReliabilityFaultTests {
         let data = dir.path + "/data"
         var config = PipelineConfiguration()
         config.timeframes = [Timeframe(seconds: 5)]
-        config.archive = ArchiveConfiguration(directory: data, collect: .both, tickChunkSize: 200, candleChunkSize: 5,
-                                              flushInterval: 0.05)
+        config.archive = ArchiveConfiguration(
+            directory: data, collect: .both, tickChunkSize: 200, candleChunkSize: 5,
+            flushInterval: 0.05)
         let assets = AssetDirectory()
         let sink = CountingSink()
         var logger = Logger(label: "test.reliability")
-        logger.logLevel = .critical // the expected archive errors
+        logger.logLevel = .critical  // the expected archive errors
         let pipeline = try MarketPipeline(configuration: config, assets: assets, sink: sink, logger: logger)
         let feeder = try pipeline.makeFeeder()
         pipeline.start()
@@ -186,11 +209,15 @@ struct ReliabilityFaultTests {
             for i in 0..<n {
                 t += 0.25
                 lines.removeAll(keepingCapacity: true)
-                encoder.updateStream(requestId: "1.1", timestamp: t - 1_756_000_000, ticks: [(asset: "EURUSD_otc", time: t, price: 1.1 + Double(i % 50) / 1e4)], into: &lines)
+                encoder.updateStream(
+                    requestId: "1.1", timestamp: t - 1_756_000_000,
+                    ticks: [(asset: "EURUSD_otc", time: t, price: 1.1 + Double(i % 50) / 1e4)], into: &lines)
                 for line in lines.split(separator: 0x0A) {
                     var padded = Array(line)
                     padded += [UInt8](repeating: 0, count: 64)
-                    padded.withUnsafeBytes { feeder.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<line.count]), readable: $0.count) }
+                    padded.withUnsafeBytes {
+                        feeder.feed(line: UnsafeRawBufferPointer(rebasing: $0[0..<line.count]), readable: $0.count)
+                    }
                 }
             }
         }
@@ -212,8 +239,10 @@ struct ReliabilityFaultTests {
             let summary = try pipeline.finish()
             #expect(summary.counters.ticks == 3000)
         } catch {
-            #expect(error.code == .rename || error.code == .createDirectory || error.code == .createFile || error.code == .write,
-                    "unexpected close error \(error)")
+            #expect(
+                error.code == .rename || error.code == .createDirectory || error.code == .createFile
+                    || error.code == .write,
+                "unexpected close error \(error)")
         }
         // Nothing accepted before the fault was lost.
         let saved = try readArchivedTicks(dir.path + "/saved").perAsset["EURUSD_otc"] ?? []

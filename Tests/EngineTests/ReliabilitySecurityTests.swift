@@ -1,13 +1,14 @@
+import FastDecode
+import Foundation
+import Logging
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
-import Logging
 @testable import SocketIOServer
-import Testing
 
 /// Security defaults of `qflux stream`: loopback only unless told otherwise, the optional token
 /// wired from the command line, and no client-supplied path reaching outside the archive
@@ -21,7 +22,7 @@ struct ReliabilitySecurityTests {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { continue }
             for line in text.split(separator: "\n").dropFirst() {
                 let f = line.split(separator: " ")
-                guard f.count > 3, f[3] == "0A" else { continue } // LISTEN
+                guard f.count > 3, f[3] == "0A" else { continue }  // LISTEN
                 let local = f[1].split(separator: ":")
                 if local.count == 2, Int(local[1], radix: 16) == port { out.append(String(local[0])) }
             }
@@ -36,7 +37,9 @@ struct ReliabilitySecurityTests {
         #expect(StreamServerConfig().token == nil)
     }
 
-    @Test("qflux stream listens on loopback only and --token is enforced", .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "qflux stream listens on loopback only and --token is enforced",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func loopbackAndToken() throws {
         guard let qflux = builtQflux() else { return }
         let child = try QfluxChild(qflux, ["stream", "--demo", "--port", "0", "--token", "s3cret"])
@@ -54,31 +57,38 @@ struct ReliabilitySecurityTests {
         #expect(exit.status == 0)
     }
 
-    @Test("HTTP paths never reach the file system: traversal attempts get 404 (or the page for `/.`)",
-          .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "HTTP paths never reach the file system: traversal attempts get 404 (or the page for `/.`)",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func httpTraversal() throws {
         let (server, _) = try makeTestServer()
         defer { server.stop() }
-        let attempts = ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd", "/data/../../etc/passwd",
-                        "/socket.io/../../etc/passwd", "/index.html/../../etc/passwd", "/.", "/..%2f..%2fetc%2fpasswd"]
+        let attempts = [
+            "/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "//etc/passwd", "/data/../../etc/passwd",
+            "/socket.io/../../etc/passwd", "/index.html/../../etc/passwd", "/.", "/..%2f..%2fetc%2fpasswd",
+        ]
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Raw requests: an HTTP library would normalise the dot segments away.
-        p.arguments = ["python3", "-c", """
-            import socket, sys, json
-            out = []
-            for path in sys.argv[2:]:
-                s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
-                s.sendall(("GET " + path + " HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n").encode())
-                data = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk: break
-                    data += chunk
-                s.close()
-                out.append(data.decode("latin-1"))
-            print(json.dumps(out))
-            """, "\(server.boundPort)"] + attempts
+        p.arguments =
+            [
+                "python3", "-c",
+                """
+                import socket, sys, json
+                out = []
+                for path in sys.argv[2:]:
+                    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+                    s.sendall(("GET " + path + " HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n").encode())
+                    data = b""
+                    while True:
+                        chunk = s.recv(65536)
+                        if not chunk: break
+                        data += chunk
+                    s.close()
+                    out.append(data.decode("latin-1"))
+                print(json.dumps(out))
+                """, "\(server.boundPort)",
+            ] + attempts
         let pipe = Pipe()
         p.standardOutput = pipe
         try p.run()
@@ -89,7 +99,8 @@ struct ReliabilitySecurityTests {
         for (path, answer) in zip(attempts, answers) {
             let status = answer.split(separator: " ").dropFirst().first.map(String.init) ?? ""
             // libwebsockets normalises dot segments first: `/.` is `/`, the live page (no file read).
-            let page = status == "200" && answer.contains("text/html") && answer.contains(String(LivePage.html.suffix(40)))
+            let page =
+                status == "200" && answer.contains("text/html") && answer.contains(String(LivePage.html.suffix(40)))
             #expect(status == "404" || status == "400" || status == "403" || page, "\(path): \(answer.prefix(80))")
             #expect(!answer.contains("root:"), "\(path) leaked a file")
         }
@@ -101,8 +112,9 @@ struct ReliabilitySecurityTests {
         let data = root.path + "/data"
         let assets = AssetDirectory()
         let names = ["../../escape", "/etc/cron.d/x", "..", ".", "a/../../b", "EUR\\..\\USD", "nul\u{0}byte", ""]
-        let writer = try ArchiveWriter(configuration: .init(directory: data, tickChunkSize: 2), assets: assets,
-                                       logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: data, tickChunkSize: 2), assets: assets,
+            logger: ArchiveTestData.logger)
         for (i, name) in names.enumerated() {
             let id = assets.register(name)
             for k in 0..<3 { try writer.append(Tick(asset: id, time: 1_756_866_000 + Double(i * 10 + k), price: 1.5)) }
@@ -132,14 +144,16 @@ struct ReliabilitySecurityTests {
         let outside = root.path + "/outside"
         let assets = AssetDirectory()
         let id = assets.register("EURUSD_otc")
-        let writer = try ArchiveWriter(configuration: .init(directory: data, tickChunkSize: 5), assets: assets,
-                                       logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: data, tickChunkSize: 5), assets: assets,
+            logger: ArchiveTestData.logger)
         for k in 0..<12 { try writer.append(Tick(asset: id, time: 1_756_866_000 + Double(k), price: 1.1)) }
         try writer.close()
         // A chunk outside the archive, reachable through a symlink planted inside it.
         try FileManager.default.createDirectory(atPath: outside + "/X/ticks", withIntermediateDirectories: true)
         let some = try #require(try ArchiveIndex.chunkPaths(in: data).first)
-        try FileManager.default.copyItem(atPath: some, toPath: outside + "/X/ticks/" + (some as NSString).lastPathComponent)
+        try FileManager.default.copyItem(
+            atPath: some, toPath: outside + "/X/ticks/" + (some as NSString).lastPathComponent)
         try FileManager.default.createSymbolicLink(atPath: data + "/link", withDestinationPath: outside)
 
         var config = PipelineConfiguration()
@@ -147,7 +161,7 @@ struct ReliabilitySecurityTests {
         let pipeline = try MarketPipeline(configuration: config, assets: assets, logger: ArchiveTestData.logger)
         let source = PipelineDataSource(pipeline: pipeline, archiveDirectory: data + "/./", source: nil)
         let files = try source.availableFiles()
-        #expect(files.count >= 1) // one entry per asset × kind (the CSV API's catalog); the linked one is not listed
+        #expect(files.count >= 1)  // one entry per asset × kind (the CSV API's catalog); the linked one is not listed
         for f in files {
             #expect(!f.path.hasPrefix("/") && !f.path.split(separator: "/").contains { $0 == ".." }, "\(f.path)")
             #expect(!f.path.contains(root.path), "\(f.path) leaks the server's directory")

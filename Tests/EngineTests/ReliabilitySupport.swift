@@ -1,10 +1,11 @@
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Engine
-import Foundation
 @testable import SocketIOServer
-import Testing
 
 /// A `qflux` child process with its standard error captured in a file.
 final class QfluxChild {
@@ -79,7 +80,8 @@ func readTickLog(_ path: String) throws -> [LoggedTick] {
     var out: [LoggedTick] = []
     for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
         guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-              let asset = o["asset"] as? String, let t = o["time"] as? NSNumber, let p = o["price"] as? NSNumber else { continue }
+            let asset = o["asset"] as? String, let t = o["time"] as? NSNumber, let p = o["price"] as? NSNumber
+        else { continue }
         out.append(LoggedTick(asset: asset, time: t.doubleValue, price: p.doubleValue))
     }
     return out

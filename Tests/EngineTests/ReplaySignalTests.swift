@@ -8,9 +8,12 @@ struct ReplaySignalTests {
     @Test("SIGTERM and SIGHUP on a replay reading an open pipe", arguments: [SIGTERM, SIGHUP])
     func stopsCleanly(signal: Int32) throws {
         guard let binary = qfluxBinaryPath() else { throw CLITests.CLIError(message: "qflux binary not found") }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-replay-signal-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "qflux-replay-signal-\(UUID().uuidString)"
+        ).path
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let corpus = try Data(contentsOf: CLITests.fixtures.appendingPathComponent("pocketoption-20250903_003350.cdp.jsonl"))
+        let corpus = try Data(
+            contentsOf: CLITests.fixtures.appendingPathComponent("pocketoption-20250903_003350.cdp.jsonl"))
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -43,7 +46,8 @@ struct ReplaySignalTests {
 
         #expect(process.terminationStatus == 1, "\(stderr)")
         let name = signal == SIGTERM ? "SIGTERM" : "SIGHUP"
-        let replayed = try #require(stderr.firstMatch(of: /stopped by (\w+) before the end of the input: (\d+) ticks replayed/), "\(stderr)")
+        let replayed = try #require(
+            stderr.firstMatch(of: /stopped by (\w+) before the end of the input: (\d+) ticks replayed/), "\(stderr)")
         #expect(String(replayed.1) == name)
         #expect(Int(replayed.2)! > 0)
         #expect(stderr.contains("qflux replay: "), "the summary is printed")

@@ -1,12 +1,13 @@
-@testable import Archive
-@testable import ChromeCDP
-@testable import Engine
 import Foundation
-@testable import Ring
-@testable import SocketIOServer
 import Synchronization
 import Testing
 import ThreadSupport
+
+@testable import Archive
+@testable import ChromeCDP
+@testable import Engine
+@testable import Ring
+@testable import SocketIOServer
 
 @Suite("SPSCRing")
 struct RingTests {
@@ -118,7 +119,9 @@ struct RingTests {
         #expect(ring.tryPush(1))
         #expect(ring.tryPush(2))
         var polls = 0
-        let pushed = ring.pushWaiting(3) { polls += 1; return polls > 100 }
+        let pushed = ring.pushWaiting(3) {
+            polls += 1; return polls > 100
+        }
         #expect(!pushed)
         #expect(ring.dropped == 0)
         #expect(ring.count == 2)
@@ -171,7 +174,9 @@ struct RingTests {
         consumer.start()
         producer.start()
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async { done.wait(); c.resume() }
+            DispatchQueue.global().async {
+                done.wait(); c.resume()
+            }
         }
         let r = result.withLock { $0 }
         #expect(!r.timedOut)

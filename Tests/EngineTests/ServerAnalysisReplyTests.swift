@@ -1,10 +1,10 @@
 import Archive
+import Demo
 import Engine
 import Foundation
 import Logging
 import SocketIOServer
 import Testing
-import Demo
 
 /// Analysis answers larger than one reply may carry (issue 28, defect 6): before, the requester
 /// was cut over its byte budget with no reply and no error event.

@@ -1,14 +1,15 @@
-@testable import Archive
 import Candles
-@testable import Engine
+import Demo
 import FastDecode
 import Foundation
 import Indicators
 import Logging
-@testable import SocketIOServer
 import Testing
 import TextWriters
-import Demo
+
+@testable import Archive
+@testable import Engine
+@testable import SocketIOServer
 
 /// `run_backtest` and `calculate_indicators` on a live node (`qflux stream --demo --data-dir`)
 /// from a python-socketio client over the WebSocket transport, on a file from `get_available_data`.
@@ -18,17 +19,19 @@ struct ServerAnalysisTests {
     static func writeCandles(_ data: String) throws -> [Candle] {
         let assets = AssetDirectory()
         let id = assets.register("EURUSD_otc")
-        let writer = try ArchiveWriter(configuration: .init(directory: data, collect: .candle, candleChunkSize: 100),
-                                       assets: assets, logger: ArchiveTestData.logger)
+        let writer = try ArchiveWriter(
+            configuration: .init(directory: data, collect: .candle, candleChunkSize: 100),
+            assets: assets, logger: ArchiveTestData.logger)
         var rng = SeededRNG(seed: 21)
         var candles: [Candle] = []
         var p = 1.08123
         for i in 0..<800 {
             let o = p, c = p + Double(Int.random(in: -40...40, using: &rng)) / 1e5
             p = c
-            let candle = Candle(asset: id, timeframe: .oneMinute, start: 1_756_866_000 + Int64(i * 60), open: o,
-                                high: max(o, c) + Double(Int.random(in: 0...9, using: &rng)) / 1e5,
-                                low: min(o, c) - Double(Int.random(in: 0...9, using: &rng)) / 1e5, close: c, ticks: 7)
+            let candle = Candle(
+                asset: id, timeframe: .oneMinute, start: 1_756_866_000 + Int64(i * 60), open: o,
+                high: max(o, c) + Double(Int.random(in: 0...9, using: &rng)) / 1e5,
+                low: min(o, c) - Double(Int.random(in: 0...9, using: &rng)) / 1e5, close: c, ticks: 7)
             try writer.append(candle)
             candles.append(candle)
         }
@@ -36,8 +39,9 @@ struct ServerAnalysisTests {
         return candles
     }
 
-    @Test("run_backtest on a listed path equals qflux backtest --json; bad requests get backtest_error / indicators_error",
-          .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "run_backtest on a listed path equals qflux backtest --json; bad requests get backtest_error / indicators_error",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func analysisRequests() throws {
         guard let qflux = builtQflux() else { return }
         let temp = TempDir()
@@ -47,7 +51,7 @@ struct ServerAnalysisTests {
         var config = LiveStream.Configuration()
         config.server.port = 0
         config.demo.assets = 2
-        config.demo.historyMinutes = 30 // the demo broker sends 30 minutes of 1m history: recent candles to compute on
+        config.demo.historyMinutes = 30  // the demo broker sends 30 minutes of 1m history: recent candles to compute on
         config.pipeline.archive = ArchiveConfiguration(directory: data, collect: .none)
         let stream = try LiveStream(configuration: config, logger: Logger(label: "test"))
         try stream.start()
@@ -75,19 +79,24 @@ struct ServerAnalysisTests {
         #expect(!trades.isEmpty && trades.count == cliTrades.count, "\(trades.count) vs \(cliTrades.count)")
         // Trade by trade, numbers read exactly (JSONDecoder) on both sides.
         let lastLine = try #require(run.stdout.split(separator: "\n").last)
-        let exactServer = try #require(try JSONValue.parse(Array(lastLine.utf8))["backtest"]?.arrayValue?.last?["results"]?["trades"]?.arrayValue)
+        let exactServer = try #require(
+            try JSONValue.parse(Array(lastLine.utf8))["backtest"]?.arrayValue?.last?["results"]?["trades"]?.arrayValue)
         let exactCLI = try #require(try JSONValue.parse(Array(out.utf8))["trades"]?.arrayValue)
         #expect(exactServer.count == exactCLI.count)
         for (s, c) in zip(exactServer, exactCLI) {
             guard case let .number(t)? = c["timestamp"] else { Issue.record("CLI trade without timestamp"); continue }
             #expect(UTCTime.parse(s["timestamp"]?.stringValue ?? "") == t)
             for key in ["entry_price", "exit_price", "profit", "balance", "signal", "won"] {
-                #expect(s[key] != nil && s[key] == c[key], "\(key): \(String(describing: s[key])) vs \(String(describing: c[key]))")
+                #expect(
+                    s[key] != nil && s[key] == c[key],
+                    "\(key): \(String(describing: s[key])) vs \(String(describing: c[key]))")
             }
         }
         let stats = try #require(results["statistics"] as? [String: Any])
         let cliStats = try #require(cli["statistics"] as? [String: Any])
-        #expect((stats["ending_balance"] as? NSNumber)?.doubleValue == (cliStats["ending_balance"] as? NSNumber)?.doubleValue)
+        #expect(
+            (stats["ending_balance"] as? NSNumber)?.doubleValue
+                == (cliStats["ending_balance"] as? NSNumber)?.doubleValue)
         #expect((results["equity_curve"] as? [Any])?.count == trades.count)
         #expect(payload["timestamp"] is String)
         // The listed filename works as well, with the default strategy.
@@ -97,7 +106,9 @@ struct ServerAnalysisTests {
 
         // Errors: outside the data directory, no path, unknown strategy.
         let outside = reply("backtest_outside")
-        #expect(outside.event == "backtest_error" && (outside.data["error"] as? String ?? "").contains("'..' is not allowed"), "\(outside)")
+        #expect(
+            outside.event == "backtest_error"
+                && (outside.data["error"] as? String ?? "").contains("'..' is not allowed"), "\(outside)")
         #expect(!(outside.data["error"] as? String ?? "").contains(temp.path))
         let noPath = reply("backtest_nopath")
         #expect(noPath.event == "backtest_error" && noPath.data["error"] as? String == "No file path provided")
@@ -107,9 +118,10 @@ struct ServerAnalysisTests {
         // indicators_calculated: latest values equal the indicators computed here on the candles written.
         let ind = reply("indicators")
         try #require(ind.event == "indicators_calculated", "\(ind.data)")
-        let table = try IndicatorTable.compute(candles.map {
-            AnalysisCandle(timestamp: Double($0.start), open: $0.open, high: $0.high, low: $0.low, close: $0.close)
-        }, spec: "sma(20),rsi(14),bbands(20,2),macd(12,26,9)")
+        let table = try IndicatorTable.compute(
+            candles.map {
+                AnalysisCandle(timestamp: Double($0.start), open: $0.open, high: $0.high, low: $0.low, close: $0.close)
+            }, spec: "sma(20),rsi(14),bbands(20,2),macd(12,26,9)")
         let last = try #require(table.values.last)
         // Numbers read with JSONDecoder (exact; Foundation's JSONSerialization on Linux can miss the last bit).
         let exact = try JSONValue.parse(Array(lastLine.utf8))
@@ -117,8 +129,13 @@ struct ServerAnalysisTests {
         func number(_ v: JSONValue?) -> Double? { if case let .number(n)? = v { n } else { nil } }
         #expect(number(latest["SMA-20"]) == last[0])
         #expect(number(latest["RSI-14"]) == last[1])
-        #expect([number(latest["BB-20"]?["upper"]), number(latest["BB-20"]?["middle"]), number(latest["BB-20"]?["lower"])] == [last[2], last[3], last[4]])
-        #expect([number(latest["MACD"]?["macd"]), number(latest["MACD"]?["signal"]), number(latest["MACD"]?["hist"])] == [last[5], last[6], last[7]])
+        #expect(
+            [number(latest["BB-20"]?["upper"]), number(latest["BB-20"]?["middle"]), number(latest["BB-20"]?["lower"])]
+                == [last[2], last[3], last[4]])
+        #expect(
+            [number(latest["MACD"]?["macd"]), number(latest["MACD"]?["signal"]), number(latest["MACD"]?["hist"])] == [
+                last[5], last[6], last[7],
+            ])
         let series = try #require(ind.data["series"] as? [String: Any])
         let sma = try #require(series["SMA-20"] as? [[String: Any]])
         #expect(sma.count == 500)
@@ -135,15 +152,20 @@ struct ServerAnalysisTests {
         #expect((live.data["indicators"] as? [String: Any])?["SMA-5"] is NSNumber)
 
         let bad = reply("indicators_bad")
-        #expect(bad.event == "indicators_error" && (bad.data["error"] as? String ?? "").contains("unknown indicator type"), "\(bad)")
+        #expect(
+            bad.event == "indicators_error" && (bad.data["error"] as? String ?? "").contains("unknown indicator type"),
+            "\(bad)")
         let nothing = reply("indicators_nothing")
-        #expect(nothing.event == "indicators_error" && (nothing.data["error"] as? String ?? "").contains("no candles for NOSUCH_asset"), "\(nothing)")
+        #expect(
+            nothing.event == "indicators_error"
+                && (nothing.data["error"] as? String ?? "").contains("no candles for NOSUCH_asset"), "\(nothing)")
     }
 
     /// Peak resident memory of process `pid` in kB (`VmHWM`), nil when unreadable.
     static func peakRSS(_ pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return nil }
         return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
@@ -153,8 +175,9 @@ struct ServerAnalysisTests {
     /// by the reply limit, within a bounded peak RSS. `run_backtest` / `calculate_indicators` on series of
     /// an archive poisoned with absurd records answer with `skipped_records` instead of killing
     /// the node. The real `qflux stream` binary, its peak RSS read from /proc.
-    @Test("1,100 x willr(100000) is refused naming the cap, RSS stays bounded; absurd archived records are skipped, the node answers",
-          .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "1,100 x willr(100000) is refused naming the cap, RSS stays bounded; absurd archived records are skipped, the node answers",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func hostileAnalysisRequests() throws {
         guard let qflux = builtQflux() else { return }
         let temp = TempDir()
@@ -164,10 +187,14 @@ struct ServerAnalysisTests {
         let child = try QfluxChild(qflux, ["stream", "--demo", "--port", "0", "--data-dir", data])
         let port = try #require(child.port(), "stream did not start: \(child.stderr)")
         let before = try #require(Self.peakRSS(child.process.processIdentifier))
-        let run = try runScript("analysis_hostile_client.py", args: [
-            "http://127.0.0.1:\(port)", "EURUSD_otc/candles_1m", "\(PoisonedArchive.candleAsset)/candles_1m", "\(PoisonedArchive.tickAsset)/ticks",
-        ], timeout: 120)
-        let after = try #require(Self.peakRSS(child.process.processIdentifier), "qflux died: \(child.stderr.suffix(500))")
+        let run = try runScript(
+            "analysis_hostile_client.py",
+            args: [
+                "http://127.0.0.1:\(port)", "EURUSD_otc/candles_1m", "\(PoisonedArchive.candleAsset)/candles_1m",
+                "\(PoisonedArchive.tickAsset)/ticks",
+            ], timeout: 120)
+        let after = try #require(
+            Self.peakRSS(child.process.processIdentifier), "qflux died: \(child.stderr.suffix(500))")
         #expect(child.process.isRunning, "\(child.stderr.suffix(500))")
         #expect(run.status == 0, "client failed: \(run.stderr.suffix(3000)) qflux: \(child.stderr.suffix(1500))")
         let result = try #require(run.result, "\(run.stdout.suffix(400))")
@@ -177,14 +204,21 @@ struct ServerAnalysisTests {
         }
         for key in ["attack_file", "attack_asset"] {
             let r = reply(key)
-            #expect(r.event == "indicators_error" && r.data["error"] as? String == "1100 indicator instances, more than the 64 allowed per request", "\(key): \(r)")
+            #expect(
+                r.event == "indicators_error"
+                    && r.data["error"] as? String == "1100 indicator instances, more than the 64 allowed per request",
+                "\(key): \(r)")
         }
         let capped = reply("capped")
-        #expect(capped.event == "indicators_calculated" && (capped.data["indicators"] as? [String: Any])?.count == 64, "\(capped.event)")
+        #expect(
+            capped.event == "indicators_calculated" && (capped.data["indicators"] as? [String: Any])?.count == 64,
+            "\(capped.event)")
         // 64 MACDs over all 800 candles (limit 100,000) would be a ~7 MB reply, past the client's
         // 4 MiB byte budget (it would be cut for it): refused, naming the reply limit.
         let overReply = reply("over_reply")
-        #expect(overReply.event == "indicators_error" && (overReply.data["error"] as? String ?? "").contains("MB allowed per request"), "\(overReply)")
+        #expect(
+            overReply.event == "indicators_error"
+                && (overReply.data["error"] as? String ?? "").contains("MB allowed per request"), "\(overReply)")
         // The peak grows by far less than the 1.7–3.4 GB the attack used to take: +5 MB in the
         // debug build, +375 MB under ASan (its quarantine keeps up to 256 MB of freed memory).
         #expect(after - before < 1024 * 1024, "peak RSS \(before) kB -> \(after) kB")
@@ -193,14 +227,22 @@ struct ServerAnalysisTests {
         for key in ["poison_backtest", "poison_backtest_ta"] {
             let r = reply(key)
             let results = r.data["results"] as? [String: Any]
-            #expect(r.event == "backtest_complete" && (results?["skipped_records"] as? NSNumber)?.intValue == skipped, "\(key): \(r.event) \(r.data["error"] ?? "")")
+            #expect(
+                r.event == "backtest_complete" && (results?["skipped_records"] as? NSNumber)?.intValue == skipped,
+                "\(key): \(r.event) \(r.data["error"] ?? "")")
         }
         let indicators = reply("poison_indicators")
-        #expect(indicators.event == "indicators_calculated" && (indicators.data["skipped_records"] as? NSNumber)?.intValue == skipped
-                && (indicators.data["candles"] as? NSNumber)?.intValue == PoisonedArchive.saneCandles, "\(indicators.event) \(indicators.data["error"] ?? "")")
+        #expect(
+            indicators.event == "indicators_calculated"
+                && (indicators.data["skipped_records"] as? NSNumber)?.intValue == skipped
+                && (indicators.data["candles"] as? NSNumber)?.intValue == PoisonedArchive.saneCandles,
+            "\(indicators.event) \(indicators.data["error"] ?? "")")
         let ticks = reply("poison_ticks")
-        #expect(ticks.event == "backtest_complete" && ((ticks.data["results"] as? [String: Any])?["skipped_records"] as? NSNumber)?.intValue
-                == PoisonedArchive.absurdTicks.count, "\(ticks.event) \(ticks.data["error"] ?? "")")
+        #expect(
+            ticks.event == "backtest_complete"
+                && ((ticks.data["results"] as? [String: Any])?["skipped_records"] as? NSNumber)?.intValue
+                    == PoisonedArchive.absurdTicks.count,
+            "\(ticks.event) \(ticks.data["error"] ?? "")")
         let stopped = child.stop(SIGTERM, timeout: 20)
         #expect(stopped?.status == 0, "\(child.stderr.suffix(500))")
     }

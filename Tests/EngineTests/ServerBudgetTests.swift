@@ -1,8 +1,9 @@
 import Candles
-import Foundation
-@testable import SocketIOServer
-import Testing
 import FastDecode
+import Foundation
+import Testing
+
+@testable import SocketIOServer
 
 /// Per-client budgets: the byte-bounded outbound queue (control frames included), pong
 /// coalescing, and the inbound rate limit – a flooding client is cut, counted, and nobody else
@@ -45,8 +46,9 @@ struct ServerBudgetTests {
         #expect(c.pop()?.bytes.first == 2)
     }
 
-    @Test("a ping flood from a client that never reads is cut; its queue stays within the budget; others keep receiving",
-          .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "a ping flood from a client that never reads is cut; its queue stays within the budget; others keep receiving",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func pingFlood() throws {
         let budget = 4 << 20
         let (server, dir) = try makeTestServer { $0.clientByteBudget = budget }
@@ -54,7 +56,8 @@ struct ServerBudgetTests {
         let eur = dir.lookup("EURUSD_otc")!
         var n = 0
         // 3,000 pings of 60 KB (180 MB) that would each be answered by a 60 KB pong
-        let run = try runTransportScript("flood", port: server.boundPort, args: ["ping", "3000", "60000"], timeout: 90) { _ in
+        let run = try runTransportScript("flood", port: server.boundPort, args: ["ping", "3000", "60000"], timeout: 90)
+        { _ in
             n += 1
             server.publish(CollectionOfOne(liveCandle(eur, n)))
         }
@@ -71,8 +74,9 @@ struct ServerBudgetTests {
         print("ping flood: \(r); stats \(stats)")
     }
 
-    @Test("forced replies count toward the byte budget: a session piling up namespace refusals is cut",
-          .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "forced replies count toward the byte budget: a session piling up namespace refusals is cut",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func forcedRepliesOverBudget() throws {
         let budget = 256 * 1024
         let (server, dir) = try makeTestServer {
@@ -102,8 +106,9 @@ struct ServerBudgetTests {
         print("forced-reply flood: \(r); stats \(stats)")
     }
 
-    @Test("a client sending faster than the inbound rate is cut and counted",
-          .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "a client sending faster than the inbound rate is cut and counted",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func inboundRate() throws {
         let (server, _) = try makeTestServer {
             $0.maxInboundMessagesPerSecond = 100

@@ -39,7 +39,9 @@ struct ServerCSVRouteTests {
         #expect(csv["transfer_encoding"] as? String == "chunked")
         #expect(csv["content_length"] is NSNull)
         let rows = CSVTestDataSource(directory: AssetDirectory(), log: CSVSourceLog()).rows
-        let expectedBytes = "timestamp,open,close,high,low\n".utf8.count + (0..<rows).reduce(0) { $0 + CSVTestDataSource.row($1).utf8.count }
+        let expectedBytes =
+            "timestamp,open,close,high,low\n".utf8.count
+            + (0..<rows).reduce(0) { $0 + CSVTestDataSource.row($1).utf8.count }
         #expect(csv["bytes"] as? Int == expectedBytes)
         #expect(csv["lines"] as? Int == rows + 1)
         #expect((csv["chunks"] as? Int ?? 0) > 10, "streamed in pieces, not whole: \(csv)")
@@ -61,8 +63,11 @@ struct ServerCSVRouteTests {
         }
         // the data source never saw a name with a separator or a parent reference
         let seen = log.snapshot
-        #expect(seen.opened.allSatisfy { !$0.contains("/") && !$0.contains("..") && !$0.contains("\\") && !$0.contains("\0") },
-                "\(seen.opened)")
+        #expect(
+            seen.opened.allSatisfy {
+                !$0.contains("/") && !$0.contains("..") && !$0.contains("\\") && !$0.contains("\0")
+            },
+            "\(seen.opened)")
         #expect(Set(seen.opened) == ["EURUSD_otc_1m.csv", "empty.csv", "missing.csv"], "\(seen.opened)")
         #expect(seen.listed.contains(nil) && seen.listed.contains("1m"))
         #expect(eventually(3) { log.snapshot.released == 2 }, "every opened source released: \(log.snapshot)")
@@ -73,7 +78,9 @@ struct ServerCSVRouteTests {
     @Test("a client that leaves mid-stream: reading stops, the source is released; the stream limit answers 503")
     func leaveAndLimit() throws {
         let log = CSVSourceLog()
-        let (server, _) = try makeTransportServer({ CSVTestDataSource(directory: $0, log: log) }) { $0.maxHTTPStreams = 1 }
+        let (server, _) = try makeTransportServer({ CSVTestDataSource(directory: $0, log: log) }) {
+            $0.maxHTTPStreams = 1
+        }
         defer { server.stop() }
         let leave = try runTransportScript("csv_leave", port: server.boundPort, timeout: 30)
         #expect((leave.result?["got_head"] as? Bool) == true, "\(leave.stdout) \(leave.stderr.suffix(2000))")
@@ -111,7 +118,10 @@ struct ServerCSVRouteTests {
     @Test("CSV names: one plain path component only")
     func safeNames() {
         // what the route passes on (ServerCore is internal; the rule is mirrored by the live test above)
-        let refused = ["", ".", "..", "../x.csv", "a/b.csv", "a\\b.csv", ".hidden", "x..y.csv", "a%2fb.csv", "a\u{0}b.csv", "c:x.csv"]
+        let refused = [
+            "", ".", "..", "../x.csv", "a/b.csv", "a\\b.csv", ".hidden", "x..y.csv", "a%2fb.csv", "a\u{0}b.csv",
+            "c:x.csv",
+        ]
         let accepted = ["EURUSD_otc_1m.csv", "GBPUSD 5m.csv", "#AAPL_otc-1m-000001.csv"]
         for name in refused { #expect(!csvNameAccepted(name), "\(name)") }
         for name in accepted { #expect(csvNameAccepted(name), "\(name)") }

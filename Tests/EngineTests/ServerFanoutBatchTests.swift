@@ -21,12 +21,17 @@ struct ServerFanoutBatchTests {
             addr.sin_port = in_port_t(UInt16(port).bigEndian)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
             let r = withUnsafePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
             }
             guard r == 0 else { throw CocoaError(.fileReadUnknown) }
             var tv = timeval(tv_sec: 5, tv_usec: 0)
             _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            send(Array("GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8))
+            send(
+                Array(
+                    "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+                        .utf8))
             while true {
                 if let end = find([13, 10, 13, 10]) {
                     buffer.removeFirst(end + 4)
@@ -38,7 +43,9 @@ struct ServerFanoutBatchTests {
 
         deinit { close(fd) }
 
-        func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        func send(_ bytes: [UInt8]) {
+            _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
 
         func sendText(_ text: String) {
             let payload = Array(text.utf8)
@@ -47,7 +54,9 @@ struct ServerFanoutBatchTests {
 
         private func find(_ needle: [UInt8]) -> Int? {
             guard buffer.count >= needle.count else { return nil }
-            for i in 0...(buffer.count - needle.count) where Array(buffer[i..<(i + needle.count)]) == needle { return i }
+            for i in 0...(buffer.count - needle.count) where Array(buffer[i..<(i + needle.count)]) == needle {
+                return i
+            }
             return nil
         }
 
@@ -100,8 +109,10 @@ struct ServerFanoutBatchTests {
         // 200 distinct candles in one batch: one drain queues them all for the client at once
         let count = 200
         let candles = (0..<count).map { i in
-            Candle(asset: asset, timeframe: .oneMinute, start: 1_700_000_000 + Int64(i) * 60, open: Double(i), high: Double(i),
-                   low: Double(i), close: Double(i), ticks: 1)
+            Candle(
+                asset: asset, timeframe: .oneMinute, start: 1_700_000_000 + Int64(i) * 60, open: Double(i),
+                high: Double(i),
+                low: Double(i), close: Double(i), ticks: 1)
         }
         server.publish(candles)
         var starts: [Int64] = []

@@ -10,13 +10,18 @@ import TextWriters
 @Suite("Server: focus and broadcast", .serialized, .enabled(if: Dependency.python, Dependency.needsPython))
 struct ServerFocusTests {
     static func minute(_ asset: AssetID, close: Double) -> Candle {
-        Candle(asset: asset, timeframe: .oneMinute, start: 1_760_538_720, open: 1, high: 2, low: 0.5, close: close, ticks: 5)
+        Candle(
+            asset: asset, timeframe: .oneMinute, start: 1_760_538_720, open: 1, high: 2, low: 0.5, close: close,
+            ticks: 5)
     }
 
     /// Runs an events_client.py scenario, publishing 1m candles of `assets` every 50 ms.
-    static func run(_ scenario: String, server: StreamServer, publishing assets: () -> [AssetID],
-                    timeout: Double = 40, onOutput: (String) -> Void = { _ in }) throws -> [String: Any] {
-        let run = try runPythonClient(scenario, port: server.boundPort, timeout: timeout, script: "events_client.py") { out in
+    static func run(
+        _ scenario: String, server: StreamServer, publishing assets: () -> [AssetID],
+        timeout: Double = 40, onOutput: (String) -> Void = { _ in }
+    ) throws -> [String: Any] {
+        let run = try runPythonClient(scenario, port: server.boundPort, timeout: timeout, script: "events_client.py") {
+            out in
             onOutput(out)
             server.publish(assets().map { minute($0, close: 1.5) })
         }
@@ -24,7 +29,9 @@ struct ServerFocusTests {
         return try #require(run.result, "no result: \(run.stdout.suffix(300)) \(run.stderr.suffix(800))")
     }
 
-    @Test("a listener that never sent start_stream gets the driver's focus; a subscriber keeps its own set; stop_stream releases it")
+    @Test(
+        "a listener that never sent start_stream gets the driver's focus; a subscriber keeps its own set; stop_stream releases it"
+    )
     func listenerBesideDriver() throws {
         let (server, dir) = try makeTestServer()
         defer { server.stop() }
@@ -43,7 +50,9 @@ struct ServerFocusTests {
         #expect(r["listener_updates_after_stop"] as? Int == 0, "\(r)")
     }
 
-    @Test("start_stream for an asset not seen yet: stream_started at once with a notice; history and candles when it appears")
+    @Test(
+        "start_stream for an asset not seen yet: stream_started at once with a notice; history and candles when it appears"
+    )
     func startBeforeTheAssetExists() throws {
         let (server, dir) = try makeTestServer()
         defer { server.stop() }
@@ -58,7 +67,9 @@ struct ServerFocusTests {
         #expect((r["history"] as? [String: Any])?["asset"] as? String == "AUDCAD_otc")
         #expect((r["candle"] as? [String: Any])?["asset"] as? String == "AUDCAD_otc")
         #expect((r["listener_candle"] as? [String: Any])?["asset"] as? String == "AUDCAD_otc")
-        #expect((r["driver_changed"] as? [String: Any])?["asset"] as? String == "AUDCAD_otc", "the broker's spelling once known")
+        #expect(
+            (r["driver_changed"] as? [String: Any])?["asset"] as? String == "AUDCAD_otc",
+            "the broker's spelling once known")
     }
 
     @Test("start_stream without an asset: the focus follows the broker chart, for listeners too")

@@ -1,17 +1,19 @@
+import FastDecode
+import Foundation
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Engine
-import FastDecode
-import Foundation
 @testable import Ring
 @testable import SocketIOServer
-import Testing
 
 @Suite("Server: --follow-chart", .serialized)
 struct ServerFollowChartTests {
-    @Test("with followChart, a client streaming one asset moves to the asset the broker's chart shows",
-          .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "with followChart, a client streaming one asset moves to the asset the broker's chart shows",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func followsChart() throws {
         let (server, dir) = try makeTestServer { $0.followChart = true }
         defer { server.stop() }
@@ -23,8 +25,11 @@ struct ServerFollowChartTests {
                 server.publishAssetDetected(gbp)
                 detected = true
             }
-            server.publish([Candle(asset: gbp, timeframe: .oneMinute, start: 1_756_866_720, open: 1.27, high: 1.28,
-                                   low: 1.26, close: 1.275, ticks: 3)])
+            server.publish([
+                Candle(
+                    asset: gbp, timeframe: .oneMinute, start: 1_756_866_720, open: 1.27, high: 1.28,
+                    low: 1.26, close: 1.275, ticks: 3)
+            ])
         }
         #expect(run.status == 0, "\(run.stderr.suffix(500))")
         let r = try #require(run.result, "no result: \(run.stdout.suffix(300)) \(run.stderr.suffix(300))")

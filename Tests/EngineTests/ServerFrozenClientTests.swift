@@ -20,17 +20,23 @@ struct ServerFrozenClientTests {
         }
         let eur = try #require(dir.lookup("EURUSD_otc"))
         var n: Int64 = 0
-        let run = try runPythonClient("run", port: server.boundPort, args: ["\(frozen)"], timeout: 90,
-                                      script: "frozen_clients.py") { _ in
+        let run = try runPythonClient(
+            "run", port: server.boundPort, args: ["\(frozen)"], timeout: 90,
+            script: "frozen_clients.py"
+        ) { _ in
             // distinct 5 s candles (nothing coalesces) and a live 1 m candle: a steady stream of bytes
             var batch: [Candle] = []
             for _ in 0..<200 {
                 n += 1
-                batch.append(Candle(asset: eur, timeframe: Timeframe(seconds: 5), start: 1_700_000_000 + n * 5,
-                                    open: 1, high: 2, low: 0.5, close: 1.5, ticks: Int(n)))
+                batch.append(
+                    Candle(
+                        asset: eur, timeframe: Timeframe(seconds: 5), start: 1_700_000_000 + n * 5,
+                        open: 1, high: 2, low: 0.5, close: 1.5, ticks: Int(n)))
             }
-            batch.append(Candle(asset: eur, timeframe: .oneMinute, start: 1_700_000_040, open: 1, high: 2, low: 0.5,
-                                close: 1 + Double(n) / 1e6, ticks: Int(n)))
+            batch.append(
+                Candle(
+                    asset: eur, timeframe: .oneMinute, start: 1_700_000_040, open: 1, high: 2, low: 0.5,
+                    close: 1 + Double(n) / 1e6, ticks: Int(n)))
             server.publish(batch)
         }
         let stopped = stop(server, within: 20)

@@ -7,7 +7,9 @@ import Testing
 /// holder was refused 85 % of the time.
 @Suite("Server handshake flood", .serialized, .enabled(if: Dependency.python, Dependency.needsPython))
 struct ServerHandshakeFloodTests {
-    @Test("unfinished handshakes neither lock real clients out nor outlive the handshake timeout", arguments: [nil, "s3cret"])
+    @Test(
+        "unfinished handshakes neither lock real clients out nor outlive the handshake timeout",
+        arguments: [nil, "s3cret"])
     func handshakeFlood(token: String?) throws {
         let (server, _) = try makeTestServer {
             $0.maxClients = 100
@@ -15,8 +17,9 @@ struct ServerHandshakeFloodTests {
             $0.handshakeTimeout = 1
         }
         defer { server.stop() }
-        let run = try runPythonClient("1000", port: server.boundPort, args: token.map { [$0] } ?? [], timeout: 120,
-                                      script: "handshake_flood.py")
+        let run = try runPythonClient(
+            "1000", port: server.boundPort, args: token.map { [$0] } ?? [], timeout: 120,
+            script: "handshake_flood.py")
         let r = try #require(run.result, "no result: \(run.stdout) \(run.stderr.suffix(600))")
         // the flood itself is answered (each handshake gets its open packet), never refused
         #expect(r["flood_ok"] as? Int == 1000, "\(r)")

@@ -17,16 +17,21 @@ final class CountingDataSource: StreamServerDataSource {
     func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
         historyCalls.add(1, ordering: .relaxed)
         Thread.sleep(forTimeInterval: historyDelay)  // the behaviour under test: history jobs that take a while
-        return CandleHistory(candles: [Candle(asset: asset, timeframe: timeframe, start: 1_700_000_000, open: 1, high: 1, low: 1,
-                                              close: 1, ticks: 1)], source: "qflux")
+        return CandleHistory(
+            candles: [
+                Candle(
+                    asset: asset, timeframe: timeframe, start: 1_700_000_000, open: 1, high: 1, low: 1,
+                    close: 1, ticks: 1)
+            ], source: "qflux")
     }
 
     /// 10,000 chunks: a reply of about 1.5 MB.
     func availableFiles() throws -> [AvailableFile] {
         listingCalls.add(1, ordering: .relaxed)
         return (0..<10_000).map { i in
-            AvailableFile(filename: "A\(i % 1000)-ticks-\(i).qfc.lz4", asset: "A\(i % 1000)", timeframe: "ticks",
-                          path: "A\(i % 1000)/ticks/A\(i % 1000)-ticks-\(i).qfc.lz4")
+            AvailableFile(
+                filename: "A\(i % 1000)-ticks-\(i).qfc.lz4", asset: "A\(i % 1000)", timeframe: "ticks",
+                path: "A\(i % 1000)/ticks/A\(i % 1000)-ticks-\(i).qfc.lz4")
         }
     }
 
@@ -40,7 +45,8 @@ final class CountingDataSource: StreamServerDataSource {
 @Suite("Server: inbound per-client limits", .serialized, .enabled(if: Dependency.python, Dependency.needsPython))
 struct ServerInboundLimitTests {
     /// A server with 1,000 assets and `source`.
-    static func server(_ source: CountingDataSource, _ tweak: (inout StreamServerConfig) -> Void) throws -> StreamServer {
+    static func server(_ source: CountingDataSource, _ tweak: (inout StreamServerConfig) -> Void) throws -> StreamServer
+    {
         let directory = AssetDirectory()
         for i in 0..<1000 { _ = directory.register(String(format: "A%04d", i)) }
         var config = StreamServerConfig()
@@ -48,24 +54,30 @@ struct ServerInboundLimitTests {
         tweak(&config)
         var logger = Logger(label: "qflux.server.test")
         logger.logLevel = .warning
-        let server = StreamServer(config: config, dataSource: source, directory: directory,
-                                  initialStatus: SourceStatus(kind: .demo, connected: true), logger: logger)
+        let server = StreamServer(
+            config: config, dataSource: source, directory: directory,
+            initialStatus: SourceStatus(kind: .demo, connected: true), logger: logger)
         try server.start()
         return server
     }
 
     static func flood(_ server: StreamServer, subscribes: Int, listings: Int) throws -> [String: Any] {
-        let heartbeat = Candle(asset: AssetID(rawValue: 0), timeframe: .oneMinute, start: 1_700_000_040, open: 1, high: 1, low: 1,
-                               close: 1, ticks: 1)
-        let run = try runScriptWhile("flood_client.py", args: ["http://127.0.0.1:\(server.boundPort)", "\(subscribes)", "\(listings)"],
-                                     timeout: 120) { server.publish(CollectionOfOne(heartbeat)) }
+        let heartbeat = Candle(
+            asset: AssetID(rawValue: 0), timeframe: .oneMinute, start: 1_700_000_040, open: 1, high: 1, low: 1,
+            close: 1, ticks: 1)
+        let run = try runScriptWhile(
+            "flood_client.py", args: ["http://127.0.0.1:\(server.boundPort)", "\(subscribes)", "\(listings)"],
+            timeout: 120
+        ) { server.publish(CollectionOfOne(heartbeat)) }
         #expect(run.status == 0, "\(run.stderr.suffix(800))")
         let r = try #require(run.result, "no result: \(run.stdout.suffix(300)) \(run.stderr.suffix(800))")
         print("flood \(subscribes)×subscribe + \(listings)×get_available_data: \(r); \(server.stats)")
         return r
     }
 
-    @Test("within its budget: every request answered, history once per distinct key, jobs ≤ 4 in flight, one listing shared")
+    @Test(
+        "within its budget: every request answered, history once per distinct key, jobs ≤ 4 in flight, one listing shared"
+    )
     func floodWithinBudget() throws {
         let source = CountingDataSource(historyDelay: 0.002)
         let server = try Self.server(source) {
@@ -88,7 +100,9 @@ struct ServerInboundLimitTests {
         #expect(replies["historical_candles_loaded"] == 512, "\(replies)")
         // 1,000 distinct assets (+100 repeated) per request, 512 held: the rest refused every time
         #expect(server.stats.subscriptionsRefused == 300 * 488)
-        #expect(source.historyCalls.load(ordering: .relaxed) == 512, "one job per distinct key, duplicates and repeats merged")
+        #expect(
+            source.historyCalls.load(ordering: .relaxed) == 512,
+            "one job per distinct key, duplicates and repeats merged")
         let peaks = r["peaks"] as? [String: Int] ?? [:]
         #expect((peaks["history_jobs"] ?? 99) <= 4, "\(peaks)")
         #expect((peaks["history_backlog"] ?? 999) <= 512, "\(peaks)")
@@ -101,7 +115,9 @@ struct ServerInboundLimitTests {
         #expect((r["good_max_latency"] as? Double ?? 99) < 2, "the other client waited: \(r)")
     }
 
-    @Test("3,000 subscribes of 1,000 assets and 1,500 listings: the flooder is cut, its backlog dropped, the other client served")
+    @Test(
+        "3,000 subscribes of 1,000 assets and 1,500 listings: the flooder is cut, its backlog dropped, the other client served"
+    )
     func floodOverBudget() throws {
         let source = CountingDataSource(historyDelay: 0.02)
         let server = try Self.server(source) { _ in }
@@ -120,7 +136,8 @@ struct ServerInboundLimitTests {
         #expect(calls < 512, "jobs of the departed client's backlog were skipped (\(calls))")
         #expect((r["final"] as? [String: Int]) == ["history_jobs": 0, "history_backlog": 0])
         let seconds = r["active_seconds"] as? Double ?? 0
-        #expect(Double(source.listingCalls.load(ordering: .relaxed)) <= seconds / 2 + 2, "one shared listing per 2 s: \(r)")
+        #expect(
+            Double(source.listingCalls.load(ordering: .relaxed)) <= seconds / 2 + 2, "one shared listing per 2 s: \(r)")
         #expect((r["good_max_latency"] as? Double ?? 99) < 2, "the other client waited: \(r)")
     }
 
@@ -135,8 +152,9 @@ struct ServerInboundLimitTests {
         #expect(run.status == 0, "\(server.stats) \(run.stderr.suffix(800))")
         let r = try #require(run.result, "no result: \(run.stdout.suffix(300)) \(run.stderr.suffix(800))")
         #expect(r["within_budget_connected"] as? Bool == true)
-        #expect((r["error"] as? [String: Any])?["error"] as? String
-            == "too many requests: more than 1 events/s (burst 20); disconnecting")
+        #expect(
+            (r["error"] as? [String: Any])?["error"] as? String
+                == "too many requests: more than 1 events/s (burst 20); disconnecting")
         #expect(r["disconnected"] as? Bool == true)
         #expect(server.stats.clientsOverBudget == 1)
     }

@@ -57,7 +57,8 @@ struct ServerLimitsTests {
         #expect(counters.refusedUnauthenticated.load(ordering: .relaxed) == 1)
         var pool = l
         _ = pool.admitHandshake(session: 9, address: "a", now: 0)
-        #expect(pool.clientRefusal(sessions: 2, unauthenticated: { 1 }, closing: false) == nil)  // the handshake counts in neither
+        // the handshake counts in neither
+        #expect(pool.clientRefusal(sessions: 2, unauthenticated: { 1 }, closing: false) == nil)
         pool.handshakeEnded(session: 9)
         #expect(pool.handshakes.count == 0)
         #expect(ServerLimits.ClientRefusal.clientLimit.message == "Service Unavailable: client limit reached")

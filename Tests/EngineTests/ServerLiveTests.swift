@@ -16,8 +16,9 @@ struct ServerLiveTests {
     static let start: Int64 = 1_700_000_100 / 60 * 60
 
     static func sample(_ asset: AssetID, _ tf: Timeframe, close: Double) -> Candle {
-        Candle(asset: asset, timeframe: tf, start: Timeframe(seconds: tf.seconds).start(of: Double(start) + 7),
-               open: 1.0842, high: 1.0851, low: 1.0839, close: close, ticks: 17)
+        Candle(
+            asset: asset, timeframe: tf, start: Timeframe(seconds: tf.seconds).start(of: Double(start) + 7),
+            open: 1.0842, high: 1.0851, low: 1.0839, close: close, ticks: 17)
     }
 
     @Test("python-socketio: status, streams, history, updates, data, unknown event, ack")
@@ -26,8 +27,10 @@ struct ServerLiveTests {
         defer { server.stop() }
         let eur = dir.lookup("EURUSD_otc")!, gbp = dir.lookup("GBPUSD")!
         let run = try runPythonClient("basic", port: server.boundPort, timeout: 40) { _ in
-            server.publish([Self.sample(eur, .oneMinute, close: 1.08475), Self.sample(gbp, .oneMinute, close: 1.2711),
-                            Self.sample(gbp, Timeframe(seconds: 5), close: 1.2712)])
+            server.publish([
+                Self.sample(eur, .oneMinute, close: 1.08475), Self.sample(gbp, .oneMinute, close: 1.2711),
+                Self.sample(gbp, Timeframe(seconds: 5), close: 1.2712),
+            ])
         }
         #expect(run.status == 0, "\(run.stderr)")
         let r = try #require(run.result, "no result: \(run.stdout) \(run.stderr)")
@@ -50,7 +53,8 @@ struct ServerLiveTests {
         #expect(candle["low"] as? Double == 1.0839)
         #expect(candle["close"] as? Double == 1.08475)
         #expect(candle["volume"] as? Int == 17)
-        #expect(candle["date"] as? String == UTCTime.iso8601UTCOffset(seconds: Self.start))  // the original's isoformat() form
+        // the original's isoformat() form
+        #expect(candle["date"] as? String == UTCTime.iso8601UTCOffset(seconds: Self.start))
         #expect(r["other_asset_before_change"] as? Bool == false)
         #expect((r["asset_changed"] as? [String: Any])?["asset"] as? String == "GBPUSD")
         #expect((r["candle2"] as? [String: Any])?["close"] as? Double == 1.2711)
@@ -131,8 +135,10 @@ struct ServerLiveTests {
             var batch: [Candle] = []
             for _ in 0..<1000 {
                 n += 1
-                batch.append(Candle(asset: eur, timeframe: Timeframe(seconds: 5), start: 1_700_000_000 + n * 5,
-                                    open: 1, high: 2, low: 0.5, close: 1.5, ticks: Int(n)))
+                batch.append(
+                    Candle(
+                        asset: eur, timeframe: Timeframe(seconds: 5), start: 1_700_000_000 + n * 5,
+                        open: 1, high: 2, low: 0.5, close: 1.5, ticks: Int(n)))
             }
             batch.append(Self.sample(eur, .oneMinute, close: Double(n)))
             server.publish(batch)

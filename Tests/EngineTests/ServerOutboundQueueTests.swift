@@ -1,12 +1,15 @@
 import Foundation
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// The outbound queue's candle coalescing on both sides of its scan limit (short queues are
 /// scanned, longer ones indexed until they are empty), and the sizes a batched write reads.
 @Suite("Server outbound queue")
 struct ServerOutboundQueueTests {
-    private func key(_ start: Int64) -> SocketIOServer.CandleKey { SocketIOServer.CandleKey(asset: 1, seconds: 60, start: start) }
+    private func key(_ start: Int64) -> SocketIOServer.CandleKey {
+        SocketIOServer.CandleKey(asset: 1, seconds: 60, start: start)
+    }
 
     private func frame(_ start: Int64, _ version: UInt8) -> OutFrame {
         OutFrame(bytes: [UInt8(truncatingIfNeeded: start), version], key: key(start))

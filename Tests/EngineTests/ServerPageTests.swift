@@ -38,8 +38,10 @@ struct ServerPageTests {
         #expect(!page.body.contains("http://") && !page.body.contains("https://"), "the page loads nothing external")
     }
 
-    @Test("headless Chromium shows published candles",
-          .enabled(if: Dependency.chromium, Dependency.needsChromium), .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "headless Chromium shows published candles",
+        .enabled(if: Dependency.chromium, Dependency.needsChromium),
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func chromium() throws {
         let browser = try #require(Dependency.chromiumPath)
         let (server, dir) = try makeTestServer()
@@ -49,8 +51,11 @@ struct ServerPageTests {
             // Keep publishing the live candle while the probe waits: history gives 3 fake candles,
             // the live forming candle makes 4.
             let run = try runScriptWhile("page_probe.py", args: [String(port), "4", "30"], timeout: 45) {
-                server.publish(CollectionOfOne(Candle(asset: eur, timeframe: .oneMinute, start: 1_700_000_400,
-                                                      open: 1.1, high: 1.3, low: 1.0, close: 1.23456, ticks: 5)))
+                server.publish(
+                    CollectionOfOne(
+                        Candle(
+                            asset: eur, timeframe: .oneMinute, start: 1_700_000_400,
+                            open: 1.1, high: 1.3, low: 1.0, close: 1.23456, ticks: 5)))
             }
             let state = try #require(run.result, "probe: \(run.stdout) \(run.stderr.suffix(400))")
             #expect(state["count"] as? String == "4", "\(state)")
@@ -60,8 +65,10 @@ struct ServerPageTests {
         }
     }
 
-    @Test("a page opened for an asset qflux has not seen waits for it, then shows it",
-          .enabled(if: Dependency.chromium, Dependency.needsChromium), .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "a page opened for an asset qflux has not seen waits for it, then shows it",
+        .enabled(if: Dependency.chromium, Dependency.needsChromium),
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func waitsForUnseenAsset() throws {
         let browser = try #require(Dependency.chromiumPath)
         let (server, dir) = try makeTestServer()
@@ -76,8 +83,11 @@ struct ServerPageTests {
                 guard ticks > 150 else { return }
                 let id = coin ?? dir.register("NEWCOIN_otc")
                 coin = id
-                server.publish(CollectionOfOne(Candle(asset: id, timeframe: .oneMinute, start: 1_700_000_400,
-                                                      open: 2.1, high: 2.3, low: 2.0, close: 2.25, ticks: 5)))
+                server.publish(
+                    CollectionOfOne(
+                        Candle(
+                            asset: id, timeframe: .oneMinute, start: 1_700_000_400,
+                            open: 2.1, high: 2.3, low: 2.0, close: 2.25, ticks: 5)))
             }
             let state = try #require(run.result, "probe: \(run.stdout) \(run.stderr.suffix(400))")
             let shown = state["shown_history"] as? [String] ?? []
@@ -97,8 +107,11 @@ func withHeadlessPage(_ browser: String, _ url: String, arguments: [String] = []
     p.executableURL = URL(fileURLWithPath: browser)
     // Real time, not --virtual-time-budget (which raced the WebSocket on loaded machines): the
     // page is read over the DevTools Protocol until it shows the candles or 30 s pass.
-    p.arguments = ["--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
-                   "--remote-debugging-port=0"] + arguments + [url]
+    p.arguments =
+        [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)",
+            "--remote-debugging-port=0",
+        ] + arguments + [url]
     p.standardOutput = FileHandle.nullDevice
     p.standardError = FileHandle.nullDevice
     try p.run()
@@ -119,14 +132,17 @@ func withHeadlessPage(_ browser: String, _ url: String, arguments: [String] = []
 /// Runs a script from Scripts/ with python3, calling `tick` every 20 ms until it exits (killed
 /// after `timeout` seconds).
 func runScriptWhile(_ name: String, args: [String], timeout: Double, tick: () -> Void) throws -> ScriptRun {
-    try runProcess("/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent(name).path] + args,
-                   timeout: timeout, tick: tick)
+    try runProcess(
+        "/usr/bin/env", ["python3", serverScriptsDirectory.appendingPathComponent(name).path] + args,
+        timeout: timeout, tick: tick)
 }
 
 /// Runs a program with its output captured in files (no pipe to fill up), optionally feeding
 /// `stdin`, calling `tick` every 20 ms while it runs and terminating it after `timeout` seconds.
-func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: Double,
-                tick: () -> Void = {}) throws -> ScriptRun {
+func runProcess(
+    _ executable: String, _ arguments: [String], stdin: Data? = nil, timeout: Double,
+    tick: () -> Void = {}
+) throws -> ScriptRun {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
@@ -153,6 +169,7 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil,
         Thread.sleep(forTimeInterval: 0.02)
     }
     p.waitUntilExit()
-    return ScriptRun(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                     stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", timedOut: timedOut)
+    return ScriptRun(
+        status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+        stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "", timedOut: timedOut)
 }

@@ -21,11 +21,21 @@ struct ServerParserTests {
         ("40{\"token\":\"abc\"}", .socket(.connect(namespace: "/", auth: .object(["token": .string("abc")])))),
         ("40/admin,", .socket(.connect(namespace: "/admin", auth: nil))),
         ("41", .socket(.disconnect(namespace: "/"))),
-        ("42[\"start_stream\",{\"asset\":\"EURUSD_otc\"}]",
-         .socket(.event(namespace: "/", ackID: nil, name: "start_stream", args: [.object(["asset": .string("EURUSD_otc")])]))),
-        ("4217[\"get_assets\",{}]", .socket(.event(namespace: "/", ackID: 17, name: "get_assets", args: [.object([:])]))),
-        ("42/chat,5[\"x\",1,true,null]",
-         .socket(.event(namespace: "/chat", ackID: 5, name: "x", args: [.number(1), .bool(true), .null]))),
+        (
+            "42[\"start_stream\",{\"asset\":\"EURUSD_otc\"}]",
+            .socket(
+                .event(
+                    namespace: "/", ackID: nil, name: "start_stream", args: [.object(["asset": .string("EURUSD_otc")])])
+            )
+        ),
+        (
+            "4217[\"get_assets\",{}]",
+            .socket(.event(namespace: "/", ackID: 17, name: "get_assets", args: [.object([:])]))
+        ),
+        (
+            "42/chat,5[\"x\",1,true,null]",
+            .socket(.event(namespace: "/chat", ackID: 5, name: "x", args: [.number(1), .bool(true), .null]))
+        ),
         ("42[\"stop_stream\"]", .socket(.event(namespace: "/", ackID: nil, name: "stop_stream", args: []))),
         ("433[\"ok\"]", .socket(.ack(namespace: "/", ackID: 3, args: [.string("ok")]))),
         ("42[\"é\",\"ü\"]", .socket(.event(namespace: "/", ackID: nil, name: "é", args: [.string("ü")]))),
@@ -113,11 +123,19 @@ struct ServerParserTests {
 
     @Test("encoder frames")
     func encoder() {
-        #expect(String(decoding: SocketIOEncoder.open(sid: "abc", pingIntervalMs: 25000, pingTimeoutMs: 20000, maxPayload: 1000000), as: UTF8.self)
-                == "0{\"sid\":\"abc\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}")
+        #expect(
+            String(
+                decoding: SocketIOEncoder.open(
+                    sid: "abc", pingIntervalMs: 25000, pingTimeoutMs: 20000, maxPayload: 1_000_000), as: UTF8.self)
+                == "0{\"sid\":\"abc\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}"
+        )
         #expect(String(decoding: SocketIOEncoder.connectAck(sid: "s"), as: UTF8.self) == "40{\"sid\":\"s\"}")
-        #expect(String(decoding: SocketIOEncoder.connectError(message: "unauthorized"), as: UTF8.self) == "44{\"message\":\"unauthorized\"}")
-        #expect(String(decoding: SocketIOEncoder.event("e\"v", payload: Array("{\"a\":1}".utf8)), as: UTF8.self) == "42[\"e\\\"v\",{\"a\":1}]")
+        #expect(
+            String(decoding: SocketIOEncoder.connectError(message: "unauthorized"), as: UTF8.self)
+                == "44{\"message\":\"unauthorized\"}")
+        #expect(
+            String(decoding: SocketIOEncoder.event("e\"v", payload: Array("{\"a\":1}".utf8)), as: UTF8.self)
+                == "42[\"e\\\"v\",{\"a\":1}]")
         #expect(String(decoding: SocketIOEncoder.ack(id: 12, payload: Array("[]".utf8)), as: UTF8.self) == "4312[[]]")
         var w = JSONWriter()
         w.string("a\nb\u{1}\\")

@@ -66,7 +66,9 @@ struct ServerPollingTests {
         #expect(server.stats.authFailures == 2)
     }
 
-    @Test("raw long-polling: handshake, POST/GET, unknown sid, oversize POST, overlapping GETs, ping, GET deadline, origins")
+    @Test(
+        "raw long-polling: handshake, POST/GET, unknown sid, oversize POST, overlapping GETs, ping, GET deadline, origins"
+    )
     func rawProtocol() throws {
         let limit = 1024
         let (server, _) = try makeTestServer {

@@ -7,7 +7,9 @@ import Testing
 /// A data source whose analysis requests take a while (a long backtest), for the pool tests.
 private struct SlowAnalysisDataSource: StreamServerDataSource {
     let base: FakeDataSource
-    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory { base.recentCandles(asset: asset, timeframe: timeframe) }
+    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
+        base.recentCandles(asset: asset, timeframe: timeframe)
+    }
     func availableFiles() throws -> [AvailableFile] { try base.availableFiles() }
     func health() -> HealthSnapshot { base.health() }
     func metricsText() -> String { base.metricsText() }
@@ -30,7 +32,9 @@ struct ServerPoolShareTests {
         let r = try #require(run.result, "no result: \(run.stdout) \(run.stderr.suffix(600))")
         #expect(r["a_answered"] as? Int == 2, "\(r)")
         let refused = r["a_refused"] as? [String] ?? []
-        #expect(refused.count == 6 && refused.allSatisfy { $0.contains("analysis requests of this client under way") }, "\(r)")
+        #expect(
+            refused.count == 6 && refused.allSatisfy { $0.contains("analysis requests of this client under way") },
+            "\(r)")
         // without the shares A's eight requests fill the queue (8) and B is told "server busy"
         #expect(r["b_event"] as? String == "backtest_complete", "\(r)")
     }
@@ -46,7 +50,9 @@ struct ServerPoolShareTests {
         let r = try #require(run.result, "no result: \(run.stdout) \(run.stderr.suffix(600))")
         let loopback = r["loopback"] as? [[String]] ?? []
         #expect(loopback.prefix(4).allSatisfy { $0.first == "indicators_subscribed" }, "\(r)")
-        #expect(loopback.last?.first == "indicators_error" && loopback.last?.last?.contains("of this address") == true, "\(r)")
+        #expect(
+            loopback.last?.first == "indicators_error" && loopback.last?.last?.contains("of this address") == true,
+            "\(r)")
         #expect(r["other_address"] as? String == "indicators_subscribed", "\(r)")
     }
 }

@@ -15,7 +15,8 @@ struct ServerRequestPathTests {
         let port = server.boundPort
         #expect(try httpGet(port: port, path: "/api/csv-data/EURUSD_otc_1m.csv").status == 200)
         for suffix in ["%0d%0a", "%0d%0aX-Injected:%201", "%0a", "%0d", "%09", "%7f", "%1b[2J"] {
-            #expect(try httpGet(port: port, path: "/api/csv-data/EURUSD_otc_1m.csv" + suffix).status == 400, "\(suffix)")
+            #expect(
+                try httpGet(port: port, path: "/api/csv-data/EURUSD_otc_1m.csv" + suffix).status == 400, "\(suffix)")
             #expect(try httpGet(port: port, path: "/health" + suffix).status == 400, "\(suffix)")
         }
         // only the clean request reached the data source

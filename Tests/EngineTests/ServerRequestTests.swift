@@ -9,8 +9,11 @@ import TextWriters
 /// `chrome_reconnected`; `--simulated-mode`.
 @Suite("Server: requests answered", .serialized, .enabled(if: Dependency.python, Dependency.needsPython))
 struct ServerRequestTests {
-    static func run(_ scenario: String, server: StreamServer, onOutput: (String) -> Void = { _ in }) throws -> [String: Any] {
-        let run = try runPythonClient(scenario, port: server.boundPort, timeout: 40, script: "events_client.py", tick: onOutput)
+    static func run(_ scenario: String, server: StreamServer, onOutput: (String) -> Void = { _ in }) throws -> [String:
+        Any]
+    {
+        let run = try runPythonClient(
+            scenario, port: server.boundPort, timeout: 40, script: "events_client.py", tick: onOutput)
         #expect(run.status == 0, "\(run.stderr.suffix(800))")
         return try #require(run.result, "no result: \(run.stdout.suffix(300)) \(run.stderr.suffix(800))")
     }
@@ -32,7 +35,8 @@ struct ServerRequestTests {
         #expect((Self.object(r, "subscribe_bad")["error"] as? String)?.contains("subscribe needs") == true)
         #expect((Self.object(r, "subscribe_none")["error"] as? String)?.contains("subscribe needs") == true)
         #expect((Self.object(r, "unsubscribe_bad")["error"] as? String)?.contains("unsubscribe needs") == true)
-        #expect((Self.object(r, "unsubscribe_tf_bad")["error"] as? String)?.contains("timeframes must be a list") == true)
+        #expect(
+            (Self.object(r, "unsubscribe_tf_bad")["error"] as? String)?.contains("timeframes must be a list") == true)
 
         let unformed = Self.object(r, "unformed")
         #expect(unformed["assets"] as? [String] == ["EURUSD_otc"])
@@ -44,7 +48,10 @@ struct ServerRequestTests {
         #expect(error.contains("timeframes not formed by this server: 15m (formed: 5s, 1m"), "\(error)")
         let ack = Self.object(r, "unformed_ack")
         #expect(ack["timeframes"] as? [String] == [] && ack["unknown_timeframes"] as? [String] == ["15m"])
-        #expect((Self.object(r, "unsubscribed")["subscriptions"] as? [[String: Any]])?.map { $0["asset"] as? String } == ["EURUSD_otc"])
+        #expect(
+            (Self.object(r, "unsubscribed")["subscriptions"] as? [[String: Any]])?.map { $0["asset"] as? String } == [
+                "EURUSD_otc"
+            ])
 
         #expect(Self.object(r, "unknown")["error"] as? String == "unknown event no_such_event")
         #expect(Self.object(r, "unknown_ack")["error"] as? String == "unknown event no_such_event")

@@ -1,6 +1,7 @@
 import Foundation
-@testable import SocketIOServer
 import Testing
+
+@testable import SocketIOServer
 
 /// Slowloris: connections that send their request head a byte a second must not make the server
 /// unreachable. 300 of them come from 127.0.0.2 (and reconnect when dropped) while `/health` is

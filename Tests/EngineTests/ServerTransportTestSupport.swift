@@ -48,18 +48,23 @@ struct CSVTestDataSource: StreamServerDataSource {
         self.log = log
     }
 
-    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory { base.recentCandles(asset: asset, timeframe: timeframe) }
+    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
+        base.recentCandles(asset: asset, timeframe: timeframe)
+    }
     func availableFiles() throws -> [AvailableFile] { try base.availableFiles() }
     func health() -> HealthSnapshot { base.health() }
     func metricsText() -> String { base.metricsText() }
 
     static let files = [
-        AvailableFile(filename: "EURUSD_otc_1m.csv", asset: "EURUSD_otc", timeframe: "1m",
-                      path: "data_collect/1M_candles/EURUSD_otc_1m.csv", size: nil),
-        AvailableFile(filename: "GBPUSD_5m.csv", asset: "GBPUSD", timeframe: "5m",
-                      path: "data_collect/5M_candles/GBPUSD_5m.csv", size: 1234),
-        AvailableFile(filename: "EURUSD_otc_ticks.csv", asset: "EURUSD_otc", timeframe: "tick",
-                      path: "data_collect/ticks/EURUSD_otc_ticks.csv", size: 99),
+        AvailableFile(
+            filename: "EURUSD_otc_1m.csv", asset: "EURUSD_otc", timeframe: "1m",
+            path: "data_collect/1M_candles/EURUSD_otc_1m.csv", size: nil),
+        AvailableFile(
+            filename: "GBPUSD_5m.csv", asset: "GBPUSD", timeframe: "5m",
+            path: "data_collect/5M_candles/GBPUSD_5m.csv", size: 1234),
+        AvailableFile(
+            filename: "EURUSD_otc_ticks.csv", asset: "EURUSD_otc", timeframe: "tick",
+            path: "data_collect/ticks/EURUSD_otc_ticks.csv", size: 99),
     ]
 
     func csvFiles(timeframe: String?) throws -> [AvailableFile] {
@@ -81,7 +86,8 @@ struct CSVTestDataSource: StreamServerDataSource {
     /// The expected text of `EURUSD_otc_1m.csv`.
     static func row(_ i: Int) -> String {
         let t = 1_700_000_000 + i * 60
-        return "\(UTCTime.iso8601(seconds: Int64(t)).replacingOccurrences(of: "T", with: " ")),1.\(10000 + i % 9000),1.\(10001 + i % 9000),1.\(10002 + i % 9000),1.\(9999 + i % 9000)\n"
+        return
+            "\(UTCTime.iso8601(seconds: Int64(t)).replacingOccurrences(of: "T", with: " ")),1.\(10000 + i % 9000),1.\(10001 + i % 9000),1.\(10002 + i % 9000),1.\(9999 + i % 9000)\n"
     }
 
     /// Rows in pieces of about 64 KB (`rows` < 0: an empty body).
@@ -137,28 +143,35 @@ struct CSVTestDataSource: StreamServerDataSource {
             log.pulled()
             if n > 0 { Thread.sleep(forTimeInterval: every) }  // the behaviour under test: a slow body
             n += 1
-            return Array("timestamp,open,close,high,low\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 1000) + [10]
+            return Array("timestamp,open,close,high,low\n".utf8) + Array(repeating: UInt8(ascii: "x"), count: 1000) + [
+                10
+            ]
         }
     }
 }
 
 /// A server on 127.0.0.1 with a free port, two known assets and the given data source.
-func makeTransportServer(_ dataSource: (AssetDirectory) -> any StreamServerDataSource,
-                         _ tweak: (inout StreamServerConfig) -> Void = { _ in }) throws -> (StreamServer, AssetDirectory) {
+func makeTransportServer(
+    _ dataSource: (AssetDirectory) -> any StreamServerDataSource,
+    _ tweak: (inout StreamServerConfig) -> Void = { _ in }
+) throws -> (StreamServer, AssetDirectory) {
     try makeServer(dataSource, tweak)
 }
 
 /// Runs `Scripts/transport_client.py SCENARIO URL ARGS…`, calling `tick` every 50 ms while it
 /// runs (the test publishes updates there); kills it after `timeout` seconds.
-func runTransportScript(_ scenario: String, port: Int, args: [String] = [], timeout: Double,
-                        tick: (String) -> Void = { _ in }) throws -> ScriptRun {
+func runTransportScript(
+    _ scenario: String, port: Int, args: [String] = [], timeout: Double,
+    tick: (String) -> Void = { _ in }
+) throws -> ScriptRun {
     try runPythonClient(scenario, port: port, args: args, timeout: timeout, script: "transport_client.py", tick: tick)
 }
 
 /// A 1-minute candle of `asset` whose close changes with `n` (a fresh update each call).
 func liveCandle(_ asset: AssetID, _ n: Int) -> Candle {
-    Candle(asset: asset, timeframe: .oneMinute, start: 1_700_000_040, open: 1.08, high: 1.09, low: 1.07,
-           close: 1.08 + Double(n % 1000) / 100_000, ticks: n)
+    Candle(
+        asset: asset, timeframe: .oneMinute, start: 1_700_000_040, open: 1.08, high: 1.09, low: 1.07,
+        close: 1.08 + Double(n % 1000) / 100_000, ticks: n)
 }
 
 /// Waits up to `seconds` for `condition`.
@@ -173,7 +186,8 @@ func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
 
 /// A JSON value as compact text with sorted keys (for comparing decoded script results).
 func jsonText(_ value: Any?) -> String {
-    guard let value, let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+    guard let value,
+        let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
     else { return "nil" }
     return String(decoding: data, as: UTF8.self)
 }

@@ -1,21 +1,23 @@
+import FastDecode
+import Foundation
+import Logging
+import Testing
+
 @testable import Archive
 @testable import Candles
 @testable import ChromeCDP
 @testable import Demo
 @testable import Engine
-import FastDecode
-import Foundation
-import Logging
 @testable import SocketIOServer
-import Testing
 
 /// `qflux stream --demo` end to end: the demo broker's frames go through the decoder, the ring,
 /// the candle former and the server to a real python-socketio client, whose candle updates must
 /// agree with the ticks the demo logged.
 @Suite("Live stream with the demo broker", .serialized)
 struct StreamDemoTests {
-    @Test("candle_update OHLC agree with the demo's ticks; change_asset, stop_stream, get_available_data work",
-          .enabled(if: Dependency.python, Dependency.needsPython))
+    @Test(
+        "candle_update OHLC agree with the demo's ticks; change_asset, stop_stream, get_available_data work",
+        .enabled(if: Dependency.python, Dependency.needsPython))
     func demoEndToEnd() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-stream-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -29,12 +31,14 @@ struct StreamDemoTests {
         config.demo.seed = 7
         config.demo.historyMinutes = 0
         config.demo.tickLogPath = tickLog
-        config.pipeline.archive = ArchiveConfiguration(directory: dir.appendingPathComponent("data").path, collect: .both,
-                                                       tickChunkSize: 50, candleChunkSize: 10)
+        config.pipeline.archive = ArchiveConfiguration(
+            directory: dir.appendingPathComponent("data").path, collect: .both,
+            tickChunkSize: 50, candleChunkSize: 10)
         let stream = try LiveStream(configuration: config, logger: Logger(label: "test"))
         try stream.start()
-        let run = try runScript("stream_demo_client.py", args: ["http://127.0.0.1:\(stream.port)", "eurusd otc", "GBPUSD_OTC", "3"],
-                                timeout: 60)
+        let run = try runScript(
+            "stream_demo_client.py", args: ["http://127.0.0.1:\(stream.port)", "eurusd otc", "GBPUSD_OTC", "3"],
+            timeout: 60)
         let summary = try stream.stop()
         #expect(run.status == 0, "client failed: \(run.stderr.suffix(600))")
         let result = try #require(run.result)
@@ -52,8 +56,8 @@ struct StreamDemoTests {
             let start = (u["timestamp"] as! NSNumber).doubleValue
             let volume = (u["volume"] as! NSNumber).intValue
             let minute = ticks.filter {
-                $0["asset"] as? String == "EURUSD_otc" &&
-                    (($0["time"] as! NSNumber).doubleValue / 60).rounded(.down) * 60 == start
+                $0["asset"] as? String == "EURUSD_otc"
+                    && (($0["time"] as! NSNumber).doubleValue / 60).rounded(.down) * 60 == start
             }.map { ($0["price"] as! NSNumber).doubleValue }
             try #require(volume >= 1 && volume <= minute.count, "update volume \(volume) of \(minute.count) ticks")
             let prefix = minute.prefix(volume)

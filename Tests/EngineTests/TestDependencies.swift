@@ -67,8 +67,9 @@ enum Dependency {
 
 @Suite("Test dependencies")
 struct TestDependencyTests {
-    @Test("under CI=true every test dependency is installed: a missing one fails here instead of only skipping",
-          .enabled(if: Dependency.isCI, "runs only under CI=true"))
+    @Test(
+        "under CI=true every test dependency is installed: a missing one fails here instead of only skipping",
+        .enabled(if: Dependency.isCI, "runs only under CI=true"))
     func ciHasEveryDependency() {
         for dependency in Dependency.all {
             #expect(dependency.present, "missing under CI=true: \(dependency.reason.rawValue)")

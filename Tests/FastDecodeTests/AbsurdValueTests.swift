@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FastDecode
 
 /// Times and prices outside `MarketLimits` are malformed input: counted and skipped.
@@ -10,8 +11,9 @@ struct AbsurdValueTests {
     static func updateStream(_ tuples: String) -> [UInt8] {
         var encoder = CDPFrameEncoder()
         var out: [UInt8] = []
-        encoder.frame(requestId: "1.1", timestamp: 1, opcode: 1,
-                      payload: Array("451-[\"updateStream\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
+        encoder.frame(
+            requestId: "1.1", timestamp: 1, opcode: 1,
+            payload: Array("451-[\"updateStream\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
         encoder.frame(requestId: "1.1", timestamp: 1.0001, opcode: 2, payload: Array("[\(tuples)]".utf8), into: &out)
         return out
     }
@@ -25,8 +27,9 @@ struct AbsurdValueTests {
         return (ticks, decoder.stats)
     }
 
-    @Test("absurd live ticks are skipped one by one; the sane ones in the same frame pass",
-          arguments: ["1e300", "-1e300", "1e19", "-1", "-Infinity", "Infinity", "NaN", "5e9"])
+    @Test(
+        "absurd live ticks are skipped one by one; the sane ones in the same frame pass",
+        arguments: ["1e300", "-1e300", "1e19", "-1", "-Infinity", "Infinity", "NaN", "5e9"])
     func absurdTimes(time: String) throws {
         let bytes = Self.updateStream(#"["EURUSD_otc",\#(time),1.1],["EURUSD_otc",1756866774.962,1.16558]"#)
         let (ticks, stats) = try Self.decode(bytes)
@@ -50,10 +53,12 @@ struct AbsurdValueTests {
     func absurdHistory() throws {
         var encoder = CDPFrameEncoder()
         var out: [UInt8] = []
-        let history = #"{"asset":"EURUSD_otc","period":60,"history":[[1756866700,1.1],[1e300,1.2],[1756866760,-3]],"#
+        let history =
+            #"{"asset":"EURUSD_otc","period":60,"history":[[1756866700,1.1],[1e300,1.2],[1756866760,-3]],"#
             + #""candles":[[1756866600,1.1,1.2,1.3,1.0,5],[1e19,1.1,1.2,1.3,1.0,5],[1756866660,1.1,1.2,1e300,1.0,5]]}"#
-        encoder.frame(requestId: "1.1", timestamp: 1, opcode: 1,
-                      payload: Array("451-[\"updateHistoryNewFast\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
+        encoder.frame(
+            requestId: "1.1", timestamp: 1, opcode: 1,
+            payload: Array("451-[\"updateHistoryNewFast\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
         encoder.frame(requestId: "1.1", timestamp: 1.0001, opcode: 2, payload: Array(history.utf8), into: &out)
         let decoder = try MarketDecoder()
         var snapshots: [HistorySnapshot] = []
@@ -61,8 +66,8 @@ struct AbsurdValueTests {
             decoder.decode(line: line) { if case let .history(h) = $0 { snapshots.append(h) } }
         }
         let snapshot = try #require(snapshots.first)
-        #expect(snapshot.ticks.map(\.time) == [1756866700])
-        #expect(snapshot.candles.map(\.time) == [1756866600])
+        #expect(snapshot.ticks.map(\.time) == [1_756_866_700])
+        #expect(snapshot.candles.map(\.time) == [1_756_866_600])
         #expect(decoder.stats.malformed(.absurdValue) == 4)
     }
 }

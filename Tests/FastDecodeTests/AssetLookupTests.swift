@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FastDecode
 
 @Suite("Asset names")

@@ -74,7 +74,8 @@ struct CodecKernelTests {
     }
 
     private static let escapePieces: [[UInt8]] = [
-        "a", "bc", "\\\"", "\\\\", "\\/", "\\n", "\\u00e9", "\\ud83d\\ude00", "é", "{", ":", "\\\\\\\"", "0123456789abcdef",
+        "a", "bc", "\\\"", "\\\\", "\\/", "\\n", "\\u00e9", "\\ud83d\\ude00", "é", "{", ":", "\\\\\\\"",
+        "0123456789abcdef",
     ].map { Array($0.utf8) }
 
     @Test("qf_json_unescape_string and qf_json_unescape: random strings of every length 0…200, terminated or not")
@@ -86,22 +87,29 @@ struct CodecKernelTests {
                 while s.count < length {
                     var piece = Self.escapePieces[Int.random(in: 0..<Self.escapePieces.count, using: &rng)]
                     // Half the rounds: only the escapes the vector kernels take themselves.
-                    if round % 2 == 0, piece.contains(UInt8(ascii: "n")) || piece.contains(UInt8(ascii: "u")) { piece = Array("x".utf8) }
+                    if round % 2 == 0, piece.contains(UInt8(ascii: "n")) || piece.contains(UInt8(ascii: "u")) {
+                        piece = Array("x".utf8)
+                    }
                     s += piece
                 }
-                s = Array(s.prefix(length))   // may cut an escape: both must reject it alike
+                s = Array(s.prefix(length))  // may cut an escape: both must reject it alike
                 let terminated = round % 3 != 2
-                let input = terminated ? s + [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "y"), count: round * 5) : s
-                Self.expectKernelsAgree(string: input, whole: s, "length \(length) round \(round): \(String(decoding: input, as: UTF8.self))")
+                let input =
+                    terminated ? s + [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "y"), count: round * 5) : s
+                Self.expectKernelsAgree(
+                    string: input, whole: s,
+                    "length \(length) round \(round): \(String(decoding: input, as: UTF8.self))")
             }
         }
     }
 
     @Test("qf_json_unescape_string: a quote, control byte, bad escape or lone backslash at every position")
     func unescapeEveryPosition() {
-        let base = Array(String(repeating: #"ab\"cd\\ef\/gh"#, count: 12).utf8)   // 168 bytes, escapes everywhere
-        let inserts: [[UInt8]] = [[UInt8(ascii: "\"")], [0x01], [0x1F], Array(#"\q"#.utf8), Array(#"\n"#.utf8),
-                                  Array(#"\u0041"#.utf8), Array(#"\u12"#.utf8), [0x80], [UInt8(ascii: "\\")]]
+        let base = Array(String(repeating: #"ab\"cd\\ef\/gh"#, count: 12).utf8)  // 168 bytes, escapes everywhere
+        let inserts: [[UInt8]] = [
+            [UInt8(ascii: "\"")], [0x01], [0x1F], Array(#"\q"#.utf8), Array(#"\n"#.utf8),
+            Array(#"\u0041"#.utf8), Array(#"\u12"#.utf8), [0x80], [UInt8(ascii: "\\")],
+        ]
         for insert in inserts {
             for position in 0...base.count {
                 let s = Array(base[..<position]) + insert + Array(base[position...])
@@ -121,7 +129,10 @@ struct CodecKernelTests {
         for lead in 0..<70 {
             for escape in [#"\""#, #"\\"#, #"\/"#, #"\n"#, #"\\\""#, #"\\\\"#] {
                 let body = Array(repeating: UInt8(ascii: "a"), count: lead) + Array(escape.utf8) + Array("bcd".utf8)
-                for input in [body + [UInt8(ascii: "\"")], body, Array(repeating: UInt8(ascii: "a"), count: lead) + [UInt8(ascii: "\\")]] {
+                for input in [
+                    body + [UInt8(ascii: "\"")], body,
+                    Array(repeating: UInt8(ascii: "a"), count: lead) + [UInt8(ascii: "\\")],
+                ] {
                     let r = Self.both { Self.unescapeString(input) }
                     #expect(r.portable == r.dispatched, "lead \(lead) escape \(escape)")
                 }
@@ -133,7 +144,9 @@ struct CodecKernelTests {
     func unescapePerfLog() throws {
         for line in Fixture.lines("pocketoption-20250903_003350.perflog.jsonl").prefix(300) {
             let bytes = Array(line.utf8)
-            guard let start = bytes.indices.first(where: { i in bytes[i...].starts(with: Array(#""message": ""#.utf8)) }) else { continue }
+            guard
+                let start = bytes.indices.first(where: { i in bytes[i...].starts(with: Array(#""message": ""#.utf8)) })
+            else { continue }
             let input = Array(bytes[(start + 12)...])
             let r = Self.both { Self.unescapeString(input) }
             #expect(r.portable == r.dispatched)
@@ -154,7 +167,9 @@ struct CodecKernelTests {
                 #expect(r.portable.0 == n && r.portable.1 == bytes)
                 #expect(r.dispatched.0 == r.portable.0 && r.dispatched.1 == r.portable.1, "n \(n)")
                 let inPlace = Self.both { Self.base64InPlace(text) }
-                #expect(inPlace.portable.0 == n && inPlace.dispatched.0 == n && inPlace.dispatched.1 == bytes, "in place, n \(n)")
+                #expect(
+                    inPlace.portable.0 == n && inPlace.dispatched.0 == n && inPlace.dispatched.1 == bytes,
+                    "in place, n \(n)")
             }
         }
     }
@@ -163,9 +178,11 @@ struct CodecKernelTests {
     func base64Invalid() {
         var rng = SeededGenerator(seed: 65)
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        let badBytes: [UInt8] = [UInt8(ascii: "="), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: " "), UInt8(ascii: "\n"),
-                                 0, 0x7F, 0x80, 0xFF, UInt8(ascii: "@"), UInt8(ascii: "["), UInt8(ascii: "`"), UInt8(ascii: "{"),
-                                 UInt8(ascii: "*"), UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: ":")]
+        let badBytes: [UInt8] = [
+            UInt8(ascii: "="), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: " "), UInt8(ascii: "\n"),
+            0, 0x7F, 0x80, 0xFF, UInt8(ascii: "@"), UInt8(ascii: "["), UInt8(ascii: "`"), UInt8(ascii: "{"),
+            UInt8(ascii: "*"), UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: ":"),
+        ]
         for length in [1, 2, 3, 4, 7, 8, 31, 32, 33, 43, 44, 45, 63, 64, 65, 96, 100, 128, 131, 200] {
             let text = (0..<length).map { _ in alphabet[Int.random(in: 0..<64, using: &rng)] }
             let clean = Self.both { Self.base64(text) }
@@ -198,22 +215,30 @@ struct LongDecimalTests {
         let parser = try #require(qf_parser_create(0))
         defer { qf_parser_destroy(parser) }
         var rng = SeededGenerator(seed: 17)
-        var texts: [String] = ["9007199254740993", "9007199254740995", "4503599627370496.5", "4503599627370497.5",
-                               "1000.0274999999999", "0.1000000000000000", "9999999999999999999", "0.0000000000000000001",
-                               "1234567890123456.789", "1.7976931348623157", "0.30000000000000004", "123456.78901234567"]
+        var texts: [String] = [
+            "9007199254740993", "9007199254740995", "4503599627370496.5", "4503599627370497.5",
+            "1000.0274999999999", "0.1000000000000000", "9999999999999999999", "0.0000000000000000001",
+            "1234567890123456.789", "1.7976931348623157", "0.30000000000000004", "123456.78901234567",
+        ]
         for _ in 0..<20_000 {
             let digits = Int.random(in: 1...19, using: &rng)
             let fraction = Int.random(in: 0...digits, using: &rng)
-            var s = (0..<(digits - fraction)).map { i in String(Int.random(in: i == 0 ? 1...9 : 0...9, using: &rng)) }.joined()
+            var s = (0..<(digits - fraction)).map { i in String(Int.random(in: i == 0 ? 1...9 : 0...9, using: &rng)) }
+                .joined()
             if s.isEmpty { s = "0" }
-            if fraction > 0 { s += "." + (0..<fraction).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined() }
+            if fraction > 0 {
+                s += "." + (0..<fraction).map { _ in String(Int.random(in: 0...9, using: &rng)) }.joined()
+            }
             texts.append(s)
-            texts.append(String(Double.random(in: 0..<100_000, using: &rng)))   // shortest form, up to 17 digits
+            texts.append(String(Double.random(in: 0..<100_000, using: &rng)))  // shortest form, up to 17 digits
         }
         for text in texts {
-            let line = Array(#"{"method":"Network.webSocketClosed","params":{"requestId":"1.1","timestamp":\#(text)}}"#.utf8)
+            let line = Array(
+                #"{"method":"Network.webSocketClosed","params":{"requestId":"1.1","timestamp":\#(text)}}"#.utf8)
             var frame = qf_frame()
-            let status = line.withUnsafeBufferPointer { qf_parse_line(parser, $0.baseAddress, $0.count, $0.count, &frame) }
+            let status = line.withUnsafeBufferPointer {
+                qf_parse_line(parser, $0.baseAddress, $0.count, $0.count, &frame)
+            }
             #expect(status == QF_OK)
             let expected = try #require(Double(text))
             #expect(frame.timestamp.bitPattern == expected.bitPattern, "\(text)")
@@ -223,10 +248,12 @@ struct LongDecimalTests {
     /// A line on each of the shim's paths: Chrome's frame template, the general CDP scanner
     /// (keys reordered), the flat perf-log scan, and simdjson alone (an array the scanners leave to it).
     static func timestampLines(_ t: String) -> [[UInt8]] {
-        [#"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":\#(t),"response":{"opcode":1,"mask":false,"payloadData":"2"}}}"#,
-         #"{"params":{"timestamp":\#(t),"requestId":"1.1","response":{"payloadData":"2","opcode":1}},"method":"Network.webSocketFrameReceived"}"#,
-         #"{"level":"INFO","message":"{\"message\":{\"method\":\"Network.webSocketClosed\",\"params\":{\"requestId\":\"1.1\",\"timestamp\":\#(t)}},\"webview\":\"x\"}","timestamp":5}"#,
-         #"{"method":"Network.webSocketClosed","params":{"requestId":"1.1","timestamp":\#(t),"extra":[1]}}"#].map { Array($0.utf8) }
+        [
+            #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":\#(t),"response":{"opcode":1,"mask":false,"payloadData":"2"}}}"#,
+            #"{"params":{"timestamp":\#(t),"requestId":"1.1","response":{"payloadData":"2","opcode":1}},"method":"Network.webSocketFrameReceived"}"#,
+            #"{"level":"INFO","message":"{\"message\":{\"method\":\"Network.webSocketClosed\",\"params\":{\"requestId\":\"1.1\",\"timestamp\":\#(t)}},\"webview\":\"x\"}","timestamp":5}"#,
+            #"{"method":"Network.webSocketClosed","params":{"requestId":"1.1","timestamp":\#(t),"extra":[1]}}"#,
+        ].map { Array($0.utf8) }
     }
 
     static func parse(_ parser: OpaquePointer, _ line: [UInt8]) -> (qf_status, Double) {
@@ -283,7 +310,8 @@ struct LongDecimalTests {
             payload.ticks_cap = 8
             let bytes = Array(text.utf8) + [UInt8](repeating: 0, count: 64)
             return bytes.withUnsafeBufferPointer {
-                qf_parse_payload(parser, Int32(QF_EVENT_UPDATE_STREAM.rawValue), $0.baseAddress, text.utf8.count, &payload)
+                qf_parse_payload(
+                    parser, Int32(QF_EVENT_UPDATE_STREAM.rawValue), $0.baseAddress, text.utf8.count, &payload)
             }
         }
         #expect(parse(#"[["EURUSD_otc",1756866774.5,1.5]]"#) == QF_OK)

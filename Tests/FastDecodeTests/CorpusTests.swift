@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FastDecode
 
 @Suite("Real PocketOption captures")
@@ -8,8 +9,9 @@ struct CorpusTests {
     func everyTickExact(session: String) throws {
         let expected = Fixture.lines("\(session).ticks.jsonl").map { line -> NamedTick in
             let obj = try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            return NamedTick(asset: obj["asset"] as! String, time: (obj["time"] as! NSNumber).doubleValue,
-                             price: (obj["price"] as! NSNumber).doubleValue)
+            return NamedTick(
+                asset: obj["asset"] as! String, time: (obj["time"] as! NSNumber).doubleValue,
+                price: (obj["price"] as! NSNumber).doubleValue)
         }
         let result = decodeAll(Fixture.lines("\(session).cdp.jsonl"))
         #expect(expected.count > 100)
@@ -48,7 +50,7 @@ struct CorpusTests {
         #expect(zip(fast.candles, fast.candles.dropFirst()).allSatisfy { $0.time < $1.time })
         let period = try #require(histories.first { $0.source == .loadHistoryPeriodFast })
         #expect(period.candles.count == 150)
-        #expect(period.candles.first?.time == 1756851840)
+        #expect(period.candles.first?.time == 1_756_851_840)
         #expect(period.candles.first?.close == 0.878)
         #expect(charts.count == 1)
         #expect(result.decoder.assets.name(of: charts[0].asset) == "EURGBP_otc")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FastDecode
 
 /// No market datum, live or recorded, is dated after the moment it is read: a time more than
@@ -24,8 +25,9 @@ struct FutureTimeLimitTests {
         #expect(MarketLimits.times.upperBound <= Self.now + MarketLimits.futureTolerance + 1)
     }
 
-    @Test("non-finite, negative and overflowing times stay refused on the slow path",
-          arguments: [Double.nan, .infinity, -.infinity, -1, -1e308, 1e308, .greatestFiniteMagnitude])
+    @Test(
+        "non-finite, negative and overflowing times stay refused on the slow path",
+        arguments: [Double.nan, .infinity, -.infinity, -1, -1e308, 1e308, .greatestFiniteMagnitude])
     func absurdTimes(time: Double) {
         #expect(!MarketLimits.isSane(time: time))
     }
@@ -53,7 +55,8 @@ struct FutureTimeLimitTests {
     @Test("a live tick dated 2099 amid normal ticks is counted as absurd_value and skipped")
     func decoderRefusesLiveTick() throws {
         let bytes = AbsurdValueTests.updateStream(
-            #"["EURUSD_otc",1756866774.962,1.16558],["EURUSD_otc",\#(Self.year2099),1.2],["EURUSD_otc",1756866775.5,1.16559]"#)
+            #"["EURUSD_otc",1756866774.962,1.16558],["EURUSD_otc",\#(Self.year2099),1.2],["EURUSD_otc",1756866775.5,1.16559]"#
+        )
         let (ticks, stats) = try AbsurdValueTests.decode(bytes)
         #expect(ticks.map(\.time) == [1756866774.962, 1756866775.5])
         #expect(stats.malformed(.absurdValue) == 1)
@@ -64,13 +67,16 @@ struct FutureTimeLimitTests {
         var encoder = CDPFrameEncoder()
         var out: [UInt8] = []
         let future = Int(Self.now) + 3600
-        let history = #"{"asset":"EURUSD_otc","period":60,"history":[[1756866700,1.1],[\#(future),1.2],[\#(Self.year2099),1.3]],"#
+        let history =
+            #"{"asset":"EURUSD_otc","period":60,"history":[[1756866700,1.1],[\#(future),1.2],[\#(Self.year2099),1.3]],"#
             + #""candles":[[1756866600,1.1,1.2,1.3,1.0,5],[\#(future),1.1,1.2,1.3,1.0,5]]}"#
-        let page = #"{"asset":"EURUSD_otc","index":1,"period":60,"data":[{"time":1756866600,"open":1.1,"close":1.2,"high":1.3,"low":1.0},"#
+        let page =
+            #"{"asset":"EURUSD_otc","index":1,"period":60,"data":[{"time":1756866600,"open":1.1,"close":1.2,"high":1.3,"low":1.0},"#
             + #"{"time":\#(future),"open":1.1,"close":1.2,"high":1.3,"low":1.0}]}"#
         for (name, body) in [("updateHistoryNewFast", history), ("loadHistoryPeriodFast", page)] {
-            encoder.frame(requestId: "1.1", timestamp: 1, opcode: 1,
-                          payload: Array("451-[\"\(name)\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
+            encoder.frame(
+                requestId: "1.1", timestamp: 1, opcode: 1,
+                payload: Array("451-[\"\(name)\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
             encoder.frame(requestId: "1.1", timestamp: 1.0001, opcode: 2, payload: Array(body.utf8), into: &out)
         }
         let decoder = try MarketDecoder()
@@ -79,9 +85,9 @@ struct FutureTimeLimitTests {
             decoder.decode(line: line) { if case let .history(h) = $0 { snapshots.append(h) } }
         }
         #expect(snapshots.count == 2)
-        #expect(snapshots.first?.ticks.map(\.time) == [1756866700])
+        #expect(snapshots.first?.ticks.map(\.time) == [1_756_866_700])
         for snapshot in snapshots {
-            #expect(snapshot.candles.map(\.time) == [1756866600])
+            #expect(snapshot.candles.map(\.time) == [1_756_866_600])
         }
         #expect(decoder.stats.malformed(.absurdValue) == 4)
     }

@@ -1,7 +1,8 @@
+import CDecodeShim
 import Foundation
 import Testing
+
 @testable import FastDecode
-import CDecodeShim
 
 @Suite("Malformed input is counted, never a crash")
 struct MalformedInputTests {
@@ -16,23 +17,34 @@ struct MalformedInputTests {
         }
         #expect(decoder.stats.lines == line.count)
         // All but the empty prefix are malformed JSON (a cut inside a perf-log line never parses).
-        #expect(decoder.stats.malformed(.json) + decoder.stats.malformed(.utf8) + decoder.stats.emptyLines == line.count)
+        #expect(
+            decoder.stats.malformed(.json) + decoder.stats.malformed(.utf8) + decoder.stats.emptyLines == line.count)
     }
 
     @Test("each kind of bad input lands in its own counter")
     func kinds() throws {
         let d = try MarketDecoder()
         func feed(_ s: String) { d.decode(line: s) { _ in } }
-        feed("")                                             // empty
-        feed("{\"method\":")                                 // truncated JSON
-        feed("not json at all")                              // garbage
-        feed("[1,2,3]")                                      // JSON, not an object
-        feed("{\"hello\":\"world\"}")                        // not CDP
-        feed(#"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":2,"mask":false,"payloadData":"!!!notbase64"}}}"#)
-        feed(#"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":9,"mask":false,"payloadData":"AAAA"}}}"#)
-        feed(#"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":1,"mask":false,"payloadData":"zz"}}}"#)
-        feed(#"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":"1","mask":false,"payloadData":"x"}}}"#)
-        feed(#"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":1,"mask":false,"payloadData":"42[\"updateStream\",{\"not\":\"ticks\"}]"}}}"#)
+        feed("")  // empty
+        feed("{\"method\":")  // truncated JSON
+        feed("not json at all")  // garbage
+        feed("[1,2,3]")  // JSON, not an object
+        feed("{\"hello\":\"world\"}")  // not CDP
+        feed(
+            #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":2,"mask":false,"payloadData":"!!!notbase64"}}}"#
+        )
+        feed(
+            #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":9,"mask":false,"payloadData":"AAAA"}}}"#
+        )
+        feed(
+            #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":1,"mask":false,"payloadData":"zz"}}}"#
+        )
+        feed(
+            #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":"1","mask":false,"payloadData":"x"}}}"#
+        )
+        feed(
+            #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":1,"response":{"opcode":1,"mask":false,"payloadData":"42[\"updateStream\",{\"not\":\"ticks\"}]"}}}"#
+        )
         #expect(d.stats.emptyLines == 1)
         #expect(d.stats.malformed(.json) == 3)
         #expect(d.stats.malformed(.notCDP) == 1)
@@ -47,7 +59,7 @@ struct MalformedInputTests {
     @Test("invalid UTF-8 and binary garbage are counted")
     func binaryGarbage() throws {
         let d = try MarketDecoder()
-        d.decode(line: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]) { _ in }   // {"\xff\xfe":1}
+        d.decode(line: [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D]) { _ in }  // {"\xff\xfe":1}
         var rng = SeededGenerator(seed: 7)
         for _ in 0..<2000 {
             let n = Int.random(in: 1...300, using: &rng)
@@ -85,7 +97,9 @@ struct MalformedInputTests {
         #expect(body.utf8.count > 12_000_000)
         var encoder = CDPFrameEncoder()
         var out: [UInt8] = []
-        encoder.frame(requestId: "1.1", timestamp: 1, opcode: 1, payload: Array("451-[\"updateStream\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
+        encoder.frame(
+            requestId: "1.1", timestamp: 1, opcode: 1,
+            payload: Array("451-[\"updateStream\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
         encoder.frame(requestId: "1.1", timestamp: 2, opcode: 2, payload: Array(body.utf8), into: &out)
         let lines = out.split(separator: 0x0A)
         let d = try MarketDecoder()
@@ -99,7 +113,9 @@ struct MalformedInputTests {
     @Test("lines over the size limit are counted as too large")
     func sizeLimit() throws {
         let d = try MarketDecoder(maxMessageBytes: 1000)
-        d.decode(line: Self.sample[0] + String(repeating: " ", count: 10) + "x" + String(repeating: "y", count: 2000)) { _ in }
+        d.decode(line: Self.sample[0] + String(repeating: " ", count: 10) + "x" + String(repeating: "y", count: 2000)) {
+            _ in
+        }
         #expect(d.stats.malformed(.tooLarge) == 1)
     }
 
@@ -142,33 +158,38 @@ struct MalformedInputTests {
 struct UnescapeKernelTests {
     /// The reference: Foundation's JSON parser on the same string literal.
     static func reference(_ escaped: [UInt8]) -> [UInt8]? {
-        let doc = Data([UInt8(ascii: "[")] + [UInt8(ascii: "\"")] + escaped + [UInt8(ascii: "\"")] + [UInt8(ascii: "]")])
+        let doc = Data(
+            [UInt8(ascii: "[")] + [UInt8(ascii: "\"")] + escaped + [UInt8(ascii: "\"")] + [UInt8(ascii: "]")])
         guard let array = try? JSONSerialization.jsonObject(with: doc) as? [String] else { return nil }
         return Array(array[0].utf8)
     }
 
-    @Test("qf_json_unescape_string agrees with Foundation on random strings across 64-byte blocks",
-          arguments: [(UInt64(1), false), (2, false), (3, true), (4, true)])
+    @Test(
+        "qf_json_unescape_string agrees with Foundation on random strings across 64-byte blocks",
+        arguments: [(UInt64(1), false), (2, false), (3, true), (4, true)])
     func randomStrings(seed: UInt64, portable: Bool) {
         qf_codecs_force_portable(portable ? 1 : 0)
         defer { qf_codecs_force_portable(0) }
         var rng = SeededGenerator(seed: seed)
-        let pieces: [[UInt8]] = [Array("a".utf8), Array("bc".utf8), Array("\\\"".utf8), Array("\\\\".utf8),
-                                 Array("\\/".utf8), Array("\\n".utf8), Array("\\u00e9".utf8), Array("\\ud83d\\ude00".utf8),
-                                 Array("é".utf8), Array("{".utf8), Array(":".utf8), Array("\\\\\\\"".utf8)]
+        let pieces: [[UInt8]] = [
+            Array("a".utf8), Array("bc".utf8), Array("\\\"".utf8), Array("\\\\".utf8),
+            Array("\\/".utf8), Array("\\n".utf8), Array("\\u00e9".utf8), Array("\\ud83d\\ude00".utf8),
+            Array("é".utf8), Array("{".utf8), Array(":".utf8), Array("\\\\\\\"".utf8),
+        ]
         for _ in 0..<400 {
             var s: [UInt8] = []
             let n = Int.random(in: 0...200, using: &rng)
             while s.count < n { s += pieces[Int.random(in: 0..<pieces.count, using: &rng)] }
             // Sometimes only the escapes the fast kernel handles.
             if Bool.random(using: &rng) { s = s.filter { $0 != UInt8(ascii: "n") && $0 != UInt8(ascii: "u") } }
-            guard let expected = Self.reference(s) else { continue }   // filtering may break an escape
+            guard let expected = Self.reference(s) else { continue }  // filtering may break an escape
             let input = s + [UInt8(ascii: "\"")] + Array(repeating: UInt8(ascii: "x"), count: 70)
             var out = [UInt8](repeating: 0, count: input.count + 64)
             var after: UnsafePointer<UInt8>?
             let got: Int = input.withUnsafeBufferPointer { inp in
                 out.withUnsafeMutableBufferPointer { o in
-                    let r = qf_json_unescape_string(inp.baseAddress!, inp.baseAddress! + inp.count, o.baseAddress!, &after)
+                    let r = qf_json_unescape_string(
+                        inp.baseAddress!, inp.baseAddress! + inp.count, o.baseAddress!, &after)
                     if r >= 0 { #expect(after! - inp.baseAddress! == s.count + 1) }
                     return r
                 }

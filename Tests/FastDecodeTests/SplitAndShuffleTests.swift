@@ -1,6 +1,7 @@
+import CDecodeShim
 import Foundation
 import Testing
-import CDecodeShim
+
 @testable import FastDecode
 
 @Suite("Input granularity and interleaving")
@@ -38,7 +39,9 @@ struct SplitAndShuffleTests {
         #expect(events.filter { $0.contains("\"tick\"") }.count == 2)
     }
 
-    @Test("sockets shuffled against each other (order kept within each socket) give the same per-asset ticks", arguments: [1, 2, 3])
+    @Test(
+        "sockets shuffled against each other (order kept within each socket) give the same per-asset ticks",
+        arguments: [1, 2, 3])
     func interleavedSockets(seed: UInt64) throws {
         let lines = Fixture.lines("pocketoption-20250903_003350.cdp.jsonl")
         // Group lines per requestId, then interleave the groups randomly.
@@ -65,7 +68,9 @@ struct SplitAndShuffleTests {
         #expect(mixed.count == original.count)
         // One asset may stream on two sockets: compare each asset's ticks as a set, by time.
         let byAsset = { (ticks: [NamedTick]) in
-            Dictionary(grouping: ticks, by: \.asset).mapValues { $0.sorted { ($0.time, $0.price) < ($1.time, $1.price) } }
+            Dictionary(grouping: ticks, by: \.asset).mapValues {
+                $0.sorted { ($0.time, $0.price) < ($1.time, $1.price) }
+            }
         }
         let same = byAsset(mixed) == byAsset(original)
         #expect(same)
@@ -96,7 +101,8 @@ struct JSONLIterationTests {
             }
             #expect(got == ["{\"a\":1}", "", "{\"b\":2}"])
             #expect(qf_jsonl_next(buf.baseAddress, buf.count, &offset, 1, &line) == 1)
-            #expect(String(decoding: UnsafeRawBufferPointer(start: line.ptr, count: line.len), as: UTF8.self) == "{\"c\"")
+            #expect(
+                String(decoding: UnsafeRawBufferPointer(start: line.ptr, count: line.len), as: UTF8.self) == "{\"c\"")
             #expect(qf_jsonl_next(buf.baseAddress, buf.count, &offset, 1, &line) == 0)
         }
     }

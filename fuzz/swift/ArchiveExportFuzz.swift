@@ -26,8 +26,10 @@ private let asset = "FUZZ_otc"
 private let base: Int64 = 1_756_866_000
 private let specs = try! IndicatorSpecParser.parse("rsi(14),willr(50),cci(20),macd,supertrend(10,3),bbands(20,2),stoch")
 
-private let absurdDoubles: [Double] = [1e308, -1e308, .nan, .infinity, -.infinity, 0, -0.0, -1, 1e19, -1e19, 9.3e18,
-                                       5e12, 4.2e9, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1e13, 1e-300]
+private let absurdDoubles: [Double] = [
+    1e308, -1e308, .nan, .infinity, -.infinity, 0, -0.0, -1, 1e19, -1e19, 9.3e18,
+    5e12, 4.2e9, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1e13, 1e-300,
+]
 private let absurdStarts: [Int64] = [.min, .max, -60, 0, 9_000_000_000_000, .max - 59, .min + 1, 4_102_444_860]
 private let absurdCounts: [Int] = [-1, .max, .min, 0, Int(UInt32.max) + 1]
 
@@ -86,7 +88,8 @@ private func writeChunk(ticks: Bool, _ fields: inout Fields) -> Int {
     let folder = root + "/" + ChunkNaming.folder(asset: asset, kind: kind, timeframeSeconds: seconds)
     mkdir(root + "/" + asset, 0o700)
     mkdir(folder, 0o700)
-    let name = ChunkNaming.fileName(asset: asset, kind: kind, timeframeSeconds: seconds, time: Double(base), sequence: 1)
+    let name = ChunkNaming.fileName(
+        asset: asset, kind: kind, timeframeSeconds: seconds, time: Double(base), sequence: 1)
     let staged = ByteBuffer(capacity: 1 << 16)
     let limit = 4_096
     staged.append(ChunkHeader(kind: kind, asset: asset, timeframeSeconds: UInt32(seconds), recordLimit: limit).bytes)
@@ -114,8 +117,9 @@ private func writeChunk(ticks: Bool, _ fields: inout Fields) -> Int {
         }
     }
     do {
-        let file = try LZ4ChunkFile(openPath: folder + "/" + name + ".open", finalPath: folder + "/" + name,
-                                    scratch: ByteBuffer(capacity: 1 << 17))
+        let file = try LZ4ChunkFile(
+            openPath: folder + "/" + name + ".open", finalPath: folder + "/" + name,
+            scratch: ByteBuffer(capacity: 1 << 17))
         file.durable = false
         try file.write(staged)
         try file.close()
@@ -165,8 +169,10 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
     if let loaded = try? AnalysisCandleLoader.archive(root, asset: nil, timeframe: .oneMinute) {
         for c in loaded.candles {
-            guard MarketLimits.isSane(time: c.timestamp), MarketLimits.isSane(price: c.open), MarketLimits.isSane(price: c.high),
-                  MarketLimits.isSane(price: c.low), MarketLimits.isSane(price: c.close) else {
+            guard MarketLimits.isSane(time: c.timestamp), MarketLimits.isSane(price: c.open),
+                MarketLimits.isSane(price: c.high),
+                MarketLimits.isSane(price: c.low), MarketLimits.isSane(price: c.close)
+            else {
                 fatalError("the loader returned an absurd candle: \(c)")
             }
         }

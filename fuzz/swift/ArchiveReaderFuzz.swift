@@ -104,7 +104,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     }
     guard size >= 1 else { return 0 }
     let mode = data[0]
-    let skip = mode & 6 != 0 ? 2 : 1 // the absurd variants take their amount from the second byte
+    let skip = mode & 6 != 0 ? 2 : 1  // the absurd variants take their amount from the second byte
     guard size >= skip else { return 0 }
     let amount = skip == 2 ? Int(data[1]) : 0
     let body = UnsafeRawBufferPointer(start: data + skip, count: size - skip)

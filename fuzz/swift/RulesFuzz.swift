@@ -15,8 +15,9 @@ import Glibc
 private let candles: [AnalysisCandle] = (0..<64).map { i in
     let x = Double(i)
     let close = 1.08 + 0.001 * sin(x / 5) + (i % 7 == 0 ? 0.002 : 0)
-    return AnalysisCandle(timestamp: 1_756_866_000 + x * 60, open: 1.08 + 0.001 * sin((x - 1) / 5), high: close + 0.0005,
-                          low: close - 0.0005, close: close, volume: 1000 + x)
+    return AnalysisCandle(
+        timestamp: 1_756_866_000 + x * 60, open: 1.08 + 0.001 * sin((x - 1) / 5), high: close + 0.0005,
+        low: close - 0.0005, close: close, volume: 1000 + x)
 }
 
 /// The text the input describes.

@@ -51,8 +51,9 @@ extension CandleFormer {
         if let period = history.period, period > 0, !history.candles.isEmpty {
             for k in 0..<tfCount where timeframes[k].seconds % period == 0 {
                 let groups = Self.aggregate(history.candles, period: period, into: timeframes[k])
-                seedCandles(groups, slot: base + k, timeframe: k, asset: asset,
-                            newestMayForm: history.source == .updateHistoryNewFast, &changes, emit)
+                seedCandles(
+                    groups, slot: base + k, timeframe: k, asset: asset,
+                    newestMayForm: history.source == .updateHistoryNewFast, &changes, emit)
             }
         }
 
@@ -65,8 +66,10 @@ extension CandleFormer {
     }
 
     /// Merges one history tick into the candle of its period (no lateness limit).
-    mutating func mergeHistoryTick(slot j: Int, timeframe k: Int, asset: AssetID, time t: Double, price p: Double,
-                                   _ changes: inout SeedChanges, _ emit: (CandleEvent) -> Void) {
+    mutating func mergeHistoryTick(
+        slot j: Int, timeframe k: Int, asset: AssetID, time t: Double, price p: Double,
+        _ changes: inout SeedChanges, _ emit: (CandleEvent) -> Void
+    ) {
         let tf = timeframes[k]
         let s = tf.start(of: t)
         if slots[j].hasForming && s == slots[j].forming.candle.start {
@@ -93,8 +96,10 @@ extension CandleFormer {
         var groups: [BrokerGroup] = []
         var broken = false
         for bc in candles {
-            guard MarketLimits.isSane(time: bc.time), MarketLimits.isSane(price: bc.open), MarketLimits.isSane(price: bc.high),
-                  MarketLimits.isSane(price: bc.low), MarketLimits.isSane(price: bc.close) else { continue }
+            guard MarketLimits.isSane(time: bc.time), MarketLimits.isSane(price: bc.open),
+                MarketLimits.isSane(price: bc.high),
+                MarketLimits.isSane(price: bc.low), MarketLimits.isSane(price: bc.close)
+            else { continue }
             let s = sub.start(of: bc.time)
             let g = tf.start(of: Double(s))
             if var last = groups.last, last.start == g, !broken {
@@ -112,8 +117,10 @@ extension CandleFormer {
             } else {
                 broken = s != g
                 if !broken {
-                    groups.append(BrokerGroup(start: g, open: bc.open, high: bc.high, low: bc.low, close: bc.close,
-                                              lastSub: s, parts: 1, complete: need == 1))
+                    groups.append(
+                        BrokerGroup(
+                            start: g, open: bc.open, high: bc.high, low: bc.low, close: bc.close,
+                            lastSub: s, parts: 1, complete: need == 1))
                 }
             }
         }
@@ -121,8 +128,10 @@ extension CandleFormer {
     }
 
     /// Stores broker candles for one slot (see ``seed(_:_:)``).
-    mutating func seedCandles(_ groups: [BrokerGroup], slot j: Int, timeframe k: Int, asset: AssetID,
-                              newestMayForm: Bool, _ changes: inout SeedChanges, _ emit: (CandleEvent) -> Void) {
+    mutating func seedCandles(
+        _ groups: [BrokerGroup], slot j: Int, timeframe k: Int, asset: AssetID,
+        newestMayForm: Bool, _ changes: inout SeedChanges, _ emit: (CandleEvent) -> Void
+    ) {
         guard let newest = groups.last else { return }
         let tf = timeframes[k]
         let a = Int(asset.rawValue)
@@ -157,7 +166,8 @@ extension CandleFormer {
                     counters.historyCandles += 1
                 }
             } else if g.start == newest.start && !slots[j].hasForming
-                        && (closed[j].newestStart.map { $0 < g.start } ?? true) {
+                && (closed[j].newestStart.map { $0 < g.start } ?? true)
+            {
                 let s = g.start
                 slots[j].forming = TrackedCandle(candle: candle, firstTime: -.infinity, lastTime: -.infinity)
                 slots[j].start = Double(s)
@@ -171,8 +181,10 @@ extension CandleFormer {
     }
 
     /// Stores a broker candle as a closed candle unless a tick-built candle holds its period.
-    mutating func upsertBroker(_ g: BrokerGroup, slot j: Int, asset: AssetID, timeframe tf: Timeframe,
-                               _ changes: inout SeedChanges) {
+    mutating func upsertBroker(
+        _ g: BrokerGroup, slot j: Int, asset: AssetID, timeframe tf: Timeframe,
+        _ changes: inout SeedChanges
+    ) {
         let candle = g.candle(asset: asset, timeframe: tf)
         let tracked = TrackedCandle(candle: candle, firstTime: -.infinity, lastTime: .infinity)
         if let i = closed[j].index(of: g.start) {
@@ -220,8 +232,9 @@ struct BrokerGroup {
     var complete: Bool
 
     func candle(asset: AssetID, timeframe: Timeframe) -> Candle {
-        Candle(asset: asset, timeframe: timeframe, start: start, open: open, high: high, low: low,
-               close: close, ticks: 0)
+        Candle(
+            asset: asset, timeframe: timeframe, start: start, open: open, high: high, low: low,
+            close: close, ticks: 0)
     }
 }
 

@@ -82,10 +82,12 @@ import FastDecode
     ///     and for revisions (a candle no longer kept cannot be revised).
     ///   - streamJumpLimit: seconds a live tick may run ahead of the stream's clock unconfirmed
     ///     (see ``add(_:_:)``); `.infinity` turns the check off.
-    @usableFromInline package init(timeframes: [Timeframe] = [.oneMinute],
-                latenessWindow: LatenessWindow = .default,
-                keepClosed: Int = 500,
-                streamJumpLimit: Double = MarketLimits.futureTolerance) {
+    @usableFromInline package init(
+        timeframes: [Timeframe] = [.oneMinute],
+        latenessWindow: LatenessWindow = .default,
+        keepClosed: Int = 500,
+        streamJumpLimit: Double = MarketLimits.futureTolerance
+    ) {
         var seen = Set<Timeframe>()
         let tfs = timeframes.filter { seen.insert($0).inserted }
         precondition(!tfs.isEmpty, "CandleFormer needs at least one timeframe")
@@ -172,13 +174,15 @@ import FastDecode
     /// A live tick outside the forming candle's period: no forming candle yet, a new period
     /// (close and open), or a late tick. Returns whether the tick was merged.
     @usableFromInline
-    mutating func addSlow(slot j: Int, timeframe k: Int, asset: AssetID, time t: Double, price p: Double,
-                         _ emit: (CandleEvent) -> Void) -> Bool {
+    mutating func addSlow(
+        slot j: Int, timeframe k: Int, asset: AssetID, time t: Double, price p: Double,
+        _ emit: (CandleEvent) -> Void
+    ) -> Bool {
         let tf = timeframes[k]
         let s = tf.start(of: t)
         if let reference = lateReference(slot: j, timeframe: tf), s < reference {
             guard withinWindow(start: s, reference: reference, timeframe: tf, asset: asset, time: t),
-                  let revised = mergeIntoClosed(slot: j, asset: asset, timeframe: tf, start: s, time: t, price: p)
+                let revised = mergeIntoClosed(slot: j, asset: asset, timeframe: tf, start: s, time: t, price: p)
             else {
                 counters.lateDropped &+= 1
                 return false
@@ -202,7 +206,8 @@ import FastDecode
     }
 
     @usableFromInline
-    func withinWindow(start s: Int64, reference: Int64, timeframe tf: Timeframe, asset: AssetID, time t: Double) -> Bool {
+    func withinWindow(start s: Int64, reference: Int64, timeframe tf: Timeframe, asset: AssetID, time t: Double) -> Bool
+    {
         switch latenessWindow {
         case .candles(let n):
             return s >= reference - Int64(n) * Int64(tf.seconds)
@@ -214,8 +219,10 @@ import FastDecode
     /// Closes the forming candle (if any) and opens one at `start` with the tick; `start` is
     /// after every kept candle.
     @usableFromInline
-    mutating func openPeriod(slot j: Int, asset: AssetID, timeframe tf: Timeframe, start s: Int64,
-                             time t: Double, price p: Double, _ emit: (CandleEvent) -> Void) {
+    mutating func openPeriod(
+        slot j: Int, asset: AssetID, timeframe tf: Timeframe, start s: Int64,
+        time t: Double, price p: Double, _ emit: (CandleEvent) -> Void
+    ) {
         closeForming(slot: j, emit)
         slots[j].forming = TrackedCandle(asset: asset, timeframe: tf, start: s, time: t, price: p)
         slots[j].start = Double(s)
@@ -237,8 +244,10 @@ import FastDecode
     /// Merges a tick into the closed candle of period `start`, creating it if the period had no
     /// candle. Returns the candle, or `nil` when it is older than every kept candle.
     @usableFromInline
-    mutating func mergeIntoClosed(slot j: Int, asset: AssetID, timeframe tf: Timeframe, start s: Int64,
-                                  time t: Double, price p: Double) -> Candle? {
+    mutating func mergeIntoClosed(
+        slot j: Int, asset: AssetID, timeframe tf: Timeframe, start s: Int64,
+        time t: Double, price p: Double
+    ) -> Candle? {
         if let i = closed[j].index(of: s) {
             closed[j][i].merge(time: t, price: p)
             return closed[j][i].candle

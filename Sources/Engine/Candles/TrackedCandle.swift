@@ -23,8 +23,9 @@ struct TrackedCandle: Sendable {
     /// A candle opened by one tick.
     @inlinable
     init(asset: AssetID, timeframe: Timeframe, start: Int64, time: Double, price: Double) {
-        self.init(candle: Candle(asset: asset, timeframe: timeframe, start: start, price: price),
-                  firstTime: time, lastTime: time)
+        self.init(
+            candle: Candle(asset: asset, timeframe: timeframe, start: start, price: price),
+            firstTime: time, lastTime: time)
     }
 
     /// Merges a tick of this candle's period. Returns `true` when the tick was older than the

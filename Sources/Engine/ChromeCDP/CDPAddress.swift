@@ -18,7 +18,9 @@ package struct CDPAddress: Sendable, Equatable, CustomStringConvertible {
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             host = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
-            guard rest.hasPrefix(":") else { throw ChromeError(code: .badAddress, cause: "expected [HOST]:PORT, got \(text)") }
+            guard rest.hasPrefix(":") else {
+                throw ChromeError(code: .badAddress, cause: "expected [HOST]:PORT, got \(text)")
+            }
             portText = rest.dropFirst()
         } else if let colon = text.lastIndex(of: ":") {
             let h = text[..<colon]

@@ -35,10 +35,13 @@ package final class CDPCommandSession: Sendable {  // answers cross threads in `
 
     /// Connects to `target`'s DevTools WebSocket at `numericHost:port` and starts reading;
     /// `onEvent` gets every event message (not the answers).
-    package init(target: ChromeTarget, numericHost: String, port: Int, connectTimeout: Double = 1, timeout: Double = 3,
-                 maxMessageBytes: Int = 512 << 20, onEvent: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) throws(ChromeError) {
-        socket = try DevToolsSocket(address: numericHost, port: port, path: target.debuggerPath,
-                                    connectTimeout: connectTimeout, timeout: timeout)
+    package init(
+        target: ChromeTarget, numericHost: String, port: Int, connectTimeout: Double = 1, timeout: Double = 3,
+        maxMessageBytes: Int = 512 << 20, onEvent: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
+    ) throws(ChromeError) {
+        socket = try DevToolsSocket(
+            address: numericHost, port: port, path: target.debuggerPath,
+            connectTimeout: connectTimeout, timeout: timeout)
         self.maxMessageBytes = maxMessageBytes
         let thread = Thread { [self] in
             read(onEvent)
@@ -49,18 +52,24 @@ package final class CDPCommandSession: Sendable {  // answers cross threads in `
     }
 
     /// Finds the page `matcher` picks at `address` and connects to it.
-    package static func attach(address: CDPAddress, matcher: TargetMatcher, connectTimeout: Double = 1, timeout: Double = 3,
-                               onEvent: @escaping @Sendable (UnsafeRawBufferPointer) -> Void) throws(ChromeError)
+    package static func attach(
+        address: CDPAddress, matcher: TargetMatcher, connectTimeout: Double = 1, timeout: Double = 3,
+        onEvent: @escaping @Sendable (UnsafeRawBufferPointer) -> Void
+    ) throws(ChromeError)
         -> (session: CDPCommandSession, target: ChromeTarget)
     {
         let listing = try TargetDiscovery.list(at: address, connectTimeout: connectTimeout, timeout: timeout)
         guard let target = matcher.pick(listing.targets) else {
             let pages = listing.targets.filter { $0.type == "page" }.count
-            throw ChromeError(code: .targetList,
-                              cause: "Chrome runs at \(address) but no page matches \(matcher.summary) (\(pages) page\(pages == 1 ? "" : "s") open)")
+            throw ChromeError(
+                code: .targetList,
+                cause:
+                    "Chrome runs at \(address) but no page matches \(matcher.summary) (\(pages) page\(pages == 1 ? "" : "s") open)"
+            )
         }
-        let session = try CDPCommandSession(target: target, numericHost: listing.numericHost, port: address.port,
-                                            connectTimeout: connectTimeout, timeout: timeout, onEvent: onEvent)
+        let session = try CDPCommandSession(
+            target: target, numericHost: listing.numericHost, port: address.port,
+            connectTimeout: connectTimeout, timeout: timeout, onEvent: onEvent)
         return (session, target)
     }
 
@@ -100,7 +109,8 @@ package final class CDPCommandSession: Sendable {  // answers cross threads in `
             s.waiting.removeValue(forKey: id)
             return (s.answers.removeValue(forKey: id), s.closedReason)
         }
-        guard answered, let bytes, let answer = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
+        guard answered, let bytes, let answer = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+        else {
             throw ChromeError(code: .webSocket, cause: why ?? "no answer to \(method) within \(timeout) s")
         }
         if let error = answer["error"] as? [String: Any] {
@@ -113,11 +123,13 @@ package final class CDPCommandSession: Sendable {  // answers cross threads in `
     /// and returns its value (JSON types; nil for `undefined`/`null`). A thrown exception is a
     /// ``CommandError`` with its text.
     package func evaluate(_ expression: String, timeout: Double = 10) throws -> Any? {
-        let result = try call("Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": true],
-                              timeout: timeout)
+        let result = try call(
+            "Runtime.evaluate", ["expression": expression, "returnByValue": true, "awaitPromise": true],
+            timeout: timeout)
         if let details = result["exceptionDetails"] as? [String: Any] {
             let exception = (details["exception"] as? [String: Any])?["description"] as? String
-            throw CommandError(method: "Runtime.evaluate", message: exception ?? details["text"] as? String ?? "exception")
+            throw CommandError(
+                method: "Runtime.evaluate", message: exception ?? details["text"] as? String ?? "exception")
         }
         let value = (result["result"] as? [String: Any])?["value"]
         return value is NSNull ? nil : value
@@ -130,7 +142,9 @@ package final class CDPCommandSession: Sendable {  // answers cross threads in `
         do throws(ChromeError) {
             while let message = try socket.receive(maxBytes: maxMessageBytes) {
                 // Chrome writes "id" first in answers and "method" first in events.
-                if message.count > 6, message[1] == UInt8(ascii: "\""), message[2] == UInt8(ascii: "i"), message[3] == UInt8(ascii: "d") {
+                if message.count > 6, message[1] == UInt8(ascii: "\""), message[2] == UInt8(ascii: "i"),
+                    message[3] == UInt8(ascii: "d")
+                {
                     deliver(answer: message)
                 } else {
                     message.withUnsafeBytes { onEvent($0) }

@@ -1,8 +1,8 @@
-import MarketSource
 import CLibWebSockets
 import Foundation
 import LibWebSockets
 import Logging
+import MarketSource
 import Synchronization
 
 /// One DevTools WebSocket to one page target, on libwebsockets' client (its own context, no
@@ -50,19 +50,24 @@ final class CDPConnection {
     deinit { close() }
 
     /// Creates the client context and starts connecting to `ws://address:port/path`.
-    func open(address: String, port: Int, path: String, rxBufferSize: Int,
-              connectTimeout: Double, timeout: Double) throws(ChromeError) {
+    func open(
+        address: String, port: Int, path: String, rxBufferSize: Int,
+        connectTimeout: Double, timeout: Double
+    ) throws(ChromeError) {
         enableTimeout = timeout
-        var description = LWSContextDescription(role: .client, protocols: [
-            LWSProtocol(name: "qflux-cdp", callback: cdpClientCallback, rxBufferSize: rxBufferSize),
-        ])
+        var description = LWSContextDescription(
+            role: .client,
+            protocols: [
+                LWSProtocol(name: "qflux-cdp", callback: cdpClientCallback, rxBufferSize: rxBufferSize)
+            ])
         description.user = Unmanaged.passUnretained(self).toOpaque()  // close() destroys the context first
         description.timeoutSeconds = UInt32(max(1, timeout.rounded(.up)))
         description.connectTimeoutSeconds = UInt32(max(1, connectTimeout.rounded(.up)))
         do throws(LWSError) {
             let context = try LWSContext(description)
             self.context = context
-            try context.connect(address: address, port: port, path: path, host: TargetDiscovery.hostHeader(address, port))
+            try context.connect(
+                address: address, port: port, path: path, host: TargetDiscovery.hostHeader(address, port))
         } catch {
             switch error.code {
             case .createContext, .listenPort:
@@ -94,8 +99,10 @@ final class CDPConnection {
 
     // MARK: callbacks (service thread)
 
-    func callback(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
-                  _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+    func callback(
+        _ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+        _ input: UnsafeMutableRawPointer?, _ len: Int
+    ) -> Int32 {
         switch reason {
         case LWS_CALLBACK_CLIENT_ESTABLISHED:
             phase = .enabling
@@ -161,9 +168,12 @@ final class CDPConnection {
         let (bytes, readable) = buffer.message
         stats.messages.add(1, ordering: .relaxed)
         stats.bytes.add(bytes.count, ordering: .relaxed)
-        if bytes.count > stats.largestMessage.load(ordering: .relaxed) { stats.largestMessage.store(bytes.count, ordering: .relaxed) }
+        if bytes.count > stats.largestMessage.load(ordering: .relaxed) {
+            stats.largestMessage.store(bytes.count, ordering: .relaxed)
+        }
         // Chrome writes "id" first in answers and "method" first in events.
-        if bytes.count > 6, bytes[1] == UInt8(ascii: "\""), bytes[2] == UInt8(ascii: "i"), bytes[3] == UInt8(ascii: "d") {
+        if bytes.count > 6, bytes[1] == UInt8(ascii: "\""), bytes[2] == UInt8(ascii: "i"), bytes[3] == UInt8(ascii: "d")
+        {
             return answer(bytes) ? 0 : -1
         }
         if phase == .enabling { phase = .attached }  // events only flow once enabled

@@ -124,18 +124,22 @@ package final class ChromeSource: LiveSource {
             statistics.polls.add(1, ordering: .relaxed)
             let listing: (targets: [ChromeTarget], numericHost: String)
             do {
-                listing = try TargetDiscovery.list(at: address, connectTimeout: configuration.connectTimeout,
-                                                   timeout: configuration.requestTimeout)
+                listing = try TargetDiscovery.list(
+                    at: address, connectTimeout: configuration.connectTimeout,
+                    timeout: configuration.requestTimeout)
             } catch {
-                note("Chrome is not reachable at \(address) (\(error.cause)); checking every \(seconds(configuration.pollInterval)). "
-                     + "Start it with --remote-debugging-port=\(address.port) --user-data-dir=<a separate profile dir>")
+                note(
+                    "Chrome is not reachable at \(address) (\(error.cause)); checking every \(seconds(configuration.pollInterval)). "
+                        + "Start it with --remote-debugging-port=\(address.port) --user-data-dir=<a separate profile dir>"
+                )
                 pause(configuration.pollInterval)
                 continue
             }
             guard let target = matcher.pick(listing.targets) else {
                 let pages = listing.targets.filter { $0.type == "page" }.count
-                note("Chrome runs at \(address) but no page matches \(matcher.summary) (\(pages) page\(pages == 1 ? "" : "s") open); "
-                     + "checking every \(seconds(configuration.pollInterval))")
+                note(
+                    "Chrome runs at \(address) but no page matches \(matcher.summary) (\(pages) page\(pages == 1 ? "" : "s") open); "
+                        + "checking every \(seconds(configuration.pollInterval))")
                 pause(configuration.pollInterval)
                 continue
             }
@@ -144,18 +148,22 @@ package final class ChromeSource: LiveSource {
     }
 
     /// Attaches to one page and services it until it is lost or the source stops.
-    private func attach(_ target: ChromeTarget, numericHost: String, feeder: any FrameFeeder, events: (any LiveSourceEvents)?) {
-        let connection = CDPConnection(feeder: feeder, stats: statistics, maxMessageBytes: configuration.maxMessageBytes,
-                                       logger: logger)
+    private func attach(
+        _ target: ChromeTarget, numericHost: String, feeder: any FrameFeeder, events: (any LiveSourceEvents)?
+    ) {
+        let connection = CDPConnection(
+            feeder: feeder, stats: statistics, maxMessageBytes: configuration.maxMessageBytes,
+            logger: logger)
         defer {
             current.withLock { $0 = nil }
             connection.close()  // destroyed here, on its owner thread
         }
         let page = Self.displayURL(target.url)
         do {
-            try connection.open(address: numericHost, port: configuration.address.port, path: target.debuggerPath,
-                                rxBufferSize: configuration.rxBufferSize, connectTimeout: configuration.connectTimeout,
-                                timeout: configuration.requestTimeout)
+            try connection.open(
+                address: numericHost, port: configuration.address.port, path: target.debuggerPath,
+                rxBufferSize: configuration.rxBufferSize, connectTimeout: configuration.connectTimeout,
+                timeout: configuration.requestTimeout)
             current.withLock { $0 = connection.waker }
         } catch {
             note("cannot attach to \(page): \(error.cause)")
@@ -166,7 +174,9 @@ package final class ChromeSource: LiveSource {
         while !isStopping, !connection.isClosed, connection.phase != .attached {
             connection.serviceOnce()
             if Date() > deadline, connection.phase != .attached {
-                note("cannot attach to \(page): no answer to Network.enable within \(seconds(configuration.requestTimeout))")
+                note(
+                    "cannot attach to \(page): no answer to Network.enable within \(seconds(configuration.requestTimeout))"
+                )
                 pause(configuration.pollInterval)
                 return
             }
@@ -181,7 +191,9 @@ package final class ChromeSource: LiveSource {
         attached.withLock { $0 = target }
         statistics.connected.store(true, ordering: .releasing)
         lastNote.withLock { $0 = "" }
-        logger.info("Chrome: attached to \(page) (\(target.title.isEmpty ? "untitled" : target.title)) at \(configuration.address)")
+        logger.info(
+            "Chrome: attached to \(page) (\(target.title.isEmpty ? "untitled" : target.title)) at \(configuration.address)"
+        )
         events?.sourceStatusChanged(connected: true)
 
         while !isStopping, !connection.isClosed { connection.serviceOnce() }

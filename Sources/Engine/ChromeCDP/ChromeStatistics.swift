@@ -12,11 +12,12 @@ final class ChromeStatistics: Sendable {
     let connected = Atomic<Bool>(false)
 
     var snapshot: ChromeSourceStats {
-        ChromeSourceStats(connected: connected.load(ordering: .acquiring),
-                          messages: messages.load(ordering: .relaxed), bytes: bytes.load(ordering: .relaxed),
-                          largestMessage: largestMessage.load(ordering: .relaxed), oversize: oversize.load(ordering: .relaxed),
-                          attaches: attaches.load(ordering: .relaxed), detaches: detaches.load(ordering: .relaxed),
-                          polls: polls.load(ordering: .relaxed))
+        ChromeSourceStats(
+            connected: connected.load(ordering: .acquiring),
+            messages: messages.load(ordering: .relaxed), bytes: bytes.load(ordering: .relaxed),
+            largestMessage: largestMessage.load(ordering: .relaxed), oversize: oversize.load(ordering: .relaxed),
+            attaches: attaches.load(ordering: .relaxed), detaches: detaches.load(ordering: .relaxed),
+            polls: polls.load(ordering: .relaxed))
     }
 }
 

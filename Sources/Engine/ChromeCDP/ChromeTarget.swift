@@ -36,9 +36,12 @@ package struct ChromeTarget: Sendable, Equatable {
             // A target another client holds exclusively has no webSocketDebuggerUrl in old Chromes;
             // the path is the same for every target, so rebuild it.
             var path = "/devtools/\(type == "page" ? "page" : type)/\(id)"
-            if let ws = entry["webSocketDebuggerUrl"] as? String, let parsed = debuggerPath(fromURL: ws) { path = parsed }
-            return ChromeTarget(id: id, type: type, url: entry["url"] as? String ?? "",
-                                title: entry["title"] as? String ?? "", debuggerPath: path)
+            if let ws = entry["webSocketDebuggerUrl"] as? String, let parsed = debuggerPath(fromURL: ws) {
+                path = parsed
+            }
+            return ChromeTarget(
+                id: id, type: type, url: entry["url"] as? String ?? "",
+                title: entry["title"] as? String ?? "", debuggerPath: path)
         }
     }
 
@@ -89,14 +92,17 @@ package struct TargetMatcher: Sendable, Equatable {
 package enum TargetDiscovery {
     /// `GET /json/list` at `address`: connect within `connectTimeout` seconds, the whole answer
     /// within `timeout`. Returns the targets and the numeric address that answered.
-    package static func list(at address: CDPAddress, connectTimeout: Double = 1,
-                            timeout: Double = 3) throws(ChromeError) -> (targets: [ChromeTarget], numericHost: String) {
+    package static func list(
+        at address: CDPAddress, connectTimeout: Double = 1,
+        timeout: Double = 3
+    ) throws(ChromeError) -> (targets: [ChromeTarget], numericHost: String) {
         let candidates = try HTTPGet.resolve(address.host)
         var lastError = ChromeError(code: .resolve, cause: "\(address.host): no address")
         for numeric in candidates {
             do throws(ChromeError) {
-                let response = try HTTPGet.get(address: numeric, port: address.port, hostHeader: hostHeader(numeric, address.port),
-                                               path: "/json/list", connectTimeout: connectTimeout, timeout: timeout)
+                let response = try HTTPGet.get(
+                    address: numeric, port: address.port, hostHeader: hostHeader(numeric, address.port),
+                    path: "/json/list", connectTimeout: connectTimeout, timeout: timeout)
                 guard response.status == 200 else {
                     throw ChromeError(code: .http, cause: "GET /json/list answered HTTP \(response.status)")
                 }

@@ -45,7 +45,8 @@ final class DevToolsSocket: @unchecked Sendable {
         var keyBytes = [UInt8](repeating: 0, count: 16)
         for i in keyBytes.indices { keyBytes[i] = UInt8.random(in: 0...255) }
         let key = Data(keyBytes).base64EncodedString()
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
         try write(Array(request.utf8))
         let deadline = Date().addingTimeInterval(timeout)
@@ -55,13 +56,15 @@ final class DevToolsSocket: @unchecked Sendable {
                 let head = String(decoding: data[..<end], as: UTF8.self)
                 let status = head.split(separator: " ", maxSplits: 2).dropFirst().first.map(String.init) ?? "?"
                 guard status == "101" else {
-                    throw ChromeError(code: .webSocket, cause: "DevTools WebSocket handshake for \(path) answered HTTP \(status)")
+                    throw ChromeError(
+                        code: .webSocket, cause: "DevTools WebSocket handshake for \(path) answered HTTP \(status)")
                 }
                 pending = Array(data[end...])
                 return
             }
             guard try read(into: &data, until: deadline) else {
-                throw ChromeError(code: .webSocket, cause: "DevTools WebSocket handshake for \(path): no answer within \(timeout) s")
+                throw ChromeError(
+                    code: .webSocket, cause: "DevTools WebSocket handshake for \(path): no answer within \(timeout) s")
             }
         }
     }
@@ -175,7 +178,9 @@ final class DevToolsSocket: @unchecked Sendable {
         guard !closed else { throw ChromeError(code: .webSocket, cause: "the DevTools connection is closed") }
         var sent = 0
         while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL))
+            }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
                 throw ChromeError(code: .webSocket, cause: "DevTools send: \(String(cString: strerror(errno)))")

@@ -25,9 +25,15 @@ enum HTTPGet {
         var p: UnsafeMutablePointer<addrinfo>? = list
         while let a = p {
             var buf = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-            if getnameinfo(a.pointee.ai_addr, a.pointee.ai_addrlen, &buf, socklen_t(buf.count), nil, 0, NI_NUMERICHOST) == 0 {
+            if getnameinfo(a.pointee.ai_addr, a.pointee.ai_addrlen, &buf, socklen_t(buf.count), nil, 0, NI_NUMERICHOST)
+                == 0
+            {
                 let s = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                if a.pointee.ai_family == AF_INET { if !v4.contains(s) { v4.append(s) } } else if !v6.contains(s) { v6.append(s) }
+                if a.pointee.ai_family == AF_INET {
+                    if !v4.contains(s) { v4.append(s) }
+                } else if !v6.contains(s) {
+                    v6.append(s)
+                }
             }
             p = a.pointee.ai_next
         }
@@ -92,11 +98,15 @@ enum HTTPGet {
 
     /// GETs (or `method`s) `path` from `address:port` (numeric address; `hostHeader` is sent as Host).
     /// Connect within `connectTimeout` s; the whole answer within `timeout` s.
-    static func get(address: String, port: Int, hostHeader: String, path: String, method: String = "GET",
-                    connectTimeout: Double, timeout: Double, maxBytes: Int = 32 << 20) throws(ChromeError) -> Response {
+    static func get(
+        address: String, port: Int, hostHeader: String, path: String, method: String = "GET",
+        connectTimeout: Double, timeout: Double, maxBytes: Int = 32 << 20
+    ) throws(ChromeError) -> Response {
         let fd = try connect(address: address, port: port, timeout: connectTimeout)
         defer { close(fd) }
-        let request = Array("\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nAccept: application/json\r\nConnection: close\r\n\r\n".utf8)
+        let request = Array(
+            "\(method) \(path) HTTP/1.1\r\nHost: \(hostHeader)\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+                .utf8)
         var sent = 0
         while sent < request.count {
             let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -111,7 +121,9 @@ enum HTTPGet {
         while true {
             if let headerEnd, let contentLength, data.count >= headerEnd + contentLength { break }
             let left = deadline.timeIntervalSinceNow
-            guard left > 0 else { throw ChromeError(code: .http, cause: "GET \(path): no complete answer within \(timeout) s") }
+            guard left > 0 else {
+                throw ChromeError(code: .http, cause: "GET \(path): no complete answer within \(timeout) s")
+            }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&pfd, 1, Int32(max(1, left * 1000))) > 0 else { continue }
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -121,7 +133,9 @@ enum HTTPGet {
                 throw ChromeError(code: .http, cause: "GET \(path): \(String(cString: strerror(errno)))")
             }
             data.append(contentsOf: chunk[0..<n])
-            guard data.count <= maxBytes else { throw ChromeError(code: .http, cause: "GET \(path): answer over \(maxBytes) bytes") }
+            guard data.count <= maxBytes else {
+                throw ChromeError(code: .http, cause: "GET \(path): answer over \(maxBytes) bytes")
+            }
             if headerEnd == nil, let end = findHeaderEnd(data) {
                 headerEnd = end
                 contentLength = headerValue(data[..<end], "content-length").flatMap { Int($0) }

@@ -46,8 +46,9 @@ package struct CollectSelectors: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: AnyKey.self)
         let known = Set(Self.keys)
         if let unknown = c.allKeys.first(where: { !known.contains($0.stringValue) }) {
-            throw DecodingError.dataCorruptedError(forKey: unknown, in: c,
-                                                   debugDescription: "unknown key '\(unknown.stringValue)' (known: \(Self.keys.joined(separator: ", ")))")
+            throw DecodingError.dataCorruptedError(
+                forKey: unknown, in: c,
+                debugDescription: "unknown key '\(unknown.stringValue)' (known: \(Self.keys.joined(separator: ", ")))")
         }
         let k = try decoder.container(keyedBy: CodingKeys.self)
         func take<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
@@ -69,9 +70,11 @@ package struct CollectSelectors: Codable, Sendable, Equatable {
     }
 
     /// Every key a selectors file may have.
-    package static let keys = ["favouriteItem", "favouriteLabel", "favouritePayout", "favouritesNext", "favouritesPrevious",
-                               "currentAsset", "timeframeContainers", "timeframeCandidates", "timeframeAttributes",
-                               "timeframeDropdown", "timeframeLabels"]
+    package static let keys = [
+        "favouriteItem", "favouriteLabel", "favouritePayout", "favouritesNext", "favouritesPrevious",
+        "currentAsset", "timeframeContainers", "timeframeCandidates", "timeframeAttributes",
+        "timeframeDropdown", "timeframeLabels",
+    ]
 
     /// Reads a selectors file. Throws ``CollectError`` naming the file and what is wrong.
     package static func load(path: String) throws(CollectError) -> CollectSelectors {
@@ -83,7 +86,9 @@ package struct CollectSelectors: Codable, Sendable, Equatable {
         } catch let DecodingError.dataCorrupted(context) {
             throw CollectError("selectors file \(path): \(context.debugDescription)")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            throw CollectError("selectors file \(path): wrong type at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
+            throw CollectError(
+                "selectors file \(path): wrong type at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)"
+            )
         } catch {
             throw CollectError("selectors file \(path) is not valid JSON: \(error.localizedDescription)")
         }

@@ -1,6 +1,6 @@
 import Candles
-import Foundation
 import FastDecode
+import Foundation
 
 extension Collector {
     /// Archives every history received since the last call and appends it to `seen`.
@@ -19,7 +19,9 @@ extension Collector {
 
     /// The first history in `histories` of period `tf` for the favourite: of the asset the page's
     /// `changeSymbol` named, or whose broker name is the label's.
-    func awaited(_ tf: Timeframe, label: String, asset: String?, in histories: ArraySlice<ReceivedHistory>) -> ReceivedHistory? {
+    func awaited(_ tf: Timeframe, label: String, asset: String?, in histories: ArraySlice<ReceivedHistory>)
+        -> ReceivedHistory?
+    {
         histories.first { h in
             h.snapshot.period == tf.seconds && (h.asset == asset || CollectPlan.sameAsset(h.asset, label: label))
         }
@@ -27,8 +29,10 @@ extension Collector {
 
     /// Waits up to the history timeout for the history of `tf` among those arriving from
     /// `seen[from...]` on (archiving every history that arrives meanwhile); nil when none came.
-    func waitForHistory(_ tf: Timeframe, label: String, symbolsBefore: Int, watch: HistoryWatch, archiver: HistoryArchiver?,
-                        seen: inout [ReceivedHistory], from: Int) throws -> ReceivedHistory? {
+    func waitForHistory(
+        _ tf: Timeframe, label: String, symbolsBefore: Int, watch: HistoryWatch, archiver: HistoryArchiver?,
+        seen: inout [ReceivedHistory], from: Int
+    ) throws -> ReceivedHistory? {
         let deadline = Date().addingTimeInterval(configuration.historyTimeout)
         while true {
             try absorb(watch, archiver, into: &seen)

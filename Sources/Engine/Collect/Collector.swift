@@ -101,8 +101,9 @@ package final class Collector {
         defer {  // also when the run stops on an error
             let skipped = watch.skipped
             if skipped.malformed > 0 {
-                progress("the broker's frames held \(skipped.malformed) malformed value\(skipped.malformed == 1 ? "" : "s") "
-                         + "(\(skipped.absurdValues) times or prices out of range), skipped")
+                progress(
+                    "the broker's frames held \(skipped.malformed) malformed value\(skipped.malformed == 1 ? "" : "s") "
+                        + "(\(skipped.absurdValues) times or prices out of range), skipped")
             }
         }
         let (session, target) = try attach(watch)
@@ -113,29 +114,38 @@ package final class Collector {
 
         var outcome = Outcome()
         outcome.favourites = try driver.readFavourites()
-        progress("favourites: " + outcome.favourites.map { "\($0.label) (\($0.payout.map { "\($0)%" } ?? "no payout"))" }.joined(separator: ", "))
+        progress(
+            "favourites: "
+                + outcome.favourites.map { "\($0.label) (\($0.payout.map { "\($0)%" } ?? "no payout"))" }.joined(
+                    separator: ", "))
         let chosen = CollectPlan.select(outcome.favourites, assets: c.assets, minPayout: c.minPayout)
         outcome.plan = try plan(chosen)
         if outcome.plan.visits.isEmpty {
-            throw CollectError(c.assets.isEmpty
-                ? "no favourite pays at least \(c.minPayout) % (\(outcome.favourites.count) favourites read)\(c.fillGaps ? " with gaps to fill" : "")"
-                : "no favourite matches --assets \(c.assets.joined(separator: ","))\(c.fillGaps ? " with gaps to fill" : "")")
+            throw CollectError(
+                c.assets.isEmpty
+                    ? "no favourite pays at least \(c.minPayout) % (\(outcome.favourites.count) favourites read)\(c.fillGaps ? " with gaps to fill" : "")"
+                    : "no favourite matches --assets \(c.assets.joined(separator: ","))\(c.fillGaps ? " with gaps to fill" : "")"
+            )
         }
         if c.dryRun {
             for v in outcome.plan.visits {
-                progress("would click favourite '\(v.favourite.label)', then " + v.timeframes.map { driver.label(of: $0.description) }.joined(separator: ", "))
+                progress(
+                    "would click favourite '\(v.favourite.label)', then "
+                        + v.timeframes.map { driver.label(of: $0.description) }.joined(separator: ", "))
             }
             return outcome
         }
 
         var archiver: HistoryArchiver?
         do throws(ArchiveError) {
-            archiver = try HistoryArchiver(directory: c.dataDirectory, assets: watch.assets, candleChunkSize: c.candleChunkSize,
-                                           logger: logger)
+            archiver = try HistoryArchiver(
+                directory: c.dataDirectory, assets: watch.assets, candleChunkSize: c.candleChunkSize,
+                logger: logger)
             outcome.archived = true
         } catch {
             guard error.code == .locked else { throw error }
-            let message = "\(error.path) is in use by another qflux writer\(error.detail.map { " (\($0))" } ?? "") – collect drives the page and the process holding the lock "
+            let message =
+                "\(error.path) is in use by another qflux writer\(error.detail.map { " (\($0))" } ?? "") – collect drives the page and the process holding the lock "
                 + "(a qflux stream --collect-stream on this --data-dir) archives the histories it receives, for the timeframes it forms"
             outcome.lockedBy = message
             progress(message)
@@ -160,23 +170,29 @@ package final class Collector {
                 if stopRequested() { outcome.stopped = true; break visits }
                 var row = Row(label: label, asset: nil, timeframe: tf, candles: 0, written: 0)
                 // The favourite click brings the history of the chart's current timeframe: no click needed.
-                var got = awaited(tf, label: label, asset: changeSymbolAsset(watch, after: symbolsBefore), in: seen[...])
+                var got = awaited(
+                    tf, label: label, asset: changeSymbolAsset(watch, after: symbolsBefore), in: seen[...])
                 let early = got != nil
                 var attempt = 0
                 while got == nil, attempt < 2 {
                     attempt += 1
                     let from = seen.count
                     try driver.clickTimeframe(tf.description)
-                    got = try waitForHistory(tf, label: label, symbolsBefore: symbolsBefore, watch: watch, archiver: archiver,
-                                             seen: &seen, from: from)
+                    got = try waitForHistory(
+                        tf, label: label, symbolsBefore: symbolsBefore, watch: watch, archiver: archiver,
+                        seen: &seen, from: from)
                     if got == nil && attempt == 1 {
-                        progress("\(label) \(tf): no \(tf) history within \(seconds(c.historyTimeout)); clicking \(driver.label(of: tf.description)) again")
+                        progress(
+                            "\(label) \(tf): no \(tf) history within \(seconds(c.historyTimeout)); clicking \(driver.label(of: tf.description)) again"
+                        )
                     }
                 }
                 if let got {
                     fill(&row, from: got, archiver)
-                    progress("\(label) \(tf): \(row.candles) candles \(Self.range(row.first, row.last))"
-                             + (archiver != nil ? ", \(row.written) new" : "") + (early ? " (came with the favourite click)" : ""))
+                    progress(
+                        "\(label) \(tf): \(row.candles) candles \(Self.range(row.first, row.last))"
+                            + (archiver != nil ? ", \(row.written) new" : "")
+                            + (early ? " (came with the favourite click)" : ""))
                 } else {
                     row.problem = "no history within \(seconds(c.historyTimeout)) (twice)"
                     progress("\(label) \(tf): no history – skipped")
@@ -199,27 +215,33 @@ package final class Collector {
             return (attached.session, attached.target)
         } catch {
             guard error.code == .connect || error.code == .resolve else { throw error }
-            throw CollectError("Chrome is not reachable at \(c.address) (\(error.cause)): start it with --remote-debugging-port=\(c.address.port) "
-                               + "--user-data-dir=<a separate profile dir> and open the broker's page")
+            throw CollectError(
+                "Chrome is not reachable at \(c.address) (\(error.cause)): start it with --remote-debugging-port=\(c.address.port) "
+                    + "--user-data-dir=<a separate profile dir> and open the broker's page")
         }
     }
 
     /// The visits for the chosen favourites (with ``Configuration/fillGaps``: only pairs with gaps).
     private func plan(_ chosen: [Favourite]) throws -> CollectPlan {
         guard configuration.fillGaps else {
-            return CollectPlan(visits: chosen.map { CollectPlan.Visit(favourite: $0, timeframes: configuration.timeframes) })
+            return CollectPlan(
+                visits: chosen.map { CollectPlan.Visit(favourite: $0, timeframes: configuration.timeframes) })
         }
         let coverage: ArchiveCoverage
         do throws(ArchiveError) {
             coverage = try ArchiveCoverage.scan(directory: configuration.dataDirectory)
         } catch {
             guard error.code == .noChunks || error.code == .read else { throw error }
-            throw CollectError("--fill-gaps: \(configuration.dataDirectory) holds no archive yet; collect without --fill-gaps first")
+            throw CollectError(
+                "--fill-gaps: \(configuration.dataDirectory) holds no archive yet; collect without --fill-gaps first")
         }
         var visits: [CollectPlan.Visit] = []
         for f in chosen {
             let gapped = configuration.timeframes.filter { tf in
-                coverage.series.contains { CollectPlan.sameAsset($0.asset, label: f.label) && $0.timeframeSeconds == tf.seconds && !$0.gaps.isEmpty }
+                coverage.series.contains {
+                    CollectPlan.sameAsset($0.asset, label: f.label) && $0.timeframeSeconds == tf.seconds
+                        && !$0.gaps.isEmpty
+                }
             }
             if !gapped.isEmpty { visits.append(CollectPlan.Visit(favourite: f, timeframes: gapped)) }
         }
@@ -240,6 +262,7 @@ package final class Collector {
         var parts = tm()
         gmtime_r(&time, &parts)
         func two(_ n: Int32) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min))"
+        return
+            "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) \(two(parts.tm_hour)):\(two(parts.tm_min))"
     }
 }

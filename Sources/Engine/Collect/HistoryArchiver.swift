@@ -34,9 +34,11 @@ package final class HistoryArchiver {
     /// Opens the archive under `directory` for writing (takes its lock; throws ``ArchiveError``
     /// with code `locked` when another writer holds it).
     package init(directory: String, assets: AssetDirectory, candleChunkSize: Int, logger: Logger) throws(ArchiveError) {
-        writer = try ArchiveWriter(configuration: ArchiveConfiguration(directory: directory, collect: .candle,
-                                                                       candleChunkSize: candleChunkSize),
-                                   assets: assets, logger: logger)
+        writer = try ArchiveWriter(
+            configuration: ArchiveConfiguration(
+                directory: directory, collect: .candle,
+                candleChunkSize: candleChunkSize),
+            assets: assets, logger: logger)
         self.assets = assets
         self.directory = directory
         index = try? ArchiveIndex.scan(directory: directory)
@@ -48,7 +50,8 @@ package final class HistoryArchiver {
         guard let period = history.period, period > 0 else { return [] }
         let tf = Timeframe(seconds: period)
         var list = history.candles.filter {
-            MarketLimits.isSane(time: $0.time) && MarketLimits.isSane(price: $0.open) && MarketLimits.isSane(price: $0.high)
+            MarketLimits.isSane(time: $0.time) && MarketLimits.isSane(price: $0.open)
+                && MarketLimits.isSane(price: $0.high)
                 && MarketLimits.isSane(price: $0.low) && MarketLimits.isSane(price: $0.close)
         }
         if history.source == .updateHistoryNewFast, !list.isEmpty { list.removeLast() }
@@ -56,8 +59,9 @@ package final class HistoryArchiver {
         return list.compactMap { bc in
             let start = tf.start(of: bc.time)
             guard seen.insert(start).inserted else { return nil }
-            return Candle(asset: history.asset, timeframe: tf, start: start, open: bc.open, high: bc.high, low: bc.low,
-                          close: bc.close, ticks: 0)
+            return Candle(
+                asset: history.asset, timeframe: tf, start: start, open: bc.open, high: bc.high, low: bc.low,
+                close: bc.close, ticks: 0)
         }
     }
 
@@ -69,7 +73,8 @@ package final class HistoryArchiver {
         if known[key] == nil { known[key] = try existing(key) }
         var n = 0
         for c in candles {
-            let record = CandleRecord(start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, ticks: c.ticks)
+            let record = CandleRecord(
+                start: c.start, open: c.open, high: c.high, low: c.low, close: c.close, ticks: c.ticks)
             if known[key]?[c.start] == record {
                 alreadyArchived += 1
                 continue
@@ -99,7 +104,8 @@ package final class HistoryArchiver {
         guard let index else { return [:] }
         var out: [Int64: CandleRecord] = [:]
         let reader = try ArchiveReader()
-        for series in index.series where series.kind == .candles && series.asset == key.asset && series.timeframeSeconds == key.seconds {
+        for series in index.series
+        where series.kind == .candles && series.asset == key.asset && series.timeframeSeconds == key.seconds {
             for chunk in series.chunks {
                 _ = try? reader.scan(chunk.path, ticks: { _ in }, candles: { out[$0.start] = $0 })
             }

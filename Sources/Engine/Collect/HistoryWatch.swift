@@ -96,7 +96,9 @@ package final class HistoryWatch: Sendable {
     package var mark: Int { state.withLock { $0.sequence } }
 
     /// The asset of the last `changeSymbol` the page sent, and how many it sent.
-    package var changeSymbol: (asset: String?, count: Int) { state.withLock { ($0.lastChangeSymbol, $0.changeSymbols) } }
+    package var changeSymbol: (asset: String?, count: Int) {
+        state.withLock { ($0.lastChangeSymbol, $0.changeSymbols) }
+    }
 
     /// Takes every history received and not taken yet.
     package func take() -> [ReceivedHistory] {
@@ -139,11 +141,13 @@ package final class HistoryWatch: Sendable {
     /// `42["changeSymbol",{"asset":"EURUSD_otc","period":60}]` in a sent-frame event → `EURUSD_otc`.
     static func changeSymbolAsset(_ message: UnsafeRawBufferPointer) -> String? {
         guard let event = (try? JSONSerialization.jsonObject(with: Data(message))) as? [String: Any],
-              let params = event["params"] as? [String: Any],
-              let payload = (params["response"] as? [String: Any])?["payloadData"] as? String,
-              let open = payload.firstIndex(of: "[") else { return nil }
+            let params = event["params"] as? [String: Any],
+            let payload = (params["response"] as? [String: Any])?["payloadData"] as? String,
+            let open = payload.firstIndex(of: "[")
+        else { return nil }
         guard let array = (try? JSONSerialization.jsonObject(with: Data(payload[open...].utf8))) as? [Any],
-              array.first as? String == "changeSymbol", let body = array.dropFirst().first as? [String: Any] else { return nil }
+            array.first as? String == "changeSymbol", let body = array.dropFirst().first as? [String: Any]
+        else { return nil }
         return body["asset"] as? String
     }
 }

@@ -72,18 +72,26 @@ package final class PageDriver {
 
     /// Clicks the favourite labelled `label`, scrolling the bar back and forth to find it.
     package func clickFavourite(_ label: String) throws {
-        if let p = try point(PageScripts.locateFavourite(selectors, label: label)) { return try click(p, "the favourite '\(label)'") }
+        if let p = try point(PageScripts.locateFavourite(selectors, label: label)) {
+            return try click(p, "the favourite '\(label)'")
+        }
         try rewindBar()
         for _ in 0..<Self.maxBarPages {
-            if let p = try point(PageScripts.locateFavourite(selectors, label: label)) { return try click(p, "the favourite '\(label)'") }
+            if let p = try point(PageScripts.locateFavourite(selectors, label: label)) {
+                return try click(p, "the favourite '\(label)'")
+            }
             guard try clickIfVisible(selectors.favouritesNext) else { break }
         }
-        throw CollectError("no favourite labelled '\(label)' in the favourites bar (selectors favouriteItem \(quoted(selectors.favouriteItem)), "
-                           + "favouriteLabel \(quoted(selectors.favouriteLabel)), favouritesNext \(quoted(selectors.favouritesNext)))")
+        throw CollectError(
+            "no favourite labelled '\(label)' in the favourites bar (selectors favouriteItem \(quoted(selectors.favouriteItem)), "
+                + "favouriteLabel \(quoted(selectors.favouriteLabel)), favouritesNext \(quoted(selectors.favouritesNext)))"
+        )
     }
 
     /// The label the page shows for `timeframe` (`1h` → `H1`).
-    package func label(of timeframe: String) -> String { selectors.timeframeLabels[timeframe] ?? timeframe.uppercased() }
+    package func label(of timeframe: String) -> String {
+        selectors.timeframeLabels[timeframe] ?? timeframe.uppercased()
+    }
 
     /// Clicks the chart's timeframe control for `timeframe` (opening the dropdown first when the
     /// control is hidden behind one).
@@ -97,11 +105,17 @@ package final class PageDriver {
         }
         guard let point = found.point else {
             if found.containers == 0 {
-                throw CollectError("no timeframe controls on the page: nothing matches timeframeContainers \(quoted(selectors.timeframeContainers))")
+                throw CollectError(
+                    "no timeframe controls on the page: nothing matches timeframeContainers \(quoted(selectors.timeframeContainers))"
+                )
             }
-            let why = found.hidden > 0 ? "it is hidden and no visible timeframeDropdown \(quoted(selectors.timeframeDropdown)) opens it"
+            let why =
+                found.hidden > 0
+                ? "it is hidden and no visible timeframeDropdown \(quoted(selectors.timeframeDropdown)) opens it"
                 : "no element matching timeframeCandidates \(quoted(selectors.timeframeCandidates)) has that text or attribute"
-            throw CollectError("no visible timeframe control labelled '\(label)' inside timeframeContainers \(quoted(selectors.timeframeContainers)): \(why)")
+            throw CollectError(
+                "no visible timeframe control labelled '\(label)' inside timeframeContainers \(quoted(selectors.timeframeContainers)): \(why)"
+            )
         }
         try click(point, "the timeframe control '\(label)'")
     }
@@ -118,12 +132,16 @@ package final class PageDriver {
         let items = value["items"] as? [[String: Any]] ?? []
         if requireSome && items.isEmpty {
             let exists = value["exists"] as? Int ?? 0
-            throw CollectError(exists == 0
-                ? "no favourites on the page: nothing matches favouriteItem \(quoted(selectors.favouriteItem)) (is the broker's page open and logged in?)"
-                : "\(exists) favourites found but none has a label matching favouriteLabel \(quoted(selectors.favouriteLabel))")
+            throw CollectError(
+                exists == 0
+                    ? "no favourites on the page: nothing matches favouriteItem \(quoted(selectors.favouriteItem)) (is the broker's page open and logged in?)"
+                    : "\(exists) favourites found but none has a label matching favouriteLabel \(quoted(selectors.favouriteLabel))"
+            )
         }
         return items.prefix(Self.maxFavouritesPerPage).map {
-            Favourite(label: PageText.clean($0["label"] as? String ?? ""), payout: Favourite.parsePayout(PageText.clean($0["payout"] as? String ?? "")))
+            Favourite(
+                label: PageText.clean($0["label"] as? String ?? ""),
+                payout: Favourite.parsePayout(PageText.clean($0["payout"] as? String ?? "")))
         }
     }
 
@@ -155,7 +173,9 @@ package final class PageDriver {
     }
 
     private static func point(_ value: [String: Any]) -> Target? {
-        guard let x = (value["x"] as? NSNumber)?.doubleValue, let y = (value["y"] as? NSNumber)?.doubleValue else { return nil }
+        guard let x = (value["x"] as? NSNumber)?.doubleValue, let y = (value["y"] as? NSNumber)?.doubleValue else {
+            return nil
+        }
         return Target(x: x, y: y, coveredBy: (value["coveredBy"] as? String).map(PageText.clean))
     }
 
@@ -175,15 +195,22 @@ package final class PageDriver {
     /// A target covered by another element is an error naming it (the click would land there).
     private func click(_ target: Target, _ what: @autoclosure () -> String) throws {
         guard target.isOnScreen else {
-            throw CollectError("cannot click \(what()): the page reports it at an impossible position (\(target.x), \(target.y))")
+            throw CollectError(
+                "cannot click \(what()): the page reports it at an impossible position (\(target.x), \(target.y))")
         }
         if let cover = target.coveredBy {
-            throw CollectError("cannot click \(what()): \(cover) covers it at (\(Int(target.x)), \(Int(target.y))) – close it in the browser and run again")
+            throw CollectError(
+                "cannot click \(what()): \(cover) covers it at (\(Int(target.x)), \(Int(target.y))) – close it in the browser and run again"
+            )
         }
         let x = target.x, y = target.y
         try session.call("Input.dispatchMouseEvent", ["type": "mouseMoved", "x": x, "y": y])
-        try session.call("Input.dispatchMouseEvent", ["type": "mousePressed", "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1])
-        try session.call("Input.dispatchMouseEvent", ["type": "mouseReleased", "x": x, "y": y, "button": "left", "buttons": 0, "clickCount": 1])
+        try session.call(
+            "Input.dispatchMouseEvent",
+            ["type": "mousePressed", "x": x, "y": y, "button": "left", "buttons": 1, "clickCount": 1])
+        try session.call(
+            "Input.dispatchMouseEvent",
+            ["type": "mouseReleased", "x": x, "y": y, "button": "left", "buttons": 0, "clickCount": 1])
         if clickDelay > 0 { Thread.sleep(forTimeInterval: clickDelay) }
     }
 

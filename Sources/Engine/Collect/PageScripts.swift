@@ -6,7 +6,8 @@ import Foundation
 enum PageScripts {
     /// A JSON literal of `value` (a string or array of strings) for embedding in a script.
     static func literal(_ value: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed])) ?? Data("[null]".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed])) ?? Data("[null]".utf8)
         let text = String(decoding: data, as: UTF8.self)
         return String(text.dropFirst().dropLast())  // the array brackets
     }
@@ -16,12 +17,12 @@ enum PageScripts {
     /// text cleaned as ``PageText/clean(_:)`` does (`qfClean`), so labels read and labels looked
     /// for compare equal.
     static let prelude = """
-    const qfVisible = (e) => { if (!e) return false; const s = getComputedStyle(e); if (s.display === 'none' || s.visibility === 'hidden') return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
-    const qfCentre = (e) => { e.scrollIntoView({block: 'center', inline: 'center'}); const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2; const hit = document.elementFromPoint(x, y); const free = !!hit && (hit === e || e.contains(hit) || hit.contains(e)); return {x: x, y: y, coveredBy: free ? null : (hit ? hit.tagName.toLowerCase() + (hit.className && typeof hit.className === 'string' ? '.' + hit.className.trim().split(/\\s+/).join('.') : '') : 'nothing (outside the window)')}; };
-    const qfClean = (t) => Array.from(String(t).replace(/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/g, '?')).slice(0, \(PageText.maxScalars)).join('');
-    const qfText = (e) => qfClean((e ? (e.innerText || e.textContent || '') : '').replace(/\\s+/g, ' ').trim());
-    const qfAll = (sel) => { try { return Array.from(document.querySelectorAll(sel)); } catch (x) { throw new Error('invalid selector ' + JSON.stringify(sel) + ': ' + x.message); } };
-    """
+        const qfVisible = (e) => { if (!e) return false; const s = getComputedStyle(e); if (s.display === 'none' || s.visibility === 'hidden') return false; const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+        const qfCentre = (e) => { e.scrollIntoView({block: 'center', inline: 'center'}); const r = e.getBoundingClientRect(); const x = r.left + r.width / 2, y = r.top + r.height / 2; const hit = document.elementFromPoint(x, y); const free = !!hit && (hit === e || e.contains(hit) || hit.contains(e)); return {x: x, y: y, coveredBy: free ? null : (hit ? hit.tagName.toLowerCase() + (hit.className && typeof hit.className === 'string' ? '.' + hit.className.trim().split(/\\s+/).join('.') : '') : 'nothing (outside the window)')}; };
+        const qfClean = (t) => Array.from(String(t).replace(/[\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069]/g, '?')).slice(0, \(PageText.maxScalars)).join('');
+        const qfText = (e) => qfClean((e ? (e.innerText || e.textContent || '') : '').replace(/\\s+/g, ' ').trim());
+        const qfAll = (sel) => { try { return Array.from(document.querySelectorAll(sel)); } catch (x) { throw new Error('invalid selector ' + JSON.stringify(sel) + ': ' + x.message); } };
+        """
 
     /// `{items: [{label, payout}], exists: N}`: the favourites now in the DOM (payout as text).
     static func favourites(_ s: CollectSelectors) -> String {

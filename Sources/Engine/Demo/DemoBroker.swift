@@ -1,6 +1,6 @@
-import MarketSource
 import FastDecode
 import Foundation
+import MarketSource
 import Synchronization
 
 /// The built-in simulated broker: a random-walk market rendered as PocketOption frames in CDP
@@ -88,14 +88,25 @@ package final class DemoBroker: Sendable {
             lines.removeAll(keepingCapacity: true)
         }
         // Socket opening, chart focus and history, as the broker sends them after login.
-        encoder.event(json: #"{"method":"Network.webSocketCreated","params":{"requestId":"\#(socket)","url":"wss://demo.qflux.invalid/socket.io/?EIO=4&transport=websocket"}}"#, into: &lines)
-        encoder.frame(requestId: socket, timestamp: cdpTime, opcode: 1,
-                      payload: Array(#"0{"sid":"demo","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#.utf8), into: &lines)
+        encoder.event(
+            json:
+                #"{"method":"Network.webSocketCreated","params":{"requestId":"\#(socket)","url":"wss://demo.qflux.invalid/socket.io/?EIO=4&transport=websocket"}}"#,
+            into: &lines)
+        encoder.frame(
+            requestId: socket, timestamp: cdpTime, opcode: 1,
+            payload: Array(
+                #"0{"sid":"demo","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}"#.utf8),
+            into: &lines)
         let now = Date().timeIntervalSince1970
         let focus = market.assets[0].name
-        let settings = #"{\"chartId\":\"chart-1\",\"chartType\":2,\"chartPeriod\":4,\"symbol\":\"\#(focus)\",\"fastTimeframe\":60}"#
-        encoder.frame(requestId: socket, timestamp: cdpTime, opcode: 1, payload: Array(#"451-["updateCharts",{"_placeholder":true,"num":0}]"#.utf8), into: &lines)
-        encoder.frame(requestId: socket, timestamp: cdpTime, opcode: 2, payload: Array(#"[{"chart_id":"chart-1","settings":"\#(settings)"}]"#.utf8), into: &lines)
+        let settings =
+            #"{\"chartId\":\"chart-1\",\"chartType\":2,\"chartPeriod\":4,\"symbol\":\"\#(focus)\",\"fastTimeframe\":60}"#
+        encoder.frame(
+            requestId: socket, timestamp: cdpTime, opcode: 1,
+            payload: Array(#"451-["updateCharts",{"_placeholder":true,"num":0}]"#.utf8), into: &lines)
+        encoder.frame(
+            requestId: socket, timestamp: cdpTime, opcode: 2,
+            payload: Array(#"[{"chart_id":"chart-1","settings":"\#(settings)"}]"#.utf8), into: &lines)
         if configuration.historyMinutes > 0 {
             for index in market.assets.indices {
                 var body = #"{"asset":"\#(market.assets[index].name)","period":60,"history":["#
@@ -107,8 +118,9 @@ package final class DemoBroker: Sendable {
                     body += "[\((t * 1000).rounded() / 1000),\(market.step(index))]"
                 }
                 body += #"],"candles":[]}"#
-                encoder.frame(requestId: socket, timestamp: cdpTime, opcode: 1,
-                              payload: Array(#"451-["updateHistoryNewFast",{"_placeholder":true,"num":0}]"#.utf8), into: &lines)
+                encoder.frame(
+                    requestId: socket, timestamp: cdpTime, opcode: 1,
+                    payload: Array(#"451-["updateHistoryNewFast",{"_placeholder":true,"num":0}]"#.utf8), into: &lines)
                 encoder.frame(requestId: socket, timestamp: cdpTime, opcode: 2, payload: Array(body.utf8), into: &lines)
                 flush()  // one asset's history at a time: keeps the start-up peak (and RSS) small
             }
@@ -135,7 +147,8 @@ package final class DemoBroker: Sendable {
                 cdpTime += 0.0001
                 encoder.updateStream(requestId: socket, timestamp: cdpTime, ticks: [tick], into: &lines)
                 if log != nil {
-                    logBuffer.append(contentsOf: #"{"asset":"\#(tick.asset)","time":\#(tick.time),"price":\#(tick.price)}"#.utf8)
+                    logBuffer.append(
+                        contentsOf: #"{"asset":"\#(tick.asset)","time":\#(tick.time),"price":\#(tick.price)}"#.utf8)
                     logBuffer.append(0x0A)
                 }
             }

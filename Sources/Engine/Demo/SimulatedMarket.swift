@@ -64,7 +64,9 @@ package struct SimulatedMarket: Sendable {
     /// A uniform Double in [0, 1).
     package mutating func unit() -> Double { rng.unit() }
 
-    private static let powersOfTen: [Double] = (0...9).map { var v = 1.0; for _ in 0..<$0 { v *= 10 }; return v }
+    private static let powersOfTen: [Double] = (0...9).map {
+        var v = 1.0; for _ in 0..<$0 { v *= 10 }; return v
+    }
 }
 
 /// SplitMix64: a tiny, fast, seedable generator.

@@ -1,7 +1,7 @@
 internal import CLibWebSockets
 import Foundation
-import ThreadSupport
 import Synchronization
+import ThreadSupport
 
 /// The owner of one libwebsockets context: builds it from an ``LWSContextDescription``, keeps the
 /// `lws_protocols` array and every C string it was given alive until it is destroyed, runs its
@@ -182,8 +182,10 @@ package final class LWSContext: Sendable {
     /// Starts a client connection to `ws://address:port/path` with no `Origin` header, using
     /// protocol `protocolIndex` of the description. Owner thread only; the strings stay alive
     /// with the context.
-    package func connect(address: String, port: Int, path: String, host: String,
-                         protocolIndex: Int = 0) throws(LWSError) {
+    package func connect(
+        address: String, port: Int, path: String, host: String,
+        protocolIndex: Int = 0
+    ) throws(LWSError) {
         box.owner.assertOwner()
         precondition(protocolIndex < storage.protocolCount, "LWSContext.connect: no protocol \(protocolIndex)")
         var ci = lws_client_connect_info()
@@ -216,8 +218,9 @@ package final class LWSContext: Sendable {
         guard first else { return }
         loop.stopRequested.store(true, ordering: .releasing)
         if threaded {
-            precondition(loop.threadID.load(ordering: .relaxed) != OwnerThreadCheck.currentThread,
-                         "LWSContext.stop() called on its own service thread")
+            precondition(
+                loop.threadID.load(ordering: .relaxed) != OwnerThreadCheck.currentThread,
+                "LWSContext.stop() called on its own service thread")
             // Cancelling is sticky until the next turn; repeat it in case a turn was under way.
             repeat { lws_cancel_service(loop.context) } while !waitForServiceThread(timeout: 0.02)
             box.owner.claim()

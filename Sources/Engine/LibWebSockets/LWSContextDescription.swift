@@ -2,8 +2,11 @@ package import CLibWebSockets
 
 /// A libwebsockets protocol callback as a C function pointer (`lws_callback_function *`; the C
 /// typedef names the function type, which Swift imports as a plain closure type).
-package typealias LWSCallback = @convention(c) (OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?,
-                                                 UnsafeMutableRawPointer?, Int) -> Int32
+package typealias LWSCallback =
+    @convention(c) (
+        OpaquePointer?, lws_callback_reasons, UnsafeMutableRawPointer?,
+        UnsafeMutableRawPointer?, Int
+    ) -> Int32
 
 /// One entry of a context's `lws_protocols` array: a name, the C callback and its sizes.
 package struct LWSProtocol {

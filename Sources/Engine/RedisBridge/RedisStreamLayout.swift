@@ -22,7 +22,9 @@ package enum RedisStreamLayout {
     /// The tick stream of `asset`.
     package static func ticksKey(_ asset: String) -> String { "qflux:ticks:\(asset)" }
     /// The candle stream of `asset` at `timeframe` (named like `5s`, `1m`, `4h`).
-    package static func candlesKey(_ timeframe: Timeframe, _ asset: String) -> String { "qflux:candles:\(timeframe):\(asset)" }
+    package static func candlesKey(_ timeframe: Timeframe, _ asset: String) -> String {
+        "qflux:candles:\(timeframe):\(asset)"
+    }
     /// The asset of a tick stream key (nil when `key` is not one).
     package static func asset(ofTicksKey key: String) -> String? {
         let p = "qflux:ticks:"

@@ -27,13 +27,15 @@ extension StreamEntry {
     /// as the decoder checks candles from the broker.
     package var candleVerdict: EntryVerdict<BrokerCandle> {
         guard let time = double("time"), let open = double("open"), let high = double("high"),
-              let low = double("low"), let close = double("close") else { return .malformed }
+            let low = double("low"), let close = double("close")
+        else { return .malformed }
         let volumeText = value("volume")
         let volume = volumeText.flatMap(DecimalField.parse)
         if volumeText != nil, volume == nil { return .malformed }
         guard MarketLimits.isSane(time: time, price: open), MarketLimits.isSane(time: time, price: high),
-              MarketLimits.isSane(time: time, price: low), MarketLimits.isSane(time: time, price: close),
-              volume.map({ $0.isFinite && $0 >= 0 }) ?? true else { return .absurd }
+            MarketLimits.isSane(time: time, price: low), MarketLimits.isSane(time: time, price: close),
+            volume.map({ $0.isFinite && $0 >= 0 }) ?? true
+        else { return .absurd }
         return .accepted(BrokerCandle(time: time, open: open, high: high, low: low, close: close, volume: volume))
     }
 }

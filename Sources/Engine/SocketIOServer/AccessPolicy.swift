@@ -42,7 +42,9 @@ package struct AccessPolicy: Sendable {
     static func isIPLiteral(_ name: String) -> Bool {
         if name.hasPrefix("[") && name.hasSuffix("]") { return true }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { p in !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber) }
+        return parts.count == 4
+            && parts.allSatisfy { p in !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isASCII) && p.allSatisfy(\.isNumber)
+            }
     }
 
     /// Whether a `Host` header names this server. No header (HTTP/1.0, non-browser) passes.
@@ -60,7 +62,13 @@ package struct AccessPolicy: Sendable {
         let o = Self.normaliseOrigin(origin)
         if origins.contains(o) { return true }
         let scheme: String
-        if o.hasPrefix("http://") { scheme = "http://" } else if o.hasPrefix("https://") { scheme = "https://" } else { return false }
+        if o.hasPrefix("http://") {
+            scheme = "http://"
+        } else if o.hasPrefix("https://") {
+            scheme = "https://"
+        } else {
+            return false
+        }
         let authority = String(o.dropFirst(scheme.count))
         guard !authority.isEmpty, !authority.contains("/"), !authority.contains("@") else { return false }
         if Self.loopbackNames.contains(Self.hostName(authority)) { return true }
@@ -76,7 +84,8 @@ package struct AccessPolicy: Sendable {
     /// The one warning line `qflux stream` prints when it listens beyond loopback without a token.
     package static func exposureWarning(bind: String, port: Int, hasToken: Bool) -> String? {
         guard !hasToken, !isLoopback(bind) else { return nil }
-        return "qflux stream: warning: listening on \(bind) without a token – anyone who can reach port \(port) can read the stream (set --token-file or QFLUX_TOKEN)"
+        return
+            "qflux stream: warning: listening on \(bind) without a token – anyone who can reach port \(port) can read the stream (set --token-file or QFLUX_TOKEN)"
     }
 
     /// Compares two tokens in time that depends only on their lengths, not on where they differ.

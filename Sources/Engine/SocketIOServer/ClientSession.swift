@@ -76,8 +76,10 @@ final class ClientSession {
     /// Bytes of the message the upgrading WebSocket is receiving (`2probe`, `5`: tiny).
     var upgradeMessage: [UInt8] = []
 
-    init(id: UInt64, transport: Transport, sid: String, address: String, maxMessageBytes: Int, queueLimit: Int,
-         byteBudget: Int) {
+    init(
+        id: UInt64, transport: Transport, sid: String, address: String, maxMessageBytes: Int, queueLimit: Int,
+        byteBudget: Int
+    ) {
         self.id = id
         self.address = address
         self.transport = transport

@@ -1,8 +1,8 @@
-import Candles
 import CLibWebSockets
+import Candles
 import FastDecode
-import ThreadSupport
 import Logging
+import ThreadSupport
 
 /// Requests per client (network thread): the event budget (its bucket is ``ServerLimits``'), and
 /// what reaches a client from the history jobs and the shared listing (``RequestJobs``).
@@ -16,7 +16,9 @@ extension ServerCore {
         if s.closeAfterFlush || s.overBudget { return false }
         if limits.takeEvent(&s.requests.events, now: monotonicNanos()) { return true }
         logger.info("disconnecting a client over its request budget", metadata: ["sid": "\(s.sid)"])
-        enqueue(s, SocketIOEncoder.event("error", payload: ServerPayloads.error(limits.overBudgetMessage, timestamp: true)), force: true)
+        enqueue(
+            s, SocketIOEncoder.event("error", payload: ServerPayloads.error(limits.overBudgetMessage, timestamp: true)),
+            force: true)
         s.overBudget = true
         jobs.dropHistoryBacklog(s)
         armPingTimer(s, seconds: ServerLimits.budgetDisconnectGrace)

@@ -1,5 +1,5 @@
-import Candles
 import CLibWebSockets
+import Candles
 import FastDecode
 import Ring
 import Synchronization
@@ -43,7 +43,9 @@ extension ServerCore {
             status = st
             broadcast("connection_status", ServerPayloads.connectionStatus(st))
             if st.connected {
-                if events.sourceLost, st.kind == .chrome { broadcast("chrome_reconnected", ServerPayloads.reconnected(st.kind)) }
+                if events.sourceLost, st.kind == .chrome {
+                    broadcast("chrome_reconnected", ServerPayloads.reconnected(st.kind))
+                }
                 events.sourceWasConnected = true
                 events.sourceLost = false
             } else if events.sourceWasConnected {
@@ -75,8 +77,9 @@ extension ServerCore {
         // after the candle frames, on every exit
         defer {
             if !liveIndicators.isEmpty {
-                liveIndicators.route(candles, order: router.order, send: { enqueue($0, $1, key: $2) },
-                                     isAlive: { isLiveSession($0) })
+                liveIndicators.route(
+                    candles, order: router.order, send: { enqueue($0, $1, key: $2) },
+                    isAlive: { isLiveSession($0) })
             }
         }
         counters.add(counters.batches)
@@ -87,7 +90,8 @@ extension ServerCore {
         }
         refreshRoutes()
         refreshListeners()
-        router.route(candles, frame: { ServerPayloads.candleUpdateFrame($0, asset: assetName($0.asset)) }) { s, frame, key in
+        router.route(candles, frame: { ServerPayloads.candleUpdateFrame($0, asset: assetName($0.asset)) }) {
+            s, frame, key in
             enqueue(s, frame, key: key)
         }
     }
@@ -124,7 +128,8 @@ extension ServerCore {
         sessions.drainRoutedWrites { s in
             if s.killed { return }  // cut while routing (over its budget): closing, nothing to send
             guard case .websocket(let wsi) = s.transport, !s.closeAfterFlush, s.overLimitSince == nil,
-                  lws_partial_buffered(wsi) == 0 else {
+                lws_partial_buffered(wsi) == 0
+            else {
                 requestWrite(s)
                 return
             }

@@ -1,11 +1,11 @@
-import Candles
 import CLibWebSockets
+import Candles
 import FastDecode
 import Foundation
 import Logging
+import Ring
 import Synchronization
 import ThreadSupport
-import Ring
 
 /// The server's state on the network thread: sessions, routing, Socket.IO event handling.
 /// Not `Sendable`: ``StreamServer`` keeps it in a ``ThreadBound``, and every entry from C – the
@@ -43,23 +43,28 @@ final class ServerCore {
     /// Sessions and transports: the lws calls on connections (writes, headers, aborts, held reads).
     let io: ConnectionIO
     /// Sessions and transports: WebSocket sessions and upgrades.
-    lazy var webSockets = WebSocketTransport(host: self, config: config, counters: counters, logger: logger,
-                                             sessions: sessions, io: io, exchanges: exchanges)
+    lazy var webSockets = WebSocketTransport(
+        host: self, config: config, counters: counters, logger: logger,
+        sessions: sessions, io: io, exchanges: exchanges)
     /// Sessions and transports: Engine.IO long-polling sessions.
-    lazy var polling = PollingTransport(host: self, config: config, counters: counters, logger: logger,
-                                        sessions: sessions, io: io, exchanges: exchanges)
+    lazy var polling = PollingTransport(
+        host: self, config: config, counters: counters, logger: logger,
+        sessions: sessions, io: io, exchanges: exchanges)
     /// HTTP exchanges and REST: routing, answers, CSV streams.
-    lazy var httpRoutes = HTTPRoutes(host: self, config: config, counters: counters, logger: logger, sessions: sessions,
-                                     io: io, exchanges: exchanges, polling: polling, dataSource: dataSource, inbox: inbox,
-                                     httpQueue: httpQueue)
+    lazy var httpRoutes = HTTPRoutes(
+        host: self, config: config, counters: counters, logger: logger, sessions: sessions,
+        io: io, exchanges: exchanges, polling: polling, dataSource: dataSource, inbox: inbox,
+        httpQueue: httpQueue)
     /// Focus and routing: the focus set by clients and the broker chart.
-    lazy var focus = FocusControl(host: self, config: config, router: router, sessions: sessions, jobs: jobs,
-                                  directory: directory)
+    lazy var focus = FocusControl(
+        host: self, config: config, router: router, sessions: sessions, jobs: jobs,
+        directory: directory)
     /// The Socket.IO event handlers (with analysis admission).
-    lazy var handlers = EventHandlers(host: self, config: config, counters: counters, sessions: sessions, router: router,
-                                      focus: focus,
-                                      jobs: jobs, directory: directory, dataSource: dataSource, inbox: inbox,
-                                      worker: worker, analysisQueue: analysisQueue, liveIndicators: liveIndicators)
+    lazy var handlers = EventHandlers(
+        host: self, config: config, counters: counters, sessions: sessions, router: router,
+        focus: focus,
+        jobs: jobs, directory: directory, dataSource: dataSource, inbox: inbox,
+        worker: worker, analysisQueue: analysisQueue, liveIndicators: liveIndicators)
     /// Limits: rates, client limits, the handshake pool, the slow-header guard, CSV answer shares.
     var limits: ServerLimits
     /// Limits: history jobs (bounded per client, shared per key) and the shared listing.
@@ -79,8 +84,10 @@ final class ServerCore {
     var closingAll = false
     var inputScratch: [ServerInput] = []
 
-    init(config: StreamServerConfig, dataSource: any StreamServerDataSource, directory: AssetDirectory,
-         status: SourceStatus, logger: Logger) {
+    init(
+        config: StreamServerConfig, dataSource: any StreamServerDataSource, directory: AssetDirectory,
+        status: SourceStatus, logger: Logger
+    ) {
         self.config = config
         self.dataSource = dataSource
         self.directory = directory
@@ -91,12 +98,15 @@ final class ServerCore {
         inbox = ServerInbox(capacity: config.handoffCapacity)
         sessions = ServerSessions(config: config, counters: counters)
         limits = ServerLimits(config: config, counters: counters)
-        jobs = RequestJobs(config: config, counters: counters, sessions: sessions, dataSource: dataSource,
-                           directory: directory, inbox: inbox, worker: worker)
-        accessPolicy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: config.allowedOrigins,
-                                    allowedHosts: config.allowedHosts)
-        io = ConnectionIO(config: config, counters: counters, logger: logger, accessPolicy: accessPolicy,
-                          sessions: sessions)
+        jobs = RequestJobs(
+            config: config, counters: counters, sessions: sessions, dataSource: dataSource,
+            directory: directory, inbox: inbox, worker: worker)
+        accessPolicy = AccessPolicy(
+            bindAddress: config.bindAddress, allowedOrigins: config.allowedOrigins,
+            allowedHosts: config.allowedHosts)
+        io = ConnectionIO(
+            config: config, counters: counters, logger: logger, accessPolicy: accessPolicy,
+            sessions: sessions)
     }
 
     /// The counters now, with the ring's drop count.
@@ -125,10 +135,13 @@ final class ServerCore {
             // the ticker enforces the unauthenticated timeout, pings and the missing-GET deadline
             scheduleTick()
         }
-        enqueue(s, SocketIOEncoder.open(sid: s.sid, upgrades: s.isPolling ? ["websocket"] : [],
-                                         pingIntervalMs: Int(config.pingInterval * 1000),
-                                         pingTimeoutMs: Int(config.pingTimeout * 1000),
-                                         maxPayload: config.maxInboundMessageBytes), force: true)
+        enqueue(
+            s,
+            SocketIOEncoder.open(
+                sid: s.sid, upgrades: s.isPolling ? ["websocket"] : [],
+                pingIntervalMs: Int(config.pingInterval * 1000),
+                pingTimeoutMs: Int(config.pingTimeout * 1000),
+                maxPayload: config.maxInboundMessageBytes), force: true)
         return s
     }
 
@@ -136,7 +149,8 @@ final class ServerCore {
     func closeSession(_ s: ClientSession) {
         guard sessions[s.id] === s else { return }
         if config.token != nil, !s.authenticated, !s.killed, !s.closeAfterFlush,
-           Double(monotonicNanos() - s.openedAt) / 1e9 >= Double(max(1, config.unauthenticatedTimeout)) - 0.25 {
+            Double(monotonicNanos() - s.openedAt) / 1e9 >= Double(max(1, config.unauthenticatedTimeout)) - 0.25
+        {
             counters.add(counters.authTimeouts)
         }
         s.killed = true
@@ -148,8 +162,9 @@ final class ServerCore {
     /// Why a new client is refused now (counted), or nil; `checkUnauthenticated: false` for a
     /// WebSocket's protocol check (its unauthenticated limit was checked at its upgrade).
     func clientRefusal(checkUnauthenticated: Bool = true) -> ServerLimits.ClientRefusal? {
-        limits.clientRefusal(sessions: sessions.count, unauthenticated: { sessions.unauthenticatedCount },
-                             closing: closingAll, checkUnauthenticated: checkUnauthenticated)
+        limits.clientRefusal(
+            sessions: sessions.count, unauthenticated: { sessions.unauthenticatedCount },
+            closing: closingAll, checkUnauthenticated: checkUnauthenticated)
     }
 
     // MARK: outbound
@@ -164,8 +179,9 @@ final class ServerCore {
         case .write:
             if !sessions.deferWrite(s) { requestWrite(s) }
         case .overBudget:
-            logger.info("disconnecting client over its byte budget",
-                        metadata: ["sid": "\(s.sid)", "queued_bytes": "\(s.queue.bytes)", "queued": "\(s.queue.count)"])
+            logger.info(
+                "disconnecting client over its byte budget",
+                metadata: ["sid": "\(s.sid)", "queued_bytes": "\(s.queue.bytes)", "queued": "\(s.queue.count)"])
             kill(s)
         case .slow:
             logger.info("disconnecting slow client", metadata: ["sid": "\(s.sid)", "queued": "\(s.queue.count)"])
@@ -212,7 +228,9 @@ extension ServerCore: PollingHost, HTTPHost, EventHost {
 
     func headersDone(_ wsi: OpaquePointer) { limits.headerGuard.done(wsi) }
 
-    func httpStreamRefusal(address: String) -> String? { limits.httpStreamRefusal(address: address, closing: closingAll) }
+    func httpStreamRefusal(address: String) -> String? {
+        limits.httpStreamRefusal(address: address, closing: closingAll)
+    }
 
     func httpSlot(address: String) -> HTTPSlot { limits.httpSlot(address: address) }
 }

@@ -1,5 +1,5 @@
-import Candles
 import CLibWebSockets
+import Candles
 import FastDecode
 import Foundation
 import LibWebSockets
@@ -38,11 +38,14 @@ package final class StreamServer: Sendable {
     ///   - directory: asset names (the engine's directory); clients name assets loosely.
     ///   - initialStatus: the source status shown until ``setSourceStatus(_:)``.
     ///   - logger: where the server logs (connections dropped, slow clients).
-    package init(config: StreamServerConfig, dataSource: any StreamServerDataSource, directory: AssetDirectory,
-                initialStatus: SourceStatus = SourceStatus(kind: .chrome, connected: false), logger: Logger) {
+    package init(
+        config: StreamServerConfig, dataSource: any StreamServerDataSource, directory: AssetDirectory,
+        initialStatus: SourceStatus = SourceStatus(kind: .chrome, connected: false), logger: Logger
+    ) {
         self.config = config
-        let core = ServerCore(config: config, dataSource: dataSource, directory: directory,
-                              status: initialStatus, logger: logger)
+        let core = ServerCore(
+            config: config, dataSource: dataSource, directory: directory,
+            status: initialStatus, logger: logger)
         inbox = core.inbox
         counters = core.counters
         self.core = ThreadBound(core)
@@ -62,10 +65,13 @@ package final class StreamServer: Sendable {
             guard current == nil else {
                 throw StreamServerError(code: .alreadyRunning, cause: "start() called twice")
             }
-            var description = LWSContextDescription(role: .server(port: config.port, bindAddress: config.bindAddress), protocols: [
-                LWSProtocol(name: "qflux-socketio", callback: serverCallback,
-                            perSessionDataSize: MemoryLayout<UInt64>.size, rxBufferSize: 16 * 1024),
-            ])
+            var description = LWSContextDescription(
+                role: .server(port: config.port, bindAddress: config.bindAddress),
+                protocols: [
+                    LWSProtocol(
+                        name: "qflux-socketio", callback: serverCallback,
+                        perSessionDataSize: MemoryLayout<UInt64>.size, rxBufferSize: 16 * 1024)
+                ])
             // this thread owns the core until the service thread starts (callbacks while the
             // context is created run here)
             core.claim()
@@ -84,10 +90,12 @@ package final class StreamServer: Sendable {
             } catch {
                 switch error.code {
                 case .listenPort:
-                    throw StreamServerError(code: .listenPort, cause: "no listening port for \(config.bindAddress):\(config.port)")
+                    throw StreamServerError(
+                        code: .listenPort, cause: "no listening port for \(config.bindAddress):\(config.port)")
                 case .createContext, .connect:
-                    throw StreamServerError(code: .createContext,
-                                            cause: "cannot listen on \(config.bindAddress):\(config.port) (in use or not a local address?)")
+                    throw StreamServerError(
+                        code: .createContext,
+                        cause: "cannot listen on \(config.bindAddress):\(config.port) (in use or not a local address?)")
                 }
             }
             inbox.attach(context.pointer)

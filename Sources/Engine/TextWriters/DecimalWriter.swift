@@ -20,7 +20,9 @@ package struct DecimalWriter: Sendable {
     package static let maxLength = 32
 
     /// 10^k for k = 0…15, exact.
-    @usableFromInline static let pow10: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
+    @usableFromInline static let pow10: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ]
 
     /// Largest scale tried (15 decimals).
     @usableFromInline static let maxDecimal = 15
@@ -41,11 +43,13 @@ package struct DecimalWriter: Sendable {
         // The smallest exact scale: exactness holds for every scale above the smallest (while
         // |a| < 2^53), so a remembered scale k is it when k - 1 is not exact.
         if let a = Self.exact(v, lastK), lastK == 0 || Self.exact(v, lastK - 1) == nil,
-           a.magnitude < 1_000_000_000_000_000 {
+            a.magnitude < 1_000_000_000_000_000
+        {
             return (a, lastK)
         }
         if previousK != lastK, let a = Self.exact(v, previousK), previousK == 0 || Self.exact(v, previousK - 1) == nil,
-           a.magnitude < 1_000_000_000_000_000 {
+            a.magnitude < 1_000_000_000_000_000
+        {
             swap(&lastK, &previousK)
             return (a, lastK)
         }

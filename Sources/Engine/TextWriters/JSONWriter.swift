@@ -74,7 +74,9 @@ public struct JSONWriter: Sendable {
 
     /// Appends to `storage` what `body` writes at a pointer with room for `maxLength` bytes.
     @inline(__always)
-    private static func append(to storage: inout [UInt8], maxLength: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void) {
+    private static func append(
+        to storage: inout [UInt8], maxLength: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void
+    ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buffer in
             let start = buffer.baseAddress!
             var p = start

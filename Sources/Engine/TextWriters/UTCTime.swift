@@ -195,14 +195,16 @@ package enum UTCTime {
             return v
         }
         guard b.count >= 10, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"),
-              let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10),
-              (1...12).contains(mo), (1...31).contains(d) else { return nil }
+            let y = num(0..<4), let mo = num(5..<7), let d = num(8..<10),
+            (1...12).contains(mo), (1...31).contains(d)
+        else { return nil }
         var seconds = Double(days(year: Int64(y), month: mo, day: d) * 86400)
         var i = 10
         if i == b.count { return seconds }
         guard b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: " "),
-              let h = num(i + 1..<i + 3), b.count > i + 3, b[i + 3] == UInt8(ascii: ":"),
-              let mi = num(i + 4..<i + 6), h < 24, mi < 60 else { return nil }
+            let h = num(i + 1..<i + 3), b.count > i + 3, b[i + 3] == UInt8(ascii: ":"),
+            let mi = num(i + 4..<i + 6), h < 24, mi < 60
+        else { return nil }
         seconds += Double(h * 3600 + mi * 60)
         i += 6
         if i < b.count, b[i] == UInt8(ascii: ":") {

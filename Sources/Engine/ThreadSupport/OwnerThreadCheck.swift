@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// Which thread may touch some thread-confined state now. The check runs in release builds too:
 /// it is one atomic load and one `pthread_equal`, a nanosecond or two.
@@ -36,7 +37,8 @@ package final class OwnerThreadCheck: Sendable {
             let (exchanged, current) = owner.compareExchange(
                 expected: 0, desired: Self.currentThread, ordering: .acquiringAndReleasing)
             if exchanged { return }
-            precondition(Self.isCurrent(current), "thread-confined state used off its owner thread", file: file, line: line)
+            precondition(
+                Self.isCurrent(current), "thread-confined state used off its owner thread", file: file, line: line)
             return
         }
         precondition(Self.isCurrent(id), "thread-confined state used off its owner thread", file: file, line: line)
@@ -62,7 +64,8 @@ package final class OwnerThreadCheck: Sendable {
     /// Traps when the calling thread is not the owner (in release builds too).
     @inlinable package func assertOwner(file: StaticString = #fileID, line: UInt = #line) {
         let id = owner.load(ordering: .acquiring)
-        precondition(id != 0 && Self.isCurrent(id), "thread-confined state used off its owner thread", file: file, line: line)
+        precondition(
+            id != 0 && Self.isCurrent(id), "thread-confined state used off its owner thread", file: file, line: line)
     }
 
     /// The calling thread's `pthread_self()` as an integer.

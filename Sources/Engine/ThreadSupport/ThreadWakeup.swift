@@ -1,8 +1,9 @@
+import Dispatch
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Dispatch
-import Synchronization
 
 /// Lets a ring's consumer thread (the engine, a sink) sleep when its ring is empty and wakes it as
 /// soon as the producer publishes, without a lock or a syscall per publish: the producer only
@@ -32,7 +33,8 @@ package final class ThreadWakeup: Sendable {
     package func park(timeout: Double, stillEmpty: () -> Bool) {
         parked.store(true, ordering: .sequentiallyConsistent)
         guard stillEmpty() else {
-            if !parked.exchange(false, ordering: .acquiringAndReleasing) { semaphore.wait() }  // consume the signal sent meanwhile
+            // consume the signal sent meanwhile
+            if !parked.exchange(false, ordering: .acquiringAndReleasing) { semaphore.wait() }
             return
         }
         if semaphore.wait(timeout: .now() + timeout) == .timedOut {

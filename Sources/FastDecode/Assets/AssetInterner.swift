@@ -19,7 +19,7 @@ public struct AssetInterner {
     /// The shared names.
     public let directory: AssetDirectory
 
-    @usableFromInline var slots: [Int32]          // index into `entries`, -1 when empty
+    @usableFromInline var slots: [Int32]  // index into `entries`, -1 when empty
     @usableFromInline var entries: [Entry] = []
     /// Every interned spelling, back to back (`Entry.offset`, `Entry.count`).
     @usableFromInline var pool: [UInt8] = []

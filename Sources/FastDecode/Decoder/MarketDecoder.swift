@@ -145,7 +145,8 @@ public final class MarketDecoder {
         }
     }
 
-    private func binaryFrame(_ data: UnsafeRawBufferPointer, _ state: inout SocketState, _ emit: (DecodedEvent) -> Void) {
+    private func binaryFrame(_ data: UnsafeRawBufferPointer, _ state: inout SocketState, _ emit: (DecodedEvent) -> Void)
+    {
         // Engine.IO v3 prefixed binary frames with a 0x04 byte; v4 sends the attachment as is.
         var data = data
         if data.first == 4 { data = UnsafeRawBufferPointer(rebasing: data[1...]) }
@@ -198,12 +199,15 @@ public final class MarketDecoder {
             candles.reserveCapacity(p.n_candles)
             for i in 0..<p.n_candles {
                 let c = p.candles[i]
-                guard MarketLimits.isSane(time: c.time), MarketLimits.isSane(price: c.open), MarketLimits.isSane(price: c.high),
-                      MarketLimits.isSane(price: c.low), MarketLimits.isSane(price: c.close),
-                      c.volume.isNaN || (c.volume.isFinite && c.volume >= 0)
+                guard MarketLimits.isSane(time: c.time), MarketLimits.isSane(price: c.open),
+                    MarketLimits.isSane(price: c.high),
+                    MarketLimits.isSane(price: c.low), MarketLimits.isSane(price: c.close),
+                    c.volume.isNaN || (c.volume.isFinite && c.volume >= 0)
                 else { stats.count(.absurdValue); continue }
-                candles.append(BrokerCandle(time: c.time, open: c.open, high: c.high, low: c.low, close: c.close,
-                                            volume: c.volume.isNaN ? nil : c.volume))
+                candles.append(
+                    BrokerCandle(
+                        time: c.time, open: c.open, high: c.high, low: c.low, close: c.close,
+                        volume: c.volume.isNaN ? nil : c.volume))
             }
             // updateHistoryNewFast sends candles newest first; hand them on oldest first.
             candles.sort { $0.time < $1.time }
@@ -211,15 +215,21 @@ public final class MarketDecoder {
             stats.historyEvents += 1
             stats.historyTicks += ticks.count
             stats.historyCandles += candles.count
-            emit(.history(HistorySnapshot(source: source, asset: asset, period: p.period > 0 ? Int(p.period) : nil,
-                                          ticks: ticks, candles: candles)))
+            emit(
+                .history(
+                    HistorySnapshot(
+                        source: source, asset: asset, period: p.period > 0 ? Int(p.period) : nil,
+                        ticks: ticks, candles: candles)))
         case QF_EVENT_UPDATE_CHARTS:
             stats.chartEvents += 1
             for i in 0..<p.n_charts {
                 let c = p.charts[i]
-                emit(.chart(ChartFocus(asset: interner.intern(c.asset.raw),
-                                       chartPeriod: c.chart_period >= 0 ? Int(c.chart_period) : nil,
-                                       fastTimeframe: c.fast_timeframe >= 0 ? Int(c.fast_timeframe) : nil)))
+                emit(
+                    .chart(
+                        ChartFocus(
+                            asset: interner.intern(c.asset.raw),
+                            chartPeriod: c.chart_period >= 0 ? Int(c.chart_period) : nil,
+                            fastTimeframe: c.fast_timeframe >= 0 ? Int(c.fast_timeframe) : nil)))
             }
         case QF_EVENT_OTHER:
             countOtherEvent()

@@ -1,6 +1,7 @@
 /// Standard base64 encoding (RFC 4648, with padding), for writing CDP binary frames.
 public enum Base64 {
-    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let alphabet: [UInt8] = Array(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Appends the base64 form of `bytes` to `out`.
     public static func encode(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {

@@ -22,8 +22,10 @@ public struct CDPFrameEncoder {
     /// Appends one frame event line (with newline) to `out`.
     /// - Parameters:
     ///   - opcode: 1 for text (payload is UTF-8 text), 2 for binary (payload is base64-encoded).
-    public mutating func frame(requestId: String, timestamp: Double, opcode: Int, payload bytes: some Collection<UInt8>,
-                               method: String = "Network.webSocketFrameReceived", into out: inout [UInt8]) {
+    public mutating func frame(
+        requestId: String, timestamp: Double, opcode: Int, payload bytes: some Collection<UInt8>,
+        method: String = "Network.webSocketFrameReceived", into out: inout [UInt8]
+    ) {
         scratch.removeAll(keepingCapacity: true)
         payload.removeAll(keepingCapacity: true)
         if opcode == 1 {
@@ -31,7 +33,10 @@ public struct CDPFrameEncoder {
         } else {
             Base64.encode(bytes, into: &payload)
         }
-        append(&scratch, "{\"method\":\"\(method)\",\"params\":{\"requestId\":\"\(requestId)\",\"timestamp\":\(timestamp),\"response\":{\"opcode\":\(opcode),\"mask\":false,\"payloadData\":")
+        append(
+            &scratch,
+            "{\"method\":\"\(method)\",\"params\":{\"requestId\":\"\(requestId)\",\"timestamp\":\(timestamp),\"response\":{\"opcode\":\(opcode),\"mask\":false,\"payloadData\":"
+        )
         Self.appendJSONString(payload, to: &scratch)
         append(&scratch, "}}}")
         writeLine(scratch, into: &out)
@@ -47,10 +52,13 @@ public struct CDPFrameEncoder {
     /// Appends `42["updateStream",…]`-style ticks the way PocketOption sends them: a binary
     /// event header `451-["updateStream",{"_placeholder":true,"num":0}]` and a binary frame
     /// `[[asset,time,price],…]`.
-    public mutating func updateStream(requestId: String, timestamp: Double, ticks: [(asset: String, time: Double, price: Double)],
-                                      into out: inout [UInt8]) {
-        frame(requestId: requestId, timestamp: timestamp, opcode: 1,
-              payload: Array("451-[\"updateStream\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
+    public mutating func updateStream(
+        requestId: String, timestamp: Double, ticks: [(asset: String, time: Double, price: Double)],
+        into out: inout [UInt8]
+    ) {
+        frame(
+            requestId: requestId, timestamp: timestamp, opcode: 1,
+            payload: Array("451-[\"updateStream\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &out)
         var body = "["
         for (i, t) in ticks.enumerated() {
             if i > 0 { body += "," }

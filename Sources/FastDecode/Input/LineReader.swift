@@ -1,4 +1,5 @@
 internal import CDecodeShim
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,8 +14,8 @@ import Darwin
 public final class LineReader {
     private var buffer: UnsafeMutableRawPointer
     private var capacity: Int
-    private var start = 0      // first byte not yet handed out
-    private var end = 0        // bytes filled
+    private var start = 0  // first byte not yet handed out
+    private var end = 0  // bytes filled
     private var eof = false
     private let fd: Int32
     private let ownsDescriptor: Bool

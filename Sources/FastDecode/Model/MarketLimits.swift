@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// What qflux accepts as a market time or price. Anything outside is malformed input: counted
 /// (``MalformedKind/absurdValue``) and skipped, never passed on – a tick at `1e300` would
@@ -20,7 +21,7 @@ public enum MarketLimits {
     /// A broker or a recording whose clock runs further ahead than that has its ticks refused.
     public static let futureTolerance: Double = 600
     /// Prices above zero up to 10^12 (no quoted instrument comes near either end).
-    public static let prices: ClosedRange<Double> = Double.leastNonzeroMagnitude ... 1e12
+    public static let prices: ClosedRange<Double> = Double.leastNonzeroMagnitude...1e12
 
     /// The cached upper bound for times (bit pattern of a `Double`): at most the wall clock of
     /// its last refresh plus ``futureTolerance``, so never later than now plus the tolerance.
@@ -29,7 +30,7 @@ public enum MarketLimits {
 
     /// Epoch seconds accepted now: from 1970-01-01 up to this machine's clock plus
     /// ``futureTolerance`` (PocketOption sends seconds with millisecond fractions).
-    public static var times: ClosedRange<Double> { 0 ... refreshedLatestTime() }
+    public static var times: ClosedRange<Double> { 0...refreshedLatestTime() }
 
     /// Whether a time is finite, not before 1970 and at most ``futureTolerance`` past this
     /// machine's clock.

@@ -1,4 +1,5 @@
 import TextWriters
+
 /// The JSON-lines formats of `qflux decode`, `qflux replay` and `qflux export --format jsonl`,
 /// written with the one ``JSONWriter``.
 extension JSONWriter {
@@ -6,8 +7,10 @@ extension JSONWriter {
     /// and `qflux export --format jsonl`:
     /// `{"type":"candle","asset":…,"timeframe":60,"time":<start>,"open":…,"high":…,"low":…,"close":…,"ticks":N}`
     /// (`"revised":true` appended for a candle a late tick or history changed after it closed).
-    public mutating func candle(asset: String, timeframe: Int, start: Int64, open: Double, high: Double, low: Double,
-                                close: Double, ticks: Int, revised: Bool = false) {
+    public mutating func candle(
+        asset: String, timeframe: Int, start: Int64, open: Double, high: Double, low: Double,
+        close: Double, ticks: Int, revised: Bool = false
+    ) {
         raw("{\"type\":\"candle\",\"asset\":"); string(asset)
         raw(",\"timeframe\":"); integer(Int64(timeframe))
         raw(",\"time\":"); integer(start)

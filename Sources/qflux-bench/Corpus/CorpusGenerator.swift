@@ -43,25 +43,36 @@ struct CorpusGenerator {
                 ticks += n
                 frame += 2
             } else if roll < 0.97 {
-                encoder.frame(requestId: "3084.678970", timestamp: cdpTime, opcode: 1,
-                              payload: Array("42[\"chat_room_list_update\",{\"room\":\"general\",\"unread\":\(rng.next() % 9)}]".utf8), into: &bytes)
+                encoder.frame(
+                    requestId: "3084.678970", timestamp: cdpTime, opcode: 1,
+                    payload: Array(
+                        "42[\"chat_room_list_update\",{\"room\":\"general\",\"unread\":\(rng.next() % 9)}]".utf8),
+                    into: &bytes)
                 frame += 1
             } else if roll < 0.985 {
-                encoder.frame(requestId: "3084.678983", timestamp: cdpTime, opcode: 1,
-                              payload: Array("451-[\"signals/update\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &bytes)
-                encoder.frame(requestId: "3084.678983", timestamp: cdpTime, opcode: 2,
-                              payload: Array("{\"signals\":[[\"#AAPL_otc\",[[3,3]],188.417],[\"EURUSD_otc\",[[5,1]],1.08342]],\"times\":{\"3\":1756869730}}".utf8), into: &bytes)
+                encoder.frame(
+                    requestId: "3084.678983", timestamp: cdpTime, opcode: 1,
+                    payload: Array("451-[\"signals/update\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &bytes)
+                encoder.frame(
+                    requestId: "3084.678983", timestamp: cdpTime, opcode: 2,
+                    payload: Array(
+                        "{\"signals\":[[\"#AAPL_otc\",[[3,3]],188.417],[\"EURUSD_otc\",[[5,1]],1.08342]],\"times\":{\"3\":1756869730}}"
+                            .utf8), into: &bytes)
                 frame += 2
             } else if roll < 0.995 {
-                encoder.frame(requestId: "3084.678973", timestamp: cdpTime, opcode: 1, payload: Array("2".utf8), into: &bytes)
+                encoder.frame(
+                    requestId: "3084.678973", timestamp: cdpTime, opcode: 1, payload: Array("2".utf8), into: &bytes)
                 frame += 1
             } else if roll < 0.999 {
                 let a = market.randomAsset()
-                let settings = "{\\\"chartId\\\":\\\"chart-1\\\",\\\"chartType\\\":2,\\\"chartPeriod\\\":4,\\\"symbol\\\":\\\"\(market.assets[a].name)\\\",\\\"fastTimeframe\\\":60}"
-                encoder.frame(requestId: "3084.678983", timestamp: cdpTime, opcode: 1,
-                              payload: Array("451-[\"updateCharts\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &bytes)
-                encoder.frame(requestId: "3084.678983", timestamp: cdpTime, opcode: 2,
-                              payload: Array("[{\"chart_id\":\"chart-1\",\"settings\":\"\(settings)\"}]".utf8), into: &bytes)
+                let settings =
+                    "{\\\"chartId\\\":\\\"chart-1\\\",\\\"chartType\\\":2,\\\"chartPeriod\\\":4,\\\"symbol\\\":\\\"\(market.assets[a].name)\\\",\\\"fastTimeframe\\\":60}"
+                encoder.frame(
+                    requestId: "3084.678983", timestamp: cdpTime, opcode: 1,
+                    payload: Array("451-[\"updateCharts\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &bytes)
+                encoder.frame(
+                    requestId: "3084.678983", timestamp: cdpTime, opcode: 2,
+                    payload: Array("[{\"chart_id\":\"chart-1\",\"settings\":\"\(settings)\"}]".utf8), into: &bytes)
                 frame += 2
             } else {
                 // A small history event (real ones are ~40 KB; kept small so they don't dominate).
@@ -72,9 +83,12 @@ struct CorpusGenerator {
                     body += "[\(t - Double(20 - i) * 0.5),\(market.assets[a].price)]"
                 }
                 body += "],\"candles\":[[\(Double(Int(t) / 60 * 60)),1.1,1.2,1.3,1.0]]}"
-                encoder.frame(requestId: "3084.678983", timestamp: cdpTime, opcode: 1,
-                              payload: Array("451-[\"updateHistoryNewFast\",{\"_placeholder\":true,\"num\":0}]".utf8), into: &bytes)
-                encoder.frame(requestId: "3084.678983", timestamp: cdpTime, opcode: 2, payload: Array(body.utf8), into: &bytes)
+                encoder.frame(
+                    requestId: "3084.678983", timestamp: cdpTime, opcode: 1,
+                    payload: Array("451-[\"updateHistoryNewFast\",{\"_placeholder\":true,\"num\":0}]".utf8),
+                    into: &bytes)
+                encoder.frame(
+                    requestId: "3084.678983", timestamp: cdpTime, opcode: 2, payload: Array(body.utf8), into: &bytes)
                 frame += 2
             }
         }

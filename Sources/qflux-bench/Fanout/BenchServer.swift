@@ -21,8 +21,9 @@ struct BenchServer {
         var config = StreamServerConfig()
         config.port = 0
         config.maxClients = clients + 10
-        server = StreamServer(config: config, dataSource: NoData(), directory: directory,
-                              initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
+        server = StreamServer(
+            config: config, dataSource: NoData(), directory: directory,
+            initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))
         try server.start()
     }
 
@@ -30,7 +31,8 @@ struct BenchServer {
     /// read the latency from it).
     func update(_ index: Int64) -> Candle {
         let t = Date().timeIntervalSince1970
-        return Candle(asset: asset, timeframe: .oneMinute, start: index * 60, open: t, high: t, low: t, close: t, ticks: 1)
+        return Candle(
+            asset: asset, timeframe: .oneMinute, start: index * 60, open: t, high: t, low: t, close: t, ticks: 1)
     }
 
     /// Publishes `count` updates, one every 1/`rate` s from now, each on its own (calling thread).
@@ -56,7 +58,9 @@ struct BenchServer {
 
 /// A data source with nothing to report: the fan-out stages only publish.
 private struct NoData: StreamServerDataSource {
-    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory { CandleHistory(candles: [], source: "bench") }
+    func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
+        CandleHistory(candles: [], source: "bench")
+    }
     func availableFiles() throws -> [AvailableFile] { [] }
     func health() -> HealthSnapshot { HealthSnapshot(ticks: 0) }
     func metricsText() -> String { "" }

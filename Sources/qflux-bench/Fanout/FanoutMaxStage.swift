@@ -63,27 +63,40 @@ struct FanoutMaxStage: BenchStage {
             }
             let label = "\(clients) clients"
             guard let best else {
-                figures.append(Figure(stage: name, name: "\(label): best deliveries/s with p99 ≤ 10 ms", value: 0, unit: "msg/s",
-                                      note: "no window passed (\(steps) tried)"))
+                figures.append(
+                    Figure(
+                        stage: name, name: "\(label): best deliveries/s with p99 ≤ 10 ms", value: 0, unit: "msg/s",
+                        note: "no window passed (\(steps) tried)"))
                 continue
             }
-            figures.append(Figure(stage: name, name: "\(label): best deliveries/s with p99 ≤ 10 ms", value: best.deliveriesPerSecond,
-                                  unit: "msg/s", note: "× \(Int(best.achievedRate)) updates/s: p50 \(formatNumber(best.p50)) ms, "
-                                    + "p99 \(formatNumber(best.p99)) ms, \(formatNumber(best.deliveredPercent)) % delivered; \(steps) windows"))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label): best deliveries/s with p99 ≤ 10 ms", value: best.deliveriesPerSecond,
+                    unit: "msg/s",
+                    note: "× \(Int(best.achievedRate)) updates/s: p50 \(formatNumber(best.p50)) ms, "
+                        + "p99 \(formatNumber(best.p99)) ms, \(formatNumber(best.deliveredPercent)) % delivered; \(steps) windows"
+                ))
             if overall == nil || best.deliveriesPerSecond > overall!.deliveriesPerSecond { overall = best }
         }
         guard let best = overall else {
-            figures.append(Figure(stage: name, name: "best deliveries/s with p99 ≤ 10 ms", value: 0, unit: "msg/s",
-                                  target: .atLeast(500_000), note: "no window passed"))
+            figures.append(
+                Figure(
+                    stage: name, name: "best deliveries/s with p99 ≤ 10 ms", value: 0, unit: "msg/s",
+                    target: .atLeast(500_000), note: "no window passed"))
             return figures
         }
-        figures.append(Figure(stage: name, name: "best deliveries/s with p99 ≤ 10 ms", value: best.deliveriesPerSecond, unit: "msg/s",
-                              target: .atLeast(500_000),
-                              note: "\(best.clients) clients × \(Int(best.achievedRate)) updates/s, windows of \(Int(seconds)) s"))
+        figures.append(
+            Figure(
+                stage: name, name: "best deliveries/s with p99 ≤ 10 ms", value: best.deliveriesPerSecond, unit: "msg/s",
+                target: .atLeast(500_000),
+                note: "\(best.clients) clients × \(Int(best.achievedRate)) updates/s, windows of \(Int(seconds)) s"))
         figures.append(Figure(stage: name, name: "at best, p50", value: best.p50, unit: "ms"))
-        figures.append(Figure(stage: name, name: "at best, p99", value: best.p99, unit: "ms", target: .atMost(Self.p99Limit)))
-        figures.append(Figure(stage: name, name: "at best, delivered", value: best.deliveredPercent, unit: "%",
-                              target: .atLeast(Self.deliveredLimit), note: "\(best.received) of \(best.expected)"))
+        figures.append(
+            Figure(stage: name, name: "at best, p99", value: best.p99, unit: "ms", target: .atMost(Self.p99Limit)))
+        figures.append(
+            Figure(
+                stage: name, name: "at best, delivered", value: best.deliveredPercent, unit: "%",
+                target: .atLeast(Self.deliveredLimit), note: "\(best.received) of \(best.expected)"))
         return figures
     }
 
@@ -104,19 +117,27 @@ struct FanoutMaxStage: BenchStage {
             }
             func median(_ f: (FanoutWindow) -> Double) -> Double { windows.map(f).sorted()[1] }
             let label = "\(clients) × \(Int(rate))/s"
-            figures.append(Figure(stage: name, name: "\(label): delivered", value: median(\.deliveredPercent), unit: "%",
-                                  target: .atLeast(Self.deliveredLimit)))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label): delivered", value: median(\.deliveredPercent), unit: "%",
+                    target: .atLeast(Self.deliveredLimit)))
             figures.append(Figure(stage: name, name: "\(label): p50", value: median(\.p50), unit: "ms"))
-            figures.append(Figure(stage: name, name: "\(label): p99", value: median(\.p99), unit: "ms", target: .atMost(Self.p99Limit),
-                                  note: "p99 of the 3 windows: " + windows.map { String(format: "%.1f", $0.p99) }.joined(separator: ", ")))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label): p99", value: median(\.p99), unit: "ms",
+                    target: .atMost(Self.p99Limit),
+                    note: "p99 of the 3 windows: "
+                        + windows.map { String(format: "%.1f", $0.p99) }.joined(separator: ", ")))
         }
         return figures
     }
 
     private func log(_ w: FanoutWindow) {
-        let line = String(format: "  fanout-max: %d clients × %.0f/s (achieved %.0f/s): %.0f deliveries/s, %.2f %% delivered, p50 %.2f ms, p99 %.2f ms – %@\n",
-                          w.clients, w.rate, w.achievedRate, w.deliveriesPerSecond, w.deliveredPercent, w.p50, w.p99,
-                          w.passes ? "pass" : "miss")
+        let line = String(
+            format:
+                "  fanout-max: %d clients × %.0f/s (achieved %.0f/s): %.0f deliveries/s, %.2f %% delivered, p50 %.2f ms, p99 %.2f ms – %@\n",
+            w.clients, w.rate, w.achievedRate, w.deliveriesPerSecond, w.deliveredPercent, w.p50, w.p99,
+            w.passes ? "pass" : "miss")
         FileHandle.standardError.write(Data(line.utf8))
     }
 }
@@ -156,7 +177,8 @@ final class FanoutRig {
         let bench = try BenchServer(clients: clients)
         server = bench.server
         asset = bench.asset
-        native = try NativeFanoutClients(port: server.boundPort, clients: clients, asset: BenchServer.assetName, sampleEvery: 7)
+        native = try NativeFanoutClients(
+            port: server.boundPort, clients: clients, asset: BenchServer.assetName, sampleEvery: 7)
         let start = now()
         while (server.stats.clients < clients || native.connected < clients) && now() - start < 20 {
             native.run(until: now() + 0.05)
@@ -191,8 +213,10 @@ final class FanoutRig {
                     batch.removeAll(keepingCapacity: true)
                     while i < due && batch.count < 64 {
                         i += 1
-                        batch.append(Candle(asset: asset, timeframe: .oneMinute, start: counter.next() * 60,
-                                            open: t, high: t, low: t, close: t, ticks: 1))
+                        batch.append(
+                            Candle(
+                                asset: asset, timeframe: .oneMinute, start: counter.next() * 60,
+                                open: t, high: t, low: t, close: t, ticks: 1))
                     }
                     server.publish(batch)
                 }
@@ -210,10 +234,11 @@ final class FanoutRig {
         func pct(_ p: Double) -> Double {
             latencies.isEmpty ? .nan : latencies[min(latencies.count - 1, Int(Double(latencies.count - 1) * p))]
         }
-        return FanoutWindow(clients: clients, rate: rate,
-                            achievedRate: Double(published.value) / max(seconds, published.end - begin),
-                            expected: Int(published.value) * clients, received: native.received - received0,
-                            seconds: seconds, p50: pct(0.5), p99: pct(0.99))
+        return FanoutWindow(
+            clients: clients, rate: rate,
+            achievedRate: Double(published.value) / max(seconds, published.end - begin),
+            expected: Int(published.value) * clients, received: native.received - received0,
+            seconds: seconds, p50: pct(0.5), p99: pct(0.99))
     }
 }
 

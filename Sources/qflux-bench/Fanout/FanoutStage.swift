@@ -20,7 +20,8 @@ import Synchronization
 /// raw HTTP on their own thread) × 50 updates/s, delivered % and latency per transport.
 struct FanoutStage: BenchStage {
     let name = "fanout"
-    let summary = "Socket.IO fan-out to N clients: deliveries/s, latency p50/p99 (vs Flask-SocketIO); WebSocket + long-polling mix"
+    let summary =
+        "Socket.IO fan-out to N clients: deliveries/s, latency p50/p99 (vs Flask-SocketIO); WebSocket + long-polling mix"
 
     func run(_ context: BenchContext) throws -> [Figure] {
         let clients = context.quick ? 200 : 1000
@@ -40,30 +41,53 @@ struct FanoutStage: BenchStage {
         let expected = Double(clients) * rate * seconds
         let result = qflux.min { $0.received < $1.received }!
         let runs = rounds == 1 ? "1 run" : "median of \(rounds) runs alternating with the floor's"
-        figures.append(Figure(stage: name, name: "qflux: \(clients) clients × \(Int(rate)) updates/s, delivered", value: Double(result.received) / expected * 100,
-                              unit: "%", note: "worst run: \(result.received) of \(Int(expected)) (\(result.connected) connected)"))
-        figures.append(Figure(stage: name, name: "qflux deliveries/s", value: Double(result.received) / seconds, unit: "msg/s"))
+        figures.append(
+            Figure(
+                stage: name, name: "qflux: \(clients) clients × \(Int(rate)) updates/s, delivered",
+                value: Double(result.received) / expected * 100,
+                unit: "%", note: "worst run: \(result.received) of \(Int(expected)) (\(result.connected) connected)"))
+        figures.append(
+            Figure(stage: name, name: "qflux deliveries/s", value: Double(result.received) / seconds, unit: "msg/s"))
         figures.append(latency("qflux latency p50", qflux, 0.50, note: runs))
-        figures.append(latency("qflux latency p99", qflux, 0.99, target: .atMost(10),
-                               note: "\(runs); clients: raw WebSocket, one epoll thread, same process and cores"))
+        figures.append(
+            latency(
+                "qflux latency p99", qflux, 0.99, target: .atMost(10),
+                note: "\(runs); clients: raw WebSocket, one epoll thread, same process and cores"))
         let floorLabel = "kernel floor (send() only, 1 thread)"
-        figures.append(Figure(stage: name, name: "\(floorLabel): delivered",
-                              value: Double(floor.map(\.received).min()!) / expected * 100, unit: "%"))
+        figures.append(
+            Figure(
+                stage: name, name: "\(floorLabel): delivered",
+                value: Double(floor.map(\.received).min()!) / expected * 100, unit: "%"))
         figures.append(latency("\(floorLabel): latency p50", floor, 0.50, note: runs))
         let ratio = median(qflux.map { $0.percentile(0.99) }) / median(floor.map { $0.percentile(0.99) })
-        figures.append(latency("\(floorLabel): latency p99", floor, 0.99,
-                               note: "qflux p99 ÷ this: \(String(format: "%.2f", ratio))×"))
+        figures.append(
+            latency(
+                "\(floorLabel): latency p99", floor, 0.99,
+                note: "qflux p99 ÷ this: \(String(format: "%.2f", ratio))×"))
         let qfluxCPU = median(qflux.map(\.cpuPerDelivery)), floorCPU = median(floor.map(\.cpuPerDelivery))
-        figures.append(Figure(stage: name, name: "qflux server CPU per delivery", value: qfluxCPU, unit: "µs",
-                              note: "every thread but the clients', connecting included; runs: \(qflux.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"))
-        figures.append(Figure(stage: name, name: "\(floorLabel): CPU per delivery", value: floorCPU, unit: "µs",
-                              note: "qflux ÷ this: \(String(format: "%.2f", qfluxCPU / floorCPU))×; runs: \(floor.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"))
-        figures.append(Figure(stage: name, name: "kernel floor (send() only, 2 threads): latency p99",
-                              value: floor2.percentile(0.99), unit: "ms",
-                              note: "p50 \(String(format: "%.1f", floor2.percentile(0.50))) ms, \(String(format: "%.1f", Double(floor2.received) / expected * 100)) % delivered, 1 run"))
+        figures.append(
+            Figure(
+                stage: name, name: "qflux server CPU per delivery", value: qfluxCPU, unit: "µs",
+                note:
+                    "every thread but the clients', connecting included; runs: \(qflux.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"
+            ))
+        figures.append(
+            Figure(
+                stage: name, name: "\(floorLabel): CPU per delivery", value: floorCPU, unit: "µs",
+                note:
+                    "qflux ÷ this: \(String(format: "%.2f", qfluxCPU / floorCPU))×; runs: \(floor.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"
+            ))
+        figures.append(
+            Figure(
+                stage: name, name: "kernel floor (send() only, 2 threads): latency p99",
+                value: floor2.percentile(0.99), unit: "ms",
+                note:
+                    "p50 \(String(format: "%.1f", floor2.percentile(0.50))) ms, \(String(format: "%.1f", Double(floor2.received) / expected * 100)) % delivered, 1 run"
+            ))
 
         // The original tool's stack (FlaskBaseline.swift): at this load and at one it carries.
-        figures += try FlaskBaseline(stage: name, context: context).figures(clients: clients, rate: rate, seconds: seconds, qfluxReceived: result.received)
+        figures += try FlaskBaseline(stage: name, context: context).figures(
+            clients: clients, rate: rate, seconds: seconds, qfluxReceived: result.received)
         figures += try runMixed(seconds: seconds)
         return figures
     }
@@ -81,17 +105,23 @@ struct FanoutStage: BenchStage {
         }
         // the clients run until the publisher is done, then 2 s for the last deliveries (however
         // long connecting took under load)
-        return try runNative(port: bench.server.boundPort, clients: clients, seconds: seconds + 30, startPublisher: publisher,
-                             until: finished, grace: 2)
+        return try runNative(
+            port: bench.server.boundPort, clients: clients, seconds: seconds + 30, startPublisher: publisher,
+            until: finished, grace: 2)
     }
 
     /// The median of the runs' `p` percentiles, their range in the spread.
-    private func latency(_ label: String, _ runs: [ClientResult], _ p: Double, target: Figure.Target? = nil, note: String) -> Figure {
+    private func latency(
+        _ label: String, _ runs: [ClientResult], _ p: Double, target: Figure.Target? = nil, note: String
+    ) -> Figure {
         let values = runs.map { $0.percentile(p) }
         let samples = Samples(seconds: values)
-        return Figure(stage: name, name: label, value: samples.median, unit: "ms",
-                      spreadPercent: values.count > 1 ? samples.spreadPercent : nil,
-                      target: target, note: values.count > 1 ? "\(note); runs: \(values.map { String(format: "%.1f", $0) }.joined(separator: ", "))" : note)
+        return Figure(
+            stage: name, name: label, value: samples.median, unit: "ms",
+            spreadPercent: values.count > 1 ? samples.spreadPercent : nil,
+            target: target,
+            note: values.count > 1
+                ? "\(note); runs: \(values.map { String(format: "%.1f", $0) }.joined(separator: ", "))" : note)
     }
 
     private func median(_ values: [Double]) -> Double { Samples(seconds: values).median }
@@ -106,8 +136,9 @@ struct FanoutStage: BenchStage {
             usleep(300_000)
             floor.publishPaced(rate: rate, count: Int(rate * seconds), senders: senders)
         }
-        return try runNative(port: floor.port, clients: clients, seconds: seconds + 30, startPublisher: publisher,
-                             until: finished, grace: 2)
+        return try runNative(
+            port: floor.port, clients: clients, seconds: seconds + 30, startPublisher: publisher,
+            until: finished, grace: 2)
     }
 
     /// 100 WebSocket + 100 long-polling clients × 50 updates/s on one server.
@@ -125,16 +156,19 @@ struct FanoutStage: BenchStage {
         let polling = PollingRun()
         let pollingThread = Thread {
             do {
-                let clients = try NativePollingClients(port: port, clients: perTransport, asset: BenchServer.assetName, sampleEvery: 7)
+                let clients = try NativePollingClients(
+                    port: port, clients: perTransport, asset: BenchServer.assetName, sampleEvery: 7)
                 clients.run(until: deadline)
-                polling.result = ClientResult(received: clients.received, connected: clients.connected, latencies: clients.latenciesMs)
+                polling.result = ClientResult(
+                    received: clients.received, connected: clients.connected, latencies: clients.latenciesMs)
             } catch {
                 polling.error = "\(error)"
             }
             polling.done.signal()
         }
         pollingThread.start()
-        let native = try NativeFanoutClients(port: port, clients: perTransport, asset: BenchServer.assetName, sampleEvery: 7)
+        let native = try NativeFanoutClients(
+            port: port, clients: perTransport, asset: BenchServer.assetName, sampleEvery: 7)
         publisher.start()
         native.run(until: deadline)
         polling.done.wait()
@@ -145,15 +179,21 @@ struct FanoutStage: BenchStage {
         let label = "mixed: \(perTransport) WebSocket + \(perTransport) polling clients × \(Int(rate)) updates/s"
         let all = Double(ws.received + lp.received) / (2 * expected) * 100
         return [
-            Figure(stage: name, name: "\(label), delivered", value: all, unit: "%",
-                   note: "\(ws.received + lp.received) of \(Int(2 * expected)) (\(ws.connected) + \(lp.connected) connected)"),
-            Figure(stage: name, name: "mixed WebSocket delivered", value: Double(ws.received) / expected * 100, unit: "%"),
+            Figure(
+                stage: name, name: "\(label), delivered", value: all, unit: "%",
+                note:
+                    "\(ws.received + lp.received) of \(Int(2 * expected)) (\(ws.connected) + \(lp.connected) connected)"
+            ),
+            Figure(
+                stage: name, name: "mixed WebSocket delivered", value: Double(ws.received) / expected * 100, unit: "%"),
             Figure(stage: name, name: "mixed WebSocket latency p50", value: ws.percentile(0.50), unit: "ms"),
             Figure(stage: name, name: "mixed WebSocket latency p99", value: ws.percentile(0.99), unit: "ms"),
-            Figure(stage: name, name: "mixed polling delivered", value: Double(lp.received) / expected * 100, unit: "%"),
+            Figure(
+                stage: name, name: "mixed polling delivered", value: Double(lp.received) / expected * 100, unit: "%"),
             Figure(stage: name, name: "mixed polling latency p50", value: lp.percentile(0.50), unit: "ms"),
-            Figure(stage: name, name: "mixed polling latency p99", value: lp.percentile(0.99), unit: "ms",
-                   note: "long-polling: one held GET per client, ≤ 16 packets per answer"),
+            Figure(
+                stage: name, name: "mixed polling latency p99", value: lp.percentile(0.99), unit: "ms",
+                note: "long-polling: one held GET per client, ≤ 16 packets per answer"),
         ]
     }
 
@@ -181,21 +221,26 @@ struct FanoutStage: BenchStage {
 
     /// Runs the clients in this process: one epoll loop serviced on this thread.
     /// With `finished`, the clients stop `grace` seconds after it is set (or after `seconds`, whichever comes first).
-    private func runNative(port: Int, clients: Int, seconds: Double, startPublisher: Thread?,
-                           until finished: PublisherFinished? = nil, grace: Double = 0) throws -> ClientResult {
+    private func runNative(
+        port: Int, clients: Int, seconds: Double, startPublisher: Thread?,
+        until finished: PublisherFinished? = nil, grace: Double = 0
+    ) throws -> ClientResult {
         let native = try NativeFanoutClients(port: port, clients: clients, asset: BenchServer.assetName, sampleEvery: 7)
         // the server's CPU: the process's, minus this thread's (the clients)
         let cpu0 = processCPUSeconds() - threadCPUSeconds()
         startPublisher?.start()
         let deadline = now() + seconds
         if let finished {
-            while now() < deadline && !finished.flag.load(ordering: .acquiring) { native.run(until: min(deadline, now() + 0.05)) }
+            while now() < deadline && !finished.flag.load(ordering: .acquiring) {
+                native.run(until: min(deadline, now() + 0.05))
+            }
             native.run(until: min(deadline, now() + grace))
         } else {
             native.run(until: deadline)
         }
-        return ClientResult(received: native.received, connected: native.connected, latencies: native.latenciesMs,
-                            serverCPU: processCPUSeconds() - threadCPUSeconds() - cpu0)
+        return ClientResult(
+            received: native.received, connected: native.connected, latencies: native.latenciesMs,
+            serverCPU: processCPUSeconds() - threadCPUSeconds() - cpu0)
     }
 
     /// Set by a publisher thread when it has published everything.

@@ -48,8 +48,14 @@ final class KernelFloorServer: @unchecked Sendable {
     /// its own thread while the clients connect (they send their upgrade requests first).
     func accept(_ count: Int, timeout: Double) {
         let deadline = now() + timeout
-        let answer = Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n".utf8)
-            + Self.frame(Array("0{\"sid\":\"floor\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}".utf8))
+        let answer =
+            Array(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+                    .utf8)
+            + Self.frame(
+                Array(
+                    "0{\"sid\":\"floor\",\"upgrades\":[],\"pingInterval\":25000,\"pingTimeout\":20000,\"maxPayload\":1000000}"
+                        .utf8))
             + Self.frame(Array("40{\"sid\":\"floor\"}".utf8))
         var head = [UInt8](repeating: 0, count: 4096)
         while clients.count < count, now() < deadline {
@@ -68,7 +74,9 @@ final class KernelFloorServer: @unchecked Sendable {
                 let n = head.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + got, $0.count - got, 0) }
                 if n <= 0 { break }
                 got += n
-                if got >= 4, head[got - 4] == 13, head[got - 3] == 10, head[got - 2] == 13, head[got - 1] == 10 { break }
+                if got >= 4, head[got - 4] == 13, head[got - 3] == 10, head[got - 2] == 13, head[got - 1] == 10 {
+                    break
+                }
             }
             let sent = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent == answer.count { accepted += 1 }
@@ -106,7 +114,9 @@ final class KernelFloorServer: @unchecked Sendable {
         clock_gettime(CLOCK_REALTIME, &ts)
         let t = String(Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9)
         let start = 1_764_201_600 + minute * 60
-        return Array("42[\"candle_update\",{\"asset\":\"\(BenchServer.assetName)\",\"timeframe\":\"1m\",\"timestamp\":\(start),\"open\":\(t),\"high\":\(t),\"low\":\(t),\"close\":\(t),\"volume\":1,\"date\":\"2025-11-27T00:00:00+00:00\"}]".utf8)
+        return Array(
+            "42[\"candle_update\",{\"asset\":\"\(BenchServer.assetName)\",\"timeframe\":\"1m\",\"timestamp\":\(start),\"open\":\(t),\"high\":\(t),\"low\":\(t),\"close\":\(t),\"volume\":1,\"date\":\"2025-11-27T00:00:00+00:00\"}]"
+                .utf8)
     }
 
     /// An unmasked server text frame (FIN + text).

@@ -49,7 +49,8 @@ final class NativeFanoutClients {
         ready = Array(repeating: 0, count: 512)
         epoll = qf_epoll_create()
         guard epoll >= 0 else { throw BenchError("fan-out clients: epoll_create1 failed (errno \(errno))") }
-        let request = Array("""
+        let request = Array(
+            """
             GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r
             Host: 127.0.0.1:\(port)\r
             Upgrade: websocket\r
@@ -116,7 +117,9 @@ final class NativeFanoutClients {
         let n = recv(clients[i].fd, readBuffer + carried, Self.readCapacity - carried, 0)
         if n <= 0 {
             if n < 0 && (errno == EAGAIN || errno == EINTR) {
-                if carried > 0 { clients[i].carry.append(contentsOf: UnsafeBufferPointer(start: readBuffer, count: carried)) }
+                if carried > 0 {
+                    clients[i].carry.append(contentsOf: UnsafeBufferPointer(start: readBuffer, count: carried))
+                }
                 return
             }
             return n == 0 ? drop(i) : fail(i)
@@ -162,7 +165,9 @@ final class NativeFanoutClients {
             }
             if clients[i].closed { return }
         }
-        if at < end { clients[i].carry.append(contentsOf: UnsafeBufferPointer(start: readBuffer + at, count: end - at)) }
+        if at < end {
+            clients[i].carry.append(contentsOf: UnsafeBufferPointer(start: readBuffer + at, count: end - at))
+        }
     }
 
     /// Offset just past the `\r\n\r\n` ending an HTTP head, if it is complete.
@@ -181,7 +186,9 @@ final class NativeFanoutClients {
             received += 1
             guard received % sampleEvery == 0, let at = Self.find(Self.openKey, in: bytes, count: len) else { return }
             // strtod stops at the first non-number byte (a ',' always follows the value)
-            let sent = (bytes + at + Self.openKey.count).withMemoryRebound(to: CChar.self, capacity: 1) { strtod($0, nil) }
+            let sent = (bytes + at + Self.openKey.count).withMemoryRebound(to: CChar.self, capacity: 1) {
+                strtod($0, nil)
+            }
             latenciesMs.append((arrived - sent) * 1000)
         } else if bytes[0] == UInt8(ascii: "0") {
             sendText(i, Self.connectMessage)

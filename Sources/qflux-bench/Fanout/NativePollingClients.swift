@@ -85,7 +85,9 @@ final class NativePollingClients {
             owning.removeAll(keepingCapacity: true)
             for c in clients where !c.closed {
                 for conn in [c.get, c.post] where !conn.closed {
-                    fds.append(pollfd(fd: conn.fd, events: Int16(POLLIN) | (conn.out.isEmpty ? 0 : Int16(POLLOUT)), revents: 0))
+                    fds.append(
+                        pollfd(fd: conn.fd, events: Int16(POLLIN) | (conn.out.isEmpty ? 0 : Int16(POLLOUT)), revents: 0)
+                    )
                     owners.append(conn)
                     owning.append(c)
                 }
@@ -117,7 +119,9 @@ final class NativePollingClients {
     private func startRequests(_ c: Client) {
         guard let sid = c.sid else { return }
         if !c.get.awaiting {
-            send(c.get, Array("GET /socket.io/?EIO=4&transport=polling&sid=\(sid) HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8))
+            send(
+                c.get,
+                Array("GET /socket.io/?EIO=4&transport=polling&sid=\(sid) HTTP/1.1\r\nHost: \(host)\r\n\r\n".utf8))
         }
         if c.post.closed, !c.outgoing.isEmpty {
             do { try c.post.reopen(port: port) } catch { c.closed = true; return }
@@ -129,7 +133,11 @@ final class NativePollingClients {
                 body.append(contentsOf: p)
             }
             c.outgoing.removeAll(keepingCapacity: true)
-            send(c.post, Array("POST /socket.io/?EIO=4&transport=polling&sid=\(sid) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+            send(
+                c.post,
+                Array(
+                    "POST /socket.io/?EIO=4&transport=polling&sid=\(sid) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: text/plain;charset=UTF-8\r\nContent-Length: \(body.count)\r\n\r\n"
+                        .utf8) + body)
         }
     }
 
@@ -148,7 +156,10 @@ final class NativePollingClients {
     /// The body of one complete response at the head of `conn.inbox` (removed from it), if any.
     private static func takeResponse(_ conn: Connection) -> ArraySlice<UInt8>? {
         let crlf2: [UInt8] = [13, 10, 13, 10]
-        guard let headEnd = conn.inbox.indices.dropLast(3).first(where: { conn.inbox[$0] == 13 && Array(conn.inbox[$0..<$0 + 4]) == crlf2 })
+        guard
+            let headEnd = conn.inbox.indices.dropLast(3).first(where: {
+                conn.inbox[$0] == 13 && Array(conn.inbox[$0..<$0 + 4]) == crlf2
+            })
         else { return nil }
         // (by lines of bytes: "\r\n" is one Character in a Swift String)
         var length = 0

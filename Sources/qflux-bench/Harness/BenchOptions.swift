@@ -14,24 +14,24 @@ struct BenchOptions {
     var selected: [String] = []
 
     static let usage = """
-    USAGE: qflux-bench [--quick] [--json] [--check] [--no-python] [--scripts DIR] [STAGE ...]
+        USAGE: qflux-bench [--quick] [--json] [--check] [--no-python] [--scripts DIR] [STAGE ...]
 
-    Measures qflux's stages in this build (use the release build) and prints median figures,
-    their spread over the runs, and the targets they are held to, with ratios against baselines
-    measured in the same run (the original tool's Python pipelines).
+        Measures qflux's stages in this build (use the release build) and prints median figures,
+        their spread over the runs, and the targets they are held to, with ratios against baselines
+        measured in the same run (the original tool's Python pipelines).
 
-    OPTIONS:
-      --quick        small corpora and 3 runs per figure (under a minute)
-      --json         machine-readable results on standard output
-      --check        exit 3 when a figure misses its target (for humans; CI never uses it)
-      --no-python    skip the Python baselines
-      --scripts DIR  where the bench's Python programs are (default: $QFLUX_BENCH_SCRIPTS, else
-                     Scripts beside the executable, else Sources/qflux-bench/Scripts of the
-                     checkout it was built from)
-      --list         list the stages and exit
-      -h, --help     show this help
-    STAGES: run only these (default: all)
-    """
+        OPTIONS:
+          --quick        small corpora and 3 runs per figure (under a minute)
+          --json         machine-readable results on standard output
+          --check        exit 3 when a figure misses its target (for humans; CI never uses it)
+          --no-python    skip the Python baselines
+          --scripts DIR  where the bench's Python programs are (default: $QFLUX_BENCH_SCRIPTS, else
+                         Scripts beside the executable, else Sources/qflux-bench/Scripts of the
+                         checkout it was built from)
+          --list         list the stages and exit
+          -h, --help     show this help
+        STAGES: run only these (default: all)
+        """
 
     static func parse(_ args: ArraySlice<String>, stages: [any BenchStage]) -> BenchOptions {
         var o = BenchOptions()

@@ -7,8 +7,9 @@ struct BenchRunner {
     var stages: [any BenchStage]
 
     func run() throws {
-        let context = try BenchContext(quick: options.quick, pythonBaselines: options.pythonBaselines,
-                                       scripts: BenchScripts(option: options.scriptsDirectory))
+        let context = try BenchContext(
+            quick: options.quick, pythonBaselines: options.pythonBaselines,
+            scripts: BenchScripts(option: options.scriptsDirectory))
         let chosen = options.selected.isEmpty ? stages : stages.filter { options.selected.contains($0.name) }
         var all: [Figure] = []
         if !options.json {
@@ -28,10 +29,15 @@ struct BenchRunner {
 
     private func printTable(_ figures: [Figure]) {
         for f in figures {
-            var line = "  \(f.stage.padding(toLength: 8, withPad: " ", startingAt: 0)) \(f.name.padding(toLength: 52, withPad: " ", startingAt: 0)) "
+            var line =
+                "  \(f.stage.padding(toLength: 8, withPad: " ", startingAt: 0)) \(f.name.padding(toLength: 52, withPad: " ", startingAt: 0)) "
             let value = "\(formatNumber(f.value)) \(f.unit)"
             line += value.padding(toLength: 22, withPad: " ", startingAt: 0)
-            if let s = f.spreadPercent { line += " ±\(formatNumber(s / 2))%".padding(toLength: 9, withPad: " ", startingAt: 0) } else { line += String(repeating: " ", count: 9) }
+            if let s = f.spreadPercent {
+                line += " ±\(formatNumber(s / 2))%".padding(toLength: 9, withPad: " ", startingAt: 0)
+            } else {
+                line += String(repeating: " ", count: 9)
+            }
             if let t = f.target {
                 line += " target \(t.text) \(f.unit): \(t.met(f.value) ? "met" : "MISSED")"
             }
@@ -64,8 +70,9 @@ struct BenchRunner {
     private func machineLine() -> String {
         var cpu = "unknown CPU"
         if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-           let name = line.split(separator: ":", maxSplits: 1).last {
+            let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+            let name = line.split(separator: ":", maxSplits: 1).last
+        {
             cpu = name.trimmingCharacters(in: .whitespaces)
         }
         return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores"

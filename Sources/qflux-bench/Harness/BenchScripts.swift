@@ -37,7 +37,11 @@ struct BenchScripts {
         } else {
             var found: [(String, String)] = []
             if let executable = Bundle.main.executableURL {
-                found.append((executable.deletingLastPathComponent().appendingPathComponent("Scripts").path, "beside the executable"))
+                found.append(
+                    (
+                        executable.deletingLastPathComponent().appendingPathComponent("Scripts").path,
+                        "beside the executable"
+                    ))
             }
             found.append((Self.sourceDirectory, "source tree"))
             candidates = found
@@ -56,7 +60,9 @@ struct BenchScripts {
             if FileManager.default.isReadableFile(atPath: path) { return path }
         }
         let looked = candidates.map { "\($0.directory) (\($0.origin))" }.joined(separator: ", ")
-        throw BenchError("bench script \(script.rawValue) not found; looked in \(looked) – pass --scripts DIR or set QFLUX_BENCH_SCRIPTS")
+        throw BenchError(
+            "bench script \(script.rawValue) not found; looked in \(looked) – pass --scripts DIR or set QFLUX_BENCH_SCRIPTS"
+        )
     }
 
     private static func absolute(_ path: String) -> String {

@@ -33,8 +33,13 @@ struct LatencyStage: BenchStage {
         let firstLine = readLine(output.fileHandleForReading)
         let parts = firstLine.split(separator: " ")
         guard parts.count == 2, parts[0] == "cdp", let cdpPort = Int(parts[1]) else {
-            return [Figure(stage: name, name: "CDP → client latency", value: .nan, unit: "",
-                           note: "synthetic endpoint did not start (needs python3 with aiohttp and python-socketio): \(firstLine.prefix(120))")]
+            return [
+                Figure(
+                    stage: name, name: "CDP → client latency", value: .nan, unit: "",
+                    note:
+                        "synthetic endpoint did not start (needs python3 with aiohttp and python-socketio): \(firstLine.prefix(120))"
+                )
+            ]
         }
         var config = LiveStream.Configuration()
         config.source = .chrome
@@ -48,7 +53,8 @@ struct LatencyStage: BenchStage {
         let resultLine = readLine(output.fileHandleForReading)
         process.waitUntilExit()
         guard let obj = try? JSONSerialization.jsonObject(with: Data(resultLine.utf8)) as? [String: Any],
-              let latencies = obj["latencies_ms"] as? [Double], !latencies.isEmpty else {
+            let latencies = obj["latencies_ms"] as? [Double], !latencies.isEmpty
+        else {
             throw BenchError("latency: no result from the synthetic endpoint: \(resultLine.prefix(200))")
         }
         func pct(_ values: [Double], _ p: Double) -> Double {
@@ -57,15 +63,21 @@ struct LatencyStage: BenchStage {
         }
         let loop = obj["loopback_ms"] as? [Double] ?? []
         return [
-            Figure(stage: name, name: "CDP → client, delivered", value: Double(latencies.count) / Double(count) * 100, unit: "%",
-                   note: "\(latencies.count) of \(count) ticks at \(Int(rate))/s"),
+            Figure(
+                stage: name, name: "CDP → client, delivered", value: Double(latencies.count) / Double(count) * 100,
+                unit: "%",
+                note: "\(latencies.count) of \(count) ticks at \(Int(rate))/s"),
             Figure(stage: name, name: "CDP → client latency p50", value: pct(latencies, 0.5), unit: "ms"),
-            Figure(stage: name, name: "CDP → client latency p99", value: pct(latencies, 0.99), unit: "ms",
-                   note: "end to end, incl. the Python endpoint and client"),
-            Figure(stage: name, name: "Python's own send→receive p50 / p99 (baseline)", value: pct(loop, 0.5), unit: "ms",
-                   note: "p99 \(formatNumber(pct(loop, 0.99))) ms"),
-            Figure(stage: name, name: "qflux adds at p99 (end to end − baseline)", value: pct(latencies, 0.99) - pct(loop, 0.99), unit: "ms",
-                   target: .atMost(1)),
+            Figure(
+                stage: name, name: "CDP → client latency p99", value: pct(latencies, 0.99), unit: "ms",
+                note: "end to end, incl. the Python endpoint and client"),
+            Figure(
+                stage: name, name: "Python's own send→receive p50 / p99 (baseline)", value: pct(loop, 0.5), unit: "ms",
+                note: "p99 \(formatNumber(pct(loop, 0.99))) ms"),
+            Figure(
+                stage: name, name: "qflux adds at p99 (end to end − baseline)",
+                value: pct(latencies, 0.99) - pct(loop, 0.99), unit: "ms",
+                target: .atMost(1)),
         ]
     }
 

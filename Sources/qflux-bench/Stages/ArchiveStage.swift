@@ -4,9 +4,9 @@ import ChromeCDP
 import Demo
 import Engine
 import FastDecode
+import FoundationEssentials
 import Logging
 import SocketIOServer
-import FoundationEssentials
 
 /// Archive throughput and size: seeded ticks (`SimulatedMarket`, 15 assets) through
 /// `ArchiveWriter` at replay speed (write MB/s, ticks/s, bytes per tick), read back with
@@ -16,7 +16,8 @@ import FoundationEssentials
 /// costs on disk live.
 struct ArchiveStage: BenchStage {
     let name = "archive"
-    let summary = "ticks → LZ4 chunks (ArchiveWriter) and back (ArchiveReader); bytes per tick at replay speed and live rate"
+    let summary =
+        "ticks → LZ4 chunks (ArchiveWriter) and back (ArchiveReader); bytes per tick at replay speed and live rate"
 
     func run(_ context: BenchContext) throws -> [Figure] {
         let count = context.quick ? 300_000 : 1_500_000
@@ -28,8 +29,9 @@ struct ArchiveStage: BenchStage {
         var bytesWritten = 0
         let (writeSamples, written) = try measureThrowing(warmups: 1, runs: context.runs) { run in
             let dir = try context.temporaryDirectory(named: "archive-write-\(run % 2)").path
-            let writer = try ArchiveWriter(configuration: ArchiveConfiguration(directory: dir, collect: .tick),
-                                           assets: ticks.assets, logger: Logger(label: "bench.archive"))
+            let writer = try ArchiveWriter(
+                configuration: ArchiveConfiguration(directory: dir, collect: .tick),
+                assets: ticks.assets, logger: Logger(label: "bench.archive"))
             for t in ticks.ticks {
                 try writer.append(t)
                 try writer.flushIfDue(now: now())
@@ -43,12 +45,18 @@ struct ArchiveStage: BenchStage {
             throw BenchError("archive: wrote \(written) ticks, expected \(count * (context.runs + 1))")
         }
         let ws = writeSamples.median
-        figures.append(Figure(stage: name, name: "write (\(count) ticks, 15 assets)", value: Double(bytesWritten) / ws / 1e6,
-                              unit: "MB/s", spreadPercent: writeSamples.spreadPercent, note: "compressed bytes on disk"))
-        figures.append(Figure(stage: name, name: "write ticks/s", value: Double(count) / ws, unit: "ticks/s",
-                              spreadPercent: writeSamples.spreadPercent))
-        figures.append(Figure(stage: name, name: "bytes per tick at replay speed", value: Double(bytesWritten) / Double(count),
-                              unit: "B", target: .atMost(2.5)))
+        figures.append(
+            Figure(
+                stage: name, name: "write (\(count) ticks, 15 assets)", value: Double(bytesWritten) / ws / 1e6,
+                unit: "MB/s", spreadPercent: writeSamples.spreadPercent, note: "compressed bytes on disk"))
+        figures.append(
+            Figure(
+                stage: name, name: "write ticks/s", value: Double(count) / ws, unit: "ticks/s",
+                spreadPercent: writeSamples.spreadPercent))
+        figures.append(
+            Figure(
+                stage: name, name: "bytes per tick at replay speed", value: Double(bytesWritten) / Double(count),
+                unit: "B", target: .atMost(2.5)))
 
         // Read back every chunk of the last run.
         let paths = try ArchiveIndex.chunkPaths(in: lastDirectory)
@@ -67,17 +75,20 @@ struct ArchiveStage: BenchStage {
         guard read == count * (context.runs + 1) else {
             throw BenchError("archive: read \(read) ticks, expected \(count * (context.runs + 1))")
         }
-        figures.append(Figure(stage: name, name: "read (ArchiveReader.scan)", value: Double(readBytes) / readSamples.median / 1e6,
-                              unit: "MB/s", spreadPercent: readSamples.spreadPercent,
-                              note: "\(formatNumber(Double(count) / readSamples.median)) ticks/s"))
+        figures.append(
+            Figure(
+                stage: name, name: "read (ArchiveReader.scan)", value: Double(readBytes) / readSamples.median / 1e6,
+                unit: "MB/s", spreadPercent: readSamples.spreadPercent,
+                note: "\(formatNumber(Double(count) / readSamples.median)) ticks/s"))
 
         figures += try codecFigures(ticks, context)
 
         // Live rate: simulated clock, flushIfDue after every tick and every 50 ms of quiet.
         let live = BenchTicks(count: 15 * 2 * 600, assets: 15, ticksPerSecondPerAsset: 2, seed: 11)
         let liveDir = try context.temporaryDirectory(named: "archive-live").path
-        let writer = try ArchiveWriter(configuration: ArchiveConfiguration(directory: liveDir, collect: .tick),
-                                       assets: live.assets, logger: Logger(label: "bench.archive"))
+        let writer = try ArchiveWriter(
+            configuration: ArchiveConfiguration(directory: liveDir, collect: .tick),
+            assets: live.assets, logger: Logger(label: "bench.archive"))
         let start = live.ticks[0].time
         var clock = start
         for t in live.ticks {
@@ -98,9 +109,11 @@ struct ArchiveStage: BenchStage {
             throw BenchError("archive live: wrote \(writer.statistics.ticks), read \(liveRead), expected \(live.count)")
         }
         let minutes = (live.ticks.last!.time - start) / 60
-        figures.append(Figure(stage: name, name: "bytes per tick live (15 assets × 2/s, 1 s flushes)",
-                              value: Double(writer.statistics.bytesWritten) / Double(live.count), unit: "B", target: .atMost(2.5),
-                              note: "\(live.count) ticks over \(formatNumber(minutes)) simulated minutes"))
+        figures.append(
+            Figure(
+                stage: name, name: "bytes per tick live (15 assets × 2/s, 1 s flushes)",
+                value: Double(writer.statistics.bytesWritten) / Double(live.count), unit: "B", target: .atMost(2.5),
+                note: "\(live.count) ticks over \(formatNumber(minutes)) simulated minutes"))
         return figures
     }
 }
@@ -162,19 +175,27 @@ extension ArchiveStage {
             }
             return n
         }
-        guard failure == nil, decoded == ticks.count * (context.runs + 1), v2Count == ticks.count * (context.runs + 1) else {
-            throw BenchError("archive codec: decoded \(decoded) ticks (\(failure.map { "\($0)" } ?? "clean")), expected \(ticks.count * (context.runs + 1))")
+        guard failure == nil, decoded == ticks.count * (context.runs + 1), v2Count == ticks.count * (context.runs + 1)
+        else {
+            throw BenchError(
+                "archive codec: decoded \(decoded) ticks (\(failure.map { "\($0)" } ?? "clean")), expected \(ticks.count * (context.runs + 1))"
+            )
         }
         let v2Bytes = v2Chunks.reduce(0) { $0 + $1.count }
         let n = Double(ticks.count)
         return [
-            Figure(stage: name, name: "encode ticks/s (format 2, in memory)", value: n / v2Samples.median, unit: "ticks/s",
-                   spreadPercent: v2Samples.spreadPercent, target: .atLeast(2_000_000),
-                   note: "\(formatNumber(Double(v2Bytes) / n)) B/tick of records"),
-            Figure(stage: name, name: "encode ticks/s (format 1, in memory)", value: n / v1Samples.median, unit: "ticks/s",
-                   spreadPercent: v1Samples.spreadPercent, note: "\(formatNumber(Double(v1Bytes) / n)) B/tick of records; the format before issue 14"),
-            Figure(stage: name, name: "decode ticks/s (format 2, in memory)", value: n / decodeSamples.median, unit: "ticks/s",
-                   spreadPercent: decodeSamples.spreadPercent),
+            Figure(
+                stage: name, name: "encode ticks/s (format 2, in memory)", value: n / v2Samples.median, unit: "ticks/s",
+                spreadPercent: v2Samples.spreadPercent, target: .atLeast(2_000_000),
+                note: "\(formatNumber(Double(v2Bytes) / n)) B/tick of records"),
+            Figure(
+                stage: name, name: "encode ticks/s (format 1, in memory)", value: n / v1Samples.median, unit: "ticks/s",
+                spreadPercent: v1Samples.spreadPercent,
+                note: "\(formatNumber(Double(v1Bytes) / n)) B/tick of records; the format before issue 14"),
+            Figure(
+                stage: name, name: "decode ticks/s (format 2, in memory)", value: n / decodeSamples.median,
+                unit: "ticks/s",
+                spreadPercent: decodeSamples.spreadPercent),
         ]
     }
 }

@@ -23,9 +23,11 @@ struct BacktestStage: BenchStage {
             return r.trades.count
         }
         guard let result = swiftResult, sink > 0 else { throw BenchError("backtest: quantum_flux made no trades") }
-        figures.append(Figure(stage: name, name: "quantum_flux, \(count / 1000)k candles", value: samples.median * 1000, unit: "ms",
-                              spreadPercent: samples.spreadPercent,
-                              note: "\(formatNumber(Double(count) / samples.median)) candles/s, \(result.trades.count) trades"))
+        figures.append(
+            Figure(
+                stage: name, name: "quantum_flux, \(count / 1000)k candles", value: samples.median * 1000, unit: "ms",
+                spreadPercent: samples.spreadPercent,
+                note: "\(formatNumber(Double(count) / samples.median)) candles/s, \(result.trades.count) trades"))
         if context.pythonBaselines {
             figures += try python(candles: candles, swift: result, swiftSeconds: samples.median, context: context)
         }
@@ -45,9 +47,11 @@ struct BacktestStage: BenchStage {
         }
         guard push.sink > 0 else { throw BenchError("backtest: RSI produced no values") }
         let pushes = Double(count * passes)
-        figures.append(Figure(stage: name, name: "RSI(14) push, closed candles", value: pushes / push.wall.median,
-                              unit: "updates/s", spreadPercent: push.wall.spreadPercent, target: .atLeast(50_000_000),
-                              note: "\(formatNumber(pushes / push.cpu.median)) per CPU-second"))
+        figures.append(
+            Figure(
+                stage: name, name: "RSI(14) push, closed candles", value: pushes / push.wall.median,
+                unit: "updates/s", spreadPercent: push.wall.spreadPercent, target: .atLeast(50_000_000),
+                note: "\(formatNumber(pushes / push.cpu.median)) per CPU-second"))
         var seeded = RSI(period: 14)
         for c in candles.prefix(1000) { seeded.push(c) }
         let forming = candles[1000]
@@ -62,9 +66,12 @@ struct BacktestStage: BenchStage {
             return total
         }
         guard preview.sink > 0 else { throw BenchError("backtest: RSI preview produced no values") }
-        figures.append(Figure(stage: name, name: "RSI(14) preview, forming candle revised", value: Double(revisions) / preview.wall.median,
-                              unit: "updates/s", spreadPercent: preview.wall.spreadPercent,
-                              note: "\(formatNumber(Double(revisions) / preview.cpu.median)) per CPU-second"))
+        figures.append(
+            Figure(
+                stage: name, name: "RSI(14) preview, forming candle revised",
+                value: Double(revisions) / preview.wall.median,
+                unit: "updates/s", spreadPercent: preview.wall.spreadPercent,
+                note: "\(formatNumber(Double(revisions) / preview.cpu.median)) per CPU-second"))
 
         figures += try sweepScaling(context)
         return figures
@@ -74,19 +81,31 @@ struct BacktestStage: BenchStage {
 
     /// Times `run_backtest` of the reference script inside Python (Scripts/backtest_reference_timer.py:
     /// interpreter start and JSON loading excluded) and checks it made the same trades.
-    private func python(candles: [AnalysisCandle], swift: BacktestResult, swiftSeconds: Double, context: BenchContext) throws -> [Figure] {
+    private func python(candles: [AnalysisCandle], swift: BacktestResult, swiftSeconds: Double, context: BenchContext)
+        throws -> [Figure]
+    {
         guard let script = Self.referenceScript() else {
-            return [Figure(stage: name, name: "quantum_flux, plain Python", value: .nan, unit: "",
-                           note: "Tests/AnalysisTests/Scripts/quantum_flux_reference.py not found (run from the package root): skipped")]
+            return [
+                Figure(
+                    stage: name, name: "quantum_flux, plain Python", value: .nan, unit: "",
+                    note:
+                        "Tests/AnalysisTests/Scripts/quantum_flux_reference.py not found (run from the package root): skipped"
+                )
+            ]
         }
         guard let python = PythonBaseline.findPython() else {
-            return [Figure(stage: name, name: "quantum_flux, plain Python", value: .nan, unit: "", note: "python3 not found: skipped")]
+            return [
+                Figure(
+                    stage: name, name: "quantum_flux, plain Python", value: .nan, unit: "",
+                    note: "python3 not found: skipped")
+            ]
         }
         var json = "["
         json.reserveCapacity(candles.count * 100)
         for (i, c) in candles.enumerated() {
             if i > 0 { json += "," }
-            json += "{\"timestamp\":\(c.timestamp),\"open\":\(c.open),\"high\":\(c.high),\"low\":\(c.low),\"close\":\(c.close)}"
+            json +=
+                "{\"timestamp\":\(c.timestamp),\"open\":\(c.open),\"high\":\(c.high),\"low\":\(c.low),\"close\":\(c.close)}"
         }
         json += "]"
         let file = try context.temporaryFile(named: "backtest-candles.json", contents: Array(json.utf8))
@@ -102,18 +121,24 @@ struct BacktestStage: BenchStage {
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let parts = text.split(separator: " ")
-        guard process.terminationStatus == 0, parts.count == 3, let seconds = Double(parts[0]), let trades = Int(parts[1]),
-              let ending = Double(parts[2]) else {
+        guard process.terminationStatus == 0, parts.count == 3, let seconds = Double(parts[0]),
+            let trades = Int(parts[1]),
+            let ending = Double(parts[2])
+        else {
             throw BenchError("backtest: the Python reference failed: \(text.prefix(200))")
         }
         guard trades == swift.trades.count, ending == swift.statistics.endingBalance else {
-            throw BenchError("backtest: Python made \(trades) trades ending at \(ending), qflux \(swift.trades.count) ending at \(swift.statistics.endingBalance)")
+            throw BenchError(
+                "backtest: Python made \(trades) trades ending at \(ending), qflux \(swift.trades.count) ending at \(swift.statistics.endingBalance)"
+            )
         }
         return [
-            Figure(stage: name, name: "quantum_flux, plain Python reference", value: seconds * 1000, unit: "ms",
-                   note: "one run; same \(trades) trades and ending balance"),
-            Figure(stage: name, name: "quantum_flux: qflux ÷ plain Python", value: seconds / swiftSeconds, unit: "×",
-                   target: .atLeast(100)),
+            Figure(
+                stage: name, name: "quantum_flux, plain Python reference", value: seconds * 1000, unit: "ms",
+                note: "one run; same \(trades) trades and ending balance"),
+            Figure(
+                stage: name, name: "quantum_flux: qflux ÷ plain Python", value: seconds / swiftSeconds, unit: "×",
+                target: .atLeast(100)),
         ]
     }
 
@@ -123,7 +148,9 @@ struct BacktestStage: BenchStage {
         let relative = "Tests/AnalysisTests/Scripts/quantum_flux_reference.py"
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent()
-        let candidates = [root.appendingPathComponent(relative).path, FileManager.default.currentDirectoryPath + "/" + relative]
+        let candidates = [
+            root.appendingPathComponent(relative).path, FileManager.default.currentDirectoryPath + "/" + relative,
+        ]
         return candidates.first { FileManager.default.fileExists(atPath: $0) }
     }
 
@@ -143,7 +170,9 @@ struct BacktestStage: BenchStage {
         let runs = max(3, context.runs / 2)
         let (one, oneSink) = measure(warmups: 0, runs: runs) {
             var trades = 0
-            for i in 0..<total { trades += sweep.runOne(i, candles: candles, factory: factory).statistics?.totalTrades ?? 0 }
+            for i in 0..<total {
+                trades += sweep.runOne(i, candles: candles, factory: factory).statistics?.totalTrades ?? 0
+            }
             return trades
         }
         let cpu0 = processCPUSeconds()
@@ -151,14 +180,20 @@ struct BacktestStage: BenchStage {
             sweep.run(candles: candles, factory: factory).reduce(0) { $0 + ($1.statistics?.totalTrades ?? 0) }
         }
         let busy = (processCPUSeconds() - cpu0) / all.seconds.reduce(0, +)
-        guard oneSink == allSink, oneSink > 0 else { throw BenchError("backtest: the sweep's runs disagree between 1 and \(cores) cores") }
+        guard oneSink == allSink, oneSink > 0 else {
+            throw BenchError("backtest: the sweep's runs disagree between 1 and \(cores) cores")
+        }
         return [
-            Figure(stage: name, name: "sweep \(total) runs × \(candles.count / 1000)k candles, 1 core", value: Double(total) / one.median,
-                   unit: "runs/s", spreadPercent: one.spreadPercent),
-            Figure(stage: name, name: "sweep, all \(cores) cores", value: Double(total) / all.median, unit: "runs/s",
-                   spreadPercent: all.spreadPercent, note: "\(formatNumber(busy)) CPUs busy on average"),
-            Figure(stage: name, name: "sweep speed-up, \(cores) cores ÷ 1", value: one.median / all.median, unit: "×",
-                   note: "ideal \(cores)× on an idle machine"),
+            Figure(
+                stage: name, name: "sweep \(total) runs × \(candles.count / 1000)k candles, 1 core",
+                value: Double(total) / one.median,
+                unit: "runs/s", spreadPercent: one.spreadPercent),
+            Figure(
+                stage: name, name: "sweep, all \(cores) cores", value: Double(total) / all.median, unit: "runs/s",
+                spreadPercent: all.spreadPercent, note: "\(formatNumber(busy)) CPUs busy on average"),
+            Figure(
+                stage: name, name: "sweep speed-up, \(cores) cores ÷ 1", value: one.median / all.median, unit: "×",
+                note: "ideal \(cores)× on an idle machine"),
         ]
     }
 
@@ -199,7 +234,9 @@ struct BacktestStage: BenchStage {
             close = ((open + (next() + next() + next() + next() - 2) * 0.0015) * 100_000).rounded() / 100_000
             let high = max(open, close) + (next() * 30).rounded() / 100_000
             let low = min(open, close) - (next() * 30).rounded() / 100_000
-            out.append(AnalysisCandle(timestamp: 1_756_000_000 + Double(i) * 60, open: open, high: high, low: low, close: close))
+            out.append(
+                AnalysisCandle(
+                    timestamp: 1_756_000_000 + Double(i) * 60, open: open, high: high, low: low, close: close))
         }
         return out
     }

@@ -37,8 +37,10 @@ struct CandleStage: BenchStage {
                 return former.stats.ticks + closed
             }
             guard sink > count * (context.runs + 1) else { throw BenchError("candles: ticks were not all merged") }
-            figures.append(Figure(stage: name, name: "\(label)", value: Double(count) / samples.median, unit: "ticks/s",
-                                  spreadPercent: samples.spreadPercent, target: .atLeast(target)))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label)", value: Double(count) / samples.median, unit: "ticks/s",
+                    spreadPercent: samples.spreadPercent, target: .atLeast(target)))
         }
         return figures
     }

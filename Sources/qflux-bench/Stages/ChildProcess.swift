@@ -52,7 +52,8 @@ enum ChildProcess {
         let wall = now() - start
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Timing(wall: wall, cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime), status: exit,
-                      output: String(decoding: output, as: UTF8.self))
+        return Timing(
+            wall: wall, cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime), status: exit,
+            output: String(decoding: output, as: UTF8.self))
     }
 }

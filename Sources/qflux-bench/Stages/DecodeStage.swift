@@ -41,15 +41,25 @@ struct DecodeStage: BenchStage {
                     let t0 = now()
                     _ = ShimOnly.parseAll(raw)
                     if run >= 2 {
-                        if fast { fastSamples.seconds.append(now() - t0) } else { plainSamples.seconds.append(now() - t0) }
+                        if fast {
+                            fastSamples.seconds.append(now() - t0)
+                        } else {
+                            plainSamples.seconds.append(now() - t0)
+                        }
                     }
                 }
                 qf_decode_set_fast_paths(1)
             }
-            figures.append(Figure(stage: name, name: "\(label) C shim line parse, fast paths", value: fastSamples.median / Double(corpus.lines) * 1e9,
-                                  unit: "ns", spreadPercent: fastSamples.spreadPercent))
-            figures.append(Figure(stage: name, name: "\(label) C shim line parse, simdjson only", value: plainSamples.median / Double(corpus.lines) * 1e9,
-                                  unit: "ns", spreadPercent: plainSamples.spreadPercent))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label) C shim line parse, fast paths",
+                    value: fastSamples.median / Double(corpus.lines) * 1e9,
+                    unit: "ns", spreadPercent: fastSamples.spreadPercent))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label) C shim line parse, simdjson only",
+                    value: plainSamples.median / Double(corpus.lines) * 1e9,
+                    unit: "ns", spreadPercent: plainSamples.spreadPercent))
             // The Swift layer's share: the whole decode and the whole C shim of it (line + payload),
             // alternated in the same run; the difference per entry is what is spent above the shim.
             var decodeSamples = Samples(), fullShimSamples = Samples()
@@ -73,11 +83,15 @@ struct DecodeStage: BenchStage {
                 }
             }
             let lines = Double(corpus.lines)
-            figures.append(Figure(stage: name, name: "\(label) C shim, line + payload", value: fullShimSamples.median / lines * 1e9,
-                                  unit: "ns", spreadPercent: fullShimSamples.spreadPercent))
-            figures.append(Figure(stage: name, name: "\(label) per entry above the shim (decode − shim, same run)",
-                                  value: (decodeSamples.median - fullShimSamples.median) / lines * 1e9, unit: "ns",
-                                  spreadPercent: decodeSamples.spreadPercent, target: .atMost(100)))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label) C shim, line + payload", value: fullShimSamples.median / lines * 1e9,
+                    unit: "ns", spreadPercent: fullShimSamples.spreadPercent))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label) per entry above the shim (decode − shim, same run)",
+                    value: (decodeSamples.median - fullShimSamples.median) / lines * 1e9, unit: "ns",
+                    spreadPercent: decodeSamples.spreadPercent, target: .atMost(100)))
             let expected = corpus.ticks * (context.runs + 1)
             guard sink == expected else {
                 throw BenchError("decode (\(label)): decoded \(sink) ticks, expected \(expected)")
@@ -88,14 +102,20 @@ struct DecodeStage: BenchStage {
             let mbps = bytes / seconds / 1e6
             if form == .perfLog { perfLogRate = Double(corpus.lines) / seconds }
             let avg = Int(bytes / Double(corpus.lines))
-            figures.append(Figure(stage: name, name: "\(label) throughput (avg entry \(avg) B)", value: mbps, unit: "MB/s",
-                                  spreadPercent: samples.spreadPercent, target: form == .perfLog ? .atLeast(1000) : nil))
-            figures.append(Figure(stage: name, name: "\(label) per entry", value: perEntry, unit: "ns",
-                                  spreadPercent: samples.spreadPercent,
-                                  target: form == .perfLog ? .atMost(400 * Double(avg) / 405) : nil,
-                                  note: form == .perfLog ? "target scaled from 400 ns per 405-byte entry" : nil))
-            figures.append(Figure(stage: name, name: "\(label) entries/s", value: Double(corpus.lines) / seconds, unit: "entries/s",
-                                  spreadPercent: samples.spreadPercent))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label) throughput (avg entry \(avg) B)", value: mbps, unit: "MB/s",
+                    spreadPercent: samples.spreadPercent, target: form == .perfLog ? .atLeast(1000) : nil))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label) per entry", value: perEntry, unit: "ns",
+                    spreadPercent: samples.spreadPercent,
+                    target: form == .perfLog ? .atMost(400 * Double(avg) / 405) : nil,
+                    note: form == .perfLog ? "target scaled from 400 ns per 405-byte entry" : nil))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label) entries/s", value: Double(corpus.lines) / seconds, unit: "entries/s",
+                    spreadPercent: samples.spreadPercent))
             if form == .perfLog, context.pythonBaselines {
                 figures += try pythonBaselines(corpus: corpus, qfluxEntriesPerSecond: perfLogRate, context: context)
             }
@@ -103,28 +123,41 @@ struct DecodeStage: BenchStage {
         return figures
     }
 
-    private func pythonBaselines(corpus: CorpusGenerator, qfluxEntriesPerSecond: Double, context: BenchContext) throws -> [Figure] {
+    private func pythonBaselines(corpus: CorpusGenerator, qfluxEntriesPerSecond: Double, context: BenchContext) throws
+        -> [Figure]
+    {
         guard let python = PythonBaseline.findPython() else {
-            return [Figure(stage: name, name: "Python baselines", value: .nan, unit: "", note: "python3 not found: skipped")]
+            return [
+                Figure(stage: name, name: "Python baselines", value: .nan, unit: "", note: "python3 not found: skipped")
+            ]
         }
         let script = try context.scripts.path(for: .decodeBaseline)
         let file = try context.temporaryFile(named: "corpus.perflog.jsonl", contents: corpus.bytes)
         var figures: [Figure] = []
         for variant in [PythonBaseline.Variant.stdlib, .orjson] {
-            let result = try PythonBaseline.run(python: python, script: script, variant: variant, file: file, runs: context.quick ? 1 : 3)
+            let result = try PythonBaseline.run(
+                python: python, script: script, variant: variant, file: file, runs: context.quick ? 1 : 3)
             guard let result else {
-                figures.append(Figure(stage: name, name: "Python \(variant.rawValue) pipeline", value: .nan, unit: "",
-                                      note: "\(variant.rawValue) not installed: skipped"))
+                figures.append(
+                    Figure(
+                        stage: name, name: "Python \(variant.rawValue) pipeline", value: .nan, unit: "",
+                        note: "\(variant.rawValue) not installed: skipped"))
                 continue
             }
             if result.ticks != corpus.ticks {
-                throw BenchError("Python \(variant.rawValue) baseline found \(result.ticks) ticks, expected \(corpus.ticks)")
+                throw BenchError(
+                    "Python \(variant.rawValue) baseline found \(result.ticks) ticks, expected \(corpus.ticks)")
             }
             let rate = Double(corpus.lines) / result.seconds
-            figures.append(Figure(stage: name, name: "Python \(variant.rawValue) pipeline (same perf-log corpus)", value: rate,
-                                  unit: "entries/s"))
-            figures.append(Figure(stage: name, name: "qflux ÷ Python \(variant.rawValue)", value: qfluxEntriesPerSecond / rate, unit: "×",
-                                  target: .atLeast(variant == .stdlib ? 20 : 5)))
+            figures.append(
+                Figure(
+                    stage: name, name: "Python \(variant.rawValue) pipeline (same perf-log corpus)", value: rate,
+                    unit: "entries/s"))
+            figures.append(
+                Figure(
+                    stage: name, name: "qflux ÷ Python \(variant.rawValue)", value: qfluxEntriesPerSecond / rate,
+                    unit: "×",
+                    target: .atLeast(variant == .stdlib ? 20 : 5)))
         }
         return figures
     }

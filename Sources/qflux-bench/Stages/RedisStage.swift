@@ -15,10 +15,16 @@ struct RedisStage: BenchStage {
     let summary = "Redis Streams publisher ticks/s vs redis-py, and the p50/p99 the Redis hop adds at 1 k ticks/s"
 
     func run(_ context: BenchContext) throws -> [Figure] {
-        guard let serverPath = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }) else {
-            return [Figure(stage: name, name: "publisher", value: .nan, unit: "", note: "redis-server not installed (apt-get install -y redis-server)")]
+        guard
+            let serverPath = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else {
+            return [
+                Figure(
+                    stage: name, name: "publisher", value: .nan, unit: "",
+                    note: "redis-server not installed (apt-get install -y redis-server)")
+            ]
         }
         let server = try BenchRedisServer(path: serverPath, directory: try context.temporaryDirectory(named: "redis"))
         defer { server.stop() }
@@ -32,14 +38,16 @@ struct RedisStage: BenchStage {
         var rates: [Double] = []
         for run in 0..<(context.quick ? 2 : 4) {
             try server.command(["FLUSHALL"])
-            let publisher = RedisPublisher(configuration: RedisPublisherConfiguration(address: server.address), assets: assets,
-                                           waitWhenFull: true, logger: Logger(label: "bench"))
+            let publisher = RedisPublisher(
+                configuration: RedisPublisherConfiguration(address: server.address), assets: assets,
+                waitWhenFull: true, logger: Logger(label: "bench"))
             publisher.start()
             let t0 = now()
             var time = 1_700_000_000.0
             for i in 0..<ticks {
                 time += 0.001
-                publisher.append(.tick(Tick(asset: ids[i & (assetCount - 1)], time: time, price: 1.08 + Double(i % 1000) * 1e-5)))
+                publisher.append(
+                    .tick(Tick(asset: ids[i & (assetCount - 1)], time: time, price: 1.08 + Double(i % 1000) * 1e-5)))
                 if i & 4095 == 4095 { publisher.endBatch() }
             }
             publisher.endBatch()
@@ -51,36 +59,55 @@ struct RedisStage: BenchStage {
         }
         let sorted = rates.sorted()
         let median = sorted[sorted.count / 2]
-        figures.append(Figure(stage: name, name: "publisher, pipelined XADD MAXLEN ~ 100000 (8 streams)", value: median, unit: "ticks/s",
-                              spreadPercent: sorted.count > 1 ? (sorted.last! - sorted.first!) / median * 100 : nil,
-                              target: .atLeast(500_000), note: "\(ticks) ticks per run, all acknowledged by Redis"))
+        figures.append(
+            Figure(
+                stage: name, name: "publisher, pipelined XADD MAXLEN ~ 100000 (8 streams)", value: median,
+                unit: "ticks/s",
+                spreadPercent: sorted.count > 1 ? (sorted.last! - sorted.first!) / median * 100 : nil,
+                target: .atLeast(500_000), note: "\(ticks) ticks per run, all acknowledged by Redis"))
 
         // 2. redis-py, same server, same commands.
         let pyTicks = context.quick ? 200_000 : 500_000
         try server.command(["FLUSHALL"])
-        if let py = try Self.redisPy(script: try context.scripts.path(for: .redisPy), port: server.address.port, ticks: pyTicks) {
-            figures.append(Figure(stage: name, name: "redis-py pipelined XADD MAXLEN ~ 100000 (baseline)", value: py, unit: "ticks/s",
-                                  note: "\(pyTicks) ticks, pipelines of 1024"))
+        if let py = try Self.redisPy(
+            script: try context.scripts.path(for: .redisPy), port: server.address.port, ticks: pyTicks)
+        {
+            figures.append(
+                Figure(
+                    stage: name, name: "redis-py pipelined XADD MAXLEN ~ 100000 (baseline)", value: py, unit: "ticks/s",
+                    note: "\(pyTicks) ticks, pipelines of 1024"))
             figures.append(Figure(stage: name, name: "qflux publisher ÷ redis-py", value: median / py, unit: "×"))
         } else {
-            figures.append(Figure(stage: name, name: "redis-py baseline", value: .nan, unit: "", note: "python3 -m pip install redis"))
+            figures.append(
+                Figure(
+                    stage: name, name: "redis-py baseline", value: .nan, unit: "", note: "python3 -m pip install redis")
+            )
         }
 
         // The server's own ceiling for the same command, measured by redis-benchmark (C, pipelined).
         try server.command(["FLUSHALL"])
         if let ceiling = Self.redisBenchmark(port: server.address.port, requests: pyTicks) {
-            figures.append(Figure(stage: name, name: "redis-benchmark -P 1024, same XADD (server ceiling)", value: ceiling, unit: "ticks/s",
-                                  note: "publisher at \(Int((median / ceiling * 100).rounded())) % of it"))
+            figures.append(
+                Figure(
+                    stage: name, name: "redis-benchmark -P 1024, same XADD (server ceiling)", value: ceiling,
+                    unit: "ticks/s",
+                    note: "publisher at \(Int((median / ceiling * 100).rounded())) % of it"))
         }
 
         // 3. The hop: publisher on one side, Redis source on the other, at 1 k ticks/s.
         try server.command(["FLUSHALL"])
         let hop = try Self.hopLatency(address: server.address, seconds: context.quick ? 5 : 15)
-        func pct(_ p: Double) -> Double { hop.isEmpty ? .nan : hop[min(hop.count - 1, Int(Double(hop.count - 1) * p))] * 1000 }
-        figures.append(Figure(stage: name, name: "Redis hop at 1 k ticks/s, p50", value: pct(0.5), unit: "ms",
-                              note: "\(hop.count) ticks: engine-side append → XADD → XREAD BLOCK → Redis-fed node's engine ring"))
-        figures.append(Figure(stage: name, name: "Redis hop at 1 k ticks/s, p99", value: pct(0.99), unit: "ms", target: .atMost(1),
-                              note: "max \(formatNumber(pct(1)))"))
+        func pct(_ p: Double) -> Double {
+            hop.isEmpty ? .nan : hop[min(hop.count - 1, Int(Double(hop.count - 1) * p))] * 1000
+        }
+        figures.append(
+            Figure(
+                stage: name, name: "Redis hop at 1 k ticks/s, p50", value: pct(0.5), unit: "ms",
+                note: "\(hop.count) ticks: engine-side append → XADD → XREAD BLOCK → Redis-fed node's engine ring"))
+        figures.append(
+            Figure(
+                stage: name, name: "Redis hop at 1 k ticks/s, p99", value: pct(0.99), unit: "ms", target: .atMost(1),
+                note: "max \(formatNumber(pct(1)))"))
         return figures
     }
 
@@ -107,8 +134,11 @@ struct RedisStage: BenchStage {
         guard FileManager.default.isExecutableFile(atPath: path) else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["-h", "127.0.0.1", "-p", String(port), "-P", "1024", "-n", String(requests), "-q", "--csv",
-                             "XADD", "qflux:ticks:BENCH0_otc", "MAXLEN", "~", "100000", "*", "time", "1700000000.123", "price", "1.08531"]
+        process.arguments = [
+            "-h", "127.0.0.1", "-p", String(port), "-P", "1024", "-n", String(requests), "-q", "--csv",
+            "XADD", "qflux:ticks:BENCH0_otc", "MAXLEN", "~", "100000", "*", "time", "1700000000.123", "price",
+            "1.08531",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -126,8 +156,9 @@ struct RedisStage: BenchStage {
     static func hopLatency(address: RedisAddress, seconds: Double) throws -> [Double] {
         let assets = AssetDirectory()
         let asset = assets.register("HOP_otc")
-        let publisher = RedisPublisher(configuration: RedisPublisherConfiguration(address: address), assets: assets,
-                                       waitWhenFull: false, logger: Logger(label: "bench"))
+        let publisher = RedisPublisher(
+            configuration: RedisPublisherConfiguration(address: address), assets: assets,
+            waitWhenFull: false, logger: Logger(label: "bench"))
         publisher.start()
         // Announce the asset so the source follows it before timing starts.
         publisher.append(.tick(Tick(asset: asset, time: 1, price: -1)))
@@ -186,8 +217,10 @@ private final class BenchRedisServer {
         let port = Int.random(in: 20_000...40_000)
         address = RedisAddress(host: "127.0.0.1", port: port)
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", directory.path]
+        process.arguments = [
+            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory.path,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

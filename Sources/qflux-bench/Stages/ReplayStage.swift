@@ -12,7 +12,8 @@ import SocketIOServer
 /// costs two lines (the `451-` header and its binary attachment), so decode bounds the rate.
 struct ReplayStage: BenchStage {
     let name = "replay"
-    let summary = "end-to-end replay ticks/s (decode → ring → candles [→ archive]); qflux replay vs the Python decode path as whole processes"
+    let summary =
+        "end-to-end replay ticks/s (decode → ring → candles [→ archive]); qflux replay vs the Python decode path as whole processes"
 
     func run(_ context: BenchContext) throws -> [Figure] {
         let frames = context.quick ? 200_000 : 1_000_000
@@ -26,8 +27,9 @@ struct ReplayStage: BenchStage {
                     config.timeframes = [Timeframe(seconds: 5), .oneMinute]
                     config.keepsRecentCandles = false
                     if archived {
-                        config.archive = ArchiveConfiguration(directory: try context.temporaryDirectory(named: "replay-archive").path,
-                                                              collect: .both)
+                        config.archive = ArchiveConfiguration(
+                            directory: try context.temporaryDirectory(named: "replay-archive").path,
+                            collect: .both)
                         config.archive?.fsyncOnClose = false
                     }
                     let pipeline = try MarketPipeline(configuration: config, logger: Logger(label: "bench"))
@@ -39,11 +41,16 @@ struct ReplayStage: BenchStage {
                     return ticks
                 }
             }
-            guard ticks == corpus.ticks else { throw BenchError("replay: \(ticks) ticks reached the engine, expected \(corpus.ticks)") }
-            let label = (form == .cdp ? "CDP" : "perf-log") + (archived ? ", archiving ticks + candles" : ", candles 5s + 1m")
-            figures.append(Figure(stage: name, name: "replay \(label)",
-                                  value: Double(corpus.ticks) / samples.median, unit: "ticks/s",
-                                  spreadPercent: samples.spreadPercent, target: .atLeast(2_000_000)))
+            guard ticks == corpus.ticks else {
+                throw BenchError("replay: \(ticks) ticks reached the engine, expected \(corpus.ticks)")
+            }
+            let label =
+                (form == .cdp ? "CDP" : "perf-log") + (archived ? ", archiving ticks + candles" : ", candles 5s + 1m")
+            figures.append(
+                Figure(
+                    stage: name, name: "replay \(label)",
+                    value: Double(corpus.ticks) / samples.median, unit: "ticks/s",
+                    spreadPercent: samples.spreadPercent, target: .atLeast(2_000_000)))
         }
         figures += try parallel(context, frames: frames)
         figures += try wholeProcess(context)
@@ -58,21 +65,29 @@ struct ReplayStage: BenchStage {
         let label = "whole process"
         let qflux = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("qflux").path
         guard FileManager.default.isExecutableFile(atPath: qflux) else {
-            return [Figure(stage: name, name: "\(label): qflux replay", value: .nan, unit: "",
-                           note: "no qflux beside qflux-bench (make release builds both): skipped")]
+            return [
+                Figure(
+                    stage: name, name: "\(label): qflux replay", value: .nan, unit: "",
+                    note: "no qflux beside qflux-bench (make release builds both): skipped")
+            ]
         }
         let corpus = CorpusGenerator(form: .perfLog, frames: 200_000)
         let file = try context.temporaryFile(named: "whole-process.perflog.jsonl", contents: corpus.bytes)
-        var variants: [PythonBaseline.Variant] = context.pythonBaselines && PythonBaseline.findPython() != nil ? [.stdlib, .orjson] : []
+        var variants: [PythonBaseline.Variant] =
+            context.pythonBaselines && PythonBaseline.findPython() != nil ? [.stdlib, .orjson] : []
         let script = variants.isEmpty ? "" : try context.scripts.path(for: .decodeBaseline)
         var qfluxRuns: [ChildProcess.Timing] = []
         var pythonRuns: [PythonBaseline.Variant: [ChildProcess.Timing]] = [:]
         for _ in 0..<(context.quick ? 1 : 3) {
             let q = try ChildProcess.run([qflux, "replay", file])
             // "qflux replay: 200000 lines, 74.9 MB, 108605 ticks in 160.2 ms (…)"
-            let ticks = q.output.range(of: " ticks in ").flatMap { r in Int(q.output[..<r.lowerBound].split(separator: " ").last ?? "") }
+            let ticks = q.output.range(of: " ticks in ").flatMap { r in
+                Int(q.output[..<r.lowerBound].split(separator: " ").last ?? "")
+            }
             guard q.status == 0, ticks == corpus.ticks else {
-                throw BenchError("qflux replay exited \(q.status) with \(ticks.map(String.init) ?? "no") ticks, expected \(corpus.ticks): \(q.output.prefix(300))")
+                throw BenchError(
+                    "qflux replay exited \(q.status) with \(ticks.map(String.init) ?? "no") ticks, expected \(corpus.ticks): \(q.output.prefix(300))"
+                )
             }
             qfluxRuns.append(q)
             for variant in variants {
@@ -89,23 +104,38 @@ struct ReplayStage: BenchStage {
             }
         }
         func median(_ v: [Double]) -> Double { Samples(seconds: v).median }
-        func runs(_ t: [ChildProcess.Timing]) -> String { t.map { String(format: "%.2f", $0.wall) }.joined(separator: ", ") }
+        func runs(_ t: [ChildProcess.Timing]) -> String {
+            t.map { String(format: "%.2f", $0.wall) }.joined(separator: ", ")
+        }
         let q = (wall: median(qfluxRuns.map(\.wall)), cpu: median(qfluxRuns.map(\.cpu)))
         let size = String(format: "%.0f MB", Double(corpus.bytes.count) / 1e6)
-        var figures = [Figure(stage: name, name: "\(label): qflux replay FILE (perf-log, \(size), \(corpus.ticks) ticks)", value: q.wall, unit: "s",
-                              note: String(format: "CPU %.2f s; runs: ", q.cpu) + runs(qfluxRuns))]
+        var figures = [
+            Figure(
+                stage: name, name: "\(label): qflux replay FILE (perf-log, \(size), \(corpus.ticks) ticks)",
+                value: q.wall, unit: "s",
+                note: String(format: "CPU %.2f s; runs: ", q.cpu) + runs(qfluxRuns))
+        ]
         for variant in [PythonBaseline.Variant.stdlib, .orjson] {
             guard let timings = pythonRuns[variant], !timings.isEmpty else {
-                figures.append(Figure(stage: name, name: "\(label): Python \(variant.rawValue) decode path", value: .nan, unit: "",
-                                      note: context.pythonBaselines ? "\(variant.rawValue) or python3 missing: skipped" : "--no-python"))
+                figures.append(
+                    Figure(
+                        stage: name, name: "\(label): Python \(variant.rawValue) decode path", value: .nan, unit: "",
+                        note: context.pythonBaselines
+                            ? "\(variant.rawValue) or python3 missing: skipped" : "--no-python"))
                 continue
             }
             let wall = median(timings.map(\.wall)), cpu = median(timings.map(\.cpu))
-            figures.append(Figure(stage: name, name: "\(label): Python \(variant.rawValue) decode path, same file", value: wall, unit: "s",
-                                  note: String(format: "CPU %.2f s; runs: ", cpu) + runs(timings)))
-            figures.append(Figure(stage: name, name: "\(label): qflux replay ÷ Python \(variant.rawValue)", value: wall / q.wall, unit: "×",
-                                  target: .atLeast(variant == .stdlib ? 25 : 8),
-                                  note: String(format: "by CPU time %.1f×", cpu / q.cpu)))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label): Python \(variant.rawValue) decode path, same file", value: wall,
+                    unit: "s",
+                    note: String(format: "CPU %.2f s; runs: ", cpu) + runs(timings)))
+            figures.append(
+                Figure(
+                    stage: name, name: "\(label): qflux replay ÷ Python \(variant.rawValue)", value: wall / q.wall,
+                    unit: "×",
+                    target: .atLeast(variant == .stdlib ? 25 : 8),
+                    note: String(format: "by CPU time %.1f×", cpu / q.cpu)))
         }
         return figures
     }
@@ -121,7 +151,8 @@ struct ReplayStage: BenchStage {
             try Data(corpus.bytes).write(to: file)
             if let keep = ProcessInfo.processInfo.environment["QFLUX_BENCH_KEEP_CORPUS"] {
                 // For whole-process timing of `qflux replay FILE` on the same input.
-                let kept = URL(fileURLWithPath: keep).appendingPathComponent("replay-\(form == .cdp ? "cdp" : "perflog")-\(frames).jsonl")
+                let kept = URL(fileURLWithPath: keep).appendingPathComponent(
+                    "replay-\(form == .cdp ? "cdp" : "perflog")-\(frames).jsonl")
                 try Data(corpus.bytes).write(to: kept)
             }
             var ticks = 0
@@ -131,14 +162,19 @@ struct ReplayStage: BenchStage {
                 config.keepsRecentCandles = false
                 let pipeline = try MarketPipeline(configuration: config, logger: Logger(label: "bench"))
                 pipeline.start()
-                _ = try ParallelFileDecoder(path: file.path, threads: threads, assets: pipeline.assets).run(into: pipeline)
+                _ = try ParallelFileDecoder(path: file.path, threads: threads, assets: pipeline.assets).run(
+                    into: pipeline)
                 ticks = try pipeline.finish().counters.ticks
                 return ticks
             }
-            guard ticks == corpus.ticks else { throw BenchError("parallel replay: \(ticks) ticks reached the engine, expected \(corpus.ticks)") }
-            figures.append(Figure(stage: name, name: "replay \(form == .cdp ? "CDP" : "perf-log") file on \(threads) threads",
-                                  value: Double(corpus.ticks) / samples.median, unit: "ticks/s",
-                                  spreadPercent: samples.spreadPercent, target: .atLeast(form == .cdp ? 3_000_000 : 2_000_000)))
+            guard ticks == corpus.ticks else {
+                throw BenchError("parallel replay: \(ticks) ticks reached the engine, expected \(corpus.ticks)")
+            }
+            figures.append(
+                Figure(
+                    stage: name, name: "replay \(form == .cdp ? "CDP" : "perf-log") file on \(threads) threads",
+                    value: Double(corpus.ticks) / samples.median, unit: "ticks/s",
+                    spreadPercent: samples.spreadPercent, target: .atLeast(form == .cdp ? 3_000_000 : 2_000_000)))
         }
         return figures
     }

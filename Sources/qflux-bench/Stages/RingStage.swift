@@ -43,8 +43,11 @@ struct RingStage: BenchStage {
         }
         guard sink == count * (context.runs + 1) else { throw BenchError("ring: \(sink) elements arrived") }
         let rate = Double(count) / samples.median
-        return [Figure(stage: name, name: "cross-thread elements/s (24-byte Tick)", value: rate, unit: "elements/s",
-                       spreadPercent: samples.spreadPercent, target: .atLeast(100_000_000),
-                       note: "shared 2-core machines: figures drop sharply under other load")]
+        return [
+            Figure(
+                stage: name, name: "cross-thread elements/s (24-byte Tick)", value: rate, unit: "elements/s",
+                spreadPercent: samples.spreadPercent, target: .atLeast(100_000_000),
+                note: "shared 2-core machines: figures drop sharply under other load")
+        ]
     }
 }

@@ -1,5 +1,6 @@
 import Archive
 import CDecodeShim
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -18,7 +19,9 @@ enum ShimOnly {
         var frame = qf_frame()
         var ok = 0
         forEachLine(raw) { line, readable in
-            if qf_parse_line(parser, line.baseAddress!.assumingMemoryBound(to: UInt8.self), line.count, readable, &frame) == QF_OK {
+            if qf_parse_line(
+                parser, line.baseAddress!.assumingMemoryBound(to: UInt8.self), line.count, readable, &frame) == QF_OK
+            {
                 ok += frame.payload.len
             }
         }
@@ -46,8 +49,12 @@ enum ShimOnly {
         var pendingKind = Int32(QF_EVENT_UNKNOWN.rawValue)
         var ticks = 0
         forEachLine(raw) { line, readable in
-            guard qf_parse_line(parser, line.baseAddress!.assumingMemoryBound(to: UInt8.self), line.count, readable, &frame) == QF_OK,
-                  frame.method == Int32(QF_METHOD_FRAME_RECEIVED.rawValue), let data = frame.payload.ptr, frame.payload.len > 0
+            guard
+                qf_parse_line(
+                    parser, line.baseAddress!.assumingMemoryBound(to: UInt8.self), line.count, readable, &frame)
+                    == QF_OK,
+                frame.method == Int32(QF_METHOD_FRAME_RECEIVED.rawValue), let data = frame.payload.ptr,
+                frame.payload.len > 0
             else { return }
             let count = frame.payload.len
             if frame.opcode == 1 {
@@ -59,7 +66,9 @@ enum ShimOnly {
                 }
             } else if frame.opcode == 2 {
                 let skip = data[0] == 4 ? 1 : 0
-                if qf_parse_payload(parser, pendingKind, data + skip, count - skip, &payload) == QF_OK { ticks += payload.n_ticks }
+                if qf_parse_payload(parser, pendingKind, data + skip, count - skip, &payload) == QF_OK {
+                    ticks += payload.n_ticks
+                }
             }
         }
         return ticks

@@ -8,16 +8,24 @@ import Indicators
 /// INPUT, --asset and --timeframe of `qflux indicators` and `qflux backtest`: candles from an
 /// archive directory (through the same code as `qflux export --kind candles`) or a CSV file.
 struct AnalysisInputOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp(
-        "An archive directory (the --data-dir of stream/replay) or a candle CSV file.",
-        discussion: "CSV columns: the original tool's timestamp,open,close,high,low[,volume] (any order with a header).",
-        valueName: "input"))
+    @Argument(
+        help: ArgumentHelp(
+            "An archive directory (the --data-dir of stream/replay) or a candle CSV file.",
+            discussion:
+                "CSV columns: the original tool's timestamp,open,close,high,low[,volume] (any order with a header).",
+            valueName: "input"))
     var input: String
 
-    @Option(help: "Archive: the asset (case and punctuation ignored; required when the archive holds several). Ignored for a CSV file.")
+    @Option(
+        help:
+            "Archive: the asset (case and punctuation ignored; required when the archive holds several). Ignored for a CSV file."
+    )
     var asset: String?
 
-    @Option(help: "Archive: the candle timeframe (5s, 1m, 4h, 1d or seconds): stored candles of it, or resampled from smaller candles or ticks. Needed when the archive holds ticks only or several timeframes. Ignored for a CSV file.")
+    @Option(
+        help:
+            "Archive: the candle timeframe (5s, 1m, 4h, 1d or seconds): stored candles of it, or resampled from smaller candles or ticks. Needed when the archive holds ticks only or several timeframes. Ignored for a CSV file."
+    )
     var timeframe: String?
 
     /// What was read, for summaries and report titles.
@@ -29,7 +37,8 @@ struct AnalysisInputOptions: ParsableArguments {
         var tf: Timeframe?
         if let timeframe {
             guard let parsed = Timeframe(parsing: timeframe) else {
-                throw CommandFailure("--timeframe: '\(timeframe)' is not a timeframe (5s, 1m, 4h, 1d or seconds)", code: QFluxExit.usage)
+                throw CommandFailure(
+                    "--timeframe: '\(timeframe)' is not a timeframe (5s, 1m, 4h, 1d or seconds)", code: QFluxExit.usage)
             }
             tf = parsed
         }
@@ -42,7 +51,9 @@ struct AnalysisInputOptions: ParsableArguments {
             case let .message(text): throw CommandFailure(text)
             }
         }
-        for path in loaded.damaged { StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)") }
+        for path in loaded.damaged {
+            StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)")
+        }
         if let note = loaded.skippedNote { StandardStreams.err("warning: \(input): \(note)") }
         return loaded
     }

@@ -1,5 +1,6 @@
 import Archive
 import FastDecode
+
 #if canImport(Glibc)
 import Glibc
 import TextWriters

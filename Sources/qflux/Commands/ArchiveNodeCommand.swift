@@ -1,7 +1,7 @@
+import Archive
 import ArgumentParser
 import Foundation
 import Logging
-import Archive
 import RedisBridge
 import Synchronization
 
@@ -11,24 +11,26 @@ struct ArchiveNodeCommand: ParsableCommand {
         commandName: "archive",
         abstract: "Archive the ticks other qflux processes publish to Redis, each exactly once (an archiver node).",
         discussion: """
-        Reads every tick stream qflux:ticks:<asset> (written by qflux stream/replay --publish) \
-        through a Redis consumer group and writes the ticks to a qflux archive in --data-dir \
-        (read it with qflux export, ls, verify). Entries are acknowledged (XACK) only after the \
-        ticks are on disk (written and fsynced); entries whose time or price is not a plain \
-        decimal, or is outside qflux's market limits, are counted, acknowledged and never \
-        written. A write error (disk full) stops the archiver with exit status 1 and nothing \
-        unwritten acknowledged. The last archived id per stream is kept in \
-        <data-dir>/.qflux-redis-checkpoint, so a restart after kill -9 or a power cut archives \
-        every tick exactly once. Run one archiver per group and data directory; keep --consumer \
-        the same across restarts (pending entries of other members are claimed anyway). A Redis \
-        that restarted and forgot the group (NOGROUP) is handled: the group is created again.
+            Reads every tick stream qflux:ticks:<asset> (written by qflux stream/replay --publish) \
+            through a Redis consumer group and writes the ticks to a qflux archive in --data-dir \
+            (read it with qflux export, ls, verify). Entries are acknowledged (XACK) only after the \
+            ticks are on disk (written and fsynced); entries whose time or price is not a plain \
+            decimal, or is outside qflux's market limits, are counted, acknowledged and never \
+            written. A write error (disk full) stops the archiver with exit status 1 and nothing \
+            unwritten acknowledged. The last archived id per stream is kept in \
+            <data-dir>/.qflux-redis-checkpoint, so a restart after kill -9 or a power cut archives \
+            every tick exactly once. Run one archiver per group and data directory; keep --consumer \
+            the same across restarts (pending entries of other members are claimed anyway). A Redis \
+            that restarted and forgot the group (NOGROUP) is handled: the group is created again.
 
-        Ctrl-C (SIGINT), SIGTERM or SIGHUP makes everything durable, acknowledges it, closes the chunks \
-        and exits 0. See docs/redis.md.
-        """
+            Ctrl-C (SIGINT), SIGTERM or SIGHUP makes everything durable, acknowledges it, closes the chunks \
+            and exits 0. See docs/redis.md.
+            """
     )
 
-    @Option(name: .customLong("from"), help: ArgumentHelp("The Redis server qflux publishes to.", valueName: "redis://HOST:PORT[/DB]"))
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp("The Redis server qflux publishes to.", valueName: "redis://HOST:PORT[/DB]"))
     var from: String
 
     @Option(name: .customLong("data-dir"), help: "Where to write the archive (created when missing).")
@@ -53,9 +55,13 @@ struct ArchiveNodeCommand: ParsableCommand {
         do { _ = try RedisAddress(parsing: from) } catch { throw ValidationError("--from: \(error.message)") }
         guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
         guard tickChunkSize >= 1 else { throw ValidationError("--tick-chunk-size must be at least 1") }
-        guard (0.01...60).contains(syncInterval) else { throw ValidationError("--sync-interval must be between 0.01 and 60 seconds") }
+        guard (0.01...60).contains(syncInterval) else {
+            throw ValidationError("--sync-interval must be between 0.01 and 60 seconds")
+        }
         guard claimIdle >= 1 else { throw ValidationError("--claim-idle must be at least 1 second") }
-        if group.isEmpty || consumer?.isEmpty == true { throw ValidationError("--group and --consumer must not be empty") }
+        if group.isEmpty || consumer?.isEmpty == true {
+            throw ValidationError("--group and --consumer must not be empty")
+        }
     }
 
     func run() throws {
@@ -81,18 +87,23 @@ struct ArchiveNodeCommand: ParsableCommand {
         } catch {
             throw CommandFailure("cannot open the archive in \(dataDir)", error)
         }
-        StandardStreams.err("qflux archive: archiving ticks from \(config.address) to \(dataDir) (group \(config.group), consumer \(config.consumer)) (Ctrl-C to stop)")
+        StandardStreams.err(
+            "qflux archive: archiving ticks from \(config.address) to \(dataDir) (group \(config.group), consumer \(config.consumer)) (Ctrl-C to stop)"
+        )
         do {
             try archiver.run { stopSignal.load(ordering: .relaxed) != 0 }
         } catch {
             // A write error: one line naming the file, with true counts (nothing read since the
             // last durability point was checkpointed or acknowledged: it stays pending in Redis).
             let s = archiver.statistics
-            throw CommandFailure("archive write error, stopped: \(ArchiveMessages.line(error)); \(s.archived) ticks archived "
-                + "(durable) and \(s.acknowledged) entries acknowledged before it; entries read after the last durability "
-                + "point stay pending in Redis for the next run")
+            throw CommandFailure(
+                "archive write error, stopped: \(ArchiveMessages.line(error)); \(s.archived) ticks archived "
+                    + "(durable) and \(s.acknowledged) entries acknowledged before it; entries read after the last durability "
+                    + "point stay pending in Redis for the next run")
         }
         let s = archiver.statistics
-        StandardStreams.err("qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed and \(s.absurd) absurd entries refused, \(s.skippedStreams) streams skipped (\(s.streamErrors) error replies about one stream), \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects")
+        StandardStreams.err(
+            "qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed and \(s.absurd) absurd entries refused, \(s.skippedStreams) streams skipped (\(s.streamErrors) error replies about one stream), \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects"
+        )
     }
 }

@@ -1,65 +1,66 @@
 import ArgumentParser
 import Backtest
+import Engine
 import Foundation
 import Indicators
-import Engine
 
 /// `qflux backtest`: the original tool's backtest (and better strategies) on archived or CSV candles.
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Backtest a strategy on an archive or a CSV file: the original's statistics and more, an HTML report, parameter sweeps.",
+        abstract:
+            "Backtest a strategy on an archive or a CSV file: the original's statistics and more, an HTML report, parameter sweeps.",
         discussion: """
-        The trade loop is the original tool's: from candle WINDOW on, the strategy decides at \
-        candle i; a trade enters at candle i's close and exits at candle i+EXPIRY's close, staking \
-        a fraction of the balance; a won trade pays STAKE × PAYOUT, a lost one costs the stake. \
-        The defaults are the original's (payout 0.8, 1 % stake, expiry 1, window 50, ties lost, \
-        10000 to start), so `--strategy quantum_flux` reproduces its results trade for trade.
+            The trade loop is the original tool's: from candle WINDOW on, the strategy decides at \
+            candle i; a trade enters at candle i's close and exits at candle i+EXPIRY's close, staking \
+            a fraction of the balance; a won trade pays STAKE × PAYOUT, a lost one costs the stake. \
+            The defaults are the original's (payout 0.8, 1 % stake, expiry 1, window 50, ties lost, \
+            10000 to start), so `--strategy quantum_flux` reproduces its results trade for trade.
 
-        Strategies:
-          quantum_flux     the original's strategy, quirks included (no parameters)
-          quantum_flux_ta  the same scoring on real (TA-Lib equal) RSI, MACD,
-                           Bollinger bands and EMAs; parameters: rsi.period
-                           rsi.low rsi.high macd.fast macd.slow macd.signal
-                           bbands.period bbands.k ema.fast ema.slow threshold
-          --rules          your own rules, from a file or as text:
-                             param lo = 30
-                             call: rsi(14) < $lo and close < bbands(20,2).lower
-                             put:  rsi(14) > 70 and close > bbands(20,2).upper
-                           indicators as in `qflux indicators`, outputs with
-                           .name (macd().signal, bbands(20,2).upper, stoch().k),
-                           open high low close volume, numbers, $parameters,
-                           + - * /, < <= > >= == !=, crosses_above,
-                           crosses_below, and, or, not, parentheses;
-                           statements separated by new lines or ';'.
+            Strategies:
+              quantum_flux     the original's strategy, quirks included (no parameters)
+              quantum_flux_ta  the same scoring on real (TA-Lib equal) RSI, MACD,
+                               Bollinger bands and EMAs; parameters: rsi.period
+                               rsi.low rsi.high macd.fast macd.slow macd.signal
+                               bbands.period bbands.k ema.fast ema.slow threshold
+              --rules          your own rules, from a file or as text:
+                                 param lo = 30
+                                 call: rsi(14) < $lo and close < bbands(20,2).lower
+                                 put:  rsi(14) > 70 and close > bbands(20,2).upper
+                               indicators as in `qflux indicators`, outputs with
+                               .name (macd().signal, bbands(20,2).upper, stoch().k),
+                               open high low close volume, numbers, $parameters,
+                               + - * /, < <= > >= == !=, crosses_above,
+                               crosses_below, and, or, not, parentheses;
+                               statements separated by new lines or ';'.
 
-        Output: the original's statistics and qflux's (return, max drawdown and its duration, win \
-        rate with a 95 % interval, break-even win rate, profit factor, expectancy, streaks, \
-        Sharpe, SQN, exposure) as a table; --json prints {trades, equity_curve, statistics} (the \
-        original's shape, timestamps in epoch seconds) plus "strategy" and "extended".
+            Output: the original's statistics and qflux's (return, max drawdown and its duration, win \
+            rate with a 95 % interval, break-even win rate, profit factor, expectancy, streaks, \
+            Sharpe, SQN, exposure) as a table; --json prints {trades, equity_curve, statistics} (the \
+            original's shape, timestamps in epoch seconds) plus "strategy" and "extended".
 
-        Sweeps: --sweep NAME=FROM..TO[:STEP] or NAME=A,B,C, repeatable (the cartesian product \
-        runs on all cores, with a progress bar on a terminal). NAME is a strategy parameter \
-        (rsi.period, a rules $parameter) or one of payout, stake, expiry, window, balance. Rows \
-        are sorted best first by --sort: \(SweepMetric.allCases.map(\.rawValue).joined(separator: ", ")) \
-        (default ending_balance; max_drawdown sorts lowest first).
+            Sweeps: --sweep NAME=FROM..TO[:STEP] or NAME=A,B,C, repeatable (the cartesian product \
+            runs on all cores, with a progress bar on a terminal). NAME is a strategy parameter \
+            (rsi.period, a rules $parameter) or one of payout, stake, expiry, window, balance. Rows \
+            are sorted best first by --sort: \(SweepMetric.allCases.map(\.rawValue).joined(separator: ", ")) \
+            (default ending_balance; max_drawdown sorts lowest first).
 
-        Examples:
-          qflux backtest data --asset EURUSD_otc --timeframe 1m
-          qflux backtest candles.csv --json > result.json
-          qflux backtest candles.csv --strategy quantum_flux_ta \\
-              --param rsi.period=10 --report report.html --trades trades.csv
-          qflux backtest candles.csv --expiry 3 --ties refund \\
-              --rules 'call: rsi(14) < 30; put: rsi(14) > 70'
-          qflux backtest candles.csv --rules my.rules --sweep lo=20..35:5 \\
-              --sweep expiry=1,2,3 --sort profit_factor
-          qflux backtest candles.csv --strategy quantum_flux_ta \\
-              --sweep rsi.period=7..21 --sweep bbands.k=1.5,2,2.5 --json
+            Examples:
+              qflux backtest data --asset EURUSD_otc --timeframe 1m
+              qflux backtest candles.csv --json > result.json
+              qflux backtest candles.csv --strategy quantum_flux_ta \\
+                  --param rsi.period=10 --report report.html --trades trades.csv
+              qflux backtest candles.csv --expiry 3 --ties refund \\
+                  --rules 'call: rsi(14) < 30; put: rsi(14) > 70'
+              qflux backtest candles.csv --rules my.rules --sweep lo=20..35:5 \\
+                  --sweep expiry=1,2,3 --sort profit_factor
+              qflux backtest candles.csv --strategy quantum_flux_ta \\
+                  --sweep rsi.period=7..21 --sweep bbands.k=1.5,2,2.5 --json
 
-        Exit status: 0 done; 1 the input is missing, unreadable or holds no candles, a rules \
-        error (line and column given), an output file not writable; 64 a bad option value \
-        (unknown strategy, --param, --sweep, --sort, --stake…).
-        """
+            Exit status: 0 done; 1 the input is missing, unreadable or holds no candles, a rules \
+            error (line and column given), an output file not writable; 64 a bad option value \
+            (unknown strategy, --param, --sweep, --sort, --stake…).
+            """
     )
 
     @OptionGroup var source: AnalysisInputOptions
@@ -70,7 +71,11 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Rules: a file, or the rules text itself (see above).", valueName: "file-or-text"))
     var rules: String?
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("A strategy parameter, NAME=VALUE (rsi.period=10, or a rules parameter lo=25); repeatable.", valueName: "name=value"))
+    @Option(
+        name: .customLong("param"),
+        help: ArgumentHelp(
+            "A strategy parameter, NAME=VALUE (rsi.period=10, or a rules parameter lo=25); repeatable.",
+            valueName: "name=value"))
     var parameters: [String] = []
 
     @Option(help: "Profit on a won stake (0.8 = 80 %).")
@@ -79,13 +84,18 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Stake per trade as a fraction of the balance (0.01 = 1 %).")
     var stake: Double?
 
-    @Option(name: .customLong("stake-fixed"), help: ArgumentHelp("A fixed stake per trade instead (capped at the balance).", valueName: "amount"))
+    @Option(
+        name: .customLong("stake-fixed"),
+        help: ArgumentHelp("A fixed stake per trade instead (capped at the balance).", valueName: "amount"))
     var stakeFixed: Double?
 
     @Option(help: ArgumentHelp("Candles from entry to exit (exit at candle i+N's close).", valueName: "candles"))
     var expiry: Int?
 
-    @Option(help: ArgumentHelp("Candles before the first decision (the original's strategy sees the N candles before i).", valueName: "candles"))
+    @Option(
+        help: ArgumentHelp(
+            "Candles before the first decision (the original's strategy sees the N candles before i).",
+            valueName: "candles"))
     var window: Int?
 
     @Option(help: "What a trade whose exit equals its entry counts as: loss (the original), refund or win.")
@@ -94,16 +104,28 @@ struct BacktestCommand: ParsableCommand {
     @Option(help: "Starting balance.")
     var balance: Double?
 
-    @Flag(help: "Print JSON instead of the table: {trades, equity_curve, statistics, strategy, extended}; with --sweep {metric, parameters, results}.")
+    @Flag(
+        help:
+            "Print JSON instead of the table: {trades, equity_curve, statistics, strategy, extended}; with --sweep {metric, parameters, results}."
+    )
     var json = false
 
-    @Option(help: ArgumentHelp("Write a self-contained HTML report (equity and drawdown charts, statistics, trades).", valueName: "file.html"))
+    @Option(
+        help: ArgumentHelp(
+            "Write a self-contained HTML report (equity and drawdown charts, statistics, trades).",
+            valueName: "file.html"))
     var report: String?
 
-    @Option(help: ArgumentHelp("Write the trades as CSV (timestamp,time,signal,entry_price,exit_price,won,profit,balance).", valueName: "file.csv"))
+    @Option(
+        help: ArgumentHelp(
+            "Write the trades as CSV (timestamp,time,signal,entry_price,exit_price,won,profit,balance).",
+            valueName: "file.csv"))
     var trades: String?
 
-    @Option(name: .customLong("sweep"), help: ArgumentHelp("Sweep a parameter: NAME=FROM..TO[:STEP] or NAME=A,B,C; repeatable.", valueName: "name=values"))
+    @Option(
+        name: .customLong("sweep"),
+        help: ArgumentHelp(
+            "Sweep a parameter: NAME=FROM..TO[:STEP] or NAME=A,B,C; repeatable.", valueName: "name=values"))
     var sweeps: [String] = []
 
     @Option(help: ArgumentHelp("Sweep sort metric (best first).", valueName: "metric"))
@@ -117,10 +139,13 @@ struct BacktestCommand: ParsableCommand {
         let parameters = try parsedParameters()
         if strategy != nil, rules != nil { throw usage("give --strategy or --rules, not both") }
         if sweeps.isEmpty, sort != nil { throw usage("--sort orders --sweep results: add a --sweep") }
-        if !sweeps.isEmpty, report != nil || trades != nil { throw usage("--report and --trades describe one backtest: leave them out of a --sweep") }
+        if !sweeps.isEmpty, report != nil || trades != nil {
+            throw usage("--report and --trades describe one backtest: leave them out of a --sweep")
+        }
         let name = strategy ?? "quantum_flux"
         if rules == nil, !StrategyCatalog.names.contains(name) {
-            throw usage("Unknown strategy: \(name) (known: \(StrategyCatalog.names.joined(separator: ", ")), or --rules)")
+            throw usage(
+                "Unknown strategy: \(name) (known: \(StrategyCatalog.names.joined(separator: ", ")), or --rules)")
         }
         let rulesText = try rules.map(loadRules)
         let make: @Sendable ([String: Double]) -> Result<any SignalStrategy, StrategyError> = { p in
@@ -136,7 +161,9 @@ struct BacktestCommand: ParsableCommand {
             // Check the strategy once with the first combination, so a rules error or a bad
             // parameter is one message instead of a table of errors.
             var first = parameters
-            for (p, v) in zip(sweep.parameters, sweep.combination(0)) where !Sweep.optionNames.contains(p.name) { first[p.name] = v }
+            for (p, v) in zip(sweep.parameters, sweep.combination(0)) where !Sweep.optionNames.contains(p.name) {
+                first[p.name] = v
+            }
             _ = try build(make, first, rules: rulesText)
             let loaded = try source.load()
             let base = parameters
@@ -147,16 +174,20 @@ struct BacktestCommand: ParsableCommand {
 
     // MARK: - One backtest
 
-    private func single(_ strategy: any SignalStrategy, loaded: AnalysisInputOptions.Loaded, options: BacktestOptions) throws {
+    private func single(_ strategy: any SignalStrategy, loaded: AnalysisInputOptions.Loaded, options: BacktestOptions)
+        throws
+    {
         let result = Backtester.run(candles: loaded.candles, strategy: strategy, options: options)
         let extended = ExtendedStatistics(result)
         if json {
-            try AnalysisOutput.write(BacktestJSON.encode(result, timestamps: .epochSeconds, extended: extended) + "\n", to: nil)
+            try AnalysisOutput.write(
+                BacktestJSON.encode(result, timestamps: .epochSeconds, extended: extended) + "\n", to: nil)
         } else {
             try AnalysisOutput.write(Self.table(result, extended, label: loaded.label), to: nil)
         }
         if let report {
-            try AnalysisOutput.write(HTMLReport.render(result, title: "qflux backtest – \(result.strategy) – \(loaded.label)"), to: report)
+            try AnalysisOutput.write(
+                HTMLReport.render(result, title: "qflux backtest – \(result.strategy) – \(loaded.label)"), to: report)
             if !quiet { StandardStreams.err("qflux backtest: report written to \(report)") }
         }
         if let trades {
@@ -174,8 +205,10 @@ struct BacktestCommand: ParsableCommand {
         case .fraction(let f): stake = "\(formatNumber(f * 100)) % of the balance"
         case .fixed(let a): stake = "\(formatNumber(a)) fixed"
         }
-        var out = "\(r.strategy) on \(label): \(r.candleCount) candles, \(TimestampParser.format(r.firstTimestamp)) – \(TimestampParser.format(r.lastTimestamp)) UTC\n"
-        out += "payout \(formatNumber(o.payout)), stake \(stake), expiry \(o.expiry) candle\(o.expiry == 1 ? "" : "s"), window \(o.window), ties: \(o.ties.rawValue)\n"
+        var out =
+            "\(r.strategy) on \(label): \(r.candleCount) candles, \(TimestampParser.format(r.firstTimestamp)) – \(TimestampParser.format(r.lastTimestamp)) UTC\n"
+        out +=
+            "payout \(formatNumber(o.payout)), stake \(stake), expiry \(o.expiry) candle\(o.expiry == 1 ? "" : "s"), window \(o.window), ties: \(o.ties.rawValue)\n"
         let original: [(String, String)] = [
             ("total_trades", "\(s.totalTrades)"), ("wins", "\(s.wins)"), ("losses", "\(s.losses)"),
             ("win_rate", fixed(s.winRate, 2) + " %"), ("starting_balance", fixed(s.startingBalance, 2)),
@@ -185,7 +218,9 @@ struct BacktestCommand: ParsableCommand {
         let extended = x.rows
         let width = (original + extended).map(\.0.count).max() ?? 0
         func section(_ title: String, _ rows: [(String, String)]) -> String {
-            "\n\(title)\n" + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 + "\n" }.joined()
+            "\n\(title)\n"
+                + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 + "\n" }
+                .joined()
         }
         out += section("Original statistics", original)
         out += section("Extended statistics", extended)
@@ -209,7 +244,9 @@ struct BacktestCommand: ParsableCommand {
         var metric = SweepMetric.endingBalance
         if let sort {
             guard let m = SweepMetric(rawValue: sort) else {
-                throw usage("--sort: unknown metric '\(sort)' (known: \(SweepMetric.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw usage(
+                    "--sort: unknown metric '\(sort)' (known: \(SweepMetric.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             metric = m
         }
@@ -232,7 +269,9 @@ struct BacktestCommand: ParsableCommand {
         if !quiet {
             let seconds = monotonicSeconds() - started
             let failed = rows.filter { $0.error != nil }.count
-            StandardStreams.err("qflux backtest: \(total) runs over \(candles.count) candles on \(ProcessInfo.processInfo.activeProcessorCount) cores in \(fixed(seconds, 2)) s\(failed > 0 ? " (\(failed) failed)" : "")")
+            StandardStreams.err(
+                "qflux backtest: \(total) runs over \(candles.count) candles on \(ProcessInfo.processInfo.activeProcessorCount) cores in \(fixed(seconds, 2)) s\(failed > 0 ? " (\(failed) failed)" : "")"
+            )
         }
         return rows
     }
@@ -279,13 +318,17 @@ struct BacktestCommand: ParsableCommand {
         }
         // A single word that looks like a path but names no file: say so rather than parse it.
         let looksLikePath = !argument.contains(where: { $0 == " " || $0 == ":" || $0 == "\n" || $0 == ";" })
-        if looksLikePath { throw CommandFailure("--rules \(argument): no such file (rules text needs 'call:' or 'put:')") }
+        if looksLikePath {
+            throw CommandFailure("--rules \(argument): no such file (rules text needs 'call:' or 'put:')")
+        }
         return (argument, nil)
     }
 
     /// The strategy for `parameters`; rules errors name the file (or "rules"), line and column.
-    private func build(_ make: ([String: Double]) -> Result<any SignalStrategy, StrategyError>, _ parameters: [String: Double],
-                       rules: (text: String, origin: String?)?) throws -> any SignalStrategy {
+    private func build(
+        _ make: ([String: Double]) -> Result<any SignalStrategy, StrategyError>, _ parameters: [String: Double],
+        rules: (text: String, origin: String?)?
+    ) throws -> any SignalStrategy {
         switch make(parameters) {
         case .success(let s): return s
         case .failure(let e):

@@ -8,19 +8,19 @@ struct DecodeCommand: ParsableCommand {
         commandName: "decode",
         abstract: "Decode recorded CDP or Selenium performance-log JSONL into market events (JSON lines).",
         discussion: """
-        Each input line is a Chrome DevTools Protocol event ({"method":"Network.webSocketFrameReceived",…}) \
-        or a Selenium performance-log entry ({"level":…,"message":"{\\"message\\":{…}}",…}); the form is \
-        detected per line. PocketOption Socket.IO frames are decoded into:
+            Each input line is a Chrome DevTools Protocol event ({"method":"Network.webSocketFrameReceived",…}) \
+            or a Selenium performance-log entry ({"level":…,"message":"{\\"message\\":{…}}",…}); the form is \
+            detected per line. PocketOption Socket.IO frames are decoded into:
 
-          {"type":"tick","asset":"EURUSD_otc","time":1756869696.775,"price":0.87654}
-          {"type":"history","source":"updateHistoryNewFast","asset":…,"period":60,"ticks":[[t,p]…],"candles":[{…}…]}
-          {"type":"chart","asset":"GBPUSD_otc","chartPeriod":4,"fastTimeframe":120}
+              {"type":"tick","asset":"EURUSD_otc","time":1756869696.775,"price":0.87654}
+              {"type":"history","source":"updateHistoryNewFast","asset":…,"period":60,"ticks":[[t,p]…],"candles":[{…}…]}
+              {"type":"chart","asset":"GBPUSD_otc","chartPeriod":4,"fastTimeframe":120}
 
-        Times are the broker's epoch seconds with full precision; prices are exactly as sent. \
-        A summary (lines, events, malformed input by kind, throughput) goes to standard error. \
-        Malformed lines are counted and skipped: the exit status is 0 whenever the input could be read, \
-        1 (with one line `qflux decode: cannot read FILE: …` on standard error) when a file cannot.
-        """
+            Times are the broker's epoch seconds with full precision; prices are exactly as sent. \
+            A summary (lines, events, malformed input by kind, throughput) goes to standard error. \
+            Malformed lines are counted and skipped: the exit status is 0 whenever the input could be read, \
+            1 (with one line `qflux decode: cannot read FILE: …` on standard error) when a file cannot.
+            """
     )
 
     @Argument(help: "JSONL files to read; none or '-' reads standard input.")
@@ -62,7 +62,8 @@ struct DecodeCommand: ParsableCommand {
         if outputOpen { StandardStreams.out(writer.bytes) }
         let elapsed = monotonicSeconds() - started
         if !quiet {
-            StandardStreams.err(DecodeSummary.text(stats: decoder.stats, counts: counts, bytes: bytesRead, seconds: elapsed))
+            StandardStreams.err(
+                DecodeSummary.text(stats: decoder.stats, counts: counts, bytes: bytesRead, seconds: elapsed))
         }
     }
 }
@@ -89,16 +90,26 @@ enum DecodeSummary {
         var lines: [String] = []
         let mb = Double(bytes) / 1e6
         let rate = seconds > 0 ? mb / seconds : 0
-        lines.append("qflux decode: \(stats.lines) lines, \(format(mb)) MB in \(format(seconds * 1000)) ms (\(format(rate)) MB/s)")
-        lines.append("  frames: \(stats.framesReceived) received, \(stats.framesSent) sent (skipped), \(stats.controlPackets) Engine.IO control")
-        lines.append("  events: \(counts.ticks) ticks, \(counts.histories) history (\(stats.historyTicks) ticks, \(stats.historyCandles) candles), \(counts.charts) chart, \(stats.socketsOpened) sockets opened, \(stats.socketsClosed) closed")
+        lines.append(
+            "qflux decode: \(stats.lines) lines, \(format(mb)) MB in \(format(seconds * 1000)) ms (\(format(rate)) MB/s)"
+        )
+        lines.append(
+            "  frames: \(stats.framesReceived) received, \(stats.framesSent) sent (skipped), \(stats.controlPackets) Engine.IO control"
+        )
+        lines.append(
+            "  events: \(counts.ticks) ticks, \(counts.histories) history (\(stats.historyTicks) ticks, \(stats.historyCandles) candles), \(counts.charts) chart, \(stats.socketsOpened) sockets opened, \(stats.socketsClosed) closed"
+        )
         if stats.otherEventCount > 0 {
             let top = stats.otherEvents.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                 .prefix(namedSkippedEvents).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            lines.append("  skipped: \(stats.otherEventCount) non-market events (\(top)\(stats.otherEvents.count > namedSkippedEvents ? ", …" : ""))")
+            lines.append(
+                "  skipped: \(stats.otherEventCount) non-market events (\(top)\(stats.otherEvents.count > namedSkippedEvents ? ", …" : ""))"
+            )
         }
         if stats.attachmentsByShape + stats.orphanAttachments + stats.missingAttachments > 0 {
-            lines.append("  attachments: \(stats.attachmentsByShape) recognised by shape, \(stats.orphanAttachments) unrecognised, \(stats.missingAttachments) headers without their data")
+            lines.append(
+                "  attachments: \(stats.attachmentsByShape) recognised by shape, \(stats.orphanAttachments) unrecognised, \(stats.missingAttachments) headers without their data"
+            )
         }
         if stats.malformedTotal > 0 {
             let kinds = MalformedKind.allCases.filter { stats.malformed($0) > 0 }

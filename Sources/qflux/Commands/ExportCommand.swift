@@ -2,6 +2,7 @@ import Archive
 import ArgumentParser
 import Candles
 import FastDecode
+
 #if canImport(Glibc)
 import Glibc
 import TextWriters
@@ -13,34 +14,38 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Export archived ticks or candles as CSV or JSON lines.",
         discussion: """
-        Reads the LZ4 chunks under DIR (written by `qflux stream` / `qflux replay` with \
-        --collect-stream) and writes one row per record, asset by asset, oldest first.
+            Reads the LZ4 chunks under DIR (written by `qflux stream` / `qflux replay` with \
+            --collect-stream) and writes one row per record, asset by asset, oldest first.
 
-        CSV columns are the original tool's: ticks `timestamp,asset,price`; candles \
-        `timestamp,open,close,high,low`, with an `asset` column after `timestamp` when several \
-        assets are exported. Timestamps are UTC `2025-09-03 00:33:50.962Z` (fractional seconds \
-        only when the tick has them), or epoch seconds with --time epoch. JSON lines use the field \
-        names of `qflux decode`: {"type":"tick","asset":…,"time":…,"price":…} and \
-        {"type":"candle","asset":…,"timeframe":60,"time":<start>,"open":…,"high":…,"low":…,"close":…,"ticks":N}; \
-        their times are always epoch seconds. Prices are written exactly as archived.
+            CSV columns are the original tool's: ticks `timestamp,asset,price`; candles \
+            `timestamp,open,close,high,low`, with an `asset` column after `timestamp` when several \
+            assets are exported. Timestamps are UTC `2025-09-03 00:33:50.962Z` (fractional seconds \
+            only when the tick has them), or epoch seconds with --time epoch. JSON lines use the field \
+            names of `qflux decode`: {"type":"tick","asset":…,"time":…,"price":…} and \
+            {"type":"candle","asset":…,"timeframe":60,"time":<start>,"open":…,"high":…,"low":…,"close":…,"ticks":N}; \
+            their times are always epoch seconds. Prices are written exactly as archived.
 
-        A candle archived several times (revised) is exported once, as its last record. Chunks \
-        cut short by a crash are read up to their last complete block; a note on standard error \
-        lists them, and damaged chunks.
-        """,
+            A candle archived several times (revised) is exported once, as its last record. Chunks \
+            cut short by a crash are read up to their last complete block; a note on standard error \
+            lists them, and damaged chunks.
+            """,
         aliases: ["decompress"]
     )
 
     @Argument(help: "The data directory (the --data-dir of stream/replay).")
     var directory: String
 
-    @Option(help: "What to export: ticks or candles (default: candles with --timeframe, else ticks when there are any).")
+    @Option(
+        help: "What to export: ticks or candles (default: candles with --timeframe, else ticks when there are any).")
     var kind: KindArgument?
 
     @Option(help: "Only this asset; case and punctuation are ignored (EURUSD_OTC, eur/usd otc).")
     var asset: String?
 
-    @Option(help: "Candle timeframe (5s, 1m, 4h, 1d or seconds): stored candles of it, or resampled from smaller candles or ticks.")
+    @Option(
+        help:
+            "Candle timeframe (5s, 1m, 4h, 1d or seconds): stored candles of it, or resampled from smaller candles or ticks."
+    )
     var timeframe: String?
 
     @Option(help: "Start (inclusive): epoch seconds or ISO-8601 UTC (2025-09-03, 2025-09-03T00:33:50Z).")
@@ -72,15 +77,21 @@ struct ExportCommand: ParsableCommand {
     private func parsedOptions() throws -> ExportOptions {
         var options = ExportOptions(kind: kind?.value, asset: asset, format: format, time: time)
         if let timeframe {
-            guard let tf = Timeframe(parsing: timeframe) else { throw ValidationError("--timeframe: '\(timeframe)' is not a timeframe (5s, 1m, 4h, 1d or seconds)") }
+            guard let tf = Timeframe(parsing: timeframe) else {
+                throw ValidationError("--timeframe: '\(timeframe)' is not a timeframe (5s, 1m, 4h, 1d or seconds)")
+            }
             options.timeframe = tf
         }
         if let from {
-            guard let t = UTCTime.parse(from) else { throw ValidationError("--from: '\(from)' is neither epoch seconds nor ISO-8601") }
+            guard let t = UTCTime.parse(from) else {
+                throw ValidationError("--from: '\(from)' is neither epoch seconds nor ISO-8601")
+            }
             options.from = t
         }
         if let to {
-            guard let t = UTCTime.parse(to) else { throw ValidationError("--to: '\(to)' is neither epoch seconds nor ISO-8601") }
+            guard let t = UTCTime.parse(to) else {
+                throw ValidationError("--to: '\(to)' is neither epoch seconds nor ISO-8601")
+            }
             options.to = t
         }
         return options
@@ -100,12 +111,14 @@ struct ExportCommand: ParsableCommand {
         var bytesOut = 0
         let started = monotonicSeconds()
         var progress = ArchiveProgress(label: "export", enabled: !quiet && StandardStreams.stderrIsTerminal)
-        let exporter = ArchiveExporter(directory: directory, options: options, sink: { bytes in
-            bytesOut += bytes.count
-            let written = StandardStreams.write(bytes, to: fd)
-            if !written, fd != 1, writeErrno == 0 { writeErrno = errno }
-            return written
-        }, progress: { done, total in progress.update(done, total) })
+        let exporter = ArchiveExporter(
+            directory: directory, options: options,
+            sink: { bytes in
+                bytesOut += bytes.count
+                let written = StandardStreams.write(bytes, to: fd)
+                if !written, fd != 1, writeErrno == 0 { writeErrno = errno }
+                return written
+            }, progress: { done, total in progress.update(done, total) })
         let summary: ExportSummary
         do {
             summary = try exporter.run()
@@ -117,18 +130,29 @@ struct ExportCommand: ParsableCommand {
         if let output, fd != 1 {
             closed = true
             if close(fd) != 0, writeErrno == 0 { writeErrno = errno }
-            if writeErrno != 0 { throw CommandFailure("cannot write \(output): \(String(cString: strerror(writeErrno)))") }
+            if writeErrno != 0 {
+                throw CommandFailure("cannot write \(output): \(String(cString: strerror(writeErrno)))")
+            }
         }
         if !quiet {
             let seconds = monotonicSeconds() - started
-            for path in summary.truncated { StandardStreams.err("note: \(path) ends early (crash or still being written): read up to its last complete block") }
-            for path in summary.damaged { StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)") }
+            for path in summary.truncated {
+                StandardStreams.err(
+                    "note: \(path) ends early (crash or still being written): read up to its last complete block")
+            }
+            for path in summary.damaged {
+                StandardStreams.err("warning: \(path) is damaged: read up to the damage (run qflux verify)")
+            }
             if summary.skippedAbsurd > 0 {
-                StandardStreams.err("warning: \(summary.skippedAbsurd) record\(summary.skippedAbsurd == 1 ? "" : "s") skipped: absurd values")
+                StandardStreams.err(
+                    "warning: \(summary.skippedAbsurd) record\(summary.skippedAbsurd == 1 ? "" : "s") skipped: absurd values"
+                )
             }
             let mb = Double(bytesOut) / 1e6
             let damaged = summary.damaged.isEmpty ? "" : ", \(summary.damaged.count) damaged"
-            StandardStreams.err("qflux export: \(summary.rows) rows from \(summary.chunks) chunks (\(summary.assets.count) assets\(damaged)), \(DecodeSummary.format(mb)) MB in \(DecodeSummary.format(seconds * 1000)) ms (\(DecodeSummary.format(seconds > 0 ? mb / seconds : 0)) MB/s)")
+            StandardStreams.err(
+                "qflux export: \(summary.rows) rows from \(summary.chunks) chunks (\(summary.assets.count) assets\(damaged)), \(DecodeSummary.format(mb)) MB in \(DecodeSummary.format(seconds * 1000)) ms (\(DecodeSummary.format(seconds > 0 ? mb / seconds : 0)) MB/s)"
+            )
         }
     }
 }

@@ -9,17 +9,17 @@ struct LsCommand: ParsableCommand {
         commandName: "ls",
         abstract: "List an archive: assets, kinds, timeframes, time ranges, record counts, sizes.",
         discussion: """
-        One row per asset and kind (ticks, or candles of one timeframe). Reads every chunk to \
-        count records; `open` counts chunks still being written or orphaned by a crash (they are \
-        read up to their last complete block). Times are UTC.
+            One row per asset and kind (ticks, or candles of one timeframe). Reads every chunk to \
+            count records; `open` counts chunks still being written or orphaned by a crash (they are \
+            read up to their last complete block). Times are UTC.
 
-        --coverage shows, per asset and candle timeframe, the first and last candle, how many \
-        there are and the gaps (runs of missing candle starts between the first and the last; \
-        every period counts, as for OTC assets): what to collect next with `qflux collect` \
-        (--fill-gaps re-visits exactly these). --json prints the same as one JSON object: \
-        {"series":[{"asset","timeframe","timeframe_seconds","first","last","count","missing",\
-        "gaps":[{"from","to","missing"}]}]} with times in epoch seconds.
-        """
+            --coverage shows, per asset and candle timeframe, the first and last candle, how many \
+            there are and the gaps (runs of missing candle starts between the first and the last; \
+            every period counts, as for OTC assets): what to collect next with `qflux collect` \
+            (--fill-gaps re-visits exactly these). --json prints the same as one JSON object: \
+            {"series":[{"asset","timeframe","timeframe_seconds","first","last","count","missing",\
+            "gaps":[{"from","to","missing"}]}]} with times in epoch seconds.
+            """
     )
 
     @Argument(help: "The data directory.")
@@ -43,24 +43,30 @@ struct LsCommand: ParsableCommand {
         } catch {
             throw CommandFailure(nil, error)
         }
-        var rows: [[String]] = [["ASSET", "KIND", "TF", "FROM (UTC)", "TO (UTC)", "RECORDS", "CHUNKS", "OPEN", "SIZE", "B/REC"]]
+        var rows: [[String]] = [
+            ["ASSET", "KIND", "TF", "FROM (UTC)", "TO (UTC)", "RECORDS", "CHUNKS", "OPEN", "SIZE", "B/REC"]
+        ]
         var records = 0, bytes = 0, chunks = 0
         for s in index.series {
             records += s.records
             bytes += s.compressedBytes
             chunks += s.chunks.count
             let perRecord = s.records > 0 ? DecodeSummary.format(Double(s.compressedBytes) / Double(s.records)) : "-"
-            rows.append([s.asset, s.kind.description, s.kind == .ticks ? "-" : Timeframe(seconds: s.timeframeSeconds).description,
-                         ArchiveMessages.time(s.firstTime), ArchiveMessages.time(s.lastTime), String(s.records),
-                         String(s.chunks.count), String(s.openChunks), ArchiveMessages.size(s.compressedBytes), perRecord])
+            rows.append([
+                s.asset, s.kind.description,
+                s.kind == .ticks ? "-" : Timeframe(seconds: s.timeframeSeconds).description,
+                ArchiveMessages.time(s.firstTime), ArchiveMessages.time(s.lastTime), String(s.records),
+                String(s.chunks.count), String(s.openChunks), ArchiveMessages.size(s.compressedBytes), perRecord,
+            ])
         }
         let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
         var text = ""
         for row in rows {
-            text += zip(row, widths).enumerated().map { i, cell in
-                let pad = String(repeating: " ", count: cell.1 - cell.0.count)
-                return i >= 5 ? pad + cell.0 : cell.0 + pad
-            }.joined(separator: "  ") + "\n"
+            text +=
+                zip(row, widths).enumerated().map { i, cell in
+                    let pad = String(repeating: " ", count: cell.1 - cell.0.count)
+                    return i >= 5 ? pad + cell.0 : cell.0 + pad
+                }.joined(separator: "  ") + "\n"
         }
         text += "\(index.series.count) series, \(chunks) chunks, \(records) records, \(ArchiveMessages.size(bytes))\n"
         StandardStreams.out(Array(text.utf8))
@@ -79,11 +85,15 @@ struct LsCommand: ParsableCommand {
         }
         if json {
             let series: [[String: Any]] = report.series.map { s in
-                ["asset": s.asset, "timeframe": Timeframe(seconds: s.timeframeSeconds).description,
-                 "timeframe_seconds": s.timeframeSeconds, "first": s.first, "last": s.last, "count": s.count,
-                 "missing": s.missing, "gaps": s.gaps.map { ["from": $0.from, "to": $0.to, "missing": $0.missing] as [String: Any] }] as [String: Any]
+                [
+                    "asset": s.asset, "timeframe": Timeframe(seconds: s.timeframeSeconds).description,
+                    "timeframe_seconds": s.timeframeSeconds, "first": s.first, "last": s.last, "count": s.count,
+                    "missing": s.missing,
+                    "gaps": s.gaps.map { ["from": $0.from, "to": $0.to, "missing": $0.missing] as [String: Any] },
+                ] as [String: Any]
             }
-            let data = try JSONSerialization.data(withJSONObject: ["directory": directory, "series": series], options: [.sortedKeys])
+            let data = try JSONSerialization.data(
+                withJSONObject: ["directory": directory, "series": series], options: [.sortedKeys])
             StandardStreams.out(Array(data) + [10])
         } else {
             var rows: [[String]] = [["ASSET", "TF", "FIRST (UTC)", "LAST (UTC)", "CANDLES", "MISSING", "GAPS"]]
@@ -98,10 +108,11 @@ struct LsCommand: ParsableCommand {
             let widths = rows[0].indices.map { i in rows.map { $0[i].count }.max() ?? 0 }
             var text = ""
             for row in rows {
-                text += zip(row, widths).enumerated().map { i, cell in
-                    let pad = String(repeating: " ", count: i == row.count - 1 ? 0 : cell.1 - cell.0.count)
-                    return (4...5).contains(i) ? pad + cell.0 : cell.0 + pad
-                }.joined(separator: "  ") + "\n"
+                text +=
+                    zip(row, widths).enumerated().map { i, cell in
+                        let pad = String(repeating: " ", count: i == row.count - 1 ? 0 : cell.1 - cell.0.count)
+                        return (4...5).contains(i) ? pad + cell.0 : cell.0 + pad
+                    }.joined(separator: "  ") + "\n"
             }
             let gapped = report.series.filter { !$0.gaps.isEmpty }.count
             text += "\(report.series.count) candle series, \(gapped) with gaps\n"

@@ -1,14 +1,14 @@
+import Archive
 import ArgumentParser
+import Candles
 import ChromeCDP
+import Demo
 import Engine
 import Foundation
 import Logging
 import RedisBridge
 import SocketIOServer
 import Synchronization
-import Archive
-import Candles
-import Demo
 
 /// `qflux stream`: the live stream – a source, candles, archive, and the Socket.IO server front
 /// with its built-in chart page.
@@ -17,34 +17,37 @@ struct StreamCommand: ParsableCommand {
         commandName: "stream",
         abstract: "Stream live candles to Socket.IO clients and the built-in chart page, optionally archiving.",
         discussion: """
-        Serves Socket.IO v4 over WebSocket and HTTP long-polling (with the upgrade: \
-        python-socketio's Client().connect(url) and socket.io-client's io(url) work with their \
-        defaults), a live chart page at http://BIND:PORT/ and the CSV API (/api/available-csv-files, \
-        /api/csv-data/NAME). Health: /health (JSON); metrics: /metrics (Prometheus).
+            Serves Socket.IO v4 over WebSocket and HTTP long-polling (with the upgrade: \
+            python-socketio's Client().connect(url) and socket.io-client's io(url) work with their \
+            defaults), a live chart page at http://BIND:PORT/ and the CSV API (/api/available-csv-files, \
+            /api/csv-data/NAME). Health: /health (JSON); metrics: /metrics (Prometheus).
 
-        By default the source is your own Chrome over the DevTools Protocol: start Chrome with \
-        --remote-debugging-port=9222 --user-data-dir=<a separate profile dir> (Chrome 136+ ignores \
-        the port on its default profile), log in to the broker there, and qflux attaches to the \
-        first page whose URL matches --target. It runs without Chrome (and says so), looks again \
-        every --chrome-poll seconds, and re-attaches by itself after Chrome restarts.
+            By default the source is your own Chrome over the DevTools Protocol: start Chrome with \
+            --remote-debugging-port=9222 --user-data-dir=<a separate profile dir> (Chrome 136+ ignores \
+            the port on its default profile), log in to the broker there, and qflux attaches to the \
+            first page whose URL matches --target. It runs without Chrome (and says so), looks again \
+            every --chrome-poll seconds, and re-attaches by itself after Chrome restarts.
 
-        --demo (or --simulated-mode, the original tool's name) runs a built-in simulated broker instead (random-walk prices for several assets, \
-        rendered as PocketOption frames and decoded by the same path as Chrome's), so it works on a \
-        fresh machine with no Chrome and no broker account.
+            --demo (or --simulated-mode, the original tool's name) runs a built-in simulated broker instead (random-walk prices for several assets, \
+            rendered as PocketOption frames and decoded by the same path as Chrome's), so it works on a \
+            fresh machine with no Chrome and no broker account.
 
-        Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closed) stops the source, flushes every candle and archive chunk, \
-        closes the clients and exits 0. Archive write errors while streaming are logged and \
-        counted (/metrics) and streaming goes on. It exits 1 with one line on standard error \
-        when it cannot start (port in use, address not of this machine, --data-dir not \
-        writable) or the archive cannot be closed.
-        """
+            Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closed) stops the source, flushes every candle and archive chunk, \
+            closes the clients and exits 0. Archive write errors while streaming are logged and \
+            counted (/metrics) and streaming goes on. It exits 1 with one line on standard error \
+            when it cannot start (port in use, address not of this machine, --data-dir not \
+            writable) or the archive cannot be closed.
+            """
     )
 
     /// How often the main thread looks for a stop signal.
     static let stopPollMicroseconds: useconds_t = 100_000
 
-    @Flag(name: [.customLong("demo"), .customLong("simulated-mode")],
-          help: "Use the built-in simulated broker as the source instead of Chrome (--simulated-mode: the original tool's name for it).")
+    @Flag(
+        name: [.customLong("demo"), .customLong("simulated-mode")],
+        help:
+            "Use the built-in simulated broker as the source instead of Chrome (--simulated-mode: the original tool's name for it)."
+    )
     var demo = false
 
     @Option(help: "Chrome's DevTools endpoint, HOST:PORT (Chrome started with --remote-debugging-port=PORT).")
@@ -53,7 +56,9 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Attach to the page whose URL contains this text (default: pocketoption or po.market).")
     var target: String?
 
-    @Option(name: .customLong("chrome-poll"), help: "Seconds between looks for Chrome or a matching page while not attached.")
+    @Option(
+        name: .customLong("chrome-poll"),
+        help: "Seconds between looks for Chrome or a matching page while not attached.")
     var chromePoll: Double = 5
 
     @Option(name: .customLong("demo-rate"), help: "Demo ticks per second over all assets (0.1 … 100000).")
@@ -65,7 +70,9 @@ struct StreamCommand: ParsableCommand {
     @Option(name: .customLong("demo-seed"), help: "Seed of the demo's random walk (default: the clock).")
     var demoSeed: UInt64?
 
-    @Option(name: .customLong("demo-tick-log"), help: "Write every demo tick to this file as JSON lines (for testing clients).")
+    @Option(
+        name: .customLong("demo-tick-log"),
+        help: "Write every demo tick to this file as JSON lines (for testing clients).")
     var demoTickLog: String?
 
     @Option(help: "Address to listen on. Only change it if other machines must connect (then set --token).")
@@ -74,18 +81,24 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "Port of the Socket.IO server and the chart page (0 picks a free port and prints it).")
     var port: Int = 3001
 
-    @Option(help: "Shared secret clients must send in the Socket.IO connect payload: auth={\"token\": …} (visible in ps: prefer --token-file or QFLUX_TOKEN).")
+    @Option(
+        help:
+            "Shared secret clients must send in the Socket.IO connect payload: auth={\"token\": …} (visible in ps: prefer --token-file or QFLUX_TOKEN)."
+    )
     var token: String?
 
     @OptionGroup(title: "Access") var access: ServerAccessOptions
 
-    @Flag(name: .customLong("follow-chart"),
-          help: "When the broker's chart switches asset, move every streaming client to it (asset_changed + history).")
+    @Flag(
+        name: .customLong("follow-chart"),
+        help: "When the broker's chart switches asset, move every streaming client to it (asset_changed + history).")
     var followChart = false
 
-    @Option(name: .customLong("source"),
-            help: ArgumentHelp("Read ticks from Redis Streams another qflux publishes (--publish) instead of Chrome: a server node with no browser (docs/redis.md).",
-                               valueName: "redis://HOST:PORT[/DB]"))
+    @Option(
+        name: .customLong("source"),
+        help: ArgumentHelp(
+            "Read ticks from Redis Streams another qflux publishes (--publish) instead of Chrome: a server node with no browser (docs/redis.md).",
+            valueName: "redis://HOST:PORT[/DB]"))
     var redisSource: String?
 
     @OptionGroup var candles: CandleOptions
@@ -94,13 +107,19 @@ struct StreamCommand: ParsableCommand {
 
     func validate() throws {
         do { _ = try CDPAddress(parsing: cdp) } catch { throw ValidationError("--cdp: \(error.cause)") }
-        guard (0.1...3600).contains(chromePoll) else { throw ValidationError("--chrome-poll must be between 0.1 and 3600 seconds") }
+        guard (0.1...3600).contains(chromePoll) else {
+            throw ValidationError("--chrome-poll must be between 0.1 and 3600 seconds")
+        }
         if let target, target.isEmpty { throw ValidationError("--target must not be empty") }
         if let redisSource {
             guard !demo else { throw ValidationError("--source and --demo exclude each other") }
-            do { _ = try RedisAddress(parsing: redisSource) } catch { throw ValidationError("--source: \(error.message)") }
+            do { _ = try RedisAddress(parsing: redisSource) } catch {
+                throw ValidationError("--source: \(error.message)")
+            }
         }
-        guard (0.1...100_000).contains(demoRate) else { throw ValidationError("--demo-rate must be between 0.1 and 100000") }
+        guard (0.1...100_000).contains(demoRate) else {
+            throw ValidationError("--demo-rate must be between 0.1 and 100000")
+        }
         guard (1...1000).contains(demoAssets) else { throw ValidationError("--demo-assets must be between 1 and 1000") }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard ListenAddress.isNumeric(bind) || ListenAddress.isInterface(bind) else {
@@ -155,17 +174,24 @@ struct StreamCommand: ParsableCommand {
         }
         let page = "http://\(ListenAddress.pageHost(bind)):\(stream.port)/"
         if case let .redis(address) = config.source {
-            StandardStreams.err("qflux stream: source Redis at \(address) (qflux:ticks:*) – open \(page) (Ctrl-C to stop)")
+            StandardStreams.err(
+                "qflux stream: source Redis at \(address) (qflux:ticks:*) – open \(page) (Ctrl-C to stop)")
         } else if demo {
-            StandardStreams.err("qflux stream: demo broker, \(demoAssets) assets at \(demoRate) ticks/s – open \(page) (Ctrl-C to stop)")
+            StandardStreams.err(
+                "qflux stream: demo broker, \(demoAssets) assets at \(demoRate) ticks/s – open \(page) (Ctrl-C to stop)"
+            )
         } else {
-            StandardStreams.err("qflux stream: source Chrome at \(config.chrome.address), pages matching \(config.chrome.matcher.summary) – open \(page) (Ctrl-C to stop)")
+            StandardStreams.err(
+                "qflux stream: source Chrome at \(config.chrome.address), pages matching \(config.chrome.matcher.summary) – open \(page) (Ctrl-C to stop)"
+            )
         }
         if let warning = AccessPolicy.exposureWarning(bind: bind, port: stream.port, hasToken: resolvedToken != nil) {
             StandardStreams.err(warning)
         }
         if let publish = config.pipeline.publish {
-            StandardStreams.err("qflux stream: publishing ticks and closed candles to \(publish.address) (MAXLEN ~ \(publish.maxLength), backlog up to \(publish.maxBacklog) records)")
+            StandardStreams.err(
+                "qflux stream: publishing ticks and closed candles to \(publish.address) (MAXLEN ~ \(publish.maxLength), backlog up to \(publish.maxBacklog) records)"
+            )
         }
         if let archive = collect.archive {
             StandardStreams.err("qflux stream: archiving \(archive.collect.rawValue) to \(archive.directory)")
@@ -180,8 +206,12 @@ struct StreamCommand: ParsableCommand {
         }
         let c = summary.counters
         if let p = stream.publisher?.counters {
-            StandardStreams.err("qflux stream: published \(p.ticks.load(ordering: .relaxed)) ticks and \(p.candles.load(ordering: .relaxed)) candles to Redis, \(p.dropped.load(ordering: .relaxed)) dropped, \(p.reconnects.load(ordering: .relaxed)) reconnects")
+            StandardStreams.err(
+                "qflux stream: published \(p.ticks.load(ordering: .relaxed)) ticks and \(p.candles.load(ordering: .relaxed)) candles to Redis, \(p.dropped.load(ordering: .relaxed)) dropped, \(p.reconnects.load(ordering: .relaxed)) reconnects"
+            )
         }
-        StandardStreams.err("qflux stream: stopped: \(c.ticks) ticks, \(c.candlesClosed) candles closed, \(summary.ringDropped) dropped, \(c.malformedInput) malformed (\(c.absurdValues) absurd values), \(c.ticksAheadOfStream) ticks ahead of the stream refused\(summary.archive.map { ", archived \($0.ticks) ticks and \($0.candles) candles in \($0.chunksClosed) chunks" } ?? "")")
+        StandardStreams.err(
+            "qflux stream: stopped: \(c.ticks) ticks, \(c.candlesClosed) candles closed, \(summary.ringDropped) dropped, \(c.malformedInput) malformed (\(c.absurdValues) absurd values), \(c.ticksAheadOfStream) ticks ahead of the stream refused\(summary.archive.map { ", archived \($0.ticks) ticks and \($0.candles) candles in \($0.chunksClosed) chunks" } ?? "")"
+        )
     }
 }

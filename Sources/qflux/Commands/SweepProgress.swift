@@ -43,7 +43,9 @@ final class SweepProgress: Sendable {
                 let filled = min(Self.width, Int(fraction * Double(Self.width)))
                 let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: Self.width - filled)
                 let elapsed = now - started
-                let eta = done > 0 && done < total ? ", ~\(Int((elapsed / Double(done) * Double(total - done)).rounded())) s left" : ""
+                let eta =
+                    done > 0 && done < total
+                    ? ", ~\(Int((elapsed / Double(done) * Double(total - done)).rounded())) s left" : ""
                 return "\rsweep [\(bar)] \(percent)% (\(done) of \(total) runs\(eta))\u{1B}[K"
             }
             if let line { Self.write(line) }

@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Candles
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,14 +10,20 @@ extension ArchiveCollect: ExpressibleByArgument {}
 
 /// `--collect-stream`, `--data-dir` and chunk sizes: shared by `replay` and `stream`.
 struct CollectOptions: ParsableArguments {
-    @Option(name: .customLong("collect-stream"),
-            help: "What to archive: tick, candle, both or none. Chunks are LZ4 frame files (docs/archive-format.md).")
+    @Option(
+        name: .customLong("collect-stream"),
+        help: "What to archive: tick, candle, both or none. Chunks are LZ4 frame files (docs/archive-format.md).")
     var collect: ArchiveCollect = .none
 
-    @Option(name: .customLong("data-dir"), help: "Archive directory (created when missing). `qflux stream` also serves it to clients (CSV API, get_available_data, run_backtest), whether or not it collects.")
+    @Option(
+        name: .customLong("data-dir"),
+        help:
+            "Archive directory (created when missing). `qflux stream` also serves it to clients (CSV API, get_available_data, run_backtest), whether or not it collects."
+    )
     var dataDirectory: String = "data"
 
-    @Option(name: .customLong("tick-chunk-size"), help: "Ticks per chunk file before it is closed and a new one started.")
+    @Option(
+        name: .customLong("tick-chunk-size"), help: "Ticks per chunk file before it is closed and a new one started.")
     var tickChunkSize: Int = 1000
 
     @Option(name: .customLong("candle-chunk-size"), help: "Candles per chunk file.")
@@ -36,20 +43,26 @@ struct CollectOptions: ParsableArguments {
 
     /// The archive configuration, or nil when nothing is collected.
     var archive: ArchiveConfiguration? {
-        collect == .none ? nil : ArchiveConfiguration(directory: dataDirectory, collect: collect,
-                                                      tickChunkSize: tickChunkSize, candleChunkSize: candleChunkSize)
+        collect == .none
+            ? nil
+            : ArchiveConfiguration(
+                directory: dataDirectory, collect: collect,
+                tickChunkSize: tickChunkSize, candleChunkSize: candleChunkSize)
     }
 }
 
 /// `--timeframes`: shared by `replay` and `stream`.
 struct CandleOptions: ParsableArguments {
-    @Option(name: .customLong("timeframes"), parsing: .singleValue,
-            help: ArgumentHelp("Candle timeframes to form, comma-separated (5s,10s,15s,30s,1m,2m,3m,5m,10m,15m,30m,1h,4h,1d).",
-                               valueName: "list"))
+    @Option(
+        name: .customLong("timeframes"), parsing: .singleValue,
+        help: ArgumentHelp(
+            "Candle timeframes to form, comma-separated (5s,10s,15s,30s,1m,2m,3m,5m,10m,15m,30m,1h,4h,1d).",
+            valueName: "list"))
     var timeframeLists: [String] = ["1m"]
 
-    @Option(name: .customLong("late-candles"),
-            help: "How many closed candles back a late tick may still revise (0: late ticks are only counted).")
+    @Option(
+        name: .customLong("late-candles"),
+        help: "How many closed candles back a late tick may still revise (0: late ticks are only counted).")
     var lateCandles: Int = 1
 
     func validate() throws {

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Synchronization
 
 /// The first error writing standard output other than EPIPE (0: none).
 private let standardOutputErrno = Atomic<Int32>(0)
@@ -20,7 +21,9 @@ enum StandardStreams {
             let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
             if n < 0 {
                 if errno == EINTR { continue }
-                if fd == 1, errno != EPIPE { _ = standardOutputErrno.compareExchange(expected: 0, desired: errno, ordering: .relaxed) }
+                if fd == 1, errno != EPIPE {
+                    _ = standardOutputErrno.compareExchange(expected: 0, desired: errno, ordering: .relaxed)
+                }
                 return false
             }
             offset += n

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// The signal that asked the running command to stop (0: none yet). Set by the handlers that
 /// ``StopSignals/install(_:)`` installs; polled by the commands.

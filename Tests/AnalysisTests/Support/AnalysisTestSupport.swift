@@ -90,14 +90,18 @@ enum AnalysisTestSupport {
         }
         try outHandle.close()
         try errHandle.close()
-        return Output(status: p.terminationStatus, stdout: try Data(contentsOf: outURL),
-                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+        return Output(
+            status: p.terminationStatus, stdout: try Data(contentsOf: outURL),
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
 
     /// Runs a script from `Scripts/` with python3.
-    static func runScript(_ name: String, _ arguments: [String], input: Data? = nil, timeout: Double = 120) throws -> Output {
+    static func runScript(_ name: String, _ arguments: [String], input: Data? = nil, timeout: Double = 120) throws
+        -> Output
+    {
         guard let python else { throw Timeout(command: "python3 (not found on PATH)", seconds: 0) }
-        return try run(python, [scriptsDirectory.appendingPathComponent(name).path] + arguments, input: input, timeout: timeout)
+        return try run(
+            python, [scriptsDirectory.appendingPathComponent(name).path] + arguments, input: input, timeout: timeout)
     }
 
     /// A fresh temporary file path.
@@ -110,7 +114,8 @@ enum AnalysisTestSupport {
         var s = "["
         for (i, c) in candles.enumerated() {
             if i > 0 { s += "," }
-            s += "{\"timestamp\":\(c.timestamp),\"open\":\(c.open),\"high\":\(c.high),\"low\":\(c.low),\"close\":\(c.close),\"volume\":\(c.volume)}"
+            s +=
+                "{\"timestamp\":\(c.timestamp),\"open\":\(c.open),\"high\":\(c.high),\"low\":\(c.low),\"close\":\(c.close),\"volume\":\(c.volume)}"
         }
         return s + "]"
     }

@@ -40,8 +40,10 @@ struct CandleGenerator {
 
     /// `count` candles of `shape` starting at `price`, one per `step` seconds, prices rounded to
     /// `decimals` places (so equal closes happen, as in real quotes).
-    mutating func candles(_ count: Int, shape: Shape, price start: Double = 1.1, volatility: Double = 0.0008,
-                          decimals: Int = 5, step: Double = 60, t0: Double = 1_756_000_000) -> [AnalysisCandle] {
+    mutating func candles(
+        _ count: Int, shape: Shape, price start: Double = 1.1, volatility: Double = 0.0008,
+        decimals: Int = 5, step: Double = 60, t0: Double = 1_756_000_000
+    ) -> [AnalysisCandle] {
         var scale = 1.0
         for _ in 0..<decimals { scale *= 10 }
         func round(_ x: Double) -> Double { (x * scale).rounded() / scale }
@@ -61,7 +63,9 @@ struct CandleGenerator {
                 if flatLeft == 0 && uniform() < 0.02 { flatLeft = 20 + Int(uniform() * 40) }
                 if flatLeft > 0 {
                     flatLeft -= 1
-                    out.append(AnalysisCandle(timestamp: t0 + Double(i) * step, open: open, high: open, low: open, close: open))
+                    out.append(
+                        AnalysisCandle(timestamp: t0 + Double(i) * step, open: open, high: open, low: open, close: open)
+                    )
                     continue
                 }
             case .zigzag:
@@ -72,8 +76,10 @@ struct CandleGenerator {
             let wick = abs(normal()) * volatility * start * 0.5
             let high = round(Swift.max(open, close) + wick)
             let low = round(Swift.max(Swift.min(open, close) - abs(normal()) * volatility * start * 0.5, 1 / scale))
-            out.append(AnalysisCandle(timestamp: t0 + Double(i) * step, open: open, high: Swift.max(high, open, close),
-                                      low: Swift.min(low, open, close), close: close, volume: 1000 + Double(i % 17)))
+            out.append(
+                AnalysisCandle(
+                    timestamp: t0 + Double(i) * step, open: open, high: Swift.max(high, open, close),
+                    low: Swift.min(low, open, close), close: close, volume: 1000 + Double(i % 17)))
         }
         return out
     }

@@ -14,10 +14,15 @@ enum QuantumFluxOracle {
     }
 
     /// The reference's trades and statistics for `candles` with extra command-line options.
-    static func reference(_ candles: [AnalysisCandle], _ arguments: [String] = []) throws -> (trades: [[String]], stats: [String: Double]) {
+    static func reference(_ candles: [AnalysisCandle], _ arguments: [String] = []) throws -> (
+        trades: [[String]], stats: [String: Double]
+    ) {
         let data = Data(AnalysisTestSupport.candlesJSON(candles).utf8)
-        let r = try AnalysisTestSupport.runScript("quantum_flux_reference.py", ["-", "--flat"] + arguments, input: data, timeout: 300)
-        guard r.status == 0 else { throw TALibOracle.OracleFailure(message: "quantum_flux_reference.py exited \(r.status): \(r.stderr)") }
+        let r = try AnalysisTestSupport.runScript(
+            "quantum_flux_reference.py", ["-", "--flat"] + arguments, input: data, timeout: 300)
+        guard r.status == 0 else {
+            throw TALibOracle.OracleFailure(message: "quantum_flux_reference.py exited \(r.status): \(r.stderr)")
+        }
         var trades: [[String]] = []
         var stats: [String: Double] = [:]
         for line in String(decoding: r.stdout, as: UTF8.self).split(separator: "\n") {
@@ -29,7 +34,8 @@ enum QuantumFluxOracle {
     }
 
     /// Differences between qflux's result and the reference (empty = identical).
-    static func differences(_ ours: BacktestResult, _ theirs: (trades: [[String]], stats: [String: Double])) -> [String] {
+    static func differences(_ ours: BacktestResult, _ theirs: (trades: [[String]], stats: [String: Double])) -> [String]
+    {
         var out: [String] = []
         func same(_ a: Double, _ b: String, _ what: String) {
             guard let y = Double(b), a.bitPattern == y.bitPattern else {
@@ -37,7 +43,9 @@ enum QuantumFluxOracle {
                 return
             }
         }
-        if ours.trades.count != theirs.trades.count { out.append("trade count \(ours.trades.count) vs \(theirs.trades.count)") }
+        if ours.trades.count != theirs.trades.count {
+            out.append("trade count \(ours.trades.count) vs \(theirs.trades.count)")
+        }
         for (i, (t, f)) in zip(ours.trades, theirs.trades).enumerated() {
             guard f.count == 7 else {
                 out.append("trades[\(i)]: malformed reference line \(f)")
@@ -50,11 +58,14 @@ enum QuantumFluxOracle {
             if "\(t.won)" != f[4] { out.append("trades[\(i)].won: \(t.won) vs \(f[4])") }
             same(t.profit, f[5], "trades[\(i)].profit")
             same(t.balance, f[6], "trades[\(i)].balance")
-            if ours.equityCurve[i].balance.bitPattern != t.balance.bitPattern { out.append("equity_curve[\(i)] differs from the trade balance") }
+            if ours.equityCurve[i].balance.bitPattern != t.balance.bitPattern {
+                out.append("equity_curve[\(i)] differs from the trade balance")
+            }
         }
         let s = ours.statistics
         let mine: [String: Double] = [
-            "total_trades": Double(s.totalTrades), "wins": Double(s.wins), "losses": Double(s.losses), "win_rate": s.winRate,
+            "total_trades": Double(s.totalTrades), "wins": Double(s.wins), "losses": Double(s.losses),
+            "win_rate": s.winRate,
             "starting_balance": s.startingBalance, "ending_balance": s.endingBalance, "total_profit": s.totalProfit,
             "profit_percentage": s.profitPercentage,
         ]

@@ -5,8 +5,11 @@ import Indicators
 enum TALibOracle {
     /// TA-Lib's columns for `specs` over `candles` (nil = NaN / before the lookback).
     static func columns(_ candles: [AnalysisCandle], specs: [IndicatorSpec]) throws -> [String: [Double?]] {
-        let specJSON = specs.map { s in "[\"\(s.kind.rawValue)\",[" + s.parameters.map { "\($0)" }.joined(separator: ",") + "]]" }
-        let input = "{\"candles\":\(AnalysisTestSupport.candlesJSON(candles)),\"specs\":[\(specJSON.joined(separator: ","))]}"
+        let specJSON = specs.map { s in
+            "[\"\(s.kind.rawValue)\",[" + s.parameters.map { "\($0)" }.joined(separator: ",") + "]]"
+        }
+        let input =
+            "{\"candles\":\(AnalysisTestSupport.candlesJSON(candles)),\"specs\":[\(specJSON.joined(separator: ","))]}"
         let inURL = AnalysisTestSupport.temporaryFile(".json")
         let outURL = AnalysisTestSupport.temporaryFile(".json")
         defer {
@@ -19,7 +22,8 @@ enum TALibOracle {
         var columns: [String: [Double?]] = [:]
         for line in try String(contentsOf: outURL, encoding: .utf8).split(separator: "\n") {
             guard let tab = line.firstIndex(of: "\t") else { continue }
-            let values = line[line.index(after: tab)...].split(separator: ",", omittingEmptySubsequences: false).map { (s: Substring) -> Double? in
+            let values = line[line.index(after: tab)...].split(separator: ",", omittingEmptySubsequences: false).map {
+                (s: Substring) -> Double? in
                 guard let v = Double(s), !v.isNaN else { return nil }
                 return v
             }
@@ -47,7 +51,9 @@ enum TALibOracle {
         /// TA-Lib's value.
         var theirs: Double?
         /// Readable form.
-        var description: String { "\(column)[\(index)]: qflux \(ours.map { "\($0)" } ?? "nil") vs TA-Lib \(theirs.map { "\($0)" } ?? "nil")" }
+        var description: String {
+            "\(column)[\(index)]: qflux \(ours.map { "\($0)" } ?? "nil") vs TA-Lib \(theirs.map { "\($0)" } ?? "nil")"
+        }
     }
 
     /// Summary of a comparison.
@@ -72,11 +78,15 @@ enum TALibOracle {
         var report = Report()
         for (k, name) in table.columns.enumerated() {
             guard let col = theirs[name] else {
-                report.mismatches.append(Mismatch(column: name + " (missing from oracle)", index: -1, ours: nil, theirs: nil))
+                report.mismatches.append(
+                    Mismatch(column: name + " (missing from oracle)", index: -1, ours: nil, theirs: nil))
                 continue
             }
             guard col.count == table.values.count else {
-                report.mismatches.append(Mismatch(column: name + " (length \(col.count) vs \(table.values.count))", index: -1, ours: nil, theirs: nil))
+                report.mismatches.append(
+                    Mismatch(
+                        column: name + " (length \(col.count) vs \(table.values.count))", index: -1, ours: nil,
+                        theirs: nil))
                 continue
             }
             for i in 0..<col.count {

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import FastDecode
 import TextWriters
+
+@testable import FastDecode
 
 /// Fixture files copied from real, scrubbed PocketOption captures.
 enum Fixture {
@@ -39,7 +40,9 @@ struct NamedTick: Equatable, CustomStringConvertible {
 }
 
 /// Decodes lines and collects the events, resolving asset names.
-func decodeAll(_ lines: [String], decoder: MarketDecoder? = nil) -> (events: [DecodedEvent], ticks: [NamedTick], decoder: MarketDecoder) {
+func decodeAll(_ lines: [String], decoder: MarketDecoder? = nil) -> (
+    events: [DecodedEvent], ticks: [NamedTick], decoder: MarketDecoder
+) {
     let d = try! decoder ?? MarketDecoder()
     var events: [DecodedEvent] = []
     for line in lines {

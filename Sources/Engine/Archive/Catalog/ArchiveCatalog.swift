@@ -32,7 +32,11 @@ package struct ArchiveCatalog: Sendable {
         var taken = Set(listing.entries.map(\.filename))
         for file in csvFiles {
             guard let entry = OriginalCSV.entry(root: root, relative: file.relative, size: file.size) else {
-                listing.skipped.append((file.relative, "not in the original's CSV layout (timestamp,open,close,high,low or timestamp,asset,price)"))
+                listing.skipped.append(
+                    (
+                        file.relative,
+                        "not in the original's CSV layout (timestamp,open,close,high,low or timestamp,asset,price)"
+                    ))
                 continue
             }
             guard taken.insert(entry.filename).inserted else {
@@ -65,7 +69,9 @@ package struct ArchiveCatalog: Sendable {
     /// that names no server directory.
     package func resolve(_ clientPath: String) throws(CatalogError) -> CatalogEntry {
         guard !clientPath.isEmpty else { throw CatalogError("No file path provided") }
-        guard !clientPath.utf8.contains(0), clientPath.utf8.count <= 4096 else { throw CatalogError("not a path this server lists") }
+        guard !clientPath.utf8.contains(0), clientPath.utf8.count <= 4096 else {
+            throw CatalogError("not a path this server lists")
+        }
         guard let root else { throw CatalogError("this server has no data directory") }
         var relative = clientPath
         if relative.hasPrefix("/") {
@@ -88,7 +94,8 @@ package struct ArchiveCatalog: Sendable {
     /// (a folder swapped for a link after the listing is refused).
     package func checkedPath(_ entry: CatalogEntry) throws(CatalogError) -> String {
         guard let root, !entry.path.split(separator: "/").contains(".."),
-              CatalogDirectory.realPath(root + "/" + entry.path) == root + "/" + entry.path else {
+            CatalogDirectory.realPath(root + "/" + entry.path) == root + "/" + entry.path
+        else {
             throw CatalogError("\(entry.path): no longer where it was listed")
         }
         return root + "/" + entry.path
@@ -99,7 +106,8 @@ package struct ArchiveCatalog: Sendable {
         let path = try checkedPath(entry)
         switch entry.source {
         case let .archive(kind, seconds):
-            return CatalogCSVStream(exporting: path, options: Self.exportOptions(entry: entry, kind: kind, seconds: seconds))
+            return CatalogCSVStream(
+                exporting: path, options: Self.exportOptions(entry: entry, kind: kind, seconds: seconds))
         case .csv:
             return try CatalogCSVStream(file: path, root: root ?? "/", shownAs: entry.path)
         }
@@ -108,28 +116,39 @@ package struct ArchiveCatalog: Sendable {
     /// The `qflux export` options that produce an archived series' CSV (one asset, the
     /// original's columns, UTC times).
     package static func exportOptions(entry: CatalogEntry, kind: ArchiveKind, seconds: Int) -> ExportOptions {
-        ExportOptions(kind: kind, asset: entry.asset, timeframe: kind == .candles ? Timeframe(seconds: max(seconds, 1)) : nil,
-                      format: .csv, time: .iso)
+        ExportOptions(
+            kind: kind, asset: entry.asset, timeframe: kind == .candles ? Timeframe(seconds: max(seconds, 1)) : nil,
+            format: .csv, time: .iso)
     }
 
     // MARK: - Walk
 
-    private func walk(_ dir: String, relative: String, depth: Int, sizes: Bool,
-                      into listing: inout CatalogListing, csv: inout [(relative: String, size: Int)]) {
+    private func walk(
+        _ dir: String, relative: String, depth: Int, sizes: Bool,
+        into listing: inout CatalogListing, csv: inout [(relative: String, size: Int)]
+    ) {
         guard let items = CatalogDirectory.items(dir, sizes: true) else { return }
         for item in items {
             let rel = relative.isEmpty ? item.name : relative + "/" + item.name
             switch item.kind {
             case .link:
-                if item.name.hasSuffix(".csv") || depth == 1 { listing.skipped.append((rel, "a symbolic link (never followed)")) }
+                if item.name.hasSuffix(".csv") || depth == 1 {
+                    listing.skipped.append((rel, "a symbolic link (never followed)"))
+                }
             case .file:
                 if item.name.hasSuffix(".csv") { csv.append((rel, item.size)) }
             case .directory:
                 if depth == 2, let series = CatalogNames.seriesKind(folder: item.name),
-                   addSeries(dir + "/" + item.name, relative: rel, assetFolder: relative, series: series, sizes: sizes, into: &listing) {
+                    addSeries(
+                        dir + "/" + item.name, relative: rel, assetFolder: relative, series: series, sizes: sizes,
+                        into: &listing)
+                {
                     continue
                 }
-                if depth < Self.csvSearchDepth { walk(dir + "/" + item.name, relative: rel, depth: depth + 1, sizes: sizes, into: &listing, csv: &csv) }
+                if depth < Self.csvSearchDepth {
+                    walk(
+                        dir + "/" + item.name, relative: rel, depth: depth + 1, sizes: sizes, into: &listing, csv: &csv)
+                }
             case .other:
                 break
             }
@@ -137,8 +156,10 @@ package struct ArchiveCatalog: Sendable {
     }
 
     /// Adds the series in `folder` when it holds chunks; false when it holds none.
-    private func addSeries(_ folder: String, relative: String, assetFolder: String, series: (kind: ArchiveKind, seconds: Int),
-                           sizes: Bool, into listing: inout CatalogListing) -> Bool {
+    private func addSeries(
+        _ folder: String, relative: String, assetFolder: String, series: (kind: ArchiveKind, seconds: Int),
+        sizes: Bool, into listing: inout CatalogListing
+    ) -> Bool {
         // Unsorted: chunk order does not matter here, and 10,000 names sort slowly.
         guard let items = CatalogDirectory.items(folder, sizes: true, sorted: false) else { return false }
         let chunks = items.filter { $0.kind == .file && ChunkNaming.isChunk($0.name) }
@@ -152,12 +173,16 @@ package struct ArchiveCatalog: Sendable {
         if sizes {
             let total = chunks.reduce(0) { $0 + $1.size }
             let samples = CatalogSizeEstimate.pick(chunks) { $0.name.hasSuffix(ChunkNaming.openSuffix) }
-            size = CatalogSizeEstimate.estimate(asset: asset, kind: series.kind, samples: samples.map { (folder + "/" + $0.name, $0.size) },
-                                                totalBytes: total)
+            size = CatalogSizeEstimate.estimate(
+                asset: asset, kind: series.kind, samples: samples.map { (folder + "/" + $0.name, $0.size) },
+                totalBytes: total)
         }
-        listing.entries.append(CatalogEntry(
-            filename: CatalogNames.filename(folder: assetFolder, timeframe: timeframe), asset: asset, timeframe: timeframe,
-            path: relative, size: size, source: .archive(kind: series.kind, timeframeSeconds: series.seconds), chunks: chunks.count))
+        listing.entries.append(
+            CatalogEntry(
+                filename: CatalogNames.filename(folder: assetFolder, timeframe: timeframe), asset: asset,
+                timeframe: timeframe,
+                path: relative, size: size, source: .archive(kind: series.kind, timeframeSeconds: series.seconds),
+                chunks: chunks.count))
         return true
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ThreadSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -95,7 +96,11 @@ package final class CatalogCSVStream {
 /// its lock; the two semaphores only wake the other side (`room`: the slot is free or the reader
 /// left; `filled`: a buffer, the end or a failure is there).
 private final class ExportHandOver: Sendable {
-    enum Take { case piece([UInt8]), end, failed(String) }
+    enum Take {
+        case piece([UInt8])
+        case end
+        case failed(String)
+    }
 
     private struct State {
         var piece: [UInt8]?

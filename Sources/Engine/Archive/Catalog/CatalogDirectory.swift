@@ -25,7 +25,9 @@ struct CatalogDirectory {
         var out: [Item] = []
         while let e = readdir(dir) {
             let name = withUnsafePointer(to: &e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: e.pointee.d_name)) { String(cString: $0) }
+                $0.withMemoryRebound(to: CChar.self, capacity: MemoryLayout.size(ofValue: e.pointee.d_name)) {
+                    String(cString: $0)
+                }
             }
             if name.hasPrefix(".") { continue }
             var kind: Kind

@@ -17,7 +17,7 @@ package enum CatalogNames {
                 bytes.append(b)
             }
         }
-        if folder == "%00" { return nil } // safeName's spelling of the empty name: nothing to list
+        if folder == "%00" { return nil }  // safeName's spelling of the empty name: nothing to list
         guard let name = String(validating: bytes, as: UTF8.self) else { return nil }
         // Only the canonical spelling: one asset, one folder, one listing name.
         return ChunkNaming.safeName(name) == folder ? name : nil
@@ -62,7 +62,8 @@ package enum CatalogNames {
         for i in parts.indices.dropFirst() {
             let p = parts[i].lowercased()
             guard p.count >= 2, let unit = p.last, unit == "m" || unit == "h" || unit == "s" || unit == "d",
-                  p.dropLast().allSatisfy(\.isNumber), let tf = Timeframe(parsing: p) else { continue }
+                p.dropLast().allSatisfy(\.isNumber), let tf = Timeframe(parsing: p)
+            else { continue }
             return (parts[..<i].joined(separator: "_"), tf)
         }
         var tf: Timeframe?

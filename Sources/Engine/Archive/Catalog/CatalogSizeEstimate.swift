@@ -17,7 +17,9 @@ package enum CatalogSizeEstimate {
 
     /// The estimate for a series whose chunk files take `totalBytes`, from `samples` (some of its
     /// chunks with their bytes on disk); nil when no sample can be read or they hold nothing.
-    package static func estimate(asset: String, kind: ArchiveKind, samples: [(path: String, bytes: Int)], totalBytes: Int) -> Int? {
+    package static func estimate(
+        asset: String, kind: ArchiveKind, samples: [(path: String, bytes: Int)], totalBytes: Int
+    ) -> Int? {
         guard let reader = try? ArchiveReader() else { return nil }
         var rows = 0, bytes = 0
         for sample in samples where sample.bytes > 0 {
@@ -57,12 +59,17 @@ package enum CatalogSizeEstimate {
             return p - scratch
         }
         do {
-            _ = try reader.scan(path, ticks: { t in
-                total += measure { stamps.write(t.time, at: &$0) } + 1 + nameBytes + 1 + measure { numbers.write(t.price, at: &$0) } + 1
-            }, candles: { c in
-                total += measure { stamps.write(Double(c.start), at: &$0) } + 1
-                for v in [c.open, c.close, c.high, c.low] { total += measure { numbers.write(v, at: &$0) } + 1 }
-            })
+            _ = try reader.scan(
+                path,
+                ticks: { t in
+                    total +=
+                        measure { stamps.write(t.time, at: &$0) } + 1 + nameBytes + 1
+                        + measure { numbers.write(t.price, at: &$0) } + 1
+                },
+                candles: { c in
+                    total += measure { stamps.write(Double(c.start), at: &$0) } + 1
+                    for v in [c.open, c.close, c.high, c.low] { total += measure { numbers.write(v, at: &$0) } + 1 }
+                })
         } catch {
             return nil
         }
@@ -72,7 +79,8 @@ package enum CatalogSizeEstimate {
     /// Length of `text` as a CSV field (quoted when it holds a comma, quote or line break).
     private static func csvFieldLength(_ text: String) -> Int {
         let b = Array(text.utf8)
-        guard b.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else { return b.count }
+        guard b.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D })
+        else { return b.count }
         return b.count + 2 + b.filter { $0 == UInt8(ascii: "\"") }.count
     }
 }

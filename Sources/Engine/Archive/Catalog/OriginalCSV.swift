@@ -1,6 +1,7 @@
-import Foundation
 import Candles
 import FastDecode
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 import TextWriters
@@ -18,16 +19,20 @@ enum OriginalCSV {
     /// the tick header `timestamp,asset,price`, nor a header-less candle row in the original's order.
     static func entry(root: String, relative: String, size: Int) -> CatalogEntry? {
         guard let head = readHead(root + "/" + relative) else { return nil }
-        let lines = head.split(separator: "\n", omittingEmptySubsequences: true).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        let lines = head.split(separator: "\n", omittingEmptySubsequences: true).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
         guard let first = lines.first else { return nil }
         let fields = first.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")).lowercased()
+            $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                .lowercased()
         }
         let kind: ArchiveKind
         if fields.count == 3, fields[0] == "timestamp", fields[1] == "asset", fields[2] == "price" {
             kind = .ticks
         } else if Set(["timestamp", "open", "high", "low", "close"]).isSubset(of: fields)
-                    || (fields.count >= 5 && UTCTime.parse(fields[0]) != nil && fields[1...4].allSatisfy { Double($0) != nil }) {
+            || (fields.count >= 5 && UTCTime.parse(fields[0]) != nil && fields[1...4].allSatisfy { Double($0) != nil })
+        {
             kind = .candles
         } else {
             return nil
@@ -43,8 +48,9 @@ enum OriginalCSV {
         }
         if kind == .candles, tf == nil { tf = spacing(lines) }
         let timeframe = kind == .ticks ? "tick" : (tf?.description ?? "?")
-        return CatalogEntry(filename: name, asset: asset, timeframe: timeframe, path: relative, size: size,
-                            source: .csv(kind: kind), chunks: 0)
+        return CatalogEntry(
+            filename: name, asset: asset, timeframe: timeframe, path: relative, size: size,
+            source: .csv(kind: kind), chunks: 0)
     }
 
     /// The spacing of the first two data rows as a timeframe, when they have one.
@@ -72,7 +78,9 @@ enum OriginalCSV {
         guard n > 0 else { return nil }
         var bytes = Array(buffer[..<n])
         // A cut multi-byte character at the end is not an error.
-        while !bytes.isEmpty, String(validating: bytes, as: UTF8.self) == nil, bytes.count > n - 4 { bytes.removeLast() }
+        while !bytes.isEmpty, String(validating: bytes, as: UTF8.self) == nil, bytes.count > n - 4 {
+            bytes.removeLast()
+        }
         return String(validating: bytes, as: UTF8.self)
     }
 }

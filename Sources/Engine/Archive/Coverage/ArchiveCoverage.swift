@@ -50,7 +50,8 @@ package struct ArchiveCoverage: Sendable {
             for chunk in s.chunks {
                 do {
                     // Only plausible starts: Int64.min and .max overflow the gap arithmetic.
-                    _ = try reader.scan(chunk.path, ticks: { _ in }, candles: { if $0.isPlausible { starts.insert($0.start) } })
+                    _ = try reader.scan(
+                        chunk.path, ticks: { _ in }, candles: { if $0.isPlausible { starts.insert($0.start) } })
                 } catch {
                     unreadable.append((chunk.path, error))
                 }
@@ -69,7 +70,8 @@ package struct ArchiveCoverage: Sendable {
         for (a, b) in zip(sorted, sorted.dropFirst()) where b - a > period {
             gaps.append(Gap(from: a + period, to: b - period, missing: Int((b - a) / period) - 1))
         }
-        return Series(asset: asset, timeframeSeconds: timeframeSeconds, first: sorted.first ?? 0, last: sorted.last ?? 0,
-                      count: sorted.count, gaps: gaps)
+        return Series(
+            asset: asset, timeframeSeconds: timeframeSeconds, first: sorted.first ?? 0, last: sorted.last ?? 0,
+            count: sorted.count, gaps: gaps)
     }
 }

@@ -24,8 +24,10 @@ package struct ExportOptions: Sendable {
     package var time: TimeStyle
 
     /// Options.
-    package init(kind: ArchiveKind? = nil, asset: String? = nil, timeframe: Timeframe? = nil, from: Double? = nil,
-                to: Double? = nil, format: Format = .csv, time: TimeStyle = .iso) {
+    package init(
+        kind: ArchiveKind? = nil, asset: String? = nil, timeframe: Timeframe? = nil, from: Double? = nil,
+        to: Double? = nil, format: Format = .csv, time: TimeStyle = .iso
+    ) {
         self.kind = kind
         self.asset = asset
         self.timeframe = timeframe
@@ -72,8 +74,10 @@ package final class ArchiveExporter {
 
     /// An exporter. `sink` receives output bytes (returns false when the reader went away);
     /// `progress` gets (compressed bytes read, total) after each chunk.
-    package init(directory: String, options: ExportOptions,
-                sink: @escaping (UnsafeRawBufferPointer) -> Bool, progress: ((Int, Int) -> Void)? = nil) {
+    package init(
+        directory: String, options: ExportOptions,
+        sink: @escaping (UnsafeRawBufferPointer) -> Bool, progress: ((Int, Int) -> Void)? = nil
+    ) {
         self.directory = directory
         self.options = options
         self.sink = sink
@@ -95,7 +99,9 @@ package final class ArchiveExporter {
                 throw ArchiveError(.noChunks, path: directory, detail: "no data for asset '\(asset)' (have: \(known))")
             }
         }
-        let kind = options.kind ?? (options.timeframe != nil ? .candles : (series.contains { $0.kind == .ticks } ? .ticks : .candles))
+        let kind =
+            options.kind
+            ?? (options.timeframe != nil ? .candles : (series.contains { $0.kind == .ticks } ? .ticks : .candles))
         // Candles without --timeframe come from stored candles only.
         if kind == .candles, options.timeframe == nil { series = series.filter { $0.kind == .candles } }
         let assets = Array(Set(series.map(\.asset))).sorted()
@@ -120,16 +126,22 @@ package final class ArchiveExporter {
             }
         } else {
             let withAsset = assets.count > 1
-            if options.format == .csv { header(withAsset ? "timestamp,asset,open,close,high,low\n" : "timestamp,open,close,high,low\n") }
+            if options.format == .csv {
+                header(withAsset ? "timestamp,asset,open,close,high,low\n" : "timestamp,open,close,high,low\n")
+            }
             let target: Int
             if let tf = options.timeframe {
                 target = tf.seconds
             } else {
                 let tfs = Set(series.filter { $0.kind == .candles }.map(\.timeframeSeconds)).sorted()
-                guard let only = tfs.first else { throw ArchiveError(.noChunks, path: directory, detail: "no candle chunks") }
+                guard let only = tfs.first else {
+                    throw ArchiveError(.noChunks, path: directory, detail: "no candle chunks")
+                }
                 if tfs.count > 1 {
                     let names = tfs.map { Timeframe(seconds: $0).description }.joined(separator: ", ")
-                    throw ArchiveError(.noChunks, path: directory, detail: "several timeframes (\(names)): choose one with --timeframe")
+                    throw ArchiveError(
+                        .noChunks, path: directory, detail: "several timeframes (\(names)): choose one with --timeframe"
+                    )
                 }
                 target = only
             }
@@ -141,12 +153,14 @@ package final class ArchiveExporter {
                     .sorted { $0.timeframeSeconds > $1.timeframeSeconds }
                 var bucket = CandleBucket(seconds: Int64(target))
                 if let best = candleSources.first {
-                    var latest: [Int64: CandleRecord] = [:] // a revised candle: the last record wins
+                    var latest: [Int64: CandleRecord] = [:]  // a revised candle: the last record wins
                     for chunk in best.chunks {
-                        let s = try reader.scan(chunk.path, ticks: { _ in }, candles: { c in
-                            guard c.isPlausible else { summary.skippedAbsurd += 1; return }
-                            latest[c.start] = c
-                        })
+                        let s = try reader.scan(
+                            chunk.path, ticks: { _ in },
+                            candles: { c in
+                                guard c.isPlausible else { summary.skippedAbsurd += 1; return }
+                                latest[c.start] = c
+                            })
                         note(s)
                         done += chunk.compressedBytes
                         progress?(done, total)
@@ -154,9 +168,11 @@ package final class ArchiveExporter {
                     for start in latest.keys.sorted() { bucket.add(latest[start]!) }
                 } else if let ticks = mine.first(where: { $0.kind == .ticks }) {
                     for chunk in ticks.chunks {
-                        let s = try reader.scan(chunk.path, ticks: { t in
-                            if !bucket.add(t) { summary.skippedAbsurd += 1 }
-                        }, candles: { _ in })
+                        let s = try reader.scan(
+                            chunk.path,
+                            ticks: { t in
+                                if !bucket.add(t) { summary.skippedAbsurd += 1 }
+                            }, candles: { _ in })
                         note(s)
                         done += chunk.compressedBytes
                         progress?(done, total)
@@ -169,7 +185,8 @@ package final class ArchiveExporter {
                 for start in bucket.candles.keys.sorted() {
                     if let f = options.from, Double(start) < f { continue }
                     if let t = options.to, Double(start) >= t { continue }
-                    writeCandle(bucket.candles[start]!, asset: asset, csvName: withAsset ? name : nil, timeframe: target)
+                    writeCandle(
+                        bucket.candles[start]!, asset: asset, csvName: withAsset ? name : nil, timeframe: target)
                 }
             }
         }
@@ -179,30 +196,36 @@ package final class ArchiveExporter {
 
     // MARK: - Ticks
 
-    private func readTicks(_ reader: ArchiveReader, _ chunk: ChunkSummary, asset: String, csvName: [UInt8]) throws(ArchiveError) {
+    private func readTicks(_ reader: ArchiveReader, _ chunk: ChunkSummary, asset: String, csvName: [UInt8])
+        throws(ArchiveError)
+    {
         let from = options.from ?? -.infinity, to = options.to ?? .infinity
         if chunk.lastTime < from || chunk.firstTime >= to { return }
         if options.format == .csv {
             try readTicksCSV(reader, chunk, csvName: csvName, from: from, to: to)
             return
         }
-        let s = try reader.scan(chunk.path, ticks: { t in
-            guard t.isPlausible else { summary.skippedAbsurd += 1; return }
-            guard t.time >= from, t.time < to else { return }
-            json.removeAll()
-            json.tick(asset: asset, time: t.time, price: t.price)
-            json.newline()
-            json.bytes.withUnsafeBytes { out.append($0) }
-            summary.rows += 1
-            if out.count >= 1 << 20 { drain(force: false) }
-        }, candles: { _ in })
+        let s = try reader.scan(
+            chunk.path,
+            ticks: { t in
+                guard t.isPlausible else { summary.skippedAbsurd += 1; return }
+                guard t.time >= from, t.time < to else { return }
+                json.removeAll()
+                json.tick(asset: asset, time: t.time, price: t.price)
+                json.newline()
+                json.bytes.withUnsafeBytes { out.append($0) }
+                summary.rows += 1
+                if out.count >= 1 << 20 { drain(force: false) }
+            }, candles: { _ in })
         note(s)
     }
 
     /// CSV tick rows, written through a local pointer into `out` (no class access per byte, so
     /// no exclusivity checks), with the formatters' state held locally for the chunk.
-    private func readTicksCSV(_ reader: ArchiveReader, _ chunk: ChunkSummary, csvName: [UInt8],
-                              from: Double, to: Double) throws(ArchiveError) {
+    private func readTicksCSV(
+        _ reader: ArchiveReader, _ chunk: ChunkSummary, csvName: [UInt8],
+        from: Double, to: Double
+    ) throws(ArchiveError) {
         let limit = 1 << 20
         let rowMax = UTCTimestampWriter.maxLength + DecimalWriter.maxLength + csvName.count + 4
         out.reserve(limit + rowMax)
@@ -214,25 +237,27 @@ package final class ArchiveExporter {
         var absurd = 0
         let s = try csvName.withUnsafeBufferPointer { name throws(ArchiveError) -> ChunkSummary in
             let nameBase = name.baseAddress!, nameCount = name.count
-            return try reader.scan(chunk.path, ticks: { t in
-                guard t.isPlausible else { absurd += 1; return }
-                guard t.time >= from, t.time < to else { return }
-                if iso { stamps.write(t.time, at: &p) } else { epochs.write(t.time, at: &p) }
-                p.pointee = UInt8(ascii: ",")
-                (p + 1).update(from: nameBase, count: nameCount)
-                p += nameCount + 1
-                p.pointee = UInt8(ascii: ",")
-                p += 1
-                prices.write(t.price, at: &p)
-                p.pointee = 0x0A
-                p += 1
-                rows += 1
-                if p - base >= limit {
-                    out.count = p - base
-                    drain(force: false)
-                    p = base
-                }
-            }, candles: { _ in })
+            return try reader.scan(
+                chunk.path,
+                ticks: { t in
+                    guard t.isPlausible else { absurd += 1; return }
+                    guard t.time >= from, t.time < to else { return }
+                    if iso { stamps.write(t.time, at: &p) } else { epochs.write(t.time, at: &p) }
+                    p.pointee = UInt8(ascii: ",")
+                    (p + 1).update(from: nameBase, count: nameCount)
+                    p += nameCount + 1
+                    p.pointee = UInt8(ascii: ",")
+                    p += 1
+                    prices.write(t.price, at: &p)
+                    p.pointee = 0x0A
+                    p += 1
+                    rows += 1
+                    if p - base >= limit {
+                        out.count = p - base
+                        drain(force: false)
+                        p = base
+                    }
+                }, candles: { _ in })
         }
         out.count = p - base
         timestamps = stamps
@@ -266,8 +291,9 @@ package final class ArchiveExporter {
             out.put(0x0A)
         } else {
             json.removeAll()
-            json.candle(asset: asset, timeframe: timeframe, start: c.start, open: c.open, high: c.high, low: c.low,
-                        close: c.close, ticks: c.ticks)
+            json.candle(
+                asset: asset, timeframe: timeframe, start: c.start, open: c.open, high: c.high, low: c.low,
+                close: c.close, ticks: c.ticks)
             json.bytes.withUnsafeBytes { out.append($0) }
         }
         summary.rows += 1
@@ -292,7 +318,8 @@ package final class ArchiveExporter {
     /// A CSV field: quoted when it holds a comma, quote or newline.
     private func csvField(_ text: String) -> [UInt8] {
         let b = Array(text.utf8)
-        guard b.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) else { return b }
+        guard b.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D })
+        else { return b }
         var q: [UInt8] = [UInt8(ascii: "\"")]
         for c in b {
             if c == UInt8(ascii: "\"") { q.append(c) }

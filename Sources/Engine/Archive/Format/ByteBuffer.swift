@@ -52,7 +52,9 @@
     /// Appends bytes, growing when needed.
     @inlinable package func append(_ bytes: UnsafeRawBufferPointer) {
         reserve(bytes.count)
-        if bytes.count > 0 { UnsafeMutableRawPointer(base + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        if bytes.count > 0 {
+            UnsafeMutableRawPointer(base + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        }
         count += bytes.count
     }
 

@@ -67,7 +67,8 @@ package struct ChunkHeader: Equatable, Sendable {
 
     /// Parses a header (format 1 or 2); returns it and its length. Throws `notAnArchive` /
     /// `unsupportedFormat`, or `badRecord` when the bytes end inside the header.
-    package static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) -> (ChunkHeader, Int) {
+    package static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(ArchiveError) -> (ChunkHeader, Int)
+    {
         guard bytes.count >= 4, bytes.prefix(4).elementsEqual(magic) else {
             throw ArchiveError(.notAnArchive, path: path, detail: bytes.count < 4 ? "no header" : "bad magic")
         }
@@ -80,7 +81,8 @@ package struct ChunkHeader: Equatable, Sendable {
             throw ArchiveError(.unsupportedFormat, path: path, detail: "kind \(bytes[5])")
         }
         let encoding = bytes[6]
-        guard encoding == scaledDeltaEncoding || (version >= 2 && kind == .ticks && encoding == bitPackedEncoding) else {
+        guard encoding == scaledDeltaEncoding || (version >= 2 && kind == .ticks && encoding == bitPackedEncoding)
+        else {
             throw ArchiveError(.unsupportedFormat, path: path, detail: "encoding \(encoding)")
         }
         func u32(_ i: Int) -> UInt32 {
@@ -89,12 +91,15 @@ package struct ChunkHeader: Equatable, Sendable {
         let tf = u32(8)
         let n = Int(bytes[12]) | Int(bytes[13]) << 8
         let nameStart = version >= 2 ? fixedSizeV2 : fixedSize
-        guard bytes.count >= nameStart + n else { throw ArchiveError(.badRecord, path: path, detail: "header cut short") }
+        guard bytes.count >= nameStart + n else {
+            throw ArchiveError(.badRecord, path: path, detail: "header cut short")
+        }
         var limit = maxRecords
         if version >= 2 {
             let declared = u32(14)
             guard declared >= 1, declared <= UInt32(maxRecords) else {
-                throw ArchiveError(.unsupportedFormat, path: path, detail: "record limit \(declared) (at most \(maxRecords))")
+                throw ArchiveError(
+                    .unsupportedFormat, path: path, detail: "record limit \(declared) (at most \(maxRecords))")
             }
             limit = Int(declared)
         }

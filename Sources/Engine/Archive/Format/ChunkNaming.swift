@@ -1,6 +1,7 @@
 import Candles
 import FastDecode
 import TextWriters
+
 /// File and folder names of chunks (see docs/archive-format.md):
 /// `EURUSD_otc/ticks/EURUSD_otc_ticks_20250903T003350Z_000001.qfa.lz4` and
 /// `EURUSD_otc/candles_1m/EURUSD_otc_candles_1m_20250903T003300Z_000001.qfa.lz4`; a chunk being
@@ -19,7 +20,7 @@ package enum ChunkNaming {
         for b in asset.utf8 {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
                 out.unicodeScalars.append(Unicode.Scalar(b))
             default:
                 let hex = Array("0123456789ABCDEF".unicodeScalars)
@@ -42,10 +43,13 @@ package enum ChunkNaming {
     }
 
     /// A closed chunk's file name (no folder) for a chunk whose first record is at `time`.
-    package static func fileName(asset: String, kind: ArchiveKind, timeframeSeconds: Int, time: Double, sequence: Int) -> String {
+    package static func fileName(asset: String, kind: ArchiveKind, timeframeSeconds: Int, time: Double, sequence: Int)
+        -> String
+    {
         let seq = String(sequence)
         let padded = String(repeating: "0", count: max(0, 6 - seq.count)) + seq
-        return "\(safeName(asset))_\(kindPart(kind, timeframeSeconds: timeframeSeconds))_\(UTCTime.compactStamp(time))_\(padded)\(closedSuffix)"
+        return
+            "\(safeName(asset))_\(kindPart(kind, timeframeSeconds: timeframeSeconds))_\(UTCTime.compactStamp(time))_\(padded)\(closedSuffix)"
     }
 
     /// Whether a file name is a chunk, closed or open.

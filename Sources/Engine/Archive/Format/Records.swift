@@ -112,8 +112,10 @@ package enum RecordEnd: Equatable, Sendable {
 package enum RecordDecoder {
     /// Decodes encoding-2 tick records (format 2). Fewer than 8 zero bits at the end are the
     /// padding of the last byte.
-    package static func bitTicks(_ bytes: UnsafeRawBufferPointer, from offset: Int, limit: Int = .max,
-                         _ body: (TickRecord) -> Void) throws(RecordError) -> RecordEnd {
+    package static func bitTicks(
+        _ bytes: UnsafeRawBufferPointer, from offset: Int, limit: Int = .max,
+        _ body: (TickRecord) -> Void
+    ) throws(RecordError) -> RecordEnd {
         guard bytes.count > offset else { return .clean }
         var reader = BitReader(bytes, offset: offset)
         var time = BitColumn(), price = BitColumn()
@@ -128,8 +130,10 @@ package enum RecordDecoder {
     }
 
     /// Decodes encoding-1 tick records (format 1).
-    package static func ticks(_ bytes: UnsafeRawBufferPointer, from offset: Int, limit: Int = .max,
-                      _ body: (TickRecord) -> Void) throws(RecordError) -> RecordEnd {
+    package static func ticks(
+        _ bytes: UnsafeRawBufferPointer, from offset: Int, limit: Int = .max,
+        _ body: (TickRecord) -> Void
+    ) throws(RecordError) -> RecordEnd {
         guard bytes.count > offset else { return .clean }
         var cursor = ByteCursor(bytes, offset: offset)
         var time = ScaledColumn(), price = ScaledColumn()
@@ -144,8 +148,10 @@ package enum RecordDecoder {
     }
 
     /// Decodes encoding-1 candle records (formats 1 and 2).
-    package static func candles(_ bytes: UnsafeRawBufferPointer, from offset: Int, limit: Int = .max,
-                        _ body: (CandleRecord) -> Void) throws(RecordError) -> RecordEnd {
+    package static func candles(
+        _ bytes: UnsafeRawBufferPointer, from offset: Int, limit: Int = .max,
+        _ body: (CandleRecord) -> Void
+    ) throws(RecordError) -> RecordEnd {
         guard bytes.count > offset else { return .clean }
         var cursor = ByteCursor(bytes, offset: offset)
         var start: Int64 = 0
@@ -154,11 +160,14 @@ package enum RecordDecoder {
         while !cursor.atEnd {
             guard n < limit else { return .overLimit }
             guard let ds = try cursor.varint(),
-                  let o = try open.decode(&cursor), let h = try high.decode(&cursor),
-                  let l = try low.decode(&cursor), let c = try close.decode(&cursor),
-                  let t = try cursor.varint() else { return .cut }
+                let o = try open.decode(&cursor), let h = try high.decode(&cursor),
+                let l = try low.decode(&cursor), let c = try close.decode(&cursor),
+                let t = try cursor.varint()
+            else { return .cut }
             start = start &+ unzigzag(ds)
-            body(CandleRecord(start: start, open: o, high: h, low: l, close: c, ticks: Int(truncatingIfNeeded: unzigzag(t))))
+            body(
+                CandleRecord(
+                    start: start, open: o, high: h, low: l, close: c, ticks: Int(truncatingIfNeeded: unzigzag(t))))
             n += 1
         }
         return .clean

@@ -19,7 +19,7 @@ struct ScaledColumn {
     @usableFromInline static let maxDecimal = 15
     @usableFromInline static let binaryBase = 1056
     @usableFromInline static let special = 4095
-    @usableFromInline static let limit = 9_007_199_254_740_992.0 // 2^53
+    @usableFromInline static let limit = 9_007_199_254_740_992.0  // 2^53
 
     /// The value of integer `a` at scale code `k` (k must be valid).
     @inlinable @inline(__always)

@@ -70,7 +70,8 @@ struct XXH32 {
 
     /// The hash of everything added so far (the state is unchanged).
     func digest() -> UInt32 {
-        var h: UInt32 = total >= 16
+        var h: UInt32 =
+            total >= 16
             ? v1.rotatedLeft(1) &+ v2.rotatedLeft(7) &+ v3.rotatedLeft(12) &+ v4.rotatedLeft(18)
             : Self.p5
         h = h &+ UInt32(truncatingIfNeeded: total)
@@ -79,7 +80,9 @@ struct XXH32 {
         withUnsafeBytes(of: &copy) { buf in
             var i = 0
             while n - i >= 4 {
-                h = (h &+ UInt32(littleEndian: buf.loadUnaligned(fromByteOffset: i, as: UInt32.self)) &* Self.p3).rotatedLeft(17) &* Self.p4
+                h =
+                    (h &+ UInt32(littleEndian: buf.loadUnaligned(fromByteOffset: i, as: UInt32.self)) &* Self.p3)
+                    .rotatedLeft(17) &* Self.p4
                 i += 4
             }
             while i < n {

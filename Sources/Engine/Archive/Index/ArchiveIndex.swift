@@ -88,8 +88,12 @@ package struct ArchiveIndex: Sendable {
         var map: [String: Series] = [:]
         for c in chunks where !c.header.asset.isEmpty {
             let key = "\(c.header.asset)\u{0}\(c.header.kind.rawValue)\u{0}\(c.header.timeframeSeconds)"
-            map[key, default: Series(asset: c.header.asset, kind: c.header.kind,
-                                     timeframeSeconds: Int(c.header.timeframeSeconds), chunks: [])].chunks.append(c)
+            map[
+                key,
+                default: Series(
+                    asset: c.header.asset, kind: c.header.kind,
+                    timeframeSeconds: Int(c.header.timeframeSeconds), chunks: [])
+            ].chunks.append(c)
         }
         return map.values.map { s in
             var s = s
@@ -133,7 +137,8 @@ package enum ArchiveVerifier {
             do {
                 summary = try reader.scan(path, ticks: { _ in }, candles: { _ in })
             } catch {
-                report.damaged.append(Problem(path: path, reason: "\(error.code.rawValue): \(error.detail ?? "\(error)")"))
+                report.damaged.append(
+                    Problem(path: path, reason: "\(error.code.rawValue): \(error.detail ?? "\(error)")"))
                 continue
             }
             report.records += summary.records
@@ -143,9 +148,13 @@ package enum ArchiveVerifier {
             case .truncated where summary.isOpen:
                 report.truncatedOpen.append(summary)
             case .truncated:
-                report.damaged.append(Problem(path: path, reason: "cut short (closed chunk without its frame end); \(summary.records) records readable"))
+                report.damaged.append(
+                    Problem(
+                        path: path,
+                        reason: "cut short (closed chunk without its frame end); \(summary.records) records readable"))
             case let .damaged(why):
-                report.damaged.append(Problem(path: path, reason: "\(why); \(summary.records) records readable before it"))
+                report.damaged.append(
+                    Problem(path: path, reason: "\(why); \(summary.records) records readable before it"))
             }
         }
         return report

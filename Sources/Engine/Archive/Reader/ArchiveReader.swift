@@ -58,16 +58,20 @@ package struct ArchiveReader {
     /// the writer's chunk size; format 1: ``ChunkHeader/maxRecords``) nor decodes to more
     /// bytes than those records can take: past that it is damaged.
     /// An `.open` chunk that was closed (renamed) since it was listed is read under its closed name.
-    package func scan(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void) throws(ArchiveError) -> ChunkSummary {
+    package func scan(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void) throws(ArchiveError)
+        -> ChunkSummary
+    {
         do {
             return try scanFile(path, ticks: ticks, candles: candles)
-        } catch where error.code == .read && error.errno == ENOENT && path.hasSuffix(ChunkNaming.openSuffix) {
+        } catch  where error.code == .read && error.errno == ENOENT && path.hasSuffix(ChunkNaming.openSuffix) {
             // The writer closed it meanwhile (a live archive): the same records, complete.
             return try scanFile(String(path.dropLast(".open".count)), ticks: ticks, candles: candles)
         }
     }
 
-    private func scanFile(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void) throws(ArchiveError) -> ChunkSummary {
+    private func scanFile(_ path: String, ticks: (TickRecord) -> Void, candles: (CandleRecord) -> Void)
+        throws(ArchiveError) -> ChunkSummary
+    {
         let isOpen = path.hasSuffix(ChunkNaming.openSuffix)
         var parsed: (header: ChunkHeader, length: Int)?
         // Until the header is read: room for the longest header and a first step of records.
@@ -82,7 +86,7 @@ package struct ArchiveReader {
                 do throws(ArchiveError) {
                     parsed = try ChunkHeader.parse(bytes, path: path)
                 } catch {
-                    guard error.code == .badRecord else { throw error } // else: header cut short, more to come
+                    guard error.code == .badRecord else { throw error }  // else: header cut short, more to come
                 }
                 if let parsed { return parsed.header.maxDecodedBytes(headerLength: parsed.length) }
             }
@@ -100,14 +104,18 @@ package struct ArchiveReader {
             if condition == .truncated, error.code != .unsupportedFormat {
                 guard isOpen else {
                     // A closed chunk always has its header: an empty or cut-short file is damage.
-                    throw ArchiveError(.badRecord, path: path, detail: decompressor.fileSize == 0
-                        ? "empty file (0 bytes)" : "closed chunk cut short before its header (\(decompressor.fileSize) bytes)")
+                    throw ArchiveError(
+                        .badRecord, path: path,
+                        detail: decompressor.fileSize == 0
+                            ? "empty file (0 bytes)"
+                            : "closed chunk cut short before its header (\(decompressor.fileSize) bytes)")
                 }
                 // An open chunk whose first block never reached the disk.
                 let h = ChunkHeader(kind: .ticks, asset: "", timeframeSeconds: 0)
-                return ChunkSummary(path: path, header: h, isOpen: isOpen,
-                                    condition: .truncated, records: 0, firstTime: .nan, lastTime: .nan,
-                                    compressedBytes: decompressor.fileSize, decodedBytes: 0)
+                return ChunkSummary(
+                    path: path, header: h, isOpen: isOpen,
+                    condition: .truncated, records: 0, firstTime: .nan, lastTime: .nan,
+                    compressedBytes: decompressor.fileSize, decodedBytes: 0)
             }
             throw error
         }
@@ -143,14 +151,18 @@ package struct ArchiveReader {
             case .clean: break
             case .cut: if condition == .complete { condition = .damaged("frame ends inside a record") }
             case .overLimit:
-                if case .damaged = condition {} else { condition = .damaged("more records than its header allows (\(limit))") }
+                if case .damaged = condition {
+                } else {
+                    condition = .damaged("more records than its header allows (\(limit))")
+                }
             }
         } catch {
             if case .damaged = condition {} else { condition = .damaged("undecodable record after \(records) records") }
         }
-        return ChunkSummary(path: path, header: header, isOpen: isOpen,
-                            condition: condition, records: records,
-                            firstTime: records > 0 ? first : .nan, lastTime: records > 0 ? last : .nan,
-                            compressedBytes: decompressor.fileSize, decodedBytes: bytes.count)
+        return ChunkSummary(
+            path: path, header: header, isOpen: isOpen,
+            condition: condition, records: records,
+            firstTime: records > 0 ? first : .nan, lastTime: records > 0 ? last : .nan,
+            compressedBytes: decompressor.fileSize, decodedBytes: bytes.count)
     }
 }

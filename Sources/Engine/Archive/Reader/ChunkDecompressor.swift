@@ -1,4 +1,5 @@
 import CLZ4
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,14 +67,15 @@ final class ChunkDecompressor {
         let type = st.st_mode & S_IFMT
         guard type == S_IFREG else {
             Glibc.close(fd)
-            let what = switch type {
-            case S_IFIFO: "a FIFO"
-            case S_IFCHR: "a character device"
-            case S_IFBLK: "a block device"
-            case S_IFDIR: "a directory"
-            case S_IFSOCK: "a socket"
-            default: "not a regular file"
-            }
+            let what =
+                switch type {
+                case S_IFIFO: "a FIFO"
+                case S_IFCHR: "a character device"
+                case S_IFBLK: "a block device"
+                case S_IFDIR: "a directory"
+                case S_IFSOCK: "a socket"
+                default: "not a regular file"
+                }
             throw ArchiveError(.notAnArchive, path: path, detail: "\(what), not a regular file: refused")
         }
         return (fd, Int(st.st_size))
@@ -82,14 +84,16 @@ final class ChunkDecompressor {
     /// Decompresses the frame in `path` into ``output``. `limit` is called after every step
     /// with the output so far; it returns the most decoded bytes allowed (and may throw, e.g.
     /// on a bad chunk header): past it the chunk is damaged and reading stops.
-    func decompress(_ path: String, limit: (ByteBuffer) throws(ArchiveError) -> Int) throws(ArchiveError) -> ChunkCondition {
+    func decompress(_ path: String, limit: (ByteBuffer) throws(ArchiveError) -> Int) throws(ArchiveError)
+        -> ChunkCondition
+    {
         output.removeAll()
         input.removeAll()
         inputStart = 0
         let (fd, size) = try Self.openRegular(path)
         defer { Glibc.close(fd) }
         fileSize = size
-        var fileOffset = 0 // bytes read from the file
+        var fileOffset = 0  // bytes read from the file
         var eof = false
 
         /// Makes `want` unconsumed bytes available unless the file ends first.
@@ -107,7 +111,9 @@ final class ChunkDecompressor {
                     if Glibc.errno == EINTR { continue }
                     throw ArchiveError(.read, path: path, errno: Glibc.errno)
                 }
-                if n == 0 { eof = true } else {
+                if n == 0 {
+                    eof = true
+                } else {
                     input.count += n
                     fileOffset += n
                 }
@@ -124,7 +130,7 @@ final class ChunkDecompressor {
         }
 
         LZ4F_resetDecompressionContext(dctx)
-        var hint = 7 // smallest frame header
+        var hint = 7  // smallest frame header
         var bound = try limit(output)
         while true {
             if hint == 0 {
@@ -145,8 +151,9 @@ final class ChunkDecompressor {
                 output.reserve(Self.step)
                 var dstSize = min(Self.step, bound + 1 - output.count)
                 var srcSize = feed - consumed
-                let r = LZ4F_decompress(dctx, output.base + output.count, &dstSize,
-                                        input.base + inputStart + consumed, &srcSize, nil)
+                let r = LZ4F_decompress(
+                    dctx, output.base + output.count, &dstSize,
+                    input.base + inputStart + consumed, &srcSize, nil)
                 if qf_lz4f_is_error(r) != 0 {
                     output.count = mark
                     return .damaged(LZ4ChunkFile.errorName(r))

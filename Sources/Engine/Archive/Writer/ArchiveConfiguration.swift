@@ -19,8 +19,10 @@ package struct ArchiveConfiguration: Sendable, Equatable {
     package var injectedSyncDelay: Double = 0
 
     /// A configuration; chunk sizes are kept within 1…``ChunkHeader/maxRecords`` (2^20).
-    package init(directory: String, collect: ArchiveCollect = .both, tickChunkSize: Int = 1000,
-                candleChunkSize: Int = 100, flushInterval: Double = 1.0) {
+    package init(
+        directory: String, collect: ArchiveCollect = .both, tickChunkSize: Int = 1000,
+        candleChunkSize: Int = 100, flushInterval: Double = 1.0
+    ) {
         self.directory = directory
         self.collect = collect
         self.tickChunkSize = min(max(1, tickChunkSize), ChunkHeader.maxRecords)

@@ -2,6 +2,7 @@ import Candles
 import FastDecode
 import Foundation
 import Logging
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -78,17 +79,20 @@ package final class ArchiveWriter {
         if let s = candleStreams[key] {
             stream = s
         } else {
-            stream = ChunkStream(directory: configuration.directory, asset: assets.name(of: candle.asset),
-                                 kind: .candles, timeframeSeconds: candle.timeframe.seconds,
-                                 chunkSize: configuration.candleChunkSize, durable: configuration.fsyncOnClose,
-                                 syncDelay: configuration.injectedSyncDelay)
+            stream = ChunkStream(
+                directory: configuration.directory, asset: assets.name(of: candle.asset),
+                kind: .candles, timeframeSeconds: candle.timeframe.seconds,
+                chunkSize: configuration.candleChunkSize, durable: configuration.fsyncOnClose,
+                syncDelay: configuration.injectedSyncDelay)
             candleStreams[key] = stream
             allStreams.append(stream)
         }
         if !stream.isOpen { guard try start(stream, time: Double(candle.start)) else { return } }
-        stream.candleEncoder.encode(CandleRecord(start: candle.start, open: candle.open, high: candle.high,
-                                                 low: candle.low, close: candle.close, ticks: candle.ticks),
-                                    into: stream.staged)
+        stream.candleEncoder.encode(
+            CandleRecord(
+                start: candle.start, open: candle.open, high: candle.high,
+                low: candle.low, close: candle.close, ticks: candle.ticks),
+            into: stream.staged)
         statistics.candles += 1
         try recorded(stream)
     }
@@ -122,8 +126,11 @@ package final class ArchiveWriter {
     package func sync() throws(ArchiveError) {
         try flush()
         for stream in allStreams where stream.isOpen {
-            let folder = configuration.directory + "/" + ChunkNaming.folder(asset: stream.asset, kind: stream.kind,
-                                                                            timeframeSeconds: stream.timeframeSeconds)
+            let folder =
+                configuration.directory + "/"
+                + ChunkNaming.folder(
+                    asset: stream.asset, kind: stream.kind,
+                    timeframeSeconds: stream.timeframeSeconds)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
             for name in names where name.hasSuffix(ChunkNaming.openSuffix) {
                 let fd = Glibc.open(folder + "/" + name, O_RDONLY | O_CLOEXEC)
@@ -160,10 +167,11 @@ package final class ArchiveWriter {
         if index >= tickStreams.count {
             tickStreams.append(contentsOf: repeatElement(nil, count: index + 1 - tickStreams.count))
         }
-        let stream = ChunkStream(directory: configuration.directory, asset: assets.name(of: AssetID(rawValue: UInt32(index))),
-                                 kind: .ticks, timeframeSeconds: 0, chunkSize: configuration.tickChunkSize,
-                                 durable: configuration.fsyncOnClose,
-                                 syncDelay: configuration.injectedSyncDelay)
+        let stream = ChunkStream(
+            directory: configuration.directory, asset: assets.name(of: AssetID(rawValue: UInt32(index))),
+            kind: .ticks, timeframeSeconds: 0, chunkSize: configuration.tickChunkSize,
+            durable: configuration.fsyncOnClose,
+            syncDelay: configuration.injectedSyncDelay)
         tickStreams[index] = stream
         allStreams.append(stream)
         return stream
@@ -213,7 +221,8 @@ package final class ArchiveWriter {
     private func fail(_ stream: ChunkStream, _ error: ArchiveError) {
         statistics.errors += 1
         stream.abandon(stats: &statistics, until: now + configuration.flushInterval)
-        logger.error("archive write failed; dropping \(stream.asset) \(stream.kind) records for \(configuration.flushInterval) s",
-                     metadata: ["error": "\(error)"])
+        logger.error(
+            "archive write failed; dropping \(stream.asset) \(stream.kind) records for \(configuration.flushInterval) s",
+            metadata: ["error": "\(error)"])
     }
 }

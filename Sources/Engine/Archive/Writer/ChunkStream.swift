@@ -30,8 +30,10 @@ final class ChunkStream {
     /// Seconds slept before every fsync (``ArchiveConfiguration/injectedSyncDelay``).
     let syncDelay: Double
 
-    init(directory: String, asset: String, kind: ArchiveKind, timeframeSeconds: Int, chunkSize: Int,
-         durable: Bool = true, syncDelay: Double = 0) {
+    init(
+        directory: String, asset: String, kind: ArchiveKind, timeframeSeconds: Int, chunkSize: Int,
+        durable: Bool = true, syncDelay: Double = 0
+    ) {
         self.durable = durable
         self.syncDelay = syncDelay
         self.asset = asset
@@ -54,8 +56,9 @@ final class ChunkStream {
         }
         while true {
             sequence += 1
-            let name = ChunkNaming.fileName(asset: asset, kind: kind, timeframeSeconds: timeframeSeconds,
-                                            time: time, sequence: sequence)
+            let name = ChunkNaming.fileName(
+                asset: asset, kind: kind, timeframeSeconds: timeframeSeconds,
+                time: time, sequence: sequence)
             let final = folder + "/" + name
             if access(final, F_OK) == 0 { continue }
             do {
@@ -76,8 +79,11 @@ final class ChunkStream {
         candleEncoder = CandleEncoder()
         chunkRecords = 0
         staged.removeAll()
-        staged.append(ChunkHeader(kind: kind, asset: asset, timeframeSeconds: UInt32(timeframeSeconds),
-                                  recordLimit: chunkSize).bytes)
+        staged.append(
+            ChunkHeader(
+                kind: kind, asset: asset, timeframeSeconds: UInt32(timeframeSeconds),
+                recordLimit: chunkSize
+            ).bytes)
     }
 
     /// Writes the staged records as complete LZ4 blocks. Tick records are bit-packed: the last
@@ -94,7 +100,7 @@ final class ChunkStream {
     /// Writes what is staged, ends the frame and renames the chunk to its final name.
     func closeChunk(stats: inout ArchiveWriterStatistics) throws(ArchiveError) {
         guard let file else { return }
-        if kind == .ticks { tickEncoder.finish(into: staged) } // the last byte, now final
+        if kind == .ticks { tickEncoder.finish(into: staged) }  // the last byte, now final
         try writeStaged(stats: &stats)
         let before = file.bytesWritten
         try file.close()

@@ -52,6 +52,8 @@ package final class DataDirectoryLock {
         var buffer = [UInt8](repeating: 0, count: 32)
         let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 31, 0) }
         guard n > 0 else { return nil }
-        return Int(String(decoding: buffer[0..<n].filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }, as: UTF8.self))
+        return Int(
+            String(decoding: buffer[0..<n].filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }, as: UTF8.self)
+        )
     }
 }

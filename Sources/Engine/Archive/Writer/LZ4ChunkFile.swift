@@ -1,4 +1,5 @@
 import CLZ4
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +35,9 @@ final class LZ4ChunkFile {
     private var provisional = 0
 
     /// Page size: the unit a signal cannot split a write inside.
-    static let page: Int = { let p = Int(sysconf(Int32(_SC_PAGESIZE))); return p >= 4096 ? p : 4096 }()
+    static let page: Int = {
+        let p = Int(sysconf(Int32(_SC_PAGESIZE))); return p >= 4096 ? p : 4096
+    }()
     static let maxBlock = 65_536
 
     /// Creates `openPath` (never an existing file) and writes the frame header.
@@ -123,7 +126,7 @@ final class LZ4ChunkFile {
         (out.base + out.count).update(from: src, count: n)
         out.count += n
         blockCount += n
-        let size = UInt32(blockCount) | 0x8000_0000 // stored uncompressed
+        let size = UInt32(blockCount) | 0x8000_0000  // stored uncompressed
         UnsafeMutableRawPointer(out.base).storeBytes(of: size.littleEndian, as: UInt32.self)
         let check = XXH32.hash(out.base + 4, blockCount)
         UnsafeMutableRawPointer(out.base + out.count).storeBytes(of: check.littleEndian, as: UInt32.self)
@@ -147,7 +150,9 @@ final class LZ4ChunkFile {
         out.count = 8
         blockStart = -1
         try writeOut(at: bytesWritten)
-        if durable, Self.sync(fd, delay: syncDelay) != 0 { throw ArchiveError(.sync, path: openPath, errno: Glibc.errno) }
+        if durable, Self.sync(fd, delay: syncDelay) != 0 {
+            throw ArchiveError(.sync, path: openPath, errno: Glibc.errno)
+        }
         Glibc.close(fd)
         fd = -1
         if rename(openPath, finalPath) != 0 { throw ArchiveError(.rename, path: finalPath, errno: Glibc.errno) }

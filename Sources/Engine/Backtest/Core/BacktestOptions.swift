@@ -39,13 +39,16 @@ package struct BacktestOptions: Sendable, Equatable {
     package func validate() -> String? {
         if !(payout.isFinite && payout >= 0) { return "payout must be a number >= 0, got \(payout)" }
         switch stake {
-        case .fraction(let f) where !(f.isFinite && f > 0 && f <= 1): return "stake fraction must be in (0, 1], got \(f)"
+        case .fraction(let f) where !(f.isFinite && f > 0 && f <= 1):
+            return "stake fraction must be in (0, 1], got \(f)"
         case .fixed(let a) where !(a.isFinite && a > 0): return "fixed stake must be > 0, got \(a)"
         default: break
         }
         if expiry < 1 { return "expiry must be at least 1 candle, got \(expiry)" }
         if window < 1 { return "window must be at least 1 candle, got \(window)" }
-        if !(startingBalance.isFinite && startingBalance > 0) { return "starting balance must be > 0, got \(startingBalance)" }
+        if !(startingBalance.isFinite && startingBalance > 0) {
+            return "starting balance must be > 0, got \(startingBalance)"
+        }
         return nil
     }
 }

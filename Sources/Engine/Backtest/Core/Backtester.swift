@@ -6,8 +6,10 @@ package enum Backtester {
     /// exit at candle `i + expiry`'s close (no trade when that candle does not exist), stake taken
     /// from the balance at entry, balance updated right away — in the original's order of
     /// operations, so the defaults reproduce it to the last bit.
-    package static func run(candles: [AnalysisCandle], signals: [TradeSignal?], options: BacktestOptions,
-                            strategy: String) -> BacktestResult {
+    package static func run(
+        candles: [AnalysisCandle], signals: [TradeSignal?], options: BacktestOptions,
+        strategy: String
+    ) -> BacktestResult {
         let n = candles.count
         var balance = options.startingBalance
         var wins = 0
@@ -53,9 +55,11 @@ package enum Backtester {
                     balance -= amount
                     losses += 1
                 }
-                trades.append(Trade(timestamp: candles[i].timestamp, signal: signal, entryPrice: entry, exitPrice: exit,
-                                    won: won && !refunded, profit: profit, balance: balance, entryIndex: i,
-                                    exitIndex: i + options.expiry, refunded: refunded))
+                trades.append(
+                    Trade(
+                        timestamp: candles[i].timestamp, signal: signal, entryPrice: entry, exitPrice: exit,
+                        won: won && !refunded, profit: profit, balance: balance, entryIndex: i,
+                        exitIndex: i + options.expiry, refunded: refunded))
                 equity.append(EquityPoint(timestamp: candles[i].timestamp, balance: balance))
             }
         }
@@ -66,13 +70,18 @@ package enum Backtester {
             winRate: total > 0 ? Double(wins) / Double(total) * 100 : 0,
             startingBalance: options.startingBalance, endingBalance: balance, totalProfit: totalProfit,
             profitPercentage: totalProfit / (options.startingBalance / 100))
-        return BacktestResult(strategy: strategy, trades: trades, equityCurve: equity, statistics: stats, options: options,
-                              candleCount: n, firstTimestamp: candles.first?.timestamp ?? 0,
-                              lastTimestamp: candles.last?.timestamp ?? 0, refunds: refunds)
+        return BacktestResult(
+            strategy: strategy, trades: trades, equityCurve: equity, statistics: stats, options: options,
+            candleCount: n, firstTimestamp: candles.first?.timestamp ?? 0,
+            lastTimestamp: candles.last?.timestamp ?? 0, refunds: refunds)
     }
 
     /// Computes the strategy's signals and runs them.
-    package static func run(candles: [AnalysisCandle], strategy: any SignalStrategy, options: BacktestOptions = BacktestOptions()) -> BacktestResult {
-        run(candles: candles, signals: strategy.signals(for: candles, window: options.window), options: options, strategy: strategy.name)
+    package static func run(
+        candles: [AnalysisCandle], strategy: any SignalStrategy, options: BacktestOptions = BacktestOptions()
+    ) -> BacktestResult {
+        run(
+            candles: candles, signals: strategy.signals(for: candles, window: options.window), options: options,
+            strategy: strategy.name)
     }
 }

@@ -192,8 +192,14 @@ package struct ExtendedStatistics: Sendable, Equatable {
             ("Trades", "\(trades) (\(wins) won, \(losses) lost\(refunds > 0 ? ", \(refunds) refunded" : ""))"),
             ("Return", pct(returnPercent)),
             ("Max drawdown", fixed(maxDrawdown, 2) + " (" + pct(maxDrawdownPercent) + ")"),
-            ("Max drawdown duration", "\(maxDrawdownDurationTrades) trades, " + formatDuration(maxDrawdownDurationSeconds)),
-            ("Win rate (Wilson 95 %)", pct(winRate * 100) + " [" + fixed(winRateLow * 100, 2) + " – " + fixed(winRateHigh * 100, 2) + "]"),
+            (
+                "Max drawdown duration",
+                "\(maxDrawdownDurationTrades) trades, " + formatDuration(maxDrawdownDurationSeconds)
+            ),
+            (
+                "Win rate (Wilson 95 %)",
+                pct(winRate * 100) + " [" + fixed(winRateLow * 100, 2) + " – " + fixed(winRateHigh * 100, 2) + "]"
+            ),
             ("Break-even win rate", pct(breakEvenWinRate * 100)),
             ("Profit factor", opt(profitFactor, 3)),
             ("Expectancy per trade", fixed(expectancy, 4)),

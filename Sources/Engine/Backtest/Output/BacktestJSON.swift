@@ -17,8 +17,10 @@ package enum BacktestJSON {
 
     /// Encodes `result`; `extended` adds the `extended` object; `skippedRecords` > 0 adds
     /// `"skipped_records": N` (input records left out for absurd values).
-    package static func encode(_ result: BacktestResult, timestamps: TimestampStyle = .epochSeconds,
-                               extended: ExtendedStatistics? = nil, skippedRecords: Int = 0) -> String {
+    package static func encode(
+        _ result: BacktestResult, timestamps: TimestampStyle = .epochSeconds,
+        extended: ExtendedStatistics? = nil, skippedRecords: Int = 0
+    ) -> String {
         var w = JSONWriter()
         func time(_ t: Double) {
             switch timestamps {

@@ -12,29 +12,29 @@ package enum HTMLReport {
         let x = ExtendedStatistics(result)
         let s = result.statistics
         var h = """
-        <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(escape(title))</title>
-        <style>
-        body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2430;background:#fff}
-        h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
-        .sub{color:#5b6678;font-size:13px}
-        table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;border-bottom:1px solid #e3e7ee;text-align:right}
-        th{background:#f4f6f9;position:sticky;top:0}td:first-child,th:first-child{text-align:left}
-        .win{color:#137a3a}.loss{color:#b42318}.chart{border:1px solid #e3e7ee;border-radius:6px;background:#fbfcfe}
-        .grid{display:flex;gap:32px;flex-wrap:wrap}
-        </style></head><body>
-        <h1>\(escape(title))</h1>
-        <div class="sub">strategy <b>\(escape(result.strategy))</b> · \(result.candleCount) candles · \(escape(TimestampParser.format(result.firstTimestamp))) – \(escape(TimestampParser.format(result.lastTimestamp))) UTC · payout \(JSONWriter.format(result.options.payout)) · expiry \(result.options.expiry) candle(s) · window \(result.options.window) · ties: \(result.options.ties.rawValue)</div>
-        <h2>Equity</h2>
-        \(equitySVG(result))
-        <h2>Drawdown</h2>
-        \(drawdownSVG(result))
-        <div class="grid"><div>
-        <h2>Original statistics</h2>
-        <table>
-        """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(title))</title>
+            <style>
+            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2430;background:#fff}
+            h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:24px 0 8px}
+            .sub{color:#5b6678;font-size:13px}
+            table{border-collapse:collapse;font-size:13px}td,th{padding:3px 10px;border-bottom:1px solid #e3e7ee;text-align:right}
+            th{background:#f4f6f9;position:sticky;top:0}td:first-child,th:first-child{text-align:left}
+            .win{color:#137a3a}.loss{color:#b42318}.chart{border:1px solid #e3e7ee;border-radius:6px;background:#fbfcfe}
+            .grid{display:flex;gap:32px;flex-wrap:wrap}
+            </style></head><body>
+            <h1>\(escape(title))</h1>
+            <div class="sub">strategy <b>\(escape(result.strategy))</b> · \(result.candleCount) candles · \(escape(TimestampParser.format(result.firstTimestamp))) – \(escape(TimestampParser.format(result.lastTimestamp))) UTC · payout \(JSONWriter.format(result.options.payout)) · expiry \(result.options.expiry) candle(s) · window \(result.options.window) · ties: \(result.options.ties.rawValue)</div>
+            <h2>Equity</h2>
+            \(equitySVG(result))
+            <h2>Drawdown</h2>
+            \(drawdownSVG(result))
+            <div class="grid"><div>
+            <h2>Original statistics</h2>
+            <table>
+            """
         let original: [(String, String)] = [
             ("total_trades", "\(s.totalTrades)"), ("wins", "\(s.wins)"), ("losses", "\(s.losses)"),
             ("win_rate", fixed(s.winRate, 2) + " %"), ("starting_balance", fixed(s.startingBalance, 2)),
@@ -45,13 +45,15 @@ package enum HTMLReport {
         h += "</table></div><div><h2>More statistics</h2><table>\n"
         for (k, v) in x.rows { h += "<tr><td>\(escape(k))</td><td>\(escape(v))</td></tr>\n" }
         h += "</table></div></div>\n<h2>Trades</h2>\n"
-        h += "<table><tr><th>#</th><th>time (UTC)</th><th>signal</th><th>entry</th><th>exit</th><th>result</th><th>profit</th><th>balance</th></tr>\n"
+        h +=
+            "<table><tr><th>#</th><th>time (UTC)</th><th>signal</th><th>entry</th><th>exit</th><th>result</th><th>profit</th><th>balance</th></tr>\n"
         for (i, t) in result.trades.prefix(maxTradeRows).enumerated() {
             let cls = t.refunded ? "" : (t.won ? "win" : "loss")
             let res = t.refunded ? "refund" : (t.won ? "won" : "lost")
             h += "<tr><td>\(i + 1)</td><td>\(TimestampParser.format(t.timestamp))</td><td>\(t.signal.rawValue)</td>"
             h += "<td>\(JSONWriter.format(t.entryPrice))</td><td>\(JSONWriter.format(t.exitPrice))</td>"
-            h += "<td class=\"\(cls)\">\(res)</td><td class=\"\(cls)\">\(fixed(t.profit, 2))</td><td>\(fixed(t.balance, 2))</td></tr>\n"
+            h +=
+                "<td class=\"\(cls)\">\(res)</td><td class=\"\(cls)\">\(fixed(t.profit, 2))</td><td>\(fixed(t.balance, 2))</td></tr>\n"
         }
         h += "</table>\n"
         if result.trades.count > maxTradeRows {
@@ -110,12 +112,12 @@ package enum HTMLReport {
         let lo = ys.min() ?? 0
         let hi = ys.max() ?? 1
         return """
-        <svg class="chart" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="equity curve">
-        \(axis(lo, hi, ""))
-        <polyline fill="none" stroke="#2f6fde" stroke-width="1.5" points="\(points(ys, lo: lo, hi: hi))"/>
-        <text x="\(Int(width - pad))" y="\(Int(height - 4))" font-size="11" fill="#5b6678" text-anchor="end">trades: \(r.trades.count)</text>
-        </svg>
-        """
+            <svg class="chart" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="equity curve">
+            \(axis(lo, hi, ""))
+            <polyline fill="none" stroke="#2f6fde" stroke-width="1.5" points="\(points(ys, lo: lo, hi: hi))"/>
+            <text x="\(Int(width - pad))" y="\(Int(height - 4))" font-size="11" fill="#5b6678" text-anchor="end">trades: \(r.trades.count)</text>
+            </svg>
+            """
     }
 
     /// The drawdown (percent below the running peak) after each trade as an SVG area chart.
@@ -131,10 +133,10 @@ package enum HTMLReport {
         let first = fixed(pad, 1) + "," + fixed(pad / 2, 1)
         let last = fixed(width - pad, 1) + "," + fixed(pad / 2, 1)
         return """
-        <svg class="chart" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="drawdown">
-        \(axis(lo, 0, " %"))
-        <polygon fill="#f3c4c0" stroke="#b42318" stroke-width="1" points="\(first) \(pts)\(last)"/>
-        </svg>
-        """
+            <svg class="chart" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="drawdown">
+            \(axis(lo, 0, " %"))
+            <polygon fill="#f3c4c0" stroke="#b42318" stroke-width="1" points="\(first) \(pts)\(last)"/>
+            </svg>
+            """
     }
 }

@@ -32,8 +32,10 @@ package indirect enum CompiledRule: Sendable {
             let name = spec.columns[output]
             return .column(set.columns.firstIndex(of: name) ?? 0)
         case .negate(let a): return .negate(compile(a, set: set, slots: &slots))
-        case .arithmetic(let op, let a, let b): return .arithmetic(op, compile(a, set: set, slots: &slots), compile(b, set: set, slots: &slots))
-        case .compare(let op, let a, let b): return .compare(op, compile(a, set: set, slots: &slots), compile(b, set: set, slots: &slots))
+        case .arithmetic(let op, let a, let b):
+            return .arithmetic(op, compile(a, set: set, slots: &slots), compile(b, set: set, slots: &slots))
+        case .compare(let op, let a, let b):
+            return .compare(op, compile(a, set: set, slots: &slots), compile(b, set: set, slots: &slots))
         case .crosses(let above, let a, let b):
             let ca = compile(a, set: set, slots: &slots)
             let cb = compile(b, set: set, slots: &slots)

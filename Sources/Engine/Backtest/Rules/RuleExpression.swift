@@ -51,7 +51,8 @@ package indirect enum RuleExpression: Sendable, Equatable {
         case .number, .price: break
         case .indicator(let s, _): if !specs.contains(s) { specs.append(s) }
         case .negate(let a), .not(let a): a.collectSpecs(into: &specs)
-        case .arithmetic(_, let a, let b), .compare(_, let a, let b), .crosses(_, let a, let b), .and(let a, let b), .or(let a, let b):
+        case .arithmetic(_, let a, let b), .compare(_, let a, let b), .crosses(_, let a, let b), .and(let a, let b),
+            .or(let a, let b):
             a.collectSpecs(into: &specs)
             b.collectSpecs(into: &specs)
         }

@@ -4,7 +4,9 @@ package enum RuleLexer {
     /// Text longer than ``RuleLimits/maxSourceBytes`` is refused before it is split.
     package static func tokenize(_ source: String) throws(RuleError) -> [RuleToken] {
         guard source.utf8.count <= RuleLimits.maxSourceBytes else {
-            throw RuleError(line: 1, column: 1, "rules text is \(source.utf8.count) bytes, more than the \(RuleLimits.maxSourceBytes) allowed")
+            throw RuleError(
+                line: 1, column: 1,
+                "rules text is \(source.utf8.count) bytes, more than the \(RuleLimits.maxSourceBytes) allowed")
         }
         let chars = Array(source)
         var tokens: [RuleToken] = []
@@ -37,10 +39,14 @@ package enum RuleLexer {
                 while j < chars.count && isIdent(chars[j]) { j += 1 }
                 let text = String(chars[i..<j])
                 if c == "$" {
-                    guard text.count > 1 else { throw RuleError(line: line, column: col, "expected a parameter name after '$'") }
-                    tokens.append(RuleToken(kind: .parameter(String(text.dropFirst())), line: line, column: startCol, text: text))
+                    guard text.count > 1 else {
+                        throw RuleError(line: line, column: col, "expected a parameter name after '$'")
+                    }
+                    tokens.append(
+                        RuleToken(kind: .parameter(String(text.dropFirst())), line: line, column: startCol, text: text))
                 } else {
-                    tokens.append(RuleToken(kind: .identifier(text.lowercased()), line: line, column: startCol, text: text))
+                    tokens.append(
+                        RuleToken(kind: .identifier(text.lowercased()), line: line, column: startCol, text: text))
                 }
                 col += j - i
                 i = j
@@ -58,7 +64,9 @@ package enum RuleLexer {
                     }
                 }
                 let text = String(chars[i..<j])
-                guard let v = Double(text) else { throw RuleError(line: line, column: col, "'\(text)' is not a number") }
+                guard let v = Double(text) else {
+                    throw RuleError(line: line, column: col, "'\(text)' is not a number")
+                }
                 tokens.append(RuleToken(kind: .number(v), line: line, column: startCol, text: text))
                 col += j - i
                 i = j

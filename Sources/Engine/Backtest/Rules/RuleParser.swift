@@ -74,11 +74,14 @@ package struct RuleParser {
         let depth = 1 + operands.reduce(0) { max($0, $1.depth) }
         let terms = operands.reduce(0) { $0 + $1.terms }
         guard depth <= RuleLimits.maxDepth else {
-            throw RuleError(line: t.line, column: t.column,
-                            "expression too deep: more than \(RuleLimits.maxDepth) operators inside each other (a chain such as a + b + c … counts each operator; split the rule or use parentheses)")
+            throw RuleError(
+                line: t.line, column: t.column,
+                "expression too deep: more than \(RuleLimits.maxDepth) operators inside each other (a chain such as a + b + c … counts each operator; split the rule or use parentheses)"
+            )
         }
         guard terms <= RuleLimits.maxTerms else {
-            throw RuleError(line: t.line, column: t.column, "expression too long: more than \(RuleLimits.maxTerms) terms")
+            throw RuleError(
+                line: t.line, column: t.column, "expression too long: more than \(RuleLimits.maxTerms) terms")
         }
         return Node(e, depth: depth, terms: terms)
     }
@@ -86,8 +89,10 @@ package struct RuleParser {
     /// Opens a level of parentheses, `not` or unary `-` at `t`; refused past the nesting limit.
     private mutating func enter(_ t: RuleToken) throws(RuleError) {
         guard nesting < RuleLimits.maxNesting else {
-            throw RuleError(line: t.line, column: t.column,
-                            "expression nested too deep: more than \(RuleLimits.maxNesting) levels of parentheses, 'not' and unary '-'")
+            throw RuleError(
+                line: t.line, column: t.column,
+                "expression nested too deep: more than \(RuleLimits.maxNesting) levels of parentheses, 'not' and unary '-'"
+            )
         }
         nesting += 1
     }
@@ -122,8 +127,9 @@ package struct RuleParser {
                 let exprStart = token
                 let e = try parseOr().expression
                 guard e.isCondition else {
-                    throw RuleError(line: exprStart.line, column: exprStart.column,
-                                    "expected a condition after '\(word):' (a comparison such as rsi(14) < 30), found a number")
+                    throw RuleError(
+                        line: exprStart.line, column: exprStart.column,
+                        "expected a condition after '\(word):' (a comparison such as rsi(14) < 30), found a number")
                 }
                 if word == "call" {
                     if call != nil { throw RuleError(line: start.line, column: start.column, "'call' is given twice") }
@@ -137,7 +143,9 @@ package struct RuleParser {
             guard atSeparator else { throw error("'and', 'or', a comparison, ';' or a new line") }
         }
         guard call != nil || put != nil else {
-            throw RuleError(line: token.line, column: token.column, "expected at least one 'call:' or 'put:' rule, found \(token.described)")
+            throw RuleError(
+                line: token.line, column: token.column,
+                "expected at least one 'call:' or 'put:' rule, found \(token.described)")
         }
         return (call, put)
     }
@@ -179,7 +187,9 @@ package struct RuleParser {
 
     private func requireConditions(_ a: Node, _ b: Node, _ op: String, _ t: RuleToken) throws(RuleError) {
         guard a.expression.isCondition && b.expression.isCondition else {
-            throw RuleError(line: t.line, column: t.column, "'\(op)' joins conditions, but one side is a number (compare it with < <= > >= == !=)")
+            throw RuleError(
+                line: t.line, column: t.column,
+                "'\(op)' joins conditions, but one side is a number (compare it with < <= > >= == !=)")
         }
     }
 
@@ -190,7 +200,9 @@ package struct RuleParser {
             defer { nesting -= 1 }
             pos += 1
             let e = try parseNot()
-            guard e.expression.isCondition else { throw RuleError(line: t.line, column: t.column, "'not' needs a condition, found a number") }
+            guard e.expression.isCondition else {
+                throw RuleError(line: t.line, column: t.column, "'not' needs a condition, found a number")
+            }
             return try node(.not(e.expression), e, at: t)
         }
         return try parseComparison()
@@ -255,7 +267,9 @@ package struct RuleParser {
 
     private mutating func parameterValue(_ name: String, _ t: RuleToken) throws(RuleError) -> Double {
         guard let v = parameters[name] else {
-            throw RuleError(line: t.line, column: t.column, "parameter $\(name) has no value (declare it with 'param \(name) = NUMBER' or give it in a sweep)")
+            throw RuleError(
+                line: t.line, column: t.column,
+                "parameter $\(name) has no value (declare it with 'param \(name) = NUMBER' or give it in a sweep)")
         }
         return v
     }
@@ -293,7 +307,10 @@ package struct RuleParser {
     private mutating func parseIndicator(_ name: String, _ t: RuleToken) throws(RuleError) -> RuleExpression {
         guard let kind = IndicatorKind(rawValue: name) ?? IndicatorKind.aliases[name] else {
             let known = IndicatorKind.allCases.map(\.rawValue).joined(separator: ", ")
-            throw RuleError(line: t.line, column: t.column, "unknown name '\(t.text)' (expected a price: open, high, low, close, volume; or an indicator: \(known))")
+            throw RuleError(
+                line: t.line, column: t.column,
+                "unknown name '\(t.text)' (expected a price: open, high, low, close, volume; or an indicator: \(known))"
+            )
         }
         pos += 1
         var args: [Double] = []
@@ -332,14 +349,18 @@ package struct RuleParser {
         var output = 0
         if isSymbol(".") {
             pos += 1
-            guard case .identifier(let out) = token.kind else { throw error("an output name after '.' (\(outputNames(kind)))") }
+            guard case .identifier(let out) = token.kind else {
+                throw error("an output name after '.' (\(outputNames(kind)))")
+            }
             let names = kind.outputs
             if let i = names.firstIndex(of: out), !out.isEmpty {
                 output = i
             } else if out == kind.rawValue || out == "value" || (kind == .macd && out == "line") {
                 output = 0
             } else {
-                throw RuleError(line: token.line, column: token.column, "\(kind.rawValue) has no output '\(out)' (it has: \(outputNames(kind)))")
+                throw RuleError(
+                    line: token.line, column: token.column,
+                    "\(kind.rawValue) has no output '\(out)' (it has: \(outputNames(kind)))")
             }
             pos += 1
         }

@@ -1,4 +1,5 @@
 import Indicators
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -107,8 +108,10 @@ package struct QuantumFlux: SignalStrategy {
 
     /// The clipped score for the closes ending just before `end` (`w12`, `w26`: the normalised weights).
     @inline(__always)
-    package static func score(closes p: UnsafeBufferPointer<Double>, end: Int,
-                              w12: UnsafeBufferPointer<Double>, w26: UnsafeBufferPointer<Double>) -> Double {
+    package static func score(
+        closes p: UnsafeBufferPointer<Double>, end: Int,
+        w12: UnsafeBufferPointer<Double>, w26: UnsafeBufferPointer<Double>
+    ) -> Double {
         let rsi = rsiQ(p, end: end)
         let e12 = emaQ(p, end: end, w12)
         let e26 = emaQ(p, end: end, w26)
@@ -133,8 +136,10 @@ package struct QuantumFlux: SignalStrategy {
     /// `> upper` -0.3, `e12 > e26` +0.2 else -0.2. (`0.4 + 0.3 - 0.3 + 0.2` is exactly 0.6, a signal;
     /// `0.4 - 0.3 + 0.3 + 0.2` is 0.6000000000000001.)
     @inline(__always)
-    package static func combine(rsi: Double, hist: Double, last: Double, lower: Double, upper: Double,
-                                e12: Double, e26: Double) -> Double {
+    package static func combine(
+        rsi: Double, hist: Double, last: Double, lower: Double, upper: Double,
+        e12: Double, e26: Double
+    ) -> Double {
         var score = 0.0
         if rsi < 30 { score += 0.4 } else if rsi > 70 { score -= 0.4 }
         if hist > 0 { score += 0.3 } else { score -= 0.3 }

@@ -37,8 +37,10 @@ package struct QuantumFluxTA: SignalStrategy {
         package init() {}
 
         /// Names accepted by `set(_:_:)`.
-        package static let names = ["rsi.period", "rsi.low", "rsi.high", "macd.fast", "macd.slow", "macd.signal",
-                                    "bbands.period", "bbands.k", "ema.fast", "ema.slow", "threshold"]
+        package static let names = [
+            "rsi.period", "rsi.low", "rsi.high", "macd.fast", "macd.slow", "macd.signal",
+            "bbands.period", "bbands.k", "ema.fast", "ema.slow", "threshold",
+        ]
 
         /// Sets a parameter by name; returns an error message for an unknown name or bad value.
         package mutating func set(_ name: String, _ v: Double) -> String? {
@@ -60,7 +62,9 @@ package struct QuantumFluxTA: SignalStrategy {
             case "ema.fast": return int { emaFast = $0 }
             case "ema.slow": return int { emaSlow = $0 }
             case "threshold": threshold = v
-            default: return "unknown parameter \"\(name)\" for quantum_flux_ta (known: \(Self.names.joined(separator: ", ")))"
+            default:
+                return
+                    "unknown parameter \"\(name)\" for quantum_flux_ta (known: \(Self.names.joined(separator: ", ")))"
             }
             return nil
         }

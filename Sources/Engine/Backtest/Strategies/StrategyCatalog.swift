@@ -10,10 +10,14 @@ package enum StrategyCatalog {
     package static let names = ["quantum_flux", "quantum_flux_ta"]
 
     /// A strategy or an error message (the original's wording for unknown names: `Unknown strategy: NAME`).
-    package static func make(name: String, parameters: [String: Double] = [:]) -> Result<any SignalStrategy, StrategyError> {
+    package static func make(name: String, parameters: [String: Double] = [:]) -> Result<
+        any SignalStrategy, StrategyError
+    > {
         switch name {
         case "quantum_flux":
-            if let k = parameters.keys.sorted().first { return .failure(StrategyError("quantum_flux has no parameters (got \(k))")) }
+            if let k = parameters.keys.sorted().first {
+                return .failure(StrategyError("quantum_flux has no parameters (got \(k))"))
+            }
             return .success(QuantumFlux())
         case "quantum_flux_ta":
             var p = QuantumFluxTA.Parameters()
@@ -27,7 +31,9 @@ package enum StrategyCatalog {
     }
 
     /// A rules strategy from rules text with parameter values.
-    package static func make(rules: String, parameters: [String: Double] = [:]) -> Result<any SignalStrategy, StrategyError> {
+    package static func make(rules: String, parameters: [String: Double] = [:]) -> Result<
+        any SignalStrategy, StrategyError
+    > {
         do {
             return .success(try RuleStrategy(source: rules, parameters: parameters))
         } catch {

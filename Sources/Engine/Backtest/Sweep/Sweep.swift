@@ -1,8 +1,8 @@
 import Dispatch
 import Indicators
 import Synchronization
-import ThreadSupport
 import TextWriters
+import ThreadSupport
 
 /// Runs a backtest for every combination of parameter values, on all cores.
 ///
@@ -25,7 +25,9 @@ package struct Sweep: Sendable {
     package static let optionNames = ["payout", "stake", "expiry", "window", "balance"]
 
     /// Creates a sweep.
-    package init(parameters: [SweepParameter], options: BacktestOptions = BacktestOptions(), metric: SweepMetric = .endingBalance) {
+    package init(
+        parameters: [SweepParameter], options: BacktestOptions = BacktestOptions(), metric: SweepMetric = .endingBalance
+    ) {
         self.parameters = parameters
         self.options = options
         self.metric = metric
@@ -58,7 +60,8 @@ package struct Sweep: Sendable {
             case "expiry", "window":
                 // Checked: Int(x) of a fraction is truncated and of 1e300 traps.
                 guard let n = Int(exactly: v) else {
-                    return SweepRow(index: index, values: values, error: "\(p.name) must be a whole number of candles, got \(v)")
+                    return SweepRow(
+                        index: index, values: values, error: "\(p.name) must be a whole number of candles, got \(v)")
                 }
                 if p.name == "expiry" { opts.expiry = n } else { opts.window = n }
             case "balance": opts.startingBalance = v
@@ -77,8 +80,10 @@ package struct Sweep: Sendable {
 
     /// Runs every combination across all cores; `progress(done, total)` is called after each one
     /// (from worker threads). Returns rows sorted best first.
-    package func run(candles: [AnalysisCandle], factory: @escaping Factory,
-                     progress: (@Sendable (Int, Int) -> Void)? = nil) -> [SweepRow] {
+    package func run(
+        candles: [AnalysisCandle], factory: @escaping Factory,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) -> [SweepRow] {
         let total = combinationCount
         let rows = Locked([SweepRow?](repeating: nil, count: total))
         let done = Atomic<Int>(0)
@@ -100,20 +105,28 @@ package struct Sweep: Sendable {
     /// Rows as a plain-text table: rank, parameters, trades, win rate, ending balance, profit %,
     /// max drawdown %, profit factor, SQN.
     package func table(_ rows: [SweepRow]) -> String {
-        var header = ["rank"] + parameters.map(\.name) + ["trades", "win_rate", "ending_balance", "profit_%", "max_dd_%", "profit_factor", "sqn"]
+        var header =
+            ["rank"] + parameters.map(\.name) + [
+                "trades", "win_rate", "ending_balance", "profit_%", "max_dd_%", "profit_factor", "sqn",
+            ]
         var lines: [[String]] = []
         for (rank, r) in rows.enumerated() {
             var cells = ["\(rank + 1)"] + r.values.map(formatNumber)
             if let s = r.statistics, let x = r.extended {
-                cells += ["\(s.totalTrades)", fixed(s.winRate, 2), fixed(s.endingBalance, 2), fixed(s.profitPercentage, 2),
-                          fixed(x.maxDrawdownPercent, 2), x.profitFactor.map { fixed($0, 3) } ?? "–", x.sqn.map { fixed($0, 3) } ?? "–"]
+                cells += [
+                    "\(s.totalTrades)", fixed(s.winRate, 2), fixed(s.endingBalance, 2), fixed(s.profitPercentage, 2),
+                    fixed(x.maxDrawdownPercent, 2), x.profitFactor.map { fixed($0, 3) } ?? "–",
+                    x.sqn.map { fixed($0, 3) } ?? "–",
+                ]
             } else {
                 cells += ["error: " + (r.error ?? "?")]
             }
             lines.append(cells)
         }
         var widths = header.map(\.count)
-        for l in lines { for (i, c) in l.enumerated() where i < widths.count { widths[i] = Swift.max(widths[i], c.count) } }
+        for l in lines {
+            for (i, c) in l.enumerated() where i < widths.count { widths[i] = Swift.max(widths[i], c.count) }
+        }
         func render(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in
                 i < widths.count ? String(repeating: " ", count: widths[i] - c.count) + c : c

@@ -26,7 +26,9 @@ package struct SweepParameter: Sendable, Equatable {
             }
             return v
         }
-        if let dot = spec.indices.first(where: { spec[$0] == "." && spec.index(after: $0) < spec.endIndex && spec[spec.index(after: $0)] == "." }) {
+        if let dot = spec.indices.first(where: {
+            spec[$0] == "." && spec.index(after: $0) < spec.endIndex && spec[spec.index(after: $0)] == "."
+        }) {
             let from = try number(spec[..<dot])
             var rest = spec[spec.index(dot, offsetBy: 2)...]
             var step = 1.0

@@ -16,8 +16,10 @@ import FastDecode
     @usableFromInline package var ticks: Int
 
     /// Creates a candle.
-    @usableFromInline package init(asset: AssetID, timeframe: Timeframe, start: Int64,
-                open: Double, high: Double, low: Double, close: Double, ticks: Int) {
+    @usableFromInline package init(
+        asset: AssetID, timeframe: Timeframe, start: Int64,
+        open: Double, high: Double, low: Double, close: Double, ticks: Int
+    ) {
         self.asset = asset
         self.timeframe = timeframe
         self.start = start
@@ -30,7 +32,8 @@ import FastDecode
 
     /// A candle opened by one tick.
     @usableFromInline package init(asset: AssetID, timeframe: Timeframe, start: Int64, price: Double) {
-        self.init(asset: asset, timeframe: timeframe, start: start,
-                  open: price, high: price, low: price, close: price, ticks: 1)
+        self.init(
+            asset: asset, timeframe: timeframe, start: start,
+            open: price, high: price, low: price, close: price, ticks: 1)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A candle period in whole seconds (5s … 1d).
 @usableFromInline package struct Timeframe: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Length in seconds (> 0).
@@ -10,8 +12,10 @@
     }
 
     /// The timeframes qflux offers by name.
-    @usableFromInline package static let supported: [Timeframe] = [5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 14400, 86400]
-        .map(Timeframe.init(seconds:))
+    @usableFromInline package static let supported: [Timeframe] = [
+        5, 10, 15, 30, 60, 120, 180, 300, 600, 900, 1800, 3600, 14400, 86400,
+    ]
+    .map(Timeframe.init(seconds:))
 
     /// One minute, the default.
     @usableFromInline package static let oneMinute = Timeframe(seconds: 60)
@@ -58,5 +62,3 @@
 
     @usableFromInline package static func < (lhs: Timeframe, rhs: Timeframe) -> Bool { lhs.seconds < rhs.seconds }
 }
-
-import Foundation

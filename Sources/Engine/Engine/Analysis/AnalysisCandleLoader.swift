@@ -60,10 +60,12 @@ package enum AnalysisCandleLoader {
         var options = ExportOptions(kind: .candles, asset: asset, format: .csv, time: .epoch)
         options.timeframe = timeframe
         var parser = PieceParser()
-        let exporter = ArchiveExporter(directory: directory, options: options, sink: { chunk in
-            parser.add(chunk)
-            return parser.error == nil
-        })
+        let exporter = ArchiveExporter(
+            directory: directory, options: options,
+            sink: { chunk in
+                parser.add(chunk)
+                return parser.error == nil
+            })
         let summary: ExportSummary
         do {
             summary = try exporter.run()
@@ -75,20 +77,24 @@ package enum AnalysisCandleLoader {
         }
         parser.finish()
         if summary.assets.count > 1 {
-            throw .message("\(directory) holds several assets (\(summary.assets.joined(separator: ", "))): choose one with --asset")
+            throw .message(
+                "\(directory) holds several assets (\(summary.assets.joined(separator: ", "))): choose one with --asset"
+            )
         }
         if let error = parser.error { throw .message("\(directory): \(error.description)") }
         let asset = summary.assets.first ?? asset ?? "?"
         let tf = timeframe?.description ?? timeframeName(parser.candles)
-        return Loaded(candles: parser.candles, label: "\(directory) (\(asset), \(tf))", damaged: summary.damaged,
-                      skippedAbsurd: summary.skippedAbsurd)
+        return Loaded(
+            candles: parser.candles, label: "\(directory) (\(asset), \(tf))", damaged: summary.damaged,
+            skippedAbsurd: summary.skippedAbsurd)
     }
 
     /// The spacing of the first two candles as a timeframe name (for labels only).
     private static func timeframeName(_ candles: [AnalysisCandle]) -> String {
         guard candles.count > 1 else { return "1 candle" }
         // Checked: Int(x) of a NaN or huge Double traps.
-        guard let s = Int(exactly: (candles[1].timestamp - candles[0].timestamp).rounded()), s > 0, s <= 31_536_000 else { return "?" }
+        guard let s = Int(exactly: (candles[1].timestamp - candles[0].timestamp).rounded()), s > 0, s <= 31_536_000
+        else { return "?" }
         return Timeframe(seconds: s).description
     }
 }

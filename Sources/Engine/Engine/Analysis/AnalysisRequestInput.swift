@@ -1,8 +1,8 @@
 import Archive
 import Candles
+import Foundation
 import Indicators
 import SocketIOServer
-import Foundation
 
 /// Candles for a server analysis request: a listed file (`file_path`, resolved through the
 /// ``ArchiveCatalog`` so nothing outside the data directory is read) or the node's recent
@@ -17,8 +17,11 @@ struct AnalysisRequestInput: Sendable {
     /// form candles; a candle series uses its own timeframe.
     /// `skipped`: archived records left out for absurd values (reported in the reply).
     func candles(path: String, timeframe: Timeframe?) throws(DataSourceRequestError)
-        -> (candles: [AnalysisCandle], entry: CatalogEntry, skipped: Int) {
-        guard let catalog else { throw DataSourceRequestError("this server has no data directory (--data-dir): no files to read") }
+        -> (candles: [AnalysisCandle], entry: CatalogEntry, skipped: Int)
+    {
+        guard let catalog else {
+            throw DataSourceRequestError("this server has no data directory (--data-dir): no files to read")
+        }
         let entry: CatalogEntry
         let absolute: String
         do {
@@ -33,12 +36,16 @@ struct AnalysisRequestInput: Sendable {
             case let .archive(kind, seconds):
                 var tf = kind == .candles ? Timeframe(seconds: max(seconds, 1)) : timeframe
                 if kind == .ticks, tf == nil {
-                    throw AnalysisCandleLoader.Failure.message("\(entry.path) holds ticks: give a timeframe (e.g. \"1m\") to form candles from them, or pick a candle file")
+                    throw AnalysisCandleLoader.Failure.message(
+                        "\(entry.path) holds ticks: give a timeframe (e.g. \"1m\") to form candles from them, or pick a candle file"
+                    )
                 }
                 if kind == .candles, let timeframe, timeframe.seconds % max(seconds, 1) == 0 { tf = timeframe }
                 loaded = try AnalysisCandleLoader.archive(absolute, asset: entry.asset, timeframe: tf)
             case let .csv(kind):
-                if kind == .ticks { throw AnalysisCandleLoader.Failure.message("\(entry.path) holds ticks, not candles") }
+                if kind == .ticks {
+                    throw AnalysisCandleLoader.Failure.message("\(entry.path) holds ticks, not candles")
+                }
                 loaded = try AnalysisCandleLoader.csv(absolute)
             }
         } catch {

@@ -21,7 +21,9 @@ enum ServerBacktest {
         guard case let .object(fields)? = request else {
             throw DataSourceRequestError("malformed run_backtest request: expected {file_path, strategy}")
         }
-        guard let path = fields["file_path"]?.stringValue, !path.isEmpty else { throw DataSourceRequestError("No file path provided") }
+        guard let path = fields["file_path"]?.stringValue, !path.isEmpty else {
+            throw DataSourceRequestError("No file path provided")
+        }
         let name: String
         switch fields["strategy"] {
         case nil, .null?: name = "quantum_flux"
@@ -36,7 +38,10 @@ enum ServerBacktest {
         let timeframe = try ServerAnalysisFields.timeframe(fields)
         let (candles, _, skipped) = try input.candles(path: path, timeframe: timeframe)
         let result = Backtester.run(candles: candles, strategy: strategy, options: BacktestOptions())
-        return Array(BacktestJSON.encode(result, timestamps: .text, extended: ExtendedStatistics(result), skippedRecords: skipped).utf8)
+        return Array(
+            BacktestJSON.encode(
+                result, timestamps: .text, extended: ExtendedStatistics(result), skippedRecords: skipped
+            ).utf8)
     }
 }
 
@@ -47,7 +52,9 @@ enum ServerAnalysisFields {
         switch fields["timeframe"] {
         case nil, .null?: return nil
         case let .string(s)?:
-            guard let tf = Timeframe(parsing: s) else { throw DataSourceRequestError("timeframe: '\(s)' is not a timeframe (5s, 1m, 4h, 1d or seconds)") }
+            guard let tf = Timeframe(parsing: s) else {
+                throw DataSourceRequestError("timeframe: '\(s)' is not a timeframe (5s, 1m, 4h, 1d or seconds)")
+            }
             return tf
         case let .number(n)? where n >= 1 && n <= 31_536_000 && n == n.rounded():
             return Timeframe(seconds: Int(n))

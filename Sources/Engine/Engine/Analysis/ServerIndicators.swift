@@ -3,6 +3,7 @@ import Candles
 import FastDecode
 import Indicators
 import SocketIOServer
+
 #if canImport(Glibc)
 import Glibc
 import TextWriters
@@ -38,15 +39,19 @@ enum ServerIndicators {
     static let defaultLimit = 500
     static let maxLimit = 100_000
 
-    static func run(_ request: JSONValue?, input: AnalysisRequestInput,
-                    budget: IndicatorBudget = .serverRequest) throws(DataSourceRequestError) -> [UInt8] {
+    static func run(
+        _ request: JSONValue?, input: AnalysisRequestInput,
+        budget: IndicatorBudget = .serverRequest
+    ) throws(DataSourceRequestError) -> [UInt8] {
         guard case let .object(fields)? = request else {
             throw DataSourceRequestError("malformed calculate_indicators request: expected {asset, instances}")
         }
         let instances = try parseInstances(fields["instances"], budget: budget)
         var limit = defaultLimit
         if let l = fields["limit"] {
-            guard case let .number(n) = l, n >= 1, n == n.rounded() else { throw DataSourceRequestError("limit must be a whole number ≥ 1") }
+            guard case let .number(n) = l, n >= 1, n == n.rounded() else {
+                throw DataSourceRequestError("limit must be a whole number ≥ 1")
+            }
             limit = Int(min(n, Double(maxLimit)))
         }
         let requested = try ServerAnalysisFields.timeframe(fields)
@@ -73,7 +78,8 @@ enum ServerIndicators {
                 skipped = loaded.skipped
                 source = path
             } else {
-                throw DataSourceRequestError("no candles for \(name) at \(timeframe) (none received yet, none archived)")
+                throw DataSourceRequestError(
+                    "no candles for \(name) at \(timeframe) (none received yet, none archived)")
             }
         }
         let specs = instances.map(\.spec)
@@ -81,8 +87,9 @@ enum ServerIndicators {
             throw DataSourceRequestError(over.message)
         }
         let table = IndicatorTable.compute(candles, specs: specs, keepingLast: limit)
-        return encode(asset: asset ?? "", timeframe: timeframe, source: source, instances: instances, table: table,
-                      lastClose: candles.last?.close, limit: limit, skipped: skipped)
+        return encode(
+            asset: asset ?? "", timeframe: timeframe, source: source, instances: instances, table: table,
+            lastClose: candles.last?.close, limit: limit, skipped: skipped)
     }
 
     /// A named instance and its spec.
@@ -91,7 +98,9 @@ enum ServerIndicators {
         var spec: IndicatorSpec
     }
 
-    private static func parseInstances(_ value: JSONValue?, budget: IndicatorBudget) throws(DataSourceRequestError) -> [Instance] {
+    private static func parseInstances(_ value: JSONValue?, budget: IndicatorBudget) throws(DataSourceRequestError)
+        -> [Instance]
+    {
         guard case let .object(map)? = value, !map.isEmpty else {
             throw DataSourceRequestError("No indicator instances provided (instances: {NAME: {type, params}})")
         }
@@ -106,7 +115,9 @@ enum ServerIndicators {
             case nil, .null?: break
             case let .object(p)?:
                 for (k, v) in p {
-                    guard case let .number(n) = v else { throw DataSourceRequestError("\(name): parameter \(k) must be a number") }
+                    guard case let .number(n) = v else {
+                        throw DataSourceRequestError("\(name): parameter \(k) must be a number")
+                    }
                     params[k] = n
                 }
             default:
@@ -132,8 +143,10 @@ enum ServerIndicators {
         return (entries.first { $0.asset == asset } ?? entries.first { AssetDirectory.looseKey($0.asset) == key })?.path
     }
 
-    private static func encode(asset: String, timeframe: Timeframe, source: String, instances: [Instance], table: IndicatorTable,
-                               lastClose: Double?, limit: Int, skipped: Int) -> [UInt8] {
+    private static func encode(
+        asset: String, timeframe: Timeframe, source: String, instances: [Instance], table: IndicatorTable,
+        lastClose: Double?, limit: Int, skipped: Int
+    ) -> [UInt8] {
         var w = JSONWriter(capacity: 256 + instances.count * min(limit, table.timestamps.count) * 40)
         func value(_ v: Double?) { if let v, v.isFinite { w.number(v) } else { w.raw("null") } }
         func outputName(_ spec: IndicatorSpec, _ o: String) -> String { o.isEmpty ? spec.kind.rawValue : o }
@@ -190,7 +203,10 @@ enum ServerIndicators {
         w.raw("},\"signals\":{")
         var wroteSignal = false
         for (n, i) in instances.enumerated() {
-            guard let row = last, let s = signal(i.spec.kind, Array(row[offsets[n]..<(offsets[n] + i.spec.columns.count)]), close: lastClose) else { continue }
+            guard let row = last,
+                let s = signal(
+                    i.spec.kind, Array(row[offsets[n]..<(offsets[n] + i.spec.columns.count)]), close: lastClose)
+            else { continue }
             if wroteSignal { w.comma() }
             wroteSignal = true
             w.string(i.name); w.raw(":"); w.string(s)

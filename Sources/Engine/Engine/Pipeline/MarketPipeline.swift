@@ -53,23 +53,29 @@ package final class MarketPipeline: Sendable {
     private let outcome = Locked<Result<PipelineSummary, ArchiveError>?>(nil)
 
     /// Creates a pipeline; opens the archive when collection is on.
-    package init(configuration: PipelineConfiguration, assets: AssetDirectory = AssetDirectory(),
-                sink: (any PipelineSink)? = nil, logger: Logger) throws(ArchiveError) {
+    package init(
+        configuration: PipelineConfiguration, assets: AssetDirectory = AssetDirectory(),
+        sink: (any PipelineSink)? = nil, logger: Logger
+    ) throws(ArchiveError) {
         self.configuration = configuration
         self.assets = assets
         ring = SPSCRing(capacity: configuration.ringCapacity)
         recent = RecentCandleStore(keep: configuration.keepClosedCandles)
         if let archiveConfiguration = configuration.archive, archiveConfiguration.collect != .none {
-            archive = try ArchiveSink(configuration: archiveConfiguration, assets: assets, ringCapacity: configuration.archiveRingCapacity,
-                                      waitWhenFull: configuration.backpressure == .wait, counters: counters, logger: logger)
+            archive = try ArchiveSink(
+                configuration: archiveConfiguration, assets: assets, ringCapacity: configuration.archiveRingCapacity,
+                waitWhenFull: configuration.backpressure == .wait, counters: counters, logger: logger)
         } else {
             archive = nil
         }
         publisher = configuration.publish.map {
-            RedisPublisher(configuration: $0, assets: assets, waitWhenFull: configuration.backpressure == .wait, logger: logger)
+            RedisPublisher(
+                configuration: $0, assets: assets, waitWhenFull: configuration.backpressure == .wait, logger: logger)
         }
-        engine = ThreadBound(EngineLoop(configuration: configuration, sink: sink, archive: archive?.makeProducer(),
-                                        publisher: publisher, counters: counters, recent: recent))
+        engine = ThreadBound(
+            EngineLoop(
+                configuration: configuration, sink: sink, archive: archive?.makeProducer(),
+                publisher: publisher, counters: counters, recent: recent))
     }
 
     /// Sets the sink (before ``start()``, on the thread that created the pipeline); the pipeline
@@ -82,8 +88,9 @@ package final class MarketPipeline: Sendable {
     /// The one feeder of this pipeline (a decoder writing into the ring).
     package func makeFeeder(maxMessageBytes: Int = 256 << 20) throws(DecodeError) -> PipelineFeeder {
         precondition(!feederMade.exchange(true, ordering: .relaxed), "a pipeline has one feeder (single producer)")
-        return PipelineFeeder(decoder: try MarketDecoder(assets: assets, maxMessageBytes: maxMessageBytes),
-                              ring: ring, backpressure: configuration.backpressure, wakeup: wakeup, counters: counters)
+        return PipelineFeeder(
+            decoder: try MarketDecoder(assets: assets, maxMessageBytes: maxMessageBytes),
+            ring: ring, backpressure: configuration.backpressure, wakeup: wakeup, counters: counters)
     }
 
     /// Starts the engine thread (and the archive thread when collecting).
@@ -164,16 +171,20 @@ private final class EngineLoop {
     /// add per batch, not per tick).
     @exclusivity(unchecked) var batchTicks = 0
 
-    init(configuration: PipelineConfiguration, sink: (any PipelineSink)?, archive: ArchiveProducer?, publisher: RedisPublisher?,
-         counters: PipelineCounters, recent: RecentCandleStore) {
+    init(
+        configuration: PipelineConfiguration, sink: (any PipelineSink)?, archive: ArchiveProducer?,
+        publisher: RedisPublisher?,
+        counters: PipelineCounters, recent: RecentCandleStore
+    ) {
         self.configuration = configuration
         self.sink = sink
         self.archive = archive
         self.publisher = publisher
         self.counters = counters
         self.recent = recent
-        former = CandleFormer(timeframes: configuration.timeframes, latenessWindow: configuration.lateness,
-                              keepClosed: configuration.keepClosedCandles)
+        former = CandleFormer(
+            timeframes: configuration.timeframes, latenessWindow: configuration.lateness,
+            keepClosed: configuration.keepClosedCandles)
         batch.reserveCapacity(8192)
     }
 
@@ -209,7 +220,8 @@ private final class EngineLoop {
             if idleRounds < 64 { continue }
             if idleRounds < 80 { sched_yield(); continue }
             pipeline.wakeup.park(timeout: MarketPipeline.idleParkSeconds) {
-                ring.count == 0 && !pipeline.inputFinished.load(ordering: .acquiring) && !pipeline.hasJob.load(ordering: .acquiring)
+                ring.count == 0 && !pipeline.inputFinished.load(ordering: .acquiring)
+                    && !pipeline.hasJob.load(ordering: .acquiring)
             }
             idleRounds = 60
         }
@@ -217,7 +229,11 @@ private final class EngineLoop {
 
     /// Runs the submitted source, handling its events as they come.
     private func runJob(_ pipeline: MarketPipeline) {
-        guard let job = pipeline.pendingJob.withLock({ j -> EngineJob? in defer { j = nil }; return j }) else { return }
+        guard
+            let job = pipeline.pendingJob.withLock({ j -> EngineJob? in
+                defer { j = nil }; return j
+            })
+        else { return }
         pipeline.hasJob.store(false, ordering: .relaxed)
         var sinceBatch = 0
         job.body.withValue { body in
@@ -289,7 +305,8 @@ private final class EngineLoop {
     }
 
     private func closeArchive(ringDropped: Int) -> Result<PipelineSummary, ArchiveError> {
-        var summary = PipelineSummary(counters: counters.snapshot, candles: former.stats, archive: nil, ringDropped: ringDropped)
+        var summary = PipelineSummary(
+            counters: counters.snapshot, candles: former.stats, archive: nil, ringDropped: ringDropped)
         guard let archive else { return .success(summary) }
         let (statistics, error) = archive.finish()
         summary.archive = statistics
@@ -307,7 +324,9 @@ private final class EngineJob: Sendable {
     let body: ThreadBound<((_ deliver: (DecodedEvent) -> Void) -> Void)?>
     let done = DispatchSemaphore(value: 0)
 
-    init(_ body: @escaping (_ deliver: (DecodedEvent) -> Void) -> Void) { self.body = ThreadBound(ownedByFirstUser: body) }
+    init(_ body: @escaping (_ deliver: (DecodedEvent) -> Void) -> Void) {
+        self.body = ThreadBound(ownedByFirstUser: body)
+    }
 }
 
 /// What a pipeline did, for summaries.
@@ -321,4 +340,3 @@ package struct PipelineSummary: Sendable {
     /// Events dropped at the ring (live sources).
     package var ringDropped: Int
 }
-

@@ -1,6 +1,7 @@
 import Archive
 import Candles
 import RedisBridge
+
 /// How a ``MarketPipeline`` runs.
 package struct PipelineConfiguration: Sendable {
     /// What to do when the decode → engine ring is full.

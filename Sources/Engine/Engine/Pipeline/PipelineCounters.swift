@@ -36,7 +36,9 @@ package final class PipelineCounters: Sendable {
             malformedInput: malformedInput.load(ordering: .relaxed),
             absurdValues: decoderAbsurdValues.load(ordering: .relaxed) + formerAbsurdValues.load(ordering: .relaxed),
             ticksAheadOfStream: ticksAheadOfStream.load(ordering: .relaxed),
-            lastTickTime: { let v = Double(bitPattern: lastTickTimeBits.load(ordering: .relaxed)); return v.isNaN ? nil : v }())
+            lastTickTime: {
+                let v = Double(bitPattern: lastTickTimeBits.load(ordering: .relaxed)); return v.isNaN ? nil : v
+            }())
     }
 }
 

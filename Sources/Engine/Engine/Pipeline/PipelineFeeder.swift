@@ -1,8 +1,8 @@
 import FastDecode
 import MarketSource
 import Ring
-import ThreadSupport
 import Synchronization
+import ThreadSupport
 
 /// The source side of a ``MarketPipeline``: decodes lines on the source's thread and hands the
 /// events to the engine thread through the lock-free ring. One feeder per pipeline, used by one
@@ -41,8 +41,10 @@ import Synchronization
         }
     }
 
-    init(decoder: MarketDecoder, ring: SPSCRing<DecodedEvent>, backpressure: PipelineConfiguration.Backpressure,
-         wakeup: ThreadWakeup, counters: PipelineCounters) {
+    init(
+        decoder: MarketDecoder, ring: SPSCRing<DecodedEvent>, backpressure: PipelineConfiguration.Backpressure,
+        wakeup: ThreadWakeup, counters: PipelineCounters
+    ) {
         assets = decoder.assets
         source = ThreadBound(ownedByFirstUser: SourceSide(decoder: decoder))
         self.counters = counters

@@ -46,8 +46,10 @@ package final class ParallelFileDecoder {
     ///   - segmentBytes: piece size; pieces are decoded and handed on whole.
     ///   - assets: the directory the engine uses (shared by the decoders; thread-safe).
     ///   - mapsFile: read pieces through a read-only mapping of the file (see above).
-    package init(path: String, threads: Int, segmentBytes: Int = 4 << 20, assets: AssetDirectory,
-                 maxMessageBytes: Int = 256 << 20, mapsFile: Bool = true) {
+    package init(
+        path: String, threads: Int, segmentBytes: Int = 4 << 20, assets: AssetDirectory,
+        maxMessageBytes: Int = 256 << 20, mapsFile: Bool = true
+    ) {
         self.mapsFile = mapsFile
         self.path = path
         self.threads = max(1, threads)
@@ -60,7 +62,9 @@ package final class ParallelFileDecoder {
     /// Returns the decoders' statistics (summed) and the bytes read. `stop()` is asked between
     /// batches of at most 4096 events; when it turns true, nothing more is delivered; the
     /// statistics then also count what the threads had decoded ahead and was not delivered.
-    package func run(stop: () -> Bool = { false }, _ deliver: (DecodedEvent) -> Void) throws -> (stats: DecodeStats, bytes: Int) {
+    package func run(stop: () -> Bool = { false }, _ deliver: (DecodedEvent) -> Void) throws -> (
+        stats: DecodeStats, bytes: Int
+    ) {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw DecodeError(.unreadableInput(path: path, errno: errno)) }
         defer { close(fd) }
@@ -80,7 +84,9 @@ package final class ParallelFileDecoder {
         let directories = (0..<workers).map { _ in AssetDirectory() }
         // Each decoder is its worker thread's (the first to use it), then the calling thread's
         // again once the workers are joined (for the statistics).
-        let decoders = try directories.map { ThreadBound(ownedByFirstUser: try MarketDecoder(assets: $0, maxMessageBytes: maxMessageBytes)) }
+        let decoders = try directories.map {
+            ThreadBound(ownedByFirstUser: try MarketDecoder(assets: $0, maxMessageBytes: maxMessageBytes))
+        }
         var maps = [AssetMap](repeating: AssetMap(), count: workers)
         let rings = (0..<workers).map { _ in SPSCRing<Item>(capacity: 1 << 15) }
         let mapping = mapsFile ? FileMapping(fd: fd, size: size) : nil
@@ -91,7 +97,8 @@ package final class ParallelFileDecoder {
             let decoder = decoders[w], ring = rings[w]
             let thread = Thread {
                 // Made on its thread, never leaving it.
-                let worker = DecodingWorker(fd: fd, mapping: mapping, cuts: cuts, first: w, stride: workers, decoder: decoder, ring: ring)
+                let worker = DecodingWorker(
+                    fd: fd, mapping: mapping, cuts: cuts, first: w, stride: workers, decoder: decoder, ring: ring)
                 worker.run(cancelled: { cancelled.load(ordering: .relaxed) })
                 finished.leave()
             }
@@ -157,7 +164,8 @@ private struct AssetMap {
         return mapped
     }
 
-    mutating func global(_ event: DecodedEvent, from local: AssetDirectory, into shared: AssetDirectory) -> DecodedEvent {
+    mutating func global(_ event: DecodedEvent, from local: AssetDirectory, into shared: AssetDirectory) -> DecodedEvent
+    {
         switch event {
         case .tick(var t):
             t.asset = global(t.asset, from: local, into: shared)
@@ -189,8 +197,10 @@ private final class DecodingWorker {
     private var capacity = 0
     private static let padding = 64
 
-    init(fd: Int32, mapping: FileMapping?, cuts: [Int], first: Int, stride: Int, decoder: ThreadBound<MarketDecoder>,
-         ring: SPSCRing<ParallelFileDecoder.Item>) {
+    init(
+        fd: Int32, mapping: FileMapping?, cuts: [Int], first: Int, stride: Int, decoder: ThreadBound<MarketDecoder>,
+        ring: SPSCRing<ParallelFileDecoder.Item>
+    ) {
         self.fd = fd
         self.mapping = mapping
         self.cuts = cuts
@@ -264,8 +274,10 @@ extension ParallelFileDecoder {
     /// decoding threads' rings, in file order (``MarketPipeline/feedOnEngineThread(_:)``), each
     /// shown to `observe` (on the engine thread) first. Events the pipeline's feeder published
     /// before are handled first. The calling thread waits until the file is done.
-    package func run(into pipeline: MarketPipeline, stop: () -> Bool = { false },
-                     observe: (DecodedEvent) -> Void = { _ in }) throws -> (stats: DecodeStats, bytes: Int) {
+    package func run(
+        into pipeline: MarketPipeline, stop: () -> Bool = { false },
+        observe: (DecodedEvent) -> Void = { _ in }
+    ) throws -> (stats: DecodeStats, bytes: Int) {
         try pipeline.feedOnEngineThread { deliver in
             try run(stop: stop) { event in
                 observe(event)

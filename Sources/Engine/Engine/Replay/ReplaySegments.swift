@@ -75,9 +75,12 @@ package enum ReplaySegments {
         while i + key.count <= line.count {
             if line[i] == key[0], line[i..<(i + key.count)].elementsEqual(key) {
                 var j = i + key.count
-                while j < line.count, line[j] == UInt8(ascii: "\\") || line[j] == UInt8(ascii: "\"") || line[j] == UInt8(ascii: ":")
-                    || line[j] == UInt8(ascii: " ") { j += 1 }
-                if j < line.count, line[j] == UInt8(ascii: "2"), j + 1 >= line.count || !(48...57).contains(line[j + 1]) {
+                while j < line.count,
+                    line[j] == UInt8(ascii: "\\") || line[j] == UInt8(ascii: "\"") || line[j] == UInt8(ascii: ":")
+                        || line[j] == UInt8(ascii: " ")
+                { j += 1 }
+                if j < line.count, line[j] == UInt8(ascii: "2"), j + 1 >= line.count || !(48...57).contains(line[j + 1])
+                {
                     return true
                 }
                 i = j
@@ -93,7 +96,9 @@ package enum ReplaySegments {
         var out = [UInt8](repeating: 0, count: count)
         var filled = 0
         while filled < count {
-            let n = out.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, count - filled, off_t(offset + filled)) }
+            let n = out.withUnsafeMutableBytes {
+                pread(fd, $0.baseAddress! + filled, count - filled, off_t(offset + filled))
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw ReplayReadError(errno: errno)

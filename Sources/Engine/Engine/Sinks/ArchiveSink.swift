@@ -57,11 +57,14 @@ final class ArchiveSink: Sendable {
     private let outcome = Locked<(statistics: ArchiveWriterStatistics, error: ArchiveError?)?>(nil)
 
     /// Opens the archive (creates the data directory); nothing runs until ``start()``.
-    init(configuration: ArchiveConfiguration, assets: AssetDirectory, ringCapacity: Int, waitWhenFull: Bool,
-         counters: PipelineCounters, logger: Logger) throws(ArchiveError) {
+    init(
+        configuration: ArchiveConfiguration, assets: AssetDirectory, ringCapacity: Int, waitWhenFull: Bool,
+        counters: PipelineCounters, logger: Logger
+    ) throws(ArchiveError) {
         ring = SPSCRing(capacity: ringCapacity)
         let writer = try ArchiveWriter(configuration: configuration, assets: assets, logger: logger)
-        writerSide = ThreadBound(ownedByFirstUser: ArchiveWriterLoop(writer: writer, pipelineCounters: counters, logger: logger))
+        writerSide = ThreadBound(
+            ownedByFirstUser: ArchiveWriterLoop(writer: writer, pipelineCounters: counters, logger: logger))
         self.waitWhenFull = waitWhenFull
     }
 
@@ -206,7 +209,9 @@ private final class ArchiveWriterLoop {
             }
             idleRounds += 1
             if idleRounds < 16 { sched_yield(); continue }
-            sink.wakeup.park(timeout: ArchiveSink.idleParkSeconds) { ring.count == 0 && !sink.inputFinished.load(ordering: .acquiring) }
+            sink.wakeup.park(timeout: ArchiveSink.idleParkSeconds) {
+                ring.count == 0 && !sink.inputFinished.load(ordering: .acquiring)
+            }
         }
     }
 
@@ -232,7 +237,8 @@ private final class ArchiveWriterLoop {
     private func failed(_ error: ArchiveError) {
         let count = pipelineCounters.archiveErrors.add(1, ordering: .relaxed).newValue
         if count == 1 || count % 1000 == 0 {
-            logger.error("archive write failed; streaming continues", metadata: ["error": "\(error)", "errors": "\(count)"])
+            logger.error(
+                "archive write failed; streaming continues", metadata: ["error": "\(error)", "errors": "\(count)"])
         }
     }
 }

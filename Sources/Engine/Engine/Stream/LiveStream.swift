@@ -1,3 +1,4 @@
+import Archive
 import Candles
 import ChromeCDP
 import Demo
@@ -5,12 +6,11 @@ import FastDecode
 import Foundation
 import Logging
 import MarketSource
-import Ring
-import RedisBridge
 import Metrics
+import RedisBridge
+import Ring
 import SocketIOServer
 import ThreadSupport
-import Archive
 
 /// `qflux stream`: a source (the user's Chrome over CDP, or the demo broker) feeding the pipeline,
 /// whose candle updates go to the Socket.IO server front once per engine batch. Source status
@@ -64,11 +64,14 @@ package final class LiveStream: PipelineSink, Sendable {
     /// Prepares the stream with the source ``Configuration/source`` names: opens the archive and
     /// creates the server (nothing runs yet).
     package convenience init(configuration: Configuration, logger: Logger) throws {
-        let source: any LiveSource = switch configuration.source {
-        case .demo: DemoBroker(configuration: configuration.demo)
-        case .chrome: ChromeSource(configuration: configuration.chrome, logger: logger)
-        case let .redis(address): RedisSource(configuration: Self.redisSourceConfiguration(address, configuration.pipeline), logger: logger)
-        }
+        let source: any LiveSource =
+            switch configuration.source {
+            case .demo: DemoBroker(configuration: configuration.demo)
+            case .chrome: ChromeSource(configuration: configuration.chrome, logger: logger)
+            case let .redis(address):
+                RedisSource(
+                    configuration: Self.redisSourceConfiguration(address, configuration.pipeline), logger: logger)
+            }
         try self.init(configuration: configuration, source: source, logger: logger)
     }
 
@@ -80,13 +83,16 @@ package final class LiveStream: PipelineSink, Sendable {
         let assets = AssetDirectory()
         pipeline = try MarketPipeline(configuration: configuration.pipeline, assets: assets, logger: logger)
         feeder = try pipeline.makeFeeder()
-        let data = PipelineDataSource(pipeline: pipeline, archiveDirectory: configuration.dataDirectory ?? configuration.pipeline.archive?.directory,
-                                      source: source)
+        let data = PipelineDataSource(
+            pipeline: pipeline,
+            archiveDirectory: configuration.dataDirectory ?? configuration.pipeline.archive?.directory,
+            source: source)
         var serverConfig = configuration.server
         // `subscribe` refuses timeframes the engine does not form (instead of staying silent)
         serverConfig.formedTimeframes = configuration.pipeline.timeframes
-        server = StreamServer(config: serverConfig, dataSource: data, directory: assets,
-                              initialStatus: SourceStatus(kind: SourceStatus.Kind(source.kind), connected: false), logger: logger)
+        server = StreamServer(
+            config: serverConfig, dataSource: data, directory: assets,
+            initialStatus: SourceStatus(kind: SourceStatus.Kind(source.kind), connected: false), logger: logger)
         var buffer: [Candle] = []
         buffer.reserveCapacity(8192)
         published = ThreadBound(ownedByFirstUser: buffer)
@@ -94,7 +100,9 @@ package final class LiveStream: PipelineSink, Sendable {
     }
 
     /// The Redis source's settings for a node whose pipeline runs `pipeline`.
-    static func redisSourceConfiguration(_ address: RedisAddress, _ pipeline: PipelineConfiguration) -> RedisSource.Configuration {
+    static func redisSourceConfiguration(_ address: RedisAddress, _ pipeline: PipelineConfiguration)
+        -> RedisSource.Configuration
+    {
         var c = RedisSource.Configuration(address: address)
         c.timeframes = pipeline.timeframes
         c.historyCandles = pipeline.keepClosedCandles

@@ -1,8 +1,8 @@
 import Archive
 import Candles
+import FastDecode
 import Indicators
 import SocketIOServer
-import FastDecode
 
 /// The CSV API and the analysis requests: adapters from the server's data-source calls to the
 /// ``ArchiveCatalog`` and the analysis code.

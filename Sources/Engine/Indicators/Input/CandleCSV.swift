@@ -43,7 +43,8 @@ package enum CandleCSV {
         do {
             return try parse(text)
         } catch {
-            throw CandleCSVError(line: error.line, "\(path): " + (error.line > 0 ? "line \(error.line): " : "") + error.message)
+            throw CandleCSVError(
+                line: error.line, "\(path): " + (error.line > 0 ? "line \(error.line): " : "") + error.message)
         }
     }
 
@@ -59,15 +60,20 @@ package enum CandleCSV {
         for (i, f) in fields.enumerated() {
             var name = f.lowercased()
             if name == "time" || name == "date" || name == "datetime" { name = "timestamp" }
-            if ["timestamp", "open", "high", "low", "close", "volume"].contains(name) && map[name] == nil { map[name] = i }
+            if ["timestamp", "open", "high", "low", "close", "volume"].contains(name) && map[name] == nil {
+                map[name] = i
+            }
         }
         for needed in ["timestamp", "open", "high", "low", "close"] where map[needed] == nil {
-            throw CandleCSVError(line: line, "header has no \"\(needed)\" column (expected timestamp,open,close,high,low[,volume])")
+            throw CandleCSVError(
+                line: line, "header has no \"\(needed)\" column (expected timestamp,open,close,high,low[,volume])")
         }
         return map
     }
 
-    private static func row(_ fields: [Substring], columns: [String: Int], line: Int) throws(CandleCSVError) -> AnalysisCandle {
+    private static func row(_ fields: [Substring], columns: [String: Int], line: Int) throws(CandleCSVError)
+        -> AnalysisCandle
+    {
         func field(_ name: String) throws(CandleCSVError) -> Substring {
             let i = columns[name]!
             guard i < fields.count else {
@@ -77,23 +83,32 @@ package enum CandleCSV {
         }
         func number(_ name: String) throws(CandleCSVError) -> Double {
             let f = try field(name)
-            guard let v = Double(f), v.isFinite else { throw CandleCSVError(line: line, "\(name) \"\(f)\" is not a number") }
-            guard MarketLimits.isSane(price: v) else { throw CandleCSVError(line: line, "\(name) \"\(f)\" is not a plausible price") }
+            guard let v = Double(f), v.isFinite else {
+                throw CandleCSVError(line: line, "\(name) \"\(f)\" is not a number")
+            }
+            guard MarketLimits.isSane(price: v) else {
+                throw CandleCSVError(line: line, "\(name) \"\(f)\" is not a plausible price")
+            }
             return v
         }
         let t = try field("timestamp")
         guard let ts = TimestampParser.parse(t) else {
-            throw CandleCSVError(line: line, "timestamp \"\(t)\" is not a time (expected YYYY-mm-dd HH:MM:SS, ISO 8601 or epoch seconds)")
+            throw CandleCSVError(
+                line: line, "timestamp \"\(t)\" is not a time (expected YYYY-mm-dd HH:MM:SS, ISO 8601 or epoch seconds)"
+            )
         }
         guard MarketLimits.isSane(time: ts) else {
             throw CandleCSVError(line: line, "timestamp \"\(t)\" is not a plausible market time")
         }
         var volume = 1000.0
         if let vi = columns["volume"], vi < fields.count, !fields[vi].isEmpty {
-            guard let v = Double(fields[vi]), v.isFinite else { throw CandleCSVError(line: line, "volume \"\(fields[vi])\" is not a number") }
+            guard let v = Double(fields[vi]), v.isFinite else {
+                throw CandleCSVError(line: line, "volume \"\(fields[vi])\" is not a number")
+            }
             volume = v
         }
-        return AnalysisCandle(timestamp: ts, open: try number("open"), high: try number("high"),
-                              low: try number("low"), close: try number("close"), volume: volume)
+        return AnalysisCandle(
+            timestamp: ts, open: try number("open"), high: try number("high"),
+            low: try number("low"), close: try number("close"), volume: volume)
     }
 }

@@ -6,7 +6,9 @@ package enum TimestampParser {
     package static func parse(_ text: Substring) -> Double? {
         let s = text.utf8
         guard let first = s.first else { return nil }
-        if let v = Double(text), v.isFinite, !(first >= 0x30 && first <= 0x39 && s.count >= 10 && text.contains("-") && !text.hasPrefix("-")) {
+        if let v = Double(text), v.isFinite,
+            !(first >= 0x30 && first <= 0x39 && s.count >= 10 && text.contains("-") && !text.hasPrefix("-"))
+        {
             return v > 1e11 ? v / 1000 : v
         }
         let b = Array(s)
@@ -27,7 +29,9 @@ package enum TimestampParser {
             i += 1
             return true
         }
-        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else { return nil }
+        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else {
+            return nil
+        }
         guard (1...12).contains(month), (1...31).contains(day) else { return nil }
         var seconds = 0.0
         if i < b.count && (b[i] == 0x20 || b[i] == 0x54) {

@@ -33,8 +33,9 @@ package struct IndicatorBudget: Sendable, Equatable {
 
     /// One server request (`calculate_indicators`): 64 instances, 64 MiB, 50 M updates (about a
     /// second of the analysis queue), a 2 MiB reply (half a client's default byte budget).
-    package static let serverRequest = IndicatorBudget(maxInstances: 64, maxBytes: 64 << 20, maxUpdates: 50_000_000,
-                                                       maxReplyBytes: 2 << 20)
+    package static let serverRequest = IndicatorBudget(
+        maxInstances: 64, maxBytes: 64 << 20, maxUpdates: 50_000_000,
+        maxReplyBytes: 2 << 20)
 
     /// One `qflux indicators` run: 256 instances, 1 GiB estimated (the rows and their text
     /// included; the command holds the text about twice more while writing it: measured 352 MB
@@ -93,22 +94,27 @@ package struct IndicatorBudget: Sendable, Equatable {
         let e = Self.estimate(specs, candles: candles, keptRows: keptRows)
         if e.bytes > maxBytes {
             return IndicatorBudgetError(
-                "\(specs.count) indicators over \(candles) candles would need about \(megabytes(e.bytes)) MB, more than the \(megabytes(maxBytes)) MB allowed per request (fewer indicators, shorter periods or fewer points)")
+                "\(specs.count) indicators over \(candles) candles would need about \(megabytes(e.bytes)) MB, more than the \(megabytes(maxBytes)) MB allowed per request (fewer indicators, shorter periods or fewer points)"
+            )
         }
         if e.updates > maxUpdates {
             return IndicatorBudgetError(
-                "\(specs.count) indicators over \(candles) candles would take about \(e.updates) updates, more than the \(maxUpdates) allowed per request (fewer indicators, shorter periods or fewer candles)")
+                "\(specs.count) indicators over \(candles) candles would take about \(e.updates) updates, more than the \(maxUpdates) allowed per request (fewer indicators, shorter periods or fewer candles)"
+            )
         }
         if e.replyBytes > maxReplyBytes {
             return IndicatorBudgetError(
-                "\(specs.count) indicators over \(min(keptRows, candles)) points would make a reply of about \(megabytes(e.replyBytes)) MB, more than the \(megabytes(maxReplyBytes)) MB allowed per request (ask fewer points with limit, or fewer indicators)")
+                "\(specs.count) indicators over \(min(keptRows, candles)) points would make a reply of about \(megabytes(e.replyBytes)) MB, more than the \(megabytes(maxReplyBytes)) MB allowed per request (ask fewer points with limit, or fewer indicators)"
+            )
         }
         return nil
     }
 
     /// Nil when `count` instances are allowed, else the refusal naming the cap.
     package func checkInstances(_ count: Int) -> IndicatorBudgetError? {
-        count > maxInstances ? IndicatorBudgetError("\(count) indicator instances, more than the \(maxInstances) allowed per request") : nil
+        count > maxInstances
+            ? IndicatorBudgetError("\(count) indicator instances, more than the \(maxInstances) allowed per request")
+            : nil
     }
 
     private func megabytes(_ bytes: Int) -> Int { bytes == .max ? Int.max >> 20 : (bytes + (1 << 20) - 1) >> 20 }

@@ -77,7 +77,9 @@ package struct IndicatorSet: Sendable {
         for i in storage.willr.indices { row[storage.willr[i].1] = storage.willr[i].0.push(c) ?? .nan }
         for i in storage.roc.indices { row[storage.roc[i].1] = storage.roc[i].0.push(c) ?? .nan }
         for i in storage.adx.indices { row[storage.adx[i].1] = storage.adx[i].0.push(c) ?? .nan }
-        for i in storage.supertrend.indices { Self.write(storage.supertrend[i].0.push(c), &row, storage.supertrend[i].1) }
+        for i in storage.supertrend.indices {
+            Self.write(storage.supertrend[i].0.push(c), &row, storage.supertrend[i].1)
+        }
         lastTimestamp = c.timestamp
         return true
     }

@@ -17,7 +17,9 @@ package struct IndicatorTable: Sendable {
 
     /// Computes every indicator of `specs` over `candles`, keeping only the last `keep` rows
     /// (the indicators still see every candle): memory for `keep` rows, not for the series.
-    package static func compute(_ candles: [AnalysisCandle], specs: [IndicatorSpec], keepingLast keep: Int) -> IndicatorTable {
+    package static func compute(_ candles: [AnalysisCandle], specs: [IndicatorSpec], keepingLast keep: Int)
+        -> IndicatorTable
+    {
         var taken = 0
         var last: Double?
         for c in candles {
@@ -43,7 +45,8 @@ package struct IndicatorTable: Sendable {
     }
 
     /// Parses `spec` and computes the table.
-    package static func compute(_ candles: [AnalysisCandle], spec: String) throws(IndicatorSpecError) -> IndicatorTable {
+    package static func compute(_ candles: [AnalysisCandle], spec: String) throws(IndicatorSpecError) -> IndicatorTable
+    {
         compute(candles, specs: try IndicatorSpecParser.parse(spec))
     }
 

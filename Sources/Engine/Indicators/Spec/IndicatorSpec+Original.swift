@@ -28,7 +28,9 @@ extension IndicatorSpec {
         var givenDown = false
         for (key, v) in params {
             guard let p = accepted[key.lowercased()], let i = kind.parameterNames.firstIndex(of: p) else {
-                throw IndicatorSpecError("\(kind.rawValue): unknown parameter \"\(key)\" (accepted: \(accepted.keys.sorted().joined(separator: ", ")))")
+                throw IndicatorSpecError(
+                    "\(kind.rawValue): unknown parameter \"\(key)\" (accepted: \(accepted.keys.sorted().joined(separator: ", ")))"
+                )
             }
             values[i] = v
             if p == "down" { givenDown = true }

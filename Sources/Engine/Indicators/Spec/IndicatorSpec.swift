@@ -12,10 +12,14 @@ package struct IndicatorSpec: Sendable, Hashable {
     package init(kind: IndicatorKind, parameters given: [Double]) throws(IndicatorSpecError) {
         let names = kind.parameterNames
         guard given.count >= kind.minimumParameters else {
-            throw IndicatorSpecError("\(kind.rawValue) needs at least \(kind.minimumParameters) parameter(s) (\(names.joined(separator: ", "))), got \(given.count)")
+            throw IndicatorSpecError(
+                "\(kind.rawValue) needs at least \(kind.minimumParameters) parameter(s) (\(names.joined(separator: ", "))), got \(given.count)"
+            )
         }
         guard given.count <= names.count else {
-            throw IndicatorSpecError("\(kind.rawValue) takes at most \(names.count) parameter(s) (\(names.joined(separator: ", "))), got \(given.count)")
+            throw IndicatorSpecError(
+                "\(kind.rawValue) takes at most \(names.count) parameter(s) (\(names.joined(separator: ", "))), got \(given.count)"
+            )
         }
         var all = given
         if all.count < names.count { all += kind.defaults[all.count...] }
@@ -23,13 +27,17 @@ package struct IndicatorSpec: Sendable, Hashable {
         for (i, v) in all.enumerated() {
             guard v.isFinite else { throw IndicatorSpecError("\(kind.rawValue): \(names[i]) must be a finite number") }
             if kind.integerParameters[i] && v != v.rounded() {
-                throw IndicatorSpecError("\(kind.rawValue): \(names[i]) must be a whole number, got \(formatParameter(v))")
+                throw IndicatorSpecError(
+                    "\(kind.rawValue): \(names[i]) must be a whole number, got \(formatParameter(v))")
             }
             if v < kind.minimums[i] {
-                throw IndicatorSpecError("\(kind.rawValue): \(names[i]) must be at least \(formatParameter(kind.minimums[i])), got \(formatParameter(v))")
+                throw IndicatorSpecError(
+                    "\(kind.rawValue): \(names[i]) must be at least \(formatParameter(kind.minimums[i])), got \(formatParameter(v))"
+                )
             }
             if kind.integerParameters[i] && v > 100_000 {
-                throw IndicatorSpecError("\(kind.rawValue): \(names[i]) must be at most 100000, got \(formatParameter(v))")
+                throw IndicatorSpecError(
+                    "\(kind.rawValue): \(names[i]) must be at most 100000, got \(formatParameter(v))")
             }
         }
         self.kind = kind

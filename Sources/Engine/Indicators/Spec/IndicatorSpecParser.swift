@@ -41,7 +41,9 @@ package enum IndicatorSpecParser {
             let inner = s[s.index(after: open)..<s.index(before: s.endIndex)]
             let trimmedInner = String(inner).trimmingSpaces
             if !trimmedInner.isEmpty {
-                args = trimmedInner.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+                args = trimmedInner.split(separator: ",", omittingEmptySubsequences: false).map {
+                    String($0).trimmingSpaces
+                }
             }
         }
         let lower = name.lowercased()

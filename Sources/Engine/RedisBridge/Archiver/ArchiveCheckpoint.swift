@@ -1,5 +1,6 @@
 import Archive
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif

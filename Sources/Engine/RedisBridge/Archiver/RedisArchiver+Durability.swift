@@ -3,8 +3,8 @@ import FastDecode
 import Foundation
 import Logging
 import Ring
-import ThreadSupport
 import Synchronization
+import ThreadSupport
 
 /// What happens to the entries read: judged, written, made durable, checkpointed, acknowledged –
 /// in that order, and nothing after the first write error.

@@ -29,14 +29,16 @@ extension ArchiverRun {
             usleep(UInt32(configuration.blockMilliseconds) * 1000)
             return
         }
-        var args = ["XREADGROUP", "GROUP", configuration.group, configuration.consumer, "COUNT", "4096",
-                    "BLOCK", String(configuration.blockMilliseconds), "STREAMS"]
+        var args = [
+            "XREADGROUP", "GROUP", configuration.group, configuration.consumer, "COUNT", "4096",
+            "BLOCK", String(configuration.blockMilliseconds), "STREAMS",
+        ]
         args += keys
         args += Array(repeating: ">", count: keys.count)
         let reply: RedisReply
         do throws(RedisError) {
             reply = try c.command(args)
-        } catch where error.concernsKey {
+        } catch  where error.concernsKey {
             // One XREADGROUP names every stream: find the one(s) Redis refuses, skip them, go on.
             try skipRefusedStreams(c, after: error)
             return
@@ -54,7 +56,7 @@ extension ArchiverRun {
         do throws(RedisError) {
             members = try c.command(["SMEMBERS", RedisStreamLayout.assetsKey]).elements ?? []
             skipped.readable(RedisStreamLayout.assetsKey, logger: logger)
-        } catch where error.concernsKey {
+        } catch  where error.concernsKey {
             // No asset list now (the key holds another type): keep archiving the streams known.
             refuse(RedisStreamLayout.assetsKey, error)
             return
@@ -67,9 +69,12 @@ extension ArchiverRun {
                 let position = checkpoint.positions[key] ?? .init(id: .zero, count: 0)
                 let skip = max(0, found - position.count)
                 if skip > 0 {
-                    logger.notice("\(skip) ticks of \(name) reached the archive after the last checkpoint; their entries will be skipped")
+                    logger.notice(
+                        "\(skip) ticks of \(name) reached the archive after the last checkpoint; their entries will be skipped"
+                    )
                 }
-                streams[key] = StreamState(asset: asset, lastID: position.id, durableID: position.id, count: found, skip: skip)
+                streams[key] = StreamState(
+                    asset: asset, lastID: position.id, durableID: position.id, count: found, skip: skip)
                 checkpoint.positions[key] = .init(id: position.id, count: found - skip)
             } else if !skipped.contains(key) || skipped.isWaiting(key, now: now) {
                 continue
@@ -92,11 +97,12 @@ extension ArchiverRun {
                 try c.command(["XGROUP", "CREATE", key, configuration.group, "0", "MKSTREAM"])
                 if groupsSeen.contains(key) {
                     local.groupsRecreated += 1
-                    logger.notice("consumer group \(configuration.group) of \(key) was gone (Redis restarted?); created again")
+                    logger.notice(
+                        "consumer group \(configuration.group) of \(key) was gone (Redis restarted?); created again")
                 }
-            } catch where error.isBusyGroup {
+            } catch  where error.isBusyGroup {
                 // exists: keep its position
-            } catch where error.concernsKey {
+            } catch  where error.concernsKey {
                 refuse(key, error)
                 continue
             }
@@ -111,12 +117,14 @@ extension ArchiverRun {
             repeat {
                 let reply: RedisReply
                 do throws(RedisError) {
-                    reply = try c.command(["XAUTOCLAIM", key, configuration.group, configuration.consumer,
-                                           String(minIdleMilliseconds), cursor, "COUNT", "1000"])
-                } catch where error.isNoGroup {
+                    reply = try c.command([
+                        "XAUTOCLAIM", key, configuration.group, configuration.consumer,
+                        String(minIdleMilliseconds), cursor, "COUNT", "1000",
+                    ])
+                } catch  where error.isNoGroup {
                     try createGroups(c, [key])
                     break
-                } catch where error.concernsKey {
+                } catch  where error.concernsKey {
                     refuse(key, error)
                     break
                 }
@@ -134,9 +142,11 @@ extension ArchiverRun {
         while writeFailure == nil {
             let reply: RedisReply
             do throws(RedisError) {
-                reply = try c.command(["XREADGROUP", "GROUP", configuration.group, configuration.consumer, "COUNT", "1000",
-                                       "STREAMS", key, from.description])
-            } catch where error.concernsKey {
+                reply = try c.command([
+                    "XREADGROUP", "GROUP", configuration.group, configuration.consumer, "COUNT", "1000",
+                    "STREAMS", key, from.description,
+                ])
+            } catch  where error.concernsKey {
                 refuse(key, error)
                 return
             }
@@ -154,7 +164,7 @@ extension ArchiverRun {
         for key in keys {
             do throws(RedisError) {
                 try c.command(["XLEN", key])
-            } catch where error.concernsKey {
+            } catch  where error.concernsKey {
                 refuse(key, error)
                 refused += 1
             }

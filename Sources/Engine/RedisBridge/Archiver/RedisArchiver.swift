@@ -1,10 +1,10 @@
 import Archive
 import FastDecode
 import Foundation
-import Ring
-import ThreadSupport
 import Logging
+import Ring
 import Synchronization
+import ThreadSupport
 
 /// `qflux archive --from redis://…`: an archiver node. It reads every tick stream
 /// (``RedisStreamLayout``) through a consumer group and writes the ticks into a qflux archive,
@@ -110,7 +110,8 @@ package final class RedisArchiver: Sendable {
     package init(configuration: Configuration, logger: Logger) throws {
         let stats = Locked(Statistics())
         self.stats = stats
-        state = ThreadBound(ownedByFirstUser: try ArchiverRun(configuration: configuration, logger: logger, stats: stats))
+        state = ThreadBound(
+            ownedByFirstUser: try ArchiverRun(configuration: configuration, logger: logger, stats: stats))
     }
 
     /// Figures now.
@@ -195,8 +196,9 @@ final class ArchiverRun {
         self.logger = logger
         self.stats = stats
         skipped = SkippedStreams(retryInterval: configuration.skippedStreamRetry)
-        var archiveConfiguration = ArchiveConfiguration(directory: configuration.directory, collect: .tick,
-                                                        tickChunkSize: configuration.tickChunkSize, flushInterval: configuration.syncInterval)
+        var archiveConfiguration = ArchiveConfiguration(
+            directory: configuration.directory, collect: .tick,
+            tickChunkSize: configuration.tickChunkSize, flushInterval: configuration.syncInterval)
         archiveConfiguration.fsyncOnClose = true
         // A write error stops the archiver, which reports it (one line, naming the file): the
         // writer's own "dropping records for 1 s" message would be a second, wrong, line.
@@ -238,8 +240,9 @@ final class ArchiverRun {
             if connection == nil {
                 let c: RedisConnection
                 do throws(RedisError) {
-                    c = try RedisConnection(address: configuration.address, connectTimeout: 1,
-                                            ioTimeout: Double(configuration.blockMilliseconds) / 1000 + 5)
+                    c = try RedisConnection(
+                        address: configuration.address, connectTimeout: 1,
+                        ioTimeout: Double(configuration.blockMilliseconds) / 1000 + 5)
                 } catch {
                     if !reportedDown {
                         reportedDown = true
@@ -251,8 +254,12 @@ final class ArchiverRun {
                 if everConnected { local.reconnects += 1 }
                 everConnected = true
                 reportedDown = false
-                logger.info("archiver connected", metadata: ["address": "\(configuration.address)", "group": "\(configuration.group)",
-                                                              "consumer": "\(configuration.consumer)"])
+                logger.info(
+                    "archiver connected",
+                    metadata: [
+                        "address": "\(configuration.address)", "group": "\(configuration.group)",
+                        "consumer": "\(configuration.consumer)",
+                    ])
                 do throws(RedisError) {
                     try takeOver(c)
                     connection = c
@@ -268,7 +275,9 @@ final class ArchiverRun {
                 backoff.reset()
                 lastReported = nil
             } catch let error where error.isNoGroup {
-                logger.warning("NOGROUP: a consumer group is gone (Redis restarted?); creating it again", metadata: ["error": "\(error.message)"])
+                logger.warning(
+                    "NOGROUP: a consumer group is gone (Redis restarted?); creating it again",
+                    metadata: ["error": "\(error.message)"])
                 do throws(RedisError) {
                     try createGroups(connection!, keys)
                 } catch {
@@ -300,9 +309,13 @@ final class ArchiverRun {
         guard error.message != lastReported else { return }
         lastReported = error.message
         if error.code == .server {
-            logger.warning("archiver: Redis answered with an error while \(doing); retrying", metadata: ["error": "\(error.message)"])
+            logger.warning(
+                "archiver: Redis answered with an error while \(doing); retrying",
+                metadata: ["error": "\(error.message)"])
         } else {
-            logger.warning("archiver lost its Redis connection while \(doing); reconnecting", metadata: ["error": "\(error.message)"])
+            logger.warning(
+                "archiver lost its Redis connection while \(doing); reconnecting",
+                metadata: ["error": "\(error.message)"])
         }
     }
 }

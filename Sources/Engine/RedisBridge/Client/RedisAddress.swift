@@ -45,7 +45,9 @@ package struct RedisAddress: Sendable, Equatable, CustomStringConvertible {
             }
         } else if let colon = rest.lastIndex(of: ":") {
             host = rest[..<colon]
-            guard let p = Int(rest[rest.index(after: colon)...]) else { throw RedisError(.badAddress, "'\(text)': bad port") }
+            guard let p = Int(rest[rest.index(after: colon)...]) else {
+                throw RedisError(.badAddress, "'\(text)': bad port")
+            }
             port = p
         }
         guard !host.isEmpty else { throw RedisError(.badAddress, "'\(text)': no host") }

@@ -1,4 +1,5 @@
 internal import CHiredis
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -40,8 +40,10 @@ package struct RedisError: Error, CustomStringConvertible, Sendable, Equatable {
     package var isServerState: Bool {
         guard code == .server else { return false }
         let word = message.prefix { $0 != " " }
-        return ["LOADING", "BUSY", "OOM", "MISCONF", "READONLY", "MASTERDOWN", "NOAUTH", "NOREPLICAS",
-                "CLUSTERDOWN", "TRYAGAIN"].contains(word)
+        return [
+            "LOADING", "BUSY", "OOM", "MISCONF", "READONLY", "MASTERDOWN", "NOAUTH", "NOREPLICAS",
+            "CLUSTERDOWN", "TRYAGAIN",
+        ].contains(word)
     }
     /// True for an error reply that concerns the key a command named (`WRONGTYPE`: the key holds
     /// another type; `NOPERM`: an ACL denies the key; …): skip that key, keep the connection and

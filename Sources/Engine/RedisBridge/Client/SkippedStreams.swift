@@ -35,22 +35,25 @@ package struct SkippedStreams {
     package mutating func skip(_ key: String, _ error: RedisError, now: Double, logger: Logger) {
         errors += 1
         if retryAt[key] == nil {
-            logger.warning("Redis refused a command about \(key); skipping that stream, the others go on (tried again every \(retryText) s)",
-                           metadata: ["error": "\(error.message)"])
+            logger.warning(
+                "Redis refused a command about \(key); skipping that stream, the others go on (tried again every \(retryText) s)",
+                metadata: ["error": "\(error.message)"])
         }
         retryAt[key] = now + retryInterval
     }
 
     /// `30`, `0.5`.
     private var retryText: String {
-        retryInterval == retryInterval.rounded() && retryInterval < 1e9 ? String(Int(retryInterval)) : String(retryInterval)
+        retryInterval == retryInterval.rounded() && retryInterval < 1e9
+            ? String(Int(retryInterval)) : String(retryInterval)
     }
 
     /// Records an error reply about `key`, a key read once and not followed (a candle stream read
     /// for history): counted and logged, nothing to try again.
     package mutating func refused(_ key: String, _ error: RedisError, logger: Logger) {
         errors += 1
-        logger.warning("Redis refused a command about \(key); going on without it", metadata: ["error": "\(error.message)"])
+        logger.warning(
+            "Redis refused a command about \(key); going on without it", metadata: ["error": "\(error.message)"])
     }
 
     /// Records that `key` was read again without an error; logs when it had been skipped.

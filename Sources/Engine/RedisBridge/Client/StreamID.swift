@@ -58,7 +58,9 @@ package struct StreamEntry: Sendable, Equatable {
         var out: [StreamEntry] = []
         out.reserveCapacity(items.count)
         for item in items {
-            guard let pair = item.elements, pair.count == 2, let idText = pair[0].text, let id = StreamID(idText) else { continue }
+            guard let pair = item.elements, pair.count == 2, let idText = pair[0].text, let id = StreamID(idText) else {
+                continue
+            }
             var fields: [(String, String)] = []
             if let kv = pair[1].elements {
                 var i = 0

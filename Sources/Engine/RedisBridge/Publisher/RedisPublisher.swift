@@ -58,7 +58,8 @@ package final class RedisPublisher: Sendable {
     private let producer = OwnerThreadCheck(ownedByFirstUser: ())
 
     /// Prepares a publisher; nothing connects until ``start()``.
-    package init(configuration: RedisPublisherConfiguration, assets: AssetDirectory, waitWhenFull: Bool, logger: Logger) {
+    package init(configuration: RedisPublisherConfiguration, assets: AssetDirectory, waitWhenFull: Bool, logger: Logger)
+    {
         self.configuration = configuration
         self.assets = assets
         self.waitWhenFull = waitWhenFull
@@ -120,24 +121,41 @@ package final class RedisPublisher: Sendable {
     package func metricsText() -> String {
         let c = counters
         var out = PrometheusText()
-        out.add("qflux_redis_publish_connected", .gauge, "1 while the Redis publisher holds a working connection.",
-                c.connected.load(ordering: .relaxed) ? 1 : 0)
-        out.add("qflux_redis_publish_ticks_total", .counter, "Ticks written to Redis streams.", c.ticks.load(ordering: .relaxed))
-        out.add("qflux_redis_publish_candles_total", .counter, "Closed or revised candles written to Redis streams.",
-                c.candles.load(ordering: .relaxed))
-        out.add("qflux_redis_publish_batches_total", .counter, "Pipelined round trips to Redis.", c.batches.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_publish_connected", .gauge, "1 while the Redis publisher holds a working connection.",
+            c.connected.load(ordering: .relaxed) ? 1 : 0)
+        out.add(
+            "qflux_redis_publish_ticks_total", .counter, "Ticks written to Redis streams.",
+            c.ticks.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_publish_candles_total", .counter, "Closed or revised candles written to Redis streams.",
+            c.candles.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_publish_batches_total", .counter, "Pipelined round trips to Redis.",
+            c.batches.load(ordering: .relaxed))
         out.add("qflux_redis_publish_backlog", .gauge, "Records waiting to be sent (ring + backlog).", waiting)
-        out.add("qflux_redis_publish_backlog_peak", .gauge, "The largest backlog seen.", c.backlogPeak.load(ordering: .relaxed))
-        out.add("qflux_redis_publish_backlog_capacity", .gauge, "Records the backlog holds while Redis is unreachable.", c.maxBacklog)
-        out.add("qflux_redis_publish_lag_seconds", .gauge, "How long the oldest waiting record has waited.",
-                (c.lagSeconds * 1000).rounded() / 1000)
-        out.add("qflux_redis_publish_dropped_total", .counter, "Records dropped (publisher ring or backlog full, or undeliverable at exit).",
-                c.dropped.load(ordering: .relaxed))
-        out.add("qflux_redis_publish_errors_total", .counter, "Error replies from Redis.", c.errors.load(ordering: .relaxed))
-        out.add("qflux_redis_publish_reconnects_total", .counter, "Connections to Redis opened again after a loss.",
-                c.reconnects.load(ordering: .relaxed))
-        out.add("qflux_redis_publish_connect_failures_total", .counter, "Failed connection attempts.",
-                c.connectFailures.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_publish_backlog_peak", .gauge, "The largest backlog seen.",
+            c.backlogPeak.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_publish_backlog_capacity", .gauge, "Records the backlog holds while Redis is unreachable.",
+            c.maxBacklog)
+        out.add(
+            "qflux_redis_publish_lag_seconds", .gauge, "How long the oldest waiting record has waited.",
+            (c.lagSeconds * 1000).rounded() / 1000)
+        out.add(
+            "qflux_redis_publish_dropped_total", .counter,
+            "Records dropped (publisher ring or backlog full, or undeliverable at exit).",
+            c.dropped.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_publish_errors_total", .counter, "Error replies from Redis.", c.errors.load(ordering: .relaxed)
+        )
+        out.add(
+            "qflux_redis_publish_reconnects_total", .counter, "Connections to Redis opened again after a loss.",
+            c.reconnects.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_publish_connect_failures_total", .counter, "Failed connection attempts.",
+            c.connectFailures.load(ordering: .relaxed))
         return out.text
     }
 
@@ -145,7 +163,8 @@ package final class RedisPublisher: Sendable {
     package func healthMember() -> String {
         let c = counters
         let lag = (c.lagSeconds * 1000).rounded() / 1000
-        return "\"redis_publish\":{\"address\":\"\(configuration.address)\",\"state\":\"\(c.connected.load(ordering: .relaxed) ? "connected" : "reconnecting")\""
+        return
+            "\"redis_publish\":{\"address\":\"\(configuration.address)\",\"state\":\"\(c.connected.load(ordering: .relaxed) ? "connected" : "reconnecting")\""
             + ",\"backlog\":\(waiting),\"backlog_capacity\":\(c.maxBacklog),\"lag_seconds\":\(lag)"
             + ",\"ticks\":\(c.ticks.load(ordering: .relaxed)),\"candles\":\(c.candles.load(ordering: .relaxed))"
             + ",\"dropped\":\(c.dropped.load(ordering: .relaxed)),\"errors\":\(c.errors.load(ordering: .relaxed))"
@@ -217,7 +236,9 @@ private final class PublisherLoop {
                 if connection == nil && monotonicNow() >= finishDeadline {
                     let rest = backlog.count - head + ring.popBatch(max: Int.max, { _ in })
                     counters.dropped.add(rest, ordering: .relaxed)
-                    logger.warning("Redis unreachable at exit: \(rest) records not published", metadata: ["address": "\(configuration.address)"])
+                    logger.warning(
+                        "Redis unreachable at exit: \(rest) records not published",
+                        metadata: ["address": "\(configuration.address)"])
                     backlog.removeAll()
                     head = 0
                     sentEnd = 0
@@ -277,8 +298,9 @@ private final class PublisherLoop {
             counters.connected.store(true, ordering: .relaxed)
             if everConnected {
                 counters.reconnects.add(1, ordering: .relaxed)
-                logger.notice("Redis publisher reconnected; sending \(backlog.count - head) waiting records",
-                              metadata: ["address": "\(configuration.address)"])
+                logger.notice(
+                    "Redis publisher reconnected; sending \(backlog.count - head) waiting records",
+                    metadata: ["address": "\(configuration.address)"])
             } else {
                 logger.info("Redis publisher connected", metadata: ["address": "\(configuration.address)"])
             }
@@ -289,8 +311,9 @@ private final class PublisherLoop {
             nextAttempt = now + backoff.delay()
             if !loggedDown {
                 loggedDown = true
-                logger.warning("Redis publisher cannot connect; keeping up to \(configuration.maxBacklog) records and retrying",
-                               metadata: ["error": "\(error.message)"])
+                logger.warning(
+                    "Redis publisher cannot connect; keeping up to \(configuration.maxBacklog) records and retrying",
+                    metadata: ["error": "\(error.message)"])
             }
         }
     }
@@ -351,7 +374,9 @@ private final class PublisherLoop {
             self.connection = nil
             counters.connected.store(false, ordering: .relaxed)
             nextAttempt = monotonicNow() + backoff.delay()
-            logger.warning("Redis publisher lost its connection; backlog kept, reconnecting", metadata: ["error": "\(error.message)"])
+            logger.warning(
+                "Redis publisher lost its connection; backlog kept, reconnecting",
+                metadata: ["error": "\(error.message)"])
             loggedDown = true
         }
         if head == backlog.count {
@@ -395,7 +420,9 @@ private final class PublisherLoop {
     private func tickPrefix(_ asset: AssetID) -> [UInt8] {
         let i = Int(asset.rawValue)
         if i < tickPrefixes.count, let p = tickPrefixes[i] { return p }
-        if i >= tickPrefixes.count { tickPrefixes.append(contentsOf: repeatElement(nil, count: i + 1 - tickPrefixes.count)) }
+        if i >= tickPrefixes.count {
+            tickPrefixes.append(contentsOf: repeatElement(nil, count: i + 1 - tickPrefixes.count))
+        }
         let p = prefix(key: RedisStreamLayout.ticksKey(assets.name(of: asset)), fieldPairs: 2)
         tickPrefixes[i] = p
         return p

@@ -1,7 +1,7 @@
 import Metrics
 import Ring
-import ThreadSupport
 import Synchronization
+import ThreadSupport
 
 /// The publisher's figures (relaxed atomics; any thread reads them, `/metrics` and `/health`).
 package final class RedisPublisherCounters: Sendable {

@@ -1,12 +1,12 @@
 import Candles
 import FastDecode
 import Foundation
-import Ring
-import ThreadSupport
 import Logging
 import MarketSource
 import Metrics
+import Ring
 import Synchronization
+import ThreadSupport
 
 /// A source with no browser: reads the tick streams a publishing qflux writes (``RedisStreamLayout``)
 /// and feeds the pipeline, so a Redis-fed node forms the same candles as the node that ingests.
@@ -86,34 +86,47 @@ package final class RedisSource: LiveSource, Sendable {
     }
 
     package func stop() {
-        guard started.load(ordering: .acquiring), !stopping.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        guard started.load(ordering: .acquiring), !stopping.exchange(true, ordering: .sequentiallyConsistent) else {
+            return
+        }
         finished.wait()
     }
 
     package func metricsText() -> String {
         var out = PrometheusText()
-        out.add("qflux_redis_source_connected", .gauge, "1 while the Redis source holds a working connection.",
-                connectedFlag.load(ordering: .relaxed) ? 1 : 0)
-        out.add("qflux_redis_source_ticks_total", .counter, "Live ticks read from Redis tick streams.", ticksRead.load(ordering: .relaxed))
-        out.add("qflux_redis_source_history_ticks_total", .counter, "Ticks loaded as history when an asset was found.",
-                historyTicks.load(ordering: .relaxed))
-        out.add("qflux_redis_source_history_candles_total", .counter, "Candles loaded as history from candle streams.",
-                historyCandles.load(ordering: .relaxed))
-        out.add("qflux_redis_source_streams", .gauge, "Tick streams followed.", streamsFollowed.load(ordering: .relaxed))
-        out.add("qflux_redis_source_malformed_total", .counter,
-                "Stream entries refused: a field missing or not a plain decimal number (hex floats, inf, nan, garbage).",
-                malformed.load(ordering: .relaxed))
-        out.add("qflux_redis_source_absurd_total", .counter,
-                "Stream entries refused: a time or price outside MarketLimits (e.g. 1e308, a negative price).",
-                absurd.load(ordering: .relaxed))
-        out.add("qflux_redis_source_skipped_streams", .gauge,
-                "Streams skipped now because Redis refused to read them (e.g. WRONGTYPE: a key of another type).",
-                streamsSkipped.load(ordering: .relaxed))
-        out.add("qflux_redis_source_stream_errors_total", .counter,
-                "Error replies from Redis concerning one stream (the stream is skipped, the others go on).",
-                streamErrors.load(ordering: .relaxed))
-        out.add("qflux_redis_source_reconnects_total", .counter, "Connections to Redis opened again after a loss.",
-                reconnects.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_connected", .gauge, "1 while the Redis source holds a working connection.",
+            connectedFlag.load(ordering: .relaxed) ? 1 : 0)
+        out.add(
+            "qflux_redis_source_ticks_total", .counter, "Live ticks read from Redis tick streams.",
+            ticksRead.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_history_ticks_total", .counter, "Ticks loaded as history when an asset was found.",
+            historyTicks.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_history_candles_total", .counter, "Candles loaded as history from candle streams.",
+            historyCandles.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_streams", .gauge, "Tick streams followed.", streamsFollowed.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_malformed_total", .counter,
+            "Stream entries refused: a field missing or not a plain decimal number (hex floats, inf, nan, garbage).",
+            malformed.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_absurd_total", .counter,
+            "Stream entries refused: a time or price outside MarketLimits (e.g. 1e308, a negative price).",
+            absurd.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_skipped_streams", .gauge,
+            "Streams skipped now because Redis refused to read them (e.g. WRONGTYPE: a key of another type).",
+            streamsSkipped.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_stream_errors_total", .counter,
+            "Error replies from Redis concerning one stream (the stream is skipped, the others go on).",
+            streamErrors.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_reconnects_total", .counter, "Connections to Redis opened again after a loss.",
+            reconnects.load(ordering: .relaxed))
         return out.text
     }
 }
@@ -132,7 +145,6 @@ private final class SourceLoop {
     /// Set by every successful read; tells a new Redis error from the same one again.
     private var readSucceeded = false
 
-
     init(_ source: RedisSource) {
         self.source = source
         configuration = source.configuration
@@ -150,8 +162,9 @@ private final class SourceLoop {
         while !isStopping {
             let connection: RedisConnection
             do throws(RedisError) {
-                connection = try RedisConnection(address: configuration.address, connectTimeout: 1,
-                                                 ioTimeout: Double(configuration.blockMilliseconds) / 1000 + 5)
+                connection = try RedisConnection(
+                    address: configuration.address, connectTimeout: 1,
+                    ioTimeout: Double(configuration.blockMilliseconds) / 1000 + 5)
             } catch {
                 if !reportedDown {
                     reportedDown = true
@@ -171,17 +184,19 @@ private final class SourceLoop {
             do throws(RedisError) {
                 readSucceeded = false
                 try follow(connection, feeder: feeder)
-            } catch where error.code == .server {
+            } catch  where error.code == .server {
                 // Not a lost connection: Redis answered, with an error no single stream explains
                 // (LOADING, OOM, …). Start again on a new connection after the backoff; said once
                 // per episode, not on every retry.
                 if readSucceeded || error.message != lastServerError {
-                    logger.warning("Redis source: Redis answered with an error; retrying", metadata: ["error": "\(error.message)"])
+                    logger.warning(
+                        "Redis source: Redis answered with an error; retrying", metadata: ["error": "\(error.message)"])
                     events?.sourceError("Redis error: \(error.message)")
                 }
                 lastServerError = error.message
             } catch {
-                logger.warning("Redis source lost its connection; reconnecting", metadata: ["error": "\(error.message)"])
+                logger.warning(
+                    "Redis source lost its connection; reconnecting", metadata: ["error": "\(error.message)"])
                 events?.sourceError("Redis connection lost: \(error.message)")
                 reportedDown = true
             }
@@ -211,7 +226,7 @@ private final class SourceLoop {
             let reply: RedisReply
             do throws(RedisError) {
                 reply = try connection.command(args)
-            } catch where error.concernsKey {
+            } catch  where error.concernsKey {
                 // One XREAD names every stream: find the one(s) Redis refuses, skip them, go on.
                 try skipRefusedStreams(connection, after: error)
                 continue
@@ -223,7 +238,8 @@ private final class SourceLoop {
                 for entry in entries {
                     lastIDs[key] = entry.id
                     switch entry.tickVerdict {
-                    case let .accepted(point): batch.append(.tick(Tick(asset: asset, time: point.time, price: point.price)))
+                    case let .accepted(point):
+                        batch.append(.tick(Tick(asset: asset, time: point.time, price: point.price)))
                     case .malformed: malformedNow += 1
                     case .absurd: absurdNow += 1
                     }
@@ -248,7 +264,7 @@ private final class SourceLoop {
         do throws(RedisError) {
             members = try connection.command(["SMEMBERS", RedisStreamLayout.assetsKey]).elements ?? []
             skipped.readable(RedisStreamLayout.assetsKey, logger: logger)
-        } catch where error.concernsKey {
+        } catch  where error.concernsKey {
             // No asset list now (the key holds another type): keep serving the streams known.
             skipped.skip(RedisStreamLayout.assetsKey, error, now: now, logger: logger)
             publishSkipped()
@@ -268,7 +284,7 @@ private final class SourceLoop {
                     continue
                 }
                 skipped.readable(key, logger: logger)
-            } catch where error.concernsKey {
+            } catch  where error.concernsKey {
                 skipped.skip(key, error, now: now, logger: logger)
             }
             source.streamsFollowed.store(keys.count, ordering: .relaxed)
@@ -284,7 +300,7 @@ private final class SourceLoop {
         for key in keys {
             do throws(RedisError) {
                 try connection.command(["XLEN", key])
-            } catch where error.concernsKey {
+            } catch  where error.concernsKey {
                 skipped.skip(key, error, now: now, logger: logger)
                 refused += 1
             }
@@ -300,8 +316,10 @@ private final class SourceLoop {
         source.streamErrors.store(skipped.errors, ordering: .relaxed)
     }
 
-    private func loadHistory(_ connection: RedisConnection, key: String, name: String,
-                             feeder: any FrameFeeder) throws(RedisError) {
+    private func loadHistory(
+        _ connection: RedisConnection, key: String, name: String,
+        feeder: any FrameFeeder
+    ) throws(RedisError) {
         // Every tick still in the stream, oldest first, in pages.
         var points: [PricePoint] = []
         var start = "-"
@@ -331,8 +349,10 @@ private final class SourceLoop {
             let candleKey = RedisStreamLayout.candlesKey(timeframe, name)
             let reply: RedisReply
             do throws(RedisError) {
-                reply = try connection.command(["XREVRANGE", candleKey, "+", "-", "COUNT", String(configuration.historyCandles)])
-            } catch where error.concernsKey {
+                reply = try connection.command([
+                    "XREVRANGE", candleKey, "+", "-", "COUNT", String(configuration.historyCandles),
+                ])
+            } catch  where error.concernsKey {
                 // Candle history is optional: without it the ticks still form the candles.
                 skipped.refused(candleKey, error, logger: logger)
                 reply = .null
@@ -341,7 +361,8 @@ private final class SourceLoop {
             for entry in StreamEntry.parse(list: reply) {
                 switch entry.candleVerdict {
                 case let .accepted(candle):
-                    if byStart[candle.time] == nil { byStart[candle.time] = candle }  // newest first: a later revision wins
+                    // newest first: a later revision wins
+                    if byStart[candle.time] == nil { byStart[candle.time] = candle }
                 case .malformed: malformedNow += 1
                 case .absurd: absurdNow += 1
                 }
@@ -350,8 +371,11 @@ private final class SourceLoop {
             source.historyCandles.add(candles.count, ordering: .relaxed)
             let ticks = k == 0 ? points : []
             guard !ticks.isEmpty || !candles.isEmpty else { continue }
-            snapshots.append(.history(HistorySnapshot(source: ticks.isEmpty ? .loadHistoryPeriodFast : .updateHistoryNewFast,
-                                                      asset: asset, period: timeframe.seconds, ticks: ticks, candles: candles)))
+            snapshots.append(
+                .history(
+                    HistorySnapshot(
+                        source: ticks.isEmpty ? .loadHistoryPeriodFast : .updateHistoryNewFast,
+                        asset: asset, period: timeframe.seconds, ticks: ticks, candles: candles)))
         }
         if malformedNow > 0 { source.malformed.add(malformedNow, ordering: .relaxed) }
         if absurdNow > 0 { source.absurd.add(absurdNow, ordering: .relaxed) }

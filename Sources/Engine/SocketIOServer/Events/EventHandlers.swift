@@ -1,5 +1,5 @@
-import Candles
 import CLibWebSockets
+import Candles
 import Dispatch
 import FastDecode
 import Foundation
@@ -46,9 +46,12 @@ final class EventHandlers {
     /// The coordinator, which owns this part and outlives it.
     unowned(unsafe) let host: any EventHost
 
-    init(host: any EventHost, config: StreamServerConfig, counters: ServerCounters, sessions: ServerSessions,
-         router: FocusRouter, focus: FocusControl, jobs: RequestJobs, directory: AssetDirectory, dataSource: any StreamServerDataSource,
-         inbox: ServerInbox, worker: DispatchQueue, analysisQueue: DispatchQueue, liveIndicators: LiveIndicatorHub) {
+    init(
+        host: any EventHost, config: StreamServerConfig, counters: ServerCounters, sessions: ServerSessions,
+        router: FocusRouter, focus: FocusControl, jobs: RequestJobs, directory: AssetDirectory,
+        dataSource: any StreamServerDataSource,
+        inbox: ServerInbox, worker: DispatchQueue, analysisQueue: DispatchQueue, liveIndicators: LiveIndicatorHub
+    ) {
         self.host = host
         self.config = config
         self.counters = counters
@@ -71,7 +74,9 @@ final class EventHandlers {
     private var detected: AssetID? { host.detected }
     private var focusName: String? { focus.focusName }
 
-    private func enqueue(_ s: ClientSession, _ bytes: [UInt8], force: Bool = false) { host.send(s, bytes, force: force) }
+    private func enqueue(_ s: ClientSession, _ bytes: [UInt8], force: Bool = false) {
+        host.send(s, bytes, force: force)
+    }
 
     private func emit(_ s: ClientSession, _ name: String, _ payload: [UInt8], ack: Int? = nil) {
         host.emit(s, name, payload, ack: ack)
@@ -169,7 +174,9 @@ final class EventHandlers {
             if let d = detected {
                 emit(s, "asset_detected", ServerPayloads.assetStamp(assetName(d)), ack: ack)
             } else {
-                let why = status.connected ? "the broker chart has not shown an asset yet"
+                let why =
+                    status.connected
+                    ? "the broker chart has not shown an asset yet"
                     : "no asset detected: \(status.kind == .chrome ? "Chrome" : "the source \(status.kind.rawValue)") is not connected"
                 emit(s, "asset_detection_failed", ServerPayloads.error(why, timestamp: true), ack: ack)
             }
@@ -202,13 +209,17 @@ final class EventHandlers {
         switch value {
         case nil, .null?:
             guard name == "start_stream" else {
-                emit(s, "stream_error", ServerPayloads.error("change_asset needs {\"asset\": name}", timestamp: true), ack: ack)
+                emit(
+                    s, "stream_error", ServerPayloads.error("change_asset needs {\"asset\": name}", timestamp: true),
+                    ack: ack)
                 return
             }
             focus = .follow
         case .string(let spelling)?:
             if spelling.allSatisfy(\.isWhitespace) || spelling.utf8.count > Self.maxAssetNameLength {
-                let why = spelling.utf8.count > Self.maxAssetNameLength ? "an asset name over \(Self.maxAssetNameLength) bytes" : "an empty asset name"
+                let why =
+                    spelling.utf8.count > Self.maxAssetNameLength
+                    ? "an asset name over \(Self.maxAssetNameLength) bytes" : "an empty asset name"
                 emit(s, "stream_error", ServerPayloads.error("\(name): \(why)", timestamp: true), ack: ack)
                 return
             }
@@ -238,9 +249,13 @@ final class EventHandlers {
         }
         var good: [Timeframe] = [], bad: [String] = []
         for item in items {
-            if let text = item.stringValue, let tf = Timeframe(parsing: text) { good.append(tf) }
-            else if case .number(let n) = item, n >= 1, n <= 604_800, n == n.rounded() { good.append(Timeframe(seconds: Int(n))) }
-            else if bad.count < 16 { bad.append(String((item.stringValue ?? "\(item)").prefix(32))) }
+            if let text = item.stringValue, let tf = Timeframe(parsing: text) {
+                good.append(tf)
+            } else if case .number(let n) = item, n >= 1, n <= 604_800, n == n.rounded() {
+                good.append(Timeframe(seconds: Int(n)))
+            } else if bad.count < 16 {
+                bad.append(String((item.stringValue ?? "\(item)").prefix(32)))
+            }
         }
         return (good, bad)
     }
@@ -250,7 +265,10 @@ final class EventHandlers {
     /// The sender stops listening to the focus unless it asked for it (`start_stream`).
     private func subscribe(_ s: ClientSession, data: JSONValue?, ack: Int?) {
         guard let assetList = data?["assets"]?.arrayValue, let (tfs, badTFs) = timeframes(data) else {
-            emit(s, "error", ServerPayloads.error("subscribe needs {\"assets\": [...], \"timeframes\": [...]}", timestamp: true), ack: ack)
+            emit(
+                s, "error",
+                ServerPayloads.error("subscribe needs {\"assets\": [...], \"timeframes\": [...]}", timestamp: true),
+                ack: ack)
             return
         }
         var formed: [Timeframe] = [], unformed: [Timeframe] = []
@@ -287,18 +305,27 @@ final class EventHandlers {
         if !badTFs.isEmpty { problems.append("not timeframes: \(badTFs.joined(separator: ", "))") }
         if !unformed.isEmpty {
             let have = config.formedTimeframes.map { $0.map(\.description).joined(separator: ", ") } ?? ""
-            problems.append("timeframes not formed by this server: \(unformed.map(\.description).joined(separator: ", ")) (formed: \(have); start qflux stream with --timeframes to add them)")
+            problems.append(
+                "timeframes not formed by this server: \(unformed.map(\.description).joined(separator: ", ")) (formed: \(have); start qflux stream with --timeframes to add them)"
+            )
         }
         if !refused.isEmpty {
-            problems.append("\(refused.count) subscriptions refused (the first \(min(64, refused.count)) under \"refused\"): at most \(config.maxSubscriptionsPerClient) per client")
+            problems.append(
+                "\(refused.count) subscriptions refused (the first \(min(64, refused.count)) under \"refused\"): at most \(config.maxSubscriptionsPerClient) per client"
+            )
         }
-        var payload = SubscriptionReply(assets: found.map(assetName), timeframes: formed.map(\.description), unknownAssets: unknown,
-                                        unknownTimeframes: badTFs + unformed.map(\.description))
+        var payload = SubscriptionReply(
+            assets: found.map(assetName), timeframes: formed.map(\.description), unknownAssets: unknown,
+            unknownTimeframes: badTFs + unformed.map(\.description))
         payload.formed = config.formedTimeframes?.map(\.description)
-        payload.refused = refused.prefix(64).map { (assetName(AssetID(rawValue: $0.asset)), Timeframe(seconds: $0.seconds).description) }
+        payload.refused = refused.prefix(64).map {
+            (assetName(AssetID(rawValue: $0.asset)), Timeframe(seconds: $0.seconds).description)
+        }
         payload.error = problems.isEmpty ? nil : problems.joined(separator: "; ")
         emit(s, "subscribed", payload.json(), ack: ack)
-        for key in added { jobs.scheduleHistory(s, asset: AssetID(rawValue: key.asset), timeframe: Timeframe(seconds: key.seconds)) }
+        for key in added {
+            jobs.scheduleHistory(s, asset: AssetID(rawValue: key.asset), timeframe: Timeframe(seconds: key.seconds))
+        }
     }
 
     /// `unsubscribe {assets?, timeframes?}` (`{}`: everything): answers what remains.
@@ -310,13 +337,19 @@ final class EventHandlers {
         case .string?: assets = [resolve(data?["assets"]).0].compactMap { $0 }
         case .array(let items)?: assets = items.compactMap { resolve($0).0 }
         default:
-            emit(s, "error", ServerPayloads.error("unsubscribe needs {\"assets\": [...], \"timeframes\": [...]} (both optional)", timestamp: true), ack: ack)
+            emit(
+                s, "error",
+                ServerPayloads.error(
+                    "unsubscribe needs {\"assets\": [...], \"timeframes\": [...]} (both optional)", timestamp: true),
+                ack: ack)
             return
         }
         var tfs: [Timeframe]?
         if data?["timeframes"] != nil, data?["timeframes"] != .null {
             guard let (good, _) = timeframes(data) else {
-                emit(s, "error", ServerPayloads.error("unsubscribe: timeframes must be a list", timestamp: true), ack: ack)
+                emit(
+                    s, "error", ServerPayloads.error("unsubscribe: timeframes must be a list", timestamp: true),
+                    ack: ack)
                 return
             }
             tfs = good
@@ -392,8 +425,11 @@ final class EventHandlers {
             if let size = AnalysisAdmission.overBound(frames, maxBytes: maxReply) {
                 counters.add(counters.analysisRepliesTooLarge)
                 frames.removeAll()
-                reply(failed, ServerPayloads.error(AnalysisAdmission.tooLarge(size, max: maxReply, backtest: isBacktest),
-                                                   timestamp: true))
+                reply(
+                    failed,
+                    ServerPayloads.error(
+                        AnalysisAdmission.tooLarge(size, max: maxReply, backtest: isBacktest),
+                        timestamp: true))
             }
             inbox.post(.analysisDone(client: id, address: address, frames: frames))
         }
@@ -416,7 +452,9 @@ final class EventHandlers {
         hub.sweep(isAlive: isLiveSession)
         do throws(LiveIndicatorError) {
             guard case .object = data else {
-                throw LiveIndicatorError("subscribe_indicators needs {\"asset\": name, \"timeframe\": \"1m\", \"indicators\": \"ema(20),rsi(14)\"}")
+                throw LiveIndicatorError(
+                    "subscribe_indicators needs {\"asset\": name, \"timeframe\": \"1m\", \"indicators\": \"ema(20),rsi(14)\"}"
+                )
             }
             guard let spelling = data?["asset"]?.stringValue, !spelling.isEmpty, spelling.utf8.count <= 200 else {
                 throw LiveIndicatorError("subscribe_indicators needs \"asset\": a name")
@@ -429,32 +467,44 @@ final class EventHandlers {
             let pair = SubscriptionKey(asset: asset.rawValue, seconds: tf.seconds)
             let name = assetName(asset)
             guard s.subscriptions.contains(pair) || (s.listensToFocus && router.focusKey == pair) else {
-                throw LiveIndicatorError("not receiving \(name) \(tf): subscribe to the pair (or start_stream it) first")
+                throw LiveIndicatorError(
+                    "not receiving \(name) \(tf): subscribe to the pair (or start_stream it) first")
             }
             let record = hub.client(s.id)
             let old = record.pairs[pair]
             let others = record.indicatorCount - (old?.specs.count ?? 0)
             guard others + specs.count <= limits.maxIndicatorsPerClient else {
-                throw LiveIndicatorError("too many indicators: \(others) held on other pairs + \(specs.count) asked (at most \(limits.maxIndicatorsPerClient) per client)")
+                throw LiveIndicatorError(
+                    "too many indicators: \(others) held on other pairs + \(specs.count) asked (at most \(limits.maxIndicatorsPerClient) per client)"
+                )
             }
             guard old != nil || record.pairs.count < limits.maxPairsPerClient else {
-                throw LiveIndicatorError("too many pairs with indicators (at most \(limits.maxPairsPerClient) per client): unsubscribe_indicators one first")
+                throw LiveIndicatorError(
+                    "too many pairs with indicators (at most \(limits.maxPairsPerClient) per client): unsubscribe_indicators one first"
+                )
             }
             guard record.pending.count < limits.maxPendingPerClient else {
-                throw LiveIndicatorError("busy: \(record.pending.count) indicator requests of this client in progress, try again")
+                throw LiveIndicatorError(
+                    "busy: \(record.pending.count) indicator requests of this client in progress, try again")
             }
             let stream: LiveIndicatorStream, created: Bool
             switch hub.stream(pair: pair, specs: specs, assetName: name, address: s.address, releasing: old) {
             case .success(let got):
                 (stream, created) = got
             case .failure(.serverFull):
-                throw LiveIndicatorError("server busy: \(limits.maxComputations) live indicator computations in use, try again later")
+                throw LiveIndicatorError(
+                    "server busy: \(limits.maxComputations) live indicator computations in use, try again later")
             case .failure(.addressShare):
-                throw LiveIndicatorError("server busy: clients of this address run \(limits.maxComputationsPerAddress) live indicator computations, the most one address may")
+                throw LiveIndicatorError(
+                    "server busy: clients of this address run \(limits.maxComputationsPerAddress) live indicator computations, the most one address may"
+                )
             }
             hub.attach(s, to: stream)
-            emit(s, "indicators_subscribed", LiveIndicatorPayloads.subscribed(asset: name, timeframe: tf, stream: stream), ack: ack)
-            scheduleIndicatorHistory(s, asset: asset, timeframe: tf, stream: stream, seed: created, pending: record.pending)
+            emit(
+                s, "indicators_subscribed",
+                LiveIndicatorPayloads.subscribed(asset: name, timeframe: tf, stream: stream), ack: ack)
+            scheduleIndicatorHistory(
+                s, asset: asset, timeframe: tf, stream: stream, seed: created, pending: record.pending)
         } catch {
             emit(s, "indicators_error", LiveIndicatorPayloads.error(error.message, request: data), ack: ack)
         }
@@ -462,21 +512,29 @@ final class EventHandlers {
 
     private func unsubscribeIndicators(_ s: ClientSession, data: JSONValue?, ack: Int?) {
         // absent = any; given but unknown = none
-        let assetGiven = data?["asset"].map { $0 != .null } ?? false, tfGiven = data?["timeframe"].map { $0 != .null } ?? false
+        let assetGiven = data?["asset"].map { $0 != .null } ?? false,
+            tfGiven = data?["timeframe"].map { $0 != .null } ?? false
         let asset = data?["asset"]?.stringValue.flatMap { directory.lookup($0) }
         let tf = tfGiven ? LiveIndicatorRequest.timeframe(data?["timeframe"]) : nil
         let hub = liveIndicators
         hub.detach(s.id) { pair in
             (!assetGiven || asset?.rawValue == pair.asset) && (!tfGiven || tf?.seconds == pair.seconds)
         }
-        let held = hub.clients[s.id]?.pairs.values.sorted { ($0.pair.asset, $0.pair.seconds) < ($1.pair.asset, $1.pair.seconds) } ?? []
-        emit(s, "indicators_unsubscribed", LiveIndicatorPayloads.remaining(held, name: { assetName(AssetID(rawValue: $0)) }), ack: ack)
+        let held =
+            hub.clients[s.id]?.pairs.values.sorted {
+                ($0.pair.asset, $0.pair.seconds) < ($1.pair.asset, $1.pair.seconds)
+            } ?? []
+        emit(
+            s, "indicators_unsubscribed",
+            LiveIndicatorPayloads.remaining(held, name: { assetName(AssetID(rawValue: $0)) }), ack: ack)
     }
 
     /// Worker: reads the pair's history, sends `indicator_history` and, for a new computation,
     /// leaves its seed.
-    private func scheduleIndicatorHistory(_ s: ClientSession, asset: AssetID, timeframe: Timeframe,
-                                          stream: LiveIndicatorStream, seed: Bool, pending: LiveIndicatorPending) {
+    private func scheduleIndicatorHistory(
+        _ s: ClientSession, asset: AssetID, timeframe: Timeframe,
+        stream: LiveIndicatorStream, seed: Bool, pending: LiveIndicatorPending
+    ) {
         let id = s.id, ds = dataSource, inbox = inbox, specs = stream.specs, name = assetName(asset)
         let slot = seed ? stream.seed : nil
         pending.add()

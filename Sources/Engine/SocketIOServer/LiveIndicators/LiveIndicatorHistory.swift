@@ -10,8 +10,10 @@ enum LiveIndicatorHistory {
     /// - Returns: the seed (closed candles committed, the last one forming) and the
     ///   `indicator_history` payload `{asset, timeframe, outputs, history:[{timestamp, values}],
     ///   count, source, timestamp}` (one row per history candle; null before the lookback).
-    static func compute(_ history: CandleHistory, specs: [IndicatorSpec], asset: String,
-                        timeframe: Timeframe) -> (seed: LiveIndicatorSeed, payload: [UInt8]) {
+    static func compute(
+        _ history: CandleHistory, specs: [IndicatorSpec], asset: String,
+        timeframe: Timeframe
+    ) -> (seed: LiveIndicatorSeed, payload: [UInt8]) {
         var set = IndicatorSet(specs)
         let columns = set.columns
         var row = [Double](repeating: .nan, count: columns.count)

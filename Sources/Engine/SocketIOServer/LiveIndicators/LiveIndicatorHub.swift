@@ -44,8 +44,10 @@ final class LiveIndicatorHub {
     /// `address`; refused when the server already runs ``LiveIndicatorLimits/maxComputations``,
     /// or clients of `address` started their share of them (not counting `releasing`, a
     /// computation that only the asking client holds and is about to leave).
-    func stream(pair: SubscriptionKey, specs: [IndicatorSpec], assetName: String, address: String,
-                releasing: LiveIndicatorStream?) -> Result<(stream: LiveIndicatorStream, created: Bool), Refusal> {
+    func stream(
+        pair: SubscriptionKey, specs: [IndicatorSpec], assetName: String, address: String,
+        releasing: LiveIndicatorStream?
+    ) -> Result<(stream: LiveIndicatorStream, created: Bool), Refusal> {
         if let existing = byPair[pair]?.first(where: { $0.specs == specs }) { return .success((existing, false)) }
         let freed = releasing.map { $0.subscribers.count <= 1 } ?? false
         guard computations - (freed ? 1 : 0) < limits.maxComputations else { return .failure(.serverFull) }

@@ -1,7 +1,7 @@
 import Candles
 import FastDecode
-import TextWriters
 import Indicators
+import TextWriters
 
 /// The JSON payloads of the live indicator events (docs/server-protocol.md, "Live indicators").
 enum LiveIndicatorPayloads {
@@ -37,7 +37,9 @@ enum LiveIndicatorPayloads {
         w.raw("{\"error\":"); w.string(message)
         w.raw(",\"request\":\"subscribe_indicators\"")
         for key in ["asset", "timeframe"] {
-            if let v = request?[key]?.stringValue, v.utf8.count <= 200 { w.comma(); w.string(key); w.raw(":"); w.string(v) }
+            if let v = request?[key]?.stringValue, v.utf8.count <= 200 {
+                w.comma(); w.string(key); w.raw(":"); w.string(v)
+            }
         }
         w.raw(",\"timestamp\":"); w.iso8601(millis: ServerPayloads.wallClock()); w.raw("}")
         return w.bytes

@@ -21,14 +21,18 @@ enum LiveIndicatorRequest {
             pieces = [s]
         case .array(let items):
             guard items.count <= limits.maxIndicatorsPerClient else {
-                throw LiveIndicatorError("too many indicators: \(items.count) (at most \(limits.maxIndicatorsPerClient) per client)")
+                throw LiveIndicatorError(
+                    "too many indicators: \(items.count) (at most \(limits.maxIndicatorsPerClient) per client)")
             }
             for item in items {
-                guard let s = item.stringValue else { throw LiveIndicatorError("indicators: every entry must be a string such as \"ema(20)\"") }
+                guard let s = item.stringValue else {
+                    throw LiveIndicatorError("indicators: every entry must be a string such as \"ema(20)\"")
+                }
                 pieces.append(s)
             }
         case nil, .null:
-            throw LiveIndicatorError("subscribe_indicators needs \"indicators\": a spec such as \"ema(20),rsi(14)\" or a list of them")
+            throw LiveIndicatorError(
+                "subscribe_indicators needs \"indicators\": a spec such as \"ema(20),rsi(14)\" or a list of them")
         default:
             throw LiveIndicatorError("indicators must be a string such as \"ema(20),rsi(14)\" or a list of them")
         }
@@ -46,15 +50,19 @@ enum LiveIndicatorRequest {
             }
         }
         guard specs.count <= limits.maxIndicatorsPerClient else {
-            throw LiveIndicatorError("too many indicators: \(specs.count) (at most \(limits.maxIndicatorsPerClient) per client)")
+            throw LiveIndicatorError(
+                "too many indicators: \(specs.count) (at most \(limits.maxIndicatorsPerClient) per client)")
         }
         return specs.sorted { $0.text < $1.text }
     }
 
     /// A whole-number parameter above `maxPeriod` would make a large window per computation.
     private static func checkPeriods(_ spec: IndicatorSpec, limits: LiveIndicatorLimits) throws(LiveIndicatorError) {
-        for (i, v) in spec.parameters.enumerated() where spec.kind.integerParameters[i] && v > Double(limits.maxPeriod) {
-            throw LiveIndicatorError("\(spec.kind.rawValue): \(spec.kind.parameterNames[i]) must be at most \(limits.maxPeriod) for live indicators, got \(formatParameter(v))")
+        for (i, v) in spec.parameters.enumerated() where spec.kind.integerParameters[i] && v > Double(limits.maxPeriod)
+        {
+            throw LiveIndicatorError(
+                "\(spec.kind.rawValue): \(spec.kind.parameterNames[i]) must be at most \(limits.maxPeriod) for live indicators, got \(formatParameter(v))"
+            )
         }
     }
 

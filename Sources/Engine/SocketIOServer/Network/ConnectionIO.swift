@@ -21,8 +21,10 @@ final class ConnectionIO {
     private var writeBuffer: UnsafeMutableRawPointer?
     private var writeCapacity = 0
 
-    init(config: StreamServerConfig, counters: ServerCounters, logger: Logger, accessPolicy: AccessPolicy,
-         sessions: ServerSessions) {
+    init(
+        config: StreamServerConfig, counters: ServerCounters, logger: Logger, accessPolicy: AccessPolicy,
+        sessions: ServerSessions
+    ) {
         self.config = config
         self.counters = counters
         self.logger = logger
@@ -93,7 +95,8 @@ final class ConnectionIO {
         bytes.withUnsafeBytes { src in
             if let base = src.baseAddress { (buffer + before).copyMemory(from: base, byteCount: src.count) }
         }
-        let n = qf_lws_write_chunk(wsi, (buffer + before).assumingMemoryBound(to: UInt8.self), bytes.count, last ? 1 : 0)
+        let n = qf_lws_write_chunk(
+            wsi, (buffer + before).assumingMemoryBound(to: UInt8.self), bytes.count, last ? 1 : 0)
         return n >= 0
     }
 
@@ -220,7 +223,9 @@ final class ConnectionIO {
     /// Reads a connection again once libwebsockets has sent everything it held for it, and
     /// gives it back its own deadline (an unauthenticated client's, else none).
     func resumeReadsIfDrained(_ wsi: OpaquePointer, _ s: ClientSession?) {
-        guard !sessions.readsHeld.isEmpty, lws_partial_buffered(wsi) == 0, sessions.readsHeld.remove(wsi) != nil else { return }
+        guard !sessions.readsHeld.isEmpty, lws_partial_buffered(wsi) == 0, sessions.readsHeld.remove(wsi) != nil else {
+            return
+        }
         lws_rx_flow_control(wsi, 1)
         if let s, config.token != nil, !s.authenticated {
             let left = Double(max(1, config.unauthenticatedTimeout)) - Double(monotonicNanos() &- s.openedAt) / 1e9

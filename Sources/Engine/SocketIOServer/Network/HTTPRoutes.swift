@@ -1,12 +1,12 @@
 import CLibWebSockets
 import FastDecode
 import Foundation
+import Logging
 import Metrics
 import Ring
-import ThreadSupport
-import TextWriters
-import Logging
 import Synchronization
+import TextWriters
+import ThreadSupport
 
 /// What the HTTP part needs from the coordinator (``ServerCore``): the source's status and the
 /// start time (for `/health` and `/metrics`), and the limits on headers and CSV answers.
@@ -44,9 +44,11 @@ final class HTTPRoutes {
     /// The coordinator, which owns this part and outlives it.
     unowned(unsafe) let host: any HTTPHost
 
-    init(host: any HTTPHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
-         sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges, polling: PollingTransport,
-         dataSource: any StreamServerDataSource, inbox: ServerInbox, httpQueue: DispatchQueue) {
+    init(
+        host: any HTTPHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
+        sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges, polling: PollingTransport,
+        dataSource: any StreamServerDataSource, inbox: ServerInbox, httpQueue: DispatchQueue
+    ) {
         self.host = host
         self.config = config
         self.counters = counters
@@ -81,8 +83,9 @@ final class HTTPRoutes {
     /// Answers the request on `wsi` with `answer` (on its next writeable callback).
     @discardableResult
     func respond(_ wsi: OpaquePointer, key: UInt64, _ answer: HTTPAnswer, allowOrigin: String? = nil) -> Int32 {
-        exchanges[key] = HTTPExchange(connection: key, request: nextRequestID(), wsi: wsi, kind: .answer(answer),
-                                      allowOrigin: allowOrigin)
+        exchanges[key] = HTTPExchange(
+            connection: key, request: nextRequestID(), wsi: wsi, kind: .answer(answer),
+            allowOrigin: allowOrigin)
         lws_callback_on_writable(wsi)
         return 0
     }
@@ -91,7 +94,9 @@ final class HTTPRoutes {
 
     /// `LWS_CALLBACK_HTTP`: routes a request (the path has no query; libwebsockets has decoded
     /// `%xx` and folded `/../`).
-    func http(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+    func http(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?, _ len: Int)
+        -> Int32
+    {
         guard let user else { return -1 }
         var path = "/"
         if let input {
@@ -148,7 +153,9 @@ final class HTTPRoutes {
 
     /// Writes a whole answer and ends the transaction (-1: close the connection).
     func writeAnswer(_ ex: HTTPExchange, _ a: HTTPAnswer) -> Int32 {
-        if qf_lws_write_http_head_ex(ex.wsi, a.status, a.contentType, Int64(a.body.count), ex.allowOrigin) != 0 { return -1 }
+        if qf_lws_write_http_head_ex(ex.wsi, a.status, a.contentType, Int64(a.body.count), ex.allowOrigin) != 0 {
+            return -1
+        }
         guard io.write(ex.wsi, a.body, LWS_WRITE_HTTP_FINAL) else { return -1 }
         return io.completeTransaction(ex)
     }
@@ -216,7 +223,9 @@ final class HTTPRoutes {
                 let answer: HTTPAnswer
                 do {
                     let files = try ds.csvFiles(timeframe: timeframe)
-                    answer = HTTPAnswer(status: 200, contentType: HTTPExchanges.jsonContentType, body: HTTPExchanges.csvListingJSON(files))
+                    answer = HTTPAnswer(
+                        status: 200, contentType: HTTPExchanges.jsonContentType,
+                        body: HTTPExchanges.csvListingJSON(files))
                 } catch {
                     var w = JSONWriter(capacity: 64)
                     w.raw("{\"error\":"); w.string("\(error)"); w.raw("}")
@@ -229,9 +238,12 @@ final class HTTPRoutes {
             httpQueue.async {
                 do {
                     guard let source = try ds.openCSV(filename: name) else {
-                        inbox.post(http: .answer(connection: key, request: request,
-                                                 HTTPAnswer(status: 404, contentType: HTTPExchanges.jsonContentType,
-                                                            body: Array("{\"error\":\"File not found\"}".utf8))))
+                        inbox.post(
+                            http: .answer(
+                                connection: key, request: request,
+                                HTTPAnswer(
+                                    status: 404, contentType: HTTPExchanges.jsonContentType,
+                                    body: Array("{\"error\":\"File not found\"}".utf8))))
                         return
                     }
                     let body = CSVStreamBody(source: source, slot: slot)
@@ -240,8 +252,10 @@ final class HTTPRoutes {
                 } catch {
                     var w = JSONWriter(capacity: 64)
                     w.raw("{\"error\":"); w.string("\(error)"); w.raw("}")
-                    inbox.post(http: .answer(connection: key, request: request,
-                                             HTTPAnswer(status: 500, contentType: HTTPExchanges.jsonContentType, body: w.bytes)))
+                    inbox.post(
+                        http: .answer(
+                            connection: key, request: request,
+                            HTTPAnswer(status: 500, contentType: HTTPExchanges.jsonContentType, body: w.bytes)))
                 }
             }
         }

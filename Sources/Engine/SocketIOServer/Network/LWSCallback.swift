@@ -1,8 +1,8 @@
 import CLibWebSockets
 import Foundation
 import LibWebSockets
-import ThreadSupport
 import Logging
+import ThreadSupport
 
 /// The one libwebsockets protocol callback: finds the ``ServerCore`` through the context's user
 /// pointer (its ``ThreadBound``) and dispatches. This is where the network thread enters the
@@ -39,8 +39,10 @@ func contextOwnedCore(_ raw: UnsafeMutableRawPointer) -> ServerCore {
 let lwsPre = Int(qf_lws_pre())
 
 extension ServerCore {
-    func callback(_ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
-                  _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+    func callback(
+        _ wsi: OpaquePointer, _ reason: lws_callback_reasons, _ user: UnsafeMutableRawPointer?,
+        _ input: UnsafeMutableRawPointer?, _ len: Int
+    ) -> Int32 {
         switch reason {
         case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
             httpRoutes.drainHTTP()

@@ -1,7 +1,7 @@
 import CLibWebSockets
 import Foundation
-import ThreadSupport
 import Logging
+import ThreadSupport
 
 /// Engine.IO v4 HTTP long-polling on `/socket.io/?EIO=4&transport=polling`:
 ///
@@ -26,8 +26,10 @@ final class PollingTransport {
     /// The coordinator, which owns this transport and outlives it.
     unowned(unsafe) let host: any PollingHost
 
-    init(host: any PollingHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
-         sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges) {
+    init(
+        host: any PollingHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
+        sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges
+    ) {
         self.host = host
         self.config = config
         self.counters = counters
@@ -52,12 +54,15 @@ final class PollingTransport {
         let origin = io.header(wsi, qf_lws_token_origin()).flatMap { $0.isEmpty ? nil : $0 }
         let method = qf_lws_method(wsi)
         guard io.queryArg(wsi, "EIO=") == "4" else {
-            return host.respond(wsi, key: key, engineIOError(400, 5, "Unsupported protocol version"), allowOrigin: origin)
+            return host.respond(
+                wsi, key: key, engineIOError(400, 5, "Unsupported protocol version"), allowOrigin: origin)
         }
         guard io.queryArg(wsi, "transport=") == "polling" else {
-            return host.respond(wsi, key: key,
-                           engineIOError(400, 0, "Transport unknown: use transport=polling, or a WebSocket upgrade for transport=websocket"),
-                           allowOrigin: origin)
+            return host.respond(
+                wsi, key: key,
+                engineIOError(
+                    400, 0, "Transport unknown: use transport=polling, or a WebSocket upgrade for transport=websocket"),
+                allowOrigin: origin)
         }
         guard let sid = io.queryArg(wsi, "sid=") else {
             guard method == Int32(QF_LWS_METHOD_GET) else {
@@ -69,7 +74,9 @@ final class PollingTransport {
             return host.respond(wsi, key: key, engineIOError(400, 1, "Session ID unknown"), allowOrigin: origin)
         }
         guard s.isPolling else {
-            return host.respond(wsi, key: key, engineIOError(400, 3, "Bad request: the session moved to its WebSocket"), allowOrigin: origin)
+            return host.respond(
+                wsi, key: key, engineIOError(400, 3, "Bad request: the session moved to its WebSocket"),
+                allowOrigin: origin)
         }
         switch method {
         case Int32(QF_LWS_METHOD_GET):
@@ -96,8 +103,9 @@ final class PollingTransport {
                 return refuseOversizePOST(wsi, s)
             }
             s.postInFlight = true
-            exchanges[key] = HTTPExchange(connection: key, request: host.nextRequestID(), wsi: wsi,
-                                          kind: .post(session: s.id), allowOrigin: origin)
+            exchanges[key] = HTTPExchange(
+                connection: key, request: host.nextRequestID(), wsi: wsi,
+                kind: .post(session: s.id), allowOrigin: origin)
             return 0  // the body follows (LWS_CALLBACK_HTTP_BODY…)
         default:
             return host.respond(wsi, key: key, engineIOError(400, 2, "Bad request method"), allowOrigin: origin)
@@ -109,7 +117,8 @@ final class PollingTransport {
     /// handshakes nobody continues cost one request each and cannot lock real clients out.
     private func handshake(_ wsi: OpaquePointer, key: UInt64, origin: String?) -> Int32 {
         if let refused = host.clientRefusal(checkUnauthenticated: true) {
-            return host.respond(wsi, key: key, HTTPExchanges.jsonAnswer(503, "{\"error\":\"\(refused.message)\"}"), allowOrigin: nil)
+            return host.respond(
+                wsi, key: key, HTTPExchanges.jsonAnswer(503, "{\"error\":\"\(refused.message)\"}"), allowOrigin: nil)
         }
         let address = io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
         let s = host.openSession(transport: .polling, address: address)
@@ -126,11 +135,13 @@ final class PollingTransport {
         s.pendingGET = wsi
         s.pendingGETKey = key
         s.lastPollAt = monotonicNanos()
-        let ex = HTTPExchange(connection: key, request: host.nextRequestID(), wsi: wsi, kind: .poll(session: s.id),
-                              allowOrigin: origin)
+        let ex = HTTPExchange(
+            connection: key, request: host.nextRequestID(), wsi: wsi, kind: .poll(session: s.id),
+            allowOrigin: origin)
         exchanges[key] = ex
         // a ping comes within pingInterval; the deadline only catches what goes wrong
-        lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Int32((config.pingInterval + config.pingTimeout).rounded(.up)) + 5)
+        lws_set_timeout(
+            wsi, PENDING_TIMEOUT_USER_OK, Int32((config.pingInterval + config.pingTimeout).rounded(.up)) + 5)
         io.park(ex)  // a held poll keeps no header buffer from the pool
         if !s.queue.isEmpty || s.closeAfterFlush || s.probed { lws_callback_on_writable(wsi) }
         return 0
@@ -140,7 +151,8 @@ final class PollingTransport {
     func pollWriteable(_ ex: HTTPExchange, session id: UInt64) -> Int32 {
         guard let s = sessions[id], !s.killed, s.pendingGET == ex.wsi else {
             exchanges[ex.connection] = nil
-            return host.writeAnswer(ex, HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.close))
+            return host.writeAnswer(
+                ex, HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.close))
         }
         var packets: [[UInt8]] = []
         var size = 0
@@ -187,7 +199,8 @@ final class PollingTransport {
     func closePolling(_ s: ClientSession) {
         guard s.isPolling, !s.killed else { return }
         if let g = s.pendingGET, let ex = exchanges[s.pendingGETKey], ex.wsi == g {
-            ex.kind = .answer(HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.close))
+            ex.kind = .answer(
+                HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.close))
             lws_callback_on_writable(g)
         }
         s.pendingGET = nil
@@ -209,8 +222,12 @@ final class PollingTransport {
     }
 
     /// `LWS_CALLBACK_HTTP_BODY`: collects a long-polling `POST` (bodies of other requests are ignored).
-    func httpBody(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
-        guard let user, let ex = exchanges.exchange(key: user.load(as: UInt64.self), on: wsi), case .post(let id) = ex.kind else { return 0 }
+    func httpBody(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?, _ len: Int)
+        -> Int32
+    {
+        guard let user, let ex = exchanges.exchange(key: user.load(as: UInt64.self), on: wsi),
+            case .post(let id) = ex.kind
+        else { return 0 }
         guard ex.body.count + len <= config.maxInboundMessageBytes else {
             exchanges[ex.connection] = nil
             if let s = sessions[id] {
@@ -238,10 +255,12 @@ final class PollingTransport {
         let body = ex.body
         ex.body = []
         if handlePollingPayload(s, body) {
-            return host.respond(wsi, key: key, HTTPAnswer(status: 200, contentType: "text/html", body: Array("ok".utf8)),
-                           allowOrigin: ex.allowOrigin)
+            return host.respond(
+                wsi, key: key, HTTPAnswer(status: 200, contentType: "text/html", body: Array("ok".utf8)),
+                allowOrigin: ex.allowOrigin)
         }
-        return host.respond(wsi, key: key, engineIOError(400, 3, "Bad request: malformed payload"), allowOrigin: ex.allowOrigin)
+        return host.respond(
+            wsi, key: key, engineIOError(400, 3, "Bad request: malformed payload"), allowOrigin: ex.allowOrigin)
     }
 
     /// The packets of a `POST`, in order, through the session's parser and the same packet
@@ -255,7 +274,9 @@ final class PollingTransport {
             case .failure(let error):
                 counters.add(counters.inboundErrors)
                 if case .tooLarge = error { counters.add(counters.oversizeMessages) }
-                logger.debug("closing a long-polling session after a bad packet", metadata: ["sid": "\(s.sid)", "error": "\(error)"])
+                logger.debug(
+                    "closing a long-polling session after a bad packet",
+                    metadata: ["sid": "\(s.sid)", "error": "\(error)"])
                 closePolling(s)
                 return false
             case .success(let packet):

@@ -1,7 +1,7 @@
 import CLibWebSockets
 import Foundation
-import ThreadSupport
 import Logging
+import ThreadSupport
 
 /// What the ticker calls on the service thread: reaches the ``ServerCore`` through its user
 /// pointer (the core's ``ThreadBound``, checked like every other entry).

@@ -1,8 +1,8 @@
 import CLibWebSockets
 import Foundation
-import ThreadSupport
 import Logging
 import Synchronization
+import ThreadSupport
 
 /// What the transports need from the coordinator (``ServerCore``): opening and forgetting
 /// sessions, the client limits, pings, the Socket.IO packet handling, the inbound rate, cuts and
@@ -49,8 +49,10 @@ final class WebSocketTransport {
     /// The coordinator, which owns this transport and outlives it.
     unowned(unsafe) let host: any TransportHost
 
-    init(host: any TransportHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
-         sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges) {
+    init(
+        host: any TransportHost, config: StreamServerConfig, counters: ServerCounters, logger: Logger,
+        sessions: ServerSessions, io: ConnectionIO, exchanges: HTTPExchanges
+    ) {
         self.host = host
         self.config = config
         self.counters = counters
@@ -74,7 +76,8 @@ final class WebSocketTransport {
         }
         if let sid = io.queryArg(wsi, "sid=") {
             guard let s = sessions.session(sid: sid), s.isPolling, !s.killed, s.upgradeWSI == nil,
-                  !sessions.isUpgrading(s.id), !host.closingAll else {
+                !sessions.isUpgrading(s.id), !host.closingAll
+            else {
                 _ = qf_lws_refuse(wsi, 400, "Bad request: no long-polling session to upgrade with that sid")
                 return 1
             }
@@ -111,14 +114,17 @@ final class WebSocketTransport {
             lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, Self.upgradeTimeout)
             return 0
         }
-        let s = host.openSession(transport: .websocket(wsi), address: io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown")
+        let s = host.openSession(
+            transport: .websocket(wsi), address: io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown")
         user.storeBytes(of: s.id, as: UInt64.self)
         host.armPingTimer(s, seconds: config.pingInterval)
         return 0
     }
 
-    func webSocketReceive(_ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?,
-                          _ len: Int) -> Int32 {
+    func webSocketReceive(
+        _ wsi: OpaquePointer, _ user: UnsafeMutableRawPointer?, _ input: UnsafeMutableRawPointer?,
+        _ len: Int
+    ) -> Int32 {
         guard let s = session(user) else { return -1 }
         if s.upgradeWSI == wsi { return upgradeReceive(s, wsi, input, len) }
         guard s.wsi == wsi else { return -1 }
@@ -167,7 +173,9 @@ final class WebSocketTransport {
 
     /// A message on an upgrading WebSocket: only `2probe` and then `5` belong there; anything
     /// else ends the upgrade (the session goes on polling).
-    private func upgradeReceive(_ s: ClientSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+    private func upgradeReceive(_ s: ClientSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int)
+        -> Int32
+    {
         if lws_frame_is_binary(wsi) != 0 { return -1 }
         if let input, len > 0 {
             guard s.upgradeMessage.count + len <= 64 else { return -1 }
@@ -195,7 +203,8 @@ final class WebSocketTransport {
     /// `5` on the upgrading WebSocket: the session continues there.
     private func completeUpgrade(_ s: ClientSession, _ wsi: OpaquePointer) {
         if let g = s.pendingGET, let ex = exchanges[s.pendingGETKey] {
-            ex.kind = .answer(HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.noop))
+            ex.kind = .answer(
+                HTTPAnswer(status: 200, contentType: HTTPExchanges.pollingContentType, body: SocketIOEncoder.noop))
             lws_callback_on_writable(g)
         }
         s.pendingGET = nil
@@ -216,7 +225,9 @@ final class WebSocketTransport {
         if !s.queue.isEmpty || s.closeAfterFlush { host.requestWrite(s) }
     }
 
-    private func receive(_ s: ClientSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int) -> Int32 {
+    private func receive(_ s: ClientSession, _ wsi: OpaquePointer, _ input: UnsafeMutableRawPointer?, _ len: Int)
+        -> Int32
+    {
         if s.killed { return -1 }
         if lws_frame_is_binary(wsi) != 0 {
             s.parser.rejectBinary()

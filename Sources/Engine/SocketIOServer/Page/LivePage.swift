@@ -10,348 +10,348 @@
 /// (outputs, last update, overlay series, panes, colours) for tests and tools.
 enum LivePage {
     static let html = #"""
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>qflux live</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-  html, body { height: 100%; }
-  body { margin: 0; font: 14px system-ui, sans-serif; background: #111418; color: #d8dde3; display: flex; flex-direction: column; }
-  header { display: flex; gap: 1em; align-items: center; padding: 8px 12px; background: #1a1f26; flex-wrap: wrap; }
-  select { background: #242b34; color: inherit; border: 1px solid #39424d; padding: 2px 6px; }
-  #status.ok { color: #4caf7a; } #status.bad { color: #e0605a; }
-  #chart { display: block; width: 100%; flex: 1 1 0; min-height: 0; }
-  .k { color: #8a96a3; }
-  input { background: #242b34; color: inherit; border: 1px solid #39424d; padding: 2px 6px; font: 13px ui-monospace, monospace; }
-  #indstatus.bad { color: #e0605a; }
-</style>
-</head>
-<body>
-<header>
-  <strong>qflux</strong>
-  <label><span class="k">asset</span> <select id="asset"></select></label>
-  <label><span class="k">timeframe</span>
-    <select id="tf">
-      <option>5s</option><option>15s</option><option>30s</option><option selected>1m</option>
-      <option>5m</option><option>15m</option><option>1h</option>
-    </select></label>
-  <span><span class="k">status</span> <span id="status" class="bad">connecting</span></span>
-  <span><span class="k">source</span> <span id="source">?</span></span>
-  <span><span class="k">candles</span> <span id="count">0</span></span>
-  <span><span class="k">last</span> <span id="last">-</span></span>
-  <span><span class="k">shown</span> <span id="shown">-</span></span>
-  <label><span class="k">indicators</span> <input id="ind" size="38" spellcheck="false"
-    title="comma list: sma(n), ema(n), wma(n), bbands(n,k), rsi(n), macd(f,s,sig), stoch, atr, cci, willr, roc, adx, supertrend; Enter applies"></label>
-  <span id="indstatus" class="k"></span>
-</header>
-<canvas id="chart"></canvas>
-<script>
-"use strict";
-// --- a tiny Socket.IO v4 client over WebSocket (Engine.IO framing) ---
-function SioClient(url) {
-  this.handlers = {};
-  this.url = url;
-  this.open();
-}
-SioClient.prototype.on = function (name, fn) { this.handlers[name] = fn; };
-SioClient.prototype.fire = function (name, data) { var h = this.handlers[name]; if (h) h(data); };
-SioClient.prototype.emit = function (name, data) {
-  if (this.ws && this.ws.readyState === 1 && this.connected) this.ws.send("42" + JSON.stringify([name, data]));
-};
-SioClient.prototype.open = function () {
-  var self = this;
-  var ws = new WebSocket(this.url);
-  this.ws = ws; this.connected = false;
-  ws.onmessage = function (m) {
-    var t = m.data;
-    if (t[0] === "0") { ws.send("40"); }
-    else if (t === "2") { ws.send("3"); }
-    else if (t.slice(0, 2) === "40") { self.connected = true; self.fire("connect"); }
-    else if (t.slice(0, 2) === "44") { self.fire("connect_error", JSON.parse(t.slice(2))); }
-    else if (t.slice(0, 2) === "42") {
-      var i = 2; while (t[i] >= "0" && t[i] <= "9") i++;
-      var a = JSON.parse(t.slice(i)); self.fire(a[0], a[1]);
-    }
-  };
-  ws.onclose = function () {
-    self.connected = false; self.fire("disconnect");
-    setTimeout(function () { self.open(); }, 1000);
-  };
-};
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>qflux live</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <style>
+          html, body { height: 100%; }
+          body { margin: 0; font: 14px system-ui, sans-serif; background: #111418; color: #d8dde3; display: flex; flex-direction: column; }
+          header { display: flex; gap: 1em; align-items: center; padding: 8px 12px; background: #1a1f26; flex-wrap: wrap; }
+          select { background: #242b34; color: inherit; border: 1px solid #39424d; padding: 2px 6px; }
+          #status.ok { color: #4caf7a; } #status.bad { color: #e0605a; }
+          #chart { display: block; width: 100%; flex: 1 1 0; min-height: 0; }
+          .k { color: #8a96a3; }
+          input { background: #242b34; color: inherit; border: 1px solid #39424d; padding: 2px 6px; font: 13px ui-monospace, monospace; }
+          #indstatus.bad { color: #e0605a; }
+        </style>
+        </head>
+        <body>
+        <header>
+          <strong>qflux</strong>
+          <label><span class="k">asset</span> <select id="asset"></select></label>
+          <label><span class="k">timeframe</span>
+            <select id="tf">
+              <option>5s</option><option>15s</option><option>30s</option><option selected>1m</option>
+              <option>5m</option><option>15m</option><option>1h</option>
+            </select></label>
+          <span><span class="k">status</span> <span id="status" class="bad">connecting</span></span>
+          <span><span class="k">source</span> <span id="source">?</span></span>
+          <span><span class="k">candles</span> <span id="count">0</span></span>
+          <span><span class="k">last</span> <span id="last">-</span></span>
+          <span><span class="k">shown</span> <span id="shown">-</span></span>
+          <label><span class="k">indicators</span> <input id="ind" size="38" spellcheck="false"
+            title="comma list: sma(n), ema(n), wma(n), bbands(n,k), rsi(n), macd(f,s,sig), stoch, atr, cci, willr, roc, adx, supertrend; Enter applies"></label>
+          <span id="indstatus" class="k"></span>
+        </header>
+        <canvas id="chart"></canvas>
+        <script>
+        "use strict";
+        // --- a tiny Socket.IO v4 client over WebSocket (Engine.IO framing) ---
+        function SioClient(url) {
+          this.handlers = {};
+          this.url = url;
+          this.open();
+        }
+        SioClient.prototype.on = function (name, fn) { this.handlers[name] = fn; };
+        SioClient.prototype.fire = function (name, data) { var h = this.handlers[name]; if (h) h(data); };
+        SioClient.prototype.emit = function (name, data) {
+          if (this.ws && this.ws.readyState === 1 && this.connected) this.ws.send("42" + JSON.stringify([name, data]));
+        };
+        SioClient.prototype.open = function () {
+          var self = this;
+          var ws = new WebSocket(this.url);
+          this.ws = ws; this.connected = false;
+          ws.onmessage = function (m) {
+            var t = m.data;
+            if (t[0] === "0") { ws.send("40"); }
+            else if (t === "2") { ws.send("3"); }
+            else if (t.slice(0, 2) === "40") { self.connected = true; self.fire("connect"); }
+            else if (t.slice(0, 2) === "44") { self.fire("connect_error", JSON.parse(t.slice(2))); }
+            else if (t.slice(0, 2) === "42") {
+              var i = 2; while (t[i] >= "0" && t[i] <= "9") i++;
+              var a = JSON.parse(t.slice(i)); self.fire(a[0], a[1]);
+            }
+          };
+          ws.onclose = function () {
+            self.connected = false; self.fire("disconnect");
+            setTimeout(function () { self.open(); }, 1000);
+          };
+        };
 
-// --- state ---
-var loc = window.location;
-var sio = new SioClient((loc.protocol === "https:" ? "wss://" : "ws://") + loc.host + "/socket.io/?EIO=4&transport=websocket");
-var candles = [];          // sorted by timestamp
-var current = { asset: null, tf: "1m", waiting: false };
-var known = [];
-var $ = function (id) { return document.getElementById(id); };
+        // --- state ---
+        var loc = window.location;
+        var sio = new SioClient((loc.protocol === "https:" ? "wss://" : "ws://") + loc.host + "/socket.io/?EIO=4&transport=websocket");
+        var candles = [];          // sorted by timestamp
+        var current = { asset: null, tf: "1m", waiting: false };
+        var known = [];
+        var $ = function (id) { return document.getElementById(id); };
 
-function setStatus(text, ok) { var s = $("status"); s.textContent = text; s.className = ok ? "ok" : "bad"; }
+        function setStatus(text, ok) { var s = $("status"); s.textContent = text; s.className = ok ? "ok" : "bad"; }
 
-function follow(asset) {
-  if (!asset) return;
-  current.asset = asset; current.tf = $("tf").value; current.waiting = false;
-  candles = []; draw();
-  $("asset").value = asset;
-  $("shown").textContent = asset + " " + current.tf;
-  sio.emit("unsubscribe", {});
-  sio.emit("subscribe", { assets: [asset], timeframes: [current.tf] });
-  askIndicators();
-}
+        function follow(asset) {
+          if (!asset) return;
+          current.asset = asset; current.tf = $("tf").value; current.waiting = false;
+          candles = []; draw();
+          $("asset").value = asset;
+          $("shown").textContent = asset + " " + current.tf;
+          sio.emit("unsubscribe", {});
+          sio.emit("subscribe", { assets: [asset], timeframes: [current.tf] });
+          askIndicators();
+        }
 
-// --- live indicators: values come from the server (TA-Lib-equal), never computed here ---
-var DEFAULT_INDICATORS = "ema(20),bbands(20,2),rsi(14),macd(12,26,9)";
-var ind = { outputs: [], rows: {}, last: null, spec: "" };
-(function () {
-  var q = /[?&]indicators=([^&]*)/.exec(loc.search);
-  $("ind").value = q ? decodeURIComponent(q[1].replace(/\+/g, " ")) : DEFAULT_INDICATORS;
-})();
+        // --- live indicators: values come from the server (TA-Lib-equal), never computed here ---
+        var DEFAULT_INDICATORS = "ema(20),bbands(20,2),rsi(14),macd(12,26,9)";
+        var ind = { outputs: [], rows: {}, last: null, spec: "" };
+        (function () {
+          var q = /[?&]indicators=([^&]*)/.exec(loc.search);
+          $("ind").value = q ? decodeURIComponent(q[1].replace(/\+/g, " ")) : DEFAULT_INDICATORS;
+        })();
 
-function setIndStatus(text, bad) { var e = $("indstatus"); e.textContent = text; e.className = bad ? "bad" : "k"; }
+        function setIndStatus(text, bad) { var e = $("indstatus"); e.textContent = text; e.className = bad ? "bad" : "k"; }
 
-function askIndicators() {
-  ind = { outputs: [], rows: {}, last: null, spec: $("ind").value.trim() };
-  sio.emit("unsubscribe_indicators", {});
-  if (ind.spec && current.asset) {
-    setIndStatus("…", false);
-    sio.emit("subscribe_indicators", { asset: current.asset, timeframe: current.tf, indicators: ind.spec });
-  } else setIndStatus("", false);
-  draw();
-}
+        function askIndicators() {
+          ind = { outputs: [], rows: {}, last: null, spec: $("ind").value.trim() };
+          sio.emit("unsubscribe_indicators", {});
+          if (ind.spec && current.asset) {
+            setIndStatus("…", false);
+            sio.emit("subscribe_indicators", { asset: current.asset, timeframe: current.tf, indicators: ind.spec });
+          } else setIndStatus("", false);
+          draw();
+        }
 
-function indMine(m) { return m && m.asset === current.asset && m.timeframe === current.tf; }
+        function indMine(m) { return m && m.asset === current.asset && m.timeframe === current.tf; }
 
-// Values of the set asked last only (a reply to an earlier set may still be on its way).
-function indCurrent(names) {
-  return ind.outputs.length > 0 && ind.outputs.every(function (n) { return names.indexOf(n) >= 0; });
-}
+        // Values of the set asked last only (a reply to an earlier set may still be on its way).
+        function indCurrent(names) {
+          return ind.outputs.length > 0 && ind.outputs.every(function (n) { return names.indexOf(n) >= 0; });
+        }
 
-function setRow(t, values) {
-  if (!(t in ind.rows)) ind.count = (ind.count || 0) + 1;
-  ind.rows[t] = values;
-  if (ind.count <= 2100) return;
-  var keys = Object.keys(ind.rows).map(Number).sort(function (a, b) { return a - b; });
-  keys.slice(0, keys.length - 2000).forEach(function (k) { delete ind.rows[k]; });
-  ind.count = 2000;
-}
+        function setRow(t, values) {
+          if (!(t in ind.rows)) ind.count = (ind.count || 0) + 1;
+          ind.rows[t] = values;
+          if (ind.count <= 2100) return;
+          var keys = Object.keys(ind.rows).map(Number).sort(function (a, b) { return a - b; });
+          keys.slice(0, keys.length - 2000).forEach(function (k) { delete ind.rows[k]; });
+          ind.count = 2000;
+        }
 
-function upsert(c) {
-  var n = candles.length;
-  if (n && candles[n - 1].timestamp === c.timestamp) candles[n - 1] = c;
-  else if (!n || candles[n - 1].timestamp < c.timestamp) candles.push(c);
-  else {
-    for (var i = 0; i < n; i++) {
-      if (candles[i].timestamp === c.timestamp) { candles[i] = c; return; }
-      if (candles[i].timestamp > c.timestamp) { candles.splice(i, 0, c); return; }
-    }
-  }
-  if (candles.length > 2000) candles.shift();
-}
+        function upsert(c) {
+          var n = candles.length;
+          if (n && candles[n - 1].timestamp === c.timestamp) candles[n - 1] = c;
+          else if (!n || candles[n - 1].timestamp < c.timestamp) candles.push(c);
+          else {
+            for (var i = 0; i < n; i++) {
+              if (candles[i].timestamp === c.timestamp) { candles[i] = c; return; }
+              if (candles[i].timestamp > c.timestamp) { candles.splice(i, 0, c); return; }
+            }
+          }
+          if (candles.length > 2000) candles.shift();
+        }
 
-function mine(c) { return c && c.asset === current.asset && (c.timeframe || "1m") === current.tf; }
+        function mine(c) { return c && c.asset === current.asset && (c.timeframe || "1m") === current.tf; }
 
-function showFigures() {
-  $("count").textContent = String(candles.length);
-  $("last").textContent = candles.length ? String(candles[candles.length - 1].close) : "-";
-}
+        function showFigures() {
+          $("count").textContent = String(candles.length);
+          $("last").textContent = candles.length ? String(candles[candles.length - 1].close) : "-";
+        }
 
-// `/?asset=NAME` shows that asset, also before qflux has seen it: the page waits for it.
-(function () {
-  var q = /[?&]asset=([^&]*)/.exec(loc.search);
-  if (q) current.asset = decodeURIComponent(q[1].replace(/\+/g, " "));
-})();
-function looseKey(a) { return String(a).toLowerCase().replace(/[^a-z0-9]/g, ""); }
-sio.on("subscribed", function (m) {
-  if (!current.asset || (m.unknown_assets || []).indexOf(current.asset) < 0) return;
-  current.waiting = true;
-  $("shown").textContent = current.asset + " " + current.tf + " – waiting for data (not seen yet)";
-  draw();
-});
-sio.on("connect", function () { setStatus("connected", true); if (current.asset) follow(current.asset); });
-sio.on("disconnect", function () { setStatus("disconnected", false); });
-sio.on("connect_error", function (e) { setStatus("refused: " + (e && e.message), false); });
-sio.on("connection_status", function (s) { $("source").textContent = (s.source || "?") + (s.chrome ? " (chrome " + s.chrome + ")" : ""); });
-sio.on("assets", function (m) {
-  known = m.assets || [];
-  var sel = $("asset"), keep = current.asset;
-  sel.innerHTML = "";
-  known.forEach(function (a) { var o = document.createElement("option"); o.textContent = a; sel.appendChild(o); });
-  if (keep && current.waiting) {
-    // the asset the page waits for has appeared (under the broker's spelling): show it
-    var found = known.filter(function (a) { return looseKey(a) === looseKey(keep); })[0];
-    if (found) follow(found);
-  } else if (keep) sel.value = keep;
-  else if (known.length) follow(known[0]);
-});
-sio.on("asset_detected", function (m) { if (!current.asset && m.asset) follow(m.asset); });
-sio.on("historical_candles_loaded", function (m) {
-  if (m.asset !== current.asset || (m.timeframe || "1m") !== current.tf) return;
-  (m.candles || []).forEach(upsert); showFigures(); draw();
-});
-sio.on("candle_update", function (c) { if (!mine(c)) return; upsert(c); showFigures(); draw(); });
-sio.on("stream_error", function (e) { setStatus("error: " + e.error, false); });
-sio.on("indicators_subscribed", function (m) {
-  if (!indMine(m)) return;
-  ind.outputs = m.outputs || []; setIndStatus((m.indicators || []).join(" "), false); draw();
-});
-sio.on("indicators_error", function (e) { if (e.request === "subscribe_indicators") setIndStatus(e.error, true); });
-sio.on("indicator_history", function (m) {
-  if (!indMine(m) || !indCurrent(m.outputs || [])) return;
-  // a live update may have come first: it is newer than the history's row for its candle
-  (m.history || []).forEach(function (r) { if (!(r.timestamp in ind.rows)) setRow(r.timestamp, r.values); });
-  draw();
-});
-sio.on("indicator_update", function (m) {
-  if (!indMine(m) || !indCurrent(Object.keys(m.values || {}))) return;
-  setRow(m.timestamp, m.values); ind.last = { timestamp: m.timestamp, values: m.values };
-  draw();
-});
-$("ind").onchange = function () { askIndicators(); };
-$("asset").onchange = function () { follow(this.value); };
-$("tf").onchange = function () { if (current.asset) follow(current.asset); };
+        // `/?asset=NAME` shows that asset, also before qflux has seen it: the page waits for it.
+        (function () {
+          var q = /[?&]asset=([^&]*)/.exec(loc.search);
+          if (q) current.asset = decodeURIComponent(q[1].replace(/\+/g, " "));
+        })();
+        function looseKey(a) { return String(a).toLowerCase().replace(/[^a-z0-9]/g, ""); }
+        sio.on("subscribed", function (m) {
+          if (!current.asset || (m.unknown_assets || []).indexOf(current.asset) < 0) return;
+          current.waiting = true;
+          $("shown").textContent = current.asset + " " + current.tf + " – waiting for data (not seen yet)";
+          draw();
+        });
+        sio.on("connect", function () { setStatus("connected", true); if (current.asset) follow(current.asset); });
+        sio.on("disconnect", function () { setStatus("disconnected", false); });
+        sio.on("connect_error", function (e) { setStatus("refused: " + (e && e.message), false); });
+        sio.on("connection_status", function (s) { $("source").textContent = (s.source || "?") + (s.chrome ? " (chrome " + s.chrome + ")" : ""); });
+        sio.on("assets", function (m) {
+          known = m.assets || [];
+          var sel = $("asset"), keep = current.asset;
+          sel.innerHTML = "";
+          known.forEach(function (a) { var o = document.createElement("option"); o.textContent = a; sel.appendChild(o); });
+          if (keep && current.waiting) {
+            // the asset the page waits for has appeared (under the broker's spelling): show it
+            var found = known.filter(function (a) { return looseKey(a) === looseKey(keep); })[0];
+            if (found) follow(found);
+          } else if (keep) sel.value = keep;
+          else if (known.length) follow(known[0]);
+        });
+        sio.on("asset_detected", function (m) { if (!current.asset && m.asset) follow(m.asset); });
+        sio.on("historical_candles_loaded", function (m) {
+          if (m.asset !== current.asset || (m.timeframe || "1m") !== current.tf) return;
+          (m.candles || []).forEach(upsert); showFigures(); draw();
+        });
+        sio.on("candle_update", function (c) { if (!mine(c)) return; upsert(c); showFigures(); draw(); });
+        sio.on("stream_error", function (e) { setStatus("error: " + e.error, false); });
+        sio.on("indicators_subscribed", function (m) {
+          if (!indMine(m)) return;
+          ind.outputs = m.outputs || []; setIndStatus((m.indicators || []).join(" "), false); draw();
+        });
+        sio.on("indicators_error", function (e) { if (e.request === "subscribe_indicators") setIndStatus(e.error, true); });
+        sio.on("indicator_history", function (m) {
+          if (!indMine(m) || !indCurrent(m.outputs || [])) return;
+          // a live update may have come first: it is newer than the history's row for its candle
+          (m.history || []).forEach(function (r) { if (!(r.timestamp in ind.rows)) setRow(r.timestamp, r.values); });
+          draw();
+        });
+        sio.on("indicator_update", function (m) {
+          if (!indMine(m) || !indCurrent(Object.keys(m.values || {}))) return;
+          setRow(m.timestamp, m.values); ind.last = { timestamp: m.timestamp, values: m.values };
+          draw();
+        });
+        $("ind").onchange = function () { askIndicators(); };
+        $("asset").onchange = function () { follow(this.value); };
+        $("tf").onchange = function () { if (current.asset) follow(current.asset); };
 
-// --- drawing ---
-var SUFFIX = /_(signal|hist|upper|middle|lower|k|d|direction)$/;
-var OVERLAY = { sma: 1, ema: 1, wma: 1, bbands: 1, supertrend: 1 };
-var LINE_COLORS = ["#f0b429", "#4fa3ff", "#c77dff", "#ffd166", "#a3e635", "#67e8f9"];
-var ROLE_COLORS = { upper: "#9aa5b1", middle: "#6b7785", lower: "#9aa5b1", signal: "#fb923c", hist: "#2dd4bf", k: "#e879f9", d: "#fb923c" };
-var HIST_DOWN = "#f87171";
+        // --- drawing ---
+        var SUFFIX = /_(signal|hist|upper|middle|lower|k|d|direction)$/;
+        var OVERLAY = { sma: 1, ema: 1, wma: 1, bbands: 1, supertrend: 1 };
+        var LINE_COLORS = ["#f0b429", "#4fa3ff", "#c77dff", "#ffd166", "#a3e635", "#67e8f9"];
+        var ROLE_COLORS = { upper: "#9aa5b1", middle: "#6b7785", lower: "#9aa5b1", signal: "#fb923c", hist: "#2dd4bf", k: "#e879f9", d: "#fb923c" };
+        var HIST_DOWN = "#f87171";
 
-// Groups the outputs: overlays (drawn on the price scale) and panes (one per oscillator).
-function layoutIndicators() {
-  var overlays = [], panes = [], byGroup = {}, n = 0;
-  ind.outputs.forEach(function (name) {
-    var role = (SUFFIX.exec(name) || [])[1] || "", group = name.replace(SUFFIX, ""), kind = name.split("_")[0];
-    if (kind === "supertrend" && role === "direction") return;
-    var color = ROLE_COLORS[role] || (kind === "rsi" ? "#e879f9" : kind === "macd" ? "#38bdf8" : LINE_COLORS[n++ % LINE_COLORS.length]);
-    var series = { name: name, role: role, color: color };
-    if (OVERLAY[kind]) { overlays.push(series); return; }
-    if (!byGroup[group]) { byGroup[group] = { name: group, kind: kind, series: [] }; panes.push(byGroup[group]); }
-    byGroup[group].series.push(series);
-  });
-  return { overlays: overlays, panes: panes.slice(0, 4) };
-}
+        // Groups the outputs: overlays (drawn on the price scale) and panes (one per oscillator).
+        function layoutIndicators() {
+          var overlays = [], panes = [], byGroup = {}, n = 0;
+          ind.outputs.forEach(function (name) {
+            var role = (SUFFIX.exec(name) || [])[1] || "", group = name.replace(SUFFIX, ""), kind = name.split("_")[0];
+            if (kind === "supertrend" && role === "direction") return;
+            var color = ROLE_COLORS[role] || (kind === "rsi" ? "#e879f9" : kind === "macd" ? "#38bdf8" : LINE_COLORS[n++ % LINE_COLORS.length]);
+            var series = { name: name, role: role, color: color };
+            if (OVERLAY[kind]) { overlays.push(series); return; }
+            if (!byGroup[group]) { byGroup[group] = { name: group, kind: kind, series: [] }; panes.push(byGroup[group]); }
+            byGroup[group].series.push(series);
+          });
+          return { overlays: overlays, panes: panes.slice(0, 4) };
+        }
 
-function value(c, name) { var r = ind.rows[c.timestamp]; var v = r && r[name]; return typeof v === "number" ? v : null; }
+        function value(c, name) { var r = ind.rows[c.timestamp]; var v = r && r[name]; return typeof v === "number" ? v : null; }
 
-function line(g, view, name, xOf, y, color, dashed) {
-  g.strokeStyle = color; g.lineWidth = 2; g.setLineDash(dashed ? [5, 4] : []);
-  g.beginPath();
-  var pen = false, last = null;
-  view.forEach(function (c, i) {
-    var v = value(c, name);
-    if (v === null) { pen = false; return; }
-    var px = xOf(i), py = y(v);
-    if (pen) g.lineTo(px, py); else g.moveTo(px, py);
-    pen = true; last = { x: px, y: py, v: v };
-  });
-  g.stroke(); g.setLineDash([]); g.lineWidth = 1;
-  return last;
-}
+        function line(g, view, name, xOf, y, color, dashed) {
+          g.strokeStyle = color; g.lineWidth = 2; g.setLineDash(dashed ? [5, 4] : []);
+          g.beginPath();
+          var pen = false, last = null;
+          view.forEach(function (c, i) {
+            var v = value(c, name);
+            if (v === null) { pen = false; return; }
+            var px = xOf(i), py = y(v);
+            if (pen) g.lineTo(px, py); else g.moveTo(px, py);
+            pen = true; last = { x: px, y: py, v: v };
+          });
+          g.stroke(); g.setLineDash([]); g.lineWidth = 1;
+          return last;
+        }
 
-function drawPane(g, pane, view, xOf, top, bottom, right, drawn) {
-  var names = pane.series.map(function (s) { return s.name; });
-  var lo, hi;
-  if (pane.kind === "rsi" || pane.kind === "stoch") { lo = 0; hi = 100; }
-  else if (pane.kind === "willr") { lo = -100; hi = 0; }
-  else {
-    lo = Infinity; hi = -Infinity;
-    view.forEach(function (c) { names.forEach(function (n) { var v = value(c, n); if (v !== null) { if (v < lo) lo = v; if (v > hi) hi = v; } }); });
-    if (pane.kind === "macd") { lo = Math.min(lo, 0); hi = Math.max(hi, 0); }
-    if (!isFinite(lo)) { lo = 0; hi = 1; }
-    if (hi === lo) { hi += 1e-6; lo -= 1e-6; }
-    var m = (hi - lo) * 0.08; hi += m; lo -= m;
-  }
-  var y = function (v) { return top + 4 + (hi - v) / (hi - lo) * (bottom - top - 8); };
-  g.strokeStyle = "#39424d"; g.beginPath(); g.moveTo(0, top + 0.5); g.lineTo(right + 70, top + 0.5); g.stroke();
-  g.strokeStyle = "#252c35"; g.setLineDash([3, 4]);
-  (pane.kind === "rsi" ? [30, 70] : pane.kind === "macd" ? [0] : []).forEach(function (v) {
-    g.beginPath(); g.moveTo(0, y(v)); g.lineTo(right, y(v)); g.stroke();
-  });
-  g.setLineDash([]);
-  var label = pane.name, row = { series: [] };
-  pane.series.forEach(function (s) {
-    if (s.role === "hist") {
-      var zero = y(0), last = null;
-      view.forEach(function (c, i) {
-        var v = value(c, s.name); if (v === null) return;
-        g.fillStyle = v >= 0 ? s.color : HIST_DOWN;
-        var yy = y(v); g.fillRect(xOf(i) - 2, Math.min(zero, yy), 4, Math.max(1, Math.abs(zero - yy)));
-        last = { x: xOf(i), y: yy, v: v };
-      });
-      drawn[s.name] = { color: s.color, down: HIST_DOWN, last: last, pane: pane.name };
-    } else {
-      drawn[s.name] = { color: s.color, last: line(g, view, s.name, xOf, y, s.color, false), pane: pane.name };
-    }
-    var lv = drawn[s.name].last; if (lv) label += "  " + (s.role || "") + (s.role ? " " : "") + lv.v.toPrecision(5);
-  });
-  g.fillStyle = "#8a96a3"; g.font = "11px system-ui"; g.fillText(label, 6, top + 13);
-  g.fillText(hi.toPrecision(4), right + 4, top + 12); g.fillText(lo.toPrecision(4), right + 4, bottom - 4);
-}
+        function drawPane(g, pane, view, xOf, top, bottom, right, drawn) {
+          var names = pane.series.map(function (s) { return s.name; });
+          var lo, hi;
+          if (pane.kind === "rsi" || pane.kind === "stoch") { lo = 0; hi = 100; }
+          else if (pane.kind === "willr") { lo = -100; hi = 0; }
+          else {
+            lo = Infinity; hi = -Infinity;
+            view.forEach(function (c) { names.forEach(function (n) { var v = value(c, n); if (v !== null) { if (v < lo) lo = v; if (v > hi) hi = v; } }); });
+            if (pane.kind === "macd") { lo = Math.min(lo, 0); hi = Math.max(hi, 0); }
+            if (!isFinite(lo)) { lo = 0; hi = 1; }
+            if (hi === lo) { hi += 1e-6; lo -= 1e-6; }
+            var m = (hi - lo) * 0.08; hi += m; lo -= m;
+          }
+          var y = function (v) { return top + 4 + (hi - v) / (hi - lo) * (bottom - top - 8); };
+          g.strokeStyle = "#39424d"; g.beginPath(); g.moveTo(0, top + 0.5); g.lineTo(right + 70, top + 0.5); g.stroke();
+          g.strokeStyle = "#252c35"; g.setLineDash([3, 4]);
+          (pane.kind === "rsi" ? [30, 70] : pane.kind === "macd" ? [0] : []).forEach(function (v) {
+            g.beginPath(); g.moveTo(0, y(v)); g.lineTo(right, y(v)); g.stroke();
+          });
+          g.setLineDash([]);
+          var label = pane.name, row = { series: [] };
+          pane.series.forEach(function (s) {
+            if (s.role === "hist") {
+              var zero = y(0), last = null;
+              view.forEach(function (c, i) {
+                var v = value(c, s.name); if (v === null) return;
+                g.fillStyle = v >= 0 ? s.color : HIST_DOWN;
+                var yy = y(v); g.fillRect(xOf(i) - 2, Math.min(zero, yy), 4, Math.max(1, Math.abs(zero - yy)));
+                last = { x: xOf(i), y: yy, v: v };
+              });
+              drawn[s.name] = { color: s.color, down: HIST_DOWN, last: last, pane: pane.name };
+            } else {
+              drawn[s.name] = { color: s.color, last: line(g, view, s.name, xOf, y, s.color, false), pane: pane.name };
+            }
+            var lv = drawn[s.name].last; if (lv) label += "  " + (s.role || "") + (s.role ? " " : "") + lv.v.toPrecision(5);
+          });
+          g.fillStyle = "#8a96a3"; g.font = "11px system-ui"; g.fillText(label, 6, top + 13);
+          g.fillText(hi.toPrecision(4), right + 4, top + 12); g.fillText(lo.toPrecision(4), right + 4, bottom - 4);
+        }
 
-function draw() {
-  var cv = $("chart"), dpr = window.devicePixelRatio || 1;
-  var w = cv.clientWidth || 800, h = cv.clientHeight || 400;
-  cv.width = w * dpr; cv.height = h * dpr;
-  var g = cv.getContext("2d"); if (!g) return;
-  g.setTransform(dpr, 0, 0, dpr, 0, 0);
-  g.fillStyle = "#111418"; g.fillRect(0, 0, w, h);
-  var axis = 70, pad = 10;
-  var slot = 9, maxBars = Math.max(1, Math.floor((w - axis - pad) / slot));
-  var view = candles.slice(-maxBars);
-  var lay = layoutIndicators(), drawn = {};
-  var paneH = lay.panes.length ? Math.max(60, Math.min(h * 0.2, (h * 0.45) / lay.panes.length)) : 0;
-  var priceBottom = h - paneH * lay.panes.length;
-  if (!view.length) {
-    g.fillStyle = "#8a96a3";
-    g.fillText(current.waiting ? "waiting for " + current.asset + ": qflux has not seen it yet" : "waiting for candles…", 20, 30);
-    cv.dataset.indicators = JSON.stringify({ outputs: ind.outputs, last: ind.last, overlays: [], panes: [], drawn: {} });
-    return;
-  }
-  var lo = Infinity, hi = -Infinity;
-  view.forEach(function (c) {
-    if (c.low < lo) lo = c.low; if (c.high > hi) hi = c.high;
-    lay.overlays.forEach(function (s) { var v = value(c, s.name); if (v !== null) { if (v < lo) lo = v; if (v > hi) hi = v; } });
-  });
-  if (hi === lo) { hi += 1e-6; lo -= 1e-6; }
-  var y = function (p) { return pad + (hi - p) / (hi - lo) * (priceBottom - 2 * pad); };
-  var xOf = function (i) { return pad + i * slot + slot / 2; };
-  g.strokeStyle = "#252c35"; g.fillStyle = "#8a96a3"; g.font = "11px system-ui";
-  for (var k = 0; k <= 4; k++) {
-    var p = lo + (hi - lo) * k / 4, yy = y(p);
-    g.beginPath(); g.moveTo(0, yy); g.lineTo(w - axis, yy); g.stroke();
-    g.fillText(p.toPrecision(6), w - axis + 4, yy + 4);
-  }
-  view.forEach(function (c, i) {
-    var x = xOf(i), up = c.close >= c.open;
-    g.strokeStyle = g.fillStyle = up ? "#4caf7a" : "#e0605a";
-    g.beginPath(); g.moveTo(x, y(c.high)); g.lineTo(x, y(c.low)); g.stroke();
-    var top = y(Math.max(c.open, c.close)), bot = y(Math.min(c.open, c.close));
-    g.fillRect(x - 3, top, 6, Math.max(1, bot - top));
-  });
-  var legend = [];
-  lay.overlays.forEach(function (s) {
-    var last = line(g, view, s.name, xOf, y, s.color, s.role === "middle");
-    drawn[s.name] = { color: s.color, last: last, pane: "price" };
-    if (last && s.role !== "upper" && s.role !== "lower") legend.push(s);
-  });
-  legend.forEach(function (s, i) {
-    g.fillStyle = s.color; g.fillText(s.name.replace(SUFFIX, "") + " " + drawn[s.name].last.v.toPrecision(6), 6 + i * 170, priceBottom - 6);
-  });
-  lay.panes.forEach(function (pane, i) {
-    drawPane(g, pane, view, xOf, priceBottom + i * paneH, priceBottom + (i + 1) * paneH, w - axis, drawn);
-  });
-  cv.dataset.indicators = JSON.stringify({
-    outputs: ind.outputs, last: ind.last, overlays: lay.overlays.map(function (s) { return s.name; }),
-    panes: lay.panes.map(function (p) { return p.name; }), drawn: drawn });
-}
-window.onresize = draw;
-draw();
-</script>
-</body>
-</html>
-"""#
+        function draw() {
+          var cv = $("chart"), dpr = window.devicePixelRatio || 1;
+          var w = cv.clientWidth || 800, h = cv.clientHeight || 400;
+          cv.width = w * dpr; cv.height = h * dpr;
+          var g = cv.getContext("2d"); if (!g) return;
+          g.setTransform(dpr, 0, 0, dpr, 0, 0);
+          g.fillStyle = "#111418"; g.fillRect(0, 0, w, h);
+          var axis = 70, pad = 10;
+          var slot = 9, maxBars = Math.max(1, Math.floor((w - axis - pad) / slot));
+          var view = candles.slice(-maxBars);
+          var lay = layoutIndicators(), drawn = {};
+          var paneH = lay.panes.length ? Math.max(60, Math.min(h * 0.2, (h * 0.45) / lay.panes.length)) : 0;
+          var priceBottom = h - paneH * lay.panes.length;
+          if (!view.length) {
+            g.fillStyle = "#8a96a3";
+            g.fillText(current.waiting ? "waiting for " + current.asset + ": qflux has not seen it yet" : "waiting for candles…", 20, 30);
+            cv.dataset.indicators = JSON.stringify({ outputs: ind.outputs, last: ind.last, overlays: [], panes: [], drawn: {} });
+            return;
+          }
+          var lo = Infinity, hi = -Infinity;
+          view.forEach(function (c) {
+            if (c.low < lo) lo = c.low; if (c.high > hi) hi = c.high;
+            lay.overlays.forEach(function (s) { var v = value(c, s.name); if (v !== null) { if (v < lo) lo = v; if (v > hi) hi = v; } });
+          });
+          if (hi === lo) { hi += 1e-6; lo -= 1e-6; }
+          var y = function (p) { return pad + (hi - p) / (hi - lo) * (priceBottom - 2 * pad); };
+          var xOf = function (i) { return pad + i * slot + slot / 2; };
+          g.strokeStyle = "#252c35"; g.fillStyle = "#8a96a3"; g.font = "11px system-ui";
+          for (var k = 0; k <= 4; k++) {
+            var p = lo + (hi - lo) * k / 4, yy = y(p);
+            g.beginPath(); g.moveTo(0, yy); g.lineTo(w - axis, yy); g.stroke();
+            g.fillText(p.toPrecision(6), w - axis + 4, yy + 4);
+          }
+          view.forEach(function (c, i) {
+            var x = xOf(i), up = c.close >= c.open;
+            g.strokeStyle = g.fillStyle = up ? "#4caf7a" : "#e0605a";
+            g.beginPath(); g.moveTo(x, y(c.high)); g.lineTo(x, y(c.low)); g.stroke();
+            var top = y(Math.max(c.open, c.close)), bot = y(Math.min(c.open, c.close));
+            g.fillRect(x - 3, top, 6, Math.max(1, bot - top));
+          });
+          var legend = [];
+          lay.overlays.forEach(function (s) {
+            var last = line(g, view, s.name, xOf, y, s.color, s.role === "middle");
+            drawn[s.name] = { color: s.color, last: last, pane: "price" };
+            if (last && s.role !== "upper" && s.role !== "lower") legend.push(s);
+          });
+          legend.forEach(function (s, i) {
+            g.fillStyle = s.color; g.fillText(s.name.replace(SUFFIX, "") + " " + drawn[s.name].last.v.toPrecision(6), 6 + i * 170, priceBottom - 6);
+          });
+          lay.panes.forEach(function (pane, i) {
+            drawPane(g, pane, view, xOf, priceBottom + i * paneH, priceBottom + (i + 1) * paneH, w - axis, drawn);
+          });
+          cv.dataset.indicators = JSON.stringify({
+            outputs: ind.outputs, last: ind.last, overlays: lay.overlays.map(function (s) { return s.name; }),
+            panes: lay.panes.map(function (p) { return p.name; }), drawn: drawn });
+        }
+        window.onresize = draw;
+        draw();
+        </script>
+        </body>
+        </html>
+        """#
 }

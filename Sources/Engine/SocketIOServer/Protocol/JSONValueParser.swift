@@ -153,7 +153,8 @@ struct JSONValueParser {
             case UInt8(ascii: "u"):
                 var scalar = try hex4()
                 if (0xD800..<0xDC00).contains(scalar), i + 6 <= bytes.count,
-                   bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u")
+                {
                     i += 2
                     let low = try hex4()
                     guard (0xDC00..<0xE000).contains(low) else { throw fail }
@@ -189,7 +190,9 @@ struct JSONValueParser {
             if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
             guard digits() > 0 else { throw fail }
         }
-        guard let d = Double(String(decoding: bytes[start..<i], as: UTF8.self)), d.isFinite else { throw Failure(offset: start) }
+        guard let d = Double(String(decoding: bytes[start..<i], as: UTF8.self)), d.isFinite else {
+            throw Failure(offset: start)
+        }
         return d
     }
 }

@@ -5,8 +5,10 @@ import TextWriters
 package enum SocketIOEncoder {
     /// `0{"sid":…,"upgrades":[…],"pingInterval":…,"pingTimeout":…,"maxPayload":…}` – `upgrades`
     /// is `["websocket"]` for a long-polling handshake, `[]` on a WebSocket.
-    package static func open(sid: String, upgrades: [String] = [], pingIntervalMs: Int, pingTimeoutMs: Int,
-                             maxPayload: Int) -> [UInt8] {
+    package static func open(
+        sid: String, upgrades: [String] = [], pingIntervalMs: Int, pingTimeoutMs: Int,
+        maxPayload: Int
+    ) -> [UInt8] {
         var w = JSONWriter(capacity: 128)
         w.raw("0{\"sid\":")
         w.string(sid)

@@ -161,7 +161,7 @@
             guard let v = try? JSONValue.parse(body), case .array(let items) = v else { return .failure(.badJSON) }
             guard case .string(let name)? = items.first else { return .failure(.missingEventName) }
             return .success(.socket(.event(namespace: ns, ackID: ackID, name: name, args: Array(items.dropFirst()))))
-        default: // "3"
+        default:  // "3"
             guard let id = ackID else { return .failure(.badAckID) }
             guard let v = try? JSONValue.parse(body), case .array(let items) = v else { return .failure(.badJSON) }
             return .success(.socket(.ack(namespace: ns, ackID: id, args: items)))

@@ -22,8 +22,11 @@ final class FocusControl {
     /// The coordinator, which owns this part and outlives it.
     unowned(unsafe) let host: any FocusHost
 
-    init(host: any FocusHost, config: StreamServerConfig, router: FocusRouter, sessions: ServerSessions, jobs: RequestJobs,
-         directory: AssetDirectory) {
+    init(
+        host: any FocusHost, config: StreamServerConfig, router: FocusRouter, sessions: ServerSessions,
+        jobs: RequestJobs,
+        directory: AssetDirectory
+    ) {
         self.host = host
         self.config = config
         self.router = router
@@ -58,7 +61,9 @@ final class FocusControl {
         let moved = name != before
         router.refreshListeners(sessions.all)
         for s in router.listeners where s.socketConnected {
-            if moved, s !== requester, let name { host.emit(s, "asset_changed", ServerPayloads.assetStamp(name), ack: nil) }
+            if moved, s !== requester, let name {
+                host.emit(s, "asset_changed", ServerPayloads.assetStamp(name), ack: nil)
+            }
             if let a = focusAsset, moved || s === requester { jobs.scheduleHistory(s, asset: a, timeframe: .oneMinute) }
         }
     }
@@ -68,7 +73,9 @@ final class FocusControl {
         router.focus = .none
         router.focusKey = nil
         router.refreshListeners(sessions.all)
-        for s in router.listeners where s.socketConnected && s !== requester { host.emit(s, "stream_stopped", ServerPayloads.stamp(), ack: nil) }
+        for s in router.listeners where s.socketConnected && s !== requester {
+            host.emit(s, "stream_stopped", ServerPayloads.stamp(), ack: nil)
+        }
         host.emit(requester, "stream_stopped", ServerPayloads.stamp(), ack: ack)
     }
 
@@ -102,16 +109,21 @@ final class FocusControl {
     func focusNotice() -> String? {
         var parts: [String] = []
         if !host.status.connected {
-            parts.append(host.status.kind == .chrome ? "Chrome not connected: candles start when it attaches"
-                                                : "source \(host.status.kind.rawValue) not connected: candles start when it is")
+            parts.append(
+                host.status.kind == .chrome
+                    ? "Chrome not connected: candles start when it attaches"
+                    : "source \(host.status.kind.rawValue) not connected: candles start when it is")
         }
         switch router.focus {
-        case .pending(let name): parts.append("\(name) has not been seen yet: history and candles follow when its data arrives")
+        case .pending(let name):
+            parts.append("\(name) has not been seen yet: history and candles follow when its data arrives")
         case .follow where host.detected == nil: parts.append("the broker chart has not shown an asset yet")
         default: break
         }
         if let formed = config.formedTimeframes, !formed.contains(.oneMinute) {
-            parts.append("1m candles are not formed by this server (formed: \(formed.map(\.description).joined(separator: ", ")))")
+            parts.append(
+                "1m candles are not formed by this server (formed: \(formed.map(\.description).joined(separator: ", ")))"
+            )
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
