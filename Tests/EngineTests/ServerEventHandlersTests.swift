@@ -41,7 +41,7 @@ struct ServerEventHandlersTests {
     private func handlers() -> (EventHandlers, FakeHost) {
         let config = StreamServerConfig(), counters = ServerCounters()
         let sessions = ServerSessions(config: config, counters: counters)
-        let host = FakeHost(sessions: sessions), inbox = ServerInbox(capacity: 16)
+        let host = FakeHostLifetime.keep(FakeHost(sessions: sessions)), inbox = ServerInbox(capacity: 16)
         let directory = AssetDirectory(), router = FocusRouter()
         let jobs = RequestJobs(
             config: config, counters: counters, sessions: sessions,

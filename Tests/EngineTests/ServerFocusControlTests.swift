@@ -23,7 +23,7 @@ struct ServerFocusControlTests {
         var config = StreamServerConfig()
         change(&config)
         let counters = ServerCounters(), sessions = ServerSessions(config: config, counters: counters)
-        let directory = AssetDirectory(), host = FakeHost()
+        let directory = AssetDirectory(), host = FakeHostLifetime.keep(FakeHost())
         let jobs = RequestJobs(
             config: config, counters: counters, sessions: sessions,
             dataSource: CountingDataSource(historyDelay: 0), directory: directory,

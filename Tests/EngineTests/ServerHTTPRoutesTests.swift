@@ -41,7 +41,7 @@ struct ServerHTTPRoutesTests {
     private func routes() -> (HTTPRoutes, FakeHost, HTTPExchanges) {
         let config = StreamServerConfig(), counters = ServerCounters()
         let sessions = ServerSessions(config: config, counters: counters)
-        let host = FakeHost(sessions: sessions), exchanges = HTTPExchanges()
+        let host = FakeHostLifetime.keep(FakeHost(sessions: sessions)), exchanges = HTTPExchanges()
         let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
         let io = ConnectionIO(
             config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,

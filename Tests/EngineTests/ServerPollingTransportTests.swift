@@ -51,7 +51,7 @@ struct ServerPollingTransportTests {
     private func transport() -> (PollingTransport, FakeHost, HTTPExchanges, ServerCounters) {
         let config = StreamServerConfig(), counters = ServerCounters()
         let sessions = ServerSessions(config: config, counters: counters)
-        let host = FakeHost(sessions: sessions), exchanges = HTTPExchanges()
+        let host = FakeHostLifetime.keep(FakeHost(sessions: sessions)), exchanges = HTTPExchanges()
         let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
         let io = ConnectionIO(
             config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,

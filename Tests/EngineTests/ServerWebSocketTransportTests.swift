@@ -35,7 +35,7 @@ struct ServerWebSocketTransportTests {
     private func transport() -> (WebSocketTransport, FakeHost, ServerCounters) {
         let config = StreamServerConfig(), counters = ServerCounters()
         let sessions = ServerSessions(config: config, counters: counters)
-        let host = FakeHost(sessions: sessions)
+        let host = FakeHostLifetime.keep(FakeHost(sessions: sessions))
         let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
         let io = ConnectionIO(
             config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,

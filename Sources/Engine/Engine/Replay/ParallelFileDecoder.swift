@@ -224,7 +224,10 @@ private final class DecodingWorker {
                 let ring = self.ring
                 var stop = false
                 var lines = 0
-                decoder.withValue { decoder in
+                decoder.withValue { bound in
+                    // A local reference for the piece: the line closure capturing the `inout`
+                    // value instead retained and released the decoder on every line (callgrind).
+                    let decoder = bound
                     decoder.resetSocketState()
                     LineReader.forEachLine(inPadded: bytes) { line, readable in
                         guard !stop else { return }
