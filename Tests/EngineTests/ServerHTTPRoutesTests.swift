@@ -39,18 +39,14 @@ struct ServerHTTPRoutesTests {
     private static var connection: OpaquePointer { OpaquePointer(bitPattern: 0x5000)! }
 
     private func routes() -> (HTTPRoutes, FakeHost, HTTPExchanges) {
-        let config = StreamServerConfig(), counters = ServerCounters()
-        let sessions = ServerSessions(config: config, counters: counters)
+        let env = ServerPartEnvironment()
+        let config = env.config, counters = env.counters, sessions = env.sessions, io = env.io
         let host = FakeHostLifetime.keep(FakeHost(sessions: sessions)), exchanges = HTTPExchanges()
-        let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
-        let io = ConnectionIO(
-            config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
-            sessions: sessions)
         let polling = PollingTransport(
-            host: host, config: config, counters: counters, logger: Logger(label: "test"),
+            host: host, config: config, counters: counters, logger: env.logger,
             sessions: sessions, io: io, exchanges: exchanges)
         let r = HTTPRoutes(
-            host: host, config: config, counters: counters, logger: Logger(label: "test"),
+            host: host, config: config, counters: counters, logger: env.logger,
             sessions: sessions, io: io, exchanges: exchanges, polling: polling,
             dataSource: CountingDataSource(historyDelay: 0), inbox: ServerInbox(capacity: 16),
             httpQueue: DispatchQueue(label: "test.http"))

@@ -49,15 +49,11 @@ struct ServerPollingTransportTests {
     private static var get: OpaquePointer { OpaquePointer(bitPattern: 0x4000)! }
 
     private func transport() -> (PollingTransport, FakeHost, HTTPExchanges, ServerCounters) {
-        let config = StreamServerConfig(), counters = ServerCounters()
-        let sessions = ServerSessions(config: config, counters: counters)
+        let env = ServerPartEnvironment()
+        let config = env.config, counters = env.counters, sessions = env.sessions, io = env.io
         let host = FakeHostLifetime.keep(FakeHost(sessions: sessions)), exchanges = HTTPExchanges()
-        let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
-        let io = ConnectionIO(
-            config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
-            sessions: sessions)
         let t = PollingTransport(
-            host: host, config: config, counters: counters, logger: Logger(label: "test"),
+            host: host, config: config, counters: counters, logger: env.logger,
             sessions: sessions, io: io, exchanges: exchanges)
         return (t, host, exchanges, counters)
     }

@@ -33,15 +33,11 @@ struct ServerWebSocketTransportTests {
     private static var other: OpaquePointer { OpaquePointer(bitPattern: 0x3000)! }
 
     private func transport() -> (WebSocketTransport, FakeHost, ServerCounters) {
-        let config = StreamServerConfig(), counters = ServerCounters()
-        let sessions = ServerSessions(config: config, counters: counters)
+        let env = ServerPartEnvironment()
+        let config = env.config, counters = env.counters, sessions = env.sessions, io = env.io
         let host = FakeHostLifetime.keep(FakeHost(sessions: sessions))
-        let policy = AccessPolicy(bindAddress: config.bindAddress, allowedOrigins: [], allowedHosts: [])
-        let io = ConnectionIO(
-            config: config, counters: counters, logger: Logger(label: "test"), accessPolicy: policy,
-            sessions: sessions)
         let t = WebSocketTransport(
-            host: host, config: config, counters: counters, logger: Logger(label: "test"),
+            host: host, config: config, counters: counters, logger: env.logger,
             sessions: sessions, io: io, exchanges: HTTPExchanges())
         return (t, host, counters)
     }
