@@ -21,6 +21,8 @@ struct IndicatorsCommand: ParsableCommand {
               sma(n) ema(n) wma(n) rsi(n) roc(n) cci(n) willr(n) atr(n) adx(n)
               macd(fast,slow,signal) bbands(n,k) bbands(n,up,down)
               stoch(fastk,slowk,slowd) supertrend(period,multiplier)
+              demarker(n) stc(fast,slow,d_macd,d_pf) (the original tool's DeMarker and
+              Schaff Trend Cycle; aliases schaff_tc, dem)
 
             Examples:
               qflux indicators data --asset EURUSD_otc --timeframe 1m \\

@@ -145,6 +145,8 @@ extension IndicatorSpec {
         // Only whole-number parameters (≤ 100,000, checked by the spec) are periods.
         switch kind {
         case .sma, .cci, .wma, .roc: return [(int(0), 8)]
+        case .demarker: return [(int(0), 8), (int(0), 8)]
+        case .stc: return [(int(2) + 1, 16), (int(2) + 1, 16), (int(3) + 1, 16), (int(3) + 1, 16)]
         case .bbands: return [(int(0), 8), (int(0), 8)]
         case .willr: return [(int(0) + 1, 16), (int(0) + 1, 16)]
         case .stoch: return [(int(0) + 1, 16), (int(0) + 1, 16), (int(1), 8), (int(2), 8)]

@@ -26,6 +26,8 @@ package struct IndicatorSet: Sendable {
         var roc: [(ROC, Int)] = []
         var adx: [(ADX, Int)] = []
         var supertrend: [(SuperTrend, Int)] = []
+        var demarker: [(DeMarker, Int)] = []
+        var stc: [(SchaffTrendCycle, Int)] = []
     }
 
     /// Creates fresh indicators for `specs`.
@@ -48,6 +50,8 @@ package struct IndicatorSet: Sendable {
             case .roc(let x): storage.roc.append((x, at))
             case .adx(let x): storage.adx.append((x, at))
             case .supertrend(let x): storage.supertrend.append((x, at))
+            case .demarker(let x): storage.demarker.append((x, at))
+            case .stc(let x): storage.stc.append((x, at))
             case .idle: break
             }
             at += s.columns.count
@@ -80,6 +84,8 @@ package struct IndicatorSet: Sendable {
         for i in storage.supertrend.indices {
             Self.write(storage.supertrend[i].0.push(c), &row, storage.supertrend[i].1)
         }
+        for i in storage.demarker.indices { row[storage.demarker[i].1] = storage.demarker[i].0.push(c) ?? .nan }
+        for i in storage.stc.indices { row[storage.stc[i].1] = storage.stc[i].0.push(c) ?? .nan }
         lastTimestamp = c.timestamp
         return true
     }
@@ -100,6 +106,8 @@ package struct IndicatorSet: Sendable {
         for (x, o) in storage.roc { row[o] = x.preview(c) ?? .nan }
         for (x, o) in storage.adx { row[o] = x.preview(c) ?? .nan }
         for (x, o) in storage.supertrend { Self.write(x.preview(c), &row, o) }
+        for (x, o) in storage.demarker { row[o] = x.preview(c) ?? .nan }
+        for (x, o) in storage.stc { row[o] = x.preview(c) ?? .nan }
     }
 
     private static func write(_ v: MACD.Value?, _ row: inout [Double], _ o: Int) {

@@ -26,6 +26,10 @@ package enum AnyIndicator: Sendable {
     case adx(ADX)
     /// SuperTrend.
     case supertrend(SuperTrend)
+    /// DeMarker.
+    case demarker(DeMarker)
+    /// Schaff Trend Cycle.
+    case stc(SchaffTrendCycle)
     /// Placeholder held only while an indicator is updated in place (avoids copying its buffers).
     case idle
 
@@ -55,6 +59,8 @@ package enum AnyIndicator: Sendable {
         case .roc(var x): self = .idle; Self.write(x.push(c), &out, offset); self = .roc(x)
         case .adx(var x): self = .idle; Self.write(x.push(c), &out, offset); self = .adx(x)
         case .supertrend(var x): self = .idle; Self.write(x.push(c), &out, offset); self = .supertrend(x)
+        case .demarker(var x): self = .idle; Self.write(x.push(c), &out, offset); self = .demarker(x)
+        case .stc(var x): self = .idle; Self.write(x.push(c), &out, offset); self = .stc(x)
         case .idle: break
         }
     }
@@ -75,6 +81,8 @@ package enum AnyIndicator: Sendable {
         case .roc(let x): Self.write(x.preview(c), &out, offset)
         case .adx(let x): Self.write(x.preview(c), &out, offset)
         case .supertrend(let x): Self.write(x.preview(c), &out, offset)
+        case .demarker(let x): Self.write(x.preview(c), &out, offset)
+        case .stc(let x): Self.write(x.preview(c), &out, offset)
         case .idle: break
         }
     }

@@ -26,21 +26,26 @@ package enum IndicatorKind: String, Sendable, CaseIterable {
     case adx
     /// SuperTrend.
     case supertrend
+    /// DeMarker (the original tool's formula).
+    case demarker
+    /// Schaff Trend Cycle (the original tool's formula).
+    case stc
 
     /// Other spellings accepted in specs.
     package static let aliases: [String: IndicatorKind] = [
         "bollinger": .bbands, "bb": .bbands, "williams_r": .willr, "williamsr": .willr,
-        "stochastic": .stoch, "st": .supertrend,
+        "stochastic": .stoch, "st": .supertrend, "schaff_tc": .stc, "schaff": .stc, "dem": .demarker,
     ]
 
     /// Parameter names, in order.
     package var parameterNames: [String] {
         switch self {
-        case .sma, .ema, .wma, .rsi, .atr, .cci, .willr, .roc, .adx: ["period"]
+        case .sma, .ema, .wma, .rsi, .atr, .cci, .willr, .roc, .adx, .demarker: ["period"]
         case .macd: ["fast", "slow", "signal"]
         case .bbands: ["period", "up", "down"]
         case .stoch: ["fastk", "slowk", "slowd"]
         case .supertrend: ["period", "multiplier"]
+        case .stc: ["fast", "slow", "d_macd", "d_pf"]
         }
     }
 
@@ -49,11 +54,12 @@ package enum IndicatorKind: String, Sendable, CaseIterable {
         switch self {
         case .sma, .ema, .wma: [30]
         case .rsi, .atr, .cci, .willr, .adx: [14]
-        case .roc: [10]
+        case .roc, .demarker: [10]
         case .macd: [12, 26, 9]
         case .bbands: [20, 2, 2]
         case .stoch: [5, 3, 3]
         case .supertrend: [10, 3]
+        case .stc: [10, 20, 3, 3]
         }
     }
 
@@ -79,11 +85,12 @@ package enum IndicatorKind: String, Sendable, CaseIterable {
     package var minimums: [Double] {
         switch self {
         case .sma, .ema, .wma, .rsi, .cci, .willr, .adx: [2]
-        case .atr, .roc: [1]
+        case .atr, .roc, .demarker: [1]
         case .macd: [2, 2, 1]
         case .bbands: [2, 0, 0]
         case .stoch: [1, 1, 1]
         case .supertrend: [1, 0]
+        case .stc: [1, 1, 1, 1]
         }
     }
 

@@ -7,9 +7,11 @@ extension IndicatorSpec {
         "down": ["std_dev_down", "nbdevdn", "down"],
         "fast": ["fast", "fast_period", "fastperiod"],
         "slow": ["slow", "slow_period", "slowperiod"],
+        "d_macd": ["d_macd", "cycle"],
+        "d_pf": ["d_pf", "smooth"],
         "signal": ["signal", "signal_period", "signalperiod"],
-        "fastk": ["fastk", "k_period", "fastk_period"],
-        "slowk": ["slowk", "slowk_period", "k_smoothing"],
+        "fastk": ["fastk", "k_period", "fastk_period", "k"],
+        "slowk": ["slowk", "slowk_period", "k_smoothing", "d"],
         "slowd": ["slowd", "d_period", "slowd_period"],
         "multiplier": ["multiplier", "mult", "factor"],
     ]

@@ -79,6 +79,8 @@ package struct IndicatorSpec: Sendable, Hashable {
         case .roc: .roc(ROC(period: int(0)))
         case .adx: .adx(ADX(period: int(0)))
         case .supertrend: .supertrend(SuperTrend(period: int(0), multiplier: parameters[1]))
+        case .demarker: .demarker(DeMarker(period: int(0)))
+        case .stc: .stc(SchaffTrendCycle(fast: int(0), slow: int(1), dMACD: int(2), dPF: int(3)))
         }
     }
 }

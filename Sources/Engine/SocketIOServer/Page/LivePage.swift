@@ -43,7 +43,7 @@ enum LivePage {
           <span><span class="k">last</span> <span id="last">-</span></span>
           <span><span class="k">shown</span> <span id="shown">-</span></span>
           <label><span class="k">indicators</span> <input id="ind" size="38" spellcheck="false"
-            title="comma list: sma(n), ema(n), wma(n), bbands(n,k), rsi(n), macd(f,s,sig), stoch, atr, cci, willr, roc, adx, supertrend; Enter applies"></label>
+            title="comma list: sma(n), ema(n), wma(n), bbands(n,k), rsi(n), macd(f,s,sig), stoch, atr, cci, willr, roc, adx, supertrend, demarker(n), stc(f,s,dm,dp); Enter applies"></label>
           <span id="indstatus" class="k"></span>
         </header>
         <canvas id="chart"></canvas>
@@ -255,7 +255,8 @@ enum LivePage {
         function drawPane(g, pane, view, xOf, top, bottom, right, drawn) {
           var names = pane.series.map(function (s) { return s.name; });
           var lo, hi;
-          if (pane.kind === "rsi" || pane.kind === "stoch") { lo = 0; hi = 100; }
+          if (pane.kind === "rsi" || pane.kind === "stoch" || pane.kind === "stc") { lo = 0; hi = 100; }
+          else if (pane.kind === "demarker") { lo = 0; hi = 1; }
           else if (pane.kind === "willr") { lo = -100; hi = 0; }
           else {
             lo = Infinity; hi = -Infinity;
