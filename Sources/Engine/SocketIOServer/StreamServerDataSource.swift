@@ -31,6 +31,10 @@ package protocol StreamServerDataSource: Sendable {
     /// `calculate_indicators {…}` in the original's format: the `indicators_calculated` payload
     /// (JSON text). Worker queue; throws a ``DataSourceRequestError`` with the user's message.
     func calculateIndicators(_ request: JSONValue?) throws -> [UInt8]
+    /// The original GUI's `store_csv_candles`, `generate_signal` and `execute_strategy`: the
+    /// success payload (JSON text). Worker queue; throws a ``DataSourceRequestError``
+    /// (docs/server-protocol.md). Default: not available (``CompatAnalysisEvent``).
+    func compatAnalysis(_ event: CompatAnalysisEvent, _ request: JSONValue?) throws -> [UInt8]
 }
 
 /// A CSV body produced piece by piece (HTTP chunked transfer): the server pulls the next piece

@@ -12,6 +12,8 @@ struct AnalysisRequestInput: Sendable {
     let catalog: ArchiveCatalog?
     /// The recent candles of an asset (closed ones, then the forming one) at a timeframe.
     let recent: @Sendable (_ asset: String, _ timeframe: Timeframe) -> [AnalysisCandle]
+    /// The series a client stored for an asset (`store_csv_candles`), if any.
+    var stored: @Sendable (_ asset: String) -> StoredCandleSeries? = { _ in nil }
 
     /// The candles of the listed file `path`. A tick series or tick CSV needs `timeframe` to
     /// form candles; a candle series uses its own timeframe.

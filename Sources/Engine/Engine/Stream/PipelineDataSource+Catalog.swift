@@ -36,15 +36,20 @@ extension PipelineDataSource {
         try ServerIndicators.run(request, input: analysisInput)
     }
 
-    /// Files from the catalog, live candles from the recent-candle store.
-    private var analysisInput: AnalysisRequestInput {
+    /// Files from the catalog, live candles from the recent-candle store, stored series.
+    var analysisInput: AnalysisRequestInput {
         let pipeline = pipeline
-        return AnalysisRequestInput(catalog: catalog) { name, timeframe in
-            guard let id = pipeline.assets.lookup(name) else { return [] }
-            return pipeline.recent.candles(asset: id, timeframe: timeframe).map {
-                AnalysisCandle(timestamp: Double($0.start), open: $0.open, high: $0.high, low: $0.low, close: $0.close)
-            }
-        }
+        let stored = storedSeries
+        return AnalysisRequestInput(
+            catalog: catalog,
+            recent: { name, timeframe in
+                guard let id = pipeline.assets.lookup(name) else { return [] }
+                return pipeline.recent.candles(asset: id, timeframe: timeframe).map {
+                    AnalysisCandle(
+                        timestamp: Double($0.start), open: $0.open, high: $0.high, low: $0.low, close: $0.close)
+                }
+            },
+            stored: { stored.series($0) })
     }
 }
 

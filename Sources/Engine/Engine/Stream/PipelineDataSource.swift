@@ -18,6 +18,8 @@ final class PipelineDataSource: StreamServerDataSource, Sendable {
     private let source: (any LiveSource)?
     /// The catalog of `archiveDirectory`.
     let catalog: ArchiveCatalog?
+    /// Series clients stored with `store_csv_candles` (bounded, see ``StoredCandleStore``).
+    let storedSeries = StoredCandleStore()
 
     init(pipeline: MarketPipeline, archiveDirectory: String?, source: (any LiveSource)?) {
         self.pipeline = pipeline

@@ -188,6 +188,8 @@ final class EventHandlers {
             unsubscribe(s, data: data, ack: ack)
         case "run_backtest", "calculate_indicators":
             handleAnalysisRequest(s, name: name, data: data, ack: ack)
+        case "store_csv_candles", "generate_signal", "execute_strategy":
+            handleCompatAnalysis(s, event: CompatAnalysisEvent(rawValue: name)!, data: data, ack: ack)
         case "subscribe_indicators", "unsubscribe_indicators":
             handleIndicatorEvent(s, name: name, data: data, ack: ack)
         case "get_assets":
