@@ -10,7 +10,8 @@ struct IndicatorTALibTests {
         "sma(5),sma(20),sma(200),ema(10),ema(50),wma(9),wma(30),rsi(2),rsi(14),rsi(50),"
         + "macd(12,26,9),macd(5,35,5),macd(26,12,9),bbands(20,2),bbands(10,1.5),bbands(20,2,1),bbands(5,1),"
         + "stoch(14,3,3),stoch(5,3,3),stoch(5,1,1),atr(1),atr(14),cci(14),cci(20),willr(14),willr(5),"
-        + "roc(1),roc(10),adx(5),adx(14),supertrend(10,3),supertrend(7,2.5)"
+        + "roc(1),roc(10),adx(5),adx(14),supertrend(10,3),supertrend(7,2.5),"
+        + "demarker(10),demarker(1),demarker(14),stc(10,20,3,3),stc(23,50,10,10),stc(1,2,1,1)"
 
     /// Helper: `specs`.
     static var specs: [IndicatorSpec] { (try? IndicatorSpecParser.parse(specText)) ?? [] }

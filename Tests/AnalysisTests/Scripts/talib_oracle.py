@@ -7,6 +7,8 @@ OUT = one line per column: "<column>\t<v0>,<v1>,..." with repr() floats and "nan
       (plain text, so the Swift side parses every number with a correctly rounded parser)
 `--check` only imports talib and numpy (exit 0 when available).
 SuperTrend has no TA-Lib function: supertrend() below is a plain-Python reference built on talib.ATR.
+DeMarker and Schaff Trend Cycle have none either: demarker() and stc() restate the original tool's
+pandas formulas (../shared/compat.md) in plain Python.
 """
 import json
 import math
@@ -47,6 +49,50 @@ def supertrend(high, low, close, period, mult, talib, np):
         line[i] = lo if d > 0 else up
         direction[i] = d
     return line, direction
+
+
+def demarker(high, low, n):
+    """SMA_n(demax) / (SMA_n(demax) + SMA_n(demin)), 0 when the denominator is 0; demax/demin
+    undefined at the first candle, so the first value is at index n."""
+    size = len(high)
+    demax = [None] + [high[i] - high[i - 1] if high[i] > high[i - 1] else 0.0 for i in range(1, size)]
+    demin = [None] + [low[i - 1] - low[i] if low[i] < low[i - 1] else 0.0 for i in range(1, size)]
+    out = [None] * size
+    for i in range(n, size):
+        a = sum(demax[i - n + 1:i + 1]) / n
+        b = sum(demin[i - n + 1:i + 1]) / n
+        out[i] = 0.0 if a + b == 0 else a / (a + b)
+    return out
+
+
+def ewm(values, span):
+    """pandas ewm(span, adjust=False): seeded with the first defined value; None stays None."""
+    alpha = 2.0 / (span + 1)
+    out, y = [], None
+    for x in values:
+        if x is not None:
+            y = x if y is None else (1 - alpha) * y + alpha * x
+        out.append(y if x is not None else None)
+    return out
+
+
+def stochastic(values, d):
+    """100*(x - min)/(max - min) over the last d values (all defined), 0 when max == min."""
+    out = [None] * len(values)
+    for i in range(len(values)):
+        window = values[i - d + 1:i + 1] if i - d + 1 >= 0 else []
+        if len(window) < d or any(v is None for v in window):
+            continue
+        lo, hi = min(window), max(window)
+        out[i] = 0.0 if hi == lo else 100 * (values[i] - lo) / (hi - lo)
+    return out
+
+
+def stc(close, fast, slow, d_macd, d_pf):
+    f, s = ewm(close, fast), ewm(close, slow)
+    macd = [a - b for a, b in zip(f, s)]
+    pf = ewm(stochastic(macd, d_macd), d_macd)
+    return ewm(stochastic(pf, d_pf), d_pf)
 
 
 def main():
@@ -105,6 +151,10 @@ def main():
             line, d = supertrend(list(h), list(l), list(cl), ip[0], float(p[1]), talib, np)
             out[base] = line
             out[base + "_direction"] = d
+        elif kind == "demarker":
+            out[base] = demarker(list(h), list(l), ip[0])
+        elif kind == "stc":
+            out[base] = stc(list(cl), ip[0], ip[1], ip[2], ip[3])
         else:
             raise SystemExit("unknown indicator " + kind)
     with open(sys.argv[2], "w") as f:
