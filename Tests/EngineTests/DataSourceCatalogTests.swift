@@ -85,20 +85,25 @@ struct DataSourceCatalogTests {
         }
         let table = try IndicatorTable.compute(candles, spec: "rsi(14),stoch(5,3,3)")
         let last = try #require(table.values.last)
-        #expect(reply["indicators"]?["RSI"] == last[0].map(JSONValue.number))
+        #expect(reply["indicators"]?["RSI"]?["value"] == last[0].map(JSONValue.number))
+        #expect(reply["indicators"]?["RSI"]?["type"] == .string("rsi"))
+        #expect(reply["timeframe_minutes"] == .number(5) && reply["data_points"] == .number(Double(candles.count)))
         #expect(reply["indicators"]?["ST"]?["k"] == last[1].map(JSONValue.number))
         #expect(reply["series"]?["RSI"]?.arrayValue?.count == 10)
+        #expect(reply["series"]?["ST"]?["k"]?.arrayValue?.count == 10)
         func error(_ json: String) -> String? {
             do { _ = try ds.calculateIndicators(try Self.request(json)); return nil } catch { return "\(error)" }
         }
-        #expect(error(#"{"asset":"EURUSD_otc"}"#)?.hasPrefix("No indicator instances provided") == true)
-        #expect(error(#"{"instances":{"A":{"type":"sma"}}}"#) == "No asset provided")
+        let empty = try JSONValue.parse(try ds.calculateIndicators(try Self.request(#"{"asset":"EURUSD_otc"}"#)))
+        #expect(
+            empty["indicators"] == .object([:]) && empty["series"] == .object([:]) && empty["signals"] == .object([:]))
+        #expect(error(#"{"instances":{"A":{"type":"sma"}}}"#) == "No asset specified")
         #expect(
             error(#"{"asset":"EURUSD_otc","instances":{"A":{"type":"sma","params":{"span":3}}}}"#)?.contains(
                 "unknown parameter") == true)
         #expect(error(#"{"asset":"EURUSD_otc","instances":{"A":"sma"}}"#) == "A: expected {type, params}")
         #expect(
             error(#"{"asset":"EURUSD_otc","timeframe":"4h","instances":{"A":{"type":"sma"}}}"#)?.hasPrefix(
-                "no candles for EURUSD_otc at 4h") == true)
+                "No candle data available for EURUSD_otc") == true)
     }
 }

@@ -127,29 +127,38 @@ struct ServerAnalysisTests {
         let exact = try JSONValue.parse(Array(lastLine.utf8))
         let latest = try #require(exact["indicators"]?.arrayValue?.last?["indicators"])
         func number(_ v: JSONValue?) -> Double? { if case let .number(n)? = v { n } else { nil } }
-        #expect(number(latest["SMA-20"]) == last[0])
-        #expect(number(latest["RSI-14"]) == last[1])
+        #expect(number(latest["SMA-20"]?["value"]) == last[0])
+        #expect(number(latest["RSI-14"]?["value"]) == last[1])
+        #expect(latest["SMA-20"]?["type"] == .string("sma") && latest["SMA-20"]?["period"] == .number(20))
         #expect(
             [number(latest["BB-20"]?["upper"]), number(latest["BB-20"]?["middle"]), number(latest["BB-20"]?["lower"])]
                 == [last[2], last[3], last[4]])
         #expect(
-            [number(latest["MACD"]?["macd"]), number(latest["MACD"]?["signal"]), number(latest["MACD"]?["hist"])] == [
-                last[5], last[6], last[7],
-            ])
+            [number(latest["MACD"]?["macd"]), number(latest["MACD"]?["signal"]), number(latest["MACD"]?["histogram"])]
+                == [
+                    last[5], last[6], last[7],
+                ])
         let series = try #require(ind.data["series"] as? [String: Any])
         let sma = try #require(series["SMA-20"] as? [[String: Any]])
+        let macdSeries = try #require(series["MACD"] as? [String: Any])
+        #expect((macdSeries["histogram"] as? [[String: Any]])?.count == 500)
         #expect(sma.count == 500)
         #expect((sma.last?["time"] as? NSNumber)?.doubleValue == table.timestamps.last)
         let signals = try #require(ind.data["signals"] as? [String: Any])
-        #expect(["overbought", "oversold", "neutral"].contains(signals["RSI-14"] as? String ?? ""))
+        let rsi = try #require(last[1])
+        #expect(signals["RSI-14"] as? String == (rsi < 30 ? "BUY" : rsi > 70 ? "SELL" : "NEUTRAL"))
+        #expect(signals["SMA-20"] == nil)
+        #expect((ind.data["data_points"] as? NSNumber)?.intValue == candles.count)
         #expect(ind.data["asset"] as? String == "EURUSD_otc" && ind.data["timestamp"] is String)
 
         // Without file_path: the node's recent candles of the asset (the demo's), the forming one last.
         let liveAsset = try #require(result["live_asset"] as? String, "no candle_update from the demo")
         let live = reply("indicators_live")
         #expect(live.event == "indicators_calculated" && live.data["source"] as? String == "memory", "\(live)")
-        #expect(live.data["asset"] as? String == liveAsset && ((live.data["candles"] as? NSNumber)?.intValue ?? 0) >= 5)
-        #expect((live.data["indicators"] as? [String: Any])?["SMA-5"] is NSNumber)
+        #expect(
+            live.data["asset"] as? String == liveAsset && ((live.data["data_points"] as? NSNumber)?.intValue ?? 0) >= 20
+        )
+        #expect(((live.data["indicators"] as? [String: Any])?["SMA-5"] as? [String: Any])?["value"] is NSNumber)
 
         let bad = reply("indicators_bad")
         #expect(
@@ -158,7 +167,7 @@ struct ServerAnalysisTests {
         let nothing = reply("indicators_nothing")
         #expect(
             nothing.event == "indicators_error"
-                && (nothing.data["error"] as? String ?? "").contains("no candles for NOSUCH_asset"), "\(nothing)")
+                && nothing.data["error"] as? String == "No candle data available for NOSUCH_asset", "\(nothing)")
     }
 
     /// Peak resident memory of process `pid` in kB (`VmHWM`), nil when unreadable.
@@ -235,7 +244,7 @@ struct ServerAnalysisTests {
         #expect(
             indicators.event == "indicators_calculated"
                 && (indicators.data["skipped_records"] as? NSNumber)?.intValue == skipped
-                && (indicators.data["candles"] as? NSNumber)?.intValue == PoisonedArchive.saneCandles,
+                && (indicators.data["data_points"] as? NSNumber)?.intValue == PoisonedArchive.saneCandles,
             "\(indicators.event) \(indicators.data["error"] ?? "")")
         let ticks = reply("poison_ticks")
         #expect(

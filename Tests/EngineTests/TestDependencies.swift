@@ -12,6 +12,10 @@ enum Dependency {
     static let needsPython: Comment =
         #"needs python3 with python-socketio, aiohttp, websocket-client, lz4 (pip install "python-socketio[asyncio_client]" aiohttp websocket-client lz4)"#
 
+    /// python3 with PyPI `ta-lib` and numpy (the indicator oracle, as in AnalysisTests).
+    static let talib = succeeds("/usr/bin/env", ["python3", "-c", "import talib, numpy"])
+    static let needsTALib: Comment = "needs python3 with ta-lib and numpy (pip install ta-lib numpy)"
+
     /// Chromium or Chrome (`chromium`, `chromium-browser` or `google-chrome` on the PATH).
     static let chromiumPath = ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap(executable).first
     static var chromium: Bool { chromiumPath != nil }
@@ -32,7 +36,10 @@ enum Dependency {
 
     /// Every dependency: whether it is here, and the skip reason that says what to install.
     static var all: [(present: Bool, reason: Comment)] {
-        [(python, needsPython), (chromium, needsChromium), (lz4, needsLZ4), (prlimit, needsPrlimit)]
+        [
+            (python, needsPython), (talib, needsTALib), (chromium, needsChromium), (lz4, needsLZ4),
+            (prlimit, needsPrlimit),
+        ]
     }
 
     /// `lz4Path`, for tests already skipped when it is missing.

@@ -55,8 +55,10 @@ enum ServerIndicatorsReply {
         }
     }
 
-    /// The effective parameters under the original's names (`std_dev` for Bollinger bands' `up`,
-    /// `k` / `d` for the stochastic's `fastk` / `slowk`); qflux's own names where the original had none.
+    /// The effective parameters under the original's names (`std_dev` for Bollinger bands' `up`),
+    /// except where a name is also an output: MACD's `signal` period is `signal_period`, the
+    /// stochastic's `k` / `d` periods are `k_period` / `d_period` (the outputs keep `signal`, `k`,
+    /// `d`, so no member appears twice); qflux's own names where the original had none.
     static func originalParameters(_ spec: IndicatorSpec) -> [(String, Double)] {
         let p = spec.parameters
         switch spec.kind {
@@ -64,9 +66,12 @@ enum ServerIndicatorsReply {
             var out = [("period", p[0]), ("std_dev", p[1])]
             if p[2] != p[1] { out.append(("std_dev_down", p[2])) }
             return out
+        case .macd:
+            // `signal` is the signal line's value; its period goes under `signal_period`
+            return [("fast", p[0]), ("slow", p[1]), ("signal_period", p[2])]
         case .stoch:
-            var out = [("k", p[0]), ("d", p[1])]
-            if p[2] != 3 { out.append(("slowd", p[2])) }
+            var out = [("k_period", p[0]), ("d_period", p[1])]
+            if p[2] != 3 { out.append(("slowd_period", p[2])) }
             return out
         default:
             return Array(zip(spec.kind.parameterNames, p))
