@@ -1,3 +1,4 @@
+import Backtest
 import Indicators
 import Testing
 
@@ -124,5 +125,28 @@ struct OriginalIndicatorKindsTests {
         #expect(try IndicatorSpec(originalType: "demarker", params: [:]).parameters == [10])
         #expect(try IndicatorSpec(originalType: "stochastic", params: ["k": 14, "d": 3]).parameters == [14, 3, 3])
         #expect(throws: IndicatorSpecError.self) { try IndicatorSpec(originalType: "stc", params: ["fast": 0]) }
+    }
+}
+
+/// The rules language names the two kinds like any other.
+@Suite("Rules with DeMarker and STC")
+struct OriginalIndicatorRulesTests {
+    @Test("a rule on stc and demarker signals where the indicators computed directly say so")
+    func rules() throws {
+        var g = CandleGenerator(seed: 31)
+        let candles = g.candles(800, shape: .walk)
+        let strategy = try RuleStrategy(source: "call: stc(10,20,3,3) < 25 and demarker(10) < 0.5\nput: stc > 75")
+        let signals = strategy.signals(for: candles, window: 0)
+        var stc = SchaffTrendCycle(fast: 10, slow: 20, dMACD: 3, dPF: 3)
+        var dem = DeMarker(period: 10)
+        var expected: [TradeSignal?] = []
+        for c in candles {
+            let s = stc.push(c), d = dem.push(c)
+            let call = (s.map { $0 < 25 } ?? false) && (d.map { $0 < 0.5 } ?? false)
+            let put = s.map { $0 > 75 } ?? false
+            expected.append(call && !put ? .call : put && !call ? .put : nil)
+        }
+        #expect(signals == expected)
+        #expect(signals.contains(.call) && signals.contains(.put))
     }
 }
