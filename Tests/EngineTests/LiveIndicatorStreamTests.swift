@@ -10,7 +10,8 @@ import Testing
 /// arrive before the seed, forming-candle revisions, late revisions, request parsing, cost.
 @Suite("Live indicator stream")
 struct LiveIndicatorStreamTests {
-    static let spec = "sma(5),ema(5),rsi(5),macd(3,6,2),bbands(5,2),stoch(5,3,3),adx(5),supertrend(5,3)"
+    static let spec =
+        "sma(5),ema(5),rsi(5),macd(3,6,2),bbands(5,2),stoch(5,3,3),adx(5),supertrend(5,3),demarker(5),stc(3,6,2,2)"
     static let eur = AssetID(rawValue: 0)
 
     static func stream() throws -> LiveIndicatorStream {
