@@ -189,7 +189,9 @@ final class EventHandlers {
         case "run_backtest", "calculate_indicators":
             handleAnalysisRequest(s, name: name, data: data, ack: ack)
         case "store_csv_candles", "generate_signal", "execute_strategy":
-            handleCompatAnalysis(s, event: CompatAnalysisEvent(rawValue: name)!, data: data, ack: ack)
+            if let event = CompatAnalysisEvent(rawValue: name) {
+                handleCompatAnalysis(s, event: event, data: data, ack: ack)
+            }
         case "subscribe_indicators", "unsubscribe_indicators":
             handleIndicatorEvent(s, name: name, data: data, ack: ack)
         case "get_assets":
