@@ -31,6 +31,9 @@ package protocol StreamServerDataSource: Sendable {
     /// `calculate_indicators {…}` in the original's format: the `indicators_calculated` payload
     /// (JSON text). Worker queue; throws a ``DataSourceRequestError`` with the user's message.
     func calculateIndicators(_ request: JSONValue?) throws -> [UInt8]
+    /// The Redis link this node publishes to (`--publish`), for `get_redis_status`; nil when it
+    /// has none. Network thread: must return at once (atomics only).
+    func redisLink() -> RedisLinkStatus?
 }
 
 /// A CSV body produced piece by piece (HTTP chunked transfer): the server pulls the next piece
