@@ -25,6 +25,9 @@ final class RedisEraEvents {
     static let maxSubscriptionsPerClient = 64
     /// Longest asset or timeframe spelling accepted.
     static let maxNameLength = 64
+    /// `get_cached_historical_data` misses read on the worker queue at once: per client, and in all.
+    static let maxPendingGetsPerClient = 1
+    static let maxPendingGets = 8
 
     let config: StreamServerConfig
     let sessions: ServerSessions
@@ -47,6 +50,8 @@ final class RedisEraEvents {
     var cache = HistoricalDataCache()
     /// Events of this part handled (`get_redis_status`: `total_commands_processed`).
     private(set) var handled = 0
+    /// Cache misses being read on the worker queue, per client (released there).
+    private let pendingGets = Locked<[UInt64: Int]>([:])
 
     init(
         host: any EventHost, config: StreamServerConfig, sessions: ServerSessions, directory: AssetDirectory,
@@ -117,6 +122,8 @@ final class RedisEraEvents {
             return fail(s, "subscribe_redis_updates needs {\"asset\": name}", ack)
         }
         let key = AssetDirectory.looseKey(asset)
+        // clients that left without a batch to notice it: forgotten before anything is added
+        if byClient[s.id] == nil, byClient.count >= sessions.count { forgetDeparted() }
         var mine = byClient[s.id] ?? []
         if !mine.contains(key) {
             guard mine.count < Self.maxSubscriptionsPerClient else {
@@ -304,8 +311,25 @@ final class RedisEraEvents {
             host.emit(s, "cached_historical_data", miss, ack: ack)
             return
         }
-        let client = s.id, ds = dataSource, inbox = inbox, name = directory.name(of: id)
+        let client = s.id, ds = dataSource, inbox = inbox, name = directory.name(of: id), pending = pendingGets
+        let admitted = pending.withLock { map -> Bool in
+            guard map[client, default: 0] < Self.maxPendingGetsPerClient,
+                map.values.reduce(0, +) < Self.maxPendingGets
+            else { return false }
+            map[client, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            return fail(
+                s, "get_cached_historical_data: busy, your previous request (or too many) still being read", ack)
+        }
         worker.async {
+            defer {
+                pending.withLock { map in
+                    map[client, default: 1] -= 1
+                    if map[client] == 0 { map[client] = nil }
+                }
+            }
             let h = ds.recentCandles(asset: id, timeframe: timeframe)
             let payload: [UInt8]
             if h.candles.isEmpty {
