@@ -137,7 +137,7 @@ struct ServerGUICompatTests {
     }
 
     @Test(
-        "with a real redis-server behind --publish: redis_status connected true (the publisher's link), role publisher; redis_update from the stream's own candles",
+        "with a real redis-server: redis_status connected true – the --publish publisher's link, and a --source redis:// node's reader – and redis_update from each server's own candles",
         .enabled(if: Dependency.redisServer, Dependency.needsRedis))
     func redisEraWithRedis() throws {
         let redis = try RedisTestServer()
@@ -163,6 +163,19 @@ struct ServerGUICompatTests {
         #expect(update["asset"] as? String == "EURUSD_otc")
         let recent = try #require(r["recent"] as? [String: Any])
         #expect((recent["data"] as? [Any])?.isEmpty == false && recent["source"] as? String == "memory", "\(recent)")
+
+        // a node reading that Redis (--source redis://): connected is the reader's state
+        var nodeConfig = LiveStream.Configuration()
+        nodeConfig.server.port = 0
+        nodeConfig.source = .redis(redis.address)
+        let node = try LiveStream(configuration: nodeConfig, logger: Logger(label: "test"))
+        try node.start()
+        defer { _ = try? node.stop() }
+        let n = try Self.run("redis", port: node.port, ["EURUSD_otc"])
+        let nodeStatus = try #require(n["status"] as? [String: Any])
+        #expect(nodeStatus["connected"] as? Bool == true, "\(nodeStatus)")
+        #expect((nodeStatus["qflux"] as? [String: Any])?["role"] as? String == "reader", "\(nodeStatus)")
+        #expect(((n["update"] as? [String: Any])?["data"] as? [String: Any])?["asset"] as? String == "EURUSD_otc")
     }
 
     @Test(
