@@ -122,6 +122,34 @@ struct ServerGUICompatTests {
     }
 
     @Test(
+        "redis_update goes through the ordinary per-client queues: a subscriber that stops reading is cut, the other keeps receiving"
+    )
+    func frozenRedisSubscriber() throws {
+        let (server, dir) = try makeTestServer {
+            $0.clientQueueLimit = 64
+            $0.slowClientGrace = 1
+        }
+        defer { server.stop() }
+        let eurusd = try #require(dir.lookup("EURUSD_otc"))
+        var next: Int64 = 1_700_000_040
+        let r = try Self.run("frozen", port: server.boundPort, ["EURUSD_otc"], timeout: 120) { out in
+            guard out.contains("SUBSCRIBED") else { return }
+            // 100 updates of distinct candles per 50 ms (none coalesces)
+            let batch = (0..<100).map { _ -> Candle in
+                next += 60
+                return Candle(
+                    asset: eurusd, timeframe: .oneMinute, start: next, open: 1.1, high: 1.2, low: 1.0, close: 1.15,
+                    ticks: 3)
+            }
+            server.publish(batch)
+        }
+        #expect(r["cut"] as? Bool == true, "\(r) \(server.stats)")
+        #expect(r["kept_receiving"] as? Bool == true && r["reader_disconnected"] as? Bool == false, "\(r)")
+        let stats = server.stats
+        #expect(stats.slowDisconnects + stats.budgetDisconnects == 1, "only the frozen client is cut: \(stats)")
+    }
+
+    @Test(
         "backend_reconnected {timestamp, chrome_status} before connection_status on every connect after the server's first; a disconnect stops no other client"
     )
     func backendReconnected() throws {

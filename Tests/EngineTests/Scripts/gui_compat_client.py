@@ -10,6 +10,8 @@ Usage: gui_compat_client.py SCENARIO URL [ARGS…]; one JSON object on the last 
   redis URL ASSET           the Redis-era events: subscribe, redis_update, status, the cache events, errors
   reconnect URL             connects A, then B, then A again: who gets backend_reconnected
   history URL ASSET         start_stream ASSET → historical_candles_loaded
+  frozen URL ASSET          a reading client and a raw WebSocket that subscribes to redis_update and
+                            never reads: the frozen one is cut, the reader keeps receiving
 """
 import asyncio
 import json
@@ -22,7 +24,8 @@ except ImportError as e:  # the Swift test turns this into a clear failure
     print(json.dumps({"missing_python_dependency": str(e)}))
     sys.exit(3)
 
-from waiting import async_wait_for
+from raw_websocket import masked, upgrade
+from waiting import async_wait_for, metric
 
 TIMEOUT = 20.0
 
@@ -188,6 +191,28 @@ async def history(url, asset):
     return {"started": started, "loaded": loaded, "transport_upgraded": True}
 
 
+async def frozen(url, asset):
+    reader = await Client().connect(url)
+    await reader.ask("subscribe_redis_updates", {"asset": asset}, "redis_subscribed")
+    sock, _ = await asyncio.to_thread(upgrade, url, "127.0.0.1", 4096, 5)
+    sock.sendall(masked("40"))
+    sock.sendall(masked('42["subscribe_redis_updates",{"asset":"%s"}]' % asset))
+    await async_wait_for(lambda: (metric(url, "qflux_server_messages_sent_total") or 0) > 0, 5, "the server's metrics")
+    print("SUBSCRIBED", flush=True)  # the test publishes candle updates from now on; sock never reads
+
+    def cut():
+        return (metric(url, "qflux_server_slow_disconnects_total") or 0) + \
+            (metric(url, "qflux_server_budget_disconnects_total") or 0) >= 1
+    was_cut = await async_wait_for(cut, 60, "the frozen client being cut")
+    at_cut = len(reader.got("redis_update"))
+    more = await async_wait_for(lambda: len(reader.got("redis_update")) >= at_cut + 50, 20, "updates after the cut")
+    out = {"cut": was_cut, "updates_at_cut": at_cut, "kept_receiving": more,
+           "reader_connected": reader.sio.connected, "reader_disconnected": reader.disconnected}
+    sock.close()
+    await reader.sio.disconnect()
+    return out
+
+
 async def main():
     scenario, url = sys.argv[1], sys.argv[2]
     args = sys.argv[3:]
@@ -201,6 +226,8 @@ async def main():
         out = await reconnect(url)
     elif scenario == "history":
         out = await history(url, args[0])
+    elif scenario == "frozen":
+        out = await frozen(url, args[0])
     else:
         raise SystemExit("unknown scenario " + scenario)
     print(json.dumps(out))
