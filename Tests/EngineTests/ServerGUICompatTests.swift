@@ -50,6 +50,22 @@ struct ServerGUICompatTests {
         #expect(stats.oversizeMessages == 0 && stats.rateLimited == 0 && stats.budgetDisconnects == 0, "\(stats)")
     }
 
+    @Test("qflux stream --max-message-bytes sets the limit the server announces (maxPayload); 1,000,000 by default")
+    func messageLimitOption() throws {
+        let qflux = try #require(builtQflux(), "no qflux binary")
+        for (extra, expected) in [([String](), 1_000_000), (["--max-message-bytes", "8192"], 8192)] {
+            let port = freeLocalPort()
+            let child = try ChildProcess(qflux, ["stream", "--demo", "--port", "\(port)"] + extra)
+            defer { child.kill() }
+            var body = ""
+            let up = waitUntil(30) {
+                body = (try? httpGet(port: port, path: "/socket.io/?EIO=4&transport=polling").body) ?? ""
+                return body.contains("maxPayload")
+            }
+            #expect(up && body.contains("\"maxPayload\":\(expected)"), "\(extra): \(body)")
+        }
+    }
+
     @Test("a flood of ~990 KB messages is still cut by the inbound rate (one token per 4 KiB), the server stays up")
     func floodOfLargeMessages() throws {
         let (server, _) = try makeTestServer()
