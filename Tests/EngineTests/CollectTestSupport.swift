@@ -11,7 +11,7 @@ final class FakeCollectBroker {
     let record: URL
     private let dir: URL
 
-    init(dropFirst: [String] = [], mute: Bool = false) throws {
+    init(dropFirst: [String] = [], mute: Bool = false, liveTicks: Bool = false) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("qflux-collect-broker-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         record = dir.appendingPathComponent("record.jsonl")
@@ -22,7 +22,8 @@ final class FakeCollectBroker {
                 "python3", serverScriptsDirectory.appendingPathComponent("fake_broker_collect.py").path,
                 "--port-file", portFile.path, "--record", record.path, "--timeout", "240",
             ]
-                + dropFirst.flatMap { ["--drop-first", $0] } + (mute ? ["--mute"] : []))
+                + dropFirst.flatMap { ["--drop-first", $0] } + (mute ? ["--mute"] : [])
+                + (liveTicks ? ["--live-ticks"] : []))
         var port = 0
         waitUntil(10) {
             port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
@@ -74,13 +75,14 @@ final class FakeCollectBroker {
     }
 
     /// The closed candles the broker sent, per "ASSET@PERIOD", by start: every history's candles
-    /// except its newest (forming) one. Values: [open, high, low, close].
+    /// except its newest (forming) one – all of them under `--live-ticks`. Values: [open, high, low, close].
     func closedCandlesSent() -> [String: [Int64: [Double]]] {
         var out: [String: [Int64: [Double]]] = [:]
         for e in entries() where e["type"] as? String == "history" {
             let key = "\(e["asset"] as! String)@\((e["period"] as! NSNumber).intValue)"
             let candles = e["candles"] as! [[NSNumber]]
-            for c in candles.dropFirst() {  // newest first: the first is forming
+            // newest first: the first is forming, unless the broker's clock is past it ("all_closed")
+            for c in e["all_closed"] as? Bool == true ? candles[...] : candles.dropFirst() {
                 out[key, default: [:]][c[0].int64Value] = [
                     c[1].doubleValue, c[3].doubleValue, c[4].doubleValue, c[2].doubleValue,
                 ]

@@ -24,8 +24,8 @@ struct CollectTests {
         let dir = TempDir()
         var data: String { dir.path + "/data" }
 
-        init(variant: String = "links", dropFirst: [String] = [], mute: Bool = false) throws {
-            broker = try FakeCollectBroker(dropFirst: dropFirst, mute: mute)
+        init(variant: String = "links", dropFirst: [String] = [], mute: Bool = false, liveTicks: Bool = false) throws {
+            broker = try FakeCollectBroker(dropFirst: dropFirst, mute: mute, liveTicks: liveTicks)
             cdpPort = freeLocalPort()
             chromium = try HeadlessChromium(
                 binary: Dependency.chromiumPath ?? "chromium", debuggingPort: cdpPort,
@@ -124,6 +124,30 @@ struct CollectTests {
             #expect((entry["gaps"] as? [Any])?.isEmpty == true, "\(key)")
             #expect((entry["first"] as? NSNumber)?.int64Value == sent[key]?.keys.min())
             #expect((entry["last"] as? NSNumber)?.int64Value == sent[key]?.keys.max())
+        }
+    }
+
+    @Test(
+        "histories ending before the live ticks (a closed market): every candle sent is archived, the newest too, once the stream shows it closed"
+    )
+    func historyEndsBeforeLiveTicks() throws {
+        let s = try Setup(liveTicks: true)
+        let run = try s.collect(["--assets", "eurusd,audcad", "--timeframes", "1h,1m"])
+        #expect(run.status == 0, "collect failed: \(run.stderr.suffix(1500))")
+        let sent = s.broker.closedCandlesSent()
+        let archived = try archivedCandles(s.data)
+        // (the favourite click also brings the chart's timeframe then: M1 or M5)
+        #expect(
+            Set(sent.keys).isSuperset(of: ["EURUSD_otc@3600", "EURUSD_otc@60", "AUDCAD_otc@3600", "AUDCAD_otc@60"]),
+            "\(sent.keys)")
+        #expect(Set(archived.keys) == Set(sent.keys), "\(archived.keys)")
+        for (key, candles) in sent {
+            #expect(candles.count == 40, "\(key): the broker sent 40 closed candles")
+            let records = archived[key] ?? []
+            let byStart = Dictionary(
+                records.map { ($0.start, [$0.open, $0.high, $0.low, $0.close]) }, uniquingKeysWith: { _, b in b })
+            #expect(byStart == candles, "\(key): \(records.count) records archived for \(candles.count) candles sent")
+            #expect(records.count == candles.count, "\(key): each candle once")
         }
     }
 

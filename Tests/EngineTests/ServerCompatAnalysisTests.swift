@@ -19,8 +19,6 @@ struct ServerCompatAnalysisTests {
     func guiSequences() throws {
         var config = LiveStream.Configuration()
         config.server.port = 0
-        // the original accepted 1,000,000-byte messages; this tree's default is lower (issue 23, item 4)
-        config.server.maxInboundMessageBytes = 1_000_000
         config.demo.assets = 1
         let stream = try LiveStream(configuration: config, logger: Logger(label: "test"))
         try stream.start()

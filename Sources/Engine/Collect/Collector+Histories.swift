@@ -9,6 +9,8 @@ extension Collector {
             try archiver?.archive(HistoryArchiver.candles(of: h.snapshot))
             seen.append(h)
         }
+        // newest history candles the stream has shown closed since (one series each)
+        for c in watch.takeClosedNewest() { try archiver?.archive([c]) }
     }
 
     /// The asset of the page's latest `changeSymbol`, if it sent one after the favourite click.

@@ -9,8 +9,9 @@ import Logging
 /// whose start is archived with the same values is skipped; one with other values is appended
 /// as a revision (readers keep the last).
 ///
-/// The newest candle of an `updateHistoryNewFast` history is the broker's still-forming candle:
-/// it is not archived (the next visit archives it once it is closed).
+/// The newest candle of an `updateHistoryNewFast` history may be the broker's still-forming
+/// candle: it is archived only once the stream shows it closed (``NewestCandleTracker``: a later
+/// tick of that asset, or a history older than the latest tick).
 ///
 /// Holds the data directory's lock (``DataDirectoryLock``) from ``init`` to ``close()``.
 /// One thread (the collector's).
@@ -44,17 +45,31 @@ package final class HistoryArchiver {
         index = try? ArchiveIndex.scan(directory: directory)
     }
 
-    /// The candles of `history` this archiver would store: broker candles of its period, oldest
-    /// first, without the forming one. Empty when the history names no period.
+    /// The candles of `history` this archiver stores at once: broker candles of its period, oldest
+    /// first, without the newest of an `updateHistoryNewFast` history (``newestCandle(of:)``,
+    /// which may be forming). Empty when the history names no period.
     package static func candles(of history: HistorySnapshot) -> [Candle] {
+        var list = plausibleCandles(of: history)
+        if history.source == .updateHistoryNewFast, !list.isEmpty { list.removeLast() }
+        return list
+    }
+
+    /// The newest candle of an `updateHistoryNewFast` history (the one ``candles(of:)`` leaves
+    /// out); nil for other histories or none.
+    package static func newestCandle(of history: HistorySnapshot) -> Candle? {
+        guard history.source == .updateHistoryNewFast else { return nil }
+        return plausibleCandles(of: history).last
+    }
+
+    /// Every plausible candle of `history`, oldest first, one per start (the first of a start wins).
+    private static func plausibleCandles(of history: HistorySnapshot) -> [Candle] {
         guard let period = history.period, period > 0 else { return [] }
         let tf = Timeframe(seconds: period)
-        var list = history.candles.filter {
+        let list = history.candles.filter {
             MarketLimits.isSane(time: $0.time) && MarketLimits.isSane(price: $0.open)
                 && MarketLimits.isSane(price: $0.high)
                 && MarketLimits.isSane(price: $0.low) && MarketLimits.isSane(price: $0.close)
         }
-        if history.source == .updateHistoryNewFast, !list.isEmpty { list.removeLast() }
         var seen: Set<Int64> = []
         return list.compactMap { bc in
             let start = tf.start(of: bc.time)

@@ -1,3 +1,4 @@
+import Candles
 import FastDecode
 import Foundation
 import ThreadSupport
@@ -31,6 +32,8 @@ package final class HistoryWatch: Sendable {
     private struct ReaderSide {
         let decoder: MarketDecoder
         var publishedMalformed = 0
+        /// Histories' newest candles until the stream shows them closed.
+        var newest = NewestCandleTracker()
     }
 
     private struct State {
@@ -40,6 +43,8 @@ package final class HistoryWatch: Sendable {
         var changeSymbols = 0
         var malformed = 0
         var absurdValues = 0
+        /// Newest history candles the stream has shown closed, not taken yet.
+        var closedNewest: [Candle] = []
     }
     /// A watch with its own asset directory.
     package init() throws {
@@ -59,14 +64,24 @@ package final class HistoryWatch: Sendable {
             return
         }
         var found: [HistorySnapshot] = []
+        var closed: [Candle] = []
         reader.withValue { side in
             side.decoder.decode(line: message) { event in
-                if case let .history(h) = event { found.append(h) }
+                switch event {
+                case let .history(h):
+                    found.append(h)
+                    side.newest.history(h, into: &closed)
+                case let .tick(t):
+                    side.newest.tick(t, into: &closed)
+                default:
+                    break
+                }
             }
             publishSkipped(&side)
         }
-        guard !found.isEmpty else { return }
+        guard !found.isEmpty || !closed.isEmpty else { return }
         state.withLock { s in
+            s.closedNewest += closed
             for h in found {
                 s.sequence += 1
                 s.histories.append(ReceivedHistory(sequence: s.sequence, asset: assets.name(of: h.asset), snapshot: h))
@@ -105,6 +120,15 @@ package final class HistoryWatch: Sendable {
         state.withLock { s in
             defer { s.histories.removeAll() }
             return s.histories
+        }
+    }
+
+    /// Takes the newest history candles the stream has shown closed since the last call
+    /// (``NewestCandleTracker``), in the order they closed.
+    package func takeClosedNewest() -> [Candle] {
+        state.withLock { s in
+            defer { s.closedNewest.removeAll() }
+            return s.closedNewest
         }
     }
 

@@ -81,6 +81,9 @@ extension ServerCore {
                     candles, order: router.order, send: { enqueue($0, $1, key: $2) },
                     isAlive: { isLiveSession($0) })
             }
+            if !handlers.redisEra.isEmpty {
+                handlers.redisEra.route(candles, order: router.order, send: { enqueue($0, $1, key: $2) })
+            }
         }
         counters.add(counters.batches)
         counters.add(counters.candleUpdatesIn, UInt64(candles.count))

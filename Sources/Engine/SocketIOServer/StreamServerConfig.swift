@@ -14,7 +14,14 @@ package struct StreamServerConfig: Sendable {
     package var followChart = false
     /// Largest inbound message in bytes (a WebSocket message, or a whole long-polling `POST`);
     /// a larger one closes that client (long-polling: `413`). Announced as Engine.IO `maxPayload`.
-    package var maxInboundMessageBytes: Int = 64 * 1024
+    /// 1,000,000 by default, the original server's (python-engineio's `max_http_buffer_size`):
+    /// its GUI sends whole candle files in one event (`store_csv_candles`,
+    /// `cache_historical_data`). Memory: a client holds at most one partial message of this
+    /// size (twice over long-polling: the `POST` body, then the packet being parsed); the
+    /// message's cost against the inbound rate grows with its size (one token per 4 KiB).
+    package var maxInboundMessageBytes: Int = StreamServerConfig.defaultMaxInboundMessageBytes
+    /// The default of ``maxInboundMessageBytes`` (`qflux stream --max-message-bytes`).
+    package static let defaultMaxInboundMessageBytes = 1_000_000
     /// Messages queued per client before it counts as slow.
     package var clientQueueLimit: Int = 1024
     /// How long a client may stay at its queue limit before it is disconnected, in seconds.

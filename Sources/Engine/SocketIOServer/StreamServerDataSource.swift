@@ -35,6 +35,9 @@ package protocol StreamServerDataSource: Sendable {
     /// success payload (JSON text). Worker queue; throws a ``DataSourceRequestError``
     /// (docs/server-protocol.md). Default: not available (``CompatAnalysisEvent``).
     func compatAnalysis(_ event: CompatAnalysisEvent, _ request: JSONValue?) throws -> [UInt8]
+    /// The Redis link this node publishes to (`--publish`), for `get_redis_status`; nil when it
+    /// has none. Network thread: must return at once (atomics only).
+    func redisLink() -> RedisLinkStatus?
 }
 
 /// A CSV body produced piece by piece (HTTP chunked transfer): the server pulls the next piece

@@ -59,6 +59,13 @@ struct ServerAccessOptions: ParsableArguments {
     var maxMessagesPerSecond: Double = 200
 
     @Option(
+        name: .customLong("max-message-bytes"),
+        help: ArgumentHelp(
+            "Largest message a client may send, in bytes (a WebSocket message or a whole long-polling POST; 4096 … 16777216). The original GUI sends whole candle files in one event. A larger message closes that client; each client holds at most one partial message of this size (two over long-polling), and large messages count against --max-messages-per-second by size.",
+            valueName: "BYTES"))
+    var maxMessageBytes: Int = StreamServerConfig.defaultMaxInboundMessageBytes
+
+    @Option(
         name: .customLong("header-timeout"),
         help: "Seconds a connection may take to send its request head (1 … 60); then it is closed (slowloris).")
     var headerTimeout: Int = 3
@@ -87,6 +94,9 @@ struct ServerAccessOptions: ParsableArguments {
         }
         guard maxMessagesPerSecond >= 0, maxMessagesPerSecond <= 1_000_000 else {
             throw ValidationError("--max-messages-per-second must be between 0 and 1000000")
+        }
+        guard (4096...16_777_216).contains(maxMessageBytes) else {
+            throw ValidationError("--max-message-bytes must be between 4096 and 16777216")
         }
         guard (1...60).contains(headerTimeout) else {
             throw ValidationError("--header-timeout must be between 1 and 60 seconds")
@@ -130,6 +140,7 @@ struct ServerAccessOptions: ParsableArguments {
         server.clientByteBudget = clientBudgetKB * 1024
         server.maxInboundMessagesPerSecond = maxMessagesPerSecond
         server.inboundBurst = max(1, maxMessagesPerSecond * 5)
+        server.maxInboundMessageBytes = maxMessageBytes
         server.headerTimeout = headerTimeout
         server.maxSlowHeaderConnectionsPerAddress = maxSlowConnectionsPerAddress
         server.maxHTTPStreams = maxCSVStreams

@@ -23,6 +23,10 @@ Every history sent and every click the page saw (with `isTrusted`) is appended t
   {"type":"history","asset","period","candles":[[t,o,c,h,l],…]}   {"type":"click","what","label","trusted"}
 --drop-first ASSET:PERIOD ignores the first changeSymbol for that pair (the collector must retry);
 --mute answers no changeSymbol at all.
+--live-ticks: every history ends before the broker's clock (its newest candle is closed; the record
+  says "all_closed") and is followed by a live tick of that asset at the broker's clock
+  (`451-["updateStream",…]` + `[[asset, t, price]]`), as when the market is closed or the history
+  ends before the live ticks: the collector must archive every candle sent.
 
 Usage: fake_broker_collect.py --port-file F --record F [--drop-first A:P] [--mute] [--timeout S]
 """
@@ -139,8 +143,9 @@ def candle(asset, start, period):
 
 
 class Broker:
-    def __init__(self, record, drop_first, mute):
+    def __init__(self, record, drop_first, mute, live_ticks=False):
         self.mute = mute
+        self.live_ticks = live_ticks
         self.record = open(record, "w")
         self.now = int(time.time() // 14400 * 14400) - 3 * 86400 + 2 * 3600 + 17 * 60 + 30  # inside every period's forming candle
         self.drop = set(drop_first)
@@ -153,8 +158,12 @@ class Broker:
 
     def history(self, asset, period):
         newest = self.now // period * period
+        if self.live_ticks:
+            newest -= period  # the history ends before the broker's clock: its newest candle is closed
         candles = [candle(asset, newest - i * period, period) for i in range(CANDLES_PER_HISTORY)]  # newest first
-        ticks = [[self.now - 3 + i, candles[0][2]] for i in range(3)]
+        # the history's own ticks: the last seconds before the clock, or (--live-ticks) inside its newest candle
+        first = newest + 1 if self.live_ticks else self.now - 3
+        ticks = [[first + i, candles[0][2]] for i in range(3)]
         return {"asset": asset, "period": period, "history": ticks, "candles": candles}
 
     async def socket(self, request):
@@ -184,7 +193,12 @@ class Broker:
                     await ws.send_str('451-["updateHistoryNewFast",{"_placeholder":true,"num":0}]')
                     await ws.send_bytes(json.dumps(sent).encode())
                     self.histories += 1
-                    self.write({"type": "history", "asset": h["asset"], "period": h["period"], "candles": h["candles"]})
+                    entry = {"type": "history", "asset": h["asset"], "period": h["period"], "candles": h["candles"]}
+                    if self.live_ticks:
+                        entry["all_closed"] = True
+                        await ws.send_str('451-["updateStream",{"_placeholder":true,"num":0}]')
+                        await ws.send_bytes(json.dumps([[h["asset"], self.now + 0.25, h["candles"][0][2]]]).encode())
+                    self.write(entry)
         finally:
             pinger.cancel()
         return ws
@@ -215,9 +229,10 @@ async def main():
     ap.add_argument("--record", required=True)
     ap.add_argument("--drop-first", action="append", default=[])
     ap.add_argument("--mute", action="store_true")
+    ap.add_argument("--live-ticks", action="store_true")
     ap.add_argument("--timeout", type=float, default=180)
     a = ap.parse_args()
-    broker = Broker(a.record, a.drop_first, a.mute)
+    broker = Broker(a.record, a.drop_first, a.mute, a.live_ticks)
     app = web.Application()
     app.router.add_get("/pocketoption-collect/", broker.page)
     app.router.add_get("/socket.io/", broker.socket)

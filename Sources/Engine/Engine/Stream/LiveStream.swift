@@ -81,6 +81,13 @@ package final class LiveStream: PipelineSink, Sendable {
         self.logger = logger
         self.source = source
         let assets = AssetDirectory()
+        // a restarted server knows its archive's assets before the source names them: a client's
+        // start_stream finds them, and their history comes from the archive at once
+        if let dir = configuration.dataDirectory ?? configuration.pipeline.archive?.directory {
+            for name in ArchiveTail.assets(directory: dir, timeframeSeconds: Timeframe.oneMinute.seconds) {
+                _ = assets.register(name)
+            }
+        }
         pipeline = try MarketPipeline(configuration: configuration.pipeline, assets: assets, logger: logger)
         feeder = try pipeline.makeFeeder()
         let data = PipelineDataSource(

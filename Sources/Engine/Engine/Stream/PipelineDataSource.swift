@@ -28,8 +28,9 @@ final class PipelineDataSource: StreamServerDataSource, Sendable {
         catalog = archiveDirectory.map(ArchiveCatalog.init(directory:))
     }
 
+    /// The chart history: the archive's newest candles, then memory's (``chartHistory(asset:timeframe:)``).
     package func recentCandles(asset: AssetID, timeframe: Timeframe) -> CandleHistory {
-        CandleHistory(candles: pipeline.recent.candles(asset: asset, timeframe: timeframe), source: "qflux")
+        chartHistory(asset: asset, timeframe: timeframe)
     }
 
     /// `get_available_data`: the CSV API's listing (see ``csvFiles(timeframe:)``).

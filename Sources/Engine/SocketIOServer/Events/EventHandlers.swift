@@ -43,6 +43,12 @@ final class EventHandlers {
     let liveIndicators: LiveIndicatorHub
     /// Analysis admission: pending `run_backtest` / `calculate_indicators` per client and address.
     var analysis: AnalysisAdmission
+    /// The original's Redis-era events (RedisEraEvents.swift).
+    lazy var redisEra = RedisEraEvents(
+        host: host, config: config, sessions: sessions, directory: directory, dataSource: dataSource, inbox: inbox,
+        worker: worker)
+    /// Socket.IO connects since the server started: every one after the first gets `backend_reconnected`.
+    private var connects = 0
     /// The coordinator, which owns this part and outlives it.
     unowned(unsafe) let host: any EventHost
 
@@ -134,6 +140,8 @@ final class EventHandlers {
                 if config.token != nil { qf_lws_set_user_timeout(s.wsi, 0) }
             }
             enqueue(s, SocketIOEncoder.connectAck(sid: s.sid), force: true)
+            connects += 1
+            if connects > 1 { emit(s, "backend_reconnected", ServerPayloads.backendReconnected(status)) }
             router.listenersDirty = true  // a new client listens to the focus
             emit(s, "connection_status", ServerPayloads.connectionStatus(status))
             refreshNames()
@@ -198,6 +206,7 @@ final class EventHandlers {
             refreshNames()
             emit(s, "assets", ServerPayloads.stringList("assets", router.names), ack: ack)
         default:
+            if redisEra.handle(s, name: name, data: data, ack: ack) { return }
             emit(s, "error", ServerPayloads.error("unknown event \(name)", timestamp: true), ack: ack)
         }
     }
