@@ -33,8 +33,9 @@ struct FanoutStage: BenchStage {
         // alternately: on a shared machine one run of each says little.
         let rounds = context.quick ? 1 : 3
         var qflux: [ClientResult] = [], floor: [ClientResult] = []
+        var trace: [FanoutTraceSample] = []
         for _ in 0..<rounds {
-            qflux.append(try runQflux(clients: clients, rate: rate, seconds: seconds))
+            qflux.append(try runQflux(clients: clients, rate: rate, seconds: seconds, trace: &trace))
             floor.append(try runFloor(clients: clients, rate: rate, seconds: seconds, senders: 1))
         }
         let floor2 = try runFloor(clients: clients, rate: rate, seconds: seconds, senders: 2)
@@ -79,6 +80,15 @@ struct FanoutStage: BenchStage {
             ))
         figures.append(
             Figure(
+                stage: name, name: "qflux p99 ÷ kernel floor p99, same run", value: ratio, unit: "×",
+                target: .atMost(1.5), note: "medians of the alternated runs"))
+        figures.append(
+            Figure(
+                stage: name, name: "qflux CPU per delivery ÷ kernel floor's, same run", value: qfluxCPU / floorCPU,
+                unit: "×", target: .atMost(1.1)))
+        figures += FanoutTraceFigures(stage: name, samples: trace).figures()
+        figures.append(
+            Figure(
                 stage: name, name: "kernel floor (send() only, 2 threads): latency p99",
                 value: floor2.percentile(0.99), unit: "ms",
                 note:
@@ -94,8 +104,11 @@ struct FanoutStage: BenchStage {
 
     /// One fan-out run against qflux's server front: the clients connect, then rate × seconds
     /// updates are published.
-    private func runQflux(clients: Int, rate: Double, seconds: Double) throws -> ClientResult {
-        let bench = try BenchServer(clients: clients)
+    /// The server's fan-out timings of the run are appended to `trace`.
+    private func runQflux(clients: Int, rate: Double, seconds: Double, trace: inout [FanoutTraceSample]) throws
+        -> ClientResult
+    {
+        let bench = try BenchServer(clients: clients, traceFanout: true)
         defer { bench.server.stop() }
         let finished = PublisherFinished()
         let publisher = Thread {
@@ -105,9 +118,11 @@ struct FanoutStage: BenchStage {
         }
         // the clients run until the publisher is done, then 2 s for the last deliveries (however
         // long connecting took under load)
-        return try runNative(
+        let result = try runNative(
             port: bench.server.boundPort, clients: clients, seconds: seconds + 30, startPublisher: publisher,
             until: finished, grace: 2)
+        trace += bench.server.takeFanoutTrace()
+        return result
     }
 
     /// The median of the runs' `p` percentiles, their range in the spread.
