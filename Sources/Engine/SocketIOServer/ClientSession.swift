@@ -32,7 +32,10 @@ final class ClientSession {
     let address: String
     var transport: Transport
     var parser: SocketIOParser
-    var queue: OutboundQueue
+    /// Its outbound messages. Pushed and popped once per update for every client: no dynamic
+    /// exclusivity check (the session is the network thread's alone, and nothing holds the queue
+    /// across a call that could reach it again).
+    @exclusivity(unchecked) var queue: OutboundQueue
     var socketConnected = false
     var focus: Focus = .passive
     /// Request budget, history backlog, pending listing (ServerCore+Limits.swift).
