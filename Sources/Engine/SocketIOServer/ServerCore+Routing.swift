@@ -127,7 +127,8 @@ extension ServerCore {
     func refreshListeners() { router.refreshListeners(sessions.all) }
 
     /// Writes the sessions that routing gave messages to, right away on this (the service)
-    /// thread, one `send` each, in the order they were routed: a writeable callback per client
+    /// thread, one `send` each (``WebSocketTransport/writeRouted(_:_:)``: straight to the socket),
+    /// in the order they were routed: a writeable callback per client
     /// would cost one more trip through `poll` for all of them before the first byte leaves.
     /// A failed write closes the connection. These wait for their writeable callback as before:
     /// - a session whose last write libwebsockets still holds in part;
@@ -150,7 +151,7 @@ extension ServerCore {
                 return
             }
             flush.direct += 1
-            if webSockets.writeable(s, wsi) < 0 { kill(s) }
+            if webSockets.writeRouted(s, wsi) < 0 { kill(s) }
             if timed {
                 flush.lastSendAt = monotonicNanos()
                 if flush.firstSendAt == 0 { flush.firstSendAt = flush.lastSendAt }
