@@ -25,7 +25,7 @@ package struct FanoutTraceSample: Sendable, Equatable {
 final class FanoutTrace: Sendable {
     /// Tracing is on (fixed for the server's life).
     let enabled: Bool
-    /// Most samples kept (the oldest are kept; later ones are counted as lost).
+    /// Most samples kept (the oldest are kept; later ones are dropped until ``take()``).
     static let capacity = 1 << 16
     /// The oldest publish not yet drained (monotonic ns), 0 when none.
     private let oldestPost = Atomic<UInt64>(0)
