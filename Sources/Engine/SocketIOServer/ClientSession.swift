@@ -31,8 +31,14 @@ final class ClientSession {
     /// per-address shares of server-wide pools count by.
     let address: String
     var transport: Transport
+    /// The WebSocket's descriptor while ``transport`` is `.websocket` (-1 otherwise): what
+    /// ``WebSocketTransport/writeRouted(_:_:)`` sends to without going through libwebsockets.
+    var socketFD: Int32 = -1
     var parser: SocketIOParser
-    var queue: OutboundQueue
+    /// Its outbound messages. Pushed and popped once per update for every client: no dynamic
+    /// exclusivity check (the session is the network thread's alone, and nothing holds the queue
+    /// across a call that could reach it again).
+    @exclusivity(unchecked) var queue: OutboundQueue
     var socketConnected = false
     var focus: Focus = .passive
     /// Request budget, history backlog, pending listing (ServerCore+Limits.swift).

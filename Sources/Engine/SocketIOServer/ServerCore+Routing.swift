@@ -3,6 +3,7 @@ import Candles
 import FastDecode
 import Ring
 import Synchronization
+import ThreadSupport
 
 /// Engine input on the network thread: candle routing to clients, source status, asset
 /// detection, and the replies that need the data source (built on the worker queue).
@@ -11,6 +12,9 @@ extension ServerCore {
 
     /// Takes the inbox and routes it (network thread, on `LWS_CALLBACK_EVENT_WAIT_CANCELLED`).
     func drain() {
+        let tracing = inbox.trace.enabled
+        let postedAt = tracing ? inbox.trace.takePostTime() : 0
+        let drainAt = tracing ? monotonicNanos() : 0
         refreshRoutes()  // clients that left since the last turn
         inbox.takeInputs(&inputScratch)
         for input in inputScratch { handle(input) }
@@ -23,7 +27,15 @@ extension ServerCore {
             sessions.deferringWrites = true
             route(scratch)
             sessions.deferringWrites = false
-            flushRouted()
+            let flushed = flushRouted(timed: tracing)
+            if tracing, postedAt != 0 {
+                inbox.trace.record(
+                    FanoutTraceSample(
+                        toDrain: drainAt &- postedAt,
+                        toFirstSend: flushed.firstSendAt == 0 ? 0 : flushed.firstSendAt &- postedAt,
+                        toLastSend: flushed.lastSendAt == 0 ? 0 : flushed.lastSendAt &- postedAt,
+                        direct: flushed.direct, deferred: flushed.deferred))
+            }
         }
         router.candleScratch = scratch
         if inbox.stopping.load(ordering: .acquiring), !closingAll {
@@ -118,7 +130,8 @@ extension ServerCore {
     func refreshListeners() { router.refreshListeners(sessions.all) }
 
     /// Writes the sessions that routing gave messages to, right away on this (the service)
-    /// thread, one `send` each, in the order they were routed: a writeable callback per client
+    /// thread, one `send` each (``WebSocketTransport/writeRouted(_:_:)``: straight to the socket),
+    /// in the order they were routed: a writeable callback per client
     /// would cost one more trip through `poll` for all of them before the first byte leaves.
     /// A failed write closes the connection. These wait for their writeable callback as before:
     /// - a session whose last write libwebsockets still holds in part;
@@ -127,17 +140,35 @@ extension ServerCore {
     ///   calls its socket writable, which the kernel reports only with a third of the send buffer
     ///   free, while a direct `send` succeeds until the buffer is full – megabytes later, so a
     ///   client that stopped reading would be cut much later than the grace period says.
-    func flushRouted() {
+    /// With `timed`, the monotonic times after the first and the last direct write (0: none).
+    @discardableResult
+    func flushRouted(timed: Bool = false) -> RoutedFlush {
+        var flush = RoutedFlush()
         sessions.drainRoutedWrites { s in
             if s.killed { return }  // cut while routing (over its budget): closing, nothing to send
             guard case .websocket(let wsi) = s.transport, !s.closeAfterFlush, s.overLimitSince == nil,
                 lws_partial_buffered(wsi) == 0
             else {
+                flush.deferred += 1
                 requestWrite(s)
                 return
             }
-            if webSockets.writeable(s, wsi) < 0 { kill(s) }
+            flush.direct += 1
+            if webSockets.writeRouted(s, wsi) < 0 { kill(s) }
+            if timed {
+                flush.lastSendAt = monotonicNanos()
+                if flush.firstSendAt == 0 { flush.firstSendAt = flush.lastSendAt }
+            }
         }
+        return flush
+    }
+
+    /// What ``flushRouted(timed:)`` did.
+    struct RoutedFlush {
+        var direct = 0
+        var deferred = 0
+        var firstSendAt: UInt64 = 0
+        var lastSendAt: UInt64 = 0
     }
 
     private func isLiveSession(_ id: UInt64) -> Bool {

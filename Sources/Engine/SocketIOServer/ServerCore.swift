@@ -95,7 +95,7 @@ final class ServerCore {
         self.logger = logger
         let counters = ServerCounters()
         self.counters = counters
-        inbox = ServerInbox(capacity: config.handoffCapacity)
+        inbox = ServerInbox(capacity: config.handoffCapacity, traceFanout: config.traceFanout)
         sessions = ServerSessions(config: config, counters: counters)
         limits = ServerLimits(config: config, counters: counters)
         jobs = RequestJobs(

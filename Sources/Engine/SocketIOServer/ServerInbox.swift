@@ -42,6 +42,8 @@ enum HTTPResult: Sendable {
 ///   pointer, and ``detach()`` waits for them before the context is destroyed.
 final class ServerInbox: Sendable {
     let candles: SPSCRing<Candle>
+    /// Fan-out timings (off unless ``StreamServerConfig/traceFanout``).
+    let trace: FanoutTrace
     /// ``StreamServer/stop()`` was called: the network thread says goodbye to every client.
     let stopping = Atomic<Bool>(false)
     private let inputs = Locked<[ServerInput]>([])
@@ -49,8 +51,9 @@ final class ServerInbox: Sendable {
     private let target = Atomic<Int>(0)
     private let wakers = Atomic<Int>(0)
 
-    init(capacity: Int) {
+    init(capacity: Int, traceFanout: Bool = false) {
         candles = SPSCRing(capacity: capacity)
+        trace = FanoutTrace(enabled: traceFanout)
     }
 
     /// Stages a batch of candle updates, publishes it once and wakes the network thread once.
@@ -58,6 +61,7 @@ final class ServerInbox: Sendable {
     @discardableResult
     func post<C: Collection>(candles batch: C) -> Int where C.Element == Candle {
         guard !batch.isEmpty else { return 0 }
+        trace.posting()
         var refused = 0
         for c in batch where !candles.push(c) { refused += 1 }
         candles.publish()

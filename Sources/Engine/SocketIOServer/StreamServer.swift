@@ -59,6 +59,10 @@ package final class StreamServer: Sendable {
     /// The server's counters now.
     package var stats: StreamServerStats { counters.snapshot(handoffDrops: inbox.candles.dropped) }
 
+    /// The fan-out timings recorded since the last call, one per drained batch of candle updates
+    /// (empty unless ``StreamServerConfig/traceFanout``); any thread.
+    package func takeFanoutTrace() -> [FanoutTraceSample] { inbox.trace.take() }
+
     /// Binds and starts the network thread.
     package func start() throws {
         try running.withLock { current in

@@ -46,6 +46,9 @@ package struct StreamServerConfig: Sendable {
     /// Candle updates the engine→network ring holds; a batch that finds it full loses the rest
     /// (counted as `handoffDrops`).
     package var handoffCapacity: Int = 1 << 16
+    /// Records where each candle fan-out's time goes (``StreamServer/takeFanoutTrace()``): for the
+    /// bench; off, it costs an untaken branch per batch and per write.
+    package var traceFanout = false
     /// Engine.IO ping interval in seconds.
     package var pingInterval: Double = 25
     /// Engine.IO ping timeout in seconds.

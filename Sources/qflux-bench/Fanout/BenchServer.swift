@@ -14,13 +14,15 @@ struct BenchServer {
     let server: StreamServer
     let asset: AssetID
 
-    /// Starts a server with room for `clients` connections (stop it with `server.stop()`).
-    init(clients: Int) throws {
+    /// Starts a server with room for `clients` connections (stop it with `server.stop()`);
+    /// `traceFanout` records where each update's fan-out time goes (``StreamServer/takeFanoutTrace()``).
+    init(clients: Int, traceFanout: Bool = false) throws {
         let directory = AssetDirectory()
         asset = directory.register(Self.assetName)
         var config = StreamServerConfig()
         config.port = 0
         config.maxClients = clients + 10
+        config.traceFanout = traceFanout
         server = StreamServer(
             config: config, dataSource: NoData(), directory: directory,
             initialStatus: SourceStatus(kind: .replay, connected: true), logger: Logger(label: "bench"))

@@ -33,8 +33,9 @@ struct FanoutStage: BenchStage {
         // alternately: on a shared machine one run of each says little.
         let rounds = context.quick ? 1 : 3
         var qflux: [ClientResult] = [], floor: [ClientResult] = []
+        var trace: [FanoutTraceSample] = []
         for _ in 0..<rounds {
-            qflux.append(try runQflux(clients: clients, rate: rate, seconds: seconds))
+            qflux.append(try runQflux(clients: clients, rate: rate, seconds: seconds, trace: &trace))
             floor.append(try runFloor(clients: clients, rate: rate, seconds: seconds, senders: 1))
         }
         let floor2 = try runFloor(clients: clients, rate: rate, seconds: seconds, senders: 2)
@@ -69,7 +70,7 @@ struct FanoutStage: BenchStage {
             Figure(
                 stage: name, name: "qflux server CPU per delivery", value: qfluxCPU, unit: "µs",
                 note:
-                    "every thread but the clients', connecting included; runs: \(qflux.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"
+                    "every thread but the clients', from the first update to the clients' end (connecting left out, as for the floor); runs: \(qflux.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"
             ))
         figures.append(
             Figure(
@@ -77,6 +78,15 @@ struct FanoutStage: BenchStage {
                 note:
                     "qflux ÷ this: \(String(format: "%.2f", qfluxCPU / floorCPU))×; runs: \(floor.map { String(format: "%.1f", $0.cpuPerDelivery) }.joined(separator: ", "))"
             ))
+        figures.append(
+            Figure(
+                stage: name, name: "qflux p99 ÷ kernel floor p99, same run", value: ratio, unit: "×",
+                target: .atMost(1.5), note: "medians of the alternated runs"))
+        figures.append(
+            Figure(
+                stage: name, name: "qflux CPU per delivery ÷ kernel floor's, same run", value: qfluxCPU / floorCPU,
+                unit: "×", target: .atMost(1.1)))
+        figures += FanoutTraceFigures(stage: name, samples: trace).figures()
         figures.append(
             Figure(
                 stage: name, name: "kernel floor (send() only, 2 threads): latency p99",
@@ -94,20 +104,26 @@ struct FanoutStage: BenchStage {
 
     /// One fan-out run against qflux's server front: the clients connect, then rate × seconds
     /// updates are published.
-    private func runQflux(clients: Int, rate: Double, seconds: Double) throws -> ClientResult {
-        let bench = try BenchServer(clients: clients)
+    /// The server's fan-out timings of the run are appended to `trace`.
+    private func runQflux(clients: Int, rate: Double, seconds: Double, trace: inout [FanoutTraceSample]) throws
+        -> ClientResult
+    {
+        let bench = try BenchServer(clients: clients, traceFanout: true)
         defer { bench.server.stop() }
         let finished = PublisherFinished()
         let publisher = Thread {
             defer { finished.flag.store(true, ordering: .releasing) }
             bench.awaitClients(clients)
+            finished.started.store(true, ordering: .releasing)
             bench.publishPaced(rate: rate, count: Int64(rate * seconds))
         }
         // the clients run until the publisher is done, then 2 s for the last deliveries (however
         // long connecting took under load)
-        return try runNative(
+        let result = try runNative(
             port: bench.server.boundPort, clients: clients, seconds: seconds + 30, startPublisher: publisher,
             until: finished, grace: 2)
+        trace += bench.server.takeFanoutTrace()
+        return result
     }
 
     /// The median of the runs' `p` percentiles, their range in the spread.
@@ -134,6 +150,7 @@ struct FanoutStage: BenchStage {
             defer { finished.flag.store(true, ordering: .releasing) }
             floor.accept(clients, timeout: 30)
             usleep(300_000)
+            finished.started.store(true, ordering: .releasing)
             floor.publishPaced(rate: rate, count: Int(rate * seconds), senders: senders)
         }
         return try runNative(
@@ -226,12 +243,20 @@ struct FanoutStage: BenchStage {
         until finished: PublisherFinished? = nil, grace: Double = 0
     ) throws -> ClientResult {
         let native = try NativeFanoutClients(port: port, clients: clients, asset: BenchServer.assetName, sampleEvery: 7)
-        // the server's CPU: the process's, minus this thread's (the clients)
-        let cpu0 = processCPUSeconds() - threadCPUSeconds()
+        // the server's CPU: the process's, minus this thread's (the clients); with `finished`,
+        // from when the publisher starts publishing (seen within 50 ms), so that neither side's
+        // connecting – a bare accept for the floor, the HTTP upgrade and Socket.IO connect for
+        // qflux – is charged to the deliveries
+        var cpu0 = processCPUSeconds() - threadCPUSeconds()
         startPublisher?.start()
         let deadline = now() + seconds
         if let finished {
+            var publishing = false
             while now() < deadline && !finished.flag.load(ordering: .acquiring) {
+                if !publishing, finished.started.load(ordering: .acquiring) {
+                    publishing = true
+                    cpu0 = processCPUSeconds() - threadCPUSeconds()
+                }
                 native.run(until: min(deadline, now() + 0.05))
             }
             native.run(until: min(deadline, now() + grace))
@@ -246,5 +271,7 @@ struct FanoutStage: BenchStage {
     /// Set by a publisher thread when it has published everything.
     final class PublisherFinished: Sendable {
         let flag = Atomic<Bool>(false)
+        /// Set just before the first update is published (the clients are connected).
+        let started = Atomic<Bool>(false)
     }
 }

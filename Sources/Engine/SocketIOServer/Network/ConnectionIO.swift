@@ -51,9 +51,10 @@ final class ConnectionIO {
     }
 
     /// Pops the queued messages that fit in one batch and frames them (RFC 6455 server frames:
-    /// FIN + text, unmasked) back to back in the write buffer. Nil when not even the first two
-    /// fit (it then goes alone). The framed bytes start after LWS_PRE spare bytes of the write buffer.
-    func writeBatch(_ s: ClientSession)
+    /// FIN + text, unmasked) back to back in the write buffer. Nil when fewer than `minimum`
+    /// fit (by default two: a lone message then goes alone, through `lws_write`). The framed
+    /// bytes start after LWS_PRE spare bytes of the write buffer.
+    func writeBatch(_ s: ClientSession, minimum: Int = 2)
         -> (messages: Int, payloadBytes: Int, framedBytes: Int, start: UnsafeMutablePointer<UInt8>)?
     {
         var total = 0, payload = 0, frames = 0
@@ -64,7 +65,9 @@ final class ConnectionIO {
             payload += size
             frames += 1
         }
-        guard frames >= 2, let buffer = writeScratch(before: lwsPre, count: total, after: 0) else { return nil }
+        guard frames >= max(1, minimum), let buffer = writeScratch(before: lwsPre, count: total, after: 0) else {
+            return nil
+        }
         let start = (buffer + lwsPre).assumingMemoryBound(to: UInt8.self)
         var p = start
         for _ in 0..<frames {

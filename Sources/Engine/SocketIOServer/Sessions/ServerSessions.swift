@@ -152,10 +152,14 @@ final class ServerSessions {
         if b > counters.maxQueueBytes.load(ordering: .relaxed) { counters.maxQueueBytes.store(b, ordering: .relaxed) }
     }
 
-    /// While a batch is routed: keeps a WebSocket session's write for after the routing (the
-    /// first time it is given a message); false when the write should be asked for now.
+    /// While a batch is routed: keeps a WebSocket session's write for after the routing (once,
+    /// however many messages it is given); false when the write should be asked for now. A
+    /// session already waiting for that write needs no writeable callback besides: asking for one
+    /// cost a `poll` pass and a callback with nothing left to send for every client whenever a
+    /// drained batch held two updates or more (as it does when the publisher gets ahead).
     func deferWrite(_ s: ClientSession) -> Bool {
-        guard deferringWrites, case .websocket = s.transport, !s.writeRouted else { return false }
+        guard deferringWrites, case .websocket = s.transport else { return false }
+        if s.writeRouted { return true }
         s.writeRouted = true
         routedWrites.append(s)
         return true
