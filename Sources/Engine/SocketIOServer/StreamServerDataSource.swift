@@ -35,6 +35,9 @@ package protocol StreamServerDataSource: Sendable {
     /// success payload (JSON text). Worker queue; throws a ``DataSourceRequestError``
     /// (docs/server-protocol.md). Default: not available (``CompatAnalysisEvent``).
     func compatAnalysis(_ event: CompatAnalysisEvent, _ request: JSONValue?) throws -> [UInt8]
+    /// The payouts in force (percent) by asset, from the broker's `updateAssets` (`get_assets`).
+    /// Network thread: must return at once. Default: none (Payouts/PayoutPayloads.swift).
+    func payoutPercents() -> [AssetID: Double]
 }
 
 /// A CSV body produced piece by piece (HTTP chunked transfer): the server pulls the next piece

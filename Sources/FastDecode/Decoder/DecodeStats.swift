@@ -64,6 +64,10 @@ public struct DecodeStats: Equatable, Sendable {
     public var historyTicks = 0, historyCandles = 0
     /// Chart events decoded.
     public var chartEvents = 0
+    /// `updateAssets` lists decoded, and the asset payouts in them.
+    public var payoutEvents = 0, payoutRows = 0
+    /// `updateAssets` rows of another shape (counted and skipped).
+    public var payoutRowsSkipped = 0
     /// Engine.IO control packets (open, ping, pong, connect …).
     public var controlPackets = 0
     /// Named Socket.IO events that carry no market data (counted by name in `otherEvents`).

@@ -27,6 +27,10 @@ public final class MarketDecoder {
 
     @exclusivity(unchecked) private var interner: AssetInterner
     @exclusivity(unchecked) private var sockets = SocketTable()
+    /// Broker time of the latest tick decoded (NaN before the first): the time of a payout list.
+    @exclusivity(unchecked) private var latestTickTime = Double.nan
+    /// A payout list decoded before any tick, handed on just before the first tick.
+    @exclusivity(unchecked) private var payoutsBeforeFirstTick: [AssetPayout]?
     private let shim: ShimParser
 
     /// Creates a decoder.
@@ -183,6 +187,11 @@ public final class MarketDecoder {
                 guard MarketLimits.isSane(time: t.time, price: t.price) else { stats.count(.absurdValue); continue }
                 let tick = Tick(asset: interner.intern(t.asset.raw), time: t.time, price: t.price)
                 stats.ticks += 1
+                if latestTickTime.isNaN, let waiting = payoutsBeforeFirstTick {
+                    payoutsBeforeFirstTick = nil
+                    emit(.payouts(PayoutSnapshot(time: t.time, payouts: waiting)))
+                }
+                latestTickTime = t.time
                 emit(.tick(tick))
             }
         case QF_EVENT_HISTORY_NEW_FAST, QF_EVENT_LOAD_HISTORY_PERIOD:
@@ -230,6 +239,24 @@ public final class MarketDecoder {
                             asset: interner.intern(c.asset.raw),
                             chartPeriod: c.chart_period >= 0 ? Int(c.chart_period) : nil,
                             fastTimeframe: c.fast_timeframe >= 0 ? Int(c.fast_timeframe) : nil)))
+            }
+        case QF_EVENT_UPDATE_ASSETS:
+            stats.payoutEvents += 1
+            stats.payoutRowsSkipped += Int(p.skipped_rows)
+            var rows = [AssetPayout]()
+            rows.reserveCapacity(p.n_payouts)
+            for i in 0..<p.n_payouts {
+                let row = p.payouts[i]
+                rows.append(
+                    AssetPayout(
+                        asset: interner.intern(row.asset.raw), percent: row.payout,
+                        isOTC: row.is_otc < 0 ? nil : row.is_otc == 1, active: row.active < 0 ? nil : row.active == 1))
+            }
+            stats.payoutRows += rows.count
+            if latestTickTime.isNaN {
+                payoutsBeforeFirstTick = rows  // the latest list wins
+            } else {
+                emit(.payouts(PayoutSnapshot(time: latestTickTime, payouts: rows)))
             }
         case QF_EVENT_OTHER:
             countOtherEvent()

@@ -268,6 +268,12 @@ private final class EngineLoop {
         case let .chart(chart):
             counters.charts.add(1, ordering: .relaxed)
             sink?.pipeline(chart: chart)
+        case let .payouts(snapshot):
+            // A few lists an hour: recorded for /health and get_assets, archived as `payouts`.
+            counters.payoutBoard.record(snapshot)
+            for row in snapshot.payouts {
+                archive?.append(.payout(asset: row.asset, time: snapshot.time, percent: row.percent))
+            }
         case .socketOpened, .socketClosed:
             break
         }
