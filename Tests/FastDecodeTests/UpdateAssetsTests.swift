@@ -41,19 +41,16 @@ import Testing
         let decoder = try MarketDecoder()
         var snapshots: [PayoutSnapshot] = []
         var lastTickTime: Double?
-        var firstTickTime: Double?
         var timeOK = true
         for line in Fixture.lines(name) {
             decoder.decode(line: line) { event in
                 switch event {
                 case let .tick(t):
-                    if firstTickTime == nil { firstTickTime = t.time }
                     lastTickTime = t.time
                 case let .payouts(p):
                     snapshots.append(p)
-                    // Stamped with the latest tick before it (a list before any tick: the next tick,
-                    // which comes right after it in the same delivery).
-                    if let lastTickTime { timeOK = timeOK && p.time == lastTickTime }
+                    // Stamped with the latest tick before it; none before: no time (the pipeline's).
+                    timeOK = timeOK && p.time == lastTickTime
                 default: break
                 }
             }
@@ -102,7 +99,9 @@ import Testing
         #expect(decoder.stats.malformedTotal == 1)
     }
 
-    @Test func aListBeforeAnyTickIsHandedOnWithTheFirstTick() throws {
+    /// A list before any tick (or after ``MarketDecoder/resetSocketState()``) is handed on at once
+    /// without a time: the pipeline stamps it (with its latest tick, else its next one).
+    @Test func aListBeforeAnyTickHasNoTime() throws {
         var encoder = CDPFrameEncoder()
         var bytes: [UInt8] = []
         let header = Array("451-[\"updateAssets\",{\"_placeholder\":true,\"num\":0}]".utf8)
@@ -113,7 +112,7 @@ import Testing
         encoder.updateStream(requestId: "1.1", timestamp: 3, ticks: [("EURUSD_otc", 1_756_860_100, 1.2)], into: &bytes)
         let decoder = try MarketDecoder()
         var kinds: [String] = []
-        var stamped: Double?
+        var stamped: Double? = -1
         for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
             decoder.decode(line: String(line)) { event in
                 switch event {
@@ -126,6 +125,13 @@ import Testing
             }
         }
         #expect(kinds == ["payouts", "tick"])
-        #expect(stamped == 1_756_860_100)
+        #expect(stamped == nil)
+        // After a reset (a parallel decoder's next piece) the time is unknown again.
+        decoder.resetSocketState()
+        var again: [PayoutSnapshot] = []
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") {
+            decoder.decode(line: String(line)) { if case let .payouts(p) = $0 { again.append(p) } }
+        }
+        #expect(again.count == 1 && again.first?.time == nil)
     }
 }

@@ -103,6 +103,8 @@ public struct DecodeStats: Equatable, Sendable {
         ticks += other.ticks; historyEvents += other.historyEvents
         historyTicks += other.historyTicks; historyCandles += other.historyCandles
         chartEvents += other.chartEvents; controlPackets += other.controlPackets
+        payoutEvents += other.payoutEvents; payoutRows += other.payoutRows
+        payoutRowsSkipped += other.payoutRowsSkipped
         otherEventCount += other.otherEventCount; attachmentsByShape += other.attachmentsByShape
         orphanAttachments += other.orphanAttachments; missingAttachments += other.missingAttachments
         socketsOpened += other.socketsOpened; socketsClosed += other.socketsClosed

@@ -27,10 +27,9 @@ public final class MarketDecoder {
 
     @exclusivity(unchecked) private var interner: AssetInterner
     @exclusivity(unchecked) private var sockets = SocketTable()
-    /// Broker time of the latest tick decoded (NaN before the first): the time of a payout list.
+    /// Broker time of the latest tick handed on (NaN before the first, and after
+    /// ``resetSocketState()``): the time of a payout list.
     @exclusivity(unchecked) private var latestTickTime = Double.nan
-    /// A payout list decoded before any tick, handed on just before the first tick.
-    @exclusivity(unchecked) private var payoutsBeforeFirstTick: [AssetPayout]?
     private let shim: ShimParser
 
     /// Creates a decoder.
@@ -85,6 +84,7 @@ public final class MarketDecoder {
     /// piece of input it takes, so no state leaks from a piece it decoded earlier.
     public func resetSocketState() {
         sockets = SocketTable()
+        latestTickTime = .nan
     }
 
     /// Decodes one line given as bytes (copied once into a padded buffer).
@@ -187,10 +187,6 @@ public final class MarketDecoder {
                 guard MarketLimits.isSane(time: t.time, price: t.price) else { stats.count(.absurdValue); continue }
                 let tick = Tick(asset: interner.intern(t.asset.raw), time: t.time, price: t.price)
                 stats.ticks += 1
-                if latestTickTime.isNaN, let waiting = payoutsBeforeFirstTick {
-                    payoutsBeforeFirstTick = nil
-                    emit(.payouts(PayoutSnapshot(time: t.time, payouts: waiting)))
-                }
                 latestTickTime = t.time
                 emit(.tick(tick))
             }
@@ -253,11 +249,7 @@ public final class MarketDecoder {
                         isOTC: row.is_otc < 0 ? nil : row.is_otc == 1, active: row.active < 0 ? nil : row.active == 1))
             }
             stats.payoutRows += rows.count
-            if latestTickTime.isNaN {
-                payoutsBeforeFirstTick = rows  // the latest list wins
-            } else {
-                emit(.payouts(PayoutSnapshot(time: latestTickTime, payouts: rows)))
-            }
+            emit(.payouts(PayoutSnapshot(time: latestTickTime.isNaN ? nil : latestTickTime, payouts: rows)))
         case QF_EVENT_OTHER:
             countOtherEvent()
         default:

@@ -22,16 +22,17 @@ public struct AssetPayout: Equatable, Sendable {
 }
 
 /// The payouts of one `updateAssets` frame. The frame carries no time of its own: `time` is the
-/// broker time of the latest tick decoded before it (an asset list that comes before any tick
-/// is handed on just before the first tick, with that tick's time).
+/// broker time of the latest tick the decoder handed on before it since its socket state was last
+/// reset, nil when none (the pipeline then stamps the list with the latest tick it handled, or
+/// the next one: decoding in parallel pieces gives the same stamps as decoding in one go).
 public struct PayoutSnapshot: Equatable, Sendable {
-    /// Epoch seconds, broker clock (see the type's note).
-    public var time: Double
+    /// Epoch seconds, broker clock (see the type's note); nil when the decoder saw no tick before.
+    public var time: Double?
     /// One entry per listed asset, in the broker's order.
     public var payouts: [AssetPayout]
 
     /// Creates a snapshot.
-    public init(time: Double, payouts: [AssetPayout]) {
+    public init(time: Double?, payouts: [AssetPayout]) {
         self.time = time
         self.payouts = payouts
     }

@@ -71,7 +71,7 @@ extension JSONWriter {
             raw("}")
         case let .payouts(p):
             raw("{\"type\":\"payouts\",\"time\":")
-            number(p.time)
+            if let t = p.time { number(t) } else { raw("null") }
             raw(",\"payouts\":[")
             for (i, row) in p.payouts.enumerated() {
                 raw(i == 0 ? "{\"asset\":" : ",{\"asset\":")

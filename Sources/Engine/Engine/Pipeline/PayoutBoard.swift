@@ -19,11 +19,11 @@ package final class PayoutBoard: Sendable {
 
     package init() {}
 
-    /// Records one list: its payouts replace the assets' earlier ones.
-    package func record(_ snapshot: PayoutSnapshot) {
+    /// Records one list in force from `time`: its payouts replace the assets' earlier ones.
+    package func record(_ snapshot: PayoutSnapshot, time: Double) {
         state.withLock { s in
             for row in snapshot.payouts { s.percent[row.asset] = row.percent }
-            s.lastUpdate = snapshot.time
+            s.lastUpdate = time
             s.lists += 1
         }
     }
