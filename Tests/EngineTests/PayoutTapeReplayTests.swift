@@ -233,3 +233,87 @@ struct PayoutTapeReplayTests {
         }
     }
 }
+
+/// The pipeline's side of payout lists: stamping, the board, the archive, and replay seeds.
+@Suite("Payout lists in the pipeline")
+struct PayoutPipelineTests {
+    @Test(
+        "a list without a time takes the latest tick's, or the first tick's when none came yet; changes only are archived"
+    )
+    func stamping() throws {
+        let dir = TempDir()
+        var config = PipelineConfiguration()
+        config.backpressure = .wait
+        config.archive = ArchiveConfiguration(directory: dir.path, collect: .tick)
+        var logger = Logger(label: "test.payouts")
+        logger.logLevel = .critical
+        let pipeline = try MarketPipeline(configuration: config, logger: logger)
+        let feeder = try pipeline.makeFeeder()
+        pipeline.start()
+        let eur = feeder.assets.register("EURUSD_otc")
+        let gbp = feeder.assets.register("GBPUSD_otc")
+        func list(_ time: Double?, _ rows: [(AssetID, Double)]) -> DecodedEvent {
+            .payouts(PayoutSnapshot(time: time, payouts: rows.map { AssetPayout(asset: $0.0, percent: $0.1) }))
+        }
+        feeder.feed(events: [
+            list(nil, [(eur, 90), (gbp, 85)]),  // before any tick: the first tick's time
+            .tick(Tick(asset: eur, time: 1_756_866_000.5, price: 1.1)),
+            .tick(Tick(asset: eur, time: 1_756_866_001.25, price: 1.2)),
+            list(nil, [(eur, 90), (gbp, 80)]),  // the latest tick's time; EURUSD unchanged
+            .tick(Tick(asset: eur, time: 1_756_866_002, price: 1.3)),
+            list(1_756_866_003, [(eur, 92)]),  // a time of its own (a replay's) is kept
+        ])
+        _ = try pipeline.finish()
+        let board = pipeline.counters.payoutBoard.current
+        #expect(board.lists == 3)
+        #expect(board.lastUpdate == 1_756_866_003)
+        #expect(board.percent == [eur: 92, gbp: 80])
+        let tape = try PayoutTape.load(directory: dir.path)
+        #expect(
+            tape.entries["EURUSD_otc"] == [
+                .init(time: 1_756_866_000.5, payout: 0.9), .init(time: 1_756_866_003, payout: 0.92),
+            ])
+        #expect(
+            tape.entries["GBPUSD_otc"] == [
+                .init(time: 1_756_866_000.5, payout: 0.85), .init(time: 1_756_866_001.25, payout: 0.8),
+            ])
+        #expect(tape.payout(asset: "gbpusd otc", at: 1_756_866_001) == 0.85)
+        #expect(tape.payout(asset: "GBPUSD_otc", at: 1_756_866_000) == nil)
+        #expect(tape.payout(asset: "AUDCAD_otc", at: 1_756_866_001) == nil)
+    }
+
+    @Test("--from: the ticks before it seed 1 m candles (as history), the range keeps the rest in order")
+    func replaySeeds() throws {
+        let dir = TempDir()
+        var config = PipelineConfiguration()
+        config.backpressure = .wait
+        config.archive = ArchiveConfiguration(directory: dir.path, collect: .tick)
+        var logger = Logger(label: "test.seeds")
+        logger.logLevel = .critical
+        let pipeline = try MarketPipeline(configuration: config, logger: logger)
+        let feeder = try pipeline.makeFeeder()
+        pipeline.start()
+        let eur = feeder.assets.register("EURUSD_otc")
+        let start = 1_756_866_000.0
+        let prices = (0..<300).map { 1.1 + Double(($0 * 37) % 17) / 1000 }
+        feeder.feed(
+            events: prices.enumerated().map {
+                .tick(Tick(asset: eur, time: start + Double($0.offset), price: $0.element))
+            })
+        _ = try pipeline.finish()
+
+        let from = start + 150  // mid-minute: minutes 0 and 1 are history, minute 2 is partly before
+        let plan = try ArchiveReplayPlan.load(directory: dir.path, from: from, to: start + 250)
+        #expect(plan.ticks.map(\.time) == (150...250).map { start + Double($0) })
+        let seeds = try #require(plan.seeds[0])
+        #expect(seeds.map(\.time) == [start, start + 60])
+        for (i, candle) in seeds.enumerated() {
+            let minute = prices[(i * 60)..<(i * 60 + 60)]
+            #expect(candle.open == minute.first && candle.close == minute.last)
+            #expect(candle.high == minute.max() && candle.low == minute.min())
+        }
+        #expect(throws: ArchiveReplayPlan.LoadError.self) {
+            try ArchiveReplayPlan.load(directory: dir.path, from: start + 1000, to: nil)
+        }
+    }
+}
