@@ -241,7 +241,7 @@ struct StreamCommand: ParsableCommand {
             replaySource = ArchiveReplaySource(
                 plan: plan, configuration: ArchiveReplaySource.Configuration(speed: try replaySpeed()))
             StandardStreams.err(
-                "qflux stream: replaying \(plan.ticks.count) ticks of \(plan.assets.count) assets from \(replayArchive) (\(UTCTime.iso8601(seconds: Int64(plan.ticks.first!.time))) – \(UTCTime.iso8601(seconds: Int64(plan.ticks.last!.time))))"
+                "qflux stream: replaying \(plan.ticks.count) ticks of \(Set(plan.ticks.map(\.asset)).count) assets from \(replayArchive) (\(UTCTime.iso8601(seconds: Int64(plan.ticks.first!.time))) – \(UTCTime.iso8601(seconds: Int64(plan.ticks.last!.time))))"
             )
         }
         let stream =
