@@ -69,6 +69,13 @@ struct PayoutTapeReplayTests {
         #expect(tape.payout(asset: "EURGBP_otc", at: eurgbp[0].time) == 0.86)
         #expect(tape.payout(asset: "EURGBP_otc", at: eurgbp[1].time + 1000) == 0.83)
 
+        // qflux ls and verify list and check the payout chunks like any other.
+        let ls = try AnalysisCLITests.qflux(["ls", data])
+        #expect(ls.status == 0, "\(ls.stderr)")
+        #expect(ls.stdout.contains("EURGBP_otc") && ls.stdout.contains("payouts"))
+        let verify = try AnalysisCLITests.qflux(["verify", data])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+
         // qflux export --kind payouts
         let jsonl = try AnalysisCLITests.qflux(["export", data, "--kind", "payouts", "--format", "jsonl", "-q"])
         #expect(jsonl.status == 0, "\(jsonl.stderr)")
