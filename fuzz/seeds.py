@@ -69,13 +69,15 @@ def main():
             else:
                 put(out / "codecs", payload.encode())
                 body = base64.b64decode(payload)
-                for selector in range(1, 6):
+                for selector in range(1, 7):
                     put(out / "event", bytes([selector]) + body)
                 put(out / "event", bytes([0x81]) + body)  # small result buffers
     # Hand-written shapes the fixtures lack.
     for sel, text in [(0, '["loadHistoryPeriodFast",{"asset":"EURUSD_otc","index":1756866000,"data":[{"time":1756866000,"open":1.1,"close":1.2,"high":1.3,"low":1.0}],"period":60}]'),
                       (0, '["updateCharts",[{"chart_id":"graph","settings":"{\\"symbol\\":\\"EURUSD_otc\\",\\"chartPeriod\\":4,\\"fastTimeframe\\":5}"}]]'),
                       (0, '["successauth",{"id":"x"}]'),
+                      (0, '["updateAssets",[[5,"#AAPL","Apple","stock",2,50,60,30,3,0,170,0,[],1756917300,false]]]'),
+                      (6, '[[1,"A","a","t",0,80,0,0,0,1,0,0,[],0,true],["x"],5,[2,"B"],[3,"C","c","t",0,"92"],[4,"D","d","t",0,-3]]'),
                       (0, '["updateStream",{"_placeholder":true,"num":0}]'),
                       # Absurd numbers (hardening): overflowing, negative, non-JSON infinities.
                       (2, '[["EURUSD_otc",1e300,1.1],["EURUSD_otc",-1e300,1e300],["X",1e19,-Infinity]]'),

@@ -25,6 +25,7 @@ struct PayloadBuffers {
     std::vector<qf_tick> ticks = std::vector<qf_tick>(4096);
     std::vector<qf_candle> candles = std::vector<qf_candle>(4096);
     std::vector<qf_chart> charts = std::vector<qf_chart>(256);
+    std::vector<qf_payout> payouts = std::vector<qf_payout>(4096);
 
     qf_payload payload(size_t cap = 0) {
         qf_payload p{};
@@ -34,6 +35,8 @@ struct PayloadBuffers {
         p.candles_cap = cap ? cap : candles.size();
         p.charts = charts.data();
         p.charts_cap = cap ? cap : charts.size();
+        p.payouts = payouts.data();
+        p.payouts_cap = cap ? cap : payouts.size();
         return p;
     }
 };
@@ -42,8 +45,10 @@ struct PayloadBuffers {
 inline void check_payload(const qf_payload &p) {
     if (p.n_ticks > p.ticks_cap || p.n_candles > p.candles_cap || p.n_charts > p.charts_cap) __builtin_trap();
     if (p.n_ticks > p.ticks_needed || p.n_candles > p.candles_needed || p.n_charts > p.charts_needed) __builtin_trap();
+    if (p.n_payouts > p.payouts_cap || p.n_payouts > p.payouts_needed) __builtin_trap();
     touch(p.name.ptr, p.name.len);
     touch(p.asset.ptr, p.asset.len);
     for (size_t i = 0; i < p.n_ticks; i++) touch(p.ticks[i].asset.ptr, p.ticks[i].asset.len);
     for (size_t i = 0; i < p.n_charts; i++) touch(p.charts[i].asset.ptr, p.charts[i].asset.len);
+    for (size_t i = 0; i < p.n_payouts; i++) touch(p.payouts[i].asset.ptr, p.payouts[i].asset.len);
 }

@@ -5,6 +5,7 @@
 //   updateHistoryNewFast   {asset, period, history:[[t,p]…], candles:[[t,o,c,h,l(,v)]…]}
 //   loadHistoryPeriodFast  {asset, index, data:[{time,open,close,high,low}…], period}
 //   updateCharts           [{chart_id, settings:"{…symbol,chartPeriod…}"}…]     charts
+//   updateAssets           [[id, symbol, …, payout (5), …], …]        payouts (asset_rows.cpp)
 // An attachment whose header came before qflux attached is recognised by its shape.
 // The input is a frame payload from qf_parse_line (unescaped text or base64-decoded bytes, with
 // QF_PADDING readable bytes after it), parsed in place.
@@ -66,6 +67,7 @@ qf_event_kind event_from_name(std::string_view n) {
     if (n == "updateHistoryNewFast") return QF_EVENT_HISTORY_NEW_FAST;
     if (n == "loadHistoryPeriodFast") return QF_EVENT_LOAD_HISTORY_PERIOD;
     if (n == "updateCharts") return QF_EVENT_UPDATE_CHARTS;
+    if (n == "updateAssets") return QF_EVENT_UPDATE_ASSETS;
     return QF_EVENT_OTHER;
 }
 
@@ -299,6 +301,11 @@ qf_status parse_market(qf_parser *p, qf_event_kind kind, ondemand::value v, qf_p
         if (v.get_array().get(arr) != SUCCESS) return QF_E_SHAPE;
         return parse_charts(p, arr, out);
     }
+    case QF_EVENT_UPDATE_ASSETS: {
+        ondemand::array arr;
+        if (v.get_array().get(arr) != SUCCESS) return QF_E_SHAPE;
+        return qf::parse_asset_rows(arr, out);
+    }
     default:
         return QF_E_SHAPE;
     }
@@ -378,8 +385,10 @@ qf_event_kind classify_shape(ondemand::document &doc) {
                     if (first.get_array().get(tuple) == SUCCESS) {
                         for (auto head : tuple) {
                             ondemand::json_type ht;
-                            if (head.type().get(ht) == SUCCESS && ht == ondemand::json_type::string)
-                                kind = QF_EVENT_UPDATE_STREAM;
+                            if (head.type().get(ht) != SUCCESS) break;
+                            if (ht == ondemand::json_type::string) kind = QF_EVENT_UPDATE_STREAM;
+                            // [id, symbol, …]: an updateAssets row starts with a number.
+                            else if (ht == ondemand::json_type::number) kind = QF_EVENT_UPDATE_ASSETS;
                             break;
                         }
                     }
@@ -430,8 +439,9 @@ void reset_payload(qf_payload *out) {
     out->period = -1;
     out->name = qf_bytes{nullptr, 0};
     out->asset = qf_bytes{nullptr, 0};
-    out->n_ticks = out->n_candles = out->n_charts = 0;
-    out->ticks_needed = out->candles_needed = out->charts_needed = 0;
+    out->n_ticks = out->n_candles = out->n_charts = out->n_payouts = 0;
+    out->ticks_needed = out->candles_needed = out->charts_needed = out->payouts_needed = 0;
+    out->skipped_rows = 0;
 }
 
 qf_status parse_payload(qf_parser *p, int32_t kind_in, const uint8_t *data, size_t len, qf_payload *out) {

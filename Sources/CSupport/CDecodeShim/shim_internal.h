@@ -105,6 +105,10 @@ inline Result c_boundary(Result on_exception, Body &&body) noexcept {
     }
 }
 
+/// Parses updateAssets rows into out->payouts (asset_rows.cpp). Rows of another shape are
+/// counted in out->skipped_rows; at most kMaxAssetRows rows are looked at (the rest are counted).
+qf_status parse_asset_rows(simdjson::ondemand::array arr, qf_payload *out);
+
 }  // namespace qf
 
 /// `return`s the mapped status from the enclosing function when a simdjson call fails.

@@ -38,6 +38,9 @@ package protocol StreamServerDataSource: Sendable {
     /// The Redis link this node publishes to (`--publish`), for `get_redis_status`; nil when it
     /// has none. Network thread: must return at once (atomics only).
     func redisLink() -> RedisLinkStatus?
+    /// The payouts in force (percent) by asset, from the broker's `updateAssets` (`get_assets`).
+    /// Network thread: must return at once. Default: none (Payouts/PayoutPayloads.swift).
+    func payoutPercents() -> [AssetID: Double]
 }
 
 /// A CSV body produced piece by piece (HTTP chunked transfer): the server pulls the next piece

@@ -64,6 +64,10 @@ public struct DecodeStats: Equatable, Sendable {
     public var historyTicks = 0, historyCandles = 0
     /// Chart events decoded.
     public var chartEvents = 0
+    /// `updateAssets` lists decoded, and the asset payouts in them.
+    public var payoutEvents = 0, payoutRows = 0
+    /// `updateAssets` rows of another shape (counted and skipped).
+    public var payoutRowsSkipped = 0
     /// Engine.IO control packets (open, ping, pong, connect …).
     public var controlPackets = 0
     /// Named Socket.IO events that carry no market data (counted by name in `otherEvents`).
@@ -99,6 +103,8 @@ public struct DecodeStats: Equatable, Sendable {
         ticks += other.ticks; historyEvents += other.historyEvents
         historyTicks += other.historyTicks; historyCandles += other.historyCandles
         chartEvents += other.chartEvents; controlPackets += other.controlPackets
+        payoutEvents += other.payoutEvents; payoutRows += other.payoutRows
+        payoutRowsSkipped += other.payoutRowsSkipped
         otherEventCount += other.otherEventCount; attachmentsByShape += other.attachmentsByShape
         orphanAttachments += other.orphanAttachments; missingAttachments += other.missingAttachments
         socketsOpened += other.socketsOpened; socketsClosed += other.socketsClosed

@@ -27,6 +27,9 @@ public final class MarketDecoder {
 
     @exclusivity(unchecked) private var interner: AssetInterner
     @exclusivity(unchecked) private var sockets = SocketTable()
+    /// Broker time of the latest tick handed on (NaN before the first, and after
+    /// ``resetSocketState()``): the time of a payout list.
+    @exclusivity(unchecked) private var latestTickTime = Double.nan
     private let shim: ShimParser
 
     /// Creates a decoder.
@@ -81,6 +84,7 @@ public final class MarketDecoder {
     /// piece of input it takes, so no state leaks from a piece it decoded earlier.
     public func resetSocketState() {
         sockets = SocketTable()
+        latestTickTime = .nan
     }
 
     /// Decodes one line given as bytes (copied once into a padded buffer).
@@ -183,6 +187,7 @@ public final class MarketDecoder {
                 guard MarketLimits.isSane(time: t.time, price: t.price) else { stats.count(.absurdValue); continue }
                 let tick = Tick(asset: interner.intern(t.asset.raw), time: t.time, price: t.price)
                 stats.ticks += 1
+                latestTickTime = t.time
                 emit(.tick(tick))
             }
         case QF_EVENT_HISTORY_NEW_FAST, QF_EVENT_LOAD_HISTORY_PERIOD:
@@ -231,6 +236,20 @@ public final class MarketDecoder {
                             chartPeriod: c.chart_period >= 0 ? Int(c.chart_period) : nil,
                             fastTimeframe: c.fast_timeframe >= 0 ? Int(c.fast_timeframe) : nil)))
             }
+        case QF_EVENT_UPDATE_ASSETS:
+            stats.payoutEvents += 1
+            stats.payoutRowsSkipped += Int(p.skipped_rows)
+            var rows = [AssetPayout]()
+            rows.reserveCapacity(p.n_payouts)
+            for i in 0..<p.n_payouts {
+                let row = p.payouts[i]
+                rows.append(
+                    AssetPayout(
+                        asset: interner.intern(row.asset.raw), percent: row.payout,
+                        isOTC: row.is_otc < 0 ? nil : row.is_otc == 1, active: row.active < 0 ? nil : row.active == 1))
+            }
+            stats.payoutRows += rows.count
+            emit(.payouts(PayoutSnapshot(time: latestTickTime.isNaN ? nil : latestTickTime, payouts: rows)))
         case QF_EVENT_OTHER:
             countOtherEvent()
         default:

@@ -130,6 +130,8 @@ public enum DecodedEvent: Equatable, Sendable {
     case history(HistorySnapshot)
     /// The broker's chart shows this asset.
     case chart(ChartFocus)
+    /// The broker's asset list with each asset's payout (`updateAssets`).
+    case payouts(PayoutSnapshot)
     /// A broker WebSocket opened (`webSocketCreated` or an Engine.IO open packet).
     case socketOpened(SocketRef)
     /// A broker WebSocket closed.

@@ -69,6 +69,18 @@ extension JSONWriter {
             if let p = c.chartPeriod { integer(Int64(p)) } else { raw("null") }
             if let f = c.fastTimeframe { raw(",\"fastTimeframe\":"); integer(Int64(f)) }
             raw("}")
+        case let .payouts(p):
+            raw("{\"type\":\"payouts\",\"time\":")
+            if let t = p.time { number(t) } else { raw("null") }
+            raw(",\"payouts\":[")
+            for (i, row) in p.payouts.enumerated() {
+                raw(i == 0 ? "{\"asset\":" : ",{\"asset\":")
+                string(assets.name(of: row.asset))
+                raw(",\"payout\":")
+                number(row.percent)
+                raw("}")
+            }
+            raw("]}")
         case let .socketOpened(s):
             raw("{\"type\":\"socket_opened\",\"socket\":"); integer(Int64(s.index)); raw("}")
         case let .socketClosed(s):

@@ -10,6 +10,7 @@ final class ShimParser {
     private(set) var ticks: UnsafeMutablePointer<qf_tick>
     private(set) var candles: UnsafeMutablePointer<qf_candle>
     private(set) var charts: UnsafeMutablePointer<qf_chart>
+    private(set) var payouts: UnsafeMutablePointer<qf_payout>
 
     init(maxBytes: Int) throws(DecodeError) {
         guard let p = qf_parser_create(maxBytes) else { throw DecodeError(.outOfMemory) }
@@ -20,12 +21,15 @@ final class ShimParser {
         ticks = .allocate(capacity: 64)
         candles = .allocate(capacity: 64)
         charts = .allocate(capacity: 8)
+        payouts = .allocate(capacity: 256)
         payload.ticks = ticks
         payload.ticks_cap = 64
         payload.candles = candles
         payload.candles_cap = 64
         payload.charts = charts
         payload.charts_cap = 8
+        payload.payouts = payouts
+        payload.payouts_cap = 256
     }
 
     deinit {
@@ -33,6 +37,7 @@ final class ShimParser {
         ticks.deallocate()
         candles.deallocate()
         charts.deallocate()
+        payouts.deallocate()
     }
 
     /// Parses one line into `frame`.
@@ -84,6 +89,13 @@ final class ShimParser {
             charts = .allocate(capacity: n)
             payload.charts = charts
             payload.charts_cap = n
+        }
+        if payload.payouts_needed > payload.payouts_cap {
+            let n = Int(payload.payouts_needed).nextPowerOfTwo
+            payouts.deallocate()
+            payouts = .allocate(capacity: n)
+            payload.payouts = payouts
+            payload.payouts_cap = n
         }
     }
 }

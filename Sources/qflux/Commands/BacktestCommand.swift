@@ -1,6 +1,8 @@
+import Archive
 import ArgumentParser
 import Backtest
 import Engine
+import FastDecode
 import Foundation
 import Indicators
 
@@ -80,6 +82,13 @@ struct BacktestCommand: ParsableCommand {
 
     @Option(help: "Profit on a won stake (0.8 = 80 %).")
     var payout: Double?
+
+    @Option(
+        name: .customLong("payout-tape"),
+        help: ArgumentHelp(
+            "An archive (--data-dir of qflux stream) whose payout records (kind payouts) give the payout in force at each trade instead of --payout (used before the asset's first record). The asset is --asset, or the tape's only asset.",
+            valueName: "dir"))
+    var payoutTape: String?
 
     @Option(help: "Stake per trade as a fraction of the balance (0.01 = 1 %).")
     var stake: Double?
@@ -291,7 +300,36 @@ struct BacktestCommand: ParsableCommand {
         if let ties { options.ties = ties }
         if let balance { options.startingBalance = balance }
         if let problem = options.validate() { throw usage(problem) }
+        if let payoutTape { options.payoutSchedule = try payoutSchedule(from: payoutTape) }
         return options
+    }
+
+    /// The payouts of the traded asset from a payout tape (`--payout-tape`).
+    private func payoutSchedule(from directory: String) throws -> PayoutSchedule {
+        let tape: PayoutTape
+        do {
+            tape = try PayoutTape.load(directory: directory)
+        } catch {
+            throw CommandFailure(nil, error)
+        }
+        guard !tape.isEmpty else {
+            throw CommandFailure("--payout-tape \(directory): no payout records in this archive")
+        }
+        let asset: String
+        if let wanted = source.asset {
+            guard
+                let found = tape.entries.keys.first(where: {
+                    $0 == wanted || AssetDirectory.looseKey($0) == AssetDirectory.looseKey(wanted)
+                })
+            else { throw CommandFailure("--payout-tape \(directory): no payouts for \(wanted)") }
+            asset = found
+        } else {
+            guard tape.assetCount == 1, let only = tape.entries.keys.first else {
+                throw usage("--payout-tape \(directory) holds \(tape.assetCount) assets: give --asset")
+            }
+            asset = only
+        }
+        return PayoutSchedule(tape.entries[asset, default: []].map { (time: $0.time, payout: $0.payout) })
     }
 
     private func parsedParameters() throws -> [String: Double] {

@@ -70,12 +70,13 @@ struct DecodeCommand: ParsableCommand {
 
 /// Events handed out, by type.
 struct EventCounts {
-    var ticks = 0, histories = 0, charts = 0, sockets = 0
+    var ticks = 0, histories = 0, charts = 0, sockets = 0, payouts = 0
     mutating func count(_ event: DecodedEvent) {
         switch event {
         case .tick: ticks += 1
         case .history: histories += 1
         case .chart: charts += 1
+        case .payouts: payouts += 1
         case .socketOpened, .socketClosed: sockets += 1
         }
     }

@@ -36,7 +36,9 @@ struct ExportCommand: ParsableCommand {
     var directory: String
 
     @Option(
-        help: "What to export: ticks or candles (default: candles with --timeframe, else ticks when there are any).")
+        help:
+            "What to export: ticks, candles or payouts (default: candles with --timeframe, else ticks when there are any). Payouts: timestamp,asset,payout,percent (JSON lines {\"type\":\"payout\",asset,time,payout,percent}); payout is the fraction a win earns."
+    )
     var kind: KindArgument?
 
     @Option(help: "Only this asset; case and punctuation are ignored (EURUSD_OTC, eur/usd otc).")
@@ -99,6 +101,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let options = try parsedOptions()
+        if kind == .payouts { return try exportPayouts(options) }
         var fd: Int32 = 1
         if let output {
             fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, Self.outputMode)
@@ -157,10 +160,16 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
-/// `--kind ticks|candles`.
+/// `--kind ticks|candles|payouts`.
 enum KindArgument: String, ExpressibleByArgument, CaseIterable {
-    case ticks, candles
-    var value: ArchiveKind { self == .ticks ? .ticks : .candles }
+    case ticks, candles, payouts
+    var value: ArchiveKind {
+        switch self {
+        case .ticks: .ticks
+        case .candles: .candles
+        case .payouts: .payouts
+        }
+    }
 }
 
 extension ExportOptions.Format: ExpressibleByArgument {}

@@ -9,6 +9,7 @@ import Logging
 import RedisBridge
 import SocketIOServer
 import Synchronization
+import TextWriters
 
 /// `qflux stream`: the live stream – a source, candles, archive, and the Socket.IO server front
 /// with its built-in chart page.
@@ -31,6 +32,14 @@ struct StreamCommand: ParsableCommand {
             --demo (or --simulated-mode, the original tool's name) runs a built-in simulated broker instead (random-walk prices for several assets, \
             rendered as PocketOption frames and decoded by the same path as Chrome's), so it works on a \
             fresh machine with no Chrome and no broker account.
+
+            --replay-archive DIR serves an archive recorded earlier (--data-dir with --collect-stream \
+            tick or both) as a live market through the same pipeline: ticks are released at their \
+            recorded times divided by --speed (1: recorded pace; 0 or max: as fast as possible), \
+            between --from and --to (epoch seconds or ISO-8601 UTC); archived 1m candles (else \
+            candles formed from the ticks) before --from seed the candles as history, and archived \
+            payouts are replayed with the ticks. At the end the source reports "not connected" and \
+            the server stays up serving the last state until stopped.
 
             Ctrl-C (SIGINT), SIGTERM or SIGHUP (the terminal closed) stops the source, flushes every candle and archive chunk, \
             closes the clients and exits 0. Archive write errors while streaming are logged and \
@@ -101,6 +110,30 @@ struct StreamCommand: ParsableCommand {
             valueName: "redis://HOST:PORT[/DB]"))
     var redisSource: String?
 
+    @Option(
+        name: .customLong("replay-archive"),
+        help: ArgumentHelp(
+            "Serve the ticks of an archive recorded earlier (a --data-dir) as a live market instead of Chrome.",
+            valueName: "dir"))
+    var replayArchive: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "--replay-archive clock rate: 1 = recorded pace, 10 = ten times faster, 0 or max = as fast as possible (default 1).",
+            valueName: "n|max"))
+    var speed: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "--replay-archive: first tick time served (epoch seconds or ISO-8601 UTC); earlier history seeds the candles.",
+            valueName: "time"))
+    var from: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "--replay-archive: last tick time served (epoch seconds or ISO-8601 UTC).", valueName: "time"))
+    var to: String?
+
     @OptionGroup var candles: CandleOptions
     @OptionGroup var collect: CollectOptions
     @OptionGroup var publishing: PublishOptions
@@ -117,6 +150,14 @@ struct StreamCommand: ParsableCommand {
                 throw ValidationError("--source: \(error.message)")
             }
         }
+        if replayArchive != nil {
+            guard !demo, redisSource == nil else {
+                throw ValidationError("--replay-archive excludes --demo and --source")
+            }
+            _ = try replaySpeed()
+        } else if speed != nil || from != nil || to != nil {
+            throw ValidationError("--speed, --from and --to go with --replay-archive")
+        }
         guard (0.1...100_000).contains(demoRate) else {
             throw ValidationError("--demo-rate must be between 0.1 and 100000")
         }
@@ -125,6 +166,27 @@ struct StreamCommand: ParsableCommand {
         guard ListenAddress.isNumeric(bind) || ListenAddress.isInterface(bind) else {
             throw ValidationError("--bind: '\(bind)' is neither an IP address nor a network interface of this machine")
         }
+    }
+
+    /// `--speed`: a number >= 0, or `max` (0).
+    private func replaySpeed() throws -> Double {
+        guard let speed else { return 1 }
+        if speed.lowercased() == "max" { return 0 }
+        guard let v = Double(speed), v.isFinite, v >= 0, v <= 1_000_000 else {
+            throw ValidationError("--speed must be a number from 0 to 1000000, or max (got '\(speed)')")
+        }
+        return v
+    }
+
+    /// `--from` / `--to` as epoch seconds.
+    private func replayTime(_ text: String?, _ option: String) throws -> Double? {
+        guard let text else { return nil }
+        guard let t = UTCTime.parse(text) else {
+            throw CommandFailure(
+                "\(option) '\(text)': not a time (epoch seconds or ISO-8601 UTC, e.g. 2025-09-03T00:33:50Z)",
+                code: QFluxExit.usage)
+        }
+        return t
     }
 
     func run() throws {
@@ -165,7 +227,26 @@ struct StreamCommand: ParsableCommand {
         // SIGHUP (the terminal closed) stops the same way: flush, close, exit 0.
         StopSignals.install()
 
-        let stream = try LiveStream(configuration: config, logger: logger)
+        var replaySource: ArchiveReplaySource?
+        if let replayArchive {
+            let plan: ArchiveReplayPlan
+            do {
+                plan = try ArchiveReplayPlan.load(
+                    directory: replayArchive, from: try replayTime(from, "--from"), to: try replayTime(to, "--to"))
+            } catch let error as ArchiveReplayPlan.LoadError {
+                throw CommandFailure(error.description)
+            }
+            // A replay waits for the engine instead of dropping ticks (at --speed max especially).
+            config.pipeline.backpressure = .wait
+            replaySource = ArchiveReplaySource(
+                plan: plan, configuration: ArchiveReplaySource.Configuration(speed: try replaySpeed()))
+            StandardStreams.err(
+                "qflux stream: replaying \(plan.ticks.count) ticks of \(Set(plan.ticks.map(\.asset)).count) assets from \(replayArchive) (\(UTCTime.iso8601(seconds: Int64(plan.ticks.first!.time))) – \(UTCTime.iso8601(seconds: Int64(plan.ticks.last!.time))))"
+            )
+        }
+        let stream =
+            try replaySource.map { try LiveStream(configuration: config, source: $0, logger: logger) }
+            ?? LiveStream(configuration: config, logger: logger)
         try collect.checkWritable()
         do {
             try stream.start()
@@ -173,7 +254,9 @@ struct StreamCommand: ParsableCommand {
             throw CommandFailure(ListenAddress.failure(address: bind, port: port))
         }
         let page = "http://\(ListenAddress.pageHost(bind)):\(stream.port)/"
-        if case let .redis(address) = config.source {
+        if replaySource != nil {
+            StandardStreams.err("qflux stream: archive replay at speed \(speed ?? "1") – open \(page) (Ctrl-C to stop)")
+        } else if case let .redis(address) = config.source {
             StandardStreams.err(
                 "qflux stream: source Redis at \(address) (qflux:ticks:*) – open \(page) (Ctrl-C to stop)")
         } else if demo {

@@ -21,7 +21,8 @@ typedef enum qf_event_kind {
     QF_EVENT_HISTORY_NEW_FAST = 2, /* {asset, period, history:[[t,p]…], candles:[[t,o,c,h,l(,v)]…]} */
     QF_EVENT_LOAD_HISTORY_PERIOD = 3, /* {asset, index, data:[{time,open,close,high,low}…], period} */
     QF_EVENT_UPDATE_CHARTS = 4,    /* [{chart_id, settings:"{…symbol,chartPeriod…}"}…] */
-    QF_EVENT_OTHER = 5             /* a named event that carries no market data */
+    QF_EVENT_OTHER = 5,            /* a named event that carries no market data */
+    QF_EVENT_UPDATE_ASSETS = 6     /* [[id, symbol, name, type, _, payout, …, is_otc(9), …, active(14), …], …] */
 } qf_event_kind;
 
 /** A tick: `asset` is empty for history ticks (the payload's asset applies). */
@@ -48,6 +49,14 @@ typedef struct qf_chart {
     int32_t fast_timeframe;/* settings.fastTimeframe seconds; -1 when absent */
 } qf_chart;
 
+/** One row of updateAssets: an asset's payout (percent, as sent) and flags. */
+typedef struct qf_payout {
+    qf_bytes asset;        /* field 1, the symbol */
+    double payout;         /* field 5, percent (e.g. 79) */
+    int32_t is_otc;        /* field 9: 1, 0, or -1 when absent or not a number */
+    int32_t active;        /* field 14: 1, 0, or -1 when absent or not a boolean/number */
+} qf_payout;
+
 /**
  * A parsed Socket.IO event or attachment. The caller provides the tick, candle and chart arrays
  * and their capacities; on QF_E_CAPACITY, *_needed says how many are needed.
@@ -65,6 +74,10 @@ typedef struct qf_payload {
     qf_tick *ticks;     size_t ticks_cap;
     qf_candle *candles; size_t candles_cap;
     qf_chart *charts;   size_t charts_cap;
+    /* updateAssets rows (out: n_payouts, payouts_needed, skipped_rows; in: the buffer) */
+    size_t n_payouts, payouts_needed;
+    size_t skipped_rows;   /* rows that were not [number, string, …, number(5), …]: counted, skipped */
+    qf_payout *payouts; size_t payouts_cap;
 } qf_payload;
 
 /**

@@ -4,9 +4,22 @@ package enum ArchiveKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case ticks = 1
     /// Candles of one timeframe.
     case candles = 2
+    // 3 is the signal journal's (`signals`).
+    /// An asset's payout (percent) from the broker's `updateAssets`, from each record's time on:
+    /// records shaped and encoded like ticks (time, payout), one chunk stream per asset.
+    case payouts = 4
 
-    /// `ticks` / `candles`.
-    package var description: String { self == .ticks ? "ticks" : "candles" }
+    /// `ticks` / `candles` / `payouts`.
+    package var description: String {
+        switch self {
+        case .ticks: "ticks"
+        case .candles: "candles"
+        case .payouts: "payouts"
+        }
+    }
+
+    /// Whether records are (time, value) pairs in the tick encodings (ticks and payouts).
+    package var hasTickRecords: Bool { self != .candles }
 }
 
 /// What `--collect-stream` asks to archive.

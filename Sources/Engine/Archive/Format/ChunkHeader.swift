@@ -35,7 +35,7 @@ package struct ChunkHeader: Equatable, Sendable {
     package init(kind: ArchiveKind, asset: String, timeframeSeconds: UInt32, recordLimit: Int = maxRecords) {
         self.version = Self.currentVersion
         self.kind = kind
-        self.encoding = kind == .ticks ? Self.bitPackedEncoding : Self.scaledDeltaEncoding
+        self.encoding = kind.hasTickRecords ? Self.bitPackedEncoding : Self.scaledDeltaEncoding
         self.timeframeSeconds = timeframeSeconds
         self.asset = asset
         self.recordLimit = min(max(recordLimit, 1), Self.maxRecords)
@@ -44,8 +44,8 @@ package struct ChunkHeader: Equatable, Sendable {
     /// The longest record of this kind and encoding, in bytes (bounds the decoded size).
     package var maxRecordBytes: Int {
         switch (kind, encoding) {
-        case (.ticks, Self.bitPackedEncoding): 27
-        case (.ticks, _): 42
+        case (.ticks, Self.bitPackedEncoding), (.payouts, Self.bitPackedEncoding): 27
+        case (.ticks, _), (.payouts, _): 42
         case (.candles, _): 104
         }
     }
@@ -81,7 +81,7 @@ package struct ChunkHeader: Equatable, Sendable {
             throw ArchiveError(.unsupportedFormat, path: path, detail: "kind \(bytes[5])")
         }
         let encoding = bytes[6]
-        guard encoding == scaledDeltaEncoding || (version >= 2 && kind == .ticks && encoding == bitPackedEncoding)
+        guard encoding == scaledDeltaEncoding || (version >= 2 && kind.hasTickRecords && encoding == bitPackedEncoding)
         else {
             throw ArchiveError(.unsupportedFormat, path: path, detail: "encoding \(encoding)")
         }

@@ -27,7 +27,7 @@ package struct ChunkSummary: Sendable {
 package struct ArchiveChunk: Sendable {
     /// Header, condition, counts.
     package var summary: ChunkSummary
-    /// The ticks (tick chunks).
+    /// The ticks (tick chunks); for payout chunks, `price` is the payout in percent.
     package var ticks: [TickRecord] = []
     /// The candles (candle chunks), in file order (revisions included).
     package var candles: [CandleRecord] = []
@@ -125,14 +125,14 @@ package struct ArchiveReader {
         do {
             let end: RecordEnd
             switch (header.kind, header.encoding) {
-            case (.ticks, ChunkHeader.bitPackedEncoding):
+            case (.ticks, ChunkHeader.bitPackedEncoding), (.payouts, ChunkHeader.bitPackedEncoding):
                 end = try RecordDecoder.bitTicks(bytes, from: offset, limit: limit) { t in
                     records += 1
                     first = min(first, t.time)
                     last = max(last, t.time)
                     ticks(t)
                 }
-            case (.ticks, _):
+            case (.ticks, _), (.payouts, _):
                 end = try RecordDecoder.ticks(bytes, from: offset, limit: limit) { t in
                     records += 1
                     first = min(first, t.time)

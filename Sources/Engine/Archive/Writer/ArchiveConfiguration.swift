@@ -37,6 +37,8 @@ package struct ArchiveWriterStatistics: Sendable, Equatable {
     package var ticks = 0
     /// Candles accepted.
     package var candles = 0
+    /// Payout changes accepted (kind `payouts`; not in ``records``).
+    package var payouts = 0
     /// Records lost to disk errors (appended while a stream was failing, or not yet written when
     /// the error happened).
     package var droppedRecords = 0

@@ -26,6 +26,8 @@ package final class ArchiveWriter {
     private let logger: Logger
     @exclusivity(unchecked) private var tickStreams: [ChunkStream?] = []
     private var candleStreams: [CandleKey: ChunkStream] = [:]
+    /// Payout streams by asset, with the payout last archived (only changes are archived).
+    private var payoutStreams: [UInt32: (stream: ChunkStream, last: Double)] = [:]
     private var allStreams: [ChunkStream] = []
     private var now: Double = 0
     private var lastFlush: Double = -.infinity
@@ -94,6 +96,29 @@ package final class ArchiveWriter {
                 low: candle.low, close: candle.close, ticks: candle.ticks),
             into: stream.staged)
         statistics.candles += 1
+        try recorded(stream)
+    }
+
+    /// Archives an asset's payout (percent) in force from `time` (kind ``ArchiveKind/payouts``),
+    /// when anything is collected and the payout differs from the one last archived for the
+    /// asset by this writer. Payout lists come a few times an hour: this is not a hot path.
+    package func appendPayout(asset: AssetID, time: Double, percent: Double) throws(ArchiveError) {
+        guard configuration.collect != .none, time.isFinite, percent.isFinite else { return }
+        let stream: ChunkStream
+        if let known = payoutStreams[asset.rawValue] {
+            if known.last == percent { return }
+            stream = known.stream
+        } else {
+            stream = ChunkStream(
+                directory: configuration.directory, asset: assets.name(of: asset), kind: .payouts,
+                timeframeSeconds: 0, chunkSize: configuration.tickChunkSize, durable: configuration.fsyncOnClose,
+                syncDelay: configuration.injectedSyncDelay)
+            allStreams.append(stream)
+        }
+        payoutStreams[asset.rawValue] = (stream, percent)
+        if !stream.isOpen { guard try start(stream, time: time) else { return } }
+        stream.tickEncoder.encode(time: time, price: percent, into: stream.staged)
+        statistics.payouts += 1
         try recorded(stream)
     }
 

@@ -91,7 +91,7 @@ final class ChunkStream {
     func writeStaged(stats: inout ArchiveWriterStatistics) throws(ArchiveError) {
         guard let file, staged.count > 0 || stagedRecords > 0 else { return }
         let before = file.bytesWritten
-        try file.write(staged, tail: kind == .ticks ? tickEncoder.tail : nil)
+        try file.write(staged, tail: kind.hasTickRecords ? tickEncoder.tail : nil)
         stats.bytesWritten += file.bytesWritten - before
         staged.removeAll()
         stagedRecords = 0
@@ -100,7 +100,7 @@ final class ChunkStream {
     /// Writes what is staged, ends the frame and renames the chunk to its final name.
     func closeChunk(stats: inout ArchiveWriterStatistics) throws(ArchiveError) {
         guard let file else { return }
-        if kind == .ticks { tickEncoder.finish(into: staged) }  // the last byte, now final
+        if kind.hasTickRecords { tickEncoder.finish(into: staged) }  // the last byte, now final
         try writeStaged(stats: &stats)
         let before = file.bytesWritten
         try file.close()

@@ -31,6 +31,9 @@ package struct BacktestOptions: Sendable, Equatable {
     package var ties = TieRule.loss
     /// Balance before the first trade.
     package var startingBalance = 10000.0
+    /// Payouts over time (`--payout-tape`): a trade earns the payout in force at its candle's
+    /// timestamp, ``payout`` before the schedule's first change. Nil: always ``payout``.
+    package var payoutSchedule: PayoutSchedule?
 
     /// The original tool's settings.
     package init() {}

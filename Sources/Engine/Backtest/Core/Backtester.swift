@@ -47,7 +47,7 @@ package enum Backtester {
                     profit = 0.0
                     refunds += 1
                 } else if won {
-                    profit = amount * options.payout
+                    profit = amount * (options.payoutSchedule?.payout(at: candles[i].timestamp) ?? options.payout)
                     balance += profit
                     wins += 1
                 } else {

@@ -170,6 +170,11 @@ private final class EngineLoop {
     /// Ticks handled since the last ``endBatch()`` (added to `counters.ticks` there: one atomic
     /// add per batch, not per tick).
     @exclusivity(unchecked) var batchTicks = 0
+    /// Broker time of the latest tick handled (NaN before the first): the time of a payout list
+    /// the decoder could not stamp.
+    @exclusivity(unchecked) var latestTickTime = Double.nan
+    /// A payout list that came before any tick: recorded with the first tick's time.
+    @exclusivity(unchecked) var payoutsBeforeFirstTick: PayoutSnapshot?
 
     init(
         configuration: PipelineConfiguration, sink: (any PipelineSink)?, archive: ArchiveProducer?,
@@ -256,6 +261,11 @@ private final class EngineLoop {
         switch event {
         case let .tick(tick):
             batchTicks &+= 1
+            if latestTickTime.isNaN, let waiting = payoutsBeforeFirstTick {
+                payoutsBeforeFirstTick = nil
+                record(waiting, time: tick.time)
+            }
+            latestTickTime = tick.time
             // A tick the former refuses (jumping far ahead of the stream) is neither archived
             // nor published: it is counted there (`aheadOfStream`).
             guard former.add(tick, { batch.append($0) }) else { return }
@@ -268,8 +278,22 @@ private final class EngineLoop {
         case let .chart(chart):
             counters.charts.add(1, ordering: .relaxed)
             sink?.pipeline(chart: chart)
+        case let .payouts(snapshot):
+            if let time = snapshot.time ?? (latestTickTime.isNaN ? nil : latestTickTime) {
+                record(snapshot, time: time)
+            } else {
+                payoutsBeforeFirstTick = snapshot  // the latest list before any tick wins
+            }
         case .socketOpened, .socketClosed:
             break
+        }
+    }
+
+    /// A payout list (a few an hour): recorded for /health and get_assets, archived as `payouts`.
+    private func record(_ snapshot: PayoutSnapshot, time: Double) {
+        counters.payoutBoard.record(snapshot, time: time)
+        for row in snapshot.payouts {
+            archive?.append(.payout(asset: row.asset, time: time, percent: row.percent))
         }
     }
 

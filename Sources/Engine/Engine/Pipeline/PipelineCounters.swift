@@ -21,6 +21,8 @@ package final class PipelineCounters: Sendable {
     /// Live ticks the candle former refused for jumping ahead of the stream's clock, stored by
     /// the engine per batch.
     let ticksAheadOfStream = Atomic<Int>(0)
+    /// The payouts in force (from `updateAssets`), written by the engine thread.
+    package let payoutBoard = PayoutBoard()
 
     init() {}
 

@@ -176,6 +176,11 @@ private struct AssetMap {
         case .chart(var c):
             c.asset = global(c.asset, from: local, into: shared)
             return .chart(c)
+        case .payouts(var snapshot):
+            for i in snapshot.payouts.indices {
+                snapshot.payouts[i].asset = global(snapshot.payouts[i].asset, from: local, into: shared)
+            }
+            return .payouts(snapshot)
         case .socketOpened, .socketClosed:
             return event
         }

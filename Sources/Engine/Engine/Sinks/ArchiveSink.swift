@@ -13,6 +13,8 @@ enum ArchiveRecord: Sendable {
     case tick(Tick)
     /// A closed (or revised) candle.
     case candle(Candle)
+    /// An asset's payout (percent) from `time` on.
+    case payout(asset: AssetID, time: Double, percent: Double)
 }
 
 /// The archive writer on a thread of its own: the engine thread appends ticks and closed candles
@@ -221,6 +223,7 @@ private final class ArchiveWriterLoop {
             switch record {
             case let .tick(tick): try writer.append(tick)
             case let .candle(candle): try writer.append(candle)
+            case let .payout(asset, time, percent): try writer.appendPayout(asset: asset, time: time, percent: percent)
             }
         } catch {
             failed(error)

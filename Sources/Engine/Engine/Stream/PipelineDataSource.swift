@@ -43,8 +43,12 @@ final class PipelineDataSource: StreamServerDataSource, Sendable {
         var snapshot = HealthSnapshot(
             ticks: UInt64(c.ticks), candleUpdates: UInt64(c.candleUpdates), lastTickTime: c.lastTickTime)
         if let publisher = pipeline.publisher { snapshot.extraMembers = publisher.healthMember() }
+        let payouts = pipeline.counters.payoutBoard.healthMember()
+        snapshot.extraMembers = snapshot.extraMembers.isEmpty ? payouts : snapshot.extraMembers + "," + payouts
         return snapshot
     }
+
+    package func payoutPercents() -> [AssetID: Double] { pipeline.counters.payoutBoard.current.percent }
 
     package func metricsText() -> String {
         let c = pipeline.counters.snapshot

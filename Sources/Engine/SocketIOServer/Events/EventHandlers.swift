@@ -204,7 +204,8 @@ final class EventHandlers {
             handleIndicatorEvent(s, name: name, data: data, ack: ack)
         case "get_assets":
             refreshNames()
-            emit(s, "assets", ServerPayloads.stringList("assets", router.names), ack: ack)
+            let payouts = dataSource.payoutPercents()
+            emit(s, "assets", ServerPayloads.assets(router.names, payouts: payouts, directory: directory), ack: ack)
         default:
             if redisEra.handle(s, name: name, data: data, ack: ack) { return }
             emit(s, "error", ServerPayloads.error("unknown event \(name)", timestamp: true), ack: ack)

@@ -1,0 +1,44 @@
+import FastDecode
+import ThreadSupport
+
+/// The payouts in force now, per asset, from the latest `updateAssets` lists the pipeline saw
+/// (for `/health` and `get_assets`). Written by the engine thread a few times an hour, read by
+/// any thread; bounded by the number of assets.
+package final class PayoutBoard: Sendable {
+    /// What the board knows.
+    package struct State: Sendable, Equatable {
+        /// Payout percent by asset.
+        package var percent: [AssetID: Double] = [:]
+        /// Broker time of the latest list (nil before the first).
+        package var lastUpdate: Double?
+        /// Lists received.
+        package var lists = 0
+    }
+
+    private let state = Locked(State())
+
+    package init() {}
+
+    /// Records one list in force from `time`: its payouts replace the assets' earlier ones.
+    package func record(_ snapshot: PayoutSnapshot, time: Double) {
+        state.withLock { s in
+            for row in snapshot.payouts { s.percent[row.asset] = row.percent }
+            s.lastUpdate = time
+            s.lists += 1
+        }
+    }
+
+    /// A copy of what the board knows.
+    package var current: State { state.withLock { $0 } }
+
+    /// `"payouts":{"assets":N,"lists":M,"last_update":T|null}` for `/health`: assets with a
+    /// payout, `updateAssets` lists seen, broker time of the latest.
+    package func healthMember() -> String {
+        let s = current
+        let last = s.lastUpdate.map { String($0) } ?? "null"
+        return "\"payouts\":{\"assets\":\(s.percent.count),\"lists\":\(s.lists),\"last_update\":\(last)}"
+    }
+
+    /// An asset's payout percent now, if a list named it.
+    package func percent(of asset: AssetID) -> Double? { state.withLock { $0.percent[asset] } }
+}
