@@ -73,6 +73,19 @@ enum AnalysisOutput {
         }
     }
 
+    /// Writes bytes to `path` (atomically: a whole file or none) or to standard output.
+    static func write(bytes: [UInt8], to path: String?) throws {
+        if let path {
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } catch {
+                throw CommandFailure("cannot write \(path): \(Self.reason(error))")
+            }
+        } else {
+            StandardStreams.out(bytes)
+        }
+    }
+
     /// The POSIX reason of a Foundation write error when there is one.
     static func reason(_ error: any Error) -> String {
         let ns = error as NSError

@@ -71,6 +71,8 @@ package final class ArchiveExporter {
     private var timestamps = UTCTimestampWriter()
     private var sinkOpen = true
     private var summary = ExportSummary()
+    /// Set by ``init(directory:options:candles:)``: candles go here as records, not as text.
+    private var candleRecords: ((CandleRecord) -> Void)?
 
     /// An exporter. `sink` receives output bytes (returns false when the reader went away);
     /// `progress` gets (compressed bytes read, total) after each chunk.
@@ -82,6 +84,16 @@ package final class ArchiveExporter {
         self.options = options
         self.sink = sink
         self.progress = progress
+    }
+
+    /// An exporter of candles as records (`options.kind` should be `.candles`): the same candles,
+    /// in the same order, as the text export would write, handed to `candles` one by one with no
+    /// text in between (`qflux indicators` / `backtest` from an archive).
+    package convenience init(
+        directory: String, options: ExportOptions, candles: @escaping (CandleRecord) -> Void
+    ) {
+        self.init(directory: directory, options: options, sink: { _ in true })
+        candleRecords = candles
     }
 
     /// Runs the export. Throws for a missing directory, a directory without chunks, no data for
@@ -271,6 +283,11 @@ package final class ArchiveExporter {
     // MARK: - Candles
 
     private func writeCandle(_ c: CandleRecord, asset: String, csvName: [UInt8]?, timeframe: Int) {
+        if let candleRecords {
+            candleRecords(c)
+            summary.rows += 1
+            return
+        }
         if options.format == .csv {
             if options.time == .iso {
                 out.write(Double(c.start), with: &timestamps)
