@@ -1,9 +1,10 @@
-import Archive
 import Candles
 import Engine
 import Foundation
 import Indicators
 import Testing
+
+@testable import Archive
 
 /// Candles for `qflux indicators` / `backtest` from an archive come from the exporter's records
 /// straight into columns; before, the exporter's CSV text was parsed again. Both roads must give
@@ -64,5 +65,37 @@ struct AnalysisArchiveColumnsTests {
             #expect(
                 text.contains("holds several assets (POISONTICK_otc, POISON_otc): choose one with --asset"), "\(text)")
         }
+    }
+
+    /// Test: stored candles written as read give what a dictionary by start and a sort gave: in
+    /// order, out of order, revised (the last record of a start wins); misaligned starts refused.
+    @Test("stored candles as read: the last record of each start, in start order")
+    func lastPerStart() {
+        var state: UInt64 = 9
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        for shuffled in [false, true] {
+            for revisions in [0, 50] {
+                var records = (0..<500).map { i in
+                    CandleRecord(start: 1_755_999_960 + Int64(i) * 60, open: 1, high: 2, low: 0.5, close: 1.5, ticks: i)
+                }
+                for k in 0..<revisions {
+                    var r = records[Int(next() % 500)]
+                    r.ticks = 10_000 + k
+                    records.append(r)
+                }
+                if shuffled {
+                    for i in records.indices.reversed() where i > 0 { records.swapAt(i, Int(next() % UInt64(i + 1))) }
+                }
+                var latest: [Int64: CandleRecord] = [:]
+                for c in records { latest[c.start] = c }
+                let expected = latest.keys.sorted().map { latest[$0]! }
+                #expect(ArchiveExporter.lastPerStart(records, alignedTo: 60) == expected)
+            }
+        }
+        let misaligned = [CandleRecord(start: 1_755_999_990, open: 1, high: 2, low: 0.5, close: 1.5, ticks: 1)]
+        #expect(ArchiveExporter.lastPerStart(misaligned, alignedTo: 60) == nil)
     }
 }

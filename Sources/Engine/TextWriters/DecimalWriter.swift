@@ -53,6 +53,14 @@ package struct DecimalWriter: Sendable {
             swap(&lastK, &previousK)
             return (a, lastK)
         }
+        // No scale fits when the largest one whose integer stays below 10^15 does not (exactness
+        // holds for every scale above the smallest): values of 16 or 17 digits – indicator
+        // outputs – are refused after one check instead of sixteen. A refusal only sends the
+        // value to `description`, which writes the same text.
+        var top = Self.maxDecimal
+        let magnitude = abs(v)
+        while top > 0 && magnitude * Self.pow10[top] >= 1e15 { top -= 1 }
+        guard Self.exact(v, top) != nil else { return nil }
         for k in 0...Self.maxDecimal {
             if let a = Self.exact(v, k) {
                 guard a.magnitude < 1_000_000_000_000_000 else { return nil }

@@ -5,6 +5,10 @@ import Engine
 import Foundation
 import Indicators
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// INPUT, --asset and --timeframe of `qflux indicators` and `qflux backtest`: candles from an
 /// archive directory (through the same code as `qflux export --kind candles`) or a CSV file.
 struct AnalysisInputOptions: ParsableArguments {
@@ -73,17 +77,34 @@ enum AnalysisOutput {
         }
     }
 
-    /// Writes bytes to `path` (atomically: a whole file or none) or to standard output.
+    /// Writes bytes to `path` or to standard output. A file is written whole or not at all: into
+    /// a temporary file beside it, renamed over it when complete (no copy of the bytes).
     static func write(bytes: [UInt8], to path: String?) throws {
-        if let path {
-            do {
-                try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
-            } catch {
-                throw CommandFailure("cannot write \(path): \(Self.reason(error))")
-            }
-        } else {
+        guard let path else {
             StandardStreams.out(bytes)
+            return
         }
+        let temporary = path + ".qflux-\(getpid()).tmp"
+        func fail() -> CommandFailure {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            return CommandFailure("cannot write \(path): \(reason)")
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw fail() }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let failure = fail()
+                close(fd)
+                throw failure
+            }
+            written += n
+        }
+        guard close(fd) == 0 else { throw fail() }
+        guard rename(temporary, path) == 0 else { throw fail() }
     }
 
     /// The POSIX reason of a Foundation write error when there is one.

@@ -37,7 +37,7 @@ package struct IndicatorGrid: Sendable {
     /// numbers below 10^15 without a fraction), nothing before the lookback.
     package func csv() -> [UInt8] {
         var out: [UInt8] = Array(("timestamp," + columns.joined(separator: ",") + "\n").utf8)
-        out.reserveCapacity(out.count + rowCount * (12 + 9 * columns.count))
+        out.reserveCapacity(out.count + rowCount * (12 + 20 * columns.count))
         var numbers = DecimalWriter()
         let width = columns.count
         let rowMax = (width + 1) * (DecimalWriter.maxLength + 1)
