@@ -30,9 +30,13 @@ package struct DecimalWriter: Sendable {
     /// `a` when `v` is exactly `a / 10^k` (|a| < 2^53).
     @inlinable @inline(__always)
     static func exact(_ v: Double, _ k: Int) -> Int64? {
-        let q = (v * pow10[k]).rounded()
-        guard abs(q) < 9_007_199_254_740_992.0 else { return nil }
-        let a = Int64(q)
+        let x = v * pow10[k]
+        guard abs(x) < 9_007_199_254_740_992.0 else { return nil }
+        // `x.rounded()` (half away from zero) without libm's `round` call: truncate, then step
+        // by the exact remainder (x - t is exact below 2^53; from 2^52 on x is whole).
+        let t = Int64(x)
+        let d = x - Double(t)
+        let a = d >= 0.5 ? t + 1 : (d <= -0.5 ? t - 1 : t)
         return (Double(a) / pow10[k]).bitPattern == v.bitPattern ? a : nil
     }
 

@@ -77,34 +77,41 @@ enum AnalysisOutput {
         }
     }
 
-    /// Writes bytes to `path` or to standard output. A file is written whole or not at all: into
-    /// a temporary file beside it, renamed over it when complete (no copy of the bytes).
-    static func write(bytes: [UInt8], to path: String?) throws {
+    /// Writes what `body` hands its sink to `path` or to standard output, piece by piece. A file
+    /// is written whole or not at all: into a temporary file beside it, renamed over it when
+    /// complete.
+    static func write(to path: String?, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         guard let path else {
-            StandardStreams.out(bytes)
+            try body { piece in
+                guard StandardStreams.write(piece, to: 1) else { throw CommandFailure("cannot write standard output") }
+            }
             return
         }
         let temporary = path + ".qflux-\(getpid()).tmp"
-        func fail() -> CommandFailure {
+        func failure() -> CommandFailure {
             let reason = String(cString: strerror(errno))
             unlink(temporary)
             return CommandFailure("cannot write \(path): \(reason)")
         }
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw fail() }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else {
-                let failure = fail()
-                close(fd)
-                throw failure
+        guard fd >= 0 else { throw failure() }
+        do {
+            try body { piece in
+                var written = 0
+                while written < piece.count {
+                    let n = Glibc.write(fd, piece.baseAddress! + written, piece.count - written)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw failure() }
+                    written += n
+                }
             }
-            written += n
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
         }
-        guard close(fd) == 0 else { throw fail() }
-        guard rename(temporary, path) == 0 else { throw fail() }
+        guard close(fd) == 0 else { throw failure() }
+        guard rename(temporary, path) == 0 else { throw failure() }
     }
 
     /// The POSIX reason of a Foundation write error when there is one.

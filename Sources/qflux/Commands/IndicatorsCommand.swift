@@ -70,7 +70,8 @@ struct IndicatorsCommand: ParsableCommand {
         {
             throw CommandFailure(over.message)
         }
-        let grid = IndicatorGrid.compute(loaded.columns, specs: specs)
-        try AnalysisOutput.write(bytes: format == .csv ? grid.csv() : grid.jsonl(), to: output)
+        try AnalysisOutput.write(to: output) { sink in
+            try IndicatorGrid.write(loaded.columns, specs: specs, format: format == .csv ? .csv : .jsonl, to: sink)
+        }
     }
 }

@@ -33,56 +33,132 @@ package struct IndicatorGrid: Sendable {
         return grid
     }
 
-    /// `timestamp,<columns>` then one line per row: numbers in shortest round-trip form (whole
-    /// numbers below 10^15 without a fraction), nothing before the lookback.
-    package func csv() -> [UInt8] {
-        var out: [UInt8] = Array(("timestamp," + columns.joined(separator: ",") + "\n").utf8)
-        out.reserveCapacity(out.count + rowCount * (12 + 20 * columns.count))
-        var numbers = DecimalWriter()
-        let width = columns.count
-        let rowMax = (width + 1) * (DecimalWriter.maxLength + 1)
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: rowMax)
-        defer { buffer.deallocate() }
-        values.withUnsafeBufferPointer { v in
-            for r in 0..<rowCount {
-                var p = buffer
-                Self.csvNumber(timestamps[r], &numbers, at: &p)
-                for k in 0..<width {
-                    p.pointee = UInt8(ascii: ",")
-                    p += 1
-                    Self.csvNumber(v[r * width + k], &numbers, at: &p)
-                }
-                p.pointee = 0x0A
-                p += 1
-                out.append(contentsOf: UnsafeBufferPointer(start: buffer, count: p - buffer))
-            }
+    /// Output text formats.
+    package enum Format: Sendable {
+        /// `timestamp,<columns>` then one line per row: numbers in shortest round-trip form
+        /// (whole numbers below 10^15 without a fraction), nothing before the lookback.
+        case csv
+        /// `{"timestamp":T,"<column>":value|null,…}` per row.
+        case jsonl
+    }
+
+    /// The grid as CSV text.
+    package func csv() -> [UInt8] { text(.csv) }
+
+    /// The grid as JSON lines.
+    package func jsonl() -> [UInt8] { text(.jsonl) }
+
+    /// The grid as text in `format`.
+    package func text(_ format: Format) -> [UInt8] {
+        var out: [UInt8] = []
+        Self.write(columns: columns, rows: rowCount, format: format, to: { out.append(contentsOf: $0) }) { r in
+            (timestamps[r], values[r * columns.count..<(r + 1) * columns.count])
         }
         return out
     }
 
-    /// `{"timestamp":T,"<column>":value|null,…}` per row.
-    package func jsonl() -> [UInt8] {
-        var keys: [[UInt8]] = []
-        for name in columns {
-            var w = JSONWriter()
-            w.comma()
-            w.string(name)
-            w.raw(":")
-            keys.append(w.bytes)
-        }
-        var w = JSONWriter(capacity: rowCount * (24 + 24 * columns.count))
-        let width = columns.count
-        for r in 0..<rowCount {
-            w.raw("{\"timestamp\":")
-            w.number(timestamps[r])
-            for k in 0..<width {
-                w.raw(keys[k])
-                w.number(values[r * width + k])
+    /// Computes `specs` over `candles` and writes each row as it is computed (no grid kept):
+    /// `sink` gets the text in pieces of about 1 MB. What `qflux indicators` prints.
+    package static func write(
+        _ candles: CandleColumns, specs: [IndicatorSpec], format: Format,
+        to sink: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
+        var set = IndicatorSet(specs)
+        var row = [Double](repeating: .nan, count: set.columns.count)
+        var i = 0
+        try write(columns: set.columns, rows: .max, format: format, to: sink) { _ in
+            while i < candles.count {
+                let c = candles[i]
+                i += 1
+                if set.push(c, into: &row) { return (c.timestamp, row[...]) }
             }
-            w.raw("}")
-            w.newline()
+            return nil
         }
-        return w.bytes
+    }
+
+    /// The writer of both: `next(r)` gives row `r`'s timestamp and values, nil after the last
+    /// row (or `rows` rows).
+    private static func write(
+        columns: [String], rows: Int, format: Format, to sink: (UnsafeRawBufferPointer) throws -> Void,
+        next: (Int) -> (Double, ArraySlice<Double>)?
+    ) rethrows {
+        let width = columns.count
+        var keys: [[UInt8]] = []
+        var head: [UInt8]
+        switch format {
+        case .csv:
+            head = Array(("timestamp," + columns.joined(separator: ",") + "\n").utf8)
+        case .jsonl:
+            head = []
+            for name in columns {
+                var w = JSONWriter()
+                w.comma()
+                w.string(name)
+                w.raw(":")
+                keys.append(w.bytes)
+            }
+        }
+        let rowMax = Self.prefix.count + (width + 1) * (DecimalWriter.maxLength + 8) + keys.reduce(0) { $0 + $1.count }
+        let capacity = max(1 << 20, rowMax + head.count) + rowMax
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        var p = buffer
+        head.withUnsafeBufferPointer { h in
+            if h.count > 0 { p.update(from: h.baseAddress!, count: h.count) }
+            p += h.count
+        }
+        var numbers = DecimalWriter()
+        var r = 0
+        while r < rows, let (t, v) = next(r) {
+            r += 1
+            switch format {
+            case .csv:
+                csvNumber(t, &numbers, at: &p)
+                for x in v {
+                    p.pointee = UInt8(ascii: ",")
+                    p += 1
+                    csvNumber(x, &numbers, at: &p)
+                }
+            case .jsonl:
+                Self.prefix.withUnsafeBufferPointer { b in
+                    p.update(from: b.baseAddress!, count: b.count)
+                    p += b.count
+                }
+                jsonNumber(t, &numbers, at: &p)
+                for (k, x) in v.enumerated() {
+                    keys[k].withUnsafeBufferPointer { b in
+                        p.update(from: b.baseAddress!, count: b.count)
+                        p += b.count
+                    }
+                    jsonNumber(x, &numbers, at: &p)
+                }
+                p.pointee = UInt8(ascii: "}")
+                p += 1
+            }
+            p.pointee = 0x0A
+            p += 1
+            if p - buffer >= capacity - rowMax {
+                try sink(UnsafeRawBufferPointer(start: buffer, count: p - buffer))
+                p = buffer
+            }
+        }
+        if p > buffer { try sink(UnsafeRawBufferPointer(start: buffer, count: p - buffer)) }
+    }
+
+    /// `{"timestamp":`
+    private static let prefix: [UInt8] = Array("{\"timestamp\":".utf8)
+
+    /// ``JSONWriter/number(_:)`` at `p`: `null` for NaN and infinities.
+    @inline(__always)
+    static func jsonNumber(_ v: Double, _ numbers: inout DecimalWriter, at p: inout UnsafeMutablePointer<UInt8>) {
+        guard v.isFinite else {
+            for b in "null".utf8 {
+                p.pointee = b
+                p += 1
+            }
+            return
+        }
+        csvNumber(v, &numbers, at: &p)
     }
 
     /// ``formatNumber(_:)`` at `p`: nothing for NaN and infinities, whole numbers below 10^15 as
