@@ -12,6 +12,9 @@ package struct DecimalWriter: Sendable {
     /// times and prices – finds its scale on the first or second try).
     @usableFromInline var lastK = 0
     @usableFromInline var previousK = 0
+    /// Whether the last value had no scale (16-17 digits): the next one is checked for any scale
+    /// first (a column of indicator outputs costs one check per value, not five).
+    @usableFromInline var lastRefused = false
 
     /// A writer (no scale remembered yet).
     @inlinable package init() {}
@@ -44,27 +47,27 @@ package struct DecimalWriter: Sendable {
     @inlinable @inline(__always)
     package mutating func decimal(_ v: Double) -> (Int64, Int)? {
         guard v.isFinite, abs(v) < 1e15, v == 0 || abs(v) >= 1e-4, !(v == 0 && v.sign == .minus) else { return nil }
+        if lastRefused && !Self.fitsSomeScale(v) { return nil }
         // The smallest exact scale: exactness holds for every scale above the smallest (while
         // |a| < 2^53), so a remembered scale k is it when k - 1 is not exact.
         if let a = Self.exact(v, lastK), lastK == 0 || Self.exact(v, lastK - 1) == nil,
             a.magnitude < 1_000_000_000_000_000
         {
+            lastRefused = false
             return (a, lastK)
         }
         if previousK != lastK, let a = Self.exact(v, previousK), previousK == 0 || Self.exact(v, previousK - 1) == nil,
             a.magnitude < 1_000_000_000_000_000
         {
             swap(&lastK, &previousK)
+            lastRefused = false
             return (a, lastK)
         }
-        // No scale fits when the largest one whose integer stays below 10^15 does not (exactness
-        // holds for every scale above the smallest): values of 16 or 17 digits – indicator
-        // outputs – are refused after one check instead of sixteen. A refusal only sends the
-        // value to `description`, which writes the same text.
-        var top = Self.maxDecimal
-        let magnitude = abs(v)
-        while top > 0 && magnitude * Self.pow10[top] >= 1e15 { top -= 1 }
-        guard Self.exact(v, top) != nil else { return nil }
+        guard lastRefused || Self.fitsSomeScale(v) else {
+            lastRefused = true
+            return nil
+        }
+        lastRefused = false
         for k in 0...Self.maxDecimal {
             if let a = Self.exact(v, k) {
                 guard a.magnitude < 1_000_000_000_000_000 else { return nil }
@@ -74,6 +77,18 @@ package struct DecimalWriter: Sendable {
             }
         }
         return nil
+    }
+
+    /// Whether some scale may fit: false when the largest one whose integer stays below 10^15
+    /// does not (exactness holds for every scale above the smallest), so values of 16 or 17
+    /// digits – indicator outputs – are refused after one check instead of sixteen. A refusal
+    /// only sends the value to `description`, which writes the same text.
+    @inlinable @inline(__always)
+    static func fitsSomeScale(_ v: Double) -> Bool {
+        var top = maxDecimal
+        let magnitude = abs(v)
+        while top > 0 && magnitude * pow10[top] >= 1e15 { top -= 1 }
+        return exact(v, top) != nil
     }
 
     /// Writes `v` at `p` and advances it (room for ``maxLength`` bytes required).
