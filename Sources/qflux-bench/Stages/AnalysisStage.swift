@@ -40,8 +40,8 @@ struct AnalysisStage: BenchStage {
                     note: "python3 with pandas and talib not found (scripts/setup.sh --bench): baselines skipped"))
         }
         let sizes = context.quick ? [20_000, 200_000] : [200_000, 2_000_000]
-        for (index, count) in sizes.enumerated() {
-            let main = index == 0  // the targets are set for 200 k candles (20 k with --quick)
+        for count in sizes {
+            let main = count == 200_000  // the targets are set for 200 k candles (the sweep too)
             let pairs = context.quick ? 1 : (count > 500_000 ? 2 : 3)
             let label = count >= 1_000_000 ? "\(count / 1_000_000) M" : "\(count / 1000) k"
             let candles = Self.candles(count)
@@ -105,7 +105,7 @@ struct AnalysisStage: BenchStage {
                     Figure(
                         stage: name, name: "sweep 100 sets × \(label) candles, \(cores) cores (whole process)",
                         value: sweep.qflux.median, unit: "s", spreadPercent: sweep.qflux.spreadPercent,
-                        target: count == 200_000 ? .atMost(1) : nil,
+                        target: .atMost(1),
                         note: "CPU \(formatNumber(sweep.qfluxCPU.median)) s"))
             }
             try? FileManager.default.removeItem(atPath: archive)
