@@ -78,7 +78,7 @@ let package = Package(
         // Concepts, bottom up.
         concept("Metrics", []),
         concept("Ring", ["ThreadSupport"]),
-        concept("Indicators", ["FastDecode"]),
+        concept("Indicators", ["FastDecode", "TextWriters"]),
         concept("Backtest", ["Indicators", "TextWriters", "ThreadSupport"]),
         concept("Candles", ["FastDecode"]),
         concept("LibWebSockets", ["CLibWebSockets", "ThreadSupport"]),

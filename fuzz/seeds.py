@@ -13,6 +13,8 @@ OUT_DIR/<target>/ gets one file per seed:
             each file with a sparse tail, and the format-1 fixtures
   export    record descriptions (see fuzz/swift/ArchiveExportFuzz.swift): plausible candle and tick
             series, each with absurd values (every table entry, raw bit patterns) among them
+  csv       the candle CSV fixtures of Tests/AnalysisTests/Fixtures (whole, cut short, with CRLF)
+            and small files of every time form, quoted fields, volumes and bad rows
   rules     the rules examples of docs/analysis.md and the tests, and issue 28's shapes in the
             repeating form (nested '(' / 'not' / unary '-', '+' and 'and' chains)
 """
@@ -111,8 +113,24 @@ def main():
         put(out / "archive", b"\x00" + chunk.read_bytes())
     export_seeds(out / "export")
     rules_seeds(out / "rules")
+    csv_seeds(out / "csv")
     for d in sorted(out.iterdir()):
         print(f"seeds: {d.name}: {len(list(d.iterdir()))} files", file=sys.stderr)
+
+
+def csv_seeds(out: pathlib.Path):
+    for path in sorted((ROOT / "Tests" / "AnalysisTests" / "Fixtures").glob("*.csv")):
+        data = path.read_bytes()
+        put(out, data)
+        put(out, data[: len(data) // 3])
+        put(out, data.replace(b"\n", b"\r\n"))
+    for text in [
+        "timestamp,open,close,high,low\n2025-09-03 02:32:00,1.1,1.2,1.3,1.0\n2025-09-03T02:33:00Z,1.2,1.1,1.25,1.05\n",
+        "Time,Open,High,Low,Close,Volume\n2025-01-01 00:00:00.25+01:00,1,3,0.5,2,77\n2025-01-01,1,3,0.5,2,\n",
+        "1735689600,1,2,3,0.5\n1735689660000,1e0,+2,.3e1,0.5,\"9\"\n \t\n1735689720.5,1,2,3,x\n",
+        "\"date\",\"close\",\"open\",\"low\",\"high\"\n\"2025-01-01 00:00\",\"1.5\",1,1,2\n",
+    ]:
+        put(out, text.encode())
 
 
 def export_seeds(out: pathlib.Path):

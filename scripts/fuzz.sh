@@ -2,7 +2,7 @@
 # Fuzzes qflux's parsers with libFuzzer (ASan + UBSan for the C shim, ASan for Swift).
 #   scripts/fuzz.sh [SECONDS] [TARGET…]   each target runs SECONDS (default 60); fails on any crash
 # Targets: line event codecs (the C shim, built with clang++ -fsanitize=fuzzer,address,undefined
-# from Sources/CSupport/CDecodeShim), archive export rules engineio (Swift, built with swiftc
+# from Sources/CSupport/CDecodeShim), archive export rules engineio csv (Swift, built with swiftc
 # -sanitize=fuzzer,address straight from the Engine's source files). Seeds come from the fixtures (fuzz/seeds.py); the
 # corpus grows in fuzz/out/corpus/TARGET and is kept between runs. A crash leaves its input in
 # fuzz/out/crashes/TARGET/ and the script exits 1: turn it into a regression test
@@ -13,7 +13,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 SECONDS_EACH=${1:-60}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(line event codecs archive export rules engineio)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(line event codecs archive export rules engineio csv)
 
 ROOT=$PWD
 BIN=fuzz/bin
@@ -84,6 +84,9 @@ build() {
     rules) build_swift rules fuzz/swift/RulesFuzz.swift Sources/Engine/Backtest/Rules/*.swift \
                Sources/Engine/Backtest/Core/{SignalStrategy,TradeSignal}.swift Sources/Engine/Indicators/*/*.swift \
                Sources/FastDecode/Model/MarketLimits.swift ;;
+    csv) build_swift csv fuzz/swift/CandleCSVFuzz.swift Sources/Engine/Indicators/Input/*.swift \
+               Sources/Engine/Indicators/Types/*.swift Sources/FastDecode/Model/MarketLimits.swift \
+               Tests/AnalysisTests/Support/LegacyCandleCSV.swift ;;
     engineio) build_swift engineio fuzz/swift/EngineIOFuzz.swift \
                Sources/Engine/SocketIOServer/Protocol/{SocketIOParser,SocketIOPacket,JSONValue,JSONValueParser,EngineIOPayload}.swift ;;
     *) echo "fuzz: unknown target $1" >&2; exit 2 ;;

@@ -3,7 +3,8 @@
 #   scripts/setup.sh          build dependencies (simdjson, lz4, libwebsockets, hiredis)
 #   scripts/setup.sh --test   plus what the tests use: lz4 CLI, headless Chromium, redis-server, python-socketio, lz4 for Python
 #   scripts/setup.sh --bench  plus the Python baselines of qflux-bench: Flask-SocketIO under eventlet
-#                             (the original tool's server), python-socketio, orjson, redis-py
+#                             (the original tool's server), python-socketio, orjson, redis-py,
+#                             pandas + TA-Lib
 set -euo pipefail
 
 want_test=0 want_bench=0
@@ -88,5 +89,10 @@ from flask import Flask; flask_socketio.SocketIO(Flask(__name__), async_mode="ev
   if ! "$py" -c 'import orjson, redis' >/dev/null 2>&1; then
     echo "setup: installing orjson and redis-py (baselines of the bench's decode and redis stages)" >&2
     "$py" -m pip install -q --disable-pip-version-check orjson "redis>=5"
+  fi
+  # pandas + TA-Lib: the analysis stage's baseline (what a user runs instead of qflux indicators)
+  if ! "$py" -c 'import pandas, talib, numpy' >/dev/null 2>&1; then
+    echo "setup: installing pandas and TA-Lib (baseline of the bench's analysis stage)" >&2
+    "$py" -m pip install -q --disable-pip-version-check "pandas>=2" "ta-lib==0.8.2" numpy
   fi
 fi

@@ -17,6 +17,7 @@ let stages: [any BenchStage] = [
     LatencyStage(),
     RedisStage(),
     BacktestStage(),
+    AnalysisStage(),
 ]
 
 var options = BenchOptions.parse(CommandLine.arguments.dropFirst(), stages: stages)

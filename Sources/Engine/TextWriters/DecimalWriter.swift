@@ -12,6 +12,9 @@ package struct DecimalWriter: Sendable {
     /// times and prices – finds its scale on the first or second try).
     @usableFromInline var lastK = 0
     @usableFromInline var previousK = 0
+    /// Whether the last value had no scale (16-17 digits): the next one is checked for any scale
+    /// first (a column of indicator outputs costs one check per value, not five).
+    @usableFromInline var lastRefused = false
 
     /// A writer (no scale remembered yet).
     @inlinable package init() {}
@@ -30,9 +33,13 @@ package struct DecimalWriter: Sendable {
     /// `a` when `v` is exactly `a / 10^k` (|a| < 2^53).
     @inlinable @inline(__always)
     static func exact(_ v: Double, _ k: Int) -> Int64? {
-        let q = (v * pow10[k]).rounded()
-        guard abs(q) < 9_007_199_254_740_992.0 else { return nil }
-        let a = Int64(q)
+        let x = v * pow10[k]
+        guard abs(x) < 9_007_199_254_740_992.0 else { return nil }
+        // `x.rounded()` (half away from zero) without libm's `round` call: truncate, then step
+        // by the exact remainder (x - t is exact below 2^53; from 2^52 on x is whole).
+        let t = Int64(x)
+        let d = x - Double(t)
+        let a = d >= 0.5 ? t + 1 : (d <= -0.5 ? t - 1 : t)
         return (Double(a) / pow10[k]).bitPattern == v.bitPattern ? a : nil
     }
 
@@ -40,19 +47,27 @@ package struct DecimalWriter: Sendable {
     @inlinable @inline(__always)
     package mutating func decimal(_ v: Double) -> (Int64, Int)? {
         guard v.isFinite, abs(v) < 1e15, v == 0 || abs(v) >= 1e-4, !(v == 0 && v.sign == .minus) else { return nil }
+        if lastRefused && !Self.fitsSomeScale(v) { return nil }
         // The smallest exact scale: exactness holds for every scale above the smallest (while
         // |a| < 2^53), so a remembered scale k is it when k - 1 is not exact.
         if let a = Self.exact(v, lastK), lastK == 0 || Self.exact(v, lastK - 1) == nil,
             a.magnitude < 1_000_000_000_000_000
         {
+            lastRefused = false
             return (a, lastK)
         }
         if previousK != lastK, let a = Self.exact(v, previousK), previousK == 0 || Self.exact(v, previousK - 1) == nil,
             a.magnitude < 1_000_000_000_000_000
         {
             swap(&lastK, &previousK)
+            lastRefused = false
             return (a, lastK)
         }
+        guard lastRefused || Self.fitsSomeScale(v) else {
+            lastRefused = true
+            return nil
+        }
+        lastRefused = false
         for k in 0...Self.maxDecimal {
             if let a = Self.exact(v, k) {
                 guard a.magnitude < 1_000_000_000_000_000 else { return nil }
@@ -62,6 +77,18 @@ package struct DecimalWriter: Sendable {
             }
         }
         return nil
+    }
+
+    /// Whether some scale may fit: false when the largest one whose integer stays below 10^15
+    /// does not (exactness holds for every scale above the smallest), so values of 16 or 17
+    /// digits – indicator outputs – are refused after one check instead of sixteen. A refusal
+    /// only sends the value to `description`, which writes the same text.
+    @inlinable @inline(__always)
+    static func fitsSomeScale(_ v: Double) -> Bool {
+        var top = maxDecimal
+        let magnitude = abs(v)
+        while top > 0 && magnitude * pow10[top] >= 1e15 { top -= 1 }
+        return exact(v, top) != nil
     }
 
     /// Writes `v` at `p` and advances it (room for ``maxLength`` bytes required).

@@ -9,7 +9,7 @@
 /// have ≤ 15 significant digits (``DecimalWriter``); NaN and infinities as `null`.
 public struct JSONWriter: Sendable {
     @usableFromInline var storage: [UInt8] = []
-    private var decimals = DecimalWriter()
+    var decimals = DecimalWriter()
 
     /// The bytes written so far.
     @inlinable public var bytes: [UInt8] { storage }
@@ -74,7 +74,7 @@ public struct JSONWriter: Sendable {
 
     /// Appends to `storage` what `body` writes at a pointer with room for `maxLength` bytes.
     @inline(__always)
-    private static func append(
+    static func append(
         to storage: inout [UInt8], maxLength: Int, _ body: (inout UnsafeMutablePointer<UInt8>) -> Void
     ) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxLength) { buffer in

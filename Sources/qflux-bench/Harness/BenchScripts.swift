@@ -13,6 +13,8 @@ enum BenchScript: String, CaseIterable {
     case redisPy = "redis_py_xadd.py"
     /// The backtest stage's timing of the tests' plain-Python reference.
     case backtestReference = "backtest_reference_timer.py"
+    /// The analysis stage's pandas + TA-Lib indicators baseline.
+    case pandasTALib = "analysis_pandas_talib.py"
 }
 
 /// Finds the directory holding the bench's Python programs (``BenchScript``), in this order:

@@ -5,6 +5,10 @@ import Engine
 import Foundation
 import Indicators
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// INPUT, --asset and --timeframe of `qflux indicators` and `qflux backtest`: candles from an
 /// archive directory (through the same code as `qflux export --kind candles`) or a CSV file.
 struct AnalysisInputOptions: ParsableArguments {
@@ -71,6 +75,43 @@ enum AnalysisOutput {
         } else {
             StandardStreams.out(Array(text.utf8))
         }
+    }
+
+    /// Writes what `body` hands its sink to `path` or to standard output, piece by piece. A file
+    /// is written whole or not at all: into a temporary file beside it, renamed over it when
+    /// complete.
+    static func write(to path: String?, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        guard let path else {
+            try body { piece in
+                guard StandardStreams.write(piece, to: 1) else { throw CommandFailure("cannot write standard output") }
+            }
+            return
+        }
+        let temporary = path + ".qflux-\(getpid()).tmp"
+        func failure() -> CommandFailure {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            return CommandFailure("cannot write \(path): \(reason)")
+        }
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw failure() }
+        do {
+            try body { piece in
+                var written = 0
+                while written < piece.count {
+                    let n = Glibc.write(fd, piece.baseAddress! + written, piece.count - written)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { throw failure() }
+                    written += n
+                }
+            }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        guard close(fd) == 0 else { throw failure() }
+        guard rename(temporary, path) == 0 else { throw failure() }
     }
 
     /// The POSIX reason of a Foundation write error when there is one.

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Engine
-import FastDecode
 import Indicators
-import TextWriters
 
 /// `qflux indicators`: indicator values (equal to TA-Lib's) for every candle of an archive or CSV.
 struct IndicatorsCommand: ParsableCommand {
@@ -70,36 +68,12 @@ struct IndicatorsCommand: ParsableCommand {
         let loaded = try source.load()
         // Rows are kept whole and written as text: both are part of the estimate.
         if let over = IndicatorBudget.commandLine.check(
-            specs, candles: loaded.candles.count, keptRows: loaded.candles.count)
+            specs, candles: loaded.columns.count, keptRows: loaded.columns.count)
         {
             throw CommandFailure(over.message)
         }
-        let table = IndicatorTable.compute(loaded.candles, specs: specs)
-        let text = format == .csv ? table.csv() : Self.jsonl(table)
-        try AnalysisOutput.write(text, to: output)
-    }
-
-    /// `{"timestamp":T,"<column>":value|null,…}` per row.
-    static func jsonl(_ table: IndicatorTable) -> String {
-        var keys: [[UInt8]] = []
-        for name in table.columns {
-            var w = JSONWriter()
-            w.comma()
-            w.string(name)
-            w.raw(":")
-            keys.append(w.bytes)
+        try AnalysisOutput.write(to: output) { sink in
+            try IndicatorGrid.write(loaded.columns, specs: specs, format: format == .csv ? .csv : .jsonl, to: sink)
         }
-        var w = JSONWriter(capacity: table.timestamps.count * (16 + 24 * table.columns.count))
-        for (i, t) in table.timestamps.enumerated() {
-            w.raw("{\"timestamp\":")
-            w.number(t)
-            for (k, v) in table.values[i].enumerated() {
-                w.raw(keys[k])
-                if let v { w.number(v) } else { w.raw("null") }
-            }
-            w.raw("}")
-            w.newline()
-        }
-        return String(decoding: w.bytes, as: UTF8.self)
     }
 }

@@ -71,6 +71,8 @@ package final class ArchiveExporter {
     private var timestamps = UTCTimestampWriter()
     private var sinkOpen = true
     private var summary = ExportSummary()
+    /// Set by ``init(directory:options:candles:)``: candles go here as records, not as text.
+    private var candleRecords: ((CandleRecord) -> Void)?
 
     /// An exporter. `sink` receives output bytes (returns false when the reader went away);
     /// `progress` gets (compressed bytes read, total) after each chunk.
@@ -82,6 +84,16 @@ package final class ArchiveExporter {
         self.options = options
         self.sink = sink
         self.progress = progress
+    }
+
+    /// An exporter of candles as records (`options.kind` should be `.candles`): the same candles,
+    /// in the same order, as the text export would write, handed to `candles` one by one with no
+    /// text in between (`qflux indicators` / `backtest` from an archive).
+    package convenience init(
+        directory: String, options: ExportOptions, candles: @escaping (CandleRecord) -> Void
+    ) {
+        self.init(directory: directory, options: options, sink: { _ in true })
+        candleRecords = candles
     }
 
     /// Runs the export. Throws for a missing directory, a directory without chunks, no data for
@@ -152,20 +164,30 @@ package final class ArchiveExporter {
                 let candleSources = mine.filter { $0.kind == .candles && target % $0.timeframeSeconds == 0 }
                     .sorted { $0.timeframeSeconds > $1.timeframeSeconds }
                 var bucket = CandleBucket(seconds: Int64(target))
+                // Stored candles of the timeframe itself, aligned to it: written as read (the last
+                // record of a start wins), with no bucket in between.
+                var asStored: [CandleRecord]?
                 if let best = candleSources.first {
-                    var latest: [Int64: CandleRecord] = [:]  // a revised candle: the last record wins
+                    var records: [CandleRecord] = []
                     for chunk in best.chunks {
                         let s = try reader.scan(
                             chunk.path, ticks: { _ in },
                             candles: { c in
                                 guard c.isPlausible else { summary.skippedAbsurd += 1; return }
-                                latest[c.start] = c
+                                records.append(c)
                             })
                         note(s)
                         done += chunk.compressedBytes
                         progress?(done, total)
                     }
-                    for start in latest.keys.sorted() { bucket.add(latest[start]!) }
+                    if best.timeframeSeconds == target {
+                        asStored = Self.lastPerStart(records, alignedTo: Int64(target))
+                    }
+                    if asStored == nil {
+                        var latest: [Int64: CandleRecord] = [:]  // a revised candle: the last record wins
+                        for c in records { latest[c.start] = c }
+                        for start in latest.keys.sorted() { bucket.add(latest[start]!) }
+                    }
                 } else if let ticks = mine.first(where: { $0.kind == .ticks }) {
                     for chunk in ticks.chunks {
                         let s = try reader.scan(
@@ -182,6 +204,14 @@ package final class ArchiveExporter {
                 }
                 summary.assets.append(asset)
                 let name = csvField(asset)
+                if let asStored {
+                    for c in asStored {
+                        if let f = options.from, Double(c.start) < f { continue }
+                        if let t = options.to, Double(c.start) >= t { continue }
+                        writeCandle(c, asset: asset, csvName: withAsset ? name : nil, timeframe: target)
+                    }
+                    continue
+                }
                 for start in bucket.candles.keys.sorted() {
                     if let f = options.from, Double(start) < f { continue }
                     if let t = options.to, Double(start) >= t { continue }
@@ -192,6 +222,26 @@ package final class ArchiveExporter {
         }
         drain(force: true)
         return summary
+    }
+
+    /// The records in start order, the last of each start kept (what a dictionary by start
+    /// and a sort give), or nil when a start is not a multiple of `seconds` (the bucket then
+    /// merges it, as for a resampling). Records arrive in order: then this is one pass.
+    static func lastPerStart(_ records: [CandleRecord], alignedTo seconds: Int64) -> [CandleRecord]? {
+        guard seconds > 0, records.allSatisfy({ $0.start % seconds == 0 }) else { return nil }
+        if zip(records, records.dropFirst()).allSatisfy({ $0.start < $1.start }) { return records }
+        // Revised or out-of-order records: sort by start, file order within a start, keep the last.
+        let order = records.indices.sorted { (records[$0].start, $0) < (records[$1].start, $1) }
+        var out: [CandleRecord] = []
+        out.reserveCapacity(records.count)
+        for i in order {
+            if let last = out.last, last.start == records[i].start {
+                out[out.count - 1] = records[i]
+            } else {
+                out.append(records[i])
+            }
+        }
+        return out
     }
 
     // MARK: - Ticks
@@ -271,6 +321,11 @@ package final class ArchiveExporter {
     // MARK: - Candles
 
     private func writeCandle(_ c: CandleRecord, asset: String, csvName: [UInt8]?, timeframe: Int) {
+        if let candleRecords {
+            candleRecords(c)
+            summary.rows += 1
+            return
+        }
         if options.format == .csv {
             if options.time == .iso {
                 out.write(Double(c.start), with: &timestamps)

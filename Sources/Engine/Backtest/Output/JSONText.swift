@@ -10,8 +10,9 @@ extension JSONWriter {
     /// Appends text that is already JSON.
     package mutating func json(_ text: String) { raw(Array(text.utf8)) }
 
-    /// Appends a double in Swift's `description` form (`null` when not finite).
-    package mutating func float(_ v: Double) { json(Self.format(v)) }
+    /// Appends a double in Swift's `description` form (`null` when not finite), written digit by
+    /// digit (``numberAsDescription(_:)``).
+    package mutating func float(_ v: Double) { numberAsDescription(v) }
 
     /// Appends an integer.
     package mutating func int(_ v: Int) { integer(Int64(v)) }

@@ -9,8 +9,10 @@ import Indicators
 package enum AnalysisCandleLoader {
     /// What was read.
     package struct Loaded: Sendable {
-        /// Candles in file order.
-        package var candles: [AnalysisCandle]
+        /// Candles in file order, column by column.
+        package var columns: CandleColumns
+        /// Candles in file order, one value each (built from ``columns`` on every call).
+        package var candles: [AnalysisCandle] { columns.rows }
         /// `data (EURUSD_otc, 1m)` or the CSV path, for summaries and report titles.
         package var label: String
         /// Chunks read only up to damage (for a warning).
@@ -21,6 +23,19 @@ package enum AnalysisCandleLoader {
         /// `N records skipped: absurd values`, or nil when none was.
         package var skippedNote: String? {
             skippedAbsurd > 0 ? "\(skippedAbsurd) record\(skippedAbsurd == 1 ? "" : "s") skipped: absurd values" : nil
+        }
+
+        /// What was read, as columns.
+        package init(columns: CandleColumns, label: String, damaged: [String] = [], skippedAbsurd: Int = 0) {
+            self.columns = columns
+            self.label = label
+            self.damaged = damaged
+            self.skippedAbsurd = skippedAbsurd
+        }
+
+        /// What was read, as candle values.
+        package init(candles: [AnalysisCandle], label: String, damaged: [String] = [], skippedAbsurd: Int = 0) {
+            self.init(columns: CandleColumns(candles), label: label, damaged: damaged, skippedAbsurd: skippedAbsurd)
         }
     }
 
@@ -41,30 +56,31 @@ package enum AnalysisCandleLoader {
             throw .message("\(input): no such file or directory")
         }
         let loaded = isDirectory.boolValue ? try archive(input, asset: asset, timeframe: timeframe) : try csv(input)
-        guard !loaded.candles.isEmpty else { throw .message("\(input): no candles") }
+        guard !loaded.columns.isEmpty else { throw .message("\(input): no candles") }
         return loaded
     }
 
-    /// Reads a candle CSV file.
+    /// Reads a candle CSV file (``CandleCSVReader``: bytes, one pass, into columns).
     package static func csv(_ path: String) throws(Failure) -> Loaded {
         do {
-            return Loaded(candles: try CandleCSV.load(path: path), label: path)
+            return Loaded(columns: try CandleCSVReader.read(path: path), label: path)
         } catch {
             throw .message(error.message)
         }
     }
 
-    /// Reads candles from an archive directory. The exported CSV is parsed piece by piece as
-    /// the exporter hands it over (about 1 MB at a time), never held whole.
+    /// Reads candles from an archive directory: the candles `qflux export --kind candles` would
+    /// write, taken from the records straight into columns (no text in between). An archived
+    /// candle has no volume: 1000, as a CSV without one.
     package static func archive(_ directory: String, asset: String?, timeframe: Timeframe?) throws(Failure) -> Loaded {
         var options = ExportOptions(kind: .candles, asset: asset, format: .csv, time: .epoch)
         options.timeframe = timeframe
-        var parser = PieceParser()
+        var columns = CandleColumns()
         let exporter = ArchiveExporter(
             directory: directory, options: options,
-            sink: { chunk in
-                parser.add(chunk)
-                return parser.error == nil
+            candles: { c in
+                columns.append(
+                    timestamp: Double(c.start), open: c.open, high: c.high, low: c.low, close: c.close, volume: 1000)
             })
         let summary: ExportSummary
         do {
@@ -75,64 +91,24 @@ package enum AnalysisCandleLoader {
             }
             throw .archive(error)
         }
-        parser.finish()
         if summary.assets.count > 1 {
             throw .message(
                 "\(directory) holds several assets (\(summary.assets.joined(separator: ", "))): choose one with --asset"
             )
         }
-        if let error = parser.error { throw .message("\(directory): \(error.description)") }
         let asset = summary.assets.first ?? asset ?? "?"
-        let tf = timeframe?.description ?? timeframeName(parser.candles)
+        let tf = timeframe?.description ?? timeframeName(columns.timestamps)
         return Loaded(
-            candles: parser.candles, label: "\(directory) (\(asset), \(tf))", damaged: summary.damaged,
+            columns: columns, label: "\(directory) (\(asset), \(tf))", damaged: summary.damaged,
             skippedAbsurd: summary.skippedAbsurd)
     }
 
     /// The spacing of the first two candles as a timeframe name (for labels only).
-    private static func timeframeName(_ candles: [AnalysisCandle]) -> String {
-        guard candles.count > 1 else { return "1 candle" }
+    private static func timeframeName(_ timestamps: [Double]) -> String {
+        guard timestamps.count > 1 else { return "1 candle" }
         // Checked: Int(x) of a NaN or huge Double traps.
-        guard let s = Int(exactly: (candles[1].timestamp - candles[0].timestamp).rounded()), s > 0, s <= 31_536_000
+        guard let s = Int(exactly: (timestamps[1] - timestamps[0]).rounded()), s > 0, s <= 31_536_000
         else { return "?" }
         return Timeframe(seconds: s).description
-    }
-}
-
-/// Parses exported candle CSV as it arrives: whole lines are parsed with the header line in
-/// front (so columns are found by name), a cut line waits for the next piece.
-private struct PieceParser {
-    var candles: [AnalysisCandle] = []
-    var error: CandleCSVError?
-    private var header: [UInt8]?
-    private var rest: [UInt8] = []
-
-    mutating func add(_ bytes: UnsafeRawBufferPointer) {
-        guard error == nil else { return }
-        rest.append(contentsOf: bytes)
-        guard let lastNewline = rest.lastIndex(of: 0x0A) else { return }
-        var lines = Array(rest[...lastNewline])
-        rest.removeSubrange(...lastNewline)
-        if header == nil, let end = lines.firstIndex(of: 0x0A) {
-            header = Array(lines[...end])
-            lines.removeSubrange(...end)
-        }
-        parse(lines)
-    }
-
-    mutating func finish() {
-        guard error == nil, !rest.isEmpty else { return }
-        if header == nil { header = rest + [0x0A]; rest = []; return }
-        parse(rest)
-        rest = []
-    }
-
-    private mutating func parse(_ lines: [UInt8]) {
-        guard !lines.isEmpty else { return }
-        do {
-            candles += try CandleCSV.parse(String(decoding: (header ?? []) + lines, as: UTF8.self))
-        } catch {
-            self.error = error
-        }
     }
 }

@@ -53,7 +53,7 @@ struct AnalysisRequestInput: Sendable {
         } catch {
             throw DataSourceRequestError(Self.message(error, absolute: absolute, shown: entry.path))
         }
-        guard !loaded.candles.isEmpty else { throw DataSourceRequestError("\(entry.path): no candles") }
+        guard !loaded.columns.isEmpty else { throw DataSourceRequestError("\(entry.path): no candles") }
         return (loaded.candles, entry, loaded.skippedAbsurd)
     }
 

@@ -18,24 +18,3 @@ package struct EMA: StreamingIndicator {
     /// Commits the step.
     package mutating func commit(_ step: EMACore.Step, candle: AnalysisCandle) { core.commit(step) }
 }
-
-// + concrete push/preview: the same as `StreamingIndicator.push` / `preview`, written out for this
-// type so callers in other modules get direct, specialised calls.
-extension EMA {
-    /// Commits a closed candle; one not newer than the last committed candle is ignored.
-    @discardableResult
-    package mutating func push(_ candle: AnalysisCandle) -> Double? {
-        if let last = lastTimestamp, candle.timestamp <= last { return current }
-        let s = step(for: candle)
-        commit(s, candle: candle)
-        lastTimestamp = candle.timestamp
-        current = output(of: s)
-        return current
-    }
-
-    /// The value as if the forming `candle` were appended; changes nothing.
-    package func preview(_ candle: AnalysisCandle) -> Double? {
-        if let last = lastTimestamp, candle.timestamp <= last { return current }
-        return output(of: step(for: candle))
-    }
-}

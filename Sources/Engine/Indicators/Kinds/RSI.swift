@@ -76,8 +76,8 @@ package struct RSI: StreamingIndicator {
     }
 }
 
-// + concrete push/preview: the same as `StreamingIndicator.push` / `preview`, written out for this
-// type so callers in other modules get direct, specialised calls.
+// + push with a fast path past the seeding (Wilder's update in place, no Step). `preview` is the
+// protocol's default.
 extension RSI {
     /// Commits a closed candle; one not newer than the last committed candle is ignored.
     @discardableResult
@@ -107,11 +107,5 @@ extension RSI {
         lastTimestamp = candle.timestamp
         current = output(of: s)
         return current
-    }
-
-    /// The value as if the forming `candle` were appended; changes nothing.
-    package func preview(_ candle: AnalysisCandle) -> Double? {
-        if let last = lastTimestamp, candle.timestamp <= last { return current }
-        return output(of: step(for: candle))
     }
 }

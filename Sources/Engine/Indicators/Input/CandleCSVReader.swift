@@ -1,0 +1,185 @@
+import FastDecode
+
+/// Reads candle CSV from bytes in one pass into columns: the rules of ``CandleCSV`` (its
+/// documentation lists them) without a String, Character or Substring per field. Lines and
+/// fields are byte ranges; numbers go through ``DecimalBytes`` (the same Double as `Double(_:)`),
+/// times through ``TimestampParser/parse(_:count:)``. Only a header line and an error's message
+/// are made into text.
+///
+/// Lines end at `\n`; one `\r` before it is dropped (CRLF files). Fields are split at every `,`
+/// and trimmed of spaces, tabs and double quotes (quoted fields without commas inside).
+package enum CandleCSVReader {
+    /// Column positions of one file.
+    private struct Layout {
+        var timestamp: Int
+        var open: Int
+        var high: Int
+        var low: Int
+        var close: Int
+        var volume: Int?
+
+        /// The original tool's order `timestamp,open,close,high,low,volume`.
+        static let original = Layout(timestamp: 0, open: 1, high: 3, low: 4, close: 2, volume: 5)
+    }
+
+    /// Reads the candles of CSV `bytes` (in file order).
+    package static func read(_ bytes: UnsafeRawBufferPointer) throws(CandleCSVError) -> CandleColumns {
+        var columns = CandleColumns()
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
+            return columns
+        }
+        let end = bytes.count
+        var layout: Layout?
+        // Trimmed field ranges of the current line, reused for every line.
+        var starts: [Int] = []
+        var ends: [Int] = []
+        starts.reserveCapacity(16)
+        ends.reserveCapacity(16)
+        var lineNumber = 0
+        var lineStart = 0
+        var fieldStart = 0
+        var blank = true
+        var i = 0
+        while true {
+            let atEnd = i == end
+            let c: UInt8 = atEnd ? 0x0A : base[i]
+            if c == UInt8(ascii: ",") {
+                appendField(base, fieldStart, i, &starts, &ends)
+                fieldStart = i + 1
+                blank = false
+            } else if c == 0x0A {
+                lineNumber += 1
+                var lineEnd = i
+                if lineEnd > lineStart && base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                if !blank {
+                    appendField(base, fieldStart, lineEnd, &starts, &ends)
+                    try starts.withUnsafeBufferPointer { s throws(CandleCSVError) in
+                        try ends.withUnsafeBufferPointer { e throws(CandleCSVError) in
+                            if layout == nil {
+                                let first = e[0] - s[0]
+                                if TimestampParser.parse(base + s[0], count: first) == nil {
+                                    layout = try header(base + lineStart, lineEnd - lineStart, line: lineNumber)
+                                    return
+                                }
+                                layout = .original
+                            }
+                            try row(base, s, e, layout!, line: lineNumber, into: &columns)
+                        }
+                    }
+                }
+                starts.removeAll(keepingCapacity: true)
+                ends.removeAll(keepingCapacity: true)
+                if atEnd { break }
+                lineStart = i + 1
+                fieldStart = lineStart
+                blank = true
+            } else if blank && c != 0x20 && c != 0x09 && !(c == 0x0D && (i + 1 == end || base[i + 1] == 0x0A)) {
+                blank = false
+            }
+            i += 1
+        }
+        return columns
+    }
+
+    /// Reads a CSV file; errors are worded as ``CandleCSV/load(path:)`` words them.
+    package static func read(path: String) throws(CandleCSVError) -> CandleColumns {
+        guard let bytes = readFileBytes(path) else { throw CandleCSVError(line: 0, "cannot read \(path)") }
+        do {
+            return try bytes.withUnsafeBytes { b in Result { () throws(CandleCSVError) in try read(b) } }.get()
+        } catch {
+            throw CandleCSVError(
+                line: error.line, "\(path): " + (error.line > 0 ? "line \(error.line): " : "") + error.message)
+        }
+    }
+
+    @inline(__always)
+    private static func isTrimmed(_ c: UInt8) -> Bool {
+        c == 0x20 || c == 0x09 || c == UInt8(ascii: "\"")
+    }
+
+    @inline(__always)
+    private static func appendField(
+        _ base: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ starts: inout [Int], _ ends: inout [Int]
+    ) {
+        var s = start
+        var e = end
+        while s < e && isTrimmed(base[s]) { s += 1 }
+        while e > s && isTrimmed(base[e - 1]) { e -= 1 }
+        starts.append(s)
+        ends.append(e)
+    }
+
+    /// A header line: the columns by name (`time`/`date`/`datetime` = `timestamp`, any case; the
+    /// first of a repeated name counts). Made into text: it happens once per file.
+    private static func header(_ p: UnsafePointer<UInt8>, _ n: Int, line: Int) throws(CandleCSVError) -> Layout {
+        var map: [String: Int] = [:]
+        let text = DecimalBytes.text(p, n)
+        for (i, raw) in text.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            var f = raw
+            while let c = f.first, c == " " || c == "\t" || c == "\"" { f.removeFirst() }
+            while let c = f.last, c == " " || c == "\t" || c == "\"" { f.removeLast() }
+            var name = f.lowercased()
+            if name == "time" || name == "date" || name == "datetime" { name = "timestamp" }
+            if ["timestamp", "open", "high", "low", "close", "volume"].contains(name) && map[name] == nil {
+                map[name] = i
+            }
+        }
+        for needed in ["timestamp", "open", "high", "low", "close"] where map[needed] == nil {
+            throw CandleCSVError(
+                line: line, "header has no \"\(needed)\" column (expected timestamp,open,close,high,low[,volume])")
+        }
+        return Layout(
+            timestamp: map["timestamp"]!, open: map["open"]!, high: map["high"]!, low: map["low"]!,
+            close: map["close"]!, volume: map["volume"])
+    }
+
+    /// One data line into `columns`; checks in the order the String reader made them (time,
+    /// volume, open, high, low, close), so the first problem reported is the same.
+    @inline(__always)
+    private static func row(
+        _ base: UnsafePointer<UInt8>, _ s: UnsafeBufferPointer<Int>, _ e: UnsafeBufferPointer<Int>, _ layout: Layout,
+        line: Int, into columns: inout CandleColumns
+    ) throws(CandleCSVError) {
+        let count = s.count
+        func field(_ i: Int) throws(CandleCSVError) -> (UnsafePointer<UInt8>, Int) {
+            guard i < count else {
+                throw CandleCSVError(line: line, "expected at least \(i + 1) fields, found \(count)")
+            }
+            return (base + s[i], e[i] - s[i])
+        }
+        func price(_ name: StaticString, _ i: Int) throws(CandleCSVError) -> Double {
+            let (p, n) = try field(i)
+            guard let v = DecimalBytes.double(p, n), v.isFinite else {
+                throw CandleCSVError(line: line, "\(name) \"\(DecimalBytes.text(p, n))\" is not a number")
+            }
+            guard MarketLimits.isSane(price: v) else {
+                throw CandleCSVError(line: line, "\(name) \"\(DecimalBytes.text(p, n))\" is not a plausible price")
+            }
+            return v
+        }
+        let (tp, tn) = try field(layout.timestamp)
+        guard let timestamp = TimestampParser.parse(tp, count: tn) else {
+            throw CandleCSVError(
+                line: line,
+                "timestamp \"\(DecimalBytes.text(tp, tn))\" is not a time (expected YYYY-mm-dd HH:MM:SS, ISO 8601 or epoch seconds)"
+            )
+        }
+        guard MarketLimits.isSane(time: timestamp) else {
+            throw CandleCSVError(
+                line: line, "timestamp \"\(DecimalBytes.text(tp, tn))\" is not a plausible market time")
+        }
+        var volume = 1000.0
+        if let vi = layout.volume, vi < count, e[vi] > s[vi] {
+            let p = base + s[vi], n = e[vi] - s[vi]
+            guard let v = DecimalBytes.double(p, n), v.isFinite else {
+                throw CandleCSVError(line: line, "volume \"\(DecimalBytes.text(p, n))\" is not a number")
+            }
+            volume = v
+        }
+        let open = try price("open", layout.open)
+        let high = try price("high", layout.high)
+        let low = try price("low", layout.low)
+        let close = try price("close", layout.close)
+        columns.append(timestamp: timestamp, open: open, high: high, low: low, close: close, volume: volume)
+    }
+}
