@@ -32,7 +32,10 @@ enum Dependency {
 
     /// Every dependency: whether it is here, and the skip reason that says what to install.
     static var all: [(present: Bool, reason: Comment)] {
-        [(python, needsPython), (chromium, needsChromium), (lz4, needsLZ4), (prlimit, needsPrlimit)]
+        [
+            (python, needsPython), (chromium, needsChromium), (lz4, needsLZ4), (prlimit, needsPrlimit),
+            (postgres, needsPostgres),
+        ]
     }
 
     /// `lz4Path`, for tests already skipped when it is missing.

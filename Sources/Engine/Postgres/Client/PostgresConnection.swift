@@ -22,8 +22,7 @@ package final class PostgresConnection {
         let keywords = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
         defer {
-            keywords.forEach { free($0) }
-            values.forEach { free($0) }
+            for pointer in keywords + values { free(pointer) }
         }
         var keywordPointers: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
         var valuePointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
@@ -88,7 +87,7 @@ package final class PostgresConnection {
     @discardableResult
     package func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> [[String?]] {
         let copies = parameters.map { $0.map { strdup($0) } ?? nil }
-        defer { copies.forEach { free($0) } }
+        defer { for pointer in copies { free(pointer) } }
         let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
         let result = pointers.withUnsafeBufferPointer {
             PQexecParams(connection, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0)
