@@ -212,7 +212,7 @@ struct PostgresStage: BenchStage {
             Figure(
                 stage: name, name: "archiver at 20 k ticks/s published: lag max", value: sorted.last!, unit: "s",
                 target: .atMost(1),
-                note: "p99 \(formatNumber(p99)) s; lag: now − publish time of the newest committed tick's successor"),
+                note: "p99 \(formatNumber(p99)) s; lag: now − publish time of the oldest tick not yet committed"),
         ]
     }
 

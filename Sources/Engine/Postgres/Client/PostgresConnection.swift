@@ -172,6 +172,13 @@ package final class PostgresConnection {
         }
         let message = PostgresError.oneLine(String(cString: PQresultErrorMessage(result)))
         let state = PQresultErrorField(result, qf_pq_diag_sqlstate()).map { String(cString: $0) }
+        // The server going away (57P01 admin shutdown, 57P02, 57P03), a connection exception
+        // (08…), resources (53…: disk full, too many connections) or a serialization failure
+        // or deadlock (40…): worth a new connection and another try, not a refusal.
+        if let state, ["08", "57P", "53", "40"].contains(where: { state.hasPrefix($0) }) {
+            throw PostgresError(
+                .connectionLost, "PostgreSQL at \(redactedURI) failed \(Self.verb(sql)): \(message)", sqlState: state)
+        }
         throw PostgresError(.statement, "PostgreSQL refused \(Self.verb(sql)): \(message)", sqlState: state)
     }
 
