@@ -91,4 +91,63 @@ struct PostgresArchiverProcessTests {
         // The offsets table holds each tick stream's last id.
         #expect(pg.integer("SELECT count(*) FROM qflux_stream_offsets WHERE stream LIKE 'qflux:ticks:%'") == 3)
     }
+
+    @Test(
+        "--data-dir and --to together: both get every tick; candle revisions keep the last; malformed and absurd entries never stored; a Redis restart loses nothing"
+    )
+    func bothTargetsAndRedisRestart() throws {
+        guard let qflux = builtQflux() else { return }
+        let redis = try RedisTestServer()
+        let pg = try PostgresTestServer()
+        let dir = TempDir()
+        let data = dir.path + "/data"
+        let c = try redis.connect()
+        let key = RedisStreamLayout.ticksKey("EURUSD_otc")
+        let candleKey = "qflux:candles:1m:EURUSD_otc"
+        try c.command(["SADD", RedisStreamLayout.assetsKey, "EURUSD_otc"])
+        try publishEntries(
+            c, key, (0..<60).map { tickFields(1_700_000_000 + Double($0) * 0.25, 1.08 + Double($0) * 1e-5) })
+        try publishEntries(c, key, [["time", "0x1p30", "price", "1.1"], tickFields(1e308, 1.1), ["price", "1.2"]])
+        let candle = { (close: Double) in
+            [
+                "time", "1700000040", "open", "1.1", "high", "1.2", "low", "1.0", "close", close.description, "volume",
+                "7",
+            ]
+        }
+        try publishEntries(c, candleKey, [candle(1.15), candle(1.17)])
+        let archiver = try QfluxChild(
+            qflux,
+            [
+                "archive", "--from", redis.url, "--data-dir", data, "--to", pg.uri(), "--consumer", "both",
+                "--sync-interval", "0.05",
+            ])
+        let ticksNow = { pg.integer("SELECT count(*) FROM historical_ticks") }
+        #expect(
+            waitUntil(30) { ticksNow() == 60 && archivedCount(data) == 60 },
+            "PostgreSQL \(ticksNow()), archive \(archivedCount(data)): \(archiver.stderr.suffix(1500))")
+        #expect(waitUntil(10) { pg.integer("SELECT count(*) FROM candles") == 1 })
+        let close = try pg.connect().query(
+            "SELECT close, volume FROM candles WHERE pair = 'EURUSD_otc' AND timeframe = 60")
+        #expect(close.first?[0].flatMap(Double.init) == 1.17 && close.first?[1] == "7", "\(close)")
+
+        // Redis restarts without persistence: streams and groups are gone; new ticks follow.
+        redis.stop()
+        try redis.start()
+        let c2 = try redis.connect()
+        try c2.command(["SADD", RedisStreamLayout.assetsKey, "EURUSD_otc"])
+        try publishEntries(
+            c2, key, (60..<100).map { tickFields(1_700_000_000 + Double($0) * 0.25, 1.08 + Double($0) * 1e-5) })
+        #expect(
+            waitUntil(30) { ticksNow() == 100 && archivedCount(data) == 100 },
+            "PostgreSQL \(ticksNow()), archive \(archivedCount(data)): \(archiver.stderr.suffix(1500))")
+        let exit = archiver.stop(SIGTERM, timeout: 20)
+        #expect(exit?.status == 0, "\(archiver.stderr.suffix(1500))")
+        let stderr = archiver.stderr
+        #expect(stderr.contains("PostgreSQL archiver stopped: 100 ticks and "), "\(stderr.suffix(1500))")
+        #expect(stderr.contains("2 malformed and 1 absurd"), "\(stderr.suffix(1500))")
+        #expect(stderr.contains("stopped: 100 ticks archived"), "\(stderr.suffix(1500))")
+        #expect(ticksNow() == 100)
+        let distinct = pg.integer("SELECT count(DISTINCT timestamp) FROM historical_ticks")
+        #expect(distinct == 100, "ticks 250 ms apart are 100 distinct millisecond timestamps")
+    }
 }
