@@ -15,6 +15,7 @@ struct PostgresURITests {
                 == "postgresql://u@h/d?password=***&sslmode=verify-full")
         #expect(PostgresURI.redact("host=h password=pw dbname=d") == "host=h password=*** dbname=d")
         #expect(PostgresURI.redact("postgresql://h:5432/d") == "postgresql://h:5432/d")
+        #expect(PostgresURI.redact("mysql://x:pw@h/d") == "mysql://x:***@h/d")
         // '@' inside the password (percent-encoding forgotten): the last '@' ends the user info
         #expect(PostgresURI.redact("postgresql://u:a@b@h/d") == "postgresql://u:***@h/d")
     }

@@ -9,6 +9,9 @@ extension ExportCommand {
         text.hasPrefix("postgresql://") || text.hasPrefix("postgres://")
     }
 
+    /// `--to` as shown in a message: a mistyped URI without its password.
+    static func redacted(_ text: String) -> String { PostgresURI.redact(text) }
+
     func validatePostgres() throws {
         guard let to, Self.isPostgresURI(to) else { return }
         let unused = [("--timeframe", timeframe), ("--from", from), ("--output", output)].filter { $0.1 != nil }

@@ -99,7 +99,7 @@ struct ExportCommand: ParsableCommand {
         }
         if let to, !Self.isPostgresURI(to) {
             guard let t = UTCTime.parse(to) else {
-                throw ValidationError("--to: '\(to)' is neither epoch seconds nor ISO-8601")
+                throw ValidationError("--to: '\(Self.redacted(to))' is neither epoch seconds nor ISO-8601")
             }
             options.to = t
         }

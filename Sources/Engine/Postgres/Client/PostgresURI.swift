@@ -1,3 +1,5 @@
+import Foundation
+
 /// Connection URIs as they may appear in a message: without a password.
 package enum PostgresURI {
     /// `uri` with any password replaced by `***`: the `user:password@` part of a
@@ -6,16 +8,16 @@ package enum PostgresURI {
     /// so a message still says where qflux tried to connect.
     package static func redact(_ uri: String) -> String {
         var text = uri
-        for scheme in ["postgresql://", "postgres://"] where text.hasPrefix(scheme) {
-            let rest = text.dropFirst(scheme.count)
+        // Any scheme (a mistyped `postgresq://` or `mysql://` is redacted too).
+        if let schemeEnd = text.range(of: "://") {
+            let scheme = String(text[..<schemeEnd.upperBound])
+            let rest = text[schemeEnd.upperBound...]
             let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
             let authority = rest[rest.startIndex..<authorityEnd]
             if let at = authority.lastIndex(of: "@") {
                 let userInfo = authority[authority.startIndex..<at]
                 if let colon = userInfo.firstIndex(of: ":") {
-                    text =
-                        scheme + String(userInfo[userInfo.startIndex..<colon]) + ":***"
-                        + String(rest[at...])
+                    text = scheme + String(userInfo[userInfo.startIndex..<colon]) + ":***" + String(rest[at...])
                 }
             }
         }
