@@ -3,7 +3,7 @@
 //
 // Targets (docs/architecture.md has the graph): Sources/CSupport holds the C edge, one target per
 // C library – the decode shim over simdjson (CDecodeShim, a C/C++ target) and system-library
-// modules for libwebsockets, lz4, hiredis and epoll, each used only by its owner. FastDecode turns
+// modules for libwebsockets, lz4, hiredis, libpq and epoll, each used only by its owner. FastDecode turns
 // bytes into market events; each concept under Sources/Engine is its own target; `Engine` (in
 // Sources/Engine/Engine) is the composition root that wires sources → pipeline → sinks.
 //
@@ -66,6 +66,7 @@ let package = Package(
         // warns about on every build); the header is <hiredis/hiredis.h> under /usr/include anyway.
         cLibrary("CHiredis", apt: ["libhiredis-dev"]),
         cLibrary("CEpoll"),
+        cLibrary("CLibPQ", pkgConfig: "libpq", apt: ["libpq-dev"]),
 
         // Small shared targets.
         concept("ThreadSupport", []),
@@ -104,6 +105,9 @@ let package = Package(
                 "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "Metrics", "FastDecode", "CHiredis",
                 logging,
             ]),
+        concept(
+            "Postgres",
+            ["CLibPQ", "RedisBridge", "Archive", "Candles", "FastDecode", "TextWriters", "ThreadSupport", logging]),
         // The composition root: ring, pipeline, sinks, wiring.
         concept(
             "Engine",
@@ -118,7 +122,7 @@ let package = Package(
             dependencies: [
                 "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "TextWriters",
                 "RedisBridge", "Indicators", "Backtest", "Collect", "MarketSource", "Metrics", "ThreadSupport",
-                argumentParser, logging,
+                "Postgres", argumentParser, logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -127,7 +131,7 @@ let package = Package(
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ThreadSupport", "ChromeCDP", "Demo", "SocketIOServer",
                 "FastDecode", "TextWriters", "CDecodeShim", "CEpoll", "LibWebSockets", "RedisBridge", "Indicators",
-                "Backtest", "MarketSource", "Metrics", logging,
+                "Backtest", "MarketSource", "Metrics", "Postgres", logging,
             ],
             exclude: ["Scripts"],  // the bench's Python programs, found at run time (BenchScripts)
             swiftSettings: swiftSettings
@@ -144,7 +148,7 @@ let package = Package(
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ThreadSupport", "ChromeCDP", "Demo", "SocketIOServer",
                 "MarketSource", "Metrics", "FastDecode", "TextWriters", "RedisBridge", "Indicators", "Backtest",
-                "Collect", "CLZ4", logging,
+                "Collect", "CLZ4", "Postgres", logging,
             ],
             path: "Tests/EngineTests",
             exclude: ["Scripts"],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything qflux needs on a fresh Debian 12 machine (idempotent; root or sudo).
-#   scripts/setup.sh          build dependencies (simdjson, lz4, libwebsockets, hiredis)
-#   scripts/setup.sh --test   plus what the tests use: lz4 CLI, headless Chromium, redis-server, python-socketio, lz4 for Python
+#   scripts/setup.sh          build dependencies (simdjson, lz4, libwebsockets, hiredis, libpq)
+#   scripts/setup.sh --test   plus what the tests use: lz4 CLI, headless Chromium, redis-server, PostgreSQL 15
+#                             (the tests start their own server; as root it runs as nobody), python-socketio, lz4 for Python
 #   scripts/setup.sh --bench  plus the Python baselines of qflux-bench: Flask-SocketIO under eventlet
 #                             (the original tool's server), python-socketio, orjson, redis-py,
 #                             pandas + TA-Lib
@@ -16,9 +17,13 @@ for arg in "$@"; do
   esac
 done
 
-packages=(libsimdjson-dev liblz4-dev libwebsockets-dev libhiredis-dev pkg-config lz4)
+packages=(libsimdjson-dev liblz4-dev libwebsockets-dev libhiredis-dev libpq-dev pkg-config lz4)
 if [ $want_test = 1 ]; then
-  packages+=(chromium redis-server)
+  packages+=(chromium redis-server postgresql)
+fi
+# qflux-bench's postgres stage starts its own server as well (and times psql \copy)
+if [ $want_bench = 1 ]; then
+  packages+=(postgresql)
 fi
 
 missing=()

@@ -16,6 +16,7 @@ let stages: [any BenchStage] = [
     FanoutMaxStage(),
     LatencyStage(),
     RedisStage(),
+    PostgresStage(),
     BacktestStage(),
     AnalysisStage(),
 ]

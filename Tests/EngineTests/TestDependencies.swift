@@ -38,7 +38,7 @@ enum Dependency {
     static var all: [(present: Bool, reason: Comment)] {
         [
             (python, needsPython), (talib, needsTALib), (chromium, needsChromium), (lz4, needsLZ4),
-            (prlimit, needsPrlimit),
+            (prlimit, needsPrlimit), (postgres, needsPostgres),
         ]
     }
 

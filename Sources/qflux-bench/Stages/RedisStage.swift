@@ -208,8 +208,8 @@ private final class TimingFeeder: FrameFeeder, @unchecked Sendable {
     }
 }
 
-/// A redis-server for the bench: a free port on 127.0.0.1, no persistence.
-private final class BenchRedisServer {
+/// A redis-server for the bench: a free port on 127.0.0.1, no persistence (also the postgres stage's).
+final class BenchRedisServer {
     let process = Process()
     let address: RedisAddress
 

@@ -2,10 +2,12 @@ import Archive
 import ArgumentParser
 import Foundation
 import Logging
+import Postgres
 import RedisBridge
 import Synchronization
 
-/// `qflux archive --from redis://… --data-dir D`: an archiver node fed by Redis Streams.
+/// `qflux archive --from redis://… --data-dir D [--to postgresql://…]`: an archiver node fed by
+/// Redis Streams, into a qflux archive, PostgreSQL (ArchiveNodeCommand+Postgres.swift), or both.
 struct ArchiveNodeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "archive",
@@ -25,6 +27,13 @@ struct ArchiveNodeCommand: ParsableCommand {
 
             Ctrl-C (SIGINT), SIGTERM or SIGHUP makes everything durable, acknowledges it, closes the chunks \
             and exits 0. See docs/redis.md.
+
+            With --to postgresql://URI (alone or beside --data-dir) the ticks go into the table \
+            historical_ticks and closed candles into candles, each entry exactly once: the rows and \
+            the last stream id commit in one transaction (table qflux_stream_offsets), XACK follows. \
+            That archiver has its own consumer group (--postgres-group). The URI is libpq's: \
+            sslmode and the other TLS parameters pass through, the password comes from the URI, \
+            PGPASSWORD or ~/.pgpass; messages never show it. See docs/postgres.md.
             """
     )
 
@@ -34,7 +43,17 @@ struct ArchiveNodeCommand: ParsableCommand {
     var from: String
 
     @Option(name: .customLong("data-dir"), help: "Where to write the archive (created when missing).")
-    var dataDir: String
+    var dataDir: String?
+
+    @Option(
+        name: .customLong("to"),
+        help: ArgumentHelp(
+            "Also (or instead) write ticks and candles to PostgreSQL (docs/postgres.md).",
+            valueName: "postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DB[?sslmode=…]"))
+    var to: String?
+
+    @Option(name: .customLong("postgres-group"), help: "Consumer group of the PostgreSQL archiver (with --to).")
+    var postgresGroup: String = PostgresArchiver.defaultGroup
 
     @Option(help: "Consumer group name.")
     var group: String = RedisStreamLayout.defaultGroup
@@ -53,7 +72,9 @@ struct ArchiveNodeCommand: ParsableCommand {
 
     func validate() throws {
         do { _ = try RedisAddress(parsing: from) } catch { throw ValidationError("--from: \(error.message)") }
-        guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
+        guard dataDir != nil || to != nil else { throw ValidationError("give --data-dir, --to or both") }
+        guard dataDir?.isEmpty != true else { throw ValidationError("--data-dir must not be empty") }
+        try validatePostgres()
         guard tickChunkSize >= 1 else { throw ValidationError("--tick-chunk-size must be at least 1") }
         guard (0.01...60).contains(syncInterval) else {
             throw ValidationError("--sync-interval must be between 0.01 and 60 seconds")
@@ -71,15 +92,17 @@ struct ArchiveNodeCommand: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "qflux.archive")
+        signal(SIGPIPE, SIG_IGN)
+        StopSignals.install()
+        guard let dataDir else { return try runPostgres(logger: logger) }
+        let postgres = try to.map { _ in try startPostgres(logger: logger) }
+        defer { try? postgres?.finish() }
         var config = RedisArchiver.Configuration(address: try RedisAddress(parsing: from), directory: dataDir)
         config.group = group
         config.consumer = consumer ?? "archiver-\(ProcessInfo.processInfo.hostName)"
         config.tickChunkSize = tickChunkSize
         config.syncInterval = syncInterval
         config.claimIdle = claimIdle
-
-        signal(SIGPIPE, SIG_IGN)
-        StopSignals.install()
 
         let archiver: RedisArchiver
         do {
@@ -101,6 +124,7 @@ struct ArchiveNodeCommand: ParsableCommand {
                     + "(durable) and \(s.acknowledged) entries acknowledged before it; entries read after the last durability "
                     + "point stay pending in Redis for the next run")
         }
+        try postgres?.finish()
         let s = archiver.statistics
         StandardStreams.err(
             "qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed and \(s.absurd) absurd entries refused, \(s.skippedStreams) streams skipped (\(s.streamErrors) error replies about one stream), \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects"

@@ -28,6 +28,11 @@ struct ExportCommand: ParsableCommand {
             A candle archived several times (revised) is exported once, as its last record. Chunks \
             cut short by a crash are read up to their last complete block; a note on standard error \
             lists them, and damaged chunks.
+
+            With --to postgresql://URI the records are loaded into PostgreSQL instead (COPY): ticks \
+            into historical_ticks, candles (stored ones; --kind candles) into candles. A rerun adds \
+            nothing (loaded chunks are kept in qflux_loaded_chunks). Only --asset, --kind and --quiet \
+            apply there. See docs/postgres.md.
             """,
         aliases: ["decompress"]
     )
@@ -53,7 +58,10 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Start (inclusive): epoch seconds or ISO-8601 UTC (2025-09-03, 2025-09-03T00:33:50Z).")
     var from: String?
 
-    @Option(help: "End (exclusive): epoch seconds or ISO-8601 UTC.")
+    @Option(
+        help:
+            "End (exclusive): epoch seconds or ISO-8601 UTC. Or a postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DB[?sslmode=…] URI: load into PostgreSQL instead (COPY; idempotent; docs/postgres.md)."
+    )
     var to: String?
 
     @Option(help: "Output format: csv or jsonl.")
@@ -72,6 +80,7 @@ struct ExportCommand: ParsableCommand {
     static let outputMode: mode_t = 0o644
 
     func validate() throws {
+        try validatePostgres()
         _ = try parsedOptions()
     }
 
@@ -90,9 +99,9 @@ struct ExportCommand: ParsableCommand {
             }
             options.from = t
         }
-        if let to {
+        if let to, !Self.isPostgresURI(to) {
             guard let t = UTCTime.parse(to) else {
-                throw ValidationError("--to: '\(to)' is neither epoch seconds nor ISO-8601")
+                throw ValidationError("--to: '\(Self.redacted(to))' is neither epoch seconds nor ISO-8601")
             }
             options.to = t
         }
@@ -100,6 +109,7 @@ struct ExportCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let to, Self.isPostgresURI(to) { return try loadIntoPostgres(to) }
         let options = try parsedOptions()
         if kind == .payouts { return try exportPayouts(options) }
         var fd: Int32 = 1
