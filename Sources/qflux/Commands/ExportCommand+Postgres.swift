@@ -18,6 +18,9 @@ extension ExportCommand {
         if let first = unused.first {
             throw ValidationError("\(first.0) does not apply to a load into PostgreSQL (--to postgresql://…)")
         }
+        if let kind = kind?.value, kind != .ticks, kind != .candles {
+            throw ValidationError("--kind \(kind) can't be loaded into PostgreSQL: only ticks and candles have tables")
+        }
     }
 
     func loadIntoPostgres(_ uri: String) throws {

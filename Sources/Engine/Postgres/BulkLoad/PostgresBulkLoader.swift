@@ -107,6 +107,10 @@ package final class PostgresBulkLoader {
             }
         }
         let kind = options.kind ?? (series.contains { $0.kind == .ticks } ? .ticks : .candles)
+        guard kind == .ticks || kind == .candles else {
+            throw .archive(
+                ArchiveError(.noChunks, path: directory, detail: "\(kind) have no table: load ticks or candles"))
+        }
         series = series.filter { $0.kind == kind }
         guard !series.isEmpty else {
             throw .archive(
