@@ -80,6 +80,7 @@ let package = Package(
         concept("Ring", ["ThreadSupport"]),
         concept("Indicators", ["FastDecode"]),
         concept("Backtest", ["Indicators", "TextWriters", "ThreadSupport"]),
+        concept("Signals", ["Backtest", "Indicators"]),
         concept("Candles", ["FastDecode"]),
         concept("LibWebSockets", ["CLibWebSockets", "ThreadSupport"]),
         concept("Archive", ["Candles", "FastDecode", "TextWriters", "ThreadSupport", "CLZ4", logging]),
@@ -159,7 +160,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Indicators", "Backtest", "FastDecode", "TextWriters"],
+            dependencies: ["Indicators", "Backtest", "Signals", "FastDecode", "TextWriters"],
             path: "Tests/AnalysisTests",
             exclude: ["Scripts", "Fixtures"],
             swiftSettings: swiftSettings

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backtest
+import Candles
 import Engine
 import Foundation
 import Indicators
@@ -15,7 +16,10 @@ struct BacktestCommand: ParsableCommand {
             candle i; a trade enters at candle i's close and exits at candle i+EXPIRY's close, staking \
             a fraction of the balance; a won trade pays STAKE × PAYOUT, a lost one costs the stake. \
             The defaults are the original's (payout 0.8, 1 % stake, expiry 1, window 50, ties lost, \
-            10000 to start), so `--strategy quantum_flux` reproduces its results trade for trade.
+            10000 to start), so `--strategy quantum_flux` reproduces its results trade for trade. \
+            `--fill live` scores trades as the signal journal scores live signals (entry at the \
+            decision's last candle, exit at the price at expiry), so `qflux signals` can set the two \
+            side by side.
 
             Strategies:
               quantum_flux     the original's strategy, quirks included (no parameters)
@@ -103,6 +107,12 @@ struct BacktestCommand: ParsableCommand {
 
     @Option(help: "Starting balance.")
     var balance: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Where trades enter and exit: original (the default: entry at candle i's close, one candle after quantum_flux's decision) or live (the signal journal's rule: entry at the close of the decision's last candle, exit at the price at expiry, i.e. the close of the candle ending EXPIRY periods later, or of the last one before it across a gap).",
+            valueName: "rule"))
+    var fill: FillRule?
 
     @Flag(
         help:
@@ -290,6 +300,8 @@ struct BacktestCommand: ParsableCommand {
         if let window { options.window = window }
         if let ties { options.ties = ties }
         if let balance { options.startingBalance = balance }
+        if let fill { options.fill = fill }
+        if let tf = source.timeframe.flatMap(Timeframe.init(parsing:)) { options.period = Double(tf.seconds) }
         if let problem = options.validate() { throw usage(problem) }
         return options
     }
@@ -339,3 +351,4 @@ struct BacktestCommand: ParsableCommand {
 }
 
 extension BacktestOptions.TieRule: ExpressibleByArgument {}
+extension FillRule: ExpressibleByArgument {}

@@ -31,6 +31,10 @@ package struct BacktestOptions: Sendable, Equatable {
     package var ties = TieRule.loss
     /// Balance before the first trade.
     package var startingBalance = 10000.0
+    /// Where trades enter and exit (the original's rule by default).
+    package var fill = FillRule.original
+    /// The candle period in seconds for the live fill (nil: the smallest step between candles).
+    package var period: Double?
 
     /// The original tool's settings.
     package init() {}
