@@ -111,15 +111,15 @@ let package = Package(
             [
                 "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer",
                 "Metrics",
-                "RedisBridge", "Indicators", "Backtest", "FastDecode", "TextWriters", logging,
+                "RedisBridge", "Indicators", "Backtest", "Signals", "FastDecode", "TextWriters", logging,
             ]),
 
         .executableTarget(
             name: "qflux",
             dependencies: [
                 "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "TextWriters",
-                "RedisBridge", "Indicators", "Backtest", "Collect", "MarketSource", "Metrics", "ThreadSupport",
-                argumentParser, logging,
+                "RedisBridge", "Indicators", "Backtest", "Signals", "Collect", "MarketSource", "Metrics",
+                "ThreadSupport", argumentParser, logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -145,7 +145,7 @@ let package = Package(
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ThreadSupport", "ChromeCDP", "Demo", "SocketIOServer",
                 "MarketSource", "Metrics", "FastDecode", "TextWriters", "RedisBridge", "Indicators", "Backtest",
-                "Collect", "CLZ4", logging,
+                "Signals", "Collect", "CLZ4", logging,
             ],
             path: "Tests/EngineTests",
             exclude: ["Scripts"],

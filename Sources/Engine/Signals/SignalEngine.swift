@@ -12,7 +12,7 @@ package final class SignalEngine {
     package struct Counters: Sendable, Equatable {
         /// Closed candles taken in.
         package var candles = 0
-        /// Candles older than or equal to their stream's last one, ignored.
+        /// Candles older than or equal to their stream's last one (revisions), ignored.
         package var outOfOrder = 0
         /// Signals emitted.
         package var signals = 0
@@ -24,6 +24,8 @@ package final class SignalEngine {
         package var refusedEvaluations = 0
         /// Signals dropped because ``SignalLimits/maxPendingSignals`` were waiting.
         package var droppedSignals = 0
+        /// Evaluations rebuilt from the kept candles after older candles arrived.
+        package var rebuilds = 0
         /// Live evaluations.
         package var evaluations = 0
         /// Signals waiting for their expiry.
@@ -43,6 +45,8 @@ package final class SignalEngine {
         var lastClose = 0.0
         var pending: [Signal] = []
         var pendingHead = 0
+        /// The last closed candles, oldest first (at most ``SignalLimits/keptCandles``).
+        var kept: [AnalysisCandle] = []
 
         init(asset: String, timeframe: Int, evaluations: [(spec: Int, evaluator: any SignalEvaluator)]) {
             self.asset = asset
@@ -107,8 +111,11 @@ package final class SignalEngine {
         } else {
             stream = makeStream(key, name: name())
         }
+        let candle = AnalysisCandle(
+            timestamp: Double(start), open: open, high: high, low: low, close: close, volume: 1000)
         guard start > stream.lastStart else {
             counters.outOfOrder += 1
+            rebuild(stream, with: candle, key: key)
             return
         }
         let end = start + Int64(timeframe)
@@ -116,8 +123,10 @@ package final class SignalEngine {
         stream.lastStart = start
         stream.lastClose = close
         if stream.evaluations.isEmpty { return }
-        let candle = AnalysisCandle(
-            timestamp: Double(start), open: open, high: high, low: low, close: close, volume: 1000)
+        if limits.keptCandles > 0 {
+            if stream.kept.count >= limits.keptCandles { stream.kept.removeFirst() }
+            stream.kept.append(candle)
+        }
         for k in stream.evaluations.indices {
             guard let decision = stream.evaluations[k].evaluator.push(candle) else { continue }
             emit(decision, spec: stream.evaluations[k].spec, stream: stream, time: end, price: close)
@@ -137,6 +146,31 @@ package final class SignalEngine {
         let stream = Stream(asset: name, timeframe: key.timeframe, evaluations: evaluations)
         streams[key] = stream
         return stream
+    }
+
+    /// An older (or revised) candle: put it among the kept candles and restart the stream's
+    /// evaluations on them, without signals for the past windows.
+    private func rebuild(_ stream: Stream, with candle: AnalysisCandle, key: StreamKey) {
+        guard !stream.evaluations.isEmpty, limits.keptCandles > 0 else { return }
+        var i = stream.kept.count
+        while i > 0 && stream.kept[i - 1].timestamp > candle.timestamp { i -= 1 }
+        if i > 0 && stream.kept[i - 1].timestamp == candle.timestamp {
+            stream.kept[i - 1] = candle
+        } else {
+            if stream.kept.count >= limits.keptCandles {
+                if i == 0 { return }  // older than every kept candle
+                stream.kept.removeFirst()
+                i -= 1
+            }
+            stream.kept.insert(candle, at: i)
+        }
+        counters.rebuilds += 1
+        for k in stream.evaluations.indices {
+            let evaluator = specs[stream.evaluations[k].spec].makeEvaluator(window: window)
+            for c in stream.kept { _ = evaluator.push(c) }
+            stream.evaluations[k].evaluator = evaluator
+        }
+        if let last = stream.kept.last { stream.lastClose = last.close }
     }
 
     private func settle(_ stream: Stream, end: Int64, close: Double) {

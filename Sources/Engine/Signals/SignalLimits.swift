@@ -9,6 +9,10 @@ package struct SignalLimits: Sendable, Equatable {
     package var maxEvaluations = 16_384
     /// Most signals waiting for their expiry; further signals are dropped (counted).
     package var maxPendingSignals = 65_536
+    /// Closed candles kept per asset × timeframe to rebuild its evaluations when older candles
+    /// arrive after newer ones (a history snapshot after the first live candles). 128 covers
+    /// `quantum_flux`'s 50 closes exactly; indicator strategies restart from these candles.
+    package var keptCandles = 128
 
     /// The defaults above.
     package init() {}

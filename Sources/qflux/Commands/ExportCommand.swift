@@ -36,7 +36,9 @@ struct ExportCommand: ParsableCommand {
     var directory: String
 
     @Option(
-        help: "What to export: ticks or candles (default: candles with --timeframe, else ticks when there are any).")
+        help:
+            "What to export: ticks, candles or signals (the signal journal, --format jsonl only; default: candles with --timeframe, else ticks when there are any)."
+    )
     var kind: KindArgument?
 
     @Option(help: "Only this asset; case and punctuation are ignored (EURUSD_OTC, eur/usd otc).")
@@ -99,6 +101,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let options = try parsedOptions()
+        if kind == .signals { return try exportSignals(options) }
         var fd: Int32 = 1
         if let output {
             fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, Self.outputMode)
@@ -159,8 +162,14 @@ struct ExportCommand: ParsableCommand {
 
 /// `--kind ticks|candles`.
 enum KindArgument: String, ExpressibleByArgument, CaseIterable {
-    case ticks, candles
-    var value: ArchiveKind { self == .ticks ? .ticks : .candles }
+    case ticks, candles, signals
+    var value: ArchiveKind {
+        switch self {
+        case .ticks: .ticks
+        case .candles: .candles
+        case .signals: .signals
+        }
+    }
 }
 
 extension ExportOptions.Format: ExpressibleByArgument {}

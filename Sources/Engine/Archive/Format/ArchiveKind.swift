@@ -4,9 +4,17 @@ package enum ArchiveKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case ticks = 1
     /// Candles of one timeframe.
     case candles = 2
+    /// The signal journal: signals and their results (`SignalRecord`).
+    case signals = 3
 
-    /// `ticks` / `candles`.
-    package var description: String { self == .ticks ? "ticks" : "candles" }
+    /// `ticks` / `candles` / `signals`.
+    package var description: String {
+        switch self {
+        case .ticks: "ticks"
+        case .candles: "candles"
+        case .signals: "signals"
+        }
+    }
 }
 
 /// What `--collect-stream` asks to archive.

@@ -34,7 +34,11 @@ package enum ChunkNaming {
 
     /// `ticks` or `candles_1m`: the folder under the asset's and the name part.
     package static func kindPart(_ kind: ArchiveKind, timeframeSeconds: Int) -> String {
-        kind == .ticks ? "ticks" : "candles_\(Timeframe(seconds: max(timeframeSeconds, 1)))"
+        switch kind {
+        case .ticks: "ticks"
+        case .signals: "signals"
+        case .candles: "candles_\(Timeframe(seconds: max(timeframeSeconds, 1)))"
+        }
     }
 
     /// The folder of a stream, relative to the data directory.
