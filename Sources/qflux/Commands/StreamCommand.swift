@@ -104,6 +104,7 @@ struct StreamCommand: ParsableCommand {
     @OptionGroup var candles: CandleOptions
     @OptionGroup var collect: CollectOptions
     @OptionGroup var publishing: PublishOptions
+    @OptionGroup(title: "Signals") var signalOptions: SignalOptions
 
     func validate() throws {
         do { _ = try CDPAddress(parsing: cdp) } catch { throw ValidationError("--cdp: \(error.cause)") }
@@ -165,7 +166,11 @@ struct StreamCommand: ParsableCommand {
         // SIGHUP (the terminal closed) stops the same way: flush, close, exit 0.
         StopSignals.install()
 
+        _ = try signalOptions.specs()  // a bad spec fails before anything runs
         let stream = try LiveStream(configuration: config, logger: logger)
+        // The screener journals under --data-dir whether or not a client is connected.
+        let screener = try signalOptions.screener(assets: stream.assets, dataDirectory: collect.dataDirectory)
+        if let screener { stream.attach(screener: screener) }
         try collect.checkWritable()
         do {
             try stream.start()
@@ -205,6 +210,11 @@ struct StreamCommand: ParsableCommand {
             throw CommandFailure("archive error while closing", error)
         }
         let c = summary.counters
+        if let screener {
+            do { try screener.close() } catch { throw CommandFailure("signal journal error while closing", error) }
+            StandardStreams.err(
+                "qflux stream:" + SignalOptions.summary(screener, directory: collect.dataDirectory).dropFirst())
+        }
         if let p = stream.publisher?.counters {
             StandardStreams.err(
                 "qflux stream: published \(p.ticks.load(ordering: .relaxed)) ticks and \(p.candles.load(ordering: .relaxed)) candles to Redis, \(p.dropped.load(ordering: .relaxed)) dropped, \(p.reconnects.load(ordering: .relaxed)) reconnects"
