@@ -12,6 +12,9 @@ package final class SignalJournalWriter {
         var records = 0
         var sequence = 0
         var folderReady = false
+        /// The chunk file's block assembly buffer: it keeps the growing block between writes, so
+        /// every open chunk needs its own.
+        let scratch = ByteBuffer(capacity: 1 << 13)
     }
 
     /// The data directory.
@@ -23,7 +26,6 @@ package final class SignalJournalWriter {
     /// Records lost to write errors (the journal goes on with a new chunk).
     package private(set) var failed = 0
     private var streams: [String: AssetStream] = [:]
-    private let scratch = ByteBuffer(capacity: 1 << 13)
     private let staged = ByteBuffer(capacity: 1 << 13)
     private var bytes: [UInt8] = []
     private let durable: Bool
@@ -85,7 +87,7 @@ package final class SignalJournalWriter {
                 asset: asset, kind: .signals, timeframeSeconds: 0, time: time, sequence: stream.sequence)
             let final = folder + "/" + name
             if access(final, F_OK) == 0 || access(final + ".open", F_OK) == 0 { continue }
-            let file = try LZ4ChunkFile(openPath: final + ".open", finalPath: final, scratch: scratch)
+            let file = try LZ4ChunkFile(openPath: final + ".open", finalPath: final, scratch: stream.scratch)
             file.durable = durable
             stream.file = file
             break
