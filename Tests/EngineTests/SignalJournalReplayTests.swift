@@ -89,6 +89,12 @@ struct SignalJournalReplayTests {
         #expect(all.contains("9  55.6 % [26.7–81.1]  +0.00   9  55.6 % [26.7–81.1]  +0.00"), "\(stats.stdout)")
         #expect(stats.stdout.contains("asset CADCHF_otc"))
         #expect(stats.stdout.contains("hour 03 UTC"))
+        // ls and verify list the journal's chunks beside ticks and candles.
+        let ls = try CLITests.qflux(["ls", dir.path])
+        #expect(ls.status == 0, "\(ls.stderr)")
+        #expect(ls.stdout.contains("signals"))
+        let verify = try CLITests.qflux(["verify", dir.path])
+        #expect(verify.status == 0, "\(verify.stderr)")
         let none = try CLITests.qflux(["signals", dir.path, "--asset", "NOPE"])
         #expect(none.status == 0)
         #expect(none.stdout.contains("0 signals"))

@@ -54,7 +54,7 @@ struct LsCommand: ParsableCommand {
             let perRecord = s.records > 0 ? DecodeSummary.format(Double(s.compressedBytes) / Double(s.records)) : "-"
             rows.append([
                 s.asset, s.kind.description,
-                s.kind == .ticks ? "-" : Timeframe(seconds: s.timeframeSeconds).description,
+                s.kind == .candles ? Timeframe(seconds: s.timeframeSeconds).description : "-",
                 ArchiveMessages.time(s.firstTime), ArchiveMessages.time(s.lastTime), String(s.records),
                 String(s.chunks.count), String(s.openChunks), ArchiveMessages.size(s.compressedBytes), perRecord,
             ])
