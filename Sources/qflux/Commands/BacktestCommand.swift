@@ -218,7 +218,7 @@ struct BacktestCommand: ParsableCommand {
         var out =
             "\(r.strategy) on \(label): \(r.candleCount) candles, \(TimestampParser.format(r.firstTimestamp)) – \(TimestampParser.format(r.lastTimestamp)) UTC\n"
         out +=
-            "payout \(formatNumber(o.payout)), stake \(stake), expiry \(o.expiry) candle\(o.expiry == 1 ? "" : "s"), window \(o.window), ties: \(o.ties.rawValue)\n"
+            "payout \(formatNumber(o.payout)), stake \(stake), expiry \(o.expiry) candle\(o.expiry == 1 ? "" : "s"), window \(o.window), ties: \(o.ties.rawValue)\(o.fill == .live ? ", fill: live (entry at the decision's candle, exit at expiry)" : "")\n"
         let original: [(String, String)] = [
             ("total_trades", "\(s.totalTrades)"), ("wins", "\(s.wins)"), ("losses", "\(s.losses)"),
             ("win_rate", fixed(s.winRate, 2) + " %"), ("starting_balance", fixed(s.startingBalance, 2)),
