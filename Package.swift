@@ -128,7 +128,7 @@ let package = Package(
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ThreadSupport", "ChromeCDP", "Demo", "SocketIOServer",
                 "FastDecode", "TextWriters", "CDecodeShim", "CEpoll", "LibWebSockets", "RedisBridge", "Indicators",
-                "Backtest", "MarketSource", "Metrics", logging,
+                "Backtest", "Signals", "MarketSource", "Metrics", logging,
             ],
             exclude: ["Scripts"],  // the bench's Python programs, found at run time (BenchScripts)
             swiftSettings: swiftSettings

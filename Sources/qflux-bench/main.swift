@@ -17,6 +17,7 @@ let stages: [any BenchStage] = [
     LatencyStage(),
     RedisStage(),
     BacktestStage(),
+    SignalsStage(),
 ]
 
 var options = BenchOptions.parse(CommandLine.arguments.dropFirst(), stages: stages)
