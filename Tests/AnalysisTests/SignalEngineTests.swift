@@ -94,6 +94,29 @@ struct SignalEngineTests {
         #expect(j.signals.first?.indicators.count == 1)
     }
 
+    /// Test: history arriving after the first live candle restarts the evaluations from the kept
+    /// candles: from then on the journal equals the backtest on the whole series.
+    @Test("Older candles after a live one: evaluations rebuilt, later trades equal the backtest's")
+    func historyAfterLiveCandle() throws {
+        let candles = Self.candlesWithGaps(seed: 21, count: 900)
+        let first = 400
+        var results: [SignalResult] = []
+        let engine = try SignalEngine(specs: [SignalSpec.parse("quantum_flux")]) {
+            if case .result(let r) = $0 { results.append(r) }
+        }
+        func feed(_ c: AnalysisCandle) {
+            engine.candleClosed(
+                asset: 1, name: "A", timeframe: 60, start: Int64(c.timestamp), open: c.open, high: c.high, low: c.low,
+                close: c.close)
+        }
+        feed(candles[first])
+        for c in candles[..<first] { feed(c) }  // the history snapshot, oldest first
+        for c in candles[(first + 1)...] { feed(c) }
+        #expect(engine.counters.rebuilds == first)
+        let trades = Self.liveBacktest(candles, strategy: QuantumFlux()).filter { $0.entryIndex > first }
+        Self.expectSame(results.filter { Double($0.signal.time) > candles[first].timestamp + 60 }, trades)
+    }
+
     /// Test: the default fill is the original's (entry one candle after quantum_flux's decision).
     @Test("The original fill enters one candle after quantum_flux's live entry")
     func originalFillIsOneCandleLater() {

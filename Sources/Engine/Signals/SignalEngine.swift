@@ -45,8 +45,28 @@ package final class SignalEngine {
         var lastClose = 0.0
         var pending: [Signal] = []
         var pendingHead = 0
-        /// The last closed candles, oldest first (at most ``SignalLimits/keptCandles``).
+        /// The last closed candles (at most ``SignalLimits/keptCandles``): a ring once full,
+        /// oldest at `keptHead`, so keeping a candle costs no shift.
         var kept: [AnalysisCandle] = []
+        var keptHead = 0
+
+        /// Keeps `c` (newer than every kept candle), dropping the oldest when `limit` are kept.
+        func keep(_ c: AnalysisCandle, limit: Int) {
+            if kept.count < limit {
+                kept.append(c)
+            } else {
+                kept[keptHead] = c
+                keptHead = keptHead + 1 == kept.count ? 0 : keptHead + 1
+            }
+        }
+
+        /// The kept candles oldest first, as a plain array (the ring unrolled).
+        func unrollKept() {
+            if keptHead != 0 {
+                kept = Array(kept[keptHead...] + kept[..<keptHead])
+                keptHead = 0
+            }
+        }
 
         init(asset: String, timeframe: Int, evaluations: [(spec: Int, evaluator: any SignalEvaluator)]) {
             self.asset = asset
@@ -123,10 +143,7 @@ package final class SignalEngine {
         stream.lastStart = start
         stream.lastClose = close
         if stream.evaluations.isEmpty { return }
-        if limits.keptCandles > 0 {
-            if stream.kept.count >= limits.keptCandles { stream.kept.removeFirst() }
-            stream.kept.append(candle)
-        }
+        if limits.keptCandles > 0 { stream.keep(candle, limit: limits.keptCandles) }
         for k in stream.evaluations.indices {
             guard let decision = stream.evaluations[k].evaluator.push(candle) else { continue }
             emit(decision, spec: stream.evaluations[k].spec, stream: stream, time: end, price: close)
@@ -152,6 +169,7 @@ package final class SignalEngine {
     /// evaluations on them, without signals for the past windows.
     private func rebuild(_ stream: Stream, with candle: AnalysisCandle, key: StreamKey) {
         guard !stream.evaluations.isEmpty, limits.keptCandles > 0 else { return }
+        stream.unrollKept()
         var i = stream.kept.count
         while i > 0 && stream.kept[i - 1].timestamp > candle.timestamp { i -= 1 }
         if i > 0 && stream.kept[i - 1].timestamp == candle.timestamp {

@@ -1,4 +1,5 @@
 import Backtest
+import FastDecode
 import Foundation
 import Indicators
 import Signals
@@ -74,7 +75,52 @@ struct SignalsStage: BenchStage {
                 note:
                     "\(evaluations) evaluations, \(formatNumber(Double(sink))) candles in \(formatNumber(samples.median * 1000)) ms"
             ))
+        figures += try replay(context)
         return figures
+    }
+
+    /// `qflux replay FILE` with and without `--signals quantum_flux,quantum_flux_ta` on every asset
+    /// (5s and 1m candles, journal written), alternately on the same perf-log file; the ratio of
+    /// the medians (target ≥ 0.9: signals keep 90 % of plain replay speed).
+    private func replay(_ context: BenchContext) throws -> [Figure] {
+        let qflux = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("qflux").path
+        guard FileManager.default.isExecutableFile(atPath: qflux) else {
+            return [
+                Figure(
+                    stage: name, name: "replay with --signals", value: .nan, unit: "",
+                    note: "no qflux beside qflux-bench (make release builds both): skipped")
+            ]
+        }
+        let corpus = CorpusGenerator(form: .perfLog, frames: context.quick ? 50_000 : 200_000)
+        let file = try context.temporaryFile(named: "signals-replay.perflog.jsonl", contents: corpus.bytes)
+        var plain: [Double] = []
+        var withSignals: [Double] = []
+        var summary = ""
+        for k in 0..<(context.quick ? 2 : 4) {
+            let p = try ChildProcess.run([qflux, "replay", file, "--timeframes", "5s,1m", "-q"])
+            guard p.status == 0 else { throw BenchError("qflux replay exited \(p.status): \(p.output.prefix(200))") }
+            plain.append(p.wall)
+            let dir = try context.temporaryDirectory(named: "signals-journal-\(k)").path
+            let s = try ChildProcess.run([
+                qflux, "replay", file, "--timeframes", "5s,1m", "--signals", "quantum_flux,quantum_flux_ta",
+                "--data-dir", dir,
+            ])
+            guard s.status == 0, let line = s.output.split(separator: "\n").first(where: { $0.contains("signals:") })
+            else { throw BenchError("qflux replay --signals exited \(s.status): \(s.output.prefix(300))") }
+            summary = line.trimmingCharacters(in: .whitespaces)
+            withSignals.append(s.wall)
+        }
+        let a = Samples(seconds: plain).median
+        let b = Samples(seconds: withSignals).median
+        return [
+            Figure(stage: name, name: "replay FILE (perf-log, 5s and 1m), plain", value: a, unit: "s"),
+            Figure(
+                stage: name, name: "replay FILE --signals quantum_flux,quantum_flux_ta", value: b, unit: "s",
+                note: summary),
+            Figure(
+                stage: name, name: "replay speed with --signals ÷ plain", value: a / b, unit: "×",
+                target: .atLeast(0.9)),
+        ]
     }
 
     /// Feeds `candles` to every asset × timeframe, interleaved like a market (candle k of every stream, then k+1).
