@@ -81,6 +81,7 @@ let package = Package(
         concept("Ring", ["ThreadSupport"]),
         concept("Indicators", ["FastDecode", "TextWriters"]),
         concept("Backtest", ["Indicators", "TextWriters", "ThreadSupport"]),
+        concept("Signals", ["Backtest", "Indicators"]),
         concept("Candles", ["FastDecode"]),
         concept("LibWebSockets", ["CLibWebSockets", "ThreadSupport"]),
         concept("Archive", ["Candles", "FastDecode", "TextWriters", "ThreadSupport", "CLZ4", logging]),
@@ -114,15 +115,15 @@ let package = Package(
             [
                 "Ring", "ThreadSupport", "Candles", "Archive", "MarketSource", "ChromeCDP", "Demo", "SocketIOServer",
                 "Metrics",
-                "RedisBridge", "Indicators", "Backtest", "FastDecode", "TextWriters", logging,
+                "RedisBridge", "Indicators", "Backtest", "Signals", "FastDecode", "TextWriters", logging,
             ]),
 
         .executableTarget(
             name: "qflux",
             dependencies: [
                 "Engine", "Archive", "Candles", "ChromeCDP", "Demo", "SocketIOServer", "FastDecode", "TextWriters",
-                "RedisBridge", "Indicators", "Backtest", "Collect", "MarketSource", "Metrics", "ThreadSupport",
-                "Postgres", argumentParser, logging,
+                "RedisBridge", "Indicators", "Backtest", "Signals", "Collect", "MarketSource", "Metrics",
+                "ThreadSupport", "Postgres", argumentParser, logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -131,7 +132,7 @@ let package = Package(
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ThreadSupport", "ChromeCDP", "Demo", "SocketIOServer",
                 "FastDecode", "TextWriters", "CDecodeShim", "CEpoll", "LibWebSockets", "RedisBridge", "Indicators",
-                "Backtest", "MarketSource", "Metrics", "Postgres", logging,
+                "Backtest", "Signals", "MarketSource", "Metrics", "Postgres", logging,
             ],
             exclude: ["Scripts"],  // the bench's Python programs, found at run time (BenchScripts)
             swiftSettings: swiftSettings
@@ -148,7 +149,7 @@ let package = Package(
             dependencies: [
                 "Engine", "Archive", "Candles", "Ring", "ThreadSupport", "ChromeCDP", "Demo", "SocketIOServer",
                 "MarketSource", "Metrics", "FastDecode", "TextWriters", "RedisBridge", "Indicators", "Backtest",
-                "Collect", "CLZ4", "Postgres", logging,
+                "Signals", "Collect", "CLZ4", "Postgres", logging,
             ],
             path: "Tests/EngineTests",
             exclude: ["Scripts"],
@@ -163,7 +164,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Indicators", "Backtest", "FastDecode", "TextWriters"],
+            dependencies: ["Indicators", "Backtest", "Signals", "FastDecode", "TextWriters"],
             path: "Tests/AnalysisTests",
             exclude: ["Scripts", "Fixtures"],
             swiftSettings: swiftSettings

@@ -19,6 +19,7 @@ let stages: [any BenchStage] = [
     PostgresStage(),
     BacktestStage(),
     AnalysisStage(),
+    SignalsStage(),
 ]
 
 var options = BenchOptions.parse(CommandLine.arguments.dropFirst(), stages: stages)

@@ -13,6 +13,7 @@ enum QFluxSubcommands {
         ArchiveNodeCommand.self,
         IndicatorsCommand.self,
         BacktestCommand.self,
+        SignalsCommand.self,
     ]
 
     /// The names users may type: each command's name and aliases.

@@ -1,6 +1,7 @@
 import Archive
 import ArgumentParser
 import Backtest
+import Candles
 import Engine
 import FastDecode
 import Foundation
@@ -17,7 +18,10 @@ struct BacktestCommand: ParsableCommand {
             candle i; a trade enters at candle i's close and exits at candle i+EXPIRY's close, staking \
             a fraction of the balance; a won trade pays STAKE × PAYOUT, a lost one costs the stake. \
             The defaults are the original's (payout 0.8, 1 % stake, expiry 1, window 50, ties lost, \
-            10000 to start), so `--strategy quantum_flux` reproduces its results trade for trade.
+            10000 to start), so `--strategy quantum_flux` reproduces its results trade for trade. \
+            `--fill live` scores trades as the signal journal scores live signals (entry at the \
+            decision's last candle, exit at the price at expiry), so `qflux signals` can set the two \
+            side by side.
 
             Strategies:
               quantum_flux     the original's strategy, quirks included (no parameters)
@@ -112,6 +116,12 @@ struct BacktestCommand: ParsableCommand {
 
     @Option(help: "Starting balance.")
     var balance: Double?
+
+    @Option(
+        help: ArgumentHelp(
+            "Where trades enter and exit: original (the default: entry at candle i's close, one candle after quantum_flux's decision) or live (the signal journal's rule: entry at the close of the decision's last candle, exit at the price at expiry, i.e. the close of the candle ending EXPIRY periods later, or of the last one before it across a gap).",
+            valueName: "rule"))
+    var fill: FillRule?
 
     @Flag(
         help:
@@ -217,7 +227,7 @@ struct BacktestCommand: ParsableCommand {
         var out =
             "\(r.strategy) on \(label): \(r.candleCount) candles, \(TimestampParser.format(r.firstTimestamp)) – \(TimestampParser.format(r.lastTimestamp)) UTC\n"
         out +=
-            "payout \(formatNumber(o.payout)), stake \(stake), expiry \(o.expiry) candle\(o.expiry == 1 ? "" : "s"), window \(o.window), ties: \(o.ties.rawValue)\n"
+            "payout \(formatNumber(o.payout)), stake \(stake), expiry \(o.expiry) candle\(o.expiry == 1 ? "" : "s"), window \(o.window), ties: \(o.ties.rawValue)\(o.fill == .live ? ", fill: live (entry at the decision's candle, exit at expiry)" : "")\n"
         let original: [(String, String)] = [
             ("total_trades", "\(s.totalTrades)"), ("wins", "\(s.wins)"), ("losses", "\(s.losses)"),
             ("win_rate", fixed(s.winRate, 2) + " %"), ("starting_balance", fixed(s.startingBalance, 2)),
@@ -299,6 +309,8 @@ struct BacktestCommand: ParsableCommand {
         if let window { options.window = window }
         if let ties { options.ties = ties }
         if let balance { options.startingBalance = balance }
+        if let fill { options.fill = fill }
+        if let tf = source.timeframe.flatMap(Timeframe.init(parsing:)) { options.period = Double(tf.seconds) }
         if let problem = options.validate() { throw usage(problem) }
         if let payoutTape { options.payoutSchedule = try payoutSchedule(from: payoutTape) }
         return options
@@ -377,3 +389,4 @@ struct BacktestCommand: ParsableCommand {
 }
 
 extension BacktestOptions.TieRule: ExpressibleByArgument {}
+extension FillRule: ExpressibleByArgument {}

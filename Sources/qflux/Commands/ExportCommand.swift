@@ -42,7 +42,7 @@ struct ExportCommand: ParsableCommand {
 
     @Option(
         help:
-            "What to export: ticks, candles or payouts (default: candles with --timeframe, else ticks when there are any). Payouts: timestamp,asset,payout,percent (JSON lines {\"type\":\"payout\",asset,time,payout,percent}); payout is the fraction a win earns."
+            "What to export: ticks, candles, payouts or signals (default: candles with --timeframe, else ticks when there are any). Payouts: timestamp,asset,payout,percent (JSON lines {\"type\":\"payout\",asset,time,payout,percent}); payout is the fraction a win earns. Signals: the signal journal, --format jsonl only."
     )
     var kind: KindArgument?
 
@@ -112,6 +112,7 @@ struct ExportCommand: ParsableCommand {
         if let to, Self.isPostgresURI(to) { return try loadIntoPostgres(to) }
         let options = try parsedOptions()
         if kind == .payouts { return try exportPayouts(options) }
+        if kind == .signals { return try exportSignals(options) }
         var fd: Int32 = 1
         if let output {
             fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, Self.outputMode)
@@ -172,12 +173,13 @@ struct ExportCommand: ParsableCommand {
 
 /// `--kind ticks|candles|payouts`.
 enum KindArgument: String, ExpressibleByArgument, CaseIterable {
-    case ticks, candles, payouts
+    case ticks, candles, payouts, signals
     var value: ArchiveKind {
         switch self {
         case .ticks: .ticks
         case .candles: .candles
         case .payouts: .payouts
+        case .signals: .signals
         }
     }
 }

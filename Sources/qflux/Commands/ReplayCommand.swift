@@ -40,6 +40,7 @@ struct ReplayCommand: ParsableCommand {
     @OptionGroup var candles: CandleOptions
     @OptionGroup var collect: CollectOptions
     @OptionGroup var publishing: PublishOptions
+    @OptionGroup(title: "Signals") var signalOptions: SignalOptions
 
     @Option(help: "What to print on standard output: candles, ticks or none.")
     var print: PrintMode = .none
@@ -84,11 +85,18 @@ struct ReplayCommand: ParsableCommand {
         config.keepsRecentCandles = false
         config.publish = try publishing.configuration()
         let printer = CandlePrinter(enabled: print == .candles)
+        _ = try signalOptions.specs()  // a bad spec fails before anything runs
         let pipeline: MarketPipeline
         do {
             pipeline = try MarketPipeline(configuration: config, sink: printer, logger: logger)
         } catch {
             throw CommandFailure(nil, error)
+        }
+        // The screener (--signals) sees every closed candle and hands each batch on to the printer.
+        let screener = try signalOptions.screener(assets: pipeline.assets, dataDirectory: collect.dataDirectory)
+        if let screener {
+            screener.next = printer
+            pipeline.attach(sink: screener)
         }
         try collect.checkWritable()
         printer.assets = pipeline.assets
@@ -156,7 +164,12 @@ struct ReplayCommand: ParsableCommand {
             throw CommandFailure("archive error while closing", error)
         }
         printer.flush()
-        if config.archive != nil { sync() }
+        do {
+            try screener?.close()
+        } catch {
+            throw CommandFailure("signal journal error while closing", error)
+        }
+        if config.archive != nil { sync() }  // (the signal journal alone is not synced: see SignalScreener)
         let elapsed = monotonicSeconds() - started
         if !quiet {
             var stats = feeder.decodeStats
@@ -165,6 +178,9 @@ struct ReplayCommand: ParsableCommand {
                 ReplaySummary.text(
                     decode: stats, pipeline: summary, bytes: bytes, seconds: elapsed,
                     directory: collect.archive?.directory))
+            if let screener {
+                StandardStreams.err(SignalOptions.summary(screener, directory: collect.dataDirectory))
+            }
         }
         if let p = pipeline.publisher?.counters, !quiet {
             StandardStreams.err(

@@ -137,6 +137,7 @@ struct StreamCommand: ParsableCommand {
     @OptionGroup var candles: CandleOptions
     @OptionGroup var collect: CollectOptions
     @OptionGroup var publishing: PublishOptions
+    @OptionGroup(title: "Signals") var signalOptions: SignalOptions
 
     func validate() throws {
         do { _ = try CDPAddress(parsing: cdp) } catch { throw ValidationError("--cdp: \(error.cause)") }
@@ -227,6 +228,7 @@ struct StreamCommand: ParsableCommand {
         // SIGHUP (the terminal closed) stops the same way: flush, close, exit 0.
         StopSignals.install()
 
+        _ = try signalOptions.specs()  // a bad spec fails before anything runs
         var replaySource: ArchiveReplaySource?
         if let replayArchive {
             let plan: ArchiveReplayPlan
@@ -247,6 +249,9 @@ struct StreamCommand: ParsableCommand {
         let stream =
             try replaySource.map { try LiveStream(configuration: config, source: $0, logger: logger) }
             ?? LiveStream(configuration: config, logger: logger)
+        // The screener journals under --data-dir whether or not a client is connected.
+        let screener = try signalOptions.screener(assets: stream.assets, dataDirectory: collect.dataDirectory)
+        if let screener { stream.attach(screener: screener) }
         try collect.checkWritable()
         do {
             try stream.start()
@@ -288,6 +293,11 @@ struct StreamCommand: ParsableCommand {
             throw CommandFailure("archive error while closing", error)
         }
         let c = summary.counters
+        if let screener {
+            do { try screener.close() } catch { throw CommandFailure("signal journal error while closing", error) }
+            StandardStreams.err(
+                "qflux stream:" + SignalOptions.summary(screener, directory: collect.dataDirectory).dropFirst())
+        }
         if let p = stream.publisher?.counters {
             StandardStreams.err(
                 "qflux stream: published \(p.ticks.load(ordering: .relaxed)) ticks and \(p.candles.load(ordering: .relaxed)) candles to Redis, \(p.dropped.load(ordering: .relaxed)) dropped, \(p.reconnects.load(ordering: .relaxed)) reconnects"

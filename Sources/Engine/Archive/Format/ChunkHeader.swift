@@ -47,6 +47,7 @@ package struct ChunkHeader: Equatable, Sendable {
         case (.ticks, Self.bitPackedEncoding), (.payouts, Self.bitPackedEncoding): 27
         case (.ticks, _), (.payouts, _): 42
         case (.candles, _): 104
+        case (.signals, _): SignalRecord.maxBytes
         }
     }
 
@@ -81,7 +82,9 @@ package struct ChunkHeader: Equatable, Sendable {
             throw ArchiveError(.unsupportedFormat, path: path, detail: "kind \(bytes[5])")
         }
         let encoding = bytes[6]
-        guard encoding == scaledDeltaEncoding || (version >= 2 && kind.hasTickRecords && encoding == bitPackedEncoding)
+        guard
+            encoding == scaledDeltaEncoding || (version >= 2 && kind.hasTickRecords && encoding == bitPackedEncoding)
+                || (version >= 2 && kind == .signals && encoding == SignalRecord.encoding)
         else {
             throw ArchiveError(.unsupportedFormat, path: path, detail: "encoding \(encoding)")
         }

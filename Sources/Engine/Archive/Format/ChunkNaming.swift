@@ -37,6 +37,7 @@ package enum ChunkNaming {
         switch kind {
         case .ticks: "ticks"
         case .payouts: "payouts"
+        case .signals: "signals"
         case .candles: "candles_\(Timeframe(seconds: max(timeframeSeconds, 1)))"
         }
     }

@@ -146,6 +146,12 @@ package struct ArchiveReader {
                     last = max(last, Double(c.start))
                     candles(c)
                 }
+            case (.signals, _):
+                end = SignalRecord.scan(bytes, from: offset, limit: limit, asset: header.asset) { r in
+                    records += 1
+                    first = min(first, Double(r.time))
+                    last = max(last, Double(r.time))
+                }
             }
             switch end {
             case .clean: break

@@ -34,6 +34,10 @@ package struct BacktestOptions: Sendable, Equatable {
     /// Payouts over time (`--payout-tape`): a trade earns the payout in force at its candle's
     /// timestamp, ``payout`` before the schedule's first change. Nil: always ``payout``.
     package var payoutSchedule: PayoutSchedule?
+    /// Where trades enter and exit (the original's rule by default).
+    package var fill = FillRule.original
+    /// The candle period in seconds for the live fill (nil: the smallest step between candles).
+    package var period: Double?
 
     /// The original tool's settings.
     package init() {}

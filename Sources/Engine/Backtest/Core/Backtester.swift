@@ -6,11 +6,15 @@ package enum Backtester {
     /// exit at candle `i + expiry`'s close (no trade when that candle does not exist), stake taken
     /// from the balance at entry, balance updated right away — in the original's order of
     /// operations, so the defaults reproduce it to the last bit.
+    ///
+    /// With ``FillRule/live`` the entry moves to the decision's last candle (`i - decisionLag`) and
+    /// the exit is the price at expiry (``LiveFill``), as the signal journal scores live signals.
     package static func run(
         candles: [AnalysisCandle], signals: [TradeSignal?], options: BacktestOptions,
-        strategy: String
+        strategy: String, decisionLag: Int = 0
     ) -> BacktestResult {
         let n = candles.count
+        let livePeriod = options.fill == .live ? (options.period ?? LiveFill.period(of: candles)) : nil
         var balance = options.startingBalance
         var wins = 0
         var losses = 0
@@ -19,9 +23,25 @@ package enum Backtester {
         var equity: [EquityPoint] = []
         if n > options.window {
             for i in options.window..<n {
-                guard let signal = signals[i], i + options.expiry < n else { continue }
-                let entry = candles[i].close
-                let exit = candles[i + options.expiry].close
+                guard let signal = signals[i] else { continue }
+                let entryIndex: Int
+                let exitIndex: Int
+                if options.fill == .live {
+                    guard let period = livePeriod, i - decisionLag >= 0 else { continue }
+                    entryIndex = i - decisionLag
+                    guard
+                        let j = LiveFill.exitIndex(
+                            candles: candles, entry: entryIndex, period: period,
+                            expirySeconds: Double(options.expiry) * period)
+                    else { continue }
+                    exitIndex = j
+                } else {
+                    guard i + options.expiry < n else { continue }
+                    entryIndex = i
+                    exitIndex = i + options.expiry
+                }
+                let entry = candles[entryIndex].close
+                let exit = candles[exitIndex].close
                 var won: Bool
                 switch signal {
                 case .call: won = exit > entry
@@ -57,10 +77,10 @@ package enum Backtester {
                 }
                 trades.append(
                     Trade(
-                        timestamp: candles[i].timestamp, signal: signal, entryPrice: entry, exitPrice: exit,
-                        won: won && !refunded, profit: profit, balance: balance, entryIndex: i,
-                        exitIndex: i + options.expiry, refunded: refunded))
-                equity.append(EquityPoint(timestamp: candles[i].timestamp, balance: balance))
+                        timestamp: candles[entryIndex].timestamp, signal: signal, entryPrice: entry, exitPrice: exit,
+                        won: won && !refunded, profit: profit, balance: balance, entryIndex: entryIndex,
+                        exitIndex: exitIndex, refunded: refunded))
+                equity.append(EquityPoint(timestamp: candles[entryIndex].timestamp, balance: balance))
             }
         }
         let total = trades.count
@@ -82,6 +102,6 @@ package enum Backtester {
     ) -> BacktestResult {
         run(
             candles: candles, signals: strategy.signals(for: candles, window: options.window), options: options,
-            strategy: strategy.name)
+            strategy: strategy.name, decisionLag: strategy.decisionLag)
     }
 }

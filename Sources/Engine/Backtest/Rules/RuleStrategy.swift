@@ -20,19 +20,12 @@ package struct RuleStrategy: SignalStrategy {
 
     /// Signals for every candle.
     package func signals(for candles: [AnalysisCandle], window: Int) -> [TradeSignal?] {
-        var set = IndicatorSet(program.specs)
-        var slots = 0
-        let call = program.call.map { CompiledRule.compile($0, set: set, slots: &slots) }
-        let put = program.put.map { CompiledRule.compile($0, set: set, slots: &slots) }
-        var previous = [(Double, Double)](repeating: (.nan, .nan), count: slots)
-        var row = [Double](repeating: .nan, count: set.columns.count)
+        var stepper = RuleStepper(program: program)
         var out = [TradeSignal?](repeating: nil, count: candles.count)
         for (i, c) in candles.enumerated() {
-            set.push(c, into: &row)
-            let isCall = call?.condition(c, row, &previous) ?? false
-            let isPut = put?.condition(c, row, &previous) ?? false
+            let signal = stepper.push(c)
             guard i >= window else { continue }
-            if isCall && !isPut { out[i] = .call } else if isPut && !isCall { out[i] = .put }
+            out[i] = signal
         }
         return out
     }

@@ -26,6 +26,9 @@ package struct QuantumFlux: SignalStrategy {
     /// `quantum_flux`.
     package var name: String { "quantum_flux" }
 
+    /// Signal i is decided from the closes before candle i.
+    package var decisionLag: Int { 1 }
+
     /// Normalised `ema_q` weights for 12 closes.
     package static let weights12 = weights(12)
     /// Normalised `ema_q` weights for 26 closes.

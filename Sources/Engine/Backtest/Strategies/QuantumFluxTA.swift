@@ -81,28 +81,12 @@ package struct QuantumFluxTA: SignalStrategy {
 
     /// Signals for every candle.
     package func signals(for candles: [AnalysisCandle], window: Int) -> [TradeSignal?] {
-        let p = parameters
-        var rsi = RSI(period: p.rsiPeriod)
-        var macd = MACD(fast: p.macdFast, slow: p.macdSlow, signal: p.macdSignal)
-        var bb = BollingerBands(period: p.bbandsPeriod, up: p.bbandsK, down: p.bbandsK)
-        var fast = EMA(period: p.emaFast)
-        var slow = EMA(period: p.emaSlow)
+        var stepper = QuantumFluxTAStepper(parameters: parameters)
         var out = [TradeSignal?](repeating: nil, count: candles.count)
         for (i, c) in candles.enumerated() {
-            let r = rsi.push(c)
-            let m = macd.push(c)
-            let b = bb.push(c)
-            let f = fast.push(c)
-            let s = slow.push(c)
-            guard i >= window, let r, let m, let b, let f, let s else { continue }
-            var score = 0.0
-            if r < p.rsiLow { score += 0.4 } else if r > p.rsiHigh { score -= 0.4 }
-            if m.hist > 0 { score += 0.3 } else { score -= 0.3 }
-            if c.close < b.lower { score += 0.3 } else if c.close > b.upper { score -= 0.3 }
-            if f > s { score += 0.2 } else { score -= 0.2 }
-            score = Swift.max(-1.0, Swift.min(1.0, score))
-            if abs(score) < 0.2 || abs(score) < p.threshold { continue }
-            out[i] = score > 0 ? .call : .put
+            let reading = stepper.push(c)
+            guard i >= window, let reading else { continue }
+            out[i] = stepper.decide(reading)
         }
         return out
     }

@@ -106,6 +106,17 @@ package final class LiveStream: PipelineSink, Sendable {
         pipeline.attach(sink: self)
     }
 
+    /// Puts the signal screener (`--signals`) in front of the stream's sink, before ``start()``:
+    /// it sees every batch on the engine thread and hands it on to the stream. The caller keeps
+    /// `screener` alive until the stream has stopped (the pipeline holds its sink weakly).
+    package func attach(screener: SignalScreener) {
+        screener.next = self
+        pipeline.attach(sink: screener)
+    }
+
+    /// The assets the stream has seen (names for the screener).
+    package var assets: AssetDirectory { pipeline.assets }
+
     /// The Redis source's settings for a node whose pipeline runs `pipeline`.
     static func redisSourceConfiguration(_ address: RedisAddress, _ pipeline: PipelineConfiguration)
         -> RedisSource.Configuration

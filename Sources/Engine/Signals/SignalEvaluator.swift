@@ -1,0 +1,136 @@
+import Backtest
+import Indicators
+
+/// A strategy's decision on the candle just pushed.
+package struct SignalDecision: Sendable, Equatable {
+    /// Direction.
+    package var direction: TradeSignal
+    /// Confidence where the strategy defines one.
+    package var confidence: Double?
+    /// The values the decision used.
+    package var indicators: [SignalIndicator]
+}
+
+/// One strategy on one asset × timeframe, fed closed candles in order. Decisions are made on the
+/// candle just pushed (it is the window's last candle) from the `window`-th candle on, exactly
+/// as the backtest decides (see ``FillRule/live``).
+package protocol SignalEvaluator: AnyObject {
+    /// Takes the next closed candle; the decision whose window ends with it, or nil.
+    func push(_ candle: AnalysisCandle) -> SignalDecision?
+}
+
+extension SignalSpec {
+    /// A fresh evaluation of this spec; `window` = candles before the first decision (the backtest's).
+    package func makeEvaluator(window: Int) -> any SignalEvaluator {
+        switch kind {
+        case .quantumFlux: return QuantumFluxEvaluator(window: window)
+        case .quantumFluxTA(let p): return QuantumFluxTAEvaluator(parameters: p, window: window)
+        case .rules(let program): return RulesEvaluator(program: program, window: window)
+        }
+    }
+}
+
+/// `quantum_flux` on the last 50 closes, kept twice in a ring so the window is always contiguous:
+/// no allocation per candle (only a signal builds its indicator list).
+package final class QuantumFluxEvaluator: SignalEvaluator {
+    /// Closes the original's computation reads.
+    package static let span = 50
+    private var ring: [Double]
+    private var position = 0
+    private var count = 0
+    private let window: Int
+    private let w12 = QuantumFlux.weights12
+    private let w26 = QuantumFlux.weights26
+
+    /// An evaluation deciding once `max(window, 50)` closes are in.
+    package init(window: Int) {
+        self.window = Swift.max(window, Self.span)
+        ring = [Double](repeating: 0, count: 2 * Self.span)
+    }
+
+    /// See ``SignalEvaluator/push(_:)``.
+    package func push(_ candle: AnalysisCandle) -> SignalDecision? {
+        let n = Self.span
+        ring[position] = candle.close
+        ring[position + n] = candle.close
+        position = position + 1 == n ? 0 : position + 1
+        count += 1
+        guard count >= window else { return nil }
+        let start = position
+        let score = ring.withUnsafeBufferPointer { r in
+            w12.withUnsafeBufferPointer { a in
+                w26.withUnsafeBufferPointer { b in
+                    QuantumFlux.score(
+                        closes: UnsafeBufferPointer(rebasing: r[start..<(start + n)]), end: n, w12: a, w26: b)
+                }
+            }
+        }
+        guard let direction = QuantumFlux.decide(score),
+            let reading = QuantumFlux.reading(closes: Array(ring[start..<(start + n)]), end: n)
+        else { return nil }
+        return SignalDecision(
+            direction: direction, confidence: reading.confidence,
+            indicators: [
+                SignalIndicator("rsi", reading.rsi), SignalIndicator("macd", reading.macd),
+                SignalIndicator("macd_signal", reading.macdSignal),
+                SignalIndicator("macd_histogram", reading.macdHistogram),
+                SignalIndicator("bb_upper", reading.bbUpper), SignalIndicator("bb_middle", reading.bbMiddle),
+                SignalIndicator("bb_lower", reading.bbLower), SignalIndicator("ema12", reading.ema12),
+                SignalIndicator("ema26", reading.ema26), SignalIndicator("score", reading.score),
+            ])
+    }
+}
+
+/// `quantum_flux_ta`, incrementally (``QuantumFluxTAStepper``).
+package final class QuantumFluxTAEvaluator: SignalEvaluator {
+    private var stepper: QuantumFluxTAStepper
+    private var index = 0
+    private let window: Int
+
+    /// An evaluation deciding from candle index `window` on (as the backtest does).
+    package init(parameters: QuantumFluxTA.Parameters, window: Int) {
+        stepper = QuantumFluxTAStepper(parameters: parameters)
+        self.window = window
+    }
+
+    /// See ``SignalEvaluator/push(_:)``.
+    package func push(_ candle: AnalysisCandle) -> SignalDecision? {
+        let i = index
+        index += 1
+        guard let reading = stepper.push(candle), i >= window, let direction = stepper.decide(reading) else {
+            return nil
+        }
+        return SignalDecision(
+            direction: direction, confidence: Swift.min(abs(reading.score), 1),
+            indicators: [
+                SignalIndicator("rsi", reading.rsi), SignalIndicator("macd_histogram", reading.macdHistogram),
+                SignalIndicator("bb_upper", reading.bbUpper), SignalIndicator("bb_lower", reading.bbLower),
+                SignalIndicator("ema_fast", reading.emaFast), SignalIndicator("ema_slow", reading.emaSlow),
+                SignalIndicator("score", reading.score),
+            ])
+    }
+}
+
+/// A rules program, incrementally (``RuleStepper``); no confidence, the indicators are the
+/// program's indicator columns.
+package final class RulesEvaluator: SignalEvaluator {
+    private var stepper: RuleStepper
+    private var index = 0
+    private let window: Int
+
+    /// An evaluation deciding from candle index `window` on (as the backtest does).
+    package init(program: RuleProgram, window: Int) {
+        stepper = RuleStepper(program: program)
+        self.window = window
+    }
+
+    /// See ``SignalEvaluator/push(_:)``.
+    package func push(_ candle: AnalysisCandle) -> SignalDecision? {
+        let i = index
+        index += 1
+        guard let direction = stepper.push(candle), i >= window else { return nil }
+        var indicators: [SignalIndicator] = []
+        for (name, value) in zip(stepper.columns, stepper.row) { indicators.append(SignalIndicator(name, value)) }
+        return SignalDecision(direction: direction, confidence: nil, indicators: indicators)
+    }
+}
