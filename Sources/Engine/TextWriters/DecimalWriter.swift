@@ -1,3 +1,5 @@
+import CFloatFormat
+
 /// Writes Doubles as their shortest round-trip decimal without building a String in the common
 /// case (≤ 15 significant digits, 1e-4 ≤ |v| < 1e15): the same text as Swift's `description`,
 /// except that integral values have no fraction (`42`, not `42.0`). Other values (more digits,
@@ -101,9 +103,16 @@ package struct DecimalWriter: Sendable {
         }
     }
 
-    /// Writes Swift's `description` of `v` (at most ``maxLength`` bytes) at `p` and advances it.
+    /// Writes Swift's `description` of `v` (at most ``maxLength`` bytes) at `p` and advances it:
+    /// the same bytes from `qf_format_double` (shortest round-trip digits, no String).
     @usableFromInline @inline(never)
     static func writeDescription(_ v: Double, at p: inout UnsafeMutablePointer<UInt8>) {
+        let written = qf_format_double(v, p, maxLength)
+        if written > 0 {
+            p += written
+            return
+        }
+        // Not reached (32 bytes always suffice); the String path keeps the contract regardless.
         var text = v.description
         text.withUTF8 { u in
             let n = min(u.count, maxLength)
