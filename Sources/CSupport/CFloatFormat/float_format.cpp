@@ -16,12 +16,16 @@ size_t copy_literal(const char *text, uint8_t *out, size_t cap) {
     return n;
 }
 
-} // namespace
-
-extern "C" size_t qf_format_double(double value, uint8_t *out, size_t cap) {
+// The shared body: `plainIntegers` drops the ".0" of integral values below 10^15 (not -0);
+// `significant` receives the number of shortest digits (0 for zero, NaN and infinities).
+size_t format(double value, uint8_t *out, size_t cap, bool plainIntegers, int *significant) noexcept {
+    *significant = 0;
     if (std::isnan(value)) return copy_literal("nan", out, cap);
     if (std::isinf(value)) return copy_literal(value < 0 ? "-inf" : "inf", out, cap);
-    if (value == 0) return copy_literal(std::signbit(value) ? "-0.0" : "0.0", out, cap);
+    if (value == 0) {
+        if (std::signbit(value)) return copy_literal("-0.0", out, cap);
+        return copy_literal(plainIntegers ? "0" : "0.0", out, cap);
+    }
 
     // Scientific form of the shortest digits: [-]d[.ddd]e±XX.
     char sci[QF_FORMAT_DOUBLE_MAX];
@@ -41,6 +45,7 @@ extern "C" size_t qf_format_double(double value, uint8_t *out, size_t cap) {
         ++p;
     }
     if (p == end) return 0;
+    *significant = count;
     ++p; // 'e'
     bool negativeExponent = *p == '-';
     ++p; // sign
@@ -56,7 +61,8 @@ extern "C" size_t qf_format_double(double value, uint8_t *out, size_t cap) {
         return n;
     }
 
-    // Plain decimal: sign, integer digits (or 0), point, fraction digits (at least one).
+    // Plain decimal: sign, integer digits (or 0), point, fraction digits (at least one, unless
+    // `plainIntegers` drops the ".0").
     int integerDigits = exponent + 1;
     int length = exponent < 0 ? 1 - exponent + count
                               : (count > integerDigits ? count + 1 : integerDigits + 2);
@@ -70,12 +76,24 @@ extern "C" size_t qf_format_double(double value, uint8_t *out, size_t cap) {
         for (int i = 0; i < count; ++i) *q++ = static_cast<uint8_t>(digits[i]);
     } else {
         for (int i = 0; i < integerDigits; ++i) *q++ = static_cast<uint8_t>(i < count ? digits[i] : '0');
-        *q++ = '.';
         if (count > integerDigits) {
+            *q++ = '.';
             for (int i = integerDigits; i < count; ++i) *q++ = static_cast<uint8_t>(digits[i]);
-        } else {
+        } else if (!plainIntegers || std::fabs(value) >= 1e15) {
+            *q++ = '.';
             *q++ = '0';
         }
     }
     return static_cast<size_t>(q - out);
+}
+
+} // namespace
+
+extern "C" size_t qf_format_double(double value, uint8_t *out, size_t cap) {
+    int significant = 0;
+    return format(value, out, cap, false, &significant);
+}
+
+extern "C" size_t qf_format_decimal(double value, uint8_t *out, size_t cap, int *significant) {
+    return format(value, out, cap, true, significant);
 }

@@ -26,6 +26,14 @@ extern "C" {
  */
 size_t qf_format_double(double value, uint8_t *out, size_t cap);
 
+/**
+ * qf_format_double's text, except that integral values below 10^15 in magnitude (not -0) have no
+ * fraction (`42`, `0`): the text of qflux's DecimalWriter. Sets *significant to the number of
+ * shortest round-trip digits (0 for zeros, NaN and infinities). Returns the length written, or 0
+ * when `cap` is too small.
+ */
+size_t qf_format_decimal(double value, uint8_t *out, size_t cap, int *significant);
+
 #ifdef __cplusplus
 }
 #endif
