@@ -9,11 +9,13 @@ package struct QuantumFluxLanes {
     package var rsi: SIMD4<Double>
     /// MACD histogram per lane.
     package var hist: SIMD4<Double>
-    /// Lower and upper Bollinger bands per lane.
+    /// Lower Bollinger band per lane.
     package var lower: SIMD4<Double>
+    /// Upper Bollinger band per lane.
     package var upper: SIMD4<Double>
-    /// `ema_q` over 12 and 26 closes per lane.
+    /// `ema_q` over 12 closes per lane.
     package var e12: SIMD4<Double>
+    /// `ema_q` over 26 closes per lane.
     package var e26: SIMD4<Double>
     /// The last close of each window.
     package var last: SIMD4<Double>
