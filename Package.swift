@@ -60,6 +60,8 @@ let package = Package(
             cxxSettings: releaseNDEBUG,
             linkerSettings: [.linkedLibrary("simdjson")]
         ),
+        // Shortest round-trip Double → text in the form of Swift's `description`, no String.
+        .target(name: "CFloatFormat", path: "Sources/CSupport/CFloatFormat"),
         cLibrary("CLibWebSockets", pkgConfig: "libwebsockets", apt: ["libwebsockets-dev", "libcap-dev"]),
         cLibrary("CLZ4", pkgConfig: "liblz4", apt: ["liblz4-dev"]),
         // No pkgConfig: hiredis.pc's cflags carry -D_FILE_OFFSET_BITS=64, which SwiftPM refuses (and
@@ -70,7 +72,7 @@ let package = Package(
 
         // Small shared targets.
         concept("ThreadSupport", []),
-        concept("TextWriters", []),
+        concept("TextWriters", ["CFloatFormat"]),
 
         .target(
             name: "FastDecode", dependencies: ["CDecodeShim", "TextWriters", "ThreadSupport"],
@@ -164,7 +166,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AnalysisTests",
-            dependencies: ["Indicators", "Backtest", "Signals", "FastDecode", "TextWriters"],
+            dependencies: ["Indicators", "Backtest", "Signals", "FastDecode", "TextWriters", "CFloatFormat"],
             path: "Tests/AnalysisTests",
             exclude: ["Scripts", "Fixtures"],
             swiftSettings: swiftSettings

@@ -1,8 +1,13 @@
+import CFloatFormat
+
 /// Writes Doubles as their shortest round-trip decimal without building a String in the common
 /// case (≤ 15 significant digits, 1e-4 ≤ |v| < 1e15): the same text as Swift's `description`,
 /// except that integral values have no fraction (`42`, not `42.0`). Other values (more digits,
-/// tiny or huge magnitudes, -0, NaN, infinities) fall back to `description`. Remembers the last
-/// scale, so a column of prices costs one or two exactness checks per value.
+/// tiny or huge magnitudes, -0, NaN, infinities) are written by the C formatter `qf_format_double`
+/// (the same bytes, no String). Remembers the last scale, so a column of prices costs one or two
+/// exactness checks per value; after a 16-17-digit value the next goes to the C formatter
+/// directly (`qf_format_decimal`, which keeps the integer rule), so a column of indicator outputs
+/// costs no check at all.
 ///
 /// Used by ``JSONWriter/number(_:)`` and by the CSV export. The hot entry points write through a
 /// caller-held pointer (`write(_:at:)`): no bounds bookkeeping per byte. The caller guarantees
@@ -94,6 +99,10 @@ package struct DecimalWriter: Sendable {
     /// Writes `v` at `p` and advances it (room for ``maxLength`` bytes required).
     @inlinable @inline(__always)
     package mutating func write(_ v: Double, at p: inout UnsafeMutablePointer<UInt8>) {
+        if lastRefused, let longAgain = Self.writeAfterLong(v, at: &p) {
+            lastRefused = longAgain
+            return
+        }
         if let (a, k) = decimal(v) {
             Self.writeScaled(a, k, at: &p)
         } else {
@@ -101,9 +110,28 @@ package struct DecimalWriter: Sendable {
         }
     }
 
-    /// Writes Swift's `description` of `v` (at most ``maxLength`` bytes) at `p` and advances it.
+    /// After a value of 16-17 digits (a column of indicator outputs): writes `v` in this writer's
+    /// text straight from `qf_format_decimal` – no scale checks – and returns whether it had more
+    /// than 15 digits too; nil (nothing written) in the unreachable case of a refused length.
+    @usableFromInline @inline(never)
+    static func writeAfterLong(_ v: Double, at p: inout UnsafeMutablePointer<UInt8>) -> Bool? {
+        var significant: Int32 = 0
+        let written = qf_format_decimal(v, p, maxLength, &significant)
+        guard written > 0 else { return nil }
+        p += written
+        return significant > 15
+    }
+
+    /// Writes Swift's `description` of `v` (at most ``maxLength`` bytes) at `p` and advances it:
+    /// the same bytes from `qf_format_double` (shortest round-trip digits, no String).
     @usableFromInline @inline(never)
     static func writeDescription(_ v: Double, at p: inout UnsafeMutablePointer<UInt8>) {
+        let written = qf_format_double(v, p, maxLength)
+        if written > 0 {
+            p += written
+            return
+        }
+        // Not reached (32 bytes always suffice); the String path keeps the contract regardless.
         var text = v.description
         text.withUTF8 { u in
             let n = min(u.count, maxLength)

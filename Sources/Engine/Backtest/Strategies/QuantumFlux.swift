@@ -56,8 +56,16 @@ package struct QuantumFlux: SignalStrategy {
             w12.withUnsafeBufferPointer { a in
                 w26.withUnsafeBufferPointer { b in
                     out.withUnsafeMutableBufferPointer { o in
-                        for i in window..<p.count {
+                        // Four windows at a time (the same bits per lane), then the rest one by one.
+                        var i = window
+                        while i + 4 <= p.count {
+                            let lanes = QuantumFluxLanes(closes: p, end: i, w12: a, w26: b)
+                            for j in 0..<4 { o[i + j] = Self.decide(lanes.score(j)) }
+                            i += 4
+                        }
+                        while i < p.count {
                             o[i] = Self.decide(Self.score(closes: p, end: i, w12: a, w26: b))
+                            i += 1
                         }
                     }
                 }
