@@ -114,8 +114,8 @@ package struct ArchiveReplayPlan: Sendable {
                             }
                         })
                     seeds[a, default: []] += list
-                case .candles:
-                    continue
+                case .candles, .signals:
+                    continue  // the journal is not replayed: a replay's screener journals anew
                 }
             }
         }
