@@ -106,6 +106,9 @@ package final class LiveStream: PipelineSink, Sendable {
         pipeline.attach(sink: self)
     }
 
+    /// The payouts in force, from the `updateAssets` lists the pipeline has taken (for the screener).
+    package var payoutBoard: PayoutBoard { pipeline.counters.payoutBoard }
+
     /// Puts the signal screener (`--signals`) in front of the stream's sink, before ``start()``:
     /// it sees every batch on the engine thread and hands it on to the stream. The caller keeps
     /// `screener` alive until the stream has stopped (the pipeline holds its sink weakly).
