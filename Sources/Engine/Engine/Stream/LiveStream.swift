@@ -115,6 +115,9 @@ package final class LiveStream: PipelineSink, Sendable {
     package func attach(screener: SignalScreener) {
         screener.next = self
         pipeline.attach(sink: screener)
+        // Live delivery (subscribe_signals): each event once to the network thread, after the journal.
+        server.screenSignals(screener.screenedSpecs)
+        screener.onEvent = { [server] event in server.publishSignal(SignalDelivery(event)) }
     }
 
     /// The assets the stream has seen (names for the screener).
