@@ -82,6 +82,10 @@ extension ServerCore {
             historyDone(key, frame)
         case .listingDone(let event, let payload):
             listingDone(event: event, payload: payload)
+        case .signal(let delivery):
+            handlers.deliver(delivery)
+        case .screenedSignals(let specs):
+            handlers.signalSubscriptions.screened = specs
         }
     }
 

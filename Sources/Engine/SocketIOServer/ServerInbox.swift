@@ -18,6 +18,10 @@ enum ServerInput: Sendable {
     case historyDone(key: SubscriptionKey, frame: [UInt8])
     /// The `get_available_data` listing (`available_data` or `data_error` payload).
     case listingDone(event: String, payload: [UInt8])
+    /// A screener signal or result for the subscribers (Signals/SignalSubscriptions.swift).
+    case signal(SignalDelivery)
+    /// What the screener runs (set once, before clients come).
+    case screenedSignals([ScreenedSignalSpec])
 }
 
 /// An asynchronous HTTP answer's next step, from the worker queue (the CSV API). Kept apart from

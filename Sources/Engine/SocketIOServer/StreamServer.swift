@@ -26,7 +26,7 @@ package final class StreamServer: Sendable {
     /// the context's and the ticker's user pointers.
     private let core: ThreadBound<ServerCore>
     /// The hand-over from other threads to the network thread (candles, replies, the stop flag).
-    private let inbox: ServerInbox
+    let inbox: ServerInbox
     private let counters: ServerCounters
     /// The running context: nil before ``start()`` and after ``stop()``.
     private let running = Locked<LWSContext?>(nil)

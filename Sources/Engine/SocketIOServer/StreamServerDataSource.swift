@@ -41,6 +41,10 @@ package protocol StreamServerDataSource: Sendable {
     /// The payouts in force (percent) by asset, from the broker's `updateAssets` (`get_assets`).
     /// Network thread: must return at once. Default: none (Payouts/PayoutPayloads.swift).
     func payoutPercents() -> [AssetID: Double]
+    /// `GET /api/signals`: the journal's entries from `since` (epoch seconds), at most `limit`, as
+    /// `{"signals":[…],"count":N,"next_since":T|null}`; nil without a journal. HTTP queue.
+    /// Default: nil (SignalJournalRoute.swift).
+    func signalJournalJSON(since: Int64, limit: Int) throws -> [UInt8]?
 }
 
 /// A CSV body produced piece by piece (HTTP chunked transfer): the server pulls the next piece

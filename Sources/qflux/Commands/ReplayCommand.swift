@@ -93,7 +93,8 @@ struct ReplayCommand: ParsableCommand {
             throw CommandFailure(nil, error)
         }
         // The screener (--signals) sees every closed candle and hands each batch on to the printer.
-        let screener = try signalOptions.screener(assets: pipeline.assets, dataDirectory: collect.dataDirectory)
+        let screener = try signalOptions.screener(
+            assets: pipeline.assets, payouts: pipeline.counters.payoutBoard, dataDirectory: collect.dataDirectory)
         if let screener {
             screener.next = printer
             pipeline.attach(sink: screener)

@@ -250,7 +250,8 @@ struct StreamCommand: ParsableCommand {
             try replaySource.map { try LiveStream(configuration: config, source: $0, logger: logger) }
             ?? LiveStream(configuration: config, logger: logger)
         // The screener journals under --data-dir whether or not a client is connected.
-        let screener = try signalOptions.screener(assets: stream.assets, dataDirectory: collect.dataDirectory)
+        let screener = try signalOptions.screener(
+            assets: stream.assets, payouts: stream.payoutBoard, dataDirectory: collect.dataDirectory)
         if let screener { stream.attach(screener: screener) }
         try collect.checkWritable()
         do {

@@ -18,7 +18,10 @@ struct SignalOptions: ParsableArguments {
         help: ArgumentHelp("Signal expiry in candles of the signal's timeframe.", valueName: "candles"))
     var signalExpiry: Int = 1
 
-    @Option(help: "Profit on a won signal when no payout is in force (0.8 = 80 %).")
+    @Option(
+        help:
+            "Profit on a won signal when no payout is in force (0.8 = 80 %); the payout in force is the broker's latest updateAssets list for the asset."
+    )
     var payout: Double = 0.8
 
     /// The specs, or nil without --signals; a bad spec is a usage error.
@@ -31,13 +34,14 @@ struct SignalOptions: ParsableArguments {
         }
     }
 
-    /// The screener for the pipeline's assets, journaling under `dataDirectory`; nil without --signals.
-    func screener(assets: AssetDirectory, dataDirectory: String) throws -> SignalScreener? {
+    /// The screener for the pipeline's assets, journaling under `dataDirectory`, each signal
+    /// carrying the payout in force on `payouts` (the pipeline's board); nil without --signals.
+    func screener(assets: AssetDirectory, payouts: PayoutBoard, dataDirectory: String) throws -> SignalScreener? {
         guard let specs = try specs() else { return nil }
         do {
             return try SignalScreener(
                 specs: specs, assets: assets, dataDirectory: dataDirectory, expiryCandles: signalExpiry,
-                defaultPayout: payout)
+                defaultPayout: payout, payoutInForce: payouts.payoutInForce(assets: assets))
         } catch {
             throw CommandFailure("--signals: \(error.description)", code: QFluxExit.usage)
         }

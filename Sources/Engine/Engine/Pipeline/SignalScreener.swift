@@ -23,15 +23,17 @@ package final class SignalScreener: PipelineSink {
     private let journal: SignalJournalWriter?
     private let assets: AssetDirectory
 
-    /// A screener for `specs`; `dataDirectory` nil keeps no journal.
+    /// A screener for `specs`; `dataDirectory` nil keeps no journal; `window`: candles before a
+    /// strategy's first decision (``SignalEngine/window``).
     package init(
         specs: [SignalSpec], assets: AssetDirectory, dataDirectory: String?, limits: SignalLimits = SignalLimits(),
-        expiryCandles: Int = 1, defaultPayout: Double = 0.8, payoutInForce: @escaping PayoutInForce = noPayoutTape
+        expiryCandles: Int = 1, defaultPayout: Double = 0.8, payoutInForce: @escaping PayoutInForce = noPayoutTape,
+        window: Int = 50
     ) throws(SignalSpecError) {
         self.assets = assets
         journal = dataDirectory.map { SignalJournalWriter(directory: $0, durable: false) }
         engine = try SignalEngine(
-            specs: specs, limits: limits, expiryCandles: expiryCandles, defaultPayout: defaultPayout,
+            specs: specs, limits: limits, window: window, expiryCandles: expiryCandles, defaultPayout: defaultPayout,
             payoutInForce: payoutInForce
         ) { [unowned self] event in self.record(event) }
     }

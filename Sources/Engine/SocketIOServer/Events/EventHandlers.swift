@@ -41,6 +41,8 @@ final class EventHandlers {
     let analysisQueue: DispatchQueue
     /// Live indicator computations.
     let liveIndicators: LiveIndicatorHub
+    /// Live signal subscriptions (SignalEvents.swift).
+    let signalSubscriptions = SignalSubscriptions()
     /// Analysis admission: pending `run_backtest` / `calculate_indicators` per client and address.
     var analysis: AnalysisAdmission
     /// The original's Redis-era events (RedisEraEvents.swift).
@@ -202,6 +204,8 @@ final class EventHandlers {
             }
         case "subscribe_indicators", "unsubscribe_indicators":
             handleIndicatorEvent(s, name: name, data: data, ack: ack)
+        case "subscribe_signals", "unsubscribe_signals":
+            handleSignalEvent(s, name: name, data: data, ack: ack)
         case "get_assets":
             refreshNames()
             let payouts = dataSource.payoutPercents()

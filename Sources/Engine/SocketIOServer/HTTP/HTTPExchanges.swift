@@ -133,6 +133,8 @@ final class HTTPExchanges {
         case list(timeframe: String?)
         /// `/api/csv-data/<filename>`.
         case csv(String)
+        /// `/api/signals?since=&limit=` (SignalJournalRoute.swift).
+        case signals(since: Int64, limit: Int)
         /// Refused at once with 400 and this JSON.
         case invalid(String)
         /// Not an API route (answered like any other path).

@@ -196,13 +196,15 @@ final class HTTPRoutes {
     /// `/api/available-csv-files[?timeframe=]` and `/api/csv-data/<filename>`: listing and opening
     /// run on the HTTP queue; the answer comes back through the inbox (``drainHTTP()``).
     private func api(_ wsi: OpaquePointer, key: UInt64, path: String) -> Int32 {
-        let route = HTTPExchanges.apiRoute(path: path, timeframe: io.queryArg(wsi, "timeframe="))
+        let route =
+            HTTPExchanges.signalsRoute(path: path, since: io.queryArg(wsi, "since="), limit: io.queryArg(wsi, "limit="))
+            ?? HTTPExchanges.apiRoute(path: path, timeframe: io.queryArg(wsi, "timeframe="))
         switch route {
         case .invalid(let json):
             return respond(wsi, key: key, jsonAnswer(400, json))
         case .other:
             return respond(wsi, key: key, httpAnswer(path: path))
-        case .list, .csv:
+        case .list, .csv, .signals:
             break
         }
         let address = io.peerAddress(lws_get_socket_fd(wsi)) ?? "unknown"
@@ -226,6 +228,23 @@ final class HTTPRoutes {
                     answer = HTTPAnswer(
                         status: 200, contentType: HTTPExchanges.jsonContentType,
                         body: HTTPExchanges.csvListingJSON(files))
+                } catch {
+                    var w = JSONWriter(capacity: 64)
+                    w.raw("{\"error\":"); w.string("\(error)"); w.raw("}")
+                    answer = HTTPAnswer(status: 500, contentType: HTTPExchanges.jsonContentType, body: w.bytes)
+                }
+                inbox.post(http: .answer(connection: key, request: request, answer))
+                withExtendedLifetime(slot) {}
+            }
+        case .signals(let since, let limit):
+            httpQueue.async {
+                let answer: HTTPAnswer
+                do {
+                    if let body = try ds.signalJournalJSON(since: since, limit: limit) {
+                        answer = HTTPAnswer(status: 200, contentType: HTTPExchanges.jsonContentType, body: body)
+                    } else {
+                        answer = HTTPExchanges.jsonAnswer(404, "{\"error\":\"no signal journal (no --data-dir)\"}")
+                    }
                 } catch {
                     var w = JSONWriter(capacity: 64)
                     w.raw("{\"error\":"); w.string("\(error)"); w.raw("}")

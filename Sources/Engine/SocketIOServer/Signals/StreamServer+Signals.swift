@@ -1,0 +1,13 @@
+extension StreamServer {
+    /// The strategies the screener runs (before ``start()`` or at once after): what
+    /// `subscribe_signals` accepts.
+    package func screenSignals(_ specs: [ScreenedSignalSpec]) {
+        inbox.post(.screenedSignals(specs))
+    }
+
+    /// Hands a screener event to the network thread (engine thread; once per signal or result,
+    /// never per candle): it goes to each matching subscriber's outbound queue.
+    package func publishSignal(_ delivery: SignalDelivery) {
+        inbox.post(.signal(delivery))
+    }
+}
