@@ -24,6 +24,7 @@ SWIFTC=${SWIFTC:-$(command -v swiftc)}
 SHIM="Sources/CSupport/CDecodeShim"
 INC="$ROOT/$SHIM/include"
 LZ4_MODULE="$ROOT/Sources/CSupport/CLZ4"  # the system-library module of liblz4 (module map + header)
+CFLOAT="$ROOT/Sources/CSupport/CFloatFormat"  # the C++ shortest-double formatter TextWriters uses
 export SWIFT_BACKTRACE=enable=no  # libFuzzer prints the stack; Swift's backtracer would hang on it
 
 newer() { # newer TARGET_FILE SOURCES… : true when TARGET_FILE is missing or older than a source
@@ -62,8 +63,18 @@ build_swift() {
     sed -E '/^import (Candles|FastDecode|Archive|Indicators|Backtest|TextWriters|ThreadSupport)$/d' "$s" > "$flat/$i-$(basename "$s")"
     files+=("$flat/$i-$(basename "$s")")
   done
+  # TextWriters' DecimalWriter imports CFloatFormat (C++): its object and a module map for swiftc.
+  local cfloat="$BIN/cfloat" extra=()
+  if grep -q '^import CFloatFormat$' "${srcs[@]}"; then
+    mkdir -p "$cfloat"
+    printf 'module CFloatFormat {\n  header "%s"\n  export *\n}\n' "$CFLOAT/include/qf_float_format.h" \
+      > "$cfloat/module.modulemap"
+    "$CLANG++" -std=c++17 -c -g -O1 -fsanitize=fuzzer-no-link,address -I "$CFLOAT/include" \
+      "$CFLOAT/float_format.cpp" -o "$cfloat/float_format.o"
+    extra=(-I "$cfloat" "$cfloat/float_format.o" -lstdc++)
+  fi
   "$SWIFTC" -sanitize=fuzzer,address -parse-as-library -g -O -module-name QFluxFuzz -package-name qflux \
-    -I "$LZ4_MODULE" -use-ld=lld "${files[@]}" -llz4 -o "$BIN/fuzz_$name"
+    -I "$LZ4_MODULE" -use-ld=lld "${files[@]}" "${extra[@]}" -llz4 -o "$BIN/fuzz_$name"
 }
 
 build() {
@@ -71,6 +82,8 @@ build() {
     line|event|codecs) build_c "$1" ;;
     archive) build_swift archive fuzz/swift/ArchiveReaderFuzz.swift Sources/Engine/Archive/ArchiveError.swift \
                Sources/Engine/Archive/Format/*.swift Sources/Engine/Archive/Reader/*.swift \
+               Sources/Engine/Archive/Catalog/CatalogDirectory.swift Sources/Engine/Archive/Export/PlausibleRecords.swift \
+               Sources/FastDecode/Model/MarketLimits.swift \
                Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Candles/Model/Timeframe.swift \
                Sources/Engine/TextWriters/*.swift ;;
     export) build_swift export fuzz/swift/ArchiveExportFuzz.swift Sources/Engine/Archive/ArchiveError.swift \
@@ -83,7 +96,7 @@ build() {
                Sources/Engine/Engine/Analysis/AnalysisCandleLoader.swift Sources/Engine/Indicators/*/*.swift ;;
     rules) build_swift rules fuzz/swift/RulesFuzz.swift Sources/Engine/Backtest/Rules/*.swift \
                Sources/Engine/Backtest/Core/{SignalStrategy,TradeSignal}.swift Sources/Engine/Indicators/*/*.swift \
-               Sources/FastDecode/Model/MarketLimits.swift ;;
+               Sources/FastDecode/Model/MarketLimits.swift Sources/Engine/TextWriters/*.swift ;;
     csv) build_swift csv fuzz/swift/CandleCSVFuzz.swift Sources/Engine/Indicators/Input/*.swift \
                Sources/Engine/Indicators/Types/*.swift Sources/FastDecode/Model/MarketLimits.swift \
                Tests/AnalysisTests/Support/LegacyCandleCSV.swift ;;
