@@ -57,17 +57,16 @@ package final class QuantumFluxEvaluator: SignalEvaluator {
         count += 1
         guard count >= window else { return nil }
         let start = position
-        let score = ring.withUnsafeBufferPointer { r in
+        // One pass over the window: the score and the quantities a signal reports come together.
+        let reading = ring.withUnsafeBufferPointer { r in
             w12.withUnsafeBufferPointer { a in
                 w26.withUnsafeBufferPointer { b in
-                    QuantumFlux.score(
+                    QuantumFlux.reading(
                         closes: UnsafeBufferPointer(rebasing: r[start..<(start + n)]), end: n, w12: a, w26: b)
                 }
             }
         }
-        guard let direction = QuantumFlux.decide(score),
-            let reading = QuantumFlux.reading(closes: Array(ring[start..<(start + n)]), end: n)
-        else { return nil }
+        guard let direction = QuantumFlux.decide(reading.score) else { return nil }
         return SignalDecision(
             direction: direction, confidence: reading.confidence,
             indicators: [

@@ -117,12 +117,24 @@ package struct QuantumFlux: SignalStrategy {
         return 100 - 100 / (1 + avgGain / avgLoss)
     }
 
-    /// The clipped score for the closes ending just before `end` (`w12`, `w26`: the normalised weights).
+    /// The clipped score for the closes ending just before `end` (`w12`, `w26`: the normalised weights):
+    /// ``reading(closes:end:w12:w26:)``'s score; inlined, the quantities the score does not use are
+    /// not kept.
     @inline(__always)
     package static func score(
         closes p: UnsafeBufferPointer<Double>, end: Int,
         w12: UnsafeBufferPointer<Double>, w26: UnsafeBufferPointer<Double>
     ) -> Double {
+        reading(closes: p, end: end, w12: w12, w26: w26).score
+    }
+
+    /// Every quantity of the decision on the closes ending just before `end`: RSI, the EMAs, the
+    /// original's MACD and "signal", the Bollinger band of the last 20 closes, and the score.
+    @inline(__always)
+    package static func reading(
+        closes p: UnsafeBufferPointer<Double>, end: Int,
+        w12: UnsafeBufferPointer<Double>, w26: UnsafeBufferPointer<Double>
+    ) -> QuantumFluxReading {
         let rsi = rsiQ(p, end: end)
         let e12 = emaQ(p, end: end, w12)
         let e26 = emaQ(p, end: end, w26)
@@ -139,7 +151,10 @@ package struct QuantumFlux: SignalStrategy {
         let sd = (v / 20).squareRoot()
         let upper = m + sd * 2.0
         let lower = m - sd * 2.0
-        return combine(rsi: rsi, hist: hist, last: p[end - 1], lower: lower, upper: upper, e12: e12, e26: e26)
+        let score = combine(rsi: rsi, hist: hist, last: p[end - 1], lower: lower, upper: upper, e12: e12, e26: e26)
+        return QuantumFluxReading(
+            rsi: rsi, macd: macd, macdSignal: macd * 0.9, macdHistogram: hist, bbUpper: upper, bbMiddle: m,
+            bbLower: lower, ema12: e12, ema26: e26, close: p[end - 1], score: score)
     }
 
     /// The score from the computed quantities, added in the original's order and clipped:

@@ -36,29 +36,7 @@ extension QuantumFlux {
         guard end >= 50, end <= closes.count else { return nil }
         return closes.withUnsafeBufferPointer { p in
             weights12.withUnsafeBufferPointer { w12 in
-                weights26.withUnsafeBufferPointer { w26 in
-                    let rsi = rsiQ(p, end: end)
-                    let e12 = emaQ(p, end: end, w12)
-                    let e26 = emaQ(p, end: end, w26)
-                    let macd = e12 - e26
-                    let hist = macd - macd * 0.9
-                    var m = 0.0
-                    for k in (end - 20)..<end { m += p[k] }
-                    m = m / 20
-                    var v = 0.0
-                    for k in (end - 20)..<end {
-                        let d = p[k] - m
-                        v += d * d
-                    }
-                    let sd = (v / 20).squareRoot()
-                    let upper = m + sd * 2.0
-                    let lower = m - sd * 2.0
-                    let score = combine(
-                        rsi: rsi, hist: hist, last: p[end - 1], lower: lower, upper: upper, e12: e12, e26: e26)
-                    return QuantumFluxReading(
-                        rsi: rsi, macd: macd, macdSignal: macd * 0.9, macdHistogram: hist, bbUpper: upper, bbMiddle: m,
-                        bbLower: lower, ema12: e12, ema26: e26, close: p[end - 1], score: score)
-                }
+                weights26.withUnsafeBufferPointer { w26 in reading(closes: p, end: end, w12: w12, w26: w26) }
             }
         }
     }
