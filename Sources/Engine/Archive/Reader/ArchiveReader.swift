@@ -165,10 +165,14 @@ package struct ArchiveReader {
         } catch {
             if case .damaged = condition {} else { condition = .damaged("undecodable record after \(records) records") }
         }
+        // `min`/`max` pass NaN times by: with none but NaN, `first > last` and the chunk has no
+        // time range (NaN, as for no records) – not +inf…-inf, which a reader's time window
+        // would skip without counting its records.
+        let timed = records > 0 && first <= last
         return ChunkSummary(
             path: path, header: header, isOpen: isOpen,
             condition: condition, records: records,
-            firstTime: records > 0 ? first : .nan, lastTime: records > 0 ? last : .nan,
+            firstTime: timed ? first : .nan, lastTime: timed ? last : .nan,
             compressedBytes: decompressor.fileSize, decodedBytes: bytes.count)
     }
 }
