@@ -14,7 +14,7 @@
 // must be refused (thrown, or no records) without blocking.
 // Invariants checked: nothing traps; record counts match what the callbacks saw and stay within
 // the header's record limit; decoded bytes stay within the header's bound; a summary's first/last
-// times are NaN exactly when no record was read.
+// times are NaN exactly when no record with a time (not NaN) was read, else first ≤ last.
 import CLZ4
 import Glibc
 
@@ -24,10 +24,25 @@ nonisolated(unsafe) private var zeros = [UInt8](repeating: 0, count: 1 << 20)
 
 private func check(_ path: String) {
     var n = 0
+    var timed = 0  // records whose time is a number (a tick's may be NaN)
     do {
-        let summary = try reader!.scan(path, ticks: { _ in n += 1 }, candles: { _ in n += 1 })
+        let summary = try reader!.scan(
+            path,
+            ticks: {
+                n += 1
+                if !$0.time.isNaN { timed += 1 }
+            },
+            candles: { _ in
+                n += 1
+                timed += 1
+            })
         if summary.records != n { fatalError("records \(summary.records) != callbacks \(n)") }
-        if (n == 0) != summary.firstTime.isNaN { fatalError("firstTime \(summary.firstTime) with \(n) records") }
+        if (timed == 0) != summary.firstTime.isNaN || (timed == 0) != summary.lastTime.isNaN {
+            fatalError("times \(summary.firstTime)…\(summary.lastTime) with \(timed) of \(n) records timed")
+        }
+        if timed > 0 && !(summary.firstTime <= summary.lastTime) {
+            fatalError("first time \(summary.firstTime) after last \(summary.lastTime)")
+        }
         if n > summary.header.recordLimit && !summary.header.asset.isEmpty {
             fatalError("\(n) records, more than the header's limit \(summary.header.recordLimit)")
         }
