@@ -156,8 +156,8 @@ struct BacktestStage: BenchStage {
 
     // MARK: - Sweep scaling
 
-    /// `quantum_flux_ta` over rsi.period × bbands.k: every combination one after the other on
-    /// one thread, then `Sweep.run` on all cores.
+    /// `quantum_flux_ta` over rsi.period × bbands.k: `Sweep.run` on one thread, then on all cores
+    /// (the same work: shared indicator columns, then every combination).
     private func sweepScaling(_ context: BenchContext) throws -> [Figure] {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let candles = Self.candles(context.quick ? 10_000 : 40_000, seed: 7)
@@ -169,11 +169,9 @@ struct BacktestStage: BenchStage {
         let total = sweep.combinationCount
         let runs = max(3, context.runs / 2)
         let (one, oneSink) = measure(warmups: 0, runs: runs) {
-            var trades = 0
-            for i in 0..<total {
-                trades += sweep.runOne(i, candles: candles, factory: factory).statistics?.totalTrades ?? 0
+            sweep.run(candles: candles, factory: factory, parallel: false).reduce(0) {
+                $0 + ($1.statistics?.totalTrades ?? 0)
             }
-            return trades
         }
         let cpu0 = processCPUSeconds()
         let (all, allSink) = measure(warmups: 0, runs: runs) {

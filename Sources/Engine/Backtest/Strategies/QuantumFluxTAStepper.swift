@@ -49,12 +49,11 @@ package struct QuantumFluxTAStepper: Sendable {
         let f = fast.push(c)
         let s = slow.push(c)
         guard let r, let m, let b, let f, let s else { return nil }
-        var score = 0.0
-        if r < p.rsiLow { score += 0.4 } else if r > p.rsiHigh { score -= 0.4 }
-        if m.hist > 0 { score += 0.3 } else { score -= 0.3 }
-        if c.close < b.lower { score += 0.3 } else if c.close > b.upper { score -= 0.3 }
-        if f > s { score += 0.2 } else { score -= 0.2 }
-        score = Swift.max(-1.0, Swift.min(1.0, score))
+        // The votes and the score a sweep's shared columns use too (QuantumFluxTAVote).
+        let score = QuantumFluxTAVote.score(
+            rsi: QuantumFluxTAVote.rsi(r, low: p.rsiLow, high: p.rsiHigh), macd: QuantumFluxTAVote.macd(m.hist),
+            bands: QuantumFluxTAVote.bands(close: c.close, lower: b.lower, upper: b.upper),
+            ema: QuantumFluxTAVote.ema(fast: f, slow: s))
         return Reading(
             rsi: r, macdHistogram: m.hist, bbLower: b.lower, bbUpper: b.upper, emaFast: f, emaSlow: s, close: c.close,
             score: score)
@@ -62,7 +61,6 @@ package struct QuantumFluxTAStepper: Sendable {
 
     /// The decision for a reading: a direction when `|score| >= 0.2` and `>= threshold`.
     package func decide(_ reading: Reading) -> TradeSignal? {
-        if abs(reading.score) < 0.2 || abs(reading.score) < parameters.threshold { return nil }
-        return reading.score > 0 ? .call : .put
+        QuantumFluxTAVote.decide(reading.score, threshold: parameters.threshold)
     }
 }

@@ -20,6 +20,9 @@ package struct Sweep: Sendable {
     package var options: BacktestOptions
     /// Sort key.
     package var metric: SweepMetric
+    /// Bytes of shared indicator columns `run` holds at a time (one byte per candle and column):
+    /// combinations are run in batches whose distinct columns fit (at least one combination).
+    package var columnBudget = 64 << 20
 
     /// Option names a sweep may change.
     package static let optionNames = ["payout", "stake", "expiry", "window", "balance"]
@@ -48,58 +51,108 @@ package struct Sweep: Sendable {
         return values
     }
 
-    /// Runs one combination.
+    /// Runs one combination (on its own: its indicators are computed for it alone).
     package func runOne(_ index: Int, candles: [AnalysisCandle], factory: Factory) -> SweepRow {
-        let values = combination(index)
-        var opts = options
-        var strategyParameters: [String: Double] = [:]
-        for (p, v) in zip(parameters, values) {
-            switch p.name {
-            case "payout": opts.payout = v
-            case "stake": opts.stake = .fraction(v)
-            case "expiry", "window":
-                // Checked: Int(x) of a fraction is truncated and of 1e300 traps.
-                guard let n = Int(exactly: v) else {
-                    return SweepRow(
-                        index: index, values: values, error: "\(p.name) must be a whole number of candles, got \(v)")
-                }
-                if p.name == "expiry" { opts.expiry = n } else { opts.window = n }
-            case "balance": opts.startingBalance = v
-            default: strategyParameters[p.name] = v
-            }
-        }
-        if let problem = opts.validate() { return SweepRow(index: index, values: values, error: problem) }
-        switch factory(strategyParameters) {
-        case .failure(let e):
-            return SweepRow(index: index, values: values, error: e.message)
-        case .success(let strategy):
-            let r = Backtester.run(candles: candles, strategy: strategy, options: opts)
-            return SweepRow(index: index, values: values, statistics: r.statistics, extended: ExtendedStatistics(r))
-        }
+        execute(plan(index, factory: factory), candles: candles, shared: nil)
     }
 
-    /// Runs every combination across all cores; `progress(done, total)` is called after each one
-    /// (from worker threads). Returns rows sorted best first.
+    /// Combinations planned at a time.
+    static let planChunk = 1024
+
+    /// Runs every combination, across all cores unless `parallel` is false; `progress(done,
+    /// total)` is called after each one (from worker threads). Returns rows sorted best first.
+    ///
+    /// `quantum_flux_ta` combinations share their indicators: each distinct indicator
+    /// (``QuantumFluxTAColumns``) is computed once for all the combinations that read it, in
+    /// batches of at most `columnBudget` bytes of columns, then each combination's signals
+    /// are a look-up per candle – the same signals as running the strategy alone.
     package func run(
-        candles: [AnalysisCandle], factory: @escaping Factory,
+        candles: [AnalysisCandle], factory: @escaping Factory, parallel: Bool = true,
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) -> [SweepRow] {
         let total = combinationCount
-        let rows = Locked([SweepRow?](repeating: nil, count: total))
         let done = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: total) { i in
-            let row = runOne(i, candles: candles, factory: factory)
-            rows.withLock { $0[i] = row }
-            let n = done.add(1, ordering: .relaxed).newValue
-            progress?(n, total)
+        let maxColumns = Swift.max(1, columnBudget / Swift.max(1, candles.count))
+        var all: [SweepRow] = []
+        all.reserveCapacity(total)
+        var next = 0
+        while next < total {
+            let first = next
+            // Planned on this thread: building a strategy is microseconds (a rules text is
+            // compiled, no candle is read), less than waking the workers for it.
+            let plans = (0..<Swift.min(Self.planChunk, total - first)).map { k in plan(first + k, factory: factory) }
+            next += plans.count
+            var start = 0
+            while start < plans.count {
+                let end = Self.batchEnd(plans, from: start, maxColumns: maxColumns)
+                let batch = Array(plans[start..<end])
+                start = end
+                let shared = Self.sharedColumns(for: batch, candles: candles, parallel: parallel)
+                all += Self.map(batch.count, parallel: parallel) { k in
+                    let row = execute(batch[k], candles: candles, shared: shared)
+                    let n = done.add(1, ordering: .relaxed).newValue
+                    progress?(n, total)
+                    return row
+                }
+            }
         }
-        let all = rows.withLock { $0.compactMap { $0 } }
         let m = metric
         return all.sorted { a, b in
             let x = m.score(a)
             let y = m.score(b)
             return x != y ? x > y : a.index < b.index
         }
+    }
+
+    /// The end of the batch that starts at `start`: as many plans as keep the distinct
+    /// `quantum_flux_ta` columns within `maxColumns` (at least one plan).
+    static func batchEnd(_ plans: [SweepPlan], from start: Int, maxColumns: Int) -> Int {
+        var rsi = Set<QuantumFluxTAColumns.RSIKey>()
+        var macd = Set<QuantumFluxTAColumns.MACDKey>()
+        var bands = Set<QuantumFluxTAColumns.BandsKey>()
+        var ema = Set<QuantumFluxTAColumns.EMAKey>()
+        var end = start
+        while end < plans.count {
+            if let p = plans[end].quantumFluxTA {
+                let (r, m, b, e) = QuantumFluxTAColumns.keys(p)
+                let added =
+                    (rsi.contains(r) ? 0 : 1) + (macd.contains(m) ? 0 : 1) + (bands.contains(b) ? 0 : 1)
+                    + (ema.contains(e) ? 0 : 1)
+                if end > start, rsi.count + macd.count + bands.count + ema.count + added > maxColumns { break }
+                rsi.insert(r)
+                macd.insert(m)
+                bands.insert(b)
+                ema.insert(e)
+            }
+            end += 1
+        }
+        return end
+    }
+
+    /// The columns the batch's `quantum_flux_ta` combinations read, each computed once (nil
+    /// when there are none).
+    static func sharedColumns(for batch: [SweepPlan], candles: [AnalysisCandle], parallel: Bool)
+        -> QuantumFluxTAColumns?
+    {
+        let sets = batch.compactMap(\.quantumFluxTA)
+        guard !sets.isEmpty else { return nil }
+        let jobs = QuantumFluxTAColumns.jobs(for: sets)
+        let computed = map(jobs.count, parallel: parallel) { QuantumFluxTAColumns.compute(jobs[$0], candles: candles) }
+        var columns = QuantumFluxTAColumns(count: candles.count)
+        for c in computed { columns.add(c) }
+        return columns
+    }
+
+    /// `body(0..<count)` in order, computed on all cores (Dispatch hands the indices out as
+    /// threads free up) or, with `parallel` false, on this thread.
+    static func map<T: Sendable>(_ count: Int, parallel: Bool, _ body: @Sendable (Int) -> T) -> [T] {
+        guard parallel, count > 1 else { return (0..<count).map(body) }
+        let slots = Locked([T?](repeating: nil, count: count))
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let value = body(i)
+            slots.withLock { $0[i] = value }
+        }
+        return slots.withLock { $0.map { $0! } }
     }
 
     /// Rows as a plain-text table: rank, parameters, trades, win rate, ending balance, profit %,
