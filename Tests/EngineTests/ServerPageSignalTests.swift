@@ -94,7 +94,7 @@ struct ServerPageSignalTests {
         let wins = decided.filter { $0["won"] as? Bool == true }.count
         #expect(decided.count >= 20 && wins > 0 && wins < decided.count, "\(decided.count) decided, \(wins) won")
 
-        for phase in ["live", "reload"] {
+        for phase in ["live", "reload", "again"] {
             let p = try #require(result[phase] as? [String: Any], "\(phase) missing")
             #expect(p["ended"] as? Bool == true, "\(phase): the replay did not end")
             let state = try #require(p["state"] as? [String: Any], "\(phase)")
@@ -153,5 +153,13 @@ struct ServerPageSignalTests {
         #expect(liveCounts["signals", default: 0] > 0 && liveCounts["results", default: 0] > 0, "\(liveCounts)")
         let reload = try #require((result["reload"] as? [String: Any])?["state"] as? [String: Any])
         #expect(reload["live"] as? [String: Int] == ["signals": 0, "results": 0])
+        #expect(reload["subscriptions"] as? Int == 1)
+        // Off: no marks drawn, no tally; on again: one subscription (the earlier one was dropped).
+        let off = try #require(result["off"] as? [String: Any])
+        #expect((off["marks"] as? [Any])?.isEmpty == true && (off["drawn"] as? [Any])?.isEmpty == true, "\(off)")
+        #expect(off["text"] as? String == "")
+        #expect(off["pixels"] as? [String: Int] == ["#facc15": 0, "#16f08a": 0, "#ff4d8d": 0], "\(off)")
+        let again = try #require((result["again"] as? [String: Any])?["state"] as? [String: Any])
+        #expect(again["subscriptions"] as? Int == 1)
     }
 }

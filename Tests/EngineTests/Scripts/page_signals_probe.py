@@ -5,7 +5,8 @@ come from the journal). Each phase polls until the server's source has ended (/h
 has loaded the journal and its tally equals the journal's entries for the view (fetched from
 /api/signals in the same poll); it then records the page's state (window.qfluxSignals(), the
 #tally text and the canvas pixels of each mark colour) and the journal's entries for the view.
-Prints {"live": {...}, "reload": {...}} as JSON.
+Then the strategy selector is set to off (phase "off": no marks, no tally) and back (phase
+"again": the same as after the reload). Prints {"live", "reload", "off", "again"} as JSON.
 Usage: page_signals_probe.py DEVTOOLS_PORT SERVER_URL TIMEOUT_S"""
 import json, sys, time, urllib.request
 from devtools_page import DevToolsPage
@@ -76,8 +77,31 @@ def phase(fresh):
     return {"state": state, "journal": rows, "ended": ended}
 
 
+def choose(strategy):
+    evaluate("(function () { var e = document.getElementById('sig'); e.value = %s; e.dispatchEvent(new Event('change')); return 1; })()"
+             % json.dumps(strategy))
+
+
+def poll(done):
+    state = {}
+    while time.time() < deadline:
+        value = evaluate(STATE)
+        if value:
+            state = json.loads(value)
+            if done(state):
+                break
+        time.sleep(0.25)
+    return state
+
+
 live = phase(False)
 evaluate("(function () { window.__probeSeen = true; return 1; })()")
 evaluate("(function () { location.reload(); return 1; })()")
 reload = phase(True)
-print(json.dumps({"live": live, "reload": reload}), flush=True)
+# Phase "off": the selector set to off drops the marks and the tally; "again": back on, the
+# view's marks come back (resubscribed, the journal merged into the view kept).
+choose("")
+off = poll(lambda s: not s.get("asset") and not s.get("marks") and not s.get("drawn") and s.get("text") == "")
+choose(reload["state"].get("strategy") or "quantum_flux")
+again = phase(False)
+print(json.dumps({"live": live, "reload": reload, "off": off, "again": again}), flush=True)

@@ -350,7 +350,7 @@ enum LivePage {
           sio.emitAck("subscribe_signals", { assets: [current.asset], timeframe: current.tf, strategy: sig.strategy }, function (r) {
             if (ticket !== sig.ticket) return;
             if (r && r.error) return signalsRefused(r.error, tried || {});
-            sig.session.accepted = true; setSigStatus("", false); loadJournal();
+            sig.session.accepted = true; sig.subscriptions = r && r.subscriptions; setSigStatus("", false); loadJournal();
           });
           showTally(); draw();
         }
@@ -406,13 +406,13 @@ enum LivePage {
         // candle each sits on, null when that candle is not in the chart), the tally, what was drawn.
         window.qfluxSignals = function () {
           var v = sig.view;
-          if (!v) return { strategy: sig.strategy, status: $("sigstatus").textContent, marks: [], drawn: [] };
+          if (!v) return { strategy: sig.strategy, status: $("sigstatus").textContent, text: $("tally").textContent, marks: [], drawn: sig.drawn };
           var closes = {};
           candles.forEach(function (c) { closes[c.timestamp] = c.close; });
           var ci = wilson(v.won, v.decided);
           return {
             asset: v.asset, timeframe: v.timeframe, strategy: v.strategy, status: $("sigstatus").textContent,
-            journal: v.journal, live: v.live, text: $("tally").textContent,
+            journal: v.journal, live: v.live, text: $("tally").textContent, subscriptions: sig.subscriptions,
             tally: { signals: v.signals, decided: v.decided, won: v.won, low: ci[0], high: ci[1] },
             marks: v.times.map(function (t) {
               var m = v.marks[t], out = {};
