@@ -161,5 +161,15 @@ struct ServerPageSignalTests {
         #expect(off["pixels"] as? [String: Int] == ["#facc15": 0, "#16f08a": 0, "#ff4d8d": 0], "\(off)")
         let again = try #require((result["again"] as? [String: Any])?["state"] as? [String: Any])
         #expect(again["subscriptions"] as? Int == 1)
+        // The tooltip of a mark: its direction, entry, confidence and outcome.
+        let tooltip = try #require(result["tooltip"] as? [String: Any])
+        let title = try #require(tooltip["title"] as? String)
+        let marked = try #require(journal.first { ($0["time"] as? NSNumber)?.intValue == tooltip["time"] as? Int })
+        let call = marked["direction"] as? String == "call"
+        #expect(title.hasPrefix(call ? "▲ call at " : "▼ put at "), "\(title)")
+        // (a mark from the journal has no confidence: /api/signals does not carry it; a live one has)
+        let shown = (again["marks"] as? [[String: Any]])?.first { $0["time"] as? Int == tooltip["time"] as? Int }
+        #expect(title.contains(" · confidence ") == (shown?["confidence"] is Double), "\(title)")
+        #expect(title.contains(marked["won"] as? Bool == true ? " · won (exit " : " · lost (exit "), "\(title)")
     }
 }

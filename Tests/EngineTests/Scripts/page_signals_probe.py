@@ -6,7 +6,8 @@ has loaded the journal and its tally equals the journal's entries for the view (
 /api/signals in the same poll); it then records the page's state (window.qfluxSignals(), the
 #tally text and the canvas pixels of each mark colour) and the journal's entries for the view.
 Then the strategy selector is set to off (phase "off": no marks, no tally) and back (phase
-"again": the same as after the reload). Prints {"live", "reload", "off", "again"} as JSON.
+"again": the same as after the reload), and the tooltip of the first mark drawn is read. Prints
+{"live", "reload", "off", "again", "tooltip"} as JSON.
 Usage: page_signals_probe.py DEVTOOLS_PORT SERVER_URL TIMEOUT_S"""
 import json, sys, time, urllib.request
 from devtools_page import DevToolsPage
@@ -104,4 +105,12 @@ choose("")
 off = poll(lambda s: not s.get("asset") and not s.get("marks") and not s.get("drawn") and s.get("text") == "")
 choose(reload["state"].get("strategy") or "quantum_flux")
 again = phase(False)
-print(json.dumps({"live": live, "reload": reload, "off": off, "again": again}), flush=True)
+# The tooltip of the first mark drawn: the pointer over its entry price.
+tooltip = evaluate("""(function () {
+  var d = window.qfluxSignals().drawn[0], cv = document.getElementById('chart'), r = cv.getBoundingClientRect();
+  if (!d) return null;
+  cv.dispatchEvent(new MouseEvent('mousemove', { clientX: r.left + d.x, clientY: r.top + d.y }));
+  return JSON.stringify({ time: d.time, title: cv.title });
+})()""")
+print(json.dumps({"live": live, "reload": reload, "off": off, "again": again,
+                  "tooltip": json.loads(tooltip) if tooltip else None}), flush=True)
