@@ -59,11 +59,12 @@ struct ServerPageSignalTests {
         let replayed = dir.appendingPathComponent("replayed").path
         try Self.recordMarket(recorded)
 
-        // The README's session: the recorded day as a live market, 30 times its pace (30 s).
+        // The README's session: the recorded day as a live market, 20 times its pace (45 s: the page,
+        // opened meanwhile, sees most signals live; quantum_flux decides from the 50th candle, 12.5 s in).
         let stream = try ChildProcess(
             qflux,
             [
-                "stream", "--replay-archive", recorded, "--speed", "30", "--signals", "quantum_flux", "--timeframes",
+                "stream", "--replay-archive", recorded, "--speed", "20", "--signals", "quantum_flux", "--timeframes",
                 "5s", "--data-dir", replayed, "--port", "0",
             ])
         defer { stream.kill() }
@@ -145,7 +146,9 @@ struct ServerPageSignalTests {
             let pixels = try #require(state["pixels"] as? [String: Int])
             for c in colours { #expect(pixels[c, default: 0] >= 20, "\(phase): \(c) \(pixels[c] ?? 0) pixels") }
             #expect(colours.isSuperset(of: ["#16f08a", "#ff4d8d"]), "\(phase): \(colours)")
-            print("page signals (\(phase)): \(text); \(drawn.count) drawn; pixels \(pixels)")
+            print(
+                "page signals (\(phase)): \(text); \(drawn.count) drawn; live \(state["live"] ?? "-"); pixels \(pixels)"
+            )
         }
         // Opened while the replay ran, the page got signals and results live; reloaded, none.
         let live = try #require((result["live"] as? [String: Any])?["state"] as? [String: Any])
