@@ -9,12 +9,14 @@
 /// and the other oscillators in panes below. `#chart`'s `data-indicators` holds what was drawn
 /// (outputs, last update, overlay series, panes, colours) for tests and tools.
 ///
-/// Live signals (`#sig`; `?signals=NAME` in the URL, `off` for none; by default the first strategy
-/// the server screens): the page subscribes (`subscribe_signals`) for the shown asset × timeframe,
+/// Live signals (`#sig`; `?signals=NAME` in the URL, `off` for none; by default `quantum_flux`, else
+/// the first strategy the server's refusal says it screens on the timeframe – no other endpoint
+/// lists them): the page subscribes (`subscribe_signals`, acknowledged) for the shown asset × timeframe,
 /// loads the view's past signals from the journal (`/api/signals`, from the oldest candle shown),
 /// marks each signal on its candle at the entry price (▲ call, ▼ put; pending, won, lost colours)
 /// and writes the running tally with the Wilson 95 % interval into `#tally` (as `qflux signals`).
-/// At most 2,000 marks per view (the oldest go; the tally keeps counting); `window.qfluxSignals()`
+/// At most 2,000 marks per view (the oldest go; the tally keeps counting), 16 views kept for
+/// switching back, 20 journal pages of 1,000 read per view; `window.qfluxSignals()`
 /// returns the view's marks and tally for tests and tools. `?timeframe=5s` picks the timeframe.
 enum LivePage {
     static let html = #"""
