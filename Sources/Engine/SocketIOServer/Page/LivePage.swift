@@ -8,6 +8,16 @@
 /// Bollinger bands and SuperTrend are drawn over the candles; RSI, MACD (line, signal, histogram)
 /// and the other oscillators in panes below. `#chart`'s `data-indicators` holds what was drawn
 /// (outputs, last update, overlay series, panes, colours) for tests and tools.
+///
+/// Live signals (`#sig`; `?signals=NAME` in the URL, `off` for none; by default `quantum_flux`, else
+/// the first strategy the server's refusal says it screens on the timeframe – no other endpoint
+/// lists them): the page subscribes (`subscribe_signals`, acknowledged) for the shown asset × timeframe,
+/// loads the view's past signals from the journal (`/api/signals`, from the oldest candle shown),
+/// marks each signal on its candle at the entry price (▲ call, ▼ put; pending, won, lost colours)
+/// and writes the running tally with the Wilson 95 % interval into `#tally` (as `qflux signals`).
+/// At most 2,000 marks per view (the oldest go; the tally keeps counting), 16 views kept for
+/// switching back, 20 journal pages of 1,000 read per view; `window.qfluxSignals()`
+/// returns the view's marks and tally for tests and tools. `?timeframe=5s` picks the timeframe.
 enum LivePage {
     static let html = #"""
         <!doctype html>
@@ -25,7 +35,7 @@ enum LivePage {
           #chart { display: block; width: 100%; flex: 1 1 0; min-height: 0; }
           .k { color: #8a96a3; }
           input { background: #242b34; color: inherit; border: 1px solid #39424d; padding: 2px 6px; font: 13px ui-monospace, monospace; }
-          #indstatus.bad { color: #e0605a; }
+          #indstatus.bad, #sigstatus.bad { color: #e0605a; }
         </style>
         </head>
         <body>
@@ -45,6 +55,11 @@ enum LivePage {
           <label><span class="k">indicators</span> <input id="ind" size="38" spellcheck="false"
             title="comma list: sma(n), ema(n), wma(n), bbands(n,k), rsi(n), macd(f,s,sig), stoch, atr, cci, willr, roc, adx, supertrend, demarker(n), stc(f,s,dm,dp); Enter applies"></label>
           <span id="indstatus" class="k"></span>
+          <label><span class="k">signals</span>
+            <select id="sig" title="strategy whose signals are marked on the candles (subscribe_signals): ▲ call, ▼ put at the entry price; yellow pending, green won, pink lost">
+              <option value="">off</option><option>quantum_flux</option><option>quantum_flux_ta</option>
+            </select></label>
+          <span id="tally"></span> <span id="sigstatus" class="k"></span>
         </header>
         <canvas id="chart"></canvas>
         <script>
@@ -60,10 +75,17 @@ enum LivePage {
         SioClient.prototype.emit = function (name, data) {
           if (this.ws && this.ws.readyState === 1 && this.connected) this.ws.send("42" + JSON.stringify([name, data]));
         };
+        // An event with an acknowledgement: `fn` gets the server's answer (the ack's first argument).
+        SioClient.prototype.emitAck = function (name, data, fn) {
+          if (!(this.ws && this.ws.readyState === 1 && this.connected)) return;
+          var id = this.nextAck = (this.nextAck || 0) + 1;
+          this.acks[id] = fn;
+          this.ws.send("42" + id + JSON.stringify([name, data]));
+        };
         SioClient.prototype.open = function () {
           var self = this;
           var ws = new WebSocket(this.url);
-          this.ws = ws; this.connected = false;
+          this.ws = ws; this.connected = false; this.acks = {};
           ws.onmessage = function (m) {
             var t = m.data;
             if (t[0] === "0") { ws.send("40"); }
@@ -73,6 +95,12 @@ enum LivePage {
             else if (t.slice(0, 2) === "42") {
               var i = 2; while (t[i] >= "0" && t[i] <= "9") i++;
               var a = JSON.parse(t.slice(i)); self.fire(a[0], a[1]);
+            }
+            else if (t.slice(0, 2) === "43") {
+              var j = 2; while (t[j] >= "0" && t[j] <= "9") j++;
+              var id = Number(t.slice(2, j)), fn = self.acks[id];
+              delete self.acks[id];
+              if (fn) fn(JSON.parse(t.slice(j))[0]);
             }
           };
           ws.onclose = function () {
@@ -100,6 +128,7 @@ enum LivePage {
           sio.emit("unsubscribe", {});
           sio.emit("subscribe", { assets: [asset], timeframes: [current.tf] });
           askIndicators();
+          askSignals();
         }
 
         // --- live indicators: values come from the server (TA-Lib-equal), never computed here ---
@@ -158,6 +187,17 @@ enum LivePage {
           $("last").textContent = candles.length ? String(candles[candles.length - 1].close) : "-";
         }
 
+        // `/?timeframe=5s` picks the timeframe (one the selector lacks is added: the server decides).
+        (function () {
+          var q = /[?&]timeframe=([^&]*)/.exec(loc.search);
+          if (!q) return;
+          var tf = decodeURIComponent(q[1]), sel = $("tf");
+          if (!/^\d+[smhd]$/.test(tf)) return;
+          if (![].some.call(sel.options, function (o) { return o.textContent === tf; })) {
+            var o = document.createElement("option"); o.textContent = tf; sel.insertBefore(o, sel.firstChild);
+          }
+          sel.value = tf; current.tf = tf;
+        })();
         // `/?asset=NAME` shows that asset, also before qflux has seen it: the page waits for it.
         (function () {
           var q = /[?&]asset=([^&]*)/.exec(loc.search);
@@ -189,9 +229,9 @@ enum LivePage {
         sio.on("asset_detected", function (m) { if (!current.asset && m.asset) follow(m.asset); });
         sio.on("historical_candles_loaded", function (m) {
           if (m.asset !== current.asset || (m.timeframe || "1m") !== current.tf) return;
-          (m.candles || []).forEach(upsert); showFigures(); draw();
+          (m.candles || []).forEach(upsert); showFigures(); signalCandlesCame(); draw();
         });
-        sio.on("candle_update", function (c) { if (!mine(c)) return; upsert(c); showFigures(); draw(); });
+        sio.on("candle_update", function (c) { if (!mine(c)) return; upsert(c); showFigures(); signalCandlesCame(); draw(); });
         sio.on("stream_error", function (e) { setStatus("error: " + e.error, false); });
         sio.on("indicators_subscribed", function (m) {
           if (!indMine(m)) return;
@@ -212,6 +252,209 @@ enum LivePage {
         $("ind").onchange = function () { askIndicators(); };
         $("asset").onchange = function () { follow(this.value); };
         $("tf").onchange = function () { if (current.asset) follow(current.asset); };
+
+        // --- live signals: marks on their candles and the running win rate ---
+        // Decided by the server's screener (subscribe_signals); the past ones come from its journal
+        // (/api/signals). Nothing is decided here. A view = asset × timeframe × strategy.
+        var MAX_MARKS = 2000, MAX_VIEWS = 16, MAX_JOURNAL_PAGES = 20;
+        var MARK_COLORS = { pending: "#facc15", won: "#16f08a", lost: "#ff4d8d" };
+        var sigViews = {}, sigViewOrder = [];
+        var sig = { strategy: "quantum_flux", auto: true, view: null, session: null, ticket: 0, drawn: [] };
+        (function () {
+          var q = /[?&]signals=([^&]*)/.exec(loc.search);
+          if (!q) return;
+          var name = decodeURIComponent(q[1].replace(/\+/g, " ")).trim();
+          sig.auto = false;
+          sig.strategy = name === "off" ? "" : name;
+          addSignalOption(sig.strategy);
+        })();
+        if (sig.auto) $("sig").value = sig.strategy;
+
+        function addSignalOption(name) {
+          var sel = $("sig");
+          if (name && ![].some.call(sel.options, function (o) { return o.value === name; })) {
+            var o = document.createElement("option"); o.value = o.textContent = name; sel.appendChild(o);
+          }
+          sel.value = name;
+        }
+        function tfSeconds(tf) {
+          var m = /^(\d+)([smhd])$/.exec(tf), unit = { s: 1, m: 60, h: 3600, d: 86400 };
+          return m ? Number(m[1]) * unit[m[2]] : 60;
+        }
+        function setSigStatus(text, bad) { var e = $("sigstatus"); e.textContent = text; e.className = bad ? "bad" : "k"; }
+
+        // The view's state, kept while the page shows other views (at most MAX_VIEWS).
+        function signalView(asset, tf, strategy) {
+          var key = looseKey(asset) + "|" + tfSeconds(tf) + "|" + strategy;
+          var v = sigViews[key];
+          if (!v) {
+            v = { key: key, asset: asset, timeframe: tfSeconds(tf), strategy: strategy, marks: {}, times: [],
+                  signals: 0, decided: 0, won: 0, live: { signals: 0, results: 0 }, journal: null };
+            sigViews[key] = v; sigViewOrder.push(key);
+            if (sigViewOrder.length > MAX_VIEWS) delete sigViews[sigViewOrder.shift()];
+          }
+          return v;
+        }
+        function signalOf(v, s) {
+          return v && s && s.strategy === v.strategy && s.timeframe === v.timeframe && looseKey(s.asset) === looseKey(v.asset);
+        }
+
+        // A signal's mark (once per signal time); nil when older than every mark kept.
+        function addSignal(v, s) {
+          var t = s.time, m = v.marks[t];
+          if (m) return m;
+          if (v.times.length >= MAX_MARKS && t < v.times[0]) return null;
+          m = { time: t, candle: t - v.timeframe, direction: s.direction, entry_price: s.entry_price, expiry: s.expiry,
+                confidence: s.confidence, payout: s.payout, won: null, exit_price: null, profit: null };
+          v.marks[t] = m; v.signals++;
+          var i = v.times.length;
+          while (i > 0 && v.times[i - 1] > t) i--;
+          v.times.splice(i, 0, t);
+          if (v.times.length > MAX_MARKS) delete v.marks[v.times.shift()];
+          return m;
+        }
+        // A result recolours its mark and counts once.
+        function addResult(v, r) {
+          var m = addSignal(v, r);
+          if (!m || m.won !== null || typeof r.won !== "boolean") return;
+          m.won = r.won; m.exit_price = r.exit_price; m.profit = r.profit;
+          v.decided++; if (r.won) v.won++;
+        }
+
+        // Wilson 95 % interval of a win rate (as `qflux signals` prints it).
+        function wilson(won, n) {
+          if (!n) return [0, 1];
+          var z = 1.959963984540054, p = won / n, d = 1 + z * z / n;
+          var center = (p + z * z / (2 * n)) / d, half = z * Math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d;
+          return [Math.max(0, center - half), Math.min(1, center + half)];
+        }
+        function pct(x) { return (x * 100).toFixed(1); }
+        function tallyText(v) {
+          var pending = v.signals - v.decided;
+          var text = "signals " + v.signals + (pending > 0 ? " (" + pending + " pending)" : "") + " · won " + v.won;
+          if (!v.decided) return text + " · win rate –";
+          var ci = wilson(v.won, v.decided);
+          return text + " · win rate " + pct(v.won / v.decided) + " % (95 % CI " + pct(ci[0]) + "–" + pct(ci[1]) + " %)";
+        }
+        function showTally() { $("tally").textContent = sig.view ? tallyText(sig.view) : ""; }
+
+        // Subscribes the shown view (dropping the previous subscription). Without ?signals= the page
+        // tries quantum_flux, then the first strategy the server's refusal says it screens here.
+        function askSignals(tried) {
+          var ticket = ++sig.ticket;
+          sio.emit("unsubscribe_signals", {});
+          sig.view = null; sig.session = null;
+          if (!current.asset || !sig.strategy) { showTally(); draw(); return; }
+          var v = signalView(current.asset, current.tf, sig.strategy);
+          sig.view = v;
+          sig.session = { ticket: ticket, view: v, accepted: false, candles: candles.length > 0, journal: false };
+          setSigStatus("…", false);
+          sio.emitAck("subscribe_signals", { assets: [current.asset], timeframe: current.tf, strategy: sig.strategy }, function (r) {
+            if (ticket !== sig.ticket) return;
+            if (r && r.error) return signalsRefused(r.error, tried || {});
+            sig.session.accepted = true; sig.subscriptions = r && r.subscriptions; setSigStatus("", false); loadJournal();
+          });
+          showTally(); draw();
+        }
+        function signalsRefused(error, tried) {
+          sig.view = null; sig.session = null; showTally(); draw();
+          if (!sig.auto) return setSigStatus(error, true);
+          tried[sig.strategy] = true;
+          var listed = (/this server screens (.*)$/.exec(error) || [])[1] || "", secs = tfSeconds(current.tf);
+          var next = listed.split(", ").map(function (spec) {
+            var at = spec.lastIndexOf("@"), when = at > 0 ? /^(\d+)s$/.exec(spec.slice(at + 1)) : null;
+            if (when && Number(when[1]) !== secs) return "";
+            return when ? spec.slice(0, at) : spec;
+          }).filter(function (name) { return name && !/^none\b/.test(name) && !tried[name]; })[0];
+          if (next) { sig.strategy = next; addSignalOption(next); return askSignals(tried); }
+          sig.strategy = "quantum_flux"; $("sig").value = "";
+          setSigStatus("off: " + error, false);
+        }
+
+        // The view's past signals from the journal, once subscribed and the candles are in (from the
+        // oldest candle shown; at most MAX_JOURNAL_PAGES pages of 1,000).
+        function signalCandlesCame() { if (sig.session) { sig.session.candles = true; loadJournal(); } }
+        function loadJournal() {
+          var s = sig.session;
+          if (!s || !s.accepted || !s.candles || s.journal) return;
+          s.journal = true;
+          var v = s.view, pages = 0;
+          function page(since) {
+            fetch("/api/signals?since=" + since).then(function (r) { return r.ok ? r.json() : null; }).then(function (body) {
+              if (!body) { v.journal = "none"; return; }
+              (body.signals || []).forEach(function (e) {
+                if (!signalOf(v, e)) return;
+                if (typeof e.won === "boolean") addResult(v, e); else addSignal(v, e);
+              });
+              pages++;
+              if (typeof body.next_since === "number" && pages < MAX_JOURNAL_PAGES) return page(body.next_since);
+              v.journal = "loaded";
+              if (sig.view === v) { showTally(); draw(); }
+            }).catch(function (e) { v.journal = "error: " + e; });
+          }
+          page(candles.length ? candles[0].timestamp : 0);
+        }
+        sio.on("signal", function (s) {
+          var v = sig.view; if (!signalOf(v, s)) return;
+          v.live.signals++; addSignal(v, s); showTally(); draw();
+        });
+        sio.on("signal_result", function (r) {
+          var v = sig.view; if (!signalOf(v, r)) return;
+          v.live.results++; addResult(v, r); showTally(); draw();
+        });
+        $("sig").onchange = function () { sig.auto = false; sig.strategy = this.value; askSignals(); };
+
+        // The shown view's signals for tests and tools: marks oldest first (with the close of the
+        // candle each sits on, null when that candle is not in the chart), the tally, what was drawn.
+        window.qfluxSignals = function () {
+          var v = sig.view;
+          if (!v) return { strategy: sig.strategy, status: $("sigstatus").textContent, text: $("tally").textContent, marks: [], drawn: sig.drawn };
+          var closes = {};
+          candles.forEach(function (c) { closes[c.timestamp] = c.close; });
+          var ci = wilson(v.won, v.decided);
+          return {
+            asset: v.asset, timeframe: v.timeframe, strategy: v.strategy, status: $("sigstatus").textContent,
+            journal: v.journal, live: v.live, text: $("tally").textContent, subscriptions: sig.subscriptions,
+            tally: { signals: v.signals, decided: v.decided, won: v.won, low: ci[0], high: ci[1] },
+            marks: v.times.map(function (t) {
+              var m = v.marks[t], out = {};
+              for (var k in m) out[k] = m[k];
+              out.candle_close = m.candle in closes ? closes[m.candle] : null;
+              return out;
+            }),
+            drawn: sig.drawn
+          };
+        };
+        function markTitle(m) {
+          return (m.direction === "call" ? "▲ call" : "▼ put") + " at " + m.entry_price +
+            (typeof m.confidence === "number" ? " · confidence " + m.confidence.toFixed(3) : "") +
+            (typeof m.payout === "number" ? " · payout " + Math.round(m.payout * 100) + " %" : "") +
+            (m.won === null ? " · pending" : (m.won ? " · won" : " · lost") + " (exit " + m.exit_price + ")");
+        }
+        $("chart").onmousemove = function (e) {
+          var r = this.getBoundingClientRect(), x = e.clientX - r.left, y = e.clientY - r.top;
+          var hit = sig.drawn.filter(function (d) { return Math.abs(d.x - x) <= 6 && Math.abs(d.y - y) <= 12; })[0];
+          this.title = hit && sig.view && sig.view.marks[hit.time] ? markTitle(sig.view.marks[hit.time]) : "";
+        };
+
+        // Draws the view's marks on the shown candles: ▲ under the entry price, ▼ over it.
+        function drawMarks(g, view, xOf, y) {
+          var v = sig.view;
+          sig.drawn = [];
+          if (!v) return;
+          view.forEach(function (c, i) {
+            var m = v.marks[c.timestamp + v.timeframe];
+            if (!m) return;
+            var x = xOf(i), yy = y(m.entry_price), up = m.direction === "call";
+            var color = MARK_COLORS[m.won === null ? "pending" : m.won ? "won" : "lost"];
+            g.fillStyle = color;
+            g.beginPath();
+            if (up) { g.moveTo(x, yy + 2); g.lineTo(x - 5, yy + 11); g.lineTo(x + 5, yy + 11); }
+            else { g.moveTo(x, yy - 2); g.lineTo(x - 5, yy - 11); g.lineTo(x + 5, yy - 11); }
+            g.closePath(); g.fill();
+            sig.drawn.push({ time: m.time, candle: c.timestamp, x: x, y: yy, color: color });
+          });
+        }
 
         // --- drawing ---
         var SUFFIX = /_(signal|hist|upper|middle|lower|k|d|direction)$/;
@@ -310,6 +553,7 @@ enum LivePage {
             g.fillStyle = "#8a96a3";
             g.fillText(current.waiting ? "waiting for " + current.asset + ": qflux has not seen it yet" : "waiting for candles…", 20, 30);
             cv.dataset.indicators = JSON.stringify({ outputs: ind.outputs, last: ind.last, overlays: [], panes: [], drawn: {} });
+            sig.drawn = [];
             return;
           }
           var lo = Infinity, hi = -Infinity;
@@ -342,6 +586,7 @@ enum LivePage {
           legend.forEach(function (s, i) {
             g.fillStyle = s.color; g.fillText(s.name.replace(SUFFIX, "") + " " + drawn[s.name].last.v.toPrecision(6), 6 + i * 170, priceBottom - 6);
           });
+          drawMarks(g, view, xOf, y);
           lay.panes.forEach(function (pane, i) {
             drawPane(g, pane, view, xOf, priceBottom + i * paneH, priceBottom + (i + 1) * paneH, w - axis, drawn);
           });
