@@ -4,7 +4,8 @@
 #   address  every test but the disk-full one (see ASAN_SKIP), `swift test --sanitize=address`
 #            (.build-rel-asan), leaks checked (suppressions: scripts/sanitizers/lsan.supp)
 #   thread   the concurrent parts – ring, pipeline, server, live stream, archive kill/fault
-#            tests, parallel replay, the Redis publisher, source and archiver (they start a
+#            tests, parallel replay, the Redis publisher, source and archiver, the signal engine,
+#            journal and payout tape, the PostgreSQL archiver and loader (the Redis ones start a
 #            private redis-server: it must be on the PATH, else those suites are skipped) – under
 #            `swift test --sanitize=thread` (.build-rel-tsan), except the disk-full tests (the
 #            TSan runtime itself dies of SIGBUS under RLIMIT_FSIZE)
@@ -17,7 +18,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 MODES=("$@")
 [ ${#MODES[@]} -gt 0 ] || MODES=(address thread)
 SUPP="$PWD/scripts/sanitizers"
-TSAN_FILTER=${TSAN_FILTER:-'Ring|Pipeline|Server|Stream|Reliability|ArchiveKill|Chrome|Replay|Redis'}
+TSAN_FILTER=${TSAN_FILTER:-'Ring|Pipeline|Server|Stream|Reliability|ArchiveKill|Chrome|Replay|Redis|Signal|Postgres|Payout'}
 # The TSan runtime dies with SIGBUS under RLIMIT_FSIZE, which the disk-full tests use (the
 # stream's and the Redis archiver's: all named diskFull…).
 # ServerInboundLimitTests count the replies a flood gets within a fixed window (3 s); a TSan
