@@ -47,6 +47,18 @@ struct SignalOptions: ParsableArguments {
         }
     }
 
+    /// A screener with no spec and no journal (`qflux stream` without --signals): it runs only
+    /// the evaluations `subscribe_signals` starts, with --signal-expiry and --payout.
+    func onDemandScreener(assets: AssetDirectory, payouts: PayoutBoard) throws -> SignalScreener {
+        do {
+            return try SignalScreener(
+                specs: [], assets: assets, dataDirectory: nil, expiryCandles: signalExpiry, defaultPayout: payout,
+                payoutInForce: payouts.payoutInForce(assets: assets))
+        } catch {
+            throw CommandFailure("--signals: \(error.description)", code: QFluxExit.usage)
+        }
+    }
+
     /// The summary line of a run.
     static func summary(_ screener: SignalScreener, directory: String) -> String {
         let c = screener.engine.counters
