@@ -2,7 +2,8 @@
 once the replay has closed CANDLES candles (so the evaluations start mid-replay and must be seeded
 from the server's candles), subscriptions to every asset for each STRATEGY@SECONDS given –
 evaluations the server starts on demand – and their signal and signal_result events until the
-replay has ended; the newest tick time before subscribing ("subscribed_after"); refused
+replay has ended; the newest tick time before subscribing ("subscribed_after") and once every
+subscription was confirmed ("subscribed_by"); refused
 subscribe_signals requests (a rules file the server does not screen, an unknown strategy, a
 timeframe it does not form) and their error events. Prints one JSON object on its last stdout line.
 Usage: on_demand_signals_client.py URL CANDLES STRATEGY@SECONDS [STRATEGY@SECONDS ...]"""
@@ -14,7 +15,7 @@ from waiting import async_wait_for, metric
 
 async def run(url, candles, specs):
     sio = socketio.AsyncClient(reconnection=False)
-    got = {"subscribed_after": None, "signals": [], "results": [], "errors": [], "subscribed": [], "status": [], "refusals": []}
+    got = {"subscribed_after": None, "subscribed_by": None, "signals": [], "results": [], "errors": [], "subscribed": [], "status": [], "refusals": []}
     sio.on("signal", lambda d: got["signals"].append(d))
     sio.on("signal_result", lambda d: got["results"].append(d))
     sio.on("error", lambda d: got["errors"].append(d))
@@ -31,6 +32,8 @@ async def run(url, candles, specs):
         strategy, seconds = spec.split("@")
         await sio.emit("subscribe_signals", {"assets": "*", "timeframe": int(seconds), "strategy": strategy})
     await async_wait_for(lambda: len(got["subscribed"]) == len(specs), 20, "the subscriptions")
+    with urllib.request.urlopen(url + "/health", timeout=10) as r:
+        got["subscribed_by"] = json.loads(r.read().decode()).get("last_tick_time")
 
     async def refused(request):
         errors, subscribed = len(got["errors"]), len(got["subscribed"])
