@@ -32,12 +32,12 @@ package final class SignalEngine {
         package var pending = 0
     }
 
-    private struct StreamKey: Hashable {
+    struct StreamKey: Hashable {
         var asset: UInt32
         var timeframe: Int
     }
 
-    private final class Stream {
+    final class Stream {
         let asset: String
         let timeframe: Int
         var evaluations: [(spec: Int, evaluator: any SignalEvaluator)]
@@ -75,8 +75,8 @@ package final class SignalEngine {
         }
     }
 
-    /// The strategies.
-    package let specs: [SignalSpec]
+    /// The strategies (a retired one keeps its slot until a new one takes it: SignalEngine+Runtime.swift).
+    package internal(set) var specs: [SignalSpec]
     /// The bounds.
     package let limits: SignalLimits
     /// Candles before a strategy's first decision (the backtest's `--window`).
@@ -86,11 +86,13 @@ package final class SignalEngine {
     /// Payout for results when none is in force.
     package let defaultPayout: Double
     /// What the engine has done.
-    package private(set) var counters = Counters()
+    package internal(set) var counters = Counters()
 
     private let payoutInForce: PayoutInForce
     private let onEvent: (SignalEvent) -> Void
-    private var streams: [StreamKey: Stream] = [:]
+    var streams: [StreamKey: Stream] = [:]
+    /// Slots of ``specs`` no longer evaluated (``removeSpec(label:timeframe:)``).
+    var retired = Set<Int>()
     private var nextID: UInt64 = 1
 
     /// An engine for `specs` (at most `limits.maxSpecs`), reporting every signal and result to
@@ -150,9 +152,10 @@ package final class SignalEngine {
         }
     }
 
-    private func makeStream(_ key: StreamKey, name: String) -> Stream {
+    func makeStream(_ key: StreamKey, name: String) -> Stream {
         var evaluations: [(spec: Int, evaluator: any SignalEvaluator)] = []
-        for (k, spec) in specs.enumerated() where spec.timeframe == nil || spec.timeframe == key.timeframe {
+        for (k, spec) in specs.enumerated()
+        where !retired.contains(k) && (spec.timeframe == nil || spec.timeframe == key.timeframe) {
             if counters.evaluations >= limits.maxEvaluations {
                 counters.refusedEvaluations += 1
                 continue
@@ -191,7 +194,7 @@ package final class SignalEngine {
         if let last = stream.kept.last { stream.lastClose = last.close }
     }
 
-    private func settle(_ stream: Stream, end: Int64, close: Double) {
+    func settle(_ stream: Stream, end: Int64, close: Double) {
         while stream.pendingHead < stream.pending.count {
             let signal = stream.pending[stream.pendingHead]
             let expiry = signal.expiryTime

@@ -86,6 +86,8 @@ extension ServerCore {
             handlers.deliver(delivery)
         case .screenedSignals(let specs):
             handlers.signalSubscriptions.screened = specs
+        case .signalControl(let control):
+            handlers.signalSubscriptions.control = control
         }
     }
 

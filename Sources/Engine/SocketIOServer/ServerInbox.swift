@@ -22,6 +22,8 @@ enum ServerInput: Sendable {
     case signal(SignalDelivery)
     /// What the screener runs (set once, before clients come).
     case screenedSignals([ScreenedSignalSpec])
+    /// Who starts on-demand signal evaluations (set once, before clients come).
+    case signalControl(any SignalEvaluationControl)
 }
 
 /// An asynchronous HTTP answer's next step, from the worker queue (the CSV API). Kept apart from

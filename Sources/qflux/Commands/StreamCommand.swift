@@ -252,7 +252,10 @@ struct StreamCommand: ParsableCommand {
         // The screener journals under --data-dir whether or not a client is connected.
         let screener = try signalOptions.screener(
             assets: stream.assets, payouts: stream.payoutBoard, dataDirectory: collect.dataDirectory)
-        if let screener { stream.attach(screener: screener) }
+        // Without --signals, one with no spec runs what subscribe_signals starts (not journaled).
+        let signalEngine =
+            try screener ?? signalOptions.onDemandScreener(assets: stream.assets, payouts: stream.payoutBoard)
+        stream.attach(screener: signalEngine)
         try collect.checkWritable()
         do {
             try stream.start()
@@ -294,6 +297,7 @@ struct StreamCommand: ParsableCommand {
             throw CommandFailure("archive error while closing", error)
         }
         let c = summary.counters
+        withExtendedLifetime(signalEngine) {}  // the pipeline held it weakly until it stopped
         if let screener {
             do { try screener.close() } catch { throw CommandFailure("signal journal error while closing", error) }
             StandardStreams.err(

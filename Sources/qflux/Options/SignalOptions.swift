@@ -9,7 +9,7 @@ struct SignalOptions: ParsableArguments {
     @Option(
         name: .customLong("signals"),
         help: ArgumentHelp(
-            "Run strategies on every asset × formed timeframe and journal their signals under --data-dir (ASSET/signals/): quantum_flux, quantum_flux_ta or rules:FILE, each optionally @TIMEFRAME, comma-separated (e.g. quantum_flux,rules:my.rules@1m). At most 16 specs and 16,384 evaluations (asset × timeframe × strategy); 65,536 signals pending at once.",
+            "Run strategies on every asset × formed timeframe and journal their signals under --data-dir (ASSET/signals/): quantum_flux, quantum_flux_ta or rules:FILE, each optionally @TIMEFRAME, comma-separated (e.g. quantum_flux,rules:my.rules@1m). At most 16 specs and 16,384 evaluations (asset × timeframe × strategy); 65,536 signals pending at once. `qflux stream` (with or without --signals) also starts quantum_flux or quantum_flux_ta on demand for a subscribe_signals client, within the same limits, without journaling it.",
             valueName: "spec[,spec]"))
     var signals: String?
 
@@ -42,6 +42,18 @@ struct SignalOptions: ParsableArguments {
             return try SignalScreener(
                 specs: specs, assets: assets, dataDirectory: dataDirectory, expiryCandles: signalExpiry,
                 defaultPayout: payout, payoutInForce: payouts.payoutInForce(assets: assets))
+        } catch {
+            throw CommandFailure("--signals: \(error.description)", code: QFluxExit.usage)
+        }
+    }
+
+    /// A screener with no spec and no journal (`qflux stream` without --signals): it runs only
+    /// the evaluations `subscribe_signals` starts, with --signal-expiry and --payout.
+    func onDemandScreener(assets: AssetDirectory, payouts: PayoutBoard) throws -> SignalScreener {
+        do {
+            return try SignalScreener(
+                specs: [], assets: assets, dataDirectory: nil, expiryCandles: signalExpiry, defaultPayout: payout,
+                payoutInForce: payouts.payoutInForce(assets: assets))
         } catch {
             throw CommandFailure("--signals: \(error.description)", code: QFluxExit.usage)
         }

@@ -55,6 +55,14 @@ package final class RecentCandleStore: Sendable {
         }
     }
 
+    /// The last `limit` closed candles (at most `keep`), oldest first, without the forming one.
+    package func closedCandles(asset: AssetID, timeframe: Timeframe, limit: Int) -> [Candle] {
+        state.withLock { map in
+            guard let s = map[Key(asset: asset, timeframe: timeframe)] else { return [] }
+            return Array(s.closed.suffix(min(limit, keep)))
+        }
+    }
+
     /// Closed candles then the forming one, oldest first, at most `keep` + 1.
     package func candles(asset: AssetID, timeframe: Timeframe) -> [Candle] {
         state.withLock { map in

@@ -109,7 +109,8 @@ package final class LiveStream: PipelineSink, Sendable {
     /// The payouts in force, from the `updateAssets` lists the pipeline has taken (for the screener).
     package var payoutBoard: PayoutBoard { pipeline.counters.payoutBoard }
 
-    /// Puts the signal screener (`--signals`) in front of the stream's sink, before ``start()``:
+    /// Puts the signal screener (`--signals`, or one with no spec for on-demand evaluations only)
+    /// in front of the stream's sink, before ``start()``:
     /// it sees every batch on the engine thread and hands it on to the stream. The caller keeps
     /// `screener` alive until the stream has stopped (the pipeline holds its sink weakly).
     package func attach(screener: SignalScreener) {
@@ -117,6 +118,8 @@ package final class LiveStream: PipelineSink, Sendable {
         pipeline.attach(sink: screener)
         // Live delivery (subscribe_signals): each event once to the network thread, after the journal.
         server.screenSignals(screener.screenedSpecs)
+        // subscribe_signals on other strategies: evaluations started on demand, seeded from `recent`
+        server.controlSignals(screener.enableOnDemand(recent: pipeline.recent))
         screener.onEvent = { [server] event in server.publishSignal(SignalDelivery(event)) }
     }
 

@@ -59,17 +59,31 @@ extension EventHandlers {
         guard let strategy = Self.signalStrategy(data), !strategy.isEmpty, strategy.utf8.count <= 512 else {
             return refuse("subscribe_signals needs \"strategy\" (quantum_flux, quantum_flux_ta) or \"rules\": a file")
         }
-        guard hub.isScreened(strategy: strategy, timeframe: tf.seconds) else {
+        guard hub.isScreened(strategy: strategy, timeframe: tf.seconds) || hub.control != nil else {
             let running = hub.screened.map { $0.strategy + ($0.timeframe.map { "@\($0)s" } ?? "") }
             return refuse(
                 "unknown strategy \(strategy) on \(tf): this server screens \(running.isEmpty ? "none (start it with --signals)" : running.joined(separator: ", "))"
             )
         }
+        // An on-demand evaluation needs candles: only a timeframe the engine forms.
+        if !hub.isScreened(strategy: strategy, timeframe: tf.seconds), let formed = config.formedTimeframes,
+            !formed.contains(tf)
+        {
+            return refuse(
+                "subscribe_signals: \(tf) is not formed by this server (formed: \(formed.map(\.description).joined(separator: ", ")))"
+            )
+        }
         let sub = SignalSubscriptions.Subscription(assets: assets, timeframe: tf.seconds, strategy: strategy)
-        guard hub.add(sub, for: s.id) else {
+        // Clients that left give their on-demand evaluations up before new ones are counted.
+        hub.forgetDeparted { id in sessions[id].map { $0.socketConnected && !$0.killed } ?? false }
+        switch hub.add(sub, for: s.id) {
+        case .success: break
+        case .failure(.tooMany):
             return refuse(
                 "too many signal subscriptions (at most \(SignalSubscriptions.maxPerClient) per client, \(SignalSubscriptions.maxTotal) per server): unsubscribe_signals first"
             )
+        case .failure(.notStarted(let message)):
+            return refuse(message)
         }
         var w = JSONWriter(capacity: 128)
         w.raw("{\"assets\":")

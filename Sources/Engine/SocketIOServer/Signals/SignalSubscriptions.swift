@@ -41,7 +41,9 @@ package struct ScreenedSignalSpec: Sendable, Equatable {
 
 /// Who receives which signals (network thread only). The screener evaluates each (asset,
 /// timeframe, strategy) once; its events are fanned out here to every matching subscription,
-/// through the clients' normal outbound queues.
+/// through the clients' normal outbound queues. A subscription to a strategy the screener does
+/// not run starts an on-demand evaluation through ``control`` (one per strategy × timeframe,
+/// shared by every subscription to it) and stops it when the last one is gone.
 final class SignalSubscriptions {
     /// Subscriptions one client may hold.
     static let maxPerClient = 8
@@ -61,8 +63,26 @@ final class SignalSubscriptions {
         }
     }
 
+    /// An on-demand evaluation: a strategy on one timeframe, every asset.
+    struct Evaluation: Hashable {
+        var strategy: String
+        var timeframe: Int
+    }
+
+    /// Why ``add(_:for:)`` did not add.
+    enum Refusal: Error, Equatable {
+        /// ``maxPerClient`` or ``maxTotal`` reached.
+        case tooMany
+        /// The on-demand evaluation could not start: the message of the client's `error`.
+        case notStarted(String)
+    }
+
     /// What the screener runs (empty without `--signals`).
     var screened: [ScreenedSignalSpec] = []
+    /// Starts and stops on-demand evaluations; nil: only screened strategies are served.
+    var control: (any SignalEvaluationControl)?
+    /// The on-demand evaluations running, each with the number of subscriptions using it.
+    private(set) var onDemand: [Evaluation: Int] = [:]
     private(set) var byClient: [UInt64: [Subscription]] = [:]
     private(set) var total = 0
 
@@ -74,26 +94,57 @@ final class SignalSubscriptions {
     /// The subscriptions of a client.
     func subscriptions(of id: UInt64) -> [Subscription] { byClient[id] ?? [] }
 
-    /// Adds `sub` for client `id` (an equal one already held is kept once); false when a limit is reached.
-    func add(_ sub: Subscription, for id: UInt64) -> Bool {
+    /// Adds `sub` for client `id` (an equal one already held is kept once), starting its
+    /// on-demand evaluation when the strategy is not screened and nobody uses it yet.
+    func add(_ sub: Subscription, for id: UInt64) -> Result<Void, Refusal> {
         var list = byClient[id] ?? []
-        if list.contains(sub) { return true }
-        guard list.count < Self.maxPerClient, total < Self.maxTotal else { return false }
+        if list.contains(sub) { return .success(()) }
+        guard list.count < Self.maxPerClient, total < Self.maxTotal else { return .failure(.tooMany) }
+        if !isScreened(strategy: sub.strategy, timeframe: sub.timeframe) {
+            let key = Evaluation(strategy: sub.strategy, timeframe: sub.timeframe)
+            if let users = onDemand[key] {
+                onDemand[key] = users + 1
+            } else {
+                guard let control else { return .failure(.notStarted("no signal evaluation on this server")) }
+                if let message = control.startEvaluation(strategy: sub.strategy, timeframe: sub.timeframe) {
+                    return .failure(.notStarted(message))
+                }
+                onDemand[key] = 1
+            }
+        }
         list.append(sub)
         byClient[id] = list
         total += 1
-        return true
+        return .success(())
     }
 
-    /// Drops the client's subscriptions `matching` selects; how many are left.
+    /// Drops the client's subscriptions `matching` selects (stopping on-demand evaluations
+    /// nobody uses any more); how many are left.
     @discardableResult
     func remove(_ id: UInt64, where matching: (Subscription) -> Bool) -> Int {
         guard var list = byClient[id] else { return 0 }
         let before = list.count
+        for sub in list where matching(sub) { release(sub) }
         list.removeAll(where: matching)
         total -= before - list.count
         byClient[id] = list.isEmpty ? nil : list
         return list.count
+    }
+
+    /// Forgets the subscriptions of clients `isAlive` rejects (they left).
+    func forgetDeparted(isAlive: (UInt64) -> Bool) {
+        for id in byClient.keys where !isAlive(id) { remove(id) { _ in true } }
+    }
+
+    private func release(_ sub: Subscription) {
+        let key = Evaluation(strategy: sub.strategy, timeframe: sub.timeframe)
+        guard let users = onDemand[key] else { return }
+        if users > 1 {
+            onDemand[key] = users - 1
+        } else {
+            onDemand[key] = nil
+            control?.stopEvaluation(strategy: key.strategy, timeframe: key.timeframe)
+        }
     }
 
     /// The clients a delivery goes to; clients `isAlive` rejects are forgotten.
