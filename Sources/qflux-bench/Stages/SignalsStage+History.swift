@@ -34,7 +34,7 @@ extension SignalsStage {
             spread = samples.spreadPercent
         }
         return Figure(
-            stage: name, name: "history after a live candle: added per history candle (2 strategies)",
+            stage: name, name: "history after live candles: added per older candle",
             value: perHistoryCandle[1] - perHistoryCandle[0], unit: "ns/candle", spreadPercent: spread,
             note:
                 "\(assets) streams × \(first) history candles, then \(candles.count - first - 1) live; \(rebuilds) rebuilds"
