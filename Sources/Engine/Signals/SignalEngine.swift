@@ -24,7 +24,8 @@ package final class SignalEngine {
         package var refusedEvaluations = 0
         /// Signals dropped because ``SignalLimits/maxPendingSignals`` were waiting.
         package var droppedSignals = 0
-        /// Evaluations rebuilt from the kept candles after older candles arrived.
+        /// Times a stream's evaluations restarted from the kept candles after older candles
+        /// arrived: once per run of older candles (a history snapshot), before the next newer one.
         package var rebuilds = 0
         /// Live evaluations.
         package var evaluations = 0
@@ -37,18 +38,24 @@ package final class SignalEngine {
         var timeframe: Int
     }
 
+    // Streams are only reached from the engine's one thread: their state is read and written
+    // per closed candle without dynamic exclusivity checks.
     final class Stream {
         let asset: String
         let timeframe: Int
-        var evaluations: [(spec: Int, evaluator: any SignalEvaluator)]
-        var lastStart = Int64.min
-        var lastClose = 0.0
-        var pending: [Signal] = []
-        var pendingHead = 0
+        @exclusivity(unchecked) var evaluations: [(spec: Int, evaluator: any SignalEvaluator)]
+        @exclusivity(unchecked) var lastStart = Int64.min
+        @exclusivity(unchecked) var lastClose = 0.0
+        @exclusivity(unchecked) var pending: [Signal] = []
+        @exclusivity(unchecked) var pendingHead = 0
         /// The last closed candles (at most ``SignalLimits/keptCandles``): a ring once full,
         /// oldest at `keptHead`, so keeping a candle costs no shift.
-        var kept: [AnalysisCandle] = []
-        var keptHead = 0
+        @exclusivity(unchecked) var kept: [AnalysisCandle] = []
+        @exclusivity(unchecked) var keptHead = 0
+        /// Older candles were put among the kept ones since the evaluations last saw them: the
+        /// evaluations restart from the kept candles before the next newer candle (one rebuild
+        /// for a whole history snapshot, not one per candle).
+        @exclusivity(unchecked) var needsRebuild = false
 
         /// Keeps `c` (newer than every kept candle), dropping the oldest when `limit` are kept.
         func keep(_ c: AnalysisCandle, limit: Int) {
@@ -86,14 +93,14 @@ package final class SignalEngine {
     /// Payout for results when none is in force.
     package let defaultPayout: Double
     /// What the engine has done.
-    package internal(set) var counters = Counters()
+    @exclusivity(unchecked) package internal(set) var counters = Counters()
 
     private let payoutInForce: PayoutInForce
     private let onEvent: (SignalEvent) -> Void
-    var streams: [StreamKey: Stream] = [:]
+    @exclusivity(unchecked) var streams: [StreamKey: Stream] = [:]
     /// Slots of ``specs`` no longer evaluated (``removeSpec(label:timeframe:)``).
     var retired = Set<Int>()
-    private var nextID: UInt64 = 1
+    @exclusivity(unchecked) private var nextID: UInt64 = 1
 
     /// An engine for `specs` (at most `limits.maxSpecs`), reporting every signal and result to
     /// `onEvent` on the feeding thread.
@@ -137,7 +144,7 @@ package final class SignalEngine {
             timestamp: Double(start), open: open, high: high, low: low, close: close, volume: 1000)
         guard start > stream.lastStart else {
             counters.outOfOrder += 1
-            rebuild(stream, with: candle, key: key)
+            revise(stream, with: candle)
             return
         }
         let end = start + Int64(timeframe)
@@ -145,6 +152,7 @@ package final class SignalEngine {
         stream.lastStart = start
         stream.lastClose = close
         if stream.evaluations.isEmpty { return }
+        if stream.needsRebuild { rebuild(stream) }
         if limits.keptCandles > 0 { stream.keep(candle, limit: limits.keptCandles) }
         for k in stream.evaluations.indices {
             guard let decision = stream.evaluations[k].evaluator.push(candle) else { continue }
@@ -168,9 +176,9 @@ package final class SignalEngine {
         return stream
     }
 
-    /// An older (or revised) candle: put it among the kept candles and restart the stream's
-    /// evaluations on them, without signals for the past windows.
-    private func rebuild(_ stream: Stream, with candle: AnalysisCandle, key: StreamKey) {
+    /// An older (or revised) candle: put it among the kept candles; the stream's evaluations
+    /// restart on them (without signals for the past windows) before its next newer candle.
+    private func revise(_ stream: Stream, with candle: AnalysisCandle) {
         guard !stream.evaluations.isEmpty, limits.keptCandles > 0 else { return }
         stream.unrollKept()
         var i = stream.kept.count
@@ -185,13 +193,21 @@ package final class SignalEngine {
             }
             stream.kept.insert(candle, at: i)
         }
+        stream.needsRebuild = true
+        if let last = stream.kept.last { stream.lastClose = last.close }
+    }
+
+    /// Restarts the stream's evaluations on its kept candles (oldest first; ``revise(_:with:)``
+    /// left them unrolled), taking them in without deciding.
+    private func rebuild(_ stream: Stream) {
+        stream.needsRebuild = false
+        stream.unrollKept()
         counters.rebuilds += 1
         for k in stream.evaluations.indices {
             let evaluator = specs[stream.evaluations[k].spec].makeEvaluator(window: window)
-            for c in stream.kept { _ = evaluator.push(c) }
+            for c in stream.kept { evaluator.warm(c) }
             stream.evaluations[k].evaluator = evaluator
         }
-        if let last = stream.kept.last { stream.lastClose = last.close }
     }
 
     func settle(_ stream: Stream, end: Int64, close: Double) {

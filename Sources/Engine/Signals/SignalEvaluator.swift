@@ -17,6 +17,15 @@ package struct SignalDecision: Sendable, Equatable {
 package protocol SignalEvaluator: AnyObject {
     /// Takes the next closed candle; the decision whose window ends with it, or nil.
     func push(_ candle: AnalysisCandle) -> SignalDecision?
+    /// Takes the next closed candle without deciding on it: the evaluation's state afterwards is
+    /// the one ``push(_:)`` leaves, at less cost (a rebuild from kept candles, whose decisions
+    /// are never emitted).
+    func warm(_ candle: AnalysisCandle)
+}
+
+extension SignalEvaluator {
+    /// See ``SignalEvaluator/warm(_:)``: a push whose decision is dropped.
+    package func warm(_ candle: AnalysisCandle) { _ = push(candle) }
 }
 
 extension SignalSpec {
@@ -31,13 +40,16 @@ extension SignalSpec {
 }
 
 /// `quantum_flux` on the last 50 closes, kept twice in a ring so the window is always contiguous:
-/// no allocation per candle (only a signal builds its indicator list).
+/// no allocation per candle (only a signal builds its indicator list). The ring is a buffer of
+/// its own (allocated once, freed with the evaluation): a close costs two stores, no
+/// copy-on-write check.
 package final class QuantumFluxEvaluator: SignalEvaluator {
     /// Closes the original's computation reads.
     package static let span = 50
-    private var ring: [Double]
-    private var position = 0
-    private var count = 0
+    private let ring: UnsafeMutableBufferPointer<Double>
+    // Only reached through the engine's one thread: no dynamic exclusivity checks per candle.
+    @exclusivity(unchecked) private var position = 0
+    @exclusivity(unchecked) private var count = 0
     private let window: Int
     private let w12 = QuantumFlux.weights12
     private let w26 = QuantumFlux.weights26
@@ -45,26 +57,31 @@ package final class QuantumFluxEvaluator: SignalEvaluator {
     /// An evaluation deciding once `max(window, 50)` closes are in.
     package init(window: Int) {
         self.window = Swift.max(window, Self.span)
-        ring = [Double](repeating: 0, count: 2 * Self.span)
+        ring = .allocate(capacity: 2 * Self.span)
+        ring.initialize(repeating: 0)
     }
 
-    /// See ``SignalEvaluator/push(_:)``.
-    package func push(_ candle: AnalysisCandle) -> SignalDecision? {
+    deinit { ring.deallocate() }
+
+    /// See ``SignalEvaluator/warm(_:)``: the close joins the ring, nothing is computed.
+    package func warm(_ candle: AnalysisCandle) {
         let n = Self.span
         ring[position] = candle.close
         ring[position + n] = candle.close
         position = position + 1 == n ? 0 : position + 1
         count += 1
+    }
+
+    /// See ``SignalEvaluator/push(_:)``.
+    package func push(_ candle: AnalysisCandle) -> SignalDecision? {
+        let n = Self.span
+        warm(candle)
         guard count >= window else { return nil }
         let start = position
         // One pass over the window: the score and the quantities a signal reports come together.
-        let reading = ring.withUnsafeBufferPointer { r in
-            w12.withUnsafeBufferPointer { a in
-                w26.withUnsafeBufferPointer { b in
-                    QuantumFlux.reading(
-                        closes: UnsafeBufferPointer(rebasing: r[start..<(start + n)]), end: n, w12: a, w26: b)
-                }
-            }
+        let closes = UnsafeBufferPointer(rebasing: ring[start..<(start + n)])
+        let reading = w12.withUnsafeBufferPointer { a in
+            w26.withUnsafeBufferPointer { b in QuantumFlux.reading(closes: closes, end: n, w12: a, w26: b) }
         }
         guard let direction = QuantumFlux.decide(reading.score) else { return nil }
         return SignalDecision(
@@ -82,8 +99,8 @@ package final class QuantumFluxEvaluator: SignalEvaluator {
 
 /// `quantum_flux_ta`, incrementally (``QuantumFluxTAStepper``).
 package final class QuantumFluxTAEvaluator: SignalEvaluator {
-    private var stepper: QuantumFluxTAStepper
-    private var index = 0
+    @exclusivity(unchecked) private var stepper: QuantumFluxTAStepper
+    @exclusivity(unchecked) private var index = 0
     private let window: Int
 
     /// An evaluation deciding from candle index `window` on (as the backtest does).
@@ -92,11 +109,17 @@ package final class QuantumFluxTAEvaluator: SignalEvaluator {
         self.window = window
     }
 
+    /// See ``SignalEvaluator/warm(_:)``: the indicators step, no decision is made.
+    package func warm(_ candle: AnalysisCandle) {
+        index += 1
+        _ = stepper.push(candle)
+    }
+
     /// See ``SignalEvaluator/push(_:)``.
     package func push(_ candle: AnalysisCandle) -> SignalDecision? {
         let i = index
         index += 1
-        guard let reading = stepper.push(candle), i >= window, let direction = stepper.decide(reading) else {
+        guard let reading = stepper.push(candle), i >= window, let direction = Self.decide(&stepper, reading) else {
             return nil
         }
         return SignalDecision(
@@ -108,19 +131,32 @@ package final class QuantumFluxTAEvaluator: SignalEvaluator {
                 SignalIndicator("score", reading.score),
             ])
     }
+
+    /// The stepper's decision, reached in place: `stepper.decide` on the stored property copied
+    /// the whole stepper (retaining its buffers) per candle.
+    @inline(__always)
+    private static func decide(_ stepper: inout QuantumFluxTAStepper, _ reading: QuantumFluxTAStepper.Reading)
+        -> TradeSignal?
+    { stepper.decide(reading) }
 }
 
 /// A rules program, incrementally (``RuleStepper``); no confidence, the indicators are the
 /// program's indicator columns.
 package final class RulesEvaluator: SignalEvaluator {
-    private var stepper: RuleStepper
-    private var index = 0
+    @exclusivity(unchecked) private var stepper: RuleStepper
+    @exclusivity(unchecked) private var index = 0
     private let window: Int
 
     /// An evaluation deciding from candle index `window` on (as the backtest does).
     package init(program: RuleProgram, window: Int) {
         stepper = RuleStepper(program: program)
         self.window = window
+    }
+
+    /// See ``SignalEvaluator/warm(_:)``: the program's indicators step, its list is not built.
+    package func warm(_ candle: AnalysisCandle) {
+        index += 1
+        _ = stepper.push(candle)
     }
 
     /// See ``SignalEvaluator/push(_:)``.

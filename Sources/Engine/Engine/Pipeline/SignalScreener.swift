@@ -54,7 +54,9 @@ package final class SignalScreener: PipelineSink {
     package func pipeline(candleEvents: [CandleEvent]) {
         next?.pipeline(candleEvents: candleEvents)
         defer { if let onDemand { takeOnDemand(onDemand) } }
+        let engine = self.engine!
         guard engine.activeSpecCount > 0 else { return }
+        let assets = self.assets
         for event in candleEvents {
             // A revised candle newer than its stream's last one is a closed candle seen first
             // through history; older ones (late ticks, history) are ignored by the engine.
@@ -63,7 +65,6 @@ package final class SignalScreener: PipelineSink {
             case .closed(let x), .revised(let x): c = x
             case .updated: continue
             }
-            let assets = self.assets
             engine.candleClosed(
                 asset: c.asset.rawValue, name: assets.name(of: c.asset), timeframe: c.timeframe.seconds,
                 start: c.start, open: c.open, high: c.high, low: c.low, close: c.close)
