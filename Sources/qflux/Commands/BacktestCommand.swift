@@ -196,11 +196,12 @@ struct BacktestCommand: ParsableCommand {
     private func single(_ strategy: any SignalStrategy, loaded: AnalysisInputOptions.Loaded, options: BacktestOptions)
         throws
     {
-        let result = Backtester.run(candles: loaded.candles, strategy: strategy, options: options)
+        let result = Backtester.run(columns: loaded.columns, strategy: strategy, options: options)
         let extended = ExtendedStatistics(result)
         if json {
-            try AnalysisOutput.write(
-                BacktestJSON.encode(result, timestamps: .epochSeconds, extended: extended) + "\n", to: nil)
+            var bytes = BacktestJSON.bytes(result, timestamps: .epochSeconds, extended: extended, reserving: 1)
+            bytes.append(0x0A)
+            StandardStreams.out(bytes)
         } else {
             try AnalysisOutput.write(Self.table(result, extended, label: loaded.label), to: nil)
         }

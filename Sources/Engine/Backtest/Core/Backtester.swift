@@ -13,6 +13,15 @@ package enum Backtester {
         candles: [AnalysisCandle], signals: [TradeSignal?], options: BacktestOptions,
         strategy: String, decisionLag: Int = 0
     ) -> BacktestResult {
+        settle(candles, signals: signals, options: options, strategy: strategy, decisionLag: decisionLag)
+    }
+
+    /// ``run(candles:signals:options:strategy:decisionLag:)`` on any random-access candles (an
+    /// array, or columns seen row by row).
+    static func settle<Candles: RandomAccessCollection<AnalysisCandle>>(
+        _ candles: Candles, signals: [TradeSignal?], options: BacktestOptions,
+        strategy: String, decisionLag: Int
+    ) -> BacktestResult where Candles.Index == Int {
         let n = candles.count
         let livePeriod = options.fill == .live ? (options.period ?? LiveFill.period(of: candles)) : nil
         var balance = options.startingBalance

@@ -18,6 +18,12 @@ package enum LiveFill {
     /// The candle period: the smallest positive step between consecutive timestamps (nil with
     /// fewer than two distinct timestamps).
     package static func period(of candles: [AnalysisCandle]) -> Double? {
+        period(of: candles[...])
+    }
+
+    /// ``period(of:)`` on any random-access candles.
+    static func period<Candles: RandomAccessCollection<AnalysisCandle>>(of candles: Candles) -> Double?
+    where Candles.Index == Int {
         var best: Double?
         if candles.count < 2 { return nil }
         for k in 1..<candles.count {
@@ -32,6 +38,13 @@ package enum LiveFill {
     package static func exitIndex(
         candles: [AnalysisCandle], entry: Int, period: Double, expirySeconds: Double
     ) -> Int? {
+        exitIndex(candles: candles[...], entry: entry, period: period, expirySeconds: expirySeconds)
+    }
+
+    /// ``exitIndex(candles:entry:period:expirySeconds:)`` on any random-access candles.
+    static func exitIndex<Candles: RandomAccessCollection<AnalysisCandle>>(
+        candles: Candles, entry: Int, period: Double, expirySeconds: Double
+    ) -> Int? where Candles.Index == Int {
         let expiryTime = candles[entry].timestamp + period + expirySeconds
         var j = entry + 1
         while j < candles.count {

@@ -1,3 +1,4 @@
+import Dispatch
 import Indicators
 
 #if canImport(Glibc)
@@ -47,31 +48,64 @@ package struct QuantumFlux: SignalStrategy {
 
     /// Signals for every candle (see the type's description).
     package func signals(for candles: [AnalysisCandle], window: Int) -> [TradeSignal?] {
-        let closes = candles.map(\.close)
-        var out = [TradeSignal?](repeating: nil, count: candles.count)
-        guard window >= 50, candles.count > window else { return out }
+        signals(closes: candles.map(\.close), window: window)
+    }
+
+    /// Signals for every candle of the columns: their closes, read in place.
+    package func signals(for columns: CandleColumns, window: Int) -> [TradeSignal?] {
+        signals(closes: columns.closes, window: window)
+    }
+
+    /// Signals for every close (see the type's description).
+    package func signals(closes: [Double], window: Int) -> [TradeSignal?] {
+        var out = [TradeSignal?](repeating: nil, count: closes.count)
+        guard window >= 50, closes.count > window else { return out }
         let w12 = Self.weights12
         let w26 = Self.weights26
         closes.withUnsafeBufferPointer { p in
             w12.withUnsafeBufferPointer { a in
                 w26.withUnsafeBufferPointer { b in
                     out.withUnsafeMutableBufferPointer { o in
-                        // Four windows at a time (the same bits per lane), then the rest one by one.
-                        var i = window
-                        while i + 4 <= p.count {
-                            let lanes = QuantumFluxLanes(closes: p, end: i, w12: a, w26: b)
-                            for j in 0..<4 { o[i + j] = Self.decide(lanes.score(j)) }
-                            i += 4
+                        let n = p.count
+                        guard n - window >= Self.splitAbove else {
+                            return Self.decide(o, from: window, to: n, closes: p, w12: a, w26: b)
                         }
-                        while i < p.count {
-                            o[i] = Self.decide(Self.score(closes: p, end: i, w12: a, w26: b))
-                            i += 1
+                        // Two halves on two threads: every signal depends on the closes alone.
+                        let middle = window + (n - window) / 2 / 4 * 4
+                        let shared = SignalBuffers(out: o, closes: p, w12: a, w26: b)
+                        DispatchQueue.concurrentPerform(iterations: 2) { half in
+                            let s = shared
+                            Self.decide(
+                                s.out, from: half == 0 ? window : middle, to: half == 0 ? middle : n, closes: s.closes,
+                                w12: s.w12, w26: s.w26)
                         }
                     }
                 }
             }
         }
         return out
+    }
+
+    /// Decisions from which signals are worked out on two threads.
+    static let splitAbove = 20_000
+
+    /// Signals `from..<to` into `o`: four windows at a time (the same bits per lane), then the
+    /// rest one by one.
+    @inline(__always)
+    static func decide(
+        _ o: UnsafeMutableBufferPointer<TradeSignal?>, from: Int, to: Int, closes p: UnsafeBufferPointer<Double>,
+        w12 a: UnsafeBufferPointer<Double>, w26 b: UnsafeBufferPointer<Double>
+    ) {
+        var i = from
+        while i + 4 <= to {
+            let lanes = QuantumFluxLanes(closes: p, end: i, w12: a, w26: b)
+            for j in 0..<4 { o[i + j] = Self.decide(lanes.score(j)) }
+            i += 4
+        }
+        while i < to {
+            o[i] = Self.decide(Self.score(closes: p, end: i, w12: a, w26: b))
+            i += 1
+        }
     }
 
     /// The signal for the window of closes ending just before `end` (at least 50 closes before it).
@@ -182,4 +216,13 @@ package struct QuantumFlux: SignalStrategy {
         let direction: TradeSignal = s > 0 ? .call : .put
         return Swift.min(abs(s), 1.0) >= 0.6 ? direction : nil
     }
+}
+
+/// The buffers of ``QuantumFlux/signals(closes:window:)`` handed to its two threads: each writes
+/// its own half of `out` and only reads the rest.
+private struct SignalBuffers: @unchecked Sendable {
+    let out: UnsafeMutableBufferPointer<TradeSignal?>
+    let closes: UnsafeBufferPointer<Double>
+    let w12: UnsafeBufferPointer<Double>
+    let w26: UnsafeBufferPointer<Double>
 }

@@ -22,8 +22,11 @@ package enum CandleCSVReader {
         static let original = Layout(timestamp: 0, open: 1, high: 3, low: 4, close: 2, volume: 5)
     }
 
-    /// Reads the candles of CSV `bytes` (in file order).
-    package static func read(_ bytes: UnsafeRawBufferPointer) throws(CandleCSVError) -> CandleColumns {
+    /// Reads the candles of CSV `bytes` (in file order). From `splitAbove` bytes on, another
+    /// thread reads the second half (``CandleCSVSecondHalf``): the same candles and errors.
+    package static func read(
+        _ bytes: UnsafeRawBufferPointer, splitAbove: Int = CandleCSVSecondHalf.minimumBytes
+    ) throws(CandleCSVError) -> CandleColumns {
         var columns = CandleColumns()
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
             return columns
@@ -39,8 +42,31 @@ package enum CandleCSVReader {
         var lineStart = 0
         var fieldStart = 0
         var blank = true
+        var plan: FastLinePlan?
+        var secondHalf: CandleCSVSecondHalf?
+        // The second half's thread reads these bytes: wait for it on every way out.
+        defer { secondHalf?.join() }
         var i = 0
         while true {
+            if let plan, i == lineStart {
+                // Lines in the common form, one pass each (the general reader below takes the rest),
+                // up to the second half when another thread reads it.
+                var read = fastLines(base, from: i, stop: secondHalf?.start ?? -1, end: end, plan, into: &columns)
+                lineNumber += read.lines
+                i = read.next
+                if let half = secondHalf, i == half.start {
+                    half.join()
+                    columns.append(contentsOf: half.columns)
+                    lineNumber += half.lines
+                    i = half.stop
+                    secondHalf = nil
+                    read = fastLines(base, from: i, stop: -1, end: end, plan, into: &columns)
+                    lineNumber += read.lines
+                    i = read.next
+                }
+                lineStart = i
+                fieldStart = i
+            }
             let atEnd = i == end
             let c: UInt8 = atEnd ? 0x0A : base[i]
             if c == UInt8(ascii: ",") {
@@ -64,6 +90,14 @@ package enum CandleCSVReader {
                                 layout = .original
                             }
                             try row(base, s, e, layout!, line: lineNumber, into: &columns)
+                            if plan == nil, let l = layout {
+                                plan = FastLinePlan(
+                                    timestamp: l.timestamp, open: l.open, high: l.high, low: l.low, close: l.close,
+                                    volume: l.volume)
+                                columns.reserveCapacity(columns.count + estimatedLines(base, from: i, end: end))
+                                secondHalf = CandleCSVSecondHalf(
+                                    base, from: i, end: end, plan: plan!, minimumBytes: splitAbove)
+                            }
                         }
                     }
                 }
@@ -83,13 +117,26 @@ package enum CandleCSVReader {
 
     /// Reads a CSV file; errors are worded as ``CandleCSV/load(path:)`` words them.
     package static func read(path: String) throws(CandleCSVError) -> CandleColumns {
-        guard let bytes = readFileBytes(path) else { throw CandleCSVError(line: 0, "cannot read \(path)") }
+        guard let file = FileBytesBuffer(path: path) else { throw CandleCSVError(line: 0, "cannot read \(path)") }
         do {
-            return try bytes.withUnsafeBytes { b in Result { () throws(CandleCSVError) in try read(b) } }.get()
+            return try withExtendedLifetime(file) { () throws(CandleCSVError) in try read(file.bytes) }
         } catch {
             throw CandleCSVError(
                 line: error.line, "\(path): " + (error.line > 0 ? "line \(error.line): " : "") + error.message)
         }
+    }
+
+    /// About how many lines `[start, end)` holds (a little more rather than less): its size over
+    /// the mean length of its first lines.
+    static func estimatedLines(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> Int {
+        var i = start
+        var lines = 0
+        while i < end && lines < 64 {
+            if base[i] == 0x0A { lines += 1 }
+            i += 1
+        }
+        guard lines > 0, i > start else { return lines }
+        return (end - start) / max((i - start) / lines, 1) * 9 / 8 + 16
     }
 
     @inline(__always)
