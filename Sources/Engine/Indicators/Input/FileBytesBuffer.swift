@@ -6,16 +6,14 @@ import Darwin
 import Musl
 #endif
 
-/// A whole file's bytes in memory: a regular file mapped read-only (its pages mapped at once, no
-/// copy), anything else (pipes, `/dev/stdin`, a file mmap refuses) read through
-/// ``readFileBytes(_:)``. What the CSV reader reads from. (As with any mapped file, a file cut
-/// short by another process while it is read ends the process with SIGBUS.)
+/// A whole file's bytes in memory, read with `read(2)` straight into one allocation of the file's
+/// size (no zero fill, no copy; grown when the file grows or has no size: pipes, `/dev/stdin`).
+/// What the CSV reader reads from. Not mapped: a mapped file that another process cuts short
+/// while it is read ends the reading process with SIGBUS; a read file only ends sooner.
 package final class FileBytesBuffer {
     /// The bytes.
     package let bytes: UnsafeRawBufferPointer
-    /// The memory: mapped (`mappedLength` > 0) or allocated.
     private let storage: UnsafeMutableRawPointer
-    private let mappedLength: Int
 
     /// Reads the file at `path`, or nil when it cannot be opened or read.
     package init?(path: String) {
@@ -24,30 +22,32 @@ package final class FileBytesBuffer {
         defer { close(fd) }
         var info = stat()
         let size = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
-        if size > 0 {
-            #if os(Linux)
-            let flags = MAP_PRIVATE | MAP_POPULATE
-            #else
-            let flags = MAP_PRIVATE
-            #endif
-            if let p = mmap(nil, size, PROT_READ, flags, fd, 0), p != MAP_FAILED {
-                storage = p
-                mappedLength = size
-                bytes = UnsafeRawBufferPointer(start: p, count: size)
-                return
+        // One more byte than the size: a read that fills it shows the file grew.
+        var capacity = max(size + 1, 1 << 16)
+        guard var memory = malloc(capacity) else { return nil }
+        var count = 0
+        while true {
+            if count == capacity {
+                capacity *= 2
+                guard let grown = realloc(memory, capacity) else {
+                    free(memory)
+                    return nil
+                }
+                memory = grown
+            }
+            let n = read(fd, memory + count, capacity - count)
+            if n > 0 {
+                count += n
+            } else if n == 0 {
+                break
+            } else if errno != EINTR {
+                free(memory)
+                return nil
             }
         }
-        guard let whole = readFileBytes(path) else { return nil }
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: max(whole.count, 1), alignment: 16)
-        whole.withUnsafeBytes { b in
-            if let source = b.baseAddress { memory.copyMemory(from: source, byteCount: b.count) }
-        }
         storage = memory
-        mappedLength = 0
-        bytes = UnsafeRawBufferPointer(start: memory, count: whole.count)
+        bytes = UnsafeRawBufferPointer(start: memory, count: count)
     }
 
-    deinit {
-        if mappedLength > 0 { munmap(storage, mappedLength) } else { storage.deallocate() }
-    }
+    deinit { free(storage) }
 }
