@@ -35,22 +35,22 @@ size_t format(double value, uint8_t *out, size_t cap, bool plainIntegers, int *s
     const char *p = sci;
     bool negative = *p == '-';
     if (negative) ++p;
-    char digits[20];
-    int count = 0;
-    while (p < end && *p != 'e') {
-        if (*p != '.') {
-            if (count == 20) return 0;
-            digits[count++] = *p;
-        }
-        ++p;
-    }
-    if (p == end) return 0;
+    // d[.ddd]: the first digit, then the fraction digits between the point and the 'e' (copied
+    // in runs below, not byte by byte).
+    const char *e = static_cast<const char *>(std::memchr(p, 'e', static_cast<size_t>(end - p)));
+    if (e == nullptr || e == p) return 0;
+    const char *first = p;
+    const char *fraction = e - p > 1 ? p + 2 : e;
+    if (e - p > 1 && p[1] != '.') return 0;
+    int fractionCount = static_cast<int>(e - fraction);
+    int count = 1 + fractionCount;
+    if (count > 20) return 0;
     *significant = count;
-    ++p; // 'e'
-    bool negativeExponent = *p == '-';
-    ++p; // sign
+    const char *x = e + 1;
+    bool negativeExponent = *x == '-';
+    ++x; // sign
     int exponent = 0;
-    while (p < end) exponent = exponent * 10 + (*p++ - '0');
+    while (x < end) exponent = exponent * 10 + (*x++ - '0');
     if (negativeExponent) exponent = -exponent;
 
     if (exponent < -4 || std::fabs(value) > 0x1.0p53) {
@@ -73,12 +73,19 @@ size_t format(double value, uint8_t *out, size_t cap, bool plainIntegers, int *s
         *q++ = '0';
         *q++ = '.';
         for (int i = -1; i > exponent; --i) *q++ = '0';
-        for (int i = 0; i < count; ++i) *q++ = static_cast<uint8_t>(digits[i]);
+        *q++ = static_cast<uint8_t>(*first);
+        std::memcpy(q, fraction, static_cast<size_t>(fractionCount));
+        q += fractionCount;
     } else {
-        for (int i = 0; i < integerDigits; ++i) *q++ = static_cast<uint8_t>(i < count ? digits[i] : '0');
+        *q++ = static_cast<uint8_t>(*first);
+        int inInteger = exponent < fractionCount ? exponent : fractionCount;
+        std::memcpy(q, fraction, static_cast<size_t>(inInteger));
+        q += inInteger;
+        for (int i = inInteger; i < exponent; ++i) *q++ = '0';
         if (count > integerDigits) {
             *q++ = '.';
-            for (int i = integerDigits; i < count; ++i) *q++ = static_cast<uint8_t>(digits[i]);
+            std::memcpy(q, fraction + inInteger, static_cast<size_t>(fractionCount - inInteger));
+            q += fractionCount - inInteger;
         } else if (!plainIntegers || std::fabs(value) >= 1e15) {
             *q++ = '.';
             *q++ = '0';

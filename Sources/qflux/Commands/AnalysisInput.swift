@@ -48,7 +48,8 @@ struct AnalysisInputOptions: ParsableArguments {
         }
         let loaded: Loaded
         do {
-            loaded = try AnalysisCandleLoader.load(input, asset: asset, timeframe: tf)
+            loaded = try AnalysisCandleLoader.load(
+                input, asset: asset, timeframe: tf, threads: ProcessInfo.processInfo.activeProcessorCount)
         } catch {
             switch error {
             case let .archive(archive): throw CommandFailure(nil, archive)

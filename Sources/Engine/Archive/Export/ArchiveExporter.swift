@@ -71,8 +71,16 @@ package final class ArchiveExporter {
     private var timestamps = UTCTimestampWriter()
     private var sinkOpen = true
     private var summary = ExportSummary()
-    /// Set by ``init(directory:options:candles:)``: candles go here as records, not as text.
+    /// Set by ``init(directory:options:threads:candles:)``: candles go here as records, not as text.
     private var candleRecords: ((CandleRecord) -> Void)?
+    /// Told how many candles of an asset follow, before they go to ``candleRecords``.
+    private var candleCount: ((Int) -> Void)?
+    /// Threads that read the chunks (``ArchiveIndex/scan(directory:keepingCandles:threads:)``).
+    private var scanThreads = 1
+
+    /// Candle records the index scan keeps for the candle export (48 MB): beyond them, chunks
+    /// are read a second time.
+    package static let keptCandleLimit = 1 << 20
 
     /// An exporter. `sink` receives output bytes (returns false when the reader went away);
     /// `progress` gets (compressed bytes read, total) after each chunk.
@@ -88,18 +96,24 @@ package final class ArchiveExporter {
 
     /// An exporter of candles as records (`options.kind` should be `.candles`): the same candles,
     /// in the same order, as the text export would write, handed to `candles` one by one with no
-    /// text in between (`qflux indicators` / `backtest` from an archive).
+    /// text in between (`qflux indicators` / `backtest` from an archive). The chunks are read on
+    /// up to `threads` threads, candle chunks once (their records are kept from the index scan).
+    /// `count`, when given, hears how many candles of an asset (at most) follow, before they do.
     package convenience init(
-        directory: String, options: ExportOptions, candles: @escaping (CandleRecord) -> Void
+        directory: String, options: ExportOptions, threads: Int = 1, count: ((Int) -> Void)? = nil,
+        candles: @escaping (CandleRecord) -> Void
     ) {
         self.init(directory: directory, options: options, sink: { _ in true })
         candleRecords = candles
+        candleCount = count
+        scanThreads = max(1, threads)
     }
 
     /// Runs the export. Throws for a missing directory, a directory without chunks, no data for
     /// the asset, or several timeframes without `--timeframe`.
     package func run() throws(ArchiveError) -> ExportSummary {
-        let index = try ArchiveIndex.scan(directory: directory)
+        let index = try ArchiveIndex.scan(
+            directory: directory, keepingCandles: candleRecords == nil ? 0 : Self.keptCandleLimit, threads: scanThreads)
         for (path, _) in index.unreadable { summary.damaged.append(path) }
         var series = index.series
         if let asset = options.asset {
@@ -169,13 +183,24 @@ package final class ArchiveExporter {
                 var asStored: [CandleRecord]?
                 if let best = candleSources.first {
                     var records: [CandleRecord] = []
+                    records.reserveCapacity(best.records)
                     for chunk in best.chunks {
-                        let s = try reader.scan(
-                            chunk.path, ticks: { _ in },
-                            candles: { c in
-                                guard c.isPlausible else { summary.skippedAbsurd += 1; return }
+                        let s: ChunkSummary
+                        if let kept = index.keptCandles[chunk.path] {
+                            // Read by the index scan: the same records, not read again.
+                            for c in kept {
+                                guard c.isPlausible else { summary.skippedAbsurd += 1; continue }
                                 records.append(c)
-                            })
+                            }
+                            s = chunk
+                        } else {
+                            s = try reader.scan(
+                                chunk.path, ticks: { _ in },
+                                candles: { c in
+                                    guard c.isPlausible else { summary.skippedAbsurd += 1; return }
+                                    records.append(c)
+                                })
+                        }
                         note(s)
                         done += chunk.compressedBytes
                         progress?(done, total)
@@ -204,6 +229,19 @@ package final class ArchiveExporter {
                 }
                 summary.assets.append(asset)
                 let name = csvField(asset)
+                candleCount?(asStored?.count ?? bucket.candles.count)
+                if let asStored, let candleRecords {
+                    // As records: straight to the receiver (no text, no per-row bookkeeping).
+                    var delivered = 0
+                    for c in asStored {
+                        if let f = options.from, Double(c.start) < f { continue }
+                        if let t = options.to, Double(c.start) >= t { continue }
+                        candleRecords(c)
+                        delivered += 1
+                    }
+                    summary.rows += delivered
+                    continue
+                }
                 if let asStored {
                     for c in asStored {
                         if let f = options.from, Double(c.start) < f { continue }

@@ -27,6 +27,9 @@ package struct ArchiveIndex: Sendable {
     package var unreadable: [(path: String, error: ArchiveError)]
     /// Chunks grouped, sorted by asset, kind, timeframe.
     package var series: [Series]
+    /// Records of candle chunks kept by ``scan(directory:keepingCandles:threads:)``, by chunk
+    /// path, in file order (empty unless asked for).
+    package var keptCandles: [String: [CandleRecord]] = [:]
 
     /// Paths of every chunk file (closed and open) under `directory`, sorted. Symbolic links
     /// below `directory` – to files or to folders – are never followed: an archive qflux writes
@@ -69,18 +72,13 @@ package struct ArchiveIndex: Sendable {
 
     /// Reads every chunk's header and records (for counts and time ranges).
     package static func scan(directory: String) throws(ArchiveError) -> ArchiveIndex {
-        let paths = try chunkPaths(in: directory)
-        let reader = try ArchiveReader()
-        var chunks: [ChunkSummary] = []
-        var unreadable: [(String, ArchiveError)] = []
-        for path in paths {
-            do {
-                chunks.append(try reader.scan(path, ticks: { _ in }, candles: { _ in }))
-            } catch {
-                unreadable.append((path, error))
-            }
-        }
-        return ArchiveIndex(directory: directory, chunks: chunks, unreadable: unreadable, series: group(chunks))
+        try scan(directory: directory, keepingCandles: 0, threads: 1)
+    }
+
+    /// The last component of a chunk path (what follows its last `/`; chunk paths never end in one).
+    static func fileName(_ path: String) -> Substring {
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return path[...] }
+        return path[path.utf8.index(after: slash)...]
     }
 
     /// Groups summaries into series.
@@ -96,8 +94,10 @@ package struct ArchiveIndex: Sendable {
             ].chunks.append(c)
         }
         return map.values.map { s in
+            // File names worked out once per chunk, not twice per comparison.
+            let names = s.chunks.map { fileName($0.path) }
             var s = s
-            s.chunks.sort { ($0.path as NSString).lastPathComponent < ($1.path as NSString).lastPathComponent }
+            s.chunks = s.chunks.indices.sorted { (names[$0], $0) < (names[$1], $1) }.map { s.chunks[$0] }
             return s
         }.sorted {
             ($0.asset, $0.kind.rawValue, $0.timeframeSeconds) < ($1.asset, $1.kind.rawValue, $1.timeframeSeconds)

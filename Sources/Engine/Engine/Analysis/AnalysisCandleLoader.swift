@@ -50,12 +50,17 @@ package enum AnalysisCandleLoader {
     /// Reads candles from `input`, an archive directory or a CSV file. For an archive, `asset`
     /// picks one of several assets and `timeframe` the candle timeframe (stored candles of it, or
     /// formed from smaller ones or ticks). Fails when nothing is found or no candle is read.
-    package static func load(_ input: String, asset: String?, timeframe: Timeframe?) throws(Failure) -> Loaded {
+    /// An archive's chunks are read on up to `threads` threads.
+    package static func load(_ input: String, asset: String?, timeframe: Timeframe?, threads: Int = 1) throws(Failure)
+        -> Loaded
+    {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
             throw .message("\(input): no such file or directory")
         }
-        let loaded = isDirectory.boolValue ? try archive(input, asset: asset, timeframe: timeframe) : try csv(input)
+        let loaded =
+            isDirectory.boolValue
+            ? try archive(input, asset: asset, timeframe: timeframe, threads: threads) : try csv(input)
         guard !loaded.columns.isEmpty else { throw .message("\(input): no candles") }
         return loaded
     }
@@ -71,13 +76,17 @@ package enum AnalysisCandleLoader {
 
     /// Reads candles from an archive directory: the candles `qflux export --kind candles` would
     /// write, taken from the records straight into columns (no text in between). An archived
-    /// candle has no volume: 1000, as a CSV without one.
-    package static func archive(_ directory: String, asset: String?, timeframe: Timeframe?) throws(Failure) -> Loaded {
+    /// candle has no volume: 1000, as a CSV without one. The chunks are read on up to `threads`
+    /// threads.
+    package static func archive(_ directory: String, asset: String?, timeframe: Timeframe?, threads: Int = 1)
+        throws(Failure) -> Loaded
+    {
         var options = ExportOptions(kind: .candles, asset: asset, format: .csv, time: .epoch)
         options.timeframe = timeframe
         var columns = CandleColumns()
         let exporter = ArchiveExporter(
-            directory: directory, options: options,
+            directory: directory, options: options, threads: threads,
+            count: { n in columns.reserveCapacity(columns.count + n) },
             candles: { c in
                 columns.append(
                     timestamp: Double(c.start), open: c.open, high: c.high, low: c.low, close: c.close, volume: 1000)

@@ -57,26 +57,18 @@ package struct IndicatorGrid: Sendable {
         return out
     }
 
-    /// Computes `specs` over `candles` and writes each row as it is computed (no grid kept):
-    /// `sink` gets the text in pieces of about 1 MB. What `qflux indicators` prints.
+    /// Computes `specs` over `candles` (spec groups on every core,
+    /// ``compute(_:specs:threads:)``), then writes the rows: `sink` gets the text in blocks of
+    /// rows formatted on every core (``write(_:rowsPerBlock:threads:to:)``). What `qflux
+    /// indicators` prints.
     package static func write(
         _ candles: CandleColumns, specs: [IndicatorSpec], format: Format,
         to sink: (UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
-        var set = IndicatorSet(specs)
-        var row = [Double](repeating: .nan, count: set.columns.count)
-        var i = 0
-        try write(columns: set.columns, rows: .max, format: format, to: sink) { _ in
-            while i < candles.count {
-                let c = candles[i]
-                i += 1
-                if set.push(c, into: &row) { return (c.timestamp, row[...]) }
-            }
-            return nil
-        }
+        try compute(candles, specs: specs, threads: formattingThreads).write(format, to: sink)
     }
 
-    /// The writer of both: `next(r)` gives row `r`'s timestamp and values, nil after the last
+    /// The one-thread writer of ``text(_:)``: `next(r)` gives row `r`'s timestamp and values, nil after the last
     /// row (or `rows` rows).
     private static func write(
         columns: [String], rows: Int, format: Format, to sink: (UnsafeRawBufferPointer) throws -> Void,
