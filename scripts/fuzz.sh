@@ -88,7 +88,7 @@ build() {
                Sources/Engine/TextWriters/*.swift ;;
     export) build_swift export fuzz/swift/ArchiveExportFuzz.swift Sources/Engine/Archive/ArchiveError.swift \
                Sources/Engine/Archive/Format/*.swift Sources/Engine/Archive/Reader/*.swift \
-               Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Archive/Index/ArchiveIndex.swift \
+               Sources/Engine/Archive/Writer/LZ4ChunkFile.swift Sources/Engine/Archive/Index/ArchiveIndex.swift Sources/Engine/Archive/Index/ArchiveIndexScan.swift \
                Sources/Engine/Archive/Catalog/CatalogDirectory.swift \
                Sources/Engine/Archive/Export/*.swift Sources/Engine/Candles/Model/Timeframe.swift \
                Sources/Engine/TextWriters/*.swift Sources/FastDecode/Output/JSONLines.swift \
