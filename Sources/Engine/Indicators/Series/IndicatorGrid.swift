@@ -74,23 +74,8 @@ package struct IndicatorGrid: Sendable {
         columns: [String], rows: Int, format: Format, to sink: (UnsafeRawBufferPointer) throws -> Void,
         next: (Int) -> (Double, ArraySlice<Double>)?
     ) rethrows {
-        let width = columns.count
-        var keys: [[UInt8]] = []
-        var head: [UInt8]
-        switch format {
-        case .csv:
-            head = Array(("timestamp," + columns.joined(separator: ",") + "\n").utf8)
-        case .jsonl:
-            head = []
-            for name in columns {
-                var w = JSONWriter()
-                w.comma()
-                w.string(name)
-                w.raw(":")
-                keys.append(w.bytes)
-            }
-        }
-        let rowMax = Self.prefix.count + (width + 1) * (DecimalWriter.maxLength + 8) + keys.reduce(0) { $0 + $1.count }
+        let layout = RowLayout(columns: columns, format: format)
+        let keys = layout.keys, head = layout.head, rowMax = layout.rowMax
         let capacity = max(1 << 20, rowMax + head.count) + rowMax
         let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer { buffer.deallocate() }
@@ -112,7 +97,7 @@ package struct IndicatorGrid: Sendable {
                     csvNumber(x, &numbers, at: &p)
                 }
             case .jsonl:
-                Self.prefix.withUnsafeBufferPointer { b in
+                RowLayout.prefix.withUnsafeBufferPointer { b in
                     p.update(from: b.baseAddress!, count: b.count)
                     p += b.count
                 }
@@ -136,9 +121,6 @@ package struct IndicatorGrid: Sendable {
         }
         if p > buffer { try sink(UnsafeRawBufferPointer(start: buffer, count: p - buffer)) }
     }
-
-    /// `{"timestamp":`
-    private static let prefix: [UInt8] = Array("{\"timestamp\":".utf8)
 
     /// ``JSONWriter/number(_:)`` at `p`: `null` for NaN and infinities.
     @inline(__always)
