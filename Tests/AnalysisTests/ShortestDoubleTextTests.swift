@@ -8,18 +8,6 @@ import TextWriters
 /// random magnitudes, short decimals, and the neighbours of every notation boundary.
 @Suite("Shortest round-trip double text")
 struct ShortestDoubleTextTests {
-    /// SplitMix64: a reproducible stream of bit patterns.
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// 10^e for e in -20…20 (the nearest doubles, by repeated exact-as-possible steps).
     static func power(_ e: Int) -> Double {
         var x = 1.0
@@ -53,7 +41,7 @@ struct ShortestDoubleTextTests {
     /// The doubles the property tests walk: boundaries, then per round a random bit pattern, a
     /// random magnitude in 1e-8…1e20 and a short decimal (≤ 8 digits over 10^0…10^12).
     static func values(rounds: Int, seed: UInt64) -> [Double] {
-        var random = SplitMix64(state: seed)
+        var random = CandleGenerator(seed: seed)  // its SplitMix64 bits
         var values = boundaries
         values.reserveCapacity(values.count + 3 * rounds)
         for _ in 0..<rounds {

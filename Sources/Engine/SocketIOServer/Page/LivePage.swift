@@ -9,9 +9,8 @@
 /// and the other oscillators in panes below. `#chart`'s `data-indicators` holds what was drawn
 /// (outputs, last update, overlay series, panes, colours) for tests and tools.
 ///
-/// Live signals (`#sig`; `?signals=NAME` in the URL, `off` for none; by default `quantum_flux`, else
-/// the first strategy the server's refusal says it screens on the timeframe – no other endpoint
-/// lists them): the page subscribes (`subscribe_signals`, acknowledged) for the shown asset × timeframe,
+/// Live signals (`#sig`; `?signals=NAME` in the URL, `off` for none; by default `quantum_flux`,
+/// screened with `--signals` or started on demand; a refusal turns the default off and says why): the page subscribes (`subscribe_signals`, acknowledged) for the shown asset × timeframe,
 /// loads the view's past signals from the journal (`/api/signals`, from the oldest candle shown),
 /// marks each signal on its candle at the entry price (▲ call, ▼ put; pending, won, lost colours)
 /// and writes the running tally with the Wilson 95 % interval into `#tally` (as `qflux signals`).
@@ -339,8 +338,8 @@ enum LivePage {
         function showTally() { $("tally").textContent = sig.view ? tallyText(sig.view) : ""; }
 
         // Subscribes the shown view (dropping the previous subscription). Without ?signals= the page
-        // tries quantum_flux, then the first strategy the server's refusal says it screens here.
-        function askSignals(tried) {
+        // asks for quantum_flux: screened with --signals or started on demand by the server.
+        function askSignals() {
           var ticket = ++sig.ticket;
           sio.emit("unsubscribe_signals", {});
           sig.view = null; sig.session = null;
@@ -351,23 +350,17 @@ enum LivePage {
           setSigStatus("…", false);
           sio.emitAck("subscribe_signals", { assets: [current.asset], timeframe: current.tf, strategy: sig.strategy }, function (r) {
             if (ticket !== sig.ticket) return;
-            if (r && r.error) return signalsRefused(r.error, tried || {});
+            if (r && r.error) return signalsRefused(r.error);
             sig.session.accepted = true; sig.subscriptions = r && r.subscriptions; setSigStatus("", false); loadJournal();
           });
           showTally(); draw();
         }
-        function signalsRefused(error, tried) {
+        // A refusal (limits, a timeframe the server does not form, a node with no signal engine):
+        // the page's own default turns the selector off and says why.
+        function signalsRefused(error) {
           sig.view = null; sig.session = null; showTally(); draw();
           if (!sig.auto) return setSigStatus(error, true);
-          tried[sig.strategy] = true;
-          var listed = (/this server screens (.*)$/.exec(error) || [])[1] || "", secs = tfSeconds(current.tf);
-          var next = listed.split(", ").map(function (spec) {
-            var at = spec.lastIndexOf("@"), when = at > 0 ? /^(\d+)s$/.exec(spec.slice(at + 1)) : null;
-            if (when && Number(when[1]) !== secs) return "";
-            return when ? spec.slice(0, at) : spec;
-          }).filter(function (name) { return name && !/^none\b/.test(name) && !tried[name]; })[0];
-          if (next) { sig.strategy = next; addSignalOption(next); return askSignals(tried); }
-          sig.strategy = "quantum_flux"; $("sig").value = "";
+          $("sig").value = "";
           setSigStatus("off: " + error, false);
         }
 
