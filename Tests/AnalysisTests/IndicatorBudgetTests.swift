@@ -59,6 +59,10 @@ struct IndicatorBudgetTests {
         #expect(
             reply.message.contains("would make a reply of about 3 MB, more than the 2 MB allowed per request"),
             "\(reply)")
+        // A server with a larger client budget (--client-budget-kb 16384) allows that reply.
+        #expect(
+            IndicatorBudget.serverRequest(maxReplyBytes: 8 << 20).check(
+                try Self.specs("macd(12,26,9)", times: 64), candles: 100_000, keptRows: 500) == nil)
         let memory = try #require(
             IndicatorBudget.commandLine.check(
                 try Self.specs("macd(12,26,9)", times: 256), candles: 1_000_000,

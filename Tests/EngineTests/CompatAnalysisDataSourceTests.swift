@@ -61,7 +61,8 @@ struct CompatAnalysisDataSourceTests {
         let ind = try JSONValue.parse(
             try ds.calculateIndicators(
                 try Self.request(
-                    #"{"asset":"eurusd_otc","instances":{"D":{"type":"demarker"},"S":{"type":"schaff_tc"}}}"#)))
+                    #"{"asset":"eurusd_otc","instances":{"D":{"type":"demarker"},"S":{"type":"schaff_tc"}}}"#),
+                maxReplyBytes: 2 << 20))
         #expect(ind["source"] == .string("stored") && ind["data_points"] == .number(300))
         let rows = try #require(try Self.request("[\(Self.rows(300))]").arrayValue)
         let candles = try StoredCandleParser.parse(rows).candles
@@ -72,7 +73,8 @@ struct CompatAnalysisDataSourceTests {
         // a later store replaces the series
         _ = try Self.call(ds, .storeCSVCandles, #"{"asset":"EURUSD_otc","candles":[\#(Self.rows(40))]}"#)
         let again = try JSONValue.parse(
-            try ds.calculateIndicators(try Self.request(#"{"asset":"EURUSD_otc","instances":{"A":{"type":"sma"}}}"#)))
+            try ds.calculateIndicators(
+                try Self.request(#"{"asset":"EURUSD_otc","instances":{"A":{"type":"sma"}}}"#), maxReplyBytes: 2 << 20))
         #expect(again["data_points"] == .number(40))
     }
 

@@ -22,6 +22,9 @@ struct DataSourceCatalogTests {
 
     static func request(_ json: String) throws -> JSONValue { try JSONValue.parse(Array(json.utf8)) }
 
+    /// The server's reply bound at the default client budget (4 MiB / 2).
+    static let replyBound = 2 << 20
+
     @Test("csvFiles and get_available_data give the same entries; openCSV serves listed names only")
     func csvAPI() throws {
         let f = try ArchiveCatalogTests.Fixture()
@@ -78,7 +81,7 @@ struct DataSourceCatalogTests {
             try ds.calculateIndicators(
                 try Self.request(
                     #"{"asset":"eurusd otc","timeframe":"5m","limit":10,"instances":{"RSI":{"type":"rsi","params":{"timeperiod":14}},"ST":{"type":"stoch"}}}"#
-                )))
+                ), maxReplyBytes: Self.replyBound))
         #expect(reply["source"]?.stringValue == "EURUSD_otc/candles_5m")
         let candles = f.candles["EURUSD_otc"]![300]!.map {
             AnalysisCandle(timestamp: Double($0.start), open: $0.open, high: $0.high, low: $0.low, close: $0.close)
@@ -92,9 +95,24 @@ struct DataSourceCatalogTests {
         #expect(reply["series"]?["RSI"]?.arrayValue?.count == 10)
         #expect(reply["series"]?["ST"]?["k"]?.arrayValue?.count == 10)
         func error(_ json: String) -> String? {
-            do { _ = try ds.calculateIndicators(try Self.request(json)); return nil } catch { return "\(error)" }
+            do {
+                _ = try ds.calculateIndicators(try Self.request(json), maxReplyBytes: Self.replyBound); return nil
+            } catch { return "\(error)" }
         }
-        let empty = try JSONValue.parse(try ds.calculateIndicators(try Self.request(#"{"asset":"EURUSD_otc"}"#)))
+        // The reply bound is the server's (half the client's byte budget), checked before computing.
+        let wide =
+            #"{"asset":"EURUSD_otc","timeframe":"5m","limit":300,"instances":{"RSI":{"type":"rsi"},"ST":{"type":"stoch"}}}"#
+        do {
+            _ = try ds.calculateIndicators(try Self.request(wide), maxReplyBytes: 4_096)
+            Issue.record("a reply over the server's bound was computed")
+        } catch {
+            #expect("\(error)".contains("would make a reply of about"), "\(error)")
+        }
+        let wideReply = try JSONValue.parse(try ds.calculateIndicators(try Self.request(wide), maxReplyBytes: 1 << 20))
+        #expect(
+            wideReply["series"]?["RSI"]?.arrayValue?.count == candles.count - 14, "every point after RSI(14)'s warm-up")
+        let empty = try JSONValue.parse(
+            try ds.calculateIndicators(try Self.request(#"{"asset":"EURUSD_otc"}"#), maxReplyBytes: Self.replyBound))
         #expect(
             empty["indicators"] == .object([:]) && empty["series"] == .object([:]) && empty["signals"] == .object([:]))
         #expect(error(#"{"instances":{"A":{"type":"sma"}}}"#) == "No asset specified")

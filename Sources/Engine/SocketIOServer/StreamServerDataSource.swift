@@ -29,8 +29,10 @@ package protocol StreamServerDataSource: Sendable {
     /// (JSON text). Worker queue; throws a ``DataSourceRequestError`` with the user's message.
     func runBacktest(_ request: JSONValue?) throws -> [UInt8]
     /// `calculate_indicators {…}` in the original's format: the `indicators_calculated` payload
-    /// (JSON text). Worker queue; throws a ``DataSourceRequestError`` with the user's message.
-    func calculateIndicators(_ request: JSONValue?) throws -> [UInt8]
+    /// (JSON text). A request whose estimated reply is over `maxReplyBytes` (half the client's
+    /// byte budget, ``StreamServerConfig/maxAnalysisReplyBytes``) is refused before anything is
+    /// computed. Worker queue; throws a ``DataSourceRequestError`` with the user's message.
+    func calculateIndicators(_ request: JSONValue?, maxReplyBytes: Int) throws -> [UInt8]
     /// The original GUI's `store_csv_candles`, `generate_signal` and `execute_strategy`: the
     /// success payload (JSON text). Worker queue; throws a ``DataSourceRequestError``
     /// (docs/server-protocol.md). Default: not available (``CompatAnalysisEvent``).
@@ -74,7 +76,7 @@ extension StreamServerDataSource {
         throw DataSourceRequestError("backtests are not available on this server")
     }
     /// No analysis on this node.
-    package func calculateIndicators(_ request: JSONValue?) throws -> [UInt8] {
+    package func calculateIndicators(_ request: JSONValue?, maxReplyBytes: Int) throws -> [UInt8] {
         throw DataSourceRequestError("indicators are not available on this server")
     }
 }

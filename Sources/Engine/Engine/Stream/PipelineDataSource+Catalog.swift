@@ -31,9 +31,10 @@ extension PipelineDataSource {
         try ServerBacktest.run(request, input: analysisInput)
     }
 
-    /// `calculate_indicators` (``ServerIndicators``).
-    package func calculateIndicators(_ request: JSONValue?) throws -> [UInt8] {
-        try ServerIndicators.run(request, input: analysisInput)
+    /// `calculate_indicators` (``ServerIndicators``), within ``IndicatorBudget/serverRequest``
+    /// with the reply bound the server gives (half the client's byte budget).
+    package func calculateIndicators(_ request: JSONValue?, maxReplyBytes: Int) throws -> [UInt8] {
+        try ServerIndicators.run(request, input: analysisInput, budget: .serverRequest(maxReplyBytes: maxReplyBytes))
     }
 
     /// Files from the catalog, live candles from the recent-candle store, stored series.

@@ -33,9 +33,15 @@ package struct IndicatorBudget: Sendable, Equatable {
 
     /// One server request (`calculate_indicators`): 64 instances, 64 MiB, 50 M updates (about a
     /// second of the analysis queue), a 2 MiB reply (half a client's default byte budget).
-    package static let serverRequest = IndicatorBudget(
-        maxInstances: 64, maxBytes: 64 << 20, maxUpdates: 50_000_000,
-        maxReplyBytes: 2 << 20)
+    package static let serverRequest = serverRequest(maxReplyBytes: 2 << 20)
+
+    /// One server request whose reply may be `maxReplyBytes` long: the server passes half the
+    /// client's byte budget (`--client-budget-kb`), so a larger budget allows longer series and
+    /// no budget (0) none but the memory and work bounds.
+    package static func serverRequest(maxReplyBytes: Int) -> IndicatorBudget {
+        IndicatorBudget(
+            maxInstances: 64, maxBytes: 64 << 20, maxUpdates: 50_000_000, maxReplyBytes: maxReplyBytes)
+    }
 
     /// One `qflux indicators` run: 256 instances, 1 GiB estimated (the rows and their text
     /// included; the command holds the text about twice more while writing it: measured 352 MB

@@ -433,7 +433,7 @@ final class EventHandlers {
                     w.raw(",\"timestamp\":"); w.iso8601(millis: ServerPayloads.wallClock()); w.raw("}")
                     reply(ok, w.bytes)
                 } else {
-                    reply(ok, try ds.calculateIndicators(data))
+                    reply(ok, try ds.calculateIndicators(data, maxReplyBytes: maxReply))
                 }
             } catch {
                 // bad requests, unknown files, and the indicator budget's refusals (issue 28)
