@@ -111,4 +111,37 @@ struct ServerEventHandlersTests {
         #expect(h.handlePacket(s, .socket(.disconnect(namespace: "/"))))
         #expect(!s.socketConnected && s.closeAfterFlush)
     }
+
+    /// Records the on-demand evaluations started and stopped.
+    private final class RecordingControl: SignalEvaluationControl {
+        let log = Mutex<[String]>([])
+        func startEvaluation(strategy: String, timeframe: Int) -> String? {
+            log.withLock { $0.append("start \(strategy)@\(timeframe)") }
+            return nil
+        }
+        func stopEvaluation(strategy: String, timeframe: Int) {
+            log.withLock { $0.append("stop \(strategy)@\(timeframe)") }
+        }
+    }
+
+    @Test("a closed session's signal subscriptions go at once: the on-demand evaluation only it used stops")
+    func closedSessionStopsItsEvaluation() {
+        let (h, host) = handlers()
+        let control = RecordingControl()
+        h.signalSubscriptions.control = control
+        let s = host.sessions.open(transport: .polling, address: "10.0.0.1")
+        _ = h.handlePacket(s, .socket(.connect(namespace: "/", auth: nil)))
+        let request = JSONValue.object([
+            "assets": .string("*"), "timeframe": .number(5), "strategy": .string("quantum_flux"),
+        ])
+        _ = h.handlePacket(
+            s, .socket(.event(namespace: "/", ackID: nil, name: "subscribe_signals", args: [request])))
+        #expect(host.events.last?.name == "signals_subscribed")
+        #expect(control.log.withLock { $0 } == ["start quantum_flux@5"])
+        h.signalSessionClosed(s)
+        #expect(control.log.withLock { $0 } == ["start quantum_flux@5", "stop quantum_flux@5"])
+        #expect(h.signalSubscriptions.total == 0)
+        h.signalSessionClosed(s)  // twice is harmless
+        #expect(control.log.withLock { $0 }.count == 2)
+    }
 }

@@ -156,6 +156,7 @@ final class ServerCore {
         s.killed = true
         limits.handshakeEnded(session: s.id)
         sessions.remove(s)
+        handlers.signalSessionClosed(s)
         if s.focus != .none || !s.subscriptions.isEmpty { router.markStale() }
     }
 

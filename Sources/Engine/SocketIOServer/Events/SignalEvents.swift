@@ -107,6 +107,12 @@ extension EventHandlers {
         host.emit(s, "signals_subscribed", w.bytes, ack: ack)
     }
 
+    /// A client's session ended: its signal subscriptions go now, so an on-demand evaluation
+    /// only it used stops at once rather than at the next delivery or subscription.
+    func signalSessionClosed(_ s: ClientSession) {
+        signalSubscriptions.remove(s.id) { _ in true }
+    }
+
     /// A screener event: `signal` or `signal_result` to every matching subscriber's queue.
     func deliver(_ d: SignalDelivery) {
         let ids = signalSubscriptions.recipients(of: d) { id in
