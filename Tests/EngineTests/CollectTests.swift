@@ -469,6 +469,36 @@ struct HistoryWatchTests {
         #expect(watch.take().isEmpty)
     }
 
+    /// A received history frame of `asset` with two candles.
+    private func history(_ asset: String, _ start: Int) -> String {
+        let payload =
+            #"42[\"updateHistoryNewFast\",{\"asset\":\""# + asset
+            + #"\",\"period\":300,\"history\":[],\"candles\":[["# + "\(start + 300)"
+            + #",1.2,1.3,1.4,1.1],["# + "\(start)" + #",1.1,1.2,1.25,1.05]]}]"#
+        return
+            #"{"method":"Network.webSocketFrameReceived","params":{"requestId":"1.1","timestamp":2.0,"response":{"opcode":1,"mask":false,"payloadData":""#
+            + payload + #""}}}"#
+    }
+
+    @Test("between two looks at most maxPendingPoints history points wait: the oldest are dropped and counted")
+    func pendingHistoriesAreBounded() throws {
+        let watch = try HistoryWatch(maxPendingPoints: 5)
+        for (i, asset) in ["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"].enumerated() {
+            feed(watch, history(asset, 1_764_000_000 + 600 * i))
+        }
+        let kept = watch.take()
+        #expect(kept.map(\.asset) == ["GBPUSD_otc", "AUDCAD_otc"], "2 + 2 points fit, 6 do not")
+        #expect(kept.map(\.sequence) == [2, 3] && watch.mark == 3)
+        #expect(watch.dropped.histories == 1 && watch.dropped.closedCandles == 0)
+        // a look empties the wait: the next three again keep the newest two
+        for asset in ["EURUSD_otc", "GBPUSD_otc", "AUDCAD_otc"] { feed(watch, history(asset, 1_764_100_000)) }
+        #expect(watch.take().count == 2 && watch.dropped.histories == 2)
+        // one history over the bound alone is still kept (the newest always is)
+        let tight = try HistoryWatch(maxPendingPoints: 1)
+        feed(tight, history("EURUSD_otc", 1_764_000_000))
+        #expect(tight.take().count == 1 && tight.dropped.histories == 0)
+    }
+
     @Test("absurd candles in a history (dated 2099, priced 1e308) are counted as skipped; the rest is kept")
     func absurdHistoryCandlesAreCounted() throws {
         let watch = try HistoryWatch()

@@ -105,6 +105,12 @@ package final class Collector {
                     "the broker's frames held \(skipped.malformed) malformed value\(skipped.malformed == 1 ? "" : "s") "
                         + "(\(skipped.absurdValues) times or prices out of range), skipped")
             }
+            let dropped = watch.dropped
+            if dropped.histories > 0 || dropped.closedCandles > 0 {
+                progress(
+                    "the page sent histories faster than they were archived: \(dropped.histories) histories and "
+                        + "\(dropped.closedCandles) closed candles over the waiting bound were dropped")
+            }
         }
         let (session, target) = try attach(watch)
         defer { session.close() }

@@ -21,12 +21,22 @@ package struct ReceivedHistory: Sendable {
 /// Threads: ``handle(_:)`` runs on the DevTools reader thread, which owns the decoder
 /// (`ThreadBound`: the first thread to handle a message); the rest from the collecting thread,
 /// through `state` (a `Locked`).
+///
+/// Memory: what waits between two looks of the collector (``take()``, ``takeClosedNewest()``)
+/// is bounded: at most ``maxPendingPoints`` history ticks and candles and ``maxPendingClosed``
+/// closed newest candles. A page that sends more in that time (the broker sends a few thousand
+/// points per history; the collector looks at least every half second while it waits) loses the
+/// oldest waiting ones, counted in ``dropped`` and reported by the collector.
 package final class HistoryWatch: Sendable {
     /// Asset names (shared by the decoder and the archive writer).
     package let assets: AssetDirectory
     private let reader: ThreadBound<ReaderSide>
     private let arrived = DispatchSemaphore(value: 0)
     private let state = Locked(State())
+    /// History ticks and candles waiting for ``take()``, at most.
+    package let maxPendingPoints: Int
+    /// Closed newest candles waiting for ``takeClosedNewest()``, at most.
+    package let maxPendingClosed: Int
 
     /// The reader thread's: the decoder and the malformed count last published to `state`.
     private struct ReaderSide {
@@ -38,6 +48,10 @@ package final class HistoryWatch: Sendable {
 
     private struct State {
         var histories: [ReceivedHistory] = []
+        /// Ticks and candles in `histories`.
+        var pendingPoints = 0
+        var droppedHistories = 0
+        var droppedClosed = 0
         var sequence = 0
         var lastChangeSymbol: String?
         var changeSymbols = 0
@@ -46,8 +60,11 @@ package final class HistoryWatch: Sendable {
         /// Newest history candles the stream has shown closed, not taken yet.
         var closedNewest: [Candle] = []
     }
-    /// A watch with its own asset directory.
-    package init() throws {
+    /// A watch with its own asset directory, keeping at most `maxPendingPoints` history points
+    /// and `maxPendingClosed` closed candles between looks.
+    package init(maxPendingPoints: Int = 2_000_000, maxPendingClosed: Int = 100_000) throws {
+        self.maxPendingPoints = maxPendingPoints
+        self.maxPendingClosed = maxPendingClosed
         assets = AssetDirectory()
         reader = ThreadBound(ownedByFirstUser: ReaderSide(decoder: try MarketDecoder(assets: assets)))
     }
@@ -80,11 +97,28 @@ package final class HistoryWatch: Sendable {
             publishSkipped(&side)
         }
         guard !found.isEmpty || !closed.isEmpty else { return }
+        let (maxPoints, maxClosed) = (maxPendingPoints, maxPendingClosed)
         state.withLock { s in
             s.closedNewest += closed
+            if s.closedNewest.count > maxClosed {
+                let over = s.closedNewest.count - maxClosed
+                s.closedNewest.removeFirst(over)
+                s.droppedClosed += over
+            }
             for h in found {
                 s.sequence += 1
                 s.histories.append(ReceivedHistory(sequence: s.sequence, asset: assets.name(of: h.asset), snapshot: h))
+                s.pendingPoints += Self.points(h)
+            }
+            // the oldest waiting histories go first; the newest is kept even alone over the bound
+            var drop = 0
+            while s.pendingPoints > maxPoints, drop < s.histories.count - 1 {
+                s.pendingPoints -= Self.points(s.histories[drop].snapshot)
+                drop += 1
+            }
+            if drop > 0 {
+                s.histories.removeFirst(drop)
+                s.droppedHistories += drop
             }
         }
         for _ in found { arrived.signal() }
@@ -107,6 +141,14 @@ package final class HistoryWatch: Sendable {
     /// clock plus its tolerance).
     package var skipped: (malformed: Int, absurdValues: Int) { state.withLock { ($0.malformed, $0.absurdValues) } }
 
+    /// Histories and closed newest candles dropped because more arrived between two looks than
+    /// the bounds keep (``maxPendingPoints``, ``maxPendingClosed``).
+    package var dropped: (histories: Int, closedCandles: Int) {
+        state.withLock { ($0.droppedHistories, $0.droppedClosed) }
+    }
+
+    private static func points(_ h: HistorySnapshot) -> Int { h.ticks.count + h.candles.count }
+
     /// The sequence number of the newest history so far (0: none yet).
     package var mark: Int { state.withLock { $0.sequence } }
 
@@ -118,7 +160,10 @@ package final class HistoryWatch: Sendable {
     /// Takes every history received and not taken yet.
     package func take() -> [ReceivedHistory] {
         state.withLock { s in
-            defer { s.histories.removeAll() }
+            defer {
+                s.histories.removeAll()
+                s.pendingPoints = 0
+            }
             return s.histories
         }
     }
