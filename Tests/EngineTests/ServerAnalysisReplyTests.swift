@@ -39,11 +39,14 @@ struct ServerAnalysisReplyTests {
 
         let big = r["indicators_big"] as? [Any] ?? []
         #expect(big.first as? String == "indicators_error", "\(big)")
+        // refused from its estimate against the same bound, before anything is computed
+        let bigError = (big.last as? [String: Any])?["error"] as? String ?? ""
+        #expect(bigError.contains("would make a reply of about"), "\(bigError)")
         #expect(r["connected_after"] as? Bool == true)
         let small = r["indicators_small"] as? [Any] ?? []
         #expect(small.first as? String == "indicators_calculated", "\(small)")
         #expect(r["transport"] as? String == "websocket")
-        #expect(stats.analysisRepliesTooLarge == 2, "\(stats)")
+        #expect(stats.analysisRepliesTooLarge == 1, "the backtest's: \(stats)")
         #expect(stats.budgetDisconnects == 0, "\(stats)")
     }
 }
