@@ -145,23 +145,40 @@ inline int digit_count(uint64_t n) {
     return t + (n >= kPowersOf10[t] ? 1 : 0);
 }
 
-/// Writes the `count` digits of n ending at `end` (two at a time, backwards).
-inline void write_digits(uint64_t n, uint8_t *end) {
-    uint8_t *p = end;
-    while (n >= 100) {
-        const uint64_t rest = n / 100;
-        const unsigned pair = static_cast<unsigned>(n - rest * 100);
-        p -= 2;
-        std::memcpy(p, kTwoDigits + 2 * pair, 2);
-        n = rest;
-    }
-    if (n >= 10) {
-        p -= 2;
-        std::memcpy(p, kTwoDigits + 2 * n, 2);
-    } else {
-        *--p = static_cast<uint8_t>('0' + n);
-    }
+/// Writes the two digits of n < 100 at p.
+inline void write_pair(uint8_t *p, uint32_t n) { std::memcpy(p, kTwoDigits + 2 * n, 2); }
+
+/// The 8 ASCII digits of n < 10^8 (leading zeros included) in one register, the first digit in
+/// the lowest byte (memory order on a little-endian machine): SWAR – both 4-digit halves, then
+/// all four pairs, then all eight digits split at once by multiply-and-shift (exact below 10^4 and
+/// 100), no table, no dependent divisions.
+inline uint64_t eight_digits(uint32_t n) {
+    const uint32_t high = n / 10000;
+    uint64_t x = high | (uint64_t{n - high * 10000} << 32);
+    const uint64_t hundreds = ((x * 10486) >> 20) & 0x0000007F0000007Full;
+    x = hundreds | ((x - hundreds * 100) << 16);
+    const uint64_t tens = ((x * 103) >> 10) & 0x000F000F000F000Full;
+    x = tens | ((x - tens * 10) << 8);
+    return x | 0x3030303030303030ull;
 }
+
+/// n < 10^17 as 17 ASCII digits (leading zeros included): the first, then two runs of 8.
+struct Seventeen {
+    uint8_t top;
+    uint64_t middle;
+    uint64_t low;
+};
+
+inline Seventeen seventeen_digits(uint64_t n) {
+    const uint64_t high = n / 100000000;
+    const uint32_t low = static_cast<uint32_t>(n - high * 100000000);
+    const uint32_t top = static_cast<uint32_t>(high / 100000000);
+    const uint32_t middle = static_cast<uint32_t>(high - uint64_t{top} * 100000000);
+    return {static_cast<uint8_t>('0' + top), eight_digits(middle), eight_digits(low)};
+}
+
+/// Stores 8 bytes (a run of eight_digits) at p.
+inline void store8(uint8_t *p, uint64_t bytes) { std::memcpy(p, &bytes, 8); }
 
 size_t copy_literal(const char *text, uint8_t *out, size_t cap) {
     size_t n = std::strlen(text);
@@ -189,21 +206,52 @@ size_t layout(double value, uint8_t *out, bool plainIntegers, int *significant) 
     const Decimal d = shortest(fraction, biasedExponent);
     const int count = digit_count(d.digits);
     *significant = count;
+    const Seventeen runs = seventeen_digits(d.digits);
     // The decimal exponent of the first digit (scientific notation's).
     const int exponent = d.exponent + count - 1;
     uint8_t *q = out;
     if (negative) *q++ = '-';
     // |value| > 2^53: the biased exponent is over 1023 + 53, or equal with a nonzero fraction.
     const bool huge = biasedExponent > 1076 || (biasedExponent == 1076 && fraction != 0);
+    const int integerDigits = exponent + 1;
+    if (count >= 16 && !huge) {
+        // 16 or 17 digits (indicator outputs): the runs stored straight at their places, no
+        // digit buffer (so no load that waits on the stores that wrote it).
+        const int lead = count - 16; // 1 when the top digit is a digit of the value
+        if (exponent < 0 && exponent >= -4) {
+            // 0.ddd … 0.0000ddd: "0.000000" whole, the digits after the zeros needed.
+            store8(q, 0x3030303030302E30ull);
+            q += 1 - exponent;
+            if (lead) *q = runs.top;
+            store8(q + lead, runs.middle);
+            store8(q + lead + 8, runs.low);
+            return static_cast<size_t>(q + count - out);
+        }
+        const int m = integerDigits - lead; // integer digits among the middle run's
+        if (exponent >= 0 && m >= 0 && m <= 7) {
+            // ddd.ddd: the middle run whole (its integer digits land in place), the point, the
+            // middle run again shifted past its integer digits, then the low run.
+            if (lead) q[0] = runs.top;
+            store8(q + lead, runs.middle);
+            store8(q + integerDigits + 1, runs.middle >> (8 * m));
+            q[integerDigits] = '.';
+            store8(q + count - 7, runs.low);
+            return static_cast<size_t>(q + count + 1 - out);
+        }
+    }
+    // The digits at digits[0..<count] of a buffer.
+    uint8_t buffer[24];
+    buffer[0] = runs.top;
+    store8(buffer + 1, runs.middle);
+    store8(buffer + 9, runs.low);
+    const uint8_t *digits = buffer + 17 - count;
     if (exponent < -4 || huge) {
-        // d[.ddd]e±XX (at least two exponent digits): the first digit, then the rest after a point.
-        write_digits(d.digits, q + 1 + count);
-        q[0] = q[1];
+        // d[.ddd]e±XX (at least two exponent digits).
+        *q++ = digits[0];
         if (count > 1) {
-            q[1] = '.';
-            q += count + 1;
-        } else {
-            q += 1;
+            *q++ = '.';
+            std::memcpy(q, digits + 1, static_cast<size_t>(count - 1));
+            q += count - 1;
         }
         *q++ = 'e';
         *q++ = exponent < 0 ? '-' : '+';
@@ -212,30 +260,29 @@ size_t layout(double value, uint8_t *out, bool plainIntegers, int *significant) 
             *q++ = static_cast<uint8_t>('0' + magnitude / 100);
             magnitude %= 100;
         }
-        std::memcpy(q, kTwoDigits + 2 * magnitude, 2);
+        write_pair(q, magnitude);
         q += 2;
         return static_cast<size_t>(q - out);
     }
     if (exponent < 0) {
-        // 0.000ddd
+        // 0.ddd … 0.0000ddd
         *q++ = '0';
         *q++ = '.';
         for (int i = -1; i > exponent; --i) *q++ = '0';
-        write_digits(d.digits, q + count);
+        std::memcpy(q, digits, static_cast<size_t>(count));
         q += count;
         return static_cast<size_t>(q - out);
     }
-    const int integerDigits = exponent + 1;
     if (count > integerDigits) {
-        // ddd.ddd: the digits one place to the right, then the integer part moved back over the gap.
-        write_digits(d.digits, q + count + 1);
-        std::memmove(q, q + 1, static_cast<size_t>(integerDigits));
+        // ddd.ddd
+        std::memcpy(q, digits, static_cast<size_t>(integerDigits));
         q[integerDigits] = '.';
+        std::memcpy(q + integerDigits + 1, digits + integerDigits, static_cast<size_t>(count - integerDigits));
         q += count + 1;
         return static_cast<size_t>(q - out);
     }
     // ddd000 (and ".0" unless plainIntegers drops it below 10^15).
-    write_digits(d.digits, q + count);
+    std::memcpy(q, digits, static_cast<size_t>(count));
     q += count;
     for (int i = count; i < integerDigits; ++i) *q++ = '0';
     if (!plainIntegers || exponent >= 15) {
