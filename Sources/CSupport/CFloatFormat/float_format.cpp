@@ -1,9 +1,10 @@
 // qf_format_double: Swift's `Double.description` layout over the shortest round-trip digits,
 // found by Giulietti's Schubfach ("The Schubfach way to render doubles", 2020): three 128×64-bit
-// products against a table of powers of ten (shortest_pow10.h), no loop over digits, no
+// products against a table of powers of ten (shortest_pow10.h), no digit-by-digit search, no
 // big-number fallback. The digits are those of std::to_chars' shortest form (the formatter this
 // replaced; libstdc++'s is Ryu): the shortest that parse back to the same double, the nearest to
-// it among those, ties to the even one. The text is written straight from the digit integer.
+// it among those, ties to the even one. The text is written straight from the digit integer
+// (16-17 digits, the common indicator outputs, as two 8-digit runs stored around the point).
 #include "qf_float_format.h"
 
 #include <cstring>
