@@ -16,7 +16,7 @@ struct ShortestDoubleTextTests {
     }
 
     /// The values at the notation boundaries (±0, 1e-4, 2^53, 1e15, 1e16, subnormals, the
-    /// extremes, NaN, infinities) and their neighbours, both signs.
+    /// extremes, NaN, infinities, every power of two) and their neighbours, both signs.
     static var boundaries: [Double] {
         var values: [Double] = [
             0, 1e-4, 1e-5, 9.999999999999999e-5, 9_007_199_254_740_992, 9_007_199_254_740_994, 1e15, 1e16,
@@ -24,6 +24,9 @@ struct ShortestDoubleTextTests {
             .leastNormalMagnitude, .greatestFiniteMagnitude, .nan, .infinity, .pi, .ulpOfOne,
         ]
         for e in -20...20 { values.append(power(e)) }
+        // Every power of two: its lower neighbour is half as far as its upper one (the one
+        // special case of the formatter's shortest-digit search), subnormal ones included.
+        for e in -1074...1023 { values.append(Double(sign: .plus, exponent: e, significand: 1)) }
         var all: [Double] = []
         for v in values {
             for w in [v, v.nextUp, v.nextDown, v.nextUp.nextUp, v.nextDown.nextDown] { all += [w, -w] }

@@ -2,7 +2,7 @@
  * qf_float_format.h – shortest round-trip double → ASCII, in the exact form of Swift's
  * `Double.description` (`0.1`, `10000.0`, `1e-05`, `1.2345678901234568e+17`, `-0.0`, `nan`,
  * `inf`), written into a caller's buffer: no String, no allocation, no exception.
- * (float_format.cpp, over C++17 std::to_chars.)
+ * (float_format.cpp: Schubfach digits, the same as C++17 std::to_chars' shortest ones.)
  */
 #ifndef QF_FLOAT_FORMAT_H
 #define QF_FLOAT_FORMAT_H

@@ -179,9 +179,20 @@ package final class ArchiveExporter {
                     .sorted { $0.timeframeSeconds > $1.timeframeSeconds }
                 var bucket = CandleBucket(seconds: Int64(target))
                 // Stored candles of the timeframe itself, aligned to it: written as read (the last
-                // record of a start wins), with no bucket in between.
-                var asStored: [CandleRecord]?
-                if let best = candleSources.first {
+                // record of a start wins), with no bucket in between; in runs (one per chunk when
+                // the index scan's kept records are delivered as they are).
+                var asStored: [[CandleRecord]]?
+                if let best = candleSources.first, candleRecords != nil, best.timeframeSeconds == target,
+                    let runs = Self.keptRuns(best.chunks, of: index, alignedTo: Int64(target))
+                {
+                    // Every chunk read by the index scan, plausible and in order: no copy of them.
+                    for chunk in best.chunks {
+                        note(chunk)
+                        done += chunk.compressedBytes
+                        progress?(done, total)
+                    }
+                    asStored = runs
+                } else if let best = candleSources.first {
                     var records: [CandleRecord] = []
                     records.reserveCapacity(best.records)
                     for chunk in best.chunks {
@@ -206,7 +217,7 @@ package final class ArchiveExporter {
                         progress?(done, total)
                     }
                     if best.timeframeSeconds == target {
-                        asStored = Self.lastPerStart(records, alignedTo: Int64(target))
+                        asStored = Self.lastPerStart(records, alignedTo: Int64(target)).map { [$0] }
                     }
                     if asStored == nil {
                         var latest: [Int64: CandleRecord] = [:]  // a revised candle: the last record wins
@@ -229,24 +240,28 @@ package final class ArchiveExporter {
                 }
                 summary.assets.append(asset)
                 let name = csvField(asset)
-                candleCount?(asStored?.count ?? bucket.candles.count)
+                candleCount?(asStored?.reduce(0) { $0 + $1.count } ?? bucket.candles.count)
                 if let asStored, let candleRecords {
                     // As records: straight to the receiver (no text, no per-row bookkeeping).
                     var delivered = 0
-                    for c in asStored {
-                        if let f = options.from, Double(c.start) < f { continue }
-                        if let t = options.to, Double(c.start) >= t { continue }
-                        candleRecords(c)
-                        delivered += 1
+                    for run in asStored {
+                        for c in run {
+                            if let f = options.from, Double(c.start) < f { continue }
+                            if let t = options.to, Double(c.start) >= t { continue }
+                            candleRecords(c)
+                            delivered += 1
+                        }
                     }
                     summary.rows += delivered
                     continue
                 }
                 if let asStored {
-                    for c in asStored {
-                        if let f = options.from, Double(c.start) < f { continue }
-                        if let t = options.to, Double(c.start) >= t { continue }
-                        writeCandle(c, asset: asset, csvName: withAsset ? name : nil, timeframe: target)
+                    for run in asStored {
+                        for c in run {
+                            if let f = options.from, Double(c.start) < f { continue }
+                            if let t = options.to, Double(c.start) >= t { continue }
+                            writeCandle(c, asset: asset, csvName: withAsset ? name : nil, timeframe: target)
+                        }
                     }
                     continue
                 }
@@ -260,6 +275,28 @@ package final class ArchiveExporter {
         }
         drain(force: true)
         return summary
+    }
+
+    /// The index scan's kept records of `chunks`, one run per chunk, when every chunk's were kept
+    /// and every record is plausible, aligned to `seconds` and later than the one before, across
+    /// the chunks: then they are what ``lastPerStart(_:alignedTo:)`` of their concatenation
+    /// gives, and need no copy. Nil otherwise (the records are then gathered and checked).
+    static func keptRuns(_ chunks: [ChunkSummary], of index: ArchiveIndex, alignedTo seconds: Int64)
+        -> [[CandleRecord]]?
+    {
+        guard seconds > 0 else { return nil }
+        var runs: [[CandleRecord]] = []
+        runs.reserveCapacity(chunks.count)
+        var last = Int64.min
+        for chunk in chunks {
+            guard let kept = index.keptCandles[chunk.path] else { return nil }
+            for c in kept {
+                guard c.isPlausible, c.start % seconds == 0, c.start > last else { return nil }
+                last = c.start
+            }
+            runs.append(kept)
+        }
+        return runs
     }
 
     /// The records in start order, the last of each start kept (what a dictionary by start

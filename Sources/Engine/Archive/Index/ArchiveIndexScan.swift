@@ -76,9 +76,13 @@ extension ArchiveIndex {
                 return
             }
             var keptCount = 0
+            // Room for as many records as the last chunk had (a lane's chunks are mostly alike):
+            // no growth copies per chunk.
+            var lastCount = 0
             for path in paths[start..<end] {
                 var records: [CandleRecord] = []
                 let keeping = keptCount < keepLimit
+                if keeping { records.reserveCapacity(min(lastCount, keepLimit - keptCount)) }
                 do {
                     let summary = try reader.scan(
                         path, ticks: { _ in },
@@ -86,6 +90,7 @@ extension ArchiveIndex {
                             if keeping { records.append(c) }
                         })
                     out.chunks.append(summary)
+                    lastCount = records.count
                     if keeping, summary.header.kind == .candles, records.count == summary.records,
                         keptCount + records.count <= keepLimit
                     {

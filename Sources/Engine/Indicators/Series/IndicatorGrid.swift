@@ -140,7 +140,8 @@ package struct IndicatorGrid: Sendable {
     @inline(__always)
     static func csvNumber(_ v: Double, _ numbers: inout DecimalWriter, at p: inout UnsafeMutablePointer<UInt8>) {
         guard v.isFinite else { return }
-        if v == v.rounded(.towardZero) && abs(v) < 1e15 {
+        // Whole below 10^15: the truncated integer converts back exactly (no libm `trunc` call).
+        if abs(v) < 1e15, Double(Int64(v)) == v {
             DecimalWriter.writeScaled(Int64(v), 0, at: &p)
         } else {
             numbers.write(v, at: &p)
