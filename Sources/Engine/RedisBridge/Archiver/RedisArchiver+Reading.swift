@@ -51,6 +51,7 @@ extension ArchiverRun {
     func discover(_ c: RedisConnection) throws(RedisError) {
         let now = monotonicNow()
         nextAssetLook = now + configuration.assetPoll
+        try discoverPayouts(c, now: now)
         guard !skipped.isWaiting(RedisStreamLayout.assetsKey, now: now) else { return }
         let members: [RedisReply]
         do throws(RedisError) {
