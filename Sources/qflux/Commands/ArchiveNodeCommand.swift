@@ -129,7 +129,7 @@ struct ArchiveNodeCommand: ParsableCommand {
         try postgres?.finish()
         let s = archiver.statistics
         StandardStreams.err(
-            "qflux archive: stopped: \(s.archived) ticks and \(s.payoutLists) payout lists archived from \(s.streams) streams, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed and \(s.absurd) absurd entries refused, \(s.skippedStreams) streams skipped (\(s.streamErrors) error replies about one stream), \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects"
+            "qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.payoutLists) payout lists archived, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed and \(s.absurd) absurd entries refused, \(s.skippedStreams) streams skipped (\(s.streamErrors) error replies about one stream), \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects"
         )
     }
 }

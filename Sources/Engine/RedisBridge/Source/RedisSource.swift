@@ -305,7 +305,7 @@ private final class SourceLoop {
         } catch  where error.concernsKey {
             skipped.skip(key, error, now: now, logger: logger)
         }
-        source.streamsFollowed.store(keys.count, ordering: .relaxed)
+        source.streamsFollowed.store(tickStreamCount, ordering: .relaxed)
         publishSkipped()
     }
 
@@ -359,7 +359,7 @@ private final class SourceLoop {
             } catch  where error.concernsKey {
                 skipped.skip(key, error, now: now, logger: logger)
             }
-            source.streamsFollowed.store(keys.count, ordering: .relaxed)
+            source.streamsFollowed.store(tickStreamCount, ordering: .relaxed)
             publishSkipped()
         }
     }
@@ -379,9 +379,12 @@ private final class SourceLoop {
         }
         guard refused > 0 else { throw failure }
         keys.removeAll { skipped.contains($0) }
-        source.streamsFollowed.store(keys.count, ordering: .relaxed)
+        source.streamsFollowed.store(tickStreamCount, ordering: .relaxed)
         publishSkipped()
     }
+
+    /// Tick streams followed now (`keys` less `qflux:payouts`).
+    private var tickStreamCount: Int { keys.count - (keys.contains(RedisStreamLayout.payoutsKey) ? 1 : 0) }
 
     private func publishSkipped() {
         source.streamsSkipped.store(skipped.count, ordering: .relaxed)
