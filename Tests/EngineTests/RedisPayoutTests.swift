@@ -231,6 +231,13 @@ struct RedisPayoutTests {
         #expect(waitUntil(20) { second.archiver.statistics.acknowledged == 2 }, "\(second.archiver.statistics)")
         let stats = try second.stop()
         #expect(stats.payoutLists == 2)
+        // Every record once: counted raw in the chunks (the tape and the export keep one record per
+        // asset and time, so they would hide a record written twice).
+        let records = try ArchiveIndex.scan(directory: dir.path).series.filter { $0.kind == .payouts }
+        #expect(
+            records.reduce(into: [String: Int]()) { $0[$1.asset, default: 0] += $1.records } == [
+                "EURUSD_otc": 3, "GBPUSD_otc": 2,
+            ])
         let tape = try PayoutTape.load(directory: dir.path)
         #expect(tape.entries["EURUSD_otc"]?.map(\.payout) == [0.90, 0.91, 0.92])
         #expect(tape.entries["EURUSD_otc"]?.map(\.time) == [time, time + 60, time + 120])
