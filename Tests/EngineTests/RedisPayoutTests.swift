@@ -82,6 +82,12 @@ struct RedisPayoutTests {
         let lines = fromIngest.stdout.split(separator: "\n")
         #expect(lines.count == ingestTape.entryCount && lines.count > frames.count, "\(lines.count) payout rows")
         #expect(fromArchiver.stdout == fromIngest.stdout)
+        // … record for record (the export keeps one record per asset and time).
+        func payoutRecords(_ directory: String) throws -> [String: Int] {
+            try ArchiveIndex.scan(directory: directory).series.filter { $0.kind == .payouts }
+                .reduce(into: [:]) { $0[$1.asset, default: 0] += $1.records }
+        }
+        #expect(try payoutRecords(archiverData) == payoutRecords(ingestData))
 
         // A node started after the lists were published loads them from the stream.
         var lateConfig = LiveStream.Configuration()
