@@ -257,13 +257,15 @@ private final class PublisherLoop {
                 if ring.count == 0 && backlog.count == head && !hasPayoutWork && !payoutMailbox.hasLists { break }
                 if finishDeadline == .infinity { finishDeadline = monotonicNow() + configuration.finishTimeout }
                 if connection == nil && monotonicNow() >= finishDeadline {
-                    let lists = payoutQueue.count + inflight.reduce(0) { $0 + $1.payouts.count }
+                    let lists =
+                        payoutQueue.count + inflight.reduce(0) { $0 + $1.payouts.count }
+                        + payoutMailbox.takeAll().count
                     let rest = backlog.count - head + ring.popBatch(max: Int.max, { _ in })
-                    counters.dropped.add(rest + lists + payoutMailbox.takeAll().count, ordering: .relaxed)
+                    counters.dropped.add(rest + lists, ordering: .relaxed)
                     payoutQueue.removeAll()
                     inflight.removeAll()
                     logger.warning(
-                        "Redis unreachable at exit: \(rest) records not published",
+                        "Redis unreachable at exit: \(rest) records and \(lists) payout lists not published",
                         metadata: ["address": "\(configuration.address)"])
                     backlog.removeAll()
                     head = 0
