@@ -6,6 +6,7 @@ import Candles
 /// | --- | --- | --- |
 /// | `qflux:ticks:<asset>` | stream | one per tick: `time` (epoch seconds, decimal), `price` (decimal) |
 /// | `qflux:candles:<timeframe>:<asset>` | stream | one per closed (or revised) candle: `time` (start, epoch seconds), `open`, `high`, `low`, `close`, `volume` (ticks merged; 0 for broker history) |
+/// | `qflux:payouts` | stream | one per broker payout list (`updateAssets`): `time` (epoch seconds, decimal), then one field per listed asset: its name → payout percent (decimal) |
 /// | `qflux:assets` | set | every asset name published |
 ///
 /// Numbers are written as the shortest decimal text that reads back as the same Double.
@@ -18,6 +19,12 @@ package enum RedisStreamLayout {
     package static let defaultMaxLength = 100_000
     /// The consumer group of `qflux archive` (default of `--group`).
     package static let defaultGroup = "qflux-archive"
+
+    /// The stream of payout lists (one entry per list; fields `time`, then asset → percent).
+    package static let payoutsKey = "qflux:payouts"
+    /// `MAXLEN ~` of the payout stream: at most this many lists (a few a minute: days of them),
+    /// fewer when `--redis-maxlen` is smaller.
+    package static let payoutsMaxLength = 10_000
 
     /// The tick stream of `asset`.
     package static func ticksKey(_ asset: String) -> String { "qflux:ticks:\(asset)" }

@@ -23,7 +23,9 @@ struct ArchiveNodeCommand: ParsableCommand {
             <data-dir>/.qflux-redis-checkpoint, so a restart after kill -9 or a power cut archives \
             every tick exactly once. Run one archiver per group and data directory; keep --consumer \
             the same across restarts (pending entries of other members are claimed anyway). A Redis \
-            that restarted and forgot the group (NOGROUP) is handled: the group is created again.
+            that restarted and forgot the group (NOGROUP) is handled: the group is created again. \
+            The payout lists of qflux:payouts are archived the same way, as payout records (each \
+            asset's changes; qflux export --kind payouts); they are not written to PostgreSQL.
 
             Ctrl-C (SIGINT), SIGTERM or SIGHUP makes everything durable, acknowledges it, closes the chunks \
             and exits 0. See docs/redis.md.
@@ -127,7 +129,7 @@ struct ArchiveNodeCommand: ParsableCommand {
         try postgres?.finish()
         let s = archiver.statistics
         StandardStreams.err(
-            "qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed and \(s.absurd) absurd entries refused, \(s.skippedStreams) streams skipped (\(s.streamErrors) error replies about one stream), \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects"
+            "qflux archive: stopped: \(s.archived) ticks archived from \(s.streams) streams, \(s.payoutLists) payout lists archived, \(s.duplicatesSkipped) already archived and skipped, \(s.acknowledged) acknowledged, \(s.malformed) malformed and \(s.absurd) absurd entries refused, \(s.skippedStreams) streams skipped (\(s.streamErrors) error replies about one stream), \(s.groupsRecreated) group re-creations, \(s.reconnects) reconnects"
         )
     }
 }

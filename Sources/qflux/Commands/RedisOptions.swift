@@ -6,7 +6,7 @@ struct PublishOptions: ParsableArguments {
     @Option(
         name: .customLong("publish"),
         help: ArgumentHelp(
-            "Also publish every tick and closed candle to Redis Streams (docs/redis.md).",
+            "Also publish every tick, closed candle and payout list to Redis Streams (docs/redis.md).",
             valueName: "redis://HOST:PORT[/DB]"))
     var publish: String?
 

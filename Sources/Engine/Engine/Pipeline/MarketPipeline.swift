@@ -292,6 +292,7 @@ private final class EngineLoop {
     /// A payout list (a few an hour): recorded for /health and get_assets, archived as `payouts`.
     private func record(_ snapshot: PayoutSnapshot, time: Double) {
         counters.payoutBoard.record(snapshot, time: time)
+        publisher?.publishPayouts(snapshot, time: time)
         for row in snapshot.payouts {
             archive?.append(.payout(asset: row.asset, time: time, percent: row.percent))
         }

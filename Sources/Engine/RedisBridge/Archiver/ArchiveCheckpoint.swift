@@ -14,6 +14,10 @@ import Glibc
 /// archive that the checkpoint does not cover. On restart, the archive's tick count minus the
 /// checkpoint's count is exactly how many entries after the checkpointed id are already archived
 /// (the archiver writes each stream's entries in id order): they are skipped, not written twice.
+///
+/// The payout stream (`qflux:payouts`) has its line too (count: payout records of every asset),
+/// plus one `qflux:payouts:<asset>` line per asset with that asset's payout record count, which
+/// the crash-window skip uses (``ArchivedPayouts``).
 package struct ArchiveCheckpoint: Sendable, Equatable {
     /// One stream's durable position.
     package struct Position: Sendable, Equatable {

@@ -16,6 +16,7 @@ extension ArchiverRun {
     /// One stream's entries, in id order. Stops at the first write error (``writeFailure``):
     /// what follows it is neither written nor acknowledged.
     func handle(key: String, _ entries: [StreamEntry]) {
+        if key == RedisStreamLayout.payoutsKey { return handlePayouts(entries) }
         guard writeFailure == nil, var s = streams[key] else { return }
         defer { streams[key] = s }
         for entry in entries {
@@ -75,6 +76,7 @@ extension ArchiverRun {
                 for (key, s) in streams where !s.pendingAcks.isEmpty {
                     checkpoint.positions[key] = .init(id: s.lastID, count: s.count)
                 }
+                checkpointPayouts()
                 try checkpoint.save(directory: configuration.directory)
             } catch {
                 writeFailure = error

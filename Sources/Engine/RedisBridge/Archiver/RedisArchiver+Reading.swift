@@ -51,6 +51,7 @@ extension ArchiverRun {
     func discover(_ c: RedisConnection) throws(RedisError) {
         let now = monotonicNow()
         nextAssetLook = now + configuration.assetPoll
+        try discoverPayouts(c, now: now)
         guard !skipped.isWaiting(RedisStreamLayout.assetsKey, now: now) else { return }
         let members: [RedisReply]
         do throws(RedisError) {
@@ -85,7 +86,7 @@ extension ArchiverRun {
             if keys.contains(key) { try readPending(c, key: key) }
             if keys.contains(key) { skipped.readable(key, logger: logger) }
         }
-        local.streams = keys.count
+        local.streams = tickStreamCount
         publishSkipped()
     }
 
@@ -176,9 +177,12 @@ extension ArchiverRun {
     func refuse(_ key: String, _ error: RedisError) {
         skipped.skip(key, error, now: monotonicNow(), logger: logger)
         keys.removeAll { $0 == key }
-        local.streams = keys.count
+        local.streams = tickStreamCount
         publishSkipped()
     }
+
+    /// Tick streams followed now (`keys` less `qflux:payouts`).
+    var tickStreamCount: Int { keys.count - (keys.contains(RedisStreamLayout.payoutsKey) ? 1 : 0) }
 
     func publishSkipped() {
         local.skippedStreams = skipped.count

@@ -9,6 +9,8 @@ import ThreadSupport
 /// `qflux archive --from redis://…`: an archiver node. It reads every tick stream
 /// (``RedisStreamLayout``) through a consumer group and writes the ticks into a qflux archive,
 /// each exactly once, across `kill -9`, restarts, a full disk and a Redis that forgot the group.
+/// The payout lists of `qflux:payouts` go the same way, as payout records (kind `payouts`: each
+/// asset's changes; ``ArchivedPayouts``).
 ///
 /// - `XGROUP CREATE <stream> <group> 0 MKSTREAM` per stream (an existing group is kept).
 /// - At start (and after every reconnect) it takes over every pending entry of the group with
@@ -91,6 +93,8 @@ package final class RedisArchiver: Sendable {
         package var skippedStreams = 0
         /// Error replies from Redis concerning one stream.
         package var streamErrors = 0
+        /// Payout lists archived (their changed payouts written as payout records).
+        package var payoutLists = 0
         /// Times the group was created again after `NOGROUP`.
         package var groupsRecreated = 0
         /// Connections opened again after a loss.
@@ -158,6 +162,8 @@ final class ArchiverRun {
     var groupsSeen = Set<String>()
     var skipped: SkippedStreams
     var archiveCounts: [String: Int] = [:]  // asset name → ticks in the archive at start
+    /// The payout records in the archive (`qflux:payouts`, RedisArchiver+Payouts.swift).
+    var payouts = ArchivedPayouts()
     var hadCheckpoint: Bool
     var unsynced = 0
     var local = Statistics()
@@ -219,6 +225,8 @@ final class ArchiverRun {
                 checkpoint.positions[RedisStreamLayout.ticksKey(asset)] = .init(id: .zero, count: count)
             }
         }
+        payouts = try ArchivedPayouts.load(
+            directory: configuration.directory, checkpoint: &checkpoint, hadCheckpoint: hadCheckpoint, logger: logger)
         try checkpoint.save(directory: configuration.directory)
     }
 

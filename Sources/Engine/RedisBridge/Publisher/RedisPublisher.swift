@@ -16,7 +16,8 @@ package enum PublishRecord: Sendable {
 }
 
 /// Publishes ticks and closed candles to Redis Streams from a thread of its own (the layout is
-/// ``RedisStreamLayout``; docs/redis.md).
+/// ``RedisStreamLayout``; docs/redis.md), and the broker's payout lists (``publishPayouts(_:time:)``,
+/// a few a minute) to `qflux:payouts`.
 ///
 /// The engine thread ``append(_:)``s records to an SPSC ring and never waits: a full ring drops
 /// the record and counts it (live streams), or waits for room (replays, ``waitWhenFull``). The
@@ -46,6 +47,8 @@ package final class RedisPublisher: Sendable {
     package let configuration: RedisPublisherConfiguration
 
     fileprivate let ring: SPSCRing<PublishRecord>
+    /// Payout lists, beside the ring (rare; see ``PayoutMailbox``).
+    fileprivate let payoutMailbox = PayoutMailbox()
     fileprivate let wakeup = ThreadWakeup()
     fileprivate let inputFinished = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
@@ -95,6 +98,17 @@ package final class RedisPublisher: Sendable {
         counters.dropped.add(1, ordering: .relaxed)
     }
 
+    /// Queues a payout list in force from broker time `time` for `qflux:payouts` (engine thread,
+    /// a few times a minute; never waits: past ``PayoutMailbox/capacity`` lists waiting, the
+    /// oldest is dropped and counted).
+    package func publishPayouts(_ snapshot: PayoutSnapshot, time: Double) {
+        guard time.isFinite else { return }
+        if payoutMailbox.put(PayoutMailbox.List(time: time, payouts: snapshot.payouts)) {
+            counters.dropped.add(1, ordering: .relaxed)
+        }
+        wakeup.notify()
+    }
+
     /// Publishes the batch to the publisher thread (engine thread).
     package func endBatch() {
         producer.assertOwnerOrClaim()
@@ -130,6 +144,9 @@ package final class RedisPublisher: Sendable {
         out.add(
             "qflux_redis_publish_candles_total", .counter, "Closed or revised candles written to Redis streams.",
             c.candles.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_publish_payout_lists_total", .counter, "Payout lists written to the qflux:payouts stream.",
+            c.payoutLists.load(ordering: .relaxed))
         out.add(
             "qflux_redis_publish_batches_total", .counter, "Pipelined round trips to Redis.",
             c.batches.load(ordering: .relaxed))
@@ -179,6 +196,9 @@ private final class PublisherLoop {
     private let configuration: RedisPublisherConfiguration
     private let counters: RedisPublisherCounters
     private let ring: SPSCRing<PublishRecord>
+    private let payoutMailbox: PayoutMailbox
+    /// Payout lists taken from the mailbox, not yet sent (oldest first).
+    private var payoutQueue: [PayoutMailbox.List] = []
     private let wakeup: ThreadWakeup
     private let waitWhenFull: Bool
     private let assets: AssetDirectory
@@ -201,6 +221,7 @@ private final class PublisherLoop {
     private struct InFlight {
         var records: Int
         var announces: [UInt32]
+        var payouts: [PayoutMailbox.List] = []
     }
     private var loggedDown = false
 
@@ -209,6 +230,7 @@ private final class PublisherLoop {
         configuration = publisher.configuration
         counters = publisher.counters
         ring = publisher.ring
+        payoutMailbox = publisher.payoutMailbox
         wakeup = publisher.wakeup
         waitWhenFull = publisher.waitWhenFull
         assets = publisher.assets
@@ -224,20 +246,26 @@ private final class PublisherLoop {
             // Replays (waitWhenFull) never drop: with a full backlog the ring fills and the engine waits.
             let room = waitWhenFull ? min(8192, configuration.maxBacklog - (backlog.count - head)) : 8192
             let moved = room > 0 ? ring.popBatch(max: room) { take($0) } : 0
+            takePayouts()
             let pending = backlog.count - head
-            if pending > 0 {
+            if pending > 0 || hasPayoutWork {
                 if connection == nil { connectIfDue() }
                 if connection != nil { send() }
             }
             let finished = publisher.inputFinished.load(ordering: .acquiring)
             if finished {
-                if ring.count == 0 && backlog.count == head { break }
+                if ring.count == 0 && backlog.count == head && !hasPayoutWork && !payoutMailbox.hasLists { break }
                 if finishDeadline == .infinity { finishDeadline = monotonicNow() + configuration.finishTimeout }
                 if connection == nil && monotonicNow() >= finishDeadline {
+                    let lists =
+                        payoutQueue.count + inflight.reduce(0) { $0 + $1.payouts.count }
+                        + payoutMailbox.takeAll().count
                     let rest = backlog.count - head + ring.popBatch(max: Int.max, { _ in })
-                    counters.dropped.add(rest, ordering: .relaxed)
+                    counters.dropped.add(rest + lists, ordering: .relaxed)
+                    payoutQueue.removeAll()
+                    inflight.removeAll()
                     logger.warning(
-                        "Redis unreachable at exit: \(rest) records not published",
+                        "Redis unreachable at exit: \(rest) records and \(lists) payout lists not published",
                         metadata: ["address": "\(configuration.address)"])
                     backlog.removeAll()
                     head = 0
@@ -246,19 +274,35 @@ private final class PublisherLoop {
                     break
                 }
             }
-            if moved > 0 || (connection != nil && backlog.count > head) { idleRounds = 0; continue }
-            if backlog.count > head {
+            if moved > 0 || (connection != nil && (backlog.count > head || hasPayoutWork)) { idleRounds = 0; continue }
+            if backlog.count > head || hasPayoutWork {
                 // Waiting for a reconnect: sleep until it is due (or new records arrive).
                 let wait = min(0.05, max(0.001, nextAttempt - monotonicNow()))
-                wakeup.park(timeout: wait) { ring.count == 0 }
+                wakeup.park(timeout: wait) { ring.count == 0 && !payoutMailbox.hasLists }
                 continue
             }
             idleRounds += 1
             if idleRounds < 16 { sched_yield(); continue }
-            wakeup.park(timeout: 0.25) { ring.count == 0 && !publisher.inputFinished.load(ordering: .acquiring) }
+            wakeup.park(timeout: 0.25) {
+                ring.count == 0 && !payoutMailbox.hasLists && !publisher.inputFinished.load(ordering: .acquiring)
+            }
         }
         connection = nil
         counters.connected.store(false, ordering: .relaxed)
+    }
+
+    /// Payout lists waiting or in flight.
+    private var hasPayoutWork: Bool { !payoutQueue.isEmpty || inflight.contains { !$0.payouts.isEmpty } }
+
+    /// Moves the mailbox's lists to the queue (bounded like the mailbox: the oldest go, counted).
+    private func takePayouts() {
+        guard payoutMailbox.hasLists else { return }
+        payoutQueue += payoutMailbox.takeAll()
+        let excess = payoutQueue.count - PayoutMailbox.capacity
+        if excess > 0 {
+            payoutQueue.removeFirst(excess)
+            counters.dropped.add(excess, ordering: .relaxed)
+        }
     }
 
     @inline(__always)
@@ -324,7 +368,7 @@ private final class PublisherLoop {
     private func send() {
         guard let connection else { return }
         do throws(RedisError) {
-            while inflight.count < 2, sentEnd < backlog.count {
+            while inflight.count < 2, sentEnd < backlog.count || !payoutQueue.isEmpty {
                 let start = sentEnd
                 let end = min(start + configuration.batchSize, backlog.count)
                 writer.removeAll()
@@ -341,18 +385,22 @@ private final class PublisherLoop {
                     writer.argument(RedisStreamLayout.assetsKey)
                     writer.argument(assets.name(of: AssetID(rawValue: a)))
                 }
+                let lists = payoutQueue
+                payoutQueue.removeAll()
+                for list in lists { encodePayouts(list) }
                 for i in start..<end { encode(backlog[i]) }
                 let appended: RedisError? = writer.bytes.withUnsafeBytes { bytes in
                     do throws(RedisError) { try connection.appendEncoded(bytes) } catch { return error }
                     return nil
                 }
                 if let appended { throw appended }
-                inflight.append(InFlight(records: end - start, announces: announcing))
+                inflight.append(InFlight(records: end - start, announces: announcing, payouts: lists))
                 sentEnd = end
             }
             guard let batch = inflight.first else { return }
             var ticks = 0, candles = 0
             for _ in 0..<batch.announces.count { if let e = try connection.replyError() { refused(e) } }
+            for _ in 0..<batch.payouts.count { if let e = try connection.replyError() { refused(e) } }
             for i in 0..<batch.records {
                 if let e = try connection.replyError() { refused(e) }
                 if case .tick = backlog[head + i] { ticks += 1 } else { candles += 1 }
@@ -363,12 +411,15 @@ private final class PublisherLoop {
             head += batch.records
             counters.ticks.add(ticks, ordering: .relaxed)
             counters.candles.add(candles, ordering: .relaxed)
+            counters.payoutLists.add(batch.payouts.count, ordering: .relaxed)
             counters.batches.add(1, ordering: .relaxed)
         } catch {
             // Records whose replies arrived are done; the rest of what was in flight is sent again.
             head += partial
             partial = 0
             for batch in inflight { for a in batch.announces { announced.remove(a) } }
+            // Payout lists in flight are sent again (at least once, like the records).
+            payoutQueue = inflight.flatMap(\.payouts) + payoutQueue
             inflight.removeAll()
             sentEnd = head
             self.connection = nil
@@ -413,6 +464,30 @@ private final class PublisherLoop {
             writer.argument("low"); writer.argument(c.low)
             writer.argument("close"); writer.argument(c.close)
             writer.argument("volume"); writer.argument(Int64(c.ticks))
+        }
+    }
+
+    /// `XADD qflux:payouts [MAXLEN ~ n] * time T <asset> <percent> …` for one list (an asset
+    /// named `time` cannot be told from the time field: left out).
+    private func encodePayouts(_ list: PayoutMailbox.List) {
+        let rows = list.payouts.map { (name: assets.name(of: $0.asset), percent: $0.percent) }
+            .filter { $0.name != "time" && $0.percent.isFinite }
+        let maxLength = min(configuration.maxLength, RedisStreamLayout.payoutsMaxLength)
+        let trim = configuration.maxLength > 0
+        writer.arrayHeader(3 + (trim ? 3 : 0) + 2 + rows.count * 2)
+        writer.argument("XADD")
+        writer.argument(RedisStreamLayout.payoutsKey)
+        if trim {
+            writer.argument("MAXLEN")
+            writer.argument("~")
+            writer.argument(Int64(maxLength))
+        }
+        writer.argument("*")
+        writer.argument("time")
+        writer.argument(list.time)
+        for row in rows {
+            writer.argument(row.name)
+            writer.argument(row.percent)
         }
     }
 

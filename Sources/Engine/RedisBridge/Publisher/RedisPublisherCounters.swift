@@ -13,6 +13,8 @@ package final class RedisPublisherCounters: Sendable {
     package let candles = Atomic<Int>(0)
     /// Pipelined round trips.
     package let batches = Atomic<Int>(0)
+    /// Payout lists written (`qflux:payouts`).
+    package let payoutLists = Atomic<Int>(0)
     /// Records waiting in the publisher's backlog (not counting the ring).
     package let backlog = Atomic<Int>(0)
     /// The largest backlog seen.

@@ -19,6 +19,11 @@ import ThreadSupport
 /// it read. A lost connection is reported (`connection_status`, `stream_error`) and reopened with
 /// backoff; reading resumes after the last id (a Redis that restarted empty gives later ids).
 ///
+/// It also follows `qflux:payouts` (``RedisStreamLayout/payoutsKey``): the newest
+/// ``Configuration/historyPayoutLists`` lists at start, then every new one, each fed to the
+/// pipeline as the broker's payout list (``StreamEntry/payoutVerdict``), so `get_assets`,
+/// `/health` and signals show the payouts as on the ingesting node.
+///
 /// Every entry is judged before it goes on (``StreamEntry/tickVerdict``): numbers must be plain
 /// decimal text and the time and price sane (`MarketLimits`); the rest is counted (malformed,
 /// absurd) and dropped. A key Redis refuses to read (``RedisError/concernsKey``, e.g. `WRONGTYPE`)
@@ -43,6 +48,9 @@ package final class RedisSource: LiveSource, Sendable {
         package var assetPoll = 1.0
         /// Seconds between two tries of a stream Redis refused to read (a key of another type).
         package var skippedStreamRetry = 30.0
+        /// Payout lists read from `qflux:payouts` at start (the newest; the payout board keeps
+        /// 32 changes per asset).
+        package var historyPayoutLists = 256
 
         /// A configuration for `address`.
         package init(address: RedisAddress) { self.address = address }
@@ -59,6 +67,7 @@ package final class RedisSource: LiveSource, Sendable {
     private let started = Atomic<Bool>(false)
 
     fileprivate let ticksRead = Atomic<Int>(0)
+    fileprivate let payoutLists = Atomic<Int>(0)
     fileprivate let historyTicks = Atomic<Int>(0)
     fileprivate let historyCandles = Atomic<Int>(0)
     fileprivate let connectedFlag = Atomic<Bool>(false)
@@ -100,6 +109,9 @@ package final class RedisSource: LiveSource, Sendable {
         out.add(
             "qflux_redis_source_ticks_total", .counter, "Live ticks read from Redis tick streams.",
             ticksRead.load(ordering: .relaxed))
+        out.add(
+            "qflux_redis_source_payout_lists_total", .counter, "Payout lists read from the qflux:payouts stream.",
+            payoutLists.load(ordering: .relaxed))
         out.add(
             "qflux_redis_source_history_ticks_total", .counter, "Ticks loaded as history when an asset was found.",
             historyTicks.load(ordering: .relaxed))
@@ -144,6 +156,8 @@ private final class SourceLoop {
     private var skipped: SkippedStreams
     /// Set by every successful read; tells a new Redis error from the same one again.
     private var readSucceeded = false
+    /// Whether the newest payout lists were loaded (once; later connections go on after the last id).
+    private var payoutsLoaded = false
 
     init(_ source: RedisSource) {
         self.source = source
@@ -214,6 +228,7 @@ private final class SourceLoop {
             let now = monotonicNow()
             if now >= nextAssetLook {
                 nextAssetLook = now + configuration.assetPoll
+                try followPayouts(connection, feeder: feeder)
                 try discoverAssets(connection, feeder: feeder)
             }
             guard !keys.isEmpty else {
@@ -234,6 +249,11 @@ private final class SourceLoop {
             readSucceeded = true
             var malformedNow = 0, absurdNow = 0
             for (key, entries) in StreamEntry.parse(streams: reply) {
+                if key == RedisStreamLayout.payoutsKey {
+                    payoutEvents(
+                        entries, into: &batch, assets: feeder.assets, malformed: &malformedNow, absurd: &absurdNow)
+                    continue
+                }
                 guard let asset = assetOf[key] else { continue }
                 for entry in entries {
                     lastIDs[key] = entry.id
@@ -248,9 +268,61 @@ private final class SourceLoop {
             if malformedNow > 0 { source.malformed.add(malformedNow, ordering: .relaxed) }
             if absurdNow > 0 { source.absurd.add(absurdNow, ordering: .relaxed) }
             if !batch.isEmpty {
-                source.ticksRead.add(batch.count, ordering: .relaxed)
+                source.ticksRead.add(
+                    batch.count(where: { if case .tick = $0 { true } else { false } }), ordering: .relaxed)
                 feeder.feed(events: batch)
                 batch.removeAll(keepingCapacity: true)
+            }
+        }
+    }
+
+    /// `qflux:payouts`: the newest lists once (`XREVRANGE … COUNT`, fed oldest first), then
+    /// followed with the tick streams. Refused (another key type): skipped and tried again like
+    /// a tick stream.
+    private func followPayouts(_ connection: RedisConnection, feeder: any FrameFeeder) throws(RedisError) {
+        let key = RedisStreamLayout.payoutsKey
+        let now = monotonicNow()
+        guard !keys.contains(key), !skipped.isWaiting(key, now: now) else { return }
+        do throws(RedisError) {
+            if payoutsLoaded {
+                try connection.command(["XLEN", key])
+            } else {
+                let reply = try connection.command([
+                    "XREVRANGE", key, "+", "-", "COUNT", String(configuration.historyPayoutLists),
+                ])
+                let entries = StreamEntry.parse(list: reply).reversed()
+                var events: [DecodedEvent] = []
+                var malformedNow = 0, absurdNow = 0
+                payoutEvents(
+                    Array(entries), into: &events, assets: feeder.assets, malformed: &malformedNow, absurd: &absurdNow)
+                if malformedNow > 0 { source.malformed.add(malformedNow, ordering: .relaxed) }
+                if absurdNow > 0 { source.absurd.add(absurdNow, ordering: .relaxed) }
+                if !events.isEmpty { feeder.feed(events: events) }
+                payoutsLoaded = true
+            }
+            keys.append(key)
+            skipped.readable(key, logger: logger)
+        } catch  where error.concernsKey {
+            skipped.skip(key, error, now: now, logger: logger)
+        }
+        source.streamsFollowed.store(tickStreamCount, ordering: .relaxed)
+        publishSkipped()
+    }
+
+    /// Payout list entries → the pipeline's payout events; refused entries are counted.
+    private func payoutEvents(
+        _ entries: [StreamEntry], into events: inout [DecodedEvent], assets: AssetDirectory,
+        malformed: inout Int, absurd: inout Int
+    ) {
+        for entry in entries {
+            lastIDs[RedisStreamLayout.payoutsKey] = entry.id
+            switch entry.payoutVerdict {
+            case let .accepted(list):
+                let rows = list.payouts.map { AssetPayout(asset: assets.register($0.asset), percent: $0.percent) }
+                events.append(.payouts(PayoutSnapshot(time: list.time, payouts: rows)))
+                source.payoutLists.add(1, ordering: .relaxed)
+            case .malformed: malformed += 1
+            case .absurd: absurd += 1
             }
         }
     }
@@ -287,7 +359,7 @@ private final class SourceLoop {
             } catch  where error.concernsKey {
                 skipped.skip(key, error, now: now, logger: logger)
             }
-            source.streamsFollowed.store(keys.count, ordering: .relaxed)
+            source.streamsFollowed.store(tickStreamCount, ordering: .relaxed)
             publishSkipped()
         }
     }
@@ -307,9 +379,12 @@ private final class SourceLoop {
         }
         guard refused > 0 else { throw failure }
         keys.removeAll { skipped.contains($0) }
-        source.streamsFollowed.store(keys.count, ordering: .relaxed)
+        source.streamsFollowed.store(tickStreamCount, ordering: .relaxed)
         publishSkipped()
     }
+
+    /// Tick streams followed now (`keys` less `qflux:payouts`).
+    private var tickStreamCount: Int { keys.count - (keys.contains(RedisStreamLayout.payoutsKey) ? 1 : 0) }
 
     private func publishSkipped() {
         source.streamsSkipped.store(skipped.count, ordering: .relaxed)
