@@ -70,7 +70,9 @@ struct SignalJournalLayoutTests {
         // The same chunk through the archive reader (what `qflux info` and the index scan use).
         let summary = try ArchiveReader().scan(folder + "/" + chunks[0], ticks: { _ in }, candles: { _ in })
         #expect(summary.condition == .complete && summary.records == 20)
-        #expect(summary.header.encoding == SignalRecord.assetEncoding && summary.header.asset.isEmpty)
+        #expect(
+            summary.header.encoding == SignalRecord.assetEncoding
+                && summary.header.asset == ChunkNaming.journalHeaderAsset)
 
         // A second run keeps the first run's chunks and adds its own (names sort by the run's
         // first record time, then in writing order); chunks rotate at the chunk size.
@@ -130,7 +132,8 @@ struct SignalJournalLayoutTests {
         try writer.close()
         let folder = dir.path + "/" + ChunkNaming.journalFolder
 
-        var header = ChunkHeader(kind: .signals, asset: "", timeframeSeconds: 0, recordLimit: 1000)
+        var header = ChunkHeader(
+            kind: .signals, asset: ChunkNaming.journalHeaderAsset, timeframeSeconds: 0, recordLimit: 1000)
         header.encoding = SignalRecord.assetEncoding
         var cut = header.bytes
         let damaged = (UInt64(11)...13).map { Self.record($0, asset: "#AAPL", time: 1_756_001_000, scored: true) }
@@ -165,16 +168,17 @@ struct SignalJournalLayoutTests {
         if case .damaged = summary.condition {} else { Issue.record("cut chunk: \(summary.condition)") }
     }
 
-    /// Test: the journal folder is no asset: the catalog (`qflux ls`, the CSV API), the asset
-    /// list of stored candles and the index's series are the same with it as without it.
-    @Test("The catalog, the stored-candle assets and the index series ignore the journal folder")
+    /// Test: the journal folder is no asset: the catalog (the CSV API's listing) and the asset
+    /// list of stored candles are the same with it as without it; the index (`qflux ls`) adds
+    /// one `*` signals series.
+    @Test("The catalog and the stored-candle assets ignore the journal folder; the index lists it as `*`")
     func catalogIgnoresJournal() throws {
         let f = try ArchiveCatalogTests.Fixture()
         let catalog = ArchiveCatalog(directory: f.data)
         let entries = catalog.listing().entries.map(\.filename)
         let skipped = catalog.listing().skipped.map(\.path)
         let assets = ArchiveTail.assets(directory: f.data, timeframeSeconds: 60)
-        let series = try ArchiveIndex.scan(directory: f.data).series.map(\.asset).sorted()
+        let series = try ArchiveIndex.scan(directory: f.data).series.map(\.asset).sorted() + ["*"]
         let writer = SignalJournalWriter(directory: f.data, durable: false)
         try writer.append(Self.record(1, asset: "EURUSD_otc", time: 1_756_866_000, scored: false))
         try writer.close()
@@ -184,7 +188,8 @@ struct SignalJournalLayoutTests {
         #expect(catalog.listing().skipped.map(\.path) == skipped)
         #expect(ArchiveTail.assets(directory: f.data, timeframeSeconds: 60) == assets)
         let index = try ArchiveIndex.scan(directory: f.data)
-        #expect(index.series.map(\.asset).sorted() == series)
+        // The index lists the journal as one series of asset `*` (what `qflux ls` shows).
+        #expect(index.series.map(\.asset).sorted() == series.sorted())
         #expect(index.chunks.contains { $0.header.kind == .signals && $0.records == 1 && $0.condition == .complete })
     }
 

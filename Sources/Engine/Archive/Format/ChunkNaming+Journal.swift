@@ -9,6 +9,10 @@ extension ChunkNaming {
     /// index and `/api/available-csv-files` never take it for one.
     package static let journalFolder = "signals.journal"
 
+    /// The asset a journal chunk's header names: `*`, every asset (the records carry their own;
+    /// `qflux ls` lists the journal as one `*` `signals` series). No broker asset is spelled so.
+    package static let journalHeaderAsset = "*"
+
     /// A closed journal chunk's file name (no folder): `signals_`, the time of the run's first
     /// record, `_`, the sequence (6 digits or more). A run keeps its first record's time for all
     /// its chunks, so names sort in the order they were written.

@@ -87,8 +87,9 @@ package final class SignalJournalWriter {
             break
         }
         records = 0
-        // The header names no asset: the records do.
-        var header = ChunkHeader(kind: .signals, asset: "", timeframeSeconds: 0, recordLimit: chunkSize)
+        // The records name their assets; the header `*`.
+        var header = ChunkHeader(
+            kind: .signals, asset: ChunkNaming.journalHeaderAsset, timeframeSeconds: 0, recordLimit: chunkSize)
         header.encoding = SignalRecord.assetEncoding
         staged.append(header.bytes)
     }
