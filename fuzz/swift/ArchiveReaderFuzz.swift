@@ -40,7 +40,7 @@ private func check(_ path: String) {
         if summary.header.kind == .signals {
             // No callback for signal records: the journal reader reads the same file (either
             // encoding) within the header's limit, and a complete chunk whole, undamaged.
-            var journal = SignalJournalReader.Journal(records: [], chunks: 0, damaged: 0)
+            var journal = SignalJournalReader.Journal()
             try SignalJournalReader.readChunk(path, ChunkDecompressor(), into: &journal)
             if journal.records.count > summary.header.recordLimit {
                 fatalError("journal read \(journal.records.count) records, limit \(summary.header.recordLimit)")

@@ -15,23 +15,50 @@ package enum SignalJournalReader {
         package var chunks: Int
         /// Chunks that were damaged or cut short (read up to the damage).
         package var damaged: Int
+
+        /// Nothing read yet.
+        package init() {
+            records = []
+            chunks = 0
+            damaged = 0
+        }
     }
 
     /// Reads every journal chunk under `directory`.
     package static func read(directory: String) throws(ArchiveError) -> Journal {
-        var journal = Journal(records: [], chunks: 0, damaged: 0)
+        var journal = Journal()
         let decompressor = try ChunkDecompressor()
-        for asset in listing(directory).sorted() where asset != ChunkNaming.journalFolder {
-            let folder = directory + "/" + asset + "/signals"
-            for name in listing(folder).sorted() where ChunkNaming.isChunk(name) {
-                try readChunk(folder + "/" + name, decompressor, into: &journal)
-            }
-        }
-        let folder = directory + "/" + ChunkNaming.journalFolder
-        for name in listing(folder).sorted() where ChunkNaming.isChunk(name) {
-            try readChunk(folder + "/" + name, decompressor, into: &journal)
+        for path in chunkPaths(directory: directory) {
+            try readChunk(path, decompressor, into: &journal)
         }
         return journal
+    }
+
+    /// The journal's chunk files under `directory` in reading order: the per-asset chunks (by
+    /// asset folder, then name), then the run-level ones (by name).
+    package static func chunkPaths(directory: String) -> [String] {
+        var paths: [String] = []
+        for asset in listing(directory).sorted() where asset != ChunkNaming.journalFolder {
+            let folder = directory + "/" + asset + "/signals"
+            for name in listing(folder).sorted() where ChunkNaming.isChunk(name) { paths.append(folder + "/" + name) }
+        }
+        let folder = directory + "/" + ChunkNaming.journalFolder
+        for name in listing(folder).sorted() where ChunkNaming.isChunk(name) { paths.append(folder + "/" + name) }
+        return paths
+    }
+
+    /// Reads single journal chunks (``readChunk(_:_:into:)``) with one decompressor. Not
+    /// thread-safe: one thread reads.
+    package final class ChunkReader {
+        private let decompressor: ChunkDecompressor
+
+        /// A reader.
+        package init() throws(ArchiveError) { decompressor = try ChunkDecompressor() }
+
+        /// Appends the chunk's records to `journal` (see ``readChunk(_:_:into:)``).
+        package func read(_ path: String, into journal: inout Journal) throws(ArchiveError) {
+            try readChunk(path, decompressor, into: &journal)
+        }
     }
 
     /// Appends a chunk's records (either encoding) to `journal`; a chunk that is not a journal
