@@ -98,9 +98,11 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             inputs = [str(p) for p in sorted(FIXTURES.glob("*.cdp.jsonl"))]
             subprocess.run([qflux, "replay", *inputs, "--quiet", "--timeframes", "5s,1m", "--collect-stream", "both",
-                            "--data-dir", tmp, "--tick-chunk-size", "40", "--candle-chunk-size", "10"],
+                            "--data-dir", tmp, "--tick-chunk-size", "40", "--candle-chunk-size", "10",
+                            "--signals", "quantum_flux@5s"],
                            check=True, stdout=subprocess.DEVNULL)
-            for chunk in sorted(pathlib.Path(tmp).rglob("*.lz4*"))[:40]:
+            journal = sorted((pathlib.Path(tmp) / "signals.journal").glob("*.lz4*"))  # signal records, encoding 4
+            for chunk in journal + sorted(pathlib.Path(tmp).rglob("*.lz4*"))[:40]:
                 data = chunk.read_bytes()
                 put(out / "archive", b"\x00" + data)  # the file as written
                 put(out / "archive", b"\x00" + data[: len(data) * 2 // 3])  # cut short (a crash)

@@ -41,11 +41,13 @@ struct SignalJournalArchiveTests {
         try writer.close()
         let journal = try SignalJournalReader.read(directory: dir.path)
         #expect(journal.damaged == 0)
-        #expect(journal.chunks == 5)  // 7 + 6 records in chunks of 3, per asset
+        #expect(journal.chunks == 5)  // 13 records of both assets in chunks of 3 (one run-level stream)
         let byAsset = { (a: String) in expected.filter { $0.asset == a } }
         #expect(journal.records.filter { $0.asset == "#AAPL" } == byAsset("#AAPL"))
         #expect(journal.records.filter { $0.asset == "EURUSD_otc" } == byAsset("EURUSD_otc"))
-        #expect(FileManager.default.fileExists(atPath: dir.path + "/%23AAPL/signals"))
+        #expect(journal.records == expected)
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/" + ChunkNaming.journalFolder))
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/%23AAPL"))
         let entries = try SignalJournalEntry.load(directory: dir.path).entries
         #expect(entries.count == 7)
         #expect(entries.filter { $0.record.outcome == nil }.map(\.record.id) == [7])

@@ -13,7 +13,8 @@
 // Once, at start: a FIFO, a symlink to /dev/zero, a directory and an empty file named as chunks
 // must be refused (thrown, or no records) without blocking.
 // Invariants checked: nothing traps; record counts match what the callbacks saw and stay within
-// the header's record limit; decoded bytes stay within the header's bound; a summary's first/last
+// the header's record limit (signal records, which have no callback: SignalJournalReader reads
+// the same file within that limit, and a complete chunk's records all); decoded bytes stay within the header's bound; a summary's first/last
 // times are NaN exactly when no record with a time (not NaN) was read, else first ≤ last.
 import CLZ4
 import Glibc
@@ -36,6 +37,21 @@ private func check(_ path: String) {
                 n += 1
                 timed += 1
             })
+        if summary.header.kind == .signals {
+            // No callback for signal records: the journal reader reads the same file (either
+            // encoding) within the header's limit, and a complete chunk whole, undamaged.
+            var journal = SignalJournalReader.Journal()
+            try SignalJournalReader.readChunk(path, ChunkDecompressor(), into: &journal)
+            if journal.records.count > summary.header.recordLimit {
+                fatalError("journal read \(journal.records.count) records, limit \(summary.header.recordLimit)")
+            }
+            if summary.condition == .complete && (journal.records.count != summary.records || journal.damaged != 0) {
+                fatalError(
+                    "journal read \(journal.records.count) (damaged \(journal.damaged)), scan \(summary.records)")
+            }
+            n = summary.records
+            timed = n  // a signal record's time is an integer
+        }
         if summary.records != n { fatalError("records \(summary.records) != callbacks \(n)") }
         if (timed == 0) != summary.firstTime.isNaN || (timed == 0) != summary.lastTime.isNaN {
             fatalError("times \(summary.firstTime)…\(summary.lastTime) with \(timed) of \(n) records timed")

@@ -83,10 +83,10 @@ struct SignalsStage: BenchStage {
     /// `qflux replay FILE` with and without `--signals quantum_flux,quantum_flux_ta` on every asset
     /// (5s and 1m candles, journal written), alternately on the same perf-log file; the ratio of
     /// the medians (target ≥ 0.9: signals keep 90 % of plain replay speed). The journal goes to
-    /// one data directory whose asset folders a first, untimed run made (as in a data directory
-    /// that collects): each timed run still opens, writes and closes its own chunks, but does not
-    /// time the file system creating 30 folders (on a busy ext4 without a journal that alone
-    /// took ~10 ms, more than the strategies).
+    /// one data directory whose journal folder a first, untimed run made (as in a data directory
+    /// that collects): each timed run still opens, writes and closes its own chunk (one file per
+    /// run for every asset; before 2026-12-06 one per asset, whose creation on a busy ext4 cost
+    /// more than the strategies).
     private func replay(_ context: BenchContext) throws -> [Figure] {
         let qflux = Bundle.main.executableURL!.deletingLastPathComponent().appendingPathComponent("qflux").path
         guard FileManager.default.isExecutableFile(atPath: qflux) else {
@@ -108,7 +108,7 @@ struct SignalsStage: BenchStage {
             qflux, "replay", file, "--timeframes", "5s,1m", "--signals", "quantum_flux,quantum_flux_ta", "--data-dir",
             journal,
         ]
-        _ = try ChildProcess.run(signalsRun)  // makes the asset folders; warms the page cache
+        _ = try ChildProcess.run(signalsRun)  // makes the journal folder; warms the page cache
         for _ in 0..<(context.quick ? 3 : 8) {
             let p = try ChildProcess.run([qflux, "replay", file, "--timeframes", "5s,1m", "-q"])
             guard p.status == 0 else { throw BenchError("qflux replay exited \(p.status): \(p.output.prefix(200))") }

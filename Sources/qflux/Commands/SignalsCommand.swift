@@ -14,9 +14,10 @@ struct SignalsCommand: ParsableCommand {
         abstract: "Statistics of the signal journal, beside `backtest --fill live` on the archive's candles.",
         discussion: """
             Reads the journal that `qflux stream` / `qflux replay` with --signals write under \
-            --data-dir (ASSET/signals/) and prints, for the scored signals: the count, the win rate \
-            with its Wilson 95 % interval, and the profit per unit staked (payout in force, else \
-            --payout, when won; -1 when lost); overall and by asset, strategy and hour of day (UTC).
+            --data-dir (signals.journal/; the ASSET/signals/ of older versions too) and prints, for \
+            the scored signals: the count, the win rate with its Wilson 95 % interval, and the \
+            profit per unit staked (payout in force, else --payout, when won; -1 when lost); overall \
+            and by asset, strategy and hour of day (UTC).
 
             Beside each figure: the backtest with the live fill rule (`qflux backtest --fill live`) \
             on the archive's candles of the same asset, timeframe and strategy (rules:FILE reads FILE \

@@ -9,7 +9,7 @@ struct SignalOptions: ParsableArguments {
     @Option(
         name: .customLong("signals"),
         help: ArgumentHelp(
-            "Run strategies on every asset × formed timeframe and journal their signals under --data-dir (ASSET/signals/): quantum_flux, quantum_flux_ta or rules:FILE, each optionally @TIMEFRAME, comma-separated (e.g. quantum_flux,rules:my.rules@1m). At most 16 specs and 16,384 evaluations (asset × timeframe × strategy); 65,536 signals pending at once. `qflux stream` (with or without --signals) also starts quantum_flux or quantum_flux_ta on demand for a subscribe_signals client, within the same limits, without journaling it.",
+            "Run strategies on every asset × formed timeframe and journal their signals under --data-dir (signals.journal/): quantum_flux, quantum_flux_ta or rules:FILE, each optionally @TIMEFRAME, comma-separated (e.g. quantum_flux,rules:my.rules@1m). At most 16 specs and 16,384 evaluations (asset × timeframe × strategy); 65,536 signals pending at once. `qflux stream` (with or without --signals) also starts quantum_flux or quantum_flux_ta on demand for a subscribe_signals client, within the same limits, without journaling it.",
             valueName: "spec[,spec]"))
     var signals: String?
 

@@ -47,7 +47,7 @@ package struct ChunkHeader: Equatable, Sendable {
         case (.ticks, Self.bitPackedEncoding), (.payouts, Self.bitPackedEncoding): 27
         case (.ticks, _), (.payouts, _): 42
         case (.candles, _): 104
-        case (.signals, _): SignalRecord.maxBytes
+        case (.signals, _): SignalRecord.maxBytes(encoding: encoding)
         }
     }
 
@@ -84,7 +84,8 @@ package struct ChunkHeader: Equatable, Sendable {
         let encoding = bytes[6]
         guard
             encoding == scaledDeltaEncoding || (version >= 2 && kind.hasTickRecords && encoding == bitPackedEncoding)
-                || (version >= 2 && kind == .signals && encoding == SignalRecord.encoding)
+                || (version >= 2 && kind == .signals
+                    && (encoding == SignalRecord.encoding || encoding == SignalRecord.assetEncoding))
         else {
             throw ArchiveError(.unsupportedFormat, path: path, detail: "encoding \(encoding)")
         }

@@ -1,17 +1,30 @@
-/// One record of the signal journal (kind 3, encoding 3): a signal when it is emitted, and the
-/// same signal with its result at expiry. The asset is the chunk header's.
+/// One record of the signal journal (kind 3): a signal when it is emitted, and the same signal
+/// with its result at expiry. Encoding 4 (the run-level journal, ``SignalJournalWriter``) carries
+/// the asset in the record; encoding 3 (the per-asset journal of earlier versions, still read)
+/// takes it from the chunk header.
 ///
-/// Layout (little-endian): type u8 (1 signal, 2 result), payload length u32, then id u64,
+/// Layout (little-endian): type u8 (1 signal, 2 result), payload length u32, then (encoding 4
+/// only) asset (u8 length + UTF-8, at most 255 bytes), id u64,
 /// timeframe u32, time i64, direction u8 (0 call, 1 put), entry f64, expiry u32, flags u8 (bit 0
 /// confidence, bit 1 payout), confidence f64, payout f64, strategy (u16 length + UTF-8, at most
 /// 512 bytes), indicator count u8 (at most 64), each name (u8 length + UTF-8, at most 64 bytes)
 /// and value f64; a result adds exit f64, won u8, profit f64, payout used f64.
 package struct SignalRecord: Sendable, Equatable {
-    /// Encoding byte of the chunk header.
+    /// Encoding byte of a per-asset chunk (`ASSET/signals/`, written before the run-level
+    /// journal; read, no longer written): the asset is the chunk header's.
     package static let encoding: UInt8 = 3
-    /// The longest record, in bytes (bounds a chunk's decoded size).
+    /// Encoding byte of a run-level chunk (``ChunkNaming/journalFolder``): each record carries
+    /// its asset.
+    package static let assetEncoding: UInt8 = 4
+    /// The longest encoding-3 record, in bytes (bounds a chunk's decoded size).
     package static let maxBytes =
         5 + 8 + 4 + 8 + 1 + 8 + 4 + 1 + 8 + 8 + 2 + 512 + 1 + 64 * (1 + 64 + 8) + 8 + 1 + 8 + 8
+    /// Longest asset name an encoding-4 record keeps (its u8 length field's range).
+    package static let maxAssetBytes = 255
+    /// The longest record of `encoding`, in bytes.
+    package static func maxBytes(encoding: UInt8) -> Int {
+        encoding == assetEncoding ? maxBytes + 1 + maxAssetBytes : maxBytes
+    }
     /// Longest strategy label kept.
     package static let maxStrategyBytes = 512
     /// Most indicators kept.
@@ -92,14 +105,20 @@ package struct SignalRecord: Sendable, Equatable {
             && zip(a.indicators, b.indicators).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }
 
-    /// Appends the record's bytes.
-    package func encode(into out: inout [UInt8]) {
+    /// Appends the record's bytes in `encoding` (``assetEncoding`` writes the asset, at most
+    /// ``maxAssetBytes`` of it, into the record; any other value writes encoding 3).
+    package func encode(into out: inout [UInt8], encoding: UInt8 = Self.encoding) {
         var p: [UInt8] = []
         func u8(_ v: UInt8) { p.append(v) }
         func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { p += $0 } }
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { p += $0 } }
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { p += $0 } }
         func f64(_ v: Double) { u64(v.bitPattern) }
+        if encoding == Self.assetEncoding {
+            let name = Array(asset.utf8.prefix(Self.maxAssetBytes))
+            u8(UInt8(name.count))
+            p += name
+        }
         u64(id)
         u32(UInt32(clamping: timeframe))
         u64(UInt64(bitPattern: time))
@@ -131,9 +150,19 @@ package struct SignalRecord: Sendable, Equatable {
         out += p
     }
 
-    /// Decodes the record at `offset`; returns it and the offset after it, nil at the end of
-    /// the bytes or when the record is cut short or malformed.
+    /// Decodes the encoding-3 record at `offset` (of `asset`); returns it and the offset after
+    /// it, nil at the end of the bytes or when the record is cut short or malformed.
     package static func decode(_ b: UnsafeRawBufferPointer, offset start: Int, asset: String) -> (SignalRecord, Int)? {
+        decode(b, offset: start, encoding: encoding, chunkAsset: asset)
+    }
+
+    /// Decodes the record at `offset` in `encoding` (3: its asset is `chunkAsset`; 4: its own);
+    /// returns it and the offset after it, nil at the end of the bytes, when the record is cut
+    /// short or malformed, or for an encoding other than 3 and 4.
+    package static func decode(
+        _ b: UnsafeRawBufferPointer, offset start: Int, encoding: UInt8, chunkAsset: String
+    ) -> (SignalRecord, Int)? {
+        guard encoding == Self.encoding || encoding == assetEncoding else { return nil }
         var i = start
         func need(_ n: Int) -> Bool { i + n <= b.count }
         func u8() -> UInt8 {
@@ -160,8 +189,16 @@ package struct SignalRecord: Sendable, Equatable {
         guard need(5) else { return nil }
         let type = u8()
         let length = Int(u32())
-        guard type == 1 || type == 2, length <= maxBytes, need(length) else { return nil }
+        guard type == 1 || type == 2, length <= maxBytes(encoding: encoding), need(length) else { return nil }
         let end = i + length
+        var asset = chunkAsset
+        if encoding == assetEncoding {
+            guard i + 1 <= end else { return nil }
+            let n = Int(u8())
+            guard i + n <= end else { return nil }
+            asset = String(decoding: UnsafeRawBufferPointer(rebasing: b[i..<(i + n)]), as: UTF8.self)
+            i += n
+        }
         let fixed = 8 + 4 + 8 + 1 + 8 + 4 + 1 + 8 + 8 + 2
         guard i + fixed <= end else { return nil }
         let id = u64()
@@ -208,14 +245,18 @@ package struct SignalRecord: Sendable, Equatable {
 }
 
 extension SignalRecord {
-    /// Decodes the records from `offset` on, at most `limit` of them, calling `each` for every one.
+    /// Decodes the records (in `encoding`, 3 by default; see ``decode(_:offset:encoding:chunkAsset:)``)
+    /// from `offset` on, at most `limit` of them, calling `each` for every one.
     package static func scan(
-        _ bytes: UnsafeRawBufferPointer, from offset: Int, limit: Int, asset: String, _ each: (SignalRecord) -> Void
+        _ bytes: UnsafeRawBufferPointer, from offset: Int, limit: Int, encoding: UInt8 = encoding, asset: String,
+        _ each: (SignalRecord) -> Void
     ) -> RecordEnd {
         var i = offset
         var n = 0
         while i < bytes.count {
-            guard let (record, next) = decode(bytes, offset: i, asset: asset) else { return .cut }
+            guard let (record, next) = decode(bytes, offset: i, encoding: encoding, chunkAsset: asset) else {
+                return .cut
+            }
             if n == limit { return .overLimit }
             n += 1
             each(record)

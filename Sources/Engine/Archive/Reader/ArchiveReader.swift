@@ -147,7 +147,9 @@ package struct ArchiveReader {
                     candles(c)
                 }
             case (.signals, _):
-                end = SignalRecord.scan(bytes, from: offset, limit: limit, asset: header.asset) { r in
+                end = SignalRecord.scan(
+                    bytes, from: offset, limit: limit, encoding: header.encoding, asset: header.asset
+                ) { r in
                     records += 1
                     first = min(first, Double(r.time))
                     last = max(last, Double(r.time))

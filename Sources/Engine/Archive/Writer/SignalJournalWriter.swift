@@ -2,21 +2,14 @@
 import Glibc
 #endif
 
-/// Writes the signal journal under a data directory: per asset, `ASSET/signals/` chunks of
-/// ``SignalRecord``s (kind 3), closed after `chunkSize` records and when the writer stops. Each
-/// record is written as it comes (signals are rare next to ticks), so a flushed `.open` chunk
-/// always holds every record appended. Not thread-safe: one thread writes.
+/// Writes the signal journal under a data directory: one chunk stream per run for every asset,
+/// `signals.journal/` chunks (``ChunkNaming/journalFolder``) of ``SignalRecord``s (kind 3,
+/// encoding 4: each record carries its asset), closed after `chunkSize` records and when the
+/// writer stops. Each record is written as it comes (signals are rare next to ticks), so a
+/// flushed `.open` chunk always holds every record appended. One file per chunk, not one per
+/// asset and run: creating a file costs more than the strategies on ext4. Not thread-safe: one
+/// thread writes.
 package final class SignalJournalWriter {
-    private final class AssetStream {
-        var file: LZ4ChunkFile?
-        var records = 0
-        var sequence = 0
-        var folderReady = false
-        /// The chunk file's block assembly buffer: it keeps the growing block between writes, so
-        /// every open chunk needs its own.
-        let scratch = ByteBuffer(capacity: 1 << 13)
-    }
-
     /// The data directory.
     package let directory: String
     /// Records per chunk.
@@ -25,7 +18,14 @@ package final class SignalJournalWriter {
     package private(set) var written = 0
     /// Records lost to write errors (the journal goes on with a new chunk).
     package private(set) var failed = 0
-    private var streams: [String: AssetStream] = [:]
+    private var file: LZ4ChunkFile?
+    private var records = 0
+    private var sequence = 0
+    private var folderReady = false
+    /// The time of the run's first record: the stamp of every chunk name of the run.
+    private var runTime: Double?
+    /// The chunk file's block assembly buffer (it keeps the growing block between writes).
+    private let scratch = ByteBuffer(capacity: 1 << 13)
     private let staged = ByteBuffer(capacity: 1 << 13)
     private var bytes: [UInt8] = []
     private let durable: Bool
@@ -37,64 +37,60 @@ package final class SignalJournalWriter {
         self.durable = durable
     }
 
-    /// Appends a record to its asset's chunk (opening one when needed); throws on a write error
+    /// Appends a record to the open chunk (opening one when needed); throws on a write error
     /// (the chunk is then abandoned and a later record starts a new one).
     package func append(_ record: SignalRecord) throws(ArchiveError) {
-        let stream = streams[record.asset] ?? AssetStream()
-        streams[record.asset] = stream
         staged.removeAll()
         do {
-            if stream.file == nil { try open(stream, asset: record.asset, time: Double(record.time)) }
+            if file == nil { try open(time: Double(record.time)) }
             bytes.removeAll(keepingCapacity: true)
-            record.encode(into: &bytes)
+            record.encode(into: &bytes, encoding: SignalRecord.assetEncoding)
             staged.append(bytes)
-            try stream.file!.write(staged)
-            stream.records += 1
+            try file!.write(staged)
+            records += 1
             written += 1
-            if stream.records >= chunkSize {
-                try stream.file!.close()
-                stream.file = nil
+            if records >= chunkSize {
+                try file!.close()
+                file = nil
             }
         } catch {
             failed += 1
-            stream.file?.abandon()
-            stream.file = nil
-            stream.folderReady = false
+            file?.abandon()
+            file = nil
+            folderReady = false
             throw error
         }
     }
 
-    /// Closes every open chunk (renaming it to its final name).
+    /// Closes the open chunk (renaming it to its final name).
     package func close() throws(ArchiveError) {
-        var firstError: ArchiveError?
-        for stream in streams.values {
-            guard let file = stream.file else { continue }
-            stream.file = nil
-            do { try file.close() } catch { if firstError == nil { firstError = error } }
-        }
-        if let firstError { throw firstError }
+        guard let file else { return }
+        self.file = nil
+        try file.close()
     }
 
-    private func open(_ stream: AssetStream, asset: String, time: Double) throws(ArchiveError) {
-        let folder = directory + "/" + ChunkNaming.folder(asset: asset, kind: .signals, timeframeSeconds: 0)
-        if !stream.folderReady {
+    private func open(time: Double) throws(ArchiveError) {
+        let folder = directory + "/" + ChunkNaming.journalFolder
+        if !folderReady {
             try ChunkStream.makeDirectories(folder)
-            stream.folderReady = true
+            folderReady = true
         }
+        let stamp = runTime ?? time
+        runTime = stamp
         while true {
-            stream.sequence += 1
-            let name = ChunkNaming.fileName(
-                asset: asset, kind: .signals, timeframeSeconds: 0, time: time, sequence: stream.sequence)
-            let final = folder + "/" + name
+            sequence += 1
+            let final = folder + "/" + ChunkNaming.journalFileName(time: stamp, sequence: sequence)
             if access(final, F_OK) == 0 || access(final + ".open", F_OK) == 0 { continue }
-            let file = try LZ4ChunkFile(openPath: final + ".open", finalPath: final, scratch: stream.scratch)
+            let file = try LZ4ChunkFile(openPath: final + ".open", finalPath: final, scratch: scratch)
             file.durable = durable
-            stream.file = file
+            self.file = file
             break
         }
-        stream.records = 0
-        var header = ChunkHeader(kind: .signals, asset: asset, timeframeSeconds: 0, recordLimit: chunkSize)
-        header.encoding = SignalRecord.encoding
+        records = 0
+        // The records name their assets; the header `*`.
+        var header = ChunkHeader(
+            kind: .signals, asset: ChunkNaming.journalHeaderAsset, timeframeSeconds: 0, recordLimit: chunkSize)
+        header.encoding = SignalRecord.assetEncoding
         staged.append(header.bytes)
     }
 }

@@ -12,6 +12,15 @@ package struct SignalJournalEntry: Sendable, Equatable {
         directory: String, strategy: String? = nil, asset: String? = nil, since: Int64? = nil
     ) throws(ArchiveError) -> (entries: [SignalJournalEntry], chunks: Int, damaged: Int) {
         let journal = try SignalJournalReader.read(directory: directory)
+        let entries = merged(journal.records, strategy: strategy, asset: asset, since: since)
+        return (entries, journal.chunks, journal.damaged)
+    }
+
+    /// Journal records (in reading order) merged per signal – its result when scored – ordered by
+    /// time, asset, strategy; filtered by strategy, asset and a start time (epoch seconds).
+    package static func merged(
+        _ records: [SignalRecord], strategy: String? = nil, asset: String? = nil, since: Int64? = nil
+    ) -> [SignalJournalEntry] {
         struct Key: Hashable {
             var asset: String
             var strategy: String
@@ -21,7 +30,7 @@ package struct SignalJournalEntry: Sendable, Equatable {
         }
         var index: [Key: Int] = [:]
         var entries: [SignalJournalEntry] = []
-        for r in journal.records {
+        for r in records {
             if let strategy, r.strategy != strategy { continue }
             if let asset, r.asset != asset { continue }
             if let since, r.time < since { continue }
@@ -38,7 +47,22 @@ package struct SignalJournalEntry: Sendable, Equatable {
                 $1.record.time, $1.record.asset, $1.record.strategy
             )
         }
-        return (entries, journal.chunks, journal.damaged)
+        return entries
+    }
+
+    /// How many of `entries` (sorted) one page of at most `limit` shows: a page never splits one
+    /// second (it ends before the first second it cannot show whole), unless that second is its
+    /// first – then it shows the whole second, over `limit`.
+    package static func pageCount(_ entries: [SignalJournalEntry], limit: Int) -> Int {
+        var shown = min(limit, entries.count)
+        if shown < entries.count {
+            let cut = entries[shown].record.time
+            while shown > 0 && entries[shown - 1].record.time == cut { shown -= 1 }
+            if shown == 0 {  // more than `limit` signals in one second: show them all
+                while shown < entries.count && entries[shown].record.time == cut { shown += 1 }
+            }
+        }
+        return shown
     }
 
     /// The export line: `{asset, timeframe, strategy, time, direction, entry_price, exit_price, won,

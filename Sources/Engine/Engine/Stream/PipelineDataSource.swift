@@ -20,6 +20,8 @@ final class PipelineDataSource: StreamServerDataSource, Sendable {
     let catalog: ArchiveCatalog?
     /// Series clients stored with `store_csv_candles` (bounded, see ``StoredCandleStore``).
     let storedSeries = StoredCandleStore()
+    /// `/api/signals`' reader: what it learned of the journal's chunks (SignalJournalPager.swift).
+    let signalPager = SignalJournalPager()
 
     init(pipeline: MarketPipeline, archiveDirectory: String?, source: (any LiveSource)?) {
         self.pipeline = pipeline
