@@ -5,7 +5,8 @@
 // C library – the decode shim over simdjson (CDecodeShim, a C/C++ target), system-library
 // modules for libwebsockets, lz4, hiredis and epoll, and libpq's loader (CLibPQ: dlopen on first
 // use), each used only by its owner. FastDecode turns bytes into market events; each concept
-// under Sources/Engine is its own target; `Engine` (in Sources/Engine/Engine) is the composition root that wires sources → pipeline → sinks.
+// under Sources/Engine is its own target; `Engine` (in Sources/Engine/Engine) is the composition
+// root that wires sources → pipeline → sinks.
 //
 // Every Swift target builds with MemberImportVisibility (a module's members are visible only
 // where it is imported: dependencies are declared where used). QFLUX_WARNINGS_AS_ERRORS=1 in the
