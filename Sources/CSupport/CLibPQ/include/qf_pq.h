@@ -2,8 +2,9 @@
  * qf_pq.h – libpq (PostgreSQL's C client), loaded on first use. qflux does not link libpq: its
  * ~19 libraries (Kerberos, LDAP, SASL, GnuTLS, …) would load at the start of every command.
  * qf_pq_load() dlopens libpq.so.5 (Debian's libpq5) once and resolves the functions below; each
- * qf_PQ… function is libpq's PQ… of the same name and signature (libpq's documentation applies).
- * Call them only after qf_pq_load() returned 1.
+ * qf_PQ… function calls libpq's PQ… of the same name (libpq's documentation applies; status
+ * enums come back as int, and the two that take fewer arguments say so). Call them only after
+ * qf_pq_load() returned 1.
  */
 #ifndef QF_PQ_H
 #define QF_PQ_H
