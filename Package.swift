@@ -2,10 +2,11 @@
 // minimum below is what the Synchronization module (Atomic, Mutex) needs there; macOS is not tested.
 //
 // Targets (docs/architecture.md has the graph): Sources/CSupport holds the C edge, one target per
-// C library – the decode shim over simdjson (CDecodeShim, a C/C++ target) and system-library
-// modules for libwebsockets, lz4, hiredis, libpq and epoll, each used only by its owner. FastDecode turns
-// bytes into market events; each concept under Sources/Engine is its own target; `Engine` (in
-// Sources/Engine/Engine) is the composition root that wires sources → pipeline → sinks.
+// C library – the decode shim over simdjson (CDecodeShim, a C/C++ target), system-library
+// modules for libwebsockets, lz4, hiredis and epoll, and libpq's loader (CLibPQ: dlopen on first
+// use), each used only by its owner. FastDecode turns bytes into market events; each concept
+// under Sources/Engine is its own target; `Engine` (in Sources/Engine/Engine) is the composition
+// root that wires sources → pipeline → sinks.
 //
 // Every Swift target builds with MemberImportVisibility (a module's members are visible only
 // where it is imported: dependencies are declared where used). QFLUX_WARNINGS_AS_ERRORS=1 in the
@@ -68,7 +69,9 @@ let package = Package(
         // warns about on every build); the header is <hiredis/hiredis.h> under /usr/include anyway.
         cLibrary("CHiredis", apt: ["libhiredis-dev"]),
         cLibrary("CEpoll"),
-        cLibrary("CLibPQ", pkgConfig: "libpq", apt: ["libpq-dev"]),
+        // libpq is loaded on first use (dlopen), not linked: its ~19 libraries would load at the
+        // start of every command. libpq-fe.h (libpq-dev) types the loader's pointers.
+        .target(name: "CLibPQ", path: "Sources/CSupport/CLibPQ"),
 
         // Small shared targets.
         concept("ThreadSupport", []),

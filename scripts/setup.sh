@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything qflux needs on a fresh Debian 12 machine (idempotent; root or sudo).
-#   scripts/setup.sh          build dependencies (simdjson, lz4, libwebsockets, hiredis, libpq)
+#   scripts/setup.sh          build dependencies (simdjson, lz4, libwebsockets, hiredis, libpq: its header; qflux loads libpq5 at run time)
 #   scripts/setup.sh --test   plus what the tests use: lz4 CLI, headless Chromium, redis-server, PostgreSQL 15
 #                             (the tests start their own server; as root it runs as nobody), python-socketio, lz4 for Python
 #   scripts/setup.sh --bench  plus the Python baselines of qflux-bench: Flask-SocketIO under eventlet

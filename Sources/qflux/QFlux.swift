@@ -2,8 +2,12 @@ import ArgumentParser
 import Foundation
 
 /// The `qflux` command: live PocketOption market data from Chrome, candles, archives, export.
+///
+/// Synchronous on purpose: every subcommand is a plain `ParsableCommand`, and an `async` main would
+/// start Swift concurrency's executor threads and hop onto one of them before parsing a single
+/// argument (~1 ms of CPU and a thread wake-up on every command).
 @main
-struct QFlux: AsyncParsableCommand {
+struct QFlux: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qflux",
         abstract: "Live market data from a broker web app in your own Chrome: decode, candles, archives, streaming.",
@@ -23,7 +27,8 @@ struct QFlux: AsyncParsableCommand {
     /// Parses, runs, and turns every failure into its exit status (see ``QFluxExit``): runtime
     /// failures of a subcommand become one line `qflux <command>: <what went wrong>` on standard
     /// error and status 1; usage errors, help and version go to swift-argument-parser.
-    static func main() async {
+    static func main() {
+        StopSignals.unblockAll()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let unknown = QFluxSubcommands.unknownHelpTopic(arguments) {
             StandardStreams.err(
@@ -33,17 +38,13 @@ struct QFlux: AsyncParsableCommand {
         }
         var command: any ParsableCommand
         do {
-            command = try await asyncParseAsRoot(arguments)
+            command = try parseAsRoot(arguments)
         } catch {
             exit(withError: error)
         }
         let name = QFluxSubcommands.name(of: command)
         do {
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
+            try command.run()
         } catch {
             guard let name, !QFluxSubcommands.isParserError(error) else { exit(withError: error) }
             fail(name, error as? CommandFailure ?? CommandFailure(nil, error))

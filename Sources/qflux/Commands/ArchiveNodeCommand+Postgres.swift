@@ -18,6 +18,8 @@ extension ArchiveNodeCommand {
     }
 
     func postgresConfiguration() throws -> PostgresArchiver.Configuration {
+        // libpq is loaded on first use: without it the archiver would retry connecting forever.
+        do { try PostgresLibrary.load() } catch { throw CommandFailure(error.message) }
         var config = PostgresArchiver.Configuration(redis: try RedisAddress(parsing: from), uri: to ?? "")
         config.group = postgresGroup
         config.consumer = consumer.map { "\($0)-pg" } ?? "pg-archiver-\(ProcessInfo.processInfo.hostName)"

@@ -26,6 +26,16 @@ enum StopSignals {
         }
     }
 
+    /// Unblocks every signal on the calling thread (the main thread, first thing): a parent that
+    /// starts qflux from a thread blocking signals (Swift concurrency's threads do, and a child
+    /// inherits the mask) would otherwise hand down a mask under which SIGTERM never arrives.
+    /// (An `async` main hid this: its main thread waited in `sigsuspend` with an empty mask.)
+    static func unblockAll() {
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
+    }
+
     /// True once a stop was requested.
     static var requested: Bool { stopSignal.load(ordering: .relaxed) != 0 }
 

@@ -18,6 +18,7 @@ package final class PostgresConnection {
     /// `.missingDatabase` or `.badURI`, and one line naming the redacted URI.
     package init(uri: String, connectTimeout: Int = 5) throws(PostgresError) {
         redactedURI = PostgresURI.redact(uri)
+        try PostgresLibrary.load()
         let pairs = [("connect_timeout", String(connectTimeout)), ("application_name", "qflux"), ("dbname", uri)]
         let keywords = pairs.map { strdup($0.0) }
         let values = pairs.map { strdup($0.1) }
@@ -26,12 +27,12 @@ package final class PostgresConnection {
         }
         var keywordPointers: [UnsafePointer<CChar>?] = keywords.map { UnsafePointer($0) } + [nil]
         var valuePointers: [UnsafePointer<CChar>?] = values.map { UnsafePointer($0) } + [nil]
-        guard let c = PQconnectdbParams(&keywordPointers, &valuePointers, 1) else {
+        guard let c = qf_PQconnectdbParams(&keywordPointers, &valuePointers, 1) else {
             throw PostgresError(.unreachable, "cannot connect to PostgreSQL at \(redactedURI): out of memory")
         }
-        guard PQstatus(c) == CONNECTION_OK else {
-            let detail = PostgresError.oneLine(String(cString: PQerrorMessage(c)))
-            PQfinish(c)
+        guard qf_PQstatus(c) == QF_PQ_CONNECTION_OK else {
+            let detail = PostgresError.oneLine(String(cString: qf_PQerrorMessage(c)))
+            qf_PQfinish(c)
             let kind = Self.classify(detail)
             let what: String
             switch kind {
@@ -43,11 +44,11 @@ package final class PostgresConnection {
             throw PostgresError(kind, "cannot connect to PostgreSQL at \(redactedURI): \(what) (\(detail))")
         }
         // Server NOTICEs ("relation … already exists, skipping") would go to stderr otherwise.
-        PQsetNoticeProcessor(c, { _, _ in }, nil)
+        qf_PQsetQuietNoticeProcessor(c)
         connection = c
     }
 
-    deinit { PQfinish(connection) }
+    deinit { qf_PQfinish(connection) }
 
     /// A connect failure's kind, from libpq's message (libpq has no SQLSTATE before the
     /// connection exists).
@@ -70,15 +71,15 @@ package final class PostgresConnection {
     }
 
     /// False once libpq has seen the connection break.
-    package var isUsable: Bool { PQstatus(connection) == CONNECTION_OK }
+    package var isUsable: Bool { qf_PQstatus(connection) == QF_PQ_CONNECTION_OK }
 
     /// The server's version number (150018 for 15.18).
-    package var serverVersion: Int { Int(PQserverVersion(connection)) }
+    package var serverVersion: Int { Int(qf_PQserverVersion(connection)) }
 
     /// Runs one or more statements without parameters; rows are discarded.
     package func execute(_ sql: String) throws(PostgresError) {
-        let result = PQexec(connection, sql)
-        defer { PQclear(result) }
+        let result = qf_PQexec(connection, sql)
+        defer { qf_PQclear(result) }
         try check(result, sql)
     }
 
@@ -90,16 +91,16 @@ package final class PostgresConnection {
         defer { for pointer in copies { free(pointer) } }
         let pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
         let result = pointers.withUnsafeBufferPointer {
-            PQexecParams(connection, sql, Int32(parameters.count), nil, $0.baseAddress, nil, nil, 0)
+            qf_PQexecParams(connection, sql, Int32(parameters.count), $0.baseAddress)
         }
-        defer { PQclear(result) }
+        defer { qf_PQclear(result) }
         try check(result, sql)
         var rows: [[String?]] = []
-        let columns = PQnfields(result)
-        for row in 0..<PQntuples(result) {
+        let columns = qf_PQnfields(result)
+        for row in 0..<qf_PQntuples(result) {
             rows.append(
                 (0..<columns).map { column in
-                    PQgetisnull(result, row, column) != 0 ? nil : String(cString: PQgetvalue(result, row, column))
+                    qf_PQgetisnull(result, row, column) != 0 ? nil : String(cString: qf_PQgetvalue(result, row, column))
                 })
         }
         return rows
@@ -110,34 +111,34 @@ package final class PostgresConnection {
     /// kept) and the error passes on.
     @discardableResult
     package func copyIn(_ sql: String, _ body: () throws(PostgresError) -> Void) throws(PostgresError) -> Int {
-        let start = PQexec(connection, sql)
-        let status = PQresultStatus(start)
-        if status != PGRES_COPY_IN {
-            defer { PQclear(start) }
+        let start = qf_PQexec(connection, sql)
+        let status = qf_PQresultStatus(start)
+        if status != QF_PQ_COPY_IN {
+            defer { qf_PQclear(start) }
             try check(start, sql)
             throw PostgresError(.statement, "PostgreSQL did not start the COPY: \(sql.prefix(60))")
         }
-        PQclear(start)
+        qf_PQclear(start)
         do {
             try body()
         } catch {
-            _ = PQputCopyEnd(connection, "qflux: aborted")
+            _ = qf_PQputCopyEnd(connection, "qflux: aborted")
             drainResults()
             throw error
         }
-        guard PQputCopyEnd(connection, nil) == 1 else { throw lost("ending a COPY") }
+        guard qf_PQputCopyEnd(connection, nil) == 1 else { throw lost("ending a COPY") }
         var rows = 0
         var failure: PostgresError?
-        while let result = PQgetResult(connection) {
+        while let result = qf_PQgetResult(connection) {
             if failure == nil {
                 do throws(PostgresError) {
                     try check(result, sql)
-                    rows += Int(String(cString: PQcmdTuples(result))) ?? 0
+                    rows += Int(String(cString: qf_PQcmdTuples(result))) ?? 0
                 } catch {
                     failure = error
                 }
             }
-            PQclear(result)
+            qf_PQclear(result)
         }
         if let failure { throw failure }
         return rows
@@ -147,31 +148,31 @@ package final class PostgresConnection {
     package func sendCopyData(_ bytes: UnsafeRawBufferPointer) throws(PostgresError) {
         guard bytes.count > 0 else { return }
         let sent = bytes.withMemoryRebound(to: CChar.self) {
-            PQputCopyData(connection, $0.baseAddress, Int32($0.count))
+            qf_PQputCopyData(connection, $0.baseAddress, Int32($0.count))
         }
         guard sent == 1 else { throw lost("sending COPY data") }
     }
 
     private func drainResults() {
-        while let result = PQgetResult(connection) { PQclear(result) }
+        while let result = qf_PQgetResult(connection) { qf_PQclear(result) }
     }
 
     private func lost(_ doing: String) -> PostgresError {
         PostgresError(
             .connectionLost,
-            "PostgreSQL connection to \(redactedURI) lost while \(doing) (\(PostgresError.oneLine(String(cString: PQerrorMessage(connection)))))"
+            "PostgreSQL connection to \(redactedURI) lost while \(doing) (\(PostgresError.oneLine(String(cString: qf_PQerrorMessage(connection)))))"
         )
     }
 
     /// Throws for a result that is not a success; a broken connection is `.connectionLost`.
     private func check(_ result: OpaquePointer?, _ sql: String) throws(PostgresError) {
-        let status = result.map(PQresultStatus) ?? PGRES_FATAL_ERROR
-        if status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY { return }
-        if PQstatus(connection) != CONNECTION_OK || result == nil {
+        let status = result.map(qf_PQresultStatus) ?? QF_PQ_FATAL_ERROR
+        if status == QF_PQ_COMMAND_OK || status == QF_PQ_TUPLES_OK || status == QF_PQ_EMPTY_QUERY { return }
+        if qf_PQstatus(connection) != QF_PQ_CONNECTION_OK || result == nil {
             throw lost("running \(Self.verb(sql))")
         }
-        let message = PostgresError.oneLine(String(cString: PQresultErrorMessage(result)))
-        let state = PQresultErrorField(result, qf_pq_diag_sqlstate()).map { String(cString: $0) }
+        let message = PostgresError.oneLine(String(cString: qf_PQresultErrorMessage(result)))
+        let state = qf_PQresultErrorField(result, QF_PQ_DIAG_SQLSTATE).map { String(cString: $0) }
         // The server going away (57P01 admin shutdown, 57P02, 57P03), a connection exception
         // (08…), resources (53…: disk full, too many connections) or a serialization failure
         // or deadlock (40…): worth a new connection and another try, not a refusal.

@@ -17,6 +17,9 @@ package struct PostgresError: Error, CustomStringConvertible, Sendable, Equatabl
         case statement
         /// A connection URI qflux cannot use (libpq refused to parse it).
         case badURI
+        /// PostgreSQL's client library (libpq.so.5, Debian's libpq5) is missing: no connection
+        /// can be tried.
+        case clientLibrary
     }
 
     /// What went wrong.
