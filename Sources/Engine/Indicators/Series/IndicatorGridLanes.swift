@@ -22,8 +22,6 @@ extension IndicatorGrid {
         let width = grid.columns.count
         let rows = grid.rowCount
         grid.values = [Double](unsafeUninitializedCapacity: rows * width) { buffer, initialized in
-            // 200 k rows of 7 columns are 11 MB: huge pages, not ~2,700 faults of 4 KiB.
-            if let base = buffer.baseAddress { HugePages.advise(base, bytes: buffer.count * 8) }
             let lanes = LaneWriter(base: buffer.baseAddress, width: width, rows: rows)
             DispatchQueue.concurrentPerform(iterations: groups.count) { g in
                 lanes.fill(candles, specs: groups[g].specs, firstColumn: groups[g].firstColumn)
