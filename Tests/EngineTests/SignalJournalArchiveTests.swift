@@ -59,7 +59,7 @@ struct SignalJournalArchiveTests {
         let line = String(decoding: w.bytes, as: UTF8.self)
         #expect(
             line
-                == "{\"asset\":\"EURUSD_otc\",\"timeframe\":60,\"strategy\":\"rules:my.rules\",\"time\":1756000060,\"direction\":\"put\",\"entry_price\":1.08124,\"exit_price\":1.08125,\"won\":false,\"profit\":-1,\"payout\":null,\"expiry\":60}\n"
+                == "{\"asset\":\"EURUSD_otc\",\"timeframe\":60,\"strategy\":\"rules:my.rules\",\"time\":1756000060,\"direction\":\"put\",\"entry_price\":1.08124,\"exit_price\":1.08125,\"won\":false,\"profit\":-1,\"payout\":null,\"expiry\":60,\"confidence\":0.7}\n"
         )
     }
 

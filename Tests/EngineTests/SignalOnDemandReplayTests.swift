@@ -119,6 +119,9 @@ struct SignalOnDemandReplayTests {
             #expect(s["direction"] as? String == j["direction"] as? String, "\(key(s))")
             #expect((s["entry_price"] as? NSNumber)?.doubleValue == (j["entry_price"] as? NSNumber)?.doubleValue)
             #expect(s["expiry"] as? Int == j["expiry"] as? Int)
+            // the journal keeps the strategy's confidence (quantum_flux: min(|score|, 1))
+            let confidence = (j["confidence"] as? NSNumber)?.doubleValue
+            #expect(confidence != nil && (s["confidence"] as? NSNumber)?.doubleValue == confidence, "\(key(s))")
         }
         // … and every journaled one decided after the subscription took effect was delivered,
         // those of its first 50 candles included: the evaluations were seeded (unseeded,

@@ -66,8 +66,9 @@ package struct SignalJournalEntry: Sendable, Equatable {
     }
 
     /// The export line: `{asset, timeframe, strategy, time, direction, entry_price, exit_price, won,
-    /// profit, payout, expiry}` (exit_price, won and profit null while not scored; payout the
-    /// payout in force or null).
+    /// profit, payout, expiry, confidence}` (exit_price, won and profit null while not scored;
+    /// payout the payout in force or null; confidence the strategy's, as in the live `signal`
+    /// event, or null where it defines none).
     package func jsonLine(into w: inout JSONWriter) {
         let r = record
         w.raw("{")
@@ -103,6 +104,9 @@ package struct SignalJournalEntry: Sendable, Equatable {
         w.comma()
         w.key("expiry")
         w.integer(Int64(r.expiry))
+        w.comma()
+        w.key("confidence")
+        if let c = r.confidence { w.number(c) } else { w.raw("null") }
         w.raw("}")
         w.newline()
     }
