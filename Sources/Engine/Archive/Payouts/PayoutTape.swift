@@ -58,27 +58,36 @@ package struct PayoutTape: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
         else { throw ArchiveError(.read, path: directory, detail: "no such archive directory") }
-        let assetFolders: [String]
-        do {
-            assetFolders = try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
-        } catch {
+        guard (try? FileManager.default.contentsOfDirectory(atPath: directory)) != nil else {
             throw ArchiveError(.read, path: directory, detail: "cannot list the directory")
         }
-        let reader = try ArchiveReader()
         var entries: [String: [Entry]] = [:]
-        for folder in assetFolders {
+        for (asset, list) in try records(directory: directory) {
+            entries[asset] = list.map { Entry(time: $0.time, payout: $0.percent / 100) }
+        }
+        return PayoutTape(entries: entries)
+    }
+
+    /// Every payout record under an archive directory (`<asset>/payouts/*.qfa.lz4`, open chunks
+    /// included), per asset (broker spelling), in the order written (asset folders and chunks by
+    /// name), percents as stored; empty when `directory` cannot be listed. Throws when a chunk is
+    /// not a qflux chunk; a damaged chunk gives its records before the damage.
+    package static func records(directory: String) throws(ArchiveError) -> [String: [(time: Double, percent: Double)]] {
+        guard let folders = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
+        let reader = try ArchiveReader()
+        var out: [String: [(time: Double, percent: Double)]] = [:]
+        for folder in folders.sorted() {
             let payoutFolder = directory + "/" + folder + "/" + ChunkNaming.kindPart(.payouts, timeframeSeconds: 0)
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: payoutFolder) else { continue }
             for name in names.sorted() where ChunkNaming.isChunk(name) {
-                var list: [Entry] = []
+                var list: [(time: Double, percent: Double)] = []
                 let summary = try reader.scan(
-                    payoutFolder + "/" + name, ticks: { list.append(Entry(time: $0.time, payout: $0.price / 100)) },
-                    candles: { _ in })
+                    payoutFolder + "/" + name, ticks: { list.append(($0.time, $0.price)) }, candles: { _ in })
                 guard summary.header.kind == .payouts else { continue }
-                entries[summary.header.asset, default: []] += list
+                out[summary.header.asset, default: []] += list
             }
         }
-        return PayoutTape(entries: entries)
+        return out
     }
 
     /// The payout (fraction of the stake) in force for `asset` at `time`: the latest entry at or

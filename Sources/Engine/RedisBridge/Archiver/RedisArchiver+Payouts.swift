@@ -33,7 +33,8 @@ struct ArchivedPayouts {
         var out = ArchivedPayouts()
         // Without a checkpoint, payout records here came from elsewhere: the baseline (written
         // into the checkpoint at once). With one, an asset it has no line for had none then.
-        for (asset, percents) in try records(directory: directory) {
+        for (asset, list) in try PayoutTape.records(directory: directory) {
+            let percents = list.map(\.percent)
             let key = checkpointKey(asset)
             let checkpointed =
                 hadCheckpoint ? min(checkpoint.positions[key]?.count ?? 0, percents.count) : percents.count
@@ -46,25 +47,6 @@ struct ArchivedPayouts {
                 )
             }
             checkpoint.positions[key] = .init(id: checkpoint.positions[key]?.id ?? .zero, count: checkpointed)
-        }
-        return out
-    }
-
-    /// Every asset's payout percents in the archive, in the order written (chunks by name).
-    private static func records(directory: String) throws(ArchiveError) -> [String: [Double]] {
-        guard let folders = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [:] }
-        let reader = try ArchiveReader()
-        var out: [String: [Double]] = [:]
-        for folder in folders.sorted() {
-            let payoutFolder = directory + "/" + folder + "/" + ChunkNaming.kindPart(.payouts, timeframeSeconds: 0)
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: payoutFolder) else { continue }
-            for name in names.sorted() where ChunkNaming.isChunk(name) {
-                var list: [Double] = []
-                let summary = try reader.scan(
-                    payoutFolder + "/" + name, ticks: { list.append($0.price) }, candles: { _ in })
-                guard summary.header.kind == .payouts else { continue }
-                out[summary.header.asset, default: []] += list
-            }
         }
         return out
     }
