@@ -86,6 +86,12 @@ struct CandleCSVFastPathTests {
         default:
             Issue.record("one thread \(one) ≠ two threads \(two)", sourceLocation: sourceLocation)
         }
+        // The file in windows of whole lines: tiny ones (grown for long lines), with and
+        // without a second thread.
+        for (window, splitAbove) in [(64, 512), (64, Int.max), (1000, 2048)] {
+            CandleCSVFileReadingTests.expectSameFromFile(
+                text, window: window, splitAbove: splitAbove, as: one, sourceLocation: sourceLocation)
+        }
     }
 
     /// A document of `rows` candles in assorted forms: epoch seconds and milliseconds, dates with

@@ -10,7 +10,7 @@ import FastDecode
 /// and trimmed of spaces, tabs and double quotes (quoted fields without commas inside).
 package enum CandleCSVReader {
     /// Column positions of one file.
-    private struct Layout {
+    struct Layout {
         var timestamp: Int
         var open: Int
         var high: Int
@@ -32,103 +32,147 @@ package enum CandleCSVReader {
             return columns
         }
         let end = bytes.count
-        var layout: Layout?
-        // Trimmed field ranges of the current line, reused for every line.
-        var starts: [Int] = []
-        var ends: [Int] = []
-        starts.reserveCapacity(16)
-        ends.reserveCapacity(16)
-        var lineNumber = 0
-        var lineStart = 0
-        var fieldStart = 0
-        var blank = true
-        var plan: FastLinePlan?
+        var scan = Scan()
         var secondHalf: CandleCSVSecondHalf?
         // The second half's thread reads these bytes: wait for it on every way out.
         defer { secondHalf?.join() }
         var i = 0
         while true {
-            if let plan, i == lineStart {
-                // Lines in the common form, one pass each (the general reader below takes the rest),
-                // up to the second half when another thread reads it.
-                var read = fastLines(base, from: i, stop: secondHalf?.start ?? -1, end: end, plan, into: &columns)
-                lineNumber += read.lines
-                i = read.next
-                if let half = secondHalf, i == half.start {
-                    half.join()
-                    columns.append(contentsOf: half.columns)
-                    lineNumber += half.lines
-                    i = half.stop
-                    secondHalf = nil
-                    read = fastLines(base, from: i, stop: -1, end: end, plan, into: &columns)
-                    lineNumber += read.lines
-                    i = read.next
-                }
-                lineStart = i
-                fieldStart = i
+            let reached = try scan.lines(
+                base, from: i, end: end, final: true, stop: secondHalf?.start ?? -1, documentEnd: end, into: &columns
+            ) { next, plan in
+                secondHalf = CandleCSVSecondHalf(base, from: next, end: end, plan: plan, minimumBytes: splitAbove)
             }
-            let atEnd = i == end
-            let c: UInt8 = atEnd ? 0x0A : base[i]
-            if c == UInt8(ascii: ",") {
-                appendField(base, fieldStart, i, &starts, &ends)
-                fieldStart = i + 1
-                blank = false
-            } else if c == 0x0A {
-                lineNumber += 1
-                var lineEnd = i
-                if lineEnd > lineStart && base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-                if !blank {
-                    appendField(base, fieldStart, lineEnd, &starts, &ends)
-                    try starts.withUnsafeBufferPointer { s throws(CandleCSVError) in
-                        try ends.withUnsafeBufferPointer { e throws(CandleCSVError) in
-                            if layout == nil {
-                                let first = e[0] - s[0]
-                                if TimestampParser.parse(base + s[0], count: first) == nil {
-                                    layout = try header(base + lineStart, lineEnd - lineStart, line: lineNumber)
-                                    return
-                                }
-                                layout = .original
-                            }
-                            try row(base, s, e, layout!, line: lineNumber, into: &columns)
-                            if plan == nil, let l = layout {
-                                plan = FastLinePlan(
-                                    timestamp: l.timestamp, open: l.open, high: l.high, low: l.low, close: l.close,
-                                    volume: l.volume)
-                                columns.reserveCapacity(columns.count + estimatedLines(base, from: i, end: end))
-                                secondHalf = CandleCSVSecondHalf(
-                                    base, from: i, end: end, plan: plan!, minimumBytes: splitAbove)
-                            }
-                        }
-                    }
-                }
-                starts.removeAll(keepingCapacity: true)
-                ends.removeAll(keepingCapacity: true)
-                if atEnd { break }
-                lineStart = i + 1
-                fieldStart = lineStart
-                blank = true
-            } else if blank && c != 0x20 && c != 0x09 && !(c == 0x0D && (i + 1 == end || base[i + 1] == 0x0A)) {
-                blank = false
+            if let half = secondHalf, reached == half.start {
+                half.join()
+                columns.append(contentsOf: half.columns)
+                scan.lineNumber += half.lines
+                i = half.stop
+                secondHalf = nil
+                continue
             }
-            i += 1
+            if reached == end { break }
+            i = reached
         }
         return columns
     }
 
-    /// Reads a CSV file; errors are worded as ``CandleCSV/load(path:)`` words them.
-    package static func read(path: String) throws(CandleCSVError) -> CandleColumns {
-        guard let file = FileBytesBuffer(path: path) else { throw CandleCSVError(line: 0, "cannot read \(path)") }
-        do {
-            return try withExtendedLifetime(file) { () throws(CandleCSVError) in try read(file.bytes) }
-        } catch {
-            throw CandleCSVError(
-                line: error.line, "\(path): " + (error.line > 0 ? "line \(error.line): " : "") + error.message)
+    /// A reading's state between windows of whole lines: the layout (from the header or the
+    /// first row), the one-pass plan made from it, the line number, and one line's field ranges.
+    struct Scan {
+        private var layout: Layout?
+        private(set) var plan: FastLinePlan?
+        /// Lines read so far (the number of the last one).
+        var lineNumber = 0
+        // Trimmed field ranges of the current line, reused for every line.
+        private var starts: [Int] = []
+        private var ends: [Int] = []
+
+        init() {
+            starts.reserveCapacity(16)
+            ends.reserveCapacity(16)
+        }
+
+        /// Reads the lines of `[from, end)` into `columns` and returns where it stopped: `end`,
+        /// or `stop` (a line start, when ≥ 0) on reaching it. `from` is a line start; `end` is
+        /// just past a `\n`, or the document's end when `final` (a last line without `\n`).
+        /// When the first row fixes the layout, room is reserved for the lines up to
+        /// `documentEnd` (a position in the same terms as `end`, for the estimate only),
+        /// `planned(next, plan)` is called with the start of the next line, and the reading
+        /// returns there (so the caller can give a new `stop`).
+        mutating func lines(
+            _ base: UnsafePointer<UInt8>, from: Int, end: Int, final: Bool, stop: Int, documentEnd: Int,
+            into columns: inout CandleColumns, planned: (Int, FastLinePlan) -> Void
+        ) throws(CandleCSVError) -> Int {
+            var lineStart = from
+            var fieldStart = from
+            var blank = true
+            starts.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+            var i = from
+            while true {
+                if i == lineStart {
+                    if i == stop || (!final && i == end) { return i }
+                    if let plan {
+                        // Lines in the common form, one pass each (the general reader below takes
+                        // the rest), up to `stop`.
+                        let read = fastLines(base, from: i, stop: stop, end: end, plan, into: &columns)
+                        lineNumber += read.lines
+                        i = read.next
+                        lineStart = i
+                        fieldStart = i
+                        if i == stop || (!final && i == end) { return i }
+                    }
+                }
+                let atEnd = i == end
+                let c: UInt8 = atEnd ? 0x0A : base[i]
+                if c == UInt8(ascii: ",") {
+                    appendField(base, fieldStart, i, &starts, &ends)
+                    fieldStart = i + 1
+                    blank = false
+                } else if c == 0x0A {
+                    lineNumber += 1
+                    var lineEnd = i
+                    if lineEnd > lineStart && base[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+                    if !blank {
+                        appendField(base, fieldStart, lineEnd, &starts, &ends)
+                        let planning = plan == nil
+                        try line(base, lineStart, lineEnd, into: &columns)
+                        if planning, let plan {
+                            let next = atEnd ? end : i + 1
+                            columns.reserveCapacity(
+                                columns.count + estimatedLines(base, from: next, end: end, total: documentEnd - next))
+                            planned(next, plan)
+                            // The caller may now stop at a second half's start.
+                            return next
+                        }
+                    }
+                    starts.removeAll(keepingCapacity: true)
+                    ends.removeAll(keepingCapacity: true)
+                    if atEnd { return end }
+                    lineStart = i + 1
+                    fieldStart = lineStart
+                    blank = true
+                } else if blank && c != 0x20 && c != 0x09 && !(c == 0x0D && (i + 1 == end || base[i + 1] == 0x0A)) {
+                    blank = false
+                }
+                i += 1
+            }
+        }
+
+        /// One non-blank line, its fields in `starts`/`ends`: the header, or a row.
+        private mutating func line(
+            _ base: UnsafePointer<UInt8>, _ lineStart: Int, _ lineEnd: Int, into columns: inout CandleColumns
+        ) throws(CandleCSVError) {
+            let number = lineNumber
+            var layout = self.layout
+            var wasRow = false
+            try starts.withUnsafeBufferPointer { s throws(CandleCSVError) in
+                try ends.withUnsafeBufferPointer { e throws(CandleCSVError) in
+                    if layout == nil {
+                        let first = e[0] - s[0]
+                        if TimestampParser.parse(base + s[0], count: first) == nil {
+                            layout = try header(base + lineStart, lineEnd - lineStart, line: number)
+                            return
+                        }
+                        layout = .original
+                    }
+                    try row(base, s, e, layout!, line: number, into: &columns)
+                    wasRow = true
+                }
+            }
+            self.layout = layout
+            // The plan after the first row, as the reader always made it.
+            if plan == nil, wasRow, let l = layout {
+                plan = FastLinePlan(
+                    timestamp: l.timestamp, open: l.open, high: l.high, low: l.low, close: l.close, volume: l.volume)
+            }
         }
     }
 
-    /// About how many lines `[start, end)` holds (a little more rather than less): its size over
-    /// the mean length of its first lines.
-    static func estimatedLines(_ base: UnsafePointer<UInt8>, from start: Int, end: Int) -> Int {
+    /// About how many lines `total` bytes hold (a little more rather than less): their size
+    /// over the mean length of the first lines of `[start, end)`.
+    static func estimatedLines(_ base: UnsafePointer<UInt8>, from start: Int, end: Int, total: Int) -> Int {
         var i = start
         var lines = 0
         while i < end && lines < 64 {
@@ -136,7 +180,7 @@ package enum CandleCSVReader {
             i += 1
         }
         guard lines > 0, i > start else { return lines }
-        return (end - start) / max((i - start) / lines, 1) * 9 / 8 + 16
+        return max(total, 0) / max((i - start) / lines, 1) * 9 / 8 + 16
     }
 
     @inline(__always)

@@ -35,7 +35,7 @@ package final class CandleCSVSecondHalf: @unchecked Sendable {
         DispatchQueue.global().async(group: group) { [self] in
             let base = bytes.base
             var columns = CandleColumns()
-            columns.reserveCapacity(CandleCSVReader.estimatedLines(base, from: start, end: end))
+            columns.reserveCapacity(CandleCSVReader.estimatedLines(base, from: start, end: end, total: end - start))
             let read = CandleCSVReader.fastLines(base, from: start, stop: -1, end: end, plan, into: &columns)
             self.columns = columns
             self.lines = read.lines

@@ -8,7 +8,8 @@ import Musl
 
 /// A whole file's bytes in memory, read with `read(2)` straight into one allocation of the file's
 /// size (no zero fill, no copy; grown when the file grows or has no size: pipes, `/dev/stdin`).
-/// What the CSV reader reads from. Not mapped: a mapped file that another process cuts short
+/// What the CSV reader reads small files and pipes from (large regular files it reads in windows,
+/// ``CandleCSVReader/read(path:window:splitAbove:)``). Not mapped: a mapped file that another process cuts short
 /// while it is read ends the reading process with SIGBUS; a read file only ends sooner.
 package final class FileBytesBuffer {
     /// The bytes.

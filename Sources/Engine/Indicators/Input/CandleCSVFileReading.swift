@@ -1,0 +1,249 @@
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#elseif canImport(Musl)
+import Musl
+#endif
+
+extension CandleCSVReader {
+    /// Bytes of a window of whole lines (grown for a longer line).
+    package static let windowBytes = 256 << 10
+
+    /// Reads a CSV file; errors are worded as ``CandleCSV/load(path:)`` words them.
+    ///
+    /// A regular file larger than `window` bytes is read in windows of whole lines, one small
+    /// buffer refilled with `pread` (``LineWindow``), and from `splitAbove` bytes on its second
+    /// half by another thread the same way (``CandleCSVFileHalf``): the whole file is never in
+    /// memory, so its pages are never made, and the copy out of the page cache is shared by the
+    /// two threads. Other files (small ones, pipes, `/dev/stdin`) are read whole
+    /// (``FileBytesBuffer``). Either way: the candles and errors of ``read(_:splitAbove:)`` on the
+    /// file's bytes.
+    package static func read(
+        path: String, window: Int = windowBytes, splitAbove: Int = CandleCSVSecondHalf.minimumBytes
+    ) throws(CandleCSVError) -> CandleColumns {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CandleCSVError(line: 0, "cannot read \(path)") }
+        defer { close(fd) }
+        var info = stat()
+        let size = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : -1
+        var columns: CandleColumns?
+        do {
+            if size > window {
+                columns = try readWindows(fd, size: size, window: window, splitAbove: splitAbove)
+            } else if let file = FileBytesBuffer(path: path) {
+                columns = try withExtendedLifetime(file) { () throws(CandleCSVError) in try read(file.bytes) }
+            }
+        } catch {
+            throw CandleCSVError(
+                line: error.line, "\(path): " + (error.line > 0 ? "line \(error.line): " : "") + error.message)
+        }
+        guard let columns else { throw CandleCSVError(line: 0, "cannot read \(path)") }
+        return columns
+    }
+
+    /// The windowed reading of ``read(path:window:splitAbove:)``; nil when a read failed.
+    private static func readWindows(_ fd: Int32, size: Int, window: Int, splitAbove: Int) throws(CandleCSVError)
+        -> CandleColumns?
+    {
+        var columns = CandleColumns()
+        var scan = Scan()
+        let lines = LineWindow(fd: fd, offset: 0, capacity: window)
+        var secondHalf: CandleCSVFileHalf?
+        // The second half's thread reads the same file: wait for it on every way out.
+        defer { secondHalf?.join() }
+        while true {
+            guard lines.fill() else { return nil }
+            // The second half's start, when it lies in this window.
+            var stop = -1
+            if let half = secondHalf, half.start - lines.offset <= lines.end { stop = half.start - lines.offset }
+            let reached = try scan.lines(
+                lines.base, from: lines.position, end: lines.end, final: lines.isFinal, stop: stop,
+                documentEnd: size - lines.offset, into: &columns
+            ) { next, plan in
+                secondHalf = CandleCSVFileHalf(
+                    fd, from: lines.offset + next, size: size, plan: plan, window: lines.capacity,
+                    minimumBytes: splitAbove)
+            }
+            if let half = secondHalf, stop >= 0, reached == stop {
+                half.join()
+                guard !half.failed else { return nil }
+                columns.append(contentsOf: half.columns)
+                scan.lineNumber += half.lines
+                lines.jump(to: half.stop)
+                secondHalf = nil
+                continue
+            }
+            lines.position = reached
+            if lines.isFinal && reached == lines.end { return columns }
+        }
+    }
+}
+
+/// A window of whole lines of a file: a buffer refilled with `pread` from a file offset on, so
+/// no descriptor position is shared. After ``fill()``, `[position, end)` are the next whole
+/// lines (`end` just past a `\n`), or the rest of the file when ``isFinal``.
+final class LineWindow {
+    let fd: Int32
+    /// File offset of the buffer's first byte.
+    private(set) var offset: Int
+    /// Where the reader stands in the buffer (it sets this to what it has read up to).
+    var position = 0
+    /// The end of the whole lines read into the buffer.
+    private(set) var end = 0
+    /// The buffer holds the file up to its end.
+    private(set) var isFinal = false
+    private(set) var capacity: Int
+    private var buffer: UnsafeMutablePointer<UInt8>
+    private var filled = 0
+    private var atEndOfFile = false
+
+    init(fd: Int32, offset: Int, capacity: Int) {
+        self.fd = fd
+        self.offset = offset
+        self.capacity = max(capacity, 64)
+        buffer = .allocate(capacity: self.capacity)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// The buffer's start.
+    var base: UnsafePointer<UInt8> { UnsafePointer(buffer) }
+
+    /// Keeps what is not read yet (`[position, filled)`, moved to the start) and reads on until
+    /// the buffer holds a whole line past it or the file's end. False when a read failed.
+    func fill() -> Bool {
+        if position > 0 {
+            let kept = filled - position
+            if kept > 0 { (buffer).update(from: buffer + position, count: kept) }
+            offset += position
+            filled = kept
+            position = 0
+        }
+        var searched = 0
+        while true {
+            while filled < capacity && !atEndOfFile {
+                let n = pread(fd, buffer + filled, capacity - filled, off_t(offset + filled))
+                if n > 0 {
+                    filled += n
+                } else if n == 0 {
+                    atEndOfFile = true
+                } else if errno != EINTR {
+                    return false
+                }
+            }
+            if atEndOfFile {
+                end = filled
+                isFinal = true
+                return true
+            }
+            // The end of the last whole line, looked for from the buffer's end (a line's length away).
+            var k = filled
+            while k > searched && buffer[k - 1] != 0x0A { k -= 1 }
+            if k > searched {
+                end = k
+                isFinal = false
+                return true
+            }
+            // A line longer than the window: grow it.
+            searched = filled
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+            grown.update(from: buffer, count: filled)
+            buffer.deallocate()
+            buffer = grown
+            capacity *= 2
+        }
+    }
+
+    /// Starts again at file offset `fileOffset` (a line start), with nothing read.
+    func jump(to fileOffset: Int) {
+        offset = fileOffset
+        position = 0
+        filled = 0
+        end = 0
+        isFinal = false
+        atEndOfFile = false
+    }
+}
+
+/// The second half of a large CSV file, read on another thread through its own
+/// ``LineWindow`` by the one-pass line reader while the calling thread reads the first: the
+/// file's counterpart of ``CandleCSVSecondHalf``, with the same contract (it starts at the first
+/// line start past the middle and stops at the end or at the first line the one-pass reader
+/// leaves to the general one; the caller joins it on reaching ``start`` and reads on from
+/// ``stop``).
+final class CandleCSVFileHalf: @unchecked Sendable {
+    /// File offset where the half starts (just after a `\n`).
+    let start: Int
+    /// Candles read (complete after ``join()``).
+    private(set) var columns = CandleColumns()
+    /// File offset where reading stopped (complete after ``join()``).
+    private(set) var stop: Int
+    /// Lines read (complete after ``join()``).
+    private(set) var lines = 0
+    /// A read failed (complete after ``join()``).
+    private(set) var failed = false
+    private let group = DispatchGroup()
+    private var joined = false
+
+    /// Starts reading the second half of `[from, size)` of the file `fd` (which must stay open
+    /// until ``join()`` returns), or nil when the range is smaller than `minimumBytes` or has no
+    /// line start past its middle.
+    init?(_ fd: Int32, from: Int, size: Int, plan: FastLinePlan, window: Int, minimumBytes: Int) {
+        guard size - from >= minimumBytes, let start = Self.lineStart(fd, after: from + (size - from) / 2, size: size)
+        else { return nil }
+        self.start = start
+        stop = start
+        DispatchQueue.global().async(group: group) { [self] in
+            let lines = LineWindow(fd: fd, offset: start, capacity: window)
+            var columns = CandleColumns()
+            var reserved = false
+            var count = 0
+            while true {
+                guard lines.fill() else {
+                    self.failed = true
+                    return
+                }
+                if !reserved {
+                    columns.reserveCapacity(
+                        CandleCSVReader.estimatedLines(lines.base, from: 0, end: lines.end, total: size - start))
+                    reserved = true
+                }
+                let read = CandleCSVReader.fastLines(
+                    lines.base, from: lines.position, stop: -1, end: lines.end, plan, into: &columns)
+                count += read.lines
+                if read.next < lines.end || lines.isFinal {
+                    self.stop = lines.offset + read.next
+                    break
+                }
+                lines.position = read.next
+            }
+            self.columns = columns
+            self.lines = count
+        }
+    }
+
+    /// Waits until the half is read (once; later calls return at once).
+    func join() {
+        guard !joined else { return }
+        group.wait()
+        joined = true
+    }
+
+    /// The first line start after file offset `middle` (past the next `\n`), or nil when there
+    /// is none before the end.
+    private static func lineStart(_ fd: Int32, after middle: Int, size: Int) -> Int? {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        var at = middle
+        while at < size {
+            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(at)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            if let i = chunk[0..<n].firstIndex(of: 0x0A) { return at + i + 1 < size ? at + i + 1 : nil }
+            at += n
+        }
+        return nil
+    }
+}
