@@ -2,7 +2,10 @@
 // CandleCSVReader, DecimalBytes, TimestampParser on bytes), built with `swiftc
 // -sanitize=fuzzer,address` straight from the source files, with the old String reader
 // (Tests/AnalysisTests/Support/LegacyCandleCSV.swift) as a differential oracle.
-//   The input is the CSV file's bytes.
+//   The input is the CSV file's bytes. It is also written to a file and read in windows of whole
+// lines (`CandleCSVReader.read(path:window:splitAbove:)`, a window of 16 to 79 bytes, a second
+// thread from 64 bytes on; every fourth input): the same candles, or the same error on the same
+// line.
 // Invariants: nothing traps; an error names a line of the input (1 ≤ line ≤ lines); every candle
 // read has sane times and prices (MarketLimits) and finite values; on ASCII input without "\r\n"
 // (where the String reader's Characters are its bytes) the byte reader gives the String reader's
@@ -28,6 +31,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
             else { fatalError("implausible candle \(c)") }
         }
     }
+    // One input in four (a file per input costs syscalls; the in-memory reader keeps its pace).
+    inputs &+= 1
+    if inputs % 4 == 0 { windowed(bytes, matches: result) }
     var crlf = false
     for i in 0..<size where bytes[i] >= 0x80 || (bytes[i] == 0x0D && i + 1 < size && bytes[i + 1] == 0x0A) {
         crlf = true
@@ -54,4 +60,42 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         }
     }
     return 0
+}
+
+/// Inputs seen.
+nonisolated(unsafe) var inputs = 0
+
+/// The file of `bytes`, read in small windows (split from 64 bytes on), gives `expected`.
+func windowed(_ bytes: UnsafeBufferPointer<UInt8>, matches expected: Result<CandleColumns, CandleCSVError>) {
+    let path = "/tmp/qflux-fuzz-csv-\(getpid()).csv"
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { fatalError("cannot write \(path)") }
+    var written = 0
+    while written < bytes.count {
+        let n = write(fd, bytes.baseAddress! + written, bytes.count - written)
+        guard n > 0 else { fatalError("cannot write \(path)") }
+        written += n
+    }
+    close(fd)
+    defer { unlink(path) }
+    let window = 16 + bytes.count % 64
+    let read = Result { () throws(CandleCSVError) in
+        try CandleCSVReader.read(path: path, window: window, splitAbove: 64)
+    }
+    switch (expected, read) {
+    case let (.success(a), .success(b)):
+        guard a == b || (a.count == b.count && a.rows.map(bits) == b.rows.map(bits)) else {
+            fatalError("windows of \(window): candles differ from the bytes' in memory")
+        }
+    case let (.failure(a), .failure(b)):
+        let worded = "\(path): " + (a.line > 0 ? "line \(a.line): " : "") + a.message
+        guard a.line == b.line, b.message == worded else { fatalError("windows of \(window): \(b) vs \(a)") }
+    default:
+        fatalError("windows of \(window): \(read) vs in memory \(expected)")
+    }
+}
+
+/// A candle's fields as bits (NaN-safe equality).
+func bits(_ c: AnalysisCandle) -> [UInt64] {
+    [c.timestamp, c.open, c.high, c.low, c.close, c.volume].map(\.bitPattern)
 }
