@@ -79,6 +79,44 @@ struct CandleCSVFileReadingTests {
         }
     }
 
+    /// Test: documents whose first lines are far longer or shorter than the rest, so the final
+    /// columns made up front (sized from the first lines) are too small or too large, for the
+    /// first half, the second or both: in memory and from files in windows, split or not, the
+    /// candles of one thread reading into growing columns.
+    @Test("columns sized from misleading first lines: the same candles")
+    func misleadingSizes() {
+        // Lines in the common form only, so second halves read them all.
+        let short: [String] = (0..<2_000).map { i in
+            "\(1_700_000_000 + i * 60),1.\(10_000 + i),1.\(10_001 + i),1.\(10_003 + i),1.\(9_990 + i)"
+        }
+        let padding = ",12," + String(repeating: "9", count: 300)
+        let long: [String] = short.prefix(100).map { $0 + padding }
+        let header = "timestamp,open,close,high,low,volume,note\n"
+        var documents: [[String]] = []
+        documents.append(long + short)  // too small for everything
+        documents.append(long + Array(short.prefix(1_000)) + long + Array(short.suffix(1_000)))
+        documents.append(Array(short.prefix(1_000)) + long + long + long)  // too large
+        documents.append(Array(short.prefix(200)) + Array(repeating: long[0], count: 400) + short)
+        let texts: [String] = documents.map { header + $0.joined(separator: "\n") }
+        for text in texts {
+            let expected = Self.inMemory(text)
+            guard case .success(let candles) = expected, candles.count > 1_000 else {
+                Issue.record("the document should read: \(expected)")
+                continue
+            }
+            var copy = text
+            let split = copy.withUTF8 { u in
+                Result { () throws(CandleCSVError) in
+                    try CandleCSVReader.read(UnsafeRawBufferPointer(u), splitAbove: 512).rows
+                }
+            }
+            #expect((try? split.get())?.map(CandleCSVReaderTests.bits) == candles.map(CandleCSVReaderTests.bits))
+            for window in [64, 4096] {
+                Self.expectSameFromFile(text, window: window, splitAbove: 512, as: expected)
+            }
+        }
+    }
+
     /// Test: a file of 60,000 rows (about 3 MB) read with the default window and split: the
     /// in-memory candles; an empty file has none; a missing one is "cannot read PATH".
     @Test("a large file with the defaults; empty and missing files")

@@ -85,12 +85,12 @@ extension CandleCSVReader {
     }
 
     /// Reads lines with ``fastLine(_:from:end:_:into:)`` from `start` until one is not in the
-    /// common form or `stop` is reached, appending their candles to `columns` in blocks (a small
-    /// buffer of rows, copied into the columns every 512 lines). Returns where reading stopped
-    /// and the number of lines read.
-    static func fastLines(
+    /// common form, `stop` is reached or `sink` has no more room, appending their candles to
+    /// `sink` in blocks (a small buffer of rows, copied into it every 512 lines). Returns where
+    /// reading stopped and the number of lines read.
+    static func fastLines<Sink: CandleSink>(
         _ base: UnsafePointer<UInt8>, from start: Int, stop: Int, end: Int, _ plan: FastLinePlan,
-        into columns: inout CandleColumns
+        into sink: inout Sink
     ) -> (next: Int, lines: Int) {
         let block = 512
         let staging = UnsafeMutablePointer<Double>.allocate(capacity: 6 * block)
@@ -98,20 +98,9 @@ extension CandleCSVReader {
         var i = start
         var lines = 0
         var filled = 0
+        var room = sink.room
         var row = FastRow()
-        func flush() {
-            func column(_ k: Int, _ c: inout [Double]) {
-                c.append(contentsOf: UnsafeBufferPointer(start: staging + k * block, count: filled))
-            }
-            column(0, &columns.timestamps)
-            column(1, &columns.opens)
-            column(2, &columns.highs)
-            column(3, &columns.lows)
-            column(4, &columns.closes)
-            column(5, &columns.volumes)
-            filled = 0
-        }
-        while i != stop, let next = fastLine(base, from: i, end: end, plan, into: &row) {
+        while i != stop, room > 0, let next = fastLine(base, from: i, end: end, plan, into: &row) {
             staging[filled] = row.timestamp
             staging[block + filled] = row.open
             staging[2 * block + filled] = row.high
@@ -119,11 +108,15 @@ extension CandleCSVReader {
             staging[4 * block + filled] = row.close
             staging[5 * block + filled] = row.volume
             filled += 1
-            if filled == block { flush() }
+            if filled == block {
+                sink.append(block: staging, stride: block, count: filled)
+                filled = 0
+            }
             lines += 1
+            room -= 1
             i = next
         }
-        if filled > 0 { flush() }
+        if filled > 0 { sink.append(block: staging, stride: block, count: filled) }
         return (i, lines)
     }
 

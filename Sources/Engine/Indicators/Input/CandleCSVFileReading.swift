@@ -44,40 +44,74 @@ extension CandleCSVReader {
         return columns
     }
 
-    /// The windowed reading of ``read(path:window:splitAbove:)``; nil when a read failed.
+    /// The windowed reading of ``read(path:window:splitAbove:)``; nil when a read failed. Split
+    /// from `splitAbove` bytes on, into the final columns made up front at the size the first
+    /// lines suggest (read again into growing columns, one thread, when the file holds more).
     private static func readWindows(_ fd: Int32, size: Int, window: Int, splitAbove: Int) throws(CandleCSVError)
         -> CandleColumns?
     {
+        if size >= splitAbove {
+            let lines = LineWindow(fd: fd, offset: 0, capacity: window)
+            guard lines.fill() else { return nil }
+            let estimate = estimatedLines(lines.base, from: 0, end: lines.end, total: size) + 64
+            var failed = false
+            let columns = try CandleColumns.filling(capacity: estimate) { slots throws(CandleCSVError) -> Int? in
+                var sink = slots
+                failed = try !readWindows(fd, lines, size: size, splitAbove: splitAbove, into: &sink)
+                return failed || sink.overflowed ? nil : sink.count
+            }
+            if failed { return nil }
+            if let columns { return columns }
+        }
         var columns = CandleColumns()
-        var scan = Scan()
         let lines = LineWindow(fd: fd, offset: 0, capacity: window)
+        guard try readWindows(fd, lines, size: size, splitAbove: Int.max, into: &columns) else { return nil }
+        return columns
+    }
+
+    /// The windowed reading into `sink` through `lines` (at the file's start), with a second
+    /// half on another thread from `splitAbove` bytes on (only into ``ColumnSlots``, whose room
+    /// it shares); false when a read failed.
+    private static func readWindows<Sink: CandleSink>(
+        _ fd: Int32, _ lines: LineWindow, size: Int, splitAbove: Int, into sink: inout Sink
+    ) throws(CandleCSVError) -> Bool {
+        var scan = Scan()
+        let slots = sink as? ColumnSlots
         var secondHalf: CandleCSVFileHalf?
-        // The second half's thread reads the same file: wait for it on every way out.
+        var halfOffset = 0
+        // The second half's thread writes into the same columns: wait for it on every way out.
         defer { secondHalf?.join() }
         while true {
-            guard lines.fill() else { return nil }
+            guard lines.fill() else { return false }
             // The second half's start, when it lies in this window.
             var stop = -1
             if let half = secondHalf, half.start - lines.offset <= lines.end { stop = half.start - lines.offset }
             let reached = try scan.lines(
                 lines.base, from: lines.position, end: lines.end, final: lines.isFinal, stop: stop,
-                documentEnd: size - lines.offset, into: &columns
-            ) { next, plan in
+                documentEnd: size - lines.offset, into: &sink
+            ) { next, plan, rows in
+                let from = lines.offset + next
+                guard let slots, size - from >= splitAbove,
+                    let start = CandleCSVFileHalf.lineStart(fd, after: from + (size - from) / 2, size: size)
+                else { return }
+                // Room for the first half's lines as estimated, then the second half's.
+                halfOffset = rows + estimatedLines(lines.base, from: next, end: lines.end, total: start - from)
                 secondHalf = CandleCSVFileHalf(
-                    fd, from: lines.offset + next, size: size, plan: plan, window: lines.capacity,
-                    minimumBytes: splitAbove)
+                    fd, start: start, plan: plan, window: lines.capacity, into: slots.suffix(from: halfOffset))
             }
-            if let half = secondHalf, stop >= 0, reached == stop {
+            if let half = secondHalf, let slots, stop >= 0, reached == stop {
                 half.join()
-                guard !half.failed else { return nil }
-                columns.append(contentsOf: half.columns)
+                guard !half.failed else { return false }
+                sink.share { $0.adopt(half.count, from: halfOffset, capacity: slots.capacity) }
                 scan.lineNumber += half.lines
                 lines.jump(to: half.stop)
                 secondHalf = nil
                 continue
             }
             lines.position = reached
-            if lines.isFinal && reached == lines.end { return columns }
+            if lines.isFinal && reached == lines.end { return true }
+            // The layout is known: keep below the second half's room.
+            if secondHalf != nil { sink.share { $0.limit(to: halfOffset) } }
         }
     }
 }
@@ -170,15 +204,15 @@ final class LineWindow {
 
 /// The second half of a large CSV file, read on another thread through its own
 /// ``LineWindow`` by the one-pass line reader while the calling thread reads the first: the
-/// file's counterpart of ``CandleCSVSecondHalf``, with the same contract (it starts at the first
-/// line start past the middle and stops at the end or at the first line the one-pass reader
-/// leaves to the general one; the caller joins it on reaching ``start`` and reads on from
+/// file's counterpart of ``CandleCSVSecondHalf``, with the same contract (it starts at a line
+/// start and stops at the end, at the first line the one-pass reader leaves to the general one,
+/// or where its slots are full; the caller joins it on reaching ``start`` and reads on from
 /// ``stop``).
 final class CandleCSVFileHalf: @unchecked Sendable {
     /// File offset where the half starts (just after a `\n`).
     let start: Int
-    /// Candles read (complete after ``join()``).
-    private(set) var columns = CandleColumns()
+    /// Candles written into the half's slots (complete after ``join()``).
+    private(set) var count = 0
     /// File offset where reading stopped (complete after ``join()``).
     private(set) var stop: Int
     /// Lines read (complete after ``join()``).
@@ -188,31 +222,24 @@ final class CandleCSVFileHalf: @unchecked Sendable {
     private let group = DispatchGroup()
     private var joined = false
 
-    /// Starts reading the second half of `[from, size)` of the file `fd` (which must stay open
-    /// until ``join()`` returns), or nil when the range is smaller than `minimumBytes` or has no
-    /// line start past its middle.
-    init?(_ fd: Int32, from: Int, size: Int, plan: FastLinePlan, window: Int, minimumBytes: Int) {
-        guard size - from >= minimumBytes, let start = Self.lineStart(fd, after: from + (size - from) / 2, size: size)
-        else { return nil }
+    /// Starts reading the file `fd` (which must stay open until ``join()`` returns) from the
+    /// line start `start` into `slots` (which only this half writes); it stops early where the
+    /// slots are full.
+    init(_ fd: Int32, start: Int, plan: FastLinePlan, window: Int, into slots: ColumnSlots) {
         self.start = start
         stop = start
+        let room = SendableSlots(slots: slots)
         DispatchQueue.global().async(group: group) { [self] in
             let lines = LineWindow(fd: fd, offset: start, capacity: window)
-            var columns = CandleColumns()
-            var reserved = false
+            var sink = room.slots
             var count = 0
             while true {
                 guard lines.fill() else {
                     self.failed = true
                     return
                 }
-                if !reserved {
-                    columns.reserveCapacity(
-                        CandleCSVReader.estimatedLines(lines.base, from: 0, end: lines.end, total: size - start))
-                    reserved = true
-                }
                 let read = CandleCSVReader.fastLines(
-                    lines.base, from: lines.position, stop: -1, end: lines.end, plan, into: &columns)
+                    lines.base, from: lines.position, stop: -1, end: lines.end, plan, into: &sink)
                 count += read.lines
                 if read.next < lines.end || lines.isFinal {
                     self.stop = lines.offset + read.next
@@ -220,7 +247,7 @@ final class CandleCSVFileHalf: @unchecked Sendable {
                 }
                 lines.position = read.next
             }
-            self.columns = columns
+            self.count = sink.count
             self.lines = count
         }
     }
@@ -234,7 +261,7 @@ final class CandleCSVFileHalf: @unchecked Sendable {
 
     /// The first line start after file offset `middle` (past the next `\n`), or nil when there
     /// is none before the end.
-    private static func lineStart(_ fd: Int32, after middle: Int, size: Int) -> Int? {
+    static func lineStart(_ fd: Int32, after middle: Int, size: Int) -> Int? {
         var chunk = [UInt8](repeating: 0, count: 4096)
         var at = middle
         while at < size {

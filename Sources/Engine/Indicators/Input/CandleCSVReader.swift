@@ -23,38 +23,68 @@ package enum CandleCSVReader {
     }
 
     /// Reads the candles of CSV `bytes` (in file order). From `splitAbove` bytes on, another
-    /// thread reads the second half (``CandleCSVSecondHalf``): the same candles and errors.
+    /// thread reads the second half (``CandleCSVSecondHalf``) straight into the final columns:
+    /// the same candles and errors.
     package static func read(
         _ bytes: UnsafeRawBufferPointer, splitAbove: Int = CandleCSVSecondHalf.minimumBytes
     ) throws(CandleCSVError) -> CandleColumns {
-        var columns = CandleColumns()
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
-            return columns
+            return CandleColumns()
         }
         let end = bytes.count
+        if end >= splitAbove {
+            // The final columns made up front, at the size the first lines suggest; nil when the
+            // document holds more candles than that (then read again into growing columns).
+            let estimate = estimatedLines(base, from: 0, end: end, total: end) + 64
+            let columns = try CandleColumns.filling(capacity: estimate) { slots throws(CandleCSVError) -> Int? in
+                var sink = slots
+                try read(base, end: end, splitAbove: splitAbove, into: &sink)
+                return sink.overflowed ? nil : sink.count
+            }
+            if let columns { return columns }
+        }
+        var columns = CandleColumns()
+        try read(base, end: end, splitAbove: Int.max, into: &columns)
+        return columns
+    }
+
+    /// The in-memory reading into `sink`, with a second half on another thread from
+    /// `splitAbove` bytes on (only into ``ColumnSlots``, whose room it shares).
+    private static func read<Sink: CandleSink>(
+        _ base: UnsafePointer<UInt8>, end: Int, splitAbove: Int, into sink: inout Sink
+    ) throws(CandleCSVError) {
         var scan = Scan()
         var secondHalf: CandleCSVSecondHalf?
-        // The second half's thread reads these bytes: wait for it on every way out.
+        // The second half's thread writes into the same columns: wait for it on every way out.
         defer { secondHalf?.join() }
+        let slots = sink as? ColumnSlots
+        var halfOffset = 0
         var i = 0
         while true {
             let reached = try scan.lines(
-                base, from: i, end: end, final: true, stop: secondHalf?.start ?? -1, documentEnd: end, into: &columns
-            ) { next, plan in
-                secondHalf = CandleCSVSecondHalf(base, from: next, end: end, plan: plan, minimumBytes: splitAbove)
+                base, from: i, end: end, final: true, stop: secondHalf?.start ?? -1, documentEnd: end, into: &sink
+            ) { next, plan, rows in
+                guard let slots, end - next >= splitAbove,
+                    let start = CandleCSVSecondHalf.lineStart(base, after: next + (end - next) / 2, end: end)
+                else { return }
+                // Room for the first half's lines as estimated, then the second half's.
+                halfOffset = rows + estimatedLines(base, from: next, end: end, total: start - next)
+                secondHalf = CandleCSVSecondHalf(
+                    base, start: start, end: end, plan: plan, into: slots.suffix(from: halfOffset))
             }
-            if let half = secondHalf, reached == half.start {
+            if let half = secondHalf, let slots, reached == half.start {
                 half.join()
-                columns.append(contentsOf: half.columns)
+                sink.share { $0.adopt(half.count, from: halfOffset, capacity: slots.capacity) }
                 scan.lineNumber += half.lines
                 i = half.stop
                 secondHalf = nil
                 continue
             }
             if reached == end { break }
+            // The layout is known: keep below the second half's room.
+            if secondHalf != nil { sink.share { $0.limit(to: halfOffset) } }
             i = reached
         }
-        return columns
     }
 
     /// A reading's state between windows of whole lines: the layout (from the header or the
@@ -78,11 +108,11 @@ package enum CandleCSVReader {
         /// just past a `\n`, or the document's end when `final` (a last line without `\n`).
         /// When the first row fixes the layout, room is reserved for the lines up to
         /// `documentEnd` (a position in the same terms as `end`, for the estimate only),
-        /// `planned(next, plan)` is called with the start of the next line, and the reading
-        /// returns there (so the caller can give a new `stop`).
-        mutating func lines(
+        /// `planned(next, plan, rows)` is called with the start of the next line and the candles
+        /// read so far, and the reading returns there (so the caller can give a new `stop`).
+        mutating func lines<Sink: CandleSink>(
             _ base: UnsafePointer<UInt8>, from: Int, end: Int, final: Bool, stop: Int, documentEnd: Int,
-            into columns: inout CandleColumns, planned: (Int, FastLinePlan) -> Void
+            into columns: inout Sink, planned: (_ next: Int, _ plan: FastLinePlan, _ rows: Int) -> Void
         ) throws(CandleCSVError) -> Int {
             var lineStart = from
             var fieldStart = from
@@ -120,9 +150,8 @@ package enum CandleCSVReader {
                         try line(base, lineStart, lineEnd, into: &columns)
                         if planning, let plan {
                             let next = atEnd ? end : i + 1
-                            columns.reserveCapacity(
-                                columns.count + estimatedLines(base, from: next, end: end, total: documentEnd - next))
-                            planned(next, plan)
+                            columns.reserve(more: estimatedLines(base, from: next, end: end, total: documentEnd - next))
+                            planned(next, plan, columns.count)
                             // The caller may now stop at a second half's start.
                             return next
                         }
@@ -141,8 +170,8 @@ package enum CandleCSVReader {
         }
 
         /// One non-blank line, its fields in `starts`/`ends`: the header, or a row.
-        private mutating func line(
-            _ base: UnsafePointer<UInt8>, _ lineStart: Int, _ lineEnd: Int, into columns: inout CandleColumns
+        private mutating func line<Sink: CandleSink>(
+            _ base: UnsafePointer<UInt8>, _ lineStart: Int, _ lineEnd: Int, into columns: inout Sink
         ) throws(CandleCSVError) {
             let number = lineNumber
             var layout = self.layout
@@ -227,9 +256,9 @@ package enum CandleCSVReader {
     /// One data line into `columns`; checks in the order the String reader made them (time,
     /// volume, open, high, low, close), so the first problem reported is the same.
     @inline(__always)
-    private static func row(
+    private static func row<Sink: CandleSink>(
         _ base: UnsafePointer<UInt8>, _ s: UnsafeBufferPointer<Int>, _ e: UnsafeBufferPointer<Int>, _ layout: Layout,
-        line: Int, into columns: inout CandleColumns
+        line: Int, into columns: inout Sink
     ) throws(CandleCSVError) {
         let count = s.count
         func field(_ i: Int) throws(CandleCSVError) -> (UnsafePointer<UInt8>, Int) {

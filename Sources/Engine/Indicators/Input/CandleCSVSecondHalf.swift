@@ -2,18 +2,19 @@ import Dispatch
 
 /// The second half of a large CSV document, read on another thread by the one-pass line reader
 /// (``CandleCSVReader/fastLines(_:from:stop:end:_:into:)``) while the calling thread reads the first.
-/// It starts at a line start and stops at the end or at the first line the one-pass reader leaves
-/// to the general one; the caller joins it when its own reading reaches ``start``, takes its
-/// candles and line count, and reads on from ``stop`` itself – so lines, errors and their line
-/// numbers are those of one reader going through the document in order.
+/// It starts at a line start and stops at the end, at the first line the one-pass reader leaves
+/// to the general one, or where its slots of the final columns are full; the caller joins it when
+/// its own reading reaches ``start``, takes its candles (moving them down to its own, in place) and
+/// line count, and reads on from ``stop`` itself – so lines, errors and their line numbers are
+/// those of one reader going through the document in order.
 package final class CandleCSVSecondHalf: @unchecked Sendable {
     /// Documents smaller than this are read by one thread (by default).
     package static let minimumBytes = 1 << 20
 
     /// Where the half starts (just after a `\n`).
     let start: Int
-    /// Candles read (complete after ``join()``).
-    private(set) var columns = CandleColumns()
+    /// Candles written into the half's slots (complete after ``join()``).
+    private(set) var count = 0
     /// Where reading stopped (complete after ``join()``).
     private(set) var stop: Int
     /// Lines read (complete after ``join()``).
@@ -21,26 +22,28 @@ package final class CandleCSVSecondHalf: @unchecked Sendable {
     private let group = DispatchGroup()
     private var joined = false
 
-    /// Starts reading the second half of `[from, end)` at `base`, or nil when the range is
-    /// smaller than `minimumBytes` or has no line start past its middle. `base` must stay valid
-    /// until ``join()`` returns.
-    init?(_ base: UnsafePointer<UInt8>, from: Int, end: Int, plan: FastLinePlan, minimumBytes: Int) {
-        guard end - from >= minimumBytes else { return nil }
-        var i = from + (end - from) / 2
-        while i < end && base[i] != 0x0A { i += 1 }
-        guard i + 1 < end else { return nil }
-        start = i + 1
+    /// Starts reading `[start, end)` at `base` into `slots` (which only this half writes); it
+    /// stops early where the slots are full. `base` must stay valid until ``join()`` returns.
+    init(_ base: UnsafePointer<UInt8>, start: Int, end: Int, plan: FastLinePlan, into slots: ColumnSlots) {
+        self.start = start
         stop = start
         let bytes = UnsafeSendablePointer(base: base)
+        let room = SendableSlots(slots: slots)
         DispatchQueue.global().async(group: group) { [self] in
-            let base = bytes.base
-            var columns = CandleColumns()
-            columns.reserveCapacity(CandleCSVReader.estimatedLines(base, from: start, end: end, total: end - start))
-            let read = CandleCSVReader.fastLines(base, from: start, stop: -1, end: end, plan, into: &columns)
-            self.columns = columns
+            var sink = room.slots
+            let read = CandleCSVReader.fastLines(bytes.base, from: start, stop: -1, end: end, plan, into: &sink)
+            self.count = sink.count
             self.lines = read.lines
             self.stop = read.next
         }
+    }
+
+    /// The first line start after `middle` (past the next `\n`), or nil when there is none
+    /// before the last byte.
+    static func lineStart(_ base: UnsafePointer<UInt8>, after middle: Int, end: Int) -> Int? {
+        var i = middle
+        while i < end && base[i] != 0x0A { i += 1 }
+        return i + 1 < end ? i + 1 : nil
     }
 
     /// Waits until the half is read (once; later calls return at once).
@@ -49,6 +52,11 @@ package final class CandleCSVSecondHalf: @unchecked Sendable {
         group.wait()
         joined = true
     }
+}
+
+/// Slots handed to another thread, which alone writes into them.
+struct SendableSlots: @unchecked Sendable {
+    let slots: ColumnSlots
 }
 
 /// The document's bytes as the second half's thread sees them (read only).
