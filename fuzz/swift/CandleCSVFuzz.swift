@@ -4,8 +4,8 @@
 // (Tests/AnalysisTests/Support/LegacyCandleCSV.swift) as a differential oracle.
 //   The input is the CSV file's bytes. It is also written to a file and read in windows of whole
 // lines (`CandleCSVReader.read(path:window:splitAbove:)`, a window of 16 to 79 bytes, a second
-// thread from 64 bytes on; every fourth input): the same candles, or the same error on the same
-// line.
+// thread from 64 bytes on; every fourth input), and in memory with a second thread from 64 bytes
+// on: the same candles, or the same error on the same line.
 // Invariants: nothing traps; an error names a line of the input (1 ≤ line ≤ lines); every candle
 // read has sane times and prices (MarketLimits) and finite values; on ASCII input without "\r\n"
 // (where the String reader's Characters are its bytes) the byte reader gives the String reader's
@@ -78,6 +78,18 @@ func windowed(_ bytes: UnsafeBufferPointer<UInt8>, matches expected: Result<Cand
     }
     close(fd)
     defer { unlink(path) }
+    // In memory, a second thread from 64 bytes on.
+    let split = Result { () throws(CandleCSVError) in
+        try CandleCSVReader.read(UnsafeRawBufferPointer(bytes), splitAbove: 64)
+    }
+    switch (expected, split) {
+    case let (.success(a), .success(b)):
+        guard a.count == b.count, a.rows.map(bits) == b.rows.map(bits) else { fatalError("split: candles differ") }
+    case let (.failure(a), .failure(b)):
+        guard a == b else { fatalError("split: \(b) vs \(a)") }
+    default:
+        fatalError("split: \(split) vs one thread \(expected)")
+    }
     let window = 16 + bytes.count % 64
     let read = Result { () throws(CandleCSVError) in
         try CandleCSVReader.read(path: path, window: window, splitAbove: 64)
