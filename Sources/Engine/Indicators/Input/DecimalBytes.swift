@@ -60,7 +60,10 @@ package enum DecimalBytes {
         }
         let v: Double
         if digits <= 15 {
-            v = scale > 0 ? Double(m) / pow10[scale] : Double(m)
+            // m < 10^15 < 2^63: the signed conversion is exact and one instruction (the unsigned
+            // one is a sequence of four on x86-64).
+            let exact = Double(Int64(truncatingIfNeeded: m))
+            v = scale > 0 ? exact / pow10[scale] : exact
         } else {
             guard digits <= 19, let wide = wideQuotient(m, scale) else { return nil }
             v = wide
