@@ -27,18 +27,36 @@ package enum BacktestJSON {
     }
 
     /// ``encode(_:timestamps:extended:skippedRecords:)``'s text as UTF-8 bytes, written into one
-    /// buffer sized for the trades up front; `reserving` more bytes after it (a newline) costs no copy.
+    /// buffer sized for the trades up front (epoch seconds: row by row through a pointer,
+    /// ``BacktestJSONRows``); `reserving` more bytes after it (a newline) costs no copy.
     package static func bytes(
         _ result: BacktestResult, timestamps: TimestampStyle = .epochSeconds,
         extended: ExtendedStatistics? = nil, skippedRecords: Int = 0, reserving extra: Int = 0
     ) -> [UInt8] {
-        var w = JSONWriter(capacity: 4096 + extra + result.trades.count * 176 + result.equityCurve.count * 64)
-        func time(_ t: Double) {
-            switch timestamps {
-            case .epochSeconds: w.float(t)
-            case .text: w.string(TimestampParser.format(t))
-            }
+        var tail = JSONWriter(capacity: 4096)
+        tail.raw(",\"statistics\":"); tail.statistics(result.statistics)
+        if let x = extended {
+            tail.raw(",\"strategy\":"); tail.string(result.strategy)
+            tail.raw(",\"extended\":")
+            tail.json(x.json())
         }
+        if skippedRecords > 0 { tail.raw(",\"skipped_records\":"); tail.int(skippedRecords) }
+        tail.raw("}")
+        if timestamps == .epochSeconds {
+            // The rows (nearly all the bytes) written straight into the result, then the rest.
+            var out = BacktestJSONRows.bytes(result, reserving: tail.bytes.count + extra)
+            out.append(contentsOf: tail.bytes)
+            return out
+        }
+        var w = JSONWriter(capacity: 4096 + extra + result.trades.count * 176 + result.equityCurve.count * 64)
+        rows(result, into: &w)
+        w.raw(tail.bytes)
+        return w.bytes
+    }
+
+    /// The trades and the equity curve through the writer (text timestamps).
+    private static func rows(_ result: BacktestResult, into w: inout JSONWriter) {
+        func time(_ t: Double) { w.string(TimestampParser.format(t)) }
         w.raw("{\"trades\":[")
         for (i, t) in result.trades.enumerated() {
             if i > 0 { w.raw(",") }
@@ -58,16 +76,7 @@ package enum BacktestJSON {
             w.raw(",\"balance\":"); w.float(e.balance)
             w.raw("}")
         }
-        let s = result.statistics
-        w.raw("],\"statistics\":"); w.statistics(s)
-        if let x = extended {
-            w.raw(",\"strategy\":"); w.string(result.strategy)
-            w.raw(",\"extended\":")
-            w.json(x.json())
-        }
-        if skippedRecords > 0 { w.raw(",\"skipped_records\":"); w.int(skippedRecords) }
-        w.raw("}")
-        return w.bytes
+        w.raw("]")
     }
 }
 
