@@ -9,8 +9,8 @@ enum BacktestJSONRows {
     static let tradeBytes = 96 + 5 * numberBytes
     /// Bytes an equity point's row takes at most.
     static let equityBytes = 32 + 2 * numberBytes
-    /// Bytes a number takes at most (``DecimalWriter/maxLength``, or an integer and `.0`).
-    static let numberBytes = max(DecimalWriter.maxLength, 24 + 2)
+    /// Bytes a number takes at most (``DecimalWriter/maxLength``).
+    static let numberBytes = DecimalWriter.maxLength
 
     /// `{"trades":[…],"equity_curve":[…]` of `result` (what comes before `,"statistics":`), with
     /// room for `extra` more bytes after it.
@@ -59,16 +59,9 @@ enum BacktestJSONRows {
         p += n
     }
 
-    /// `JSONWriter.numberAsDescription` at `p`: `null` when not finite, whole numbers below 10^15
-    /// as `N.0`, others as their shortest round-trip digits (``DecimalWriter``).
+    /// ``DecimalWriter/writeDescription(_:at:)``: what `JSONWriter`'s `float` writes.
     @inline(__always)
     private static func number(_ v: Double, _ numbers: inout DecimalWriter, _ p: inout UnsafeMutablePointer<UInt8>) {
-        guard v.isFinite else { return put("null", &p) }
-        if v == v.rounded(.towardZero), abs(v) < 1e15, v != 0 || v.sign == .plus {
-            DecimalWriter.writeScaled(Int64(v), 0, at: &p)
-            put(".0", &p)
-        } else {
-            numbers.write(v, at: &p)
-        }
+        numbers.writeDescription(v, at: &p)
     }
 }
