@@ -13,14 +13,37 @@ extension Backtester {
     }
 }
 
-/// Candle columns seen as a collection of ``AnalysisCandle`` values, each made when read.
-struct CandleColumnRows: RandomAccessCollection {
-    let columns: CandleColumns
+/// What the trade loop reads of a candle: its open time and its close.
+protocol TradeCandle {
+    /// Open time in epoch seconds.
+    var timestamp: Double { get }
+    /// Close price.
+    var close: Double { get }
+}
 
-    init(_ columns: CandleColumns) { self.columns = columns }
+extension AnalysisCandle: TradeCandle {}
+
+/// A candle's open time and close, read from its columns.
+struct TimeAndClose: TradeCandle {
+    let timestamp: Double
+    let close: Double
+}
+
+/// Candle columns seen as a collection of times and closes, read when asked: the trade loop
+/// loads only these two columns (loading all six cost it a cache miss per column and trade,
+/// ~1.7 ms of 200 k candles' 8,775 trades).
+struct CandleColumnRows: RandomAccessCollection {
+    let timestamps: [Double]
+    let closes: [Double]
+
+    init(_ columns: CandleColumns) {
+        timestamps = columns.timestamps
+        closes = columns.closes
+    }
 
     var startIndex: Int { 0 }
-    var endIndex: Int { columns.count }
+    var endIndex: Int { timestamps.count }
 
-    subscript(i: Int) -> AnalysisCandle { columns[i] }
+    @inline(__always)
+    subscript(i: Int) -> TimeAndClose { TimeAndClose(timestamp: timestamps[i], close: closes[i]) }
 }

@@ -18,10 +18,10 @@ package enum Backtester {
 
     /// ``run(candles:signals:options:strategy:decisionLag:)`` on any random-access candles (an
     /// array, or columns seen row by row).
-    static func settle<Candles: RandomAccessCollection<AnalysisCandle>>(
+    static func settle<Candles: RandomAccessCollection>(
         _ candles: Candles, signals: [TradeSignal?], options: BacktestOptions,
         strategy: String, decisionLag: Int
-    ) -> BacktestResult where Candles.Index == Int {
+    ) -> BacktestResult where Candles.Index == Int, Candles.Element: TradeCandle {
         let n = candles.count
         let livePeriod = options.fill == .live ? (options.period ?? LiveFill.period(of: candles)) : nil
         var balance = options.startingBalance

@@ -22,8 +22,8 @@ package enum LiveFill {
     }
 
     /// ``period(of:)`` on any random-access candles.
-    static func period<Candles: RandomAccessCollection<AnalysisCandle>>(of candles: Candles) -> Double?
-    where Candles.Index == Int {
+    static func period<Candles: RandomAccessCollection>(of candles: Candles) -> Double?
+    where Candles.Index == Int, Candles.Element: TradeCandle {
         var best: Double?
         if candles.count < 2 { return nil }
         for k in 1..<candles.count {
@@ -42,9 +42,9 @@ package enum LiveFill {
     }
 
     /// ``exitIndex(candles:entry:period:expirySeconds:)`` on any random-access candles.
-    static func exitIndex<Candles: RandomAccessCollection<AnalysisCandle>>(
+    static func exitIndex<Candles: RandomAccessCollection>(
         candles: Candles, entry: Int, period: Double, expirySeconds: Double
-    ) -> Int? where Candles.Index == Int {
+    ) -> Int? where Candles.Index == Int, Candles.Element: TradeCandle {
         let expiryTime = candles[entry].timestamp + period + expirySeconds
         var j = entry + 1
         while j < candles.count {
