@@ -31,6 +31,11 @@ package enum Backtester {
         var trades: [Trade] = []
         var equity: [EquityPoint] = []
         if n > options.window {
+            // Room for a trade per signal: no growth copies (and their fresh pages) on the way.
+            var signalled = 0
+            for i in options.window..<Swift.min(n, signals.count) where signals[i] != nil { signalled += 1 }
+            trades.reserveCapacity(signalled)
+            equity.reserveCapacity(signalled)
             for i in options.window..<n {
                 guard let signal = signals[i] else { continue }
                 let entryIndex: Int
