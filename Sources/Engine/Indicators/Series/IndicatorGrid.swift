@@ -57,15 +57,16 @@ package struct IndicatorGrid: Sendable {
         return out
     }
 
-    /// Computes `specs` over `candles` (spec groups on every core,
-    /// ``compute(_:specs:threads:)``), then writes the rows: `sink` gets the text in blocks of
-    /// rows formatted on every core (``write(_:rowsPerBlock:threads:to:)``). What `qflux
+    /// Computes `specs` over `candles` and writes the rows on every core, block by block with
+    /// no whole grid (``write(_:specs:format:rowsPerBlock:threads:to:)``): the text of
+    /// ``compute(_:specs:threads:)`` then ``write(_:rowsPerBlock:threads:to:)``. What `qflux
     /// indicators` prints.
     package static func write(
         _ candles: CandleColumns, specs: [IndicatorSpec], format: Format,
         to sink: (UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
-        try compute(candles, specs: specs, threads: formattingThreads).write(format, to: sink)
+        try write(
+            candles, specs: specs, format: format, rowsPerBlock: rowsPerBlock, threads: formattingThreads, to: sink)
     }
 
     /// The one-thread writer of ``text(_:)``: `next(r)` gives row `r`'s timestamp and values, nil after the last
