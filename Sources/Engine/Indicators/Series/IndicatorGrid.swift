@@ -58,15 +58,16 @@ package struct IndicatorGrid: Sendable {
     }
 
     /// Computes `specs` over `candles` and writes the rows on every core, block by block with
-    /// no whole grid (``write(_:specs:format:rowsPerBlock:threads:to:)``): the text of
-    /// ``compute(_:specs:threads:)`` then ``write(_:rowsPerBlock:threads:to:)``. What `qflux
-    /// indicators` prints.
+    /// no whole grid (``write(_:specs:format:rowsPerBlock:threads:to:)``, blocks of
+    /// ``streamRowsPerBlock``): the text of ``compute(_:specs:threads:)`` then
+    /// ``write(_:rowsPerBlock:threads:to:)``. What `qflux indicators` prints.
     package static func write(
         _ candles: CandleColumns, specs: [IndicatorSpec], format: Format,
         to sink: (UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
         try write(
-            candles, specs: specs, format: format, rowsPerBlock: rowsPerBlock, threads: formattingThreads, to: sink)
+            candles, specs: specs, format: format, rowsPerBlock: streamRowsPerBlock, threads: formattingThreads,
+            to: sink)
     }
 
     /// The one-thread writer of ``text(_:)``: `next(r)` gives row `r`'s timestamp and values, nil after the last
