@@ -32,6 +32,7 @@ extension ArchiveIndex {
         if let failure = job.failure.withLock({ $0 }) { throw failure }
         var index = ArchiveIndex(directory: directory, chunks: [], unreadable: [], series: [])
         index.chunks.reserveCapacity(paths.count)
+        if limit > 0 { index.keptCandles.reserveCapacity(paths.count) }
         for batch in 0..<batches {
             index.chunks += results[batch].chunks
             index.unreadable += results[batch].unreadable
