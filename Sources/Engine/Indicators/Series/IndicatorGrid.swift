@@ -138,7 +138,9 @@ package struct IndicatorGrid: Sendable {
     }
 
     /// ``formatNumber(_:)`` at `p`: nothing for NaN and infinities, whole numbers below 10^15 as
-    /// integers, others as their shortest round-trip `description` (``DecimalWriter``).
+    /// integers, others as their shortest round-trip `description` (``DecimalWriter``'s text,
+    /// straight from its formatter: ``DecimalWriter/writeFraction(_:at:)``; `numbers` is kept
+    /// for the callers' loops).
     @inline(__always)
     static func csvNumber(_ v: Double, _ numbers: inout DecimalWriter, at p: inout UnsafeMutablePointer<UInt8>) {
         guard v.isFinite else { return }
@@ -146,7 +148,7 @@ package struct IndicatorGrid: Sendable {
         if abs(v) < 1e15, Double(Int64(v)) == v {
             DecimalWriter.writeScaled(Int64(v), 0, at: &p)
         } else {
-            numbers.write(v, at: &p)
+            DecimalWriter.writeFraction(v, at: &p)
         }
     }
 }
