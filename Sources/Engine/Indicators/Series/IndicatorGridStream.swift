@@ -219,6 +219,11 @@ extension IndicatorGrid {
             let width = layout.width
             let blockTimes = times + slot * perBlock
             let blockValues = values + slot * perBlock * width
+            // Locals for the loop (no access of this object's properties per candle).
+            let candles = self.candles
+            var indicators = self.indicators
+            var row = self.row
+            var cursor = self.cursor
             var r = 0
             let end = candles.count
             while r < perBlock, cursor < end {
@@ -230,6 +235,9 @@ extension IndicatorGrid {
                 blockTimes[r] = c.timestamp
                 r += 1
             }
+            self.indicators = indicators
+            self.row = row
+            self.cursor = cursor
             return r
         }
 
