@@ -106,4 +106,35 @@ struct ShortestDoubleTextTests {
         }
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
+
+    /// Test: DecimalWriter.writeFraction (the indicator grid's writer of every value that is not
+    /// a whole number below 10^15) writes the bytes DecimalWriter.write gives those values –
+    /// `description` – whatever values came before.
+    @Test("DecimalWriter.writeFraction: the same bytes as write for the values it takes")
+    func writeFraction() {
+        var writer = DecimalWriter()
+        var buffer = [UInt8](repeating: 0, count: 2 * DecimalWriter.maxLength)
+        var mismatches: [String] = []
+        var taken = 0
+        for v in Self.values(rounds: 300_000, seed: 9) where v.isFinite {
+            if abs(v) < 1e15, v == v.rounded(.towardZero) { continue }
+            taken += 1
+            let (viaWrite, viaFraction) = buffer.withUnsafeMutableBufferPointer { b in
+                var p = b.baseAddress!
+                writer.write(v, at: &p)
+                let first = Array(UnsafeBufferPointer(start: b.baseAddress!, count: p - b.baseAddress!))
+                var q = b.baseAddress! + DecimalWriter.maxLength
+                DecimalWriter.writeFraction(v, at: &q)
+                let start = b.baseAddress! + DecimalWriter.maxLength
+                return (first, Array(UnsafeBufferPointer(start: start, count: q - start)))
+            }
+            if viaWrite != viaFraction || String(decoding: viaFraction, as: UTF8.self) != v.description,
+                mismatches.count < 10
+            {
+                mismatches.append("\(v.bitPattern): \(String(decoding: viaFraction, as: UTF8.self))")
+            }
+        }
+        #expect(taken > 600_000)
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
 }

@@ -122,6 +122,16 @@ package struct DecimalWriter: Sendable {
         return significant > 15
     }
 
+    /// Writes a finite `v` that is not a whole number below 10^15 (callers write those as
+    /// integers) at `p` and advances it (room for ``maxLength`` bytes required): the bytes
+    /// ``write(_:at:)`` gives such a value, straight from `qf_format_decimal`, with no scale
+    /// checks and no remembered state (a column of indicator outputs, 16-17 digits each).
+    package static func writeFraction(_ v: Double, at p: inout UnsafeMutablePointer<UInt8>) {
+        if writeAfterLong(v, at: &p) != nil { return }
+        // Not reached (32 bytes always suffice).
+        writeDescription(v, at: &p)
+    }
+
     /// Writes Swift's `description` of `v` (at most ``maxLength`` bytes) at `p` and advances it:
     /// the same bytes from `qf_format_double` (shortest round-trip digits, no String).
     @usableFromInline @inline(never)

@@ -75,6 +75,9 @@ package final class ArchiveExporter {
     private var candleRecords: ((CandleRecord) -> Void)?
     /// Told how many candles of an asset follow, before they go to ``candleRecords``.
     private var candleCount: ((Int) -> Void)?
+    /// Set by ``init(directory:options:threads:runs:)``: stored candles of the timeframe go here
+    /// as whole runs (see there); every other road still goes to ``candleRecords``.
+    private var candleRuns: (([[CandleRecord]]) -> Void)?
     /// Threads that read the chunks (``ArchiveIndex/scan(directory:keepingCandles:threads:)``).
     private var scanThreads = 1
 
@@ -107,6 +110,20 @@ package final class ArchiveExporter {
         candleRecords = candles
         candleCount = count
         scanThreads = max(1, threads)
+    }
+
+    /// An exporter of candles as records, like ``init(directory:options:threads:count:candles:)``,
+    /// that hands stored candles of the timeframe (the records written as read, the last of a
+    /// start kept, in start order) to `runs` in whole runs – one per chunk when the index scan's
+    /// kept records are taken as they are – with no call per candle; `runs` is called once per
+    /// asset. With `options.from` / `options.to`, and for candles formed from smaller candles or
+    /// ticks, the candles go one by one to `candles` as before.
+    package convenience init(
+        directory: String, options: ExportOptions, threads: Int = 1, runs: @escaping ([[CandleRecord]]) -> Void,
+        count: ((Int) -> Void)? = nil, candles: @escaping (CandleRecord) -> Void
+    ) {
+        self.init(directory: directory, options: options, threads: threads, count: count, candles: candles)
+        candleRuns = runs
     }
 
     /// Runs the export. Throws for a missing directory, a directory without chunks, no data for
@@ -240,6 +257,12 @@ package final class ArchiveExporter {
                 }
                 summary.assets.append(asset)
                 let name = csvField(asset)
+                if let asStored, let candleRuns, options.from == nil, options.to == nil {
+                    // Whole runs: no per-candle call (nothing to filter), no count first.
+                    candleRuns(asStored)
+                    summary.rows += asStored.reduce(0) { $0 + $1.count }
+                    continue
+                }
                 candleCount?(asStored?.reduce(0) { $0 + $1.count } ?? bucket.candles.count)
                 if let asStored, let candleRecords {
                     // As records: straight to the receiver (no text, no per-row bookkeeping).

@@ -86,6 +86,11 @@ package enum AnalysisCandleLoader {
         var columns = CandleColumns()
         let exporter = ArchiveExporter(
             directory: directory, options: options, threads: threads,
+            runs: { runs in
+                // Stored candles of the timeframe: filled on every thread into arrays of their size.
+                let more = CandleColumns(runs: runs, threads: threads)
+                if columns.isEmpty { columns = more } else { columns.append(contentsOf: more) }
+            },
             count: { n in columns.reserveCapacity(columns.count + n) },
             candles: { c in
                 columns.append(

@@ -66,7 +66,7 @@ private struct UnsafeSendablePointer: @unchecked Sendable {
 
 extension CandleColumns {
     /// Appends every candle of `other`, in order.
-    mutating func append(contentsOf other: CandleColumns) {
+    package mutating func append(contentsOf other: CandleColumns) {
         timestamps += other.timestamps
         opens += other.opens
         highs += other.highs

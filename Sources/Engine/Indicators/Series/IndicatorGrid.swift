@@ -57,15 +57,17 @@ package struct IndicatorGrid: Sendable {
         return out
     }
 
-    /// Computes `specs` over `candles` (spec groups on every core,
-    /// ``compute(_:specs:threads:)``), then writes the rows: `sink` gets the text in blocks of
-    /// rows formatted on every core (``write(_:rowsPerBlock:threads:to:)``). What `qflux
-    /// indicators` prints.
+    /// Computes `specs` over `candles` and writes the rows on every core, block by block with
+    /// no whole grid (``write(_:specs:format:rowsPerBlock:threads:to:)``, blocks of
+    /// ``streamRowsPerBlock``): the text of ``compute(_:specs:threads:)`` then
+    /// ``write(_:rowsPerBlock:threads:to:)``. What `qflux indicators` prints.
     package static func write(
         _ candles: CandleColumns, specs: [IndicatorSpec], format: Format,
         to sink: (UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
-        try compute(candles, specs: specs, threads: formattingThreads).write(format, to: sink)
+        try write(
+            candles, specs: specs, format: format, rowsPerBlock: streamRowsPerBlock, threads: formattingThreads,
+            to: sink)
     }
 
     /// The one-thread writer of ``text(_:)``: `next(r)` gives row `r`'s timestamp and values, nil after the last
@@ -136,7 +138,9 @@ package struct IndicatorGrid: Sendable {
     }
 
     /// ``formatNumber(_:)`` at `p`: nothing for NaN and infinities, whole numbers below 10^15 as
-    /// integers, others as their shortest round-trip `description` (``DecimalWriter``).
+    /// integers, others as their shortest round-trip `description` (``DecimalWriter``'s text,
+    /// straight from its formatter: ``DecimalWriter/writeFraction(_:at:)``; `numbers` is kept
+    /// for the callers' loops).
     @inline(__always)
     static func csvNumber(_ v: Double, _ numbers: inout DecimalWriter, at p: inout UnsafeMutablePointer<UInt8>) {
         guard v.isFinite else { return }
@@ -144,7 +148,7 @@ package struct IndicatorGrid: Sendable {
         if abs(v) < 1e15, Double(Int64(v)) == v {
             DecimalWriter.writeScaled(Int64(v), 0, at: &p)
         } else {
-            numbers.write(v, at: &p)
+            DecimalWriter.writeFraction(v, at: &p)
         }
     }
 }

@@ -155,41 +155,52 @@ extension IndicatorGrid {
     static func format(
         _ grid: IndicatorGrid, rows: Range<Int>, layout: RowLayout, at start: UnsafeMutablePointer<UInt8>
     ) -> UnsafeMutablePointer<UInt8> {
+        grid.values.withUnsafeBufferPointer { values in
+            grid.timestamps.withUnsafeBufferPointer { times in
+                guard let t = times.baseAddress else { return start }
+                return format(times: t, values: values.baseAddress, rows: rows, layout: layout, at: start)
+            }
+        }
+    }
+
+    /// Writes rows `rows` at `p` (room for `rows.count * layout.rowMax` bytes) and returns the
+    /// end of the text: row `r` is `times[r]` and `values[r * layout.width ..< (r + 1) *
+    /// layout.width]` (`values` may be nil only when there are no columns).
+    static func format(
+        times: UnsafePointer<Double>, values: UnsafePointer<Double>?, rows: Range<Int>, layout: RowLayout,
+        at start: UnsafeMutablePointer<UInt8>
+    ) -> UnsafeMutablePointer<UInt8> {
         var p = start
         var numbers = DecimalWriter()
         let width = layout.width
-        grid.values.withUnsafeBufferPointer { values in
-            grid.timestamps.withUnsafeBufferPointer { times in
-                for r in rows {
-                    let row = values.baseAddress.map { $0 + r * width }
-                    switch layout.format {
-                    case .csv:
-                        csvNumber(times[r], &numbers, at: &p)
-                        for k in 0..<width {
-                            p.pointee = UInt8(ascii: ",")
-                            p += 1
-                            csvNumber(row![k], &numbers, at: &p)
-                        }
-                    case .jsonl:
-                        RowLayout.prefix.withUnsafeBufferPointer { b in
-                            p.update(from: b.baseAddress!, count: b.count)
-                            p += b.count
-                        }
-                        jsonNumber(times[r], &numbers, at: &p)
-                        for k in 0..<width {
-                            layout.keys[k].withUnsafeBufferPointer { b in
-                                p.update(from: b.baseAddress!, count: b.count)
-                                p += b.count
-                            }
-                            jsonNumber(row![k], &numbers, at: &p)
-                        }
-                        p.pointee = UInt8(ascii: "}")
-                        p += 1
-                    }
-                    p.pointee = 0x0A
+        for r in rows {
+            let row = values.map { $0 + r * width }
+            switch layout.format {
+            case .csv:
+                csvNumber(times[r], &numbers, at: &p)
+                for k in 0..<width {
+                    p.pointee = UInt8(ascii: ",")
                     p += 1
+                    csvNumber(row![k], &numbers, at: &p)
                 }
+            case .jsonl:
+                RowLayout.prefix.withUnsafeBufferPointer { b in
+                    p.update(from: b.baseAddress!, count: b.count)
+                    p += b.count
+                }
+                jsonNumber(times[r], &numbers, at: &p)
+                for k in 0..<width {
+                    layout.keys[k].withUnsafeBufferPointer { b in
+                        p.update(from: b.baseAddress!, count: b.count)
+                        p += b.count
+                    }
+                    jsonNumber(row![k], &numbers, at: &p)
+                }
+                p.pointee = UInt8(ascii: "}")
+                p += 1
             }
+            p.pointee = 0x0A
+            p += 1
         }
         return p
     }
