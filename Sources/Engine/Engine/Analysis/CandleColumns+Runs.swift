@@ -10,8 +10,9 @@ extension CandleColumns {
     package static let minimumRecordsPerThread = 16_384
 
     /// The candles of `runs`, in order (one row per record: start as the timestamp, its prices,
-    /// volume 1000 – an archived candle has none), filled into arrays of the final size on up
-    /// to `threads` threads, each a contiguous range of the runs.
+    /// volume 1000 – an archived candle has none), filled into arrays of the final size
+    /// (``CandleColumns/filling(capacity:_:)``) on up to `threads` threads, each a contiguous
+    /// range of the runs written through its own slots.
     package init(runs: [[CandleRecord]], threads: Int) {
         var offsets: [Int] = []
         offsets.reserveCapacity(runs.count + 1)
@@ -31,78 +32,41 @@ extension CandleColumns {
             bounds.append(r)
         }
         bounds.append(runs.count)
-        func column() -> [Double] {
-            // Every element is written below before anything reads it.
-            [Double](unsafeUninitializedCapacity: total) { _, initialized in initialized = total }
-        }
-        var timestamps = column(), opens = column(), highs = column(), lows = column(), closes = column()
-        var volumes = column()
-        timestamps.withUnsafeMutableBufferPointer { t in
-            opens.withUnsafeMutableBufferPointer { o in
-                highs.withUnsafeMutableBufferPointer { h in
-                    lows.withUnsafeMutableBufferPointer { l in
-                        closes.withUnsafeMutableBufferPointer { c in
-                            volumes.withUnsafeMutableBufferPointer { v in
-                                let fill = RunFill(
-                                    runs: runs, offsets: offsets, bounds: bounds,
-                                    columns: (
-                                        t.baseAddress, o.baseAddress, h.baseAddress, l.baseAddress,
-                                        c.baseAddress, v.baseAddress
-                                    ))
-                                if lanes == 1 {
-                                    fill.run(lane: 0)
-                                } else {
-                                    DispatchQueue.concurrentPerform(iterations: lanes) { fill.run(lane: $0) }
-                                }
-                            }
-                        }
-                    }
-                }
+        let filled = CandleColumns.filling(capacity: total) { slots in
+            let fill = RunFill(runs: runs, offsets: offsets, bounds: bounds, slots: slots)
+            if lanes == 1 {
+                fill.run(lane: 0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: lanes) { fill.run(lane: $0) }
             }
+            return total
         }
-        self.init()
-        self.timestamps = timestamps
-        self.opens = opens
-        self.highs = highs
-        self.lows = lows
-        self.closes = closes
-        self.volumes = volumes
+        self = filled ?? CandleColumns()
     }
 
     /// The runs of one lane into the six columns (each lane its own rows: no element is
     /// written twice).
     private final class RunFill: @unchecked Sendable {
-        typealias Column = UnsafeMutablePointer<Double>?
         let runs: [[CandleRecord]]
         let offsets: [Int]
         let bounds: [Int]
-        let columns: (Column, Column, Column, Column, Column, Column)
+        let slots: ColumnSlots
 
-        init(
-            runs: [[CandleRecord]], offsets: [Int], bounds: [Int],
-            columns: (Column, Column, Column, Column, Column, Column)
-        ) {
+        init(runs: [[CandleRecord]], offsets: [Int], bounds: [Int], slots: ColumnSlots) {
             self.runs = runs
             self.offsets = offsets
             self.bounds = bounds
-            self.columns = columns
+            self.slots = slots
         }
 
         func run(lane: Int) {
-            guard let t = columns.0, let o = columns.1, let h = columns.2, let l = columns.3, let c = columns.4,
-                let v = columns.5
-            else { return }
+            var sink = slots.suffix(from: offsets[bounds[lane]])
             for r in bounds[lane]..<bounds[lane + 1] {
-                var i = offsets[r]
                 runs[r].withUnsafeBufferPointer { records in
                     for x in records {
-                        t[i] = Double(x.start)
-                        o[i] = x.open
-                        h[i] = x.high
-                        l[i] = x.low
-                        c[i] = x.close
-                        v[i] = 1000
-                        i += 1
+                        sink.append(
+                            timestamp: Double(x.start), open: x.open, high: x.high, low: x.low, close: x.close,
+                            volume: 1000)
                     }
                 }
             }

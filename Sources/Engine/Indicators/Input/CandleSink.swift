@@ -46,7 +46,7 @@ extension CandleColumns: CandleSink {
 /// threads write into when the final columns are made up front
 /// (``CandleColumns/filling(capacity:_:)``). Copies share the buffers; each writer keeps to its
 /// own range (``suffix(from:)``).
-struct ColumnSlots: CandleSink {
+package struct ColumnSlots: CandleSink {
     private let timestamps: UnsafeMutablePointer<Double>
     private let opens: UnsafeMutablePointer<Double>
     private let highs: UnsafeMutablePointer<Double>
@@ -55,7 +55,7 @@ struct ColumnSlots: CandleSink {
     private let volumes: UnsafeMutablePointer<Double>
     /// Candles the slots hold at most.
     private(set) var capacity: Int
-    private(set) var count = 0
+    package private(set) var count = 0
     /// A candle was refused for want of room.
     private(set) var overflowed = false
 
@@ -75,7 +75,9 @@ struct ColumnSlots: CandleSink {
 
     var room: Int { capacity - count }
 
-    mutating func append(timestamp: Double, open: Double, high: Double, low: Double, close: Double, volume: Double) {
+    package mutating func append(
+        timestamp: Double, open: Double, high: Double, low: Double, close: Double, volume: Double
+    ) {
         guard count < capacity else {
             overflowed = true
             return
@@ -105,7 +107,7 @@ struct ColumnSlots: CandleSink {
 
     /// The empty slots from `offset` on, for another writer (this one keeps below `offset`:
     /// ``limit(to:)``).
-    func suffix(from offset: Int) -> ColumnSlots {
+    package func suffix(from offset: Int) -> ColumnSlots {
         ColumnSlots(
             timestamps: timestamps + offset, opens: opens + offset, highs: highs + offset, lows: lows + offset,
             closes: closes + offset, volumes: volumes + offset, capacity: Swift.max(0, capacity - offset))
@@ -132,7 +134,9 @@ extension CandleColumns {
     /// the candles it reports (`count`, written from the start of every column) become the
     /// columns, with no copy and no growth. Nil when `body` returns nil (its candles are
     /// dropped).
-    static func filling<E: Error>(capacity: Int, _ body: (ColumnSlots) throws(E) -> Int?) throws(E) -> CandleColumns? {
+    package static func filling<E: Error>(capacity: Int, _ body: (ColumnSlots) throws(E) -> Int?) throws(E)
+        -> CandleColumns?
+    {
         let capacity = Swift.max(capacity, 1)
         var outcome: Result<Int?, E> = .success(nil)
         var written = 0
