@@ -84,7 +84,7 @@ let package = Package(
         // Concepts, bottom up.
         concept("Metrics", []),
         concept("Ring", ["ThreadSupport"]),
-        concept("Indicators", ["FastDecode", "TextWriters"]),
+        concept("Indicators", ["FastDecode", "TextWriters", "ThreadSupport"]),
         concept("Backtest", ["Indicators", "TextWriters", "ThreadSupport"]),
         concept("Signals", ["Backtest", "Indicators"]),
         concept("Candles", ["FastDecode"]),

@@ -92,11 +92,12 @@ build() {
                Sources/Engine/Archive/Catalog/CatalogDirectory.swift \
                Sources/Engine/Archive/Export/*.swift Sources/Engine/Candles/Model/Timeframe.swift \
                Sources/Engine/TextWriters/*.swift Sources/FastDecode/Output/JSONLines.swift \
-               Sources/FastDecode/Model/*.swift Sources/FastDecode/Assets/*.swift Sources/Engine/ThreadSupport/Locked.swift \
+               Sources/FastDecode/Model/*.swift Sources/FastDecode/Assets/*.swift Sources/Engine/ThreadSupport/{Locked,ConditionLock}.swift \
                Sources/Engine/Engine/Analysis/AnalysisCandleLoader.swift Sources/Engine/Engine/Analysis/CandleColumns+Runs.swift \
                Sources/Engine/Indicators/*/*.swift ;;
     rules) build_swift rules fuzz/swift/RulesFuzz.swift Sources/Engine/Backtest/Rules/*.swift \
                Sources/Engine/Backtest/Core/{SignalStrategy,TradeSignal}.swift Sources/Engine/Indicators/*/*.swift \
+               Sources/Engine/ThreadSupport/ConditionLock.swift \
                Sources/FastDecode/Model/MarketLimits.swift Sources/Engine/TextWriters/*.swift ;;
     csv) build_swift csv fuzz/swift/CandleCSVFuzz.swift Sources/Engine/Indicators/Input/*.swift \
                Sources/Engine/Indicators/Types/*.swift Sources/FastDecode/Model/MarketLimits.swift \

@@ -1,12 +1,5 @@
 import Dispatch
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import ThreadSupport
 
 /// Indicators computed and written block by block, with no whole grid: one block of rows at a
 /// time is computed (every indicator fed the candles in order, as ``compute(_:specs:)``) into a
@@ -65,8 +58,8 @@ extension IndicatorGrid {
         let times: UnsafeMutablePointer<Double>
         let values: UnsafeMutablePointer<Double>
         let buffers: UnsafeMutablePointer<UInt8>
-        let lock: UnsafeMutablePointer<pthread_mutex_t>
-        let changed: UnsafeMutablePointer<pthread_cond_t>
+        /// Guards the state below; broadcast whenever it changes.
+        let lock = ConditionLock()
 
         // Only the computing task touches these (one at a time, in block order).
         var indicators: IndicatorSet
@@ -98,21 +91,11 @@ extension IndicatorGrid {
             times = .allocate(capacity: Self.slots * perBlock)
             values = .allocate(capacity: max(1, Self.slots * perBlock * layout.width))
             buffers = .allocate(capacity: Self.slots * capacity)
-            lock = .allocate(capacity: 1)
-            lock.initialize(to: pthread_mutex_t())
-            pthread_mutex_init(lock, nil)
-            changed = .allocate(capacity: 1)
-            changed.initialize(to: pthread_cond_t())
-            pthread_cond_init(changed, nil)
             indicators = IndicatorSet(specs)
             row = [Double](repeating: .nan, count: layout.width)
         }
 
         func deallocate() {
-            pthread_cond_destroy(changed)
-            changed.deallocate()
-            pthread_mutex_destroy(lock)
-            lock.deallocate()
             times.deallocate()
             values.deallocate()
             buffers.deallocate()
@@ -142,11 +125,11 @@ extension IndicatorGrid {
 
         /// Runs `task` (lock not held), then records it (lock held again).
         private func run(_ task: Task) {
-            pthread_mutex_unlock(lock)
+            lock.unlock()
             switch task {
             case let .compute(k):
                 let n = compute(into: k % Self.slots)
-                pthread_mutex_lock(lock)
+                lock.lock()
                 computing = false
                 if n > 0 {
                     rows[k % Self.slots] = n
@@ -156,32 +139,32 @@ extension IndicatorGrid {
                 if cursor == candles.count { finished = true }
             case let .format(k, count):
                 let length = format(k % Self.slots, rows: count)
-                pthread_mutex_lock(lock)
+                lock.lock()
                 lengths[k % Self.slots] = length
                 valuesBusy[k % Self.slots] = false
                 textReady[k % Self.slots] = true
             }
-            pthread_cond_broadcast(changed)
+            lock.broadcast()
         }
 
         /// A helper thread: runs tasks until every block is formatted or the writer stopped.
         func help() {
-            pthread_mutex_lock(lock)
+            lock.lock()
             while !stopped, !(finished && nextFormat == computed) {
                 if let task = claim() {
                     run(task)
                 } else {
-                    pthread_cond_wait(changed, lock)
+                    lock.wait()
                 }
             }
-            pthread_mutex_unlock(lock)
+            lock.unlock()
         }
 
         /// The writing thread: the next block's text once it is formatted (running tasks while
         /// it waits), or nil after the last block.
         func nextText() -> (index: Int, text: UnsafeRawBufferPointer)? {
-            pthread_mutex_lock(lock)
-            defer { pthread_mutex_unlock(lock) }
+            lock.lock()
+            defer { lock.unlock() }
             while true {
                 if finished && written == computed { return nil }
                 let slot = written % Self.slots
@@ -191,26 +174,26 @@ extension IndicatorGrid {
                 if let task = claim() {
                     run(task)
                 } else {
-                    pthread_cond_wait(changed, lock)
+                    lock.wait()
                 }
             }
         }
 
         /// Block `k`'s text was written: its slot is free.
         func markWritten(_ k: Int) {
-            pthread_mutex_lock(lock)
+            lock.lock()
             textReady[k % Self.slots] = false
             written = k + 1
-            pthread_cond_broadcast(changed)
-            pthread_mutex_unlock(lock)
+            lock.broadcast()
+            lock.unlock()
         }
 
         /// The writer is done (or failed): helpers stop taking tasks.
         func stop() {
-            pthread_mutex_lock(lock)
+            lock.lock()
             stopped = true
-            pthread_cond_broadcast(changed)
-            pthread_mutex_unlock(lock)
+            lock.broadcast()
+            lock.unlock()
         }
 
         /// Feeds the indicators candles until they gave a block of rows or the candles end,
