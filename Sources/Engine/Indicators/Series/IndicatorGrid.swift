@@ -59,8 +59,8 @@ package struct IndicatorGrid: Sendable {
 
     /// Computes `specs` over `candles` and writes the rows on every core, block by block with
     /// no whole grid (``write(_:specs:format:rowsPerBlock:threads:to:)``, blocks of
-    /// ``streamRowsPerBlock``): the text of ``compute(_:specs:threads:)`` then
-    /// ``write(_:rowsPerBlock:threads:to:)``. What `qflux indicators` prints.
+    /// ``streamRowsPerBlock``): the text of ``compute(_:specs:)`` then ``text(_:)``. What
+    /// `qflux indicators` prints.
     package static func write(
         _ candles: CandleColumns, specs: [IndicatorSpec], format: Format,
         to sink: (UnsafeRawBufferPointer) throws -> Void
