@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import ThreadSupport
 
 /// The index scan on several threads, keeping candle records: a reader of candles
 /// (`qflux indicators` / `backtest` from an archive) reads every chunk once, not once for the
@@ -66,8 +67,9 @@ extension ArchiveIndex {
         let next = Atomic<Int>(0)
         /// Records kept so far, by every thread.
         let keptCount = Atomic<Int>(0)
-        /// A reader that could not be made.
-        let failure = Mutex<ArchiveError?>(nil)
+        /// A reader that could not be made (``Locked``: the project's pthread lock, which
+        /// ThreadSanitizer sees).
+        let failure = Locked<ArchiveError?>(nil)
 
         init(paths: [String], batches: Int, keepLimit: Int, results: UnsafeMutablePointer<LaneResult>) {
             self.paths = paths

@@ -16,7 +16,7 @@ extension CandleCSVReader {
     ///
     /// A regular file larger than `window` bytes is read in windows of whole lines, one small
     /// buffer refilled with `pread` (``LineWindow``), and from `splitAbove` bytes on its second
-    /// half by another thread the same way (``CandleCSVFileHalf``): the whole file is never in
+    /// half by another thread the same way (``CandleCSVSecondHalf/reading(_:start:plan:window:into:)``): the whole file is never in
     /// memory, so its pages are never made, and the copy out of the page cache is shared by the
     /// two threads. Other files (small ones, pipes, `/dev/stdin`) are read whole
     /// (``FileBytesBuffer``). Either way: the candles and errors of ``read(_:splitAbove:)`` on the
@@ -77,7 +77,7 @@ extension CandleCSVReader {
     ) throws(CandleCSVError) -> Bool {
         var scan = Scan()
         let slots = sink as? ColumnSlots
-        var secondHalf: CandleCSVFileHalf?
+        var secondHalf: CandleCSVSecondHalf?
         var halfOffset = 0
         // The second half's thread writes into the same columns: wait for it on every way out.
         defer { secondHalf?.join() }
@@ -92,11 +92,11 @@ extension CandleCSVReader {
             ) { next, plan, rows in
                 let from = lines.offset + next
                 guard let slots, size - from >= splitAbove,
-                    let start = CandleCSVFileHalf.lineStart(fd, after: from + (size - from) / 2, size: size)
+                    let start = CandleCSVSecondHalf.lineStart(fd, after: from + (size - from) / 2, size: size)
                 else { return }
                 // Room for the first half's lines as estimated, then the second half's.
                 halfOffset = rows + estimatedLines(lines.base, from: next, end: lines.end, total: start - from)
-                secondHalf = CandleCSVFileHalf(
+                secondHalf = CandleCSVSecondHalf.reading(
                     fd, start: start, plan: plan, window: lines.capacity, into: slots.suffix(from: halfOffset))
             }
             if let half = secondHalf, let slots, stop >= 0, reached == stop {
@@ -202,61 +202,26 @@ final class LineWindow {
     }
 }
 
-/// The second half of a large CSV file, read on another thread through its own
-/// ``LineWindow`` by the one-pass line reader while the calling thread reads the first: the
-/// file's counterpart of ``CandleCSVSecondHalf``, with the same contract (it starts at a line
-/// start and stops at the end, at the first line the one-pass reader leaves to the general one,
-/// or where its slots are full; the caller joins it on reaching ``start`` and reads on from
-/// ``stop``).
-final class CandleCSVFileHalf: @unchecked Sendable {
-    /// File offset where the half starts (just after a `\n`).
-    let start: Int
-    /// Candles written into the half's slots (complete after ``join()``).
-    private(set) var count = 0
-    /// File offset where reading stopped (complete after ``join()``).
-    private(set) var stop: Int
-    /// Lines read (complete after ``join()``).
-    private(set) var lines = 0
-    /// A read failed (complete after ``join()``).
-    private(set) var failed = false
-    private let group = DispatchGroup()
-    private var joined = false
-
+/// The second half of a large CSV file (``CandleCSVSecondHalf``'s contract, offsets in the
+/// file), read on another thread through its own ``LineWindow``.
+extension CandleCSVSecondHalf {
     /// Starts reading the file `fd` (which must stay open until ``join()`` returns) from the
-    /// line start `start` into `slots` (which only this half writes); it stops early where the
-    /// slots are full.
-    init(_ fd: Int32, start: Int, plan: FastLinePlan, window: Int, into slots: ColumnSlots) {
-        self.start = start
-        stop = start
-        let room = SendableSlots(slots: slots)
-        DispatchQueue.global().async(group: group) { [self] in
+    /// line start `start` into `slots`; it stops early where the slots are full.
+    static func reading(_ fd: Int32, start: Int, plan: FastLinePlan, window: Int, into slots: ColumnSlots)
+        -> CandleCSVSecondHalf
+    {
+        CandleCSVSecondHalf(start: start, into: slots) { sink in
             let lines = LineWindow(fd: fd, offset: start, capacity: window)
-            var sink = room.slots
             var count = 0
             while true {
-                guard lines.fill() else {
-                    self.failed = true
-                    return
-                }
+                guard lines.fill() else { return nil }
                 let read = CandleCSVReader.fastLines(
                     lines.base, from: lines.position, stop: -1, end: lines.end, plan, into: &sink)
                 count += read.lines
-                if read.next < lines.end || lines.isFinal {
-                    self.stop = lines.offset + read.next
-                    break
-                }
+                if read.next < lines.end || lines.isFinal { return (lines.offset + read.next, count) }
                 lines.position = read.next
             }
-            self.count = sink.count
-            self.lines = count
         }
-    }
-
-    /// Waits until the half is read (once; later calls return at once).
-    func join() {
-        guard !joined else { return }
-        group.wait()
-        joined = true
     }
 
     /// The first line start after file offset `middle` (past the next `\n`), or nil when there

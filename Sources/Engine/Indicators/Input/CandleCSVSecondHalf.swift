@@ -11,7 +11,7 @@ package final class CandleCSVSecondHalf: @unchecked Sendable {
     /// Documents smaller than this are read by one thread (by default).
     package static let minimumBytes = 1 << 20
 
-    /// Where the half starts (just after a `\n`).
+    /// Where the half starts (just after a `\n`; a file offset for a file's half).
     let start: Int
     /// Candles written into the half's slots (complete after ``join()``).
     private(set) var count = 0
@@ -19,22 +19,37 @@ package final class CandleCSVSecondHalf: @unchecked Sendable {
     private(set) var stop: Int
     /// Lines read (complete after ``join()``).
     private(set) var lines = 0
+    /// A read of the file failed (complete after ``join()``).
+    private(set) var failed = false
     private let group = DispatchGroup()
     private var joined = false
 
-    /// Starts reading `[start, end)` at `base` into `slots` (which only this half writes); it
-    /// stops early where the slots are full. `base` must stay valid until ``join()`` returns.
-    init(_ base: UnsafePointer<UInt8>, start: Int, end: Int, plan: FastLinePlan, into slots: ColumnSlots) {
+    /// Starts `read` on another thread with `slots` (which only it writes): it returns where it
+    /// stopped and the lines it read, or nil when a read of the file failed.
+    init(start: Int, into slots: ColumnSlots, read: @escaping @Sendable (inout ColumnSlots) -> (stop: Int, lines: Int)?)
+    {
         self.start = start
         stop = start
-        let bytes = UnsafeSendablePointer(base: base)
         let room = SendableSlots(slots: slots)
         DispatchQueue.global().async(group: group) { [self] in
             var sink = room.slots
-            let read = CandleCSVReader.fastLines(bytes.base, from: start, stop: -1, end: end, plan, into: &sink)
+            guard let result = read(&sink) else {
+                self.failed = true
+                return
+            }
             self.count = sink.count
-            self.lines = read.lines
-            self.stop = read.next
+            self.lines = result.lines
+            self.stop = result.stop
+        }
+    }
+
+    /// The half `[start, end)` of the document at `base` (which must stay valid until
+    /// ``join()`` returns), read into `slots`; it stops early where the slots are full.
+    convenience init(_ base: UnsafePointer<UInt8>, start: Int, end: Int, plan: FastLinePlan, into slots: ColumnSlots) {
+        let bytes = UnsafeSendablePointer(base: base)
+        self.init(start: start, into: slots) { sink in
+            let read = CandleCSVReader.fastLines(bytes.base, from: start, stop: -1, end: end, plan, into: &sink)
+            return (read.next, read.lines)
         }
     }
 
@@ -62,16 +77,4 @@ struct SendableSlots: @unchecked Sendable {
 /// The document's bytes as the second half's thread sees them (read only).
 private struct UnsafeSendablePointer: @unchecked Sendable {
     let base: UnsafePointer<UInt8>
-}
-
-extension CandleColumns {
-    /// Appends every candle of `other`, in order.
-    package mutating func append(contentsOf other: CandleColumns) {
-        timestamps += other.timestamps
-        opens += other.opens
-        highs += other.highs
-        lows += other.lows
-        closes += other.closes
-        volumes += other.volumes
-    }
 }

@@ -78,3 +78,15 @@ package struct CandleColumns: Sendable, Equatable {
         return out
     }
 }
+
+extension CandleColumns {
+    /// Appends every candle of `other`, in order.
+    package mutating func append(contentsOf other: CandleColumns) {
+        timestamps += other.timestamps
+        opens += other.opens
+        highs += other.highs
+        lows += other.lows
+        closes += other.closes
+        volumes += other.volumes
+    }
+}
