@@ -5,7 +5,9 @@
 #            (.build-rel-asan), leaks checked (suppressions: scripts/sanitizers/lsan.supp)
 #   thread   the concurrent parts – ring, pipeline, server, live stream, archive kill/fault
 #            tests, parallel replay, the Redis publisher, source and archiver, the signal engine,
-#            journal and payout tape, the PostgreSQL archiver and loader (the Redis ones start a
+#            journal and payout tape, the PostgreSQL archiver and loader, the analysis readers and
+#            writers that use a second thread (the CSV reader's halves, the indicator grid's
+#            blocks, the archive runs) (the Redis ones start a
 #            private redis-server: it must be on the PATH, else those suites are skipped) – under
 #            `swift test --sanitize=thread` (.build-rel-tsan), except the disk-full tests (the
 #            TSan runtime itself dies of SIGBUS under RLIMIT_FSIZE)
@@ -18,7 +20,7 @@ export PATH="/opt/swift/usr/bin:$PATH"
 MODES=("$@")
 [ ${#MODES[@]} -gt 0 ] || MODES=(address thread)
 SUPP="$PWD/scripts/sanitizers"
-TSAN_FILTER=${TSAN_FILTER:-'Ring|Pipeline|Server|Stream|Reliability|ArchiveKill|Chrome|Replay|Redis|Signal|Postgres|Payout'}
+TSAN_FILTER=${TSAN_FILTER:-'Ring|Pipeline|Server|Stream|Reliability|ArchiveKill|Chrome|Replay|Redis|Signal|Postgres|Payout|CandleCSV|IndicatorGrid|AnalysisArchiveRuns'}
 # The TSan runtime dies with SIGBUS under RLIMIT_FSIZE, which the disk-full tests use (the
 # stream's and the Redis archiver's: all named diskFull…).
 # ServerInboundLimitTests count the replies a flood gets within a fixed window (3 s); a TSan
