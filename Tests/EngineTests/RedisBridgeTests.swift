@@ -46,6 +46,20 @@ struct RedisParsingTests {
                 == "*5\r\n$4\r\nXADD\r\n$22\r\nqflux:ticks:EURUSD_otc\r\n$7\r\n-100000\r\n$14\r\n1700000000.125\r\n$7\r\n1.08531\r\n"
         )
     }
+    @Test("a payout list without a finite time is dropped and counted, never queued for qflux:payouts")
+    func payoutListWithoutFiniteTime() {
+        let assets = AssetDirectory()
+        let eur = assets.register("EURUSD_otc")
+        let publisher = RedisPublisher(
+            configuration: RedisPublisherConfiguration(address: RedisAddress(host: "127.0.0.1", port: 1, database: 0)),
+            assets: assets, waitWhenFull: false, logger: Logger(label: "test"))  // never started
+        let list = PayoutSnapshot(time: nil, payouts: [AssetPayout(asset: eur, percent: 92)])
+        publisher.publishPayouts(list, time: .nan)
+        publisher.publishPayouts(list, time: .infinity)
+        #expect(publisher.counters.dropped.load(ordering: .relaxed) == 2)
+        publisher.publishPayouts(list, time: 1_700_000_000)
+        #expect(publisher.counters.dropped.load(ordering: .relaxed) == 2)
+    }
 }
 
 /// The publisher, the client and the archiver against a real redis-server.

@@ -66,7 +66,7 @@ package struct IndicatorGrid: Sendable {
         to sink: (UnsafeRawBufferPointer) throws -> Void
     ) rethrows {
         try write(
-            candles, specs: specs, format: format, rowsPerBlock: streamRowsPerBlock, threads: formattingThreads,
+            candles, specs: specs, format: format, rowsPerBlock: streamRowsPerBlock, threads: writerThreads,
             to: sink)
     }
 

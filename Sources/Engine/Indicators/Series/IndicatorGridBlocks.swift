@@ -13,8 +13,9 @@ import Darwin
 /// does not depend on the rows before it (``DecimalWriter``'s remembered scale only saves checks),
 /// so blocks of rows can be formatted on any thread in any order.
 extension IndicatorGrid {
-    /// Threads that compute and format: the processors online, at least 1, at most 8.
-    package static var formattingThreads: Int {
+    /// Threads the writer computes and formats blocks on: the processors online, at least 1, at
+    /// most 8.
+    package static var writerThreads: Int {
         max(1, min(8, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 

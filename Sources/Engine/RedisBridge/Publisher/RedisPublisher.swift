@@ -100,9 +100,13 @@ package final class RedisPublisher: Sendable {
 
     /// Queues a payout list in force from broker time `time` for `qflux:payouts` (engine thread,
     /// a few times a minute; never waits: past ``PayoutMailbox/capacity`` lists waiting, the
-    /// oldest is dropped and counted).
+    /// oldest is dropped and counted; a list with a time that is not a finite number is dropped
+    /// and counted too).
     package func publishPayouts(_ snapshot: PayoutSnapshot, time: Double) {
-        guard time.isFinite else { return }
+        guard time.isFinite else {
+            counters.dropped.add(1, ordering: .relaxed)
+            return
+        }
         if payoutMailbox.put(PayoutMailbox.List(time: time, payouts: snapshot.payouts)) {
             counters.dropped.add(1, ordering: .relaxed)
         }

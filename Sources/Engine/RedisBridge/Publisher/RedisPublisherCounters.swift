@@ -20,7 +20,8 @@ package final class RedisPublisherCounters: Sendable {
     /// The largest backlog seen.
     package let backlogPeak = Atomic<Int>(0)
     /// Records dropped: the ring was full (the publisher fell behind), or the backlog was full
-    /// (Redis unreachable for long), or undeliverable at the end.
+    /// (Redis unreachable for long), or undeliverable at the end, or a payout list had no finite
+    /// time.
     package let dropped = Atomic<Int>(0)
     /// Error replies from Redis (the record is not retried).
     package let errors = Atomic<Int>(0)
