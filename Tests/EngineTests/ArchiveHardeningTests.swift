@@ -58,8 +58,8 @@ struct ArchiveHardeningTests {
     }
 
     /// Bounded by ``finishes(within:unblock:_:)`` (5 s, then the FIFO is opened to free a blocked
-    /// reader), not by `.timeLimit`, whose clock also runs while the test waits for a thread of the
-    /// shared pool (CI saw 277 s of that under ASan).
+    /// reader), not by `.timeLimit`, whose clock starts when the test is started: the whole suite
+    /// is started at once, so a body can wait minutes for a thread (CI's ASan run: 277 s).
     @Test("a FIFO named as a chunk is refused at once by verify, ls (the index) and export – never waited on")
     func fifo() throws {
         let dir = TempDir()

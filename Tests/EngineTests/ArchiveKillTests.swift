@@ -20,8 +20,8 @@ struct ArchiveKillTests {
     @Test(
         "SIGKILL while archiving: closed chunks intact, the open one read to its last block, ≤ ~1 s lost",
         // A hang guard only: the test bounds itself (3 s of input, then SIGKILL). Swift Testing's
-        // clock also runs while the test waits for a thread of the shared pool, which the suite's
-        // blocking tests held for up to 277 s in CI's ASan run, so the guard is far above that.
+        // clock starts when the test is started, and the whole suite is started at once, so the
+        // body can wait minutes for a thread (CI's ASan run: 277 s); the guard is far above that.
         .timeLimit(.minutes(15)), .enabled(if: Dependency.lz4, Dependency.needsLZ4))
     func killMidStream() throws {
         guard let qflux = qfluxBinaryPath() else {

@@ -133,9 +133,10 @@ struct RingTests {
     /// says how many it pushed; the consumer must receive exactly those, in order. Throughput
     /// depends on the machine (a debug ASan build on two busy cores is ~100x slower than release),
     /// so the test bounds its own time and checks exactness, not speed. No `.timeLimit`: Swift
-    /// Testing's clock also runs while the test waits for a thread of the shared pool (two on a
-    /// two-core machine), which the suite's blocking tests can hold for minutes under ASan (CI saw
-    /// 177–277 s); the producer's budget and the consumer's deadline, on their own threads, bound it.
+    /// Testing starts its clock when the test is started, and the whole suite is started at once on
+    /// a pool of as many threads as cores, so a body can wait minutes for its turn (CI's two-core
+    /// ASan run: 389 s, trivial tests reported 177 s); the producer's budget and the consumer's
+    /// deadline, on their own threads, bound it.
     @Test
     func twoThreadsDeliverEverySequenceNumberInOrder() async throws {
         let total = 2_000_000
