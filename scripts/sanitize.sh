@@ -5,10 +5,10 @@
 #            (.build-rel-asan), leaks checked (suppressions: scripts/sanitizers/lsan.supp)
 #   thread   the concurrent parts – ring, pipeline, server, live stream, archive kill/fault
 #            tests, parallel replay, the Redis publisher, source and archiver, the signal engine,
-#            journal and payout tape, the PostgreSQL archiver and loader, the analysis readers and
-#            writers that use a second thread (the CSV reader's halves, the indicator grid's
-#            blocks, the archive runs) (the Redis ones start a
-#            private redis-server: it must be on the PATH, else those suites are skipped) – under
+#            journal and payout tape, the PostgreSQL archiver and loader, and the analysis code
+#            that uses a second thread: the CSV reader's halves, the indicator grid's blocks, the
+#            archive runs (the Redis suites start a private redis-server: it must be on the PATH,
+#            else they are skipped) – under
 #            `swift test --sanitize=thread` (.build-rel-tsan), except the disk-full tests (the
 #            TSan runtime itself dies of SIGBUS under RLIMIT_FSIZE)
 #            (suppressions: scripts/sanitizers/tsan.supp; none names a qflux type)

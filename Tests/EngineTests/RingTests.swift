@@ -130,9 +130,8 @@ struct RingTests {
     /// Two threads: every sequence number arrives exactly once and in order through a small ring.
     ///
     /// The producer stops at 2 M numbers or after a time budget, whichever comes first, and then
-    /// says how many it pushed; the consumer must receive exactly those, in order. Throughput
-    /// depends on the machine (a debug ASan build on two busy cores is ~100x slower than release),
-    /// so the test bounds its own time and checks exactness, not speed. No `.timeLimit`: Swift
+    /// says how many it pushed; the consumer must receive exactly those, in order (at least
+    /// 10,000): exactness, not speed, whatever the build and the load. No `.timeLimit`: Swift
     /// Testing starts its clock when the test is started, and the whole suite is started at once on
     /// a pool of as many threads as cores, so a body can wait minutes for its turn (CI's two-core
     /// ASan run: 389 s, trivial tests reported 177 s); the producer's budget and the consumer's

@@ -16,7 +16,8 @@ extension CandleCSVReader {
     ///
     /// A regular file larger than `window` bytes is read in windows of whole lines, one small
     /// buffer refilled with `pread` (``LineWindow``), and from `splitAbove` bytes on its second
-    /// half by another thread the same way (``CandleCSVSecondHalf/reading(_:start:plan:window:into:)``): the whole file is never in
+    /// half by another thread the same way
+    /// (``CandleCSVSecondHalf/reading(_:start:plan:window:into:)``): the whole file is never in
     /// memory, so its pages are never made, and the copy out of the page cache is shared by the
     /// two threads. Other files (small ones, pipes, `/dev/stdin`) are read whole
     /// (``FileBytesBuffer``). Either way: the candles and errors of ``read(_:splitAbove:)`` on the

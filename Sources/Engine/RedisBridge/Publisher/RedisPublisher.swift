@@ -48,7 +48,8 @@ package final class RedisPublisher: Sendable {
 
     fileprivate let ring: SPSCRing<PublishRecord>
     /// Payout lists, beside the ring (rare; see ``PayoutMailbox``).
-    fileprivate let payoutMailbox = PayoutMailbox()
+    /// Payout lists waiting for the publisher thread (internal: the tests check what was queued).
+    let payoutMailbox = PayoutMailbox()
     fileprivate let wakeup = ThreadWakeup()
     fileprivate let inputFinished = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
